@@ -1,0 +1,38 @@
+"""survstat: survival, competing-risks and response statistics for oncology trials.
+
+The public API::
+
+    survstat.SurvivalData.right_censored(data, time=..., event=..., ...)
+    survstat.kaplan_meier(data, time=..., event=..., by=None, ...)
+    survstat.nelson_aalen(data, time=..., event=..., ...)
+    survstat.logrank(data, time=..., event=..., by=..., strata=None, weights="logrank")
+    survstat.risk_table(data, time=..., event=..., ...)
+    survstat.datasets.load("gbsg2")
+"""
+
+from survstat import datasets
+from survstat._version import __version__
+from survstat.data import SurvivalData
+from survstat.errors import SurvstatError
+from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
+from survstat.estimators.logrank import LogrankResult, logrank
+from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
+from survstat.io import read_metadata, write_parquet
+from survstat.risk import RiskTable, risk_table
+
+__all__ = [
+    "KaplanMeierResult",
+    "LogrankResult",
+    "NelsonAalenResult",
+    "RiskTable",
+    "SurvivalData",
+    "SurvstatError",
+    "__version__",
+    "datasets",
+    "kaplan_meier",
+    "logrank",
+    "nelson_aalen",
+    "read_metadata",
+    "risk_table",
+    "write_parquet",
+]

@@ -1,0 +1,49 @@
+"""Bundled datasets.
+
+===========  ==========================================================================
+name         description
+===========  ==========================================================================
+``gbsg2``    German Breast Cancer Study Group 2 trial: 686 node-positive patients,
+             recurrence-free survival (``time`` in days, ``cens`` 1 = recurrence or death),
+             hormonal therapy ``horTh`` (no/yes). See ``GBSG2.md`` beside this file.
+===========  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import polars as pl
+
+from survstat.errors import SurvstatError
+
+_DATASETS = {
+    "gbsg2": (
+        "gbsg2.parquet",
+        "GBSG2 breast cancer trial (Schumacher et al. 1994): 686 patients, recurrence-free "
+        "survival by hormonal therapy",
+    ),
+}
+
+
+def names() -> dict[str, str]:
+    """Names of the bundled datasets with a one-line description."""
+    return {k: v[1] for k, v in _DATASETS.items()}
+
+
+def path(name: str) -> str:
+    """Filesystem path of a bundled dataset's Parquet file."""
+    if name not in _DATASETS:
+        raise SurvstatError(f"unknown dataset {name!r}; available: {', '.join(sorted(_DATASETS))}")
+    return str(resources.files(__name__).joinpath(_DATASETS[name][0]))
+
+
+def load(name: str) -> pl.DataFrame:
+    """Load a bundled dataset as a polars DataFrame.
+
+    Examples
+    --------
+    >>> load("gbsg2").shape
+    (686, 10)
+    """
+    return pl.read_parquet(path(name))

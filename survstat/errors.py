@@ -1,0 +1,85 @@
+"""Exception hierarchy.
+
+Every error survstat raises for bad user input derives from :class:`SurvstatError`, itself a
+``ValueError`` so that generic ``except ValueError`` handlers keep working. Messages follow one
+wording: the column, the rule, how many values break it and the first example, e.g.
+"`time` must be non-negative; found 3 negative values (first: -1.0 at row 17)".
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class SurvstatError(ValueError):
+    """Base class of every input error raised by survstat."""
+
+
+class ColumnNotFoundError(SurvstatError):
+    """A column named in a role does not exist in the data."""
+
+    def __init__(self, column: str, available: Iterable[str], role: str | None = None) -> None:
+        available = list(available)
+        role_txt = f" (given as {role})" if role else ""
+        msg = f"column `{column}`{role_txt} not found in the data"
+        close = difflib.get_close_matches(column, available, n=3, cutoff=0.5)
+        if not close:
+            lowered = {a.lower(): a for a in available}
+            if column.lower() in lowered:
+                close = [lowered[column.lower()]]
+        if close:
+            msg += "; did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+        else:
+            shown = ", ".join(f"`{a}`" for a in available[:12])
+            more = f" and {len(available) - 12} more" if len(available) > 12 else ""
+            msg += f"; available columns: {shown}{more}"
+        super().__init__(msg)
+        self.column = column
+        self.suggestions = close
+
+
+class ColumnTypeError(SurvstatError):
+    """A column has a dtype that cannot hold the role it was given."""
+
+
+class MissingValueError(SurvstatError):
+    """A column holds null or NaN values where none are allowed."""
+
+
+class InvalidValueError(SurvstatError):
+    """A column holds values outside the allowed range or set."""
+
+
+class EmptyDataError(SurvstatError):
+    """The data, or one of its groups, has no rows."""
+
+
+class InputFormatError(SurvstatError):
+    """An input path does not exist or is not a readable Parquet file or dataset."""
+
+
+class OptionError(SurvstatError):
+    """An option passed to an estimator is out of its allowed range or set."""
+
+
+def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is in ``choices``, else raise :class:`OptionError` listing them."""
+    choices = list(choices)
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise OptionError(f"`{name}` must be one of {listed}; got {value!r}")
+    return str(value)
+
+
+def check_probability(name: str, value: float, *, open_interval: bool = True) -> float:
+    """Return ``value`` as float if in (0, 1) (or [0, 1]), else raise :class:`OptionError`."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"`{name}` must be a number; got {value!r}") from None
+    ok = 0.0 < v < 1.0 if open_interval else 0.0 <= v <= 1.0
+    if not ok:
+        bounds = "strictly between 0 and 1" if open_interval else "between 0 and 1"
+        raise OptionError(f"`{name}` must be {bounds}; got {value!r}")
+    return v

@@ -1,0 +1,1 @@
+"""Estimators and tests computed from risk tables."""

@@ -1,0 +1,369 @@
+"""Kaplan-Meier survival curves.
+
+.. math::
+
+    \\hat S(t) = \\prod_{t_j \\le t} \\Bigl(1 - \\frac{d_j}{n_j}\\Bigr), \\qquad
+    \\widehat{\\mathrm{Var}}\\{\\log \\hat S(t)\\} = \\sum_{t_j \\le t} \\frac{d_j}{n_j (n_j - d_j)}
+
+(Kaplan & Meier 1958, JASA 53:457-481; Greenwood 1926). With delayed entry n_j counts records
+with entry < t_j <= time; with case weights d_j and n_j are weighted sums. With non-integer
+weights the variance is the infinitesimal jackknife, as R ``survfit`` does by default. Results
+match R ``survival::survfit`` (3.5) and ``summary.survfit`` / ``quantile.survfit`` /
+``print.survfit(rmean=)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from survstat.data import SurvivalData, as_survival_data
+from survstat.errors import OptionError, SurvstatError, check_probability
+from survstat.estimators import _segments
+from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
+from survstat.estimators._quantile import step_quantiles
+from survstat.estimators._robust import robust_variance
+from survstat.estimators.rmst import rmst_curve
+from survstat.io import FrameLike
+from survstat.risk import RiskTable, build_risk_table
+
+#: Columns of :attr:`KaplanMeierResult.table` after the group columns.
+TABLE_COLUMNS = (
+    "time",
+    "n_risk",
+    "n_event",
+    "n_censor",
+    "survival",
+    "std_error",
+    "conf_low",
+    "conf_high",
+)
+
+
+def _nan_to_null(frame: pl.DataFrame) -> pl.DataFrame:
+    floats = [c for c, t in frame.schema.items() if t.is_float()]
+    return frame.with_columns(pl.col(floats).fill_nan(None)) if floats else frame
+
+
+def _as_times(values: float | Sequence[float] | np.ndarray, name: str) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    if arr.ndim != 1 or arr.size == 0:
+        raise OptionError(f"`{name}` must be one or more numbers")
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        raise OptionError(
+            f"`{name}` must be finite and non-negative; found {int(bad.sum())} bad value(s) "
+            f"(first: {arr[bad][0]})"
+        )
+    return arr
+
+
+@dataclass(frozen=True, slots=True)
+class KaplanMeierResult:
+    """Kaplan-Meier curves, one per group.
+
+    Attributes
+    ----------
+    table
+        One row per group and distinct time: the group columns, then ``time, n_risk, n_event,
+        n_censor, survival, std_error, conf_low, conf_high``. ``std_error`` is the standard error
+        of the survival probability; undefined values (e.g. where S = 0) are null.
+    conf_type, conf_level
+        The pointwise interval's transform and level.
+    variance
+        ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife, used with non-integer weights).
+    risk
+        The risk table restricted to exit times (the curves' steps).
+    """
+
+    table: pl.DataFrame
+    conf_type: str
+    conf_level: float
+    variance: str
+    risk: RiskTable = field(repr=False)
+    surv: np.ndarray = field(repr=False)
+    std_error: np.ndarray = field(repr=False)
+    se_log: np.ndarray = field(repr=False)
+    conf_low: np.ndarray = field(repr=False)
+    conf_high: np.ndarray = field(repr=False)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Group column names (strata, then by)."""
+        return self.risk.groups
+
+    def _curve_slices(self):
+        off = self.risk.offsets
+        for i in range(self.risk.n_curves):
+            yield i, slice(off[i], off[i + 1])
+
+    def at(self, times: float | Sequence[float]) -> pl.DataFrame:
+        """Survival at chosen times, as R ``summary(fit, times=, extend=TRUE)``.
+
+        Returns one row per group and requested time: the group columns, then ``time, n_risk,
+        survival, std_error, conf_low, conf_high``. Before the first observed time S = 1 with a
+        zero-width interval; after the last one the curve is carried forward and ``n_risk`` is 0.
+        """
+        req = _as_times(times, "times")
+        rt = self.risk
+        parts: dict[str, list[np.ndarray]] = {
+            k: [] for k in ("time", "n_risk", "survival", "std_error", "conf_low", "conf_high")
+        }
+        curves = []
+        for i, sl in self._curve_slices():
+            t = rt.time[sl]
+            pos = np.searchsorted(t, req, side="right") - 1
+            nxt = np.searchsorted(t, req, side="left")
+            before = pos < 0
+            p = np.clip(pos, 0, None) + sl.start
+            parts["time"].append(req)
+            n_risk = np.append(rt.n_risk[sl], 0.0)[nxt]
+            parts["n_risk"].append(n_risk)
+            for name, arr, fill in (
+                ("survival", self.surv, 1.0),
+                ("std_error", self.std_error, 0.0),
+                ("conf_low", self.conf_low, 1.0),
+                ("conf_high", self.conf_high, 1.0),
+            ):
+                parts[name].append(np.where(before, fill, arr[p]))
+            curves.append(np.full(len(req), i))
+        body = pl.DataFrame({k: np.concatenate(v) for k, v in parts.items()})
+        return _nan_to_null(rt.expand_keys(body, np.concatenate(curves)))
+
+    def quantile(self, probs: float | Sequence[float] = (0.25, 0.5, 0.75)) -> pl.DataFrame:
+        """Quantiles of the survival time with confidence limits, as R ``quantile.survfit``.
+
+        The p-quantile is the first time with S(t) <= 1 - p, with the midpoint rule where S(t)
+        equals 1 - p over an interval; limits come from the pointwise interval's curves
+        (Brookmeyer & Crowley 1982). Returns one row per group and probability: the group
+        columns, then ``prob, time, conf_low, conf_high`` (null when not reached).
+        """
+        p = np.atleast_1d(np.asarray(probs, dtype=float))
+        if p.size == 0 or np.any(~np.isfinite(p) | (p < 0) | (p > 1)):
+            raise OptionError(f"`probs` must lie in [0, 1]; got {list(np.atleast_1d(probs))}")
+        rows: dict[str, list[np.ndarray]] = {
+            "prob": [],
+            "time": [],
+            "conf_low": [],
+            "conf_high": [],
+        }
+        curves = []
+        t_all = self.risk.time
+        for i, sl in self._curve_slices():
+            t = t_all[sl]
+            rows["prob"].append(p)
+            rows["time"].append(step_quantiles(t, self.surv[sl], p))
+            rows["conf_low"].append(step_quantiles(t, self.conf_low[sl], p))
+            rows["conf_high"].append(step_quantiles(t, self.conf_high[sl], p))
+            curves.append(np.full(len(p), i))
+        body = pl.DataFrame({k: np.concatenate(v) for k, v in rows.items()})
+        return _nan_to_null(self.risk.expand_keys(body, np.concatenate(curves)))
+
+    def median(self) -> pl.DataFrame:
+        """Median survival time with its confidence interval (see :meth:`quantile`)."""
+        return self.quantile(0.5).drop("prob")
+
+    def rmst(self, tau: float) -> pl.DataFrame:
+        """Restricted mean survival time up to ``tau`` per group, as R ``print(fit, rmean=tau)``.
+
+        Returns the group columns, then ``tau, rmst, std_error, conf_low, conf_high`` (normal
+        interval at the result's ``conf_level``).
+        """
+        tau_v = float(_as_times(tau, "tau")[0])
+        if tau_v <= 0:
+            raise OptionError(f"`tau` must be positive; got {tau}")
+        rt = self.risk
+        est, se = [], []
+        for _, sl in self._curve_slices():
+            m, s = rmst_curve(rt.time[sl], self.surv[sl], rt.n_risk[sl], rt.n_event[sl], tau_v)
+            est.append(m)
+            se.append(s)
+        est_a, se_a = np.array(est), np.array(se)
+        z = z_value(self.conf_level)
+        body = pl.DataFrame(
+            {
+                "tau": np.full(rt.n_curves, tau_v),
+                "rmst": est_a,
+                "std_error": se_a,
+                "conf_low": est_a - z * se_a,
+                "conf_high": est_a + z * se_a,
+            }
+        )
+        return rt.expand_keys(body, np.arange(rt.n_curves))
+
+    def rmst_difference(self, tau: float, reference: Any = None) -> pl.DataFrame:
+        """Difference in RMST between each group and a reference group.
+
+        difference = RMST(group) - RMST(reference), standard error
+        sqrt(se_group^2 + se_reference^2) (independent groups), a normal interval at the
+        result's ``conf_level`` and a two-sided Wald p-value (Royston & Parmar 2013,
+        BMC Med Res Methodol 13:152). Requires exactly one group column. Returns ``<by>,
+        reference, tau, difference, std_error, conf_low, conf_high, statistic, p_value``.
+        """
+        if len(self.groups) != 1:
+            raise OptionError(
+                "rmst_difference needs exactly one group column; "
+                f"this result has {len(self.groups)}"
+            )
+        col = self.groups[0]
+        per = self.rmst(tau)
+        levels = per.get_column(col).to_list()
+        ref = levels[0] if reference is None else reference
+        if ref not in levels:
+            raise OptionError(f"reference level {ref!r} not found in `{col}`; levels: {levels}")
+        ref_row = per.filter(pl.col(col) == ref)
+        others = per.filter(pl.col(col) != ref)
+        m0, s0 = ref_row.get_column("rmst").item(), ref_row.get_column("std_error").item()
+        diff = others.get_column("rmst").to_numpy() - m0
+        se = np.sqrt(others.get_column("std_error").to_numpy() ** 2 + s0**2)
+        z = z_value(self.conf_level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = diff / se
+        return _nan_to_null(
+            pl.DataFrame(
+                {
+                    col: others.get_column(col),
+                    "reference": pl.Series([ref] * others.height, dtype=per.schema[col]),
+                    "tau": others.get_column("tau"),
+                    "difference": diff,
+                    "std_error": se,
+                    "conf_low": diff - z * se,
+                    "conf_high": diff + z * se,
+                    "statistic": stat,
+                    "p_value": 2.0 * stats.norm.sf(np.abs(stat)),
+                }
+            )
+        )
+
+    def summary(self, tau: float | None = None) -> pl.DataFrame:
+        """One row per group: ``n, n_event, median, conf_low, conf_high`` (median CI), plus
+        ``rmst, rmst_std_error`` when ``tau`` is given."""
+        rt = self.risk
+        n_event = np.add.reduceat(rt.n_event, rt.offsets[:-1])
+        med = self.median()
+        body = pl.DataFrame(
+            {
+                "n": rt.n_records,
+                "n_event": n_event,
+                "median": med.get_column("time"),
+                "conf_low": med.get_column("conf_low"),
+                "conf_high": med.get_column("conf_high"),
+            }
+        )
+        if tau is not None:
+            r = self.rmst(tau)
+            body = body.with_columns(
+                rmst=r.get_column("rmst"), rmst_std_error=r.get_column("std_error")
+            )
+        return rt.expand_keys(body, np.arange(rt.n_curves))
+
+    def plot(self, ax: Any = None, *, conf_int: bool = True, censor_marks: bool = True) -> Any:
+        """Step plot of the curves with pointwise bands; returns the matplotlib Axes."""
+        from survstat.plot import plot_step_curves
+
+        return plot_step_curves(self, ax=ax, conf_int=conf_int, censor_marks=censor_marks)
+
+
+def kaplan_meier(
+    data: FrameLike | SurvivalData,
+    *,
+    time: str | None = None,
+    event: str | None = None,
+    by: str | Sequence[str] | None = None,
+    entry: str | None = None,
+    weight: str | None = None,
+    strata: str | Sequence[str] | None = None,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+    robust: bool | None = None,
+) -> KaplanMeierResult:
+    """Kaplan-Meier estimate of the survival function, per group.
+
+    Parameters
+    ----------
+    data
+        A :class:`~survstat.data.SurvivalData`, or a frame / Parquet path with the column names.
+    time, event, by, entry, weight, strata
+        Column roles (see :meth:`SurvivalData.right_censored`).
+    conf_type
+        Pointwise interval transform: ``"log-log"`` (default, as SAS and lifelines), ``"log"``
+        (R's default), ``"plain"``, ``"logit"`` or ``"arcsine"``.
+    conf_level
+        Confidence level.
+    robust
+        Use the infinitesimal-jackknife variance. Default (None) follows R ``survfit``: robust
+        only when case weights are not all whole numbers.
+
+    Returns
+    -------
+    KaplanMeierResult
+
+    Examples
+    --------
+    >>> import survstat
+    >>> gbsg = survstat.datasets.load("gbsg2")
+    >>> km = survstat.kaplan_meier(gbsg, time="time", event="cens", by="horTh")
+    >>> km.median().select("horTh", "time").rows()
+    [('no', 1528.0), ('yes', 2018.0)]
+    """
+    if conf_type not in CONF_TYPES:
+        raise OptionError(
+            f"`conf_type` must be one of {', '.join(map(repr, CONF_TYPES))}; got {conf_type!r}"
+        )
+    check_probability("conf_level", conf_level)
+    sd = as_survival_data(
+        data, time=time, event=event, by=by, entry=entry, weight=weight, strata=strata
+    )
+    rt = build_risk_table(sd).exits_only()
+    n, d = rt.n_risk, rt.n_event
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(d > 0, 1.0 - d / n, 1.0)
+        # Weighted risk sets are running sums of entries minus exits; when every record at risk
+        # fails, 1 - d/n can come out as +-1e-16 instead of 0. Survival is then exactly 0.
+        factor = np.where(factor < 1e-12, 0.0, factor)
+        d_all = factor == 0.0
+        surv = _segments.cumprod(factor, rt.curve, rt.n_curves)
+        use_robust = (not rt.integer_weights) if robust is None else bool(robust)
+        if use_robust:
+            h = np.where(d_all, np.inf, np.where(d > 0, d / (n * (n - d)), 0.0))
+            g = np.where(d_all, np.inf, 1.0 / (n - d))
+            var_s = np.where(surv == 0, 0.0, surv**2 * robust_variance(sd, rt, h, g))
+            std_error = np.sqrt(var_s)
+            se_log = np.where(std_error == 0, 0.0, std_error / surv)
+        else:
+            term = np.where(d_all, np.inf, np.where(d > 0, d / (n * (n - d)), 0.0))
+            se_log = np.sqrt(_segments.cumsum(term, rt.curve, rt.n_curves))
+            # Greenwood's variance is undefined once S reaches 0 (R reports NaN)
+            std_error = np.where(surv == 0, np.nan, surv * se_log)
+    lower, upper = survival_interval(surv, se_log, conf_type, conf_level)
+    body = pl.DataFrame(
+        {
+            "time": rt.time,
+            "n_risk": n,
+            "n_event": d,
+            "n_censor": rt.n_censor,
+            "survival": surv,
+            "std_error": std_error,
+            "conf_low": lower,
+            "conf_high": upper,
+        }
+    )
+    if robust is not None and not isinstance(robust, bool):
+        raise SurvstatError(f"`robust` must be True, False or None; got {robust!r}")
+    return KaplanMeierResult(
+        table=_nan_to_null(rt.expand_keys(body)),
+        conf_type=conf_type,
+        conf_level=float(conf_level),
+        variance="robust" if use_robust else "greenwood",
+        risk=rt,
+        surv=surv,
+        std_error=std_error,
+        se_log=se_log,
+        conf_low=lower,
+        conf_high=upper,
+    )
