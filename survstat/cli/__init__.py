@@ -1,0 +1,41 @@
+"""Command-line interface: ``survstat COMMAND --help`` describes each command."""
+
+from __future__ import annotations
+
+import typer
+
+from survstat._version import __version__
+from survstat.cli import analyses, datasets
+
+app = typer.Typer(
+    name="survstat",
+    help="Survival and response statistics for oncology trials, validated against R.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
+)
+app.command("km")(analyses.km)
+app.command("summary")(analyses.summary)
+app.command("logrank")(analyses.logrank_cmd)
+app.add_typer(datasets.app, name="datasets")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"survstat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Survival and response statistics for oncology trials, validated against R."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
