@@ -167,9 +167,37 @@ class SurvivalData:
         )
 
 
+#: Column names of survstat's output tables; group columns may not take them.
+RESERVED = frozenset(
+    {
+        "time",
+        "n_risk",
+        "n_event",
+        "n_censor",
+        "n_entry",
+        "survival",
+        "cumhaz",
+        "std_error",
+        "conf_low",
+        "conf_high",
+        "prob",
+        "tau",
+        "rmst",
+        "n",
+        "median",
+        "reference",
+    }
+)
+
+
 def _check_columns(roles: list[tuple[str, str]], schema: pl.Schema) -> None:
     seen: dict[str, str] = {}
     for role, col in roles:
+        if role in ("by", "strata") and col in RESERVED:
+            raise SurvstatError(
+                f"group column `{col}` clashes with an output column of the same name; "
+                "rename it first"
+            )
         if not isinstance(col, str):
             raise ColumnTypeError(f"`{role}` must be a column name; got {col!r}")
         if col not in schema:

@@ -40,7 +40,11 @@ def as_list(value: Any) -> list[Any]:
 
 def num(value: Any) -> np.ndarray:
     """R numbers (scalar or vector, with "NA"/"Inf" strings) as a float array."""
-    return np.array([_SPECIAL.get(v, v) if isinstance(v, str) else v for v in as_list(value)], float)
+    if isinstance(value, np.ndarray):
+        return value.astype(float)
+    return np.array(
+        [_SPECIAL.get(v, v) if isinstance(v, str) else v for v in as_list(value)], float
+    )
 
 
 def frame(c: dict[str, Any]) -> pl.DataFrame:

@@ -251,9 +251,27 @@ edge("half_flat_middle", c(1, 2, 3, 4, 5, 6), c(1, 1, 1, 0, 1, 1), times = c(0, 
 edge("half_flat_end", c(1, 2, 3, 4), c(1, 1, 0, 0), times = c(0, 2.5, 10), tau = 4)
 edge("no_events", c(2, 3, 5), c(0, 0, 0), times = c(0, 4), tau = 4)
 
+# --- scale: 2 million rows, 1,397 distinct times, heavy ties, p-value near 1e-90 -------------
+# The data are a deterministic formula (no random numbers), rebuilt identically by the tests.
+N <- 2000000
+i <- 0:(N - 1)
+big <- data.frame(g = i %% 2, time = (i %/% 2) %% 997 + 1, event = as.integer((i %% 5) != 0))
+big$time <- big$time + ifelse(big$g == 1 & ((i %/% 2) %% 87 == 0), 400, 0)
+large <- list(n = N)
+for (rho in c(0, 1)) {
+  sd <- survdiff(Surv(time, event) ~ g, data = big, rho = rho)
+  large[[sprintf("survdiff_rho%s", rho)]] <- list(
+    chisq = sd$chisq, p = pchisq(sd$chisq, 1, lower.tail = FALSE), obs = sd$obs, exp = sd$exp,
+    var = sd$var)
+}
+fit <- survfit(Surv(time, event) ~ g, data = big, conf.type = "log-log")
+large$at <- at_table(fit, c(100, 500, 900, 1200))
+large$quantile <- quantile_table(fit, c(0.25, 0.5, 0.75))
+large$rmean <- rmean_table(fit, 1000)
+
 meta <- list(R = R.version.string, survival = as.character(packageVersion("survival")),
              generated = format(Sys.Date()))
-writeLines(toJSON(list(meta = meta, cases = cases), digits = NA, na = "string",
+writeLines(toJSON(list(meta = meta, cases = cases, large = large), digits = NA, na = "string",
                   auto_unbox = TRUE, pretty = FALSE),
            "tests/reference/r_reference.json")
 cat("wrote", length(cases), "cases\n")

@@ -1,0 +1,282 @@
+"""Input validation: every bad input gets a clear error naming column, rule, count and example."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import survstat
+from survstat.data import SurvivalData
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    EmptyDataError,
+    InputFormatError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    SurvstatError,
+)
+
+GOOD = pl.DataFrame(
+    {
+        "pfs_time": [5.0, 3.0, 8.0, 2.0, 9.0, 4.0],
+        "pfs_event": [1, 0, 1, 1, 0, 1],
+        "arm": ["A", "B", "A", "B", "A", "B"],
+        "w": [1.0, 2.0, 1.0, 1.0, 0.5, 1.0],
+        "start": [0.0, 1.0, 0.0, 0.5, 2.0, 0.0],
+    }
+)
+
+
+def build(df, **kw):
+    roles = {"time": "pfs_time", "event": "pfs_event"} | kw
+    return SurvivalData.right_censored(df, **roles)
+
+
+def test_all_errors_are_value_errors():
+    assert issubclass(SurvstatError, ValueError)
+    for cls in (ColumnNotFoundError, ColumnTypeError, EmptyDataError, InputFormatError):
+        assert issubclass(cls, SurvstatError)
+
+
+def test_missing_column_suggests_nearest_name():
+    with pytest.raises(
+        ColumnNotFoundError,
+        match=r"column `pfs_tme` \(given as time\) not found.*did you mean `pfs_time`",
+    ):
+        build(GOOD, time="pfs_tme")
+
+
+def test_missing_column_lists_available_when_nothing_is_close():
+    with pytest.raises(
+        ColumnNotFoundError, match=r"`zzz` \(given as by\).*available columns: `pfs_time`"
+    ):
+        build(GOOD, by="zzz")
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "pattern"),
+    [
+        (
+            [5.0, -1.0, 3.0, -2.0, 1.0, 1.0],
+            InvalidValueError,
+            r"`pfs_time` must be non-negative; found 2 negative values of 6 rows \(values: -1.0, -2.0; first: -1.0 at row 1\)",
+        ),
+        (
+            [5.0, None, 3.0, 2.0, 1.0, 1.0],
+            MissingValueError,
+            r"`pfs_time` must not be missing; found 1 missing value of 6 rows \(first at row 1\)",
+        ),
+        (
+            [5.0, 2.0, float("nan"), 2.0, 1.0, 1.0],
+            MissingValueError,
+            r"`pfs_time` must not be NaN; found 1 NaN value of 6 rows \(first at row 2\)",
+        ),
+        (
+            [5.0, 2.0, 1.0, float("inf"), 1.0, 1.0],
+            InvalidValueError,
+            r"`pfs_time` must be finite; found 1 infinite value of 6 rows \(values: inf; first: inf at row 3\)",
+        ),
+    ],
+)
+def test_bad_times(values, error, pattern):
+    df = GOOD.with_columns(pfs_time=pl.Series(values, dtype=pl.Float64))
+    with pytest.raises(error, match=pattern):
+        build(df)
+
+
+def test_event_codes_outside_zero_one():
+    df = GOOD.with_columns(pfs_event=pl.Series([1, 2, 0, 2, 3, 1]))
+    with pytest.raises(
+        InvalidValueError,
+        match=r"`pfs_event` must be 0/1 or true/false; found 3 other values of 6 rows \(values: 2, 3; first: 2 at row 1\)",
+    ):
+        build(df)
+
+
+def test_event_missing():
+    df = GOOD.with_columns(pfs_event=pl.Series([1, None, 0, 1, 1, 1]))
+    with pytest.raises(
+        MissingValueError, match=r"`pfs_event` must not be missing; found 1 missing"
+    ):
+        build(df)
+
+
+def test_string_time_is_a_dtype_error():
+    df = GOOD.with_columns(pl.col("pfs_time").cast(pl.String))
+    with pytest.raises(
+        ColumnTypeError, match=r"`pfs_time` \(time\) must be numeric; found dtype String"
+    ):
+        build(df)
+
+
+def test_string_event_is_a_dtype_error():
+    df = GOOD.with_columns(pfs_event=pl.lit("yes"))
+    with pytest.raises(
+        ColumnTypeError, match=r"`pfs_event` \(event\) must be boolean or 0/1 numeric"
+    ):
+        build(df)
+
+
+def test_entry_not_before_time():
+    df = GOOD.with_columns(start=pl.Series([0.0, 3.0, 9.0, 0.0, 0.0, 0.0]))
+    with pytest.raises(
+        InvalidValueError,
+        match=r"`start` must be less than `pfs_time`; found 2 rows with `start` >= `pfs_time` of 6 rows \(values: 3.0, 9.0; first: 3.0 at row 1\)",
+    ):
+        build(df, entry="start")
+
+
+@pytest.mark.parametrize(
+    ("values", "error", "pattern"),
+    [
+        (
+            [1.0, -0.5, 1.0, 1.0, 1.0, 1.0],
+            InvalidValueError,
+            r"`w` must be non-negative; found 1 negative value",
+        ),
+        ([1.0, None, 1.0, 1.0, 1.0, 1.0], MissingValueError, r"`w` must not be missing"),
+    ],
+)
+def test_bad_weights(values, error, pattern):
+    df = GOOD.with_columns(w=pl.Series(values, dtype=pl.Float64))
+    with pytest.raises(error, match=pattern):
+        build(df, weight="w")
+
+
+def test_missing_group_values():
+    df = GOOD.with_columns(arm=pl.Series(["A", None, "A", "B", None, "B"]))
+    with pytest.raises(
+        MissingValueError,
+        match=r"`arm` must not be missing; found 2 missing values of 6 rows \(first at row 1\)",
+    ):
+        build(df, by="arm")
+
+
+def test_empty_data():
+    with pytest.raises(EmptyDataError, match="the data has no rows"):
+        build(GOOD.clear())
+
+
+def test_empty_declared_group():
+    df = GOOD.with_columns(pl.col("arm").cast(pl.Enum(["A", "B", "C"])))
+    with pytest.raises(
+        EmptyDataError, match=r"group column `arm` declares 1 level\(s\) with no rows: 'C'"
+    ):
+        build(df, by="arm")
+
+
+def test_same_column_in_two_roles():
+    with pytest.raises(SurvstatError, match="column `pfs_time` is used both as time and as entry"):
+        build(GOOD, entry="pfs_time")
+
+
+def test_reserved_group_name():
+    df = GOOD.rename({"arm": "survival"})
+    with pytest.raises(
+        SurvstatError, match="group column `survival` clashes with an output column"
+    ):
+        build(df, by="survival")
+
+
+def test_roles_twice():
+    sd = build(GOOD)
+    with pytest.raises(SurvstatError, match="already a SurvivalData"):
+        survstat.kaplan_meier(sd, time="pfs_time")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        (
+            {"conf_type": "loglog"},
+            r"`conf_type` must be one of 'log-log', 'log', 'plain', 'logit', 'arcsine'; got 'loglog'",
+        ),
+        ({"conf_level": 1.5}, r"`conf_level` must be strictly between 0 and 1; got 1.5"),
+    ],
+)
+def test_bad_options(kwargs, pattern):
+    with pytest.raises(OptionError, match=pattern):
+        survstat.kaplan_meier(GOOD, time="pfs_time", event="pfs_event", **kwargs)
+
+
+def test_bad_query_times():
+    km = survstat.kaplan_meier(GOOD, time="pfs_time", event="pfs_event")
+    with pytest.raises(
+        OptionError,
+        match=r"`times` must be finite and non-negative; found 1 bad value\(s\) \(first: -1.0\)",
+    ):
+        km.at([1.0, -1.0])
+    with pytest.raises(OptionError, match=r"`probs` must lie in \[0, 1\]"):
+        km.quantile(1.5)
+
+
+def test_boolean_events_and_integer_times_are_accepted():
+    df = GOOD.with_columns(pl.col("pfs_event").cast(pl.Boolean), pl.col("pfs_time").cast(pl.Int32))
+    a = survstat.kaplan_meier(df, time="pfs_time", event="pfs_event").table
+    b = survstat.kaplan_meier(GOOD, time="pfs_time", event="pfs_event").table
+    assert a.equals(b)
+
+
+BACKENDS = {
+    "polars": lambda df, tmp: df,
+    "lazy": lambda df, tmp: df.lazy(),
+    "arrow": lambda df, tmp: df.to_arrow(),
+    "pandas": lambda df, tmp: df.to_pandas(),
+    "parquet": lambda df, tmp: (df.write_parquet(tmp / "d.parquet"), str(tmp / "d.parquet"))[1],
+    "directory": lambda df, tmp: _partitioned(df, tmp),
+    "glob": lambda df, tmp: _split(df, tmp),
+}
+
+
+def _partitioned(df, tmp):
+    df.write_parquet(tmp / "ds", partition_by="arm")
+    return str(tmp / "ds")
+
+
+def _split(df, tmp):
+    df.head(3).write_parquet(tmp / "part-1.parquet")
+    df.tail(3).write_parquet(tmp / "part-2.parquet")
+    return str(tmp / "part-*.parquet")
+
+
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_every_input_backend_gives_the_same_curves(backend, tmp_path):
+    data = BACKENDS[backend](GOOD, tmp_path)
+    km = survstat.kaplan_meier(data, time="pfs_time", event="pfs_event", by="arm")
+    ref = survstat.kaplan_meier(GOOD, time="pfs_time", event="pfs_event", by="arm")
+    assert km.table.equals(ref.table)
+    assert isinstance(data, (pl.DataFrame, pl.LazyFrame, pa.Table, pd.DataFrame, str))
+
+
+def test_not_a_parquet_file(tmp_path):
+    path = tmp_path / "data.csv"
+    GOOD.write_csv(path)
+    with pytest.raises(InputFormatError, match=r"`.*data.csv` is not a Parquet file"):
+        build(str(path))
+
+
+def test_missing_file_and_empty_glob(tmp_path):
+    with pytest.raises(InputFormatError, match="does not exist"):
+        build(str(tmp_path / "nope.parquet"))
+    with pytest.raises(InputFormatError, match="matches no files"):
+        build(str(tmp_path / "*.parquet"))
+    with pytest.raises(InputFormatError, match=r"contains no \.parquet files"):
+        build(str(tmp_path))
+
+
+def test_unsupported_input_type():
+    with pytest.raises(InputFormatError, match="got list"):
+        build([1, 2, 3])
+
+
+def test_row_count_and_roles():
+    sd = build(GOOD, by="arm", weight="w", entry="start")
+    assert sd.n_rows == 6
+    assert sd.groups == ("arm",)
+    assert (sd.time, sd.event, sd.entry, sd.weight) == ("pfs_time", "pfs_event", "start", "w")
+    assert np.isclose(sd.frame.select(pl.col("w").sum()).collect().item(), 6.5)
