@@ -1,0 +1,267 @@
+"""The command-line interface: output schemas, exit codes, help, Parquet outputs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import survstat
+from survstat.cli import app
+from survstat.io import read_metadata
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def gbsg(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "gbsg2.parquet"
+    result = runner.invoke(app, ["datasets", "export", "gbsg2", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    return str(path)
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_km_table_and_output(gbsg, tmp_path):
+    out = tmp_path / "km.parquet"
+    r = run("km", gbsg, "--time", "time", "--event", "cens", "--by", "horTh", "-o", out)
+    assert r.exit_code == 0, r.output
+    df = pl.read_parquet(out)
+    assert df.columns == [
+        "horTh",
+        "time",
+        "n_risk",
+        "n_event",
+        "n_censor",
+        "survival",
+        "std_error",
+        "conf_low",
+        "conf_high",
+    ]
+    api = survstat.kaplan_meier(
+        survstat.datasets.load("gbsg2"), time="time", event="cens", by="horTh"
+    )
+    assert df.equals(api.table)
+    meta = read_metadata(out)
+    assert meta["analysis"] == "km"
+    assert meta["input"] == gbsg
+    assert meta["input_rows"] == 686
+    assert meta["parameters"]["conf_type"] == "log-log"
+    assert "Kaplan–Meier" in r.output
+
+
+def test_km_at_times(gbsg, tmp_path):
+    out = tmp_path / "at.parquet"
+    r = run(
+        "km",
+        gbsg,
+        "--time",
+        "time",
+        "--event",
+        "cens",
+        "--by",
+        "horTh",
+        "--at",
+        "365,730",
+        "--conf-type",
+        "log",
+        "-o",
+        out,
+    )
+    assert r.exit_code == 0, r.output
+    df = pl.read_parquet(out)
+    assert df.columns == [
+        "horTh",
+        "time",
+        "n_risk",
+        "survival",
+        "std_error",
+        "conf_low",
+        "conf_high",
+    ]
+    assert df.height == 4
+    assert read_metadata(out)["parameters"]["at"] == "365,730"
+
+
+def test_summary_schema(gbsg, tmp_path):
+    out = tmp_path / "s.parquet"
+    r = run(
+        "summary",
+        gbsg,
+        "--time",
+        "time",
+        "--event",
+        "cens",
+        "--by",
+        "horTh",
+        "--tau",
+        "1825",
+        "-o",
+        out,
+    )
+    assert r.exit_code == 0, r.output
+    df = pl.read_parquet(out)
+    assert df.columns == [
+        "horTh",
+        "n",
+        "n_event",
+        "median",
+        "conf_low",
+        "conf_high",
+        "rmst",
+        "rmst_std_error",
+    ]
+    assert df["median"].to_list() == [1528.0, 2018.0]
+
+
+def test_summary_without_groups(gbsg, tmp_path):
+    out = tmp_path / "s.parquet"
+    r = run("summary", gbsg, "--time", "time", "--event", "cens", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert pl.read_parquet(out).columns == ["n", "n_event", "median", "conf_low", "conf_high"]
+
+
+def test_logrank_schema(gbsg, tmp_path):
+    out = tmp_path / "lr.parquet"
+    r = run(
+        "logrank",
+        gbsg,
+        "--time",
+        "time",
+        "--event",
+        "cens",
+        "--by",
+        "horTh",
+        "--strata",
+        "tgrade",
+        "--rho",
+        "1",
+        "-o",
+        out,
+    )
+    assert r.exit_code == 0, r.output
+    df = pl.read_parquet(out)
+    assert df.columns[:3] == ["statistic", "df", "p_value"]
+    assert df.height == 1
+    assert df["test"].item() == "fleming-harrington"
+    assert "Observed and expected" in r.output
+
+
+def test_logrank_trend(gbsg, tmp_path):
+    out = tmp_path / "tr.parquet"
+    r = run(
+        "logrank", gbsg, "--time", "time", "--event", "cens", "--by", "tgrade", "--trend", "-o", out
+    )
+    assert r.exit_code == 0, r.output
+    assert {"trend_statistic", "trend_p_value"} <= set(pl.read_parquet(out).columns)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["km", "{data}", "--time", "tme", "--event", "cens"],
+            "column `tme` (given as time) not found in the data; did you mean `time`",
+        ),
+        (
+            ["km", "{data}", "--time", "horTh", "--event", "cens"],
+            "`horTh` (time) must be numeric; found dtype String",
+        ),
+        (
+            ["logrank", "{data}", "--time", "time", "--event", "tgrade", "--by", "horTh"],
+            "`tgrade` (event) must be boolean or 0/1 numeric",
+        ),
+        (
+            ["summary", "{data}", "--time", "time", "--event", "pnodes"],
+            "`pnodes` must be 0/1 or true/false",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_exit_1(gbsg, args, message):
+    r = run(*[a.replace("{data}", gbsg) for a in args])
+    assert r.exit_code == 1
+    assert message in " ".join(r.output.split())
+    assert "Traceback" not in r.output
+
+
+def test_not_parquet_exit_1(tmp_path):
+    bad = tmp_path / "x.parquet"
+    bad.write_text("time,cens\n1,0\n")
+    r = run("km", bad, "--time", "time", "--event", "cens")
+    assert r.exit_code == 1
+    assert "is not a Parquet file" in r.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["km", "x.parquet", "--time", "t", "--event", "e", "--conf-type", "loglog"],
+        ["km", "x.parquet", "--time", "t", "--event", "e", "--at", "1,abc"],
+        ["km", "x.parquet", "--event", "e"],
+        ["logrank", "x.parquet", "--time", "t", "--event", "e", "--by", "g", "--weights", "peto"],
+        ["nosuchcommand"],
+    ],
+)
+def test_usage_errors_exit_2(args):
+    assert run(*args).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "command", [["km"], ["summary"], ["logrank"], ["datasets", "list"], ["datasets", "export"]]
+)
+def test_every_command_has_help_with_example(command):
+    r = run(*command, "--help")
+    assert r.exit_code == 0
+    assert "Example:" in r.output
+    assert "survstat " + command[0] in r.output
+
+
+def test_datasets_list():
+    r = run("datasets", "list")
+    assert r.exit_code == 0
+    assert "gbsg2" in r.output
+
+
+def test_unknown_dataset(tmp_path):
+    r = run("datasets", "export", "nope", "-o", tmp_path / "x.parquet")
+    assert r.exit_code == 1
+    assert "unknown dataset 'nope'; available: gbsg2" in r.output
+
+
+def test_real_subprocess(tmp_path):
+    data = tmp_path / "g.parquet"
+    out = tmp_path / "lr.parquet"
+    exe = [sys.executable, "-m", "survstat"]
+    subprocess.run(
+        [*exe, "datasets", "export", "gbsg2", "-o", str(data)], check=True, capture_output=True
+    )
+    proc = subprocess.run(
+        [
+            *exe,
+            "logrank",
+            str(data),
+            "--time",
+            "time",
+            "--event",
+            "cens",
+            "--by",
+            "horTh",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert pl.read_parquet(out)["statistic"].item() == pytest.approx(8.564781, rel=1e-6)
+    bad = subprocess.run(
+        [*exe, "km", str(data), "--time", "nope", "--event", "cens"], capture_output=True, text=True
+    )
+    assert bad.returncode == 1
+    assert len(bad.stderr.strip().splitlines()) == 1
