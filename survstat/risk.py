@@ -1,8 +1,7 @@
 """Risk tables: the sufficient statistics of right-censored, left-truncated data.
 
 A :class:`RiskTable` has one row per curve (a combination of strata and ``by`` levels) and
-distinct time. It is built by a polars GROUP BY over the rows and then only touched by
-vectorised numpy; every estimator in :mod:`survstat.estimators` works from it.
+distinct time. Every estimator in :mod:`survstat.estimators` works from it with vectorised numpy.
 
 Columns of :attr:`RiskTable.table`
 ----------------------------------
@@ -13,19 +12,33 @@ Columns of :attr:`RiskTable.table`
 ``n_event``         (weighted) number of events at ``time``
 ``n_censor``        (weighted) number censored at ``time``
 ``n_entry``         (weighted) number entering at ``time`` (at risk from just after it)
+
+How it is built
+---------------
+It is a GROUP BY (group, time) + ORDER BY, run one of two ways. With few distinct keys (one or
+a few large groups) polars hashes the rows. With many small groups nearly every row is its own
+key and a large hash table thrashes the cache; then polars maps each row's group levels and
+time to dense integer codes (sorted level order, so codes compare like the values), the codes
+are packed into one int64 key, and a single sort of that key followed by run-length sums gives
+the counts already ordered by curve and time.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
+from survstat._segments import Segments
 from survstat.data import SurvivalData
 
 TABLE_COLUMNS = ("time", "n_risk", "n_event", "n_censor", "n_entry")
+
+#: From this many curves on, the risk table is built by sorting packed keys instead of hashing.
+_MANY_GROUPS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +51,21 @@ class RiskTable:
         Names of the group columns (strata first, then by).
     keys
         One row per curve with the group columns, in curve order (sorted by level).
-    offsets
-        Row ``offsets[i]:offsets[i+1]`` of the arrays belong to curve ``i``.
+    segments
+        Row layout: rows ``offsets[i]:offsets[i+1]`` belong to curve ``i``.
     time, n_risk, n_event, n_censor, n_entry
         Float64 arrays, one value per row, sorted by curve then time.
     n_exit_records
         Unweighted number of records leaving at the row's time (0 for entry-only rows).
-    n_records, n_events_total
-        Per curve: number of input rows, and the (weighted) number of events.
+    n_records
+        Per curve: number of input rows.
     weighted, has_entry, integer_weights
         Whether case weights / delayed entry were used and all weights are whole numbers.
     """
 
     groups: tuple[str, ...]
     keys: pl.DataFrame
-    offsets: np.ndarray
+    segments: Segments
     time: np.ndarray
     n_risk: np.ndarray
     n_event: np.ndarray
@@ -63,35 +76,44 @@ class RiskTable:
     weighted: bool
     has_entry: bool
     integer_weights: bool
-    _curve: np.ndarray = field(repr=False)
+    _table: list[pl.DataFrame] = field(default_factory=list, repr=False, compare=False)
 
     @property
-    def n_curves(self) -> int:
-        """Number of curves (group combinations)."""
-        return len(self.offsets) - 1
+    def offsets(self) -> np.ndarray:
+        """Curve ``i`` owns rows ``offsets[i]:offsets[i+1]``."""
+        return self.segments.offsets
 
     @property
     def curve(self) -> np.ndarray:
         """Curve index of every row."""
-        return self._curve
+        return self.segments.curve
+
+    @property
+    def n_curves(self) -> int:
+        """Number of curves (group combinations)."""
+        return self.segments.n_curves
 
     @property
     def table(self) -> pl.DataFrame:
         """The risk table as a tidy polars DataFrame (documented columns)."""
-        cols = {
-            "time": self.time,
-            "n_risk": self.n_risk,
-            "n_event": self.n_event,
-            "n_censor": self.n_censor,
-            "n_entry": self.n_entry,
-        }
-        return self.expand_keys(pl.DataFrame(cols))
+        if not self._table:
+            body = pl.DataFrame(
+                {
+                    "time": self.time,
+                    "n_risk": self.n_risk,
+                    "n_event": self.n_event,
+                    "n_censor": self.n_censor,
+                    "n_entry": self.n_entry,
+                }
+            )
+            self._table.append(self.expand_keys(body))
+        return self._table[0]
 
     def expand_keys(self, body: pl.DataFrame, curve: np.ndarray | None = None) -> pl.DataFrame:
         """Prefix ``body`` (a row per table row, or per ``curve`` index) with the group columns."""
         if not self.groups:
             return body
-        idx = self._curve if curve is None else curve
+        idx = self.curve if curve is None else curve
         keys = self.keys[idx] if len(idx) else self.keys.clear()
         return pl.concat([keys, body], how="horizontal")
 
@@ -104,12 +126,11 @@ class RiskTable:
         keep = self.n_exit_records > 0
         if keep.all():
             return self
-        counts = np.bincount(self._curve[keep], minlength=self.n_curves)
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        counts = np.bincount(self.curve[keep], minlength=self.n_curves)
         return RiskTable(
             groups=self.groups,
             keys=self.keys,
-            offsets=offsets,
+            segments=Segments(np.concatenate([[0], np.cumsum(counts)])),
             time=self.time[keep],
             n_risk=self.n_risk[keep],
             n_event=self.n_event[keep],
@@ -120,7 +141,6 @@ class RiskTable:
             weighted=self.weighted,
             has_entry=self.has_entry,
             integer_weights=self.integer_weights,
-            _curve=self._curve[keep],
         )
 
     def curve_labels(self) -> list[str]:
@@ -133,106 +153,227 @@ class RiskTable:
         ]
 
 
-def _segment_starts(offsets: np.ndarray, n: int) -> np.ndarray:
-    curve = np.zeros(n, dtype=np.int64)
-    if len(offsets) > 2:
-        curve[offsets[1:-1]] = 1
-        np.cumsum(curve, out=curve)
-    return curve
+def _dense_codes(values: pl.DataFrame, levels: pl.DataFrame) -> np.ndarray:
+    """Position of each row of ``values`` among the sorted distinct rows ``levels``."""
+    cols = values.columns
+    coded = values.join(
+        levels.with_row_index("__code"),
+        on=cols,
+        how="left",
+        maintain_order="left",
+        nulls_equal=True,
+    )
+    return coded.get_column("__code").to_numpy().astype(np.int64, copy=False)
 
 
-def build_risk_table(data: SurvivalData) -> RiskTable:
-    """Aggregate ``data`` into its risk table with one polars GROUP BY.
+def _runs(key: np.ndarray, *sums: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, list]:
+    """Sort ``key``; return its distinct values, their counts and per-run sums of ``sums``."""
+    order = np.argsort(key)
+    ks = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
+    counts = np.diff(np.append(starts, len(ks)))
+    totals = [None if s is None else np.add.reduceat(s[order], starts) for s in sums]
+    return ks[starts], counts, totals
 
-    At a tied time events are counted before censorings, and records entering at ``t`` are at
-    risk only after ``t`` (the counting-process convention of R ``Surv(entry, time, event)``).
+
+def _runs_unweighted(
+    key: np.ndarray, event: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct keys, record counts and event counts, for 0/1 events without weights.
+
+    The event bit rides in the key's lowest bit, so one sort of plain integers (no argsort and
+    no gathers) orders the records and separates events from censorings within each key.
     """
+    packed = np.sort(key * 2 + event)
+    starts = np.flatnonzero(np.concatenate([[True], packed[1:] != packed[:-1]]))
+    sizes = np.diff(np.append(starts, len(packed)))
+    head = packed[starts]
+    k = head >> 1
+    first = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    n_rec = np.add.reduceat(sizes, first)
+    n_event = np.add.reduceat(sizes * (head & 1), first)
+    return k[first], n_rec, n_event.astype(float)
+
+
+@dataclass(frozen=True, slots=True)
+class _Aggregate:
+    """Counts per (curve, time) row, sorted by curve then time, before risk sets are formed."""
+
+    levels: pl.DataFrame
+    curve: np.ndarray
+    time: np.ndarray
+    n_event: np.ndarray
+    n_exit: np.ndarray
+    n_entry: np.ndarray | None
+    n_exit_records: np.ndarray
+
+
+def _aggregate_hashed(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
+    """polars GROUP BY (group, time) then ORDER BY: best when there are few distinct keys."""
     groups = list(data.groups)
     f64 = pl.Float64
     event = pl.col(data.event).cast(f64)
     weight = pl.col(data.weight).cast(f64) if data.weight else None
-    exits = data.frame.group_by([*groups, pl.col(data.time).cast(f64).alias("time")]).agg(
+    # + 0.0 folds -0.0 into 0.0 so that equal times fall in one group
+    exits = frame.lazy().group_by([*groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")])
+    exits = exits.agg(
         n_event=(event * weight).sum() if weight is not None else event.sum(),
         n_exit=weight.sum() if weight is not None else pl.len().cast(f64),
         n_exit_records=pl.len().cast(pl.Int64),
     )
     if data.entry is not None:
-        entries = data.frame.group_by([*groups, pl.col(data.entry).cast(f64).alias("time")]).agg(
-            n_entry=weight.sum() if weight is not None else pl.len().cast(f64),
+        entries = frame.lazy().group_by(
+            [*groups, (pl.col(data.entry).cast(f64) + 0.0).alias("time")]
         )
-        zero = pl.lit(0.0, dtype=f64)
-        stacked = pl.concat(
-            [
-                exits.with_columns(n_entry=zero),
-                entries.with_columns(n_event=zero, n_exit=zero, n_exit_records=pl.lit(0, pl.Int64)),
-            ],
-            how="diagonal",
+        entries = entries.agg(n_entry=weight.sum() if weight is not None else pl.len().cast(f64))
+        exits = (
+            pl.concat([exits, entries], how="diagonal")
+            .group_by([*groups, "time"])
+            .agg(pl.col("n_event", "n_exit", "n_entry", "n_exit_records").sum())
         )
-        exits = stacked.group_by([*groups, "time"]).agg(
-            pl.col("n_event", "n_exit", "n_entry", "n_exit_records").sum()
-        )
-
-    def within(expr: pl.Expr) -> pl.Expr:
-        return expr.over(groups) if groups else expr
-
-    if data.entry is not None:
-        # entered strictly before t minus exited strictly before t
-        n_risk = within(pl.col("n_entry").cum_sum() - pl.col("n_entry")) - within(
-            pl.col("n_exit").cum_sum() - pl.col("n_exit")
-        )
-    else:
-        n_risk = within(pl.col("n_exit").cum_sum(reverse=True))
-    agg = exits.sort([*groups, "time"]).with_columns(n_risk=n_risk).collect()
-    if data.weight is not None:
-        integer_weights = bool(
-            data.frame.select((pl.col(data.weight) != pl.col(data.weight).round(0)).sum())
-            .collect()
-            .item()
-            == 0
-        )
-    else:
-        integer_weights = True
-    return _from_aggregate(agg, tuple(groups), data, integer_weights)
-
-
-def _from_aggregate(
-    agg: pl.DataFrame, groups: tuple[str, ...], data: SurvivalData, integer_weights: bool
-) -> RiskTable:
-    n = agg.height
+    agg = exits.sort([*groups, "time"]).collect()
     if groups:
         changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in groups])
-        flags = agg.select(changed.fill_null(True)).to_series().to_numpy()
-        starts = np.flatnonzero(flags)
+        first = agg.select(changed.fill_null(True)).to_series().to_numpy()
+        curve = np.cumsum(first) - 1
+        levels = agg.select(groups).filter(pl.Series(first))
     else:
-        starts = np.zeros(1, dtype=np.int64)
-    offsets = np.append(starts, n).astype(np.int64)
-    curve = _segment_starts(offsets, n)
-    keys = agg.select(groups)[starts] if groups else pl.DataFrame()
-    time = agg.get_column("time").to_numpy()
-    n_event = agg.get_column("n_event").to_numpy()
-    n_exit = agg.get_column("n_exit").to_numpy()
-    n_exit_records = agg.get_column("n_exit_records").to_numpy()
-    n_entry = (
-        agg.get_column("n_entry").to_numpy() if data.entry is not None else np.zeros(n, dtype=float)
+        curve = np.zeros(agg.height, dtype=np.int64)
+        levels = pl.DataFrame()
+    return _Aggregate(
+        levels=levels,
+        curve=curve,
+        time=agg.get_column("time").to_numpy(),
+        n_event=agg.get_column("n_event").to_numpy(),
+        n_exit=agg.get_column("n_exit").to_numpy(),
+        n_entry=agg.get_column("n_entry").to_numpy() if data.entry is not None else None,
+        n_exit_records=agg.get_column("n_exit_records").to_numpy(),
     )
-    n_risk = agg.get_column("n_risk").to_numpy()
-    n_records = np.add.reduceat(n_exit_records, offsets[:-1]) if n else np.zeros(0, np.int64)
-    return RiskTable(
-        groups=groups,
-        keys=keys,
-        offsets=offsets,
-        time=time,
-        n_risk=n_risk,
+
+
+def _aggregate_sorted(
+    frame: pl.DataFrame, data: SurvivalData, levels: pl.DataFrame, utimes: pl.Series
+) -> _Aggregate:
+    """Dense (group, time) codes packed into one int64 key and sorted: best for many keys."""
+    groups = list(data.groups)
+    f64 = pl.Float64
+    gcode = _dense_codes(frame.select(groups), levels)
+    n_times = utimes.len()
+    levels_t = utimes.to_frame("t")
+
+    def codes(col: str) -> np.ndarray:
+        return gcode * n_times + _dense_codes(
+            (frame.get_column(col).cast(f64) + 0.0).to_frame("t"), levels_t
+        )
+
+    weight = frame.get_column(data.weight).cast(f64).to_numpy() if data.weight else None
+    if weight is None:
+        event = frame.get_column(data.event).cast(pl.Int64).to_numpy()
+        keys_x, n_rec, n_event = _runs_unweighted(codes(data.time), event)
+        n_exit = n_rec.astype(float)
+    else:
+        event = frame.get_column(data.event).cast(f64).to_numpy()
+        keys_x, n_rec, (n_event, n_exit) = _runs(codes(data.time), event * weight, weight)
+    n_entry = None
+    row_keys = keys_x
+    if data.entry is not None:
+        keys_e, e_rec, (e_w,) = _runs(codes(data.entry), weight)
+        row_keys = np.union1d(keys_x, keys_e)
+        at_x, at_e = np.searchsorted(row_keys, keys_x), np.searchsorted(row_keys, keys_e)
+        n_event, n_exit, n_rec = _scatter(len(row_keys), at_x, n_event, n_exit, n_rec)
+        (n_entry,) = _scatter(len(row_keys), at_e, e_rec.astype(float) if e_w is None else e_w)
+    return _Aggregate(
+        levels=levels,
+        curve=row_keys // n_times,
+        time=utimes.to_numpy()[row_keys % n_times],
         n_event=n_event,
-        n_censor=n_exit - n_event,
+        n_exit=n_exit,
         n_entry=n_entry,
-        n_exit_records=n_exit_records,
-        n_records=n_records,
-        weighted=data.weight is not None,
-        has_entry=data.entry is not None,
-        integer_weights=integer_weights,
-        _curve=curve,
+        n_exit_records=n_rec.astype(np.int64),
     )
+
+
+def _scatter(size: int, at: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
+    out = []
+    for v in values:
+        full = np.zeros(size, dtype=v.dtype)
+        full[at] = v
+        out.append(full)
+    return out
+
+
+def build_risk_table(data: SurvivalData) -> RiskTable:
+    """Aggregate ``data`` into its risk table.
+
+    At a tied time events are counted before censorings, and records entering at ``t`` are at
+    risk only after ``t`` (the counting-process convention of R ``Surv(entry, time, event)``).
+    """
+    groups = list(data.groups)
+    roles = [c for c in (data.time, data.event, data.entry, data.weight) if c is not None]
+    frame = data.frame.select(*groups, *roles).collect()
+    # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
+    # large thrashes the cache, and one sort of packed integer keys is faster.
+    if groups and math.prod(frame.select(pl.col(groups).n_unique()).row(0)) >= _MANY_GROUPS:
+        levels = frame.select(groups).unique().sort(groups)
+        times = frame.get_column(data.time).cast(pl.Float64)
+        if data.entry is not None:
+            times = pl.concat([times, frame.get_column(data.entry).cast(pl.Float64)])
+        utimes = (times.unique() + 0.0).unique().sort()
+        agg = _aggregate_sorted(frame, data, levels, utimes)
+    else:
+        agg = _aggregate_hashed(frame, data)
+    return _finish(agg, data)
+
+
+def _finish(agg: _Aggregate, data: SurvivalData) -> RiskTable:
+    n_curves = max(agg.levels.height, 1)
+    counts = np.bincount(agg.curve, minlength=n_curves)
+    segments = Segments(np.concatenate([[0], np.cumsum(counts)]))
+    weight = data.weight
+    n_risk = _at_risk(segments, agg.n_exit, agg.n_entry, whole=weight is None)
+    n_records = np.bincount(agg.curve, weights=agg.n_exit_records, minlength=n_curves)
+    if weight is not None:
+        w = data.frame.select((pl.col(weight) != pl.col(weight).round(0)).sum()).collect()
+        integer_weights = w.item() == 0
+    else:
+        integer_weights = True
+    return RiskTable(
+        groups=tuple(data.groups),
+        keys=agg.levels,
+        segments=segments,
+        time=agg.time,
+        n_risk=n_risk,
+        n_event=agg.n_event,
+        n_censor=agg.n_exit - agg.n_event,
+        n_entry=agg.n_entry if agg.n_entry is not None else np.zeros(len(agg.time)),
+        n_exit_records=agg.n_exit_records,
+        n_records=n_records.astype(np.int64),
+        weighted=weight is not None,
+        has_entry=agg.n_entry is not None,
+        integer_weights=bool(integer_weights),
+    )
+
+
+def _at_risk(
+    segments: Segments, n_exit: np.ndarray, n_entry: np.ndarray | None, whole: bool
+) -> np.ndarray:
+    """Number at risk just before each row's time, within each curve."""
+    if whole:
+        # whole-number counts: global int64 cumulative sums are exact
+        def before(x: np.ndarray) -> np.ndarray:
+            xi = x.astype(np.int64)
+            cs = np.cumsum(xi) - xi
+            return cs - cs[segments.starts()][segments.curve]
+    else:
+
+        def before(x: np.ndarray) -> np.ndarray:
+            return segments.cumsum(x) - x
+
+    exited = before(n_exit)
+    if n_entry is not None:
+        return (before(n_entry) - exited).astype(float)
+    totals = np.add.reduceat(n_exit, segments.starts()) if len(n_exit) else np.zeros(0)
+    return totals[segments.curve] - exited
 
 
 def risk_table(

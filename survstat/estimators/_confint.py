@@ -42,11 +42,10 @@ def _log(s: np.ndarray, se_log: np.ndarray, z: float) -> Interval:
 
 
 def _log_log(s: np.ndarray, se_log: np.ndarray, z: float) -> Interval:
-    xx = np.where((s == 0) | (s == 1), np.nan, s)
-    lx = np.log(xx)
-    shift = z * se_log / lx
-    llx = np.log(-lx)
-    return np.exp(-np.exp(llx - shift)), np.exp(-np.exp(llx + shift))
+    # exp(-exp(log(-log S) -+ c)) written as S ** exp(-+c): one log and three exps per value
+    lx = np.log(np.where((s == 0) | (s == 1), np.nan, s))
+    spread = np.exp(z * se_log / lx)
+    return np.exp(lx / spread), np.exp(lx * spread)
 
 
 def _logit(s: np.ndarray, se_log: np.ndarray, z: float) -> Interval:

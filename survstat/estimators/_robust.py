@@ -24,7 +24,6 @@ import numpy as np
 import polars as pl
 
 from survstat.data import SurvivalData
-from survstat.estimators import _segments
 from survstat.risk import RiskTable
 
 
@@ -32,7 +31,7 @@ def robust_variance(data: SurvivalData, rt: RiskTable, h: np.ndarray, g: np.ndar
     """Sum over records of ``w_i**2 * A_i(t)**2`` at every row of the exit-only table ``rt``."""
     groups = list(rt.groups)
     n = len(rt.time)
-    cum_h = _segments.cumsum(np.where(np.isfinite(h), h, np.nan), rt.curve, rt.n_curves)
+    cum_h = rt.segments.cumsum(np.where(np.isfinite(h), h, np.nan))
     table = rt.expand_keys(
         pl.DataFrame({"time": rt.time, "__r": np.arange(n), "__H": cum_h, "__g": g})
     )
@@ -87,7 +86,7 @@ def robust_variance(data: SurvivalData, rt: RiskTable, h: np.ndarray, g: np.ndar
     e = [
         np.bincount(first[inside], weights=(w2 * h_entry**k)[inside], minlength=n) for k in range(3)
     ]
-    scan = lambda v: _segments.cumsum(v, rt.curve, rt.n_curves)  # noqa: E731
+    scan = rt.segments.cumsum
     p = [scan(e[k]) - scan(x[k]) for k in range(3)]
     with np.errstate(invalid="ignore"):
         at_risk = cum_h**2 * p[0] - 2.0 * cum_h * p[1] + p[2]

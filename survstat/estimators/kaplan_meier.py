@@ -24,7 +24,6 @@ from scipy import stats
 
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, SurvstatError, check_probability
-from survstat.estimators import _segments
 from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
 from survstat.estimators._quantile import step_quantiles
 from survstat.estimators._robust import robust_variance
@@ -327,7 +326,7 @@ def kaplan_meier(
         # fails, 1 - d/n can come out as +-1e-16 instead of 0. Survival is then exactly 0.
         factor = np.where(factor < 1e-12, 0.0, factor)
         d_all = factor == 0.0
-        surv = _segments.cumprod(factor, rt.curve, rt.n_curves)
+        surv = rt.segments.cumprod(factor)
         use_robust = (not rt.integer_weights) if robust is None else bool(robust)
         if use_robust:
             h = np.where(d_all, np.inf, np.where(d > 0, d / (n * (n - d)), 0.0))
@@ -337,26 +336,26 @@ def kaplan_meier(
             se_log = np.where(std_error == 0, 0.0, std_error / surv)
         else:
             term = np.where(d_all, np.inf, np.where(d > 0, d / (n * (n - d)), 0.0))
-            se_log = np.sqrt(_segments.cumsum(term, rt.curve, rt.n_curves))
+            se_log = np.sqrt(rt.segments.cumsum(term))
             # Greenwood's variance is undefined once S reaches 0 (R reports NaN)
             std_error = np.where(surv == 0, np.nan, surv * se_log)
     lower, upper = survival_interval(surv, se_log, conf_type, conf_level)
     body = pl.DataFrame(
-        {
-            "time": rt.time,
-            "n_risk": n,
-            "n_event": d,
-            "n_censor": rt.n_censor,
-            "survival": surv,
-            "std_error": std_error,
-            "conf_low": lower,
-            "conf_high": upper,
-        }
+        [
+            pl.Series("time", rt.time),
+            pl.Series("n_risk", n),
+            pl.Series("n_event", d),
+            pl.Series("n_censor", rt.n_censor),
+            pl.Series("survival", surv),
+            pl.Series("std_error", std_error, nan_to_null=True),
+            pl.Series("conf_low", lower, nan_to_null=True),
+            pl.Series("conf_high", upper, nan_to_null=True),
+        ]
     )
     if robust is not None and not isinstance(robust, bool):
         raise SurvstatError(f"`robust` must be True, False or None; got {robust!r}")
     return KaplanMeierResult(
-        table=_nan_to_null(rt.expand_keys(body)),
+        table=rt.expand_keys(body),
         conf_type=conf_type,
         conf_level=float(conf_level),
         variance="robust" if use_robust else "greenwood",

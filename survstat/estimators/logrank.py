@@ -32,9 +32,9 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from survstat._segments import Segments
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, SurvstatError, check_choice
-from survstat.estimators import _segments
 from survstat.io import FrameLike
 from survstat.risk import build_risk_table
 
@@ -117,13 +117,7 @@ def _group_codes(keys: pl.DataFrame, cols: Sequence[str]) -> tuple[np.ndarray, p
 
 
 def _weights(
-    kind: str,
-    n: np.ndarray,
-    d: np.ndarray,
-    row_stratum: np.ndarray,
-    n_strata: int,
-    rho: float,
-    gamma: float,
+    kind: str, n: np.ndarray, d: np.ndarray, strata: Segments, rho: float, gamma: float
 ) -> np.ndarray:
     if kind == "logrank":
         return np.ones_like(n)
@@ -133,13 +127,11 @@ def _weights(
         return np.sqrt(n)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(d > 0, 1.0 - d / n, 1.0)
-    surv = _segments.cumprod(factor, row_stratum, n_strata)
+    surv = strata.cumprod(factor)
     # left-continuous: S(t-) is the product over earlier times of the same stratum
     s_minus = np.ones_like(surv)
     s_minus[1:] = surv[:-1]
-    first = np.ones(len(n), dtype=bool)
-    first[1:] = row_stratum[1:] != row_stratum[:-1]
-    s_minus[first] = 1.0
+    s_minus[strata.starts()] = 1.0
     return s_minus**rho * (1.0 - s_minus) ** gamma
 
 
@@ -214,24 +206,24 @@ def logrank(
         return out.reshape(n_rows, n_groups)
 
     row_s = cells.get_column("s").to_numpy().astype(np.int64)
-    n_strata = int(row_s.max()) + 1
+    strata = Segments(np.append(np.flatnonzero(np.r_[True, row_s[1:] != row_s[:-1]]), n_rows))
     exits = wide(rt.n_event + rt.n_censor)
     events = wide(rt.n_event)
-    scan = lambda m: np.column_stack(  # noqa: E731
-        [_segments.cumsum(m[:, j], row_s, n_strata) for j in range(n_groups)]
-    )
+
+    def scan(m: np.ndarray) -> np.ndarray:
+        return np.column_stack([strata.cumsum(m[:, j]) for j in range(n_groups)])
+
     exited_before = scan(exits) - exits
     if rt.has_entry:
         entries = wide(rt.n_entry)
         at_risk = scan(entries) - entries - exited_before
     else:
-        starts = np.flatnonzero(np.r_[True, row_s[1:] != row_s[:-1]])
-        totals = np.add.reduceat(exits, starts, axis=0)
-        at_risk = totals[row_s] - exited_before
+        totals = np.add.reduceat(exits, strata.starts(), axis=0)
+        at_risk = totals[strata.curve] - exited_before
 
     n = at_risk.sum(axis=1)
     d = events.sum(axis=1)
-    w = _weights(kind, n, d, row_s, n_strata, rho, gamma)
+    w = _weights(kind, n, d, strata, rho, gamma)
     has = d > 0
     n, d, w, at_risk, events = n[has], d[has], w[has], at_risk[has], events[has]
     p = at_risk / n[:, None]

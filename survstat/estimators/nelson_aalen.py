@@ -21,7 +21,6 @@ import polars as pl
 
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import check_choice
-from survstat.estimators import _segments
 from survstat.estimators._confint import z_value
 from survstat.estimators._robust import robust_variance
 from survstat.io import FrameLike
@@ -85,11 +84,11 @@ def nelson_aalen(
     use_robust = (not rt.integer_weights) if robust is None else bool(robust)
     with np.errstate(divide="ignore", invalid="ignore"):
         inc = np.where(d > 0, d / n, 0.0)
-        cumhaz = _segments.cumsum(inc, rt.curve, rt.n_curves)
+        cumhaz = rt.segments.cumsum(inc)
         if use_robust:
             var = robust_variance(sd, rt, np.where(d > 0, d / n**2, 0.0), 1.0 / n)
         else:
-            var = _segments.cumsum(np.where(d > 0, d / n**2, 0.0), rt.curve, rt.n_curves)
+            var = rt.segments.cumsum(np.where(d > 0, d / n**2, 0.0))
         se = np.sqrt(var)
         if conf_type == "log":
             spread = np.exp(z * np.where(cumhaz > 0, se / cumhaz, 0.0))

@@ -1,0 +1,156 @@
+"""Wall-time benchmark of survstat's Kaplan-Meier and log-rank against the Python peers.
+
+Data: n rows, times exponential (mean 10) rounded to 0.01, ~70% events, and either one group,
+two groups (log-rank) or 1,000 groups. The floor is the least work any exact method must do:
+polars ``group_by([group,] time).agg(events, count).sort()`` on the same frame. Each timing is
+the best of ``--repeat`` runs. Peers that only take one group are looped over groups, and
+splitting the rows by group counts as part of their work.
+
+    python benchmarks/bench_core.py --sizes 100000,1000000 --repeat 3 [--markdown out.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+
+import survstat
+
+
+def make_data(n: int, n_groups: int, seed: int = 2026) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame(
+        {
+            "time": np.round(rng.exponential(10.0, n), 2),
+            "event": (rng.random(n) < 0.7).astype(np.int8),
+            "group": rng.integers(0, n_groups, n).astype(np.int32),
+        }
+    )
+
+
+def best_of(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def floor(df: pl.DataFrame, grouped: bool) -> Callable[[], object]:
+    keys = ["group", "time"] if grouped else ["time"]
+    return lambda: (
+        df.group_by(keys).agg(pl.col("event").sum().alias("d"), pl.len().alias("n")).sort(keys)
+    )
+
+
+def split_groups(df: pl.DataFrame) -> list[tuple[np.ndarray, np.ndarray]]:
+    parts = df.partition_by("group", maintain_order=False)
+    return [(p["time"].to_numpy(), p["event"].to_numpy()) for p in parts]
+
+
+def km_cases(df: pl.DataFrame, grouped: bool) -> dict[str, Callable[[], object]]:
+    from lifelines import KaplanMeierFitter
+    from sksurv.nonparametric import kaplan_meier_estimator
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    by = "group" if grouped else None
+    cases: dict[str, Callable[[], object]] = {
+        "floor (polars group_by + sort)": floor(df, grouped),
+        "survstat kaplan_meier (log-log CI)": lambda: survstat.kaplan_meier(
+            df, time="time", event="event", by=by
+        ),
+    }
+
+    def per_group(fit: Callable[[np.ndarray, np.ndarray], object]) -> Callable[[], object]:
+        if not grouped:
+            t, e = df["time"].to_numpy(), df["event"].to_numpy()
+            return lambda: fit(t, e)
+        return lambda: [fit(t, e) for t, e in split_groups(df)]
+
+    cases["lifelines KaplanMeierFitter.fit"] = per_group(lambda t, e: KaplanMeierFitter().fit(t, e))
+    cases["scikit-survival kaplan_meier_estimator(log-log)"] = per_group(
+        lambda t, e: kaplan_meier_estimator(e.astype(bool), t, conf_type="log-log")
+    )
+    cases["statsmodels SurvfuncRight (no CI)"] = per_group(lambda t, e: SurvfuncRight(t, e))
+    return cases
+
+
+def logrank_cases(df: pl.DataFrame) -> dict[str, Callable[[], object]]:
+    from lifelines.statistics import logrank_test
+    from sksurv.compare import compare_survival
+    from statsmodels.duration.survfunc import survdiff
+
+    two = df.with_columns(group=(pl.col("group") % 2))
+    t, e, g = two["time"].to_numpy(), two["event"].to_numpy(), two["group"].to_numpy()
+    y = np.empty(len(t), dtype=[("event", bool), ("time", float)])
+    y["event"], y["time"] = e.astype(bool), t
+
+    def lifelines_lr():
+        a = g == 0
+        return logrank_test(t[a], t[~a], e[a], e[~a])
+
+    return {
+        "floor (polars group_by + sort)": floor(two, True),
+        "survstat logrank": lambda: survstat.logrank(two, time="time", event="event", by="group"),
+        "lifelines logrank_test": lifelines_lr,
+        "scikit-survival compare_survival": lambda: compare_survival(y, g),
+        "statsmodels survdiff": lambda: survdiff(t, e, g),
+    }
+
+
+def run(sizes: list[int], repeat: int, skip_slow: bool) -> pl.DataFrame:
+    rows = []
+    for n in sizes:
+        for label, make in (
+            ("KM, 1 group", lambda n=n: km_cases(make_data(n, 1), False)),
+            ("KM, 1,000 groups", lambda n=n: km_cases(make_data(n, 1000), True)),
+            ("log-rank, 2 groups", lambda n=n: logrank_cases(make_data(n, 2))),
+        ):
+            cases = make()
+            for name, fn in cases.items():
+                if skip_slow and n >= 10_000_000 and not name.startswith(("floor", "survstat")):
+                    continue
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    secs = best_of(fn, repeat)
+                rows.append({"rows": n, "task": label, "method": name, "seconds": secs})
+                print(f"{n:>10,}  {label:<20} {name:<48} {secs:9.3f} s", flush=True)
+    out = pl.DataFrame(rows)
+    base = out.filter(pl.col("method").str.starts_with("floor")).select(
+        "rows", "task", pl.col("seconds").alias("floor")
+    )
+    return out.join(base, on=["rows", "task"]).with_columns(
+        x_floor=(pl.col("seconds") / pl.col("floor")).round(2)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-slow-peers", action="store_true", help="no peers at 1e7 rows")
+    parser.add_argument("--markdown", help="write the results table to this file")
+    args = parser.parse_args()
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    result = run(sizes, args.repeat, args.skip_slow_peers)
+    if args.markdown:
+        lines = ["| rows | task | method | seconds | × floor |", "|---:|---|---|---:|---:|"]
+        for r in result.iter_rows(named=True):
+            lines.append(
+                f"| {r['rows']:,} | {r['task']} | {r['method']} | {r['seconds']:.3f} | "
+                f"{r['x_floor']:.2f} |"
+            )
+        with open(args.markdown, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
