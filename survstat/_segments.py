@@ -23,15 +23,18 @@ class Segments:
     """Row layout of consecutive curves: curve ``i`` owns rows ``offsets[i]:offsets[i+1]``."""
 
     offsets: np.ndarray
-    curve: np.ndarray = field(init=False, repr=False)
+    curve: np.ndarray | None = field(default=None, repr=False)
     _flat: np.ndarray | None = field(init=False, repr=False)
     _width: int = field(init=False, repr=False)
+    _grid: list[np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         offsets = np.asarray(self.offsets, dtype=np.int64)
         lengths = np.diff(offsets)
         n_rows = int(offsets[-1]) if len(offsets) else 0
-        curve = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        curve = self.curve
+        if curve is None:
+            curve = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         width = int(lengths.max(initial=0))
         flat = None
         if len(lengths) > 1 and len(lengths) * width <= max(_MAX_PADDING * n_rows, 1 << 16):
@@ -40,6 +43,7 @@ class Segments:
         object.__setattr__(self, "curve", curve)
         object.__setattr__(self, "_flat", flat)
         object.__setattr__(self, "_width", width)
+        object.__setattr__(self, "_grid", [])
 
     @property
     def n_curves(self) -> int:
@@ -50,7 +54,11 @@ class Segments:
         if self.n_curves <= 1:
             return np.cumsum(values) if op == "sum" else np.cumprod(values)
         if self._flat is not None:
-            grid = np.full(self.n_curves * self._width, 0.0 if op == "sum" else 1.0)
+            # one grid per layout, reused by every scan (fresh large arrays cost page faults)
+            if not self._grid:
+                self._grid.append(np.empty(self.n_curves * self._width))
+            grid = self._grid[0]
+            grid.fill(0.0 if op == "sum" else 1.0)
             grid[self._flat] = values
             grid = grid.reshape(self.n_curves, self._width)
             (np.cumsum if op == "sum" else np.cumprod)(grid, axis=1, out=grid)

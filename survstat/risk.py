@@ -39,6 +39,8 @@ TABLE_COLUMNS = ("time", "n_risk", "n_event", "n_censor", "n_entry")
 
 #: From this many curves on, the risk table is built by sorting packed keys instead of hashing.
 _MANY_GROUPS = 64
+#: Group codes below this sort with numpy's 16-bit radix sort.
+_RADIX_LIMIT = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,35 +168,6 @@ def _dense_codes(values: pl.DataFrame, levels: pl.DataFrame) -> np.ndarray:
     return coded.get_column("__code").to_numpy().astype(np.int64, copy=False)
 
 
-def _runs(key: np.ndarray, *sums: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, list]:
-    """Sort ``key``; return its distinct values, their counts and per-run sums of ``sums``."""
-    order = np.argsort(key)
-    ks = key[order]
-    starts = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
-    counts = np.diff(np.append(starts, len(ks)))
-    totals = [None if s is None else np.add.reduceat(s[order], starts) for s in sums]
-    return ks[starts], counts, totals
-
-
-def _runs_unweighted(
-    key: np.ndarray, event: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct keys, record counts and event counts, for 0/1 events without weights.
-
-    The event bit rides in the key's lowest bit, so one sort of plain integers (no argsort and
-    no gathers) orders the records and separates events from censorings within each key.
-    """
-    packed = np.sort(key * 2 + event)
-    starts = np.flatnonzero(np.concatenate([[True], packed[1:] != packed[:-1]]))
-    sizes = np.diff(np.append(starts, len(packed)))
-    head = packed[starts]
-    k = head >> 1
-    first = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
-    n_rec = np.add.reduceat(sizes, first)
-    n_event = np.add.reduceat(sizes * (head & 1), first)
-    return k[first], n_rec, n_event.astype(float)
-
-
 @dataclass(frozen=True, slots=True)
 class _Aggregate:
     """Counts per (curve, time) row, sorted by curve then time, before risk sets are formed."""
@@ -251,55 +224,128 @@ def _aggregate_hashed(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
     )
 
 
-def _aggregate_sorted(
-    frame: pl.DataFrame, data: SurvivalData, levels: pl.DataFrame, utimes: pl.Series
-) -> _Aggregate:
-    """Dense (group, time) codes packed into one int64 key and sorted: best for many keys."""
+def _group_codes(frame: pl.DataFrame, groups: list[str]) -> tuple[np.ndarray, pl.DataFrame]:
+    """Integer code per row that sorts like the group levels, and the levels in code order."""
+    if len(groups) == 1 and frame.schema[groups[0]].is_integer():
+        col = frame.get_column(groups[0])
+        lo, hi = col.min(), col.max()
+        if hi - lo < _RADIX_LIMIT:
+            # the values themselves, shifted: no hashing needed; unused codes are harmless
+            return (col.cast(pl.Int64) - lo).to_numpy(), pl.DataFrame()
+    levels = frame.select(groups).unique().sort(groups)
+    return _dense_codes(frame.select(groups), levels), levels
+
+
+def _runs_unweighted(
+    key: np.ndarray, event: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct keys, record counts and event counts, for 0/1 events without weights.
+
+    The event bit rides in the key's lowest bit, so one sort of plain integers (no argsort and
+    no gathers) orders the records and separates events from censorings within each key.
+    """
+    packed = key << 1
+    packed |= event
+    packed.sort()
+    starts = np.flatnonzero(np.concatenate([[True], packed[1:] != packed[:-1]]))
+    sizes = np.diff(np.append(starts, len(packed)))
+    head = packed[starts]
+    k = head >> 1
+    first = np.flatnonzero(np.concatenate([[True], k[1:] != k[:-1]]))
+    n_rec = np.add.reduceat(sizes, first)
+    n_event = np.add.reduceat(sizes * (head & 1), first)
+    return k[first], n_rec, n_event.astype(float)
+
+
+def _time_ranks(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense rank of each time (0 = smallest) and the sorted distinct times.
+
+    The distinct times are few next to the rows, so hashing them out (polars ``unique``) and
+    looking each row up in that small sorted table is cheaper than sorting all the rows.
+    """
+    series = pl.Series("t", time)
+    distinct = series.unique().sort()
+    ranked = series.to_frame().join(
+        distinct.to_frame().with_row_index("r"), on="t", how="left", maintain_order="left"
+    )
+    return ranked.get_column("r").cast(pl.Int64).to_numpy(), distinct.to_numpy()
+
+
+def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
+    """Sort packed (group, time-rank) keys and sum runs: best for many small groups.
+
+    Each record's key is its group code in the high 32 bits and the dense rank of its time in
+    the low 32 bits, so one sort of plain integers orders the records by group, then time.
+    """
     groups = list(data.groups)
     f64 = pl.Float64
-    gcode = _dense_codes(frame.select(groups), levels)
-    n_times = utimes.len()
-    levels_t = utimes.to_frame("t")
-
-    def codes(col: str) -> np.ndarray:
-        return gcode * n_times + _dense_codes(
-            (frame.get_column(col).cast(f64) + 0.0).to_frame("t"), levels_t
-        )
-
+    gcode, levels = _group_codes(frame, groups)
+    n = frame.height
+    # + 0.0 folds -0.0 into 0.0 so that equal times get one rank
+    time = frame.get_column(data.time).cast(f64).to_numpy() + 0.0
     weight = frame.get_column(data.weight).cast(f64).to_numpy() if data.weight else None
-    if weight is None:
-        event = frame.get_column(data.event).cast(pl.Int64).to_numpy()
-        keys_x, n_rec, n_event = _runs_unweighted(codes(data.time), event)
-        n_exit = n_rec.astype(float)
-    else:
-        event = frame.get_column(data.event).cast(f64).to_numpy()
-        keys_x, n_rec, (n_event, n_exit) = _runs(codes(data.time), event * weight, weight)
-    n_entry = None
-    row_keys = keys_x
+    whole = weight is None and data.entry is None
+    event = frame.get_column(data.event).cast(pl.Int64 if whole else f64).to_numpy()
     if data.entry is not None:
-        keys_e, e_rec, (e_w,) = _runs(codes(data.entry), weight)
-        row_keys = np.union1d(keys_x, keys_e)
-        at_x, at_e = np.searchsorted(row_keys, keys_x), np.searchsorted(row_keys, keys_e)
-        n_event, n_exit, n_rec = _scatter(len(row_keys), at_x, n_event, n_exit, n_rec)
-        (n_entry,) = _scatter(len(row_keys), at_e, e_rec.astype(float) if e_w is None else e_w)
+        # entries are records too: they sort with the exits and are summed separately
+        gcode = np.concatenate([gcode, gcode])
+        time = np.concatenate([time, frame.get_column(data.entry).cast(f64).to_numpy() + 0.0])
+        event = np.concatenate([event, np.zeros(n)])
+    rank, utimes = _time_ranks(time)
+    key = (gcode << 32) | rank
+    if whole:
+        keys, n_rec, n_event = _runs_unweighted(key, event)
+        sums = {"n_event": n_event, "n_exit": n_rec.astype(float), "n_entry": None}
+        sums["n_exit_records"] = n_rec
+    else:
+        order = np.argsort(key)
+        ks = key[order]
+        starts = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
+        keys = ks[starts]
+        sums = _run_sums(order, starts, n, event, weight, data.entry is not None)
+    kg = keys >> 32
+    new_curve = np.concatenate([[True], kg[1:] != kg[:-1]])
+    if not levels.height and groups:
+        lo = frame.get_column(groups[0]).min()
+        levels = pl.DataFrame({groups[0]: kg[new_curve] + lo})
+        levels = levels.cast(frame.schema[groups[0]]).select(groups)
     return _Aggregate(
         levels=levels,
-        curve=row_keys // n_times,
-        time=utimes.to_numpy()[row_keys % n_times],
-        n_event=n_event,
-        n_exit=n_exit,
-        n_entry=n_entry,
-        n_exit_records=n_rec.astype(np.int64),
+        curve=np.cumsum(new_curve) - 1,
+        time=utimes[keys & 0xFFFFFFFF],
+        **sums,
     )
 
 
-def _scatter(size: int, at: np.ndarray, *values: np.ndarray) -> list[np.ndarray]:
-    out = []
-    for v in values:
-        full = np.zeros(size, dtype=v.dtype)
-        full[at] = v
-        out.append(full)
-    return out
+def _run_sums(
+    order: np.ndarray,
+    starts: np.ndarray,
+    n: int,
+    event: np.ndarray,
+    weight: np.ndarray | None,
+    with_entry: bool,
+) -> dict[str, np.ndarray | None]:
+    """Per-run event, exit and entry totals of records sorted by ``order``."""
+    ends = np.append(starts[1:], len(order))
+    if weight is None and not with_entry:
+        n_rec = ends - starts
+        return {
+            "n_event": np.add.reduceat(event[order], starts).astype(float),
+            "n_exit": n_rec.astype(float),
+            "n_entry": None,
+            "n_exit_records": n_rec,
+        }
+    w = np.ones(n) if weight is None else weight
+    is_exit = order < n  # records past n are the entry copies
+    src = np.where(is_exit, order, order - n)
+    ws = w[src]
+    exit_w = np.where(is_exit, ws, 0.0)
+    return {
+        "n_event": np.add.reduceat(exit_w * event[order], starts),
+        "n_exit": np.add.reduceat(exit_w, starts),
+        "n_entry": np.add.reduceat(np.where(is_exit, 0.0, ws), starts) if with_entry else None,
+        "n_exit_records": np.add.reduceat(is_exit.astype(np.int64), starts),
+    }
 
 
 def build_risk_table(data: SurvivalData) -> RiskTable:
@@ -313,13 +359,10 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
     frame = data.frame.select(*groups, *roles).collect()
     # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
     # large thrashes the cache, and one sort of packed integer keys is faster.
+    # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
+    # large thrashes the cache, and sorting the records is faster.
     if groups and math.prod(frame.select(pl.col(groups).n_unique()).row(0)) >= _MANY_GROUPS:
-        levels = frame.select(groups).unique().sort(groups)
-        times = frame.get_column(data.time).cast(pl.Float64)
-        if data.entry is not None:
-            times = pl.concat([times, frame.get_column(data.entry).cast(pl.Float64)])
-        utimes = (times.unique() + 0.0).unique().sort()
-        agg = _aggregate_sorted(frame, data, levels, utimes)
+        agg = _aggregate_sorted(frame, data)
     else:
         agg = _aggregate_hashed(frame, data)
     return _finish(agg, data)
@@ -328,7 +371,7 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
 def _finish(agg: _Aggregate, data: SurvivalData) -> RiskTable:
     n_curves = max(agg.levels.height, 1)
     counts = np.bincount(agg.curve, minlength=n_curves)
-    segments = Segments(np.concatenate([[0], np.cumsum(counts)]))
+    segments = Segments(np.concatenate([[0], np.cumsum(counts)]), agg.curve)
     weight = data.weight
     n_risk = _at_risk(segments, agg.n_exit, agg.n_entry, whole=weight is None)
     n_records = np.bincount(agg.curve, weights=agg.n_exit_records, minlength=n_curves)
@@ -359,10 +402,10 @@ def _at_risk(
 ) -> np.ndarray:
     """Number at risk just before each row's time, within each curve."""
     if whole:
-        # whole-number counts: global int64 cumulative sums are exact
+        # whole-number counts (exact in float64 below 2**53): global cumulative sums are exact
         def before(x: np.ndarray) -> np.ndarray:
-            xi = x.astype(np.int64)
-            cs = np.cumsum(xi) - xi
+            cs = np.cumsum(x)
+            cs -= x
             return cs - cs[segments.starts()][segments.curve]
     else:
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 import survstat
 
@@ -169,7 +169,9 @@ def test_risk_table_counts():
     }
 
 
-@pytest.mark.parametrize("roles", [{}, {"weight": "w"}, {"entry": "e"}, {"entry": "e", "weight": "w"}])
+@pytest.mark.parametrize(
+    "roles", [{}, {"weight": "w"}, {"entry": "e"}, {"entry": "e", "weight": "w"}]
+)
 def test_hashed_and_sorted_aggregations_agree(roles):
     from survstat.data import SurvivalData
     from survstat.risk import _aggregate_hashed, _aggregate_sorted, _finish
@@ -189,12 +191,27 @@ def test_hashed_and_sorted_aggregations_agree(roles):
     )
     sd = SurvivalData.right_censored(df, time="t", event="d", by="g", strata="s", **roles)
     frame = df.select("s", "g", "t", "d", "e", "w")
-    levels = frame.select("s", "g").unique().sort("s", "g")
-    times = pl.concat([frame["t"], frame["e"]]) if "entry" in roles else frame["t"]
-    utimes = times.unique().sort()
     a = _finish(_aggregate_hashed(frame, sd), sd)
-    b = _finish(_aggregate_sorted(frame, sd, levels, utimes), sd)
+    b = _finish(_aggregate_sorted(frame, sd), sd)
     # weighted sums may differ in summation order only
     assert_frame_equal(a.table, b.table, check_exact="weight" not in roles, rel_tol=1e-12)
     np.testing.assert_array_equal(a.n_exit_records, b.n_exit_records)
     np.testing.assert_array_equal(a.offsets, b.offsets)
+
+
+@pytest.mark.parametrize("dtype", [pl.Int32, pl.String, pl.Int64])
+def test_many_groups_equal_separate_fits(dtype):
+    """From 64 groups on the risk table is built by sorting; results must not change."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    g = rng.integers(0, 80, n) * (10**12 if dtype == pl.Int64 else 1)
+    df = pl.DataFrame(
+        {"t": rng.integers(1, 40, n).astype(float), "d": rng.integers(0, 2, n), "g": g}
+    ).with_columns(pl.col("g").cast(dtype))
+    joint = survstat.kaplan_meier(df, time="t", event="d", by="g").table
+    assert joint.schema["g"] == dtype
+    levels = sorted(set(df["g"].to_list()))
+    assert joint["g"].unique(maintain_order=True).to_list() == levels
+    for level in levels[:10]:
+        alone = survstat.kaplan_meier(df.filter(pl.col("g") == level), time="t", event="d").table
+        assert joint.filter(pl.col("g") == level).drop("g").equals(alone)

@@ -42,10 +42,16 @@ def _log(s: np.ndarray, se_log: np.ndarray, z: float) -> Interval:
 
 
 def _log_log(s: np.ndarray, se_log: np.ndarray, z: float) -> Interval:
-    # exp(-exp(log(-log S) -+ c)) written as S ** exp(-+c): one log and three exps per value
-    lx = np.log(np.where((s == 0) | (s == 1), np.nan, s))
-    spread = np.exp(z * se_log / lx)
-    return np.exp(lx / spread), np.exp(lx * spread)
+    # exp(-exp(log(-log S) -+ c)) written as S ** exp(-+c): one log and three exps per value,
+    # computed in place because these arrays are as long as the risk table
+    lx = np.log(s)
+    lx[(s == 0) | (s == 1)] = np.nan
+    spread = np.multiply(se_log, z)
+    np.divide(spread, lx, out=spread)
+    np.exp(spread, out=spread)
+    lower = np.divide(lx, spread)
+    np.multiply(lx, spread, out=lx)
+    return np.exp(lower, out=lower), np.exp(lx, out=lx)
 
 
 def _logit(s: np.ndarray, se_log: np.ndarray, z: float) -> Interval:

@@ -321,11 +321,15 @@ def kaplan_meier(
     rt = build_risk_table(sd).exits_only()
     n, d = rt.n_risk, rt.n_event
     with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(d > 0, 1.0 - d / n, 1.0)
+        hazard = d / n
+        empty = n == 0  # only zero-weight records leave here
+        if empty.any():
+            hazard[empty] = 0.0
+        factor = 1.0 - hazard
         # Weighted risk sets are running sums of entries minus exits; when every record at risk
         # fails, 1 - d/n can come out as +-1e-16 instead of 0. Survival is then exactly 0.
-        factor = np.where(factor < 1e-12, 0.0, factor)
-        d_all = factor == 0.0
+        d_all = factor < 1e-12
+        factor[d_all] = 0.0
         surv = rt.segments.cumprod(factor)
         use_robust = (not rt.integer_weights) if robust is None else bool(robust)
         if use_robust:
@@ -335,10 +339,14 @@ def kaplan_meier(
             std_error = np.sqrt(var_s)
             se_log = np.where(std_error == 0, 0.0, std_error / surv)
         else:
-            term = np.where(d_all, np.inf, np.where(d > 0, d / (n * (n - d)), 0.0))
+            # Greenwood's increment d / (n (n - d)), infinite where everyone at risk fails
+            term = hazard / (n - d)
+            term[d_all] = np.inf
+            term[hazard == 0] = 0.0
             se_log = np.sqrt(rt.segments.cumsum(term))
             # Greenwood's variance is undefined once S reaches 0 (R reports NaN)
-            std_error = np.where(surv == 0, np.nan, surv * se_log)
+            std_error = surv * se_log
+            std_error[surv == 0] = np.nan
     lower, upper = survival_interval(surv, se_log, conf_type, conf_level)
     body = pl.DataFrame(
         [
