@@ -26,7 +26,6 @@ class Segments:
     curve: np.ndarray | None = field(default=None, repr=False)
     _flat: np.ndarray | None = field(init=False, repr=False)
     _width: int = field(init=False, repr=False)
-    _grid: list[np.ndarray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         offsets = np.asarray(self.offsets, dtype=np.int64)
@@ -43,29 +42,31 @@ class Segments:
         object.__setattr__(self, "curve", curve)
         object.__setattr__(self, "_flat", flat)
         object.__setattr__(self, "_width", width)
-        object.__setattr__(self, "_grid", [])
 
     @property
     def n_curves(self) -> int:
         return len(self.offsets) - 1
 
     def _scan(self, values: np.ndarray, op: str) -> np.ndarray:
+        """Scan a (rows,) or (rows, k) array down its rows, restarting at each curve."""
         values = np.asarray(values, dtype=float)
+        scan = np.cumsum if op == "sum" else np.cumprod
         if self.n_curves <= 1:
-            return np.cumsum(values) if op == "sum" else np.cumprod(values)
+            return scan(values, axis=0)
         if self._flat is not None:
-            # one grid per layout, reused by every scan (fresh large arrays cost page faults)
-            if not self._grid:
-                self._grid.append(np.empty(self.n_curves * self._width))
-            grid = self._grid[0]
-            grid.fill(0.0 if op == "sum" else 1.0)
-            grid[self._flat] = values
-            grid = grid.reshape(self.n_curves, self._width)
-            (np.cumsum if op == "sum" else np.cumprod)(grid, axis=1, out=grid)
-            return grid.reshape(-1)[self._flat]
-        frame = pl.DataFrame({"c": self.curve, "x": values})
-        expr = pl.col("x").cum_sum() if op == "sum" else pl.col("x").cum_prod()
-        return frame.select(expr.over("c")).to_series().to_numpy()
+            # columns first, so that every scan runs along contiguous memory
+            cols = values.reshape(len(values), -1).T
+            grid = np.full((len(cols), self.n_curves * self._width), 0.0 if op == "sum" else 1.0)
+            grid[:, self._flat] = cols
+            cube = grid.reshape(len(cols), self.n_curves, self._width)
+            scan(cube, axis=2, out=cube)
+            out = grid[:, self._flat].T
+            return out.reshape(values.shape)
+        columns = [values] if values.ndim == 1 else list(values.T)
+        frame = pl.DataFrame({"c": self.curve} | {f"x{i}": v for i, v in enumerate(columns)})
+        x = pl.exclude("c")
+        out = frame.select((x.cum_sum() if op == "sum" else x.cum_prod()).over("c")).to_numpy()
+        return out[:, 0] if values.ndim == 1 else out
 
     def cumsum(self, values: np.ndarray) -> np.ndarray:
         """Cumulative sum restarting at every curve."""

@@ -257,6 +257,25 @@ def _runs_unweighted(
     return k[first], n_rec, n_event.astype(float)
 
 
+def _grid_codes(time: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """Integer codes for times on a decimal grid (whole days, or 1-3 decimal places).
+
+    Survival times are mostly recorded as whole days or months with one or two decimals. When
+    ``round(t * scale) / scale`` gives back every ``t`` exactly, ``round(t * scale)`` is an
+    order-preserving, one-to-one integer code for the times, and no ranking is needed.
+    """
+    if not len(time) or time.max() * 1000 >= 2**52:
+        return None
+    probe = time[:: max(1, len(time) // 1000)]
+    for scale in (1.0, 10.0, 100.0, 1000.0):
+        if np.array_equal(np.round(probe * scale) / scale, probe):
+            scaled = np.round(time * scale)
+            if np.array_equal(scaled / scale, time):
+                return scaled.astype(np.int64), scale
+            return None
+    return None
+
+
 def _time_ranks(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dense rank of each time (0 = smallest) and the sorted distinct times.
 
@@ -291,8 +310,19 @@ def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
         gcode = np.concatenate([gcode, gcode])
         time = np.concatenate([time, frame.get_column(data.entry).cast(f64).to_numpy() + 0.0])
         event = np.concatenate([event, np.zeros(n)])
-    rank, utimes = _time_ranks(time)
-    key = (gcode << 32) | rank
+    grid = _grid_codes(time)
+    if grid is not None:
+        rank, scale = grid
+        lowest = rank.min()
+        rank -= lowest
+        shift = max(int(rank.max()).bit_length(), 1)
+        # the packed key (and the event bit added later) must fit in a signed 64-bit integer
+        if int(gcode.max(initial=0)).bit_length() + shift > 61:
+            grid = None
+    if grid is None:
+        rank, utimes = _time_ranks(time)
+        shift = 32
+    key = (gcode << shift) | rank
     if whole:
         keys, n_rec, n_event = _runs_unweighted(key, event)
         sums = {"n_event": n_event, "n_exit": n_rec.astype(float), "n_entry": None}
@@ -303,7 +333,8 @@ def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
         starts = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
         keys = ks[starts]
         sums = _run_sums(order, starts, n, event, weight, data.entry is not None)
-    kg = keys >> 32
+    kg = keys >> shift
+    code = keys & ((1 << shift) - 1)
     new_curve = np.concatenate([[True], kg[1:] != kg[:-1]])
     if not levels.height and groups:
         lo = frame.get_column(groups[0]).min()
@@ -312,7 +343,7 @@ def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
     return _Aggregate(
         levels=levels,
         curve=np.cumsum(new_curve) - 1,
-        time=utimes[keys & 0xFFFFFFFF],
+        time=(code + lowest) / scale if grid is not None else utimes[code],
         **sums,
     )
 
@@ -361,11 +392,19 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
     # large thrashes the cache, and one sort of packed integer keys is faster.
     # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
     # large thrashes the cache, and sorting the records is faster.
-    if groups and math.prod(frame.select(pl.col(groups).n_unique()).row(0)) >= _MANY_GROUPS:
+    if groups and _many_groups(frame, groups):
         agg = _aggregate_sorted(frame, data)
     else:
         agg = _aggregate_hashed(frame, data)
     return _finish(agg, data)
+
+
+def _many_groups(frame: pl.DataFrame, groups: list[str]) -> bool:
+    """Whether there may be at least ``_MANY_GROUPS`` curves (an upper bound is enough)."""
+    if len(groups) == 1 and frame.schema[groups[0]].is_integer():
+        lo, hi = frame.select(pl.col(groups[0]).min(), pl.col(groups[0]).max().alias("hi")).row(0)
+        return hi - lo + 1 >= _MANY_GROUPS
+    return math.prod(frame.select(pl.col(groups).n_unique()).row(0)) >= _MANY_GROUPS
 
 
 def _finish(agg: _Aggregate, data: SurvivalData) -> RiskTable:

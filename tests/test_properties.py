@@ -199,15 +199,31 @@ def test_hashed_and_sorted_aggregations_agree(roles):
     np.testing.assert_array_equal(a.offsets, b.offsets)
 
 
-@pytest.mark.parametrize("dtype", [pl.Int32, pl.String, pl.Int64])
-def test_many_groups_equal_separate_fits(dtype):
+@pytest.mark.parametrize(
+    ("dtype", "times"),
+    [
+        (pl.Int32, "days"),
+        (pl.String, "days"),
+        (pl.Int64, "days"),
+        (pl.Int32, "two decimals"),
+        (pl.Int32, "continuous"),
+        (pl.String, "huge"),
+    ],
+)
+def test_many_groups_equal_separate_fits(dtype, times):
     """From 64 groups on the risk table is built by sorting; results must not change."""
     rng = np.random.default_rng(5)
     n = 3000
     g = rng.integers(0, 80, n) * (10**12 if dtype == pl.Int64 else 1)
-    df = pl.DataFrame(
-        {"t": rng.integers(1, 40, n).astype(float), "d": rng.integers(0, 2, n), "g": g}
-    ).with_columns(pl.col("g").cast(dtype))
+    t = {
+        "days": rng.integers(1, 40, n).astype(float),
+        "two decimals": np.round(rng.exponential(5, n), 2),
+        "continuous": rng.exponential(5, n),
+        "huge": rng.integers(1, 40, n) * 1e15,
+    }[times]
+    df = pl.DataFrame({"t": t, "d": rng.integers(0, 2, n), "g": g}).with_columns(
+        pl.col("g").cast(dtype)
+    )
     joint = survstat.kaplan_meier(df, time="t", event="d", by="g").table
     assert joint.schema["g"] == dtype
     levels = sorted(set(df["g"].to_list()))
@@ -215,3 +231,22 @@ def test_many_groups_equal_separate_fits(dtype):
     for level in levels[:10]:
         alone = survstat.kaplan_meier(df.filter(pl.col("g") == level), time="t", event="d").table
         assert joint.filter(pl.col("g") == level).drop("g").equals(alone)
+
+
+def test_plot_draws_one_curve_per_group(tmp_path):
+    import matplotlib.pyplot as plt
+
+    km = survstat.kaplan_meier(
+        survstat.datasets.load("gbsg2"), time="time", event="cens", by="horTh"
+    )
+    ax = km.plot()
+    steps = [line for line in ax.get_lines() if line.get_drawstyle() == "steps-post"]
+    assert len(steps) == 2
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["horTh=no", "horTh=yes"]
+    out = tmp_path / "km.png"
+    ax.figure.savefig(out, dpi=60)
+    image = plt.imread(out)
+    assert image.shape[0] > 100
+    assert image.shape[1] > 100
+    assert image[..., :3].std() > 0.05  # not blank
+    plt.close(ax.figure)

@@ -23,7 +23,7 @@ import polars as pl
 from scipy import stats
 
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import OptionError, SurvstatError, check_probability
+from survstat.errors import OptionError, check_probability
 from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
 from survstat.estimators._quantile import step_quantiles
 from survstat.estimators._robust import robust_variance
@@ -315,6 +315,8 @@ def kaplan_meier(
             f"`conf_type` must be one of {', '.join(map(repr, CONF_TYPES))}; got {conf_type!r}"
         )
     check_probability("conf_level", conf_level)
+    if robust is not None and not isinstance(robust, bool):
+        raise OptionError(f"`robust` must be True, False or None; got {robust!r}")
     sd = as_survival_data(
         data, time=time, event=event, by=by, entry=entry, weight=weight, strata=strata
     )
@@ -330,8 +332,17 @@ def kaplan_meier(
         # fails, 1 - d/n can come out as +-1e-16 instead of 0. Survival is then exactly 0.
         d_all = factor < 1e-12
         factor[d_all] = 0.0
-        surv = rt.segments.cumprod(factor)
         use_robust = (not rt.integer_weights) if robust is None else bool(robust)
+        # Greenwood's increment d / (n (n - d)), infinite where everyone at risk fails
+        term = hazard / (n - d)
+        term[d_all] = np.inf
+        term[hazard == 0] = 0.0
+        # one scan gives log S and Greenwood's sum: a product of factors is a sum of logs
+        steps = np.empty((len(n), 2))
+        np.log(factor, out=steps[:, 0])
+        steps[:, 1] = term
+        sums = rt.segments.cumsum(steps)
+        surv = np.exp(sums[:, 0])
         if use_robust:
             h = np.where(d_all, np.inf, np.where(d > 0, d / (n * (n - d)), 0.0))
             g = np.where(d_all, np.inf, 1.0 / (n - d))
@@ -339,11 +350,7 @@ def kaplan_meier(
             std_error = np.sqrt(var_s)
             se_log = np.where(std_error == 0, 0.0, std_error / surv)
         else:
-            # Greenwood's increment d / (n (n - d)), infinite where everyone at risk fails
-            term = hazard / (n - d)
-            term[d_all] = np.inf
-            term[hazard == 0] = 0.0
-            se_log = np.sqrt(rt.segments.cumsum(term))
+            se_log = np.sqrt(sums[:, 1])
             # Greenwood's variance is undefined once S reaches 0 (R reports NaN)
             std_error = surv * se_log
             std_error[surv == 0] = np.nan
@@ -360,8 +367,6 @@ def kaplan_meier(
             pl.Series("conf_high", upper, nan_to_null=True),
         ]
     )
-    if robust is not None and not isinstance(robust, bool):
-        raise SurvstatError(f"`robust` must be True, False or None; got {robust!r}")
     return KaplanMeierResult(
         table=rt.expand_keys(body),
         conf_type=conf_type,
