@@ -48,25 +48,19 @@ class Segments:
         return len(self.offsets) - 1
 
     def _scan(self, values: np.ndarray, op: str) -> np.ndarray:
-        """Scan a (rows,) or (rows, k) array down its rows, restarting at each curve."""
         values = np.asarray(values, dtype=float)
         scan = np.cumsum if op == "sum" else np.cumprod
         if self.n_curves <= 1:
-            return scan(values, axis=0)
+            return scan(values)
         if self._flat is not None:
-            # columns first, so that every scan runs along contiguous memory
-            cols = values.reshape(len(values), -1).T
-            grid = np.full((len(cols), self.n_curves * self._width), 0.0 if op == "sum" else 1.0)
-            grid[:, self._flat] = cols
-            cube = grid.reshape(len(cols), self.n_curves, self._width)
-            scan(cube, axis=2, out=cube)
-            out = grid[:, self._flat].T
-            return out.reshape(values.shape)
-        columns = [values] if values.ndim == 1 else list(values.T)
-        frame = pl.DataFrame({"c": self.curve} | {f"x{i}": v for i, v in enumerate(columns)})
-        x = pl.exclude("c")
-        out = frame.select((x.cum_sum() if op == "sum" else x.cum_prod()).over("c")).to_numpy()
-        return out[:, 0] if values.ndim == 1 else out
+            grid = np.full(self.n_curves * self._width, 0.0 if op == "sum" else 1.0)
+            grid[self._flat] = values
+            rows = grid.reshape(self.n_curves, self._width)
+            scan(rows, axis=1, out=rows)
+            return grid[self._flat]
+        frame = pl.DataFrame({"c": self.curve, "x": values})
+        expr = pl.col("x").cum_sum() if op == "sum" else pl.col("x").cum_prod()
+        return frame.select(expr.over("c")).to_series().to_numpy()
 
     def cumsum(self, values: np.ndarray) -> np.ndarray:
         """Cumulative sum restarting at every curve."""

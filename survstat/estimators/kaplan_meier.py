@@ -337,12 +337,7 @@ def kaplan_meier(
         term = hazard / (n - d)
         term[d_all] = np.inf
         term[hazard == 0] = 0.0
-        # one scan gives log S and Greenwood's sum: a product of factors is a sum of logs
-        steps = np.empty((len(n), 2))
-        np.log(factor, out=steps[:, 0])
-        steps[:, 1] = term
-        sums = rt.segments.cumsum(steps)
-        surv = np.exp(sums[:, 0])
+        surv = rt.segments.cumprod(factor)
         if use_robust:
             h = np.where(d_all, np.inf, np.where(d > 0, d / (n * (n - d)), 0.0))
             g = np.where(d_all, np.inf, 1.0 / (n - d))
@@ -350,7 +345,7 @@ def kaplan_meier(
             std_error = np.sqrt(var_s)
             se_log = np.where(std_error == 0, 0.0, std_error / surv)
         else:
-            se_log = np.sqrt(sums[:, 1])
+            se_log = np.sqrt(rt.segments.cumsum(term))
             # Greenwood's variance is undefined once S reaches 0 (R reports NaN)
             std_error = surv * se_log
             std_error[surv == 0] = np.nan
