@@ -267,7 +267,7 @@ def _schema_checks(
         checks.append(
             _Check(
                 event,
-                ~pl.col(event).is_in([0, 1]).fill_null(True),
+                ((pl.col(event) != 0) & (pl.col(event) != 1)).fill_null(False),
                 InvalidValueError,
                 "must be 0/1 or true/false",
                 "other values",

@@ -339,9 +339,8 @@ def kaplan_meier(
         term[hazard == 0] = 0.0
         surv = rt.segments.cumprod(factor)
         if use_robust:
-            h = np.where(d_all, np.inf, np.where(d > 0, d / (n * (n - d)), 0.0))
             g = np.where(d_all, np.inf, 1.0 / (n - d))
-            var_s = np.where(surv == 0, 0.0, surv**2 * robust_variance(sd, rt, h, g))
+            var_s = np.where(surv == 0, 0.0, surv**2 * robust_variance(sd, rt, term, g))
             std_error = np.sqrt(var_s)
             se_log = np.where(std_error == 0, 0.0, std_error / surv)
         else:
