@@ -226,6 +226,8 @@ def _aggregate_hashed(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
 
 def _group_codes(frame: pl.DataFrame, groups: list[str]) -> tuple[np.ndarray, pl.DataFrame]:
     """Integer code per row that sorts like the group levels, and the levels in code order."""
+    if not groups:
+        return np.zeros(frame.height, dtype=np.int64), pl.DataFrame()
     if len(groups) == 1 and frame.schema[groups[0]].is_integer():
         col = frame.get_column(groups[0])
         lo, hi = col.min(), col.max()
@@ -391,8 +393,9 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
     # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
     # large thrashes the cache, and one sort of packed integer keys is faster.
     # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
-    # large thrashes the cache, and sorting the records is faster.
-    if groups and _many_groups(frame, groups):
+    # large thrashes the cache, and sorting the records is faster. Weighted sums also take the
+    # sorted path, whose summation order depends only on the input, never on thread timing.
+    if data.weight is not None or (groups and _many_groups(frame, groups)):
         agg = _aggregate_sorted(frame, data)
     else:
         agg = _aggregate_hashed(frame, data)

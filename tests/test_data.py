@@ -284,14 +284,19 @@ def test_row_count_and_roles():
 
 def test_float_events_must_be_zero_or_one():
     df = GOOD.with_columns(pfs_event=pl.Series([1.0, 0.0, 0.5, 1.0, float("nan"), 0.0]))
-    with pytest.raises(InvalidValueError, match=r"`pfs_event` must be 0/1 or true/false; found 2 other values of 6 rows \(values: 0.5, nan; first: 0.5 at row 2\)"):
+    with pytest.raises(
+        InvalidValueError,
+        match=r"`pfs_event` must be 0/1 or true/false; found 2 other values of 6 rows \(values: 0.5, nan; first: 0.5 at row 2\)",
+    ):
         build(df)
     ok = GOOD.with_columns(pl.col("pfs_event").cast(pl.Float64))
     assert build(ok).n_rows == 6
 
 
 def test_decimal_times_and_categorical_groups():
-    df = GOOD.with_columns(pl.col("pfs_time").cast(pl.Decimal(10, 2)), pl.col("arm").cast(pl.Categorical))
+    df = GOOD.with_columns(
+        pl.col("pfs_time").cast(pl.Decimal(10, 2)), pl.col("arm").cast(pl.Categorical)
+    )
     km = survstat.kaplan_meier(df, time="pfs_time", event="pfs_event", by="arm")
     ref = survstat.kaplan_meier(GOOD, time="pfs_time", event="pfs_event", by="arm")
     assert km.table.drop("arm").equals(ref.table.drop("arm"))

@@ -250,3 +250,21 @@ def test_plot_draws_one_curve_per_group(tmp_path):
     assert image.shape[1] > 100
     assert image[..., :3].std() > 0.05  # not blank
     plt.close(ax.figure)
+
+
+def test_weighted_results_are_bit_for_bit_repeatable():
+    rng = np.random.default_rng(9)
+    n = 50_000
+    df = pl.DataFrame(
+        {
+            "t": np.round(rng.exponential(10, n), 2),
+            "d": rng.integers(0, 2, n),
+            "w": rng.random(n),
+            "g": rng.integers(0, 3, n),
+        }
+    )
+    runs = [
+        survstat.kaplan_meier(df, time="t", event="d", weight="w", by="g").table for _ in range(3)
+    ]
+    assert runs[0].equals(runs[1])
+    assert runs[0].equals(runs[2])

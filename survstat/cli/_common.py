@@ -155,7 +155,8 @@ def write_output(
         return
     meta = provenance(analysis, parameters, input_path=data, n_rows=n_rows)
     path = write_parquet(frame, output, meta)
-    err_console.print(f"wrote {frame.height} rows to {path}", highlight=False)
+    rows = "row" if frame.height == 1 else "rows"
+    err_console.print(f"wrote {frame.height} {rows} to {path}", highlight=False)
 
 
 def clean(params: dict[str, Any], drop: Sequence[str] = ("data", "output")) -> dict[str, Any]:
