@@ -28,22 +28,30 @@ def run(*args):
     return runner.invoke(app, [str(a) for a in args])
 
 
+def analyse(command, data, out, *options):
+    """Run an analysis on GBSG2's time/cens columns, check it succeeded, return the output."""
+    r = run(command, data, "--time", "time", "--event", "cens", *options, "-o", out)
+    assert r.exit_code == 0, r.output
+    return r, pl.read_parquet(out)
+
+
+KM_COLUMNS = [
+    "horTh",
+    "time",
+    "n_risk",
+    "n_event",
+    "n_censor",
+    "survival",
+    "std_error",
+    "conf_low",
+    "conf_high",
+]
+
+
 def test_km_table_and_output(gbsg, tmp_path):
     out = tmp_path / "km.parquet"
-    r = run("km", gbsg, "--time", "time", "--event", "cens", "--by", "horTh", "-o", out)
-    assert r.exit_code == 0, r.output
-    df = pl.read_parquet(out)
-    assert df.columns == [
-        "horTh",
-        "time",
-        "n_risk",
-        "n_event",
-        "n_censor",
-        "survival",
-        "std_error",
-        "conf_low",
-        "conf_high",
-    ]
+    r, df = analyse("km", gbsg, out, "--by", "horTh")
+    assert df.columns == KM_COLUMNS
     api = survstat.kaplan_meier(
         survstat.datasets.load("gbsg2"), time="time", event="cens", by="horTh"
     )
@@ -58,24 +66,7 @@ def test_km_table_and_output(gbsg, tmp_path):
 
 def test_km_at_times(gbsg, tmp_path):
     out = tmp_path / "at.parquet"
-    r = run(
-        "km",
-        gbsg,
-        "--time",
-        "time",
-        "--event",
-        "cens",
-        "--by",
-        "horTh",
-        "--at",
-        "365,730",
-        "--conf-type",
-        "log",
-        "-o",
-        out,
-    )
-    assert r.exit_code == 0, r.output
-    df = pl.read_parquet(out)
+    _, df = analyse("km", gbsg, out, "--by", "horTh", "--at", "365,730", "--conf-type", "log")
     assert df.columns == [
         "horTh",
         "time",
@@ -90,23 +81,7 @@ def test_km_at_times(gbsg, tmp_path):
 
 
 def test_summary_schema(gbsg, tmp_path):
-    out = tmp_path / "s.parquet"
-    r = run(
-        "summary",
-        gbsg,
-        "--time",
-        "time",
-        "--event",
-        "cens",
-        "--by",
-        "horTh",
-        "--tau",
-        "1825",
-        "-o",
-        out,
-    )
-    assert r.exit_code == 0, r.output
-    df = pl.read_parquet(out)
+    _, df = analyse("summary", gbsg, tmp_path / "s.parquet", "--by", "horTh", "--tau", "1825")
     assert df.columns == [
         "horTh",
         "n",
@@ -121,32 +96,22 @@ def test_summary_schema(gbsg, tmp_path):
 
 
 def test_summary_without_groups(gbsg, tmp_path):
-    out = tmp_path / "s.parquet"
-    r = run("summary", gbsg, "--time", "time", "--event", "cens", "-o", out)
-    assert r.exit_code == 0, r.output
-    assert pl.read_parquet(out).columns == ["n", "n_event", "median", "conf_low", "conf_high"]
+    _, df = analyse("summary", gbsg, tmp_path / "s.parquet")
+    assert df.columns == ["n", "n_event", "median", "conf_low", "conf_high"]
 
 
 def test_logrank_schema(gbsg, tmp_path):
-    out = tmp_path / "lr.parquet"
-    r = run(
+    r, df = analyse(
         "logrank",
         gbsg,
-        "--time",
-        "time",
-        "--event",
-        "cens",
+        tmp_path / "lr.parquet",
         "--by",
         "horTh",
         "--strata",
         "tgrade",
         "--rho",
         "1",
-        "-o",
-        out,
     )
-    assert r.exit_code == 0, r.output
-    df = pl.read_parquet(out)
     assert df.columns[:3] == ["statistic", "df", "p_value"]
     assert df.height == 1
     assert df["test"].item() == "fleming-harrington"
@@ -154,12 +119,8 @@ def test_logrank_schema(gbsg, tmp_path):
 
 
 def test_logrank_trend(gbsg, tmp_path):
-    out = tmp_path / "tr.parquet"
-    r = run(
-        "logrank", gbsg, "--time", "time", "--event", "cens", "--by", "tgrade", "--trend", "-o", out
-    )
-    assert r.exit_code == 0, r.output
-    assert {"trend_statistic", "trend_p_value"} <= set(pl.read_parquet(out).columns)
+    _, df = analyse("logrank", gbsg, tmp_path / "tr.parquet", "--by", "tgrade", "--trend")
+    assert {"trend_statistic", "trend_p_value"} <= set(df.columns)
 
 
 @pytest.mark.parametrize(
