@@ -226,3 +226,16 @@ def test_real_subprocess(tmp_path):
     )
     assert bad.returncode == 1
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_km_with_entry_and_weights(tmp_path):
+    data = tmp_path / "w.parquet"
+    df = survstat.datasets.load("gbsg2").with_columns(
+        start=(pl.col("time") // 4).cast(pl.Float64), w=pl.col("age") / 50
+    )
+    df.write_parquet(data)
+    r, out = analyse("km", str(data), tmp_path / "o.parquet", "--entry", "start", "--weight", "w")
+    api = survstat.kaplan_meier(df, time="time", event="cens", entry="start", weight="w")
+    assert out.equals(api.table)
+    assert api.variance == "robust"
+    assert "robust variance" in r.output
