@@ -7,6 +7,7 @@ single aggregated pass; estimators take the validated object and never re-check.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from survstat.errors import (
     InvalidValueError,
     MissingValueError,
     SurvstatError,
+    SurvstatWarning,
 )
 from survstat.io import FrameLike, scan
 
@@ -70,6 +72,10 @@ class SurvivalData:
         Number of rows in the data.
     source
         The input path when the data came from a file, else None.
+    cause, causes, censor_value
+        Competing risks only (see :meth:`competing_risks`): the cause column, the causes in code
+        order (code k is ``causes[k - 1]``) and the value that marks censoring. ``event`` is then
+        a derived 0/1 column, 1 for an event of any cause, and ``__cause`` holds the codes.
     """
 
     frame: pl.LazyFrame
@@ -81,11 +87,81 @@ class SurvivalData:
     strata: tuple[str, ...]
     n_rows: int
     source: str | None = None
+    cause: str | None = None
+    causes: tuple[Any, ...] = ()
+    censor_value: Any = None
 
     @property
     def groups(self) -> tuple[str, ...]:
         """Columns that split the data into separate curves: strata first, then by."""
         return (*self.strata, *self.by)
+
+    @classmethod
+    def competing_risks(
+        cls,
+        data: FrameLike,
+        *,
+        time: str,
+        cause: str,
+        censor_value: Any = None,
+        causes: Sequence[Any] | None = None,
+        entry: str | None = None,
+        weight: str | None = None,
+        by: str | Sequence[str] | None = None,
+        strata: str | Sequence[str] | None = None,
+    ) -> SurvivalData:
+        """Bind and validate competing-risks data: a time and the cause that ended follow-up.
+
+        Parameters
+        ----------
+        time, entry, weight, by, strata
+            As in :meth:`right_censored`.
+        cause
+            Integer codes (``censor_value`` defaults to 0; every other value is a cause) or text
+            labels (``censor_value`` required), with no missing values.
+        censor_value
+            The value of ``cause`` that marks a censored record.
+        causes
+            The causes to expect, in the order to report them. A code outside this list is an
+            error; a declared cause that never occurs gives a warning. Default: the observed
+            causes in sorted order.
+
+        Examples
+        --------
+        >>> import warnings
+
+        import polars as pl
+        >>> df = pl.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "c": [1, 0, 2, 1]})
+        >>> SurvivalData.competing_risks(df, time="t", cause="c").causes
+        (1, 2)
+        """
+        frame, source = scan(data)
+        by_t, strata_t = _as_tuple(by), _as_tuple(strata)
+        schema = frame.collect_schema()
+        _check_columns(_roles(time, entry, weight, by_t, strata_t, ("cause", cause)), schema)
+        checks = _schema_checks(schema, time=time, event=None, entry=entry, weight=weight)
+        n_rows = _validate(frame, schema, [*checks, _missing(cause)], (*by_t, *strata_t))
+        censor, levels = _cause_levels(frame, cause, schema[cause], censor_value, causes, n_rows)
+        codes = {str(v): k for k, v in enumerate(levels, start=1)} | {str(censor): 0}
+        as_text = pl.col(cause).cast(pl.String)
+        derived = frame.with_columns(
+            (as_text != str(censor)).cast(pl.Int8).alias("__event"),
+            as_text.replace_strict(codes, return_dtype=pl.Int32).alias("__cause"),
+        )
+        return cls(
+            frame=derived,
+            time=time,
+            event="__event",
+            entry=entry,
+            weight=weight,
+            by=by_t,
+            strata=strata_t,
+            n_rows=n_rows,
+            source=source,
+            cause=cause,
+            causes=levels,
+            censor_value=censor,
+        )
 
     @classmethod
     def right_censored(
@@ -124,36 +200,20 @@ class SurvivalData:
 
         Examples
         --------
-        >>> import polars as pl
+        >>> import warnings
+
+        import polars as pl
         >>> df = pl.DataFrame({"t": [1.0, 2.0, 3.0], "d": [1, 0, 1]})
         >>> SurvivalData.right_censored(df, time="t", event="d").n_rows
         3
         """
         frame, source = scan(data)
         by_t, strata_t = _as_tuple(by), _as_tuple(strata)
-        roles: list[tuple[str, str]] = [("time", time), ("event", event)]
-        roles += [("entry", entry)] if entry is not None else []
-        roles += [("weight", weight)] if weight is not None else []
-        roles += [("by", c) for c in by_t] + [("strata", c) for c in strata_t]
         schema = frame.collect_schema()
+        roles = _roles(time, entry, weight, by_t, strata_t, ("event", event))
         _check_columns(roles, schema)
         checks = _schema_checks(schema, time=time, event=event, entry=entry, weight=weight)
-        checks += [
-            _Check(
-                c,
-                pl.col(c).is_null(),
-                MissingValueError,
-                "must not be missing",
-                "missing values",
-                False,
-            )
-            for c in (*by_t, *strata_t)
-        ]
-        n_rows = _run_checks(frame, checks)
-        if n_rows == 0:
-            raise EmptyDataError("the data has no rows")
-        for col in (*by_t, *strata_t):
-            _check_declared_levels(frame, col, schema[col])
+        n_rows = _validate(frame, schema, checks, (*by_t, *strata_t))
         return cls(
             frame=frame,
             time=time,
@@ -188,6 +248,99 @@ RESERVED = frozenset(
         "reference",
     }
 )
+
+
+def _cause_levels(
+    frame: pl.LazyFrame,
+    cause: str,
+    dtype: pl.DataType,
+    censor_value: Any,
+    declared: Sequence[Any] | None,
+    n_rows: int,
+) -> tuple[Any, tuple[Any, ...]]:
+    """Check the cause column's values; return the censoring value and the causes in order."""
+    text = dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+    if not (text or dtype.is_integer()):
+        raise ColumnTypeError(
+            f"`{cause}` (cause) must hold integer codes or text labels; found dtype {dtype}"
+        )
+    if censor_value is None:
+        if text:
+            raise SurvstatError(
+                f"`{cause}` holds text labels: say which one means censored with censor_value="
+            )
+        censor_value = 0
+    counts = frame.group_by(pl.col(cause).cast(pl.String).alias("v")).len().collect()
+    seen = dict(zip(counts["v"].to_list(), counts["len"].to_list(), strict=True))
+    censor_key = str(censor_value)
+    if censor_key not in seen:
+        warnings.warn(
+            f"censoring value {censor_value!r} does not occur in `{cause}`: no record is censored",
+            SurvstatWarning,
+            stacklevel=3,
+        )
+    observed = [v for v in seen if v != censor_key]
+    if declared is not None:
+        declared_keys = [str(d) for d in declared]
+        unknown = sorted(set(observed) - set(declared_keys))
+        if unknown:
+            n_bad = sum(seen[u] for u in unknown)
+            listed = ", ".join(unknown[:_MAX_LISTED])
+            raise InvalidValueError(
+                f"`{cause}` must be {censor_value!r} (censored) or one of the declared causes "
+                f"{list(declared)}; found {n_bad} rows of {n_rows} with other codes: {listed}"
+            )
+        never = [d for d, k in zip(declared, declared_keys, strict=True) if k not in seen]
+        if never:
+            warnings.warn(
+                f"declared cause(s) {never} never occur in `{cause}`; their incidence is 0",
+                SurvstatWarning,
+                stacklevel=3,
+            )
+        return censor_value, tuple(declared)
+    if not observed:
+        warnings.warn(f"`{cause}` records no event of any cause", SurvstatWarning, stacklevel=3)
+    values = counts.filter(pl.col("v") != censor_key)
+    originals = frame.select(pl.col(cause).unique()).collect().get_column(cause).sort().to_list()
+    ordered = tuple(v for v in originals if str(v) in set(values["v"].to_list()))
+    return censor_value, ordered
+
+
+def _roles(
+    time: str,
+    entry: str | None,
+    weight: str | None,
+    by: tuple[str, ...],
+    strata: tuple[str, ...],
+    outcome: tuple[str, str],
+) -> list[tuple[str, str]]:
+    roles: list[tuple[str, str]] = [("time", time), outcome]
+    roles += [("entry", entry)] if entry is not None else []
+    roles += [("weight", weight)] if weight is not None else []
+    return roles + [("by", c) for c in by] + [("strata", c) for c in strata]
+
+
+def _missing(col: str) -> _Check:
+    return _Check(
+        col,
+        pl.col(col).is_null(),
+        MissingValueError,
+        "must not be missing",
+        "missing values",
+        False,
+    )
+
+
+def _validate(
+    frame: pl.LazyFrame, schema: pl.Schema, checks: list[_Check], group_cols: tuple[str, ...]
+) -> int:
+    """Run the row checks (plus no missing group values); return the row count."""
+    n_rows = _run_checks(frame, checks + [_missing(c) for c in group_cols])
+    if n_rows == 0:
+        raise EmptyDataError("the data has no rows")
+    for col in group_cols:
+        _check_declared_levels(frame, col, schema[col])
+    return n_rows
 
 
 def _check_columns(roles: list[tuple[str, str]], schema: pl.Schema) -> None:
@@ -245,34 +398,11 @@ def _numeric_checks(col: str, dtype: pl.DataType, role: str) -> list[_Check]:
 
 
 def _schema_checks(
-    schema: pl.Schema, *, time: str, event: str, entry: str | None, weight: str | None
+    schema: pl.Schema, *, time: str, event: str | None, entry: str | None, weight: str | None
 ) -> list[_Check]:
     checks = _numeric_checks(time, schema[time], "time")
-    ev_dtype = schema[event]
-    if ev_dtype != pl.Boolean and not _is_numeric(ev_dtype):
-        raise ColumnTypeError(
-            f"`{event}` (event) must be boolean or 0/1 numeric; found dtype {ev_dtype}"
-        )
-    checks.append(
-        _Check(
-            event,
-            pl.col(event).is_null(),
-            MissingValueError,
-            "must not be missing",
-            "missing values",
-            False,
-        )
-    )
-    if ev_dtype != pl.Boolean:
-        checks.append(
-            _Check(
-                event,
-                ((pl.col(event) != 0) & (pl.col(event) != 1)).fill_null(False),
-                InvalidValueError,
-                "must be 0/1 or true/false",
-                "other values",
-            )
-        )
+    if event is not None:
+        checks += _event_checks(schema, event)
     if entry is not None:
         checks += _numeric_checks(entry, schema[entry], "entry")
         checks.append(
@@ -286,6 +416,26 @@ def _schema_checks(
         )
     if weight is not None:
         checks += _numeric_checks(weight, schema[weight], "weight")
+    return checks
+
+
+def _event_checks(schema: pl.Schema, event: str) -> list[_Check]:
+    ev_dtype = schema[event]
+    if ev_dtype != pl.Boolean and not _is_numeric(ev_dtype):
+        raise ColumnTypeError(
+            f"`{event}` (event) must be boolean or 0/1 numeric; found dtype {ev_dtype}"
+        )
+    checks = [_missing(event)]
+    if ev_dtype != pl.Boolean:
+        checks.append(
+            _Check(
+                event,
+                ((pl.col(event) != 0) & (pl.col(event) != 1)).fill_null(False),
+                InvalidValueError,
+                "must be 0/1 or true/false",
+                "other values",
+            )
+        )
     return checks
 
 

@@ -59,6 +59,10 @@ class InputFormatError(SurvstatError):
     """An input path does not exist or is not a readable Parquet file or dataset."""
 
 
+class SurvstatWarning(UserWarning):
+    """Something in the input deserves a look but does not make the result wrong."""
+
+
 class OptionError(SurvstatError):
     """An option passed to an estimator is out of its allowed range or set."""
 
