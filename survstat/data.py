@@ -246,6 +246,8 @@ RESERVED = frozenset(
         "n",
         "median",
         "reference",
+        "cause",
+        "cif",
     }
 )
 

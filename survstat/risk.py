@@ -63,6 +63,9 @@ class RiskTable:
         Per curve: number of input rows.
     weighted, has_entry, integer_weights
         Whether case weights / delayed entry were used and all weights are whole numbers.
+    n_event_cause, causes
+        Competing risks: (weighted) events per row and cause, one column per cause in
+        ``causes`` order; ``n_event`` is their sum.
     """
 
     groups: tuple[str, ...]
@@ -78,6 +81,8 @@ class RiskTable:
     weighted: bool
     has_entry: bool
     integer_weights: bool
+    n_event_cause: np.ndarray | None = None
+    causes: tuple = ()
     _table: list[pl.DataFrame] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -143,6 +148,8 @@ class RiskTable:
             weighted=self.weighted,
             has_entry=self.has_entry,
             integer_weights=self.integer_weights,
+            n_event_cause=None if self.n_event_cause is None else self.n_event_cause[keep],
+            causes=self.causes,
         )
 
     def curve_labels(self) -> list[str]:
@@ -179,6 +186,7 @@ class _Aggregate:
     n_exit: np.ndarray
     n_entry: np.ndarray | None
     n_exit_records: np.ndarray
+    n_event_cause: np.ndarray | None = None
 
 
 def _aggregate_hashed(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
@@ -189,7 +197,14 @@ def _aggregate_hashed(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
     weight = pl.col(data.weight).cast(f64) if data.weight else None
     # + 0.0 folds -0.0 into 0.0 so that equal times fall in one group
     exits = frame.lazy().group_by([*groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")])
+    per_cause = [
+        ((pl.col("__cause") == k).cast(f64) * (weight if weight is not None else 1.0))
+        .sum()
+        .alias(f"__c{k}")
+        for k in range(1, len(data.causes) + 1)
+    ]
     exits = exits.agg(
+        *per_cause,
         n_event=(event * weight).sum() if weight is not None else event.sum(),
         n_exit=weight.sum() if weight is not None else pl.len().cast(f64),
         n_exit_records=pl.len().cast(pl.Int64),
@@ -202,7 +217,7 @@ def _aggregate_hashed(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
         exits = (
             pl.concat([exits, entries], how="diagonal")
             .group_by([*groups, "time"])
-            .agg(pl.col("n_event", "n_exit", "n_entry", "n_exit_records").sum())
+            .agg(pl.exclude([*groups, "time"]).sum())
         )
     agg = exits.sort([*groups, "time"]).collect()
     if groups:
@@ -221,6 +236,11 @@ def _aggregate_hashed(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
         n_exit=agg.get_column("n_exit").to_numpy(),
         n_entry=agg.get_column("n_entry").to_numpy() if data.entry is not None else None,
         n_exit_records=agg.get_column("n_exit_records").to_numpy(),
+        n_event_cause=(
+            agg.select([f"__c{k}" for k in range(1, len(data.causes) + 1)]).to_numpy()
+            if data.causes
+            else None
+        ),
     )
 
 
@@ -305,13 +325,18 @@ def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
     # + 0.0 folds -0.0 into 0.0 so that equal times get one rank
     time = frame.get_column(data.time).cast(f64).to_numpy() + 0.0
     weight = frame.get_column(data.weight).cast(f64).to_numpy() if data.weight else None
-    whole = weight is None and data.entry is None
+    whole = weight is None and data.entry is None and not data.causes
     event = frame.get_column(data.event).cast(pl.Int64 if whole else f64).to_numpy()
+    if data.causes:
+        # one column for any event, then one per cause
+        codes = frame.get_column("__cause").to_numpy()
+        onehot = codes[:, None] == np.arange(1, len(data.causes) + 1)
+        event = np.column_stack([event, onehot]).astype(float)
     if data.entry is not None:
         # entries are records too: they sort with the exits and are summed separately
         gcode = np.concatenate([gcode, gcode])
         time = np.concatenate([time, frame.get_column(data.entry).cast(f64).to_numpy() + 0.0])
-        event = np.concatenate([event, np.zeros(n)])
+        event = np.concatenate([event, np.zeros_like(event)])
     grid = _grid_codes(time)
     if grid is not None:
         rank, scale = grid
@@ -335,6 +360,9 @@ def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
         starts = np.flatnonzero(np.concatenate([[True], ks[1:] != ks[:-1]]))
         keys = ks[starts]
         sums = _run_sums(order, starts, n, event, weight, data.entry is not None)
+        if data.causes:
+            sums["n_event_cause"] = sums["n_event"][:, 1:]
+            sums["n_event"] = sums["n_event"][:, 0]
     kg = keys >> shift
     code = keys & ((1 << shift) - 1)
     new_curve = np.concatenate([[True], kg[1:] != kg[:-1]])
@@ -373,8 +401,9 @@ def _run_sums(
     src = np.where(is_exit, order, order - n)
     ws = w[src]
     exit_w = np.where(is_exit, ws, 0.0)
+    ev = event[order]
     return {
-        "n_event": np.add.reduceat(exit_w * event[order], starts),
+        "n_event": np.add.reduceat((exit_w if ev.ndim == 1 else exit_w[:, None]) * ev, starts),
         "n_exit": np.add.reduceat(exit_w, starts),
         "n_entry": np.add.reduceat(np.where(is_exit, 0.0, ws), starts) if with_entry else None,
         "n_exit_records": np.add.reduceat(is_exit.astype(np.int64), starts),
@@ -389,6 +418,7 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
     """
     groups = list(data.groups)
     roles = [c for c in (data.time, data.event, data.entry, data.weight) if c is not None]
+    roles += ["__cause"] if data.causes else []
     frame = data.frame.select(*groups, *roles).collect()
     # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
     # large thrashes the cache, and one sort of packed integer keys is faster.
@@ -432,6 +462,8 @@ def _finish(agg: _Aggregate, data: SurvivalData) -> RiskTable:
         n_censor=agg.n_exit - agg.n_event,
         n_entry=agg.n_entry if agg.n_entry is not None else np.zeros(len(agg.time)),
         n_exit_records=agg.n_exit_records,
+        n_event_cause=agg.n_event_cause,
+        causes=data.causes,
         n_records=n_records.astype(np.int64),
         weighted=weight is not None,
         has_entry=agg.n_entry is not None,
