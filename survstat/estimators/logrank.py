@@ -35,6 +35,7 @@ from scipy import stats
 from survstat._segments import Segments
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, SurvstatError, check_choice
+from survstat.estimators._grid import group_grid
 from survstat.io import FrameLike
 from survstat.risk import build_risk_table
 
@@ -105,15 +106,6 @@ class LogrankResult:
         return pl.DataFrame(
             {"statistic": [z * z], "df": [1], "p_value": [float(stats.chi2.sf(z * z, 1))], "z": [z]}
         )
-
-
-def _group_codes(keys: pl.DataFrame, cols: Sequence[str]) -> tuple[np.ndarray, pl.DataFrame]:
-    """Integer code per key row for the combination of ``cols``, and the sorted levels."""
-    if not cols:
-        return np.zeros(keys.height, dtype=np.int64), pl.DataFrame()
-    levels = keys.select(cols).unique().sort(list(cols)).with_row_index("__code")
-    codes = keys.select(cols).join(levels, on=list(cols), how="left", maintain_order="left")
-    return codes.get_column("__code").to_numpy().astype(np.int64), levels.drop("__code")
 
 
 def _weights(
@@ -187,39 +179,10 @@ def logrank(
             f"`{sd.weight}`: log-rank tests take frequency weights (whole numbers) only; "
             "found fractional weights"
         )
-    s_code, _ = _group_codes(rt.keys, sd.strata)
-    k_code, levels = _group_codes(rt.keys, sd.by)
+    grid = group_grid(rt, sd.strata, sd.by)
+    levels, strata, at_risk = grid.levels, grid.strata, grid.at_risk
     n_groups = levels.height
-    if n_groups < 2:
-        raise SurvstatError(f"`{', '.join(sd.by)}` has a single group; nothing to compare")
-
-    # one row per (stratum, distinct time), one column per group
-    rows = pl.DataFrame({"s": s_code[rt.curve], "time": rt.time})
-    cells = rows.unique(maintain_order=False).sort(["s", "time"]).with_row_index("r")
-    r = rows.join(cells, on=["s", "time"], how="left", maintain_order="left").get_column("r")
-    r = r.to_numpy().astype(np.int64)
-    n_rows = cells.height
-    flat = r * n_groups + k_code[rt.curve]
-
-    def wide(values: np.ndarray) -> np.ndarray:
-        out = np.bincount(flat, weights=values, minlength=n_rows * n_groups)
-        return out.reshape(n_rows, n_groups)
-
-    row_s = cells.get_column("s").to_numpy().astype(np.int64)
-    strata = Segments(np.append(np.flatnonzero(np.r_[True, row_s[1:] != row_s[:-1]]), n_rows))
-    exits = wide(rt.n_event + rt.n_censor)
-    events = wide(rt.n_event)
-
-    def scan(m: np.ndarray) -> np.ndarray:
-        return np.column_stack([strata.cumsum(m[:, j]) for j in range(n_groups)])
-
-    exited_before = scan(exits) - exits
-    if rt.has_entry:
-        entries = wide(rt.n_entry)
-        at_risk = scan(entries) - entries - exited_before
-    else:
-        totals = np.add.reduceat(exits, strata.starts(), axis=0)
-        at_risk = totals[strata.curve] - exited_before
+    events = grid.wide(rt.n_event)
 
     n = at_risk.sum(axis=1)
     d = events.sum(axis=1)
@@ -235,7 +198,9 @@ def logrank(
     u = observed - expected
     stat, df = _quadratic_form(u, cov, expected)
     p_value = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
-    n_per_group = np.bincount(k_code, weights=rt.n_records.astype(float), minlength=n_groups)
+    n_per_group = np.bincount(
+        grid.group_of_curve, weights=rt.n_records.astype(float), minlength=n_groups
+    )
     per_group = pl.concat(
         [
             levels,
