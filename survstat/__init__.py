@@ -7,6 +7,9 @@ The public API::
     survstat.nelson_aalen(data, time=..., event=..., ...)
     survstat.logrank(data, time=..., event=..., by=..., strata=None, weights="logrank")
     survstat.risk_table(data, time=..., event=..., ...)
+    survstat.SurvivalData.competing_risks(data, time=..., cause=..., censor_value=0, ...)
+    survstat.cumulative_incidence(data, time=..., cause=..., by=None)
+    survstat.gray_test(data, time=..., cause=..., by=..., strata=None, rho=0)
     survstat.datasets.load("gbsg2")
 """
 
@@ -14,6 +17,11 @@ from survstat import datasets
 from survstat._version import __version__
 from survstat.data import SurvivalData
 from survstat.errors import SurvstatError
+from survstat.estimators.cumulative_incidence import (
+    CumulativeIncidenceResult,
+    cumulative_incidence,
+)
+from survstat.estimators.gray import GrayTestResult, gray_test
 from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
 from survstat.estimators.logrank import LogrankResult, logrank
 from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
@@ -21,6 +29,8 @@ from survstat.io import read_metadata, write_parquet
 from survstat.risk import RiskTable, risk_table
 
 __all__ = [
+    "CumulativeIncidenceResult",
+    "GrayTestResult",
     "KaplanMeierResult",
     "LogrankResult",
     "NelsonAalenResult",
@@ -28,7 +38,9 @@ __all__ = [
     "SurvivalData",
     "SurvstatError",
     "__version__",
+    "cumulative_incidence",
     "datasets",
+    "gray_test",
     "kaplan_meier",
     "logrank",
     "nelson_aalen",

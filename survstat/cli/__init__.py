@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from survstat._version import __version__
-from survstat.cli import analyses, datasets
+from survstat.cli import analyses, competing, datasets
 
 app = typer.Typer(
     name="survstat",
@@ -18,6 +18,8 @@ app = typer.Typer(
 app.command("km")(analyses.km)
 app.command("summary")(analyses.summary)
 app.command("logrank")(analyses.logrank_cmd)
+app.command("cif")(competing.cif)
+app.command("gray")(competing.gray)
 app.add_typer(datasets.app, name="datasets")
 
 
