@@ -1,0 +1,247 @@
+"""Competing risks against R cmprsk (cuminc, timepoints, Tests), invariants and bad input."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from reference_data import as_list, num, to_array
+from typer.testing import CliRunner
+
+import survstat
+from survstat.cli import app
+from survstat.errors import ColumnTypeError, InvalidValueError, OptionError, SurvstatWarning
+
+REFERENCE = json.loads((Path(__file__).parent / "reference" / "r_reference_cr.json").read_text())
+CASES = {c["name"]: c for c in REFERENCE["cases"]}
+TESTED = [n for n, c in CASES.items() if "tests" in c]
+
+
+def frame(c):
+    cols = {}
+    for name, values in c["data"].items():
+        values = as_list(values)
+        if all(isinstance(v, str) for v in values):
+            cols[name] = pl.Series(name, values)
+        elif all(isinstance(v, int) for v in values):
+            cols[name] = pl.Series(name, values, dtype=pl.Int64)
+        else:
+            cols[name] = pl.Series(name, [float(v) for v in values])
+    return pl.DataFrame(cols)
+
+
+def select(table, c, curve):
+    sel = table.filter(pl.col("cause").cast(pl.String) == curve["cause"])
+    if c["by"]:
+        sel = sel.filter(pl.col(c["by"]).cast(pl.String) == curve["group"])
+    return sel
+
+
+def close(ours, theirs, rtol=1e-8):
+    a, b = to_array(ours), num(theirs)
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    ok = ~np.isnan(b)
+    np.testing.assert_allclose(a[ok], b[ok], rtol=rtol, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_cumulative_incidence_matches_cuminc(name):
+    c = CASES[name]
+    res = survstat.cumulative_incidence(frame(c), time=c["time"], cause=c["cause"], by=c["by"])
+    assert res.table.columns[-8:] == [
+        "cause",
+        "time",
+        "n_risk",
+        "n_event",
+        "cif",
+        "std_error",
+        "conf_low",
+        "conf_high",
+    ]
+    for curve in c["curves"]:
+        sel = select(res.table, c, curve)
+        close(sel["time"], curve["time"])
+        close(sel["cif"], curve["est"])
+        close(sel["std_error"] ** 2, curve["var"])
+        if "at_time" in curve:
+            at = select(res.at(num(curve["at_time"])), c, curve)
+            close(at["cif"], curve["at_est"])
+            close(at["std_error"] ** 2, curve["at_var"])
+
+
+@pytest.mark.parametrize("rho", ["0", "1"])
+@pytest.mark.parametrize("name", TESTED)
+def test_gray_matches_cuminc_tests(name, rho):
+    c = CASES[name]
+    ref = c["tests"][rho]
+    res = survstat.gray_test(
+        frame(c), time=c["time"], cause=c["cause"], by=c["by"], strata=c["strata"], rho=float(rho)
+    )
+    assert [str(x) for x in res.table["cause"]] == as_list(ref["cause"])
+    close(res.table["statistic"], ref["stat"])
+    close(res.table["p_value"], ref["p"], rtol=1e-6)
+    assert res.table["df"].to_list() == [int(x) for x in as_list(ref["df"])]
+
+
+def test_confidence_interval_is_tidycmprsk_loglog():
+    c = CASES["bmt_dis"]
+    res = survstat.cumulative_incidence(
+        frame(c), time="ftime", cause="status", by="dis", conf_level=0.9
+    )
+    t = res.table.filter((pl.col("cif") > 0) & (pl.col("cif") < 1))
+    f, se = t["cif"].to_numpy(), t["std_error"].to_numpy()
+    z = 1.6448536269514722
+    np.testing.assert_allclose(
+        t["conf_low"].to_numpy(), f ** np.exp(-z * se / (f * np.log(f))), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        t["conf_high"].to_numpy(), f ** np.exp(z * se / (f * np.log(f))), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_cifs_sum_to_one_minus_kaplan_meier(name):
+    c = CASES[name]
+    df = frame(c)
+    res = survstat.cumulative_incidence(df, time=c["time"], cause=c["cause"], by=c["by"])
+    any_event = df.with_columns((pl.col(c["cause"]) != 0).cast(pl.Int8).alias("__any"))
+    km = survstat.kaplan_meier(any_event, time=c["time"], event="__any", by=c["by"])
+    np.testing.assert_allclose(res.cif.sum(axis=1), 1 - km.surv, atol=1e-13)
+
+
+def test_text_causes_and_integer_codes_agree():
+    c = CASES["bmt_dis"]
+    df = frame(c)
+    labels = df.with_columns(
+        pl.col("status").replace_strict(
+            {0: "censored", 1: "relapse", 2: "trm"}, return_dtype=pl.String
+        )
+    )
+    a = survstat.cumulative_incidence(df, time="ftime", cause="status", by="dis")
+    b = survstat.cumulative_incidence(
+        labels, time="ftime", cause="status", by="dis", censor_value="censored"
+    )
+    assert b.causes == ("relapse", "trm")
+    assert a.table.drop("cause").equals(b.table.drop("cause"))
+
+
+def test_declared_causes_set_the_order_and_catch_unknown_codes():
+    df = pl.DataFrame({"t": [1.0, 2, 3, 4, 5], "c": [2, 1, 0, 1, 3]})
+    with pytest.raises(
+        InvalidValueError,
+        match=r"`c` must be 0 \(censored\) or one of the declared causes \[2, 1\]; found 1 rows of 5 with other codes: 3",
+    ):
+        survstat.cumulative_incidence(df, time="t", cause="c", causes=[2, 1])
+    res = survstat.cumulative_incidence(
+        df.filter(pl.col("c") != 3), time="t", cause="c", causes=[2, 1]
+    )
+    assert res.causes == (2, 1)
+    assert res.table["cause"].unique(maintain_order=True).to_list() == [2, 1]
+
+
+def test_warnings_for_absent_censoring_and_unseen_cause():
+    df = pl.DataFrame({"t": [1.0, 2, 3], "c": [1, 2, 1]})
+    with pytest.warns(SurvstatWarning, match="censoring value 0 does not occur in `c`"):
+        survstat.cumulative_incidence(df, time="t", cause="c")
+    censored = pl.concat([df, pl.DataFrame({"t": [4.0], "c": [0]})])
+    with pytest.warns(SurvstatWarning, match=r"declared cause\(s\) \[3\] never occur in `c`"):
+        survstat.cumulative_incidence(censored, time="t", cause="c", causes=[1, 2, 3])
+
+
+def test_cause_input_errors():
+    df = pl.DataFrame(
+        {"t": [1.0, 2, 3], "c": ["a", "b", "cens"], "x": [0.5, 1.5, 2.5], "w": [1.0, 1, 1]}
+    )
+    with pytest.raises(
+        survstat.SurvstatError,
+        match="`c` holds text labels: say which one means censored with censor_value=",
+    ):
+        survstat.cumulative_incidence(df, time="t", cause="c")
+    with pytest.raises(
+        ColumnTypeError,
+        match=r"`x` \(cause\) must hold integer codes or text labels; found dtype Float64",
+    ):
+        survstat.cumulative_incidence(df, time="t", cause="x")
+    with pytest.raises(
+        OptionError, match="with case weights or delayed entry is not available yet"
+    ):
+        survstat.cumulative_incidence(
+            survstat.SurvivalData.competing_risks(
+                df, time="t", cause="c", censor_value="cens", weight="w"
+            )
+        )
+    missing = df.with_columns(c=pl.Series(["a", None, "cens"]))
+    with pytest.raises(
+        survstat.SurvstatError, match="`c` must not be missing; found 1 missing value"
+    ):
+        survstat.cumulative_incidence(missing, time="t", cause="c", censor_value="cens")
+
+
+def test_gray_needs_groups():
+    df = pl.DataFrame({"t": [1.0, 2, 3], "c": [1, 2, 0]})
+    with pytest.raises(OptionError, match="Gray's test needs a `by` column"):
+        survstat.gray_test(df, time="t", cause="c")
+
+
+runner = CliRunner()
+
+
+def test_cli_cif_and_gray(tmp_path):
+    c = CASES["bmt_dis"]
+    data = tmp_path / "bmt.parquet"
+    frame(c).write_parquet(data)
+    out = tmp_path / "cif.parquet"
+    r = runner.invoke(
+        app,
+        ["cif", str(data), "--time", "ftime", "--cause", "status", "--by", "dis", "-o", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    assert pl.read_parquet(out).columns == [
+        "dis",
+        "cause",
+        "time",
+        "n_risk",
+        "n_event",
+        "cif",
+        "std_error",
+        "conf_low",
+        "conf_high",
+    ]
+    r = runner.invoke(
+        app,
+        ["cif", str(data), "--time", "ftime", "--cause", "status", "--at", "12,24", "-o", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    assert pl.read_parquet(out).columns == [
+        "cause",
+        "time",
+        "cif",
+        "std_error",
+        "conf_low",
+        "conf_high",
+    ]
+    r = runner.invoke(
+        app,
+        ["gray", str(data), "--time", "ftime", "--cause", "status", "--by", "dis", "-o", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    df = pl.read_parquet(out)
+    assert df.columns == ["cause", "statistic", "df", "p_value"]
+    close(df["statistic"], c["tests"]["0"]["stat"])
+    r = runner.invoke(app, ["cif", str(data), "--time", "ftime", "--cause", "stat"])
+    assert r.exit_code == 1
+    assert "did you mean `status`" in r.output
+    for command in ("cif", "gray"):
+        help_text = runner.invoke(app, [command, "--help"]).output
+        assert "Example:" in help_text
+
+
+def test_warnings_do_not_leak_into_normal_use():
+    c = CASES["pbc_trt"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        survstat.cumulative_incidence(frame(c), time="time", cause="status", by="trt")
