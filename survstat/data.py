@@ -142,12 +142,7 @@ class SurvivalData:
         checks = _schema_checks(schema, time=time, event=None, entry=entry, weight=weight)
         n_rows = _validate(frame, schema, [*checks, _missing(cause)], (*by_t, *strata_t))
         censor, levels = _cause_levels(frame, cause, schema[cause], censor_value, causes, n_rows)
-        codes = {str(v): k for k, v in enumerate(levels, start=1)} | {str(censor): 0}
-        as_text = pl.col(cause).cast(pl.String)
-        derived = frame.with_columns(
-            (as_text != str(censor)).cast(pl.Int8).alias("__event"),
-            as_text.replace_strict(codes, return_dtype=pl.Int32).alias("__cause"),
-        )
+        derived = frame.with_columns(_cause_codes(cause, schema[cause], censor, levels))
         return cls(
             frame=derived,
             time=time,
@@ -272,8 +267,9 @@ def _cause_levels(
                 f"`{cause}` holds text labels: say which one means censored with censor_value="
             )
         censor_value = 0
-    counts = frame.group_by(pl.col(cause).cast(pl.String).alias("v")).len().collect()
-    seen = dict(zip(counts["v"].to_list(), counts["len"].to_list(), strict=True))
+    counts = frame.group_by(cause).len().collect().sort(cause)
+    # values are matched to user-given codes by their text, so 1 and "1" agree
+    seen = {str(v): n for v, n in counts.iter_rows()}
     censor_key = str(censor_value)
     if censor_key not in seen:
         warnings.warn(
@@ -302,10 +298,26 @@ def _cause_levels(
         return censor_value, tuple(declared)
     if not observed:
         warnings.warn(f"`{cause}` records no event of any cause", SurvstatWarning, stacklevel=3)
-    values = counts.filter(pl.col("v") != censor_key)
-    originals = frame.select(pl.col(cause).unique()).collect().get_column(cause).sort().to_list()
-    ordered = tuple(v for v in originals if str(v) in set(values["v"].to_list()))
+    ordered = tuple(v for v in counts.get_column(cause).to_list() if str(v) != censor_key)
     return censor_value, ordered
+
+
+def _cause_codes(cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]) -> list:
+    """Expressions for ``__event`` (1 = any cause) and ``__cause`` (0 censored, k = levels[k-1])."""
+    col = pl.col(cause)
+    if dtype.is_integer():
+        censor_code = int(censor)
+        if levels == tuple(range(1, len(levels) + 1)) and censor_code == 0:
+            # already coded 0 = censored, 1..K = causes
+            code = col.cast(pl.Int32)
+        else:
+            mapping = {int(v): k for k, v in enumerate(levels, start=1)} | {censor_code: 0}
+            code = col.replace_strict(mapping, return_dtype=pl.Int32)
+        return [(code != 0).cast(pl.Int8).alias("__event"), code.alias("__cause")]
+    text = col.cast(pl.String)
+    mapping = {str(v): k for k, v in enumerate(levels, start=1)} | {str(censor): 0}
+    code = text.replace_strict(mapping, return_dtype=pl.Int32)
+    return [(code != 0).cast(pl.Int8).alias("__event"), code.alias("__cause")]
 
 
 def _roles(
