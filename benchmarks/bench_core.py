@@ -1,4 +1,7 @@
-"""Wall-time benchmark of survstat's Kaplan-Meier and log-rank against the Python peers.
+"""Wall-time benchmark of survstat's estimators against the Python peers.
+
+Tasks: Kaplan-Meier (one group, 1,000 groups), two-group log-rank, and cumulative incidence with
+two competing causes (floor: polars ``group_by(cause, time)``).
 
 Data: n rows, times exponential (mean 10) rounded to 0.01, ~70% events, and either one group,
 two groups (log-rank) or 1,000 groups. The floor is the least work any exact method must do:
