@@ -10,6 +10,7 @@ The public API::
     survstat.SurvivalData.competing_risks(data, time=..., cause=..., censor_value=0, ...)
     survstat.cumulative_incidence(data, time=..., cause=..., by=None)
     survstat.gray_test(data, time=..., cause=..., by=..., strata=None, rho=0)
+    survstat.cox(data, time=..., event=..., covariates=[...], strata=None, ties="efron")
     survstat.datasets.load("gbsg2")
 """
 
@@ -17,6 +18,7 @@ from survstat import datasets
 from survstat._version import __version__
 from survstat.data import SurvivalData
 from survstat.errors import SurvstatError
+from survstat.estimators.cox import CoxResult, cox
 from survstat.estimators.cumulative_incidence import (
     CumulativeIncidenceResult,
     cumulative_incidence,
@@ -29,6 +31,7 @@ from survstat.io import read_metadata, write_parquet
 from survstat.risk import RiskTable, risk_table
 
 __all__ = [
+    "CoxResult",
     "CumulativeIncidenceResult",
     "GrayTestResult",
     "KaplanMeierResult",
@@ -38,6 +41,7 @@ __all__ = [
     "SurvivalData",
     "SurvstatError",
     "__version__",
+    "cox",
     "cumulative_incidence",
     "datasets",
     "gray_test",

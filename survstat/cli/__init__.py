@@ -18,6 +18,7 @@ app = typer.Typer(
 app.command("km")(analyses.km)
 app.command("summary")(analyses.summary)
 app.command("logrank")(analyses.logrank_cmd)
+app.command("cox")(analyses.cox_cmd)
 app.command("cif")(competing.cif)
 app.command("gray")(competing.gray)
 app.add_typer(datasets.app, name="datasets")

@@ -27,6 +27,7 @@ from survstat.cli._common import (
     write_output,
 )
 from survstat.data import SurvivalData
+from survstat.estimators.cox import cox
 from survstat.estimators.kaplan_meier import kaplan_meier
 from survstat.estimators.logrank import WEIGHTS, logrank
 
@@ -162,3 +163,44 @@ def logrank_cmd(
     print_table(res.per_group, "Observed and expected events")
     print_table(table, f"{res.table.get_column('test').item()} test")
     write_output(table, output, analysis="logrank", parameters=params, data=data, n_rows=sd.n_rows)
+
+
+@user_errors
+def cox_cmd(
+    data: DataArg,
+    time: TimeOpt,
+    event: EventOpt,
+    covariates: Annotated[
+        str,
+        typer.Option(
+            "--covariates", help="Covariate columns, comma-separated.", show_default=False
+        ),
+    ],
+    strata: StrataOpt = None,
+    ties: Annotated[str, typer.Option("--ties", help="Tie handling: efron or breslow.")] = "efron",
+    weight: WeightOpt = None,
+    cluster: Annotated[
+        str | None, typer.Option("--cluster", help="Cluster column for robust standard errors.")
+    ] = None,
+    conf_level: ConfLevelOpt = 0.95,
+    output: OutputOpt = None,
+) -> None:
+    """Cox proportional hazards model (R coxph).
+
+    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value.
+    Text columns become indicators against their first level, named like `arm[B]`; the
+    likelihood-ratio, Wald and score tests are printed.
+
+    Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade`
+    """
+    params = clean(locals())
+    if ties not in ("efron", "breslow"):
+        raise typer.BadParameter("must be efron or breslow", param_hint="--ties")
+    terms = split_columns(covariates) or []
+    sd = _load(data, time=time, event=event, strata=split_columns(strata), weight=weight)
+    with err_console.status("Fitting the Cox model …"):
+        fit = cox(sd, covariates=terms, ties=ties, cluster=cluster, conf_level=conf_level)
+    variance = "robust" if fit.robust else "model-based"
+    print_table(fit.table, f"Cox model ({ties} ties, {variance} standard errors)")
+    print_table(fit.tests, "Global tests")
+    write_output(fit.table, output, analysis="cox", parameters=params, data=data, n_rows=sd.n_rows)

@@ -1,0 +1,244 @@
+"""Cox models against R survival::coxph (tests/reference/make_reference_cox.R)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from reference_data import as_list, num
+from typer.testing import CliRunner
+
+import survstat
+from survstat.cli import app
+from survstat.errors import ColumnTypeError, MissingValueError, OptionError, SurvstatError
+
+REFERENCE = json.loads((Path(__file__).parent / "reference" / "r_reference_cox.json").read_text())
+CASES = {c["name"]: c for c in REFERENCE["cases"]}
+
+
+def option(value):
+    """R's NULL arrives as {} in the JSON."""
+    return None if value in ({}, None, []) else value
+
+
+def frame(c):
+    cols = {}
+    for name, values in c["data"].items():
+        values = as_list(values)
+        if all(isinstance(v, str) for v in values):
+            cols[name] = pl.Series(name, values)
+        elif all(isinstance(v, int) for v in values):
+            cols[name] = pl.Series(name, values, dtype=pl.Int64)
+        else:
+            cols[name] = pl.Series(name, [float(v) for v in values])
+    return pl.DataFrame(cols)
+
+
+def fit(c):
+    return survstat.cox(
+        frame(c),
+        time=c["time"],
+        event=c["event"],
+        covariates=as_list(c["covariates"]),
+        strata=option(c.get("strata")),
+        weight=option(c.get("weight")),
+        cluster=option(c.get("cluster")),
+        robust=True if c["robust"] else None,
+        ties=c["ties"],
+    )
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_coefficients_and_standard_errors(name):
+    c = CASES[name]
+    f = fit(c)
+    assert f.table.columns == [
+        "term",
+        "coef",
+        "std_error",
+        "hazard_ratio",
+        "conf_low",
+        "conf_high",
+        "z",
+        "p_value",
+    ]
+    np.testing.assert_allclose(f.table["coef"].to_numpy(), num(c["coef"]), rtol=1e-6)
+    np.testing.assert_allclose(f.table["std_error"].to_numpy(), num(c["se"]), rtol=1e-5)
+    k = len(num(c["coef"]))
+    np.testing.assert_allclose(
+        f.covariance, np.array(c["var"], float).reshape(k, k), rtol=1e-5, atol=1e-12
+    )
+    if option(c.get("naive_var")) is not None:
+        naive = np.array(c["naive_var"], float).reshape(k, k)
+        np.testing.assert_allclose(f.naive_covariance, naive, rtol=1e-5, atol=1e-12)
+    assert f.converged
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_likelihood_and_tests(name):
+    c = CASES[name]
+    f = fit(c)
+    np.testing.assert_allclose(f.loglik, num(c["loglik"]), rtol=1e-8)
+    tests = dict(zip(f.tests["test"], f.tests["statistic"], strict=True))
+    assert tests["likelihood ratio"] == pytest.approx(num(c["logtest"])[0], rel=1e-7)
+    assert tests["wald"] == pytest.approx(num(c["wald"])[0], rel=1e-6)
+    assert tests["score"] == pytest.approx(num(c["score"])[0], rel=1e-8)
+    assert f.n == c["n"]
+    assert f.n_event == pytest.approx(c["nevent"])
+
+
+def test_hazard_ratio_interval_and_p_value():
+    f = fit(CASES["gbsg2_efron"])
+    t = f.table
+    z = 1.959963984540054
+    np.testing.assert_allclose(t["hazard_ratio"], np.exp(t["coef"]), rtol=1e-14)
+    np.testing.assert_allclose(t["conf_low"], np.exp(t["coef"] - z * t["std_error"]), rtol=1e-12)
+    from scipy import stats
+
+    np.testing.assert_allclose(
+        t["p_value"], 2 * stats.norm.sf(np.abs(t["coef"] / t["std_error"])), rtol=1e-12
+    )
+
+
+def test_term_names_and_reference_level():
+    df = frame(CASES["gbsg2_efron"])
+    f = survstat.cox(
+        df, time="time", event="cens", covariates=["tgrade", "horTh"], reference={"tgrade": "II"}
+    )
+    assert f.table["term"].to_list() == ["tgrade[I]", "tgrade[III]", "horTh[yes]"]
+    base = survstat.cox(df, time="time", event="cens", covariates=["tgrade", "horTh"])
+    # re-parametrised, the same model: equal likelihood
+    assert f.loglik[1] == pytest.approx(base.loglik[1], rel=1e-12)
+
+
+def test_cause_specific_hazard_is_cox_with_other_causes_censored():
+    c = frame(CASES["pbc_strata"])
+    assert survstat.cox(c, time="time", event="event", covariates=["trt"]).n == c.height
+
+
+def test_agrees_with_lifelines_breslow():
+    from lifelines import CoxPHFitter
+
+    df = frame(CASES["lung_breslow"])
+    ours = survstat.cox(
+        df, time="time", event="event", covariates=["age", "sex", "ph.ecog"], ties="breslow"
+    )
+    cph = CoxPHFitter().fit(df.to_pandas(), duration_col="time", event_col="event")
+    # lifelines handles ties with Efron's method
+    efron = survstat.cox(df, time="time", event="event", covariates=["age", "sex", "ph.ecog"])
+    np.testing.assert_allclose(efron.table["coef"].to_numpy(), cph.params_.to_numpy(), rtol=1e-5)
+    assert ours.ties == "breslow"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        (
+            {"covariates": ["nope"]},
+            SurvstatError,
+            r"column `nope` \(given as covariate\) not found",
+        ),
+        (
+            {"covariates": ["age"], "ties": "exact"},
+            OptionError,
+            "`ties` must be one of 'efron', 'breslow'",
+        ),
+        (
+            {"covariates": ["age"], "reference": {"horTh": "no"}},
+            OptionError,
+            "`reference` names columns that are not covariates",
+        ),
+        (
+            {"covariates": ["horTh"], "reference": {"horTh": "maybe"}},
+            OptionError,
+            "reference level 'maybe' not found in `horTh`",
+        ),
+        ({"covariates": []}, OptionError, "give at least one covariate"),
+    ],
+)
+def test_bad_options(kwargs, error, pattern):
+    df = frame(CASES["gbsg2_efron"])
+    with pytest.raises(error, match=pattern):
+        survstat.cox(df, time="time", event="cens", **kwargs)
+
+
+def test_bad_covariate_values():
+    df = frame(CASES["gbsg2_efron"])
+    with pytest.raises(
+        MissingValueError,
+        match=r"`age` must not be missing; found 1 missing values of 686 rows \(first at row 3\)",
+    ):
+        survstat.cox(
+            df.with_columns(
+                age=pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("age"))
+            ),
+            time="time",
+            event="cens",
+            covariates=["age"],
+        )
+    with pytest.raises(
+        ColumnTypeError, match=r"`d` \(covariate\) must be numeric, boolean or categorical"
+    ):
+        survstat.cox(
+            df.with_columns(d=pl.lit([1]).cast(pl.List(pl.Int64))),
+            time="time",
+            event="cens",
+            covariates=["d"],
+        )
+    with pytest.raises(SurvstatError, match="the information matrix is singular"):
+        survstat.cox(
+            df.with_columns(one=pl.lit(1.0)), time="time", event="cens", covariates=["one"]
+        )
+
+
+def test_cli_cox(tmp_path):
+    data = tmp_path / "g.parquet"
+    frame(CASES["gbsg2_strata_cluster"]).write_parquet(data)
+    out = tmp_path / "cox.parquet"
+    runner = CliRunner()
+    r = runner.invoke(
+        app,
+        [
+            "cox",
+            str(data),
+            "--time",
+            "time",
+            "--event",
+            "cens",
+            "--covariates",
+            "horTh,age",
+            "--strata",
+            "menostat",
+            "--cluster",
+            "tgrade",
+            "-o",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    df = pl.read_parquet(out)
+    assert df.columns == [
+        "term",
+        "coef",
+        "std_error",
+        "hazard_ratio",
+        "conf_low",
+        "conf_high",
+        "z",
+        "p_value",
+    ]
+    np.testing.assert_allclose(
+        df["coef"].to_numpy(), num(CASES["gbsg2_strata_cluster"]["coef"]), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        df["std_error"].to_numpy(), num(CASES["gbsg2_strata_cluster"]["se"]), rtol=1e-5
+    )
+    assert "Example:" in runner.invoke(app, ["cox", "--help"]).output
+    bad = runner.invoke(
+        app, ["cox", str(data), "--time", "time", "--event", "cens", "--covariates", "agee"]
+    )
+    assert bad.exit_code == 1
+    assert "did you mean `age`" in bad.output
