@@ -147,6 +147,32 @@ def cif_cases(df: pl.DataFrame) -> dict[str, Callable[[], object]]:
     }
 
 
+def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
+    from lifelines import CoxPHFitter
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    df = pl.DataFrame(
+        {
+            "time": np.round(rng.exponential(10.0 * np.exp(-(x @ [0.5, -0.3, 0.2]))), 2),
+            "event": (rng.random(n) < 0.7).astype(np.int8),
+            "x1": x[:, 0],
+            "x2": x[:, 1],
+            "x3": x[:, 2],
+        }
+    )
+    pdf = df.to_pandas()
+    return {
+        "floor (polars group_by + sort)": floor(df, False),
+        "survstat cox (Efron, + concordance)": lambda: survstat.cox(
+            df, time="time", event="event", covariates=["x1", "x2", "x3"]
+        ),
+        "lifelines CoxPHFitter (Efron)": lambda: CoxPHFitter().fit(
+            pdf, duration_col="time", event_col="event"
+        ),
+    }
+
+
 def run(sizes: list[int], repeat: int, skip_slow: bool) -> pl.DataFrame:
     rows = []
     for n in sizes:
@@ -155,6 +181,7 @@ def run(sizes: list[int], repeat: int, skip_slow: bool) -> pl.DataFrame:
             ("KM, 1,000 groups", lambda n=n: km_cases(make_data(n, 1000), True)),
             ("log-rank, 2 groups", lambda n=n: logrank_cases(make_data(n, 2))),
             ("CIF, 2 causes", lambda n=n: cif_cases(make_competing(n))),
+            ("Cox, 3 covariates", lambda n=n: cox_cases(n)),
         ):
             cases = make()
             for name, fn in cases.items():

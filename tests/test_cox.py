@@ -242,3 +242,37 @@ def test_cli_cox(tmp_path):
     )
     assert bad.exit_code == 1
     assert "did you mean `age`" in bad.output
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_concordance_matches_coxph(name):
+    c = CASES[name]
+    got = fit(c).concordance
+    ref = num(c["concordance"])
+    np.testing.assert_allclose(
+        [got.concordant, got.discordant, got.tied_x, got.tied_y, got.tied_xy, got.value],
+        ref[:6],
+        rtol=1e-10,
+    )
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 100_000])
+def test_concordance_blocks_do_not_change_counts(block):
+    from survstat.estimators.concordance import concordance
+
+    rng = np.random.default_rng(4)
+    t = rng.integers(1, 30, 400).astype(float)
+    d = rng.integers(0, 2, 400)
+    s = rng.integers(0, 5, 400).astype(float)
+    w = rng.random(400)
+    a = concordance(t, d, s, w, block=block)
+    # brute force over all pairs
+    i, j = np.meshgrid(np.arange(400), np.arange(400), indexing="ij")
+    comp = (d[i] == 1) & ((t[j] > t[i]) | ((t[j] == t[i]) & (d[j] == 0)))
+    pw = w[i] * w[j]
+    assert a.concordant == pytest.approx(np.sum(pw * (comp & (s[i] > s[j]))), rel=1e-12)
+    assert a.discordant == pytest.approx(np.sum(pw * (comp & (s[i] < s[j]))), rel=1e-12)
+    assert a.tied_x == pytest.approx(np.sum(pw * (comp & (s[i] == s[j]))), rel=1e-12)
+    both = (d[i] == 1) & (d[j] == 1) & (t[i] == t[j]) & (i < j)
+    assert a.tied_y == pytest.approx(np.sum(pw * (both & (s[i] != s[j]))), rel=1e-12)
+    assert a.tied_xy == pytest.approx(np.sum(pw * (both & (s[i] == s[j]))), rel=1e-12)

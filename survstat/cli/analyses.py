@@ -203,4 +203,8 @@ def cox_cmd(
     variance = "robust" if fit.robust else "model-based"
     print_table(fit.table, f"Cox model ({ties} ties, {variance} standard errors)")
     print_table(fit.tests, "Global tests")
+    err_console.print(
+        f"concordance {fit.concordance.value:.4f}; n = {fit.n}, events = {fit.n_event}",
+        highlight=False,
+    )
     write_output(fit.table, output, analysis="cox", parameters=params, data=data, n_rows=sd.n_rows)

@@ -22,6 +22,7 @@ from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError, check_choice
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import design_matrix
+from survstat.estimators.concordance import Concordance, concordance
 from survstat.io import FrameLike
 
 TIES = ("efron", "breslow")
@@ -44,6 +45,7 @@ class _Layout:
     x: np.ndarray
     w: np.ndarray
     event: np.ndarray
+    time: np.ndarray
     group_start: np.ndarray  # first row of each (stratum, time) group
     group_end: np.ndarray  # last row of each group (the risk set closes there)
     stratum_start: np.ndarray  # first row of the stratum of each row
@@ -221,6 +223,9 @@ class CoxResult:
         Log partial likelihood at 0 and at the estimate.
     n, n_event
         Rows used and number of events (unweighted, as R's ``nevent``).
+    concordance
+        Harrell's concordance of the linear predictor, within strata and with case weights,
+        as R reports it for a ``coxph`` fit (pair counts and ``.value``).
     """
 
     table: pl.DataFrame
@@ -234,6 +239,7 @@ class CoxResult:
     robust: bool
     iterations: int
     converged: bool
+    concordance: Concordance
 
 
 def cox(
@@ -350,6 +356,7 @@ def cox(
         robust=use_robust,
         iterations=iterations,
         converged=converged,
+        concordance=concordance(lay.time, lay.event, lay.x @ beta, lay.w, lay.stratum_start),
     )
 
 
@@ -380,6 +387,6 @@ def _layout(frame: pl.DataFrame, sd: SurvivalData, x: np.ndarray) -> tuple[_Layo
     # centre the covariates (weighted means), as R does, for numerical stability
     xc = x - np.average(x, axis=0, weights=w)
     return (
-        _Layout(xc[order], w[order], event[order], group_start, group_end, stratum_start),
+        _Layout(xc[order], w[order], event[order], t, group_start, group_end, stratum_start),
         order,
     )

@@ -28,7 +28,7 @@ cox_case <- function(name, d, time, event, covariates, ties = "efron", strata = 
        var = unname(fit$var), naive_var = if (is.null(fit$naive.var)) NULL else unname(fit$naive.var),
        loglik = fit$loglik, logtest = unname(s$logtest), waldtest = unname(s$waldtest),
        sctest = unname(s$sctest), wald = unname(fit$wald.test), score = unname(fit$score),
-       n = fit$n, nevent = fit$nevent)
+       concordance = unname(fit$concordance), n = fit$n, nevent = fit$nevent)
 }
 
 cases <- list()
