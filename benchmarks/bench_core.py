@@ -173,7 +173,7 @@ def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
     }
 
 
-def run(sizes: list[int], repeat: int, skip_slow: bool) -> pl.DataFrame:
+def run(sizes: list[int], repeat: int, skip_slow: bool, tasks: str | None = None) -> pl.DataFrame:
     rows = []
     for n in sizes:
         for label, make in (
@@ -183,6 +183,10 @@ def run(sizes: list[int], repeat: int, skip_slow: bool) -> pl.DataFrame:
             ("CIF, 2 causes", lambda n=n: cif_cases(make_competing(n))),
             ("Cox, 3 covariates", lambda n=n: cox_cases(n)),
         ):
+            if tasks and not any(
+                word.strip().lower() in label.lower() for word in tasks.split(",")
+            ):
+                continue
             cases = make()
             for name, fn in cases.items():
                 if skip_slow and n >= 10_000_000 and not name.startswith(("floor", "survstat")):
@@ -207,9 +211,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-slow-peers", action="store_true", help="no peers at 1e7 rows")
     parser.add_argument("--markdown", help="write the results table to this file")
+    parser.add_argument("--tasks", help="comma-separated task filter, e.g. 'km,cox'")
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
-    result = run(sizes, args.repeat, args.skip_slow_peers)
+    result = run(sizes, args.repeat, args.skip_slow_peers, args.tasks)
     if args.markdown:
         lines = ["| rows | task | method | seconds | × floor |", "|---:|---|---|---:|---:|"]
         for r in result.iter_rows(named=True):
