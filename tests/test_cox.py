@@ -256,16 +256,16 @@ def test_concordance_matches_coxph(name):
     )
 
 
-@pytest.mark.parametrize("block", [1, 7, 64, 100_000])
-def test_concordance_blocks_do_not_change_counts(block):
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_concordance_equals_brute_force(seed):
     from survstat.estimators.concordance import concordance
 
-    rng = np.random.default_rng(4)
+    rng = np.random.default_rng(seed)
     t = rng.integers(1, 30, 400).astype(float)
     d = rng.integers(0, 2, 400)
     s = rng.integers(0, 5, 400).astype(float)
     w = rng.random(400)
-    a = concordance(t, d, s, w, block=block)
+    a = concordance(t, d, s, w)
     # brute force over all pairs
     i, j = np.meshgrid(np.arange(400), np.arange(400), indexing="ij")
     comp = (d[i] == 1) & ((t[j] > t[i]) | ((t[j] == t[i]) & (d[j] == 0)))

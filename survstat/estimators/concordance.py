@@ -8,9 +8,8 @@ tied.y (tied.xy when also tied on the score) and left out (Harrell et al. 1982, 
 247:2543-2546; Therneau & Watson 2017, survival vignette "concordance"). Pairs count with the
 product of their case weights and only within strata.
 
-Computed without forming pairs: records are processed in blocks of decreasing time; each
-block's events are compared with all later-surviving records through a weighted histogram of
-score ranks, and with each other directly.
+No pairs are formed: the counts are 2-D dominance sums (earlier in decreasing-time order, lower
+score), computed by a bottom-up merge sort whose levels are vectorised, O(n log^2 n).
 """
 
 from __future__ import annotations
@@ -32,54 +31,75 @@ class Concordance:
 
     @property
     def value(self) -> float:
+        """(concordant + tied_x / 2) / (concordant + discordant + tied_x)."""
         denom = self.concordant + self.discordant + self.tied_x
         return (self.concordant + self.tied_x / 2.0) / denom if denom > 0 else float("nan")
 
 
-def _stratum(time, event, score, weight, counts: np.ndarray, block: int | None) -> None:
-    order = np.lexsort((-event, -time))  # decreasing time, events first within a time
-    t, d, w = time[order], event[order].astype(bool), weight[order]
-    _, rank = np.unique(score[order], return_inverse=True)
-    if block is None:
-        # balances the per-block histogram scan (ranks) against in-block pairs (block size)
-        block = max(128, int(np.sqrt(rank.max() + 1)))
-    hist = np.zeros(rank.max() + 2)
-    n = len(t)
-    new_time = np.r_[True, t[1:] != t[:-1]]
-    group_starts = np.flatnonzero(new_time)
-    lo = 0
-    while lo < n:
-        # end the block on a tied-time boundary so earlier blocks hold only later times
-        target = min(lo + block, n)
-        k = np.searchsorted(group_starts, target, side="left")
-        hi = group_starts[k] if k < len(group_starts) else n
-        if hi <= lo:
-            hi = group_starts[k + 1] if k + 1 < len(group_starts) else n
-        rt, rd, rw, rr = t[lo:hi], d[lo:hi], w[lo:hi], rank[lo:hi]
-        ev = np.flatnonzero(rd)
-        if len(ev):
-            cum = np.cumsum(hist)
-            below = np.where(rr[ev] > 0, cum[rr[ev] - 1], 0.0)
-            same = hist[rr[ev]]
-            total = cum[-1]
-            counts[0] += np.sum(rw[ev] * below)
-            counts[1] += np.sum(rw[ev] * (total - below - same))
-            counts[2] += np.sum(rw[ev] * same)
-            # pairs inside the block
-            ti, ri, wi = rt[ev][:, None], rr[ev][:, None], rw[ev][:, None]
-            later = (rt[None, :] > ti) | ((rt[None, :] == ti) & ~rd[None, :])
-            pw = wi * rw[None, :]
-            counts[0] += np.sum(pw * (later & (rr[None, :] < ri)))
-            counts[1] += np.sum(pw * (later & (rr[None, :] > ri)))
-            counts[2] += np.sum(pw * (later & (rr[None, :] == ri)))
-            # tied event times: each unordered pair once
-            both = (rt[ev][None, :] == ti) & (ev[None, :] > ev[:, None])
-            pw = wi * rw[ev][None, :]
-            tie_x = rr[ev][None, :] == ri
-            counts[3] += np.sum(pw * (both & ~tie_x))
-            counts[4] += np.sum(pw * (both & tie_x))
-        np.add.at(hist, rr, rw)
-        lo = hi
+def _dominance(
+    is_query: np.ndarray, rank: np.ndarray, weight: np.ndarray, n_ranks: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each query: weight of earlier data items with lower rank, and with equal rank.
+
+    Items are in processing order. At each level of a bottom-up merge sort, the queries of every
+    right block are matched against the data of the left block of the same pair by one
+    ``searchsorted`` over (pair, rank) keys, so each earlier/later pair is seen exactly once.
+    """
+    m = len(rank)
+    less = np.zeros(m)
+    equal = np.zeros(m)
+    index = np.arange(m)
+    order = index.copy()  # items sorted by (block, rank) at the current level
+    width = 1
+    while width < m:
+        pair, side = divmod(index // width, 2)
+        cur_side, cur_query = side[order], is_query[order]
+        left = order[(cur_side == 0) & ~cur_query]
+        query = order[(cur_side == 1) & cur_query]
+        if len(left) and len(query):
+            left_key = pair[left] * n_ranks + rank[left]
+            cum = np.concatenate([[0.0], np.cumsum(weight[left])])
+            key = pair[query] * n_ranks + rank[query]
+            base = np.searchsorted(left_key, pair[query] * n_ranks, side="left")
+            lo = np.searchsorted(left_key, key, side="left")
+            hi = np.searchsorted(left_key, key, side="right")
+            less[query] += cum[lo] - cum[base]
+            equal[query] += cum[hi] - cum[lo]
+        width *= 2
+        merged = (index // width)[order] * n_ranks + rank[order]
+        order = order[np.argsort(merged, kind="stable")]
+    return less, equal
+
+
+def _stratum(time, event, score, weight, counts: np.ndarray) -> None:
+    n = len(time)
+    _, rank = np.unique(score, return_inverse=True)
+    n_ranks = int(rank.max()) + 1 if n else 1
+    # decreasing time; at one time: censored records, then the events' queries, then the events
+    # as data, so an event sees later times and records censored at its time, but not its ties
+    _, tgroup = np.unique(-time, return_inverse=True)
+    ev = np.flatnonzero(event)
+    group = np.concatenate([tgroup, tgroup[ev]])
+    slot = np.concatenate([np.where(event, 2, 0), np.ones(len(ev), dtype=np.int64)])
+    src = np.concatenate([np.arange(n), ev])
+    seq = np.lexsort((slot, group))
+    is_query = (slot == 1)[seq]
+    items = src[seq]
+    w_data = np.where(is_query, 0.0, weight[items])
+    less, equal = _dominance(is_query, rank[items], w_data, n_ranks)
+    visible = np.cumsum(w_data) - w_data
+    q = np.flatnonzero(is_query)
+    wq = weight[items[q]]
+    counts[0] += np.sum(wq * less[q])
+    counts[2] += np.sum(wq * equal[q])
+    counts[1] += np.sum(wq * (visible[q] - less[q] - equal[q]))
+    # pairs of events at the same time: all pairs, and those also tied on the score
+    ew = weight[ev]
+    for key, col in ((tgroup[ev], 3), (tgroup[ev] * n_ranks + rank[ev], 4)):
+        _, inv = np.unique(key, return_inverse=True)
+        s1 = np.bincount(inv, weights=ew)
+        s2 = np.bincount(inv, weights=ew**2)
+        counts[col] += np.sum((s1**2 - s2) / 2.0)
 
 
 def concordance(
@@ -88,18 +108,19 @@ def concordance(
     score: np.ndarray,
     weight: np.ndarray | None = None,
     strata: np.ndarray | None = None,
-    block: int | None = None,
 ) -> Concordance:
     """Concordance of ``score`` (higher = earlier failure) with right-censored times."""
     time = np.asarray(time, float)
-    event = np.asarray(event).astype(np.int8)
+    event = np.asarray(event).astype(bool)
     score = np.asarray(score, float)
     weight = np.ones(len(time)) if weight is None else np.asarray(weight, float)
     counts = np.zeros(5)
     if strata is None:
-        _stratum(time, event, score, weight, counts, block)
+        _stratum(time, event, score, weight, counts)
     else:
         for s in np.unique(strata):
             m = strata == s
-            _stratum(time[m], event[m], score[m], weight[m], counts, block)
+            _stratum(time[m], event[m], score[m], weight[m], counts)
+    # tied.y counted all same-time event pairs; those tied on the score too are tied.xy
+    counts[3] -= counts[4]
     return Concordance(*map(float, counts))
