@@ -506,8 +506,14 @@ def _check_declared_levels(frame: pl.LazyFrame, col: str, dtype: pl.DataType) ->
         )
 
 
-def as_survival_data(data: FrameLike | SurvivalData, **roles: Any) -> SurvivalData:
-    """Return ``data`` if it is already validated, else validate it with the given roles."""
+def as_survival_data(
+    data: FrameLike | SurvivalData, *, competing: bool = False, **roles: Any
+) -> SurvivalData:
+    """Return ``data`` if it is already validated, else validate it with the given roles.
+
+    With ``competing=True`` the data must carry a cause column (built with
+    :meth:`SurvivalData.competing_risks`).
+    """
     if isinstance(data, SurvivalData):
         given = {k: v for k, v in roles.items() if v is not None}
         if given:
@@ -515,8 +521,16 @@ def as_survival_data(data: FrameLike | SurvivalData, **roles: Any) -> SurvivalDa
                 "data is already a SurvivalData; do not pass column roles again "
                 f"(got {', '.join(sorted(given))})"
             )
+        if competing and data.cause is None:
+            raise SurvstatError(
+                "competing-risks estimators need a cause column: build the data with "
+                "SurvivalData.competing_risks(...)"
+            )
         return data
-    missing = [k for k in ("time", "event") if roles.get(k) is None]
+    outcome = "cause" if competing else "event"
+    missing = [k for k in ("time", outcome) if roles.get(k) is None]
     if missing:
         raise SurvstatError(f"missing column role(s): {', '.join(missing)}")
+    if competing:
+        return SurvivalData.competing_risks(data, **roles)
     return SurvivalData.right_censored(data, **roles)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from reference_data import as_list, num, to_array
+from reference_data import as_list, frame, num, to_array
 from typer.testing import CliRunner
 
 import survstat
@@ -19,19 +19,6 @@ from survstat.errors import ColumnTypeError, InvalidValueError, OptionError, Sur
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "r_reference_cr.json").read_text())
 CASES = {c["name"]: c for c in REFERENCE["cases"]}
 TESTED = [n for n, c in CASES.items() if "tests" in c]
-
-
-def frame(c):
-    cols = {}
-    for name, values in c["data"].items():
-        values = as_list(values)
-        if all(isinstance(v, str) for v in values):
-            cols[name] = pl.Series(name, values)
-        elif all(isinstance(v, int) for v in values):
-            cols[name] = pl.Series(name, values, dtype=pl.Int64)
-        else:
-            cols[name] = pl.Series(name, [float(v) for v in values])
-    return pl.DataFrame(cols)
 
 
 def select(table, c, curve):

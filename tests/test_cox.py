@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
-from reference_data import as_list, num
+from reference_data import as_list, frame, num
 from typer.testing import CliRunner
 
 import survstat
@@ -22,19 +22,6 @@ CASES = {c["name"]: c for c in REFERENCE["cases"]}
 def option(value):
     """R's NULL arrives as {} in the JSON."""
     return None if value in ({}, None, []) else value
-
-
-def frame(c):
-    cols = {}
-    for name, values in c["data"].items():
-        values = as_list(values)
-        if all(isinstance(v, str) for v in values):
-            cols[name] = pl.Series(name, values)
-        elif all(isinstance(v, int) for v in values):
-            cols[name] = pl.Series(name, values, dtype=pl.Int64)
-        else:
-            cols[name] = pl.Series(name, [float(v) for v in values])
-    return pl.DataFrame(cols)
 
 
 def fit(c):

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from survstat.data import SurvivalData
 from survstat.errors import SurvstatError
 from survstat.io import provenance, write_parquet
 
@@ -61,6 +62,14 @@ OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write the table to this Parquet file (atomically)."),
 ]
+
+
+def load(data: str, competing: bool = False, **roles: Any) -> SurvivalData:
+    """Read and validate ``data`` (a spinner on a terminal while large inputs are scanned)."""
+    with err_console.status(f"Reading and checking {data} …"):
+        if competing:
+            return SurvivalData.competing_risks(data, **roles)
+        return SurvivalData.right_censored(data, **roles)
 
 
 def split_columns(value: str | None) -> list[str] | None:

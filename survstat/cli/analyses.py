@@ -20,21 +20,16 @@ from survstat.cli._common import (
     WeightOpt,
     clean,
     err_console,
+    load,
     parse_numbers,
     print_table,
     split_columns,
     user_errors,
     write_output,
 )
-from survstat.data import SurvivalData
 from survstat.estimators.cox import cox
 from survstat.estimators.kaplan_meier import kaplan_meier
 from survstat.estimators.logrank import WEIGHTS, logrank
-
-
-def _load(data: str, **roles: object) -> SurvivalData:
-    with err_console.status(f"Reading and checking {data} …"):
-        return SurvivalData.right_censored(data, **roles)  # type: ignore[arg-type]
 
 
 @user_errors
@@ -63,7 +58,7 @@ def km(
     """
     params = clean(locals())
     times = parse_numbers(at, "--at")
-    sd = _load(data, time=time, event=event, by=split_columns(by), entry=entry, weight=weight)
+    sd = load(data, time=time, event=event, by=split_columns(by), entry=entry, weight=weight)
     with err_console.status("Fitting Kaplan–Meier curves …"):
         fit = kaplan_meier(sd, conf_type=conf_type.value, conf_level=conf_level)
         table = fit.table if times is None else fit.at(times)
@@ -103,7 +98,7 @@ def summary(
     Example: `survstat summary gbsg2.parquet --time time --event cens --by horTh --tau 1825`
     """
     params = clean(locals())
-    sd = _load(data, time=time, event=event, by=split_columns(by), entry=entry, weight=weight)
+    sd = load(data, time=time, event=event, by=split_columns(by), entry=entry, weight=weight)
     with err_console.status("Fitting Kaplan–Meier curves …"):
         fit = kaplan_meier(sd, conf_type=conf_type.value, conf_level=conf_level)
         table = fit.summary(tau=tau)
@@ -144,7 +139,7 @@ def logrank_cmd(
     params = clean(locals())
     if weights not in WEIGHTS:
         raise typer.BadParameter(f"must be one of {', '.join(WEIGHTS)}", param_hint="--weights")
-    sd = _load(
+    sd = load(
         data,
         time=time,
         event=event,
@@ -197,7 +192,7 @@ def cox_cmd(
     if ties not in ("efron", "breslow"):
         raise typer.BadParameter("must be efron or breslow", param_hint="--ties")
     terms = split_columns(covariates) or []
-    sd = _load(data, time=time, event=event, strata=split_columns(strata), weight=weight)
+    sd = load(data, time=time, event=event, strata=split_columns(strata), weight=weight)
     with err_console.status("Fitting the Cox model …"):
         fit = cox(sd, covariates=terms, ties=ties, cluster=cluster, conf_level=conf_level)
     variance = "robust" if fit.robust else "model-based"

@@ -15,13 +15,13 @@ from survstat.cli._common import (
     TimeOpt,
     clean,
     err_console,
+    load,
     parse_numbers,
     print_table,
     split_columns,
     user_errors,
     write_output,
 )
-from survstat.data import SurvivalData
 from survstat.estimators.cumulative_incidence import cumulative_incidence
 from survstat.estimators.gray import gray_test
 
@@ -50,11 +50,6 @@ def _censor(value: str | None) -> object:
         return value
 
 
-def _load(data: str, **roles: object) -> SurvivalData:
-    with err_console.status(f"Reading and checking {data} …"):
-        return SurvivalData.competing_risks(data, **roles)  # type: ignore[arg-type]
-
-
 @user_errors
 def cif(
     data: DataArg,
@@ -79,8 +74,9 @@ def cif(
     """
     params = clean(locals())
     times = parse_numbers(at, "--at")
-    sd = _load(
+    sd = load(
         data,
+        True,
         time=time,
         cause=cause,
         by=split_columns(by),
@@ -113,8 +109,9 @@ def gray(
     Example: `survstat gray bmt.parquet --time ftime --cause status --by dis`
     """
     params = clean(locals())
-    sd = _load(
+    sd = load(
         data,
+        True,
         time=time,
         cause=cause,
         by=split_columns(by),

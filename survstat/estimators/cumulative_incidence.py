@@ -23,34 +23,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from survstat.data import SurvivalData
-from survstat.errors import OptionError, SurvstatError, check_choice
+from survstat.data import SurvivalData, as_survival_data
+from survstat.errors import OptionError, check_choice
 from survstat.estimators._confint import z_value
 from survstat.io import FrameLike
 from survstat.risk import RiskTable, build_risk_table
 
 VARIANCES = ("cuminc",)
-
-
-def as_competing_risks(data: FrameLike | SurvivalData, **roles: Any) -> SurvivalData:
-    """Return ``data`` if already validated competing-risks data, else validate it."""
-    if isinstance(data, SurvivalData):
-        given = {k: v for k, v in roles.items() if v is not None}
-        if given:
-            raise SurvstatError(
-                "data is already a SurvivalData; do not pass column roles again "
-                f"(got {', '.join(sorted(given))})"
-            )
-        if data.cause is None:
-            raise SurvstatError(
-                "competing-risks estimators need a cause column: build the data with "
-                "SurvivalData.competing_risks(...)"
-            )
-        return data
-    missing = [k for k in ("time", "cause") if roles.get(k) is None]
-    if missing:
-        raise SurvstatError(f"missing column role(s): {', '.join(missing)}")
-    return SurvivalData.competing_risks(data, **roles)
 
 
 def _within_curve_previous(values: np.ndarray, rt: RiskTable, first: float) -> np.ndarray:
@@ -210,8 +189,14 @@ def cumulative_incidence(
     """
     check_choice("variance", variance, VARIANCES)
     z_value(conf_level)
-    sd = as_competing_risks(
-        data, time=time, cause=cause, censor_value=censor_value, causes=causes, by=by
+    sd = as_survival_data(
+        data,
+        competing=True,
+        time=time,
+        cause=cause,
+        censor_value=censor_value,
+        causes=causes,
+        by=by,
     )
     if sd.weight is not None or sd.entry is not None:
         raise OptionError(

@@ -17,10 +17,9 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat.data import SurvivalData
+from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError
 from survstat.estimators._grid import GroupGrid, group_grid
-from survstat.estimators.cumulative_incidence import as_competing_risks
 from survstat.io import FrameLike
 from survstat.risk import build_risk_table
 
@@ -163,8 +162,9 @@ def gray_test(
     """
     if not np.isfinite(rho):
         raise OptionError(f"`rho` must be finite; got {rho}")
-    sd = as_competing_risks(
+    sd = as_survival_data(
         data,
+        competing=True,
         time=time,
         cause=cause,
         censor_value=censor_value,
