@@ -76,7 +76,7 @@ def cif(
     times = parse_numbers(at, "--at")
     sd = load(
         data,
-        True,
+        competing=True,
         time=time,
         cause=cause,
         by=split_columns(by),
@@ -111,7 +111,7 @@ def gray(
     params = clean(locals())
     sd = load(
         data,
-        True,
+        competing=True,
         time=time,
         cause=cause,
         by=split_columns(by),
