@@ -11,6 +11,7 @@ The public API::
     survstat.cumulative_incidence(data, time=..., cause=..., by=None)
     survstat.gray_test(data, time=..., cause=..., by=..., strata=None, rho=0)
     survstat.cox(data, time=..., event=..., covariates=[...], strata=None, ties="efron")
+    survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
     survstat.datasets.load("gbsg2")
 """
 
@@ -23,6 +24,7 @@ from survstat.estimators.cumulative_incidence import (
     CumulativeIncidenceResult,
     cumulative_incidence,
 )
+from survstat.estimators.fine_gray import FineGrayResult, fine_gray
 from survstat.estimators.gray import GrayTestResult, gray_test
 from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
 from survstat.estimators.logrank import LogrankResult, logrank
@@ -33,6 +35,7 @@ from survstat.risk import RiskTable, risk_table
 __all__ = [
     "CoxResult",
     "CumulativeIncidenceResult",
+    "FineGrayResult",
     "GrayTestResult",
     "KaplanMeierResult",
     "LogrankResult",
@@ -44,6 +47,7 @@ __all__ = [
     "cox",
     "cumulative_incidence",
     "datasets",
+    "fine_gray",
     "gray_test",
     "kaplan_meier",
     "logrank",

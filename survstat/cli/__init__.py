@@ -21,6 +21,7 @@ app.command("logrank")(analyses.logrank_cmd)
 app.command("cox")(analyses.cox_cmd)
 app.command("cif")(competing.cif)
 app.command("gray")(competing.gray)
+app.command("finegray")(competing.finegray)
 app.add_typer(datasets.app, name="datasets")
 
 
