@@ -153,14 +153,6 @@ def test_cause_input_errors():
         match=r"`x` \(cause\) must hold integer codes or text labels; found dtype Float64",
     ):
         survstat.cumulative_incidence(df, time="t", cause="x")
-    with pytest.raises(
-        OptionError, match="with case weights or delayed entry is not available yet"
-    ):
-        survstat.cumulative_incidence(
-            survstat.SurvivalData.competing_risks(
-                df, time="t", cause="c", censor_value="cens", weight="w"
-            )
-        )
     missing = df.with_columns(c=pl.Series(["a", None, "cens"]))
     with pytest.raises(
         survstat.SurvstatError, match="`c` must not be missing; found 1 missing value"
@@ -232,3 +224,45 @@ def test_warnings_do_not_leak_into_normal_use():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         survstat.cumulative_incidence(frame(c), time="time", cause="status", by="trt")
+
+
+MULTISTATE = REFERENCE["multistate"]
+MS_OPTIONS = {
+    "plain": {"variance": "robust"},
+    "weights": {"weight": "w"},
+    "weights_entry": {"weight": "w", "entry": "entry"},
+    "by_dis_entry": {"entry": "entry", "by": "dis"},
+}
+
+
+@pytest.mark.parametrize("fit", MULTISTATE["fits"], ids=lambda f: f["label"])
+def test_weights_and_delayed_entry_match_survfit_multistate(fit):
+    df = frame({"data": MULTISTATE["data"]}).with_columns(pl.col("entry").cast(pl.Float64))
+    res = survstat.cumulative_incidence(
+        df, time="ftime", cause="status", **MS_OPTIONS[fit["label"]]
+    )
+    assert res.variance == "robust"
+    n = len(as_list(fit["time"]))
+    pstate = (
+        np.array(fit["pstate"], float).reshape(n, -1, order="F")
+        if not isinstance(fit["pstate"][0], list)
+        else np.array(fit["pstate"], float)
+    )
+    stderr = (
+        np.array(fit["std_err"], float).reshape(pstate.shape, order="F")
+        if not isinstance(fit["std_err"][0], list)
+        else np.array(fit["std_err"], float)
+    )
+    for k, cause in enumerate(res.causes, start=1):
+        sel = res.table.filter(pl.col("cause") == cause)
+        np.testing.assert_allclose(sel["time"].to_numpy(), num(fit["time"]))
+        np.testing.assert_allclose(sel["cif"].to_numpy(), pstate[:, k], rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(sel["std_error"].to_numpy(), stderr[:, k], rtol=1e-8, atol=1e-15)
+
+
+def test_cuminc_variance_refused_with_weights():
+    df = frame({"data": MULTISTATE["data"]})
+    with pytest.raises(OptionError, match="the cuminc variance assumes unweighted data"):
+        survstat.cumulative_incidence(
+            df, time="ftime", cause="status", weight="w", variance="cuminc"
+        )

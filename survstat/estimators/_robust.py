@@ -20,6 +20,8 @@ robust variance).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
 
@@ -27,14 +29,33 @@ from survstat.data import SurvivalData
 from survstat.risk import RiskTable
 
 
-def robust_variance(data: SurvivalData, rt: RiskTable, h: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Sum over records of ``w_i**2 * A_i(t)**2`` at every row of the exit-only table ``rt``."""
+@dataclass(frozen=True, slots=True)
+class Records:
+    """Where each input record sits in an exit-only risk table.
+
+    ``exit_row`` is the row of its exit time, ``entry_row`` the last row at or before its entry
+    (-1 when none, or without delayed entry) and ``first_row`` the first row at which it is at
+    risk. ``w2`` is the squared case weight, ``event`` 1 for an event of any cause and
+    ``cause`` the cause code (competing risks only).
+    """
+
+    exit_row: np.ndarray
+    entry_row: np.ndarray
+    first_row: np.ndarray
+    w2: np.ndarray
+    event: np.ndarray
+    cause: np.ndarray | None
+
+    def at_entry(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (per table row) at each record's entry; 0 before the first row."""
+        return np.where(self.entry_row >= 0, values[np.maximum(self.entry_row, 0)], 0.0)
+
+
+def records(data: SurvivalData, rt: RiskTable) -> Records:
+    """Locate every input record in the exit-only table ``rt`` (one pass over the rows)."""
     groups = list(rt.groups)
     n = len(rt.time)
-    cum_h = rt.segments.cumsum(np.where(np.isfinite(h), h, np.nan))
-    table = rt.expand_keys(
-        pl.DataFrame({"time": rt.time, "__r": np.arange(n), "__H": cum_h, "__g": g})
-    )
+    table = rt.expand_keys(pl.DataFrame({"time": rt.time, "__r": np.arange(n)}))
     f64 = pl.Float64
     cols = [*groups, pl.col(data.time).cast(f64).alias("time")]
     cols.append(pl.col(data.event).cast(f64).alias("__d"))
@@ -45,49 +66,111 @@ def robust_variance(data: SurvivalData, rt: RiskTable, h: np.ndarray, g: np.ndar
     )
     if data.entry is not None:
         cols.append(pl.col(data.entry).cast(f64).alias("__e"))
-    rows = data.frame.select(cols).collect()
-    rows = rows.join(table, on=[*groups, "time"], how="left")
+    if data.causes:
+        cols.append(pl.col("__cause"))
+    rows = data.frame.select(cols).collect().join(table, on=[*groups, "time"], how="left")
+    exit_row = rows.get_column("__r").to_numpy().astype(np.int64)
+    curve_start = rt.offsets[:-1][rt.curve[exit_row]]
     if data.entry is not None:
         at_entry = (
             rows.select([*groups, "__e"])
             .with_row_index("__i")
             .sort([*groups, "__e"])
             .join_asof(
-                table.select([*groups, "time", "__r", "__H"]).sort([*groups, "time"]),
+                table.sort([*groups, "time"]),
                 left_on="__e",
                 right_on="time",
                 by=groups or None,
                 strategy="backward",
+                # both sides are sorted by (groups, time) just above
+                check_sortedness=False,
             )
             .sort("__i")
         )
-        h_entry = at_entry.get_column("__H").fill_null(0.0).to_numpy()
-        prev = at_entry.get_column("__r").to_numpy()
+        entry_row = at_entry.get_column("__r").fill_null(-1).to_numpy().astype(np.int64)
     else:
-        h_entry = np.zeros(rows.height)
-        prev = None
-    r = rows.get_column("__r").to_numpy()
-    w2 = rows.get_column("__w2").to_numpy()
-    delta = rows.get_column("__d").to_numpy()
+        entry_row = np.full(rows.height, -1, dtype=np.int64)
+    first_row = np.where(entry_row >= 0, entry_row + 1, curve_start)
+    return Records(
+        exit_row=exit_row,
+        entry_row=entry_row,
+        first_row=first_row,
+        w2=rows.get_column("__w2").to_numpy(),
+        event=rows.get_column("__d").to_numpy(),
+        cause=rows.get_column("__cause").to_numpy() if data.causes else None,
+    )
+
+
+def _entered_minus_exited(rt: RiskTable, rec: Records, weights: np.ndarray) -> np.ndarray:
+    """Per table row, the sum of ``weights`` over records at risk strictly inside (entry, exit)."""
+    n = len(rt.time)
+    inside = rec.first_row < n
+    entered = np.bincount(rec.first_row[inside], weights=weights[inside], minlength=n)
+    exited = np.bincount(rec.exit_row, weights=weights, minlength=n)
+    return rt.segments.cumsum(entered) - rt.segments.cumsum(exited)
+
+
+def robust_variance(data: SurvivalData, rt: RiskTable, h: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Sum over records of ``w_i**2 * A_i(t)**2`` at every row of the exit-only table ``rt``."""
+    n = len(rt.time)
+    rec = records(data, rt)
+    cum_h = rt.segments.cumsum(np.where(np.isfinite(h), h, np.nan))
+    r, w2 = rec.exit_row, rec.w2
+    h_entry = rec.at_entry(cum_h)
     with np.errstate(invalid="ignore"):
-        done = (
-            rows.get_column("__H").to_numpy() - h_entry - delta * rows.get_column("__g").to_numpy()
-        )
+        done = cum_h[r] - h_entry - rec.event * g[r]
     # records that have left: their A_i is frozen at `done`
     d_sum = np.bincount(r, weights=w2 * done**2, minlength=n)
-    x = [np.bincount(r, weights=w2 * h_entry**k, minlength=n) for k in range(3)]
-    # records at risk: A_i(t) = H(t) - H(E_i); they start to count at the first row after entry
-    if prev is None:
-        first = rt.offsets[:-1][rt.curve[r]]
-    else:
-        first = np.where(np.isnan(prev), rt.offsets[:-1][rt.curve[r]], np.nan_to_num(prev) + 1)
-        first = first.astype(np.int64)
-    inside = first < n
-    e = [
-        np.bincount(first[inside], weights=(w2 * h_entry**k)[inside], minlength=n) for k in range(3)
-    ]
-    scan = rt.segments.cumsum
-    p = [scan(e[k]) - scan(x[k]) for k in range(3)]
+    # records at risk: A_i(t) = H(t) - H(E_i)
+    p = [_entered_minus_exited(rt, rec, w2 * h_entry**k) for k in range(3)]
     with np.errstate(invalid="ignore"):
         at_risk = cum_h**2 * p[0] - 2.0 * cum_h * p[1] + p[2]
-    return scan(d_sum) + np.maximum(at_risk, 0.0)
+    return rt.segments.cumsum(d_sum) + np.maximum(at_risk, 0.0)
+
+
+def cif_robust_variance(
+    data: SurvivalData,
+    rt: RiskTable,
+    cause: int,
+    surv: np.ndarray,
+    s_minus: np.ndarray,
+    cif: np.ndarray,
+) -> np.ndarray:
+    """Infinitesimal-jackknife variance of one cause's Aalen-Johansen cumulative incidence.
+
+    With c = S(s-)/Y, h_k = d_k/Y, h = d/Y and r = 1/(Y - d), the influence of record i is
+    sum_{s<=t} c (dN_ki - Y_i h_k) - sum_{v<=t} r (dN_i - Y_i h) (F(t) - F(v)); records that have
+    left contribute alpha_i + beta_i F(t), records at risk u(t) + p_i - F(t) q_i, and the sum of
+    squares over records is assembled from per-row cumulative sums (as R ``survfit`` does for
+    multi-state curves, whose default variance this is).
+    """
+    del surv
+    n_rows = len(rt.time)
+    y, d = rt.n_risk, rt.n_event
+    dk = rt.n_event_cause[:, cause - 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = s_minus / y
+        h_k, h = dk / y, d / y
+        r = np.where(y - d > 0, 1.0 / (y - d), 0.0)
+    scan = rt.segments.cumsum
+    c1, h2, h3 = scan(c * h_k), scan(h * r), scan(cif * h * r)
+    rec = records(data, rt)
+    e, w2 = rec.exit_row, rec.w2
+    own = (rec.cause == cause).astype(float)
+    c1e, h2e, h3e = rec.at_entry(c1), rec.at_entry(h2), rec.at_entry(h3)
+    alpha = own * c[e] - c1[e] + c1e + rec.event * r[e] * cif[e] - h3[e] + h3e
+    beta = h2[e] - h2e - rec.event * r[e]
+    done = [
+        scan(np.bincount(e, weights=w2 * v, minlength=n_rows))
+        for v in (alpha**2, alpha * beta, beta**2)
+    ]
+    pp, qq = c1e + h3e, h2e
+    at = [
+        _entered_minus_exited(rt, rec, w2 * v)
+        for v in (np.ones_like(pp), pp, qq, pp**2, pp * qq, qq**2)
+    ]
+    u = -c1 + cif * h2 - h3
+    f = cif
+    var = done[0] + 2.0 * f * done[1] + f**2 * done[2]
+    var += u**2 * at[0] + 2.0 * u * (at[1] - f * at[2]) + at[3] - 2.0 * f * at[4] + f**2 * at[5]
+    return np.maximum(var, 0.0)

@@ -26,10 +26,11 @@ import polars as pl
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, check_choice
 from survstat.estimators._confint import z_value
+from survstat.estimators._robust import cif_robust_variance
 from survstat.io import FrameLike
 from survstat.risk import RiskTable, build_risk_table
 
-VARIANCES = ("cuminc",)
+VARIANCES = ("auto", "cuminc", "robust")
 
 
 def _within_curve_previous(values: np.ndarray, rt: RiskTable, first: float) -> np.ndarray:
@@ -163,7 +164,9 @@ def cumulative_incidence(
     causes: Sequence[Any] | None = None,
     by: str | Sequence[str] | None = None,
     conf_level: float = 0.95,
-    variance: str = "cuminc",
+    entry: str | None = None,
+    weight: str | None = None,
+    variance: str = "auto",
 ) -> CumulativeIncidenceResult:
     """Aalen-Johansen cumulative incidence per cause and group (R ``cmprsk::cuminc``).
 
@@ -176,8 +179,13 @@ def cumulative_incidence(
         Column roles and cause coding (see :meth:`SurvivalData.competing_risks`).
     conf_level
         Level of the pointwise log(-log) intervals.
+    entry, weight
+        Delayed-entry time and case-weight columns.
     variance
-        ``"cuminc"``: the variance of ``cmprsk::cuminc``.
+        ``"cuminc"``: the variance of ``cmprsk::cuminc``; ``"robust"``: the infinitesimal
+        jackknife that R ``survfit`` reports for multi-state (Aalen-Johansen) curves;
+        ``"auto"`` (default): ``cuminc`` for plain data, ``robust`` with weights or delayed
+        entry (where ``cuminc``'s formula does not apply).
 
     Examples
     --------
@@ -197,11 +205,16 @@ def cumulative_incidence(
         censor_value=censor_value,
         causes=causes,
         by=by,
+        entry=entry,
+        weight=weight,
     )
-    if sd.weight is not None or sd.entry is not None:
+    extended = sd.weight is not None or sd.entry is not None
+    if variance == "auto":
+        variance = "robust" if extended else "cuminc"
+    elif variance == "cuminc" and extended:
         raise OptionError(
-            "cumulative incidence with case weights or delayed entry is not available yet; "
-            "fit without them"
+            "the cuminc variance assumes unweighted data without delayed entry; "
+            "use variance='robust'"
         )
     rt = build_risk_table(sd).exits_only()
     n, d = rt.n_risk, rt.n_event
@@ -215,7 +228,11 @@ def cumulative_incidence(
     for k in range(n_causes):
         dk = rt.n_event_cause[:, k]
         cif[:, k] = rt.segments.cumsum(s_minus * dk / n)
-        se[:, k] = np.sqrt(np.maximum(cuminc_variance(n, d, dk, surv, cif[:, k], rt), 0.0))
+        if variance == "robust":
+            var = cif_robust_variance(sd, rt, k + 1, surv, s_minus, cif[:, k])
+        else:
+            var = cuminc_variance(n, d, dk, surv, cif[:, k], rt)
+        se[:, k] = np.sqrt(np.maximum(var, 0.0))
     table = _table(rt, sd.causes, cif, se, conf_level)
     return CumulativeIncidenceResult(
         table=table,

@@ -76,9 +76,31 @@ tie <- data.frame(t = c(0, 0, 1, 1, 1, 2, 2, 3, 3, 3, 4, 5, 5, 6, 7, 7, 8, 9),
                         "c", "a", "b", "c"))
 cases[[length(cases) + 1]] <- cif_case("ties", tie, "t", "c", by = "g", times = c(0, 1, 4.5, 20))
 
+# --- Aalen-Johansen with case weights and delayed entry: R survfit multi-state curves, whose
+# standard errors are the infinitesimal jackknife --------------------------------------------
+ms <- read.csv("tests/reference/data/bmt.csv")
+ms <- ms[ms$ftime > 0, ]
+ms$id <- seq_len(nrow(ms))
+ms$w <- rep(c(1, 0.5, 2, 1.5), length.out = nrow(ms))
+ms$entry <- floor(ms$ftime * (seq_len(nrow(ms)) %% 3) / 4)
+ms_fit <- function(label, fit) {
+  list(label = label, states = fit$states, time = fit$time, pstate = unname(fit$pstate),
+       std_err = unname(fit$std.err), strata = if (is.null(fit$strata)) NULL else unname(fit$strata))
+}
+multistate <- list(
+  data = as.list(ms),
+  fits = list(
+    ms_fit("plain", survfit(Surv(ftime, factor(status)) ~ 1, data = ms)),
+    ms_fit("weights", survfit(Surv(ftime, factor(status)) ~ 1, data = ms, weights = w)),
+    ms_fit("weights_entry", survfit(Surv(entry, ftime, factor(status)) ~ 1, data = ms,
+                                    weights = w, id = id)),
+    ms_fit("by_dis_entry", survfit(Surv(entry, ftime, factor(status)) ~ dis, data = ms, id = id))
+  ))
+
 meta <- list(R = R.version.string, cmprsk = as.character(packageVersion("cmprsk")),
              generated = format(Sys.Date()))
-writeLines(toJSON(list(meta = meta, cases = cases), digits = NA, na = "string",
+writeLines(toJSON(list(meta = meta, cases = cases, multistate = multistate), digits = NA,
+                  na = "string",
                   auto_unbox = TRUE),
            "tests/reference/r_reference_cr.json")
 cat("wrote", length(cases), "cases\n")
