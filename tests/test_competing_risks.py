@@ -266,3 +266,31 @@ def test_cuminc_variance_refused_with_weights():
         survstat.cumulative_incidence(
             df, time="ftime", cause="status", weight="w", variance="cuminc"
         )
+
+
+def test_cli_cif_with_weights_and_entry(tmp_path):
+    data = tmp_path / "ms.parquet"
+    df = frame({"data": MULTISTATE["data"]})
+    df.write_parquet(data)
+    out = tmp_path / "o.parquet"
+    r = runner.invoke(
+        app,
+        [
+            "cif",
+            str(data),
+            "--time",
+            "ftime",
+            "--cause",
+            "status",
+            "--weight",
+            "w",
+            "--entry",
+            "entry",
+            "-o",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "robust variance" in r.output
+    api = survstat.cumulative_incidence(df, time="ftime", cause="status", weight="w", entry="entry")
+    assert pl.read_parquet(out).equals(api.table)

@@ -10,9 +10,11 @@ from survstat.cli._common import (
     ByOpt,
     ConfLevelOpt,
     DataArg,
+    EntryOpt,
     OutputOpt,
     StrataOpt,
     TimeOpt,
+    WeightOpt,
     clean,
     err_console,
     load,
@@ -58,6 +60,8 @@ def cif(
     cause: CauseOpt,
     by: ByOpt = None,
     censor_value: CensorOpt = None,
+    entry: EntryOpt = None,
+    weight: WeightOpt = None,
     conf_level: ConfLevelOpt = 0.95,
     at: Annotated[
         str | None,
@@ -82,11 +86,14 @@ def cif(
         cause=cause,
         by=split_columns(by),
         censor_value=_censor(censor_value),
+        entry=entry,
+        weight=weight,
     )
     with err_console.status("Estimating cumulative incidence …"):
         fit = cumulative_incidence(sd, conf_level=conf_level)
         table = fit.table if times is None else fit.at(times)
-    print_table(table, f"Cumulative incidence ({conf_level:g} log(-log) CI, cuminc variance)")
+    title = f"Cumulative incidence ({conf_level:g} log(-log) CI, {fit.variance} variance)"
+    print_table(table, title)
     write_output(table, output, analysis="cif", parameters=params, data=data, n_rows=sd.n_rows)
 
 
