@@ -294,3 +294,55 @@ def test_cli_cif_with_weights_and_entry(tmp_path):
     assert "robust variance" in r.output
     api = survstat.cumulative_incidence(df, time="ftime", cause="status", weight="w", entry="entry")
     assert pl.read_parquet(out).equals(api.table)
+
+
+def _numerical_delta_variance(times, causes, cause, t_eval):
+    """Independent oracle: F_k(t) as a function of the cause-specific hazard increments,
+    differentiated numerically, with their multinomial covariance at each time."""
+    ut = np.unique(times)
+    y = np.array([(times >= u).sum() for u in ut], float)
+    dk = np.array([((times == u) & (causes == cause)).sum() for u in ut], float)
+    do = np.array([((times == u) & (causes != cause) & (causes != 0)).sum() for u in ut], float)
+    lam = np.concatenate([dk / y, do / y])
+    m = len(ut)
+
+    def f(v):
+        lk, lo = v[:m], v[m:]
+        s = np.cumprod(np.concatenate([[1.0], 1 - lk - lo]))[:-1]
+        return np.sum((s * lk)[ut <= t_eval])
+
+    grad = np.array([(f(lam + h) - f(lam - h)) / 2e-7 for h in np.eye(2 * m) * 1e-7])
+    cov = np.zeros((2 * m, 2 * m))
+    for j in range(m):
+        p = np.array([dk[j], do[j]]) / y[j]
+        block = (np.diag(p) - np.outer(p, p)) / y[j]
+        idx = [j, m + j]
+        cov[np.ix_(idx, idx)] = block
+    return grad @ cov @ grad
+
+
+def test_delta_method_variance_equals_numerical_delta_method():
+    c = CASES["bmt_dis"]
+    df = frame(c).filter(pl.col("dis") == 0)
+    res = survstat.cumulative_incidence(df, time="ftime", cause="status", variance="delta")
+    assert res.variance == "delta"
+    times, causes = df["ftime"].to_numpy(), df["status"].to_numpy()
+    for cause in (1, 2):
+        sel = res.table.filter(pl.col("cause") == cause)
+        for t, se in zip(sel["time"].to_list()[:-1], sel["std_error"].to_list()[:-1], strict=True):
+            assert se**2 == pytest.approx(
+                _numerical_delta_variance(times, causes, cause, t), rel=1e-5, abs=1e-12
+            )
+
+
+def test_delta_and_cuminc_variances_agree_without_ties():
+    # with no tied events the Greenwood-type delta method and Aalen's variance differ only by
+    # the n / (n - 1) tie corrections, so they are close but not equal
+    c = CASES["pbc_all"]
+    a = survstat.cumulative_incidence(frame(c), time="time", cause="status", variance="delta")
+    b = survstat.cumulative_incidence(frame(c), time="time", cause="status")
+    se_a, se_b = a.table["std_error"].to_numpy(), b.table["std_error"].to_numpy()
+    positive = se_b > 0
+    assert positive.sum() > 100
+    assert np.max(np.abs(se_a[positive] / se_b[positive] - 1)) < 0.05
+    assert not np.allclose(se_a[positive], se_b[positive], rtol=1e-6)

@@ -62,6 +62,13 @@ def cif(
     censor_value: CensorOpt = None,
     entry: EntryOpt = None,
     weight: WeightOpt = None,
+    variance: Annotated[
+        str,
+        typer.Option(
+            "--variance",
+            help="auto, cuminc (cmprsk), delta (SAS ERROR=DELTA) or robust (R survfit).",
+        ),
+    ] = "auto",
     conf_level: ConfLevelOpt = 0.95,
     at: Annotated[
         str | None,
@@ -90,7 +97,7 @@ def cif(
         weight=weight,
     )
     with err_console.status("Estimating cumulative incidence …"):
-        fit = cumulative_incidence(sd, conf_level=conf_level)
+        fit = cumulative_incidence(sd, conf_level=conf_level, variance=variance)
         table = fit.table if times is None else fit.at(times)
     title = f"Cumulative incidence ({conf_level:g} log(-log) CI, {fit.variance} variance)"
     print_table(table, title)
