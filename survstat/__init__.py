@@ -12,6 +12,7 @@ The public API::
     survstat.gray_test(data, time=..., cause=..., by=..., strata=None, rho=0)
     survstat.cox(data, time=..., event=..., covariates=[...], strata=None, ties="efron")
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
+    survstat.proportion(data, response=..., responder_values=None, by=None, null_rate=None)
     survstat.datasets.load("gbsg2")
 """
 
@@ -29,6 +30,7 @@ from survstat.estimators.gray import GrayTestResult, gray_test
 from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
 from survstat.estimators.logrank import LogrankResult, logrank
 from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
+from survstat.estimators.proportions import ProportionResult, proportion
 from survstat.io import read_metadata, write_parquet
 from survstat.risk import RiskTable, risk_table
 
@@ -40,6 +42,7 @@ __all__ = [
     "KaplanMeierResult",
     "LogrankResult",
     "NelsonAalenResult",
+    "ProportionResult",
     "RiskTable",
     "SurvivalData",
     "SurvstatError",
@@ -52,6 +55,7 @@ __all__ = [
     "kaplan_meier",
     "logrank",
     "nelson_aalen",
+    "proportion",
     "read_metadata",
     "risk_table",
     "write_parquet",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from survstat._version import __version__
-from survstat.cli import analyses, competing, datasets
+from survstat.cli import analyses, competing, datasets, rates
 
 app = typer.Typer(
     name="survstat",
@@ -22,6 +22,7 @@ app.command("cox")(analyses.cox_cmd)
 app.command("cif")(competing.cif)
 app.command("gray")(competing.gray)
 app.command("finegray")(competing.finegray)
+app.command("response")(rates.response)
 app.add_typer(datasets.app, name="datasets")
 
 

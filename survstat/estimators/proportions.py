@@ -26,13 +26,26 @@ more likely than the observed one (relative tolerance 1e-7).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import polars as pl
 from scipy import optimize, stats
 
-from survstat.errors import OptionError, SurvstatWarning, check_choice
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    EmptyDataError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    SurvstatWarning,
+    check_choice,
+)
 from survstat.estimators._confint import z_value
+from survstat.io import scan
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 
@@ -129,7 +142,7 @@ def binomial_interval(
     Examples
     --------
     >>> lo, hi = binomial_interval(5, 13)
-    >>> round(float(lo), 3), round(float(hi), 3)
+    >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
     (0.139, 0.684)
     """
     check_choice("method", method, METHODS)
@@ -198,3 +211,165 @@ def critical_responders(n: int, null_rate: float, alternative: str, alpha: float
         and binomial_test(x, n, null_rate, alternative) <= alpha
     ]
     return min(hits) if hits else None
+
+
+MISSING = ("nonresponder", "exclude")
+
+
+@dataclass(frozen=True, slots=True)
+class ProportionResult:
+    """Response rates per group.
+
+    Attributes
+    ----------
+    table
+        One row per group: the ``by`` columns, then ``n, n_responders, rate, conf_low,
+        conf_high, method``; with a null rate also ``p_value, null_rate, alternative,
+        critical_responders``; always ``n_missing, missing_as`` last (``missing_as`` says whether
+        missing responses were counted as non-responders or excluded from n).
+    """
+
+    table: pl.DataFrame
+    method: str
+    conf_level: float
+
+
+def _indicator(frame: pl.LazyFrame, schema: pl.Schema, response: str, responders) -> pl.Expr:
+    """Expression giving 1 for a responder, 0 otherwise, null for a missing response."""
+    dtype = schema[response]
+    col = pl.col(response)
+    if responders is not None:
+        values = [str(v) for v in responders]
+        present = set(
+            frame.select(col.cast(pl.String).unique()).collect().get_column(response).to_list()
+        )
+        if not present & set(values):
+            warnings.warn(
+                f"none of the responder values {list(responders)} occurs in `{response}`",
+                SurvstatWarning,
+                stacklevel=4,
+            )
+        hit = col.cast(pl.String).is_in(values).cast(pl.Int64)
+        return pl.when(col.is_null()).then(None).otherwise(hit).alias("__resp")
+    if dtype == pl.Boolean:
+        return col.cast(pl.Int64).alias("__resp")
+    if not dtype.is_numeric():
+        raise ColumnTypeError(
+            f"`{response}` holds {dtype} values: give the responder values "
+            "(e.g. responder_values=['CR', 'PR'])"
+        )
+    bad = (
+        frame.select(col.filter(col.is_not_null() & (col != 0) & (col != 1)))
+        .collect()
+        .get_column(response)
+    )
+    if bad.len():
+        listed = ", ".join(str(v) for v in bad.unique(maintain_order=True).head(5).to_list())
+        raise InvalidValueError(
+            f"`{response}` must be 0/1 or true/false unless responder values are given; found "
+            f"{bad.len()} other values (values: {listed})"
+        )
+    return col.cast(pl.Int64).alias("__resp")
+
+
+def proportion(
+    data: Any,
+    *,
+    response: str,
+    responder_values: Sequence[Any] | None = None,
+    by: str | Sequence[str] | None = None,
+    method: str = "clopper-pearson",
+    conf_level: float = 0.95,
+    null_rate: float | None = None,
+    alternative: str = "two-sided",
+    missing: str = "nonresponder",
+) -> ProportionResult:
+    """Response rate with a confidence interval per group, and an exact test against a rate.
+
+    Parameters
+    ----------
+    data
+        A polars/pyarrow/pandas frame or a Parquet path.
+    response
+        A 0/1 or boolean column, or any column together with ``responder_values``.
+    responder_values
+        The values that count as a response (e.g. best overall response in CR, PR).
+    by
+        Group column(s).
+    method, conf_level
+        Interval method (see :data:`METHODS`) and level.
+    null_rate, alternative
+        Test H0: rate = null_rate with R ``binom.test``; ``greater`` asks whether the rate is
+        higher (e.g. than the 23% expected on a standard treatment).
+    missing
+        ``"nonresponder"`` (intention to treat, default): missing responses count in n as
+        non-responders; ``"exclude"``: they are left out of n.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"mr45": [1] * 13 + [0] * 11})
+    >>> t = proportion(df, response="mr45", null_rate=0.23, alternative="greater").table
+    >>> t.select("n", "n_responders", "critical_responders").row(0)
+    (24, 13, 10)
+    """
+    check_choice("method", method, METHODS)
+    check_choice("alternative", alternative, ALTERNATIVES)
+    check_choice("missing", missing, MISSING)
+    z_value(conf_level)
+    level = float(conf_level)
+    if null_rate is not None and not (0.0 <= float(null_rate) <= 1.0):
+        raise OptionError(f"`null_rate` must lie in [0, 1]; got {null_rate}")
+    frame, _ = scan(data)
+    schema = frame.collect_schema()
+    groups = [by] if isinstance(by, str) else list(by or [])
+    for role, col in [("response", response)] + [("by", g) for g in groups]:
+        if col not in schema:
+            raise ColumnNotFoundError(col, schema.names(), role=role)
+    for g in groups:
+        n_null = frame.select(pl.col(g).null_count()).collect().item()
+        if n_null:
+            raise MissingValueError(f"`{g}` must not be missing; found {n_null} missing values")
+    resp = _indicator(frame, schema, response, responder_values)
+    agg = (
+        frame.with_columns(resp)
+        .group_by(groups or [pl.lit(0).alias("__all")])
+        .agg(
+            pl.len().alias("__rows"),
+            pl.col("__resp").null_count().alias("n_missing"),
+            pl.col("__resp").sum().alias("n_responders"),
+        )
+        .sort(groups or "__all")
+        .collect()
+    )
+    if agg.height == 0:
+        raise EmptyDataError("the data has no rows")
+    rows = agg.get_column("__rows").to_numpy()
+    n_missing = agg.get_column("n_missing").to_numpy()
+    n = rows - n_missing if missing == "exclude" else rows
+    x = agg.get_column("n_responders").fill_null(0).to_numpy()
+    if np.any(n == 0):
+        raise EmptyDataError("a group has no evaluable responses (all missing and excluded)")
+    lo, hi = binomial_interval(x, n, method, level)
+    cols: dict[str, Any] = {
+        "n": n.astype(np.int64),
+        "n_responders": x.astype(np.int64),
+        "rate": x / n,
+        "conf_low": lo,
+        "conf_high": hi,
+        "method": [method] * len(n),
+    }
+    if null_rate is not None:
+        cols["p_value"] = [
+            binomial_test(int(a), int(b), float(null_rate), alternative)
+            for a, b in zip(x, n, strict=True)
+        ]
+        cols["null_rate"] = [float(null_rate)] * len(n)
+        cols["alternative"] = [alternative] * len(n)
+        crit = [critical_responders(int(b), float(null_rate), alternative, 1 - level) for b in n]
+        cols["critical_responders"] = pl.Series(crit, dtype=pl.Int64)
+    cols["n_missing"] = n_missing.astype(np.int64)
+    cols["missing_as"] = [missing] * len(n)
+    body = pl.DataFrame(cols)
+    table = pl.concat([agg.select(groups), body], how="horizontal") if groups else body
+    return ProportionResult(table=table, method=method, conf_level=level)

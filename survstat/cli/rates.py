@@ -1,0 +1,92 @@
+"""The `response` command (response rates)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from survstat.cli._common import (
+    ByOpt,
+    ConfLevelOpt,
+    DataArg,
+    OutputOpt,
+    clean,
+    err_console,
+    print_table,
+    split_columns,
+    user_errors,
+    write_output,
+)
+from survstat.estimators.proportions import ALTERNATIVES, METHODS, MISSING, proportion
+from survstat.io import scan
+
+
+@user_errors
+def response(
+    data: DataArg,
+    response_col: Annotated[
+        str,
+        typer.Option(
+            "--response", help="Response column (0/1, boolean, or categorical).", show_default=False
+        ),
+    ],
+    responder_values: Annotated[
+        str | None,
+        typer.Option("--responder-values", help="Values that count as a response, e.g. CR,PR."),
+    ] = None,
+    by: ByOpt = None,
+    method: Annotated[
+        str, typer.Option("--method", help=f"Interval: {', '.join(METHODS)}.")
+    ] = "clopper-pearson",
+    conf_level: ConfLevelOpt = 0.95,
+    null_rate: Annotated[
+        float | None,
+        typer.Option("--null-rate", help="Test against this rate (exact binomial test)."),
+    ] = None,
+    alternative: Annotated[
+        str, typer.Option("--alternative", help="two-sided, greater or less.")
+    ] = "two-sided",
+    missing: Annotated[
+        str,
+        typer.Option("--missing", help="Missing responses: nonresponder (ITT) or exclude."),
+    ] = "nonresponder",
+    output: OutputOpt = None,
+) -> None:
+    """Response rate with an exact (or score) confidence interval per group (R binom.test).
+
+    One row per group: `<by>`, n, n_responders, rate, conf_low, conf_high, method, plus p_value
+    (and null_rate, alternative, critical_responders) with --null-rate; n_missing and
+    missing_as last.
+
+    Example: `survstat response trial.parquet --response bor --responder-values CR,PR --by arm`
+    """
+    params = clean(locals())
+    for name, value, allowed in (
+        ("--method", method, METHODS),
+        ("--alternative", alternative, ALTERNATIVES),
+        ("--missing", missing, MISSING),
+    ):
+        if value not in allowed:
+            raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=name)
+    with err_console.status(f"Reading {data} …"):
+        frame, _ = scan(data)
+        fit = proportion(
+            frame,
+            response=response_col,
+            responder_values=split_columns(responder_values),
+            by=split_columns(by),
+            method=method,
+            conf_level=conf_level,
+            null_rate=null_rate,
+            alternative=alternative,
+            missing=missing,
+        )
+    print_table(fit.table, f"Response rate ({method} {conf_level:g} CI)")
+    n_rows = int(
+        fit.table.get_column("n").sum()
+        + (fit.table.get_column("n_missing").sum() if missing == "exclude" else 0)
+    )
+    write_output(
+        fit.table, output, analysis="response", parameters=params, data=data, n_rows=n_rows
+    )
