@@ -171,7 +171,7 @@ def binomial_test(x: int, n: int, null_rate: float, alternative: str = "two-side
     Examples
     --------
     >>> round(binomial_test(13, 24, 0.23, "greater"), 6)
-    0.000917
+    0.000916
     """
     check_choice("alternative", alternative, ALTERNATIVES)
     if not 0.0 <= null_rate <= 1.0:
