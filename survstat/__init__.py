@@ -20,6 +20,7 @@ from survstat import datasets
 from survstat._version import __version__
 from survstat.data import SurvivalData
 from survstat.errors import SurvstatError
+from survstat.estimators.compare_rates import ComparisonResult, compare_proportions
 from survstat.estimators.cox import CoxResult, cox
 from survstat.estimators.cumulative_incidence import (
     CumulativeIncidenceResult,
@@ -35,6 +36,7 @@ from survstat.io import read_metadata, write_parquet
 from survstat.risk import RiskTable, risk_table
 
 __all__ = [
+    "ComparisonResult",
     "CoxResult",
     "CumulativeIncidenceResult",
     "FineGrayResult",
@@ -47,6 +49,7 @@ __all__ = [
     "SurvivalData",
     "SurvstatError",
     "__version__",
+    "compare_proportions",
     "cox",
     "cumulative_incidence",
     "datasets",

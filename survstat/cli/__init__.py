@@ -23,6 +23,7 @@ app.command("cif")(competing.cif)
 app.command("gray")(competing.gray)
 app.command("finegray")(competing.finegray)
 app.command("response")(rates.response)
+app.command("compare-rates")(rates.compare_rates)
 app.add_typer(datasets.app, name="datasets")
 
 

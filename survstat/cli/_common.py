@@ -145,7 +145,14 @@ def print_table(frame: pl.DataFrame, title: str, *, max_rows: int = 40) -> None:
     else:
         for row in frame.iter_rows():
             table.add_row(*(_fmt(v) for v in row))
-    console.print(table)
+    # never squeeze columns out of sight: a wide table may run past the terminal's edge instead
+    widths = [
+        max([len(col)] + [len(_fmt(v)) for v in frame.get_column(col).head(max_rows).to_list()])
+        for col in frame.columns
+    ]
+    needed = sum(widths) + 3 * len(widths) + 1
+    out = console if needed <= console.width else Console(width=needed)
+    out.print(table)
     if n > max_rows:
         console.print(f"[dim]{n} rows; {n - max_rows} not shown (use -o to write them all)[/]")
 

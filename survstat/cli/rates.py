@@ -1,4 +1,4 @@
-"""The `response` command (response rates)."""
+"""The `response` and `compare-rates` commands (response rates)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from survstat.cli._common import (
     user_errors,
     write_output,
 )
+from survstat.estimators.compare_rates import compare_proportions
 from survstat.estimators.proportions import ALTERNATIVES, METHODS, MISSING, proportion
 from survstat.io import scan
 
@@ -89,4 +90,69 @@ def response(
     )
     write_output(
         fit.table, output, analysis="response", parameters=params, data=data, n_rows=n_rows
+    )
+
+
+@user_errors
+def compare_rates(
+    data: DataArg,
+    response_col: Annotated[
+        str, typer.Option("--response", help="Response column.", show_default=False)
+    ],
+    by: Annotated[str, typer.Option("--by", help="Arm column.", show_default=False)],
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Reference arm (default: first level).")
+    ] = None,
+    responder_values: Annotated[
+        str | None,
+        typer.Option("--responder-values", help="Values that count as a response, e.g. CR,PR."),
+    ] = None,
+    strata: Annotated[
+        str | None, typer.Option("--strata", help="Stratification column (not available yet).")
+    ] = None,
+    difference_method: Annotated[
+        str, typer.Option("--difference-method", help="newcombe or miettinen-nurminen.")
+    ] = "newcombe",
+    test: Annotated[
+        str, typer.Option("--test", help="fisher, chi-square or chi-square-uncorrected.")
+    ] = "fisher",
+    missing: Annotated[
+        str,
+        typer.Option("--missing", help="Missing responses: nonresponder (ITT) or exclude."),
+    ] = "nonresponder",
+    conf_level: ConfLevelOpt = 0.95,
+    output: OutputOpt = None,
+) -> None:
+    """Compare response rates between arms: difference, odds ratio, exact or chi-square test.
+
+    One row per non-reference arm: `<by>`, reference, difference, difference_conf_low,
+    difference_conf_high, odds_ratio, odds_ratio_conf_low, odds_ratio_conf_high, p_value, test
+    (then the methods, risk ratio and the counts).
+
+    Example: `survstat compare-rates trial.parquet --response bor --responder-values CR,PR --by arm`
+    """
+    params = clean(locals())
+    with err_console.status(f"Reading {data} …"):
+        frame, _ = scan(data)
+        fit = compare_proportions(
+            frame,
+            response=response_col,
+            by=by,
+            reference=reference,
+            responder_values=split_columns(responder_values),
+            missing=missing,
+            conf_level=conf_level,
+            difference_method=difference_method,
+            test=test,
+            strata=strata,
+        )
+    print_table(fit.rates, "Response rates")
+    print_table(fit.table, f"Comparison with {fit.table.get_column('reference')[0]}")
+    write_output(
+        fit.table,
+        output,
+        analysis="compare-rates",
+        parameters=params,
+        data=data,
+        n_rows=int(fit.rates.get_column("n").sum()),
     )

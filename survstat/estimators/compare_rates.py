@@ -21,11 +21,17 @@ functions run at a tight tolerance and with ``fisher.test`` to about four digits
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
+import polars as pl
 from scipy import optimize, special, stats
 
+from survstat.errors import OptionError, SurvstatError, check_choice
 from survstat.estimators._confint import z_value
-from survstat.estimators.proportions import binomial_interval
+from survstat.estimators.proportions import binomial_interval, proportion
 
 _TOL = {"xtol": 1e-300, "rtol": 4 * np.finfo(float).eps, "maxiter": 1000}
 
@@ -182,3 +188,140 @@ def risk_ratio(x1: int, n1: int, x2: int, n2: int, level: float) -> tuple[float,
     se = np.sqrt(1 / x1 - 1 / n1 + 1 / x2 - 1 / n2)
     z = z_value(level)
     return float(rr), float(rr * np.exp(-z * se)), float(rr * np.exp(z * se))
+
+
+DIFFERENCE_METHODS = {
+    "newcombe": newcombe_interval,
+    "miettinen-nurminen": miettinen_nurminen_interval,
+}
+ODDS_RATIO_METHODS = {"exact": exact_odds_ratio, "woolf": woolf_odds_ratio}
+TESTS = ("fisher", "chi-square", "chi-square-uncorrected")
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonResult:
+    """Each group's response rate compared with a reference group.
+
+    Attributes
+    ----------
+    table
+        One row per non-reference group: the ``by`` column, then ``reference, difference,
+        difference_conf_low, difference_conf_high, odds_ratio, odds_ratio_conf_low,
+        odds_ratio_conf_high, p_value, test``, then ``difference_method, odds_ratio_method,
+        risk_ratio, risk_ratio_conf_low, risk_ratio_conf_high, n, n_responders, reference_n,
+        reference_n_responders``.
+    rates
+        The per-group rates (as :func:`survstat.proportion`).
+    """
+
+    table: pl.DataFrame
+    rates: pl.DataFrame
+
+
+def compare_proportions(
+    data: Any,
+    *,
+    response: str,
+    by: str,
+    reference: Any = None,
+    responder_values: Sequence[Any] | None = None,
+    missing: str = "nonresponder",
+    conf_level: float = 0.95,
+    difference_method: str = "newcombe",
+    odds_ratio_method: str = "exact",
+    test: str = "fisher",
+    strata: str | Sequence[str] | None = None,
+) -> ComparisonResult:
+    """Compare each group's response rate with a reference group (2 x 2 tables).
+
+    Parameters
+    ----------
+    data, response, responder_values, missing
+        As in :func:`survstat.proportion`.
+    by
+        The arm column; ``reference`` is its reference level (default: the first sorted level).
+    difference_method
+        ``"newcombe"`` (hybrid score, default) or ``"miettinen-nurminen"``.
+    odds_ratio_method
+        ``"exact"`` (conditional MLE and exact interval, as ``fisher.test``; default) or
+        ``"woolf"``.
+    test
+        ``"fisher"`` (default), ``"chi-square"`` (Yates-corrected, as ``prop.test``) or
+        ``"chi-square-uncorrected"``.
+    strata
+        Stratified comparisons (Cochran-Mantel-Haenszel) are not available yet.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"r": [1] * 13 + [0] * 11 + [1] * 5 + [0] * 17,
+    ...                    "arm": ["new"] * 24 + ["ctl"] * 22})
+    >>> t = compare_proportions(df, response="r", by="arm", reference="ctl").table
+    >>> round(t.get_column("p_value").item(), 4)
+    0.038
+    """
+    if strata is not None:
+        raise OptionError("stratified comparisons (Cochran-Mantel-Haenszel) are not available yet")
+    diff_fn = DIFFERENCE_METHODS[
+        check_choice("difference_method", difference_method, DIFFERENCE_METHODS)
+    ]
+    or_fn = ODDS_RATIO_METHODS[
+        check_choice("odds_ratio_method", odds_ratio_method, ODDS_RATIO_METHODS)
+    ]
+    check_choice("test", test, TESTS)
+    rates = proportion(
+        data,
+        response=response,
+        responder_values=responder_values,
+        by=by,
+        missing=missing,
+        conf_level=conf_level,
+    ).table
+    levels = rates.get_column(by).to_list()
+    if len(levels) < 2:
+        raise SurvstatError(f"`{by}` has a single group; nothing to compare")
+    ref = levels[0] if reference is None else reference
+    matches = [lvl for lvl in levels if str(lvl) == str(ref)]
+    if not matches:
+        raise OptionError(f"reference level {ref!r} not found in `{by}`; levels: {levels}")
+    ref = matches[0]
+    ref_row = rates.filter(pl.col(by) == ref).row(0, named=True)
+    x2, n2 = int(ref_row["n_responders"]), int(ref_row["n"])
+    rows = []
+    for row in rates.filter(pl.col(by) != ref).iter_rows(named=True):
+        x1, n1 = int(row["n_responders"]), int(row["n"])
+        lo, hi = diff_fn(x1, n1, x2, n2, conf_level)
+        odds, or_lo, or_hi = or_fn(x1, n1, x2, n2, conf_level)
+        rr, rr_lo, rr_hi = risk_ratio(x1, n1, x2, n2, conf_level)
+        if test == "fisher":
+            p = fisher_p_value(x1, n1, x2, n2)
+        else:
+            p = chi_square_p_value(x1, n1, x2, n2, correct=test == "chi-square")
+        rows.append(
+            {
+                by: row[by],
+                "reference": ref,
+                "difference": x1 / n1 - x2 / n2,
+                "difference_conf_low": lo,
+                "difference_conf_high": hi,
+                "odds_ratio": odds,
+                "odds_ratio_conf_low": or_lo,
+                "odds_ratio_conf_high": or_hi,
+                "p_value": p,
+                "test": test,
+                "difference_method": difference_method,
+                "odds_ratio_method": odds_ratio_method,
+                "risk_ratio": rr,
+                "risk_ratio_conf_low": rr_lo,
+                "risk_ratio_conf_high": rr_hi,
+                "n": n1,
+                "n_responders": x1,
+                "reference_n": n2,
+                "reference_n_responders": x2,
+            }
+        )
+    table = pl.DataFrame(
+        rows, schema_overrides={by: rates.schema[by], "reference": rates.schema[by]}
+    )
+    floats = [c for c, t in table.schema.items() if t == pl.Float64]
+    return ComparisonResult(table=table.with_columns(pl.col(floats).fill_nan(None)), rates=rates)
