@@ -160,8 +160,10 @@ def test_compare_errors():
     df = _arms(3, 10, 4, 10)
     with pytest.raises(OptionError, match="reference level 'x' not found in `arm`"):
         survstat.compare_proportions(df, response="r", by="arm", reference="x")
-    with pytest.raises(OptionError, match="stratified comparisons"):
+    with pytest.raises(OptionError, match="`arm` cannot be both the arm and a stratum"):
         survstat.compare_proportions(df, response="r", by="arm", strata="arm")
+    with pytest.raises(OptionError, match="the CMH test needs `strata`"):
+        survstat.compare_proportions(df, response="r", by="arm", test="cmh")
     with pytest.raises(survstat.SurvstatError, match="`arm` has a single group"):
         survstat.compare_proportions(df.filter(pl.col("arm") == "new"), response="r", by="arm")
 
@@ -201,3 +203,49 @@ def test_cli_compare_rates(tmp_path):
         "test",
     ]
     assert "Example:" in runner.invoke(app, ["compare-rates", "--help"]).output
+
+
+STRATIFIED = REFERENCE["stratified"]
+
+
+def _stratified_frame(strata):
+    parts = []
+    for k, (x1, n1, x2, n2) in enumerate(strata):
+        part = _arms(int(x1), int(n1), int(x2), int(n2)).with_columns(site=pl.lit(f"s{k}"))
+        parts.append(part)
+    return pl.concat(parts)
+
+
+@pytest.mark.parametrize("c", STRATIFIED, ids=lambda c: f"{c['name']}@{c['level']}")
+def test_stratified_matches_mantelhaen(c):
+    from survstat.estimators.compare_rates import cmh_test, mantel_haenszel_odds_ratio
+
+    tables = [tuple(int(v) for v in s) for s in c["strata"]]
+    stat, p = cmh_test(tables)
+    assert stat == pytest.approx(c["statistic"], rel=1e-10)
+    assert p == pytest.approx(c["p"], rel=1e-10)
+    stat0, p0 = cmh_test(tables, correct=False)
+    assert stat0 == pytest.approx(c["statistic_uncorrected"], rel=1e-10)
+    assert p0 == pytest.approx(c["p_uncorrected"], rel=1e-10)
+    odds, lo, hi = mantel_haenszel_odds_ratio(tables, c["level"])
+    assert odds == pytest.approx(c["mh_or"], rel=1e-10)
+    np.testing.assert_allclose([lo, hi], num(c["conf_int"]), rtol=1e-10)
+    # through the data-level API
+    t = survstat.compare_proportions(
+        _stratified_frame(c["strata"]),
+        response="r",
+        by="arm",
+        reference="ctl",
+        strata="site",
+        conf_level=c["level"],
+    ).table
+    row = t.row(0, named=True)
+    assert row["test"] == "cmh"
+    assert row["p_value"] == pytest.approx(c["p"], rel=1e-10)
+    assert row["odds_ratio"] == pytest.approx(c["mh_or"], rel=1e-10)
+    assert row["difference_conf_low"] is None
+    w = [(n1 * n2) / (n1 + n2) for _, n1, _, n2 in tables]
+    expected = sum(
+        wi * (x1 / n1 - x2 / n2) for wi, (x1, n1, x2, n2) in zip(w, tables, strict=True)
+    ) / sum(w)
+    assert row["difference"] == pytest.approx(expected, rel=1e-12)

@@ -108,14 +108,19 @@ def compare_rates(
         typer.Option("--responder-values", help="Values that count as a response, e.g. CR,PR."),
     ] = None,
     strata: Annotated[
-        str | None, typer.Option("--strata", help="Stratification column (not available yet).")
+        str | None,
+        typer.Option("--strata", help="Stratification column(s): CMH test, MH odds ratio."),
     ] = None,
     difference_method: Annotated[
         str, typer.Option("--difference-method", help="newcombe or miettinen-nurminen.")
     ] = "newcombe",
     test: Annotated[
-        str, typer.Option("--test", help="fisher, chi-square or chi-square-uncorrected.")
-    ] = "fisher",
+        str | None,
+        typer.Option(
+            "--test",
+            help="fisher (default), chi-square, chi-square-uncorrected; cmh with --strata.",
+        ),
+    ] = None,
     missing: Annotated[
         str,
         typer.Option("--missing", help="Missing responses: nonresponder (ITT) or exclude."),
@@ -144,7 +149,7 @@ def compare_rates(
             conf_level=conf_level,
             difference_method=difference_method,
             test=test,
-            strata=strata,
+            strata=split_columns(strata),
         )
     print_table(fit.rates, "Response rates")
     print_table(fit.table, f"Comparison with {fit.table.get_column('reference')[0]}")

@@ -190,12 +190,62 @@ def risk_ratio(x1: int, n1: int, x2: int, n2: int, level: float) -> tuple[float,
     return float(rr), float(rr * np.exp(-z * se)), float(rr * np.exp(z * se))
 
 
+def cmh_test(
+    strata: Sequence[tuple[int, int, int, int]], correct: bool = True
+) -> tuple[float, float]:
+    """Cochran-Mantel-Haenszel statistic and p-value for 2 x 2 x K tables (R ``mantelhaen.test``).
+
+    Each stratum is (x1, n1, x2, n2): responders and patients in the group, then the reference.
+    """
+    t = np.asarray(strata, dtype=float)
+    a, n1, c, n2 = t[:, 0], t[:, 1], t[:, 2], t[:, 3]
+    big_n = n1 + n2
+    m1 = a + c
+    m2 = big_n - m1
+    delta = np.sum(a - n1 * m1 / big_n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = np.where(big_n > 1, n1 * n2 * m1 * m2 / (big_n**2 * (big_n - 1)), 0.0)
+    yates = 0.5 if correct and abs(delta) >= 0.5 else 0.0
+    stat = (abs(delta) - yates) ** 2 / var.sum()
+    return float(stat), float(stats.chi2.sf(stat, 1))
+
+
+def mantel_haenszel_odds_ratio(
+    strata: Sequence[tuple[int, int, int, int]], level: float
+) -> tuple[float, float, float]:
+    """Mantel-Haenszel common odds ratio with the Robins-Breslow-Greenland interval
+    (Robins, Breslow & Greenland 1986, Biometrics 42:311-323; R ``mantelhaen.test``)."""
+    t = np.asarray(strata, dtype=float)
+    a, b, c, d = t[:, 0], t[:, 1] - t[:, 0], t[:, 2], t[:, 3] - t[:, 2]
+    big_n = t[:, 1] + t[:, 3]
+    r, s = a * d / big_n, b * c / big_n
+    p, q = (a + d) / big_n, (b + c) / big_n
+    rr, ss = r.sum(), s.sum()
+    odds = rr / ss
+    var = (
+        np.sum(p * r) / (2 * rr**2)
+        + np.sum(p * s + q * r) / (2 * rr * ss)
+        + np.sum(q * s) / (2 * ss**2)
+    )
+    z = z_value(level)
+    half = z * np.sqrt(var)
+    return float(odds), float(np.exp(np.log(odds) - half)), float(np.exp(np.log(odds) + half))
+
+
+def mantel_haenszel_difference(strata: Sequence[tuple[int, int, int, int]]) -> float:
+    """Mantel-Haenszel risk difference: sum of w (p1 - p2) / sum of w, w = n1 n2 / N."""
+    t = np.asarray(strata, dtype=float)
+    x1, n1, x2, n2 = t.T
+    w = n1 * n2 / (n1 + n2)
+    return float(np.sum(w * (x1 / n1 - x2 / n2)) / np.sum(w))
+
+
 DIFFERENCE_METHODS = {
     "newcombe": newcombe_interval,
     "miettinen-nurminen": miettinen_nurminen_interval,
 }
 ODDS_RATIO_METHODS = {"exact": exact_odds_ratio, "woolf": woolf_odds_ratio}
-TESTS = ("fisher", "chi-square", "chi-square-uncorrected")
+TESTS = ("fisher", "chi-square", "chi-square-uncorrected", "cmh", "cmh-uncorrected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +279,7 @@ def compare_proportions(
     conf_level: float = 0.95,
     difference_method: str = "newcombe",
     odds_ratio_method: str = "exact",
-    test: str = "fisher",
+    test: str | None = None,
     strata: str | Sequence[str] | None = None,
 ) -> ComparisonResult:
     """Compare each group's response rate with a reference group (2 x 2 tables).
@@ -247,9 +297,12 @@ def compare_proportions(
         ``"woolf"``.
     test
         ``"fisher"`` (default), ``"chi-square"`` (Yates-corrected, as ``prop.test``) or
-        ``"chi-square-uncorrected"``.
+        ``"chi-square-uncorrected"``; with strata ``"cmh"`` (default, continuity-corrected as
+        ``mantelhaen.test``) or ``"cmh-uncorrected"``.
     strata
-        Stratified comparisons (Cochran-Mantel-Haenszel) are not available yet.
+        Stratification column(s): the test is Cochran-Mantel-Haenszel, the odds ratio the
+        Mantel-Haenszel common odds ratio (Robins-Breslow-Greenland interval) and the difference
+        the Mantel-Haenszel risk difference (point estimate; its interval is left null).
 
     Examples
     --------
@@ -260,15 +313,22 @@ def compare_proportions(
     >>> round(t.get_column("p_value").item(), 4)
     0.038
     """
-    if strata is not None:
-        raise OptionError("stratified comparisons (Cochran-Mantel-Haenszel) are not available yet")
     diff_fn = DIFFERENCE_METHODS[
         check_choice("difference_method", difference_method, DIFFERENCE_METHODS)
     ]
     or_fn = ODDS_RATIO_METHODS[
         check_choice("odds_ratio_method", odds_ratio_method, ODDS_RATIO_METHODS)
     ]
+    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
+    if by in strata_cols:
+        raise OptionError(f"`{by}` cannot be both the arm and a stratum")
+    if test is None:
+        test = "cmh" if strata_cols else "fisher"
     check_choice("test", test, TESTS)
+    if strata_cols and not test.startswith("cmh"):
+        raise OptionError("with strata the test is `cmh` or `cmh-uncorrected`")
+    if not strata_cols and test.startswith("cmh"):
+        raise OptionError("the CMH test needs `strata`")
     rates = proportion(
         data,
         response=response,
@@ -285,23 +345,42 @@ def compare_proportions(
     if not matches:
         raise OptionError(f"reference level {ref!r} not found in `{by}`; levels: {levels}")
     ref = matches[0]
+    cells = None
+    if strata_cols:
+        cells = proportion(
+            data,
+            response=response,
+            responder_values=responder_values,
+            by=[*strata_cols, by],
+            missing=missing,
+        ).table
     ref_row = rates.filter(pl.col(by) == ref).row(0, named=True)
     x2, n2 = int(ref_row["n_responders"]), int(ref_row["n"])
     rows = []
     for row in rates.filter(pl.col(by) != ref).iter_rows(named=True):
         x1, n1 = int(row["n_responders"]), int(row["n"])
-        lo, hi = diff_fn(x1, n1, x2, n2, conf_level)
-        odds, or_lo, or_hi = or_fn(x1, n1, x2, n2, conf_level)
         rr, rr_lo, rr_hi = risk_ratio(x1, n1, x2, n2, conf_level)
-        if test == "fisher":
-            p = fisher_p_value(x1, n1, x2, n2)
+        if cells is not None:
+            tables = _strata_tables(cells, strata_cols, by, row[by], ref)
+            difference = mantel_haenszel_difference(tables)
+            lo = hi = float("nan")
+            odds, or_lo, or_hi = mantel_haenszel_odds_ratio(tables, conf_level)
+            p = cmh_test(tables, correct=test == "cmh")[1]
+            diff_label = or_label = "mantel-haenszel"
         else:
-            p = chi_square_p_value(x1, n1, x2, n2, correct=test == "chi-square")
+            difference = x1 / n1 - x2 / n2
+            lo, hi = diff_fn(x1, n1, x2, n2, conf_level)
+            odds, or_lo, or_hi = or_fn(x1, n1, x2, n2, conf_level)
+            if test == "fisher":
+                p = fisher_p_value(x1, n1, x2, n2)
+            else:
+                p = chi_square_p_value(x1, n1, x2, n2, correct=test == "chi-square")
+            diff_label, or_label = difference_method, odds_ratio_method
         rows.append(
             {
                 by: row[by],
                 "reference": ref,
-                "difference": x1 / n1 - x2 / n2,
+                "difference": difference,
                 "difference_conf_low": lo,
                 "difference_conf_high": hi,
                 "odds_ratio": odds,
@@ -309,8 +388,8 @@ def compare_proportions(
                 "odds_ratio_conf_high": or_hi,
                 "p_value": p,
                 "test": test,
-                "difference_method": difference_method,
-                "odds_ratio_method": odds_ratio_method,
+                "difference_method": diff_label,
+                "odds_ratio_method": or_label,
                 "risk_ratio": rr,
                 "risk_ratio_conf_low": rr_lo,
                 "risk_ratio_conf_high": rr_hi,
@@ -325,3 +404,26 @@ def compare_proportions(
     )
     floats = [c for c, t in table.schema.items() if t == pl.Float64]
     return ComparisonResult(table=table.with_columns(pl.col(floats).fill_nan(None)), rates=rates)
+
+
+def _strata_tables(
+    cells: pl.DataFrame, strata: list[str], by: str, group: Any, ref: Any
+) -> list[tuple[int, int, int, int]]:
+    """(x1, n1, x2, n2) per stratum holding both the group and the reference."""
+    both = cells.filter(pl.col(by).is_in([group, ref]))
+    tables = []
+    for _, part in both.group_by(strata, maintain_order=True):
+        g = part.filter(pl.col(by) == group)
+        r = part.filter(pl.col(by) == ref)
+        if g.height and r.height:
+            tables.append(
+                (
+                    int(g.get_column("n_responders").item()),
+                    int(g.get_column("n").item()),
+                    int(r.get_column("n_responders").item()),
+                    int(r.get_column("n").item()),
+                )
+            )
+    if not tables:
+        raise SurvstatError(f"no stratum holds both {group!r} and the reference {ref!r}")
+    return tables

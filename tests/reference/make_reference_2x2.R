@@ -68,7 +68,32 @@ for (cs in list(c(13, 24, 5, 22), c(19, 29, 10, 30), c(0, 10, 3, 12), c(8, 8, 2,
       chisq = suppressWarnings(prop.test(c(x1, x2), c(n1, n2), correct = FALSE)$p.value))
   }
 }
+# stratified 2 x 2 x K tables: mantelhaen.test (CMH test with and without continuity
+# correction, Mantel-Haenszel common odds ratio with the Robins-Breslow-Greenland interval).
+# Each stratum is (x1, n1, x2, n2): responders / patients in the group, then in the reference.
+strat_cases <- list(
+  ucb = lapply(1:6, function(k) { t <- UCBAdmissions[, , k]; c(t[1, 2], sum(t[, 2]), t[1, 1], sum(t[, 1])) }),
+  small = list(c(3, 10, 1, 9), c(5, 12, 2, 11), c(0, 4, 1, 5)),
+  trial = list(c(13, 24, 5, 22), c(10, 20, 8, 21), c(7, 15, 4, 16)))
+stratified <- list()
+for (nm in names(strat_cases)) {
+  s <- strat_cases[[nm]]
+  arr <- array(0, dim = c(2, 2, length(s)))
+  for (k in seq_along(s)) {
+    v <- s[[k]]
+    arr[, , k] <- matrix(c(v[1], v[2] - v[1], v[3], v[4] - v[3]), nrow = 2, byrow = TRUE)
+  }
+  for (level in c(0.95, 0.9)) {
+    m <- mantelhaen.test(arr, conf.level = level)
+    m0 <- mantelhaen.test(arr, correct = FALSE)
+    stratified[[length(stratified) + 1]] <- list(
+      name = nm, level = level, strata = s, statistic = unname(m$statistic), p = m$p.value,
+      statistic_uncorrected = unname(m0$statistic), p_uncorrected = m0$p.value,
+      mh_or = unname(m$estimate), conf_int = as.numeric(m$conf.int))
+  }
+}
+
 writeLines(toJSON(list(meta = list(R = R.version.string, generated = format(Sys.Date())),
-                       cases = cases), digits = NA, na = "string", auto_unbox = TRUE),
+                       cases = cases, stratified = stratified), digits = NA, na = "string", auto_unbox = TRUE),
            "tests/reference/r_reference_2x2.json")
 cat("wrote", length(cases), "cases\n")
