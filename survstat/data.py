@@ -353,7 +353,7 @@ def _validate(
     if n_rows == 0:
         raise EmptyDataError("the data has no rows")
     for col in group_cols:
-        _check_declared_levels(frame, col, schema[col])
+        check_declared_levels(frame, col, schema[col])
     return n_rows
 
 
@@ -492,7 +492,7 @@ def _describe(frame: pl.LazyFrame, check: _Check, n_bad: int, n_rows: int) -> st
     return msg
 
 
-def _check_declared_levels(frame: pl.LazyFrame, col: str, dtype: pl.DataType) -> None:
+def check_declared_levels(frame: pl.LazyFrame, col: str, dtype: pl.DataType) -> None:
     """An Enum column declares its levels: a declared level with no rows is an empty group."""
     if not isinstance(dtype, pl.Enum):
         return

@@ -198,3 +198,13 @@ def test_cli_response(tmp_path):
         == 2
     )
     assert "Example:" in runner.invoke(app, ["response", "--help"]).output
+
+
+def test_declared_but_empty_arm_is_an_error():
+    df = pl.DataFrame({"r": [1, 0, 1], "arm": ["A", "A", "B"]}).with_columns(
+        pl.col("arm").cast(pl.Enum(["A", "B", "C"]))
+    )
+    with pytest.raises(
+        EmptyDataError, match=r"group column `arm` declares 1 level\(s\) with no rows: 'C'"
+    ):
+        survstat.proportion(df, response="r", by="arm")

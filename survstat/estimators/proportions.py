@@ -45,6 +45,7 @@ from survstat.errors import (
     check_choice,
 )
 from survstat.estimators._confint import z_value
+from survstat.data import check_declared_levels
 from survstat.io import scan
 
 ALTERNATIVES = ("two-sided", "greater", "less")
@@ -330,6 +331,7 @@ def proportion(
         n_null = frame.select(pl.col(g).null_count()).collect().item()
         if n_null:
             raise MissingValueError(f"`{g}` must not be missing; found {n_null} missing values")
+        check_declared_levels(frame, g, schema[g])
     resp = _indicator(frame, schema, response, responder_values)
     agg = (
         frame.with_columns(resp)
