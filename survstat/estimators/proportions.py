@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
+from survstat.data import check_declared_levels
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -45,7 +46,6 @@ from survstat.errors import (
     check_choice,
 )
 from survstat.estimators._confint import z_value
-from survstat.data import check_declared_levels
 from survstat.io import scan
 
 ALTERNATIVES = ("two-sided", "greater", "less")
