@@ -249,3 +249,19 @@ def test_stratified_matches_mantelhaen(c):
         wi * (x1 / n1 - x2 / n2) for wi, (x1, n1, x2, n2) in zip(w, tables, strict=True)
     ) / sum(w)
     assert row["difference"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_stratified_agrees_with_statsmodels():
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    from survstat.estimators.compare_rates import cmh_test, mantel_haenszel_odds_ratio
+
+    strata = [(13, 24, 5, 22), (10, 20, 8, 21), (7, 15, 4, 16)]
+    tables = [np.array([[x1, n1 - x1], [x2, n2 - x2]]) for x1, n1, x2, n2 in strata]
+    st = StratifiedTable(tables)
+    odds, lo, hi = mantel_haenszel_odds_ratio(strata, 0.95)
+    assert odds == pytest.approx(st.oddsratio_pooled, rel=1e-12)
+    np.testing.assert_allclose([lo, hi], st.oddsratio_pooled_confint(), rtol=1e-10)
+    assert cmh_test(strata, correct=True)[1] == pytest.approx(
+        st.test_null_odds(correction=True).pvalue, rel=1e-10
+    )
