@@ -93,3 +93,28 @@ def design_matrix(
     if not blocks:
         raise OptionError("give at least one covariate")
     return Design(np.column_stack(blocks), tuple(names))
+
+
+def hazard_ratio_table(
+    terms: tuple[str, ...], beta: np.ndarray, covariance: np.ndarray, conf_level: float
+) -> pl.DataFrame:
+    """``term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value`` (Wald)."""
+    from scipy import stats
+
+    from survstat.estimators._confint import z_value
+
+    z = z_value(conf_level)
+    se = np.sqrt(np.diag(covariance))
+    zval = beta / se
+    return pl.DataFrame(
+        {
+            "term": list(terms),
+            "coef": beta,
+            "std_error": se,
+            "hazard_ratio": np.exp(beta),
+            "conf_low": np.exp(beta - z * se),
+            "conf_high": np.exp(beta + z * se),
+            "z": zval,
+            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
+        }
+    )

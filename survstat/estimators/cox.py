@@ -21,7 +21,7 @@ from scipy import stats
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError, check_choice
 from survstat.estimators._confint import z_value
-from survstat.estimators._design import design_matrix
+from survstat.estimators._design import design_matrix, hazard_ratio_table
 from survstat.estimators.concordance import Concordance, concordance
 from survstat.io import FrameLike
 
@@ -286,7 +286,7 @@ def cox(
     ['horTh[yes]', 'age']
     """
     check_choice("ties", ties, TIES)
-    z = z_value(conf_level)
+    z_value(conf_level)  # validate before any work
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     sd = as_survival_data(data, time=time, event=event, strata=strata, weight=weight)
     if sd.entry is not None:
@@ -319,20 +319,7 @@ def cox(
             _, inverse = np.unique(ids, return_inverse=True)
             dfbeta = np.vstack([np.bincount(inverse, weights=dfbeta[:, k]) for k in range(p)]).T
         cov = dfbeta.T @ dfbeta
-    se = np.sqrt(np.diag(cov))
-    zval = beta / se
-    table = pl.DataFrame(
-        {
-            "term": list(design.terms),
-            "coef": beta,
-            "std_error": se,
-            "hazard_ratio": np.exp(beta),
-            "conf_low": np.exp(beta - z * se),
-            "conf_high": np.exp(beta + z * se),
-            "z": zval,
-            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
-        }
-    )
+    table = hazard_ratio_table(design.terms, beta, cov, conf_level)
     lr = 2.0 * (last.loglik - first.loglik)
     wald = float(beta @ np.linalg.solve(cov, beta))
     score_test = float(first.score @ np.linalg.solve(first.information, first.score))

@@ -18,12 +18,11 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError
 from survstat.estimators._confint import z_value
-from survstat.estimators._design import design_matrix
+from survstat.estimators._design import design_matrix, hazard_ratio_table
 from survstat.io import FrameLike
 
 
@@ -240,7 +239,7 @@ def fine_gray(
     >>> fine_gray(df, time="t", cause="c", covariates=["x"]).table.columns[:3]
     ['term', 'coef', 'std_error']
     """
-    z = z_value(conf_level)
+    z_value(conf_level)  # validate before any work
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     sd = as_survival_data(data, competing=True, time=time, cause=cause, censor_value=censor_value)
     if sd.weight is not None or sd.entry is not None or sd.strata:
@@ -278,20 +277,7 @@ def fine_gray(
         ) from None
     eta = _influence(beta, dat)
     cov = h_inv @ (eta.T @ eta) @ h_inv
-    se = np.sqrt(np.diag(cov))
-    zval = beta / se
-    table = pl.DataFrame(
-        {
-            "term": list(design.terms),
-            "coef": beta,
-            "std_error": se,
-            "hazard_ratio": np.exp(beta),
-            "conf_low": np.exp(beta - z * se),
-            "conf_high": np.exp(beta + z * se),
-            "z": zval,
-            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
-        }
-    )
+    table = hazard_ratio_table(design.terms, beta, cov, conf_level)
     _, s0, _, _ = _sums(beta, dat, False)
     baseline = pl.DataFrame({"time": t_fail, "jump": dat.d / s0})
     return FineGrayResult(
