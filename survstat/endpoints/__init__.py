@@ -1,0 +1,1 @@
+"""Derivation of analysis-ready endpoints from raw longitudinal records."""
