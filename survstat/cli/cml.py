@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import polars as pl
 import typer
 
 from survstat.cli._common import DataArg, OutputOpt, clean, print_table, user_errors, write_output
-from survstat.endpoints.cml import Columns, classify_samples
+from survstat.endpoints.cml import (
+    Columns,
+    classify_samples,
+    molecular_response,
+    response_endpoints,
+)
 
 app = typer.Typer(
-    help="Molecular response in CML: classify BCR-ABL1 results.",
+    help="Molecular response in CML: classify results, derive endpoints, estimate response.",
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )
@@ -45,4 +51,92 @@ def classify(
     print_table(table, "BCR-ABL1 results")
     write_output(
         table, output, analysis="cml classify", parameters=params, data=data, n_rows=table.height
+    )
+
+
+LevelOpt = Annotated[str, typer.Option("--level", help="MMR, MR4, MR4.5 or MR5.")]
+LandmarkOpt = Annotated[float, typer.Option("--landmark", help="Landmark time (e.g. 12 months).")]
+WindowOpt = Annotated[float, typer.Option("--window", help="Visit window around the landmark.")]
+PatientsOpt = Annotated[
+    str, typer.Option("--patients", help="Patient table (Parquet).", show_default=False)
+]
+
+
+@app.command()
+@user_errors
+def endpoints(
+    data: DataArg,
+    patients: PatientsOpt,
+    level: LevelOpt = "MR4.5",
+    landmark: LandmarkOpt = 12.0,
+    window: WindowOpt = 0.0,
+    output: OutputOpt = None,
+) -> None:
+    """Per-patient time to first response, with competing events, and landmark response.
+
+    One row per patient: the patient columns, then time, cause (0 censored, 1 response,
+    2 discontinuation, 3 progression, 4 death), cause_label, first_response_time,
+    responded_by_landmark, response_at_landmark, best_level.
+
+    Example: `survstat cml endpoints labs.parquet --patients patients.parquet --level MR4.5`
+    """
+    params = clean(locals())
+    table = response_endpoints(data, patients, level=level, landmark=landmark, window=window)
+    print_table(table, f"Time to {level}")
+    write_output(
+        table, output, analysis="cml endpoints", parameters=params, data=data, n_rows=table.height
+    )
+
+
+@app.command()
+@user_errors
+def response(
+    data: DataArg,
+    patients: PatientsOpt,
+    level: LevelOpt = "MR4.5",
+    landmark: LandmarkOpt = 12.0,
+    window: WindowOpt = 0.0,
+    by: Annotated[str | None, typer.Option("--by", help="Arm column of the patient table.")] = None,
+    null_rate: Annotated[
+        float | None, typer.Option("--null-rate", help="Reference rate for the exact test.")
+    ] = None,
+    alternative: Annotated[
+        str, typer.Option("--alternative", help="two-sided, greater or less.")
+    ] = "two-sided",
+    output: OutputOpt = None,
+) -> None:
+    """Response at a level by a landmark: cumulative incidence, landmark rate and tests.
+
+    Prints the cumulative incidence at the landmark with competing discontinuation,
+    progression and death (Aalen–Johansen), the landmark response rate with its exact CI and
+    test, and Gray's test between arms; writes one row per group joining incidence and rate.
+
+    Example: `survstat cml response labs.parquet --patients patients.parquet --level MR4.5
+    --landmark 12 --null-rate 0.23 --alternative greater`
+    """
+    params = clean(locals())
+    res = molecular_response(
+        data,
+        patients,
+        level=level,
+        landmark=landmark,
+        window=window,
+        by=by,
+        null_rate=null_rate,
+        alternative=alternative,
+    )
+    print_table(res.incidence, f"Cumulative incidence of {level} at {landmark:g}")
+    print_table(res.rate, f"{level} by {landmark:g}: rate")
+    if res.gray is not None:
+        print_table(res.gray, "Gray's test")
+    keys = [by] if by else []
+    rate = res.rate.rename({c: f"rate_{c}" for c in ("conf_low", "conf_high")})
+    joined = pl.concat([res.incidence, rate.drop(keys)], how="horizontal")
+    write_output(
+        joined,
+        output,
+        analysis="cml response",
+        parameters=params,
+        data=data,
+        n_rows=res.endpoints.height,
     )

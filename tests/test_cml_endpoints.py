@@ -1,0 +1,170 @@
+"""Per-patient CML endpoints and the MR4.5-by-month-12 analysis, on hand-worked patients."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+import survstat
+from survstat.cli import app
+from survstat.endpoints.cml import molecular_response, response_endpoints
+from survstat.errors import InvalidValueError, OptionError
+
+LABS = pl.DataFrame(
+    {
+        "patient_id": ["a", "a", "a", "b", "b", "c", "c", "d", "d", "d", "f", "f"],
+        "time": [3.0, 6.0, 12.0, 3.0, 6.0, 3.0, 9.0, 3.0, 12.0, 15.0, 3.0, 8.0],
+        "is_percent": [0.05, 0.002, None, 0.05, None, 0.05, 0.001, 0.004, 0.003, 0.2, 0.002, 0.5],
+        "detected": [True, True, False, True, False, True, True, True, True, True, True, True],
+        "control_gene": ["ABL1"] * 12,
+        "control_copies": [5e4, 5e4, 40_000, 5e4, 9_000, 5e4, 5e4, 5e4, 5e4, 5e4, 5e4, 5e4],
+    }
+)
+PATIENTS = pl.DataFrame(
+    {
+        "patient_id": ["a", "b", "c", "d", "e", "f"],
+        "arm": ["x", "x", "y", "y", "x", "y"],
+        "last_follow_up": [12.0, 12.0, 12.0, 15.0, 10.0, 10.0],
+        "discontinuation": [None, 8.0, None, None, None, 3.0],
+        "progression": [None, None, None, None, None, None],
+        "death": [None, None, None, None, 4.0, None],
+    },
+    schema_overrides={
+        "discontinuation": pl.Float64,
+        "progression": pl.Float64,
+        "death": pl.Float64,
+    },
+)
+
+
+def test_hand_worked_endpoints():
+    e = response_endpoints(LABS, PATIENTS, level="MR4.5", landmark=12, window=1).sort("patient_id")
+    got = e.select(
+        "patient_id", "time", "cause_label", "responded_by_landmark", "response_at_landmark"
+    ).rows()
+    assert got == [
+        (
+            "a",
+            6.0,
+            "response",
+            True,
+            True,
+        ),  # 0.002% at month 6; undetectable with 40,000 ABL1 at 12
+        (
+            "b",
+            8.0,
+            "discontinuation",
+            False,
+            None,
+        ),  # stopped before any MR4.5; 9,000 copies not evaluable
+        ("c", 9.0, "response", True, None),  # MR5 at 9; no sample within 12 +- 1
+        ("d", 12.0, "response", True, True),  # 0.003% at the landmark visit, lost afterwards
+        ("e", 4.0, "death", False, None),  # death before any sample
+        ("f", 3.0, "response", True, None),  # response on the day of discontinuation counts
+    ]
+    assert e.filter(pl.col("patient_id") == "d")["best_level"].cast(pl.String).item() == "MR4.5"
+    assert e["cause"].to_list() == [1, 2, 1, 1, 4, 1]
+    assert e["arm"].to_list() == ["x", "x", "y", "y", "x", "y"]
+
+
+def test_mmr_level_and_exact_boundary():
+    e = response_endpoints(LABS, PATIENTS, level="MMR", landmark=6).sort("patient_id")
+    assert e.filter(pl.col("patient_id") == "b")["time"].item() == 3.0
+    assert e.filter(pl.col("patient_id") == "b")["responded_by_landmark"].item()
+
+
+def test_molecular_response_reuses_the_estimators():
+    res = molecular_response(
+        LABS, PATIENTS, level="MR4.5", landmark=12, window=1, null_rate=0.23, alternative="greater"
+    )
+    ends = res.endpoints
+    cif = survstat.cumulative_incidence(ends, time="time", cause="cause", causes=[1, 2, 3, 4]).at(
+        [12]
+    )
+    expected = cif.filter(pl.col("cause") == 1)
+    assert res.incidence["cif"].item() == pytest.approx(expected["cif"].item())
+    assert res.incidence["std_error"].item() == pytest.approx(expected["std_error"].item())
+    rate = res.rate.row(0, named=True)
+    assert (rate["n"], rate["n_responders"]) == (6, 4)
+    assert rate["p_value"] == pytest.approx(
+        survstat.proportion(
+            ends, response="responded_by_landmark", null_rate=0.23, alternative="greater"
+        )
+        .table["p_value"]
+        .item()
+    )
+    by_arm = molecular_response(LABS, PATIENTS, level="MR4.5", landmark=12, window=1, by="arm")
+    assert by_arm.incidence["arm"].to_list() == ["x", "y"]
+    assert by_arm.gray is not None
+    assert by_arm.gray["df"].item() == 1
+    assert np.isfinite(by_arm.gray["statistic"].item())
+
+
+def test_bad_inputs():
+    with pytest.raises(OptionError, match=r"level must be one of MMR, MR4, MR4\.5, MR5"):
+        response_endpoints(LABS, PATIENTS, level="MR6")
+    with pytest.raises(
+        InvalidValueError,
+        match=r"1 patients have lab results but no row in the patient table \(first: 'a'\)",
+    ):
+        response_endpoints(LABS, PATIENTS.filter(pl.col("patient_id") != "a"))
+    with pytest.raises(InvalidValueError, match="`patient_id` repeats in the patient table"):
+        response_endpoints(LABS, pl.concat([PATIENTS, PATIENTS.head(1)]))
+
+
+def test_cli_endpoints_and_response(tmp_path):
+    labs, pts = tmp_path / "labs.parquet", tmp_path / "patients.parquet"
+    LABS.write_parquet(labs)
+    PATIENTS.write_parquet(pts)
+    runner = CliRunner()
+    out = tmp_path / "e.parquet"
+    r = runner.invoke(
+        app,
+        [
+            "cml",
+            "endpoints",
+            str(labs),
+            "--patients",
+            str(pts),
+            "--level",
+            "MR4.5",
+            "--landmark",
+            "12",
+            "--window",
+            "1",
+            "-o",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert {"time", "cause", "responded_by_landmark"} <= set(pl.read_parquet(out).columns)
+    out2 = tmp_path / "r.parquet"
+    r = runner.invoke(
+        app,
+        [
+            "cml",
+            "response",
+            str(labs),
+            "--patients",
+            str(pts),
+            "--level",
+            "MR4.5",
+            "--landmark",
+            "12",
+            "--window",
+            "1",
+            "--null-rate",
+            "0.23",
+            "-o",
+            str(out2),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    written = pl.read_parquet(out2)
+    assert {"cif", "rate", "p_value"} <= set(written.columns)
+    for command in ("endpoints", "response"):
+        assert "Example:" in runner.invoke(app, ["cml", command, "--help"]).output
