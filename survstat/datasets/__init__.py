@@ -6,6 +6,9 @@ name         description
 ``gbsg2``    German Breast Cancer Study Group 2 trial: 686 node-positive patients,
              recurrence-free survival (``time`` in days, ``cens`` 1 = recurrence or death),
              hormonal therapy ``horTh`` (no/yes). See ``GBSG2.md`` beside this file.
+``actim_like_labs``, ``actim_like_patients``
+             SYNTHETIC chronic myeloid leukaemia cohort (24 patients, BCR-ABL1 results every
+             3 months for 12 months), made by :func:`survstat.datasets.synthetic.actim_like`.
 ===========  ==========================================================================
 """
 
@@ -22,6 +25,15 @@ _DATASETS = {
         "gbsg2.parquet",
         "GBSG2 breast cancer trial (Schumacher et al. 1994): 686 patients, recurrence-free "
         "survival by hormonal therapy",
+    ),
+    "actim_like_labs": (
+        "actim_like_labs.parquet",
+        "SYNTHETIC CML cohort: BCR-ABL1 results of 24 patients over 12 months (ACTIM-like design; "
+        "survstat.datasets.synthetic.actim_like)",
+    ),
+    "actim_like_patients": (
+        "actim_like_patients.parquet",
+        "SYNTHETIC CML cohort: patient table (follow-up, discontinuation) for actim_like_labs",
     ),
 }
 
