@@ -192,7 +192,10 @@ def test_datasets_list():
 def test_unknown_dataset(tmp_path):
     r = run("datasets", "export", "nope", "-o", tmp_path / "x.parquet")
     assert r.exit_code == 1
-    assert "unknown dataset 'nope'; available: actim_like_labs, actim_like_patients, gbsg2" in " ".join(r.output.split())
+    assert (
+        "unknown dataset 'nope'; available: actim_like_labs, actim_like_patients, gbsg2"
+        in " ".join(r.output.split())
+    )
 
 
 def test_real_subprocess(tmp_path):

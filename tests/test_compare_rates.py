@@ -166,6 +166,13 @@ def test_compare_errors():
         survstat.compare_proportions(df, response="r", by="arm", test="cmh")
     with pytest.raises(survstat.SurvstatError, match="`arm` has a single group"):
         survstat.compare_proportions(df.filter(pl.col("arm") == "new"), response="r", by="arm")
+    strat = df.with_columns(site=pl.lit("a"))
+    with pytest.raises(OptionError, match="`difference_method` must be one of 'mh-sato'"):
+        survstat.compare_proportions(
+            strat, response="r", by="arm", strata="site", difference_method="newcombe"
+        )
+    with pytest.raises(OptionError, match="`difference_method` must be one of 'newcombe'"):
+        survstat.compare_proportions(df, response="r", by="arm", difference_method="mh-sato")
 
 
 def test_cli_compare_rates(tmp_path):
@@ -205,6 +212,24 @@ def test_cli_compare_rates(tmp_path):
     assert "Example:" in runner.invoke(app, ["compare-rates", "--help"]).output
 
 
+def test_cli_compare_rates_stratified(tmp_path):
+    c = next(c for c in STRATIFIED if c["name"] == "trial" and c["level"] == 0.95)
+    data = tmp_path / "t.parquet"
+    _stratified_frame(c["strata"]).write_parquet(data)
+    out = tmp_path / "c.parquet"
+    args = ["compare-rates", str(data), "--response", "r", "--by", "arm", "--reference", "ctl"]
+    args += ["--strata", "site", "--difference-method", "mh-greenland-robins", "-o", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    row = pl.read_parquet(out).row(0, named=True)
+    assert (row["test"], row["difference_method"]) == ("cmh", "mh-greenland-robins")
+    np.testing.assert_allclose(
+        [row["difference"], row["difference_conf_low"], row["difference_conf_high"]],
+        num(c["mh_rd_greenland"]),
+        rtol=1e-10,
+    )
+
+
 STRATIFIED = REFERENCE["stratified"]
 
 
@@ -218,7 +243,11 @@ def _stratified_frame(strata):
 
 @pytest.mark.parametrize("c", STRATIFIED, ids=lambda c: f"{c['name']}@{c['level']}")
 def test_stratified_matches_mantelhaen(c):
-    from survstat.estimators.compare_rates import cmh_test, mantel_haenszel_odds_ratio
+    from survstat.estimators.compare_rates import (
+        cmh_test,
+        mantel_haenszel_difference,
+        mantel_haenszel_odds_ratio,
+    )
 
     tables = [tuple(int(v) for v in s) for s in c["strata"]]
     stat, p = cmh_test(tables)
@@ -243,7 +272,30 @@ def test_stratified_matches_mantelhaen(c):
     assert row["test"] == "cmh"
     assert row["p_value"] == pytest.approx(c["p"], rel=1e-10)
     assert row["odds_ratio"] == pytest.approx(c["mh_or"], rel=1e-10)
-    assert row["difference_conf_low"] is None
+    assert row["difference_method"] == "mh-sato"
+    np.testing.assert_allclose(
+        [row["difference"], row["difference_conf_low"], row["difference_conf_high"]],
+        num(c["mh_rd_sato"]),
+        rtol=1e-10,
+    )
+    for variance, key in (("sato", "mh_rd_sato"), ("greenland-robins", "mh_rd_greenland")):
+        np.testing.assert_allclose(
+            mantel_haenszel_difference(tables, c["level"], variance), num(c[key]), rtol=1e-10
+        )
+    gr = survstat.compare_proportions(
+        _stratified_frame(c["strata"]),
+        response="r",
+        by="arm",
+        reference="ctl",
+        strata="site",
+        conf_level=c["level"],
+        difference_method="mh-greenland-robins",
+    ).table
+    np.testing.assert_allclose(
+        gr.select("difference_conf_low", "difference_conf_high").row(0),
+        num(c["mh_rd_greenland"])[1:],
+        rtol=1e-10,
+    )
     w = [(n1 * n2) / (n1 + n2) for _, n1, _, n2 in tables]
     expected = sum(
         wi * (x1 / n1 - x2 / n2) for wi, (x1, n1, x2, n2) in zip(w, tables, strict=True)

@@ -109,11 +109,18 @@ def compare_rates(
     ] = None,
     strata: Annotated[
         str | None,
-        typer.Option("--strata", help="Stratification column(s): CMH test, MH odds ratio."),
+        typer.Option(
+            "--strata", help="Stratification column(s): CMH test, MH odds ratio and difference."
+        ),
     ] = None,
     difference_method: Annotated[
-        str, typer.Option("--difference-method", help="newcombe or miettinen-nurminen.")
-    ] = "newcombe",
+        str | None,
+        typer.Option(
+            "--difference-method",
+            help="newcombe (default) or miettinen-nurminen; with --strata mh-sato (default) "
+            "or mh-greenland-robins.",
+        ),
+    ] = None,
     test: Annotated[
         str | None,
         typer.Option(

@@ -232,18 +232,47 @@ def mantel_haenszel_odds_ratio(
     return float(odds), float(np.exp(np.log(odds) - half)), float(np.exp(np.log(odds) + half))
 
 
-def mantel_haenszel_difference(strata: Sequence[tuple[int, int, int, int]]) -> float:
-    """Mantel-Haenszel risk difference: sum of w (p1 - p2) / sum of w, w = n1 n2 / N."""
+def mantel_haenszel_difference(
+    strata: Sequence[tuple[int, int, int, int]], level: float, variance: str = "sato"
+) -> tuple[float, float, float]:
+    """Mantel-Haenszel common risk difference with a Wald interval.
+
+    The estimate is d = sum_k w_k (p1k - p2k) / W with w_k = n1k n2k / N_k and W = sum_k w_k
+    (Mantel & Haenszel 1959). ``variance="sato"`` (default) uses Sato's estimator, consistent
+    both for many sparse strata and for few large ones (Sato 1989, Biometrics 45:1323-1324;
+    SAS PROC FREQ ``COMMONRISKDIFF``; epiR ``ARisk.mh.sato``)::
+
+        Var = (d sum_k P_k + sum_k Q_k) / W^2
+        P_k = (n1k^2 c_k - n2k^2 a_k + n1k n2k (n2k - n1k) / 2) / N_k^2
+        Q_k = (a_k (n2k - c_k) + c_k (n1k - a_k)) / (2 N_k)
+
+    ``variance="greenland-robins"`` uses Greenland & Robins (1985, Biometrics 41:55-68), valid
+    for few large strata: Var = sum_k (a_k b_k n2k^3 + c_k d_k n1k^3) / (n1k n2k N_k^2) / W^2.
+    Each stratum is (a, n1, c, n2): responders and patients in the group, then the reference.
+    """
+    check_choice("variance", variance, ("sato", "greenland-robins"))
     t = np.asarray(strata, dtype=float)
-    x1, n1, x2, n2 = t.T
-    w = n1 * n2 / (n1 + n2)
-    return float(np.sum(w * (x1 / n1 - x2 / n2)) / np.sum(w))
+    a, n1, c, n2 = t.T
+    big_n = n1 + n2
+    w = n1 * n2 / big_n
+    big_w = w.sum()
+    d = float(np.sum(w * (a / n1 - c / n2)) / big_w)
+    if variance == "sato":
+        p_sum = np.sum((n1**2 * c - n2**2 * a + n1 * n2 * (n2 - n1) / 2) / big_n**2)
+        q_sum = np.sum((a * (n2 - c) + c * (n1 - a)) / (2 * big_n))
+        var = (d * p_sum + q_sum) / big_w**2
+    else:
+        b, dd = n1 - a, n2 - c
+        var = np.sum((a * b * n2**3 + c * dd * n1**3) / (n1 * n2 * big_n**2)) / big_w**2
+    half = z_value(level) * np.sqrt(max(float(var), 0.0))
+    return d, d - half, d + half
 
 
 DIFFERENCE_METHODS = {
     "newcombe": newcombe_interval,
     "miettinen-nurminen": miettinen_nurminen_interval,
 }
+STRATIFIED_DIFFERENCE_METHODS = {"mh-sato": "sato", "mh-greenland-robins": "greenland-robins"}
 ODDS_RATIO_METHODS = {"exact": exact_odds_ratio, "woolf": woolf_odds_ratio}
 TESTS = ("fisher", "chi-square", "chi-square-uncorrected", "cmh", "cmh-uncorrected")
 
@@ -277,7 +306,7 @@ def compare_proportions(
     responder_values: Sequence[Any] | None = None,
     missing: str = "nonresponder",
     conf_level: float = 0.95,
-    difference_method: str = "newcombe",
+    difference_method: str | None = None,
     odds_ratio_method: str = "exact",
     test: str | None = None,
     strata: str | Sequence[str] | None = None,
@@ -291,7 +320,9 @@ def compare_proportions(
     by
         The arm column; ``reference`` is its reference level (default: the first sorted level).
     difference_method
-        ``"newcombe"`` (hybrid score, default) or ``"miettinen-nurminen"``.
+        ``"newcombe"`` (hybrid score, default) or ``"miettinen-nurminen"``; with strata
+        ``"mh-sato"`` (default) or ``"mh-greenland-robins"``, the variance behind the Wald
+        interval of the Mantel-Haenszel risk difference.
     odds_ratio_method
         ``"exact"`` (conditional MLE and exact interval, as ``fisher.test``; default) or
         ``"woolf"``.
@@ -302,7 +333,8 @@ def compare_proportions(
     strata
         Stratification column(s): the test is Cochran-Mantel-Haenszel, the odds ratio the
         Mantel-Haenszel common odds ratio (Robins-Breslow-Greenland interval) and the difference
-        the Mantel-Haenszel risk difference (point estimate; its interval is left null).
+        the Mantel-Haenszel risk difference (Sato or Greenland-Robins interval). The risk
+        ratio stays the crude (unstratified) one.
 
     Examples
     --------
@@ -313,9 +345,6 @@ def compare_proportions(
     >>> round(t.get_column("p_value").item(), 4)
     0.038
     """
-    diff_fn = DIFFERENCE_METHODS[
-        check_choice("difference_method", difference_method, DIFFERENCE_METHODS)
-    ]
     or_fn = ODDS_RATIO_METHODS[
         check_choice("odds_ratio_method", odds_ratio_method, ODDS_RATIO_METHODS)
     ]
@@ -329,6 +358,16 @@ def compare_proportions(
         raise OptionError("with strata the test is `cmh` or `cmh-uncorrected`")
     if not strata_cols and test.startswith("cmh"):
         raise OptionError("the CMH test needs `strata`")
+    if strata_cols:
+        difference_method = difference_method or "mh-sato"
+        mh_variance = STRATIFIED_DIFFERENCE_METHODS[
+            check_choice("difference_method", difference_method, STRATIFIED_DIFFERENCE_METHODS)
+        ]
+    else:
+        difference_method = difference_method or "newcombe"
+        diff_fn = DIFFERENCE_METHODS[
+            check_choice("difference_method", difference_method, DIFFERENCE_METHODS)
+        ]
     rates = proportion(
         data,
         response=response,
@@ -362,11 +401,10 @@ def compare_proportions(
         rr, rr_lo, rr_hi = risk_ratio(x1, n1, x2, n2, conf_level)
         if cells is not None:
             tables = _strata_tables(cells, strata_cols, by, row[by], ref)
-            difference = mantel_haenszel_difference(tables)
-            lo = hi = float("nan")
+            difference, lo, hi = mantel_haenszel_difference(tables, conf_level, mh_variance)
             odds, or_lo, or_hi = mantel_haenszel_odds_ratio(tables, conf_level)
             p = cmh_test(tables, correct=test == "cmh")[1]
-            diff_label = or_label = "mantel-haenszel"
+            diff_label, or_label = difference_method, "mantel-haenszel"
         else:
             difference = x1 / n1 - x2 / n2
             lo, hi = diff_fn(x1, n1, x2, n2, conf_level)

@@ -6,8 +6,11 @@
 # conditional MLE and exact confidence limits are recomputed with fisher.test's own functions
 # but uniroot(tol = 1e-13), because fisher.test solves them only to uniroot's default tolerance
 # (about 1e-4). Newcombe's hybrid score interval is written out from Newcombe (1998), method 10.
+# The Mantel-Haenszel risk difference and its Sato / Greenland-Robins intervals come from epiR
+# (epi.2by2, Debian package r-cran-epir).
 
 suppressPackageStartupMessages(library(jsonlite))
+suppressPackageStartupMessages(library(epiR))
 options(digits = 16)
 
 exact_or <- function(tab, level) {
@@ -86,14 +89,17 @@ for (nm in names(strat_cases)) {
   for (level in c(0.95, 0.9)) {
     m <- mantelhaen.test(arr, conf.level = level)
     m0 <- mantelhaen.test(arr, correct = FALSE)
+    e <- epi.2by2(as.table(arr), method = "cohort.count", units = 1, conf.level = level)$massoc.detail
     stratified[[length(stratified) + 1]] <- list(
       name = nm, level = level, strata = s, statistic = unname(m$statistic), p = m$p.value,
       statistic_uncorrected = unname(m0$statistic), p_uncorrected = m0$p.value,
-      mh_or = unname(m$estimate), conf_int = as.numeric(m$conf.int))
+      mh_or = unname(m$estimate), conf_int = as.numeric(m$conf.int),
+      mh_rd_sato = as.numeric(e$ARisk.mh.sato), mh_rd_greenland = as.numeric(e$ARisk.mh.green))
   }
 }
 
-writeLines(toJSON(list(meta = list(R = R.version.string, generated = format(Sys.Date())),
+writeLines(toJSON(list(meta = list(R = R.version.string, epiR = as.character(packageVersion("epiR")),
+                                   generated = format(Sys.Date())),
                        cases = cases, stratified = stratified), digits = NA, na = "string", auto_unbox = TRUE),
            "tests/reference/r_reference_2x2.json")
 cat("wrote", length(cases), "cases\n")
