@@ -14,6 +14,7 @@ from survstat.endpoints.cml import (
     molecular_response,
     response_endpoints,
 )
+from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr
 
 app = typer.Typer(
     help="Molecular response in CML: classify results, derive endpoints, estimate response.",
@@ -139,4 +140,60 @@ def response(
         parameters=params,
         data=data,
         n_rows=res.endpoints.height,
+    )
+
+
+@app.command()
+@user_errors
+def milestones(
+    data: DataArg,
+    window: Annotated[
+        float, typer.Option("--window", help="Visit window around each milestone (months).")
+    ] = 1.0,
+    output: OutputOpt = None,
+) -> None:
+    """ELN 2020 response category (optimal, warning, failure) at 3, 6 and 12 months.
+
+    One row per patient and milestone: patient, milestone, sample_time, is_percent, detected,
+    category, confirmation_time, reason. Failure at 3 months needs a result > 10% 1-3 months
+    later; an undetectable result counts when the sample was sensitive enough.
+
+    Example: `survstat cml milestones labs.parquet --window 1.5 -o milestones.parquet`
+    """
+    params = clean(locals())
+    table = eln_milestones(data, window=window)
+    print_table(
+        table.group_by("milestone", "category").len().sort("milestone", "category"),
+        "ELN 2020 milestones",
+    )
+    write_output(
+        table, output, analysis="cml milestones", parameters=params, data=data, n_rows=table.height
+    )
+
+
+@app.command("loss-of-mmr")
+@user_errors
+def loss_of_mmr_command(
+    data: DataArg,
+    confirmed: Annotated[
+        bool,
+        typer.Option(
+            "--confirmed/--unconfirmed",
+            help="ELN 2013 confirmed loss: two consecutive results > 0.1%, one >= 1%.",
+        ),
+    ] = False,
+    output: OutputOpt = None,
+) -> None:
+    """Loss of major molecular response after MMR, one row per patient who reached MMR.
+
+    Columns: patient, mmr_time, loss_of_mmr, loss_time, end_time, duration (end_time -
+    mmr_time; feed it to `survstat km --time duration --event loss_of_mmr`).
+
+    Example: `survstat cml loss-of-mmr labs.parquet --confirmed -o loss.parquet`
+    """
+    params = clean(locals())
+    table = loss_of_mmr(data, confirmed=confirmed)
+    print_table(table, "Loss of MMR" + (" (confirmed)" if confirmed else ""))
+    write_output(
+        table, output, analysis="cml loss-of-mmr", parameters=params, data=data, n_rows=table.height
     )

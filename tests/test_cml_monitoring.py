@@ -1,0 +1,251 @@
+"""ELN 2020 milestones and loss of MMR, on hand-worked patients and against a slow reference."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from survstat.cli import app
+from survstat.endpoints.cml_monitoring import ELN_2020, Milestone, eln_milestones, loss_of_mmr
+from survstat.errors import OptionError
+
+
+def _labs(rows: list[tuple[str, float, float | None, float]]) -> pl.DataFrame:
+    """(patient, time, IS % or None when undetectable, ABL1 copies)."""
+    return pl.DataFrame(
+        {
+            "patient_id": [r[0] for r in rows],
+            "time": [r[1] for r in rows],
+            "is_percent": [r[2] for r in rows],
+            "detected": [r[2] is not None for r in rows],
+            "control_gene": ["ABL1"] * len(rows),
+            "control_copies": [r[3] for r in rows],
+        },
+        schema_overrides={"is_percent": pl.Float64},
+    )
+
+
+MILESTONE_LABS = _labs(
+    [
+        # all optimal
+        ("p1", 3.0, 8.0, 5e4),
+        ("p1", 6.0, 0.5, 5e4),
+        ("p1", 12.0, 0.08, 5e4),
+        # > 10% at 3 months confirmed at 6 (3 months later); > 10% at 6; 0.5% at 12
+        ("p2", 3.0, 15.0, 5e4),
+        ("p2", 6.0, 12.0, 5e4),
+        ("p2", 12.0, 0.5, 5e4),
+        # > 10% at 3 months, next result 4.5 months later: not confirmed; none near 6;
+        # exactly 1% at 12 (the upper end of warning)
+        ("p3", 3.0, 15.0, 5e4),
+        ("p3", 7.5, 11.0, 5e4),
+        ("p3", 12.0, 1.0, 5e4),
+        # undetectable: 500 ABL1 copies bound 0.2% (optimal at 3), 5,000 bound 0.02% (optimal
+        # at 6), 8,000 bound 0.0125% (optimal at 12 though not evaluable for MR4)
+        ("p4", 3.0, None, 500.0),
+        ("p4", 6.0, None, 5_000.0),
+        ("p4", 12.0, None, 8_000.0),
+        # two results equally near 12: the earlier one is used; 1.5% is failure
+        ("p5", 11.5, 1.5, 5e4),
+        ("p5", 12.5, 0.05, 5e4),
+        # an undetectable result too insensitive for 12 months (500 copies: 0.2%) is skipped
+        # in favour of a detectable one further away
+        ("p6", 12.0, None, 500.0),
+        ("p6", 12.8, 0.3, 5e4),
+        # exactly 10% at 3 months is optimal; exactly 0.1% at 12 is optimal
+        ("p7", 3.0, 10.0, 5e4),
+        ("p7", 12.0, 0.1, 5e4),
+    ]
+)
+
+
+def test_hand_worked_milestones():
+    t = eln_milestones(MILESTONE_LABS)
+    got = {
+        (r["patient_id"], r["milestone"]): (r["category"], r["sample_time"], r["confirmation_time"])
+        for r in t.iter_rows(named=True)
+    }
+    assert t.height == 7 * 3
+    assert got[("p1", 3.0)][0] == got[("p1", 6.0)][0] == got[("p1", 12.0)][0] == "optimal"
+    assert got[("p2", 3.0)] == ("failure", 3.0, 6.0)
+    assert got[("p2", 6.0)] == ("failure", 6.0, None)
+    assert got[("p2", 12.0)] == ("warning", 12.0, None)
+    assert got[("p3", 3.0)] == ("warning", 3.0, None)
+    assert got[("p3", 6.0)] == (None, None, None)
+    assert got[("p3", 12.0)] == ("warning", 12.0, None)
+    assert [got[("p4", m)][0] for m in (3.0, 6.0, 12.0)] == ["optimal"] * 3
+    assert got[("p5", 12.0)] == ("failure", 11.5, None)
+    assert got[("p6", 12.0)] == ("warning", 12.8, None)
+    assert got[("p7", 3.0)][0] == got[("p7", 12.0)][0] == "optimal"
+    reasons = dict(
+        zip(
+            t.select(pl.concat_str("patient_id", "milestone", separator="@")).to_series(),
+            t.get_column("reason"),
+            strict=True,
+        )
+    )
+    assert reasons["p3@3.0"] == "> 10%, not confirmed"
+    assert reasons["p2@3.0"] == "> 10%, confirmed"
+    assert reasons["p3@6.0"] == "no informative result within +-1 of 6"
+    assert t.schema["category"] == pl.Enum(["optimal", "warning", "failure"])
+    bound = t.filter((pl.col("patient_id") == "p4") & (pl.col("milestone") == 6.0))
+    assert bound.get_column("is_percent").item() == pytest.approx(0.02, rel=1e-12)
+
+
+def test_milestone_window_and_custom_milestones():
+    wide = eln_milestones(MILESTONE_LABS, window=1.5)
+    row = wide.filter((pl.col("patient_id") == "p3") & (pl.col("milestone") == 6.0)).row(
+        0, named=True
+    )
+    assert (row["category"], row["sample_time"]) == ("failure", 7.5)
+    m18 = eln_milestones(MILESTONE_LABS, milestones=(Milestone(18.0, 0.1, 1.0),), window=7)
+    assert m18.height == 7
+    assert set(m18.get_column("milestone")) == {18.0}
+    assert ELN_2020[0].confirm == (1.0, 3.0)
+    with pytest.raises(OptionError, match="`window` must be >= 0"):
+        eln_milestones(MILESTONE_LABS, window=-1)
+    with pytest.raises(OptionError, match="`milestones` must not be empty"):
+        eln_milestones(MILESTONE_LABS, milestones=())
+
+
+LOSS_LABS = _labs(
+    [
+        # MMR at 6, 0.3% at 9 (single loss), back in MMR, then 0.2% and 1.5%: confirmed at 15
+        ("a", 3.0, 0.5, 5e4),
+        ("a", 6.0, 0.05, 5e4),
+        ("a", 9.0, 0.3, 5e4),
+        ("a", 12.0, 0.05, 5e4),
+        ("a", 15.0, 0.2, 5e4),
+        ("a", 18.0, 1.5, 5e4),
+        # never in MMR: not in the table
+        ("b", 3.0, 5.0, 5e4),
+        ("b", 6.0, 0.5, 5e4),
+        # MMR by an undetectable result (5,000 copies: bound 0.02%); stays; censored at 12
+        ("c", 3.0, None, 5_000.0),
+        ("c", 6.0, 0.01, 5e4),
+        ("c", 12.0, None, 4e4),
+        # an insensitive undetectable result (500 copies) between two high ones is skipped,
+        # so they are consecutive: confirmed loss at 6; censoring ignores the skipped 500
+        ("d", 3.0, 0.08, 5e4),
+        ("d", 6.0, 0.4, 5e4),
+        ("d", 7.0, None, 500.0),
+        ("d", 9.0, 1.2, 5e4),
+        # exactly 0.1% is MMR; two results above 0.1% but both below 1%: not confirmed
+        ("e", 3.0, 0.1, 5e4),
+        ("e", 6.0, 0.5, 5e4),
+        ("e", 9.0, 0.9, 5e4),
+        ("e", 10.0, None, 500.0),
+    ]
+)
+
+
+def test_hand_worked_loss_of_mmr():
+    cols = ["patient_id", "mmr_time", "loss_of_mmr", "loss_time", "end_time", "duration"]
+    unconfirmed = loss_of_mmr(LOSS_LABS).select(cols).rows()
+    assert unconfirmed == [
+        ("a", 6.0, True, 9.0, 9.0, 3.0),
+        ("c", 3.0, False, None, 12.0, 9.0),
+        ("d", 3.0, True, 6.0, 6.0, 3.0),
+        ("e", 3.0, True, 6.0, 6.0, 3.0),
+    ]
+    confirmed = loss_of_mmr(LOSS_LABS, confirmed=True).select(cols).rows()
+    assert confirmed == [
+        ("a", 6.0, True, 15.0, 15.0, 9.0),
+        ("c", 3.0, False, None, 12.0, 9.0),
+        ("d", 3.0, True, 6.0, 6.0, 3.0),
+        ("e", 3.0, False, None, 9.0, 6.0),
+    ]
+
+
+def _slow_loss(samples: list[tuple[float, float | None, float]], confirmed: bool):
+    """Loss of MMR for one patient, written as a plain loop over sorted results."""
+    seq = []
+    for t, is_pct, copies in sorted(samples):
+        value = is_pct if is_pct is not None else 0.01 * 10_000 / copies
+        if value <= 0.1:
+            seq.append((t, value, "in"))
+        elif is_pct is not None:
+            seq.append((t, value, "above"))
+    start = next((i for i, s in enumerate(seq) if s[2] == "in"), None)
+    if start is None:
+        return None
+    for i in range(start + 1, len(seq)):
+        if seq[i][2] != "above":
+            continue
+        if not confirmed:
+            return seq[start][0], seq[i][0]
+        if i + 1 < len(seq) and seq[i + 1][2] == "above" and max(seq[i][1], seq[i + 1][1]) >= 1:
+            return seq[start][0], seq[i][0]
+    return seq[start][0], None
+
+
+_results = st.lists(
+    st.tuples(
+        st.sampled_from([0.005, 0.05, 0.1, 0.3, 0.99, 1.0, 3.0, None]),
+        st.sampled_from([500.0, 5_000.0, 5e4]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_results, min_size=1, max_size=5), st.booleans())
+def test_loss_of_mmr_matches_slow_reference(patients, confirmed):
+    rows = [
+        (f"p{k}", float(3 * (i + 1)), is_pct, copies)
+        for k, results in enumerate(patients)
+        for i, (is_pct, copies) in enumerate(results)
+    ]
+    got = {
+        r["patient_id"]: (r["mmr_time"], r["loss_time"])
+        for r in loss_of_mmr(_labs(rows), confirmed=confirmed).iter_rows(named=True)
+    }
+    expected = {}
+    for k, results in enumerate(patients):
+        samples = [(float(3 * (i + 1)), v, c) for i, (v, c) in enumerate(results)]
+        ref = _slow_loss(samples, confirmed)
+        if ref is not None:
+            expected[f"p{k}"] = ref
+    assert got == expected
+
+
+def test_cli_milestones_and_loss(tmp_path):
+    data = tmp_path / "labs.parquet"
+    LOSS_LABS.write_parquet(data)
+    runner = CliRunner()
+    out = tmp_path / "m.parquet"
+    r = runner.invoke(app, ["cml", "milestones", str(data), "--window", "1", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pl.read_parquet(out).columns == [
+        "patient_id",
+        "milestone",
+        "sample_time",
+        "is_percent",
+        "detected",
+        "category",
+        "confirmation_time",
+        "reason",
+    ]
+    out = tmp_path / "l.parquet"
+    r = runner.invoke(app, ["cml", "loss-of-mmr", str(data), "--confirmed", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert pl.read_parquet(out).get_column("loss_of_mmr").to_list() == [True, False, True, False]
+    for cmd in ("milestones", "loss-of-mmr"):
+        assert "Example:" in runner.invoke(app, ["cml", cmd, "--help"]).output
+    # the duration feeds Kaplan-Meier directly, in a real process
+    args = ["km", str(out), "--time", "duration", "--event", "loss_of_mmr"]
+    km = subprocess.run(
+        [sys.executable, "-m", "survstat", *args, "-o", str(tmp_path / "km.parquet")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert km.returncode == 0, km.stderr
+    assert pl.read_parquet(tmp_path / "km.parquet").get_column("n_event").sum() == 2
