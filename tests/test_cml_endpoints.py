@@ -105,6 +105,58 @@ def test_molecular_response_reuses_the_estimators():
     assert np.isfinite(by_arm.gray["statistic"].item())
 
 
+def test_interval_transform_sensitivity_and_arm_comparison():
+    res = molecular_response(
+        LABS,
+        PATIENTS,
+        level="MR4.5",
+        landmark=12,
+        window=1,
+        conf_type="plain",
+        rate_method="wilson",
+    )
+    inc = res.incidence.row(0, named=True)
+    half = 1.959963984540054 * inc["std_error"]
+    assert inc["conf_low"] == pytest.approx(max(inc["cif"] - half, 0.0), rel=1e-12)
+    assert inc["conf_high"] == pytest.approx(min(inc["cif"] + half, 1.0), rel=1e-12)
+    assert res.rate["method"].item() == "wilson"
+    # responses f 3 (same day as its discontinuation: the response counts), a 6, c 9, d 12;
+    # death e 4 and discontinuation b 8 censored: S(12) = 5/6 * 3/4 * 1/2 * 0 = 0
+    km = survstat.kaplan_meier(
+        res.endpoints.with_columns(resp=pl.col("cause") == 1),
+        time="time",
+        event="resp",
+        conf_type="plain",
+    ).at([12])
+    alt = res.one_minus_km.row(0, named=True)
+    assert alt["estimate"] == 1.0
+    assert km["survival"].item() == 0.0
+    assert alt["conf_low"] is None  # undefined at S = 0, as R's plain interval
+    assert km["conf_high"].item() is None
+    at9 = molecular_response(LABS, PATIENTS, level="MR4.5", landmark=9, conf_type="plain")
+    alt9 = at9.one_minus_km.row(0, named=True)
+    km9 = survstat.kaplan_meier(
+        at9.endpoints.with_columns(resp=pl.col("cause") == 1),
+        time="time",
+        event="resp",
+        conf_type="plain",
+    ).at([9])
+    assert alt9["estimate"] == pytest.approx(1 - 5 / 6 * 3 / 4 * 1 / 2, rel=1e-12)
+    assert alt9["conf_low"] == pytest.approx(1 - km9["conf_high"].item(), rel=1e-12)
+    assert alt9["conf_high"] == pytest.approx(1 - km9["conf_low"].item(), rel=1e-12)
+    cif9 = at9.incidence["cif"].item()
+    assert alt9["estimate"] > cif9  # competing events make 1 - KM overstate the incidence
+    assert res.comparison is None
+    by_arm = molecular_response(
+        LABS, PATIENTS, level="MR4.5", landmark=12, window=1, by="arm", reference="x"
+    )
+    cmp = by_arm.comparison.row(0, named=True)
+    rates = dict(by_arm.rate.select("arm", "rate").iter_rows())
+    assert (cmp["arm"], cmp["reference"]) == ("y", "x")
+    assert cmp["difference"] == pytest.approx(rates["y"] - rates["x"], rel=1e-12)
+    assert by_arm.one_minus_km["arm"].to_list() == ["x", "y"]
+
+
 def test_bad_inputs():
     with pytest.raises(OptionError, match=r"level must be one of MMR, MR4, MR4\.5, MR5"):
         response_endpoints(LABS, PATIENTS, level="MR6")
@@ -166,6 +218,14 @@ def test_cli_endpoints_and_response(tmp_path):
     )
     assert r.exit_code == 0, r.output
     written = pl.read_parquet(out2)
-    assert {"cif", "rate", "p_value"} <= set(written.columns)
+    assert {"cif", "rate", "p_value", "one_minus_km_estimate"} <= set(written.columns)
+    args = ["cml", "response", str(labs), "--patients", str(pts), "--window", "1"]
+    args += ["--by", "arm", "--reference", "x", "--conf-type", "plain", "-o", str(out2)]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "difference between arms" in r.output
+    by_arm = pl.read_parquet(out2)
+    api = molecular_response(LABS, PATIENTS, window=1, by="arm", conf_type="plain")
+    assert by_arm.get_column("conf_low").to_list() == api.incidence.get_column("conf_low").to_list()
     for command in ("endpoints", "response"):
         assert "Example:" in runner.invoke(app, ["cml", command, "--help"]).output

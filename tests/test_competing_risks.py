@@ -260,6 +260,36 @@ def test_weights_and_delayed_entry_match_survfit_multistate(fit):
         np.testing.assert_allclose(sel["std_error"].to_numpy(), stderr[:, k], rtol=1e-8, atol=1e-15)
 
 
+@pytest.mark.parametrize("iv", MULTISTATE["intervals"], ids=lambda iv: iv["conf_type"])
+def test_interval_transforms_match_survfit_multistate(iv):
+    df = frame({"data": MULTISTATE["data"]})
+    conf_type = {"arcsin": "arcsine"}.get(iv["conf_type"], iv["conf_type"])
+    res = survstat.cumulative_incidence(
+        df,
+        time="ftime",
+        cause="status",
+        variance="robust",
+        conf_type=conf_type,
+        conf_level=iv["level"],
+    )
+    assert res.conf_type == conf_type
+    lower, upper = (np.array(num(np.ravel(iv[key])), float) for key in ("lower", "upper"))
+    n = res.table.filter(pl.col("cause") == res.causes[0]).height
+    lower, upper = (
+        (m.reshape(n, -1) if np.ndim(iv["lower"][0]) else m.reshape(n, -1, order="F"))
+        for m in (lower, upper)
+    )
+    for k, cause in enumerate(res.causes, start=1):
+        sel = res.table.filter(pl.col("cause") == cause)
+        got_lo = sel["conf_low"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        got_hi = sel["conf_high"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        np.testing.assert_allclose(got_lo, lower[:, k], rtol=1e-8, atol=1e-14)
+        np.testing.assert_allclose(got_hi, upper[:, k], rtol=1e-8, atol=1e-14)
+    at = res.at([5.0]).filter(pl.col("cause") == res.causes[0])
+    row = res.table.filter((pl.col("cause") == res.causes[0]) & (pl.col("time") <= 5.0)).tail(1)
+    assert at.select("conf_low", "conf_high").row(0) == row.select("conf_low", "conf_high").row(0)
+
+
 def test_cuminc_variance_refused_with_weights():
     df = frame({"data": MULTISTATE["data"]})
     with pytest.raises(OptionError, match="the cuminc variance assumes unweighted data"):

@@ -7,7 +7,17 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from survstat.cli._common import DataArg, OutputOpt, clean, print_table, user_errors, write_output
+from survstat.cli._common import (
+    ConfLevelOpt,
+    ConfType,
+    ConfTypeOpt,
+    DataArg,
+    OutputOpt,
+    clean,
+    print_table,
+    user_errors,
+    write_output,
+)
 from survstat.endpoints.cml import (
     Columns,
     classify_samples,
@@ -104,13 +114,28 @@ def response(
     alternative: Annotated[
         str, typer.Option("--alternative", help="two-sided, greater or less.")
     ] = "two-sided",
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Reference arm (default: first level).")
+    ] = None,
+    conf_type: ConfTypeOpt = ConfType.log_log,
+    rate_method: Annotated[
+        str,
+        typer.Option(
+            "--rate-method",
+            help="Interval of the landmark rate: clopper-pearson, wilson, wilson-cc, jeffreys, "
+            "agresti-coull, mid-p or wald.",
+        ),
+    ] = "clopper-pearson",
+    conf_level: ConfLevelOpt = 0.95,
     output: OutputOpt = None,
 ) -> None:
     """Response at a level by a landmark: cumulative incidence, landmark rate and tests.
 
     Prints the cumulative incidence at the landmark with competing discontinuation,
-    progression and death (Aalen–Johansen), the landmark response rate with its exact CI and
-    test, and Gray's test between arms; writes one row per group joining incidence and rate.
+    progression and death (Aalen–Johansen; --conf-type plain gives the symmetric interval),
+    1 − Kaplan–Meier as a sensitivity analysis, the landmark response rate with its exact CI
+    and test, and with --by Gray's test and the difference in rates against the reference arm;
+    writes one row per group joining incidence, 1 − Kaplan–Meier (one_minus_km_*) and rate.
 
     Example: `survstat cml response labs.parquet --patients patients.parquet --level MR4.5
     --landmark 12 --null-rate 0.23 --alternative greater`
@@ -125,14 +150,24 @@ def response(
         by=by,
         null_rate=null_rate,
         alternative=alternative,
+        conf_level=conf_level,
+        conf_type=conf_type.value,
+        rate_method=rate_method,
+        reference=reference,
     )
     print_table(res.incidence, f"Cumulative incidence of {level} at {landmark:g}")
+    print_table(res.one_minus_km, "Sensitivity: 1 − Kaplan–Meier (competing events censored)")
     print_table(res.rate, f"{level} by {landmark:g}: rate")
     if res.gray is not None:
         print_table(res.gray, "Gray's test")
+    if res.comparison is not None:
+        print_table(res.comparison, f"{level} by {landmark:g}: difference between arms")
     keys = [by] if by else []
     rate = res.rate.rename({c: f"rate_{c}" for c in ("conf_low", "conf_high")})
-    joined = pl.concat([res.incidence, rate.drop(keys)], how="horizontal")
+    km = res.one_minus_km.select(
+        pl.col("estimate", "conf_low", "conf_high").name.prefix("one_minus_km_")
+    )
+    joined = pl.concat([res.incidence, km, rate.drop(keys)], how="horizontal")
     write_output(
         joined,
         output,

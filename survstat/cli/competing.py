@@ -9,6 +9,8 @@ import typer
 from survstat.cli._common import (
     ByOpt,
     ConfLevelOpt,
+    ConfType,
+    ConfTypeOpt,
     DataArg,
     EntryOpt,
     OutputOpt,
@@ -69,6 +71,7 @@ def cif(
             help="auto, cuminc (cmprsk), delta (SAS ERROR=DELTA) or robust (R survfit).",
         ),
     ] = "auto",
+    conf_type: ConfTypeOpt = ConfType.log_log,
     conf_level: ConfLevelOpt = 0.95,
     at: Annotated[
         str | None,
@@ -97,9 +100,11 @@ def cif(
         weight=weight,
     )
     with err_console.status("Estimating cumulative incidence …"):
-        fit = cumulative_incidence(sd, conf_level=conf_level, variance=variance)
+        fit = cumulative_incidence(
+            sd, conf_level=conf_level, variance=variance, conf_type=conf_type.value
+        )
         table = fit.table if times is None else fit.at(times)
-    title = f"Cumulative incidence ({conf_level:g} log(-log) CI, {fit.variance} variance)"
+    title = f"Cumulative incidence ({conf_type.value} {conf_level:g} CI, {fit.variance} variance)"
     print_table(table, title)
     write_output(table, output, analysis="cif", parameters=params, data=data, n_rows=sd.n_rows)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -363,12 +364,21 @@ class MolecularResponseResult:
         ``null_rate``), as :func:`survstat.proportion`.
     gray
         Gray's test between the ``by`` groups for the response (None without ``by``).
+    one_minus_km
+        Sensitivity analysis: 1 - Kaplan-Meier at the landmark with competing events censored
+        (it overstates the incidence when competing events occur): the ``by`` columns, then
+        ``level, landmark, estimate, conf_low, conf_high``.
+    comparison
+        The landmark rate of each arm against the reference arm, as
+        :func:`survstat.compare_proportions` (None without ``by``).
     """
 
     endpoints: pl.DataFrame
     incidence: pl.DataFrame
     rate: pl.DataFrame
     gray: pl.DataFrame | None
+    one_minus_km: pl.DataFrame
+    comparison: pl.DataFrame | None
 
 
 def molecular_response(
@@ -382,15 +392,23 @@ def molecular_response(
     null_rate: float | None = None,
     alternative: str = "two-sided",
     conf_level: float = 0.95,
+    conf_type: str = "log-log",
+    rate_method: str = "clopper-pearson",
+    reference: Any = None,
     columns: Columns | None = None,
     patient_columns: PatientColumns | None = None,
 ) -> MolecularResponseResult:
     """From raw BCR-ABL1 results to "MR4.5 by month 12": incidence, rate and tests.
 
     The cumulative incidence treats discontinuation, progression and death as competing events
-    (the analysis ELN and CML papers report); the landmark rate counts patients who responded by
-    the landmark among all patients (intention to treat) with a Clopper-Pearson interval and,
-    given ``null_rate``, the exact binomial test.
+    (the analysis ELN and CML papers report), with pointwise intervals of ``conf_type`` (see
+    :func:`survstat.cumulative_incidence`; ``"plain"`` is the symmetric interval many papers
+    print); 1 - Kaplan-Meier, censoring the competing events, is reported beside it as a
+    sensitivity analysis. The landmark rate counts patients who responded by the landmark among
+    all patients (intention to treat) with an interval of ``rate_method`` (Clopper-Pearson by
+    default) and, given ``null_rate``, the exact binomial test. With ``by``, Gray's test and the
+    difference in landmark rates against the ``reference`` arm (Newcombe interval, Fisher's
+    exact test) compare the arms.
 
     Examples
     --------
@@ -405,8 +423,10 @@ def molecular_response(
     >>> res.rate.select("n", "n_responders").row(0)
     (2, 1)
     """
+    from survstat.estimators.compare_rates import compare_proportions
     from survstat.estimators.cumulative_incidence import cumulative_incidence
     from survstat.estimators.gray import gray_test
+    from survstat.estimators.kaplan_meier import kaplan_meier
     from survstat.estimators.proportions import proportion
 
     ends = response_endpoints(
@@ -422,7 +442,13 @@ def molecular_response(
         # the cause coding is survstat's own: causes that never occur are expected here
         warnings.simplefilter("ignore", SurvstatWarning)
         cif = cumulative_incidence(
-            ends, time="time", cause="cause", causes=[1, 2, 3, 4], by=by, conf_level=conf_level
+            ends,
+            time="time",
+            cause="cause",
+            causes=[1, 2, 3, 4],
+            by=by,
+            conf_level=conf_level,
+            conf_type=conf_type,
         )
     at = cif.at([landmark]).filter(pl.col("cause") == 1).drop("cause")
     groups = [by] if by else []
@@ -435,18 +461,49 @@ def molecular_response(
         "conf_low",
         "conf_high",
     )
+    km = kaplan_meier(
+        ends.with_columns((pl.col("cause") == 1).alias("__response")),
+        time="time",
+        event="__response",
+        by=by,
+        conf_type=conf_type,
+        conf_level=conf_level,
+    ).at([landmark])
+    one_minus_km = km.select(
+        *groups,
+        pl.lit(level).alias("level"),
+        pl.col("time").alias("landmark"),
+        (1.0 - pl.col("survival")).alias("estimate"),
+        (1.0 - pl.col("conf_high")).alias("conf_low"),
+        (1.0 - pl.col("conf_low")).alias("conf_high"),
+    )
     rate = proportion(
         ends,
         response="responded_by_landmark",
         by=by,
+        method=rate_method,
         null_rate=null_rate,
         alternative=alternative,
         conf_level=conf_level,
     ).table
-    gray = None
+    gray = comparison = None
     if by:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SurvstatWarning)
             gray = gray_test(ends, time="time", cause="cause", causes=[1, 2, 3, 4], by=by).table
         gray = gray.filter(pl.col("cause") == 1)
-    return MolecularResponseResult(endpoints=ends, incidence=incidence, rate=rate, gray=gray)
+        comparison = compare_proportions(
+            ends,
+            response="responded_by_landmark",
+            by=by,
+            reference=reference,
+            conf_level=conf_level,
+        ).table
+    return MolecularResponseResult(
+        endpoints=ends,
+        incidence=incidence,
+        rate=rate,
+        gray=gray,
+        one_minus_km=one_minus_km,
+        comparison=comparison,
+    )

@@ -9,9 +9,10 @@ For cause k, with S the Kaplan-Meier estimate for an event of any cause,
 (Kalbfleisch & Prentice 2002, sec. 8.2; Aalen & Johansen 1978). The variance is the one
 R ``cmprsk::cuminc`` reports (Gray's Fortran routine ``cinc``, after Aalen 1978 and Dinse & Larson
 1986): it changes only at event times of cause k and is carried forward between them, exactly as
-``cmprsk::timepoints`` returns it. Pointwise intervals use the log(-log) transform as
+``cmprsk::timepoints`` returns it. Pointwise intervals use by default the log(-log) transform as
 ``tidycmprsk`` does (Pintilie 2006, *Competing Risks: A Practical Perspective*, sec. 4.2.3):
-F^exp(+-z se / (F log F)).
+F^exp(+-z se / (F log F)); plain, log, logit and arcsine intervals are those of R ``survfit``
+for multi-state curves.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import polars as pl
 
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, check_choice
-from survstat.estimators._confint import z_value
+from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
 from survstat.estimators._robust import cif_robust_variance
 from survstat.io import FrameLike
 from survstat.risk import RiskTable, build_risk_table
@@ -120,14 +121,19 @@ def delta_variance(
 
 
 def cif_interval(
-    cif: np.ndarray, se: np.ndarray, conf_level: float
+    cif: np.ndarray, se: np.ndarray, conf_level: float, conf_type: str = "log-log"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """log(-log) interval F^exp(-+z se / (F log F)); undefined where F is 0 or 1."""
-    z = z_value(conf_level)
+    """Pointwise interval for F(t) from its standard error, transformed as R ``survfit`` does
+    for multi-state curves (its ``conf.type``; cmprsk and tidycmprsk use log(-log)).
+
+    ``log-log``: F^exp(-+z se / (F log F)), undefined where F is 0 or 1; ``plain``: F -+ z se
+    clipped to [0, 1]; ``log``: F exp(-+z se / F), upper end at most 1; ``logit``, ``arcsine``
+    as for survival curves, with se / F the standard error of log F.
+    """
+    f = np.asarray(cif, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        f = np.where((cif > 0) & (cif < 1), cif, np.nan)
-        shift = z * se / (f * np.log(f))
-        return f ** np.exp(-shift), f ** np.exp(shift)
+        se_log = np.where(f > 0, np.asarray(se, dtype=float) / f, 0.0)
+    return survival_interval(f, se_log, conf_type, conf_level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +146,15 @@ class CumulativeIncidenceResult:
         One row per group, cause and distinct time: the group columns, then ``cause, time,
         n_risk, n_event, cif, std_error, conf_low, conf_high``; ``n_event`` counts events of
         that cause, ``std_error`` is the standard error of the cumulative incidence.
-    causes, conf_level, variance
-        The causes in reporting order, the interval's level and the variance used.
+    causes, conf_level, conf_type, variance
+        The causes in reporting order, the interval's level and transform, and the variance
+        used.
     """
 
     table: pl.DataFrame
     causes: tuple[Any, ...]
     conf_level: float
+    conf_type: str
     variance: str
     risk: RiskTable = field(repr=False)
     cif: np.ndarray = field(repr=False)
@@ -176,7 +184,7 @@ class CumulativeIncidenceResult:
                 est.append(np.where(beyond, np.nan, np.where(found, self.cif[rows, k], 0.0)))
                 se.append(np.where(beyond, np.nan, np.where(found, self.std_error[rows, k], 0.0)))
         est_a, se_a = np.concatenate(est), np.concatenate(se)
-        low, high = cif_interval(est_a, se_a, self.conf_level)
+        low, high = cif_interval(est_a, se_a, self.conf_level, self.conf_type)
         body = pl.DataFrame(
             [
                 pl.Series("cause", [self.causes[k] for k in np.concatenate(causes)]),
@@ -202,6 +210,7 @@ def cumulative_incidence(
     entry: str | None = None,
     weight: str | None = None,
     variance: str = "auto",
+    conf_type: str = "log-log",
 ) -> CumulativeIncidenceResult:
     """Aalen-Johansen cumulative incidence per cause and group (R ``cmprsk::cuminc``).
 
@@ -213,7 +222,7 @@ def cumulative_incidence(
     time, cause, censor_value, causes, by
         Column roles and cause coding (see :meth:`SurvivalData.competing_risks`).
     conf_level
-        Level of the pointwise log(-log) intervals.
+        Level of the pointwise intervals.
     entry, weight
         Delayed-entry time and case-weight columns.
     variance
@@ -222,6 +231,10 @@ def cumulative_incidence(
         jackknife that R ``survfit`` reports for multi-state (Aalen-Johansen) curves;
         ``"auto"`` (default): ``cuminc`` for plain data, ``robust`` with weights or delayed
         entry (where ``cuminc``'s formula does not apply).
+    conf_type
+        Transform of the pointwise intervals: ``"log-log"`` (default, as cmprsk and
+        tidycmprsk), ``"plain"``, ``"log"``, ``"logit"`` or ``"arcsine"`` (see
+        :func:`cif_interval`).
 
     Examples
     --------
@@ -232,6 +245,7 @@ def cumulative_incidence(
     [0.25, 0.25, 0.25, 0.75]
     """
     check_choice("variance", variance, VARIANCES)
+    check_choice("conf_type", conf_type, CONF_TYPES)
     z_value(conf_level)
     sd = as_survival_data(
         data,
@@ -271,11 +285,12 @@ def cumulative_incidence(
         else:
             var = cuminc_variance(n, d, dk, surv, cif[:, k], rt)
         se[:, k] = np.sqrt(np.maximum(var, 0.0))
-    table = _table(rt, sd.causes, cif, se, conf_level)
+    table = _table(rt, sd.causes, cif, se, conf_level, conf_type)
     return CumulativeIncidenceResult(
         table=table,
         causes=sd.causes,
         conf_level=float(conf_level),
+        conf_type=conf_type,
         variance=variance,
         risk=rt,
         cif=cif,
@@ -284,7 +299,12 @@ def cumulative_incidence(
 
 
 def _table(
-    rt: RiskTable, causes: tuple[Any, ...], cif: np.ndarray, se: np.ndarray, conf_level: float
+    rt: RiskTable,
+    causes: tuple[Any, ...],
+    cif: np.ndarray,
+    se: np.ndarray,
+    conf_level: float,
+    conf_type: str,
 ) -> pl.DataFrame:
     """Rows ordered by group, then cause, then time."""
     n_rows, n_causes = cif.shape
@@ -293,7 +313,7 @@ def _table(
     order = np.lexsort((row, k, rt.curve[row]))
     row, k = row[order], k[order]
     est, err = cif[row, k], se[row, k]
-    low, high = cif_interval(est, err, conf_level)
+    low, high = cif_interval(est, err, conf_level, conf_type)
     body = pl.DataFrame(
         [
             pl.Series("cause", [causes[i] for i in k]),

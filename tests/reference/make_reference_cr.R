@@ -95,7 +95,12 @@ multistate <- list(
     ms_fit("weights_entry", survfit(Surv(entry, ftime, factor(status)) ~ 1, data = ms,
                                     weights = w, id = id)),
     ms_fit("by_dis_entry", survfit(Surv(entry, ftime, factor(status)) ~ dis, data = ms, id = id))
-  ))
+  ),
+  # pointwise intervals of each conf.type (the transforms act on the state probabilities)
+  intervals = lapply(c("plain", "log", "log-log", "logit", "arcsin"), function(ct) {
+    fit <- survfit(Surv(ftime, factor(status)) ~ 1, data = ms, conf.type = ct, conf.int = 0.9)
+    list(conf_type = ct, level = 0.9, lower = unname(fit$lower), upper = unname(fit$upper))
+  }))
 
 meta <- list(R = R.version.string, cmprsk = as.character(packageVersion("cmprsk")),
              generated = format(Sys.Date()))
