@@ -51,3 +51,17 @@ def test_actim_example_end_to_end():
     assert (row["n"], row["n_responders"]) == (24, 13)
     assert row["p_value"] == pytest.approx(0.0009165, rel=1e-3)
     assert 0.3 < res.incidence["cif"].item() < 0.8
+
+
+def test_actim_example_plain_interval_in_readme():
+    res = molecular_response(
+        survstat.datasets.load("actim_like_labs"),
+        survstat.datasets.load("actim_like_patients"),
+        level="MR4.5",
+        landmark=12,
+        window=1.0,
+        conf_type="plain",
+    )
+    inc = res.incidence.row(0, named=True)
+    assert [round(100 * inc[k], 1) for k in ("cif", "conf_low", "conf_high")] == [55.0, 32.2, 77.8]
+    assert res.one_minus_km["estimate"].item() >= inc["cif"]
