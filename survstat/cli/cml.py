@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -25,6 +25,7 @@ from survstat.endpoints.cml import (
     response_endpoints,
 )
 from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr
+from survstat.endpoints.dates import times_from_dates
 
 app = typer.Typer(
     help="Molecular response in CML: classify results, derive endpoints, estimate response.",
@@ -71,6 +72,24 @@ WindowOpt = Annotated[float, typer.Option("--window", help="Visit window around 
 PatientsOpt = Annotated[
     str, typer.Option("--patients", help="Patient table (Parquet).", show_default=False)
 ]
+FromDatesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--from-dates",
+        help="Inputs hold dates: sample_date in the results; start_date, last_follow_up_date, "
+        "discontinuation_date, progression_date, death_date in the patient table.",
+    ),
+]
+UnitOpt = Annotated[
+    str, typer.Option("--unit", help="Time unit with --from-dates: days, weeks, months, years.")
+]
+
+
+def _inputs(data: str, patients: str, from_dates: bool, unit: str) -> tuple[Any, Any]:
+    """The lab and patient inputs on the time-since-start scale."""
+    if not from_dates:
+        return data, patients
+    return times_from_dates(data, patients, unit=unit)
 
 
 @app.command()
@@ -81,6 +100,8 @@ def endpoints(
     level: LevelOpt = "MR4.5",
     landmark: LandmarkOpt = 12.0,
     window: WindowOpt = 0.0,
+    from_dates: FromDatesOpt = False,
+    unit: UnitOpt = "months",
     output: OutputOpt = None,
 ) -> None:
     """Per-patient time to first response, with competing events, and landmark response.
@@ -92,7 +113,8 @@ def endpoints(
     Example: `survstat cml endpoints labs.parquet --patients patients.parquet --level MR4.5`
     """
     params = clean(locals())
-    table = response_endpoints(data, patients, level=level, landmark=landmark, window=window)
+    labs, pts = _inputs(data, patients, from_dates, unit)
+    table = response_endpoints(labs, pts, level=level, landmark=landmark, window=window)
     print_table(table, f"Time to {level}")
     write_output(
         table, output, analysis="cml endpoints", parameters=params, data=data, n_rows=table.height
@@ -127,6 +149,8 @@ def response(
         ),
     ] = "clopper-pearson",
     conf_level: ConfLevelOpt = 0.95,
+    from_dates: FromDatesOpt = False,
+    unit: UnitOpt = "months",
     output: OutputOpt = None,
 ) -> None:
     """Response at a level by a landmark: cumulative incidence, landmark rate and tests.
@@ -141,9 +165,10 @@ def response(
     --landmark 12 --null-rate 0.23 --alternative greater`
     """
     params = clean(locals())
+    labs, pts = _inputs(data, patients, from_dates, unit)
     res = molecular_response(
-        data,
-        patients,
+        labs,
+        pts,
         level=level,
         landmark=landmark,
         window=window,
