@@ -249,3 +249,82 @@ def test_cli_milestones_and_loss(tmp_path):
     )
     assert km.returncode == 0, km.stderr
     assert pl.read_parquet(tmp_path / "km.parquet").get_column("n_event").sum() == 2
+
+
+def test_hand_worked_sustained_response():
+    from survstat.endpoints.cml_monitoring import sustained_response
+
+    labs = _labs(
+        [
+            # MR4 runs 0-12 and 24-36 (an insensitive undetectable result at 30 is skipped);
+            # the longest is the earlier on a tie; current run 24-36
+            ("a", 0.0, 0.005, 5e4),
+            ("a", 6.0, None, 2e4),  # undetectable, 20,000 ABL1: MR4
+            ("a", 12.0, 0.008, 5e4),
+            ("a", 18.0, 0.05, 5e4),
+            ("a", 24.0, 0.01, 5e4),  # exactly 0.01%: MR4
+            ("a", 30.0, None, 5e3),
+            ("a", 36.0, 0.002, 5e4),
+            # last result above MR4: no current run
+            ("b", 0.0, 0.005, 5e4),
+            ("b", 12.0, 0.5, 5e4),
+            # never MR4
+            ("c", 0.0, 0.05, 5e4),
+        ]
+    )
+    cols = ["patient_id", "n_results", "longest_start", "longest_end", "longest_duration"]
+    cols += ["current_start", "current_duration", "last_result_time"]
+    got = sustained_response(labs).select(cols).rows()
+    assert got == [
+        ("a", 6, 0.0, 12.0, 12.0, 24.0, 12.0, 36.0),
+        ("b", 2, 0.0, 0.0, 0.0, None, None, 12.0),
+        ("c", 1, None, None, None, None, None, 0.0),
+    ]
+    until = sustained_response(labs, until=24.0, level="MR4").row(0, named=True)
+    assert (until["current_start"], until["current_duration"]) == (24.0, 0.0)
+    mr45 = sustained_response(labs, level="MR4.5").row(0, named=True)
+    assert (mr45["longest_start"], mr45["longest_duration"]) == (36.0, 0.0)
+    with pytest.raises(OptionError, match="level must be a response level"):
+        sustained_response(labs, level="none")
+
+
+def _slow_runs(seq: list[tuple[float, bool]]):
+    """(longest (start, duration), current (start, duration)) from (time, deep) in time order."""
+    runs, start, prev = [], None, None
+    for t, deep in seq:
+        if deep and start is None:
+            start = t
+        if not deep and start is not None:
+            runs.append((start, prev))
+            start = None
+        prev = t
+    if start is not None:
+        runs.append((start, prev))
+    longest = max(runs, key=lambda r: (r[1] - r[0], -r[0]), default=None)
+    current = runs[-1] if runs and seq[-1][1] else None
+    return longest, current
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0.005, 0.01, 0.05, 0.5]), min_size=1, max_size=9),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_sustained_response_matches_slow_reference(patients):
+    from survstat.endpoints.cml_monitoring import sustained_response
+
+    rows = [
+        (f"p{k}", float(3 * i), v, 5e4)
+        for k, vals in enumerate(patients)
+        for i, v in enumerate(vals)
+    ]
+    got = {r["patient_id"]: r for r in sustained_response(_labs(rows)).iter_rows(named=True)}
+    for k, vals in enumerate(patients):
+        longest, current = _slow_runs([(float(3 * i), v <= 0.01) for i, v in enumerate(vals)])
+        r = got[f"p{k}"]
+        assert (r["longest_start"], r["longest_end"]) == (longest or (None, None))
+        assert r["current_start"] == (current[0] if current else None)
+        assert r["current_duration"] == (current[1] - current[0] if current else None)

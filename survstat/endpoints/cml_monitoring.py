@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from survstat.endpoints.cml import Columns, Thresholds, classify_samples
+from survstat.endpoints.cml import LEVELS, Columns, Thresholds, classify_samples, level_rank
 from survstat.errors import OptionError
 from survstat.io import FrameLike
 
@@ -254,4 +254,115 @@ def loss_of_mmr(
     ).sort(cols.patient, maintain_order=True)
 
 
-__all__ = ["CATEGORIES", "ELN_2020", "Milestone", "eln_milestones", "loss_of_mmr"]
+def sustained_response(
+    labs: FrameLike,
+    *,
+    level: str = "MR4",
+    until: float | None = None,
+    columns: Columns | None = None,
+    thresholds: Thresholds | None = None,
+) -> pl.DataFrame:
+    """Runs of consecutive results at ``level`` or deeper: the longest and the current one.
+
+    A run is a maximal sequence of consecutive evaluable results at the level or deeper; its
+    duration is the time from its first to its last result (the span over which the response
+    was observed to be sustained). Results that are not evaluable (undetectable with too few
+    control-gene copies) neither extend nor break a run. With ``until``, only results at or
+    before that time count (e.g. the date treatment stopped).
+
+    Returns one row per patient with an evaluable result: ``<patient>, level, n_results,
+    longest_start, longest_end, longest_duration, current_start, current_duration`` (the run
+    holding the patient's last evaluable result; null when that result is shallower than the
+    level) and ``last_result_time``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> labs = pl.DataFrame({"patient_id": ["a"] * 5, "time": [0.0, 6.0, 12.0, 18.0, 30.0],
+    ...     "is_percent": [0.005, 0.008, 0.05, 0.009, 0.002], "detected": [True] * 5,
+    ...     "control_gene": ["ABL1"] * 5, "control_copies": [5e4] * 5})
+    >>> sustained_response(labs).select("longest_duration", "current_duration").row(0)
+    (12.0, 12.0)
+    """
+    cols = columns or Columns()
+    rank = level_rank(level)
+    if rank == 0:
+        raise OptionError("level must be a response level: MMR, MR4, MR4.5 or MR5")
+    depth = {name: i for i, name in enumerate(LEVELS)}
+    t = pl.col(cols.time).cast(pl.Float64)
+    samples = classify_samples(labs, columns=cols, thresholds=thresholds).filter(
+        pl.col("evaluable")
+    )
+    if until is not None:
+        samples = samples.filter(t <= until)
+    deep = pl.col("level").cast(pl.String).replace_strict(depth, return_dtype=pl.Int64) >= rank
+    samples = (
+        samples.sort(cols.patient, cols.time)
+        .with_columns(t.alias("__t"), deep.alias("__deep"))
+        .with_columns(
+            (pl.col("__deep") != pl.col("__deep").shift(1))
+            .fill_null(True)
+            .cum_sum()
+            .over(cols.patient)
+            .alias("__run")
+        )
+    )
+    per_patient = samples.group_by(cols.patient, maintain_order=True).agg(
+        pl.len().alias("n_results"),
+        pl.col("__t").max().alias("last_result_time"),
+        pl.col("__run").last().alias("__last_run"),
+    )
+    runs = (
+        samples.filter(pl.col("__deep"))
+        .group_by(cols.patient, "__run", maintain_order=True)
+        .agg(pl.col("__t").min().alias("__start"), pl.col("__t").max().alias("__end"))
+        .with_columns((pl.col("__end") - pl.col("__start")).alias("__dur"))
+    )
+    longest = (
+        runs.sort(cols.patient, pl.col("__dur"), "__start", descending=[False, True, False])
+        .group_by(cols.patient, maintain_order=True)
+        .first()
+        .select(
+            cols.patient,
+            pl.col("__start").alias("longest_start"),
+            pl.col("__end").alias("longest_end"),
+            pl.col("__dur").alias("longest_duration"),
+        )
+    )
+    current = runs.select(
+        cols.patient,
+        "__run",
+        pl.col("__start").alias("current_start"),
+        pl.col("__dur").alias("current_duration"),
+    )
+    out = (
+        per_patient.join(longest, on=cols.patient, how="left")
+        .join(
+            current,
+            left_on=[cols.patient, "__last_run"],
+            right_on=[cols.patient, "__run"],
+            how="left",
+        )
+        .with_columns(pl.lit(level).alias("level"))
+    )
+    return out.select(
+        cols.patient,
+        "level",
+        "n_results",
+        "longest_start",
+        "longest_end",
+        "longest_duration",
+        "current_start",
+        "current_duration",
+        "last_result_time",
+    ).sort(cols.patient, maintain_order=True)
+
+
+__all__ = [
+    "CATEGORIES",
+    "ELN_2020",
+    "Milestone",
+    "eln_milestones",
+    "loss_of_mmr",
+    "sustained_response",
+]
