@@ -25,6 +25,7 @@ from survstat.endpoints.cml import (
     response_endpoints,
 )
 from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr
+from survstat.endpoints.cml_tfr import TfrColumns, tfr_eligibility, tfr_endpoints
 from survstat.endpoints.dates import times_from_dates
 
 app = typer.Typer(
@@ -256,4 +257,46 @@ def loss_of_mmr_command(
     print_table(table, "Loss of MMR" + (" (confirmed)" if confirmed else ""))
     write_output(
         table, output, analysis="cml loss-of-mmr", parameters=params, data=data, n_rows=table.height
+    )
+
+
+@app.command()
+@user_errors
+def tfr(
+    data: DataArg,
+    patients: PatientsOpt,
+    min_treatment: Annotated[
+        float, typer.Option("--min-treatment", help="TKI duration needed (> this; months).")
+    ] = 60.0,
+    min_deep_duration: Annotated[
+        float,
+        typer.Option("--min-deep-duration", help="Sustained MR4 needed (> this; months)."),
+    ] = 24.0,
+    output: OutputOpt = None,
+) -> None:
+    """Treatment-free remission: eligibility to stop and time to molecular relapse.
+
+    The patient table holds tki_stop, tki_restart, death and last_follow_up as times since the
+    start of therapy. One row per patient who stopped: patient, tki_stop, time (since the
+    stop), cause (0 censored, 1 molecular relapse, 2 restart without relapse, 3 death),
+    cause_label, tfr_failure, relapse, then the ELN 2020 eligibility at the stop (eligible,
+    deep_duration, reason). Prints TFR survival (Kaplan–Meier) at 6, 12 and 24 months.
+
+    Example: `survstat cml tfr labs.parquet --patients patients.parquet -o tfr.parquet`
+    """
+    from survstat.estimators.kaplan_meier import kaplan_meier
+
+    params = clean(locals())
+    ends = tfr_endpoints(data, patients)
+    elig = tfr_eligibility(
+        data, patients, min_treatment=min_treatment, min_deep_duration=min_deep_duration
+    )
+    pid = TfrColumns().patient
+    table = ends.join(elig.select(pid, "eligible", "deep_duration", "reason"), on=pid, how="left")
+    if table.height:
+        km = kaplan_meier(table, time="time", event="tfr_failure").at([6.0, 12.0, 24.0])
+        print_table(km, "TFR survival (Kaplan–Meier, time since stopping)")
+    print_table(table, "Treatment-free remission")
+    write_output(
+        table, output, analysis="cml tfr", parameters=params, data=data, n_rows=table.height
     )
