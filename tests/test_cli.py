@@ -193,7 +193,8 @@ def test_unknown_dataset(tmp_path):
     r = run("datasets", "export", "nope", "-o", tmp_path / "x.parquet")
     assert r.exit_code == 1
     assert (
-        "unknown dataset 'nope'; available: actim_like_labs, actim_like_patients, gbsg2"
+        "unknown dataset 'nope'; available: actim_like_labs, actim_like_patients, "
+        "cml_two_arm_labs, cml_two_arm_patients, gbsg2"
         in " ".join(r.output.split())
     )
 

@@ -9,6 +9,10 @@ name         description
 ``actim_like_labs``, ``actim_like_patients``
              SYNTHETIC chronic myeloid leukaemia cohort (24 patients, BCR-ABL1 results every
              3 months for 12 months), made by :func:`survstat.datasets.synthetic.actim_like`.
+``cml_two_arm_labs``, ``cml_two_arm_patients``
+             SYNTHETIC randomised CML trial (2 x 150 patients, up to 8 years, competing
+             discontinuation, progression and death, a treatment-free remission phase), made
+             by :func:`survstat.datasets.synthetic.cml_two_arm`.
 ===========  ==========================================================================
 """
 
@@ -34,6 +38,16 @@ _DATASETS = {
     "actim_like_patients": (
         "actim_like_patients.parquet",
         "SYNTHETIC CML cohort: patient table (follow-up, discontinuation) for actim_like_labs",
+    ),
+    "cml_two_arm_labs": (
+        "cml_two_arm_labs.parquet",
+        "SYNTHETIC randomised CML trial: BCR-ABL1 results of 2 x 150 patients over up to 8 years "
+        "(survstat.datasets.synthetic.cml_two_arm)",
+    ),
+    "cml_two_arm_patients": (
+        "cml_two_arm_patients.parquet",
+        "SYNTHETIC randomised CML trial: patient table (arm, follow-up, discontinuation, "
+        "progression, death, TKI stop and restart) for cml_two_arm_labs",
     ),
 }
 
