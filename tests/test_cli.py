@@ -194,8 +194,7 @@ def test_unknown_dataset(tmp_path):
     assert r.exit_code == 1
     assert (
         "unknown dataset 'nope'; available: actim_like_labs, actim_like_patients, "
-        "cml_two_arm_labs, cml_two_arm_patients, gbsg2"
-        in " ".join(r.output.split())
+        "cml_two_arm_labs, cml_two_arm_patients, gbsg2" in " ".join(r.output.split())
     )
 
 
