@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import polars as pl
 import pytest
 
 import survstat
-from survstat.endpoints.efficacy import efficacy_table
+from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
 from survstat.errors import OptionError, SurvstatError
 
 
@@ -71,3 +74,40 @@ def test_errors():
         efficacy_table(df.filter(pl.col("arm") == "A"))
     with pytest.raises(survstat.errors.ColumnNotFoundError, match="`clinical_benefit`"):
         efficacy_table(df.drop("clinical_benefit"))
+
+
+SUBGROUP_REFERENCE = json.loads(
+    (Path(__file__).parent / "reference" / "r_reference_subgroups.json").read_text()
+)
+
+
+@pytest.mark.parametrize("strata", [None, "site"])
+def test_biomarker_subgroups_match_coxph(strata):
+    df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
+    res = biomarker_subgroups(df, biomarker="pakt", reference="A", strata=strata)
+    ref = SUBGROUP_REFERENCE["site" if strata else "none"]
+    assert res.cutpoint == pytest.approx(SUBGROUP_REFERENCE["cutpoint"], rel=1e-12)
+    inter = res.interaction.row(0, named=True)
+    assert inter["statistic"] == pytest.approx(ref["statistic"], rel=1e-8)
+    assert inter["p_value"] == pytest.approx(ref["p_value"], rel=1e-8)
+    assert inter["df"] == 2
+    for sub in ("low", "high"):
+        got = res.table.filter((pl.col("subgroup") == sub) & (pl.col("arm") != "A")).sort("arm")
+        for col in ("hazard_ratio", "conf_low", "conf_high"):
+            name = col if col == "hazard_ratio" else f"hr_{col}"
+            np.testing.assert_allclose(got[name].to_numpy(), ref["hr"][sub][col], rtol=1e-8)
+    # the subgroup sizes add up and the reference rows carry no hazard ratio
+    assert res.table["n"].sum() == df.height
+    assert res.table.filter(pl.col("arm") == "A")["hazard_ratio"].null_count() == 2
+
+
+def test_biomarker_subgroup_errors():
+    df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
+    with pytest.raises(OptionError, match="`site` must be numeric"):
+        biomarker_subgroups(df, biomarker="site")
+    with pytest.raises(SurvstatError, match=r"biomarker-high subgroup \(0 patients"):
+        biomarker_subgroups(df, biomarker="pakt", cutpoint=99.0)
+    missing = df.with_columns(
+        pl.when(pl.int_range(pl.len()) < 5).then(None).otherwise(pl.col("pakt")).alias("pakt")
+    )
+    assert biomarker_subgroups(missing, biomarker="pakt").n_excluded == 5
