@@ -132,3 +132,44 @@ def test_bad_subject_tables():
         )
     with pytest.raises(InvalidValueError, match="1 subjects have assessments but no row"):
         time_to_event_endpoints(a, subj.filter(pl.col("subject_id") != "p1"))
+
+
+def test_cli_derive_and_table(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    a, subj = _inputs()
+    subj = subj.with_columns(arm=pl.Series(["A", "B"] * 5))
+    visits, subjects = tmp_path / "visits.parquet", tmp_path / "subjects.parquet"
+    a.write_parquet(visits)
+    subj.write_parquet(subjects)
+    derived = tmp_path / "derived.parquet"
+    runner = CliRunner()
+    r = runner.invoke(
+        app, ["recist", "derive", str(visits), "--subjects", str(subjects), "-o", str(derived)]
+    )
+    assert r.exit_code == 0, r.output
+    out = pl.read_parquet(derived)
+    assert out.columns[:12] == [
+        "subject_id",
+        "bor",
+        "confirmed",
+        "objective_response",
+        "clinical_benefit",
+        "pfs_time",
+        "pfs_event",
+        "pfs_censor_reason",
+        "dor_time",
+        "dor_event",
+        "os_time",
+        "os_event",
+    ]
+    assert "arm" in out.columns
+    assert _pfs(out) == _pfs(time_to_event_endpoints(a, subj))
+    eff = tmp_path / "efficacy.parquet"
+    r = runner.invoke(app, ["recist", "table", str(derived), "--by", "arm", "-o", str(eff)])
+    assert r.exit_code == 0, r.output
+    assert pl.read_parquet(eff)["arm"].to_list() == ["A", "B"]
+    for cmd in ("derive", "table"):
+        assert "Example:" in runner.invoke(app, ["recist", cmd, "--help"]).output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from survstat._version import __version__
-from survstat.cli import analyses, cml, competing, datasets, rates
+from survstat.cli import analyses, cml, competing, datasets, rates, recist
 
 app = typer.Typer(
     name="survstat",
@@ -26,6 +26,7 @@ app.command("response")(rates.response)
 app.command("compare-rates")(rates.compare_rates)
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(cml.app, name="cml")
+app.add_typer(recist.app, name="recist")
 
 
 def _version(value: bool) -> None:

@@ -112,7 +112,7 @@ def time_to_event_endpoints(
     response NE): the best-response columns, then ``pfs_time, pfs_event,
     pfs_censor_reason, ttp_time, ttp_event, ttp_censor_reason, os_time, os_event,
     dor_time, dor_event, dor_censor_reason`` (DoR only for objective responders, from the
-    first day of response).
+    first day of response), then the subject table's other columns (arm, biomarkers, ...).
     """
     cols = columns or RecistColumns()
     scols = subject_columns or SubjectColumns()
@@ -235,8 +235,17 @@ def time_to_event_endpoints(
         ),
         pl.col("n_assessments").fill_null(0),
     )
-    return filled.select(
+    derived = filled.select(
         cols.subject, *[c for c in bor.columns if c != cols.subject], *tte.columns[1:]
+    )
+    # carry the subject table's other columns (arm, biomarkers, strata) for the analyses
+    day_cols = {scols.subject, scols.death, scols.last_alive, scols.new_therapy}
+    extra = [c for c in subj.columns if c not in day_cols and c not in derived.columns]
+    return derived.join(
+        subj.select(pl.col(scols.subject).alias(cols.subject), *extra),
+        on=cols.subject,
+        how="left",
+        maintain_order="left",
     )
 
 
