@@ -13,6 +13,10 @@ name         description
              SYNTHETIC randomised CML trial (2 x 150 patients, up to 8 years, competing
              discontinuation, progression and death, a treatment-free remission phase), made
              by :func:`survstat.datasets.synthetic.cml_two_arm`.
+``breast_trial_assessments``, ``breast_trial_subjects``, ``breast_trial_pathology``
+             SYNTHETIC three-arm phase Ib-style breast cancer trial (3 x 40 subjects, RECIST
+             assessments every 8 weeks, phospho-AKT H-score) and a small neoadjuvant
+             pathology table, made by :func:`survstat.datasets.synthetic.breast_trial`.
 ===========  ==========================================================================
 """
 
@@ -48,6 +52,20 @@ _DATASETS = {
         "cml_two_arm_patients.parquet",
         "SYNTHETIC randomised CML trial: patient table (arm, follow-up, discontinuation, "
         "progression, death, TKI stop and restart) for cml_two_arm_labs",
+    ),
+    "breast_trial_assessments": (
+        "breast_trial_assessments.parquet",
+        "SYNTHETIC three-arm breast cancer trial: RECIST 1.1 overall responses per visit "
+        "(survstat.datasets.synthetic.breast_trial)",
+    ),
+    "breast_trial_subjects": (
+        "breast_trial_subjects.parquet",
+        "SYNTHETIC three-arm breast cancer trial: subjects (arm, phospho-AKT H-score, death, "
+        "last alive, new therapy)",
+    ),
+    "breast_trial_pathology": (
+        "breast_trial_pathology.parquet",
+        "SYNTHETIC neoadjuvant breast pathology (ypT, ypN) of 30 patients for pCR",
     ),
 }
 

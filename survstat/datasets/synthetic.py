@@ -181,3 +181,98 @@ def cml_two_arm(seed: int = 2024, n_per_arm: int = 150) -> tuple[pl.DataFrame, p
         },
     )
     return labs, table
+
+
+#: Arms of the synthetic breast trial: true median PFS (days), objective response probability.
+BREAST_ARMS = {
+    "A: fulvestrant + AKTi": (183.0, 0.20),
+    "B: aromatase inhibitor + AKTi": (152.0, 0.15),
+    "C: fulvestrant + AKTi + palbociclib": (274.0, 0.35),
+}
+
+
+def breast_trial(
+    seed: int = 2016, n_per_arm: int = 40, cutoff: float = 730.0
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Assessments, subject table and neoadjuvant pathology of the synthetic breast trial.
+
+    A three-arm phase Ib-style design in ER-positive advanced breast cancer (arms as in
+    :data:`BREAST_ARMS`): progression times are exponential with the arm's median, multiplied
+    by a phospho-AKT effect (hazard ratio 1.6 per standard deviation of the H-score above its
+    mean, so pAKT-high tumours progress sooner); death follows progression after a median of
+    12 months; a tenth of the subjects who have not progressed start a new therapy at a random
+    time. Tumour assessments every 8 weeks (+-7 days) until progression, death, new therapy or
+    the data cut-off, 7% missed and 5% not evaluable; responders show PR (a tenth CR) from
+    their first or second assessment. Days since randomisation. The pathology table holds ypT /
+    ypN of 30 neoadjuvant patients with about 25% pCR. Clearly synthetic.
+    """
+    rng = np.random.default_rng(seed)
+    visits: list[tuple[str, float, str]] = []
+    subjects = []
+    k = 0
+    for arm, (median_pfs, p_response) in BREAST_ARMS.items():
+        for _ in range(n_per_arm):
+            k += 1
+            sid = f"S{k:03d}"
+            hscore = float(np.clip(rng.normal(120, 50), 0, 300))
+            z = (hscore - 120) / 50
+            pfs = rng.exponential(median_pfs / np.log(2)) / 1.6**z
+            death = pfs + rng.exponential(365.0 / np.log(2))
+            new_therapy = rng.uniform(60, 500) if rng.uniform() < 0.1 else np.inf
+            dropout = rng.exponential(3000.0)
+            responder = rng.uniform() < p_response
+            complete = responder and rng.uniform() < 0.1
+            onset = 56.0 if rng.uniform() < 0.6 else 112.0
+            end = min(cutoff, death, new_therapy, dropout)
+            visit = 0
+            while True:
+                visit += 1
+                day = round(56.0 * visit + rng.uniform(-7, 7))
+                if day > end:
+                    break
+                if rng.uniform() < 0.07:
+                    continue  # missed visit
+                if day >= pfs:
+                    visits.append((sid, float(day), "PD"))
+                    break
+                if rng.uniform() < 0.05:
+                    resp = "NE"
+                elif responder and day >= onset - 7:
+                    resp = "CR" if complete else "PR"
+                else:
+                    resp = "SD"
+                visits.append((sid, float(day), resp))
+            dead = death <= min(cutoff, dropout)
+            subjects.append(
+                {
+                    "subject_id": sid,
+                    "arm": arm,
+                    "pakt_hscore": round(hscore, 1),
+                    "prior_cdk46": bool(rng.uniform() < 0.3),
+                    "death_day": round(float(death), 1) if dead else None,
+                    "last_alive_day": None if dead else round(float(min(cutoff, dropout)), 1),
+                    "new_therapy_day": round(float(new_therapy), 1)
+                    if new_therapy < min(cutoff, death, dropout)
+                    else None,
+                }
+            )
+    assessments = pl.DataFrame(visits, schema=["subject_id", "day", "response"], orient="row")
+    subject_table = pl.DataFrame(
+        subjects,
+        schema_overrides={
+            "death_day": pl.Float64,
+            "last_alive_day": pl.Float64,
+            "new_therapy_day": pl.Float64,
+        },
+    )
+    ypt = rng.choice(["ypT0", "ypTis", "ypT1a", "ypT1c", "ypT2"], 30, p=[0.2, 0.1, 0.2, 0.3, 0.2])
+    ypn = rng.choice(["ypN0", "ypN0(i+)", "ypN1a", "ypN2a"], 30, p=[0.7, 0.05, 0.2, 0.05])
+    pathology = pl.DataFrame(
+        {
+            "patient_id": [f"N{i + 1:02d}" for i in range(30)],
+            "arm": ["C: fulvestrant + AKTi + palbociclib"] * 15 + ["A: fulvestrant + AKTi"] * 15,
+            "ypT": ypt.tolist(),
+            "ypN": ypn.tolist(),
+        }
+    )
+    return assessments, subject_table, pathology
