@@ -17,6 +17,7 @@ from survstat.cli._common import (
     user_errors,
     write_output,
 )
+from survstat.endpoints.dates import RECIST_DATES, times_from_dates
 from survstat.endpoints.efficacy import efficacy_table
 from survstat.endpoints.recist_tte import time_to_event_endpoints
 
@@ -66,6 +67,14 @@ def derive(
     interval_days: Annotated[
         float, typer.Option("--interval-days", help="Scheduled interval between assessments.")
     ] = 56.0,
+    from_dates: Annotated[
+        bool,
+        typer.Option(
+            "--from-dates",
+            help="Inputs hold dates: assessment_date in the visits; start_date, death_date, "
+            "last_alive_date, new_therapy_date in the subject table.",
+        ),
+    ] = False,
     output: OutputOpt = None,
 ) -> None:
     """Best overall response and PFS/TTP/OS/DoR per subject from visit-level responses.
@@ -78,9 +87,22 @@ def derive(
     Example: `survstat recist derive visits.parquet --subjects subjects.parquet -o derived.parquet`
     """
     params = clean(locals())
+    visits, subject_table = data, subjects
+    if from_dates:
+        # every date column is optional except the start, hence only the ones present
+        visits, subject_table = times_from_dates(
+            data,
+            subjects,
+            patient="subject_id",
+            sample_date="assessment_date",
+            dates=RECIST_DATES,
+            optional=True,
+            time="day",
+            unit="days",
+        )
     table = time_to_event_endpoints(
-        data,
-        subjects,
+        visits,
+        subject_table,
         interval_days=interval_days,
         confirm=confirm,
         sd_min_days=sd_min_days,

@@ -27,6 +27,15 @@ PATIENT_DATES = {
 }
 
 
+#: Subject-table date columns of a solid-tumour trial and the study-day columns made from them
+#: (for :func:`survstat.endpoints.recist_tte.time_to_event_endpoints`, with ``unit="days"``).
+RECIST_DATES = {
+    "death_day": "death_date",
+    "last_alive_day": "last_alive_date",
+    "new_therapy_day": "new_therapy_date",
+}
+
+
 def _as_date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
     if name not in frame.columns:
         raise ColumnNotFoundError(name, frame.columns, role=role)
@@ -65,6 +74,7 @@ def times_from_dates(
     dates: Mapping[str, str] | None = None,
     time: str = "time",
     unit: str = "months",
+    optional: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Convert sample and event dates to time since each patient's start of treatment.
 
@@ -76,7 +86,8 @@ def times_from_dates(
         One row per patient with ``start`` and the event dates.
     dates
         Patient time column to make -> its date column; defaults to :data:`PATIENT_DATES`, of
-        which the columns present are converted (a missing date stays missing).
+        which the columns present are converted (a missing date stays missing). Columns
+        named explicitly must exist unless ``optional`` is set.
     time
         Name of the sample-time column added to ``labs``.
     unit
@@ -119,7 +130,7 @@ def times_from_dates(
         raise InvalidValueError(f"`{patient}` repeats in the patient table (first: {first!r})")
     wanted = dict(PATIENT_DATES if dates is None else dates)
     present = {out: col for out, col in wanted.items() if col in pts.columns}
-    if dates is not None and len(present) < len(wanted):
+    if dates is not None and not optional and len(present) < len(wanted):
         missing = next(col for col in wanted.values() if col not in pts.columns)
         raise ColumnNotFoundError(missing, pts.columns, role="event date")
     for out, col in present.items():
@@ -156,4 +167,4 @@ def times_from_dates(
     return lab_out, pts
 
 
-__all__ = ["DAYS_PER_UNIT", "PATIENT_DATES", "times_from_dates"]
+__all__ = ["DAYS_PER_UNIT", "PATIENT_DATES", "RECIST_DATES", "times_from_dates"]
