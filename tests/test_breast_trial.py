@@ -70,3 +70,8 @@ def test_end_to_end_cli(tmp_path):
     table = pl.read_parquet(eff)
     assert table["n"].to_list() == [40, 40, 40]
     assert table["hazard_ratio"].null_count() == 1
+    # one command from raw visits gives the same table
+    one = tmp_path / "one.parquet"
+    args = ["recist", "table", str(paths["assessments"]), "--subjects", str(paths["subjects"])]
+    subprocess.run([*run, *args, "--by", "arm", "-o", str(one)], check=True, capture_output=True)
+    assert pl.read_parquet(one).equals(table)

@@ -120,6 +120,13 @@ def derive(
 @user_errors
 def table(
     data: DataArg,
+    subjects: Annotated[
+        str | None,
+        typer.Option(
+            "--subjects",
+            help="Subject table: DATA is then the raw visits, derived first (one command).",
+        ),
+    ] = None,
     by: Annotated[str, typer.Option("--by", help="Arm column.")] = "arm",
     reference: Annotated[
         str | None, typer.Option("--reference", help="Reference arm (default: first level).")
@@ -130,17 +137,22 @@ def table(
     conf_level: ConfLevelOpt = 0.95,
     output: OutputOpt = None,
 ) -> None:
-    """Per-arm efficacy table from `survstat recist derive` output.
+    """Per-arm efficacy table from `survstat recist derive` output, or from raw visits.
 
     One row per arm: N, ORR and CBR with Clopper–Pearson CIs, PFS events, median PFS with CI,
     6- and 12-month PFS with CI (times in days), and the Cox hazard ratio and log-rank p-value
     against the reference arm.
 
-    Example: `survstat recist table derived.parquet --by arm --reference A -o efficacy.parquet`
+    With --subjects, DATA is the visit-level table and the endpoints are derived first with
+    the default rules (as `survstat recist derive`).
+
+    Example: `survstat recist table visits.parquet --subjects subjects.parquet --by arm
+    --reference A -o efficacy.parquet`
     """
     params = clean(locals())
+    derived = data if subjects is None else time_to_event_endpoints(data, subjects)
     result = efficacy_table(
-        data, by=by, reference=reference, strata=split_columns(strata), conf_level=conf_level
+        derived, by=by, reference=reference, strata=split_columns(strata), conf_level=conf_level
     )
     print_table(result, "Efficacy by arm")
     write_output(
