@@ -173,3 +173,43 @@ def test_cli_derive_and_table(tmp_path):
     assert pl.read_parquet(eff)["arm"].to_list() == ["A", "B"]
     for cmd in ("derive", "table"):
         assert "Example:" in runner.invoke(app, ["recist", cmd, "--help"]).output
+
+
+def test_cli_derive_from_dates(tmp_path):
+    import datetime as dt
+
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    a, subj = _inputs()
+    start = dt.date(2021, 3, 1)
+    dated = a.with_columns(
+        (pl.lit(start) + pl.duration(days=pl.col("day"))).alias("assessment_date")
+    )
+    subj_dated = subj.with_columns(
+        pl.lit(start).alias("start_date"),
+        *[
+            (pl.lit(start) + pl.duration(days=pl.col(f"{c}_day"))).alias(f"{c}_date")
+            for c in ("death", "last_alive", "new_therapy")
+        ],
+    ).drop("death_day", "last_alive_day", "new_therapy_day")
+    visits, subjects = tmp_path / "visits.parquet", tmp_path / "subjects.parquet"
+    dated.drop("day").write_parquet(visits)
+    subj_dated.write_parquet(subjects)
+    out = tmp_path / "derived.parquet"
+    args = ["recist", "derive", str(visits), "--subjects", str(subjects), "--from-dates"]
+    r = CliRunner().invoke(app, [*args, "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert _pfs(pl.read_parquet(out)) == _pfs(time_to_event_endpoints(a, subj))
+    # an assessment dated before the start is refused, naming the subject and both dates
+    early = dated.drop("day").with_columns(
+        pl.when(pl.col("subject_id") == "p1")
+        .then(pl.lit(dt.date(2021, 2, 1)))
+        .otherwise(pl.col("assessment_date"))
+        .alias("assessment_date")
+    )
+    early.write_parquet(visits)
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 1
+    assert "'p1', 2021-02-01 before 2021-03-01" in " ".join(r.output.split())
