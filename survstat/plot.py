@@ -39,3 +39,189 @@ def plot_step_curves(
     if rt.groups:
         ax.legend(frameon=False)
     return ax
+
+
+def _figure_with_risk_table(n_rows: int) -> tuple[Any, Any, Any]:
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(7.5, 5.0 + 0.25 * n_rows))
+    fig.subplots_adjust(left=0.22)
+    grid = fig.add_gridspec(2, 1, height_ratios=[4.0, 0.45 + 0.3 * n_rows], hspace=0.35)
+    return fig, fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
+
+
+def _risk_table(ax: Any, main: Any, labels: list[str], times: list[float], counts: list) -> None:
+    """Numbers at risk under the x-axis: one row per curve, one column per time."""
+    ax.set_xlim(main.get_xlim())
+    ax.set_ylim(-0.5, len(labels) - 0.5)
+    for row, (label, values) in enumerate(zip(labels, counts, strict=True)):
+        y = len(labels) - 1 - row
+        for t, n in zip(times, values, strict=True):
+            ax.text(t, y, f"{n:g}", ha="center", va="center", fontsize=8)
+        ax.text(
+            -0.01, y, label, ha="right", va="center", fontsize=8, transform=ax.get_yaxis_transform()
+        )
+    ax.set_yticks([])
+    ax.set_xticks(times)
+    ax.tick_params(axis="x", labelsize=8)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Number at risk", fontsize=8, loc="left")
+
+
+def km_figure(
+    result: Any,
+    *,
+    at_risk_times: list[float] | None = None,
+    median_lines: bool = True,
+    annotation: str | None = None,
+    conf_int: bool = True,
+    xlabel: str = "time",
+    title: str | None = None,
+) -> Any:
+    """Publication Kaplan-Meier figure: curves with bands and censoring marks, median lines,
+    a number-at-risk table under the x-axis and an optional annotation (e.g. log-rank p, HR).
+
+    Returns the matplotlib Figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
+    """
+    import polars as pl
+
+    rt = result.risk
+    labels = rt.curve_labels()
+    fig, ax, table_ax = _figure_with_risk_table(rt.n_curves)
+    plot_step_curves(result, ax=ax, conf_int=conf_int)
+    if median_lines:
+        med = result.median().get_column("time").to_list()
+        for m in med:
+            if m is not None:
+                ax.plot([0, m, m], [0.5, 0.5, 0.0], ls=":", lw=0.8, color="0.4")
+    if annotation:
+        ax.text(0.98, 0.95, annotation, transform=ax.transAxes, ha="right", va="top", fontsize=9)
+    if title:
+        ax.set_title(title)
+    ax.set_xlim(left=0)
+    times = at_risk_times or [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+    at = result.at(times)
+    counts = []
+    for i in range(rt.n_curves):
+        part = at
+        if rt.groups:
+            key = rt.keys.row(i, named=True)
+            part = at.filter(*(pl.col(g) == v for g, v in key.items()))
+        counts.append(part.get_column("n_risk").to_list())
+    _risk_table(table_ax, ax, labels, times, counts)
+    table_ax.set_xlabel(xlabel)
+    ax.set_xlabel("")
+    return fig
+
+
+def cif_figure(
+    result: Any,
+    *,
+    cause: Any = None,
+    at_risk_times: list[float] | None = None,
+    annotation: str | None = None,
+    conf_int: bool = True,
+    xlabel: str = "time",
+    title: str | None = None,
+) -> Any:
+    """Cumulative-incidence figure for one cause (default: the first), one curve per group,
+    with pointwise bands, a number-at-risk table and an optional annotation (e.g. Gray's p).
+
+    Returns the matplotlib Figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
+    """
+    import polars as pl
+
+    rt = result.risk
+    cause = result.causes[0] if cause is None else cause
+    labels = rt.curve_labels()
+    fig, ax, table_ax = _figure_with_risk_table(rt.n_curves)
+    k = list(result.causes).index(cause)
+    for i in range(rt.n_curves):
+        sl = slice(rt.offsets[i], rt.offsets[i + 1])
+        t = np.concatenate([[0.0], rt.time[sl]])
+        f = np.concatenate([[0.0], result.cif[sl, k]])
+        (line,) = ax.step(t, f, where="post", label=labels[i])
+        if conf_int:
+            part = result.table.filter(pl.col("cause") == cause)
+            if rt.groups:
+                key = rt.keys.row(i, named=True)
+                part = part.filter(*(pl.col(g) == v for g, v in key.items()))
+            lo = np.concatenate([[0.0], part.get_column("conf_low").fill_null(np.nan).to_numpy()])
+            hi = np.concatenate([[0.0], part.get_column("conf_high").fill_null(np.nan).to_numpy()])
+            ax.fill_between(t, lo, hi, step="post", alpha=0.2, color=line.get_color(), lw=0)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlim(left=0)
+    ax.set_ylabel(f"cumulative incidence ({cause})")
+    if rt.groups:
+        ax.legend(frameon=False, loc="upper left")
+    if annotation:
+        ax.text(0.98, 0.05, annotation, transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
+    if title:
+        ax.set_title(title)
+    times = at_risk_times or [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+    counts = []
+    for i in range(rt.n_curves):
+        sl = slice(rt.offsets[i], rt.offsets[i + 1])
+        # at risk at t: subjects whose time is >= t (the risk set just before t)
+        tt, nr = rt.time[sl], rt.n_risk[sl]
+        pos = np.searchsorted(tt, times, side="left")
+        counts.append([float(nr[p]) if p < len(tt) else 0.0 for p in pos])
+    _risk_table(table_ax, ax, labels, times, counts)
+    table_ax.set_xlabel(xlabel)
+    return fig
+
+
+def forest_figure(
+    table: Any,
+    *,
+    label: str,
+    estimate: str = "hazard_ratio",
+    low: str = "conf_low",
+    high: str = "conf_high",
+    reference_line: float = 1.0,
+    xlabel: str = "hazard ratio (95% CI)",
+    title: str | None = None,
+) -> Any:
+    """Forest plot of estimates with intervals (e.g. subgroup hazard ratios) on a log axis.
+
+    ``table`` is a polars DataFrame with one row per line; rows with a null estimate (e.g. a
+    reference arm) are listed without a point. Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = table.select(label, estimate, low, high).rows()
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.4 * len(rows)))
+    for i, (_name, est, lo, hi) in enumerate(rows):
+        y = len(rows) - 1 - i
+        if est is not None:
+            ax.plot([lo, hi], [y, y], color="0.2", lw=1.2)
+            ax.plot([est], [y], "s", color="0.2", ms=6)
+            ax.text(
+                1.02,
+                y,
+                f"{est:.2f} ({lo:.2f}-{hi:.2f})",
+                transform=ax.get_yaxis_transform(),
+                va="center",
+                fontsize=8,
+            )
+    from matplotlib.ticker import FormatStrFormatter, NullFormatter
+
+    ax.axvline(reference_line, color="0.5", ls="--", lw=0.8)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    finite = [v for r in rows for v in r[2:] if v is not None]
+    if finite:
+        ticks = [
+            v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10) if min(finite) / 1.5 <= v <= max(finite) * 1.5
+        ]
+        ax.set_xticks(sorted({*ticks, reference_line}))
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([str(r[0]) for r in reversed(rows)])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
