@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 
 class SurvstatError(ValueError):
@@ -74,6 +75,18 @@ def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
         listed = ", ".join(repr(c) for c in choices)
         raise OptionError(f"`{name}` must be one of {listed}; got {value!r}")
     return str(value)
+
+
+def check_unique_ids(frame: Any, column: str, table: str) -> None:
+    """Raise :class:`InvalidValueError` when ``column`` of a one-row-per-unit table repeats,
+    naming the column, how many rows share an id and the first repeated id."""
+    ids = frame.get_column(column)
+    dup = ids.is_duplicated()
+    if dup.any():
+        raise InvalidValueError(
+            f"`{column}` repeats in the {table}: {int(dup.sum())} of {frame.height} rows share "
+            f"an id (first: {ids.filter(dup)[0]!r})"
+        )
 
 
 def check_probability(name: str, value: float, *, open_interval: bool = True) -> float:

@@ -41,6 +41,21 @@ def plot_step_curves(
     return ax
 
 
+def _curve_rows(table: Any, rt: Any, i: int) -> Any:
+    """The rows of a per-group table that belong to curve ``i`` of the risk table."""
+    import polars as pl
+
+    if not rt.groups:
+        return table
+    key = rt.keys.row(i, named=True)
+    return table.filter(*(pl.col(g) == v for g, v in key.items()))
+
+
+def _risk_table_times(ax: Any, given: list[float] | None) -> list[float]:
+    """The requested at-risk times, else the x-axis ticks within the plotted range."""
+    return given or [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+
+
 def _figure_with_risk_table(n_rows: int) -> tuple[Any, Any, Any]:
     import matplotlib.pyplot as plt
 
@@ -84,7 +99,6 @@ def km_figure(
 
     Returns the matplotlib Figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
     """
-    import polars as pl
 
     rt = result.risk
     labels = rt.curve_labels()
@@ -100,15 +114,11 @@ def km_figure(
     if title:
         ax.set_title(title)
     ax.set_xlim(left=0)
-    times = at_risk_times or [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+    times = _risk_table_times(ax, at_risk_times)
     at = result.at(times)
     counts = []
     for i in range(rt.n_curves):
-        part = at
-        if rt.groups:
-            key = rt.keys.row(i, named=True)
-            part = at.filter(*(pl.col(g) == v for g, v in key.items()))
-        counts.append(part.get_column("n_risk").to_list())
+        counts.append(_curve_rows(at, rt, i).get_column("n_risk").to_list())
     _risk_table(table_ax, ax, labels, times, counts)
     table_ax.set_xlabel(xlabel)
     ax.set_xlabel("")
@@ -143,10 +153,7 @@ def cif_figure(
         f = np.concatenate([[0.0], result.cif[sl, k]])
         (line,) = ax.step(t, f, where="post", label=labels[i])
         if conf_int:
-            part = result.table.filter(pl.col("cause") == cause)
-            if rt.groups:
-                key = rt.keys.row(i, named=True)
-                part = part.filter(*(pl.col(g) == v for g, v in key.items()))
+            part = _curve_rows(result.table.filter(pl.col("cause") == cause), rt, i)
             lo = np.concatenate([[0.0], part.get_column("conf_low").fill_null(np.nan).to_numpy()])
             hi = np.concatenate([[0.0], part.get_column("conf_high").fill_null(np.nan).to_numpy()])
             ax.fill_between(t, lo, hi, step="post", alpha=0.2, color=line.get_color(), lw=0)
@@ -159,7 +166,7 @@ def cif_figure(
         ax.text(0.98, 0.05, annotation, transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
     if title:
         ax.set_title(title)
-    times = at_risk_times or [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+    times = _risk_table_times(ax, at_risk_times)
     counts = []
     for i in range(rt.n_curves):
         sl = slice(rt.offsets[i], rt.offsets[i + 1])

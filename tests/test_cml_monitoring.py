@@ -7,6 +7,7 @@ import sys
 
 import polars as pl
 import pytest
+from cml_data import labs as _labs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -14,22 +15,6 @@ from typer.testing import CliRunner
 from survstat.cli import app
 from survstat.endpoints.cml_monitoring import ELN_2020, Milestone, eln_milestones, loss_of_mmr
 from survstat.errors import OptionError
-
-
-def _labs(rows: list[tuple[str, float, float | None, float]]) -> pl.DataFrame:
-    """(patient, time, IS % or None when undetectable, ABL1 copies)."""
-    return pl.DataFrame(
-        {
-            "patient_id": [r[0] for r in rows],
-            "time": [r[1] for r in rows],
-            "is_percent": [r[2] for r in rows],
-            "detected": [r[2] is not None for r in rows],
-            "control_gene": ["ABL1"] * len(rows),
-            "control_copies": [r[3] for r in rows],
-        },
-        schema_overrides={"is_percent": pl.Float64},
-    )
-
 
 MILESTONE_LABS = _labs(
     [

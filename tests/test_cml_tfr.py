@@ -4,27 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from cml_data import labs as _labs
 from typer.testing import CliRunner
 
 import survstat
 from survstat.cli import app
 from survstat.endpoints.cml_tfr import tfr_eligibility, tfr_endpoints
 from survstat.errors import ColumnNotFoundError, InvalidValueError
-
-
-def _labs(rows):
-    return pl.DataFrame(
-        {
-            "patient_id": [r[0] for r in rows],
-            "time": [r[1] for r in rows],
-            "is_percent": [r[2] for r in rows],
-            "detected": [r[2] is not None for r in rows],
-            "control_gene": ["ABL1"] * len(rows),
-            "control_copies": [r[3] if len(r) > 3 else 5e4 for r in rows],
-        },
-        schema_overrides={"is_percent": pl.Float64},
-    )
-
 
 LABS = _labs(
     [

@@ -158,9 +158,7 @@ def cml_two_arm(seed: int = 2024, n_per_arm: int = 150) -> tuple[pl.DataFrame, p
                 {
                     "patient_id": pid,
                     "arm": arm,
-                    "last_follow_up": round(float(min(end, horizon)), 2)
-                    if end < horizon
-                    else last_sample,
+                    "last_follow_up": round(float(end), 2) if end < horizon else last_sample,
                     "discontinuation": round(discontinuation, 2)
                     if discontinuation == end
                     else None,

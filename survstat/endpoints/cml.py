@@ -36,6 +36,7 @@ from survstat.errors import (
     MissingValueError,
     OptionError,
     SurvstatWarning,
+    check_unique_ids,
 )
 from survstat.io import FrameLike, scan
 
@@ -193,6 +194,12 @@ def _validate(frame, cols, thr, detected, is_pct, copies, gene) -> None:
         )
 
 
+def level_depth(column: str = "level") -> pl.Expr:
+    """Depth of the classified level column as an integer (0 = none ... 4 = MR5)."""
+    depth = {name: i for i, name in enumerate(LEVELS)}
+    return pl.col(column).cast(pl.String).replace_strict(depth, return_dtype=pl.Int64)
+
+
 def level_rank(level: str) -> int:
     """Depth of a response level (0 = none ... 4 = MR5)."""
     if level not in LEVELS:
@@ -257,16 +264,8 @@ def response_endpoints(
         name = getattr(pcols, role)
         if name not in pts.columns:
             raise ColumnNotFoundError(name, pts.columns, role=role)
-    dup = pts.get_column(pcols.patient).is_duplicated()
-    if dup.any():
-        first = pts.get_column(pcols.patient).filter(dup)[0]
-        raise InvalidValueError(
-            f"`{pcols.patient}` repeats in the patient table (first: {first!r})"
-        )
-    depth = {name: i for i, name in enumerate(LEVELS)}
-    samples = classified.filter(pl.col("evaluable")).with_columns(
-        pl.col("level").cast(pl.String).replace_strict(depth, return_dtype=pl.Int64).alias("__rank")
-    )
+    check_unique_ids(pts, pcols.patient, "patient table")
+    samples = classified.filter(pl.col("evaluable")).with_columns(level_depth().alias("__rank"))
     t = pl.col(cols.time).cast(pl.Float64)
     hit = samples.filter(pl.col("__rank") >= rank)
     first = hit.group_by(cols.patient).agg(t.min().alias("first_response_time"))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from survstat.endpoints.cml import LEVELS, Columns, Thresholds, classify_samples, level_rank
+from survstat.endpoints.cml import Columns, Thresholds, classify_samples, level_depth, level_rank
 from survstat.errors import OptionError
 from survstat.io import FrameLike
 
@@ -74,6 +74,20 @@ def _with_upper_bound(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.Dat
         .otherwise(bound)
         .alias("__upper"),
         pl.col(cols.time).cast(pl.Float64).alias("__t"),
+    )
+
+
+def mmr_status(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
+    """Results that settle whether the patient is in MMR: ``__in`` (at or below the threshold,
+    an undetectable result by its bound) or ``__above`` (detected above it), with ``__t``."""
+    upper = pl.col("__upper")
+    in_mmr = (upper <= thr.mmr) if thr.inclusive else (upper < thr.mmr)
+    return (
+        _with_upper_bound(labs, cols, thr)
+        .filter(upper.is_not_null())
+        .with_columns(in_mmr.alias("__in"), (pl.col(cols.detected) & ~in_mmr).alias("__above"))
+        # undetectable results too insensitive to show MMR say nothing about it
+        .filter(pl.col("__in") | pl.col("__above"))
     )
 
 
@@ -209,20 +223,7 @@ def loss_of_mmr(
     (6.0, 9.0, 3.0)
     """
     cols = columns or Columns()
-    thr = thresholds or Thresholds()
-    upper = pl.col("__upper")
-    in_mmr = (upper <= thr.mmr) if thr.inclusive else (upper < thr.mmr)
-    samples = (
-        _with_upper_bound(labs, cols, thr)
-        .filter(pl.col("__upper").is_not_null())
-        .with_columns(
-            in_mmr.alias("__in"),
-            (pl.col(cols.detected) & ~in_mmr).alias("__above"),
-        )
-        # undetectable results too insensitive to show MMR say nothing about it
-        .filter(pl.col("__in") | pl.col("__above"))
-        .sort(cols.patient, "__t")
-    )
+    samples = mmr_status(labs, cols, thresholds or Thresholds()).sort(cols.patient, "__t")
     by_patient = samples.with_columns(
         pl.col("__in").cum_max().over(cols.patient).alias("__reached"),
         pl.col("__above").shift(-1).over(cols.patient).alias("__next_above"),
@@ -288,14 +289,13 @@ def sustained_response(
     rank = level_rank(level)
     if rank == 0:
         raise OptionError("level must be a response level: MMR, MR4, MR4.5 or MR5")
-    depth = {name: i for i, name in enumerate(LEVELS)}
     t = pl.col(cols.time).cast(pl.Float64)
     samples = classify_samples(labs, columns=cols, thresholds=thresholds).filter(
         pl.col("evaluable")
     )
     if until is not None:
         samples = samples.filter(t <= until)
-    deep = pl.col("level").cast(pl.String).replace_strict(depth, return_dtype=pl.Int64) >= rank
+    deep = level_depth() >= rank
     samples = (
         samples.sort(cols.patient, cols.time)
         .with_columns(t.alias("__t"), deep.alias("__deep"))

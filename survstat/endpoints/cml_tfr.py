@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 
 from survstat.endpoints.cml import Columns, Thresholds, classify_samples
-from survstat.endpoints.cml_monitoring import sustained_response
-from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError
+from survstat.endpoints.cml_monitoring import mmr_status, sustained_response
+from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError, check_unique_ids
 from survstat.io import FrameLike, scan
 
 #: Cause codes of the TFR endpoint.
@@ -43,12 +43,7 @@ def _patients(patients: FrameLike, pcols: TfrColumns, roles: tuple[str, ...]) ->
         name = getattr(pcols, role)
         if name not in pts.columns:
             raise ColumnNotFoundError(name, pts.columns, role=role)
-    ids = pts.get_column(pcols.patient)
-    if ids.is_duplicated().any():
-        raise InvalidValueError(
-            f"`{pcols.patient}` repeats in the patient table (first: "
-            f"{ids.filter(ids.is_duplicated())[0]!r})"
-        )
+    check_unique_ids(pts, pcols.patient, "patient table")
     return pts.with_columns(
         pl.col(getattr(pcols, r)).cast(pl.Float64) for r in roles if r != "patient"
     )
@@ -88,7 +83,10 @@ def tfr_eligibility(
     cols = columns or Columns()
     pcols = patient_columns or TfrColumns()
     if not (min_treatment >= 0 and min_deep_duration >= 0):
-        raise OptionError("`min_treatment` and `min_deep_duration` must be >= 0")
+        raise OptionError(
+            "`min_treatment` and `min_deep_duration` must be >= 0; got "
+            f"{min_treatment}, {min_deep_duration}"
+        )
     pts = _patients(patients, pcols, ("patient", "tki_stop", "last_follow_up"))
     _check_order(pts, pcols, pcols.tki_stop, pcols.last_follow_up)
     pts = pts.with_columns(
@@ -165,18 +163,16 @@ def tfr_endpoints(
     pts = _patients(patients, pcols, roles).filter(pl.col(pcols.tki_stop).is_not_null())
     for later in (pcols.tki_restart, pcols.death, pcols.last_follow_up):
         _check_order(pts, pcols, pcols.tki_stop, later)
-    above = pl.col(cols.is_percent).cast(pl.Float64)
-    above = (above > thr.mmr) if thr.inclusive else (above >= thr.mmr)
-    t = pl.col(cols.time).cast(pl.Float64)
+    # molecular relapse is loss of MMR by the same rule as on treatment
     relapse = (
-        classify_samples(labs, columns=cols, thresholds=thr)
+        mmr_status(labs, cols, thr)
         .join(
             pts.select(pl.col(pcols.patient).alias(cols.patient), pcols.tki_stop),
             on=cols.patient,
         )
-        .filter(pl.col(cols.detected) & above & (t > pl.col(pcols.tki_stop)))
+        .filter(pl.col("__above") & (pl.col("__t") > pl.col(pcols.tki_stop)))
         .group_by(cols.patient)
-        .agg(t.min().alias("__relapse"))
+        .agg(pl.col("__t").min().alias("__relapse"))
     )
     out = pts.join(relapse, left_on=pcols.patient, right_on=cols.patient, how="left")
     stop = out.get_column(pcols.tki_stop).to_numpy()

@@ -12,7 +12,13 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from survstat.errors import ColumnNotFoundError, ColumnTypeError, InvalidValueError, OptionError
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidValueError,
+    OptionError,
+    check_unique_ids,
+)
 from survstat.io import FrameLike, scan
 
 #: Days per time unit (a month is 365.25 / 12 days, as in most CML and oncology trials).
@@ -125,9 +131,7 @@ def times_from_dates(
             f"`{start}` is missing for {no_start.height} of {pts.height} patients "
             f"(first: patient {no_start[patient][0]!r})"
         )
-    if pts.get_column(patient).is_duplicated().any():
-        first = pts.get_column(patient).filter(pts.get_column(patient).is_duplicated())[0]
-        raise InvalidValueError(f"`{patient}` repeats in the patient table (first: {first!r})")
+    check_unique_ids(pts, patient, "patient table")
     wanted = dict(PATIENT_DATES if dates is None else dates)
     present = {out: col for out, col in wanted.items() if col in pts.columns}
     if dates is not None and not optional and len(present) < len(wanted):

@@ -21,6 +21,37 @@ from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError
 from survstat.io import FrameLike, scan
 
 
+def _arms(
+    frame: pl.DataFrame,
+    by: str,
+    reference: Any,
+    strata: str | Sequence[str] | None,
+    needed: Sequence[str],
+) -> tuple[list[str], list[Any], Any]:
+    """Strata columns, sorted arms and the reference arm, after checking the columns exist."""
+    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
+    for name in (by, *needed, *strata_cols):
+        if name not in frame.columns:
+            raise ColumnNotFoundError(name, frame.columns)
+    levels = sorted(frame.get_column(by).drop_nulls().unique().to_list(), key=str)
+    if len(levels) < 2:
+        raise SurvstatError(f"`{by}` needs at least two arms; found {levels}")
+    ref = levels[0] if reference is None else reference
+    if ref not in levels:
+        raise OptionError(f"reference arm {ref!r} not found in `{by}`; arms: {levels}")
+    return strata_cols, levels, ref
+
+
+def _median_columns(km: Any, by: str) -> pl.DataFrame:
+    """Median PFS per arm with its interval, under the table's column names."""
+    return km.median().select(
+        by,
+        pl.col("time").alias("pfs_median"),
+        pl.col("conf_low").alias("pfs_median_conf_low"),
+        pl.col("conf_high").alias("pfs_median_conf_high"),
+    )
+
+
 def efficacy_table(
     endpoints: FrameLike,
     *,
@@ -63,16 +94,9 @@ def efficacy_table(
 
     rate_times = dict(rate_times or {"6m": 182.625, "12m": 365.25})
     frame = scan(endpoints)[0].collect()
-    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
-    for name in (by, time, event, "objective_response", "clinical_benefit", *strata_cols):
-        if name not in frame.columns:
-            raise ColumnNotFoundError(name, frame.columns)
-    levels = sorted(frame.get_column(by).drop_nulls().unique().to_list(), key=str)
-    if len(levels) < 2:
-        raise SurvstatError(f"`{by}` needs at least two arms; found {levels}")
-    ref = levels[0] if reference is None else reference
-    if ref not in levels:
-        raise OptionError(f"reference arm {ref!r} not found in `{by}`; arms: {levels}")
+    strata_cols, levels, ref = _arms(
+        frame, by, reference, strata, (time, event, "objective_response", "clinical_benefit")
+    )
     rates = {}
     for flag, name in (("objective_response", "orr"), ("clinical_benefit", "cbr")):
         t = proportion(frame, response=flag, by=by, conf_level=conf_level).table
@@ -86,12 +110,7 @@ def efficacy_table(
         )
     km = kaplan_meier(frame, time=time, event=event, by=by, conf_level=conf_level)
     events = km.table.group_by(by).agg(pl.col("n_event").sum().alias("pfs_events"))
-    median = km.median().select(
-        by,
-        pl.col("time").alias("pfs_median"),
-        pl.col("conf_low").alias("pfs_median_conf_low"),
-        pl.col("conf_high").alias("pfs_median_conf_high"),
-    )
+    median = _median_columns(km, by)
     at = km.at(list(rate_times.values()))
     table = (
         rates["orr"]
@@ -191,10 +210,7 @@ def biomarker_subgroups(
     from survstat.estimators.kaplan_meier import kaplan_meier
 
     frame = scan(endpoints)[0].collect()
-    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
-    for name in (by, time, event, biomarker, *strata_cols):
-        if name not in frame.columns:
-            raise ColumnNotFoundError(name, frame.columns)
+    strata_cols, levels, ref = _arms(frame, by, reference, strata, (time, event, biomarker))
     if not frame.schema[biomarker].is_numeric():
         raise OptionError(
             f"`{biomarker}` must be numeric to split at a cut-point; found "
@@ -210,10 +226,6 @@ def biomarker_subgroups(
         .otherwise(pl.lit("low"))
         .alias("subgroup")
     )
-    levels = sorted(frame.get_column(by).drop_nulls().unique().to_list(), key=str)
-    ref = levels[0] if reference is None else reference
-    if ref not in levels:
-        raise OptionError(f"reference arm {ref!r} not found in `{by}`; arms: {levels}")
     parts = []
     for sub in ("low", "high"):
         part = frame.filter(pl.col("subgroup") == sub)
@@ -227,15 +239,7 @@ def biomarker_subgroups(
         summary = (
             part.group_by(by)
             .agg(pl.len().alias("n"), pl.col(event).cast(pl.Int64).sum().alias("pfs_events"))
-            .join(
-                km.median().select(
-                    by,
-                    pl.col("time").alias("pfs_median"),
-                    pl.col("conf_low").alias("pfs_median_conf_low"),
-                    pl.col("conf_high").alias("pfs_median_conf_high"),
-                ),
-                on=by,
-            )
+            .join(_median_columns(km, by), on=by)
         )
         fit = cox(
             part,

@@ -88,6 +88,50 @@ def _best(
     return ("PD" if "PD" in resp else "NE"), False, None
 
 
+def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFrame:
+    """Read and validate visit-level responses once: adds ``__resp`` (normalised response,
+    "NN" read as NON-CR/NON-PD) and ``__day``; unknown codes, days <= 0 and duplicated visits
+    are errors naming the column, the values and the first subject."""
+    frame = scan(assessments)[0].collect()
+    for role in ("subject", "day", "response"):
+        name = getattr(cols, role)
+        if name not in frame.columns:
+            raise ColumnNotFoundError(name, frame.columns, role=role)
+    resp = (
+        pl.col(cols.response)
+        .cast(pl.String)
+        .str.to_uppercase()
+        .str.strip_chars()
+        .replace({"NN": "NON-CR/NON-PD"})
+    )
+    frame = frame.with_columns(
+        resp.alias("__resp"), pl.col(cols.day).cast(pl.Float64).alias("__day")
+    )
+    bad = frame.filter(~pl.col("__resp").is_in(list(RESPONSES)) | pl.col("__resp").is_null())
+    if bad.height:
+        shown = sorted({str(v) for v in bad.get_column(cols.response).to_list()})[:6]
+        raise InvalidValueError(
+            f"`{cols.response}`: {bad.height} of {frame.height} rows hold unknown responses "
+            f"{shown}; expected one of {', '.join(RESPONSES)} (first: subject "
+            f"{bad[cols.subject][0]!r}, day {bad[cols.day][0]})"
+        )
+    early = frame.filter(pl.col("__day").is_null() | (pl.col("__day") <= 0))
+    if early.height:
+        raise InvalidValueError(
+            f"`{cols.day}`: {early.height} of {frame.height} assessments are missing or not after "
+            f"the start (day <= 0) (first: subject {early[cols.subject][0]!r}, day "
+            f"{early[cols.day][0]})"
+        )
+    dup = frame.select(pl.struct(cols.subject, "__day").is_duplicated()).to_series()
+    if dup.any():
+        first = frame.filter(dup).row(0, named=True)
+        raise InvalidValueError(
+            f"duplicated visits: {int(dup.sum())} rows share a ({cols.subject}, {cols.day}) "
+            f"(first: subject {first[cols.subject]!r}, day {first[cols.day]})"
+        )
+    return frame
+
+
 def best_overall_response(
     assessments: FrameLike,
     *,
@@ -126,44 +170,11 @@ def best_overall_response(
     """
     cols = columns or RecistColumns()
     if not (confirm_days >= 0 and sd_min_days >= 0 and cbr_weeks >= 0 and max_ne_between >= 0):
-        raise OptionError("day and week thresholds and `max_ne_between` must be >= 0")
-    frame = scan(assessments)[0].collect()
-    for role in ("subject", "day", "response"):
-        name = getattr(cols, role)
-        if name not in frame.columns:
-            raise ColumnNotFoundError(name, frame.columns, role=role)
-    resp = (
-        pl.col(cols.response)
-        .cast(pl.String)
-        .str.to_uppercase()
-        .str.strip_chars()
-        .replace({"NN": "NON-CR/NON-PD", "NON-CR/NON-PD": "NON-CR/NON-PD"})
-    )
-    frame = frame.with_columns(
-        resp.alias("__resp"), pl.col(cols.day).cast(pl.Float64).alias("__day")
-    )
-    bad = frame.filter(~pl.col("__resp").is_in(list(RESPONSES)) | pl.col("__resp").is_null())
-    if bad.height:
-        shown = sorted({str(v) for v in bad.get_column(cols.response).to_list()})[:6]
-        raise InvalidValueError(
-            f"`{cols.response}`: {bad.height} of {frame.height} rows hold unknown responses "
-            f"{shown}; expected one of {', '.join(RESPONSES)} (first: subject "
-            f"{bad[cols.subject][0]!r}, day {bad[cols.day][0]})"
+        raise OptionError(
+            "`confirm_days`, `sd_min_days`, `cbr_weeks` and `max_ne_between` must be >= 0; got "
+            f"{confirm_days}, {sd_min_days}, {cbr_weeks}, {max_ne_between}"
         )
-    early = frame.filter(pl.col("__day").is_null() | (pl.col("__day") <= 0))
-    if early.height:
-        raise InvalidValueError(
-            f"`{cols.day}`: {early.height} of {frame.height} assessments are missing or not after "
-            f"the start (day <= 0) (first: subject {early[cols.subject][0]!r}, day "
-            f"{early[cols.day][0]})"
-        )
-    dup = frame.select(pl.struct(cols.subject, "__day").is_duplicated()).to_series()
-    if dup.any():
-        first = frame.filter(dup).row(0, named=True)
-        raise InvalidValueError(
-            f"duplicated visits: {int(dup.sum())} rows share a ({cols.subject}, {cols.day}) "
-            f"(first: subject {first[cols.subject]!r}, day {first[cols.day]})"
-        )
+    frame = read_assessments(assessments, cols)
     if new_therapy is not None:
         nt = scan(new_therapy)[0].collect()
         for name in (cols.subject, new_therapy_day):

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from survstat.endpoints.recist import RESPONSES, RecistColumns, best_overall_response
-from survstat.errors import ColumnNotFoundError, InvalidValueError
+from survstat.endpoints.recist import RecistColumns, best_overall_response, read_assessments
+from survstat.errors import ColumnNotFoundError, InvalidValueError, check_unique_ids
 from survstat.io import FrameLike, scan
 
 
@@ -124,20 +124,16 @@ def time_to_event_endpoints(
     subj = subj.with_columns(
         pl.col(scols.death, scols.last_alive, scols.new_therapy).cast(pl.Float64)
     )
-    ids = subj.get_column(scols.subject)
-    if ids.is_duplicated().any():
-        raise InvalidValueError(
-            f"`{scols.subject}` repeats in the subject table (first: "
-            f"{ids.filter(ids.is_duplicated())[0]!r})"
-        )
+    check_unique_ids(subj, scols.subject, "subject table")
     no_alive = subj.filter(pl.col(scols.last_alive).is_null() & pl.col(scols.death).is_null())
     if no_alive.height:
         raise InvalidValueError(
             f"`{scols.last_alive}` is missing for {no_alive.height} of {subj.height} subjects "
             f"without a death (first: {no_alive[scols.subject][0]!r})"
         )
-    bor = best_overall_response(assessments, columns=cols, **bor_options)
-    frame = scan(assessments)[0].collect()
+    # read and validate the visits once; the best response reuses the frame
+    frame = read_assessments(assessments, cols)
+    bor = best_overall_response(frame, columns=cols, **bor_options)
     unknown = (
         frame.select(cols.subject)
         .unique()
@@ -148,13 +144,9 @@ def time_to_event_endpoints(
             f"{unknown.height} subjects have assessments but no row in the subject table "
             f"(first: {unknown[cols.subject][0]!r})"
         )
-    frame = frame.with_columns(
-        pl.col(cols.response).cast(pl.String).str.to_uppercase().str.strip_chars().alias("__r"),
-        pl.col(cols.day).cast(pl.Float64).alias("__d"),
-    ).filter(pl.col("__r").is_in(list(RESPONSES)) | (pl.col("__r") == "NN"))
     visits = {
-        k[0]: list(zip(g["__d"].to_list(), g["__r"].to_list(), strict=True))
-        for k, g in frame.sort("__d").group_by(cols.subject)
+        k[0]: list(zip(g["__day"].to_list(), g["__resp"].to_list(), strict=True))
+        for k, g in frame.sort("__day").group_by(cols.subject)
     }
     last_visit = {s: max(d for d, _ in v) for s, v in visits.items()}
     dead_early = subj.filter(
