@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from survstat.data import SurvivalData
+from survstat.analyses import ANALYSES
 from survstat.errors import SurvstatError
 from survstat.io import provenance, write_parquet
 
@@ -64,12 +64,30 @@ OutputOpt = Annotated[
 ]
 
 
-def load(data: str, competing: bool = False, **roles: Any) -> SurvivalData:
-    """Read and validate ``data`` (a spinner on a terminal while large inputs are scanned)."""
-    with err_console.status(f"Reading and checking {data} …"):
-        if competing:
-            return SurvivalData.competing_risks(data, **roles)
-        return SurvivalData.right_censored(data, **roles)
+def run(
+    name: str,
+    *inputs: Any,
+    output: Path | None,
+    parameters: dict[str, Any],
+    **options: Any,
+) -> None:
+    """Run the named analysis on ``inputs``, print its tables and write the result to
+    ``output`` (when given) with ``parameters`` as provenance."""
+    with err_console.status(f"Running {name} on {inputs[0]} …"):
+        out = ANALYSES[name].run(*inputs, **options)
+    for title, frame in out.extras:
+        print_table(frame, title)
+    print_table(out.table if out.display is None else out.display, out.title)
+    for note in out.notes:
+        err_console.print(note, highlight=False)
+    write_output(
+        out.table,
+        output,
+        analysis=name,
+        parameters=parameters,
+        data=str(inputs[0]),
+        n_rows=out.n_rows,
+    )
 
 
 def split_columns(value: str | None) -> list[str] | None:

@@ -19,17 +19,12 @@ from survstat.cli._common import (
     TimeOpt,
     WeightOpt,
     clean,
-    err_console,
-    load,
     parse_numbers,
-    print_table,
+    run,
     split_columns,
     user_errors,
-    write_output,
 )
-from survstat.estimators.cox import cox
-from survstat.estimators.kaplan_meier import kaplan_meier
-from survstat.estimators.logrank import WEIGHTS, logrank
+from survstat.estimators.logrank import WEIGHTS
 
 
 @user_errors
@@ -56,21 +51,19 @@ def km(
 
     Example: `survstat km gbsg2.parquet --time time --event cens --by horTh --at 365,730`
     """
-    params = clean(locals())
-    times = parse_numbers(at, "--at")
-    sd = load(data, time=time, event=event, by=split_columns(by), entry=entry, weight=weight)
-    with err_console.status("Fitting Kaplan–Meier curves …"):
-        fit = kaplan_meier(sd, conf_type=conf_type.value, conf_level=conf_level)
-        table = fit.table if times is None else fit.at(times)
-    title = f"Kaplan–Meier ({conf_type.value} {conf_level:g} CI, {fit.variance} variance)"
-    print_table(table, title)
-    write_output(
-        table,
-        output,
-        analysis="km",
-        parameters=params,
-        data=data,
-        n_rows=sd.n_rows,
+    run(
+        "km",
+        data,
+        output=output,
+        parameters=clean(locals()),
+        time=time,
+        event=event,
+        by=split_columns(by),
+        entry=entry,
+        weight=weight,
+        conf_type=conf_type.value,
+        conf_level=conf_level,
+        at=parse_numbers(at, "--at"),
     )
 
 
@@ -97,13 +90,20 @@ def summary(
 
     Example: `survstat summary gbsg2.parquet --time time --event cens --by horTh --tau 1825`
     """
-    params = clean(locals())
-    sd = load(data, time=time, event=event, by=split_columns(by), entry=entry, weight=weight)
-    with err_console.status("Fitting Kaplan–Meier curves …"):
-        fit = kaplan_meier(sd, conf_type=conf_type.value, conf_level=conf_level)
-        table = fit.summary(tau=tau)
-    print_table(table, f"Median survival ({conf_type.value} {conf_level:g} CI)")
-    write_output(table, output, analysis="summary", parameters=params, data=data, n_rows=sd.n_rows)
+    run(
+        "summary",
+        data,
+        output=output,
+        parameters=clean(locals()),
+        time=time,
+        event=event,
+        by=split_columns(by),
+        entry=entry,
+        weight=weight,
+        conf_type=conf_type.value,
+        conf_level=conf_level,
+        tau=tau,
+    )
 
 
 @user_errors
@@ -139,25 +139,21 @@ def logrank_cmd(
     params = clean(locals())
     if weights not in WEIGHTS:
         raise typer.BadParameter(f"must be one of {', '.join(WEIGHTS)}", param_hint="--weights")
-    sd = load(
+    run(
+        "logrank",
         data,
+        output=output,
+        parameters=params,
         time=time,
         event=event,
         by=split_columns(by),
         strata=split_columns(strata),
+        weights=weights,
+        rho=rho,
+        gamma=gamma,
+        trend=trend,
         weight=weight,
     )
-    with err_console.status("Computing the test …"):
-        res = logrank(sd, weights=weights, rho=rho, gamma=gamma)
-    table = res.table
-    if trend:
-        tr = res.trend()
-        table = table.with_columns(
-            trend_statistic=tr.get_column("statistic"), trend_p_value=tr.get_column("p_value")
-        )
-    print_table(res.per_group, "Observed and expected events")
-    print_table(table, f"{res.table.get_column('test').item()} test")
-    write_output(table, output, analysis="logrank", parameters=params, data=data, n_rows=sd.n_rows)
 
 
 @user_errors
@@ -191,15 +187,17 @@ def cox_cmd(
     params = clean(locals())
     if ties not in ("efron", "breslow"):
         raise typer.BadParameter("must be efron or breslow", param_hint="--ties")
-    terms = split_columns(covariates) or []
-    sd = load(data, time=time, event=event, strata=split_columns(strata), weight=weight)
-    with err_console.status("Fitting the Cox model …"):
-        fit = cox(sd, covariates=terms, ties=ties, cluster=cluster, conf_level=conf_level)
-    variance = "robust" if fit.robust else "model-based"
-    print_table(fit.table, f"Cox model ({ties} ties, {variance} standard errors)")
-    print_table(fit.tests, "Global tests")
-    err_console.print(
-        f"concordance {fit.concordance.value:.4f}; n = {fit.n}, events = {fit.n_event}",
-        highlight=False,
+    run(
+        "cox",
+        data,
+        output=output,
+        parameters=params,
+        time=time,
+        event=event,
+        covariates=split_columns(covariates),
+        strata=split_columns(strata),
+        ties=ties,
+        weight=weight,
+        cluster=cluster,
+        conf_level=conf_level,
     )
-    write_output(fit.table, output, analysis="cox", parameters=params, data=data, n_rows=sd.n_rows)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-import polars as pl
 import typer
 
 from survstat.cli._common import (
@@ -14,19 +13,9 @@ from survstat.cli._common import (
     DataArg,
     OutputOpt,
     clean,
-    print_table,
+    run,
     user_errors,
-    write_output,
 )
-from survstat.endpoints.cml import (
-    Columns,
-    classify_samples,
-    molecular_response,
-    response_endpoints,
-)
-from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr
-from survstat.endpoints.cml_tfr import TfrColumns, tfr_eligibility, tfr_endpoints
-from survstat.endpoints.dates import times_from_dates
 
 app = typer.Typer(
     help="Molecular response in CML: classify results, derive endpoints, estimate response.",
@@ -58,12 +47,17 @@ def classify(
 
     Example: `survstat cml classify labs.parquet --time months -o classified.parquet`
     """
-    params = clean(locals())
-    cols = Columns(patient, time, is_percent, detected, control_gene, control_copies)
-    table = classify_samples(data, columns=cols)
-    print_table(table, "BCR-ABL1 results")
-    write_output(
-        table, output, analysis="cml classify", parameters=params, data=data, n_rows=table.height
+    run(
+        "cml classify",
+        data,
+        output=output,
+        parameters=clean(locals()),
+        patient=patient,
+        time=time,
+        is_percent=is_percent,
+        detected=detected,
+        control_gene=control_gene,
+        control_copies=control_copies,
     )
 
 
@@ -86,13 +80,6 @@ UnitOpt = Annotated[
 ]
 
 
-def _inputs(data: str, patients: str, from_dates: bool, unit: str) -> tuple[Any, Any]:
-    """The lab and patient inputs on the time-since-start scale."""
-    if not from_dates:
-        return data, patients
-    return times_from_dates(data, patients, unit=unit)
-
-
 @app.command()
 @user_errors
 def endpoints(
@@ -113,12 +100,17 @@ def endpoints(
 
     Example: `survstat cml endpoints labs.parquet --patients patients.parquet --level MR4.5`
     """
-    params = clean(locals())
-    labs, pts = _inputs(data, patients, from_dates, unit)
-    table = response_endpoints(labs, pts, level=level, landmark=landmark, window=window)
-    print_table(table, f"Time to {level}")
-    write_output(
-        table, output, analysis="cml endpoints", parameters=params, data=data, n_rows=table.height
+    run(
+        "cml endpoints",
+        data,
+        patients,
+        output=output,
+        parameters=clean(locals()),
+        level=level,
+        landmark=landmark,
+        window=window,
+        from_dates=from_dates,
+        unit=unit,
     )
 
 
@@ -165,42 +157,24 @@ def response(
     Example: `survstat cml response labs.parquet --patients patients.parquet --level MR4.5
     --landmark 12 --null-rate 0.23 --alternative greater`
     """
-    params = clean(locals())
-    labs, pts = _inputs(data, patients, from_dates, unit)
-    res = molecular_response(
-        labs,
-        pts,
+    run(
+        "cml response",
+        data,
+        patients,
+        output=output,
+        parameters=clean(locals()),
         level=level,
         landmark=landmark,
         window=window,
         by=by,
         null_rate=null_rate,
         alternative=alternative,
-        conf_level=conf_level,
+        reference=reference,
         conf_type=conf_type.value,
         rate_method=rate_method,
-        reference=reference,
-    )
-    print_table(res.incidence, f"Cumulative incidence of {level} at {landmark:g}")
-    print_table(res.one_minus_km, "Sensitivity: 1 − Kaplan–Meier (competing events censored)")
-    print_table(res.rate, f"{level} by {landmark:g}: rate")
-    if res.gray is not None:
-        print_table(res.gray, "Gray's test")
-    if res.comparison is not None:
-        print_table(res.comparison, f"{level} by {landmark:g}: difference between arms")
-    keys = [by] if by else []
-    rate = res.rate.rename({c: f"rate_{c}" for c in ("conf_low", "conf_high")})
-    km = res.one_minus_km.select(
-        pl.col("estimate", "conf_low", "conf_high").name.prefix("one_minus_km_")
-    )
-    joined = pl.concat([res.incidence, km, rate.drop(keys)], how="horizontal")
-    write_output(
-        joined,
-        output,
-        analysis="cml response",
-        parameters=params,
-        data=data,
-        n_rows=res.endpoints.height,
+        conf_level=conf_level,
+        from_dates=from_dates,
+        unit=unit,
     )
 
 
@@ -221,15 +195,7 @@ def milestones(
 
     Example: `survstat cml milestones labs.parquet --window 1.5 -o milestones.parquet`
     """
-    params = clean(locals())
-    table = eln_milestones(data, window=window)
-    print_table(
-        table.group_by("milestone", "category").len().sort("milestone", "category"),
-        "ELN 2020 milestones",
-    )
-    write_output(
-        table, output, analysis="cml milestones", parameters=params, data=data, n_rows=table.height
-    )
+    run("cml milestones", data, output=output, parameters=clean(locals()), window=window)
 
 
 @app.command("loss-of-mmr")
@@ -252,12 +218,7 @@ def loss_of_mmr_command(
 
     Example: `survstat cml loss-of-mmr labs.parquet --confirmed -o loss.parquet`
     """
-    params = clean(locals())
-    table = loss_of_mmr(data, confirmed=confirmed)
-    print_table(table, "Loss of MMR" + (" (confirmed)" if confirmed else ""))
-    write_output(
-        table, output, analysis="cml loss-of-mmr", parameters=params, data=data, n_rows=table.height
-    )
+    run("cml loss-of-mmr", data, output=output, parameters=clean(locals()), confirmed=confirmed)
 
 
 @app.command()
@@ -284,19 +245,12 @@ def tfr(
 
     Example: `survstat cml tfr labs.parquet --patients patients.parquet -o tfr.parquet`
     """
-    from survstat.estimators.kaplan_meier import kaplan_meier
-
-    params = clean(locals())
-    ends = tfr_endpoints(data, patients)
-    elig = tfr_eligibility(
-        data, patients, min_treatment=min_treatment, min_deep_duration=min_deep_duration
-    )
-    pid = TfrColumns().patient
-    table = ends.join(elig.select(pid, "eligible", "deep_duration", "reason"), on=pid, how="left")
-    if table.height:
-        km = kaplan_meier(table, time="time", event="tfr_failure").at([6.0, 12.0, 24.0])
-        print_table(km, "TFR survival (Kaplan–Meier, time since stopping)")
-    print_table(table, "Treatment-free remission")
-    write_output(
-        table, output, analysis="cml tfr", parameters=params, data=data, n_rows=table.height
+    run(
+        "cml tfr",
+        data,
+        patients,
+        output=output,
+        parameters=clean(locals()),
+        min_treatment=min_treatment,
+        min_deep_duration=min_deep_duration,
     )

@@ -18,17 +18,11 @@ from survstat.cli._common import (
     TimeOpt,
     WeightOpt,
     clean,
-    err_console,
-    load,
     parse_numbers,
-    print_table,
+    run,
     split_columns,
     user_errors,
-    write_output,
 )
-from survstat.estimators.cumulative_incidence import cumulative_incidence
-from survstat.estimators.fine_gray import fine_gray
-from survstat.estimators.gray import gray_test
 
 CauseOpt = Annotated[
     str,
@@ -87,26 +81,22 @@ def cif(
 
     Example: `survstat cif bmt.parquet --time ftime --cause status --by dis --at 12,24`
     """
-    params = clean(locals())
-    times = parse_numbers(at, "--at")
-    sd = load(
+    run(
+        "cif",
         data,
-        competing=True,
+        output=output,
+        parameters=clean(locals()),
         time=time,
         cause=cause,
         by=split_columns(by),
         censor_value=_censor(censor_value),
         entry=entry,
         weight=weight,
+        variance=variance,
+        conf_type=conf_type.value,
+        conf_level=conf_level,
+        at=parse_numbers(at, "--at"),
     )
-    with err_console.status("Estimating cumulative incidence …"):
-        fit = cumulative_incidence(
-            sd, conf_level=conf_level, variance=variance, conf_type=conf_type.value
-        )
-        table = fit.table if times is None else fit.at(times)
-    title = f"Cumulative incidence ({conf_type.value} {conf_level:g} CI, {fit.variance} variance)"
-    print_table(table, title)
-    write_output(table, output, analysis="cif", parameters=params, data=data, n_rows=sd.n_rows)
 
 
 @user_errors
@@ -128,20 +118,18 @@ def gray(
 
     Example: `survstat gray bmt.parquet --time ftime --cause status --by dis`
     """
-    params = clean(locals())
-    sd = load(
+    run(
+        "gray",
         data,
-        competing=True,
+        output=output,
+        parameters=clean(locals()),
         time=time,
         cause=cause,
         by=split_columns(by),
         strata=split_columns(strata),
         censor_value=_censor(censor_value),
+        rho=rho,
     )
-    with err_console.status("Computing Gray's test …"):
-        res = gray_test(sd, rho=rho)
-    print_table(res.table, "Gray's test")
-    write_output(res.table, output, analysis="gray", parameters=params, data=data, n_rows=sd.n_rows)
 
 
 @user_errors
@@ -170,12 +158,15 @@ def finegray(
     Example: `survstat finegray bmt.parquet --time ftime --cause status --failcode 1
     --covariates dis`
     """
-    params = clean(locals())
-    terms = split_columns(covariates) or []
-    sd = load(data, competing=True, time=time, cause=cause, censor_value=_censor(censor_value))
-    with err_console.status("Fitting the Fine–Gray model …"):
-        fit = fine_gray(sd, covariates=terms, failcode=_censor(failcode), conf_level=conf_level)
-    print_table(fit.table, f"Fine–Gray model for cause {fit.failcode}")
-    write_output(
-        fit.table, output, analysis="finegray", parameters=params, data=data, n_rows=sd.n_rows
+    run(
+        "finegray",
+        data,
+        output=output,
+        parameters=clean(locals()),
+        time=time,
+        cause=cause,
+        failcode=_censor(failcode),
+        covariates=split_columns(covariates),
+        censor_value=_censor(censor_value),
+        conf_level=conf_level,
     )

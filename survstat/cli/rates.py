@@ -12,15 +12,11 @@ from survstat.cli._common import (
     DataArg,
     OutputOpt,
     clean,
-    err_console,
-    print_table,
+    run,
     split_columns,
     user_errors,
-    write_output,
 )
-from survstat.estimators.compare_rates import compare_proportions
-from survstat.estimators.proportions import ALTERNATIVES, METHODS, MISSING, proportion
-from survstat.io import scan
+from survstat.estimators.proportions import ALTERNATIVES, METHODS, MISSING
 
 
 @user_errors
@@ -70,26 +66,19 @@ def response(
     ):
         if value not in allowed:
             raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=name)
-    with err_console.status(f"Reading {data} …"):
-        frame, _ = scan(data)
-        fit = proportion(
-            frame,
-            response=response_col,
-            responder_values=split_columns(responder_values),
-            by=split_columns(by),
-            method=method,
-            conf_level=conf_level,
-            null_rate=null_rate,
-            alternative=alternative,
-            missing=missing,
-        )
-    print_table(fit.table, f"Response rate ({method} {conf_level:g} CI)")
-    n_rows = int(
-        fit.table.get_column("n").sum()
-        + (fit.table.get_column("n_missing").sum() if missing == "exclude" else 0)
-    )
-    write_output(
-        fit.table, output, analysis="response", parameters=params, data=data, n_rows=n_rows
+    run(
+        "response",
+        data,
+        output=output,
+        parameters=params,
+        response=response_col,
+        responder_values=split_columns(responder_values),
+        by=split_columns(by),
+        method=method,
+        conf_level=conf_level,
+        null_rate=null_rate,
+        alternative=alternative,
+        missing=missing,
     )
 
 
@@ -143,28 +132,18 @@ def compare_rates(
 
     Example: `survstat compare-rates trial.parquet --response bor --responder-values CR,PR --by arm`
     """
-    params = clean(locals())
-    with err_console.status(f"Reading {data} …"):
-        frame, _ = scan(data)
-        fit = compare_proportions(
-            frame,
-            response=response_col,
-            by=by,
-            reference=reference,
-            responder_values=split_columns(responder_values),
-            missing=missing,
-            conf_level=conf_level,
-            difference_method=difference_method,
-            test=test,
-            strata=split_columns(strata),
-        )
-    print_table(fit.rates, "Response rates")
-    print_table(fit.table, f"Comparison with {fit.table.get_column('reference')[0]}")
-    write_output(
-        fit.table,
-        output,
-        analysis="compare-rates",
-        parameters=params,
-        data=data,
-        n_rows=int(fit.rates.get_column("n").sum()),
+    run(
+        "compare-rates",
+        data,
+        output=output,
+        parameters=clean(locals()),
+        response=response_col,
+        by=by,
+        reference=reference,
+        responder_values=split_columns(responder_values),
+        missing=missing,
+        conf_level=conf_level,
+        difference_method=difference_method,
+        test=test,
+        strata=split_columns(strata),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from survstat.cli._common import (
@@ -12,34 +11,15 @@ from survstat.cli._common import (
     DataArg,
     OutputOpt,
     clean,
-    print_table,
+    run,
     split_columns,
     user_errors,
-    write_output,
 )
-from survstat.endpoints.dates import RECIST_DATES, times_from_dates
-from survstat.endpoints.efficacy import efficacy_table
-from survstat.endpoints.recist_tte import time_to_event_endpoints
 
 app = typer.Typer(
     help="RECIST 1.1: derive best response and PFS/OS/DoR, tabulate efficacy by arm.",
     no_args_is_help=True,
     rich_markup_mode="markdown",
-)
-
-#: The columns `recist derive` writes first, in this order (the contract).
-DERIVED_COLUMNS = (
-    "bor",
-    "confirmed",
-    "objective_response",
-    "clinical_benefit",
-    "pfs_time",
-    "pfs_event",
-    "pfs_censor_reason",
-    "dor_time",
-    "dor_event",
-    "os_time",
-    "os_event",
 )
 
 
@@ -86,33 +66,17 @@ def derive(
 
     Example: `survstat recist derive visits.parquet --subjects subjects.parquet -o derived.parquet`
     """
-    params = clean(locals())
-    visits, subject_table = data, subjects
-    if from_dates:
-        # every date column is optional except the start, hence only the ones present
-        visits, subject_table = times_from_dates(
-            data,
-            subjects,
-            patient="subject_id",
-            sample_date="assessment_date",
-            dates=RECIST_DATES,
-            optional=True,
-            time="day",
-            unit="days",
-        )
-    table = time_to_event_endpoints(
-        visits,
-        subject_table,
-        interval_days=interval_days,
+    run(
+        "recist derive",
+        data,
+        subjects,
+        output=output,
+        parameters=clean(locals()),
         confirm=confirm,
         sd_min_days=sd_min_days,
         cbr_weeks=cbr_weeks,
-    )
-    first = ["subject_id", *DERIVED_COLUMNS]
-    table = table.select(*first, *[c for c in table.columns if c not in first])
-    print_table(table.group_by("bor").agg(pl.len().alias("n")).sort("bor"), "Best overall response")
-    write_output(
-        table, output, analysis="recist derive", parameters=params, data=data, n_rows=table.height
+        interval_days=interval_days,
+        from_dates=from_dates,
     )
 
 
@@ -149,12 +113,14 @@ def table(
     Example: `survstat recist table visits.parquet --subjects subjects.parquet --by arm
     --reference A -o efficacy.parquet`
     """
-    params = clean(locals())
-    derived = data if subjects is None else time_to_event_endpoints(data, subjects)
-    result = efficacy_table(
-        derived, by=by, reference=reference, strata=split_columns(strata), conf_level=conf_level
-    )
-    print_table(result, "Efficacy by arm")
-    write_output(
-        result, output, analysis="recist table", parameters=params, data=data, n_rows=result.height
+    run(
+        "recist table",
+        data,
+        subjects,
+        output=output,
+        parameters=clean(locals()),
+        by=by,
+        reference=reference,
+        strata=split_columns(strata),
+        conf_level=conf_level,
     )

@@ -1,0 +1,39 @@
+"""Named analyses: the library call behind each CLI command and each job-file step.
+
+An analysis is a function from its inputs (tables) and plain keyword parameters (text,
+numbers, flags, lists) to an :class:`AnalysisOutput`: the table that is written to Parquet,
+its title, and the tables printed beside it. :data:`ANALYSES` maps the names used on the command
+line and in job files (``"km"``, ``"cml response"``, ``"recist derive"``) to
+:class:`Analysis` records, which also say which inputs an analysis reads, which parameters name
+columns of which input, and which values an option accepts. A job file is checked against
+these records before anything runs.
+
+Examples
+--------
+>>> import survstat
+>>> from survstat.analyses import ANALYSES
+>>> out = ANALYSES["summary"].run(
+...     survstat.datasets.load("gbsg2"), time="time", event="cens", by=["horTh"]
+... )
+>>> out.table.columns[:3]
+['horTh', 'n', 'n_event']
+"""
+
+from __future__ import annotations
+
+from survstat.analyses._core import (
+    Analysis,
+    AnalysisOutput,
+    Parameter,
+)
+from survstat.analyses.cml import CML_ANALYSES
+from survstat.analyses.rates import RATE_ANALYSES
+from survstat.analyses.recist import RECIST_ANALYSES
+from survstat.analyses.survival import SURVIVAL_ANALYSES
+
+#: Every named analysis, by the name used on the command line and in job files.
+ANALYSES: dict[str, Analysis] = {
+    a.name: a for a in (*SURVIVAL_ANALYSES, *RATE_ANALYSES, *CML_ANALYSES, *RECIST_ANALYSES)
+}
+
+__all__ = ["ANALYSES", "Analysis", "AnalysisOutput", "Parameter"]

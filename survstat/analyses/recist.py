@@ -1,0 +1,168 @@
+"""Solid-tumour analyses: recist derive, recist table, recist subgroups, recist pcr."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from survstat.analyses._core import Analysis, AnalysisOutput, column_roles, names
+from survstat.endpoints.dates import RECIST_DATES, times_from_dates
+from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
+from survstat.endpoints.pcr import DEFINITIONS, pcr_flags
+from survstat.endpoints.recist import RecistColumns
+from survstat.endpoints.recist_tte import SubjectColumns, time_to_event_endpoints
+from survstat.io import FrameLike
+
+#: The columns `recist derive` writes first, in this order (the contract).
+DERIVED_COLUMNS = (
+    "bor",
+    "confirmed",
+    "objective_response",
+    "clinical_benefit",
+    "pfs_time",
+    "pfs_event",
+    "pfs_censor_reason",
+    "dor_time",
+    "dor_event",
+    "os_time",
+    "os_event",
+)
+
+
+def derive(
+    data: FrameLike,
+    subjects: FrameLike,
+    *,
+    confirm: bool = True,
+    sd_min_days: float = 42.0,
+    cbr_weeks: float = 24.0,
+    interval_days: float = 56.0,
+    from_dates: bool = False,
+) -> AnalysisOutput:
+    """Best overall response and PFS/TTP/OS/DoR per subject from visit-level responses."""
+    visits, subject_table = data, subjects
+    if from_dates:
+        # every date column is optional except the start, hence only the ones present
+        visits, subject_table = times_from_dates(
+            data,
+            subjects,
+            patient="subject_id",
+            sample_date="assessment_date",
+            dates=RECIST_DATES,
+            optional=True,
+            time="day",
+            unit="days",
+        )
+    table = time_to_event_endpoints(
+        visits,
+        subject_table,
+        interval_days=interval_days,
+        confirm=confirm,
+        sd_min_days=sd_min_days,
+        cbr_weeks=cbr_weeks,
+    )
+    first = ["subject_id", *DERIVED_COLUMNS]
+    table = table.select(*first, *[c for c in table.columns if c not in first])
+    counts = table.group_by("bor").agg(pl.len().alias("n")).sort("bor")
+    return AnalysisOutput(table, "Best overall response", table.height, display=counts)
+
+
+def table(
+    data: FrameLike,
+    subjects: FrameLike | None = None,
+    *,
+    by: str = "arm",
+    reference: str | int | None = None,
+    strata: list[str] | None = None,
+    conf_level: float = 0.95,
+) -> AnalysisOutput:
+    """Per-arm efficacy table from `recist derive` output, or from raw visits and subjects."""
+    derived = data if subjects is None else time_to_event_endpoints(data, subjects)
+    result = efficacy_table(
+        derived, by=by, reference=reference, strata=names(strata), conf_level=conf_level
+    )
+    return AnalysisOutput(result, "Efficacy by arm", result.height)
+
+
+def subgroups(
+    data: FrameLike,
+    *,
+    biomarker: str,
+    cutpoint: float | None = None,
+    by: str = "arm",
+    reference: str | int | None = None,
+    strata: list[str] | None = None,
+    time: str = "pfs_time",
+    event: str = "pfs_event",
+    conf_level: float = 0.95,
+) -> AnalysisOutput:
+    """PFS by arm within biomarker-high and -low subgroups, and the interaction test."""
+    res = biomarker_subgroups(
+        data,
+        biomarker=biomarker,
+        cutpoint=cutpoint,
+        by=by,
+        reference=reference,
+        strata=names(strata),
+        time=time,
+        event=event,
+        conf_level=conf_level,
+    )
+    n_used = int(res.table.get_column("n").sum())
+    return AnalysisOutput(
+        res.table,
+        f"PFS by arm within {biomarker} subgroups (high: > {res.cutpoint:g})",
+        n_used + res.n_excluded,
+        extras=(("Arm-by-subgroup interaction", res.interaction),),
+        notes=(f"{res.n_excluded} rows without a {biomarker} value left out",),
+    )
+
+
+def pcr(
+    data: FrameLike,
+    *,
+    ypt: str = "ypT",
+    ypn: str = "ypN",
+    definition: str = "ypT0/is ypN0",
+    itc_is_pcr: bool = False,
+) -> AnalysisOutput:
+    """Pathological complete response per patient from ypT and ypN."""
+    flags = pcr_flags(data, ypt=ypt, ypn=ypn, definition=definition, itc_is_pcr=itc_is_pcr)
+    counts = flags.group_by("pcr").agg(pl.len().alias("n")).sort("pcr", nulls_last=True)
+    return AnalysisOutput(flags, f"pCR ({definition})", flags.height, display=counts)
+
+
+def _visit_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    rc, sc = RecistColumns(), SubjectColumns()
+    day = ("assessment_date", "assessment date") if params.get("from_dates") else (rc.day, "day")
+    subject = [(sc.subject, "subject")]
+    if params.get("from_dates"):
+        subject.append(("start_date", "start date"))
+    return {"data": [(rc.subject, "subject"), day, (rc.response, "response")], "subjects": subject}
+
+
+def _table_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    roles = column_roles(data=("strata",))(params)
+    # the arm is in the subject table when the endpoints are derived first
+    source = "subjects" if params.get("subjects") is not None else "data"
+    roles.setdefault(source, []).append((params.get("by") or "arm", "by"))
+    return roles
+
+
+def _pcr_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    nodes = params.get("definition") != "ypT0/is"
+    return column_roles(data=("ypt", "ypn") if nodes else ("ypt",))(params)
+
+
+RECIST_ANALYSES = (
+    Analysis("recist derive", derive, inputs=("data", "subjects"), columns=_visit_columns),
+    Analysis("recist table", table, inputs=("data", "subjects"), columns=_table_columns),
+    Analysis(
+        "recist subgroups",
+        subgroups,
+        columns=column_roles(data=("biomarker", "by", "strata", "time", "event")),
+    ),
+    Analysis("recist pcr", pcr, columns=_pcr_columns, choices={"definition": DEFINITIONS}),
+)
