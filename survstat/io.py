@@ -14,7 +14,7 @@ import glob as _glob
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +106,10 @@ def provenance(
     *,
     input_path: str | None = None,
     n_rows: int | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Build the provenance record written into an output file's metadata."""
+    """Build the provenance record written into an output file's metadata (``extra`` adds
+    keys, e.g. the job file and step of a batch run)."""
     return {
         "survstat_version": __version__,
         "analysis": analysis,
@@ -115,6 +117,7 @@ def provenance(
         "input": input_path,
         "input_rows": n_rows,
         "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        **(extra or {}),
     }
 
 
@@ -129,16 +132,33 @@ def write_parquet(
     target = Path(path)
     if target.suffix.lower() != ".parquet":
         raise InputFormatError(f"output path `{target}` must end in .parquet")
-    target.parent.mkdir(parents=True, exist_ok=True)
     table = frame.to_arrow()
     meta = dict(table.schema.metadata or {})
     if metadata is not None:
         meta[METADATA_KEY] = json.dumps(metadata, default=str, sort_keys=True).encode()
     table = table.replace_schema_metadata(meta)
+    return write_atomically(target, lambda tmp: pq.write_table(table, tmp))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[str], object]) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    Readers see the old file or the complete new one, never a partial file; if ``write``
+    fails the temporary file is removed and the old file, if any, is left untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        pq.write_table(table, tmp)
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; outputs are not
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -74,7 +74,7 @@ def _risk_table(ax: Any, main: Any, labels: list[str], times: list[float], count
         for t, n in zip(times, values, strict=True):
             ax.text(t, y, f"{n:g}", ha="center", va="center", fontsize=8)
         ax.text(
-            -0.01, y, label, ha="right", va="center", fontsize=8, transform=ax.get_yaxis_transform()
+            -0.05, y, label, ha="right", va="center", fontsize=8, transform=ax.get_yaxis_transform()
         )
     ax.set_yticks([])
     ax.set_xticks(times)

@@ -243,3 +243,24 @@ def test_km_with_entry_and_weights(tmp_path):
     assert out.equals(api.table)
     assert api.variance == "robust"
     assert "robust variance" in r.output
+
+
+def _leaf_commands(group, prefix=()):
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):  # a sub-app
+            yield from _leaf_commands(cmd, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def test_every_registered_command_has_help_with_an_example():
+    import typer.main
+
+    commands = list(_leaf_commands(typer.main.get_command(app)))
+    assert ("run",) in commands
+    assert ("plot", "forest") in commands
+    for command in commands:
+        r = run(*command, "--help")
+        assert r.exit_code == 0, command
+        assert "Example:" in r.output, command
+        assert "survstat " + " ".join(command) in " ".join(r.output.split()), command

@@ -72,3 +72,80 @@ def test_forest_figure(tmp_path):
     assert [lab.get_text() for lab in ax.get_yticklabels()] == ["reference", "high", "low"]
     fig.savefig(tmp_path / "forest.pdf")
     assert (tmp_path / "forest.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def _nonblank_png(path):
+    image = plt.imread(path)
+    assert image.shape[0] > 300
+    assert image.shape[1] > 300
+    assert image[..., :3].std() > 0.05  # drawn on, not a flat background
+
+
+def test_plot_commands_write_each_format(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    runner = CliRunner()
+    data = tmp_path / "gbsg2.parquet"
+    survstat.datasets.load("gbsg2").write_parquet(data)
+    km = ["plot", "km", str(data), "--time", "time", "--event", "cens", "--by", "horTh"]
+    for suffix, magic in ((".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF")):
+        out = tmp_path / f"km{suffix}"
+        r = runner.invoke(app, [*km, "--at-risk-times", "0,1000,2000", "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        assert out.read_bytes()[:5].startswith(magic)
+    _nonblank_png(tmp_path / "km.png")
+    assert b"%PDF" in (tmp_path / "km.pdf").read_bytes()[:8]
+    bad = runner.invoke(app, [*km, "-o", str(tmp_path / "km.gif")])
+    assert bad.exit_code == 2
+    assert not (tmp_path / "km.gif").exists()
+    cox = tmp_path / "cox.parquet"
+    args = ["cox", str(data), "--time", "time", "--event", "cens", "--covariates", "horTh,tgrade"]
+    r = runner.invoke(app, [*args, "-o", str(cox)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app, ["plot", "forest", str(cox), "--label", "term", "-o", str(tmp_path / "f.png")]
+    )
+    assert r.exit_code == 0, r.output
+    _nonblank_png(tmp_path / "f.png")
+    missing = runner.invoke(
+        app, ["plot", "forest", str(cox), "--label", "trm", "-o", str(tmp_path / "g.png")]
+    )
+    assert missing.exit_code == 1
+    assert "trm" in missing.output
+
+
+def test_plot_cif_command_annotates_grays_test(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.analyses.plots import PLOTS
+    from survstat.cli import app
+
+    bmt = pl.read_csv("tests/reference/data/bmt.csv")
+    fig = PLOTS["cif"].run(bmt, time="ftime", cause="status", by=["dis"], of_interest=1)
+    assert len(fig.axes[0].get_lines()) == 2
+    gray = survstat.gray_test(bmt, time="ftime", cause="status", by="dis").table
+    p = gray.filter(pl.col("cause") == 1).get_column("p_value").item()
+    assert fig.axes[0].texts[-1].get_text() == f"Gray's test p = {p:.4f}"
+    data = tmp_path / "bmt.parquet"
+    bmt.write_parquet(data)
+    out = tmp_path / "cif.png"
+    args = ["plot", "cif", str(data), "--time", "ftime", "--cause", "status", "--by", "dis"]
+    r = CliRunner().invoke(app, [*args, "--of-interest", "2", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    _nonblank_png(out)
+
+
+def test_km_plot_annotation_matches_logrank_and_cox():
+    from survstat.analyses.plots import PLOTS
+
+    g = survstat.datasets.load("gbsg2")
+    fig = PLOTS["km"].run(g, time="time", event="cens", by=["horTh"])
+    text = fig.axes[0].texts[-1].get_text()
+    hr = survstat.cox(g, time="time", event="cens", covariates=["horTh"]).table.row(0, named=True)
+    assert text == (
+        f"HR horTh[yes] {hr['hazard_ratio']:.2f} ({hr['conf_low']:.2f}–{hr['conf_high']:.2f})\n"
+        "log-rank p = 0.0034"
+    )
+    assert len(fig.axes[0].get_lines()) >= 2

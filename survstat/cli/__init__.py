@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from survstat._version import __version__
-from survstat.cli import analyses, cml, competing, datasets, rates, recist
+from survstat.cli import analyses, cml, competing, datasets, jobs, plot, rates, recist
 
 app = typer.Typer(
     name="survstat",
@@ -24,6 +24,9 @@ app.command("gray")(competing.gray)
 app.command("finegray")(competing.finegray)
 app.command("response")(rates.response)
 app.command("compare-rates")(rates.compare_rates)
+app.command("run")(jobs.run)
+app.command("report")(jobs.report)
+app.add_typer(plot.app, name="plot")
 app.add_typer(datasets.app, name="datasets")
 app.add_typer(cml.app, name="cml")
 app.add_typer(recist.app, name="recist")

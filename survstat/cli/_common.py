@@ -13,8 +13,10 @@ from typing import Annotated, Any, TypeVar
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from survstat._format import format_value
 from survstat.analyses import ANALYSES
 from survstat.errors import SurvstatError
 from survstat.io import provenance, write_parquet
@@ -90,6 +92,16 @@ def run(
     )
 
 
+def code_value(value: str | None) -> object:
+    """A cause code from the command line: an integer when it reads as one, else the text."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
 def split_columns(value: str | None) -> list[str] | None:
     """Comma-separated column names, or None."""
     if value is None:
@@ -126,24 +138,12 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SurvstatError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{value:.0f}"
-        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e6):
-            return f"{value:.4g}"
-        return f"{value:.4f}"
-    return str(value)
 
 
 def print_table(frame: pl.DataFrame, title: str, *, max_rows: int = 40) -> None:
@@ -156,16 +156,19 @@ def print_table(frame: pl.DataFrame, title: str, *, max_rows: int = 40) -> None:
     if n > max_rows:
         head, tail = frame.head(max_rows // 2), frame.tail(max_rows // 2)
         for row in head.iter_rows():
-            table.add_row(*(_fmt(v) for v in row))
+            table.add_row(*(format_value(v) for v in row))
         table.add_row(*(["⋮"] * frame.width))
         for row in tail.iter_rows():
-            table.add_row(*(_fmt(v) for v in row))
+            table.add_row(*(format_value(v) for v in row))
     else:
         for row in frame.iter_rows():
-            table.add_row(*(_fmt(v) for v in row))
+            table.add_row(*(format_value(v) for v in row))
     # never squeeze columns out of sight: a wide table may run past the terminal's edge instead
     widths = [
-        max([len(col)] + [len(_fmt(v)) for v in frame.get_column(col).head(max_rows).to_list()])
+        max(
+            [len(col)]
+            + [len(format_value(v)) for v in frame.get_column(col).head(max_rows).to_list()]
+        )
         for col in frame.columns
     ]
     needed = sum(widths) + 3 * len(widths) + 1

@@ -18,6 +18,7 @@ from survstat.cli._common import (
     TimeOpt,
     WeightOpt,
     clean,
+    code_value,
     parse_numbers,
     run,
     split_columns,
@@ -37,16 +38,6 @@ CensorOpt = Annotated[
         help="Value of the cause column that means censored (default 0 for integer codes).",
     ),
 ]
-
-
-def _censor(value: str | None) -> object:
-    """Text from the command line; an integer when the cause column holds integer codes."""
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return value
 
 
 @user_errors
@@ -89,7 +80,7 @@ def cif(
         time=time,
         cause=cause,
         by=split_columns(by),
-        censor_value=_censor(censor_value),
+        censor_value=code_value(censor_value),
         entry=entry,
         weight=weight,
         variance=variance,
@@ -127,7 +118,7 @@ def gray(
         cause=cause,
         by=split_columns(by),
         strata=split_columns(strata),
-        censor_value=_censor(censor_value),
+        censor_value=code_value(censor_value),
         rho=rho,
     )
 
@@ -165,8 +156,8 @@ def finegray(
         parameters=clean(locals()),
         time=time,
         cause=cause,
-        failcode=_censor(failcode),
+        failcode=code_value(failcode),
         covariates=split_columns(covariates),
-        censor_value=_censor(censor_value),
+        censor_value=code_value(censor_value),
         conf_level=conf_level,
     )

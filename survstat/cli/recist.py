@@ -124,3 +124,88 @@ def table(
         strata=split_columns(strata),
         conf_level=conf_level,
     )
+
+
+@app.command()
+@user_errors
+def subgroups(
+    data: DataArg,
+    biomarker: Annotated[
+        str, typer.Option("--biomarker", help="Numeric biomarker column.", show_default=False)
+    ],
+    cutpoint: Annotated[
+        float | None,
+        typer.Option("--cutpoint", help="High means above this (default: the median)."),
+    ] = None,
+    by: Annotated[str, typer.Option("--by", help="Arm column.")] = "arm",
+    reference: Annotated[
+        str | None, typer.Option("--reference", help="Reference arm (default: first level).")
+    ] = None,
+    strata: Annotated[
+        str | None, typer.Option("--strata", help="Stratification column(s) of the Cox models.")
+    ] = None,
+    time: Annotated[str, typer.Option("--time", help="Time column.")] = "pfs_time",
+    event: Annotated[str, typer.Option("--event", help="Event column.")] = "pfs_event",
+    conf_level: ConfLevelOpt = 0.95,
+    output: OutputOpt = None,
+) -> None:
+    """PFS by arm within biomarker-high and -low subgroups, and the interaction test.
+
+    One row per subgroup and arm: subgroup (low / high), `<by>`, n, pfs_events, pfs_median,
+    pfs_median_conf_low, pfs_median_conf_high, hazard_ratio, hr_conf_low, hr_conf_high (against
+    the reference arm within the subgroup). The likelihood-ratio test of the arm-by-subgroup
+    interaction is printed. Feed the output to `survstat plot forest --label subgroup,arm
+    --low hr_conf_low --high hr_conf_high`.
+
+    Example: `survstat recist subgroups derived.parquet --biomarker pakt_hscore --by arm`
+    """
+    run(
+        "recist subgroups",
+        data,
+        output=output,
+        parameters=clean(locals()),
+        biomarker=biomarker,
+        cutpoint=cutpoint,
+        by=by,
+        reference=reference,
+        strata=split_columns(strata),
+        time=time,
+        event=event,
+        conf_level=conf_level,
+    )
+
+
+@app.command()
+@user_errors
+def pcr(
+    data: DataArg,
+    ypt: Annotated[str, typer.Option("--ypt", help="ypT category column.")] = "ypT",
+    ypn: Annotated[str, typer.Option("--ypn", help="ypN category column.")] = "ypN",
+    definition: Annotated[
+        str,
+        typer.Option("--definition", help="ypT0/is ypN0 (default), ypT0 ypN0 or ypT0/is."),
+    ] = "ypT0/is ypN0",
+    itc_is_pcr: Annotated[
+        bool,
+        typer.Option("--itc-is-pcr", help="Count ypN0(i+) (isolated tumour cells) as pCR."),
+    ] = False,
+    output: OutputOpt = None,
+) -> None:
+    """Pathological complete response per patient from post-neoadjuvant ypT and ypN.
+
+    One row per patient: the input columns, then pcr (null when not assessable),
+    pcr_definition, pcr_reason. Counts are printed; for the rate with its exact CI run
+    `survstat response` on the output with `--response pcr`.
+
+    Example: `survstat recist pcr pathology.parquet -o pcr.parquet`
+    """
+    run(
+        "recist pcr",
+        data,
+        output=output,
+        parameters=clean(locals()),
+        ypt=ypt,
+        ypn=ypn,
+        definition=definition,
+        itc_is_pcr=itc_is_pcr,
+    )

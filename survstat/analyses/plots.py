@@ -1,0 +1,187 @@
+"""Named figures: the library call behind ``survstat plot km|cif|forest`` and job plot steps.
+
+Each function returns a matplotlib Figure; :data:`PLOTS` holds them as :class:`Analysis`
+records so that job files check their parameters and columns as for any analysis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from survstat.analyses._core import Analysis, column_roles, names
+from survstat.data import SurvivalData
+from survstat.errors import ColumnNotFoundError
+from survstat.estimators._confint import CONF_TYPES
+from survstat.estimators.cox import cox
+from survstat.estimators.cumulative_incidence import cumulative_incidence
+from survstat.estimators.gray import gray_test
+from survstat.estimators.kaplan_meier import kaplan_meier
+from survstat.estimators.logrank import logrank
+from survstat.io import FrameLike, scan
+
+#: File formats a figure can be written in.
+FORMATS = ("png", "svg", "pdf")
+
+
+def _p(value: float) -> str:
+    return "p < 0.0001" if value < 1e-4 else f"p = {value:.4f}"
+
+
+def _logrank_annotation(sd: SurvivalData, conf_level: float) -> str:
+    """Log-rank p and, for two groups, the Cox hazard ratio of the second against the first."""
+    p = float(logrank(sd).table.get_column("p_value").item())
+    lines = [f"log-rank {_p(p)}"]
+    if len(sd.by) == 1:
+        fit = cox(sd, covariates=list(sd.by), conf_level=conf_level)
+        if fit.table.height == 1:
+            term, hr, lo, hi = fit.table.select(
+                "term", "hazard_ratio", "conf_low", "conf_high"
+            ).row(0)
+            lines.insert(0, f"HR {term} {hr:.2f} ({lo:.2f}–{hi:.2f})")
+    return "\n".join(lines)
+
+
+def km_plot(
+    data: FrameLike,
+    *,
+    time: str,
+    event: str,
+    by: list[str] | None = None,
+    entry: str | None = None,
+    weight: str | None = None,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+    at_risk_times: list[float] | None = None,
+    median_lines: bool = True,
+    conf_int: bool = True,
+    annotate: bool = True,
+    xlabel: str = "time",
+    title: str | None = None,
+) -> Any:
+    """Kaplan–Meier curves with CI bands, censoring marks, median lines and numbers at risk.
+
+    With ``annotate`` and groups, the log-rank p-value (R survdiff) is printed on the plot,
+    and for two groups of one column the Cox hazard ratio of the second against the first.
+    """
+    from survstat.plot import km_figure
+
+    sd = SurvivalData.right_censored(
+        data, time=time, event=event, by=names(by), entry=entry, weight=weight
+    )
+    fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
+    # the log-rank test and Cox model here take neither delayed entry nor case weights
+    plain = entry is None and weight is None
+    note = _logrank_annotation(sd, conf_level) if annotate and sd.by and plain else None
+    return km_figure(
+        fit,
+        at_risk_times=at_risk_times,
+        median_lines=median_lines,
+        annotation=note,
+        conf_int=conf_int,
+        xlabel=xlabel,
+        title=title,
+    )
+
+
+def cif_plot(
+    data: FrameLike,
+    *,
+    time: str,
+    cause: str,
+    of_interest: str | int | None = None,
+    by: list[str] | None = None,
+    censor_value: str | int | None = None,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+    at_risk_times: list[float] | None = None,
+    conf_int: bool = True,
+    annotate: bool = True,
+    xlabel: str = "time",
+    title: str | None = None,
+) -> Any:
+    """Cumulative incidence of one cause (``of_interest``; default the first) per group,
+    with CI bands and numbers at risk; with ``annotate`` and groups, Gray's test p-value."""
+    from survstat.plot import cif_figure
+
+    sd = SurvivalData.competing_risks(
+        data, time=time, cause=cause, by=names(by), censor_value=censor_value
+    )
+    fit = cumulative_incidence(sd, conf_type=conf_type, conf_level=conf_level)
+    chosen = fit.causes[0] if of_interest is None else of_interest
+    note = None
+    if annotate and sd.by:
+        gray = gray_test(sd).table
+        p = gray.filter(gray.get_column("cause") == chosen).get_column("p_value")
+        note = f"Gray's test {_p(float(p.item()))}" if p.len() == 1 else None
+    return cif_figure(
+        fit,
+        cause=chosen,
+        at_risk_times=at_risk_times,
+        annotation=note,
+        conf_int=conf_int,
+        xlabel=xlabel,
+        title=title,
+    )
+
+
+def forest_plot(
+    data: FrameLike,
+    *,
+    label: list[str],
+    estimate: str = "hazard_ratio",
+    low: str = "conf_low",
+    high: str = "conf_high",
+    reference_line: float = 1.0,
+    xlabel: str = "hazard ratio (95% CI)",
+    title: str | None = None,
+) -> Any:
+    """Forest plot of estimates with intervals on a log axis, one line per row (e.g. the
+    terms of a Cox model, or the subgroup rows of ``recist subgroups``); the row label joins
+    the ``label`` columns."""
+    import polars as pl
+
+    from survstat.plot import forest_figure
+
+    columns = names(label) or []
+    frame = scan(data)[0].collect()
+    for column, role in [
+        *((c, "label") for c in columns),
+        (estimate, "estimate"),
+        (low, "low"),
+        (high, "high"),
+    ]:
+        if column not in frame.columns:
+            raise ColumnNotFoundError(column, frame.columns, role=role)
+    text = pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator=" · ")
+    return forest_figure(
+        frame.with_columns(text.alias("_label")),
+        label="_label",
+        estimate=estimate,
+        low=low,
+        high=high,
+        reference_line=reference_line,
+        xlabel=xlabel,
+        title=title,
+    )
+
+
+_CONF = {"conf_type": tuple(CONF_TYPES)}
+
+#: Every named figure, by the name used in ``survstat plot NAME`` and in job plot steps.
+PLOTS: dict[str, Analysis] = {
+    a.name: a
+    for a in (
+        Analysis(
+            "km",
+            km_plot,
+            columns=column_roles(data=("time", "event", "by", "entry", "weight")),
+            choices=_CONF,
+        ),
+        Analysis(
+            "cif", cif_plot, columns=column_roles(data=("time", "cause", "by")), choices=_CONF
+        ),
+        Analysis(
+            "forest", forest_plot, columns=column_roles(data=("label", "estimate", "low", "high"))
+        ),
+    )
+}

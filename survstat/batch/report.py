@@ -1,0 +1,164 @@
+"""One self-contained HTML file with a job's tables, figures, parameters and provenance.
+
+Figures are embedded as data URIs and the styles are inline, so the file can be mailed or
+archived alone. Tables are read back from the Parquet outputs the manifest lists.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from survstat._format import format_value
+from survstat._version import __version__
+from survstat.batch.job import Job, Step
+from survstat.batch.runner import content_sha256
+from survstat.io import write_atomically
+
+_MAX_ROWS = 60
+_MIME = {"png": "image/png", "svg": "image/svg+xml"}
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
+       max-width: 70em; color: #222; line-height: 1.4; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.6em 0; }
+th, td { padding: 0.2em 0.7em; border-bottom: 1px solid #e4e4e4; }
+th { text-align: left; background: #f4f4f4; } td.num { text-align: right;
+     font-variant-numeric: tabular-nums; }
+.meta td:first-child { color: #666; } .status-failed, .error { color: #b00020; }
+.status-ok, .status-skipped { color: #1b6e20; } code { font-size: 0.9em; }
+img { max-width: 100%; } .note { color: #666; font-size: 0.85em; }
+"""
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _table(frame: pl.DataFrame, max_rows: int = _MAX_ROWS) -> str:
+    head = "".join(f"<th>{_esc(c)}</th>" for c in frame.columns)
+    numeric = [dtype.is_numeric() for dtype in frame.dtypes]
+    rows = []
+    for row in frame.head(max_rows).iter_rows():
+        cells = "".join(
+            f'<td class="num">{_esc(format_value(v))}</td>'
+            if num
+            else f"<td>{_esc(format_value(v))}</td>"
+            for v, num in zip(row, numeric, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    more = ""
+    if frame.height > max_rows:
+        more = (
+            f'<p class="note">{frame.height} rows; the first {max_rows} are shown, '
+            "all are in the Parquet file.</p>"
+        )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def _pairs(items: Mapping[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><td>{_esc(k)}</td><td><code>{_esc(json.dumps(v, default=str))}</code></td></tr>"
+        for k, v in items.items()
+    )
+    return f'<table class="meta">{rows}</table>' if rows else '<p class="note">defaults only</p>'
+
+
+def _figure(path: Path) -> str:
+    fmt = path.suffix.lstrip(".")
+    data = base64.b64encode(path.read_bytes()).decode()
+    if fmt in _MIME:
+        return f'<p><img alt="{_esc(path.name)}" src="data:{_MIME[fmt]};base64,{data}"></p>'
+    return (
+        f'<p><embed type="application/pdf" width="100%" height="520" '
+        f'src="data:application/pdf;base64,{data}"></p>'
+    )
+
+
+def _step_section(step: Step, record: Mapping[str, Any], folder: Path) -> str:
+    status = record["status"]
+    parts = [
+        f'<h2 id="{_esc(step.name)}">{_esc(step.name)} <small>— {_esc(step.label)}</small></h2>',
+        f'<p>status: <span class="status-{_esc(status).replace(" ", "-")}">{_esc(status)}</span>',
+    ]
+    if record.get("duration_s") is not None:
+        parts.append(f" · {record['duration_s']:.2f} s")
+    if record.get("partitions") and step.by_partition:
+        parts.append(
+            f" · {record['partitions']} partitions by {_esc(', '.join(step.by_partition))}"
+        )
+    parts.append("</p>")
+    inputs = {("input" if r == "data" else r): ref for r, ref in step.inputs.items()}
+    parts.append(_pairs({**inputs, **step.parameters}))
+    if record.get("error"):
+        parts.append(f'<p class="error">{_esc(record["error"])}</p>')
+    if status not in ("ok", "skipped"):
+        return "\n".join(parts)
+    # figures: one embedded image is enough; prefer a format browsers show inline
+    files = [folder / f for f in record["outputs"] or []]
+    if step.kind == "plot":
+        ranked = sorted(files, key=lambda p: ("svg", "png", "pdf").index(p.suffix.lstrip(".")))
+        parts.append(_figure(ranked[0]))
+        parts.append(f'<p class="note">files: {_esc(", ".join(p.name for p in files))}</p>')
+    else:
+        parts.append(_table(pl.read_parquet(files[0])))
+        parts.append(f'<p class="note">file: {_esc(files[0].name)}</p>')
+    return "\n".join(parts)
+
+
+def render_report(job: Job, manifest: pl.DataFrame) -> str:
+    """The HTML text of the report for ``job`` after a run that produced ``manifest``."""
+    records = {r["step"]: r for r in manifest.iter_rows(named=True)}
+    created = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    provenance = {
+        "job file": str(job.path),
+        "job file sha256": job.sha256,
+        "output folder": str(job.output),
+        "survstat version": __version__,
+        "created (UTC)": created,
+    }
+    sources = pl.DataFrame(
+        {
+            "input": [s.name for s in job.sources.values()],
+            "given as": [s.given for s in job.sources.values()],
+            "path": [s.path for s in job.sources.values()],
+            "sha256": [content_sha256(s.path) for s in job.sources.values()],
+        }
+    )
+    summary = manifest.select(
+        "step", "analysis", "status", "rows", "partitions", "duration_s", "error"
+    )
+    body = [
+        f"<h1>{_esc(job.title)}</h1>",
+        '<table class="meta">'
+        + "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>" for k, v in provenance.items())
+        + "</table>",
+        "<h2>Inputs</h2>",
+        _table(sources),
+        "<h2>Steps</h2>",
+        _table(summary, max_rows=len(job.steps)),
+    ]
+    for step in job.steps:
+        if step.name in records:
+            body.append(_step_section(step, records[step.name], job.output))
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_esc(job.title)}</title><style>{_STYLE}</style></head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def write_report(job: Job, manifest: pl.DataFrame, path: str | Path | None = None) -> Path:
+    """Write the report atomically (default: ``job.report`` or ``report.html`` in the output
+    folder) and return its path."""
+    target = Path(path) if path is not None else job.output / (job.report or "report.html")
+    text = render_report(job, manifest)
+    return write_atomically(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

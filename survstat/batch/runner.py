@@ -1,0 +1,361 @@
+"""Run a checked job: each step writes its outputs atomically, the manifest records them.
+
+The manifest (``manifest.parquet`` in the output folder) has one row per step, rewritten after
+every step so that it is accurate even if the run is interrupted:
+
+``step, analysis, status, rows, partitions, duration_s, outputs, output_sha256, inputs,
+input_sha256, parameters, key, error, survstat_version, finished_utc``
+
+``status`` is ``ok``, ``skipped`` (finished earlier with the same inputs and parameters),
+``failed`` or ``not run``. ``key`` is the SHA-256 of the analysis, its parameters, the
+content hashes of its inputs and the survstat version: a step is skipped when its key and the
+content of its outputs match the previous manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import glob as _glob
+import hashlib
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+
+from survstat._version import __version__
+from survstat.batch.job import Job, Step
+from survstat.io import provenance, scan, write_atomically, write_parquet
+
+MANIFEST = "manifest.parquet"
+
+#: The manifest's columns and types (the contract).
+MANIFEST_SCHEMA = {
+    "step": pl.String,
+    "analysis": pl.String,
+    "status": pl.String,
+    "rows": pl.Int64,
+    "partitions": pl.Int64,
+    "duration_s": pl.Float64,
+    "outputs": pl.List(pl.String),
+    "output_sha256": pl.List(pl.String),
+    "inputs": pl.String,
+    "input_sha256": pl.String,
+    "parameters": pl.String,
+    "key": pl.String,
+    "error": pl.String,
+    "survstat_version": pl.String,
+    "finished_utc": pl.String,
+}
+_DONE = ("ok", "skipped")
+#: Figures carry no creation date, so that the same job gives the same bytes.
+_NO_DATE = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+
+
+class Reporter(Protocol):
+    """Receives progress: a step starts (with its number of partitions), advances, ends."""
+
+    def start(self, step: Step, total: int) -> None: ...
+    def advance(self, step: Step) -> None: ...
+    def finish(self, step: Step, record: Mapping[str, Any]) -> None: ...
+
+
+class _Silent:
+    def start(self, step: Step, total: int) -> None:
+        pass
+
+    def advance(self, step: Step) -> None:
+        pass
+
+    def finish(self, step: Step, record: Mapping[str, Any]) -> None:
+        pass
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def content_sha256(path: str) -> str:
+    """SHA-256 of a Parquet input's content: a file's bytes, or for a directory or glob the
+    relative path and bytes of each file in order (Hive partition values live in the paths)."""
+    p = Path(path)
+    if p.is_file():
+        return file_sha256(p)
+    if p.is_dir():
+        files, root = sorted(f for f in p.rglob("*.parquet") if f.is_file()), p
+    else:
+        files = sorted(Path(f) for f in _glob.glob(path, recursive=True))
+        root = Path(_common_parent(files))
+    h = hashlib.sha256()
+    for f in files:
+        h.update(str(f.relative_to(root)).encode() + b"\0" + file_sha256(f).encode())
+    return h.hexdigest()
+
+
+def _common_parent(files: list[Path]) -> str:
+    import os.path
+
+    return os.path.commonpath([str(f.parent) for f in files]) if files else "."
+
+
+@dataclass(slots=True)
+class _Run:
+    job: Job
+    force: bool
+    reporter: Reporter
+    previous: dict[str, dict[str, Any]]
+    records: dict[str, dict[str, Any]]
+    hashes: dict[str, str]
+
+    def input_hash(self, ref: str) -> str | None:
+        """Content hash of a job input, or of an earlier step's output (None if unfinished)."""
+        if ref in self.job.sources:
+            if ref not in self.hashes:
+                self.hashes[ref] = content_sha256(self.job.sources[ref].path)
+            return self.hashes[ref]
+        rec = self.records.get(ref)
+        return rec["output_sha256"][0] if rec and rec["status"] in _DONE else None
+
+    def path_of(self, ref: str) -> str:
+        if ref in self.job.sources:
+            return self.job.sources[ref].path
+        return str(self.job.output / self.job.steps_by_name()[ref].outputs()[0])
+
+
+def _read_previous(folder: Path) -> dict[str, dict[str, Any]]:
+    path = folder / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        frame = pl.read_parquet(path)
+    except Exception:  # an unreadable manifest only means nothing can be skipped
+        return {}
+    if not set(MANIFEST_SCHEMA) <= set(frame.columns):
+        return {}
+    return {row["step"]: row for row in frame.iter_rows(named=True)}
+
+
+def _record(step: Step, status: str, **values: Any) -> dict[str, Any]:
+    base: dict[str, Any] = dict.fromkeys(MANIFEST_SCHEMA)
+    base.update(
+        step=step.name,
+        analysis=step.label,
+        status=status,
+        outputs=list(step.outputs()),
+        inputs=json.dumps(dict(step.inputs), sort_keys=True),
+        parameters=json.dumps(dict(step.parameters), sort_keys=True, default=str),
+        survstat_version=__version__,
+        finished_utc=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    )
+    base.update(values)
+    return base
+
+
+def _step_key(step: Step, input_hashes: Mapping[str, str]) -> str:
+    payload = {
+        "analysis": step.label,
+        "parameters": dict(step.parameters),
+        "by_partition": list(step.by_partition),
+        "formats": list(step.formats),
+        "inputs": dict(input_hashes),
+        "survstat_version": __version__,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _unchanged(prev: Mapping[str, Any] | None, key: str, folder: Path) -> bool:
+    if prev is None or prev["status"] not in _DONE or prev["key"] != key:
+        return False
+    files, hashes = prev["outputs"] or [], prev["output_sha256"] or []
+    if not files or len(files) != len(hashes):
+        return False
+    return all(
+        (folder / f).is_file() and file_sha256(folder / f) == h
+        for f, h in zip(files, hashes, strict=True)
+    )
+
+
+def _partitions(step: Step, path: str) -> list[dict[str, Any]]:
+    cols = list(step.by_partition)
+    values = scan(path)[0].select(cols).unique().sort(cols, nulls_last=True).collect()
+    return list(values.iter_rows(named=True))
+
+
+def _filtered(frames: list[Any], part: Mapping[str, Any]) -> list[Any]:
+    out = []
+    for frame in frames:
+        if frame is None:
+            out.append(None)
+            continue
+        lazy = scan(frame)[0]
+        names = lazy.collect_schema().names()
+        conds = [pl.col(c).eq_missing(v) for c, v in part.items() if c in names]
+        out.append(lazy.filter(*conds) if conds else lazy)
+    return out
+
+
+def _run_analysis(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int, int]:
+    """Run the step (per partition if asked), write its table; return output paths, rows and
+    the number of partitions."""
+    spec = step.spec
+    if step.by_partition:
+        parts = _partitions(step, frames[0])
+        run.reporter.start(step, len(parts))
+        tables, n_rows = [], 0
+        for part in parts:
+            out = spec.run(*_filtered(frames, part), **step.parameters)
+            schema = scan(frames[0])[0].collect_schema()
+            keys = [pl.lit(v, dtype=schema[c]).alias(c) for c, v in part.items()]
+            tables.append(out.table.select(*keys, pl.exclude(*part)))
+            n_rows += out.n_rows
+            run.reporter.advance(step)
+        table = pl.concat(tables, how="diagonal_relaxed") if tables else pl.DataFrame()
+        n_parts = len(parts)
+    else:
+        run.reporter.start(step, 1)
+        out = spec.run(*frames, **step.parameters)
+        table, n_rows, n_parts = out.table, out.n_rows, 1
+        run.reporter.advance(step)
+    target = run.job.output / step.outputs()[0]
+    meta = provenance(
+        step.analysis,
+        step.parameters,
+        input_path=json.dumps({r: run.path_of(ref) for r, ref in step.inputs.items()}),
+        n_rows=n_rows,
+        extra={
+            "job": str(run.job.path),
+            "step": step.name,
+            "by_partition": list(step.by_partition),
+        },
+    )
+    write_parquet(table, target, meta)
+    return [str(target)], table.height, n_parts
+
+
+def _run_plot(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int | None, int]:
+    import matplotlib.pyplot as plt
+
+    run.reporter.start(step, 1)
+    fig = step.spec.run(*frames, **step.parameters)
+    try:
+        paths = []
+        for name, fmt in zip(step.outputs(), step.formats, strict=True):
+            target = run.job.output / name
+            write_atomically(
+                target,
+                lambda tmp, f=fmt: fig.savefig(tmp, format=f, dpi=150, metadata=_NO_DATE[f]),
+            )
+            paths.append(str(target))
+    finally:
+        plt.close(fig)
+    run.reporter.advance(step)
+    return paths, None, 1
+
+
+def _remove_outputs(step: Step, folder: Path) -> None:
+    """A failed step leaves no file behind, not even one from an earlier run that would no
+    longer match the manifest."""
+    for name in step.outputs():
+        (folder / name).unlink(missing_ok=True)
+
+
+def _one_step(step: Step, run: _Run) -> dict[str, Any]:
+    hashes = {role: run.input_hash(ref) for role, ref in step.inputs.items()}
+    missing = [ref for role, ref in step.inputs.items() if hashes[role] is None]
+    if missing:
+        return _record(step, "not run", error=f"input step `{missing[0]}` did not finish")
+    key = _step_key(step, hashes)  # type: ignore[arg-type]
+    common = {"key": key, "input_sha256": json.dumps(hashes, sort_keys=True)}
+    prev = run.previous.get(step.name)
+    if not run.force and _unchanged(prev, key, run.job.output):
+        assert prev is not None
+        run.reporter.start(step, 1)
+        run.reporter.advance(step)
+        return _record(
+            step,
+            "skipped",
+            rows=prev["rows"],
+            partitions=prev["partitions"],
+            duration_s=0.0,
+            output_sha256=prev["output_sha256"],
+            **common,
+        )
+    frames = [run.path_of(step.inputs[r]) if r in step.inputs else None for r in step.spec.inputs]
+    start = time.perf_counter()
+    try:
+        execute = _run_analysis if step.kind == "analysis" else _run_plot
+        paths, rows, parts = execute(step, run, frames)
+    except Exception as exc:  # recorded in the manifest; the CLI decides whether to go on
+        _remove_outputs(step, run.job.output)
+        message = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        return _record(
+            step,
+            "failed",
+            duration_s=time.perf_counter() - start,
+            error=message,
+            **common,
+        )
+    return _record(
+        step,
+        "ok",
+        rows=rows,
+        partitions=parts,
+        duration_s=time.perf_counter() - start,
+        output_sha256=[file_sha256(p) for p in paths],
+        **common,
+    )
+
+
+def manifest_frame(records: list[Mapping[str, Any]]) -> pl.DataFrame:
+    """The manifest as a polars DataFrame with :data:`MANIFEST_SCHEMA`."""
+    return pl.DataFrame(
+        [{k: r.get(k) for k in MANIFEST_SCHEMA} for r in records], schema=MANIFEST_SCHEMA
+    )
+
+
+def run_job(
+    job: Job,
+    *,
+    force: bool = False,
+    continue_on_error: bool = False,
+    reporter: Reporter | None = None,
+) -> pl.DataFrame:
+    """Run every step of ``job`` in order and return the manifest (also written to
+    ``job.output / "manifest.parquet"``).
+
+    Parameters
+    ----------
+    force
+        Run every step, even those whose inputs, parameters and outputs are unchanged.
+    continue_on_error
+        After a failed step, run the steps that do not depend on it (otherwise they are
+        recorded as ``not run``).
+    reporter
+        Receives progress (see :class:`Reporter`); the CLI shows rich progress bars.
+    """
+    job.output.mkdir(parents=True, exist_ok=True)
+    run = _Run(job, force, reporter or _Silent(), _read_previous(job.output), {}, {})
+    stop = False
+    for step in job.steps:
+        if stop:
+            record = _record(step, "not run", error="an earlier step failed")
+        else:
+            record = _one_step(step, run)
+            stop = record["status"] == "failed" and not continue_on_error
+        run.records[step.name] = record
+        run.reporter.finish(step, record)
+        _write_manifest(job, list(run.records.values()))
+    return manifest_frame(list(run.records.values()))
+
+
+def _write_manifest(job: Job, records: list[Mapping[str, Any]]) -> None:
+    meta = provenance("job", {"job_sha256": job.sha256}, input_path=str(job.path))
+    write_parquet(manifest_frame(records), job.output / MANIFEST, meta)

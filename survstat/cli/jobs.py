@@ -1,0 +1,174 @@
+"""The `run` and `report` commands (batch jobs)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from survstat.batch import Step, load_job, run_job
+from survstat.batch.report import write_report
+from survstat.cli._common import err_console, print_table, user_errors
+
+JobArg = Annotated[Path, typer.Argument(help="The job file (TOML).", show_default=False)]
+OutDirOpt = Annotated[
+    Path | None,
+    typer.Option("--output", help="Results folder (overrides the job's [job] output)."),
+]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Run every step, even unchanged finished ones.")
+]
+ContinueOpt = Annotated[
+    bool,
+    typer.Option("--continue-on-error", help="After a failed step, run the steps that remain."),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bars: one log line per step.")
+]
+
+
+class _Bars:
+    """A rich progress bar per step (and its partitions)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, Any] = {}
+
+    def start(self, step: Step, total: int) -> None:
+        self.tasks[step.name] = self.progress.add_task(f"{step.name} ({step.label})", total=total)
+
+    def advance(self, step: Step) -> None:
+        self.progress.advance(self.tasks[step.name])
+
+    def finish(self, step: Step, record: Mapping[str, Any]) -> None:
+        task = self.tasks.get(step.name)
+        if task is None:
+            task = self.tasks[step.name] = self.progress.add_task(step.name, total=1)
+        status = record["status"]
+        colour = {"ok": "green", "skipped": "green", "failed": "red"}.get(status, "yellow")
+        self.progress.update(task, description=f"{step.name} ({step.label}) [{colour}]{status}[/]")
+
+
+class _Log:
+    """One line per finished step, for logs."""
+
+    def start(self, step: Step, total: int) -> None:
+        pass
+
+    def advance(self, step: Step) -> None:
+        pass
+
+    def finish(self, step: Step, record: Mapping[str, Any]) -> None:
+        parts = [f"{step.name} ({step.label}): {record['status']}"]
+        if record.get("rows") is not None:
+            parts.append(f"{record['rows']} rows")
+        if record.get("duration_s") is not None:
+            parts.append(f"{record['duration_s']:.2f} s")
+        if record.get("error"):
+            parts.append(record["error"])
+        err_console.print("; ".join(parts), highlight=False, soft_wrap=True)
+
+
+def _execute(
+    job_file: Path, output: Path | None, force: bool, continue_on_error: bool, quiet: bool
+) -> tuple[Any, pl.DataFrame]:
+    import matplotlib
+
+    matplotlib.use("Agg")  # figures go to files only
+    job = load_job(job_file, output=output)
+    if quiet:
+        manifest = run_job(job, force=force, continue_on_error=continue_on_error, reporter=_Log())
+    else:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=err_console) as progress:
+            manifest = run_job(
+                job, force=force, continue_on_error=continue_on_error, reporter=_Bars(progress)
+            )
+    return job, manifest
+
+
+def _outcome(job: Any, manifest: pl.DataFrame, quiet: bool) -> None:
+    if not quiet:
+        print_table(
+            manifest.select("step", "analysis", "status", "rows", "duration_s", "error"),
+            f"{job.title} → {job.output}",
+        )
+    bad = manifest.filter(pl.col("status").is_in(["failed", "not run"]))
+    if bad.height:
+        err_console.print(
+            f"[bold red]error:[/] {bad.height} of {manifest.height} steps did not finish "
+            f"(see {job.output / 'manifest.parquet'})",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+@user_errors
+def run(
+    job_file: JobArg,
+    output: OutDirOpt = None,
+    force: ForceOpt = False,
+    continue_on_error: ContinueOpt = False,
+    quiet: QuietOpt = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check the job file and its inputs; run nothing.")
+    ] = False,
+) -> None:
+    """Run a job file: analyses and plots over Parquet inputs, one output file per step.
+
+    The whole job is checked first (unknown analyses or options, missing columns in any
+    input) and every problem is listed with its line; nothing runs when the job is invalid.
+    Each step writes `<name>.parquet` (or its figure files) atomically into the output folder,
+    with `manifest.parquet` recording status, rows, duration and content hashes. Steps whose
+    inputs and parameters are unchanged are skipped unless --force. With `[job] report` the
+    HTML report is written too.
+
+    Example: `survstat run examples/gbsg2.toml --output results/gbsg2`
+    """
+    if check:
+        job = load_job(job_file, output=output)
+        n_steps, n_inputs = len(job.steps), len(job.sources)
+        err_console.print(
+            f"{job_file}: valid; {n_steps} step{'s' * (n_steps != 1)}, "
+            f"{n_inputs} input{'s' * (n_inputs != 1)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    job, manifest = _execute(job_file, output, force, continue_on_error, quiet)
+    if job.report is not None:
+        path = write_report(job, manifest)
+        err_console.print(f"wrote {path}", highlight=False)
+    _outcome(job, manifest, quiet)
+
+
+@user_errors
+def report(
+    job_file: JobArg,
+    output: OutDirOpt = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option("--report", "-o", help="HTML file (default: [job] report or report.html)."),
+    ] = None,
+    force: ForceOpt = False,
+    continue_on_error: ContinueOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run a job (finished, unchanged steps are skipped) and write one self-contained HTML
+    report with its tables, figures, parameters and provenance.
+
+    Example: `survstat report examples/gbsg2.toml --output results/gbsg2 -o gbsg2.html`
+    """
+    job, manifest = _execute(job_file, output, force, continue_on_error, quiet)
+    path = write_report(job, manifest, report_file)
+    err_console.print(f"wrote {path}", highlight=False)
+    _outcome(job, manifest, quiet)
