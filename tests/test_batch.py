@@ -399,3 +399,17 @@ def test_recist_subgroups_and_pcr_commands_write_the_library_tables(tmp_path):
     )
     assert r.exit_code == 0, r.output
     assert pl.read_parquet(out).equals(pcr_flags(pathology, definition="ypT0 ypN0"))
+
+
+def test_the_readme_job_example_runs(tmp_path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## Batch jobs", 1)[1]
+    toml = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = _write(tmp_path / "job.toml", toml)
+    r = runner.invoke(app, ["run", str(path), "--output", str(tmp_path / "out"), "-q"])
+    assert r.exit_code == 0, r.output
+    manifest = pl.read_parquet(tmp_path / "out" / "manifest.parquet")
+    assert manifest.get_column("status").unique().to_list() == ["ok"]
+    by_grade = pl.read_parquet(tmp_path / "out" / "km_by_grade.parquet")
+    assert by_grade.columns[:2] == ["tgrade", "horTh"]
+    assert (tmp_path / "out" / "report.html").exists()
