@@ -267,7 +267,7 @@ def _cause_levels(
                 f"`{cause}` holds text labels: say which one means censored with censor_value="
             )
         censor_value = 0
-    counts = frame.group_by(cause).len().collect().sort(cause)
+    counts = frame.group_by(cause).len().collect(engine="streaming").sort(cause)
     # values are matched to user-given codes by their text, so 1 and "1" agree
     seen = {str(v): n for v, n in counts.iter_rows()}
     censor_key = str(censor_value)
@@ -456,7 +456,7 @@ def _event_checks(schema: pl.Schema, event: str) -> list[_Check]:
 def _run_checks(frame: pl.LazyFrame, checks: list[_Check]) -> int:
     """Evaluate all rules in one pass; raise for the first broken one, else return the row count."""
     exprs = [pl.len().alias("__n")] + [c.bad.sum().alias(f"__c{i}") for i, c in enumerate(checks)]
-    counts = frame.select(exprs).collect().row(0)
+    counts = frame.select(exprs).collect(engine="streaming").row(0)
     n_rows = int(counts[0])
     for i, check in enumerate(checks):
         n_bad = int(counts[i + 1] or 0)
@@ -496,7 +496,8 @@ def check_declared_levels(frame: pl.LazyFrame, col: str, dtype: pl.DataType) -> 
     """An Enum column declares its levels: a declared level with no rows is an empty group."""
     if not isinstance(dtype, pl.Enum):
         return
-    present = set(frame.select(pl.col(col).unique()).collect().get_column(col).to_list())
+    unique = frame.select(pl.col(col).unique()).collect(engine="streaming")
+    present = set(unique.get_column(col).to_list())
     empty = [lvl for lvl in dtype.categories.to_list() if lvl not in present]
     if empty:
         listed = ", ".join(repr(e) for e in empty[:_MAX_LISTED])

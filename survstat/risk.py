@@ -39,6 +39,8 @@ TABLE_COLUMNS = ("time", "n_risk", "n_event", "n_censor", "n_entry")
 
 #: From this many curves on, the risk table is built by sorting packed keys instead of hashing.
 _MANY_GROUPS = 64
+#: Weights summed on the streaming engine: exact, so independent of summation order.
+_EXACT = pl.Decimal(38, 18)
 #: Group codes below this sort with numpy's 16-bit radix sort.
 _RADIX_LIMIT = 1 << 16
 
@@ -189,37 +191,52 @@ class _Aggregate:
     n_event_cause: np.ndarray | None = None
 
 
-def _aggregate_hashed(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
-    """polars GROUP BY (group, time) then ORDER BY: best when there are few distinct keys."""
+def _aggregate_hashed(
+    frame: pl.LazyFrame, data: SurvivalData, *, streaming: bool = False
+) -> _Aggregate:
+    """polars GROUP BY (group, time) then ORDER BY: best when there are few distinct keys.
+
+    With ``streaming`` the plan runs on polars' streaming engine straight from the Parquet
+    scan, so memory holds the distinct keys, never the rows; weights are then summed as
+    128-bit decimals (18 decimal places), whose sums are exact and so do not depend on the
+    order in which the engine's threads meet the rows.
+    """
     groups = list(data.groups)
     f64 = pl.Float64
     event = pl.col(data.event).cast(f64)
-    weight = pl.col(data.weight).cast(f64) if data.weight else None
+    weight = None
+    if data.weight is not None:
+        weight = pl.col(data.weight).cast(_EXACT if streaming else f64)
     # + 0.0 folds -0.0 into 0.0 so that equal times fall in one group
-    exits = frame.lazy().group_by([*groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")])
+    exits = frame.group_by([*groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")])
     per_cause = [
-        ((pl.col("__cause") == k).cast(f64) * (weight if weight is not None else 1.0))
-        .sum()
-        .alias(f"__c{k}")
+        (
+            (pl.col("__cause") == k).cast(f64).sum()
+            if weight is None
+            else pl.when(pl.col("__cause") == k).then(weight).otherwise(0).sum()
+        ).alias(f"__c{k}")
         for k in range(1, len(data.causes) + 1)
     ]
     exits = exits.agg(
         *per_cause,
-        n_event=(event * weight).sum() if weight is not None else event.sum(),
+        n_event=(
+            event.sum()
+            if weight is None
+            else pl.when(pl.col(data.event).cast(pl.Boolean)).then(weight).otherwise(0).sum()
+        ),
         n_exit=weight.sum() if weight is not None else pl.len().cast(f64),
         n_exit_records=pl.len().cast(pl.Int64),
     )
     if data.entry is not None:
-        entries = frame.lazy().group_by(
-            [*groups, (pl.col(data.entry).cast(f64) + 0.0).alias("time")]
-        )
+        entries = frame.group_by([*groups, (pl.col(data.entry).cast(f64) + 0.0).alias("time")])
         entries = entries.agg(n_entry=weight.sum() if weight is not None else pl.len().cast(f64))
         exits = (
             pl.concat([exits, entries], how="diagonal")
             .group_by([*groups, "time"])
             .agg(pl.exclude([*groups, "time"]).sum())
         )
-    agg = exits.sort([*groups, "time"]).collect()
+    agg = exits.sort([*groups, "time"]).collect(engine="streaming" if streaming else "auto")
+    agg = agg.with_columns(pl.col(pl.Decimal).cast(f64))
     if groups:
         changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in groups])
         first = agg.select(changed.fill_null(True)).to_series().to_numpy()
@@ -419,6 +436,9 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
     groups = list(data.groups)
     roles = [c for c in (data.time, data.event, data.entry, data.weight) if c is not None]
     roles += ["__cause"] if data.causes else []
+    if data.source is not None:
+        # Parquet on disk may be larger than memory: stream it through the GROUP BY
+        return _finish(_aggregate_hashed(data.frame, data, streaming=True), data)
     frame = data.frame.select(*groups, *roles).collect()
     # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
     # large thrashes the cache, and one sort of packed integer keys is faster.
@@ -428,7 +448,7 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
     if data.weight is not None or (groups and _many_groups(frame, groups)):
         agg = _aggregate_sorted(frame, data)
     else:
-        agg = _aggregate_hashed(frame, data)
+        agg = _aggregate_hashed(frame.lazy(), data)
     return _finish(agg, data)
 
 
@@ -448,7 +468,8 @@ def _finish(agg: _Aggregate, data: SurvivalData) -> RiskTable:
     n_risk = _at_risk(segments, agg.n_exit, agg.n_entry, whole=weight is None)
     n_records = np.bincount(agg.curve, weights=agg.n_exit_records, minlength=n_curves)
     if weight is not None:
-        w = data.frame.select((pl.col(weight) != pl.col(weight).round(0)).sum()).collect()
+        w = data.frame.select((pl.col(weight) != pl.col(weight).round(0)).sum())
+        w = w.collect(engine="streaming")
         integer_weights = w.item() == 0
     else:
         integer_weights = True

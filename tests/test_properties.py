@@ -191,10 +191,12 @@ def test_hashed_and_sorted_aggregations_agree(roles):
     )
     sd = SurvivalData.right_censored(df, time="t", event="d", by="g", strata="s", **roles)
     frame = df.select("s", "g", "t", "d", "e", "w")
-    a = _finish(_aggregate_hashed(frame, sd), sd)
+    a = _finish(_aggregate_hashed(frame.lazy(), sd), sd)
     b = _finish(_aggregate_sorted(frame, sd), sd)
+    c = _finish(_aggregate_hashed(frame.lazy(), sd, streaming=True), sd)
     # weighted sums may differ in summation order only
     assert_frame_equal(a.table, b.table, check_exact="weight" not in roles, rel_tol=1e-12)
+    assert_frame_equal(c.table, b.table, check_exact="weight" not in roles, rel_tol=1e-12)
     np.testing.assert_array_equal(a.n_exit_records, b.n_exit_records)
     np.testing.assert_array_equal(a.offsets, b.offsets)
 
