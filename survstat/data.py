@@ -72,6 +72,9 @@ class SurvivalData:
         Number of rows in the data.
     source
         The input path when the data came from a file, else None.
+    lazy
+        The input was a Parquet path or a polars LazyFrame: its rows are never collected for
+        the risk table, which is aggregated on polars' streaming engine.
     cause, causes, censor_value
         Competing risks only (see :meth:`competing_risks`): the cause column, the causes in code
         order (code k is ``causes[k - 1]``) and the value that marks censoring. ``event`` is then
@@ -90,6 +93,7 @@ class SurvivalData:
     cause: str | None = None
     causes: tuple[Any, ...] = ()
     censor_value: Any = None
+    lazy: bool = False
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -153,6 +157,7 @@ class SurvivalData:
             strata=strata_t,
             n_rows=n_rows,
             source=source,
+            lazy=source is not None or isinstance(data, pl.LazyFrame),
             cause=cause,
             causes=levels,
             censor_value=censor,
@@ -219,6 +224,7 @@ class SurvivalData:
             strata=strata_t,
             n_rows=n_rows,
             source=source,
+            lazy=source is not None or isinstance(data, pl.LazyFrame),
         )
 
 

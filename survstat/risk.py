@@ -436,8 +436,8 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
     groups = list(data.groups)
     roles = [c for c in (data.time, data.event, data.entry, data.weight) if c is not None]
     roles += ["__cause"] if data.causes else []
-    if data.source is not None:
-        # Parquet on disk may be larger than memory: stream it through the GROUP BY
+    if data.lazy:
+        # Parquet on disk (or a lazy query over it) may be larger than memory: stream it
         return _finish(_aggregate_hashed(data.frame, data, streaming=True), data)
     frame = data.frame.select(*groups, *roles).collect()
     # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that

@@ -113,3 +113,14 @@ def test_bad_values_in_a_later_file_are_found(tmp_path):
     )
     with pytest.raises(survstat.SurvstatError, match="`time` must be non-negative; found 5"):
         survstat.kaplan_meier(paths["glob"], time="time", event="event")
+
+
+def test_lazy_queries_over_parquet_stream_too(tmp_path):
+    frame = _cohort()
+    path = _layouts(tmp_path, frame)["hive"]
+    query = pl.scan_parquet(path, hive_partitioning=True).filter(pl.col("study") == "s2")
+    sd = survstat.SurvivalData.right_censored(query, time="time", event="event", by="arm")
+    assert sd.lazy
+    assert not survstat.SurvivalData.right_censored(frame, time="time", event="event").lazy
+    want = risk_table(frame.filter(pl.col("study") == "s2"), time="time", event="event", by="arm")
+    assert_frame_equal(risk_table(sd).table, want.table)

@@ -172,6 +172,11 @@ class Analysis:
         """The first line of the analysis function's docstring."""
         return (self.run.__doc__ or "").strip().splitlines()[0]
 
+    def optional_inputs(self) -> set[str]:
+        """The table arguments that may be left out (they default to None)."""
+        sig = inspect.signature(self.run).parameters
+        return {r for r in self.inputs if sig[r].default is not inspect.Parameter.empty}
+
     def parameters(self) -> dict[str, Parameter]:
         """The keyword parameters, in order, from the run function's signature."""
         hints = typing.get_type_hints(self.run)

@@ -144,7 +144,10 @@ class _Checker:
         self.problems.append(f"{self.path.name}:{line}: {where}{message}")
 
 
-def _read_sources(table: Any, base: Path, check: _Checker) -> dict[str, Source]:
+def _read_sources(
+    table: Any, base: Path, check: _Checker, schemas: dict[str, list[str]]
+) -> dict[str, Source]:
+    """The readable inputs; their column names go into ``schemas``."""
     sources: dict[str, Source] = {}
     if table is None:
         return sources
@@ -169,18 +172,12 @@ def _read_sources(table: Any, base: Path, check: _Checker) -> dict[str, Source]:
             check.add(line, where, 'must be a path string or { dataset = "name" }')
             continue
         try:
-            scan(path)
+            schemas[name] = scan(path)[0].collect_schema().names()
         except SurvstatError as exc:
             check.add(line, where, str(exc))
             continue
         sources[name] = Source(name, path, given)
     return sources
-
-
-def _schema(source: Source, cache: dict[str, list[str]]) -> list[str]:
-    if source.name not in cache:
-        cache[source.name] = scan(source.path)[0].collect_schema().names()
-    return cache[source.name]
 
 
 def _check_step(
@@ -234,7 +231,7 @@ def _check_step(
 
     inputs: dict[str, str] = {}
     params = spec.parameters()
-    optional = _optional_inputs(spec)
+    optional = spec.optional_inputs()
     for role in spec.inputs:
         key = "input" if role == "data" else role
         ref = raw.get(key)
@@ -254,14 +251,11 @@ def _check_step(
             )
             continue
         inputs[role] = ref
-    allowed = {*_STEP_KEYS, *params, *(r for r in spec.inputs if r != "data")}
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key in ("name", "analysis", "plot", "input", *spec.inputs):
+        if key in _STEP_KEYS or key in spec.inputs:
             continue
-        if key in ("by_partition", "formats"):
-            continue
-        if key not in allowed:
+        if key not in params:
             problem(
                 key, f"unknown option `{key}` for {kind} `{name_of}`" + _suggest(key, [*params])
             )
@@ -273,6 +267,19 @@ def _check_step(
     for p in params.values():
         if p.required and p.name not in raw:
             problem(None, f"`{p.name}` is required ({p.describe()})")
+    by_partition, formats = _layout(raw, kind, problem)
+    # columns are checked even when an option is bad, so that one run reports everything
+    full = {p.name: p.default for p in params.values()} | values
+    _check_columns(spec, full, inputs, by_partition, sources, schemas, problem)
+    if not ok:
+        return None
+    return Step(name, kind, name_of, inputs, values, by_partition, formats, line)
+
+
+def _layout(
+    raw: Mapping[str, Any], kind: str, problem: Any
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A step's ``by_partition`` columns (analyses) and figure ``formats`` (plots)."""
     by_partition: tuple[str, ...] = ()
     if "by_partition" in raw:
         value = raw["by_partition"]
@@ -293,19 +300,7 @@ def _check_step(
             formats = tuple(dict.fromkeys(value))
     elif "formats" in raw:
         problem("formats", "`formats` applies to plot steps only")
-    # columns are checked even when an option is bad, so that one run reports everything
-    full = {p.name: p.default for p in params.values()} | values
-    _check_columns(spec, full, inputs, by_partition, sources, schemas, problem)
-    if not ok:
-        return None
-    return Step(name, kind, name_of, inputs, values, by_partition, formats, line)
-
-
-def _optional_inputs(spec: Analysis) -> set[str]:
-    import inspect
-
-    sig = inspect.signature(spec.run).parameters
-    return {r for r in spec.inputs if sig[r].default is not inspect.Parameter.empty}
+    return by_partition, formats
 
 
 def _check_columns(spec, full, inputs, by_partition, sources, schemas, problem) -> None:
@@ -318,12 +313,13 @@ def _check_columns(spec, full, inputs, by_partition, sources, schemas, problem) 
         ref = inputs.get(role)
         if ref is None or ref not in sources:
             continue
-        available = _schema(sources[ref], schemas)
+        available = schemas[ref]
         for column, param in columns:
             if column not in available:
-                key = "by_partition" if param == "by_partition" else param
+                # fixed column names (CML, RECIST tables) have no key of their own
+                key = param if param in full or param == "by_partition" else None
                 problem(
-                    key if key in full or key == "by_partition" else None,
+                    key,
                     f"column `{column}` ({param}) not in input `{ref}`"
                     + _suggest(column, available),
                 )
@@ -380,13 +376,13 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
             "[job]: ",
             f"`report` must be a file name ending in .html; got {report!r}",
         )
-    sources = _read_sources(doc.get("inputs"), base, check)
+    schemas: dict[str, list[str]] = {}
+    sources = _read_sources(doc.get("inputs"), base, check, schemas)
     raw_steps = doc.get("step", [])
     if not isinstance(raw_steps, list) or not raw_steps:
         check.add(1, "", "the job has no steps: add [[step]] tables")
         raw_steps = []
     steps: dict[str, Step] = {}
-    schemas: dict[str, list[str]] = {}
     invalid: set[str] = set()
     for i, raw in enumerate(raw_steps):
         step = _check_step(raw, i, sources, steps, invalid, schemas, check)

@@ -113,6 +113,20 @@ def _step_section(step: Step, record: Mapping[str, Any], folder: Path) -> str:
     return "\n".join(parts)
 
 
+def _input_hashes(job: Job, manifest: pl.DataFrame) -> dict[str, str]:
+    """Content hash of each input, as the run recorded it (hashing a large dataset again
+    would double the reading); an input no step read is hashed here."""
+    hashes: dict[str, str] = {}
+    for refs, digests in manifest.select("inputs", "input_sha256").iter_rows():
+        if refs and digests:
+            by_role = json.loads(digests)
+            hashes.update({ref: by_role[role] for role, ref in json.loads(refs).items()})
+    return {
+        name: hashes.get(name) or content_sha256(source.path)
+        for name, source in job.sources.items()
+    }
+
+
 def render_report(job: Job, manifest: pl.DataFrame) -> str:
     """The HTML text of the report for ``job`` after a run that produced ``manifest``."""
     records = {r["step"]: r for r in manifest.iter_rows(named=True)}
@@ -124,12 +138,13 @@ def render_report(job: Job, manifest: pl.DataFrame) -> str:
         "survstat version": __version__,
         "created (UTC)": created,
     }
+    digests = _input_hashes(job, manifest)
     sources = pl.DataFrame(
         {
             "input": [s.name for s in job.sources.values()],
             "given as": [s.given for s in job.sources.values()],
             "path": [s.path for s in job.sources.values()],
-            "sha256": [content_sha256(s.path) for s in job.sources.values()],
+            "sha256": [digests[s.name] for s in job.sources.values()],
         }
     )
     summary = manifest.select(

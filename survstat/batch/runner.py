@@ -183,45 +183,45 @@ def _unchanged(prev: Mapping[str, Any] | None, key: str, folder: Path) -> bool:
     )
 
 
-def _partitions(step: Step, path: str) -> list[dict[str, Any]]:
+def _rows_of(lazy: pl.LazyFrame, columns: set[str], part: Mapping[str, Any]) -> pl.LazyFrame:
+    """The rows of one partition, in an input holding any of the partition columns."""
+    conds = [pl.col(c).eq_missing(v) for c, v in part.items() if c in columns]
+    return lazy.filter(*conds) if conds else lazy
+
+
+def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[pl.DataFrame, int, int]:
+    """Run the step once per distinct value of its partition columns (every input holding
+    them is filtered) and stack the tables, partition columns first."""
+    lazies = [None if f is None else scan(f)[0] for f in frames]
+    names = [set() if lf is None else set(lf.collect_schema().names()) for lf in lazies]
+    schema = lazies[0].collect_schema()
     cols = list(step.by_partition)
-    values = scan(path)[0].select(cols).unique().sort(cols, nulls_last=True).collect()
-    return list(values.iter_rows(named=True))
-
-
-def _filtered(frames: list[Any], part: Mapping[str, Any]) -> list[Any]:
-    out = []
-    for frame in frames:
-        if frame is None:
-            out.append(None)
-            continue
-        lazy = scan(frame)[0]
-        names = lazy.collect_schema().names()
-        conds = [pl.col(c).eq_missing(v) for c, v in part.items() if c in names]
-        out.append(lazy.filter(*conds) if conds else lazy)
-    return out
+    values = lazies[0].select(cols).unique().sort(cols, nulls_last=True)
+    parts = list(values.collect(engine="streaming").iter_rows(named=True))
+    run.reporter.start(step, len(parts))
+    tables, n_rows = [], 0
+    for part in parts:
+        inputs = [
+            None if lf is None else _rows_of(lf, cols_in, part)
+            for lf, cols_in in zip(lazies, names, strict=True)
+        ]
+        out = step.spec.run(*inputs, **step.parameters)
+        keys = [pl.lit(v, dtype=schema[c]).alias(c) for c, v in part.items()]
+        tables.append(out.table.select(*keys, pl.exclude(*part)))
+        n_rows += out.n_rows
+        run.reporter.advance(step)
+    table = pl.concat(tables, how="diagonal_relaxed") if tables else pl.DataFrame()
+    return table, n_rows, len(parts)
 
 
 def _run_analysis(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int, int]:
     """Run the step (per partition if asked), write its table; return output paths, rows and
     the number of partitions."""
-    spec = step.spec
     if step.by_partition:
-        parts = _partitions(step, frames[0])
-        run.reporter.start(step, len(parts))
-        tables, n_rows = [], 0
-        for part in parts:
-            out = spec.run(*_filtered(frames, part), **step.parameters)
-            schema = scan(frames[0])[0].collect_schema()
-            keys = [pl.lit(v, dtype=schema[c]).alias(c) for c, v in part.items()]
-            tables.append(out.table.select(*keys, pl.exclude(*part)))
-            n_rows += out.n_rows
-            run.reporter.advance(step)
-        table = pl.concat(tables, how="diagonal_relaxed") if tables else pl.DataFrame()
-        n_parts = len(parts)
+        table, n_rows, n_parts = _per_partition(step, run, frames)
     else:
         run.reporter.start(step, 1)
-        out = spec.run(*frames, **step.parameters)
+        out = step.spec.run(*frames, **step.parameters)
         table, n_rows, n_parts = out.table, out.n_rows, 1
         run.reporter.advance(step)
     target = run.job.output / step.outputs()[0]
