@@ -66,6 +66,12 @@ class Segments:
         """Cumulative sum restarting at every curve."""
         return self._scan(values, "sum")
 
+    def reverse_cumsum(self, values: np.ndarray) -> np.ndarray:
+        """Sum from each row to the end of its curve."""
+        values = np.asarray(values, dtype=float)
+        reverse = Segments(len(values) - self.offsets[::-1])
+        return reverse.cumsum(values[::-1])[::-1]
+
     def cumprod(self, values: np.ndarray) -> np.ndarray:
         """Cumulative product restarting at every curve."""
         return self._scan(values, "prod")

@@ -7,6 +7,7 @@ single aggregated pass; estimators take the validated object and never re-check.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
     EmptyDataError,
+    EngineError,
     InvalidValueError,
     MissingValueError,
     SurvstatError,
@@ -41,15 +43,88 @@ def _is_numeric(dtype: pl.DataType) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class _Check:
-    """One row-wise rule: rows where ``bad`` is true violate it."""
+class Check:
+    """One row-wise rule, named by ``kind`` so that each engine can phrase it in its own terms.
+
+    Kinds: ``missing`` (null), ``nan``, ``infinite``, ``negative`` (< 0), ``not01`` (neither 0
+    nor 1) and ``not_below`` (``column`` >= ``other``).
+    """
 
     column: str
-    bad: pl.Expr
+    kind: str
     error: type[SurvstatError]
     rule: str  # e.g. "must be non-negative"
     what: str  # e.g. "negative values"
     show_values: bool = True
+    other: str | None = None
+
+
+def polars_violation(check: Check) -> pl.Expr:
+    """True on the rows that break ``check`` (a polars expression)."""
+    col = pl.col(check.column)
+    match check.kind:
+        case "missing":
+            return col.is_null()
+        case "nan":
+            return col.is_nan()
+        case "infinite":
+            return col.is_infinite()
+        case "negative":
+            return col < 0
+        case "not01":
+            return ((col != 0) & (col != 1)).fill_null(False)
+        case "not_below":
+            return col >= pl.col(check.other)
+    raise AssertionError(check.kind)  # pragma: no cover - the kinds are fixed above
+
+
+class PolarsRows:
+    """The validation queries, run on a polars LazyFrame with the streaming engine.
+
+    The Spark engine (:mod:`survstat.spark`) answers the same questions on a Spark DataFrame.
+    """
+
+    engine = "polars"
+
+    def __init__(self, frame: pl.LazyFrame) -> None:
+        self.frame = frame
+
+    def schema(self) -> pl.Schema:
+        return self.frame.collect_schema()
+
+    def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]:
+        """The number of rows, and of rows breaking each check, in one pass."""
+        exprs = [pl.len().alias("__n")]
+        exprs += [polars_violation(c).sum().alias(f"__c{i}") for i, c in enumerate(checks)]
+        counts = self.frame.select(exprs).collect(engine="streaming").row(0)
+        return int(counts[0]), [int(c or 0) for c in counts[1:]]
+
+    def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]:
+        """The first breaking row's position and up to ``limit`` breaking values, in order."""
+        rows = (
+            self.frame.with_row_index("__row")
+            .filter(polars_violation(check))
+            .select("__row", pl.col(check.column).alias("__v"))
+            .head(limit)
+            .collect()
+        )
+        return rows.item(0, "__row"), rows.get_column("__v")
+
+    def level_counts(self, col: str) -> pl.DataFrame:
+        """Rows per distinct value of ``col`` (columns ``col``, ``len``), sorted by value."""
+        return self.frame.group_by(col).len().collect(engine="streaming").sort(col)
+
+    def distinct(self, col: str) -> list[Any]:
+        """The distinct values of ``col``."""
+        unique = self.frame.select(pl.col(col).unique()).collect(engine="streaming")
+        return unique.get_column(col).to_list()
+
+    def with_cause_codes(
+        self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
+    ) -> pl.LazyFrame:
+        """The frame with ``__event`` (1 = any cause) and ``__cause`` (0 censored, k = cause
+        ``levels[k-1]``) added."""
+        return self.frame.with_columns(_cause_codes(cause, dtype, censor, levels))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +137,8 @@ class SurvivalData:
     Attributes
     ----------
     frame
-        The data as a polars LazyFrame (nothing is copied or collected beyond validation).
+        The data as a polars LazyFrame (nothing is copied or collected beyond validation), or
+        a Spark DataFrame when ``engine`` is ``"spark"``.
     time, event, entry, weight
         Column names; ``entry`` (delayed entry / left truncation) and ``weight`` may be None.
     by, strata
@@ -73,15 +149,18 @@ class SurvivalData:
     source
         The input path when the data came from a file, else None.
     lazy
-        The input was a Parquet path or a polars LazyFrame: its rows are never collected for
-        the risk table, which is aggregated on polars' streaming engine.
+        The input was a Parquet path, a polars LazyFrame or a Spark DataFrame: its rows are
+        never collected for the risk table, which is aggregated on polars' streaming engine
+        (or by Spark).
+    engine
+        ``"polars"``, or ``"spark"`` for a Spark DataFrame (see :mod:`survstat.spark`).
     cause, causes, censor_value
         Competing risks only (see :meth:`competing_risks`): the cause column, the causes in code
         order (code k is ``causes[k - 1]``) and the value that marks censoring. ``event`` is then
         a derived 0/1 column, 1 for an event of any cause, and ``__cause`` holds the codes.
     """
 
-    frame: pl.LazyFrame
+    frame: Any
     time: str
     event: str
     entry: str | None
@@ -94,11 +173,22 @@ class SurvivalData:
     causes: tuple[Any, ...] = ()
     censor_value: Any = None
     lazy: bool = False
+    engine: str = "polars"
 
     @property
     def groups(self) -> tuple[str, ...]:
         """Columns that split the data into separate curves: strata first, then by."""
         return (*self.strata, *self.by)
+
+    def require_rows(self, analysis: str) -> None:
+        """Refuse ``analysis`` (one that needs row-level data) on the Spark engine."""
+        if self.engine != "polars":
+            raise EngineError(
+                f"{analysis} needs row-level data and does not run on the {self.engine} engine; "
+                "the Spark engine computes risk tables only (Kaplan–Meier, Nelson–Aalen, "
+                "log-rank, cumulative incidence, Gray's test). Run it on the polars engine, "
+                "e.g. on a Parquet extract of the rows it needs"
+            )
 
     @classmethod
     def competing_risks(
@@ -139,16 +229,15 @@ class SurvivalData:
         >>> SurvivalData.competing_risks(df, time="t", cause="c").causes
         (1, 2)
         """
-        frame, source = scan(data)
+        rows, source = _rows_of(data)
         by_t, strata_t = _as_tuple(by), _as_tuple(strata)
-        schema = frame.collect_schema()
+        schema = rows.schema()
         _check_columns(_roles(time, entry, weight, by_t, strata_t, ("cause", cause)), schema)
         checks = _schema_checks(schema, time=time, event=None, entry=entry, weight=weight)
-        n_rows = _validate(frame, schema, [*checks, _missing(cause)], (*by_t, *strata_t))
-        censor, levels = _cause_levels(frame, cause, schema[cause], censor_value, causes, n_rows)
-        derived = frame.with_columns(_cause_codes(cause, schema[cause], censor, levels))
+        n_rows = _validate(rows, schema, [*checks, _missing(cause)], (*by_t, *strata_t))
+        censor, levels = _cause_levels(rows, cause, schema[cause], censor_value, causes, n_rows)
         return cls(
-            frame=derived,
+            frame=rows.with_cause_codes(cause, schema[cause], censor, levels),
             time=time,
             event="__event",
             entry=entry,
@@ -157,7 +246,8 @@ class SurvivalData:
             strata=strata_t,
             n_rows=n_rows,
             source=source,
-            lazy=source is not None or isinstance(data, pl.LazyFrame),
+            lazy=_is_lazy(data, rows),
+            engine=rows.engine,
             cause=cause,
             causes=levels,
             censor_value=censor,
@@ -207,15 +297,15 @@ class SurvivalData:
         >>> SurvivalData.right_censored(df, time="t", event="d").n_rows
         3
         """
-        frame, source = scan(data)
+        rows, source = _rows_of(data)
         by_t, strata_t = _as_tuple(by), _as_tuple(strata)
-        schema = frame.collect_schema()
+        schema = rows.schema()
         roles = _roles(time, entry, weight, by_t, strata_t, ("event", event))
         _check_columns(roles, schema)
         checks = _schema_checks(schema, time=time, event=event, entry=entry, weight=weight)
-        n_rows = _validate(frame, schema, checks, (*by_t, *strata_t))
+        n_rows = _validate(rows, schema, checks, (*by_t, *strata_t))
         return cls(
-            frame=frame,
+            frame=rows.frame,
             time=time,
             event=event,
             entry=entry,
@@ -224,7 +314,8 @@ class SurvivalData:
             strata=strata_t,
             n_rows=n_rows,
             source=source,
-            lazy=source is not None or isinstance(data, pl.LazyFrame),
+            lazy=_is_lazy(data, rows),
+            engine=rows.engine,
         )
 
 
@@ -254,7 +345,7 @@ RESERVED = frozenset(
 
 
 def _cause_levels(
-    frame: pl.LazyFrame,
+    rows: PolarsRows,
     cause: str,
     dtype: pl.DataType,
     censor_value: Any,
@@ -273,7 +364,7 @@ def _cause_levels(
                 f"`{cause}` holds text labels: say which one means censored with censor_value="
             )
         censor_value = 0
-    counts = frame.group_by(cause).len().collect(engine="streaming").sort(cause)
+    counts = rows.level_counts(cause)
     # values are matched to user-given codes by their text, so 1 and "1" agree
     seen = {str(v): n for v, n in counts.iter_rows()}
     censor_key = str(censor_value)
@@ -340,26 +431,38 @@ def _roles(
     return roles + [("by", c) for c in by] + [("strata", c) for c in strata]
 
 
-def _missing(col: str) -> _Check:
-    return _Check(
-        col,
-        pl.col(col).is_null(),
-        MissingValueError,
-        "must not be missing",
-        "missing values",
-        False,
-    )
+def _missing(col: str) -> Check:
+    return Check(col, "missing", MissingValueError, "must not be missing", "missing values", False)
+
+
+def _rows_of(data: FrameLike) -> tuple[PolarsRows, str | None]:
+    """The engine that answers validation queries on ``data``, and the input path if any."""
+    if _is_spark(data):
+        from survstat.spark import SparkRows
+
+        return SparkRows(data), None
+    frame, source = scan(data)
+    return PolarsRows(frame), source
+
+
+def _is_spark(data: object) -> bool:
+    # by module name, so that pyspark is imported only when a Spark DataFrame is given
+    return type(data).__module__.startswith("pyspark.sql")
+
+
+def _is_lazy(data: FrameLike, rows: PolarsRows) -> bool:
+    return rows.engine != "polars" or isinstance(data, str | os.PathLike | pl.LazyFrame)
 
 
 def _validate(
-    frame: pl.LazyFrame, schema: pl.Schema, checks: list[_Check], group_cols: tuple[str, ...]
+    rows: PolarsRows, schema: pl.Schema, checks: list[Check], group_cols: tuple[str, ...]
 ) -> int:
     """Run the row checks (plus no missing group values); return the row count."""
-    n_rows = _run_checks(frame, checks + [_missing(c) for c in group_cols])
+    n_rows = _run_checks(rows, checks + [_missing(c) for c in group_cols])
     if n_rows == 0:
         raise EmptyDataError("the data has no rows")
     for col in group_cols:
-        check_declared_levels(frame, col, schema[col])
+        _check_declared(rows, col, schema[col])
     return n_rows
 
 
@@ -380,58 +483,40 @@ def _check_columns(roles: list[tuple[str, str]], schema: pl.Schema) -> None:
         seen[col] = role
 
 
-def _numeric_checks(col: str, dtype: pl.DataType, role: str) -> list[_Check]:
+def _numeric_checks(col: str, dtype: pl.DataType, role: str) -> list[Check]:
     if not _is_numeric(dtype):
         raise ColumnTypeError(
             f"`{col}` ({role}) must be numeric; found dtype {dtype}"
             + ("; cast it, e.g. pl.col(...).cast(pl.Float64)" if dtype == pl.String else "")
         )
-    checks = [
-        _Check(
-            col,
-            pl.col(col).is_null(),
-            MissingValueError,
-            "must not be missing",
-            "missing values",
-            False,
-        )
-    ]
+    checks = [_missing(col)]
     if dtype.is_float():
+        checks.append(Check(col, "nan", MissingValueError, "must not be NaN", "NaN values", False))
         checks.append(
-            _Check(
-                col, pl.col(col).is_nan(), MissingValueError, "must not be NaN", "NaN values", False
-            )
-        )
-        checks.append(
-            _Check(
-                col,
-                pl.col(col).is_infinite(),
-                InvalidValueError,
-                "must be finite",
-                "infinite values",
-            )
+            Check(col, "infinite", InvalidValueError, "must be finite", "infinite values")
         )
     checks.append(
-        _Check(col, pl.col(col) < 0, InvalidValueError, "must be non-negative", "negative values")
+        Check(col, "negative", InvalidValueError, "must be non-negative", "negative values")
     )
     return checks
 
 
 def _schema_checks(
     schema: pl.Schema, *, time: str, event: str | None, entry: str | None, weight: str | None
-) -> list[_Check]:
+) -> list[Check]:
     checks = _numeric_checks(time, schema[time], "time")
     if event is not None:
         checks += _event_checks(schema, event)
     if entry is not None:
         checks += _numeric_checks(entry, schema[entry], "entry")
         checks.append(
-            _Check(
+            Check(
                 entry,
-                pl.col(entry) >= pl.col(time),
+                "not_below",
                 InvalidValueError,
                 f"must be less than `{time}`",
                 f"rows with `{entry}` >= `{time}`",
+                other=time,
             )
         )
     if weight is not None:
@@ -439,7 +524,7 @@ def _schema_checks(
     return checks
 
 
-def _event_checks(schema: pl.Schema, event: str) -> list[_Check]:
+def _event_checks(schema: pl.Schema, event: str) -> list[Check]:
     ev_dtype = schema[event]
     if ev_dtype != pl.Boolean and not _is_numeric(ev_dtype):
         raise ColumnTypeError(
@@ -448,26 +533,17 @@ def _event_checks(schema: pl.Schema, event: str) -> list[_Check]:
     checks = [_missing(event)]
     if ev_dtype != pl.Boolean:
         checks.append(
-            _Check(
-                event,
-                ((pl.col(event) != 0) & (pl.col(event) != 1)).fill_null(False),
-                InvalidValueError,
-                "must be 0/1 or true/false",
-                "other values",
-            )
+            Check(event, "not01", InvalidValueError, "must be 0/1 or true/false", "other values")
         )
     return checks
 
 
-def _run_checks(frame: pl.LazyFrame, checks: list[_Check]) -> int:
+def _run_checks(rows: PolarsRows, checks: list[Check]) -> int:
     """Evaluate all rules in one pass; raise for the first broken one, else return the row count."""
-    exprs = [pl.len().alias("__n")] + [c.bad.sum().alias(f"__c{i}") for i, c in enumerate(checks)]
-    counts = frame.select(exprs).collect(engine="streaming").row(0)
-    n_rows = int(counts[0])
-    for i, check in enumerate(checks):
-        n_bad = int(counts[i + 1] or 0)
+    n_rows, counts = rows.count(checks)
+    for check, n_bad in zip(checks, counts, strict=True):
         if n_bad:
-            raise check.error(_describe(frame, check, n_bad, n_rows))
+            raise check.error(_describe(rows, check, n_bad, n_rows))
     return n_rows
 
 
@@ -475,35 +551,33 @@ def _fmt(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _describe(frame: pl.LazyFrame, check: _Check, n_bad: int, n_rows: int) -> str:
-    rows = (
-        frame.with_row_index("__row")
-        .filter(check.bad.fill_null(False))
-        .select("__row", pl.col(check.column).alias("__v"))
-        .head(10_000)
-        .collect()
-    )
-    first_row, first_val = rows.row(0)
+def _describe(rows: PolarsRows, check: Check, n_bad: int, n_rows: int) -> str:
+    first_row, values = rows.examples(check, 10_000)
+    first_val = values[0]
+    at = f" at row {first_row}" if first_row is not None else ""
     what = (
         check.what if n_bad != 1 else check.what.replace("values", "value").replace("rows", "row")
     )
     msg = f"`{check.column}` {check.rule}; found {n_bad} {what} of {n_rows} rows"
     if check.show_values:
-        distinct = rows.get_column("__v").unique(maintain_order=True).head(_MAX_LISTED).to_list()
+        distinct = values.unique(maintain_order=True).head(_MAX_LISTED).to_list()
         listed = ", ".join(_fmt(v) for v in distinct)
-        more = ", ..." if rows.get_column("__v").n_unique() > _MAX_LISTED else ""
-        msg += f" (values: {listed}{more}; first: {_fmt(first_val)} at row {first_row})"
-    else:
-        msg += f" (first at row {first_row})"
+        more = ", ..." if values.n_unique() > _MAX_LISTED else ""
+        msg += f" (values: {listed}{more}; first: {_fmt(first_val)}{at})"
+    elif at:
+        msg += f" (first{at})"
     return msg
 
 
 def check_declared_levels(frame: pl.LazyFrame, col: str, dtype: pl.DataType) -> None:
     """An Enum column declares its levels: a declared level with no rows is an empty group."""
+    _check_declared(PolarsRows(frame), col, dtype)
+
+
+def _check_declared(rows: PolarsRows, col: str, dtype: pl.DataType) -> None:
     if not isinstance(dtype, pl.Enum):
         return
-    unique = frame.select(pl.col(col).unique()).collect(engine="streaming")
-    present = set(unique.get_column(col).to_list())
+    present = set(rows.distinct(col))
     empty = [lvl for lvl in dtype.categories.to_list() if lvl not in present]
     if empty:
         listed = ", ".join(repr(e) for e in empty[:_MAX_LISTED])

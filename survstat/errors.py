@@ -60,6 +60,10 @@ class InputFormatError(SurvstatError):
     """An input path does not exist or is not a readable Parquet file or dataset."""
 
 
+class EngineError(SurvstatError):
+    """An analysis cannot run on the requested engine, or the engine is not available."""
+
+
 class SurvstatWarning(UserWarning):
     """Something in the input deserves a look but does not make the result wrong."""
 

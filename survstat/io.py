@@ -79,25 +79,37 @@ def scan(source: FrameLike) -> tuple[pl.LazyFrame, str | None]:
     )
 
 
-def _scan_path(raw: str) -> pl.LazyFrame:
+def check_parquet_path(raw: str) -> str:
+    """Check that ``raw`` names Parquet data; return ``"dir"``, ``"glob"`` or ``"file"``.
+
+    A directory must hold ``.parquet`` files (Hive partitions allowed), a glob must match, and
+    the files checked must carry Parquet's magic bytes, so that a CSV renamed ``.parquet`` is
+    refused with a clear message rather than a reader's stack trace.
+    """
     path = Path(raw)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.parquet") if p.is_file())
         if not files:
             raise InputFormatError(f"directory `{raw}` contains no .parquet files")
         _check_parquet_file(files[0])
-        return pl.scan_parquet(str(path), hive_partitioning=True)
+        return "dir"
     if any(ch in raw for ch in "*?["):
         files = sorted(_glob.glob(raw, recursive=True))
         if not files:
             raise InputFormatError(f"glob `{raw}` matches no files")
         for f in files:
             _check_parquet_file(Path(f))
-        return pl.scan_parquet(raw)
+        return "glob"
     if not path.exists():
         raise InputFormatError(f"input file `{raw}` does not exist")
     _check_parquet_file(path)
-    return pl.scan_parquet(str(path))
+    return "file"
+
+
+def _scan_path(raw: str) -> pl.LazyFrame:
+    if check_parquet_path(raw) == "dir":
+        return pl.scan_parquet(raw, hive_partitioning=True)
+    return pl.scan_parquet(raw)
 
 
 def provenance(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from survstat import _exact
 from survstat._segments import Segments
 from survstat.data import SurvivalData
 
@@ -39,8 +40,6 @@ TABLE_COLUMNS = ("time", "n_risk", "n_event", "n_censor", "n_entry")
 
 #: From this many curves on, the risk table is built by sorting packed keys instead of hashing.
 _MANY_GROUPS = 64
-#: Weights summed on the streaming engine: exact, so independent of summation order.
-_EXACT = pl.Decimal(38, 18)
 #: Group codes below this sort with numpy's 16-bit radix sort.
 _RADIX_LIMIT = 1 << 16
 
@@ -189,6 +188,8 @@ class _Aggregate:
     n_entry: np.ndarray | None
     n_exit_records: np.ndarray
     n_event_cause: np.ndarray | None = None
+    #: Number of records with a weight that is not a whole number.
+    n_fractional: int = 0
 
 
 def _aggregate_hashed(
@@ -197,46 +198,78 @@ def _aggregate_hashed(
     """polars GROUP BY (group, time) then ORDER BY: best when there are few distinct keys.
 
     With ``streaming`` the plan runs on polars' streaming engine straight from the Parquet
-    scan, so memory holds the distinct keys, never the rows; weights are then summed as
-    128-bit decimals (18 decimal places), whose sums are exact and so do not depend on the
-    order in which the engine's threads meet the rows.
+    scan, so memory holds the distinct keys, never the rows. Weights are summed exactly
+    (:mod:`survstat._exact`), so the sums do not depend on the order in which the engine's
+    threads meet the rows.
+    """
+    scale = weight_scale(frame, data)
+    groups = list(data.groups)
+    f64 = pl.Float64
+    # + 0.0 folds -0.0 into 0.0 so that equal times fall in one group
+    exits = frame.group_by([*groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")])
+    event = pl.col(data.event).cast(pl.Boolean)
+    sums: list[pl.Expr] = []
+    if scale is None:
+        for k in range(1, len(data.causes) + 1):
+            sums.append((pl.col("__cause") == k).cast(f64).sum().alias(f"__c{k}"))
+        sums += [event.cast(f64).sum().alias("n_event"), pl.len().cast(f64).alias("n_exit")]
+    else:
+        w = pl.col(data.weight)
+        scaled = w.cast(f64) * scale
+        for k in range(1, len(data.causes) + 1):
+            sums += _exact.polars_sums(f"__c{k}", scaled, pl.col("__cause") == k)
+        sums += _exact.polars_sums("n_event", scaled, event)
+        sums += _exact.polars_sums("n_exit", scaled)
+        sums.append((w != w.round(0)).sum().cast(pl.Int64).alias("n_fractional"))
+    exits = exits.agg(*sums, n_exit_records=pl.len().cast(pl.Int64))
+    engine = "streaming" if streaming else "auto"
+    entries = None
+    if data.entry is not None:
+        entries = frame.group_by([*groups, (pl.col(data.entry).cast(f64) + 0.0).alias("time")])
+        if scale is None:
+            entries = entries.agg(n_entry=pl.len().cast(f64))
+        else:
+            entries = entries.agg(_exact.polars_sums("n_entry", pl.col(data.weight) * scale))
+        entries = entries.collect(engine=engine)
+    return from_counts(exits.collect(engine=engine), entries, data, scale)
+
+
+def weight_scale(frame: pl.LazyFrame, data: SurvivalData) -> float | None:
+    """The power of two that brings the largest weight into (1/2, 1] for exact sums
+    (:mod:`survstat._exact`), or None without weights."""
+    if data.weight is None:
+        return None
+    top = frame.select(pl.col(data.weight).cast(pl.Float64).max()).collect(engine="streaming")
+    return _exact.scale_for(top.item())
+
+
+def from_counts(
+    exits: pl.DataFrame, entries: pl.DataFrame | None, data: SurvivalData, scale: float | None
+) -> _Aggregate:
+    """Order per-(group, time) counts into an :class:`_Aggregate`.
+
+    ``exits`` holds, per group and ``time``, ``n_event``, ``n_exit``, ``n_exit_records``,
+    ``__c<k>`` per cause and (weighted) ``n_fractional``; ``entries`` holds ``n_entry`` per group
+    and entry time. Weighted sums come as exact integer limbs of the weights scaled by
+    ``scale`` (:mod:`survstat._exact`). Any engine that can GROUP BY produces these two small
+    tables.
     """
     groups = list(data.groups)
     f64 = pl.Float64
-    event = pl.col(data.event).cast(f64)
-    weight = None
-    if data.weight is not None:
-        weight = pl.col(data.weight).cast(_EXACT if streaming else f64)
-    # + 0.0 folds -0.0 into 0.0 so that equal times fall in one group
-    exits = frame.group_by([*groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")])
-    per_cause = [
-        (
-            (pl.col("__cause") == k).cast(f64).sum()
-            if weight is None
-            else pl.when(pl.col("__cause") == k).then(weight).otherwise(0).sum()
-        ).alias(f"__c{k}")
-        for k in range(1, len(data.causes) + 1)
-    ]
-    exits = exits.agg(
-        *per_cause,
-        n_event=(
-            event.sum()
-            if weight is None
-            else pl.when(pl.col(data.event).cast(pl.Boolean)).then(weight).otherwise(0).sum()
-        ),
-        n_exit=weight.sum() if weight is not None else pl.len().cast(f64),
-        n_exit_records=pl.len().cast(pl.Int64),
-    )
-    if data.entry is not None:
-        entries = frame.group_by([*groups, (pl.col(data.entry).cast(f64) + 0.0).alias("time")])
-        entries = entries.agg(n_entry=weight.sum() if weight is not None else pl.len().cast(f64))
-        exits = (
+    n_fractional = 0
+    if "n_fractional" in exits.columns:
+        n_fractional = int(exits.get_column("n_fractional").sum())
+        exits = exits.drop("n_fractional")
+    agg = exits
+    if entries is not None:
+        agg = (
             pl.concat([exits, entries], how="diagonal")
             .group_by([*groups, "time"])
             .agg(pl.exclude([*groups, "time"]).sum())
         )
-    agg = exits.sort([*groups, "time"]).collect(engine="streaming" if streaming else "auto")
-    agg = agg.with_columns(pl.col(pl.Decimal).cast(f64))
+    agg = agg.sort([*groups, "time"])
+    if scale is not None:
+        agg = _exact.combine(agg, scale)
     if groups:
         changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in groups])
         first = agg.select(changed.fill_null(True)).to_series().to_numpy()
@@ -249,15 +282,18 @@ def _aggregate_hashed(
         levels=levels,
         curve=curve,
         time=agg.get_column("time").to_numpy(),
-        n_event=agg.get_column("n_event").to_numpy(),
-        n_exit=agg.get_column("n_exit").to_numpy(),
-        n_entry=agg.get_column("n_entry").to_numpy() if data.entry is not None else None,
-        n_exit_records=agg.get_column("n_exit_records").to_numpy(),
+        n_event=agg.get_column("n_event").cast(f64).to_numpy(),
+        n_exit=agg.get_column("n_exit").cast(f64).to_numpy(),
+        n_entry=agg.get_column("n_entry").cast(f64).to_numpy() if entries is not None else None,
+        n_exit_records=agg.get_column("n_exit_records").cast(pl.Int64).to_numpy(),
         n_event_cause=(
-            agg.select([f"__c{k}" for k in range(1, len(data.causes) + 1)]).to_numpy()
+            agg.select(
+                [pl.col(f"__c{k}").cast(f64) for k in range(1, len(data.causes) + 1)]
+            ).to_numpy()
             if data.causes
             else None
         ),
+        n_fractional=n_fractional,
     )
 
 
@@ -391,6 +427,7 @@ def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
         levels=levels,
         curve=np.cumsum(new_curve) - 1,
         time=(code + lowest) / scale if grid is not None else utimes[code],
+        n_fractional=0 if weight is None else int(np.count_nonzero(weight != np.round(weight))),
         **sums,
     )
 
@@ -436,12 +473,14 @@ def build_risk_table(data: SurvivalData) -> RiskTable:
     groups = list(data.groups)
     roles = [c for c in (data.time, data.event, data.entry, data.weight) if c is not None]
     roles += ["__cause"] if data.causes else []
+    if data.engine == "spark":
+        from survstat.spark import aggregate
+
+        return _finish(aggregate(data), data)
     if data.lazy:
         # Parquet on disk (or a lazy query over it) may be larger than memory: stream it
         return _finish(_aggregate_hashed(data.frame, data, streaming=True), data)
     frame = data.frame.select(*groups, *roles).collect()
-    # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
-    # large thrashes the cache, and one sort of packed integer keys is faster.
     # Many groups give nearly as many distinct (group, time) keys as rows; a hash table that
     # large thrashes the cache, and sorting the records is faster. Weighted sums also take the
     # sorted path, whose summation order depends only on the input, never on thread timing.
@@ -467,12 +506,6 @@ def _finish(agg: _Aggregate, data: SurvivalData) -> RiskTable:
     weight = data.weight
     n_risk = _at_risk(segments, agg.n_exit, agg.n_entry, whole=weight is None)
     n_records = np.bincount(agg.curve, weights=agg.n_exit_records, minlength=n_curves)
-    if weight is not None:
-        w = data.frame.select((pl.col(weight) != pl.col(weight).round(0)).sum())
-        w = w.collect(engine="streaming")
-        integer_weights = w.item() == 0
-    else:
-        integer_weights = True
     return RiskTable(
         groups=tuple(data.groups),
         keys=agg.levels,
@@ -488,24 +521,37 @@ def _finish(agg: _Aggregate, data: SurvivalData) -> RiskTable:
         n_records=n_records.astype(np.int64),
         weighted=weight is not None,
         has_entry=agg.n_entry is not None,
-        integer_weights=bool(integer_weights),
+        integer_weights=agg.n_fractional == 0,
     )
 
 
 def _at_risk(
     segments: Segments, n_exit: np.ndarray, n_entry: np.ndarray | None, whole: bool
 ) -> np.ndarray:
-    """Number at risk just before each row's time, within each curve."""
-    if whole:
-        # whole-number counts (exact in float64 below 2**53): global cumulative sums are exact
-        def before(x: np.ndarray) -> np.ndarray:
-            cs = np.cumsum(x)
-            cs -= x
-            return cs - cs[segments.starts()][segments.curve]
-    else:
+    """Number at risk just before each row's time, within each curve.
 
-        def before(x: np.ndarray) -> np.ndarray:
-            return segments.cumsum(x) - x
+    Weighted counts without delayed entry are summed from the end of each curve (exits at or
+    after t), a sum of positive terms, so that small risk sets at the end of a curve are not
+    differences of large totals whose rounding noise would give, say, n_risk - n_event = 1e-12
+    instead of 0 when the last records at risk all fail. With delayed entry the risk set is
+    entries before t minus exits before t, or equally exits at or after t minus entries at or
+    after t; each row takes the form with the smaller totals, which is exact where the risk
+    set is empty at either end.
+    """
+    if not whole:
+        later = segments.reverse_cumsum(n_exit)
+        if n_entry is None:
+            return later
+        entered = segments.cumsum(n_entry) - n_entry
+        forward = entered - (segments.cumsum(n_exit) - n_exit)
+        backward = later - segments.reverse_cumsum(n_entry)
+        return np.where(entered <= later, forward, backward)
+
+    # whole-number counts (exact in float64 below 2**53): global cumulative sums are exact
+    def before(x: np.ndarray) -> np.ndarray:
+        cs = np.cumsum(x)
+        cs -= x
+        return cs - cs[segments.starts()][segments.curve]
 
     exited = before(n_exit)
     if n_entry is not None:

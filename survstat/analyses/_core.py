@@ -159,6 +159,8 @@ class Analysis:
         The columns each input must hold, given the parameters (checked before a job runs).
     choices
         Allowed values of text parameters.
+    engines
+        The engines it runs on: ``"spark"`` too for analyses that need only the risk table.
     """
 
     name: str
@@ -166,6 +168,7 @@ class Analysis:
     inputs: tuple[str, ...] = ("data",)
     columns: ColumnsOf = field(default=lambda params: {})
     choices: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    engines: tuple[str, ...] = ("polars",)
 
     @property
     def summary(self) -> str:

@@ -187,16 +187,27 @@ def finegray(
 
 _SURV = ("time", "event", "by", "entry", "weight")
 _COMPETING = ("time", "cause", "by", "entry", "weight")
+#: Risk-table analyses run on Spark too (see survstat.spark).
+_BOTH = ("polars", "spark")
 
 
 SURVIVAL_ANALYSES = (
-    Analysis("km", km, columns=column_roles(data=_SURV), choices={"conf_type": _CONF}),
-    Analysis("summary", summary, columns=column_roles(data=_SURV), choices={"conf_type": _CONF}),
+    Analysis(
+        "km", km, columns=column_roles(data=_SURV), choices={"conf_type": _CONF}, engines=_BOTH
+    ),
+    Analysis(
+        "summary",
+        summary,
+        columns=column_roles(data=_SURV),
+        choices={"conf_type": _CONF},
+        engines=_BOTH,
+    ),
     Analysis(
         "logrank",
         logrank_test,
         columns=column_roles(data=("time", "event", "by", "strata", "weight")),
         choices={"weights": WEIGHTS},
+        engines=_BOTH,
     ),
     Analysis(
         "cox",
@@ -209,7 +220,10 @@ SURVIVAL_ANALYSES = (
         cif,
         columns=column_roles(data=_COMPETING),
         choices={"conf_type": _CONF, "variance": VARIANCES},
+        engines=_BOTH,
     ),
-    Analysis("gray", gray, columns=column_roles(data=("time", "cause", "by", "strata"))),
+    Analysis(
+        "gray", gray, columns=column_roles(data=("time", "cause", "by", "strata")), engines=_BOTH
+    ),
     Analysis("finegray", finegray, columns=column_roles(data=("time", "cause", "covariates"))),
 )

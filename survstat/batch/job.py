@@ -23,8 +23,9 @@ from survstat.errors import SurvstatError
 from survstat.io import scan
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_JOB_KEYS = ("title", "output", "report")
-_STEP_KEYS = ("name", "analysis", "plot", "input", "by_partition", "formats")
+_JOB_KEYS = ("title", "output", "report", "engine", "spark_master")
+_STEP_KEYS = ("name", "analysis", "plot", "input", "by_partition", "formats", "engine")
+ENGINES = ("polars", "spark")
 
 
 class JobError(SurvstatError):
@@ -61,6 +62,7 @@ class Step:
     by_partition: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
     line: int = 0
+    engine: str = "polars"
 
     @property
     def spec(self) -> Analysis:
@@ -90,6 +92,7 @@ class Job:
     sources: Mapping[str, Source]
     steps: tuple[Step, ...]
     sha256: str = field(default="")
+    spark_master: str | None = None
 
     def steps_by_name(self) -> dict[str, Step]:
         """The steps keyed by name."""
@@ -188,6 +191,7 @@ def _check_step(
     invalid: set[str],
     schemas: dict[str, list[str]],
     check: _Checker,
+    default_engine: str = "polars",
 ) -> Step | None:
     line = check.lines.of("step", index)
     if not isinstance(raw, dict):
@@ -268,12 +272,44 @@ def _check_step(
         if p.required and p.name not in raw:
             problem(None, f"`{p.name}` is required ({p.describe()})")
     by_partition, formats = _layout(raw, kind, problem)
+    engine = _engine(raw, spec, inputs, sources, by_partition, default_engine, problem)
     # columns are checked even when an option is bad, so that one run reports everything
     full = {p.name: p.default for p in params.values()} | values
     _check_columns(spec, full, inputs, by_partition, sources, schemas, problem)
     if not ok:
         return None
-    return Step(name, kind, name_of, inputs, values, by_partition, formats, line)
+    return Step(name, kind, name_of, inputs, values, by_partition, formats, line, engine)
+
+
+def _engine(raw, spec, inputs, sources, by_partition, default, problem) -> str:
+    """The step's engine (its own ``engine`` key, else the job's), if the step can run on it."""
+    engine = raw.get("engine", default)
+    key = "engine" if "engine" in raw else None
+    if engine not in ENGINES:
+        problem(key, f"`engine` must be one of {', '.join(ENGINES)}; got {engine!r}")
+        return "polars"
+    if engine == "polars":
+        return engine
+    if engine not in spec.engines:
+        runs_on = [a for a, s in ANALYSES.items() if engine in s.engines]
+        problem(
+            key,
+            f"`{spec.name}` needs row-level data and does not run on the {engine} engine "
+            f'(only {", ".join(runs_on)} do); set `engine = "polars"` on this step',
+        )
+    if by_partition:
+        problem(
+            "by_partition",
+            f"`by_partition` is not available on the {engine} engine; "
+            "group with `by` instead (one curve per level)",
+        )
+    for role, ref in inputs.items():
+        if ref not in sources:
+            problem(
+                "input" if role == "data" else role,
+                f"on the {engine} engine the input must be a job input, not step `{ref}`",
+            )
+    return engine
 
 
 def _layout(
@@ -369,6 +405,21 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
             "[job]: ",
             "`output` (the results folder) is required, or pass --output",
         )
+    default_engine = meta.get("engine", "polars")
+    if default_engine not in ENGINES:
+        check.add(
+            check.lines.of("job", 0, "engine"),
+            "[job]: ",
+            f"`engine` must be one of {', '.join(ENGINES)}; got {default_engine!r}",
+        )
+        default_engine = "polars"
+    spark_master = meta.get("spark_master")
+    if spark_master is not None and not isinstance(spark_master, str):
+        check.add(
+            check.lines.of("job", 0, "spark_master"),
+            "[job]: ",
+            f"`spark_master` must be a master URL string; got {spark_master!r}",
+        )
     report = meta.get("report")
     if report is not None and (not isinstance(report, str) or not report.endswith(".html")):
         check.add(
@@ -385,7 +436,7 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
     steps: dict[str, Step] = {}
     invalid: set[str] = set()
     for i, raw in enumerate(raw_steps):
-        step = _check_step(raw, i, sources, steps, invalid, schemas, check)
+        step = _check_step(raw, i, sources, steps, invalid, schemas, check, default_engine)
         if step is not None:
             steps.setdefault(step.name, step)
         elif isinstance(raw, dict):
@@ -405,4 +456,5 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
         sources=sources,
         steps=tuple(steps.values()),
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        spark_master=spark_master if isinstance(spark_master, str) else None,
     )

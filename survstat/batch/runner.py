@@ -36,6 +36,7 @@ MANIFEST = "manifest.parquet"
 MANIFEST_SCHEMA = {
     "step": pl.String,
     "analysis": pl.String,
+    "engine": pl.String,
     "status": pl.String,
     "rows": pl.Int64,
     "partitions": pl.Int64,
@@ -148,6 +149,7 @@ def _record(step: Step, status: str, **values: Any) -> dict[str, Any]:
     base.update(
         step=step.name,
         analysis=step.label,
+        engine=step.engine,
         status=status,
         outputs=list(step.outputs()),
         inputs=json.dumps(dict(step.inputs), sort_keys=True),
@@ -165,6 +167,7 @@ def _step_key(step: Step, input_hashes: Mapping[str, str]) -> str:
         "parameters": dict(step.parameters),
         "by_partition": list(step.by_partition),
         "formats": list(step.formats),
+        "engine": step.engine,
         "inputs": dict(input_hashes),
         "survstat_version": __version__,
     }
@@ -233,6 +236,7 @@ def _run_analysis(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], 
         extra={
             "job": str(run.job.path),
             "step": step.name,
+            "engine": step.engine,
             "by_partition": list(step.by_partition),
         },
     )
@@ -291,6 +295,11 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
     frames = [run.path_of(step.inputs[r]) if r in step.inputs else None for r in step.spec.inputs]
     start = time.perf_counter()
     try:
+        if step.engine == "spark":
+            from survstat.spark import read_parquet, session
+
+            spark = session(run.job.spark_master)
+            frames = [None if f is None else read_parquet(f, spark) for f in frames]
         execute = _run_analysis if step.kind == "analysis" else _run_plot
         paths, rows, parts = execute(step, run, frames)
     except Exception as exc:  # recorded in the manifest; the CLI decides whether to go on

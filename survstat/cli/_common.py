@@ -60,6 +60,33 @@ ConfTypeOpt = Annotated[
 ConfLevelOpt = Annotated[
     float, typer.Option("--conf-level", min=0.0, max=1.0, help="Confidence level, in (0, 1).")
 ]
+
+
+class Engine(StrEnum):
+    """Where the risk table is computed."""
+
+    polars = "polars"
+    spark = "spark"
+
+
+EngineOpt = Annotated[
+    Engine,
+    typer.Option(
+        "--engine",
+        help="polars: on this machine (Parquet streams, memory bounded by distinct times); "
+        "spark: the risk table is computed by Apache Spark (needs survstat[spark]).",
+    ),
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="With --engine spark: a master URL (spark://host:7077, yarn, k8s://..., local[4]) "
+        "or a Spark Connect address (sc://host:15002). Default: spark-submit's settings, "
+        "else a local session.",
+        show_default=False,
+    ),
+]
 OutputOpt = Annotated[
     Path | None,
     typer.Option("--output", "-o", help="Write the table to this Parquet file (atomically)."),
@@ -71,12 +98,25 @@ def run(
     *inputs: Any,
     output: Path | None,
     parameters: dict[str, Any],
+    engine: Engine = Engine.polars,
+    spark_master: str | None = None,
     **options: Any,
 ) -> None:
     """Run the named analysis on ``inputs``, print its tables and write the result to
-    ``output`` (when given) with ``parameters`` as provenance."""
-    with err_console.status(f"Running {name} on {inputs[0]} …"):
-        out = ANALYSES[name].run(*inputs, **options)
+    ``output`` (when given) with ``parameters`` as provenance.
+
+    On the Spark engine the first input (a Parquet path or URL) is read by Spark.
+    """
+    frames = inputs
+    if engine == Engine.spark:
+        from survstat.spark import read_parquet, session
+
+        with err_console.status("Starting Spark …"):
+            frames = (read_parquet(inputs[0], session(spark_master)), *inputs[1:])
+    elif spark_master is not None:
+        raise typer.BadParameter("--spark-master applies to --engine spark only")
+    with err_console.status(f"Running {name} on {inputs[0]} ({engine.value}) …"):
+        out = ANALYSES[name].run(*frames, **options)
     for title, frame in out.extras:
         print_table(frame, title)
     print_table(out.table if out.display is None else out.display, out.title)

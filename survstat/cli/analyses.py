@@ -12,9 +12,12 @@ from survstat.cli._common import (
     ConfType,
     ConfTypeOpt,
     DataArg,
+    Engine,
+    EngineOpt,
     EntryOpt,
     EventOpt,
     OutputOpt,
+    SparkMasterOpt,
     StrataOpt,
     TimeOpt,
     WeightOpt,
@@ -42,6 +45,8 @@ def km(
         typer.Option("--at", help="Report survival at these times (comma-separated) instead."),
     ] = None,
     output: OutputOpt = None,
+    engine: EngineOpt = Engine.polars,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Kaplan–Meier curves with pointwise confidence intervals (R survfit).
 
@@ -55,6 +60,8 @@ def km(
         "km",
         data,
         output=output,
+        engine=engine,
+        spark_master=spark_master,
         parameters=clean(locals()),
         time=time,
         event=event,
@@ -82,6 +89,8 @@ def summary(
         typer.Option("--tau", min=0.0, help="Also report restricted mean survival up to TAU."),
     ] = None,
     output: OutputOpt = None,
+    engine: EngineOpt = Engine.polars,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Median survival with CI per group, and RMST up to --tau (R print.survfit).
 
@@ -94,6 +103,8 @@ def summary(
         "summary",
         data,
         output=output,
+        engine=engine,
+        spark_master=spark_master,
         parameters=clean(locals()),
         time=time,
         event=event,
@@ -128,6 +139,8 @@ def logrank_cmd(
     ] = False,
     weight: WeightOpt = None,
     output: OutputOpt = None,
+    engine: EngineOpt = Engine.polars,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Log-rank test and its weighted, stratified and trend variants (R survdiff).
 
@@ -143,6 +156,8 @@ def logrank_cmd(
         "logrank",
         data,
         output=output,
+        engine=engine,
+        spark_master=spark_master,
         parameters=params,
         time=time,
         event=event,

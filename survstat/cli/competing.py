@@ -12,8 +12,11 @@ from survstat.cli._common import (
     ConfType,
     ConfTypeOpt,
     DataArg,
+    Engine,
+    EngineOpt,
     EntryOpt,
     OutputOpt,
+    SparkMasterOpt,
     StrataOpt,
     TimeOpt,
     WeightOpt,
@@ -63,6 +66,8 @@ def cif(
         typer.Option("--at", help="Report incidence at these times (comma-separated) instead."),
     ] = None,
     output: OutputOpt = None,
+    engine: EngineOpt = Engine.polars,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Cumulative incidence of competing risks (Aalen–Johansen; R cmprsk::cuminc).
 
@@ -76,6 +81,8 @@ def cif(
         "cif",
         data,
         output=output,
+        engine=engine,
+        spark_master=spark_master,
         parameters=clean(locals()),
         time=time,
         cause=cause,
@@ -102,6 +109,8 @@ def gray(
     censor_value: CensorOpt = None,
     rho: Annotated[float, typer.Option("--rho", help="Weight (1 - F(t-))^rho.")] = 0.0,
     output: OutputOpt = None,
+    engine: EngineOpt = Engine.polars,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Gray's test of equal cumulative incidence across groups, per cause (R cmprsk::cuminc).
 
@@ -113,6 +122,8 @@ def gray(
         "gray",
         data,
         output=output,
+        engine=engine,
+        spark_master=spark_master,
         parameters=clean(locals()),
         time=time,
         cause=cause,

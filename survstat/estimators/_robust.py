@@ -13,9 +13,9 @@ record's own event is
 and the variance is :math:`\\sum_i w_i^2 A_i(t)^2`. For log S (Kaplan-Meier),
 h = d / (n (n - d)) and g = 1 / (n - d); for the Nelson-Aalen hazard, h = d / n^2 and g = 1 / n.
 The sum over records is regrouped by exit and entry time, so the cost is one pass over the rows
-plus scans over the risk table (Efron 1982, *The Jackknife, the Bootstrap and Other Resampling
-Plans*; Therneau, survival package vignette "Validation of the survival package", sec. on
-robust variance).
+(or over their distinct keys, for larger-than-memory inputs) plus scans over the risk table
+(Efron 1982, *The Jackknife, the Bootstrap and Other Resampling Plans*; Therneau, survival
+package vignette "Validation of the survival package", sec. on robust variance).
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from survstat import _exact
 from survstat.data import SurvivalData
-from survstat.risk import RiskTable
+from survstat.risk import RiskTable, weight_scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,24 +52,54 @@ class Records:
         return np.where(self.entry_row >= 0, values[np.maximum(self.entry_row, 0)], 0.0)
 
 
+def record_keys(data: SurvivalData) -> pl.DataFrame:
+    """The records as (group, ``time``, ``__d`` event, ``__e`` entry, ``__cause``) keys, with
+    ``__w2`` the sum of squared weights of the records sharing a key.
+
+    Every term of the variance is a sum over records of ``w_i**2`` times a function of the
+    record's key, so records sharing a key can be summed first. In-memory data keeps one key
+    per record; Parquet and lazy inputs are grouped on polars' streaming engine (memory grows
+    with the distinct keys, not the rows) and Spark DataFrames by Spark. Grouped weights are
+    summed exactly (:mod:`survstat._exact`).
+    """
+    if data.engine == "spark":
+        from survstat.spark import record_keys as spark_record_keys
+
+        return spark_record_keys(data)
+    f64 = pl.Float64
+    # + 0.0 folds -0.0 into 0.0, as in the risk table these keys are joined to
+    keys = [*data.groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")]
+    keys.append(pl.col(data.event).cast(f64).alias("__d"))
+    if data.entry is not None:
+        keys.append(pl.col(data.entry).cast(f64).alias("__e"))
+    if data.causes:
+        keys.append(pl.col("__cause"))
+    if not data.lazy:
+        w2 = pl.col(data.weight).cast(f64).pow(2) if data.weight else pl.lit(1.0)
+        return data.frame.select(*keys, w2.alias("__w2")).collect()
+    scale = weight_scale(data.frame, data)
+    if scale is None:
+        w2 = [pl.len().cast(f64).alias("__w2")]
+    else:
+        scaled = pl.col(data.weight).cast(f64) * scale
+        w2 = _exact.polars_sums("__w2", scaled * scaled)
+    grouped = data.frame.group_by(keys).agg(w2).collect(engine="streaming")
+    return sorted_keys(grouped if scale is None else _exact.combine(grouped, scale * scale))
+
+
+def sorted_keys(grouped: pl.DataFrame) -> pl.DataFrame:
+    """Grouped record keys in a fixed order: engines return groups in any order, and the
+    variance sums them in table order, so a fixed order gives the same bits on every run."""
+    return grouped.sort(pl.exclude("__w2"))
+
+
 def records(data: SurvivalData, rt: RiskTable) -> Records:
-    """Locate every input record in the exit-only table ``rt`` (one pass over the rows)."""
+    """Locate every input record (or key of records, see :func:`record_keys`) in the exit-only
+    table ``rt``."""
     groups = list(rt.groups)
     n = len(rt.time)
     table = rt.expand_keys(pl.DataFrame({"time": rt.time, "__r": np.arange(n)}))
-    f64 = pl.Float64
-    cols = [*groups, pl.col(data.time).cast(f64).alias("time")]
-    cols.append(pl.col(data.event).cast(f64).alias("__d"))
-    cols.append(
-        pl.col(data.weight).cast(f64).pow(2).alias("__w2")
-        if data.weight
-        else pl.lit(1.0).alias("__w2")
-    )
-    if data.entry is not None:
-        cols.append(pl.col(data.entry).cast(f64).alias("__e"))
-    if data.causes:
-        cols.append(pl.col("__cause"))
-    rows = data.frame.select(cols).collect().join(table, on=[*groups, "time"], how="left")
+    rows = record_keys(data).join(table, on=[*groups, "time"], how="left")
     exit_row = rows.get_column("__r").to_numpy().astype(np.int64)
     curve_start = rt.offsets[:-1][rt.curve[exit_row]]
     if data.entry is not None:

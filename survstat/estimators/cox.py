@@ -289,6 +289,7 @@ def cox(
     z_value(conf_level)  # validate before any work
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     sd = as_survival_data(data, time=time, event=event, strata=strata, weight=weight)
+    sd.require_rows("Cox regression")
     if sd.entry is not None:
         raise OptionError("Cox models with delayed entry are not available yet")
     cols = [*sd.strata, sd.time, sd.event, *([sd.weight] if sd.weight else [])]

@@ -242,6 +242,7 @@ def fine_gray(
     z_value(conf_level)  # validate before any work
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     sd = as_survival_data(data, competing=True, time=time, cause=cause, censor_value=censor_value)
+    sd.require_rows("Fine–Gray regression")
     if sd.weight is not None or sd.entry is not None or sd.strata:
         raise OptionError("Fine-Gray models take neither weights, delayed entry nor strata")
     available = sd.frame.collect_schema().names()

@@ -1,0 +1,255 @@
+"""Apache Spark engine: validation and risk tables computed by Spark, estimators in numpy.
+
+Kaplan–Meier, Nelson–Aalen, the log-rank family, Aalen–Johansen cumulative incidence and
+Gray's test need only the risk table: counts per (stratum, group, time[, cause]). On this
+engine Spark runs the input checks and that GROUP BY where the data lives; only the
+aggregated table (one row per distinct key, typically thousands) comes back to the driver,
+and the same numpy estimators as on the polars engine run on it. Pass a Spark DataFrame
+wherever survstat takes data, or read Parquet with :func:`read_parquet`.
+
+Results equal the polars engine's on Parquet input bit for bit: counts are integer sums, and
+weights are summed exactly as integer limbs (:mod:`survstat._exact`) on both engines.
+
+Nothing here assumes local mode: the session comes from :func:`session` (an existing one,
+``spark-submit``'s settings, a master URL, or a Spark Connect ``sc://`` address), only the
+DataFrame API is used (no RDDs, no SparkContext), and results come back as Arrow.
+
+Cox and Fine–Gray regression need row-level data; asked to run on a Spark DataFrame they
+raise :class:`~survstat.errors.EngineError`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import polars as pl
+
+from survstat import _exact
+from survstat.data import Check, SurvivalData
+from survstat.errors import EngineError, InputFormatError
+from survstat.io import check_parquet_path
+from survstat.risk import _Aggregate, from_counts
+
+
+def _functions() -> Any:
+    try:
+        from pyspark.sql import functions
+    except ImportError:
+        raise EngineError(
+            "the Spark engine needs pyspark (and Java 17 or later): pip install 'survstat[spark]'"
+        ) from None
+    return functions
+
+
+def session(master: str | None = None) -> Any:
+    """The Spark session to run on.
+
+    Parameters
+    ----------
+    master
+        None: the active session if there is one, else a new one configured by its
+        environment (``spark-submit --master ...``, ``spark-defaults.conf``,
+        ``PYSPARK_SUBMIT_ARGS``, or ``SPARK_REMOTE`` for Spark Connect; plain ``python``
+        with none of these runs Spark locally). ``"sc://host:15002"``: a Spark Connect
+        server. Anything else is a master URL: ``spark://host:7077``, ``yarn``,
+        ``k8s://https://...``, ``local[4]``.
+    """
+    _functions()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("survstat")
+    if master is None:
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            return active
+    elif master.startswith("sc://"):
+        builder = builder.remote(master)
+    else:
+        builder = builder.master(master)
+    return builder.getOrCreate()
+
+
+def read_parquet(path: str | os.PathLike[str], spark: Any = None) -> Any:
+    """Open Parquet data as a Spark DataFrame: a file, a directory (Hive partitions become
+    columns) or a glob, on the local disk or any filesystem Spark reads (``hdfs://``,
+    ``s3a://``, ``abfss://``, ...).
+
+    Local paths are checked first (they exist and hold Parquet) so that mistakes give the same
+    messages as on the polars engine. On a cluster, a local path must be visible to every
+    executor (a shared mount); otherwise use the cluster's filesystem URL.
+    """
+    raw = os.fspath(path)
+    if "://" not in raw:
+        check_parquet_path(raw)
+        raw = os.path.abspath(raw)
+    spark = session() if spark is None else spark
+    try:
+        return spark.read.parquet(raw)
+    except Exception as exc:  # Spark raises its own exception types, by JVM class
+        raise InputFormatError(f"Spark cannot read `{path}` as Parquet: {exc}") from None
+
+
+def _col(name: str) -> Any:
+    # backticks, so that names with dots or spaces are taken literally
+    return _functions().col("`" + name.replace("`", "``") + "`")
+
+
+def _violation(check: Check) -> Any:
+    """Spark's phrasing of :func:`survstat.data.polars_violation`."""
+    F = _functions()
+    col = _col(check.column)
+    match check.kind:
+        case "missing":
+            return col.isNull()
+        case "nan":
+            return F.isnan(col)
+        case "infinite":
+            return F.abs(col) == F.lit(float("inf"))
+        case "negative":
+            return col < 0
+        case "not01":
+            return F.coalesce((col != 0) & (col != 1), F.lit(False))
+        case "not_below":
+            return col >= _col(check.other)
+    raise AssertionError(check.kind)  # pragma: no cover - the kinds are fixed in data.py
+
+
+def _to_polars(frame: Any) -> pl.DataFrame:
+    return pl.from_arrow(frame.toArrow())  # type: ignore[return-value]
+
+
+class SparkRows:
+    """The validation queries of :class:`survstat.data.PolarsRows`, run by Spark.
+
+    Spark rows have no stable order, so error messages give the offending values and counts
+    but no row positions.
+    """
+
+    engine = "spark"
+
+    def __init__(self, frame: Any) -> None:
+        self.frame = frame
+
+    def schema(self) -> pl.Schema:
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        try:
+            arrow = to_arrow_schema(self.frame.schema)
+        except Exception:  # a Spark type with no Arrow equivalent: ask Spark for an empty batch
+            return _to_polars(self.frame.limit(0)).schema
+        return pl.from_arrow(arrow.empty_table()).schema  # type: ignore[union-attr]
+
+    def count(self, checks: list[Check]) -> tuple[int, list[int]]:
+        F = _functions()
+        exprs = [F.count(F.lit(1)).alias("__n")]
+        exprs += [
+            F.sum(F.when(_violation(c), 1).otherwise(0)).alias(f"__c{i}")
+            for i, c in enumerate(checks)
+        ]
+        row = _to_polars(self.frame.agg(*exprs)).row(0)
+        return int(row[0]), [int(c or 0) for c in row[1:]]
+
+    def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]:
+        bad = self.frame.filter(_violation(check)).select(_col(check.column).alias("__v"))
+        return None, _to_polars(bad.limit(limit)).get_column("__v")
+
+    def level_counts(self, col: str) -> pl.DataFrame:
+        counts = _to_polars(self.frame.groupBy(_col(col)).count())
+        return counts.rename({"count": "len"}).sort(col)
+
+    def distinct(self, col: str) -> list[Any]:
+        return _to_polars(self.frame.select(_col(col)).distinct()).get_column(col).to_list()
+
+    def with_cause_codes(
+        self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
+    ) -> Any:
+        F = _functions()
+        if dtype.is_integer():
+            value, key = _col(cause).cast("long"), int
+        else:
+            value, key = _col(cause).cast("string"), str
+        code = F.when(value == F.lit(key(censor)), F.lit(0))
+        for k, level in enumerate(levels, start=1):
+            code = code.when(value == F.lit(key(level)), F.lit(k))
+        # every value was checked against the levels before this point
+        code = code.cast("int")
+        return self.frame.withColumns({"__event": (code != 0).cast("byte"), "__cause": code})
+
+
+def _scale(data: SurvivalData) -> float | None:
+    """:func:`survstat.risk.weight_scale`, by Spark."""
+    if data.weight is None:
+        return None
+    F = _functions()
+    top = data.frame.agg(F.max(_col(data.weight).cast("double")).alias("m"))
+    return _exact.scale_for(_to_polars(top).item())
+
+
+def _exact_sums(name: str, value: Any, where: Any = None) -> list[Any]:
+    """Spark's phrasing of :func:`survstat._exact.polars_sums`."""
+    F = _functions()
+    out = []
+    limbs = _exact.split(value, lambda e: F.floor(e).cast("double"))
+    for column, limb in zip(_exact.names(name), limbs, strict=True):
+        if where is not None:
+            limb = F.when(where, limb).otherwise(F.lit(0.0))
+        out.append(F.sum(limb.cast("long")).alias(column))
+    return out
+
+
+def aggregate(data: SurvivalData) -> _Aggregate:
+    """The risk table's counts of ``data`` (a Spark-engine :class:`SurvivalData`), by Spark."""
+    F = _functions()
+    frame = data.frame
+    groups = [_col(g) for g in data.groups]
+    scale = _scale(data)
+    # + 0.0 folds -0.0 into 0.0 so that equal times fall in one group
+    time = (_col(data.time).cast("double") + F.lit(0.0)).alias("time")
+    event = _col(data.event).cast("boolean")
+    sums: list[Any] = []
+    if scale is None:
+        for k in range(1, len(data.causes) + 1):
+            sums.append(F.sum((_col("__cause") == k).cast("long")).alias(f"__c{k}"))
+        sums += [F.sum(event.cast("long")).alias("n_event"), F.count(F.lit(1)).alias("n_exit")]
+    else:
+        w = _col(data.weight)
+        scaled = w.cast("double") * F.lit(scale)
+        for k in range(1, len(data.causes) + 1):
+            sums += _exact_sums(f"__c{k}", scaled, _col("__cause") == k)
+        sums += _exact_sums("n_event", scaled, event)
+        sums += _exact_sums("n_exit", scaled)
+        sums.append(F.sum((w != F.round(w, 0)).cast("long")).alias("n_fractional"))
+    sums.append(F.count(F.lit(1)).alias("n_exit_records"))
+    exits = _to_polars(frame.groupBy(*groups, time).agg(*sums))
+    entries = None
+    if data.entry is not None:
+        start = (_col(data.entry).cast("double") + F.lit(0.0)).alias("time")
+        if scale is None:
+            n_entry = [F.count(F.lit(1)).alias("n_entry")]
+        else:
+            n_entry = _exact_sums("n_entry", _col(data.weight).cast("double") * F.lit(scale))
+        entries = _to_polars(frame.groupBy(*groups, start).agg(*n_entry))
+    return from_counts(exits, entries, data, scale)
+
+
+def record_keys(data: SurvivalData) -> pl.DataFrame:
+    """:func:`survstat.estimators._robust.record_keys`, grouped by Spark."""
+    from survstat.estimators._robust import sorted_keys
+
+    F = _functions()
+    keys = [_col(g) for g in data.groups]
+    keys.append((_col(data.time).cast("double") + F.lit(0.0)).alias("time"))
+    keys.append(_col(data.event).cast("double").alias("__d"))
+    if data.entry is not None:
+        keys.append(_col(data.entry).cast("double").alias("__e"))
+    if data.causes:
+        keys.append(_col("__cause"))
+    scale = _scale(data)
+    if scale is None:
+        w2 = [F.count(F.lit(1)).cast("double").alias("__w2")]
+    else:
+        scaled = _col(data.weight).cast("double") * F.lit(scale)
+        w2 = _exact_sums("__w2", scaled * scaled)
+    grouped = _to_polars(data.frame.groupBy(*keys).agg(*w2))
+    return sorted_keys(grouped if scale is None else _exact.combine(grouped, scale * scale))

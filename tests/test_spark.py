@@ -1,0 +1,381 @@
+"""The Spark engine gives the polars engine's tables: counts exactly, estimates to 1e-12.
+
+A local[2] session is started once for the module. These tests need Java; without it they are
+skipped with that reason (pyspark itself is part of the test extra and must be importable).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from layouts import cohort, write_layouts
+from polars.testing import assert_frame_equal
+from reference_data import case, cases, frame, roles
+from typer.testing import CliRunner
+
+import survstat
+from survstat.batch import load_job, run_job
+from survstat.cli import app
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    EmptyDataError,
+    EngineError,
+    InputFormatError,
+    InvalidValueError,
+    MissingValueError,
+)
+from survstat.risk import risk_table
+from survstat.spark import read_parquet
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("java") is None, reason="the Spark engine needs Java, which is not installed"
+)
+#: In-memory weighted sums are float sums in row order; on Parquet both engines sum exactly.
+WEIGHTED = {"check_exact": False, "rel_tol": 1e-12, "abs_tol": 1e-15}
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("survstat-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def layouts(tmp_path_factory):
+    base = tmp_path_factory.mktemp("spark-layouts")
+    data = cohort()
+    return data, write_layouts(base, data)
+
+
+ROLES = [
+    {"by": "arm"},
+    {"by": ["arm", "site"]},
+    {"by": "arm", "strata": "study"},
+    {"by": "arm", "entry": "entry"},
+    {"by": "arm", "weight": "w"},
+    {"by": "arm", "entry": "entry", "weight": "w"},
+]
+
+
+@pytest.mark.parametrize("layout", ["file", "glob", "hive"])
+@pytest.mark.parametrize("roles", ROLES, ids=lambda r: "-".join(r))
+def test_risk_table_on_spark_equals_polars(spark, layouts, layout, roles):
+    data, paths = layouts
+    sdf = read_parquet(paths[layout], spark)
+    got = risk_table(sdf, time="time", event="event", **roles).table
+    # Spark reads Hive partition values as 32-bit integers, polars as 64-bit
+    same = {"check_exact": True, "check_dtypes": layout != "hive"}
+    # weights: the same exact sums as polars' streaming engine, so the same bits
+    want = risk_table(paths[layout], time="time", event="event", **roles).table
+    assert_frame_equal(got, want, **same)
+    # and the in-memory table: counts exactly, weighted sums to the last bits
+    want = risk_table(data, time="time", event="event", **roles).table
+    assert_frame_equal(got, want, **(same | (WEIGHTED if "weight" in roles else {})))
+
+
+def test_estimators_on_spark_equal_polars(spark, layouts):
+    data, paths = layouts
+    sdf = read_parquet(paths["hive"], spark)
+    same = {"time": "time", "event": "event", "by": "arm"}
+    competing = {"time": "time", "cause": "cause", "by": "arm"}
+    pairs = [
+        (survstat.kaplan_meier(sdf, **same), survstat.kaplan_meier(data, **same)),
+        (survstat.nelson_aalen(sdf, **same), survstat.nelson_aalen(data, **same)),
+        (
+            survstat.logrank(sdf, **same, strata="study", weights="fleming-harrington", rho=1),
+            survstat.logrank(data, **same, strata="study", weights="fleming-harrington", rho=1),
+        ),
+        (
+            survstat.cumulative_incidence(sdf, **competing),
+            survstat.cumulative_incidence(data, **competing),
+        ),
+        (survstat.gray_test(sdf, **competing), survstat.gray_test(data, **competing)),
+    ]
+    for got, want in pairs:
+        # unweighted counts are exact, so every estimate is computed from the same numbers
+        assert_frame_equal(got.table, want.table, check_exact=True)
+    fit = survstat.kaplan_meier(sdf, **same)
+    assert fit.summary().equals(survstat.kaplan_meier(data, **same).summary())
+
+
+def test_weighted_and_delayed_entry_estimates_with_robust_variance(spark, layouts):
+    _, paths = layouts
+    sdf = read_parquet(paths["glob"], spark)
+    km = {"time": "time", "event": "event", "by": "arm", "weight": "w", "entry": "entry"}
+    got, want = survstat.kaplan_meier(sdf, **km), survstat.kaplan_meier(paths["glob"], **km)
+    assert got.variance == want.variance == "robust"
+    assert_frame_equal(got.table, want.table, check_exact=True)
+    cr = {"time": "time", "cause": "cause", "by": "arm", "weight": "w", "entry": "entry"}
+    got = survstat.cumulative_incidence(sdf, **cr)
+    want = survstat.cumulative_incidence(paths["glob"], **cr)
+    assert got.variance == want.variance == "robust"
+    assert_frame_equal(got.table, want.table, check_exact=True)
+
+
+R_CASES = [c["name"] for c in cases()]
+
+
+def test_r_reference_datasets_through_spark(spark):
+    # every survfit reference dataset (veteran, lung, aml, pbc, GBSG2, weights, delayed
+    # entry, edge cases), as an in-memory Spark DataFrame: the same curves as on polars, whose
+    # agreement with R is pinned in test_reference_r.py
+    for name in R_CASES:
+        c = case(name)
+        local = frame(c)
+        sdf = spark.createDataFrame(local.to_arrow())
+        got = survstat.kaplan_meier(sdf, **roles(c)).table
+        want = survstat.kaplan_meier(local, **roles(c)).table
+        options = WEIGHTED if "weight" in roles(c) else {"check_exact": True}
+        assert_frame_equal(got, want, **options)
+
+
+def test_column_names_with_dots_and_spaces(spark):
+    local = pl.DataFrame(
+        {"follow up.t": [1.0, 2.0, 2.0, 3.0], "ev": [1, 0, 1, 1], "arm.x": ["a", "b", "a", "b"]}
+    )
+    sdf = spark.createDataFrame(local.to_arrow())
+    got = survstat.kaplan_meier(sdf, time="follow up.t", event="ev", by="arm.x").table
+    want = survstat.kaplan_meier(local, time="follow up.t", event="ev", by="arm.x").table
+    assert_frame_equal(got, want)
+
+
+def test_text_causes_and_declared_causes(spark):
+    local = pl.DataFrame(
+        {
+            "t": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "why": ["relapse", "censored", "death", "relapse", "censored", "relapse"],
+        }
+    )
+    sdf = spark.createDataFrame(local.to_arrow())
+    opts = {"time": "t", "cause": "why", "censor_value": "censored"}
+    got = survstat.cumulative_incidence(sdf, **opts, causes=["relapse", "death"])
+    want = survstat.cumulative_incidence(local, **opts, causes=["relapse", "death"])
+    assert got.causes == ("relapse", "death")
+    assert_frame_equal(got.table, want.table)
+    with pytest.raises(InvalidValueError, match=r"found 1 rows of 6 with other codes: death"):
+        survstat.cumulative_incidence(sdf, **opts, causes=["relapse"])
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (
+            pl.when(pl.col("time") > 90).then(-pl.col("time")).otherwise(pl.col("time")),
+            InvalidValueError,
+            r"`time` must be non-negative; found \d+ negative values of 5000 rows \(values: -",
+        ),
+        (
+            pl.when(pl.col("time") > 90).then(None).otherwise(pl.col("time")),
+            MissingValueError,
+            r"`time` must not be missing; found \d+ missing values of 5000 rows$",
+        ),
+        (
+            pl.when(pl.col("time") > 90).then(float("nan")).otherwise(pl.col("time")),
+            MissingValueError,
+            r"`time` must not be NaN; found \d+ NaN values of 5000 rows",
+        ),
+        (
+            pl.when(pl.col("time") > 90).then(float("inf")).otherwise(pl.col("time")),
+            InvalidValueError,
+            r"`time` must be finite; found \d+ infinite values of 5000 rows \(values: inf",
+        ),
+    ],
+    ids=["negative", "missing", "nan", "infinite"],
+)
+def test_bad_times_are_refused_with_counts_and_values(spark, change, error, message):
+    local = cohort().with_columns(time=change)
+    sdf = spark.createDataFrame(local.to_arrow())
+    with pytest.raises(error, match=message):
+        survstat.kaplan_meier(sdf, time="time", event="event")
+
+
+def test_other_bad_inputs(spark, tmp_path):
+    local = cohort(200)
+    sdf = spark.createDataFrame(local.with_columns(event=pl.col("event") * 2).to_arrow())
+    with pytest.raises(InvalidValueError, match=r"`event` must be 0/1 or true/false; found \d+"):
+        survstat.kaplan_meier(sdf, time="time", event="event")
+    sdf = spark.createDataFrame(local.to_arrow())
+    with pytest.raises(ColumnNotFoundError, match="tmie"):
+        survstat.kaplan_meier(sdf, time="tmie", event="event")
+    with pytest.raises(ColumnTypeError, match=r"`arm` \(time\) must be numeric; found dtype Str"):
+        survstat.kaplan_meier(sdf, time="arm", event="event")
+    with pytest.raises(InvalidValueError, match=r"`time` must be less than `entry`; found 200"):
+        survstat.kaplan_meier(sdf, time="entry", event="event", entry="time")
+    with pytest.raises(EmptyDataError, match="no rows"):
+        survstat.kaplan_meier(sdf.limit(0), time="time", event="event")
+    not_parquet = tmp_path / "data.parquet"
+    not_parquet.write_text("time,event\n1,0\n")
+    with pytest.raises(InputFormatError, match="is not a Parquet file"):
+        read_parquet(not_parquet, spark)
+    with pytest.raises(InputFormatError, match="does not exist"):
+        read_parquet(tmp_path / "missing.parquet", spark)
+
+
+def test_row_level_analyses_are_refused(spark):
+    sdf = spark.createDataFrame(cohort(200).to_arrow())
+    with pytest.raises(EngineError, match="Cox regression needs row-level data"):
+        survstat.cox(sdf, time="time", event="event", covariates=["site"])
+    with pytest.raises(EngineError, match="Fine–Gray regression needs row-level data"):
+        survstat.fine_gray(sdf, time="time", cause="cause", covariates=["site"], failcode=1)
+
+
+runner = CliRunner()
+
+
+def test_cli_engine_spark_writes_the_polars_table(spark, layouts, tmp_path):
+    _, paths = layouts
+    outs = {}
+    for engine in ("polars", "spark"):
+        outs[engine] = tmp_path / f"{engine}.parquet"
+        args = ["cif", paths["hive"], "--time", "time", "--cause", "cause", "--by", "arm"]
+        r = runner.invoke(app, [*args, "--engine", engine, "-o", str(outs[engine])])
+        assert r.exit_code == 0, r.output
+    assert pl.read_parquet(outs["spark"]).equals(pl.read_parquet(outs["polars"]))
+    r = runner.invoke(app, ["cox", paths["file"], "--time", "time", "--event", "event",
+                            "--covariates", "site", "--engine", "spark"])  # fmt: skip
+    assert r.exit_code == 2  # no such option: Cox is not a risk-table analysis
+
+
+def test_job_with_spark_steps(spark, layouts, tmp_path):
+    _, paths = layouts
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f"""
+[job]
+output = "out"
+engine = "spark"
+
+[inputs]
+cohort = "{paths["hive"]}"
+
+[[step]]
+analysis = "km"
+input = "cohort"
+time = "time"
+event = "event"
+by = ["arm"]
+weight = "w"
+
+[[step]]
+name = "km_polars"
+analysis = "km"
+engine = "polars"
+input = "cohort"
+time = "time"
+event = "event"
+by = ["arm"]
+weight = "w"
+
+[[step]]
+analysis = "gray"
+input = "cohort"
+time = "time"
+cause = "cause"
+by = ["arm"]
+"""
+    )
+    manifest = run_job(load_job(job))
+    assert manifest.get_column("status").to_list() == ["ok"] * 3
+    assert manifest.get_column("engine").to_list() == ["spark", "polars", "spark"]
+    out = tmp_path / "out"
+    assert pl.read_parquet(out / "km.parquet").equals(pl.read_parquet(out / "km_polars.parquet"))
+    meta = json.loads(pq.read_schema(out / "km.parquet").metadata[b"survstat"])
+    assert meta["engine"] == "spark"
+
+
+def test_job_checks_what_spark_cannot_run(tmp_path, layouts):
+    _, paths = layouts
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f"""
+[job]
+output = "out"
+engine = "spark"
+
+[inputs]
+cohort = "{paths["hive"]}"
+
+[[step]]
+analysis = "cox"
+input = "cohort"
+time = "time"
+event = "event"
+covariates = ["site"]
+
+[[step]]
+analysis = "km"
+input = "cohort"
+time = "time"
+event = "event"
+
+[[step]]
+name = "again"
+analysis = "summary"
+input = "km"
+time = "time"
+event = "event"
+
+[[step]]
+name = "typo"
+analysis = "km"
+engine = "sprak"
+input = "cohort"
+time = "time"
+event = "event"
+
+[[step]]
+name = "parts"
+analysis = "km"
+input = "cohort"
+time = "time"
+event = "event"
+by_partition = ["study"]
+"""
+    )
+    with pytest.raises(survstat.SurvstatError) as info:
+        load_job(job)
+    assert info.value.problems == [
+        "job.toml:9: step 1 (cox): `cox` needs row-level data and does not run on the spark "
+        'engine (only km, summary, logrank, cif, gray do); set `engine = "polars"` on this step',
+        "job.toml:25: step 3 (again): on the spark engine the input must be a job input, not "
+        "step `km`",
+        "job.toml:32: step 4 (typo): `engine` must be one of polars, spark; got 'sprak'",
+        "job.toml:43: step 5 (parts): `by_partition` is not available on the spark engine; "
+        "group with `by` instead (one curve per level)",
+    ]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell paths")
+def test_cli_in_a_subprocess_on_its_own_spark(tmp_path):
+    # a fresh process with no session: the CLI starts Spark itself, locally by default
+    data = cohort(300)
+    path = tmp_path / "d.parquet"
+    data.write_parquet(path)
+    out = tmp_path / "km.parquet"
+    cmd = [sys.executable, "-m", "survstat", "km", str(path), "--time", "time",
+           "--event", "event", "--by", "arm", "--engine", "spark",
+           "--spark-master", "local[1]", "-o", str(out)]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    want = survstat.kaplan_meier(data, time="time", event="event", by="arm").table
+    assert_frame_equal(pl.read_parquet(out), want)
+    assert np.isfinite(pl.read_parquet(out).get_column("survival").to_numpy()).all()
