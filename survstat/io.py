@@ -108,7 +108,9 @@ def check_parquet_path(raw: str) -> str:
 
 def _scan_path(raw: str) -> pl.LazyFrame:
     if check_parquet_path(raw) == "dir":
-        return pl.scan_parquet(raw, hive_partitioning=True)
+        # only the .parquet files: writers leave markers such as Spark's _SUCCESS beside them
+        pattern = os.path.join(raw, "**", "*.parquet")
+        return pl.scan_parquet(pattern, hive_partitioning=True)
     return pl.scan_parquet(raw)
 
 

@@ -25,7 +25,8 @@ def cohort(n: int = 5_000, seed: int = 3) -> pl.DataFrame:
 
 
 def write_layouts(tmp_path, frame: pl.DataFrame) -> dict[str, str]:
-    """The same rows as one file, several files (glob), and a Hive-partitioned folder."""
+    """The same rows as one file, several files (glob), and a Hive-partitioned folder (with
+    writer marker files)."""
     one = tmp_path / "one.parquet"
     frame.write_parquet(one, row_group_size=700)
     parts = tmp_path / "parts"
@@ -37,4 +38,7 @@ def write_layouts(tmp_path, frame: pl.DataFrame) -> dict[str, str]:
         folder = hive / f"study={study}"
         folder.mkdir(parents=True)
         chunk.drop("study").write_parquet(folder / "0.parquet")
+    # the marker files a Spark or Hadoop writer leaves beside the data are not data
+    (hive / "_SUCCESS").write_text("")
+    (hive / "study=s1" / "_committed_0").write_text("{}")
     return {"file": str(one), "glob": str(parts / "*.parquet"), "hive": str(hive)}

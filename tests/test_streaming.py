@@ -84,7 +84,9 @@ def test_bad_values_in_a_later_file_are_found(tmp_path):
 def test_lazy_queries_over_parquet_stream_too(tmp_path):
     frame = cohort()
     path = write_layouts(tmp_path, frame)["hive"]
-    query = pl.scan_parquet(path, hive_partitioning=True).filter(pl.col("study") == "s2")
+    query = pl.scan_parquet(f"{path}/**/*.parquet", hive_partitioning=True).filter(
+        pl.col("study") == "s2"
+    )
     sd = survstat.SurvivalData.right_censored(query, time="time", event="event", by="arm")
     assert sd.lazy
     assert not survstat.SurvivalData.right_censored(frame, time="time", event="event").lazy

@@ -55,6 +55,9 @@ def km(
     conf_low, conf_high at the requested times.
 
     Example: `survstat km gbsg2.parquet --time time --event cens --by horTh --at 365,730`
+
+    On Spark: `survstat km hdfs:///rwe/registry --time days --event death --by arm
+    --engine spark --spark-master yarn`
     """
     run(
         "km",

@@ -76,6 +76,9 @@ def cif(
     conf_high (R cmprsk::timepoints).
 
     Example: `survstat cif bmt.parquet --time ftime --cause status --by dis --at 12,24`
+
+    On Spark: `survstat cif "registry/*.parquet" --time days --cause cause --by arm
+    --engine spark`
     """
     run(
         "cif",
