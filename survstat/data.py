@@ -11,7 +11,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
@@ -76,6 +76,23 @@ def polars_violation(check: Check) -> pl.Expr:
         case "not_below":
             return col >= pl.col(check.other)
     raise AssertionError(check.kind)  # pragma: no cover - the kinds are fixed above
+
+
+class Rows(Protocol):
+    """Where the rows live: the validation queries an engine answers (polars: :class:`PolarsRows`,
+    Spark: :class:`survstat.spark.SparkRows`)."""
+
+    engine: str
+    frame: Any
+
+    def schema(self) -> pl.Schema: ...
+    def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]: ...
+    def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]: ...
+    def level_counts(self, col: str) -> pl.DataFrame: ...
+    def distinct(self, col: str) -> list[Any]: ...
+    def with_cause_codes(
+        self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
+    ) -> Any: ...
 
 
 class PolarsRows:
@@ -345,7 +362,7 @@ RESERVED = frozenset(
 
 
 def _cause_levels(
-    rows: PolarsRows,
+    rows: Rows,
     cause: str,
     dtype: pl.DataType,
     censor_value: Any,
@@ -435,7 +452,7 @@ def _missing(col: str) -> Check:
     return Check(col, "missing", MissingValueError, "must not be missing", "missing values", False)
 
 
-def _rows_of(data: FrameLike) -> tuple[PolarsRows, str | None]:
+def _rows_of(data: FrameLike) -> tuple[Rows, str | None]:
     """The engine that answers validation queries on ``data``, and the input path if any."""
     if _is_spark(data):
         from survstat.spark import SparkRows
@@ -450,12 +467,12 @@ def _is_spark(data: object) -> bool:
     return type(data).__module__.startswith("pyspark.sql")
 
 
-def _is_lazy(data: FrameLike, rows: PolarsRows) -> bool:
+def _is_lazy(data: FrameLike, rows: Rows) -> bool:
     return rows.engine != "polars" or isinstance(data, str | os.PathLike | pl.LazyFrame)
 
 
 def _validate(
-    rows: PolarsRows, schema: pl.Schema, checks: list[Check], group_cols: tuple[str, ...]
+    rows: Rows, schema: pl.Schema, checks: list[Check], group_cols: tuple[str, ...]
 ) -> int:
     """Run the row checks (plus no missing group values); return the row count."""
     n_rows = _run_checks(rows, checks + [_missing(c) for c in group_cols])
@@ -538,7 +555,7 @@ def _event_checks(schema: pl.Schema, event: str) -> list[Check]:
     return checks
 
 
-def _run_checks(rows: PolarsRows, checks: list[Check]) -> int:
+def _run_checks(rows: Rows, checks: list[Check]) -> int:
     """Evaluate all rules in one pass; raise for the first broken one, else return the row count."""
     n_rows, counts = rows.count(checks)
     for check, n_bad in zip(checks, counts, strict=True):
@@ -551,7 +568,7 @@ def _fmt(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _describe(rows: PolarsRows, check: Check, n_bad: int, n_rows: int) -> str:
+def _describe(rows: Rows, check: Check, n_bad: int, n_rows: int) -> str:
     first_row, values = rows.examples(check, 10_000)
     first_val = values[0]
     at = f" at row {first_row}" if first_row is not None else ""
@@ -574,7 +591,7 @@ def check_declared_levels(frame: pl.LazyFrame, col: str, dtype: pl.DataType) -> 
     _check_declared(PolarsRows(frame), col, dtype)
 
 
-def _check_declared(rows: PolarsRows, col: str, dtype: pl.DataType) -> None:
+def _check_declared(rows: Rows, col: str, dtype: pl.DataType) -> None:
     if not isinstance(dtype, pl.Enum):
         return
     present = set(rows.distinct(col))
