@@ -67,6 +67,9 @@ class RiskTable:
     n_event_cause, causes
         Competing risks: (weighted) events per row and cause, one column per cause in
         ``causes`` order; ``n_event`` is their sum.
+    weight_scale
+        The power of two the weights were scaled by for exact sums (:mod:`survstat._exact`),
+        when the table was aggregated out of core; None otherwise.
     """
 
     groups: tuple[str, ...]
@@ -84,6 +87,7 @@ class RiskTable:
     integer_weights: bool
     n_event_cause: np.ndarray | None = None
     causes: tuple = ()
+    weight_scale: float | None = None
     _table: list[pl.DataFrame] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -151,6 +155,7 @@ class RiskTable:
             integer_weights=self.integer_weights,
             n_event_cause=None if self.n_event_cause is None else self.n_event_cause[keep],
             causes=self.causes,
+            weight_scale=self.weight_scale,
         )
 
     def curve_labels(self) -> list[str]:
@@ -190,6 +195,8 @@ class _Aggregate:
     n_event_cause: np.ndarray | None = None
     #: Number of records with a weight that is not a whole number.
     n_fractional: int = 0
+    #: The weights' scale for exact sums (None: not scaled).
+    weight_scale: float | None = None
 
 
 def _aggregate_hashed(
@@ -294,6 +301,7 @@ def from_counts(
             else None
         ),
         n_fractional=n_fractional,
+        weight_scale=scale,
     )
 
 
@@ -522,6 +530,7 @@ def _finish(agg: _Aggregate, data: SurvivalData) -> RiskTable:
         weighted=weight is not None,
         has_entry=agg.n_entry is not None,
         integer_weights=agg.n_fractional == 0,
+        weight_scale=agg.weight_scale,
     )
 
 

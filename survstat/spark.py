@@ -233,7 +233,7 @@ def aggregate(data: SurvivalData) -> _Aggregate:
     return from_counts(exits, entries, data, scale)
 
 
-def record_keys(data: SurvivalData) -> pl.DataFrame:
+def record_keys(data: SurvivalData, scale: float | None = None) -> pl.DataFrame:
     """:func:`survstat.estimators._robust.record_keys`, grouped by Spark."""
     from survstat.estimators._robust import sorted_keys
 
@@ -245,7 +245,8 @@ def record_keys(data: SurvivalData) -> pl.DataFrame:
         keys.append(_col(data.entry).cast("double").alias("__e"))
     if data.causes:
         keys.append(_col("__cause"))
-    scale = _scale(data)
+    if scale is None:
+        scale = _scale(data)
     if scale is None:
         w2 = [F.count(F.lit(1)).cast("double").alias("__w2")]
     else:

@@ -52,7 +52,7 @@ class Records:
         return np.where(self.entry_row >= 0, values[np.maximum(self.entry_row, 0)], 0.0)
 
 
-def record_keys(data: SurvivalData) -> pl.DataFrame:
+def record_keys(data: SurvivalData, scale: float | None = None) -> pl.DataFrame:
     """The records as (group, ``time``, ``__d`` event, ``__e`` entry, ``__cause``) keys, with
     ``__w2`` the sum of squared weights of the records sharing a key.
 
@@ -60,12 +60,13 @@ def record_keys(data: SurvivalData) -> pl.DataFrame:
     record's key, so records sharing a key can be summed first. In-memory data keeps one key
     per record; Parquet and lazy inputs are grouped on polars' streaming engine (memory grows
     with the distinct keys, not the rows) and Spark DataFrames by Spark. Grouped weights are
-    summed exactly (:mod:`survstat._exact`).
+    summed exactly (:mod:`survstat._exact`), scaled by ``scale`` (the risk table's
+    ``weight_scale``; found from the data when not given).
     """
     if data.engine == "spark":
         from survstat.spark import record_keys as spark_record_keys
 
-        return spark_record_keys(data)
+        return spark_record_keys(data, scale)
     f64 = pl.Float64
     # + 0.0 folds -0.0 into 0.0, as in the risk table these keys are joined to
     keys = [*data.groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")]
@@ -77,7 +78,8 @@ def record_keys(data: SurvivalData) -> pl.DataFrame:
     if not data.lazy:
         w2 = pl.col(data.weight).cast(f64).pow(2) if data.weight else pl.lit(1.0)
         return data.frame.select(*keys, w2.alias("__w2")).collect()
-    scale = weight_scale(data.frame, data)
+    if scale is None:
+        scale = weight_scale(data.frame, data)
     if scale is None:
         w2 = [pl.len().cast(f64).alias("__w2")]
     else:
@@ -99,7 +101,7 @@ def records(data: SurvivalData, rt: RiskTable) -> Records:
     groups = list(rt.groups)
     n = len(rt.time)
     table = rt.expand_keys(pl.DataFrame({"time": rt.time, "__r": np.arange(n)}))
-    rows = record_keys(data).join(table, on=[*groups, "time"], how="left")
+    rows = record_keys(data, rt.weight_scale).join(table, on=[*groups, "time"], how="left")
     exit_row = rows.get_column("__r").to_numpy().astype(np.int64)
     curve_start = rt.offsets[:-1][rt.curve[exit_row]]
     if data.entry is not None:
