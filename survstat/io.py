@@ -114,22 +114,32 @@ def _scan_path(raw: str) -> pl.LazyFrame:
     return pl.scan_parquet(raw)
 
 
+def sibling_path(path: str | os.PathLike[str], name: str) -> Path:
+    """The file beside ``path`` that holds its extra table ``name``: ``OUT.parquet`` ->
+    ``OUT.<name>.parquet``."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.{name}{p.suffix}")
+
+
 def provenance(
     analysis: str,
     parameters: Mapping[str, Any],
     *,
     input_path: str | None = None,
     n_rows: int | None = None,
+    notes: list[str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Build the provenance record written into an output file's metadata (``extra`` adds
-    keys, e.g. the job file and step of a batch run)."""
+    """Build the provenance record written into an output file's metadata (``notes`` are the
+    lines the analysis printed beside its tables; ``extra`` adds keys, e.g. the job file and
+    step of a batch run)."""
     return {
         "survstat_version": __version__,
         "analysis": analysis,
         "parameters": dict(parameters),
         "input": input_path,
         "input_rows": n_rows,
+        "notes": list(notes or []),
         "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         **(extra or {}),
     }

@@ -413,3 +413,18 @@ def test_the_readme_job_example_runs(tmp_path):
     by_grade = pl.read_parquet(tmp_path / "out" / "km_by_grade.parquet")
     assert by_grade.columns[:2] == ["tgrade", "horTh"]
     assert (tmp_path / "out" / "report.html").exists()
+
+
+def test_extra_tables_are_written_and_listed_in_the_manifest(tmp_path):
+    job = _gbsg_job(tmp_path, KM_AND_LOGRANK)
+    manifest = run_job(load_job(job))
+    lr = manifest.filter(pl.col("step") == "lr").row(0, named=True)
+    assert lr["outputs"] == ["lr.parquet", "lr.per_group.parquet"]
+    assert len(lr["output_sha256"]) == 2
+    per_group = survstat.logrank(
+        survstat.datasets.load("gbsg2"), time="time", event="cens", by="horTh"
+    ).per_group
+    assert pl.read_parquet(tmp_path / "out" / "lr.per_group.parquet").equals(per_group)
+    again = run_job(load_job(job))
+    assert again.filter(pl.col("step") == "lr").row(0, named=True)["outputs"] == lr["outputs"]
+    assert again.get_column("status").to_list() == ["skipped", "skipped"]

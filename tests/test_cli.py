@@ -266,3 +266,34 @@ def test_every_registered_command_has_help_with_an_example():
         assert r.exit_code == 0, command
         assert "Example:" in r.output, command
         assert "survstat " + " ".join(command) in " ".join(r.output.split()), command
+
+
+def test_every_printed_table_is_also_written(gbsg, tmp_path):
+    """Cox prints its global tests and a model line; log-rank its observed vs expected: each
+    goes to OUT.<name>.parquet beside the main table."""
+    out = tmp_path / "cox.parquet"
+    r, df = analyse("cox", gbsg, out, "--covariates", "horTh,age")
+    assert df.get_column("term").to_list() == ["horTh[yes]", "age"]
+    fit = survstat.cox(
+        survstat.datasets.load("gbsg2"), time="time", event="cens", covariates=["horTh", "age"]
+    )
+    assert pl.read_parquet(tmp_path / "cox.tests.parquet").equals(fit.tests)
+    model = pl.read_parquet(tmp_path / "cox.model.parquet")
+    assert model.row(0, named=True) == {
+        "n": 686,
+        "n_event": 299,
+        "concordance": fit.concordance.value,
+        "loglik_null": fit.loglik[0],
+        "loglik": fit.loglik[1],
+        "iterations": fit.iterations,
+        "converged": True,
+    }
+    assert "cox.tests.parquet" in r.output
+    assert "cox.model.parquet" in r.output
+    lr_out = tmp_path / "lr.parquet"
+    analyse("logrank", gbsg, lr_out, "--by", "horTh")
+    per_group = survstat.logrank(
+        survstat.datasets.load("gbsg2"), time="time", event="cens", by="horTh"
+    ).per_group
+    assert pl.read_parquet(tmp_path / "lr.per_group.parquet").equals(per_group)
+    assert read_metadata(tmp_path / "lr.per_group.parquet")["analysis"] == "logrank"

@@ -24,6 +24,7 @@ from __future__ import annotations
 from survstat.analyses._core import (
     Analysis,
     AnalysisOutput,
+    Extra,
     Parameter,
 )
 from survstat.analyses.cml import CML_ANALYSES
@@ -36,4 +37,4 @@ ANALYSES: dict[str, Analysis] = {
     a.name: a for a in (*SURVIVAL_ANALYSES, *RATE_ANALYSES, *CML_ANALYSES, *RECIST_ANALYSES)
 }
 
-__all__ = ["ANALYSES", "Analysis", "AnalysisOutput", "Parameter"]
+__all__ = ["ANALYSES", "Analysis", "AnalysisOutput", "Extra", "Parameter"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -33,9 +34,40 @@ _DESCRIBE = {
 }
 
 
+#: Names of additional tables: they become file names (``OUT.<name>.parquet``).
+_EXTRA_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """A table an analysis shows beside its main table, written beside it as well.
+
+    Attributes
+    ----------
+    name
+        A short lower-case name (letters, digits, underscores): the CLI's ``-o OUT.parquet``
+        writes this table to ``OUT.<name>.parquet`` and a job step to ``<step>.<name>.parquet``.
+    title
+        A one-line description, printed above the table.
+    table
+        The table.
+    """
+
+    name: str
+    title: str
+    table: pl.DataFrame
+
+    def __post_init__(self) -> None:
+        if not _EXTRA_NAME.fullmatch(self.name):
+            raise ValueError(f"extra table name {self.name!r} is not a lower-case identifier")
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisOutput:
     """What an analysis returns.
+
+    Everything the CLI prints is also written: the main table to the output file, each extra
+    table (and the display table) beside it, and the notes into the output's provenance.
 
     Attributes
     ----------
@@ -46,20 +78,30 @@ class AnalysisOutput:
     n_rows
         Rows of the input analysed (recorded as provenance).
     extras
-        Other tables worth showing beside it, as (title, table) pairs.
+        Other tables worth showing beside it (see :class:`Extra`), e.g. a model's global tests.
     notes
-        Lines of text worth showing after the table.
+        Lines of text worth showing after the table; statistics belong in a table, not here.
     display
         What to print in place of ``table`` when that is a long per-row table (e.g. counts
-        of best response for a per-subject derivation); None prints ``table``.
+        of best response for a per-subject derivation); None prints ``table``. It is written
+        like an extra table.
     """
 
     table: pl.DataFrame
     title: str
     n_rows: int
-    extras: tuple[tuple[str, pl.DataFrame], ...] = ()
+    extras: tuple[Extra, ...] = ()
     notes: tuple[str, ...] = ()
-    display: pl.DataFrame | None = None
+    display: Extra | None = None
+
+    def __post_init__(self) -> None:
+        seen = [e.name for e in self.written_extras()]
+        if len(set(seen)) != len(seen):
+            raise ValueError(f"extra table names repeat: {seen}")
+
+    def written_extras(self) -> tuple[Extra, ...]:
+        """The tables written beside the main one: the display table, then the extras."""
+        return ((self.display,) if self.display is not None else ()) + self.extras
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from survstat.analyses._core import Analysis, AnalysisOutput, column_roles
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles
 from survstat.endpoints.cml import (
     Columns,
     PatientColumns,
@@ -106,9 +106,11 @@ def response(
     )
     extras = []
     if res.gray is not None:
-        extras.append(("Gray's test", res.gray))
+        extras.append(Extra("gray", "Gray's test", res.gray))
     if res.comparison is not None:
-        extras.append((f"{level} by {landmark:g}: difference between arms", res.comparison))
+        extras.append(
+            Extra("comparison", f"{level} by {landmark:g}: difference between arms", res.comparison)
+        )
     keys = [by] if by else []
     rate = res.rate.rename({c: f"rate_{c}" for c in ("conf_low", "conf_high")})
     km = res.one_minus_km.select(
@@ -126,7 +128,12 @@ def milestones(data: FrameLike, *, window: float = 1.0) -> AnalysisOutput:
     """ELN 2020 response category (optimal, warning, failure) at 3, 6 and 12 months."""
     table = eln_milestones(data, window=window)
     counts = table.group_by("milestone", "category").len().sort("milestone", "category")
-    return AnalysisOutput(table, "ELN 2020 milestones", table.height, display=counts)
+    return AnalysisOutput(
+        table,
+        "ELN 2020 milestones",
+        table.height,
+        display=Extra("counts", "ELN 2020 milestones: patients per category", counts),
+    )
 
 
 def loss_of_mmr_analysis(data: FrameLike, *, confirmed: bool = False) -> AnalysisOutput:
@@ -154,7 +161,7 @@ def tfr(
     extras = ()
     if table.height:
         km = kaplan_meier(table, time="time", event="tfr_failure").at([6.0, 12.0, 24.0])
-        extras = (("TFR survival (Kaplan–Meier, time since stopping)", km),)
+        extras = (Extra("km", "TFR survival (Kaplan–Meier, time since stopping)", km),)
     return AnalysisOutput(table, "Treatment-free remission", table.height, extras=extras)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from survstat.analyses._core import Analysis, AnalysisOutput, column_roles, names
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
 from survstat.estimators.compare_rates import (
     DIFFERENCE_METHODS,
     STRATIFIED_DIFFERENCE_METHODS,
@@ -75,7 +75,7 @@ def compare_rates(
         fit.table,
         f"Comparison with {reference_arm}",
         int(fit.rates.get_column("n").sum()),
-        extras=(("Response rates", fit.rates),),
+        extras=(Extra("rates", "Response rates", fit.rates),),
     )
 
 

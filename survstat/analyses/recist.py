@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from survstat.analyses._core import Analysis, AnalysisOutput, column_roles, names
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
 from survstat.endpoints.dates import RECIST_DATES, times_from_dates
 from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
 from survstat.endpoints.pcr import DEFINITIONS, pcr_flags
@@ -66,7 +66,12 @@ def derive(
     first = ["subject_id", *DERIVED_COLUMNS]
     table = table.select(*first, *[c for c in table.columns if c not in first])
     counts = table.group_by("bor").agg(pl.len().alias("n")).sort("bor")
-    return AnalysisOutput(table, "Best overall response", table.height, display=counts)
+    return AnalysisOutput(
+        table,
+        "Best overall response",
+        table.height,
+        display=Extra("counts", "Best overall response: subjects per category", counts),
+    )
 
 
 def table(
@@ -115,7 +120,7 @@ def subgroups(
         res.table,
         f"PFS by arm within {biomarker} subgroups (high: > {res.cutpoint:g})",
         n_used + res.n_excluded,
-        extras=(("Arm-by-subgroup interaction", res.interaction),),
+        extras=(Extra("interaction", "Arm-by-subgroup interaction", res.interaction),),
         notes=(f"{res.n_excluded} rows without a {biomarker} value left out",),
     )
 
@@ -131,7 +136,12 @@ def pcr(
     """Pathological complete response per patient from ypT and ypN."""
     flags = pcr_flags(data, ypt=ypt, ypn=ypn, definition=definition, itc_is_pcr=itc_is_pcr)
     counts = flags.group_by("pcr").agg(pl.len().alias("n")).sort("pcr", nulls_last=True)
-    return AnalysisOutput(flags, f"pCR ({definition})", flags.height, display=counts)
+    return AnalysisOutput(
+        flags,
+        f"pCR ({definition})",
+        flags.height,
+        display=Extra("counts", f"pCR ({definition}): subjects per category", counts),
+    )
 
 
 def _visit_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from survstat.analyses._core import Analysis, AnalysisOutput, column_roles, names
+import polars as pl
+
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
 from survstat.data import SurvivalData
 from survstat.estimators._confint import CONF_TYPES
 from survstat.estimators.cox import TIES, cox
@@ -85,7 +87,10 @@ def logrank_test(
         )
     title = f"{res.table.get_column('test').item()} test"
     return AnalysisOutput(
-        table, title, sd.n_rows, extras=(("Observed and expected events", res.per_group),)
+        table,
+        title,
+        sd.n_rows,
+        extras=(Extra("per_group", "Observed and expected events", res.per_group),),
     )
 
 
@@ -107,13 +112,25 @@ def cox_model(
     )
     fit = cox(sd, covariates=covariates, ties=ties, cluster=cluster, conf_level=conf_level)
     variance = "robust" if fit.robust else "model-based"
-    note = f"concordance {fit.concordance.value:.4f}; n = {fit.n}, events = {fit.n_event}"
+    model = pl.DataFrame(
+        {
+            "n": [fit.n],
+            "n_event": [fit.n_event],
+            "concordance": [fit.concordance.value],
+            "loglik_null": [fit.loglik[0]],
+            "loglik": [fit.loglik[1]],
+            "iterations": [fit.iterations],
+            "converged": [fit.converged],
+        }
+    )
     return AnalysisOutput(
         fit.table,
         f"Cox model ({ties} ties, {variance} standard errors)",
         sd.n_rows,
-        extras=(("Global tests", fit.tests),),
-        notes=(note,),
+        extras=(
+            Extra("tests", "Global tests", fit.tests),
+            Extra("model", "Model: rows, events, concordance, convergence", model),
+        ),
     )
 
 

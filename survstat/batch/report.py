@@ -108,8 +108,9 @@ def _step_section(step: Step, record: Mapping[str, Any], folder: Path) -> str:
         parts.append(_figure(ranked[0]))
         parts.append(f'<p class="note">files: {_esc(", ".join(p.name for p in files))}</p>')
     else:
-        parts.append(_table(pl.read_parquet(files[0])))
-        parts.append(f'<p class="note">file: {_esc(files[0].name)}</p>')
+        for path in files:
+            parts.append(_table(pl.read_parquet(path)))
+            parts.append(f'<p class="note">file: {_esc(path.name)}</p>')
     return "\n".join(parts)
 
 

@@ -27,8 +27,9 @@ from typing import Any, Protocol
 import polars as pl
 
 from survstat._version import __version__
+from survstat.analyses import AnalysisOutput, Extra
 from survstat.batch.job import Job, Step
-from survstat.io import provenance, scan, write_atomically, write_parquet
+from survstat.io import provenance, scan, sibling_path, write_atomically, write_parquet
 
 MANIFEST = "manifest.parquet"
 
@@ -192,9 +193,9 @@ def _rows_of(lazy: pl.LazyFrame, columns: set[str], part: Mapping[str, Any]) -> 
     return lazy.filter(*conds) if conds else lazy
 
 
-def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[pl.DataFrame, int, int]:
+def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[AnalysisOutput, int]:
     """Run the step once per distinct value of its partition columns (every input holding
-    them is filtered) and stack the tables, partition columns first."""
+    them is filtered) and stack each table across partitions, partition columns first."""
     lazies = [None if f is None else scan(f)[0] for f in frames]
     names = [set() if lf is None else set(lf.collect_schema().names()) for lf in lazies]
     schema = lazies[0].collect_schema()
@@ -202,7 +203,9 @@ def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[pl.DataFra
     values = lazies[0].select(cols).unique().sort(cols, nulls_last=True)
     parts = list(values.collect(engine="streaming").iter_rows(named=True))
     run.reporter.start(step, len(parts))
-    tables, n_rows = [], 0
+    stacks: dict[str, list[pl.DataFrame]] = {}
+    titles: dict[str, str] = {}
+    n_rows = 0
     for part in parts:
         inputs = [
             None if lf is None else _rows_of(lf, cols_in, part)
@@ -210,29 +213,38 @@ def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[pl.DataFra
         ]
         out = step.spec.run(*inputs, **step.parameters)
         keys = [pl.lit(v, dtype=schema[c]).alias(c) for c, v in part.items()]
-        tables.append(out.table.select(*keys, pl.exclude(*part)))
+        for name, title, table in [("", out.title, out.table)] + [
+            (e.name, e.title, e.table) for e in out.written_extras()
+        ]:
+            stacks.setdefault(name, []).append(table.select(*keys, pl.exclude(*part)))
+            titles.setdefault(name, title)
         n_rows += out.n_rows
         run.reporter.advance(step)
-    table = pl.concat(tables, how="diagonal_relaxed") if tables else pl.DataFrame()
-    return table, n_rows, len(parts)
+
+    def stacked(name: str) -> pl.DataFrame:
+        return pl.concat(stacks[name], how="diagonal_relaxed") if name in stacks else pl.DataFrame()
+
+    extras = tuple(Extra(n, titles[n], stacked(n)) for n in stacks if n)
+    return AnalysisOutput(stacked(""), titles.get("", ""), n_rows, extras=extras), len(parts)
 
 
 def _run_analysis(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int, int]:
-    """Run the step (per partition if asked), write its table; return output paths, rows and
-    the number of partitions."""
+    """Run the step (per partition if asked), write its tables (the main one, then each
+    extra table as ``<step>.<name>.parquet``); return output paths, rows and the number of
+    partitions."""
     if step.by_partition:
-        table, n_rows, n_parts = _per_partition(step, run, frames)
+        out, n_parts = _per_partition(step, run, frames)
     else:
         run.reporter.start(step, 1)
-        out = step.spec.run(*frames, **step.parameters)
-        table, n_rows, n_parts = out.table, out.n_rows, 1
+        out, n_parts = step.spec.run(*frames, **step.parameters), 1
         run.reporter.advance(step)
     target = run.job.output / step.outputs()[0]
     meta = provenance(
         step.analysis,
         step.parameters,
         input_path=json.dumps({r: run.path_of(ref) for r, ref in step.inputs.items()}),
-        n_rows=n_rows,
+        n_rows=out.n_rows,
+        notes=list(out.notes),
         extra={
             "job": str(run.job.path),
             "step": step.name,
@@ -240,8 +252,11 @@ def _run_analysis(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], 
             "by_partition": list(step.by_partition),
         },
     )
-    write_parquet(table, target, meta)
-    return [str(target)], table.height, n_parts
+    paths = [write_parquet(out.table, target, meta)]
+    paths += [
+        write_parquet(e.table, sibling_path(target, e.name), meta) for e in out.written_extras()
+    ]
+    return [str(p) for p in paths], out.table.height, n_parts
 
 
 def _run_plot(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int | None, int]:
@@ -289,6 +304,7 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
             rows=prev["rows"],
             partitions=prev["partitions"],
             duration_s=0.0,
+            outputs=prev["outputs"],
             output_sha256=prev["output_sha256"],
             **common,
         )
@@ -318,6 +334,7 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
         rows=rows,
         partitions=parts,
         duration_s=time.perf_counter() - start,
+        outputs=[Path(p).name for p in paths],
         output_sha256=[file_sha256(p) for p in paths],
         **common,
     )

@@ -17,9 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from survstat._format import format_value
-from survstat.analyses import ANALYSES
+from survstat.analyses import ANALYSES, AnalysisOutput
 from survstat.errors import SurvstatError
-from survstat.io import provenance, write_parquet
+from survstat.io import provenance, sibling_path, write_parquet
 
 # Tables are wide; when output is not a terminal (logs, CI) do not squeeze them to 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -117,18 +117,18 @@ def run(
         raise typer.BadParameter("--spark-master applies to --engine spark only")
     with err_console.status(f"Running {name} on {inputs[0]} ({engine.value}) …"):
         out = ANALYSES[name].run(*frames, **options)
-    for title, frame in out.extras:
-        print_table(frame, title)
-    print_table(out.table if out.display is None else out.display, out.title)
+    for extra in out.extras:
+        print_table(extra.table, extra.title)
+    shown = out.table if out.display is None else out.display.table
+    print_table(shown, out.title)
     for note in out.notes:
-        err_console.print(note, highlight=False)
+        err_console.print(escape(note), highlight=False)
     write_output(
-        out.table,
+        out,
         output,
         analysis=name,
         parameters=parameters,
         data=str(inputs[0]),
-        n_rows=out.n_rows,
     )
 
 
@@ -219,21 +219,26 @@ def print_table(frame: pl.DataFrame, title: str, *, max_rows: int = 40) -> None:
 
 
 def write_output(
-    frame: pl.DataFrame,
+    out: AnalysisOutput,
     output: Path | None,
     *,
     analysis: str,
     parameters: dict[str, Any],
     data: str,
-    n_rows: int,
 ) -> None:
-    """Write ``frame`` with provenance metadata if an output path was given."""
+    """Write an analysis' tables with provenance metadata if an output path was given: the
+    main table to ``output``, each extra (and display) table to ``OUT.<name>.parquet``."""
     if output is None:
         return
-    meta = provenance(analysis, parameters, input_path=data, n_rows=n_rows)
-    path = write_parquet(frame, output, meta)
-    rows = "row" if frame.height == 1 else "rows"
-    err_console.print(f"wrote {frame.height} {rows} to {path}", highlight=False)
+    meta = provenance(
+        analysis, parameters, input_path=data, n_rows=out.n_rows, notes=list(out.notes)
+    )
+    tables = [(output, out.table)]
+    tables += [(sibling_path(output, e.name), e.table) for e in out.written_extras()]
+    for target, frame in tables:
+        path = write_parquet(frame, target, meta)
+        rows = "row" if frame.height == 1 else "rows"
+        err_console.print(f"wrote {frame.height} {rows} to {escape(str(path))}", highlight=False)
 
 
 def clean(params: dict[str, Any], drop: Sequence[str] = ("data", "output")) -> dict[str, Any]:

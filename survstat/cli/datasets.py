@@ -9,6 +9,7 @@ import polars as pl
 import typer
 
 from survstat import datasets as _datasets
+from survstat.analyses import AnalysisOutput
 from survstat.cli._common import print_table, user_errors, write_output
 
 app = typer.Typer(
@@ -42,10 +43,9 @@ def export(
     """
     frame = _datasets.load(name)
     write_output(
-        frame,
+        AnalysisOutput(frame, name, frame.height),
         output,
         analysis="datasets export",
         parameters={"name": name},
         data=_datasets.path(name),
-        n_rows=frame.height,
     )
