@@ -9,7 +9,6 @@ metadata under the key ``survstat``.
 
 from __future__ import annotations
 
-import datetime as _dt
 import glob as _glob
 import json
 import os
@@ -22,6 +21,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from survstat._clock import utc_now
 from survstat._version import __version__
 from survstat.errors import InputFormatError
 
@@ -140,7 +140,7 @@ def provenance(
         "input": input_path,
         "input_rows": n_rows,
         "notes": list(notes or []),
-        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "created_utc": utc_now(),
         **(extra or {}),
     }
 

@@ -7,7 +7,6 @@ archived alone. Tables are read back from the Parquet outputs the manifest lists
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import html
 import json
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from survstat._clock import utc_now
 from survstat._format import format_value
 from survstat._version import __version__
 from survstat.batch.job import Job, Step
@@ -131,7 +131,7 @@ def _input_hashes(job: Job, manifest: pl.DataFrame) -> dict[str, str]:
 def render_report(job: Job, manifest: pl.DataFrame) -> str:
     """The HTML text of the report for ``job`` after a run that produced ``manifest``."""
     records = {r["step"]: r for r in manifest.iter_rows(named=True)}
-    created = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    created = utc_now()
     provenance = {
         "job file": str(job.path),
         "job file sha256": job.sha256,

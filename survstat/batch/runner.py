@@ -14,7 +14,6 @@ content of its outputs match the previous manifest.
 
 from __future__ import annotations
 
-import datetime as _dt
 import glob as _glob
 import hashlib
 import json
@@ -26,6 +25,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from survstat._clock import utc_now
 from survstat._version import __version__
 from survstat.analyses import AnalysisOutput, Extra
 from survstat.batch.job import Job, Step
@@ -156,7 +156,7 @@ def _record(step: Step, status: str, **values: Any) -> dict[str, Any]:
         inputs=json.dumps(dict(step.inputs), sort_keys=True),
         parameters=json.dumps(dict(step.parameters), sort_keys=True, default=str),
         survstat_version=__version__,
-        finished_utc=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        finished_utc=utc_now(),
     )
     base.update(values)
     return base
