@@ -6,6 +6,9 @@ name         description
 ``gbsg2``    German Breast Cancer Study Group 2 trial: 686 node-positive patients,
              recurrence-free survival (``time`` in days, ``cens`` 1 = recurrence or death),
              hormonal therapy ``horTh`` (no/yes). See ``GBSG2.md`` beside this file.
+``mgus2``    Mayo Clinic MGUS cohort: 1,384 patients, progression to a plasma cell
+             malignancy with death as a competing risk (``etime`` in months, ``event``
+             0 = censored, 1 = progression, 2 = death). See ``MGUS2.md`` beside this file.
 ``actim_like_labs``, ``actim_like_patients``
              SYNTHETIC chronic myeloid leukaemia cohort (24 patients, BCR-ABL1 results every
              3 months for 12 months), made by :func:`survstat.datasets.synthetic.actim_like`.
@@ -33,6 +36,11 @@ _DATASETS = {
         "gbsg2.parquet",
         "GBSG2 breast cancer trial (Schumacher et al. 1994): 686 patients, recurrence-free "
         "survival by hormonal therapy",
+    ),
+    "mgus2": (
+        "mgus2.parquet",
+        "MGUS cohort (Kyle et al. 2002; R survival's mgus2): 1,384 patients, progression to a "
+        "plasma cell malignancy with death as a competing risk",
     ),
     "actim_like_labs": (
         "actim_like_labs.parquet",
