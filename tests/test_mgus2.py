@@ -60,3 +60,14 @@ def test_gray_test_equals_cmprsk(mgus2, r_ref):
     assert table.get_column("cause").to_list() == gray["cause"]
     np.testing.assert_allclose(table.get_column("statistic").to_numpy(), gray["statistic"], 1e-8)
     np.testing.assert_allclose(table.get_column("p_value").to_numpy(), gray["p_value"], 1e-8)
+
+
+def test_fine_gray_equals_crr(mgus2, r_ref):
+    fit = survstat.fine_gray(
+        mgus2, time="etime", cause="event", covariates=["sex", "age"], failcode=1
+    )
+    crr = r_ref["crr"]
+    assert fit.table.get_column("term").to_list() == ["sex[M]", "age"]
+    np.testing.assert_allclose(fit.table.get_column("coef").to_numpy(), crr["coef"], rtol=1e-8)
+    np.testing.assert_allclose(fit.covariance.ravel(order="F"), crr["var"], rtol=1e-7)
+    np.testing.assert_allclose(fit.loglik, crr["loglik"], rtol=1e-10)
