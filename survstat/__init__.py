@@ -14,26 +14,91 @@ The public API::
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
     survstat.proportion(data, response=..., responder_values=None, by=None, null_rate=None)
     survstat.datasets.load("gbsg2")
+
+and the submodules ``survstat.endpoints`` (CML, RECIST, pCR derivations), ``survstat.analyses``
+(the named analyses behind the CLI and job files), ``survstat.batch`` (job files),
+``survstat.plot`` (publication figures) and ``survstat.datasets``.
+
+Names are imported on first use (PEP 562), so ``import survstat`` is quick and a command-line
+call loads only the estimators it runs.
+
+Examples
+--------
+>>> import survstat
+>>> survstat.kaplan_meier(survstat.datasets.load("gbsg2"), time="time", event="cens").table.height
+574
 """
 
-from survstat import datasets
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from survstat._version import __version__
-from survstat.data import SurvivalData
 from survstat.errors import SurvstatError
-from survstat.estimators.compare_rates import ComparisonResult, compare_proportions
-from survstat.estimators.cox import CoxResult, cox
-from survstat.estimators.cumulative_incidence import (
-    CumulativeIncidenceResult,
-    cumulative_incidence,
-)
-from survstat.estimators.fine_gray import FineGrayResult, fine_gray
-from survstat.estimators.gray import GrayTestResult, gray_test
-from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
-from survstat.estimators.logrank import LogrankResult, logrank
-from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
-from survstat.estimators.proportions import ProportionResult, proportion
-from survstat.io import read_metadata, write_parquet
-from survstat.risk import RiskTable, risk_table
+
+#: Public name -> the module that defines it.
+_NAMES = {
+    "ComparisonResult": "survstat.estimators.compare_rates",
+    "compare_proportions": "survstat.estimators.compare_rates",
+    "CoxResult": "survstat.estimators.cox",
+    "cox": "survstat.estimators.cox",
+    "CumulativeIncidenceResult": "survstat.estimators.cumulative_incidence",
+    "cumulative_incidence": "survstat.estimators.cumulative_incidence",
+    "FineGrayResult": "survstat.estimators.fine_gray",
+    "fine_gray": "survstat.estimators.fine_gray",
+    "GrayTestResult": "survstat.estimators.gray",
+    "gray_test": "survstat.estimators.gray",
+    "KaplanMeierResult": "survstat.estimators.kaplan_meier",
+    "kaplan_meier": "survstat.estimators.kaplan_meier",
+    "LogrankResult": "survstat.estimators.logrank",
+    "logrank": "survstat.estimators.logrank",
+    "NelsonAalenResult": "survstat.estimators.nelson_aalen",
+    "nelson_aalen": "survstat.estimators.nelson_aalen",
+    "ProportionResult": "survstat.estimators.proportions",
+    "proportion": "survstat.estimators.proportions",
+    "SurvivalData": "survstat.data",
+    "read_metadata": "survstat.io",
+    "write_parquet": "survstat.io",
+    "RiskTable": "survstat.risk",
+    "risk_table": "survstat.risk",
+}
+#: Submodules reachable as attributes of the package.
+_SUBMODULES = ("analyses", "batch", "datasets", "endpoints", "estimators", "io", "plot")
+
+if TYPE_CHECKING:  # the names as type checkers and IDEs see them
+    from survstat import analyses, batch, datasets, endpoints, estimators, io, plot
+    from survstat.data import SurvivalData
+    from survstat.estimators.compare_rates import ComparisonResult, compare_proportions
+    from survstat.estimators.cox import CoxResult, cox
+    from survstat.estimators.cumulative_incidence import (
+        CumulativeIncidenceResult,
+        cumulative_incidence,
+    )
+    from survstat.estimators.fine_gray import FineGrayResult, fine_gray
+    from survstat.estimators.gray import GrayTestResult, gray_test
+    from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
+    from survstat.estimators.logrank import LogrankResult, logrank
+    from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
+    from survstat.estimators.proportions import ProportionResult, proportion
+    from survstat.io import read_metadata, write_parquet
+    from survstat.risk import RiskTable, risk_table
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name]), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"survstat.{name}")
+    else:
+        raise AttributeError(f"module 'survstat' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_NAMES, *_SUBMODULES})
+
 
 __all__ = [
     "ComparisonResult",
@@ -49,15 +114,21 @@ __all__ = [
     "SurvivalData",
     "SurvstatError",
     "__version__",
+    "analyses",
+    "batch",
     "compare_proportions",
     "cox",
     "cumulative_incidence",
     "datasets",
+    "endpoints",
+    "estimators",
     "fine_gray",
     "gray_test",
+    "io",
     "kaplan_meier",
     "logrank",
     "nelson_aalen",
+    "plot",
     "proportion",
     "read_metadata",
     "risk_table",

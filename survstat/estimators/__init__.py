@@ -1,1 +1,20 @@
-"""Estimators and tests computed from risk tables."""
+"""Estimators and tests computed from risk tables (submodules imported on first use)."""
+
+from survstat._lazy import lazy_submodules
+
+__getattr__, __dir__ = lazy_submodules(
+    __name__,
+    (
+        "compare_rates",
+        "concordance",
+        "cox",
+        "cumulative_incidence",
+        "fine_gray",
+        "gray",
+        "kaplan_meier",
+        "logrank",
+        "nelson_aalen",
+        "proportions",
+        "rmst",
+    ),
+)
