@@ -10,7 +10,7 @@ gathers them into one HTML file. From Python::
     write_report(job, manifest)  # results/gbsg2/report.html
 """
 
-from survstat.batch.job import Job, JobError, Source, Step, load_job
+from survstat.batch.job import Job, JobError, OutputFolderError, Source, Step, load_job
 from survstat.batch.runner import MANIFEST, MANIFEST_SCHEMA, run_job
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "MANIFEST_SCHEMA",
     "Job",
     "JobError",
+    "OutputFolderError",
     "Source",
     "Step",
     "load_job",
