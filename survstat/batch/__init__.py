@@ -11,7 +11,8 @@ gathers them into one HTML file. From Python::
 """
 
 from survstat.batch.job import Job, JobError, OutputFolderError, Source, Step, load_job
-from survstat.batch.runner import MANIFEST, MANIFEST_SCHEMA, run_job
+from survstat.batch.manifest import MANIFEST, MANIFEST_SCHEMA
+from survstat.batch.runner import run_job
 
 __all__ = [
     "MANIFEST",
