@@ -10,14 +10,16 @@ gathers them into one HTML file. From Python::
     write_report(job, manifest)  # results/gbsg2/report.html
 """
 
-from survstat.batch.job import Job, JobError, Source, Step, load_job
-from survstat.batch.runner import MANIFEST, MANIFEST_SCHEMA, run_job
+from survstat.batch.job import Job, JobError, OutputFolderError, Source, Step, load_job
+from survstat.batch.manifest import MANIFEST, MANIFEST_SCHEMA
+from survstat.batch.runner import run_job
 
 __all__ = [
     "MANIFEST",
     "MANIFEST_SCHEMA",
     "Job",
     "JobError",
+    "OutputFolderError",
     "Source",
     "Step",
     "load_job",

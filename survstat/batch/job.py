@@ -3,11 +3,20 @@
 Every problem is collected with its line in the file before anything runs, so that a broken
 job reports all its errors at once and writes nothing. The format is documented in the README
 ("Batch jobs").
+
+A job file writes only inside its own folder: ``[job] output`` is a path relative to the job
+file and ``[job] report`` one relative to the output folder, neither absolute nor climbing out
+with ``..``, so that a job file shared or rerun elsewhere cannot write over other files; only
+the command line (``--output``, ``survstat report -o``) may point anywhere. An input that is
+not Parquet (a CSV, an empty file, a folder without ``.parquet`` files, a glob matching
+nothing, a damaged file) is refused with its name and line before its schema is read, and no
+output may land on an input.
 """
 
 from __future__ import annotations
 
 import difflib
+import glob as _glob
 import hashlib
 import re
 import tomllib
@@ -20,9 +29,11 @@ from survstat import datasets
 from survstat.analyses import ANALYSES, Analysis
 from survstat.analyses.plots import FORMATS, PLOTS
 from survstat.errors import SurvstatError
-from survstat.io import scan
+from survstat.io import check_parquet_path, scan
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Names of an analysis's extra tables (see survstat.analyses.Extra).
+_EXTRA = re.compile(r"[a-z][a-z0-9_]*")
 _JOB_KEYS = ("title", "output", "report", "engine", "spark_master")
 _STEP_KEYS = ("name", "analysis", "plot", "input", "by_partition", "formats", "engine")
 ENGINES = ("polars", "spark")
@@ -35,6 +46,11 @@ class JobError(SurvstatError):
         self.problems = problems
         head = f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
         super().__init__(head + "\n" + "\n".join(f"  {p}" for p in problems))
+
+
+class OutputFolderError(SurvstatError):
+    """The output folder of a job cannot be used: it is a file, cannot be written, holds a
+    file named ``manifest.parquet`` that is not a job manifest, or another run is using it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +145,8 @@ class _Lines:
 
 
 def _suggest(value: str, choices: list[str]) -> str:
+    if not choices:
+        return ""
     close = difflib.get_close_matches(value, choices, n=2, cutoff=0.5)
     if close:
         return "; did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
@@ -148,9 +166,10 @@ class _Checker:
 
 
 def _read_sources(
-    table: Any, base: Path, check: _Checker, schemas: dict[str, list[str]]
+    table: Any, base: Path, check: _Checker, schemas: dict[str, list[str]], invalid: set[str]
 ) -> dict[str, Source]:
-    """The readable inputs; their column names go into ``schemas``."""
+    """The readable inputs; their column names go into ``schemas``, the names of inputs that
+    cannot be read into ``invalid`` (steps that read them are not reported again)."""
     sources: dict[str, Source] = {}
     if table is None:
         return sources
@@ -160,27 +179,63 @@ def _read_sources(
     for name, value in table.items():
         line = check.lines.of("inputs", 0, name)
         where = f"input `{name}`: "
+        invalid.add(name)
         if isinstance(value, dict) and set(value) == {"dataset"}:
             ds = value["dataset"]
-            if ds not in datasets.names():
+            if not isinstance(ds, str) or ds not in datasets.names():
                 check.add(
-                    line, where, f"no bundled dataset `{ds}`" + _suggest(ds, [*datasets.names()])
+                    line,
+                    where,
+                    f"no bundled dataset {ds!r}" + _suggest(str(ds), [*datasets.names()]),
                 )
                 continue
             path, given = str(datasets.path(ds)), f"dataset {ds}"
-        elif isinstance(value, str):
+        elif isinstance(value, str) and value:
             path = value if Path(value).is_absolute() else str(base / value)
             given = value
         else:
             check.add(line, where, 'must be a path string or { dataset = "name" }')
             continue
         try:
+            _check_parquet_files(path)
             schemas[name] = scan(path)[0].collect_schema().names()
         except SurvstatError as exc:
             check.add(line, where, str(exc))
             continue
+        except Exception as exc:  # Parquet's magic bytes, but a footer polars cannot read
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            check.add(line, where, f"`{path}` is not a readable Parquet dataset ({reason})")
+            continue
+        invalid.discard(name)
         sources[name] = Source(name, path, given)
     return sources
+
+
+def _check_parquet_files(path: str) -> None:
+    """Refuse an input that is not Parquet before anything reads its schema or content.
+
+    :func:`survstat.io.check_parquet_path` checks a file, every file a glob matches, or the
+    first file of a directory; here every ``.parquet`` file of a directory is checked too
+    (eight bytes each), so that one CSV renamed ``.parquet`` inside a Hive dataset is named
+    at once instead of failing the step that reads it.
+
+    Parameters
+    ----------
+    path
+        A Parquet file, a directory of Parquet files (Hive partitions allowed) or a glob.
+
+    Raises
+    ------
+    InputFormatError
+        Naming the path and why it is not Parquet (missing, empty folder, glob matching
+        nothing, no ``PAR1`` magic bytes).
+    """
+    if check_parquet_path(path) != "dir":
+        return
+    for file in sorted(Path(path).rglob("*.parquet")):
+        if file.is_file():
+            # escaped: a file name holding * ? or [ is a name, not a pattern
+            check_parquet_path(_glob.escape(str(file)))
 
 
 def _check_step(
@@ -206,7 +261,7 @@ def _check_step(
     kind = kinds[0]
     registry = ANALYSES if kind == "analysis" else PLOTS
     name_of = raw[kind]
-    if name_of not in registry:
+    if not isinstance(name_of, str) or name_of not in registry:
         at = check.lines.of("step", index, kind)
         check.add(at, where, f"unknown {kind} `{name_of}`" + _suggest(str(name_of), [*registry]))
         return None
@@ -226,6 +281,9 @@ def _check_step(
             where,
             f"step name `{name}` is used twice; give each step a distinct `name`",
         )
+    clash = _name_clash(name, kind, earlier)
+    if clash:
+        check.add(check.lines.of("step", index, "name"), where, clash)
     ok = True
 
     def problem(key: str | None, message: str) -> None:
@@ -244,7 +302,7 @@ def _check_step(
                 problem(None, f"`{key}` is required: the name of an input or an earlier step")
             continue
         known = [*sources, *(s for s, st in earlier.items() if st.kind == "analysis")]
-        if ref in invalid:  # already reported at that step
+        if isinstance(ref, str) and ref in invalid:  # already reported at that input or step
             ok = False
             continue
         if not isinstance(ref, str) or ref not in known:
@@ -279,6 +337,27 @@ def _check_step(
     if not ok:
         return None
     return Step(name, kind, name_of, inputs, values, by_partition, formats, line, engine)
+
+
+def _name_clash(name: str, kind: str, earlier: Mapping[str, Step]) -> str | None:
+    """Why ``name`` would overwrite another file of the job: the manifest, or an extra table
+    ``<step>.<table>.parquet`` of another analysis step (or the reverse)."""
+    if name == "manifest":
+        return "step name `manifest` is reserved: the job writes manifest.parquet"
+    if kind != "analysis":
+        return None
+    for other, step in earlier.items():
+        if step.kind != "analysis":
+            continue
+        short, long = sorted((name, other), key=len)
+        rest = long[len(short) + 1 :]
+        if long.startswith(short + ".") and _EXTRA.fullmatch(rest):
+            return (
+                f"step names `{short}` and `{long}` clash: extra tables of `{short}` are written "
+                f"as {short}.<table>.parquet, so {long}.parquet could be one of them; "
+                "rename one of the steps"
+            )
+    return None
 
 
 def _engine(raw, spec, inputs, sources, by_partition, default, problem) -> str:
@@ -361,6 +440,158 @@ def _check_columns(spec, full, inputs, by_partition, sources, schemas, problem) 
                 )
 
 
+def _read_toml(path: Path) -> tuple[bytes, str, dict[str, Any]]:
+    """The job file's bytes, text and parsed TOML; a file that cannot be read, is not UTF-8
+    or is not TOML is one problem."""
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise JobError(path, [f"cannot read the job file: {exc.strerror}"]) from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw_bytes[: exc.start].count(b"\n") + 1
+        raise JobError(
+            path,
+            [
+                f"{path.name}:{line}: not UTF-8 text (byte 0x{raw_bytes[exc.start]:02x}); "
+                "TOML files are UTF-8"
+            ],
+        ) from None
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise JobError(path, [f"not valid TOML: {exc}"]) from None
+    return raw_bytes, text, doc
+
+
+def _confined(value: Any, key: str, check: _Checker, *, inside: str, flag: str) -> bool:
+    """Whether ``value`` (the ``[job]`` key ``key``) is a relative path that stays inside its
+    folder: a job file may be shared and rerun elsewhere, so it must not write outside its own
+    folder; only the command line (``flag``) may point anywhere."""
+    line = check.lines.of("job", 0, key)
+    if not isinstance(value, str) or not value.strip():
+        check.add(line, "[job]: ", f"`{key}` must be a path string; got {value!r}")
+        return False
+    path = Path(value)
+    if path.is_absolute():
+        check.add(
+            line,
+            "[job]: ",
+            f"`{key}` must stay inside {inside}: give a path relative to it, not the absolute "
+            f"path {value!r} (on the command line, {flag} may point anywhere)",
+        )
+        return False
+    if ".." in path.parts:
+        check.add(
+            line,
+            "[job]: ",
+            f"`{key}` must stay inside {inside}; {value!r} climbs out of it with `..` "
+            f"(on the command line, {flag} may point anywhere)",
+        )
+        return False
+    return True
+
+
+def _check_meta(meta: Any, check: _Checker, output: str | Path | None) -> dict[str, Any]:
+    """The checked ``[job]`` table: title, output, report, engine, spark_master."""
+    if not isinstance(meta, dict):
+        check.add(check.lines.of("job"), "", "[job] must be a table of key = value")
+        meta = {}
+    for key in meta:
+        if key not in _JOB_KEYS:
+            check.add(
+                check.lines.of("job", 0, key),
+                "[job]: ",
+                f"unknown key `{key}`" + _suggest(key, [*_JOB_KEYS]),
+            )
+    if "output" in meta:
+        _confined(meta["output"], "output", check, inside="the job file's folder", flag="--output")
+    elif output is None:
+        check.add(
+            check.lines.of("job"),
+            "[job]: ",
+            "`output` (the results folder) is required, or pass --output",
+        )
+    engine = meta.get("engine", "polars")
+    if not isinstance(engine, str) or engine not in ENGINES:
+        check.add(
+            check.lines.of("job", 0, "engine"),
+            "[job]: ",
+            f"`engine` must be one of {', '.join(ENGINES)}; got {engine!r}",
+        )
+        engine = "polars"
+    spark_master = meta.get("spark_master")
+    if spark_master is not None and not isinstance(spark_master, str):
+        check.add(
+            check.lines.of("job", 0, "spark_master"),
+            "[job]: ",
+            f"`spark_master` must be a master URL string; got {spark_master!r}",
+        )
+        spark_master = None
+    report = meta.get("report")
+    if report is not None:
+        if not isinstance(report, str) or not report.endswith(".html"):
+            check.add(
+                check.lines.of("job", 0, "report"),
+                "[job]: ",
+                f"`report` must be a file name ending in .html; got {report!r}",
+            )
+            report = None
+        elif not _confined(
+            report, "report", check, inside="the output folder", flag="`survstat report -o`"
+        ):
+            report = None
+    title = meta.get("title")
+    if title is not None and not isinstance(title, str):
+        check.add(
+            check.lines.of("job", 0, "title"), "[job]: ", f"`title` must be a string; got {title!r}"
+        )
+    return {
+        "title": title if isinstance(title, str) else None,
+        "output": meta.get("output"),
+        "report": report,
+        "engine": engine,
+        "spark_master": spark_master,
+    }
+
+
+def _check_overlap(
+    out: Path,
+    report: str | None,
+    sources: Mapping[str, Source],
+    steps: Mapping[str, Step],
+    check: _Checker,
+) -> None:
+    """No output may land on an input: an input file the job would overwrite, or an input
+    folder holding the output folder (its outputs would be read as input by the next run)."""
+    folder = out.resolve()
+    targets = {folder / "manifest.parquet", folder / (report or "report.html")}
+    for step in steps.values():
+        targets.update(folder / name for name in step.outputs())
+    for name, source in sources.items():
+        src = Path(source.path)
+        if not src.exists():  # a glob: its files are not known before the job runs
+            continue
+        real = src.resolve()
+        line = check.lines.of("inputs", 0, name)
+        if src.is_dir() and (folder == real or real in folder.parents):
+            check.add(
+                line,
+                f"input `{name}`: ",
+                f"the output folder `{out}` is inside this input's folder `{source.given}`: "
+                "the job's outputs would be read as input by its next run; "
+                "choose an output folder outside it",
+            )
+        elif real in targets:
+            check.add(
+                line,
+                f"input `{name}`: ",
+                f"`{source.given}` is also an output of this job (`{out / real.name}`) and "
+                "would be overwritten; move the input or choose another output folder",
+            )
+
+
 def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
     """Read and check a job file; raise :class:`JobError` listing every problem.
 
@@ -369,18 +600,13 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
     path
         The TOML job file. Relative paths inside it are relative to its folder.
     output
-        Output directory, overriding the job's ``[job] output``.
+        Output directory, overriding the job's ``[job] output``. It may be anywhere, whereas
+        ``[job] output`` in the file must be a relative path that stays inside the job file's
+        folder (no absolute path, no ``..``), and ``[job] report`` one that stays inside the
+        output folder.
     """
     path = Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise JobError(path, [f"cannot read the job file: {exc.strerror}"]) from None
-    text = raw_bytes.decode("utf-8", errors="replace")
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise JobError(path, [f"{path.name}: not valid TOML: {exc}"]) from None
+    raw_bytes, text, doc = _read_toml(path)
     check = _Checker(path, text)
     base = path.parent
     for key in doc:
@@ -390,71 +616,35 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
                 "",
                 f"unknown table `{key}`; a job has [job], [inputs] and [[step]]",
             )
-    meta = doc.get("job", {})
-    for key in meta:
-        if key not in _JOB_KEYS:
-            check.add(
-                check.lines.of("job", 0, key),
-                "[job]: ",
-                f"unknown key `{key}`" + _suggest(key, [*_JOB_KEYS]),
-            )
-    out = output if output is not None else meta.get("output")
-    if out is None:
-        check.add(
-            check.lines.of("job"),
-            "[job]: ",
-            "`output` (the results folder) is required, or pass --output",
-        )
-    default_engine = meta.get("engine", "polars")
-    if default_engine not in ENGINES:
-        check.add(
-            check.lines.of("job", 0, "engine"),
-            "[job]: ",
-            f"`engine` must be one of {', '.join(ENGINES)}; got {default_engine!r}",
-        )
-        default_engine = "polars"
-    spark_master = meta.get("spark_master")
-    if spark_master is not None and not isinstance(spark_master, str):
-        check.add(
-            check.lines.of("job", 0, "spark_master"),
-            "[job]: ",
-            f"`spark_master` must be a master URL string; got {spark_master!r}",
-        )
-    report = meta.get("report")
-    if report is not None and (not isinstance(report, str) or not report.endswith(".html")):
-        check.add(
-            check.lines.of("job", 0, "report"),
-            "[job]: ",
-            f"`report` must be a file name ending in .html; got {report!r}",
-        )
+    meta = _check_meta(doc.get("job", {}), check, output)
     schemas: dict[str, list[str]] = {}
-    sources = _read_sources(doc.get("inputs"), base, check, schemas)
+    invalid: set[str] = set()
+    sources = _read_sources(doc.get("inputs"), base, check, schemas, invalid)
     raw_steps = doc.get("step", [])
     if not isinstance(raw_steps, list) or not raw_steps:
         check.add(1, "", "the job has no steps: add [[step]] tables")
         raw_steps = []
     steps: dict[str, Step] = {}
-    invalid: set[str] = set()
     for i, raw in enumerate(raw_steps):
-        step = _check_step(raw, i, sources, steps, invalid, schemas, check, default_engine)
+        step = _check_step(raw, i, sources, steps, invalid, schemas, check, meta["engine"])
         if step is not None:
             steps.setdefault(step.name, step)
         elif isinstance(raw, dict):
             invalid.add(
                 str(raw.get("name", raw.get("analysis", raw.get("plot", "")))).replace(" ", "_")
             )
+    out_path = Path(output) if output is not None else base / str(meta["output"])
+    if not check.problems:
+        _check_overlap(out_path, meta["report"], sources, steps, check)
     if check.problems:
         raise JobError(path, check.problems)
-    out_path = Path(out)
-    if not out_path.is_absolute() and output is None:
-        out_path = base / out_path
     return Job(
         path=path,
-        title=str(meta.get("title", path.stem)),
+        title=meta["title"] or path.stem,
         output=out_path,
-        report=report,
+        report=meta["report"],
         sources=sources,
         steps=tuple(steps.values()),
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
-        spark_master=spark_master if isinstance(spark_master, str) else None,
+        spark_master=meta["spark_master"],
     )

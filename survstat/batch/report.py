@@ -18,7 +18,7 @@ import polars as pl
 from survstat._clock import utc_now
 from survstat._format import format_value
 from survstat._version import __version__
-from survstat.batch.job import Job, Step
+from survstat.batch.job import Job, OutputFolderError, Step
 from survstat.batch.runner import content_sha256
 from survstat.io import write_atomically
 
@@ -82,14 +82,26 @@ def _figure(path: Path) -> str:
     )
 
 
+def _timing(record: Mapping[str, Any]) -> str:
+    """How long the step took and when it finished; for a skipped step, those of the earlier
+    run that wrote its outputs, said as such."""
+    duration, finished = record.get("duration_s"), record.get("finished_utc")
+    took = f"{duration:.2f} s" if duration is not None else "duration unknown"
+    if record["status"] == "skipped":
+        return (
+            f' · <span class="note">unchanged, not run again: outputs from an earlier run '
+            f"(finished {_esc(finished)}, took {took})</span>"
+        )
+    return f" · {took}" + (f" · finished {_esc(finished)}" if finished else "")
+
+
 def _step_section(step: Step, record: Mapping[str, Any], folder: Path) -> str:
     status = record["status"]
     parts = [
         f'<h2 id="{_esc(step.name)}">{_esc(step.name)} <small>— {_esc(step.label)}</small></h2>',
         f'<p>status: <span class="status-{_esc(status).replace(" ", "-")}">{_esc(status)}</span>',
     ]
-    if record.get("duration_s") is not None:
-        parts.append(f" · {record['duration_s']:.2f} s")
+    parts.append(_timing(record))
     if record.get("partitions") and step.by_partition:
         parts.append(
             f" · {record['partitions']} partitions by {_esc(', '.join(step.by_partition))}"
@@ -100,6 +112,9 @@ def _step_section(step: Step, record: Mapping[str, Any], folder: Path) -> str:
     if record.get("error"):
         parts.append(f'<p class="error">{_esc(record["error"])}</p>')
     if status not in ("ok", "skipped"):
+        parts.append(
+            '<p class="note">no outputs: a step that fails or does not run keeps no files</p>'
+        )
         return "\n".join(parts)
     # figures: one embedded image is enough; prefer a format browsers show inline
     files = [folder / f for f in record["outputs"] or []]
@@ -149,7 +164,7 @@ def render_report(job: Job, manifest: pl.DataFrame) -> str:
         }
     )
     summary = manifest.select(
-        "step", "analysis", "status", "rows", "partitions", "duration_s", "error"
+        "step", "analysis", "status", "rows", "partitions", "duration_s", "finished_utc", "error"
     )
     body = [
         f"<h1>{_esc(job.title)}</h1>",
@@ -173,8 +188,28 @@ def render_report(job: Job, manifest: pl.DataFrame) -> str:
 
 
 def write_report(job: Job, manifest: pl.DataFrame, path: str | Path | None = None) -> Path:
-    """Write the report atomically (default: ``job.report`` or ``report.html`` in the output
-    folder) and return its path."""
+    """Write the report atomically and return its path.
+
+    Parameters
+    ----------
+    job
+        The job that was run.
+    manifest
+        What :func:`survstat.batch.run_job` returned.
+    path
+        Where to write the HTML file; anywhere. Default: ``[job] report`` in the output
+        folder, else ``report.html`` there, beside the outputs it describes.
+
+    Raises
+    ------
+    OutputFolderError
+        When the file cannot be written (a folder of that name, a read-only folder).
+    """
     target = Path(path) if path is not None else job.output / (job.report or "report.html")
     text = render_report(job, manifest)
-    return write_atomically(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    try:
+        return write_atomically(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise OutputFolderError(
+            f"cannot write the report `{target}`: {exc.strerror or exc}"
+        ) from None

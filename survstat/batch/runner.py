@@ -1,15 +1,21 @@
-"""Run a checked job: each step writes its outputs atomically, the manifest records them.
+"""Run a checked job: each step writes its outputs atomically, the manifest records them
+(:mod:`survstat.batch.manifest`).
 
-The manifest (``manifest.parquet`` in the output folder) has one row per step, rewritten after
-every step so that it is accurate even if the run is interrupted:
+The output folder holds only files the manifest vouches for:
 
-``step, analysis, status, rows, partitions, duration_s, outputs, output_sha256, inputs,
-input_sha256, parameters, key, error, survstat_version, finished_utc``
+- a step that fails, and a step that does not run (after a failure, or because it reads the
+  output of a step that did not finish), has its files **removed** (every figure format, the
+  main and extra tables, and whatever the previous manifest listed for it), and its row lists
+  no outputs. Removing them, rather than keeping them marked stale, means that no one reading
+  the folder rather than the manifest can pick up a table of an earlier data cut; the cost is
+  that those steps run again next time;
+- a step that runs removes the files of its previous run it no longer writes (a figure format
+  or an extra table dropped);
+- temporary files of a killed run are removed by the next run, and one run at a time writes
+  into a folder (see :mod:`survstat.batch.folder`).
 
-``status`` is ``ok``, ``skipped`` (finished earlier with the same inputs and parameters),
-``failed`` or ``not run``. ``key`` is the SHA-256 of the analysis, its parameters, the
-content hashes of its inputs and the survstat version: a step is skipped when its key and the
-content of its outputs match the previous manifest.
+Reruns give the same bytes: a run in which every step is skipped rewrites nothing, not even
+the manifest; with ``SOURCE_DATE_EPOCH`` set, a ``--force`` rerun writes identical tables.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import glob as _glob
 import hashlib
 import json
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,31 +35,26 @@ import polars as pl
 from survstat._clock import utc_now
 from survstat._version import __version__
 from survstat.analyses import AnalysisOutput, Extra
+from survstat.batch.folder import (
+    claim,
+    remove_step_files,
+    remove_temporary_files,
+    stale_files,
+    step_files,
+)
 from survstat.batch.job import Job, Step
+from survstat.batch.manifest import (
+    DONE,
+    MANIFEST_SCHEMA,
+    carried,
+    describes,
+    manifest_frame,
+    read_previous,
+    write_manifest,
+)
+from survstat.errors import SurvstatWarning
 from survstat.io import provenance, scan, sibling_path, write_atomically, write_parquet
 
-MANIFEST = "manifest.parquet"
-
-#: The manifest's columns and types (the contract).
-MANIFEST_SCHEMA = {
-    "step": pl.String,
-    "analysis": pl.String,
-    "engine": pl.String,
-    "status": pl.String,
-    "rows": pl.Int64,
-    "partitions": pl.Int64,
-    "duration_s": pl.Float64,
-    "outputs": pl.List(pl.String),
-    "output_sha256": pl.List(pl.String),
-    "inputs": pl.String,
-    "input_sha256": pl.String,
-    "parameters": pl.String,
-    "key": pl.String,
-    "error": pl.String,
-    "survstat_version": pl.String,
-    "finished_utc": pl.String,
-}
-_DONE = ("ok", "skipped")
 #: Figures carry no creation date, so that the same job gives the same bytes.
 _NO_DATE = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
@@ -124,7 +126,7 @@ class _Run:
                 self.hashes[ref] = content_sha256(self.job.sources[ref].path)
             return self.hashes[ref]
         rec = self.records.get(ref)
-        return rec["output_sha256"][0] if rec and rec["status"] in _DONE else None
+        return rec["output_sha256"][0] if rec and rec["status"] in DONE else None
 
     def path_of(self, ref: str) -> str:
         if ref in self.job.sources:
@@ -132,27 +134,16 @@ class _Run:
         return str(self.job.output / self.job.steps_by_name()[ref].outputs()[0])
 
 
-def _read_previous(folder: Path) -> dict[str, dict[str, Any]]:
-    path = folder / MANIFEST
-    if not path.exists():
-        return {}
-    try:
-        frame = pl.read_parquet(path)
-    except Exception:  # an unreadable manifest only means nothing can be skipped
-        return {}
-    if not set(MANIFEST_SCHEMA) <= set(frame.columns):
-        return {}
-    return {row["step"]: row for row in frame.iter_rows(named=True)}
-
-
 def _record(step: Step, status: str, **values: Any) -> dict[str, Any]:
+    """A manifest row; a step that failed or did not run has no outputs (they are removed)."""
     base: dict[str, Any] = dict.fromkeys(MANIFEST_SCHEMA)
     base.update(
         step=step.name,
         analysis=step.label,
         engine=step.engine,
         status=status,
-        outputs=list(step.outputs()),
+        outputs=[],
+        output_sha256=[],
         inputs=json.dumps(dict(step.inputs), sort_keys=True),
         parameters=json.dumps(dict(step.parameters), sort_keys=True, default=str),
         survstat_version=__version__,
@@ -176,7 +167,7 @@ def _step_key(step: Step, input_hashes: Mapping[str, str]) -> str:
 
 
 def _unchanged(prev: Mapping[str, Any] | None, key: str, folder: Path) -> bool:
-    if prev is None or prev["status"] not in _DONE or prev["key"] != key:
+    if prev is None or prev["status"] not in DONE or prev["key"] != key:
         return False
     files, hashes = prev["outputs"] or [], prev["output_sha256"] or []
     if not files or len(files) != len(hashes):
@@ -279,13 +270,6 @@ def _run_plot(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int 
     return paths, None, 1
 
 
-def _remove_outputs(step: Step, folder: Path) -> None:
-    """A failed step leaves no file behind, not even one from an earlier run that would no
-    longer match the manifest."""
-    for name in step.outputs():
-        (folder / name).unlink(missing_ok=True)
-
-
 def _one_step(step: Step, run: _Run) -> dict[str, Any]:
     hashes = {role: run.input_hash(ref) for role, ref in step.inputs.items()}
     missing = [ref for role, ref in step.inputs.items() if hashes[role] is None]
@@ -294,16 +278,17 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
     key = _step_key(step, hashes)  # type: ignore[arg-type]
     common = {"key": key, "input_sha256": json.dumps(hashes, sort_keys=True)}
     prev = run.previous.get(step.name)
-    if not run.force and _unchanged(prev, key, run.job.output):
-        assert prev is not None
+    if not run.force and prev is not None and _unchanged(prev, key, run.job.output):
         run.reporter.start(step, 1)
         run.reporter.advance(step)
+        # the outputs, their rows, duration and finish time are those of the run that wrote them
         return _record(
             step,
             "skipped",
             rows=prev["rows"],
             partitions=prev["partitions"],
-            duration_s=0.0,
+            duration_s=prev["duration_s"],
+            finished_utc=prev["finished_utc"],
             outputs=prev["outputs"],
             output_sha256=prev["output_sha256"],
             **common,
@@ -319,7 +304,6 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
         execute = _run_analysis if step.kind == "analysis" else _run_plot
         paths, rows, parts = execute(step, run, frames)
     except Exception as exc:  # recorded in the manifest; the CLI decides whether to go on
-        _remove_outputs(step, run.job.output)
         message = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         return _record(
             step,
@@ -340,13 +324,6 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
     )
 
 
-def manifest_frame(records: list[Mapping[str, Any]]) -> pl.DataFrame:
-    """The manifest as a polars DataFrame with :data:`MANIFEST_SCHEMA`."""
-    return pl.DataFrame(
-        [{k: r.get(k) for k in MANIFEST_SCHEMA} for r in records], schema=MANIFEST_SCHEMA
-    )
-
-
 def run_job(
     job: Job,
     *,
@@ -359,29 +336,70 @@ def run_job(
 
     Parameters
     ----------
+    job
+        A checked job (:func:`survstat.batch.load_job`).
     force
         Run every step, even those whose inputs, parameters and outputs are unchanged.
+        Default False: an unchanged step is skipped and keeps its outputs.
     continue_on_error
         After a failed step, run the steps that do not depend on it (otherwise they are
-        recorded as ``not run``).
+        recorded as ``not run``). Default False: the first failure stops the job.
     reporter
         Receives progress (see :class:`Reporter`); the CLI shows rich progress bars.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per step with :data:`MANIFEST_SCHEMA`. When every step is skipped the
+        manifest file is left as it was (so a rerun changes no byte); the returned frame
+        then says ``skipped`` where the file says how the outputs were made (``ok``).
+
+    Raises
+    ------
+    OutputFolderError
+        The output folder is a file, cannot be written, is in use by another run, or holds a
+        ``manifest.parquet`` that is not a job manifest.
     """
-    job.output.mkdir(parents=True, exist_ok=True)
-    run = _Run(job, force, reporter or _Silent(), _read_previous(job.output), {}, {})
-    stop = False
-    for step in job.steps:
-        if stop:
-            record = _record(step, "not run", error="an earlier step failed")
-        else:
-            record = _one_step(step, run)
-            stop = record["status"] == "failed" and not continue_on_error
-        run.records[step.name] = record
-        run.reporter.finish(step, record)
-        _write_manifest(job, list(run.records.values()))
+    with claim(job.output):
+        removed = remove_temporary_files([job.output, _report_folder(job)])
+        if removed:
+            warnings.warn(
+                f"removed {len(removed)} temporary file{'s' * (len(removed) != 1)} left in "
+                f"`{job.output}` by an interrupted run (first: {removed[0]})",
+                SurvstatWarning,
+                stacklevel=2,
+            )
+        previous, meta = read_previous(job.output)
+        run = _Run(job, force, reporter or _Silent(), previous, {}, {})
+        written = stop = False
+        for step in job.steps:
+            if stop:
+                record = _record(step, "not run", error="an earlier step failed")
+            else:
+                record = _one_step(step, run)
+                stop = record["status"] == "failed" and not continue_on_error
+            _tidy_step(step, record, previous.get(step.name), job.output)
+            run.records[step.name] = record
+            run.reporter.finish(step, record)
+            if written or not carried(record, previous.get(step.name)):
+                write_manifest(job, list(run.records.values()))
+                written = True
+        if not written and not describes(job, previous, meta):
+            write_manifest(job, list(run.records.values()))
     return manifest_frame(list(run.records.values()))
 
 
-def _write_manifest(job: Job, records: list[Mapping[str, Any]]) -> None:
-    meta = provenance("job", {"job_sha256": job.sha256}, input_path=str(job.path))
-    write_parquet(manifest_frame(records), job.output / MANIFEST, meta)
+def _report_folder(job: Job) -> Path:
+    return (job.output / job.report).parent if job.report else job.output
+
+
+def _tidy_step(
+    step: Step, record: Mapping[str, Any], prev: Mapping[str, Any] | None, folder: Path
+) -> None:
+    """Leave in the folder only the files the manifest vouches for: a step that failed or
+    did not run loses all its files (every format, extra tables, files listed by the previous
+    manifest); one that ran loses the files of its previous run it no longer writes."""
+    if record["status"] in ("failed", "not run"):
+        remove_step_files(folder, step_files(step, prev))
+    elif record["status"] == "ok":
+        remove_step_files(folder, stale_files(step, prev, record["outputs"]))

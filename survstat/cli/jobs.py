@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from survstat.batch import Step, load_job, run_job
@@ -17,7 +20,11 @@ from survstat.cli._common import err_console, print_table, user_errors
 JobArg = Annotated[Path, typer.Argument(help="The job file (TOML).", show_default=False)]
 OutDirOpt = Annotated[
     Path | None,
-    typer.Option("--output", help="Results folder (overrides the job's [job] output)."),
+    typer.Option(
+        "--output",
+        help="Results folder, anywhere (overrides the job's [job] output, which must stay "
+        "inside the job file's folder).",
+    ),
 ]
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Run every step, even unchanged finished ones.")
@@ -66,7 +73,12 @@ class _Log:
         parts = [f"{step.name} ({step.label}): {record['status']}"]
         if record.get("rows") is not None:
             parts.append(f"{record['rows']} rows")
-        if record.get("duration_s") is not None:
+        if record["status"] == "skipped":
+            parts.append(
+                f"outputs from the run finished {record['finished_utc']} "
+                f"({record['duration_s']:.2f} s)"
+            )
+        elif record.get("duration_s") is not None:
             parts.append(f"{record['duration_s']:.2f} s")
         if record.get("error"):
             parts.append(record["error"])
@@ -80,6 +92,26 @@ def _execute(
 
     matplotlib.use("Agg")  # figures go to files only
     job = load_job(job_file, output=output)
+    with _warnings_as_lines():
+        return job, _run(job, force, continue_on_error, quiet)
+
+
+@contextlib.contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Warnings during a run (an interrupted run's files removed, an old manifest) print as
+    one line each, not as Python's two-line warning with a source line."""
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        err_console.print(
+            f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True
+        )
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
+def _run(job: Any, force: bool, continue_on_error: bool, quiet: bool) -> pl.DataFrame:
     if quiet:
         manifest = run_job(job, force=force, continue_on_error=continue_on_error, reporter=_Log())
     else:
@@ -93,13 +125,15 @@ def _execute(
             manifest = run_job(
                 job, force=force, continue_on_error=continue_on_error, reporter=_Bars(progress)
             )
-    return job, manifest
+    return manifest
 
 
 def _outcome(job: Any, manifest: pl.DataFrame, quiet: bool) -> None:
     if not quiet:
         print_table(
-            manifest.select("step", "analysis", "status", "rows", "duration_s", "error"),
+            manifest.select(
+                "step", "analysis", "status", "rows", "duration_s", "finished_utc", "error"
+            ),
             f"{job.title} → {job.output}",
         )
     bad = manifest.filter(pl.col("status").is_in(["failed", "not run"]))
@@ -126,11 +160,14 @@ def run(
     """Run a job file: analyses and plots over Parquet inputs, one output file per step.
 
     The whole job is checked first (unknown analyses or options, missing columns in any
-    input) and every problem is listed with its line; nothing runs when the job is invalid.
-    Each step writes `<name>.parquet` (or its figure files) atomically into the output folder,
-    with `manifest.parquet` recording status, rows, duration and content hashes. Steps whose
-    inputs and parameters are unchanged are skipped unless --force. With `[job] report` the
-    HTML report is written too.
+    input, inputs that are not Parquet, output paths that leave the job's folder) and every
+    problem is listed with its line; nothing runs when the job is invalid. Each step writes
+    `<name>.parquet` (and its extra tables, or its figure files) atomically into the output
+    folder, with `manifest.parquet` recording status, rows, duration and content hashes. A step
+    that fails or does not run leaves no file; temporary files of a killed run are removed by
+    the next run. Steps whose inputs and parameters are unchanged are skipped unless --force,
+    and keep the duration of the run that made their outputs. With `[job] report` the HTML
+    report is written too.
 
     Example: `survstat run examples/gbsg2.toml --output results/gbsg2`
     """
