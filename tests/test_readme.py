@@ -85,8 +85,8 @@ def _inline(prose: list[tuple[int, str]]) -> list[Unit]:
         args = command.split()[1:]
         if _PLACEHOLDER.search(command) or command.endswith("--help"):
             continue  # a synopsis, not a command to run
-        if not any(a.startswith("-") or "." in a or "/" in a for a in args):
-            continue  # a command's name in a sentence ("`survstat cml tfr` gives ...")
+        if not any("." in a or "/" in a for a in args):
+            continue  # a command or option named in a sentence ("`survstat report -o`")
         line = prose[0][0] + text.count("\n", 0, m.start())
         out.append(Unit(line, "inline", command))
     return out
