@@ -130,11 +130,14 @@ def pcr(
     *,
     ypt: str = "ypT",
     ypn: str = "ypN",
+    patient: str = "patient_id",
     definition: str = "ypT0/is ypN0",
     itc_is_pcr: bool = False,
 ) -> AnalysisOutput:
     """Pathological complete response per patient from ypT and ypN."""
-    flags = pcr_flags(data, ypt=ypt, ypn=ypn, definition=definition, itc_is_pcr=itc_is_pcr)
+    flags = pcr_flags(
+        data, ypt=ypt, ypn=ypn, patient=patient, definition=definition, itc_is_pcr=itc_is_pcr
+    )
     counts = flags.group_by("pcr").agg(pl.len().alias("n")).sort("pcr", nulls_last=True)
     return AnalysisOutput(
         flags,

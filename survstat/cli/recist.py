@@ -181,13 +181,21 @@ def pcr(
     data: DataArg,
     ypt: Annotated[str, typer.Option("--ypt", help="ypT category column.")] = "ypT",
     ypn: Annotated[str, typer.Option("--ypn", help="ypN category column.")] = "ypN",
+    patient: Annotated[
+        str,
+        typer.Option("--patient", help="Patient id column, named in errors (else the row)."),
+    ] = "patient_id",
     definition: Annotated[
         str,
         typer.Option("--definition", help="ypT0/is ypN0 (default), ypT0 ypN0 or ypT0/is."),
     ] = "ypT0/is ypN0",
     itc_is_pcr: Annotated[
         bool,
-        typer.Option("--itc-is-pcr", help="Count ypN0(i+) (isolated tumour cells) as pCR."),
+        typer.Option(
+            "--itc-is-pcr",
+            help="Count ypN0(i+) (isolated tumour cells) and ypN0(mol+) as pCR (default: "
+            "residual tumour cells are not a complete response).",
+        ),
     ] = False,
     output: OutputOpt = None,
 ) -> None:
@@ -206,6 +214,7 @@ def pcr(
         parameters=clean(locals()),
         ypt=ypt,
         ypn=ypn,
+        patient=patient,
         definition=definition,
         itc_is_pcr=itc_is_pcr,
     )
