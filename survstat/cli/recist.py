@@ -171,8 +171,11 @@ def table(
     """Per-arm efficacy table from `survstat recist derive` output, or from raw visits.
 
     One row per arm: N, ORR and CBR with Clopper–Pearson CIs, PFS events, median PFS with CI,
-    6- and 12-month PFS with CI (times in days), and the Cox hazard ratio and log-rank p-value
-    against the reference arm.
+    6- and 12-month PFS with CI (times in days), the Cox hazard ratio and log-rank p-value
+    against the reference arm, then DCR with CI, OS events, median OS with CI, 6- and
+    12-month OS with CI, the median duration of response among the confirmed responders
+    with CI and the number of responders (n_dor), and hr_note saying why a hazard ratio is
+    missing. A rate past an arm's follow-up is left empty, never carried forward.
 
     With --subjects, DATA is the visit-level table and the endpoints are derived first as
     `survstat recist derive` does, with the derivation options given here (--confirm,
