@@ -295,6 +295,10 @@ def test_missed_visits_with_a_window():
         "death170": (170.0, True, "death"),
         "death176": (56.0, False, "missed assessments"),
     }
+    # a scan on the day of death was done while the subject was alive: it is the last
+    # adequate assessment, so nothing was missed (without it, visits 56 and 112 would be)
+    same_day = _pfs(_derive({"scan": [(120, "SD")]}, {"scan": (120.0, None, None)}))
+    assert same_day["scan"] == (120.0, True, "death")
     wide = _pfs(_derive(visits, subjects, window_days=14))
     assert wide["late12"] == (180.0, True, "progression")  # 180 is in 168 +- 14
 

@@ -153,9 +153,10 @@ def _event_or_censor(
         events.append((death, "death"))
     if events:
         day, kind = min(events)
+        # an assessment on the day of death was done while the subject was alive
+        last = max((d for d in adequate if d < day or (d == day and kind == "death")), default=None)
         if day == cut:
             kind = f"{kind} on the new-therapy day"
-        last = max((d for d in adequate if d < day), default=None)
         missed = missed_visits(last or 0.0, day, plan.interval, plan.window)
         if rules["no_baseline"] and last is None and missed > plan.max_missed:
             return 0.0, False, "no post-baseline assessment"
