@@ -561,3 +561,30 @@ new_therapy_same_day = "{same_day}"
     assert r.exit_code != 0
     assert "new_therapy_same_day" in r.output
     assert "'before', 'after'" in r.output
+
+
+def test_derive_from_dates_without_optional_dates():
+    import datetime as dt
+
+    from survstat.analyses import ANALYSES
+
+    a, subj = _inputs()
+    start = dt.date(2021, 3, 1)
+    visits = a.with_columns(
+        (pl.lit(start) + pl.duration(days=pl.col("day"))).alias("assessment_date")
+    ).drop("day")
+    # a data cut with no deaths and no new-therapy dates recorded
+    dated = subj.select(
+        "subject_id",
+        pl.lit(start).alias("start_date"),
+        pl.lit(dt.date(2022, 3, 1)).alias("last_alive_date"),
+    )
+    out = ANALYSES["recist derive"].run(visits, dated, from_dates=True)
+    assert out.notes == (
+        "the subject table has no `death_date`: no subject is known to have died",
+        "the subject table has no `new_therapy_date`: no new anticancer therapy was "
+        "recorded, so no assessment was left out",
+    )
+    assert not out.table["os_event"].any()
+    with pytest.raises(ColumnNotFoundError, match="`last_alive_date`"):
+        ANALYSES["recist derive"].run(visits, dated.drop("last_alive_date"), from_dates=True)
