@@ -34,16 +34,27 @@ ConfirmOpt = Annotated[
     ),
 ]
 SdMinDaysOpt = Annotated[
-    float, typer.Option("--sd-min-days", help="Minimum time from start for SD (days).")
+    float,
+    typer.Option(
+        "--sd-min-days",
+        help="Minimum time from start for a best response of SD, in days (42: six weeks, the "
+        "usual RECIST 1.1 protocol minimum).",
+    ),
 ]
 CbrWeeksOpt = Annotated[
-    float, typer.Option("--cbr-weeks", help="SD duration that counts as clinical benefit.")
+    float,
+    typer.Option(
+        "--cbr-weeks",
+        help="Weeks without progression that make SD clinical benefit (24: the usual CBR "
+        "definition in breast cancer trials).",
+    ),
 ]
 IntervalOpt = Annotated[
     float,
     typer.Option(
         "--interval-days",
-        help="Scheduled interval between assessments: visits are due at k x interval days.",
+        help="Scheduled interval between assessments: visits are due at k x interval days "
+        "(56: every 8 weeks).",
     ),
 ]
 WindowOpt = Annotated[
