@@ -11,20 +11,38 @@ import pytest
 
 import survstat
 from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
-from survstat.errors import OptionError, SurvstatError
+from survstat.errors import (
+    ColumnNotFoundError,
+    EmptyDataError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    SurvstatError,
+)
 
 
 def _trial(seed: int = 1, n: int = 90) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
+    pfs = rng.exponential(300, n).round()
+    responder = rng.uniform(size=n) < 0.3
+    dor = np.where(responder, np.maximum(pfs - 56, 0), np.nan)
     return pl.DataFrame(
         {
             "arm": np.repeat(["A", "B", "C"], n // 3),
-            "pfs_time": rng.exponential(300, n).round(),
+            "pfs_time": pfs,
             "pfs_event": rng.uniform(size=n) < 0.8,
-            "objective_response": rng.uniform(size=n) < 0.3,
-            "clinical_benefit": rng.uniform(size=n) < 0.5,
+            "objective_response": responder,
+            "clinical_benefit": responder | (rng.uniform(size=n) < 0.3),
+            "disease_control": responder | (rng.uniform(size=n) < 0.5),
+            "os_time": pfs + rng.exponential(200, n).round(),
+            "os_event": rng.uniform(size=n) < 0.5,
+            "dor_time": dor,
+            "dor_event": rng.uniform(size=n) < 0.7,
             "site": rng.choice(["x", "y"], n),
         }
+    ).with_columns(
+        pl.col("dor_time").fill_nan(None),
+        pl.when(pl.col("objective_response")).then(pl.col("dor_event")).alias("dor_event"),
     )
 
 
@@ -74,6 +92,187 @@ def test_errors():
         efficacy_table(df.filter(pl.col("arm") == "A"))
     with pytest.raises(survstat.errors.ColumnNotFoundError, match="`clinical_benefit`"):
         efficacy_table(df.drop("clinical_benefit"))
+
+
+def test_os_dcr_and_dor_match_the_estimators():
+    df = _trial(3)
+    t = efficacy_table(df, reference="A")
+    row = {r["arm"]: r for r in t.iter_rows(named=True)}
+    dcr = survstat.proportion(df, response="disease_control", by="arm").table
+    for r in dcr.iter_rows(named=True):
+        got = row[r["arm"]]
+        assert (got["n_disease_control"], got["dcr"]) == (r["n_responders"], r["rate"])
+        assert got["dcr_conf_high"] == pytest.approx(r["conf_high"], rel=1e-12)
+    km = survstat.kaplan_meier(df, time="os_time", event="os_event", by="arm")
+    med = {r["arm"]: r for r in km.median().iter_rows(named=True)}
+    at = {r["arm"]: r for r in km.at([365.25]).iter_rows(named=True)}
+    for arm in ("A", "B", "C"):
+        assert row[arm]["os_median"] == med[arm]["time"]
+        assert row[arm]["os_median_conf_low"] == med[arm]["conf_low"]
+        assert row[arm]["os_rate_12m"] == pytest.approx(at[arm]["survival"], rel=1e-12)
+        assert row[arm]["os_events"] == df.filter(pl.col("arm") == arm)["os_event"].sum()
+    responders = df.filter(pl.col("objective_response"))
+    dor = survstat.kaplan_meier(responders, time="dor_time", event="dor_event", by="arm")
+    dor_med = dict(dor.median().select("arm", "time").iter_rows())
+    for arm in ("A", "B", "C"):
+        n_resp = responders.filter(pl.col("arm") == arm).height
+        assert (row[arm]["n_dor"], row[arm]["n_responders"]) == (n_resp, n_resp)
+        assert row[arm]["dor_median"] == dor_med[arm]
+    # the existing columns keep their names and order; the new ones follow
+    assert t.columns[:24] == [
+        "arm", "n", "n_responders", "orr", "orr_conf_low", "orr_conf_high",
+        "n_clinical_benefit", "cbr", "cbr_conf_low", "cbr_conf_high", "pfs_events",
+        "pfs_median", "pfs_median_conf_low", "pfs_median_conf_high", "pfs_rate_6m",
+        "pfs_rate_6m_conf_low", "pfs_rate_6m_conf_high", "pfs_rate_12m",
+        "pfs_rate_12m_conf_low", "pfs_rate_12m_conf_high", "hazard_ratio", "hr_conf_low",
+        "hr_conf_high", "logrank_p_value",
+    ]  # fmt: skip
+    assert t.columns[24:] == [
+        "n_disease_control", "dcr", "dcr_conf_low", "dcr_conf_high", "os_events", "os_median",
+        "os_median_conf_low", "os_median_conf_high", "os_rate_6m", "os_rate_6m_conf_low",
+        "os_rate_6m_conf_high", "os_rate_12m", "os_rate_12m_conf_low", "os_rate_12m_conf_high",
+        "n_dor", "dor_events", "dor_median", "dor_median_conf_low", "dor_median_conf_high",
+        "hr_note",
+    ]  # fmt: skip
+
+
+def _phase_1b() -> pl.DataFrame:
+    """Three arms of four patients, built so that every summary can be worked by hand."""
+    rows = [
+        # arm, bor flags (objective, clinical benefit, disease control), pfs, os, dor
+        ("A", (True, True, True), (2, True), (20, True), (1, True)),
+        ("A", (True, True, True), (4, True), (22, False), (3, True)),
+        ("A", (False, True, True), (6, True), (24, True), None),
+        ("A", (False, False, True), (8, True), (26, False), None),
+        ("B", (False, False, True), (3, False), (30, False), None),
+        ("B", (False, False, False), (5, False), (30, False), None),
+        ("B", (False, False, False), (7, False), (30, False), None),
+        ("B", (False, False, False), (9, False), (30, False), None),
+        ("C", (True, True, True), (3, True), (40, True), (6, False)),
+        ("C", (False, True, True), (7, True), (42, True), None),
+        ("C", (False, False, True), (9, False), (44, False), None),
+        ("C", (False, False, False), (16, True), (46, True), None),
+    ]
+    return pl.DataFrame(
+        [(arm, *flags, *pfs, *os_, *(dor or (None, None))) for arm, flags, pfs, os_, dor in rows],
+        schema={
+            "arm": pl.String,
+            "objective_response": pl.Boolean,
+            "clinical_benefit": pl.Boolean,
+            "disease_control": pl.Boolean,
+            "pfs_time": pl.Float64,
+            "pfs_event": pl.Boolean,
+            "os_time": pl.Float64,
+            "os_event": pl.Boolean,
+            "dor_time": pl.Float64,
+            "dor_event": pl.Boolean,
+        },
+        orient="row",
+    )
+
+
+def test_phase_1b_three_arm_table_by_hand():
+    t = efficacy_table(_phase_1b(), reference="A", rate_times={"d5": 5.0, "d20": 20.0})
+    row = {r["arm"]: r for r in t.iter_rows(named=True)}
+    a, b, c = row["A"], row["B"], row["C"]
+    # rates: A 2/4 responders, 3/4 clinical benefit, 4/4 disease control
+    assert (a["n_responders"], a["n_clinical_benefit"], a["n_disease_control"]) == (2, 3, 4)
+    assert (a["orr"], a["cbr"], a["dcr"]) == (0.5, 0.75, 1.0)
+    assert (b["orr"], b["dcr"], c["orr"], c["cbr"]) == (0.0, 0.25, 0.25, 0.5)
+    # PFS, arm A: events at 2, 4, 6, 8 -> S = .75, .5, .25, 0; S is exactly 0.5 on [4, 6),
+    # so the median is the midpoint 5 (R quantile.survfit); at day 5 S = 0.5, at day 20
+    # (past the last time) S = 0, which stays defined
+    assert (a["pfs_events"], a["pfs_median"]) == (4, 5.0)
+    assert (a["pfs_rate_d5"], a["pfs_rate_d20"]) == (0.5, 0.0)
+    # arm B: all censored by day 9: no events, median not reached, S(5) = 1, and S(20) is
+    # past the arm's follow-up: undefined (null), not carried forward
+    assert (b["pfs_events"], b["pfs_median"], b["pfs_rate_d5"]) == (0, None, 1.0)
+    assert (b["pfs_rate_d20"], b["pfs_rate_d20_conf_low"]) == (None, None)
+    # arm B has no PFS event: no hazard ratio, with the reason; the log-rank test stands
+    assert (b["hazard_ratio"], b["hr_conf_low"], b["hr_conf_high"]) == (None, None, None)
+    assert b["hr_note"] == "no events in arm 'B': not estimable"
+    assert b["logrank_p_value"] is not None
+    # arm C is compared with A in a Cox model without B; C's median: S = .75 at 3, .5 on
+    # [7, 16) (censoring at 9 does not move it), 0 at 16 -> midpoint (7 + 16) / 2
+    assert c["pfs_median"] == 11.5
+    fit = survstat.cox(
+        _phase_1b().filter(pl.col("arm") != "B"),
+        time="pfs_time",
+        event="pfs_event",
+        covariates=["arm"],
+        reference={"arm": "A"},
+    )
+    assert c["hazard_ratio"] == pytest.approx(fit.table["hazard_ratio"].item(), rel=1e-12)
+    assert c["hr_note"] is None
+    assert (a["hazard_ratio"], a["hr_note"]) == (None, None)
+    # OS, arm A: deaths at 20 (4 at risk) and 24 (2 at risk, one censored at 22) ->
+    # S(20) = .75, S(24) = .75 * 1/2 = .375: the median is 24, where S first drops <= .5
+    assert (a["os_events"], a["os_rate_d20"]) == (2, 0.75)
+    assert a["os_median"] == 24.0
+    assert (b["os_events"], b["os_median"], b["os_rate_d20"]) == (0, None, 1.0)
+    # DoR: A's two responders progress 1 and 3 days after responding -> median (1 + 3) / 2
+    # = 2; C's single responder is censored at 6 -> not reached; B has no responder
+    assert (a["n_dor"], a["dor_events"], a["dor_median"]) == (2, 2, 2.0)
+    assert (c["n_dor"], c["dor_events"], c["dor_median"]) == (1, 0, None)
+    assert (b["n_dor"], b["dor_events"], b["dor_median"]) == (0, None, None)
+
+
+def test_hazard_ratio_not_estimable_is_null_with_a_reason():
+    df = _phase_1b()
+    # the reference arm B has no PFS event: no arm can be compared with it
+    t = efficacy_table(df, reference="B")
+    notes = dict(t.select("arm", "hr_note").iter_rows())
+    assert notes == {
+        "B": None,
+        "A": "no events in the reference arm 'B': not estimable",
+        "C": "no events in the reference arm 'B': not estimable",
+    }
+    assert t["hazard_ratio"].null_count() == 3
+    # every event of arm B happens before any of arm A's times: the Cox likelihood grows
+    # without bound (monotone likelihood), so the fit cannot converge and no number is shown
+    mono = df.filter(pl.col("arm") != "C").with_columns(
+        pl.when(pl.col("arm") == "B")
+        .then(pl.col("pfs_time") / 10)
+        .otherwise(pl.col("pfs_time"))
+        .alias("pfs_time"),
+        pl.when(pl.col("arm") == "B").then(True).otherwise(pl.col("pfs_event")).alias("pfs_event"),
+    )
+    row = efficacy_table(mono, reference="A").filter(pl.col("arm") == "B").row(0, named=True)
+    assert row["hazard_ratio"] is None
+    assert row["hr_note"].startswith("Cox fit did not converge")
+
+
+def test_table_errors():
+    df = _phase_1b()
+    with pytest.raises(
+        MissingValueError, match=r"`arm` is missing for 1 of 12 rows \(first: row 0\)"
+    ):
+        efficacy_table(
+            df.with_columns(
+                pl.when(pl.int_range(pl.len()) == 0)
+                .then(None)
+                .otherwise(pl.col("arm"))
+                .alias("arm")
+            )
+        )
+    with pytest.raises(EmptyDataError, match="the endpoint table has no rows"):
+        efficacy_table(df.clear())
+    with pytest.raises(ColumnNotFoundError, match="`os_time`"):
+        efficacy_table(df.drop("os_time"))
+    with pytest.raises(OptionError, match="`rate_times` must be finite times >= 0"):
+        efficacy_table(df, rate_times={"x": float("nan")})
+    with pytest.raises(
+        InvalidValueError,
+        match="`dor_time`/`dor_event` are missing for 1 of 3 objective responders",
+    ):
+        efficacy_table(
+            df.with_columns(
+                pl.when(pl.col("pfs_time") == 2)
+                .then(None)
+                .otherwise(pl.col("dor_time"))
+                .alias("dor_time")
+            )
+        )
 
 
 SUBGROUP_REFERENCE = json.loads(

@@ -6,8 +6,19 @@ import polars as pl
 import pytest
 
 import survstat
-from survstat.endpoints.recist_tte import time_to_event_endpoints
-from survstat.errors import InvalidValueError
+from survstat.endpoints.recist_tte import (
+    SubjectColumns,
+    missed_visits,
+    time_to_event_endpoints,
+)
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    EmptyDataError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+)
 
 VISITS = {
     "p1": [(56, "SD"), (112, "PD")],
@@ -30,7 +41,9 @@ SUBJECTS = {
     "p7": (None, 120.0, None),  # only NE
     "p8": (None, 250.0, None),
     "p9": (None, 250.0, None),  # one NE between: progression still counts
-    "p10": (None, 250.0, None),  # progression 113 days after the last assessment
+    # progression 113 days after the last assessment: visit 2 (day 112 +- 7) missed, but the
+    # day-169 scan lies in visit 3's window (168 +- 7): one missed visit, an event
+    "p10": (None, 250.0, None),
 }
 
 
@@ -72,7 +85,7 @@ def test_pfs_rules():
         "p7": (0.0, False, "no post-baseline assessment"),
         "p8": (168.0, True, "progression"),
         "p9": (168.0, True, "progression"),
-        "p10": (56.0, False, "missed assessments"),
+        "p10": (169.0, True, "progression"),
     }
 
 
@@ -91,7 +104,7 @@ def test_ttp_os_dor():
     assert (bor["p8"], bor["p5"], bor["p7"]) == ("PR", "NE", "NE")
     # the derived table feeds the estimators directly
     km = survstat.kaplan_meier(t, time="pfs_time", event="pfs_event")
-    assert km.table["n_event"].sum() == 5  # p1, p2, p5, p8, p9
+    assert km.table["n_event"].sum() == 6  # p1, p2, p5, p8, p9, p10
 
 
 def test_rules_can_be_switched_off():
@@ -106,7 +119,10 @@ def test_rules_can_be_switched_off():
     assert loose["p10"] == (169.0, True, "progression")
     only_missed = _pfs(time_to_event_endpoints(*_inputs(), censor_no_baseline=False))
     assert only_missed["p6"] == (0.0, False, "missed assessments")
-    two_missed = _pfs(time_to_event_endpoints(*_inputs(), max_missed=2))
+    # without a window the day-169 scan is off schedule: visits 2 and 3 were both missed
+    no_window = _pfs(time_to_event_endpoints(*_inputs(), window_days=0))
+    assert no_window["p10"] == (56.0, False, "missed assessments")
+    two_missed = _pfs(time_to_event_endpoints(*_inputs(), window_days=0, max_missed=2))
     assert two_missed["p10"] == (169.0, True, "progression")
 
 
@@ -116,7 +132,11 @@ def test_bad_subject_tables():
         pl.when(pl.col("subject_id") == "p1")
         .then(100.0)
         .otherwise(pl.col("death_day"))
-        .alias("death_day")
+        .alias("death_day"),
+        pl.when(pl.col("subject_id") == "p1")
+        .then(None)
+        .otherwise(pl.col("last_alive_day"))
+        .alias("last_alive_day"),
     )
     with pytest.raises(InvalidValueError, match=r"1 of 10 subjects have assessments after their"):
         time_to_event_endpoints(a, late)
@@ -213,3 +233,358 @@ def test_cli_derive_from_dates(tmp_path):
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 1
     assert "'p1', 2021-02-01 before 2021-03-01" in " ".join(r.output.split())
+
+
+def _derive(visits, subjects, **options):
+    """Endpoints from {subject: [(day, response)]} and {subject: (death, alive, new therapy)}."""
+    a = pl.DataFrame(
+        [(s, d, r) for s, v in visits.items() for d, r in v],
+        schema={"subject_id": pl.String, "day": pl.Float64, "response": pl.String},
+        orient="row",
+    )
+    subj = pl.DataFrame(
+        [(s, *v) for s, v in subjects.items()],
+        schema={
+            "subject_id": pl.String,
+            "death_day": pl.Float64,
+            "last_alive_day": pl.Float64,
+            "new_therapy_day": pl.Float64,
+        },
+        orient="row",
+    )
+    return time_to_event_endpoints(a, subj, **options)
+
+
+@pytest.mark.parametrize(
+    ("last", "event", "window", "expected"),
+    [
+        # 8-weekly grid (56, 112, 168, ...), window +-7
+        (56, 172, 7, 1),  # visit 112 missed; 172 is visit 168's scan, 4 days late
+        (56, 175, 7, 1),  # 175 is the last day of visit 168's window
+        (56, 176, 7, 2),  # visit 168's window closed on day 175: two missed
+        (56, 180, 7, 2),
+        (56, 119, 7, 0),  # the event falls in visit 112's window
+        (56, 120, 7, 1),
+        (50, 125, 7, 1),  # an early scan (50) still is visit 56
+        (63, 285, 7, 3),  # visits 112, 168, 224 missed; 285 is in visit 280's window
+        (63, 290, 7, 4),  # 280's window closed on day 287
+        (0, 90, 7, 1),  # no assessment: visit 56 missed
+        (56, 172, 0, 2),  # without a window the late scan is off schedule
+        (56, 168, 0, 1),
+    ],
+)
+def test_missed_visits(last, event, window, expected):
+    assert missed_visits(last, event, 56.0, window) == expected
+
+
+def test_missed_visits_with_a_window():
+    # SD on day 56, then progression or death: two or more missed visits censor at day 56
+    visits = {s: [(56, "SD")] for s in ("late4", "late12", "death170", "death176")}
+    visits["late4"].append((172, "PD"))  # one missed (112), scan 4 days late for 168
+    visits["late12"].append((180, "PD"))  # 168's window closed on 175: two missed
+    subjects = {
+        "late4": (None, 300.0, None),
+        "late12": (None, 300.0, None),
+        "death170": (170.0, None, None),  # death inside visit 168's window: one missed
+        "death176": (176.0, None, None),  # after it: two missed
+    }
+    got = _pfs(_derive(visits, subjects))
+    assert got == {
+        "late4": (172.0, True, "progression"),
+        "late12": (56.0, False, "missed assessments"),
+        "death170": (170.0, True, "death"),
+        "death176": (56.0, False, "missed assessments"),
+    }
+    # a scan on the day of death was done while the subject was alive: it is the last
+    # adequate assessment, so nothing was missed (without it, visits 56 and 112 would be)
+    same_day = _pfs(_derive({"scan": [(120, "SD")]}, {"scan": (120.0, None, None)}))
+    assert same_day["scan"] == (120.0, True, "death")
+    wide = _pfs(_derive(visits, subjects, window_days=14))
+    assert wide["late12"] == (180.0, True, "progression")  # 180 is in 168 +- 14
+
+
+def test_a_response_after_new_therapy_never_confirms():
+    # PR on day 56 would be confirmed by the PR on day 112, but a new therapy started on day
+    # 100: the best response is SD (the lone PR, >= 42 days), no responder, no DoR
+    visits = {"nt": [(56, "PR"), (112, "PR"), (168, "PD")], "no_nt": [(56, "PR"), (112, "PR")]}
+    subjects = {"nt": (None, 200.0, 100.0), "no_nt": (None, 200.0, None)}
+    t = _derive(visits, subjects)
+    row = {r["subject_id"]: r for r in t.iter_rows(named=True)}
+    assert (row["nt"]["bor"], row["nt"]["objective_response"]) == ("SD", False)
+    assert (row["nt"]["dor_time"], row["nt"]["n_assessments"]) == (None, 1)
+    assert _pfs(t)["nt"] == (56.0, False, "new anticancer therapy")
+    assert (row["no_nt"]["bor"], row["no_nt"]["dor_time"]) == ("PR", 56.0)
+    # the cut holds whether or not PFS is censored at the new therapy
+    loose = _derive(visits, subjects, censor_new_therapy=False)
+    assert loose.filter(pl.col("subject_id") == "nt")["bor"].item() == "SD"
+    assert _pfs(loose)["nt"] == (168.0, True, "progression")
+
+
+def test_event_on_the_new_therapy_day():
+    visits = {"pd": [(56, "SD"), (112, "PD")], "death": [(56, "SD")], "pr": [(56, "PR")]}
+    visits["pr"].append((84, "PR"))
+    subjects = {
+        "pd": (None, 200.0, 112.0),  # progression scan on the day the new therapy starts
+        "death": (100.0, None, 100.0),  # death on the day the new therapy starts
+        "pr": (None, 200.0, 84.0),  # the confirming scan on the new-therapy day
+    }
+    before = _derive(visits, subjects)
+    assert _pfs(before)["pd"] == (112.0, True, "progression on the new-therapy day")
+    assert _pfs(before)["death"] == (100.0, True, "death on the new-therapy day")
+    assert _pfs(before, "ttp")["pd"] == (112.0, True, "progression on the new-therapy day")
+    pr = before.filter(pl.col("subject_id") == "pr").row(0, named=True)
+    assert (pr["bor"], pr["dor_time"], pr["dor_censor_reason"]) == (
+        "PR",
+        28.0,
+        "new anticancer therapy",
+    )
+    after = _derive(visits, subjects, new_therapy_same_day="after")
+    assert _pfs(after)["pd"] == (
+        56.0,
+        False,
+        "new anticancer therapy (progression on its first day)",
+    )
+    assert _pfs(after)["death"] == (56.0, False, "new anticancer therapy (death on its first day)")
+    assert after.filter(pl.col("subject_id") == "pr")["bor"].item() == "SD"
+
+
+def test_duration_of_response():
+    visits = {
+        # the response starts at the first PR (56), not at the confirmed CR (168)
+        "pr_pr_cr_cr": [(56, "PR"), (112, "PR"), (168, "CR"), (224, "CR"), (280, "PD")],
+        "pr_cr": [(56, "PR"), (112, "CR"), (168, "PD")],  # confirmed PR from day 56
+        "cr_pr": [(56, "CR"), (90, "PR"), (150, "PD")],  # confirmed PR from the "CR"
+        "censored": [(56, "PR"), (112, "PR"), (168, "SD")],  # no progression
+        "death": [(56, "PR"), (112, "PR")],  # death without progression
+    }
+    subjects = {s: (None, 300.0, None) for s in visits} | {"death": (150.0, None, None)}
+    t = _derive(visits, subjects)
+    dor = {
+        r["subject_id"]: (r["response_day"], r["dor_time"], r["dor_event"], r["dor_censor_reason"])
+        for r in t.iter_rows(named=True)
+    }
+    assert dor == {
+        "pr_pr_cr_cr": (56.0, 224.0, True, "progression"),
+        "pr_cr": (56.0, 112.0, True, "progression"),
+        "cr_pr": (56.0, 94.0, True, "progression"),
+        "censored": (56.0, 112.0, False, "no progression"),
+        "death": (56.0, 94.0, True, "death"),
+    }
+    # without confirmation a single PR is a response and its duration starts there
+    single = _derive({"one": [(56, "PR"), (112, "SD"), (168, "PD")]}, {"one": (None, 200.0, None)})
+    assert single["dor_time"].item() is None
+    loose = _derive(
+        {"one": [(56, "PR"), (112, "SD"), (168, "PD")]}, {"one": (None, 200.0, None)}, confirm=False
+    )
+    assert (loose["response_day"].item(), loose["dor_time"].item()) == (56.0, 112.0)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (
+            {"death_day": float("nan")},
+            InvalidValueError,
+            r"`death_day` must be finite; found 1 value NaN or infinite in the subject table "
+            r"\(first: nan for subject 'p1'\)",
+        ),
+        (
+            {"last_alive_day": float("inf")},
+            InvalidValueError,
+            r"`last_alive_day` must be finite; .*\(first: inf for subject 'p1'\)",
+        ),
+        (
+            {"new_therapy_day": -1.0},
+            InvalidValueError,
+            r"`new_therapy_day` must be non-negative; found 1 value < 0 in the subject table "
+            r"\(first: -1.0 for subject 'p1'\)",
+        ),
+        (
+            {"last_alive_day": 100.0},
+            InvalidValueError,
+            r"`last_alive_day`: 1 of 10 subjects were last known alive before their last "
+            r"assessment \(first: 'p1', last_alive_day 100.0, last assessment day 112.0\)",
+        ),
+        (
+            {"death_day": 250.0},
+            InvalidValueError,
+            r"`last_alive_day`: 1 of 10 subjects were alive after their `death_day` \(first: "
+            r"'p1', alive on day 300.0, death on day 250.0\)",
+        ),
+    ],
+)
+def test_bad_subject_days(change, error, message):
+    a, subj = _inputs()
+    bad = subj.with_columns(
+        *[
+            pl.when(pl.col("subject_id") == "p1").then(v).otherwise(pl.col(c)).alias(c)
+            for c, v in change.items()
+        ]
+    )
+    with pytest.raises(error, match=message):
+        time_to_event_endpoints(a, bad)
+
+
+def test_bad_subject_tables_and_options():
+    a, subj = _inputs()
+    with pytest.raises(ColumnTypeError, match="`death_day` in the subject table must hold"):
+        time_to_event_endpoints(a, subj.with_columns(pl.col("death_day").cast(pl.String)))
+    with pytest.raises(ColumnNotFoundError, match="`new_therapy_day`"):
+        time_to_event_endpoints(a, subj.drop("new_therapy_day"))
+    with pytest.raises(EmptyDataError, match="the subject table has no rows"):
+        time_to_event_endpoints(a, subj.clear())
+    with pytest.raises(ColumnTypeError, match="`subject_id` is Int64 in the assessment table"):
+        time_to_event_endpoints(
+            a.with_columns(pl.col("subject_id").str.slice(1).cast(pl.Int64)), subj
+        )
+    with pytest.raises(MissingValueError, match="`subject_id` is missing on 1 of 10 rows"):
+        time_to_event_endpoints(
+            a,
+            subj.with_columns(
+                pl.when(pl.col("subject_id") == "p1")
+                .then(None)
+                .otherwise(pl.col("subject_id"))
+                .alias("subject_id")
+            ),
+        )
+    with pytest.raises(OptionError, match=r"`window_days` must be >= 0 and less than half"):
+        time_to_event_endpoints(a, subj, window_days=28)
+    with pytest.raises(OptionError, match="`interval_days` must be a positive number"):
+        time_to_event_endpoints(a, subj, interval_days=0)
+    with pytest.raises(OptionError, match="`max_missed` must be an integer >= 0"):
+        time_to_event_endpoints(a, subj, max_missed=-1)
+    with pytest.raises(OptionError, match=r"unknown best-response options \['confirm_dayz'\]"):
+        time_to_event_endpoints(a, subj, confirm_dayz=28)
+
+
+def test_subject_table_without_optional_columns():
+    # a trial that records no new therapy and in which no one has died (yet)
+    a, subj = _inputs()
+    alive = subj.with_columns(pl.col("last_alive_day").fill_null(400.0)).drop(
+        "death_day", "new_therapy_day"
+    )
+    scols = SubjectColumns(death=None, new_therapy=None)
+    t = time_to_event_endpoints(a, alive, subject_columns=scols)
+    assert not t["os_event"].any()
+    assert _pfs(t)["p4"] == (112.0, True, "progression")  # no new therapy to censor at
+    with pytest.raises(OptionError, match="cannot both be None"):
+        time_to_event_endpoints(
+            a, alive, subject_columns=SubjectColumns(death=None, last_alive=None)
+        )
+
+
+def test_cli_derivation_options(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    a, subj = _inputs()
+    visits, subjects = tmp_path / "visits.parquet", tmp_path / "subjects.parquet"
+    a.write_parquet(visits)
+    subj.with_columns(arm=pl.Series(["A", "B"] * 5)).write_parquet(subjects)
+    out = tmp_path / "derived.parquet"
+    args = ["recist", "derive", str(visits), "--subjects", str(subjects), "-o", str(out)]
+    runner = CliRunner()
+    r = runner.invoke(app, [*args, "--window-days", "0", "--new-therapy-same-day", "after"])
+    assert r.exit_code == 0, r.output
+    assert _pfs(pl.read_parquet(out))["p10"] == (56.0, False, "missed assessments")
+    r = runner.invoke(app, [*args, "--window-days", "30"])
+    assert r.exit_code == 1
+    assert "`window_days` must be >= 0 and less than half" in " ".join(r.output.split())
+    import typer
+
+    command = typer.main.get_command(app).commands["recist"].commands["derive"]
+    helps = {opt: p.help for p in command.params for opt in p.opts}
+    assert "(7: the +-1 week most protocols allow" in helps["--window-days"]
+    assert "FDA's 'more than one missed visit'" in helps["--max-missed"]
+    assert "progression that day is an event" in helps["--new-therapy-same-day"]
+    # the one-command table derives with the same options
+    eff = tmp_path / "eff.parquet"
+    r = runner.invoke(
+        app,
+        [
+            "recist",
+            "table",
+            str(visits),
+            "--subjects",
+            str(subjects),
+            "--window-days",
+            "0",
+            "-o",
+            str(eff),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    derived = time_to_event_endpoints(
+        a, subj.with_columns(arm=pl.Series(["A", "B"] * 5)), window_days=0
+    )
+    from survstat.endpoints.efficacy import efficacy_table
+
+    assert pl.read_parquet(eff).equals(efficacy_table(derived))
+
+
+def test_job_file_derivation_options(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    a, subj = _inputs()
+    a.write_parquet(tmp_path / "visits.parquet")
+    subj.write_parquet(tmp_path / "subjects.parquet")
+    job = """[job]
+title = "t"
+output = "out"
+
+[inputs]
+visits = "visits.parquet"
+subjects = "subjects.parquet"
+
+[[step]]
+name = "derived"
+analysis = "recist derive"
+input = "visits"
+subjects = "subjects"
+window_days = 0
+max_missed = 1
+new_therapy_same_day = "{same_day}"
+"""
+    path = tmp_path / "job.toml"
+    path.write_text(job.format(same_day="after"))
+    r = CliRunner().invoke(app, ["run", str(path), "-q"])
+    assert r.exit_code == 0, r.output
+    got = pl.read_parquet(tmp_path / "out" / "derived.parquet")
+    assert _pfs(got) == _pfs(
+        time_to_event_endpoints(a, subj, window_days=0, new_therapy_same_day="after")
+    )
+    path.write_text(job.format(same_day="later"))
+    r = CliRunner().invoke(app, ["run", str(path), "--check"])
+    assert r.exit_code != 0
+    assert "new_therapy_same_day" in r.output
+    assert "'before', 'after'" in r.output
+
+
+def test_derive_from_dates_without_optional_dates():
+    import datetime as dt
+
+    from survstat.analyses import ANALYSES
+
+    a, subj = _inputs()
+    start = dt.date(2021, 3, 1)
+    visits = a.with_columns(
+        (pl.lit(start) + pl.duration(days=pl.col("day"))).alias("assessment_date")
+    ).drop("day")
+    # a data cut with no deaths and no new-therapy dates recorded
+    dated = subj.select(
+        "subject_id",
+        pl.lit(start).alias("start_date"),
+        pl.lit(dt.date(2022, 3, 1)).alias("last_alive_date"),
+    )
+    out = ANALYSES["recist derive"].run(visits, dated, from_dates=True)
+    assert out.notes == (
+        "the subject table has no `death_date`: no subject is known to have died",
+        "the subject table has no `new_therapy_date`: no new anticancer therapy was "
+        "recorded, so no assessment was left out",
+    )
+    assert not out.table["os_event"].any()
+    with pytest.raises(ColumnNotFoundError, match="`last_alive_date`"):
+        ANALYSES["recist derive"].run(visits, dated.drop("last_alive_date"), from_dates=True)

@@ -11,8 +11,9 @@ from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_role
 from survstat.endpoints.dates import RECIST_DATES, times_from_dates
 from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
 from survstat.endpoints.pcr import DEFINITIONS, pcr_flags
-from survstat.endpoints.recist import RecistColumns
+from survstat.endpoints.recist import SAME_DAY, RecistColumns
 from survstat.endpoints.recist_tte import SubjectColumns, time_to_event_endpoints
+from survstat.errors import ColumnNotFoundError
 from survstat.io import FrameLike
 
 #: The columns `recist derive` writes first, in this order (the contract).
@@ -31,18 +32,13 @@ DERIVED_COLUMNS = (
 )
 
 
-def derive(
-    data: FrameLike,
-    subjects: FrameLike,
-    *,
-    confirm: bool = True,
-    sd_min_days: float = 42.0,
-    cbr_weeks: float = 24.0,
-    interval_days: float = 56.0,
-    from_dates: bool = False,
-) -> AnalysisOutput:
-    """Best overall response and PFS/TTP/OS/DoR per subject from visit-level responses."""
+def _derive(
+    data: FrameLike, subjects: FrameLike, from_dates: bool, **options: Any
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """The derived endpoints, and notes on the subject-table columns that were absent."""
     visits, subject_table = data, subjects
+    scols = SubjectColumns()
+    notes: tuple[str, ...] = ()
     if from_dates:
         # every date column is optional except the start, hence only the ones present
         visits, subject_table = times_from_dates(
@@ -55,13 +51,58 @@ def derive(
             time="day",
             unit="days",
         )
-    table = time_to_event_endpoints(
-        visits,
-        subject_table,
-        interval_days=interval_days,
+        absent = {day: date for day, date in RECIST_DATES.items() if day not in subject_table}
+        if "death_day" in absent and "last_alive_day" in absent:
+            raise ColumnNotFoundError(
+                "last_alive_date", subject_table.columns, role="last alive date, or death_date"
+            )
+        scols = SubjectColumns(
+            **{role: None for role, day in _SUBJECT_DAYS.items() if day in absent}
+        )
+        notes = tuple(f"the subject table has no `{absent[day]}`: {_ABSENT[day]}" for day in absent)
+    table = time_to_event_endpoints(visits, subject_table, subject_columns=scols, **options)
+    return table, notes
+
+
+#: SubjectColumns field -> the study-day column made from a date.
+_SUBJECT_DAYS = {
+    "death": "death_day",
+    "last_alive": "last_alive_day",
+    "new_therapy": "new_therapy_day",
+}
+#: What an absent subject-table date means.
+_ABSENT = {
+    "death_day": "no subject is known to have died",
+    "last_alive_day": "every subject is taken to have died",
+    "new_therapy_day": "no new anticancer therapy was recorded, so no assessment was left out",
+}
+
+
+def derive(
+    data: FrameLike,
+    subjects: FrameLike,
+    *,
+    confirm: bool = True,
+    sd_min_days: float = 42.0,
+    cbr_weeks: float = 24.0,
+    interval_days: float = 56.0,
+    window_days: float = 7.0,
+    max_missed: int = 1,
+    new_therapy_same_day: str = "before",
+    from_dates: bool = False,
+) -> AnalysisOutput:
+    """Best overall response and PFS/TTP/OS/DoR per subject from visit-level responses."""
+    table, notes = _derive(
+        data,
+        subjects,
+        from_dates,
         confirm=confirm,
         sd_min_days=sd_min_days,
         cbr_weeks=cbr_weeks,
+        interval_days=interval_days,
+        window_days=window_days,
+        max_missed=max_missed,
+        new_therapy_same_day=new_therapy_same_day,
     )
     first = ["subject_id", *DERIVED_COLUMNS]
     table = table.select(*first, *[c for c in table.columns if c not in first])
@@ -70,6 +111,7 @@ def derive(
         table,
         "Best overall response",
         table.height,
+        notes=notes,
         display=Extra("counts", "Best overall response: subjects per category", counts),
     )
 
@@ -82,13 +124,34 @@ def table(
     reference: str | int | None = None,
     strata: list[str] | None = None,
     conf_level: float = 0.95,
+    confirm: bool = True,
+    sd_min_days: float = 42.0,
+    cbr_weeks: float = 24.0,
+    interval_days: float = 56.0,
+    window_days: float = 7.0,
+    max_missed: int = 1,
+    new_therapy_same_day: str = "before",
 ) -> AnalysisOutput:
-    """Per-arm efficacy table from `recist derive` output, or from raw visits and subjects."""
-    derived = data if subjects is None else time_to_event_endpoints(data, subjects)
+    """Per-arm efficacy table from `recist derive` output, or from raw visits and subjects
+    (the derivation options apply then)."""
+    derived, notes = data, ()
+    if subjects is not None:
+        derived, notes = _derive(
+            data,
+            subjects,
+            False,
+            confirm=confirm,
+            sd_min_days=sd_min_days,
+            cbr_weeks=cbr_weeks,
+            interval_days=interval_days,
+            window_days=window_days,
+            max_missed=max_missed,
+            new_therapy_same_day=new_therapy_same_day,
+        )
     result = efficacy_table(
         derived, by=by, reference=reference, strata=names(strata), conf_level=conf_level
     )
-    return AnalysisOutput(result, "Efficacy by arm", result.height)
+    return AnalysisOutput(result, "Efficacy by arm", result.height, notes=notes)
 
 
 def subgroups(
@@ -130,11 +193,14 @@ def pcr(
     *,
     ypt: str = "ypT",
     ypn: str = "ypN",
+    patient: str = "patient_id",
     definition: str = "ypT0/is ypN0",
     itc_is_pcr: bool = False,
 ) -> AnalysisOutput:
     """Pathological complete response per patient from ypT and ypN."""
-    flags = pcr_flags(data, ypt=ypt, ypn=ypn, definition=definition, itc_is_pcr=itc_is_pcr)
+    flags = pcr_flags(
+        data, ypt=ypt, ypn=ypn, patient=patient, definition=definition, itc_is_pcr=itc_is_pcr
+    )
     counts = flags.group_by("pcr").agg(pl.len().alias("n")).sort("pcr", nulls_last=True)
     return AnalysisOutput(
         flags,
@@ -167,8 +233,20 @@ def _pcr_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
 
 
 RECIST_ANALYSES = (
-    Analysis("recist derive", derive, inputs=("data", "subjects"), columns=_visit_columns),
-    Analysis("recist table", table, inputs=("data", "subjects"), columns=_table_columns),
+    Analysis(
+        "recist derive",
+        derive,
+        inputs=("data", "subjects"),
+        columns=_visit_columns,
+        choices={"new_therapy_same_day": SAME_DAY},
+    ),
+    Analysis(
+        "recist table",
+        table,
+        inputs=("data", "subjects"),
+        columns=_table_columns,
+        choices={"new_therapy_same_day": SAME_DAY},
+    ),
     Analysis(
         "recist subgroups",
         subgroups,

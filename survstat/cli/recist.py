@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -15,6 +16,73 @@ from survstat.cli._common import (
     split_columns,
     user_errors,
 )
+
+
+class SameDay(StrEnum):
+    """Where an assessment, progression or death on the day a new therapy starts belongs."""
+
+    before = "before"
+    after = "after"
+
+
+ConfirmOpt = Annotated[
+    bool,
+    typer.Option(
+        "--confirm/--no-confirm",
+        help="Require confirmation of CR/PR by a later assessment >= 28 days on (RECIST 1.1; "
+        "randomised trials may waive it).",
+    ),
+]
+SdMinDaysOpt = Annotated[
+    float,
+    typer.Option(
+        "--sd-min-days",
+        help="Minimum time from start for a best response of SD, in days (42: six weeks, the "
+        "usual RECIST 1.1 protocol minimum).",
+    ),
+]
+CbrWeeksOpt = Annotated[
+    float,
+    typer.Option(
+        "--cbr-weeks",
+        help="Weeks without progression that make SD clinical benefit (24: the usual CBR "
+        "definition in breast cancer trials).",
+    ),
+]
+IntervalOpt = Annotated[
+    float,
+    typer.Option(
+        "--interval-days",
+        help="Scheduled interval between assessments: visits are due at k x interval days "
+        "(56: every 8 weeks).",
+    ),
+]
+WindowOpt = Annotated[
+    float,
+    typer.Option(
+        "--window-days",
+        help="A scheduled visit is done when an adequate assessment lies within +- this many "
+        "days of it (7: the +-1 week most protocols allow; less than half the interval).",
+    ),
+]
+MaxMissedOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-missed",
+        min=0,
+        help="Missed scheduled visits allowed before an event; more are censored at the last "
+        "adequate assessment (1: FDA's 'more than one missed visit').",
+    ),
+]
+SameDayOpt = Annotated[
+    SameDay,
+    typer.Option(
+        "--new-therapy-same-day",
+        help="An assessment, progression or death on the day a new therapy starts is taken as "
+        "before it (default: the scan precedes the new treatment; progression that day is an "
+        "event) or after it (censored at the last adequate assessment).",
+    ),
+]
 
 app = typer.Typer(
     help="RECIST 1.1: derive best response and PFS/OS/DoR, tabulate efficacy by arm.",
@@ -35,18 +103,13 @@ def derive(
             show_default=False,
         ),
     ],
-    confirm: Annotated[
-        bool, typer.Option("--confirm/--no-confirm", help="Require confirmation of CR/PR.")
-    ] = True,
-    sd_min_days: Annotated[
-        float, typer.Option("--sd-min-days", help="Minimum time from start for SD (days).")
-    ] = 42.0,
-    cbr_weeks: Annotated[
-        float, typer.Option("--cbr-weeks", help="SD duration that counts as clinical benefit.")
-    ] = 24.0,
-    interval_days: Annotated[
-        float, typer.Option("--interval-days", help="Scheduled interval between assessments.")
-    ] = 56.0,
+    confirm: ConfirmOpt = True,
+    sd_min_days: SdMinDaysOpt = 42.0,
+    cbr_weeks: CbrWeeksOpt = 24.0,
+    interval_days: IntervalOpt = 56.0,
+    window_days: WindowOpt = 7.0,
+    max_missed: MaxMissedOpt = 1,
+    new_therapy_same_day: SameDayOpt = SameDay.before,
     from_dates: Annotated[
         bool,
         typer.Option(
@@ -60,9 +123,14 @@ def derive(
     """Best overall response and PFS/TTP/OS/DoR per subject from visit-level responses.
 
     The assessment table holds subject_id, day (since the start) and response (CR, PR, SD,
-    NON-CR/NON-PD, PD, NE). One row per subject: subject_id, bor, confirmed,
+    NON-CR/NON-PD, NED, PD, NE; also CDISC and common spellings such as "Non-CR/Non-PD", NN,
+    UNK, ND, "Not Evaluable", case ignored). Assessments after a new anticancer therapy are
+    left out of the best response. One row per subject: subject_id, bor, confirmed,
     objective_response, clinical_benefit, pfs_time, pfs_event, pfs_censor_reason, dor_time,
     dor_event, os_time, os_event, then the other derived columns and the subject table's.
+    Progression or death after more than --max-missed missed scheduled visits (visits due at
+    k x --interval-days, each done by an adequate assessment within +- --window-days) is
+    censored at the last adequate assessment.
 
     Example: `survstat recist derive visits.parquet --subjects subjects.parquet -o derived.parquet`
     """
@@ -76,6 +144,9 @@ def derive(
         sd_min_days=sd_min_days,
         cbr_weeks=cbr_weeks,
         interval_days=interval_days,
+        window_days=window_days,
+        max_missed=max_missed,
+        new_therapy_same_day=new_therapy_same_day.value,
         from_dates=from_dates,
     )
 
@@ -99,16 +170,28 @@ def table(
         str | None, typer.Option("--strata", help="Stratification column(s) for HR and log-rank.")
     ] = None,
     conf_level: ConfLevelOpt = 0.95,
+    confirm: ConfirmOpt = True,
+    sd_min_days: SdMinDaysOpt = 42.0,
+    cbr_weeks: CbrWeeksOpt = 24.0,
+    interval_days: IntervalOpt = 56.0,
+    window_days: WindowOpt = 7.0,
+    max_missed: MaxMissedOpt = 1,
+    new_therapy_same_day: SameDayOpt = SameDay.before,
     output: OutputOpt = None,
 ) -> None:
     """Per-arm efficacy table from `survstat recist derive` output, or from raw visits.
 
     One row per arm: N, ORR and CBR with Clopper–Pearson CIs, PFS events, median PFS with CI,
-    6- and 12-month PFS with CI (times in days), and the Cox hazard ratio and log-rank p-value
-    against the reference arm.
+    6- and 12-month PFS with CI (times in days), the Cox hazard ratio and log-rank p-value
+    against the reference arm, then DCR with CI, OS events, median OS with CI, 6- and
+    12-month OS with CI, the median duration of response among the confirmed responders
+    with CI and the number of responders (n_dor), and hr_note saying why a hazard ratio is
+    missing. A rate past an arm's follow-up is left empty, never carried forward.
 
-    With --subjects, DATA is the visit-level table and the endpoints are derived first with
-    the default rules (as `survstat recist derive`).
+    With --subjects, DATA is the visit-level table and the endpoints are derived first as
+    `survstat recist derive` does, with the derivation options given here (--confirm,
+    --sd-min-days, --cbr-weeks, --interval-days, --window-days, --max-missed,
+    --new-therapy-same-day; they have no effect without --subjects).
 
     Example: `survstat recist table visits.parquet --subjects subjects.parquet --by arm
     --reference A -o efficacy.parquet`
@@ -123,6 +206,13 @@ def table(
         reference=reference,
         strata=split_columns(strata),
         conf_level=conf_level,
+        confirm=confirm,
+        sd_min_days=sd_min_days,
+        cbr_weeks=cbr_weeks,
+        interval_days=interval_days,
+        window_days=window_days,
+        max_missed=max_missed,
+        new_therapy_same_day=new_therapy_same_day.value,
     )
 
 
@@ -181,13 +271,21 @@ def pcr(
     data: DataArg,
     ypt: Annotated[str, typer.Option("--ypt", help="ypT category column.")] = "ypT",
     ypn: Annotated[str, typer.Option("--ypn", help="ypN category column.")] = "ypN",
+    patient: Annotated[
+        str,
+        typer.Option("--patient", help="Patient id column, named in errors (else the row)."),
+    ] = "patient_id",
     definition: Annotated[
         str,
         typer.Option("--definition", help="ypT0/is ypN0 (default), ypT0 ypN0 or ypT0/is."),
     ] = "ypT0/is ypN0",
     itc_is_pcr: Annotated[
         bool,
-        typer.Option("--itc-is-pcr", help="Count ypN0(i+) (isolated tumour cells) as pCR."),
+        typer.Option(
+            "--itc-is-pcr",
+            help="Count ypN0(i+) (isolated tumour cells) and ypN0(mol+) as pCR (default: "
+            "residual tumour cells are not a complete response).",
+        ),
     ] = False,
     output: OutputOpt = None,
 ) -> None:
@@ -206,6 +304,7 @@ def pcr(
         parameters=clean(locals()),
         ypt=ypt,
         ypn=ypn,
+        patient=patient,
         definition=definition,
         itc_is_pcr=itc_is_pcr,
     )

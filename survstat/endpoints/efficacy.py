@@ -1,24 +1,45 @@
 """The per-arm efficacy table of a breast cancer trial, from derived RECIST endpoints.
 
-Composes the estimators (no statistics of its own): objective response and clinical benefit
-rates with Clopper-Pearson intervals (:func:`survstat.proportion`), PFS medians with
-Brookmeyer-Crowley intervals and PFS rates at chosen times (:func:`survstat.kaplan_meier`,
-log(-log) intervals), the hazard ratio against the reference arm from a Cox model with Efron
-ties (:func:`survstat.cox`, stratified when asked), and the log-rank p-value of each arm
-against the reference (:func:`survstat.logrank`, stratified when asked).
+Composes the estimators (no statistics of its own): objective response, clinical benefit and
+disease control rates with Clopper-Pearson intervals (:func:`survstat.proportion`); PFS and
+OS medians with Brookmeyer-Crowley intervals and PFS and OS rates at chosen times
+(:func:`survstat.kaplan_meier`, log(-log) intervals); the median duration of response among
+the confirmed responders (Kaplan-Meier of ``dor_time``, RECIST 1.1 section 4.6.2; FDA 2018
+endpoints guidance, "duration of response"); the PFS hazard ratio against the reference arm
+from a Cox model with Efron ties (:func:`survstat.cox`, stratified when asked), and the
+log-rank p-value of each arm against the reference (:func:`survstat.logrank`, stratified when
+asked).
+
+Undefined values are null: a median not reached, a rate at a time beyond the arm's follow-up
+(the Kaplan-Meier curve is not defined past its last observation unless it reached 0), a
+duration of response in an arm without responders, and a hazard ratio that cannot be
+estimated, with the reason in ``hr_note`` (no events in an arm, or a Cox fit that did not
+converge).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError
+from survstat.errors import (
+    ColumnNotFoundError,
+    EmptyDataError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    SurvstatError,
+)
 from survstat.io import FrameLike, scan
+
+#: Default PFS/OS rate times: 6 and 12 months in days.
+RATE_TIMES = {"6m": 182.625, "12m": 365.25}
 
 
 def _arms(
@@ -33,7 +54,16 @@ def _arms(
     for name in (by, *needed, *strata_cols):
         if name not in frame.columns:
             raise ColumnNotFoundError(name, frame.columns)
-    levels = sorted(frame.get_column(by).drop_nulls().unique().to_list(), key=str)
+    if frame.height == 0:
+        raise EmptyDataError("the endpoint table has no rows")
+    for name in (by, *strata_cols):
+        n_null = frame.get_column(name).null_count()
+        if n_null:
+            raise MissingValueError(
+                f"`{name}` is missing for {n_null} of {frame.height} rows (first: row "
+                f"{frame.with_row_index('__r').filter(pl.col(name).is_null())['__r'][0]})"
+            )
+    levels = sorted(frame.get_column(by).unique().to_list(), key=str)
     if len(levels) < 2:
         raise SurvstatError(f"`{by}` needs at least two arms; found {levels}")
     ref = levels[0] if reference is None else reference
@@ -42,13 +72,167 @@ def _arms(
     return strata_cols, levels, ref
 
 
-def _median_columns(km: Any, by: str) -> pl.DataFrame:
-    """Median PFS per arm with its interval, under the table's column names."""
+def _median_columns(km: Any, by: str, prefix: str = "pfs") -> pl.DataFrame:
+    """Median per arm with its interval, under the table's column names."""
     return km.median().select(
         by,
-        pl.col("time").alias("pfs_median"),
-        pl.col("conf_low").alias("pfs_median_conf_low"),
-        pl.col("conf_high").alias("pfs_median_conf_high"),
+        pl.col("time").alias(f"{prefix}_median"),
+        pl.col("conf_low").alias(f"{prefix}_median_conf_low"),
+        pl.col("conf_high").alias(f"{prefix}_median_conf_high"),
+    )
+
+
+def _rates(
+    frame: pl.DataFrame, by: str, flags: Sequence[tuple[str, str]], conf_level: float
+) -> pl.DataFrame:
+    """Clopper-Pearson rate per arm of each boolean flag, as ``n_<name>, <name>, ...``."""
+    from survstat.estimators.proportions import proportion
+
+    tables = [
+        proportion(frame, response=flag, by=by, conf_level=conf_level).table.select(
+            by,
+            pl.col("n"),
+            pl.col("n_responders").alias(f"n_{name}"),
+            pl.col("rate").alias(name),
+            pl.col("conf_low").alias(f"{name}_conf_low"),
+            pl.col("conf_high").alias(f"{name}_conf_high"),
+        )
+        for flag, name in flags
+    ]
+    return functools.reduce(lambda a, b: a.join(b.drop("n"), on=by), tables)
+
+
+def _survival(
+    frame: pl.DataFrame,
+    by: str,
+    time: str,
+    event: str,
+    prefix: str,
+    rate_times: Mapping[str, float],
+    conf_level: float,
+) -> pl.DataFrame:
+    """Events, median with its interval and rates at ``rate_times`` per arm; a rate past the
+    arm's last observation (where the curve is above 0) is null."""
+    from survstat.estimators.kaplan_meier import kaplan_meier
+
+    km = kaplan_meier(frame, time=time, event=event, by=by, conf_level=conf_level)
+    table = (
+        km.table.group_by(by)
+        .agg(
+            pl.col("n_event").sum().alias(f"{prefix}_events"),
+            pl.col("time").max().alias("__last"),
+        )
+        .join(_median_columns(km, by, prefix), on=by, how="left")
+    )
+    if not rate_times:
+        return table.drop("__last")
+    at = km.at(list(rate_times.values())).join(table.select(by, "__last"), on=by)
+    defined = (pl.col("time") <= pl.col("__last")) | (pl.col("survival") == 0.0)
+    for name, t in rate_times.items():
+        label = f"{prefix}_rate_{name}"
+        table = table.join(
+            at.filter(pl.col("time") == float(t)).select(
+                by,
+                *[
+                    pl.when(defined).then(pl.col(c)).alias(alias)
+                    for c, alias in (
+                        ("survival", label),
+                        ("conf_low", f"{label}_conf_low"),
+                        ("conf_high", f"{label}_conf_high"),
+                    )
+                ],
+            ),
+            on=by,
+            how="left",
+        )
+    return table.drop("__last")
+
+
+def _duration_of_response(
+    frame: pl.DataFrame, by: str, time: str, event: str, conf_level: float
+) -> pl.DataFrame:
+    """``n_dor, dor_events, dor_median, ...`` per arm among the objective responders."""
+    responders = frame.filter(pl.col("objective_response").fill_null(False))
+    no_time = responders.filter(pl.col(time).is_null() | pl.col(event).is_null())
+    if no_time.height:
+        raise InvalidValueError(
+            f"`{time}`/`{event}` are missing for {no_time.height} of {responders.height} "
+            "objective responders; derive them with time_to_event_endpoints"
+        )
+    counts = responders.group_by(by).agg(pl.len().cast(pl.Int64).alias("n_dor"))
+    if responders.height == 0:
+        return counts
+    return counts.join(_survival(responders, by, time, event, "dor", {}, conf_level), on=by)
+
+
+def _hazard_ratios(
+    frame: pl.DataFrame,
+    by: str,
+    levels: list[Any],
+    ref: Any,
+    strata_cols: list[str],
+    time: str,
+    event: str,
+    conf_level: float,
+) -> pl.DataFrame:
+    """PFS hazard ratio (Cox, arms as indicators against ``ref``) and log-rank p-value of
+    each arm against the reference; null with a reason in ``hr_note`` when not estimable."""
+    from survstat.estimators.cox import cox
+    from survstat.estimators.logrank import logrank
+
+    n_events = dict(
+        frame.group_by(by).agg(pl.col(event).cast(pl.Int64).sum().alias("e")).iter_rows()
+    )
+    others = [a for a in levels if a != ref]
+    notes: dict[Any, str] = {}
+    if not n_events.get(ref):
+        notes = {a: f"no events in the reference arm {ref!r}: not estimable" for a in others}
+    else:
+        notes = {a: f"no events in arm {a!r}: not estimable" for a in others if not n_events[a]}
+    fitted = [ref] + [a for a in others if a not in notes]
+    terms: dict[str, dict[str, Any]] = {}
+    if len(fitted) >= 2:
+        try:
+            with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+                fit = cox(
+                    frame.filter(pl.col(by).is_in(fitted)),
+                    time=time,
+                    event=event,
+                    covariates=[by],
+                    strata=strata_cols or None,
+                    reference={by: ref},
+                    conf_level=conf_level,
+                )
+        except SurvstatError as exc:
+            notes.update({a: f"Cox fit failed: {exc}" for a in fitted[1:]})
+        else:
+            terms = {r["term"]: r for r in fit.table.iter_rows(named=True)}
+            if not fit.converged:
+                why = f"Cox fit did not converge in {fit.iterations} iterations: not reported"
+                notes.update({a: why for a in fitted[1:]})
+    rows = []
+    for arm in others:
+        row = terms.get(f"{by}[{arm}]")
+        values = None if row is None else (row["hazard_ratio"], row["conf_low"], row["conf_high"])
+        if arm not in notes and (values is None or not np.all(np.isfinite(values))):
+            notes[arm] = "hazard ratio or its interval not finite: not reported"
+        if arm in notes:
+            values = (None, None, None)
+        pair = frame.filter(pl.col(by).is_in([arm, ref]))
+        lr = logrank(pair, time=time, event=event, by=by, strata=strata_cols or None)
+        p = lr.table.get_column("p_value").item()
+        rows.append((arm, *values, p, notes.get(arm)))
+    return pl.DataFrame(
+        rows,
+        schema={
+            by: frame.schema[by],
+            "hazard_ratio": pl.Float64,
+            "hr_conf_low": pl.Float64,
+            "hr_conf_high": pl.Float64,
+            "logrank_p_value": pl.Float64,
+            "hr_note": pl.String,
+        },
+        orient="row",
     )
 
 
@@ -61,21 +245,40 @@ def efficacy_table(
     rate_times: Mapping[str, float] | None = None,
     time: str = "pfs_time",
     event: str = "pfs_event",
+    os_time: str = "os_time",
+    os_event: str = "os_event",
+    dor_time: str = "dor_time",
+    dor_event: str = "dor_event",
     conf_level: float = 0.95,
 ) -> pl.DataFrame:
-    """One row per arm: response rates, PFS summaries and the comparison with the reference.
+    """One row per arm: response rates, PFS, OS and DoR summaries, and the comparison with the
+    reference arm.
 
     Parameters
     ----------
     endpoints
         Per-subject table as made by
-        :func:`survstat.endpoints.recist_tte.time_to_event_endpoints` joined with the arm (and
-        strata) columns: ``objective_response``, ``clinical_benefit``, ``time``, ``event``.
+        :func:`survstat.endpoints.recist_tte.time_to_event_endpoints` with the arm (and
+        strata) columns: ``objective_response``, ``clinical_benefit``, ``disease_control``
+        and the PFS, OS and DoR times and events.
+    by
+        The arm column (no missing values).
     reference
         The reference arm (default: the first sorted level).
+    strata
+        Stratification column(s) of the hazard ratio and the log-rank test.
     rate_times
-        Label -> time of the PFS rates, in the unit of ``time``; default
+        Label -> time of the PFS and OS rates, in the unit of ``time``; default
         ``{"6m": 182.625, "12m": 365.25}`` (6 and 12 months in days).
+    time, event
+        PFS time and event columns.
+    os_time, os_event
+        OS time and event columns.
+    dor_time, dor_event
+        Duration-of-response time and event columns, used for the rows with
+        ``objective_response`` (the confirmed responders, when derived with confirmation).
+    conf_level
+        Level of every interval (0.95).
 
     Returns
     -------
@@ -83,81 +286,46 @@ def efficacy_table(
         ``<by>, n, n_responders, orr, orr_conf_low, orr_conf_high, n_clinical_benefit, cbr,
         cbr_conf_low, cbr_conf_high, pfs_events, pfs_median, pfs_median_conf_low,
         pfs_median_conf_high``, then per rate label ``L``: ``pfs_rate_L, pfs_rate_L_conf_low,
-        pfs_rate_L_conf_high``,
-        then ``hazard_ratio, hr_conf_low, hr_conf_high, logrank_p_value`` (null on the reference
-        row).
+        pfs_rate_L_conf_high``, then ``hazard_ratio, hr_conf_low, hr_conf_high,
+        logrank_p_value`` (null on the reference row), then ``n_disease_control, dcr,
+        dcr_conf_low, dcr_conf_high, os_events, os_median, os_median_conf_low,
+        os_median_conf_high``, per rate label ``os_rate_L, os_rate_L_conf_low,
+        os_rate_L_conf_high``, then ``n_dor`` (the responders the duration of response rests
+        on), ``dor_events, dor_median, dor_median_conf_low, dor_median_conf_high`` and
+        ``hr_note`` (why the hazard ratio is null, else null).
     """
-    from survstat.estimators.cox import cox
-    from survstat.estimators.kaplan_meier import kaplan_meier
-    from survstat.estimators.logrank import logrank
-    from survstat.estimators.proportions import proportion
-
-    rate_times = dict(rate_times or {"6m": 182.625, "12m": 365.25})
-    frame = scan(endpoints)[0].collect()
-    strata_cols, levels, ref = _arms(
-        frame, by, reference, strata, (time, event, "objective_response", "clinical_benefit")
-    )
-    rates = {}
-    for flag, name in (("objective_response", "orr"), ("clinical_benefit", "cbr")):
-        t = proportion(frame, response=flag, by=by, conf_level=conf_level).table
-        rates[name] = t.select(
-            by,
-            pl.col("n"),
-            pl.col("n_responders").alias(f"n_{name}"),
-            pl.col("rate").alias(name),
-            pl.col("conf_low").alias(f"{name}_conf_low"),
-            pl.col("conf_high").alias(f"{name}_conf_high"),
-        )
-    km = kaplan_meier(frame, time=time, event=event, by=by, conf_level=conf_level)
-    events = km.table.group_by(by).agg(pl.col("n_event").sum().alias("pfs_events"))
-    median = _median_columns(km, by)
-    at = km.at(list(rate_times.values()))
-    table = (
-        rates["orr"]
-        .join(rates["cbr"].drop("n"), on=by)
-        .rename({"n_orr": "n_responders", "n_cbr": "n_clinical_benefit"})
-        .join(events, on=by, how="left")
-        .join(median, on=by, how="left")
-    )
+    rate_times = dict(RATE_TIMES if rate_times is None else rate_times)
     for name, t in rate_times.items():
-        label = f"pfs_rate_{name}"
-        table = table.join(
-            at.filter(pl.col("time") == float(t)).select(
-                by,
-                pl.col("survival").alias(label),
-                pl.col("conf_low").alias(f"{label}_conf_low"),
-                pl.col("conf_high").alias(f"{label}_conf_high"),
-            ),
-            on=by,
-            how="left",
-        )
-    fit = cox(
+        ok = isinstance(t, int | float) and not isinstance(t, bool) and 0 <= t < np.inf
+        if not ok:
+            raise OptionError(f"`rate_times` must be finite times >= 0; got {name!r}: {t!r}")
+    frame = scan(endpoints)[0].collect()
+    flags = ("objective_response", "clinical_benefit", "disease_control")
+    needed = (*flags, time, event, os_time, os_event, dor_time, dor_event)
+    strata_cols, levels, ref = _arms(frame, by, reference, strata, needed)
+    rates = _rates(
         frame,
-        time=time,
-        event=event,
-        covariates=[by],
-        strata=strata_cols or None,
-        reference={by: ref},
-        conf_level=conf_level,
+        by,
+        (("objective_response", "orr"), ("clinical_benefit", "cbr"), ("disease_control", "dcr")),
+        conf_level,
+    ).rename({"n_orr": "n_responders", "n_cbr": "n_clinical_benefit", "n_dcr": "n_disease_control"})
+    pfs = _survival(frame, by, time, event, "pfs", rate_times, conf_level)
+    os_ = _survival(frame, by, os_time, os_event, "os", rate_times, conf_level)
+    dor = _duration_of_response(frame, by, dor_time, dor_event, conf_level)
+    hr = _hazard_ratios(frame, by, levels, ref, strata_cols, time, event, conf_level)
+    table = (
+        rates.select(pl.exclude("^dcr.*$", "n_disease_control"))
+        .join(pfs, on=by, how="left")
+        .join(hr.drop("hr_note"), on=by, how="left")
+        .join(rates.select(by, "n_disease_control", "^dcr.*$"), on=by, how="left")
+        .join(os_, on=by, how="left")
+        .join(dor, on=by, how="left")
+        .with_columns(pl.col("n_dor").fill_null(0))
     )
-    hr_rows = []
-    for arm in levels:
-        if arm == ref:
-            continue
-        row = fit.table.filter(pl.col("term") == f"{by}[{arm}]").row(0, named=True)
-        pair = frame.filter(pl.col(by).is_in([arm, ref]))
-        lr = logrank(pair, time=time, event=event, by=by, strata=strata_cols or None)
-        hr_rows.append(
-            {
-                by: arm,
-                "hazard_ratio": row["hazard_ratio"],
-                "hr_conf_low": row["conf_low"],
-                "hr_conf_high": row["conf_high"],
-                "logrank_p_value": lr.table.get_column("p_value").item(),
-            }
-        )
-    hr = pl.DataFrame(hr_rows, schema_overrides={by: frame.schema[by]})
-    table = table.join(hr, on=by, how="left")
+    for column in ("dor_events", "dor_median", "dor_median_conf_low", "dor_median_conf_high"):
+        if column not in table.columns:
+            table = table.with_columns(pl.lit(None, dtype=pl.Float64).alias(column))
+    table = table.join(hr.select(by, "hr_note"), on=by, how="left")
     return table.sort(pl.col(by) != ref, pl.col(by).cast(pl.String))
 
 

@@ -1,37 +1,102 @@
 """Best overall response per RECIST 1.1 from visit-level overall responses.
 
-Eisenhauer et al. 2009, Eur J Cancer 45:228-247 (RECIST 1.1), section 4.4 and table 3:
+Eisenhauer et al. 2009, Eur J Cancer 45:228-247 (RECIST 1.1), sections 4.4 and 4.6 and table 3:
 
 * Only assessments after the start and before new anticancer therapy count, up to and
-  including the first progression (PD).
+  including the first progression (PD). An assessment on the day the new therapy starts is
+  taken as done before it (``new_therapy_same_day="before"``, the default: the scan that
+  prompts a change of treatment precedes it) or after it (``"after"``).
 * With confirmation (non-randomised trials, the default), a CR needs a later CR at least
   ``confirm_days`` (28) after it; a PR needs a later PR or CR at least ``confirm_days`` after it.
   Not-evaluable (NE) assessments may lie between (at most ``max_ne_between``, default 1) and,
   when ``sd_between_pr`` is set, SD between two PRs; any other assessment between breaks the
-  confirmation. A CR followed by a confirming PR is a confirmed PR.
+  confirmation. A CR followed by a confirming PR is a confirmed PR (table 3, footnote: the
+  first "CR" is re-read as a PR).
 * Stable disease needs an assessment of SD or better at least ``sd_min_days`` (42) after the
   start; a patient whose only qualifying assessments are NON-CR/NON-PD (non-target disease
-  only) gets NON-CR/NON-PD.
+  only) gets NON-CR/NON-PD, and one whose only qualifying assessments are NED gets NED.
 * Otherwise the best response is PD when progression was seen and NE when it was not.
 
-Without confirmation (randomised trials may waive it) the best single CR or PR counts.
-Clinical benefit is CR, PR, or SD / NON-CR/NON-PD lasting at least ``cbr_weeks`` (24) weeks:
-an assessment without progression at least that long after the start.
+Without confirmation (randomised trials may waive it, section 4.6.1) the best single CR or PR
+counts.
+
+``response_day`` is where the duration of response starts (section 4.6.2: "from the time
+measurement criteria are first met for CR/PR, whichever is first recorded"): the first CR or
+PR assessment that is itself confirmed, so PR, PR, CR, CR starts at the first PR (not at the
+CR that made the best response CR), PR, CR at the PR and CR, PR at the CR. A PR followed by
+SD and a later confirmed PR starts at the later PR: the first one was not a response.
+Without confirmation every CR or PR counts and the duration starts at the first of them.
+
+Clinical benefit is CR, PR, or SD / NON-CR/NON-PD / NED lasting at least ``cbr_weeks`` (24)
+weeks: an assessment without progression at least that long after the start. Disease control
+is CR, PR, SD, NON-CR/NON-PD or NED as best response.
+
+Response codes as trial databases spell them are read as follows (case, surrounding spaces,
+inner spaces, hyphens and underscores are ignored; the CDISC values of the SDTM RS domain's
+RSORRES/RSSTRESC for RECIST 1.1 overall response, codelist "Oncology Response Assessment
+Result", are the first of each row):
+
+=================  =====================================================================
+read as            accepted spellings
+=================  =====================================================================
+``CR``             CR, Complete Response
+``PR``             PR, Partial Response
+``SD``             SD, Stable Disease
+``NON-CR/NON-PD``  NON-CR/NON-PD, Non-CR/Non-PD, NON CR/NON PD, NonCR/NonPD, NON-CR/PD, NN
+``NED``            NED, No Evidence of Disease (no disease at baseline by this assessor)
+``PD``             PD, Progressive Disease
+``NE``             NE, Not Evaluable, UNK, Unknown, ND, Not Done
+=================  =====================================================================
+
+Anything else (including a missing response) is an error listing the unknown codes with the
+first subject and day. NED is an adequate assessment without progression: it never makes an
+objective response.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
-from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    EmptyDataError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    check_choice,
+    check_unique_ids,
+)
 from survstat.io import FrameLike, scan
 
 #: Overall time-point responses, best first (NE is not evaluable).
-RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "NED", "PD", "NE")
 #: Best overall response categories, best first.
 BEST_RESPONSES = RESPONSES
+#: Spellings read as each response (see the module docstring).
+RESPONSE_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "CR": ("CR", "COMPLETE RESPONSE"),
+    "PR": ("PR", "PARTIAL RESPONSE"),
+    "SD": ("SD", "STABLE DISEASE"),
+    "NON-CR/NON-PD": ("NON-CR/NON-PD", "NON CR/NON PD", "NONCR/NONPD", "NON-CR/PD", "NN"),
+    "NED": ("NED", "NO EVIDENCE OF DISEASE"),
+    "PD": ("PD", "PROGRESSIVE DISEASE"),
+    "NE": ("NE", "NOT EVALUABLE", "UNK", "UNKNOWN", "ND", "NOT DONE"),
+}
+#: Where an assessment on the day a new therapy starts belongs (see the module docstring).
+SAME_DAY = ("before", "after")
+
+_IGNORED = r"[\s\-_]+"
+_KEYS = {
+    re.sub(_IGNORED, "", spelling): code
+    for code, spellings in RESPONSE_SPELLINGS.items()
+    for spelling in spellings
+}
+_TEXT = (pl.String, pl.Categorical, pl.Enum, pl.Null)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +107,152 @@ class RecistColumns:
     subject: str = "subject_id"
     day: str = "day"
     response: str = "response"
+
+
+def _values(n: int, what: str = "") -> str:
+    """'1 value' / '3 values', with ``what`` after the noun."""
+    return f"{n} value{'s' if n != 1 else ''}{what}"
+
+
+def _first(frame: pl.DataFrame, subject: str, column: str | None = None) -> str:
+    """'subject 'x'' (and the value of ``column``) of the first row, for messages."""
+    row = frame.row(0, named=True)
+    value = f", {column} {row[column]}" if column else ""
+    return f"subject {row[subject]!r}{value}"
+
+
+def check_subject_ids(frame: pl.DataFrame, column: str, table: str) -> None:
+    """Subject ids must be present on every row of ``table``."""
+    missing = frame.filter(pl.col(column).is_null())
+    if missing.height:
+        first = frame.with_row_index("__row").filter(pl.col(column).is_null())["__row"][0]
+        raise MissingValueError(
+            f"`{column}` is missing on {missing.height} of {frame.height} rows of the {table} "
+            f"(first: row {first})"
+        )
+
+
+def check_days(
+    frame: pl.DataFrame, column: str, subject: str, *, table: str, after_start: bool
+) -> pl.Expr:
+    """Check a study-day column and return it as a Float64 expression.
+
+    Study days must be numbers (not text, dates or booleans), finite (no NaN or infinity) and
+    after the start (> 0, for assessments) or not before it (>= 0, for subject-table days).
+    Missing values are left to the caller. Each failure is an error naming the column, the
+    rule, how many values break it and the first subject with its value.
+    """
+    dtype = frame.schema[column]
+    if not (dtype.is_numeric() or dtype == pl.Null):
+        hint = " (convert dates with times_from_dates or --from-dates)" * dtype.is_temporal()
+        raise ColumnTypeError(
+            f"`{column}` in the {table} must hold study days as numbers; found {dtype}{hint}"
+        )
+    day = pl.col(column).cast(pl.Float64)
+    values = frame.select(subject, day.alias("__v")).filter(pl.col("__v").is_not_null())
+    bad = values.filter(~pl.col("__v").is_finite())
+    if bad.height:
+        raise InvalidValueError(
+            f"`{column}` must be finite; found {_values(bad.height)} NaN or infinite in the "
+            f"{table} (first: {bad['__v'][0]} for {_first(bad, subject)})"
+        )
+    words = "after the start (> 0)" if after_start else "non-negative"
+    early = values.filter(pl.col("__v") <= 0.0 if after_start else pl.col("__v") < 0.0)
+    if early.height:
+        what = _values(early.height, " <= 0" if after_start else " < 0")
+        raise InvalidValueError(
+            f"`{column}` must be {words}; found {what} in the {table} (first: "
+            f"{early['__v'][0]} for {_first(early, subject)})"
+        )
+    return day
+
+
+def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFrame:
+    """Read and validate visit-level responses once.
+
+    Adds ``__resp`` (the response read through :data:`RESPONSE_SPELLINGS`) and ``__day``.
+    Unknown or missing codes, study days that are missing, not numbers, not finite or not
+    after the start, missing subject ids and duplicated visits are errors naming the column,
+    the values and the first subject.
+    """
+    frame = scan(assessments)[0].collect()
+    for role in ("subject", "day", "response"):
+        name = getattr(cols, role)
+        if name not in frame.columns:
+            raise ColumnNotFoundError(name, frame.columns, role=role)
+    check_subject_ids(frame, cols.subject, "assessment table")
+    if not isinstance(frame.schema[cols.response], _TEXT):
+        raise ColumnTypeError(
+            f"`{cols.response}` must hold response codes as text (CR, PR, SD, NON-CR/NON-PD, "
+            f"NED, PD, NE); found {frame.schema[cols.response]}"
+        )
+    day = check_days(frame, cols.day, cols.subject, table="assessment table", after_start=True)
+    key = pl.col(cols.response).cast(pl.String).str.to_uppercase().str.replace_all(_IGNORED, "")
+    frame = frame.with_columns(
+        key.replace_strict(_KEYS, default=None, return_dtype=pl.String).alias("__resp"),
+        day.alias("__day"),
+    )
+    no_day = frame.filter(pl.col("__day").is_null())
+    if no_day.height:
+        raise MissingValueError(
+            f"`{cols.day}` is missing for {no_day.height} of {frame.height} assessments "
+            f"(first: {_first(no_day, cols.subject)})"
+        )
+    bad = frame.filter(pl.col("__resp").is_null())
+    if bad.height:
+        shown = sorted({str(v) for v in bad.get_column(cols.response).to_list()})[:6]
+        raise InvalidValueError(
+            f"`{cols.response}`: {bad.height} of {frame.height} rows hold unknown responses "
+            f"{shown}; expected one of {', '.join(RESPONSES)} or a spelling of them (first: "
+            f"{_first(bad, cols.subject, cols.day)})"
+        )
+    dup = frame.select(pl.struct(cols.subject, "__day").is_duplicated()).to_series()
+    if dup.any():
+        raise InvalidValueError(
+            f"duplicated visits: {int(dup.sum())} rows share a ({cols.subject}, {cols.day}) "
+            f"(first: {_first(frame.filter(dup), cols.subject, cols.day)})"
+        )
+    return frame
+
+
+def _id_kind(dtype: pl.DataType) -> str:
+    if dtype.is_integer():
+        return "integer"
+    if isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
+        return "text"
+    return str(dtype)
+
+
+def match_subject_type(
+    frame: pl.DataFrame, column: str, dtype: pl.DataType, tables: tuple[str, str]
+) -> pl.DataFrame:
+    """``frame`` (the first of ``tables``) with its subject ids cast to ``dtype``, the type
+    they have in the second table, when both hold integers or both text; any other
+    difference is an error, since no row would join."""
+    have = frame.schema[column]
+    if have == dtype or dtype == pl.Null:
+        return frame
+    kind = _id_kind(have)
+    if have != pl.Null and (kind != _id_kind(dtype) or kind not in ("integer", "text")):
+        raise ColumnTypeError(
+            f"`{column}` is {have} in the {tables[0]} but {dtype} in the {tables[1]}; give "
+            "both the same type"
+        )
+    cast = frame.with_columns(pl.col(column).cast(dtype, strict=False))
+    if cast[column].null_count() > frame[column].null_count():
+        raise ColumnTypeError(
+            f"`{column}`: ids of the {tables[0]} ({have}) do not all fit the type they have in "
+            f"the {tables[1]} ({dtype}); give both the same type"
+        )
+    return cast
+
+
+def keep_before_new_therapy(frame: pl.DataFrame, same_day: str) -> pl.DataFrame:
+    """Assessments before the new therapy day ``__nt`` (null: none), and on that day when
+    ``same_day`` is ``"before"``."""
+    nt, day = pl.col("__nt"), pl.col("__day")
+    before = day < nt if same_day == "after" else day <= nt
+    return frame.filter(nt.is_null() | before)
 
 
 def _confirmed(days: list[float], resp: list[str], i: int, targets: set[str], rules) -> bool:
@@ -65,126 +276,76 @@ def _confirmed(days: list[float], resp: list[str], i: int, targets: set[str], ru
 def _best(
     days: list[float], resp: list[str], confirm: bool, sd_min_days: float, rules
 ) -> tuple[str, bool, float | None]:
-    """(best response, confirmed, first day of the response or None) for one subject."""
+    """(best response, confirmed, day the response started or None) for one subject."""
     if confirm:
-        for i, r in enumerate(resp):
-            if r == "CR" and _confirmed(days, resp, i, {"CR"}, rules):
-                return "CR", True, days[i]
-        for i, r in enumerate(resp):
-            if r in ("CR", "PR") and _confirmed(days, resp, i, {"PR", "CR"}, rules):
-                return "PR", True, days[i]
+        starts = [
+            i
+            for i, r in enumerate(resp)
+            if r in ("CR", "PR") and _confirmed(days, resp, i, {"PR", "CR"}, rules)
+        ]
+        if starts:
+            cr = any(
+                r == "CR" and _confirmed(days, resp, i, {"CR"}, rules) for i, r in enumerate(resp)
+            )
+            return ("CR" if cr else "PR"), True, days[starts[0]]
     else:
-        for best in ("CR", "PR"):
-            hits = [d for d, r in zip(days, resp, strict=True) if r == best]
-            if hits:
-                return best, False, hits[0]
-    stable = [
+        hits = [i for i, r in enumerate(resp) if r in ("CR", "PR")]
+        if hits:
+            return ("CR" if "CR" in resp else "PR"), False, days[hits[0]]
+    stable = {
         r
         for d, r in zip(days, resp, strict=True)
-        if d >= sd_min_days and r in ("CR", "PR", "SD", "NON-CR/NON-PD")
-    ]
+        if d >= sd_min_days and r in ("CR", "PR", "SD", "NON-CR/NON-PD", "NED")
+    }
+    if stable & {"CR", "PR", "SD"}:
+        return "SD", False, None
     if stable:
-        return ("NON-CR/NON-PD" if set(stable) == {"NON-CR/NON-PD"} else "SD"), False, None
+        return ("NON-CR/NON-PD" if "NON-CR/NON-PD" in stable else "NED"), False, None
     return ("PD" if "PD" in resp else "NE"), False, None
 
 
-def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFrame:
-    """Read and validate visit-level responses once: adds ``__resp`` (normalised response,
-    "NN" read as NON-CR/NON-PD) and ``__day``; unknown codes, days <= 0 and duplicated visits
-    are errors naming the column, the values and the first subject."""
-    frame = scan(assessments)[0].collect()
-    for role in ("subject", "day", "response"):
-        name = getattr(cols, role)
-        if name not in frame.columns:
-            raise ColumnNotFoundError(name, frame.columns, role=role)
-    resp = (
-        pl.col(cols.response)
-        .cast(pl.String)
-        .str.to_uppercase()
-        .str.strip_chars()
-        .replace({"NN": "NON-CR/NON-PD"})
+def check_bor_options(
+    confirm_days: float, max_ne_between: int, sd_min_days: float, cbr_weeks: float
+) -> None:
+    """The thresholds of :func:`best_overall_response` must be finite and >= 0."""
+    values = (confirm_days, sd_min_days, cbr_weeks, max_ne_between)
+    ok = all(
+        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf")
+        for v in values
     )
-    frame = frame.with_columns(
-        resp.alias("__resp"), pl.col(cols.day).cast(pl.Float64).alias("__day")
-    )
-    bad = frame.filter(~pl.col("__resp").is_in(list(RESPONSES)) | pl.col("__resp").is_null())
-    if bad.height:
-        shown = sorted({str(v) for v in bad.get_column(cols.response).to_list()})[:6]
-        raise InvalidValueError(
-            f"`{cols.response}`: {bad.height} of {frame.height} rows hold unknown responses "
-            f"{shown}; expected one of {', '.join(RESPONSES)} (first: subject "
-            f"{bad[cols.subject][0]!r}, day {bad[cols.day][0]})"
-        )
-    early = frame.filter(pl.col("__day").is_null() | (pl.col("__day") <= 0))
-    if early.height:
-        raise InvalidValueError(
-            f"`{cols.day}`: {early.height} of {frame.height} assessments are missing or not after "
-            f"the start (day <= 0) (first: subject {early[cols.subject][0]!r}, day "
-            f"{early[cols.day][0]})"
-        )
-    dup = frame.select(pl.struct(cols.subject, "__day").is_duplicated()).to_series()
-    if dup.any():
-        first = frame.filter(dup).row(0, named=True)
-        raise InvalidValueError(
-            f"duplicated visits: {int(dup.sum())} rows share a ({cols.subject}, {cols.day}) "
-            f"(first: subject {first[cols.subject]!r}, day {first[cols.day]})"
-        )
-    return frame
-
-
-def best_overall_response(
-    assessments: FrameLike,
-    *,
-    confirm: bool = True,
-    confirm_days: float = 28.0,
-    max_ne_between: int = 1,
-    sd_between_pr: bool = False,
-    sd_min_days: float = 42.0,
-    cbr_weeks: float = 24.0,
-    new_therapy: FrameLike | None = None,
-    new_therapy_day: str = "new_therapy_day",
-    columns: RecistColumns | None = None,
-) -> pl.DataFrame:
-    """Best overall response per subject, with objective response and clinical benefit flags.
-
-    Parameters
-    ----------
-    assessments
-        One row per subject and assessment: subject, study day (> 0) and overall response
-        (one of :data:`RESPONSES`, case-insensitive; "NON-CR/NON-PD" also as "NN").
-    new_therapy
-        Optional subject table with ``new_therapy_day``: assessments on or after it are left
-        out.
-
-    Returns one row per subject: ``<subject>, bor, confirmed, response_day`` (first day of the
-    confirmed or best response), ``objective_response, disease_control, clinical_benefit,
-    n_assessments`` (the assessments used) and ``first_pd_day``.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> a = pl.DataFrame({"subject_id": ["s"] * 3, "day": [56, 84, 112],
-    ...                   "response": ["PR", "PR", "PD"]})
-    >>> best_overall_response(a).select("bor", "confirmed").row(0)
-    ('PR', True)
-    """
-    cols = columns or RecistColumns()
-    if not (confirm_days >= 0 and sd_min_days >= 0 and cbr_weeks >= 0 and max_ne_between >= 0):
+    if not ok or not isinstance(max_ne_between, int):
         raise OptionError(
-            "`confirm_days`, `sd_min_days`, `cbr_weeks` and `max_ne_between` must be >= 0; got "
-            f"{confirm_days}, {sd_min_days}, {cbr_weeks}, {max_ne_between}"
+            "`confirm_days`, `sd_min_days`, `cbr_weeks` must be finite numbers >= 0 and "
+            f"`max_ne_between` an integer >= 0; got {confirm_days}, {sd_min_days}, {cbr_weeks}, "
+            f"{max_ne_between}"
         )
-    frame = read_assessments(assessments, cols)
-    if new_therapy is not None:
-        nt = scan(new_therapy)[0].collect()
-        for name in (cols.subject, new_therapy_day):
-            if name not in nt.columns:
-                raise ColumnNotFoundError(name, nt.columns, role="new therapy table")
-        frame = frame.join(
-            nt.select(cols.subject, pl.col(new_therapy_day).cast(pl.Float64).alias("__nt")),
-            on=cols.subject,
-            how="left",
-        ).filter(pl.col("__nt").is_null() | (pl.col("__day") < pl.col("__nt")))
+
+
+#: The options of :func:`bor_table`, with their defaults.
+BOR_OPTIONS = {
+    "confirm": True,
+    "confirm_days": 28.0,
+    "max_ne_between": 1,
+    "sd_between_pr": False,
+    "sd_min_days": 42.0,
+    "cbr_weeks": 24.0,
+}
+
+
+def bor_table(frame: pl.DataFrame, cols: RecistColumns, **options: Any) -> pl.DataFrame:
+    """Best overall response of each subject of a frame from :func:`read_assessments`
+    (already cut at new therapy), with the options of :func:`best_overall_response` named
+    in :data:`BOR_OPTIONS`."""
+    unknown = sorted(set(options) - set(BOR_OPTIONS))
+    if unknown:
+        raise OptionError(
+            f"unknown best-response options {unknown}; expected some of {list(BOR_OPTIONS)}"
+        )
+    opts = {**BOR_OPTIONS, **options}
+    confirm, sd_min_days, cbr_weeks = opts["confirm"], opts["sd_min_days"], opts["cbr_weeks"]
+    confirm_days, max_ne_between = opts["confirm_days"], opts["max_ne_between"]
+    sd_between_pr = opts["sd_between_pr"]
+    check_bor_options(confirm_days, max_ne_between, sd_min_days, cbr_weeks)
     rules = (confirm_days, max_ne_between, sd_between_pr)
     rows = []
     for (subject,), part in frame.sort(cols.subject, "__day").group_by(
@@ -205,9 +366,9 @@ def best_overall_response(
                 "confirmed": confirmed,
                 "response_day": response_day,
                 "objective_response": bor in ("CR", "PR"),
-                "disease_control": bor in ("CR", "PR", "SD", "NON-CR/NON-PD"),
+                "disease_control": bor in ("CR", "PR", "SD", "NON-CR/NON-PD", "NED"),
                 "clinical_benefit": bor in ("CR", "PR")
-                or (bor in ("SD", "NON-CR/NON-PD") and lasting),
+                or (bor in ("SD", "NON-CR/NON-PD", "NED") and lasting),
                 "n_assessments": len(days),
                 "first_pd_day": days[-1] if resp_list and resp_list[-1] == "PD" else None,
             }
@@ -226,4 +387,130 @@ def best_overall_response(
     return pl.DataFrame(rows, schema=schema)
 
 
-__all__ = ["BEST_RESPONSES", "RESPONSES", "RecistColumns", "best_overall_response"]
+def with_all_subjects(bor: pl.DataFrame, subjects: pl.Series, cols: RecistColumns) -> pl.DataFrame:
+    """One row per subject in ``subjects``, in their order: those without an assessment left
+    (none at all, or all after a new therapy) have best response NE and no flags."""
+    return (
+        subjects.unique(maintain_order=True)
+        .to_frame(cols.subject)
+        .join(bor, on=cols.subject, how="left", maintain_order="left")
+        .with_columns(
+            pl.col("bor").fill_null("NE"),
+            pl.col(
+                "confirmed", "objective_response", "disease_control", "clinical_benefit"
+            ).fill_null(False),
+            pl.col("n_assessments").fill_null(0),
+        )
+    )
+
+
+def _new_therapy_days(
+    new_therapy: FrameLike, cols: RecistColumns, column: str, visits: pl.DataFrame
+) -> pl.DataFrame:
+    """``subject, __nt`` from a subject table, validated."""
+    nt = scan(new_therapy)[0].collect()
+    for name in (cols.subject, column):
+        if name not in nt.columns:
+            raise ColumnNotFoundError(name, nt.columns, role="new therapy table")
+    check_subject_ids(nt, cols.subject, "new therapy table")
+    check_unique_ids(nt, cols.subject, "new therapy table")
+    day = check_days(nt, column, cols.subject, table="new therapy table", after_start=False)
+    tables = ("new therapy table", "assessment table")
+    nt = match_subject_type(nt, cols.subject, visits.schema[cols.subject], tables)
+    return nt.select(cols.subject, day.alias("__nt"))
+
+
+def best_overall_response(
+    assessments: FrameLike,
+    *,
+    confirm: bool = True,
+    confirm_days: float = 28.0,
+    max_ne_between: int = 1,
+    sd_between_pr: bool = False,
+    sd_min_days: float = 42.0,
+    cbr_weeks: float = 24.0,
+    new_therapy: FrameLike | None = None,
+    new_therapy_day: str = "new_therapy_day",
+    new_therapy_same_day: str = "before",
+    columns: RecistColumns | None = None,
+) -> pl.DataFrame:
+    """Best overall response per subject, with objective response and clinical benefit flags.
+
+    Parameters
+    ----------
+    assessments
+        One row per subject and assessment: subject, study day (> 0, finite) and overall
+        response (one of :data:`RESPONSES` or a spelling of it listed in the module
+        docstring).
+    confirm
+        Require confirmation of CR and PR (default True: RECIST 1.1 section 4.6.1 requires it
+        in non-randomised trials where response is the primary endpoint).
+    confirm_days
+        Minimum days between a response and the assessment that confirms it (28).
+    max_ne_between
+        NE assessments allowed between a response and its confirmation (1).
+    sd_between_pr
+        Allow SD between two PRs (default False: SD between breaks the confirmation).
+    sd_min_days
+        Minimum days from the start for a best response of SD (42, six weeks).
+    cbr_weeks
+        Weeks without progression that make SD / NON-CR/NON-PD / NED clinical benefit (24).
+    new_therapy
+        Optional subject table with ``new_therapy_day`` (study day, >= 0, null when none):
+        assessments after it are left out.
+    new_therapy_day
+        Its column.
+    new_therapy_same_day
+        ``"before"`` (default: the scan that leads to a new treatment precedes it) keeps an
+        assessment on the new-therapy day; ``"after"`` leaves it out.
+    columns
+        Column names of the assessment table (:class:`RecistColumns`).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per subject: ``<subject>, bor, confirmed, response_day`` (where the duration
+        of response starts: the first CR or PR assessment of the confirmed response, or of any
+        response without confirmation; null for non-responders), ``objective_response,
+        disease_control, clinical_benefit, n_assessments`` (the assessments used) and
+        ``first_pd_day``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> a = pl.DataFrame({"subject_id": ["s"] * 3, "day": [56, 84, 112],
+    ...                   "response": ["PR", "PR", "PD"]})
+    >>> best_overall_response(a).select("bor", "confirmed").row(0)
+    ('PR', True)
+    """
+    cols = columns or RecistColumns()
+    check_bor_options(confirm_days, max_ne_between, sd_min_days, cbr_weeks)
+    check_choice("new_therapy_same_day", new_therapy_same_day, SAME_DAY)
+    frame = read_assessments(assessments, cols)
+    if frame.height == 0:
+        raise EmptyDataError("the assessment table has no rows")
+    everyone = frame.get_column(cols.subject).sort()
+    if new_therapy is not None:
+        nt = _new_therapy_days(new_therapy, cols, new_therapy_day, frame)
+        frame = keep_before_new_therapy(
+            frame.join(nt, on=cols.subject, how="left"), new_therapy_same_day
+        )
+    options: dict[str, Any] = {
+        "confirm": confirm,
+        "confirm_days": confirm_days,
+        "max_ne_between": max_ne_between,
+        "sd_between_pr": sd_between_pr,
+        "sd_min_days": sd_min_days,
+        "cbr_weeks": cbr_weeks,
+    }
+    return with_all_subjects(bor_table(frame, cols, **options), everyone, cols)
+
+
+__all__ = [
+    "BEST_RESPONSES",
+    "RESPONSES",
+    "RESPONSE_SPELLINGS",
+    "SAME_DAY",
+    "RecistColumns",
+    "best_overall_response",
+]

@@ -6,134 +6,223 @@ Cancer Drugs and Biologics" (2018), table of PFS date conventions; each can be s
 ==========================  ====================================================================
 rule (``censor_reason``)    convention
 ==========================  ====================================================================
-``no post-baseline          no adequate assessment after the start and no death within two
-assessment``                scheduled intervals: censored at day 0
+``no post-baseline          no adequate assessment after the start and an event after more
+assessment``                than ``max_missed`` missed scheduled visits: censored at day 0
 ``new anticancer therapy``  therapy started before progression: censored at the last adequate
                             assessment before it
-``missed assessments``      progression or death after more than ``max_missed`` scheduled
-                            intervals without an adequate assessment: censored at the last
-                            adequate assessment
+``missed assessments``      progression or death after more than ``max_missed`` consecutive
+                            missed scheduled visits: censored at the last adequate assessment
 ``no progression``          alive without progression: censored at the last adequate assessment
 ==========================  ====================================================================
 
 An adequate assessment is one with an evaluable overall response (anything but NE). Events are
 ``progression`` (the first PD assessment) and ``death``. Times are study days since the start
 (randomisation or first dose), day 0 being the start.
+
+**Missed visits.** Scheduled visits lie on the protocol grid k × ``interval_days`` (k = 1, 2,
+...) from day 0. A visit is done when an adequate assessment falls within ± ``window_days`` of
+it. The visits missed before an event are those whose whole window lies after the last
+adequate assessment and closed before the event day: a scan a few days late, inside its
+window, is the visit it belongs to. With an 8-weekly schedule and the default window of 7
+days, an assessment on day 56 followed by progression on day 172 (visit 2 at day 112 missed,
+the day-172 scan 4 days late for visit 3) is one missed visit and counts as an event; the
+same progression on day 180 (12 days late) follows two missed visits and is censored at day
+56. The default window of 7 days is the ± 1 week most protocols allow around 6- to 12-weekly
+scans; it must be less than half the interval so that windows do not overlap.
+
+**New therapy on the day of an event.** An assessment, progression or death on the day a new
+anticancer therapy starts is taken as before it by default (``new_therapy_same_day="before"``):
+the scan that documents progression is what prompts the change of treatment, and a death
+that day cannot be an effect of the new treatment. Such an event is an event, with
+``pfs_censor_reason`` "progression on the new-therapy day" (or "death on ..."). With
+``"after"`` it is censored at the last adequate assessment before that day, with reason "new
+anticancer therapy (progression on its first day)" (or "death ..."). The same choice cuts the
+assessments used for the best overall response.
+
+**Duration of response** (RECIST 1.1 section 4.6.2) runs from ``response_day`` (the first CR
+or PR of the confirmed response; see :mod:`survstat.endpoints.recist`) to progression or
+death, censored by the same rules as PFS: ``dor_time = pfs_time - response_day`` with the
+PFS event and reason, for confirmed responders only (every CR or PR responder when
+confirmation is switched off).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
 
 import polars as pl
 
-from survstat.endpoints.recist import RecistColumns, best_overall_response, read_assessments
-from survstat.errors import ColumnNotFoundError, InvalidValueError, check_unique_ids
+from survstat.endpoints.recist import (
+    SAME_DAY,
+    RecistColumns,
+    bor_table,
+    check_days,
+    check_subject_ids,
+    keep_before_new_therapy,
+    match_subject_type,
+    read_assessments,
+    with_all_subjects,
+)
+from survstat.errors import (
+    ColumnNotFoundError,
+    EmptyDataError,
+    InvalidValueError,
+    OptionError,
+    check_choice,
+    check_unique_ids,
+)
 from survstat.io import FrameLike, scan
 
 
 @dataclass(frozen=True, slots=True)
 class SubjectColumns:
-    """Subject-table columns, as study days since the start (null when not applicable)."""
+    """Subject-table columns, as study days since the start (null when not applicable).
+
+    Set ``death``, ``last_alive`` or ``new_therapy`` to None when the table has no such
+    column (no deaths, every subject died, or no new therapy recorded); ``death`` and
+    ``last_alive`` cannot both be None.
+    """
 
     subject: str = "subject_id"
-    death: str = "death_day"
-    last_alive: str = "last_alive_day"
-    new_therapy: str = "new_therapy_day"
+    death: str | None = "death_day"
+    last_alive: str | None = "last_alive_day"
+    new_therapy: str | None = "new_therapy_day"
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    interval: float
+    window: float
+    max_missed: int
+    same_day: str
+
+
+def missed_visits(last: float, event: float, interval: float, window: float) -> int:
+    """Scheduled visits k × ``interval`` (k >= 1) whose window ``[v - window, v + window]``
+    lies wholly after ``last`` and closed before ``event``: the k with
+    ``k·interval - window > last`` and ``k·interval + window < event`` (in exact arithmetic,
+    so that no rounding moves a visit across a boundary)."""
+    last_f, event_f, step, half = (Fraction(v) for v in (last, event, interval, window))
+    lo = max(1, math.floor((last_f + half) / step) + 1)
+    hi = math.ceil((event_f - half) / step) - 1
+    return max(0, hi - lo + 1)
+
+
+def _check_schedule(
+    interval_days: float, window_days: float, max_missed: int, same_day: str
+) -> _Schedule:
+    check_choice("new_therapy_same_day", same_day, SAME_DAY)
+    numbers = (interval_days, window_days)
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers):
+        raise OptionError(f"`interval_days`, `window_days` must be numbers; got {numbers}")
+    if not (0 < interval_days < math.inf):
+        raise OptionError(f"`interval_days` must be a positive number; got {interval_days}")
+    if not (window_days >= 0 and 2 * window_days < interval_days):
+        raise OptionError(
+            f"`window_days` must be >= 0 and less than half of `interval_days` "
+            f"({interval_days}) so that visit windows do not overlap; got {window_days}"
+        )
+    if isinstance(max_missed, bool) or not isinstance(max_missed, int) or max_missed < 0:
+        raise OptionError(f"`max_missed` must be an integer >= 0; got {max_missed!r}")
+    return _Schedule(float(interval_days), float(window_days), max_missed, same_day)
 
 
 def _event_or_censor(
-    adequate: list[tuple[float, str]],
+    adequate: list[float],
     pd_day: float | None,
     death: float | None,
     new_therapy: float | None,
-    interval: float,
-    max_missed: int,
+    plan: _Schedule,
     count_death: bool,
     rules: dict[str, bool],
 ) -> tuple[float, bool, str]:
     """(time, event, reason) for PFS (``count_death=True``) or TTP (False)."""
     cut = new_therapy if rules["new_therapy"] else None
-    if cut is not None:
-        # assessments on or after a new therapy no longer describe the study treatment
-        adequate = [(d, r) for d, r in adequate if d < cut]
+
+    def kept(day: float) -> bool:
+        return cut is None or day < cut or (day == cut and plan.same_day == "before")
+
+    adequate = [d for d in adequate if kept(d)]
     events = []
-    if pd_day is not None and (cut is None or pd_day < cut):
+    if pd_day is not None and kept(pd_day):
         events.append((pd_day, "progression"))
-    if count_death and death is not None and (cut is None or death < cut):
+    if count_death and death is not None and kept(death):
         events.append((death, "death"))
-    gap_limit = (max_missed + 1) * interval
     if events:
         day, kind = min(events)
-        before = max((d for d, _ in adequate if d < day), default=0.0)
-        has_assessment = any(d < day for d, _ in adequate)
-        if rules["no_baseline"] and not has_assessment and day > gap_limit:
+        # an assessment on the day of death was done while the subject was alive
+        last = max((d for d in adequate if d < day or (d == day and kind == "death")), default=None)
+        if day == cut:
+            kind = f"{kind} on the new-therapy day"
+        missed = missed_visits(last or 0.0, day, plan.interval, plan.window)
+        if rules["no_baseline"] and last is None and missed > plan.max_missed:
             return 0.0, False, "no post-baseline assessment"
-        if rules["missed"] and day - before > gap_limit:
-            return before, False, "missed assessments"
+        if rules["missed"] and missed > plan.max_missed:
+            return last or 0.0, False, "missed assessments"
         return day, True, kind
-    last = max((d for d, _ in adequate), default=0.0)
+    last_day = max(adequate, default=0.0)
     if cut is not None:
-        return last, False, "new anticancer therapy"
+        dropped = [(pd_day, "progression")] + ([(death, "death")] if count_death else [])
+        same = [kind for d, kind in dropped if d == cut]
+        return (
+            last_day,
+            False,
+            "new anticancer therapy" + (f" ({same[0]} on its first day)" if same else ""),
+        )
     if not adequate:
         return 0.0, False, "no post-baseline assessment"
-    return last, False, "no progression"
+    return last_day, False, "no progression"
 
 
-def time_to_event_endpoints(
-    assessments: FrameLike,
-    subjects: FrameLike,
-    *,
-    interval_days: float = 56.0,
-    max_missed: int = 1,
-    censor_new_therapy: bool = True,
-    censor_missed: bool = True,
-    censor_no_baseline: bool = True,
-    columns: RecistColumns | None = None,
-    subject_columns: SubjectColumns | None = None,
-    **bor_options: object,
-) -> pl.DataFrame:
-    """PFS, TTP, OS and duration of response per subject, each with the rule that decided it.
-
-    Parameters
-    ----------
-    interval_days
-        The scheduled interval between tumour assessments (56 days: every 8 weeks).
-    max_missed
-        Scheduled assessments that may be missed before an event: with the default 1, an
-        event more than two intervals after the last adequate assessment (two or more missed)
-        is censored there.
-    censor_new_therapy, censor_missed, censor_no_baseline
-        Switch the named rules (see the module docstring).
-    bor_options
-        Passed to :func:`~survstat.endpoints.recist.best_overall_response` (confirmation etc.).
-
-    Returns one row per subject of the subject table (those without assessments have best
-    response NE): the best-response columns, then ``pfs_time, pfs_event,
-    pfs_censor_reason, ttp_time, ttp_event, ttp_censor_reason, os_time, os_event,
-    dor_time, dor_event, dor_censor_reason`` (DoR only for objective responders, from the
-    first day of response), then the subject table's other columns (arm, biomarkers, ...).
-    """
-    cols = columns or RecistColumns()
-    scols = subject_columns or SubjectColumns()
+def _subject_days(subjects: FrameLike, scols: SubjectColumns) -> pl.DataFrame:
+    """The subject table with ``__death, __alive, __nt`` (Float64, null when absent),
+    validated."""
     subj = scan(subjects)[0].collect()
+    if scols.death is None and scols.last_alive is None:
+        raise OptionError("`death` and `last_alive` cannot both be None in SubjectColumns")
     for role in ("subject", "death", "last_alive", "new_therapy"):
         name = getattr(scols, role)
-        if name not in subj.columns:
+        if name is not None and name not in subj.columns:
             raise ColumnNotFoundError(name, subj.columns, role=role)
-    subj = subj.with_columns(
-        pl.col(scols.death, scols.last_alive, scols.new_therapy).cast(pl.Float64)
-    )
+    if subj.height == 0:
+        raise EmptyDataError("the subject table has no rows")
+    check_subject_ids(subj, scols.subject, "subject table")
     check_unique_ids(subj, scols.subject, "subject table")
-    no_alive = subj.filter(pl.col(scols.last_alive).is_null() & pl.col(scols.death).is_null())
+    days = {}
+    for role, alias in (("death", "__death"), ("last_alive", "__alive"), ("new_therapy", "__nt")):
+        name = getattr(scols, role)
+        days[alias] = (
+            pl.lit(None, dtype=pl.Float64)
+            if name is None
+            else check_days(subj, name, scols.subject, table="subject table", after_start=False)
+        )
+    subj = subj.with_columns(**days)
+    alive_name = scols.last_alive or "last_alive_day"
+    no_alive = subj.filter(pl.col("__alive").is_null() & pl.col("__death").is_null())
     if no_alive.height:
         raise InvalidValueError(
-            f"`{scols.last_alive}` is missing for {no_alive.height} of {subj.height} subjects "
+            f"`{alive_name}` is missing for {no_alive.height} of {subj.height} subjects "
             f"without a death (first: {no_alive[scols.subject][0]!r})"
         )
-    # read and validate the visits once; the best response reuses the frame
-    frame = read_assessments(assessments, cols)
-    bor = best_overall_response(frame, columns=cols, **bor_options)
+    late = subj.filter(pl.col("__alive") > pl.col("__death"))
+    if late.height:
+        row = late.row(0, named=True)
+        raise InvalidValueError(
+            f"`{alive_name}`: {late.height} of {subj.height} subjects were alive after their "
+            f"`{scols.death}` (first: {row[scols.subject]!r}, alive on day {row['__alive']}, "
+            f"death on day {row['__death']})"
+        )
+    return subj
+
+
+def _check_against_visits(
+    subj: pl.DataFrame, frame: pl.DataFrame, cols: RecistColumns, scols: SubjectColumns
+) -> None:
+    """Every assessed subject is in the subject table, assessed before death and no later
+    than last known alive."""
     unknown = (
         frame.select(cols.subject)
         .unique()
@@ -142,67 +231,146 @@ def time_to_event_endpoints(
     if unknown.height:
         raise InvalidValueError(
             f"{unknown.height} subjects have assessments but no row in the subject table "
-            f"(first: {unknown[cols.subject][0]!r})"
+            f"(first: {unknown[cols.subject].sort()[0]!r})"
         )
-    visits = {
-        k[0]: list(zip(g["__day"].to_list(), g["__resp"].to_list(), strict=True))
-        for k, g in frame.sort("__day").group_by(cols.subject)
-    }
-    last_visit = {s: max(d for d, _ in v) for s, v in visits.items()}
-    dead_early = subj.filter(
-        pl.col(scols.death).is_not_null()
-        & pl.col(scols.subject).replace_strict(last_visit, default=None).gt(pl.col(scols.death))
-    )
-    if dead_early.height:
-        row = dead_early.row(0, named=True)
-        raise InvalidValueError(
-            f"`{scols.death}`: {dead_early.height} of {subj.height} subjects have assessments "
-            f"after their death (first: {row[scols.subject]!r}, death on day {row[scols.death]}, "
-            f"last assessment day {last_visit[row[scols.subject]]})"
-        )
+    last = frame.group_by(cols.subject).agg(pl.col("__day").max().alias("__last"))
+    both = subj.join(
+        last.rename({cols.subject: scols.subject}), on=scols.subject, how="inner"
+    ).sort(scols.subject)
+    for column, name, what in (
+        ("__death", scols.death, "have assessments after their death"),
+        ("__alive", scols.last_alive, "were last known alive before their last assessment"),
+    ):
+        bad = both.filter(pl.col("__last") > pl.col(column))
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise InvalidValueError(
+                f"`{name}`: {bad.height} of {subj.height} subjects {what} (first: "
+                f"{row[scols.subject]!r}, {name} {row[column]}, last assessment day "
+                f"{row['__last']})"
+            )
+
+
+def time_to_event_endpoints(
+    assessments: FrameLike,
+    subjects: FrameLike,
+    *,
+    interval_days: float = 56.0,
+    window_days: float = 7.0,
+    max_missed: int = 1,
+    censor_new_therapy: bool = True,
+    censor_missed: bool = True,
+    censor_no_baseline: bool = True,
+    new_therapy_same_day: str = "before",
+    columns: RecistColumns | None = None,
+    subject_columns: SubjectColumns | None = None,
+    **bor_options: Any,
+) -> pl.DataFrame:
+    """PFS, TTP, OS and duration of response per subject, each with the rule that decided it.
+
+    Parameters
+    ----------
+    assessments
+        Visit-level responses (see :func:`~survstat.endpoints.recist.best_overall_response`).
+    subjects
+        One row per subject: the subject id, ``death_day``, ``last_alive_day`` and
+        ``new_therapy_day`` as study days (>= 0, finite; null when not applicable), and any
+        other columns (arm, strata, biomarkers), which are carried to the output.
+    interval_days
+        The scheduled interval between tumour assessments (56 days: every 8 weeks).
+    window_days
+        Half-width of the window around each scheduled visit within which an assessment
+        counts as that visit (default 7 days; see the module docstring). Must be less than
+        ``interval_days / 2``.
+    max_missed
+        Consecutive scheduled visits that may be missed before an event (default 1: an event
+        after two or more missed visits is censored at the last adequate assessment, as the
+        FDA guidance's "more than one missed visit").
+    censor_new_therapy, censor_missed, censor_no_baseline
+        Switch the named rules (see the module docstring). The best overall response always
+        leaves out assessments after a new therapy (RECIST 1.1 section 4.4), whatever
+        ``censor_new_therapy`` says.
+    new_therapy_same_day
+        ``"before"`` (default) or ``"after"``: where an assessment, progression or death on
+        the day a new therapy starts belongs (see the module docstring).
+    columns, subject_columns
+        Column names of the assessment and subject tables.
+    bor_options
+        Passed to :func:`~survstat.endpoints.recist.best_overall_response` (``confirm``,
+        ``confirm_days``, ``max_ne_between``, ``sd_between_pr``, ``sd_min_days``,
+        ``cbr_weeks``).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per subject of the subject table (those without assessments have best
+        response NE): the best-response columns, then ``pfs_time, pfs_event,
+        pfs_censor_reason, ttp_time, ttp_event, ttp_censor_reason, os_time, os_event,
+        dor_time, dor_event, dor_censor_reason`` (DoR only for objective responders, from
+        ``response_day``), then the subject table's other columns (arm, biomarkers, ...).
+    """
+    cols = columns or RecistColumns()
+    scols = subject_columns or SubjectColumns()
+    plan = _check_schedule(interval_days, window_days, max_missed, new_therapy_same_day)
+    subj = _subject_days(subjects, scols)
+    ids = subj.select(pl.col(scols.subject).alias(cols.subject), "__nt")
+    frame = read_assessments(assessments, cols)
+    tables = ("assessment table", "subject table")
+    frame = match_subject_type(frame, cols.subject, ids.schema[cols.subject], tables)
+    _check_against_visits(subj, frame, cols, scols)
+    kept = keep_before_new_therapy(frame.join(ids, on=cols.subject, how="left"), plan.same_day)
+    bor = with_all_subjects(bor_table(kept, cols, **bor_options), ids[cols.subject], cols)
     rules = {
         "new_therapy": censor_new_therapy,
         "missed": censor_missed,
         "no_baseline": censor_no_baseline,
     }
-    bor_by = {r[cols.subject]: r for r in bor.iter_rows(named=True)}
+    tte = _endpoints(frame, subj, bor, cols, scols, plan, rules)
+    derived = bor.join(tte, on=cols.subject, how="left", maintain_order="left")
+    # carry the subject table's other columns (arm, biomarkers, strata) for the analyses
+    day_cols = {scols.subject, scols.death, scols.last_alive, scols.new_therapy}
+    extra = [
+        c
+        for c in subj.columns
+        if c not in day_cols and not c.startswith("__") and c not in derived.columns
+    ]
+    return derived.join(
+        subj.select(pl.col(scols.subject).alias(cols.subject), *extra),
+        on=cols.subject,
+        how="left",
+        maintain_order="left",
+    )
+
+
+def _endpoints(
+    frame: pl.DataFrame,
+    subj: pl.DataFrame,
+    bor: pl.DataFrame,
+    cols: RecistColumns,
+    scols: SubjectColumns,
+    plan: _Schedule,
+    rules: dict[str, bool],
+) -> pl.DataFrame:
+    """The time-to-event columns of every subject."""
+    visits = {
+        k[0]: list(zip(g["__day"].to_list(), g["__resp"].to_list(), strict=True))
+        for k, g in frame.sort("__day").group_by(cols.subject)
+    }
+    start = dict(bor.select(cols.subject, "response_day").iter_rows())
     rows = []
     for s in subj.iter_rows(named=True):
         sid = s[scols.subject]
         seq = visits.get(sid, [])
-        adequate = [(d, r) for d, r in seq if r != "NE"]
         pd_day = next((d for d, r in seq if r == "PD"), None)
-        if pd_day is not None:
-            adequate = [(d, r) for d, r in adequate if d <= pd_day]
-        death, nt = s[scols.death], s[scols.new_therapy]
-        args = (pd_day, death, nt, interval_days, max_missed)
-        pfs = _event_or_censor(adequate, *args, True, rules)
-        ttp = _event_or_censor(adequate, *args, False, rules)
-        os_time = death if death is not None else s[scols.last_alive]
-        b = bor_by.get(sid)
-        dor = (None, None, None)
-        if b is not None and b["objective_response"]:
-            start = b["response_day"]
-            after = [(d, r) for d, r in adequate if d >= start]
-            t, e, why = _event_or_censor(after, *args, True, rules)
-            dor = (max(t - start, 0.0), e, why)
-        rows.append(
-            {
-                cols.subject: sid,
-                "pfs_time": pfs[0],
-                "pfs_event": pfs[1],
-                "pfs_censor_reason": pfs[2],
-                "ttp_time": ttp[0],
-                "ttp_event": ttp[1],
-                "ttp_censor_reason": ttp[2],
-                "os_time": os_time,
-                "os_event": death is not None,
-                "dor_time": dor[0],
-                "dor_event": dor[1],
-                "dor_censor_reason": dor[2],
-            }
-        )
-    tte = pl.DataFrame(
+        adequate = [d for d, r in seq if r != "NE" and (pd_day is None or d <= pd_day)]
+        death, nt = s["__death"], s["__nt"]
+        pfs = _event_or_censor(adequate, pd_day, death, nt, plan, True, rules)
+        ttp = _event_or_censor(adequate, pd_day, death, nt, plan, False, rules)
+        os_time = death if death is not None else s["__alive"]
+        first = start.get(sid)
+        dor = (None, None, None) if first is None else (pfs[0] - first, pfs[1], pfs[2])
+        rows.append((sid, *pfs, *ttp, os_time, death is not None, *dor))
+    return pl.DataFrame(
         rows,
         schema={
             cols.subject: subj.schema[scols.subject],
@@ -218,27 +386,8 @@ def time_to_event_endpoints(
             "dor_event": pl.Boolean,
             "dor_censor_reason": pl.String,
         },
-    )
-    # subjects without any assessment have no evaluable response
-    filled = tte.join(bor, on=cols.subject, how="left").with_columns(
-        pl.col("bor").fill_null("NE"),
-        pl.col("confirmed", "objective_response", "disease_control", "clinical_benefit").fill_null(
-            False
-        ),
-        pl.col("n_assessments").fill_null(0),
-    )
-    derived = filled.select(
-        cols.subject, *[c for c in bor.columns if c != cols.subject], *tte.columns[1:]
-    )
-    # carry the subject table's other columns (arm, biomarkers, strata) for the analyses
-    day_cols = {scols.subject, scols.death, scols.last_alive, scols.new_therapy}
-    extra = [c for c in subj.columns if c not in day_cols and c not in derived.columns]
-    return derived.join(
-        subj.select(pl.col(scols.subject).alias(cols.subject), *extra),
-        on=cols.subject,
-        how="left",
-        maintain_order="left",
+        orient="row",
     )
 
 
-__all__ = ["SubjectColumns", "time_to_event_endpoints"]
+__all__ = ["SubjectColumns", "missed_visits", "time_to_event_endpoints"]
