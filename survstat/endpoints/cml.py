@@ -471,7 +471,8 @@ class MolecularResponseResult:
         reason``.
     comparison
         The landmark rate of each arm against the reference arm, as
-        :func:`survstat.compare_proportions` (None without ``by``).
+        :func:`survstat.compare_proportions` (None without ``by``); a limit that is undefined
+        or unbounded (a degenerate table) is null.
     """
 
     endpoints: pl.DataFrame
@@ -680,10 +681,18 @@ def molecular_response(
         conf_level=conf_level,
     ).table
     gray = comparison = None
-    if by:
+    if by and not (ends.get_column("cause") == 1).any():
+        # no response at all: the test is undefined, as for any cause that never occurs
+        gray = pl.DataFrame(
+            {"cause": [1], "statistic": [None], "df": [ends.get_column(by).n_unique() - 1]},
+            schema={"cause": pl.Int64, "statistic": pl.Float64, "df": pl.Int64},
+        ).with_columns(pl.lit(None, dtype=pl.Float64).alias("p_value"))
+    elif by:
+        # Gray's test for the response sees the other causes only as competing events
+        competing = ends.with_columns(pl.col("cause").clip(upper_bound=2))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SurvstatWarning)
-            gray = gray_test(ends, time="time", cause="cause", causes=[1, 2, 3, 4], by=by).table
+            gray = gray_test(competing, time="time", cause="cause", causes=[1, 2], by=by).table
         gray = gray.filter(pl.col("cause") == 1)
         comparison = compare_proportions(
             ends,
@@ -696,7 +705,18 @@ def molecular_response(
         endpoints=ends,
         incidence=incidence,
         rate=rate,
-        gray=gray,
+        gray=None if gray is None else _finite(gray),
         one_minus_km=one_minus_km,
-        comparison=comparison,
+        comparison=None if comparison is None else _finite(comparison),
+    )
+
+
+def _finite(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with NaN and infinite values as null (undefined): the arm comparison of a
+    degenerate 2 x 2 table (no responders, say) has an unbounded odds-ratio limit, which
+    ``fisher.test`` reports as Inf."""
+    return table.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c)
+        for c, dtype in table.schema.items()
+        if dtype.is_float()
     )
