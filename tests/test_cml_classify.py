@@ -370,3 +370,22 @@ def _good():
 def test_malformed_lab_tables(frame, error, message):
     with pytest.raises(error, match=message):
         classify_samples(frame)
+
+
+def test_cli_malformed_input_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "labs.parquet"
+    _good().with_columns(pl.col("time").cast(pl.String)).write_parquet(data)
+    proc = subprocess.run(
+        [sys.executable, "-m", "survstat", "cml", "classify", str(data)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "`time` (time) must be numeric" in lines[0]

@@ -160,8 +160,8 @@ def response(
         str,
         typer.Option(
             "--rate-method",
-            help="Interval of the landmark rate: clopper-pearson, wilson, wilson-cc, jeffreys, "
-            "agresti-coull, mid-p or wald.",
+            help="Interval of the landmark rate: clopper-pearson (default: exact, as "
+            "binom.test), wilson, wilson-cc, jeffreys, agresti-coull, mid-p or wald.",
         ),
     ] = "clopper-pearson",
     conf_level: ConfLevelOpt = 0.95,
@@ -208,7 +208,12 @@ def response(
 def milestones(
     data: DataArg,
     window: Annotated[
-        float, typer.Option("--window", help="Visit window around each milestone (months).")
+        float,
+        typer.Option(
+            "--window",
+            help="Visit window around each milestone (default 1 month either side of 3, 6 and "
+            "12 months: the nearest informative result in it is the milestone result).",
+        ),
     ] = 1.0,
     output: OutputOpt = None,
 ) -> None:
@@ -231,7 +236,9 @@ def loss_of_mmr_command(
         bool,
         typer.Option(
             "--confirmed/--unconfirmed",
-            help="ELN 2013 confirmed loss: two consecutive results > 0.1%, one >= 1%.",
+            help="--confirmed: the ELN 2013 confirmed loss, two consecutive results > 0.1%, one "
+            ">= 1%. Default --unconfirmed: a single result > 0.1%, the loss of MMR that ELN 2020 "
+            "acts on.",
         ),
     ] = False,
     output: OutputOpt = None,

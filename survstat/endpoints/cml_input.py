@@ -339,7 +339,7 @@ def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
         f"result as not detected, with its control-gene copies)",
         shown,
     )
-    above = frame.filter(det & (value > 100))
+    above = frame.filter(det & compare(value, ">", 100.0))
     if above.height:
         first = above.row(0, named=True)
         warnings.warn(
