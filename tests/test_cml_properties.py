@@ -3,6 +3,7 @@ one SurvstatError with a one-line message; and invariants on valid input."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import warnings
 
@@ -141,6 +142,21 @@ PASS_THROUGH = {
     "molecular_response_by_arm",
 }
 
+
+def _as_dates(labs: pl.DataFrame, pts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The same frames with times (taken as months) as dates since 1 January 2015."""
+    start = dt.date(2015, 1, 1)
+
+    def to_date(frame: pl.DataFrame, col: str) -> pl.DataFrame:
+        if col not in frame.columns or not frame.schema[col].is_float():
+            return frame
+        days = (pl.col(col) * 30.4375).round(0).cast(pl.Int64, strict=False)
+        return frame.with_columns((pl.lit(start) + pl.duration(days=days)).alias(col))
+
+    pts = to_date(to_date(pts, "tki_stop"), "last_follow_up")
+    return to_date(labs, "time"), pts.with_columns(pl.lit(start).alias("start_date"))
+
+
 CALLS = {
     "classify_samples": lambda labs, pts: classify_samples(labs),
     "response_endpoints": lambda labs, pts: response_endpoints(labs, pts, window=1),
@@ -151,6 +167,7 @@ CALLS = {
     "sustained_response": lambda labs, pts: sustained_response(labs),
     "tfr_eligibility": lambda labs, pts: tfr_eligibility(labs, pts),
     "tfr_endpoints": lambda labs, pts: tfr_endpoints(labs, pts),
+    "tfr_eligibility_dates": lambda labs, pts: tfr_eligibility(*_as_dates(labs, pts)),
 }
 
 

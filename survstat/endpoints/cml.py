@@ -1,8 +1,8 @@
 """Molecular response in chronic myeloid leukaemia: classifying BCR-ABL1 results.
 
 Levels on the International Scale (IS %), as defined by the European LeukemiaNet (Hochhaus et
-al. 2020, Leukemia 34:966-984, table 4) and the EUTOS laboratory recommendations (Cross et al.
-2015, Leukemia 29:999-1003, table 1):
+al. 2020, Leukemia 34:966-984) and the EUTOS laboratory recommendations (Cross et al. 2015,
+Leukemia 29:999-1003):
 
 =========  ============  =====================================================
 level      IS %          undetectable BCR-ABL1 needs at least (ABL1 / GUSB copies)
@@ -25,8 +25,8 @@ Rules every CML function here and in :mod:`~survstat.endpoints.cml_monitoring` a
   (:func:`compare`). Labs report 2-4 digits, so no real result moves, while 0.1 stored as float32
   (0.10000000149) or computed from copies (4 / 32,000 x 100 x 0.8 = 0.010000000000000002) is
   the published threshold again and classifies as its level.
-* **Evaluability** (Cross et al. 2015, section "Definitions of MR"): an undetectable result with
-  fewer control-gene copies than the MR4 floor (10,000 ABL1, 24,000 GUSB) is *not evaluable*:
+* **Evaluability** (Cross et al. 2015: MR4 needs undetectable disease in a sample with at least
+  10,000 ABL1 or 24,000 GUSB copies): an undetectable result with fewer copies is *not evaluable*:
   it is no response, does not show MMR, extends or breaks no run, and is not a milestone result.
   :func:`classify_samples` decides it once (column ``evaluable``); every other function reads
   that column.
@@ -323,7 +323,7 @@ def response_endpoints(
     the visit, as trials do). Discontinuation, progression and death before the response are
     competing events (cause 2, 3, 4; on a tie in that order); patients with neither are
     censored at their last follow-up (cause 0). ``best_level`` is the deepest counted result.
-    The levels are those of ELN 2020 (Hochhaus et al. 2020, table 4).
+    The levels are those of ELN 2020 (Hochhaus et al. 2020) and EUTOS (Cross et al. 2015).
 
     Examples
     --------

@@ -104,7 +104,7 @@ class Thresholds:
     """IS % thresholds and the control-gene copies an undetectable sample needs per level.
 
     ``copies`` maps a control gene (matched case-insensitively) to the copies an undetectable
-    result needs for MR4, MR4.5 and MR5 (EUTOS, Cross et al. 2015, table 1); fewer than the MR4
+    result needs for MR4, MR4.5 and MR5 (EUTOS, Cross et al. 2015); fewer than the MR4
     floor make it not evaluable. ``inclusive`` (default True) reads each level as "at most"
     the threshold (ELN 2020), False as "below" it.
     """
@@ -156,6 +156,7 @@ _TEXT = (pl.String, pl.Categorical, pl.Enum)
 
 
 def is_text(dtype: pl.DataType) -> bool:
+    """True for String, Categorical and Enum columns."""
     return isinstance(dtype, _TEXT) or dtype == pl.String
 
 
@@ -174,7 +175,8 @@ def _number_column(frame: pl.DataFrame, name: str, role: str, what: str) -> pl.E
     return pl.col(name).cast(pl.Float64)
 
 
-def _id_column(frame: pl.DataFrame, name: str, role: str) -> None:
+def check_id_column(frame: pl.DataFrame, name: str, role: str) -> None:
+    """Raise :class:`ColumnTypeError` unless ``name`` holds text or integer ids."""
     dtype = frame.schema[name]
     if not (is_text(dtype) or dtype.is_integer() or dtype == pl.Null):
         raise ColumnTypeError(f"`{name}` ({role}) must be text or integer ids; found {dtype}")
@@ -253,7 +255,7 @@ def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
     require_columns(frame, ((getattr(cols, r), r) for r in roles))
     if frame.height == 0:
         raise EmptyDataError("the lab results have no rows")
-    _id_column(frame, cols.patient, "patient")
+    check_id_column(frame, cols.patient, "patient")
     gene_type = frame.schema[cols.control_gene]
     if not (is_text(gene_type) or gene_type == pl.Null):
         raise ColumnTypeError(
@@ -410,7 +412,7 @@ def read_patients(
     )
     if pts.height == 0:
         raise EmptyDataError("the patient table has no rows")
-    _id_column(pts, patient, "patient")
+    check_id_column(pts, patient, "patient")
     pts = pts.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"))
     fail_where(
         pts,

@@ -23,6 +23,7 @@ from survstat.endpoints.cml import classified_results, response_rank, usable
 from survstat.endpoints.cml_input import (
     Columns,
     Thresholds,
+    check_id_column,
     check_patient_ids,
     compare,
     fail_where,
@@ -300,6 +301,7 @@ def _eligibility_by_dates(
     require_columns(pts, [(pcols.start, "start of therapy")])
     if pts.height == 0:
         raise EmptyDataError("the patient table has no rows")
+    check_id_column(pts, pcols.patient, "patient")
     pts = pts.with_columns(
         _date(pts, pcols.start, "start of therapy").alias(pcols.start),
         _date(pts, pcols.tki_stop, "tki_stop").alias(pcols.tki_stop),
