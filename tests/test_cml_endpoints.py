@@ -85,8 +85,11 @@ def test_molecular_response_reuses_the_estimators():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", survstat.errors.SurvstatWarning)  # no censoring, no cause 3
         fit = survstat.cumulative_incidence(ends, time="time", cause="cause", causes=[1, 2, 3, 4])
+    # by landmark + window = 13; everyone has had an event by 12 (the last time), so the
+    # curve is complete and the incidence at 13 is its value at 12
     cif = fit.at([12])
     expected = cif.filter(pl.col("cause") == 1)
+    assert res.incidence["evaluated_at"].item() == 13.0
     assert res.incidence["cif"].item() == pytest.approx(expected["cif"].item())
     assert res.incidence["std_error"].item() == pytest.approx(expected["std_error"].item())
     rate = res.rate.row(0, named=True)
