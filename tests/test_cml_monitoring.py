@@ -318,3 +318,34 @@ def test_sustained_response_matches_slow_reference(patients):
         assert (r["longest_start"], r["longest_end"]) == (longest or (None, None))
         assert r["current_start"] == (current[0] if current else None)
         assert r["current_duration"] == (current[1] - current[0] if current else None)
+
+
+def test_thresholds_hold_at_the_boundaries_in_monitoring():
+    import numpy as np
+
+    f32 = float(np.float32(0.1))  # 0.10000000149: above 0.1 in binary
+    # ELN cut-offs reached through arithmetic: 10.000000000000002% at 3 months is 10%
+    # (optimal), 1.0000000000000002% at 6 months is 1% (optimal), float32 0.1% at 12 optimal
+    labs = _labs([("m", 3.0, 0.1 * 3 / 3 * 100), ("m", 6.0, 0.1 * 3 / 3 * 10), ("m", 12.0, f32)])
+    assert eln_milestones(labs)["category"].cast(pl.String).to_list() == ["optimal"] * 3
+    # float32 0.1% keeps MMR; 0.2% then 0.3/3 x 10 = 0.9999999999999999% (1% at 6 significant
+    # digits): a loss at 9, confirmed by the "at least 1%" rule
+    loss = _labs([("l", 3.0, 0.05), ("l", 6.0, f32), ("l", 9.0, 0.2), ("l", 12.0, 0.3 / 3 * 10)])
+    assert loss_of_mmr(loss).select("mmr_time", "loss_time").row(0) == (3.0, 9.0)
+    assert loss_of_mmr(loss, confirmed=True).select("loss_time").item() == 9.0
+    # float32 0.01% is MR4: the run 0-12 is not broken
+    from survstat.endpoints.cml_monitoring import sustained_response
+
+    runs = _labs([("s", 0.0, 0.005), ("s", 6.0, float(np.float32(0.01))), ("s", 12.0, 0.004)])
+    assert sustained_response(runs)["longest_duration"].item() == 12.0
+
+
+def test_float32_result_after_a_stop_is_no_relapse():
+    import numpy as np
+
+    from survstat.endpoints.cml_tfr import tfr_endpoints
+
+    labs = _labs([("t", 30.0, 0.005), ("t", 66.0, 0.004), ("t", 70.0, float(np.float32(0.1)))])
+    pts = pl.DataFrame({"patient_id": ["t"], "tki_stop": [66.0], "last_follow_up": [80.0]})
+    # 0.10000000149% is 0.1%: still in MMR, so TFR is censored at 14 months after the stop
+    assert tfr_endpoints(labs, pts).select("time", "cause_label").row(0) == (14.0, "censored")
