@@ -85,8 +85,11 @@ def test_molecular_response_reuses_the_estimators():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", survstat.errors.SurvstatWarning)  # no censoring, no cause 3
         fit = survstat.cumulative_incidence(ends, time="time", cause="cause", causes=[1, 2, 3, 4])
+    # by landmark + window = 13; everyone has had an event by 12 (the last time), so the
+    # curve is complete and the incidence at 13 is its value at 12
     cif = fit.at([12])
     expected = cif.filter(pl.col("cause") == 1)
+    assert res.incidence["evaluated_at"].item() == 13.0
     assert res.incidence["cif"].item() == pytest.approx(expected["cif"].item())
     assert res.incidence["std_error"].item() == pytest.approx(expected["std_error"].item())
     rate = res.rate.row(0, named=True)
@@ -229,3 +232,265 @@ def test_cli_endpoints_and_response(tmp_path):
     assert by_arm.get_column("conf_low").to_list() == api.incidence.get_column("conf_low").to_list()
     for command in ("endpoints", "response"):
         assert "Example:" in runner.invoke(app, ["cml", command, "--help"]).output
+
+
+def _patients(rows, **events):
+    """Patient table from (patient, last_follow_up) and event columns given as lists."""
+    frame = pl.DataFrame(
+        {"patient_id": [r[0] for r in rows], "last_follow_up": [float(r[1]) for r in rows]}
+    )
+    return frame.with_columns(
+        pl.Series(name, values, dtype=pl.Float64) for name, values in events.items()
+    )
+
+
+# Rule: negative times are pre-study (baseline) samples that never count.
+def test_pre_study_samples_never_count():
+    from cml_data import labs as _labs
+
+    from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr, sustained_response
+
+    labs = _labs(
+        [
+            # MR4.5 before the start, MMR at the start, MR4.5 at 6: the response is at 6
+            ("a", -1.0, 0.002),
+            ("a", 0.0, 0.05),
+            ("a", 6.0, 0.002),
+            # MR5 before the start only, then 0.5%: no response; the pre-study result is the
+            # nearest to landmark 1 (1.5 away) but the landmark result is the one at 3
+            ("b", -0.5, 0.0008),
+            ("b", 3.0, 0.5),
+        ]
+    )
+    e = response_endpoints(labs, _patients([("a", 12), ("b", 12)]), landmark=1, window=2)
+    got = e.select("patient_id", "time", "cause_label", "response_at_landmark", "best_level")
+    assert got.with_columns(pl.col("best_level").cast(pl.String)).rows() == [
+        ("a", 6.0, "response", False, "MR4.5"),  # nearest counted result to 1 is 0.05% at 0
+        ("b", 12.0, "censored", False, "none"),
+    ]
+    # MMR is never started by a pre-study result: b's 0.0008% at -0.5 is not MMR, 0.5% at 3 is
+    # not a loss; a reaches MMR at 0
+    assert loss_of_mmr(labs).select("patient_id", "mmr_time", "loss_of_mmr").rows() == [
+        ("a", 0.0, False)
+    ]
+    runs = sustained_response(labs, level="MR4.5").select("patient_id", "longest_start").rows()
+    assert runs == [("a", 6.0), ("b", None)]
+    at0 = eln_milestones(
+        labs, milestones=(survstat.endpoints.cml_monitoring.Milestone(0.0, 10.0, 10.0),), window=1
+    )
+    assert at0.select("patient_id", "sample_time").rows() == [("a", 0.0), ("b", None)]
+
+
+# Rule: samples after a competing event never count.
+def test_samples_after_a_competing_event_never_count():
+    from cml_data import labs as _labs
+
+    labs = _labs(
+        [
+            # discontinued at 8; MR4.5 at 10 comes after: no response, no landmark result
+            ("c", 6.0, 0.5),
+            ("c", 10.0, 0.002),
+            # progression at 6 and MR4.5 the same day: the response counts
+            ("d", 6.0, 0.003),
+            # died at 5; a result dated after the death does not count
+            ("e", 3.0, 0.2),
+            ("e", 5.5, 0.0005),
+            # censored at 9; a result after the last follow-up does not count
+            ("g", 3.0, 0.2),
+            ("g", 11.0, 0.001),
+        ]
+    )
+    patients = _patients(
+        [("c", 12), ("d", 12), ("e", 5), ("g", 9)],
+        discontinuation=[8.0, None, None, None],
+        progression=[None, 6.0, None, None],
+        death=[None, None, 5.0, None],
+    )
+    e = response_endpoints(labs, patients, level="MR4.5", landmark=10, window=2)
+    cols = ["patient_id", "time", "cause_label", "first_response_time"]
+    cols += ["responded_by_landmark", "response_at_landmark", "best_level"]
+    got = e.select(cols).with_columns(pl.col("best_level").cast(pl.String)).rows()
+    assert got == [
+        ("c", 8.0, "discontinuation", None, False, None, "none"),
+        ("d", 6.0, "response", 6.0, True, None, "MR4.5"),
+        ("e", 5.0, "death", None, False, None, "none"),
+        ("g", 9.0, "censored", None, False, None, "none"),
+    ]
+
+
+# Rule: one evaluability rule everywhere (undetectable with < 10,000 ABL1 copies).
+def test_one_evaluability_rule_everywhere():
+    from cml_data import labs as _labs
+
+    from survstat.endpoints.cml import classify_samples
+    from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr, sustained_response
+    from survstat.endpoints.cml_tfr import tfr_eligibility, tfr_endpoints
+
+    # an undetectable result with 9,000 ABL1 copies bounds BCR-ABL1 at 0.011%: below 0.1%, yet
+    # too insensitive to be evaluable (EUTOS)
+    labs = _labs(
+        [
+            ("a", 3.0, 0.5),
+            ("a", 6.0, None, 9_000.0),
+            ("a", 9.0, 0.3),
+            ("t", 30.0, 0.005),
+            ("t", 60.0, 0.004),
+            ("t", 65.0, None, 9_000.0),
+            ("t", 70.0, None, 9_000.0),
+        ]
+    )
+    assert (
+        classify_samples(labs)["evaluable"].to_list()
+        == [True, False, True] + [True] * 2 + [False] * 2
+    )
+    # not a response of any level: a is censored with no MMR
+    pts = _patients([("a", 12), ("t", 80)])
+    ends = response_endpoints(labs, pts, level="MMR")
+    assert ends.select("patient_id", "cause_label", "best_level").with_columns(
+        pl.col("best_level").cast(pl.String)
+    ).rows() == [("a", "censored", "none"), ("t", "response", "MR4")]
+    # does not show MMR: a never reached MMR, so has no loss of it (before: MMR at 6, lost at 9)
+    assert loss_of_mmr(labs)["patient_id"].to_list() == ["t"]
+    # neither extends nor breaks a run: t's MR4 run is 30-60, its last usable result at 60
+    run = sustained_response(labs).filter(pl.col("patient_id") == "t").row(0, named=True)
+    assert (run["current_start"], run["current_duration"], run["last_result_time"]) == (
+        30.0,
+        30.0,
+        60.0,
+    )
+    # TFR: judged at the stop (66) on the run 30-60 (30 > 24 months); no relapse after it
+    tfr_pts = pl.DataFrame(
+        {"patient_id": ["a", "t"], "tki_stop": [None, 66.0], "last_follow_up": [12.0, 80.0]}
+    )
+    elig = tfr_eligibility(labs, tfr_pts).filter(pl.col("patient_id") == "t").row(0, named=True)
+    assert (elig["deep_duration"], elig["eligible"]) == (30.0, True)
+    assert tfr_endpoints(labs, tfr_pts).select("time", "cause_label").row(0) == (14.0, "censored")
+    # not a milestone result at 6 months
+    m6 = eln_milestones(labs).filter((pl.col("patient_id") == "a") & (pl.col("milestone") == 6))
+    assert m6["category"].item() is None
+
+
+# Rule: the landmark window: incidence, 1 - KM and rate all by landmark + window.
+def test_landmark_window_one_question_per_row():
+    from cml_data import labs as _labs
+
+    labs = _labs(
+        [
+            ("A", 6.0, 0.002),  # responds at 6
+            ("B", 3.0, 0.5),
+            ("B", 12.5, 0.002),  # responds at its month-12 visit, half a month late
+            ("C", 12.5, 0.5),  # no response, censored at 14
+        ]
+    )
+    pts = _patients([("A", 14), ("B", 14), ("C", 14), ("D", 4)], discontinuation=[None] * 3 + [4])
+    res = molecular_response(labs, pts, level="MR4.5", landmark=12, window=1)
+    # rate: A and B responded by 12 + 1, of 4 patients (ITT) = 1/2
+    assert res.rate.select("n", "n_responders").row(0) == (4, 2)
+    # Aalen-Johansen at 13: D's discontinuation at 4 leaves S = 3/4; A at 6 adds 3/4 x 1/3;
+    # B at 12.5 adds 1/2 x 1/2: CIF(13) = 1/4 + 1/4 = 1/2, the rate (no one censored by 13).
+    # At 12 (the landmark alone) it would be 1/4, half the rate.
+    inc = res.incidence.row(0, named=True)
+    assert (inc["landmark"], inc["window"], inc["evaluated_at"]) == (12.0, 1.0, 13.0)
+    assert inc["cif"] == pytest.approx(0.5, rel=1e-12)
+    assert inc["reason"] is None
+    # 1 - KM censors D at 4: S(6) = 2/3, S(12.5) = 1/3, 1 - KM = 2/3
+    km = res.one_minus_km.row(0, named=True)
+    assert (km["evaluated_at"], km["estimate"]) == (13.0, pytest.approx(2 / 3, rel=1e-12))
+    # without a window the three answer "by 12": CIF 1/4, rate 1/4
+    at12 = molecular_response(labs, pts, level="MR4.5", landmark=12)
+    assert at12.incidence["cif"].item() == pytest.approx(0.25, rel=1e-12)
+    assert at12.rate["n_responders"].item() == 1
+
+
+def test_landmark_beyond_follow_up_is_null_with_a_reason():
+    from cml_data import labs as _labs
+
+    labs = _labs([("A", 6.0, 0.002), ("B", 6.0, 0.5)])
+    # B is censored at 12.5, before 12 + 1: the incidence at 13 is unknown
+    censored = molecular_response(labs, _patients([("A", 12.5), ("B", 12.5)]), window=1)
+    for table, value in ((censored.incidence, "cif"), (censored.one_minus_km, "estimate")):
+        row = table.row(0, named=True)
+        assert row[value] is None
+        assert row["reason"] == (
+            "not estimable: follow-up ends at 12.5 (censored), before landmark + window = 13.0"
+        )
+    assert censored.rate["n_responders"].item() == 1  # the rate is still defined
+    # when the follow-up ends with events only the curve is complete: CIF(13) = CIF(12.5) = 1/2
+    complete = molecular_response(
+        labs, _patients([("A", 12.5), ("B", 12.5)], death=[None, 12.5]), window=1
+    )
+    assert complete.incidence["cif"].item() == pytest.approx(0.5, rel=1e-12)
+    assert complete.incidence["reason"].item() is None
+
+
+# Rule: optional event columns may be absent (the event never happened).
+def test_absent_event_columns_are_events_that_never_happened():
+    full = response_endpoints(LABS, PATIENTS.with_columns(pl.lit(None, pl.Float64).alias("x")))
+    only = PATIENTS.select("patient_id", "arm", "last_follow_up")
+    none_happened = PATIENTS.with_columns(
+        pl.lit(None, dtype=pl.Float64).alias(c) for c in ("discontinuation", "progression", "death")
+    )
+    got = response_endpoints(LABS, only)
+    want = response_endpoints(LABS, none_happened)
+    assert got.columns == ["patient_id", "arm", "last_follow_up", *want.columns[6:]]
+    assert got.equals(want.drop("discontinuation", "progression", "death"))
+    assert full.height == got.height
+    # death alone
+    deaths = response_endpoints(LABS, PATIENTS.select("patient_id", "last_follow_up", "death"))
+    assert deaths.filter(pl.col("patient_id") == "e")["cause_label"].item() == "death"
+
+
+@pytest.mark.parametrize(
+    ("patients", "error", "message"),
+    [
+        (PATIENTS.drop("last_follow_up"), "ColumnNotFoundError", r"`last_follow_up` \(given as"),
+        (PATIENTS.head(0), "EmptyDataError", "the patient table has no rows"),
+        (
+            PATIENTS.with_columns(pl.col("death").cast(pl.String)),
+            "ColumnTypeError",
+            r"`death` \(death\) must be numeric",
+        ),
+        (
+            PATIENTS.with_columns(last_follow_up=pl.lit(None, pl.Float64)),
+            "MissingValueError",
+            r"`last_follow_up` must not be missing; found 6 of 6 patients \(first: patient 'a'\)",
+        ),
+        (
+            PATIENTS.with_columns(death=pl.lit(float("nan"))),
+            "MissingValueError",
+            r"`death` must be a time or null \(NaN is neither\)",
+        ),
+        (
+            PATIENTS.with_columns(progression=pl.lit(-1.0)),
+            "InvalidValueError",
+            r"`progression` must be finite and non-negative; found 6 of 6 patients "
+            r"\(first: -1.0 for patient 'a'\)",
+        ),
+        (
+            PATIENTS.with_columns(pl.lit(None, pl.String).alias("patient_id")),
+            "MissingValueError",
+            r"`patient_id` must not be missing in the patient table; found 6 of 6 patients",
+        ),
+        (
+            PATIENTS.with_columns(pl.int_range(6).alias("patient_id")),
+            "ColumnTypeError",
+            r"patient ids have different types: `patient_id` is String in the lab results, "
+            r"`patient_id` is Int64 in the patient table",
+        ),
+        (
+            PATIENTS.with_columns(time=pl.lit(1.0)),
+            "InvalidValueError",
+            r"the patient table has columns named as output columns \(time\)",
+        ),
+    ],
+)
+def test_malformed_patient_tables(patients, error, message):
+    with pytest.raises(getattr(survstat.errors, error), match=message):
+        response_endpoints(LABS, patients)
+
+
+def test_bad_options():
+    with pytest.raises(OptionError, match=r"`landmark` must be finite and > 0; got 0"):
+        response_endpoints(LABS, PATIENTS, landmark=0)
+    with pytest.raises(OptionError, match=r"`window` must be a number; got 'x'"):
+        response_endpoints(LABS, PATIENTS, window="x")

@@ -31,10 +31,11 @@ MILESTONE_LABS = _labs(
         ("p3", 3.0, 15.0, 5e4),
         ("p3", 7.5, 11.0, 5e4),
         ("p3", 12.0, 1.0, 5e4),
-        # undetectable: 500 ABL1 copies bound 0.2% (optimal at 3), 5,000 bound 0.02% (optimal
-        # at 6), 8,000 bound 0.0125% (optimal at 12 though not evaluable for MR4)
+        # undetectable with fewer than 10,000 ABL1 copies is not evaluable (EUTOS), so it is
+        # no milestone result even where its bound would look optimal (500 copies: 0.2% at 3;
+        # 8,000: 0.0125% at 12); with 12,000 copies the bound 0.00833% is optimal at 6
         ("p4", 3.0, None, 500.0),
-        ("p4", 6.0, None, 5_000.0),
+        ("p4", 6.0, None, 12_000.0),
         ("p4", 12.0, None, 8_000.0),
         # two results equally near 12: the earlier one is used; 1.5% is failure
         ("p5", 11.5, 1.5, 5e4),
@@ -64,7 +65,7 @@ def test_hand_worked_milestones():
     assert got[("p3", 3.0)] == ("warning", 3.0, None)
     assert got[("p3", 6.0)] == (None, None, None)
     assert got[("p3", 12.0)] == ("warning", 12.0, None)
-    assert [got[("p4", m)][0] for m in (3.0, 6.0, 12.0)] == ["optimal"] * 3
+    assert [got[("p4", m)][0] for m in (3.0, 6.0, 12.0)] == [None, "optimal", None]
     assert got[("p5", 12.0)] == ("failure", 11.5, None)
     assert got[("p6", 12.0)] == ("warning", 12.8, None)
     assert got[("p7", 3.0)][0] == got[("p7", 12.0)][0] == "optimal"
@@ -80,7 +81,8 @@ def test_hand_worked_milestones():
     assert reasons["p3@6.0"] == "no informative result within +-1 of 6"
     assert t.schema["category"] == pl.Enum(["optimal", "warning", "failure"])
     bound = t.filter((pl.col("patient_id") == "p4") & (pl.col("milestone") == 6.0))
-    assert bound.get_column("is_percent").item() == pytest.approx(0.02, rel=1e-12)
+    assert bound.get_column("is_percent").item() == pytest.approx(0.01 / 1.2, rel=1e-12)
+    assert reasons["p4@3.0"] == "no informative result within +-1 of 3"
 
 
 def test_milestone_window_and_custom_milestones():
@@ -93,7 +95,7 @@ def test_milestone_window_and_custom_milestones():
     assert m18.height == 7
     assert set(m18.get_column("milestone")) == {18.0}
     assert ELN_2020[0].confirm == (1.0, 3.0)
-    with pytest.raises(OptionError, match="`window` must be >= 0"):
+    with pytest.raises(OptionError, match="`window` must be finite and >= 0; got -1"):
         eln_milestones(MILESTONE_LABS, window=-1)
     with pytest.raises(OptionError, match="`milestones` must not be empty"):
         eln_milestones(MILESTONE_LABS, milestones=())
@@ -111,7 +113,8 @@ LOSS_LABS = _labs(
         # never in MMR: not in the table
         ("b", 3.0, 5.0, 5e4),
         ("b", 6.0, 0.5, 5e4),
-        # MMR by an undetectable result (5,000 copies: bound 0.02%); stays; censored at 12
+        # an undetectable result with 5,000 ABL1 copies is not evaluable, so MMR starts at 6;
+        # the undetectable result at 12 (40,000 copies) is in MMR; censored at 12
         ("c", 3.0, None, 5_000.0),
         ("c", 6.0, 0.01, 5e4),
         ("c", 12.0, None, 4e4),
@@ -135,14 +138,14 @@ def test_hand_worked_loss_of_mmr():
     unconfirmed = loss_of_mmr(LOSS_LABS).select(cols).rows()
     assert unconfirmed == [
         ("a", 6.0, True, 9.0, 9.0, 3.0),
-        ("c", 3.0, False, None, 12.0, 9.0),
+        ("c", 6.0, False, None, 12.0, 6.0),
         ("d", 3.0, True, 6.0, 6.0, 3.0),
         ("e", 3.0, True, 6.0, 6.0, 3.0),
     ]
     confirmed = loss_of_mmr(LOSS_LABS, confirmed=True).select(cols).rows()
     assert confirmed == [
         ("a", 6.0, True, 15.0, 15.0, 9.0),
-        ("c", 3.0, False, None, 12.0, 9.0),
+        ("c", 6.0, False, None, 12.0, 6.0),
         ("d", 3.0, True, 6.0, 6.0, 3.0),
         ("e", 3.0, False, None, 9.0, 6.0),
     ]
@@ -152,6 +155,8 @@ def _slow_loss(samples: list[tuple[float, float | None, float]], confirmed: bool
     """Loss of MMR for one patient, written as a plain loop over sorted results."""
     seq = []
     for t, is_pct, copies in sorted(samples):
+        if is_pct is None and copies < 10_000:
+            continue  # undetectable with too few ABL1 copies: not evaluable
         value = is_pct if is_pct is not None else 0.01 * 10_000 / copies
         if value <= 0.1:
             seq.append((t, value, "in"))
@@ -313,3 +318,34 @@ def test_sustained_response_matches_slow_reference(patients):
         assert (r["longest_start"], r["longest_end"]) == (longest or (None, None))
         assert r["current_start"] == (current[0] if current else None)
         assert r["current_duration"] == (current[1] - current[0] if current else None)
+
+
+def test_thresholds_hold_at_the_boundaries_in_monitoring():
+    import numpy as np
+
+    f32 = float(np.float32(0.1))  # 0.10000000149: above 0.1 in binary
+    # ELN cut-offs reached through arithmetic: 10.000000000000002% at 3 months is 10%
+    # (optimal), 1.0000000000000002% at 6 months is 1% (optimal), float32 0.1% at 12 optimal
+    labs = _labs([("m", 3.0, 0.1 * 3 / 3 * 100), ("m", 6.0, 0.1 * 3 / 3 * 10), ("m", 12.0, f32)])
+    assert eln_milestones(labs)["category"].cast(pl.String).to_list() == ["optimal"] * 3
+    # float32 0.1% keeps MMR; 0.2% then 0.3/3 x 10 = 0.9999999999999999% (1% at 6 significant
+    # digits): a loss at 9, confirmed by the "at least 1%" rule
+    loss = _labs([("l", 3.0, 0.05), ("l", 6.0, f32), ("l", 9.0, 0.2), ("l", 12.0, 0.3 / 3 * 10)])
+    assert loss_of_mmr(loss).select("mmr_time", "loss_time").row(0) == (3.0, 9.0)
+    assert loss_of_mmr(loss, confirmed=True).select("loss_time").item() == 9.0
+    # float32 0.01% is MR4: the run 0-12 is not broken
+    from survstat.endpoints.cml_monitoring import sustained_response
+
+    runs = _labs([("s", 0.0, 0.005), ("s", 6.0, float(np.float32(0.01))), ("s", 12.0, 0.004)])
+    assert sustained_response(runs)["longest_duration"].item() == 12.0
+
+
+def test_float32_result_after_a_stop_is_no_relapse():
+    import numpy as np
+
+    from survstat.endpoints.cml_tfr import tfr_endpoints
+
+    labs = _labs([("t", 30.0, 0.005), ("t", 66.0, 0.004), ("t", 70.0, float(np.float32(0.1)))])
+    pts = pl.DataFrame({"patient_id": ["t"], "tki_stop": [66.0], "last_follow_up": [80.0]})
+    # 0.10000000149% is 0.1%: still in MMR, so TFR is censored at 14 months after the stop
+    assert tfr_endpoints(labs, pts).select("time", "cause_label").row(0) == (14.0, "censored")

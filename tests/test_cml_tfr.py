@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 from cml_data import labs as _labs
@@ -9,8 +11,10 @@ from typer.testing import CliRunner
 
 import survstat
 from survstat.cli import app
-from survstat.endpoints.cml_tfr import tfr_eligibility, tfr_endpoints
-from survstat.errors import ColumnNotFoundError, InvalidValueError
+from survstat.endpoints.cml import Columns
+from survstat.endpoints.cml_tfr import TfrColumns, tfr_eligibility, tfr_endpoints
+from survstat.endpoints.dates import times_from_dates
+from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError
 
 LABS = _labs(
     [
@@ -93,7 +97,11 @@ def test_hand_worked_tfr_endpoints():
 
 
 def test_tfr_bad_inputs():
-    with pytest.raises(InvalidValueError, match=r"`tki_restart` before `tki_stop` for 1 of 5"):
+    with pytest.raises(
+        InvalidValueError,
+        match=r"`tki_restart` must not be before `tki_stop`; found 1 of 6 patients "
+        r"\(first: patient 'a', 60.0 < 66.0\)",
+    ):
         tfr_endpoints(
             LABS, PATIENTS.with_columns(tki_restart=pl.lit(60.0)).head(1).vstack(PATIENTS.slice(1))
         )
@@ -116,3 +124,150 @@ def test_cli_tfr(tmp_path):
     assert written["eligible"].to_list() == [True, False, False, True, True]
     assert {"time", "cause", "tfr_failure"} <= set(written.columns)
     assert "Example:" in runner.invoke(app, ["cml", "tfr", "--help"]).output
+
+
+# Rule: "more than 5 years" / "more than 2 years" in calendar terms with dates.
+D = dt.date
+
+
+def _dated_labs(rows):
+    """Lab results from (patient, sample date, IS %)."""
+    return pl.DataFrame(
+        {
+            "patient_id": [r[0] for r in rows],
+            "sample_date": [r[1] for r in rows],
+            "is_percent": [r[2] for r in rows],
+            "detected": [True] * len(rows),
+            "control_gene": ["ABL1"] * len(rows),
+            "control_copies": [5e4] * len(rows),
+        }
+    )
+
+
+DATED_PATIENTS = pl.DataFrame(
+    {
+        "patient_id": ["anniversary", "day_after", "leap", "leap_after", "deep24", "deep24_1"],
+        "start_date": [D(2015, 3, 1)] * 2 + [D(2016, 2, 29)] * 2 + [D(2014, 1, 1)] * 2,
+        "tki_stop_date": [
+            D(2020, 3, 1),  # the 5th anniversary: not more than 5 years
+            D(2020, 3, 2),  # the day after: more than 5 years
+            D(2021, 2, 28),  # 29 Feb 2016 + 60 months = 28 Feb 2021: not more
+            D(2021, 3, 1),
+            D(2020, 1, 1),
+            D(2020, 1, 1),
+        ],
+        "last_follow_up_date": [D(2022, 1, 1)] * 6,
+    }
+)
+DATED_LABS = _dated_labs(
+    [
+        # MR4 from 1 Jan 2017 to the stop: sustained for more than 2 years
+        *[(p, D(2017, 1, 1), 0.005) for p in ("anniversary", "day_after", "leap", "leap_after")],
+        *[(p, D(2019, 12, 1), 0.004) for p in ("anniversary", "day_after", "leap", "leap_after")],
+        # MR4 from 1 Mar 2017 to exactly 1 Mar 2019 (24 months: not more than 2 years), or
+        # to 2 Mar 2019 (more); both stop after more than 5 years
+        ("deep24", D(2017, 3, 1), 0.008),
+        ("deep24", D(2019, 3, 1), 0.008),
+        ("deep24_1", D(2017, 3, 1), 0.008),
+        ("deep24_1", D(2019, 3, 2), 0.008),
+    ]
+)
+
+
+def test_eligibility_on_the_calendar():
+    e = tfr_eligibility(
+        DATED_LABS,
+        DATED_PATIENTS,
+        columns=Columns(time="sample_date"),
+        patient_columns=TfrColumns(tki_stop="tki_stop_date", last_follow_up="last_follow_up_date"),
+    )
+    assert dict(e.select("patient_id", "eligible").iter_rows()) == {
+        "anniversary": False,
+        "day_after": True,
+        "leap": False,
+        "leap_after": True,
+        "deep24": False,
+        "deep24_1": True,
+    }
+    reasons = dict(e.select("patient_id", "reason").iter_rows())
+    assert reasons["anniversary"] == "treatment not longer than 60 months"
+    assert reasons["deep24"] == "MR4 not sustained longer than 24 months"
+    row = e.filter(pl.col("patient_id") == "anniversary").row(0, named=True)
+    # dates out as dates, durations in months of 365.25 / 12 days (1,827 days)
+    assert (row["evaluation_time"], row["deep_start"]) == (D(2020, 3, 1), D(2017, 1, 1))
+    assert row["treatment_duration"] == pytest.approx(1827 / (365.25 / 12), rel=1e-12)
+    # the same stop as a time in months (1,827 days = 60.02 months) is more than 60: only
+    # dates can tell the anniversary
+    labs_t, pts_t = times_from_dates(
+        DATED_LABS,
+        DATED_PATIENTS,
+        dates={"tki_stop": "tki_stop_date", "last_follow_up": "last_follow_up_date"},
+    )
+    as_times = tfr_eligibility(labs_t, pts_t)
+    assert dict(as_times.select("patient_id", "eligible").iter_rows())["anniversary"] is True
+    with pytest.raises(OptionError, match="`min_treatment` must be a whole number of months"):
+        tfr_eligibility(
+            DATED_LABS,
+            DATED_PATIENTS,
+            min_treatment=60.5,
+            columns=Columns(time="sample_date"),
+            patient_columns=TfrColumns(
+                tki_stop="tki_stop_date", last_follow_up="last_follow_up_date"
+            ),
+        )
+
+
+# Rule: with times, durations are compared at 6 significant digits.
+def test_eligibility_on_times_at_the_stated_precision():
+    labs = _labs(
+        [
+            # MR4 from 8.2 to 32.2: 32.2 - 8.2 = 24.000000000000004 in binary, 24 months: not
+            # more than 24
+            ("p", 8.2, 0.005),
+            ("p", 32.2, 0.005),
+            # a stop computed as 64.4 - 4.4 = 60.00000000000001: 60 months, not more than 60
+            ("q", 10.0, 0.005),
+            ("q", 40.0, 0.005),
+        ]
+    )
+    pts = pl.DataFrame(
+        {"patient_id": ["p", "q"], "tki_stop": [70.0, 64.4 - 4.4], "last_follow_up": [80.0] * 2}
+    )
+    e = tfr_eligibility(labs, pts).select("patient_id", "eligible", "reason").rows()
+    assert e == [
+        ("p", False, "MR4 not sustained longer than 24"),
+        ("q", False, "treatment not longer than 60"),
+    ]
+
+
+def test_tfr_optional_columns_and_unknown_patients():
+    # tki_restart and death may be absent: they never happened
+    slim = PATIENTS.select("patient_id", "tki_stop", "last_follow_up")
+    t = tfr_endpoints(LABS, slim).sort("patient_id")
+    assert t.select("patient_id", "cause_label").rows() == [
+        ("a", "molecular relapse"),
+        ("b", "censored"),  # the restart at 70 is not in this table
+        ("c", "molecular relapse"),
+        ("e", "censored"),  # nor the death at 65
+        ("f", "censored"),
+    ]
+    with pytest.raises(
+        InvalidValueError, match=r"1 patients have lab results but no row in the patient table"
+    ):
+        tfr_endpoints(LABS, PATIENTS.filter(pl.col("patient_id") != "d"))
+    with pytest.raises(InvalidValueError, match=r"1 patients have lab results but no row"):
+        tfr_eligibility(LABS, PATIENTS.filter(pl.col("patient_id") != "d"))
+
+
+def test_cli_tfr_from_dates(tmp_path):
+    labs, pts = tmp_path / "labs.parquet", tmp_path / "patients.parquet"
+    DATED_LABS.write_parquet(labs)
+    DATED_PATIENTS.write_parquet(pts)
+    out = tmp_path / "tfr.parquet"
+    args = ["cml", "tfr", str(labs), "--patients", str(pts), "--from-dates", "-o", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    written = dict(pl.read_parquet(out).select("patient_id", "eligible").iter_rows())
+    assert written["anniversary"] is False
+    assert written["day_after"] is True
+    assert "whole calendar months" in CliRunner().invoke(app, ["cml", "tfr", "--help"]).output

@@ -132,3 +132,34 @@ def test_cli_from_dates(tmp_path):
     )
     assert proc.returncode == 1
     assert "`death_date`: 2 of 2 patients have it dated before" in proc.stderr
+
+
+def test_pre_study_samples_from_dates():
+    # a screening sample a month before the start: an error by default, a negative time (a
+    # pre-study result that never counts) with pre_study=True and in the CML commands
+    early = pl.concat(
+        [
+            LABS,
+            pl.DataFrame(
+                {
+                    "patient_id": ["a"],
+                    "sample_date": [D(2019, 12, 1)],
+                    "is_percent": [0.001],
+                    "detected": [True],
+                    "control_gene": ["ABL1"],
+                    "control_copies": [5e4],
+                }
+            ),
+        ]
+    )
+    with pytest.raises(InvalidValueError, match="dated before the patient's `start_date`"):
+        times_from_dates(early, PATIENTS)
+    labs, pts = times_from_dates(early, PATIENTS, pre_study=True)
+    assert labs["time"].to_list()[-1] == pytest.approx(-31 / (365.25 / 12))
+    e = response_endpoints(labs, pts, level="MR4.5", landmark=12, window=1).sort("patient_id")
+    # a's MR5 before the start does not count: the response is still 0.002% at 2021-01-01
+    assert e["time"].to_list() == pytest.approx([366 / (365.25 / 12), 90 / (365.25 / 12)])
+    from survstat.analyses.cml import endpoints
+
+    out = endpoints(early, PATIENTS, from_dates=True, landmark=12, window=1).table
+    assert out.sort("patient_id")["cause_label"].to_list() == ["response", "discontinuation"]

@@ -4,7 +4,6 @@ loss-of-mmr, tfr."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple
 from typing import Any
 
 import polars as pl
@@ -19,11 +18,11 @@ from survstat.endpoints.cml import (
 )
 from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr
 from survstat.endpoints.cml_tfr import TfrColumns, tfr_eligibility, tfr_endpoints
-from survstat.endpoints.dates import DAYS_PER_UNIT, times_from_dates
+from survstat.endpoints.dates import DAYS_PER_UNIT, TFR_DATES, times_from_dates
 from survstat.estimators._confint import CONF_TYPES
 from survstat.estimators.kaplan_meier import kaplan_meier
 from survstat.estimators.proportions import ALTERNATIVES, METHODS
-from survstat.io import FrameLike
+from survstat.io import FrameLike, scan
 
 _LEVELS = ("MMR", "MR4", "MR4.5", "MR5")
 
@@ -48,7 +47,7 @@ def _on_time_scale(labs: FrameLike, patients: FrameLike, from_dates: bool, unit:
     """The lab and patient inputs on the time-since-start scale."""
     if not from_dates:
         return labs, patients
-    return times_from_dates(labs, patients, unit=unit)
+    return times_from_dates(labs, patients, unit=unit, pre_study=True)
 
 
 def endpoints(
@@ -65,6 +64,13 @@ def endpoints(
     labs, pts = _on_time_scale(data, patients, from_dates, unit)
     table = response_endpoints(labs, pts, level=level, landmark=landmark, window=window)
     return AnalysisOutput(table, f"Time to {level}", table.height)
+
+
+def _by(level: str, landmark: float, window: float) -> str:
+    """ "MR4.5 by 12", or with a window "MR4.5 by 12 + 1 (landmark + window)"."""
+    if window:
+        return f"{level} by {landmark:g} + {window:g} (landmark + window)"
+    return f"{level} by {landmark:g}"
 
 
 def response(
@@ -86,8 +92,9 @@ def response(
 ) -> AnalysisOutput:
     """Response at a level by a landmark: cumulative incidence, landmark rate and tests.
 
-    The table joins, per group, the cumulative incidence at the landmark (competing events),
-    1 − Kaplan–Meier (``one_minus_km_*``) and the landmark rate (``rate_conf_*``).
+    The table joins, per group, the cumulative incidence (competing events), 1 − Kaplan–Meier
+    (``one_minus_km_*``) and the landmark rate (``rate_conf_*``), all by ``evaluated_at =
+    landmark + window``, then ``window, evaluated_at`` and the ``reason`` an estimate is null.
     """
     labs, pts = _on_time_scale(data, patients, from_dates, unit)
     res = molecular_response(
@@ -109,16 +116,27 @@ def response(
         extras.append(Extra("gray", "Gray's test", res.gray))
     if res.comparison is not None:
         extras.append(
-            Extra("comparison", f"{level} by {landmark:g}: difference between arms", res.comparison)
+            Extra(
+                "comparison",
+                f"{_by(level, landmark, window)}: difference between arms",
+                res.comparison,
+            )
         )
     keys = [by] if by else []
     rate = res.rate.rename({c: f"rate_{c}" for c in ("conf_low", "conf_high")})
     km = res.one_minus_km.select(
-        pl.col("estimate", "conf_low", "conf_high").name.prefix("one_minus_km_")
+        *keys, pl.col("estimate", "conf_low", "conf_high").name.prefix("one_minus_km_")
     )
-    joined = pl.concat([res.incidence, km, rate.drop(keys)], how="horizontal")
+    if keys:
+        joined = res.incidence.join(
+            km, on=keys, how="left", maintain_order="left", nulls_equal=True
+        ).join(rate, on=keys, how="left", maintain_order="left", nulls_equal=True)
+    else:
+        joined = pl.concat([res.incidence, km, rate], how="horizontal")
+    tail = ("window", "evaluated_at", "reason")
+    joined = joined.select(pl.exclude(tail), *tail)
     title = (
-        f"{level} by {landmark:g}: cumulative incidence (competing events), "
+        f"{_by(level, landmark, window)}: cumulative incidence (competing events), "
         "1 − Kaplan–Meier (sensitivity) and landmark rate"
     )
     return AnalysisOutput(joined, title, res.endpoints.height, extras=tuple(extras))
@@ -150,12 +168,40 @@ def tfr(
     *,
     min_treatment: float = 60.0,
     min_deep_duration: float = 24.0,
+    from_dates: bool = False,
+    unit: str = "months",
 ) -> AnalysisOutput:
-    """Treatment-free remission: eligibility to stop and time to molecular relapse."""
-    ends = tfr_endpoints(data, patients)
-    elig = tfr_eligibility(
-        data, patients, min_treatment=min_treatment, min_deep_duration=min_deep_duration
-    )
+    """Treatment-free remission: eligibility to stop and time to molecular relapse.
+
+    With ``from_dates`` the results hold ``sample_date`` and the patient table ``start_date``,
+    ``tki_stop_date``, ``last_follow_up_date`` and optionally ``tki_restart_date`` and
+    ``death_date``: eligibility is judged on the calendar (a stop on the 5th anniversary is not
+    more than 60 months) and the time since the stop is in ``unit``.
+    """
+    if from_dates:
+        present = set(scan(patients)[0].collect_schema().names())
+        dates = {
+            out: col
+            for out, col in TFR_DATES.items()
+            if col in present or out in ("tki_stop", "last_follow_up")
+        }
+        labs_t, pts_t = times_from_dates(data, patients, dates=dates, unit=unit, pre_study=True)
+        ends = tfr_endpoints(labs_t, pts_t)
+        elig = tfr_eligibility(
+            data,
+            patients,
+            min_treatment=min_treatment,
+            min_deep_duration=min_deep_duration,
+            columns=Columns(time="sample_date"),
+            patient_columns=TfrColumns(
+                tki_stop=TFR_DATES["tki_stop"], last_follow_up=TFR_DATES["last_follow_up"]
+            ),
+        )
+    else:
+        ends = tfr_endpoints(data, patients)
+        elig = tfr_eligibility(
+            data, patients, min_treatment=min_treatment, min_deep_duration=min_deep_duration
+        )
     pid = TfrColumns().patient
     table = ends.join(elig.select(pid, "eligible", "deep_duration", "reason"), on=pid, how="left")
     extras = ()
@@ -189,10 +235,23 @@ def _response_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, st
 def _tfr_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
     cols = Columns()
     pcols = TfrColumns()
-    roles = ("patient", "tki_stop", "tki_restart", "death", "last_follow_up")
+    if params.get("from_dates"):
+        return {
+            "data": [(cols.patient, "patient"), ("sample_date", "sample date")],
+            "patients": [
+                (pcols.patient, "patient"),
+                (pcols.start, "start date"),
+                (TFR_DATES["tki_stop"], "tki_stop date"),
+                (TFR_DATES["last_follow_up"], "last follow-up date"),
+            ],
+        }
     return {
         "data": [(cols.patient, "patient"), (cols.time, "time")],
-        "patients": list(zip(astuple(pcols), roles, strict=True)),
+        "patients": [
+            (pcols.patient, "patient"),
+            (pcols.tki_stop, "tki_stop"),
+            (pcols.last_follow_up, "last_follow_up"),
+        ],
     }
 
 
@@ -233,5 +292,5 @@ CML_ANALYSES = (
     ),
     Analysis("cml milestones", milestones, columns=_labs_only),
     Analysis("cml loss-of-mmr", loss_of_mmr_analysis, columns=_labs_only),
-    Analysis("cml tfr", tfr, inputs=_TWO, columns=_tfr_columns),
+    Analysis("cml tfr", tfr, inputs=_TWO, columns=_tfr_columns, choices={"unit": _UNITS}),
 )

@@ -61,9 +61,26 @@ def classify(
     )
 
 
-LevelOpt = Annotated[str, typer.Option("--level", help="MMR, MR4, MR4.5 or MR5.")]
-LandmarkOpt = Annotated[float, typer.Option("--landmark", help="Landmark time (e.g. 12 months).")]
-WindowOpt = Annotated[float, typer.Option("--window", help="Visit window around the landmark.")]
+LevelOpt = Annotated[
+    str,
+    typer.Option(
+        "--level",
+        help="Response level: MMR, MR4, MR4.5 (default: deep response, as in 'MR4.5 by month "
+        "12') or MR5.",
+    ),
+]
+LandmarkOpt = Annotated[
+    float, typer.Option("--landmark", help="Landmark time (default 12: ELN's 12-month milestone).")
+]
+WindowOpt = Annotated[
+    float,
+    typer.Option(
+        "--window",
+        help="Visit window: a result up to landmark + window counts as a response by the "
+        "landmark, and the incidence, 1 − Kaplan–Meier and rate are all evaluated at landmark + "
+        "window (default 0: exactly by the landmark).",
+    ),
+]
 PatientsOpt = Annotated[
     str, typer.Option("--patients", help="Patient table (Parquet).", show_default=False)
 ]
@@ -76,7 +93,11 @@ FromDatesOpt = Annotated[
     ),
 ]
 UnitOpt = Annotated[
-    str, typer.Option("--unit", help="Time unit with --from-dates: days, weeks, months, years.")
+    str,
+    typer.Option(
+        "--unit",
+        help="Time unit with --from-dates: days, weeks, months (default; 365.25/12 days), years.",
+    ),
 ]
 
 
@@ -96,7 +117,9 @@ def endpoints(
 
     One row per patient: the patient columns, then time, cause (0 censored, 1 response,
     2 discontinuation, 3 progression, 4 death), cause_label, first_response_time,
-    responded_by_landmark, response_at_landmark, best_level.
+    responded_by_landmark, response_at_landmark, best_level. Results count from time 0 (a
+    negative time is a pre-study sample) to the first competing event or the last follow-up;
+    the patient table's discontinuation, progression and death columns may be absent.
 
     Example: `survstat cml endpoints labs.parquet --patients patients.parquet --level MR4.5`
     """
@@ -137,8 +160,8 @@ def response(
         str,
         typer.Option(
             "--rate-method",
-            help="Interval of the landmark rate: clopper-pearson, wilson, wilson-cc, jeffreys, "
-            "agresti-coull, mid-p or wald.",
+            help="Interval of the landmark rate: clopper-pearson (default: exact, as "
+            "binom.test), wilson, wilson-cc, jeffreys, agresti-coull, mid-p or wald.",
         ),
     ] = "clopper-pearson",
     conf_level: ConfLevelOpt = 0.95,
@@ -148,11 +171,13 @@ def response(
 ) -> None:
     """Response at a level by a landmark: cumulative incidence, landmark rate and tests.
 
-    Prints the cumulative incidence at the landmark with competing discontinuation,
-    progression and death (Aalen–Johansen; --conf-type plain gives the symmetric interval),
-    1 − Kaplan–Meier as a sensitivity analysis, the landmark response rate with its exact CI
-    and test, and with --by Gray's test and the difference in rates against the reference arm;
-    writes one row per group joining incidence, 1 − Kaplan–Meier (one_minus_km_*) and rate.
+    Prints, all by landmark + window (columns landmark, window, evaluated_at), the cumulative
+    incidence with competing discontinuation, progression and death (Aalen–Johansen;
+    --conf-type plain gives the symmetric interval), 1 − Kaplan–Meier as a sensitivity
+    analysis, the response rate with its exact CI and test, and with --by Gray's test and the
+    difference in rates against the reference arm; writes one row per group joining
+    incidence, 1 − Kaplan–Meier (one_minus_km_*) and rate. Where follow-up ends (censored)
+    before landmark + window the incidence is null and `reason` says why.
 
     Example: `survstat cml response labs.parquet --patients patients.parquet --level MR4.5
     --landmark 12 --null-rate 0.23 --alternative greater`
@@ -183,7 +208,12 @@ def response(
 def milestones(
     data: DataArg,
     window: Annotated[
-        float, typer.Option("--window", help="Visit window around each milestone (months).")
+        float,
+        typer.Option(
+            "--window",
+            help="Visit window around each milestone (default 1 month either side of 3, 6 and "
+            "12 months: the nearest informative result in it is the milestone result).",
+        ),
     ] = 1.0,
     output: OutputOpt = None,
 ) -> None:
@@ -206,7 +236,9 @@ def loss_of_mmr_command(
         bool,
         typer.Option(
             "--confirmed/--unconfirmed",
-            help="ELN 2013 confirmed loss: two consecutive results > 0.1%, one >= 1%.",
+            help="--confirmed: the ELN 2013 confirmed loss, two consecutive results > 0.1%, one "
+            ">= 1%. Default --unconfirmed: a single result > 0.1%, the loss of MMR that ELN 2020 "
+            "acts on.",
         ),
     ] = False,
     output: OutputOpt = None,
@@ -227,21 +259,43 @@ def tfr(
     data: DataArg,
     patients: PatientsOpt,
     min_treatment: Annotated[
-        float, typer.Option("--min-treatment", help="TKI duration needed (> this; months).")
+        float,
+        typer.Option(
+            "--min-treatment",
+            help="TKI therapy must last more than this (default 60 months: ELN 2020's more than "
+            "5 years); with --from-dates whole calendar months (a stop on the 5th anniversary "
+            "is not more than 60).",
+        ),
     ] = 60.0,
     min_deep_duration: Annotated[
         float,
-        typer.Option("--min-deep-duration", help="Sustained MR4 needed (> this; months)."),
+        typer.Option(
+            "--min-deep-duration",
+            help="MR4 must be sustained more than this (default 24 months: ELN 2020's more than "
+            "2 years); with --from-dates whole calendar months.",
+        ),
     ] = 24.0,
+    from_dates: Annotated[
+        bool,
+        typer.Option(
+            "--from-dates",
+            help="Inputs hold dates: sample_date in the results; start_date, tki_stop_date, "
+            "last_follow_up_date and optionally tki_restart_date, death_date in the patient "
+            "table. Eligibility is then judged on the calendar.",
+        ),
+    ] = False,
+    unit: UnitOpt = "months",
     output: OutputOpt = None,
 ) -> None:
     """Treatment-free remission: eligibility to stop and time to molecular relapse.
 
-    The patient table holds tki_stop, tki_restart, death and last_follow_up as times since the
-    start of therapy. One row per patient who stopped: patient, tki_stop, time (since the
-    stop), cause (0 censored, 1 molecular relapse, 2 restart without relapse, 3 death),
-    cause_label, tfr_failure, relapse, then the ELN 2020 eligibility at the stop (eligible,
-    deep_duration, reason). Prints TFR survival (Kaplan–Meier) at 6, 12 and 24 months.
+    The patient table holds tki_stop, last_follow_up and optionally tki_restart and death as
+    times since the start of therapy (or dates, with --from-dates). One row per patient who
+    stopped: patient, tki_stop, time (since the stop), cause (0 censored, 1 molecular relapse,
+    2 restart without relapse, 3 death), cause_label, tfr_failure, relapse, then the ELN 2020
+    eligibility at the stop (eligible, deep_duration, reason). Prints TFR survival
+    (Kaplan–Meier) at 6, 12 and 24 months. With times, durations are compared with the
+    criteria at 6 significant digits.
 
     Example: `survstat cml tfr labs.parquet --patients patients.parquet -o tfr.parquet`
     """
@@ -253,4 +307,6 @@ def tfr(
         parameters=clean(locals()),
         min_treatment=min_treatment,
         min_deep_duration=min_deep_duration,
+        from_dates=from_dates,
+        unit=unit,
     )

@@ -15,67 +15,141 @@ MR5        <= 0.001      100,000 / 240,000
 
 A detectable result is classified by its IS value; log reduction = log10(100 / IS %). An
 undetectable result is classified by the sensitivity of the sample, i.e. the control-gene copies
-in the same volume; undetectable with fewer copies than the MR4 floor is *not evaluable*, never a
-response. Sources differ on <= versus < at the thresholds: <= is the default.
+in the same volume. Sources differ on <= versus < at the thresholds: <= is the default.
+
+Rules every CML function here and in :mod:`~survstat.endpoints.cml_monitoring` and
+:mod:`~survstat.endpoints.cml_tfr` applies alike:
+
+* **Precision.** Every comparison of an IS % value, an upper bound or a copy number with a
+  threshold is made after rounding both to :data:`SIGNIFICANT_DIGITS` (6) significant digits
+  (:func:`compare`). Labs report 2-4 digits, so no real result moves, while 0.1 stored as float32
+  (0.10000000149) or computed from copies (4 / 32,000 x 100 x 0.8 = 0.010000000000000002) is
+  the published threshold again and classifies as its level.
+* **Evaluability** (Cross et al. 2015: MR4 needs undetectable disease in a sample with at least
+  10,000 ABL1 or 24,000 GUSB copies): an undetectable result with fewer copies is *not evaluable*:
+  it is no response, does not show MMR, extends or breaks no run, and is not a milestone result.
+  :func:`classify_samples` decides it once (column ``evaluable``); every other function reads
+  that column.
+* **Pre-study results.** A negative time is a sample taken before the start of treatment (a
+  baseline sample): it is classified, but never counts as a response, as the start of MMR, as
+  part of a sustained response or as a milestone result. A sample at time 0 (the start) counts.
+* **Codings.** ``detected`` may be boolean, 0/1, or text as labs report it (see
+  :data:`DETECTED_CODES`); the control gene is matched case-insensitively.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from survstat.errors import (
-    ColumnNotFoundError,
-    ColumnTypeError,
-    InvalidValueError,
-    MissingValueError,
-    OptionError,
-    SurvstatWarning,
-    check_unique_ids,
+from survstat.endpoints.cml_input import (
+    DETECTED_CODES,
+    INTERNAL,
+    SIGNIFICANT_DIGITS,
+    Columns,
+    Thresholds,
+    check_patient_ids,
+    compare,
+    number_option,
+    patient_key,
+    read_labs,
+    read_patients,
+    time_or_never,
 )
-from survstat.io import FrameLike, scan
+from survstat.errors import InvalidValueError, OptionError, SurvstatWarning
+from survstat.io import FrameLike
 
 #: Response levels from shallowest to deepest; "none" is a detectable result above MMR.
 LEVELS = ("none", "MMR", "MR4", "MR4.5", "MR5")
 
 
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """IS % thresholds and the control-gene copies an undetectable sample needs per level."""
+def classified_results(
+    labs: FrameLike,
+    *,
+    columns: Columns | None = None,
+    thresholds: Thresholds | None = None,
+) -> pl.DataFrame:
+    """Validated, classified lab results with the internal columns the endpoints use.
 
-    mmr: float = 0.1
-    mr4: float = 0.01
-    mr45: float = 0.0032
-    mr5: float = 0.001
-    inclusive: bool = True
-    copies: Mapping[str, tuple[float, float, float]] = field(
-        default_factory=lambda: {
-            "ABL1": (10_000, 32_000, 100_000),
-            "GUSB": (24_000, 77_000, 240_000),
-        }
+    :func:`classify_samples` without dropping ``__t`` (time), ``__det`` (detected),
+    ``__is``, ``__gene``, ``__copies``, ``__rank`` (depth of the level, null when not
+    evaluable) and ``__upper`` (the IS % value, or for an evaluable undetectable result its
+    upper bound ``mr4 x floor / copies``: 0.01% at 10,000 ABL1 copies, less with more).
+    """
+    cols = columns or Columns()
+    thr = thresholds or Thresholds()
+    frame = read_labs(labs, cols, thr)
+    floors = thr.floors()
+    det, value, copies, gene = (pl.col(c) for c in ("__det", "__is", "__copies", "__gene"))
+
+    def floor(k: int) -> pl.Expr:
+        return gene.replace_strict(
+            {g: c[k] for g, c in floors.items()}, default=None, return_dtype=pl.Float64
+        )
+
+    op = thr.level_op
+    detected_rank = (
+        pl.when(compare(value, op, thr.mr5))
+        .then(4)
+        .when(compare(value, op, thr.mr45))
+        .then(3)
+        .when(compare(value, op, thr.mr4))
+        .then(2)
+        .when(compare(value, op, thr.mmr))
+        .then(1)
+        .otherwise(0)
     )
+    undetected_rank = (
+        pl.when(compare(copies, ">=", floor(2)))
+        .then(4)
+        .when(compare(copies, ">=", floor(1)))
+        .then(3)
+        .when(compare(copies, ">=", floor(0)))
+        .then(2)
+    )
+    rank = pl.when(det).then(detected_rank).otherwise(undetected_rank).cast(pl.Int64)
+    out = frame.with_columns(rank.alias("__rank")).with_columns(
+        pl.when(det)
+        .then(value)
+        .when(pl.col("__rank").is_not_null())
+        .then(thr.mr4 * floor(0) / copies)
+        .alias("__upper"),
+        pl.col("__rank")
+        .replace_strict(dict(enumerate(LEVELS)), default=None, return_dtype=pl.String)
+        .cast(pl.Enum(list(LEVELS)))
+        .alias("level"),
+        # 2 - log10(IS) = log10(100 / IS) without overflow for IS near the smallest float
+        pl.when(det).then(2.0 - value.log10()).alias("log_reduction"),
+        pl.col("__rank").is_not_null().alias("evaluable"),
+    )
+    return out.with_columns(_reasons(out, floors))
 
 
-@dataclass(frozen=True, slots=True)
-class Columns:
-    """Names of the lab-result columns."""
-
-    patient: str = "patient_id"
-    time: str = "time"
-    is_percent: str = "is_percent"
-    detected: str = "detected"
-    control_gene: str = "control_gene"
-    control_copies: str = "control_copies"
-
-
-def _first(frame: pl.DataFrame, mask: np.ndarray, cols: Columns) -> str:
-    i = int(np.flatnonzero(mask)[0])
-    return f"patient {frame[cols.patient][i]!r} at {cols.time} {frame[cols.time][i]}"
+def _reasons(frame: pl.DataFrame, floors: Mapping[str, tuple[float, float, float]]) -> pl.Series:
+    """Why each result has its level: by IS %, by the copies of an undetectable result, or
+    too few copies to be evaluable."""
+    reason = np.full(frame.height, "detectable: classified by IS %", dtype=object)
+    det = frame.get_column("__det").to_numpy()
+    rank = frame.get_column("__rank").to_numpy()
+    genes = frame.get_column("__gene").to_list()
+    copies = frame.get_column("__copies").to_numpy()
+    names = ("MR4", "MR4.5", "MR5")
+    for i in np.flatnonzero(~det):
+        g, c = genes[i], copies[i]
+        if np.isnan(rank[i]):
+            reason[i] = (
+                f"undetectable with only {c:,.0f} {g} copies (< {floors[g][0]:,.0f}): "
+                "sensitivity too low"
+            )
+        else:
+            k = int(rank[i]) - 2
+            reason[i] = f"undetectable with {g} >= {floors[g][k]:,.0f} copies ({names[k]})"
+    return pl.Series("reason", reason.tolist(), dtype=pl.String)
 
 
 def classify_samples(
@@ -86,112 +160,63 @@ def classify_samples(
 ) -> pl.DataFrame:
     """Classify each BCR-ABL1 result: MR level, log reduction, evaluable flag and reason.
 
-    Returns the input columns followed by ``level`` (one of :data:`LEVELS`, null when not
-    evaluable), ``log_reduction`` (null for undetectable samples), ``evaluable`` and ``reason``.
+    Parameters
+    ----------
+    labs
+        One row per sample: patient id, time since the start of treatment (negative for a
+        pre-study sample), IS %, detected flag, control gene and its copies (see
+        :class:`Columns`). ``detected`` may be boolean, 0/1 or text (:data:`DETECTED_CODES`);
+        IS % is needed for detected samples and must be positive; the control gene (ABL1 or
+        GUSB, any case) and its copies are needed for undetectable ones.
+    columns
+        Column names, default :class:`Columns`.
+    thresholds
+        Level thresholds and copy floors, default :class:`Thresholds` (ELN 2020 / EUTOS).
+
+    Returns
+    -------
+    polars.DataFrame
+        The input columns followed by ``level`` (one of :data:`LEVELS`, null when not
+        evaluable), ``log_reduction`` (null for undetectable samples), ``evaluable`` and
+        ``reason``.
+
+    Raises
+    ------
+    SurvstatError
+        A missing column, a wrong type, no rows, a missing patient id or time, a NaN or
+        infinite time, an unknown ``detected`` coding, a detected sample without a positive
+        IS %, an undetectable one without copies or with an unknown control gene, or two
+        results of a patient at the same time, each named with its first patient and time.
+
+    Notes
+    -----
+    Thresholds are compared at :data:`SIGNIFICANT_DIGITS` significant digits (see
+    :func:`compare`). A detected result with IS % 0 is an error rather than MR5 with an
+    infinite log reduction: the lab meant undetectable, which needs the control-gene copies.
+
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Cross NCP et al. Laboratory recommendations for scoring deep molecular responses
+       following treatment for chronic myeloid leukemia. Leukemia 2015;29:999-1003.
 
     Examples
     --------
     >>> import polars as pl
     >>> labs = pl.DataFrame({"patient_id": ["a", "a", "b"], "time": [3.0, 6.0, 3.0],
-    ...     "is_percent": [0.05, None, None], "detected": [True, False, False],
-    ...     "control_gene": ["ABL1"] * 3, "control_copies": [50_000, 40_000, 9_000]})
+    ...     "is_percent": [0.05, None, None], "detected": ["DETECTED", "NOT DETECTED", "N"],
+    ...     "control_gene": ["ABL1", "abl1", "Abl1"], "control_copies": [50_000, 40_000, 9_000]})
     >>> classify_samples(labs).get_column("level").to_list()
     ['MMR', 'MR4.5', None]
     """
-    cols = columns or Columns()
-    thr = thresholds or Thresholds()
-    lazy, _ = scan(labs)
-    schema = lazy.collect_schema()
-    for role in ("patient", "time", "is_percent", "detected", "control_gene", "control_copies"):
-        name = getattr(cols, role)
-        if name not in schema:
-            raise ColumnNotFoundError(name, schema.names(), role=role)
-    if schema[cols.detected] != pl.Boolean:
-        raise ColumnTypeError(
-            f"`{cols.detected}` (detected) must be boolean; found {schema[cols.detected]}"
-        )
-    frame = lazy.collect()
-    detected = frame.get_column(cols.detected).to_numpy()
-    is_pct = frame.get_column(cols.is_percent).cast(pl.Float64).to_numpy()
-    copies = frame.get_column(cols.control_copies).cast(pl.Float64).to_numpy()
-    gene = frame.get_column(cols.control_gene).cast(pl.String).to_numpy()
-    _validate(frame, cols, thr, detected, is_pct, copies, gene)
-    n = frame.height
-    level = np.full(n, None, dtype=object)
-    reason = np.full(n, "", dtype=object)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_red = np.where(detected, np.log10(100.0 / is_pct), np.nan)
-    le = np.less_equal if thr.inclusive else np.less
-    det = detected.astype(bool)
-    for name, cut in (("MR5", thr.mr5), ("MR4.5", thr.mr45), ("MR4", thr.mr4), ("MMR", thr.mmr)):
-        hit = det & (level == None) & le(is_pct, cut)  # noqa: E711
-        level[hit] = name
-    level[det & (level == None)] = "none"  # noqa: E711
-    reason[det] = "detectable: classified by IS %"
-    for g, (c4, c45, c5) in thr.copies.items():
-        und = ~det & (gene == g)
-        for name, floor in (("MR5", c5), ("MR4.5", c45), ("MR4", c4)):
-            hit = und & (level == None) & (copies >= floor)  # noqa: E711
-            level[hit] = name
-            reason[hit] = f"undetectable with {g} >= {floor:,.0f} copies"
-        low = und & (level == None)  # noqa: E711
-        reason[low] = [
-            f"undetectable with only {c:,.0f} {g} copies (< {c4:,.0f}): sensitivity too low"
-            for c in copies[low]
-        ]
-    evaluable = level != None  # noqa: E711
-    return frame.with_columns(
-        pl.Series("level", level.tolist(), dtype=pl.Enum(list(LEVELS))),
-        pl.Series("log_reduction", log_red, nan_to_null=True),
-        pl.Series("evaluable", evaluable.astype(bool)),
-        pl.Series("reason", reason.tolist(), dtype=pl.String),
-    )
+    out = classified_results(labs, columns=columns, thresholds=thresholds)
+    return out.drop(*(c for c in INTERNAL if c in out.columns))
 
 
-def _validate(frame, cols, thr, detected, is_pct, copies, gene) -> None:
-    n = frame.height
-    if frame.get_column(cols.detected).null_count():
-        raise MissingValueError(f"`{cols.detected}` must not be missing")
-    det = detected.astype(bool)
-    neg = det & (is_pct < 0)
-    if neg.any():
-        raise InvalidValueError(
-            f"`{cols.is_percent}` must not be negative; found {int(neg.sum())} of {n} rows "
-            f"(first: {is_pct[neg][0]} for {_first(frame, neg, cols)})"
-        )
-    missing = det & ~np.isfinite(is_pct)
-    if missing.any():
-        raise MissingValueError(
-            f"`{cols.is_percent}` is missing for {int(missing.sum())} detected samples "
-            f"(first: {_first(frame, missing, cols)})"
-        )
-    above = det & (is_pct > 100)
-    if above.any():
-        warnings.warn(
-            f"`{cols.is_percent}` above 100% in {int(above.sum())} samples (first: "
-            f"{is_pct[above][0]} for {_first(frame, above, cols)}); check the IS conversion",
-            SurvstatWarning,
-            stacklevel=3,
-        )
-    no_copies = ~det & ~np.isfinite(copies)
-    if no_copies.any():
-        raise MissingValueError(
-            f"`{cols.control_copies}` is needed for undetectable samples; missing in "
-            f"{int(no_copies.sum())} (first: {_first(frame, no_copies, cols)})"
-        )
-    unknown = ~det & ~np.isin(gene, list(thr.copies))
-    if unknown.any():
-        raise InvalidValueError(
-            f"`{cols.control_gene}` must be one of {sorted(thr.copies)} for undetectable samples; "
-            f"found {sorted(set(gene[unknown].tolist()), key=str)[:5]} "
-            f"(first: {_first(frame, unknown, cols)})"
-        )
-    dup = frame.select(pl.struct(cols.patient, cols.time).is_duplicated()).to_series().to_numpy()
-    if dup.any():
-        raise InvalidValueError(
-            f"duplicated samples: {int(dup.sum())} rows share a ({cols.patient}, {cols.time}) "
-            f"(first: {_first(frame, dup, cols)})"
-        )
+def usable(classified: pl.DataFrame) -> pl.DataFrame:
+    """The results an endpoint may count: evaluable and not pre-study (time >= 0)."""
+    return classified.filter(pl.col("evaluable") & (pl.col("__t") >= 0))
 
 
 def level_depth(column: str = "level") -> pl.Expr:
@@ -207,6 +232,14 @@ def level_rank(level: str) -> int:
     return LEVELS.index(level)
 
 
+def response_rank(level: str) -> int:
+    """Depth of a response level, refusing "none"."""
+    rank = level_rank(level)
+    if rank == 0:
+        raise OptionError("level must be a response level: MMR, MR4, MR4.5 or MR5")
+    return rank
+
+
 #: Cause codes of the time-to-response endpoint.
 CAUSES = {0: "censored", 1: "response", 2: "discontinuation", 3: "progression", 4: "death"}
 
@@ -214,13 +247,27 @@ CAUSES = {0: "censored", 1: "response", 2: "discontinuation", 3: "progression", 
 @dataclass(frozen=True, slots=True)
 class PatientColumns:
     """Names of the patient-table columns; event times are on the same scale as sample times
-    (time since start of treatment) and null when the event did not happen."""
+    (time since start of treatment) and null when the event did not happen. The event columns
+    (discontinuation, progression, death) may be absent: an absent column is an event that
+    never happened."""
 
     patient: str = "patient_id"
     last_follow_up: str = "last_follow_up"
     discontinuation: str = "discontinuation"
     progression: str = "progression"
     death: str = "death"
+
+
+#: Columns :func:`response_endpoints` adds to the patient table.
+_ENDPOINT_COLUMNS = (
+    "time",
+    "cause",
+    "cause_label",
+    "first_response_time",
+    "responded_by_landmark",
+    "response_at_landmark",
+    "best_level",
+)
 
 
 def response_endpoints(
@@ -236,110 +283,158 @@ def response_endpoints(
 ) -> pl.DataFrame:
     """Per-patient time to first response at ``level`` or deeper, with competing events.
 
-    The event time is the first evaluable sample showing the level (the response happened
-    between that visit and the previous one: an interval-censored time, reported at the visit, as
-    trials do). Discontinuation, progression and death before the response are competing events
-    (cause 2, 3, 4); a response on the same day as a competing event counts. Patients with
-    neither are censored at their last follow-up (cause 0).
+    Parameters
+    ----------
+    labs
+        BCR-ABL1 results, as for :func:`classify_samples`.
+    patients
+        One row per patient: ``last_follow_up`` and, optionally, the times of
+        ``discontinuation``, ``progression`` and ``death`` (null, or an absent column, when the
+        event did not happen); other columns, such as the arm, are kept.
+    level
+        The response: MMR, MR4, MR4.5 (default) or MR5.
+    landmark
+        The landmark time (default 12, months in ELN 2020's milestones).
+    window
+        Visit window (default 0): a result up to ``landmark + window`` counts as a response by
+        the landmark (a month-12 visit a few days late is the month-12 visit), and the result
+        nearest the landmark within +- ``window`` is the landmark result.
+    columns, patient_columns
+        Column names of the two tables.
+    thresholds
+        Level thresholds and copy floors.
 
-    Returns the patient columns (extra patient columns such as the arm are kept), then
-    ``time, cause, cause_label, first_response_time, responded_by_landmark,
-    response_at_landmark, best_level``. ``responded_by_landmark``: a response at or before
-    ``landmark + window``; ``response_at_landmark``: the evaluable sample closest to the
-    landmark within +- ``window`` shows the level (null when there is none).
+    Returns
+    -------
+    polars.DataFrame
+        The patient columns, then ``time, cause, cause_label, first_response_time,
+        responded_by_landmark, response_at_landmark, best_level``.
+        ``responded_by_landmark``: a response at or before ``landmark + window``;
+        ``response_at_landmark``: the counted result nearest the landmark within +-
+        ``window`` shows the level (null when there is none).
+
+    Notes
+    -----
+    The results that count are the evaluable ones (see :func:`classify_samples`) from time 0
+    (pre-study results, at negative times, never count) up to the first competing event or
+    the last follow-up, whichever comes first; a result on the day of a competing event
+    counts. The event time is the first counted result showing the level (the response
+    happened between that visit and the previous one: an interval-censored time, reported at
+    the visit, as trials do). Discontinuation, progression and death before the response are
+    competing events (cause 2, 3, 4; on a tie in that order); patients with neither are
+    censored at their last follow-up (cause 0). ``best_level`` is the deepest counted result.
+    The levels are those of ELN 2020 (Hochhaus et al. 2020) and EUTOS (Cross et al. 2015).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> labs = pl.DataFrame({"patient_id": ["a", "a"], "time": [-1.0, 6.0],
+    ...     "is_percent": [0.002, 0.002], "detected": [1, 1],
+    ...     "control_gene": ["ABL1"] * 2, "control_copies": [5e4] * 2})
+    >>> patients = pl.DataFrame({"patient_id": ["a"], "last_follow_up": [12.0]})
+    >>> response_endpoints(labs, patients).select("time", "cause_label").row(0)
+    (6.0, 'response')
     """
     cols = columns or Columns()
     pcols = patient_columns or PatientColumns()
-    rank = level_rank(level)
-    if rank == 0:
-        raise OptionError("level must be a response level: MMR, MR4, MR4.5 or MR5")
-    if not (np.isfinite(landmark) and landmark > 0 and np.isfinite(window) and window >= 0):
-        raise OptionError(
-            f"`landmark` must be positive and `window` >= 0; got {landmark}, {window}"
+    rank = response_rank(level)
+    landmark = number_option("landmark", landmark, strict=True)
+    window = number_option("window", window)
+    classified = classified_results(labs, columns=cols, thresholds=thresholds)
+    events = (pcols.discontinuation, pcols.progression, pcols.death)
+    pts = read_patients(
+        patients,
+        pcols.patient,
+        {pcols.last_follow_up: "last_follow_up", **{e: e for e in events}},
+        complete=[pcols.last_follow_up],
+        optional=events,
+    )
+    check_patient_ids(classified, cols.patient, pts, pcols.patient)
+    clash = [c for c in pts.columns if c in _ENDPOINT_COLUMNS or c.startswith("__")]
+    if clash:
+        raise InvalidValueError(
+            f"the patient table has columns named as output columns ({', '.join(clash)}); "
+            "rename them first"
         )
-    classified = classify_samples(labs, columns=cols, thresholds=thresholds)
-    pts, _ = scan(patients)
-    pts = pts.collect()
-    for role in ("patient", "last_follow_up", "discontinuation", "progression", "death"):
-        name = getattr(pcols, role)
-        if name not in pts.columns:
-            raise ColumnNotFoundError(name, pts.columns, role=role)
-    check_unique_ids(pts, pcols.patient, "patient table")
-    samples = classified.filter(pl.col("evaluable")).with_columns(level_depth().alias("__rank"))
-    t = pl.col(cols.time).cast(pl.Float64)
-    hit = samples.filter(pl.col("__rank") >= rank)
-    first = hit.group_by(cols.patient).agg(t.min().alias("first_response_time"))
-    best = samples.group_by(cols.patient).agg(pl.col("__rank").max().alias("__best"))
+    last = pl.col(pcols.last_follow_up)
+    timed = pts.with_columns(
+        patient_key(pts, pcols.patient),
+        *(time_or_never(pts, e).alias(f"__e{k}") for k, e in enumerate(events)),
+    ).with_columns(pl.min_horizontal("__e0", "__e1", "__e2").alias("__comp"))
+    timed = timed.with_columns(pl.min_horizontal("__comp", last).alias("__end"))
+    # the results that count: evaluable, from time 0 to the first competing event or the
+    # last follow-up, whichever comes first (a result on the day of the event counts)
+    samples = (
+        usable(classified)
+        .with_columns(patient_key(classified, cols.patient))
+        .join(timed.select("__pid", "__end"), on="__pid")
+        .filter(pl.col("__t") <= pl.col("__end"))
+    )
+    t = pl.col("__t")
+    first = (
+        samples.filter(pl.col("__rank") >= rank)
+        .group_by("__pid")
+        .agg(t.min().alias("first_response_time"))
+    )
+    best = samples.group_by("__pid").agg(pl.col("__rank").max().alias("__best"))
+    dist = (t - landmark).abs()
     near = (
-        samples.filter((t - landmark).abs() <= window)
-        .with_columns((t - landmark).abs().alias("__dist"))
-        .sort([cols.patient, "__dist", cols.time])
-        .group_by(cols.patient, maintain_order=True)
+        samples.filter(dist <= window)
+        .sort("__pid", dist, "__t")
+        .group_by("__pid", maintain_order=True)
         .agg(pl.col("__rank").first().alias("__at_rank"))
     )
-    unknown = (
-        classified.select(cols.patient)
-        .unique()
-        .join(pts.select(pcols.patient), left_on=cols.patient, right_on=pcols.patient, how="anti")
-    )
-    if unknown.height:
-        raise InvalidValueError(
-            f"{unknown.height} patients have lab results but no row in the patient table "
-            f"(first: {unknown.get_column(cols.patient)[0]!r})"
-        )
     out = (
-        pts.join(first, left_on=pcols.patient, right_on=cols.patient, how="left")
-        .join(best, left_on=pcols.patient, right_on=cols.patient, how="left")
-        .join(near, left_on=pcols.patient, right_on=cols.patient, how="left")
+        timed.join(first, on="__pid", how="left", maintain_order="left")
+        .join(best, on="__pid", how="left", maintain_order="left")
+        .join(near, on="__pid", how="left", maintain_order="left")
     )
-    resp = out.get_column("first_response_time").cast(pl.Float64).to_numpy()
-    resp = np.where(np.isnan(resp), np.inf, resp)
-    comp = np.column_stack(
-        [
-            out.get_column(c).cast(pl.Float64).fill_null(np.inf).to_numpy()
-            for c in (pcols.discontinuation, pcols.progression, pcols.death)
-        ]
+    resp, comp = pl.col("first_response_time"), pl.col("__comp")
+    competing = comp.is_not_null() & (comp <= last)
+    cause = (
+        pl.when(resp.is_not_null())
+        .then(1)
+        .when(competing & (pl.col("__e0") == comp))
+        .then(2)
+        .when(competing & (pl.col("__e1") == comp))
+        .then(3)
+        .when(competing & (pl.col("__e2") == comp))
+        .then(4)
+        .otherwise(0)
+        .cast(pl.Int64)
     )
-    last = out.get_column(pcols.last_follow_up).cast(pl.Float64).to_numpy()
-    if np.any(~np.isfinite(last)):
-        bad = out.get_column(pcols.patient).filter(pl.Series(~np.isfinite(last)))[0]
-        raise MissingValueError(f"`{pcols.last_follow_up}` is missing (first: patient {bad!r})")
-    first_comp = comp.min(axis=1)
-    comp_cause = np.argmin(comp, axis=1) + 2
-    cause = np.where(
-        (resp <= first_comp) & (resp <= last) & np.isfinite(resp),
-        1,
-        np.where(np.isfinite(first_comp) & (first_comp <= last), comp_cause, 0),
-    )
-    time = np.where(cause == 1, resp, np.where(cause >= 2, first_comp, last))
-    labels = [CAUSES[c] for c in cause]
-    at_rank = out.get_column("__at_rank").to_numpy()
-    at_landmark = pl.Series(
-        "response_at_landmark",
-        [
-            None if r is None or (isinstance(r, float) and np.isnan(r)) else bool(r >= rank)
-            for r in at_rank.tolist()
-        ],
-        dtype=pl.Boolean,
-    )
-    best_level = [None if b is None else LEVELS[int(b)] for b in out.get_column("__best").to_list()]
-    return out.drop("__best", "__at_rank").with_columns(
-        pl.Series("time", time),
-        pl.Series("cause", cause.astype(np.int64)),
-        pl.Series("cause_label", labels),
-        pl.Series("responded_by_landmark", (cause == 1) & (resp <= landmark + window)),
-        at_landmark,
-        pl.Series("best_level", best_level, dtype=pl.Enum(list(LEVELS))),
+    out = out.with_columns(cause.alias("cause"))
+    cause_col = pl.col("cause")
+    return out.select(
+        *pts.columns,
+        pl.when(cause_col == 1)
+        .then(resp)
+        .when(cause_col >= 2)
+        .then(comp)
+        .otherwise(last)
+        .alias("time"),
+        cause_col,
+        cause_col.replace_strict(CAUSES, return_dtype=pl.String).alias("cause_label"),
+        resp,
+        ((cause_col == 1) & (resp <= landmark + window)).alias("responded_by_landmark"),
+        (pl.col("__at_rank") >= rank).alias("response_at_landmark"),
+        pl.col("__best")
+        .replace_strict(dict(enumerate(LEVELS)), default=None, return_dtype=pl.String)
+        .cast(pl.Enum(list(LEVELS)))
+        .alias("best_level"),
     )
 
 
 __all__ = [
     "CAUSES",
+    "DETECTED_CODES",
     "LEVELS",
+    "SIGNIFICANT_DIGITS",
     "Columns",
     "PatientColumns",
     "Thresholds",
     "classify_samples",
+    "compare",
     "level_rank",
     "molecular_response",
     "response_endpoints",
@@ -350,26 +445,34 @@ __all__ = [
 class MolecularResponseResult:
     """Response at a level by a landmark, estimated three ways.
 
+    Every estimate answers the same question: response by ``evaluated_at = landmark +
+    window``, the time up to which :func:`response_endpoints` counts a response as
+    ``responded_by_landmark``.
+
     Attributes
     ----------
     endpoints
         The per-patient table from :func:`response_endpoints`.
     incidence
-        Cumulative incidence of the response at the landmark with competing discontinuation,
-        progression and death (Aalen-Johansen): the ``by`` columns, then ``level, landmark,
-        cif, std_error, conf_low, conf_high``.
+        Cumulative incidence of the response at ``evaluated_at`` with competing
+        discontinuation, progression and death (Aalen-Johansen): the ``by`` columns, then
+        ``level, landmark, cif, std_error, conf_low, conf_high, window, evaluated_at, reason``
+        (``reason`` says why the estimate is null, e.g. when follow-up ends before
+        ``evaluated_at``; null otherwise).
     rate
-        Proportion responding by the landmark with an exact interval (and the test against
+        Proportion responding by ``evaluated_at`` with an exact interval (and the test against
         ``null_rate``), as :func:`survstat.proportion`.
     gray
         Gray's test between the ``by`` groups for the response (None without ``by``).
     one_minus_km
-        Sensitivity analysis: 1 - Kaplan-Meier at the landmark with competing events censored
-        (it overstates the incidence when competing events occur): the ``by`` columns, then
-        ``level, landmark, estimate, conf_low, conf_high``.
+        Sensitivity analysis: 1 - Kaplan-Meier at ``evaluated_at`` with competing events
+        censored (it overstates the incidence when competing events occur): the ``by``
+        columns, then ``level, landmark, estimate, conf_low, conf_high, window, evaluated_at,
+        reason``.
     comparison
         The landmark rate of each arm against the reference arm, as
-        :func:`survstat.compare_proportions` (None without ``by``).
+        :func:`survstat.compare_proportions` (None without ``by``); a limit that is undefined
+        or unbounded (a degenerate table) is null.
     """
 
     endpoints: pl.DataFrame
@@ -378,6 +481,60 @@ class MolecularResponseResult:
     gray: pl.DataFrame | None
     one_minus_km: pl.DataFrame
     comparison: pl.DataFrame | None
+
+
+def _at_landmark(
+    curve_at: Callable[[list[float]], pl.DataFrame],
+    ends: pl.DataFrame,
+    groups: list[str],
+    at: float,
+    columns: Iterable[pl.Expr],
+    values: tuple[str, ...],
+) -> pl.DataFrame:
+    """A curve's value at ``at`` per group, null with a ``reason`` where it is unknown.
+
+    After a group's last time nobody is at risk. When that time ends in events only, the
+    curves are complete (all-cause survival is 0) and keep their last value, which is the
+    value at ``at``; when it is a censoring, what happens later is unknown and the value is
+    null, with the reason.
+    """
+    grouped = ends.group_by(groups, maintain_order=True) if groups else None
+    last = pl.col("time").max()
+    aggs = (
+        last.alias("__last"),
+        (pl.col("cause").filter(pl.col("time") == last) == 0).any().alias("__censored"),
+    )
+    info = grouped.agg(*aggs) if grouped is not None else ends.select(*aggs)
+    if groups:  # in the curve's order of groups
+        order = curve_at([at]).select(groups)
+        info = order.join(info, on=groups, how="left", maintain_order="left", nulls_equal=True)
+    early = pl.col("__last") < at
+    info = info.with_columns(
+        pl.when(~early)
+        .then(pl.lit(at))
+        .when(~pl.col("__censored"))
+        .then(pl.col("__last"))
+        .alias("__eval"),
+        pl.when(early & pl.col("__censored"))
+        .then(
+            pl.format(
+                "not estimable: follow-up ends at {} (censored), before landmark + window = {}",
+                pl.col("__last").round(6),
+                pl.lit(at),
+            )
+        )
+        .alias("reason"),
+    )
+    times = sorted({at, *info.get_column("__eval").drop_nulls().to_list()})
+    curve = curve_at(times).select(*groups, pl.col("time").alias("__eval"), *columns)
+    joined = info.with_columns(pl.coalesce("__eval", pl.lit(at)).alias("__eval")).join(
+        curve, on=[*groups, "__eval"], how="left", maintain_order="left", nulls_equal=True
+    )
+    return joined.select(
+        *groups,
+        *(pl.when(pl.col("reason").is_null()).then(pl.col(v)).alias(v) for v in values),
+        "reason",
+    )
 
 
 def molecular_response(
@@ -396,18 +553,49 @@ def molecular_response(
     reference: Any = None,
     columns: Columns | None = None,
     patient_columns: PatientColumns | None = None,
+    thresholds: Thresholds | None = None,
 ) -> MolecularResponseResult:
     """From raw BCR-ABL1 results to "MR4.5 by month 12": incidence, rate and tests.
 
+    Parameters
+    ----------
+    labs, patients
+        Lab results and patient table, as for :func:`response_endpoints`.
+    level
+        The response: MMR, MR4, MR4.5 (default) or MR5.
+    landmark, window
+        Response by ``landmark + window`` (defaults 12 and 0): with a visit window, the
+        incidence, 1 - Kaplan-Meier and the rate are all evaluated at ``landmark + window``, so
+        that one row answers one question.
+    by
+        Patient-table column of the arms (Gray's test and the rate comparison).
+    null_rate, alternative
+        Reference rate and direction of the exact binomial test of the landmark rate.
+    conf_level, conf_type
+        Level and transform of the incidence and 1 - Kaplan-Meier intervals (default
+        log-log, as cmprsk; ``"plain"`` is the symmetric interval many papers print).
+    rate_method
+        Interval of the landmark rate (default Clopper-Pearson).
+    reference
+        Reference arm of the rate comparison (default: the first level).
+    columns, patient_columns, thresholds
+        Column names, level thresholds and copy floors.
+
+    Returns
+    -------
+    MolecularResponseResult
+
+    Notes
+    -----
     The cumulative incidence treats discontinuation, progression and death as competing events
     (the analysis ELN and CML papers report), with pointwise intervals of ``conf_type`` (see
-    :func:`survstat.cumulative_incidence`; ``"plain"`` is the symmetric interval many papers
-    print); 1 - Kaplan-Meier, censoring the competing events, is reported beside it as a
-    sensitivity analysis. The landmark rate counts patients who responded by the landmark among
-    all patients (intention to treat) with an interval of ``rate_method`` (Clopper-Pearson by
-    default) and, given ``null_rate``, the exact binomial test. With ``by``, Gray's test and the
-    difference in landmark rates against the ``reference`` arm (Newcombe interval, Fisher's
-    exact test) compare the arms.
+    :func:`survstat.cumulative_incidence`); 1 - Kaplan-Meier, censoring the competing events,
+    is reported beside it as a sensitivity analysis. Where a group's follow-up ends before
+    ``landmark + window`` both are null with a ``reason`` (the curves are unknown there, as
+    ``cmprsk::timepoints`` reports). The landmark rate counts patients who responded by
+    ``landmark + window`` among all patients (intention to treat). With ``by``, Gray's test
+    and the difference in landmark rates against the ``reference`` arm (Newcombe interval,
+    Fisher's exact test) compare the arms.
 
     Examples
     --------
@@ -415,9 +603,7 @@ def molecular_response(
     >>> labs = pl.DataFrame({"patient_id": ["a", "a", "b", "b"], "time": [6.0, 12.0, 6.0, 12.0],
     ...     "is_percent": [0.002, None, 0.05, 0.04], "detected": [True, False, True, True],
     ...     "control_gene": ["ABL1"] * 4, "control_copies": [5e4, 4e4, 5e4, 5e4]})
-    >>> patients = pl.DataFrame({"patient_id": ["a", "b"], "last_follow_up": [12.0, 12.0],
-    ...     "discontinuation": [None, None], "progression": [None, None], "death": [None, None]},
-    ...     schema_overrides={c: pl.Float64 for c in ("discontinuation", "progression", "death")})
+    >>> patients = pl.DataFrame({"patient_id": ["a", "b"], "last_follow_up": [12.0, 12.0]})
     >>> res = molecular_response(labs, patients, level="MR4.5", landmark=12)
     >>> res.rate.select("n", "n_responders").row(0)
     (2, 1)
@@ -436,7 +622,11 @@ def molecular_response(
         window=window,
         columns=columns,
         patient_columns=patient_columns,
+        thresholds=thresholds,
     )
+    landmark, window = float(landmark), float(window)
+    at = landmark + window
+    groups = [by] if by else []
     with warnings.catch_warnings():
         # the cause coding is survstat's own: causes that never occur are expected here
         warnings.simplefilter("ignore", SurvstatWarning)
@@ -449,17 +639,17 @@ def molecular_response(
             conf_level=conf_level,
             conf_type=conf_type,
         )
-    at = cif.at([landmark]).filter(pl.col("cause") == 1).drop("cause")
-    groups = [by] if by else []
-    incidence = at.select(
-        *groups,
-        pl.lit(level).alias("level"),
-        pl.col("time").alias("landmark"),
-        "cif",
-        "std_error",
-        "conf_low",
-        "conf_high",
-    )
+    head = (pl.lit(level).alias("level"), pl.lit(landmark).alias("landmark"))
+    tail = (pl.lit(window).alias("window"), pl.lit(at).alias("evaluated_at"), "reason")
+    values = ("cif", "std_error", "conf_low", "conf_high")
+    incidence = _at_landmark(
+        lambda times: cif.at(times).filter(pl.col("cause") == 1),
+        ends,
+        groups,
+        at,
+        [pl.col(v) for v in values],
+        values,
+    ).select(*groups, *head, *values, *tail)
     km = kaplan_meier(
         ends.with_columns((pl.col("cause") == 1).alias("__response")),
         time="time",
@@ -467,15 +657,20 @@ def molecular_response(
         by=by,
         conf_type=conf_type,
         conf_level=conf_level,
-    ).at([landmark])
-    one_minus_km = km.select(
-        *groups,
-        pl.lit(level).alias("level"),
-        pl.col("time").alias("landmark"),
-        (1.0 - pl.col("survival")).alias("estimate"),
-        (1.0 - pl.col("conf_high")).alias("conf_low"),
-        (1.0 - pl.col("conf_low")).alias("conf_high"),
     )
+    values = ("estimate", "conf_low", "conf_high")
+    one_minus_km = _at_landmark(
+        km.at,
+        ends,
+        groups,
+        at,
+        [
+            (1.0 - pl.col("survival")).alias("estimate"),
+            (1.0 - pl.col("conf_high")).alias("conf_low"),
+            (1.0 - pl.col("conf_low")).alias("conf_high"),
+        ],
+        values,
+    ).select(*groups, *head, *values, *tail)
     rate = proportion(
         ends,
         response="responded_by_landmark",
@@ -486,10 +681,18 @@ def molecular_response(
         conf_level=conf_level,
     ).table
     gray = comparison = None
-    if by:
+    if by and not (ends.get_column("cause") == 1).any():
+        # no response at all: the test is undefined, as for any cause that never occurs
+        gray = pl.DataFrame(
+            {"cause": [1], "statistic": [None], "df": [ends.get_column(by).n_unique() - 1]},
+            schema={"cause": pl.Int64, "statistic": pl.Float64, "df": pl.Int64},
+        ).with_columns(pl.lit(None, dtype=pl.Float64).alias("p_value"))
+    elif by:
+        # Gray's test for the response sees the other causes only as competing events
+        competing = ends.with_columns(pl.col("cause").clip(upper_bound=2))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SurvstatWarning)
-            gray = gray_test(ends, time="time", cause="cause", causes=[1, 2, 3, 4], by=by).table
+            gray = gray_test(competing, time="time", cause="cause", causes=[1, 2], by=by).table
         gray = gray.filter(pl.col("cause") == 1)
         comparison = compare_proportions(
             ends,
@@ -502,7 +705,18 @@ def molecular_response(
         endpoints=ends,
         incidence=incidence,
         rate=rate,
-        gray=gray,
+        gray=None if gray is None else _finite(gray),
         one_minus_km=one_minus_km,
-        comparison=comparison,
+        comparison=None if comparison is None else _finite(comparison),
+    )
+
+
+def _finite(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with NaN and infinite values as null (undefined): the arm comparison of a
+    degenerate 2 x 2 table (no responders, say) has an unbounded odds-ratio limit, which
+    ``fisher.test`` reports as Inf."""
+    return table.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c)
+        for c, dtype in table.schema.items()
+        if dtype.is_float()
     )

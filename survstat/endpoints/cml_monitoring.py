@@ -1,4 +1,4 @@
-"""Monitoring CML on treatment: ELN 2020 milestones and loss of major molecular response.
+"""Monitoring CML on treatment: ELN 2020 milestones, loss of MMR and sustained response.
 
 Milestones follow the European LeukemiaNet 2020 recommendations (Hochhaus et al. 2020,
 Leukemia 34:966-984, table 5) for BCR-ABL1 on the International Scale:
@@ -15,11 +15,14 @@ Loss of MMR is a result above 0.1% after MMR was reached; the confirmed definiti
 (Baccarani et al. 2013, Blood 122:872-884) needs two consecutive results above 0.1%, one of them
 at least 1%.
 
-An undetectable result shows only that BCR-ABL1 is below what the sample could detect. Its upper
-bound is taken as the MR4 threshold scaled by the control-gene copies, ``mr4 * floor / copies``
-(0.01% at 10,000 ABL1 copies, 0.0032% at 32,000: the EUTOS floors of Cross et al. 2015), and the
-sample counts only where that bound settles the question: as optimal when the bound is within
-the optimal range, as "in MMR" when it is at most 0.1%; otherwise it is left out.
+The results used are those :func:`~survstat.endpoints.cml.classify_samples` finds evaluable, at
+time 0 or later (pre-study results never count). An evaluable undetectable result shows only
+that BCR-ABL1 is below what the sample could detect: its upper bound is the MR4 threshold scaled
+by the control-gene copies, ``mr4 * floor / copies`` (0.01% at 10,000 ABL1 copies, 0.0032% at
+32,000: the EUTOS floors of Cross et al. 2015), which puts it in MMR and in the optimal range
+of every ELN milestone. An undetectable result with fewer copies than the MR4 floor is not
+evaluable and is left out everywhere. Every comparison with a threshold is made at the stated
+precision of :func:`~survstat.endpoints.cml.compare`.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from survstat.endpoints.cml import Columns, Thresholds, classify_samples, level_depth, level_rank
+from survstat.endpoints.cml import classified_results, response_rank, usable
+from survstat.endpoints.cml_input import Columns, Thresholds, compare, number_option
 from survstat.errors import OptionError
 from survstat.io import FrameLike
 
@@ -59,34 +63,17 @@ ELN_2020 = (
 )
 
 
-def _with_upper_bound(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
-    """Classified samples with ``__upper``: the IS % value, or its bound when undetectable."""
-    classified = classify_samples(labs, columns=cols, thresholds=thr)
-    floors = {gene: float(c[0]) for gene, c in thr.copies.items()}
-    bound = (
-        thr.mr4
-        * pl.col(cols.control_gene).cast(pl.String).replace_strict(floors, default=None)
-        / pl.col(cols.control_copies).cast(pl.Float64)
-    )
-    return classified.with_columns(
-        pl.when(pl.col(cols.detected))
-        .then(pl.col(cols.is_percent).cast(pl.Float64))
-        .otherwise(bound)
-        .alias("__upper"),
-        pl.col(cols.time).cast(pl.Float64).alias("__t"),
-    )
-
-
-def mmr_status(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
-    """Results that settle whether the patient is in MMR: ``__in`` (at or below the threshold,
-    an undetectable result by its bound) or ``__above`` (detected above it), with ``__t``."""
+def mmr_status(classified: pl.DataFrame, thr: Thresholds) -> pl.DataFrame:
+    """The usable results (see :func:`~survstat.endpoints.cml.usable`) with ``__in`` (in MMR:
+    the value, or an undetectable result's bound, at or below the MMR threshold) and
+    ``__above`` (detected above it)."""
     upper = pl.col("__upper")
-    in_mmr = (upper <= thr.mmr) if thr.inclusive else (upper < thr.mmr)
     return (
-        _with_upper_bound(labs, cols, thr)
-        .filter(upper.is_not_null())
-        .with_columns(in_mmr.alias("__in"), (pl.col(cols.detected) & ~in_mmr).alias("__above"))
-        # undetectable results too insensitive to show MMR say nothing about it
+        usable(classified)
+        .with_columns(
+            compare(upper, thr.level_op, thr.mmr).alias("__in"),
+            (pl.col("__det") & compare(upper, thr.beyond_op, thr.mmr)).alias("__above"),
+        )
         .filter(pl.col("__in") | pl.col("__above"))
     )
 
@@ -101,14 +88,31 @@ def eln_milestones(
 ) -> pl.DataFrame:
     """ELN 2020 response category of each patient at each milestone.
 
-    The milestone sample is the informative result closest to the milestone within +-
-    ``window`` (the earlier one on a tie); undetectable results are informative only when
-    their upper bound is within the optimal range.
+    Parameters
+    ----------
+    labs
+        BCR-ABL1 results, as for :func:`~survstat.endpoints.cml.classify_samples`.
+    milestones
+        The milestones, default :data:`ELN_2020` (3, 6 and 12 months).
+    window
+        Visit window around each milestone (default 1, a month either side).
+    columns, thresholds
+        Column names; level thresholds and copy floors.
 
-    Returns one row per (patient, milestone): ``<patient>, milestone, sample_time, is_percent``
-    (the value, or the bound of an undetectable result), ``detected, category`` (optimal,
-    warning, failure; null without a sample), ``confirmation_time`` (the later result that
-    confirmed a failure) and ``reason``.
+    Returns
+    -------
+    polars.DataFrame
+        One row per (patient, milestone): ``<patient>, milestone, sample_time, is_percent``
+        (the value, or the bound of an undetectable result), ``detected, category``
+        (optimal, warning, failure; null without a sample), ``confirmation_time`` (the later
+        result that confirmed a failure) and ``reason``.
+
+    Notes
+    -----
+    The milestone sample is the informative result closest to the milestone within +-
+    ``window`` (the earlier one on a tie); an evaluable undetectable result is informative
+    when its upper bound is within the optimal range. Every patient of the lab results gets
+    a row per milestone, with a null category when no result qualifies.
 
     Examples
     --------
@@ -120,62 +124,63 @@ def eln_milestones(
     ['failure', None, 'warning']
     """
     cols = columns or Columns()
-    thr = thresholds or Thresholds()
-    if not (window >= 0):
-        raise OptionError(f"`window` must be >= 0; got {window}")
+    window = number_option("window", window)
     if not milestones:
         raise OptionError("`milestones` must not be empty")
-    samples = _with_upper_bound(labs, cols, thr).filter(pl.col("__upper").is_not_null())
-    patients = samples.select(cols.patient).unique(maintain_order=True)
+    classified = classified_results(labs, columns=cols, thresholds=thresholds)
+    samples = usable(classified)
+    patients = classified.select(cols.patient).unique(maintain_order=True)
+    upper, t = pl.col("__upper"), pl.col("__t")
     parts = []
     for m in milestones:
-        informative = pl.col(cols.detected) | (pl.col("__upper") <= m.optimal)
+        informative = pl.col("__det") | compare(upper, "<=", m.optimal)
         nearest = (
-            samples.filter(informative & ((pl.col("__t") - m.time).abs() <= window))
-            .sort([cols.patient, (pl.col("__t") - m.time).abs(), "__t"])
+            samples.filter(informative & ((t - m.time).abs() <= window))
+            .sort([cols.patient, (t - m.time).abs(), "__t"])
             .group_by(cols.patient, maintain_order=True)
             .first()
-            .select(cols.patient, "__t", "__upper", cols.detected)
+            .select(cols.patient, "__t", "__upper", "__det")
         )
-        rows = patients.join(nearest, on=cols.patient, how="left")
+        rows = patients.join(nearest, on=cols.patient, how="left", maintain_order="left")
+        over = compare(upper, ">", m.failure)
         if m.confirm is not None:
             lo, hi = m.confirm
-            later = samples.filter(pl.col(cols.detected) & (pl.col("__upper") > m.failure))
+            later = samples.filter(pl.col("__det") & over)
             confirmed = (
-                rows.filter(pl.col("__upper") > m.failure)
+                rows.filter(over)
                 .join(later.select(cols.patient, pl.col("__t").alias("__c")), on=cols.patient)
-                .filter(pl.col("__c").is_between(pl.col("__t") + lo, pl.col("__t") + hi))
+                .filter(pl.col("__c").is_between(t + lo, t + hi))
                 .group_by(cols.patient)
                 .agg(pl.col("__c").min().alias("confirmation_time"))
             )
-            rows = rows.join(confirmed, on=cols.patient, how="left")
+            rows = rows.join(confirmed, on=cols.patient, how="left", maintain_order="left")
             failed = pl.col("confirmation_time").is_not_null()
         else:
             rows = rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("confirmation_time"))
             failed = pl.lit(True)
-        value = pl.col("__upper")
+        optimal = compare(upper, "<=", m.optimal)
         category = (
-            pl.when(value.is_null())
+            pl.when(upper.is_null())
             .then(None)
-            .when(value <= m.optimal)
+            .when(optimal)
             .then(pl.lit("optimal"))
-            .when((value > m.failure) & failed)
+            .when(over & failed)
             .then(pl.lit("failure"))
             .otherwise(pl.lit("warning"))
         )
         reason = (
-            pl.when(value.is_null())
+            pl.when(upper.is_null())
             .then(pl.lit(f"no informative result within +-{window:g} of {m.time:g}"))
-            .when(value <= m.optimal)
+            .when(optimal)
             .then(pl.lit(f"<= {m.optimal:g}%"))
-            .when((value > m.failure) & failed)
+            .when(over & failed)
             .then(
                 pl.lit(f"> {m.failure:g}%")
                 + pl.when(pl.col("confirmation_time").is_not_null())
                 .then(pl.lit(", confirmed"))
                 .otherwise(pl.lit(""))
             )
-            .when(value > m.failure)
+            .when(over)
             .then(pl.lit(f"> {m.failure:g}%, not confirmed"))
             .otherwise(pl.lit(f"> {m.optimal:g}% and <= {m.failure:g}%"))
         )
@@ -183,9 +188,9 @@ def eln_milestones(
             rows.select(
                 cols.patient,
                 pl.lit(m.time, dtype=pl.Float64).alias("milestone"),
-                pl.col("__t").alias("sample_time"),
-                value.alias("is_percent"),
-                pl.col(cols.detected).alias("detected"),
+                t.alias("sample_time"),
+                upper.alias("is_percent"),
+                pl.col("__det").alias("detected"),
                 category.cast(pl.Enum(list(CATEGORIES))).alias("category"),
                 pl.col("confirmation_time").cast(pl.Float64),
                 reason.alias("reason"),
@@ -203,15 +208,30 @@ def loss_of_mmr(
 ) -> pl.DataFrame:
     """Per-patient loss of major molecular response (MMR), ready for Kaplan-Meier.
 
-    MMR is reached at the first result at or below the MMR threshold (an undetectable result
-    counts when its upper bound is). Loss is the first later result above it; with
-    ``confirmed=True`` (ELN 2013) the first of two consecutive results above the threshold, one
-    of them at least 1%. The loss is dated at the first abnormal result. Patients who never lost
-    MMR are censored at their last informative result.
+    Parameters
+    ----------
+    labs
+        BCR-ABL1 results, as for :func:`~survstat.endpoints.cml.classify_samples`.
+    confirmed
+        False (default): loss is a single result above 0.1% (ELN 2020's trigger to act).
+        True: the ELN 2013 confirmed loss, two consecutive results above 0.1%, one of them at
+        least 1%.
+    columns, thresholds
+        Column names; level thresholds and copy floors.
 
-    Returns one row per patient who reached MMR: ``<patient>, mmr_time, loss_of_mmr``
-    (event indicator), ``loss_time`` (null without loss), ``end_time`` (loss or censoring) and
-    ``duration = end_time - mmr_time`` (the duration of MMR).
+    Returns
+    -------
+    polars.DataFrame
+        One row per patient who reached MMR: ``<patient>, mmr_time, loss_of_mmr`` (event
+        indicator), ``loss_time`` (null without loss), ``end_time`` (loss or censoring) and
+        ``duration = end_time - mmr_time`` (the duration of MMR).
+
+    Notes
+    -----
+    MMR is reached at the first usable result (evaluable, time >= 0) at or below the MMR
+    threshold (an undetectable result counts when it is evaluable: its bound is then at most
+    0.01%). Loss is the first later result above it, dated at the first abnormal result.
+    Patients who never lost MMR are censored at their last usable result.
 
     Examples
     --------
@@ -223,7 +243,9 @@ def loss_of_mmr(
     (6.0, 9.0, 3.0)
     """
     cols = columns or Columns()
-    samples = mmr_status(labs, cols, thresholds or Thresholds()).sort(cols.patient, "__t")
+    thr = thresholds or Thresholds()
+    classified = classified_results(labs, columns=cols, thresholds=thr)
+    samples = mmr_status(classified, thr).sort(cols.patient, "__t")
     by_patient = samples.with_columns(
         pl.col("__in").cum_max().over(cols.patient).alias("__reached"),
         pl.col("__above").shift(-1).over(cols.patient).alias("__next_above"),
@@ -234,7 +256,7 @@ def loss_of_mmr(
         loss = (
             loss
             & pl.col("__next_above").fill_null(False)
-            & (pl.max_horizontal("__upper", "__next_upper") >= 1.0)
+            & compare(pl.max_horizontal("__upper", "__next_upper"), ">=", 1.0)
         )
     out = (
         by_patient.filter(pl.col("__reached"))
@@ -255,6 +277,71 @@ def loss_of_mmr(
     ).sort(cols.patient, maintain_order=True)
 
 
+def deep_runs(samples: pl.DataFrame, patient: str, rank: int) -> pl.DataFrame:
+    """Runs of consecutive results of depth ``rank`` or deeper in usable, classified results.
+
+    Returns one row per patient: ``<patient>, n_results, longest_start, longest_end,
+    longest_duration, current_start, current_duration, last_result_time``.
+    """
+    deep = pl.col("__rank") >= rank
+    samples = (
+        samples.sort(patient, "__t")
+        .with_columns(deep.alias("__deep"))
+        .with_columns(
+            (pl.col("__deep") != pl.col("__deep").shift(1))
+            .fill_null(True)
+            .cum_sum()
+            .over(patient)
+            .alias("__run")
+        )
+    )
+    per_patient = samples.group_by(patient, maintain_order=True).agg(
+        pl.len().alias("n_results"),
+        pl.col("__t").max().alias("last_result_time"),
+        pl.col("__run").last().alias("__last_run"),
+    )
+    runs = (
+        samples.filter(pl.col("__deep"))
+        .group_by(patient, "__run", maintain_order=True)
+        .agg(pl.col("__t").min().alias("__start"), pl.col("__t").max().alias("__end"))
+        .with_columns((pl.col("__end") - pl.col("__start")).alias("__dur"))
+    )
+    longest = (
+        runs.sort(patient, pl.col("__dur"), "__start", descending=[False, True, False])
+        .group_by(patient, maintain_order=True)
+        .first()
+        .select(
+            patient,
+            pl.col("__start").alias("longest_start"),
+            pl.col("__end").alias("longest_end"),
+            pl.col("__dur").alias("longest_duration"),
+        )
+    )
+    current = runs.select(
+        patient,
+        "__run",
+        pl.col("__start").alias("current_start"),
+        pl.col("__dur").alias("current_duration"),
+    )
+    out = per_patient.join(longest, on=patient, how="left", maintain_order="left").join(
+        current,
+        left_on=[patient, "__last_run"],
+        right_on=[patient, "__run"],
+        how="left",
+        maintain_order="left",
+    )
+    return out.select(
+        patient,
+        "n_results",
+        "longest_start",
+        "longest_end",
+        "longest_duration",
+        "current_start",
+        "current_duration",
+        "last_result_time",
+    )
+
+
 def sustained_response(
     labs: FrameLike,
     *,
@@ -265,16 +352,33 @@ def sustained_response(
 ) -> pl.DataFrame:
     """Runs of consecutive results at ``level`` or deeper: the longest and the current one.
 
-    A run is a maximal sequence of consecutive evaluable results at the level or deeper; its
-    duration is the time from its first to its last result (the span over which the response
-    was observed to be sustained). Results that are not evaluable (undetectable with too few
-    control-gene copies) neither extend nor break a run. With ``until``, only results at or
-    before that time count (e.g. the date treatment stopped).
+    Parameters
+    ----------
+    labs
+        BCR-ABL1 results, as for :func:`~survstat.endpoints.cml.classify_samples`.
+    level
+        MMR, MR4 (default; the depth ELN 2020 asks of TFR candidates), MR4.5 or MR5.
+    until
+        Only results at or before this time count (e.g. the time treatment stopped); default
+        all.
+    columns, thresholds
+        Column names; level thresholds and copy floors.
 
-    Returns one row per patient with an evaluable result: ``<patient>, level, n_results,
-    longest_start, longest_end, longest_duration, current_start, current_duration`` (the run
-    holding the patient's last evaluable result; null when that result is shallower than the
-    level) and ``last_result_time``.
+    Returns
+    -------
+    polars.DataFrame
+        One row per patient with a usable result: ``<patient>, level, n_results,
+        longest_start, longest_end, longest_duration, current_start, current_duration`` (the
+        run holding the patient's last usable result; null when that result is shallower
+        than the level) and ``last_result_time``.
+
+    Notes
+    -----
+    A run is a maximal sequence of consecutive usable results (evaluable, time >= 0) at the
+    level or deeper; its duration is the time from its first to its last result (the span
+    over which the response was observed to be sustained). Results that are not evaluable
+    (undetectable with too few control-gene copies) and pre-study results neither extend nor
+    break a run.
 
     Examples
     --------
@@ -286,76 +390,16 @@ def sustained_response(
     (12.0, 12.0)
     """
     cols = columns or Columns()
-    rank = level_rank(level)
-    if rank == 0:
-        raise OptionError("level must be a response level: MMR, MR4, MR4.5 or MR5")
-    t = pl.col(cols.time).cast(pl.Float64)
-    samples = classify_samples(labs, columns=cols, thresholds=thresholds).filter(
-        pl.col("evaluable")
-    )
+    rank = response_rank(level)
     if until is not None:
-        samples = samples.filter(t <= until)
-    deep = level_depth() >= rank
-    samples = (
-        samples.sort(cols.patient, cols.time)
-        .with_columns(t.alias("__t"), deep.alias("__deep"))
-        .with_columns(
-            (pl.col("__deep") != pl.col("__deep").shift(1))
-            .fill_null(True)
-            .cum_sum()
-            .over(cols.patient)
-            .alias("__run")
-        )
+        until = number_option("until", until, minimum=-float("inf"))
+    samples = usable(classified_results(labs, columns=cols, thresholds=thresholds))
+    if until is not None:
+        samples = samples.filter(pl.col("__t") <= until)
+    runs = deep_runs(samples, cols.patient, rank).with_columns(pl.lit(level).alias("level"))
+    return runs.select(cols.patient, "level", pl.exclude(cols.patient, "level")).sort(
+        cols.patient, maintain_order=True
     )
-    per_patient = samples.group_by(cols.patient, maintain_order=True).agg(
-        pl.len().alias("n_results"),
-        pl.col("__t").max().alias("last_result_time"),
-        pl.col("__run").last().alias("__last_run"),
-    )
-    runs = (
-        samples.filter(pl.col("__deep"))
-        .group_by(cols.patient, "__run", maintain_order=True)
-        .agg(pl.col("__t").min().alias("__start"), pl.col("__t").max().alias("__end"))
-        .with_columns((pl.col("__end") - pl.col("__start")).alias("__dur"))
-    )
-    longest = (
-        runs.sort(cols.patient, pl.col("__dur"), "__start", descending=[False, True, False])
-        .group_by(cols.patient, maintain_order=True)
-        .first()
-        .select(
-            cols.patient,
-            pl.col("__start").alias("longest_start"),
-            pl.col("__end").alias("longest_end"),
-            pl.col("__dur").alias("longest_duration"),
-        )
-    )
-    current = runs.select(
-        cols.patient,
-        "__run",
-        pl.col("__start").alias("current_start"),
-        pl.col("__dur").alias("current_duration"),
-    )
-    out = (
-        per_patient.join(longest, on=cols.patient, how="left")
-        .join(
-            current,
-            left_on=[cols.patient, "__last_run"],
-            right_on=[cols.patient, "__run"],
-            how="left",
-        )
-        .with_columns(pl.lit(level).alias("level"))
-    )
-    return out.select(
-        cols.patient,
-        "level",
-        "n_results",
-        "longest_start",
-        "longest_end",
-        "longest_duration",
-        "current_start",
-        "current_duration",
-        "last_result_time",
-    ).sort(cols.patient, maintain_order=True)
 
 
 __all__ = [

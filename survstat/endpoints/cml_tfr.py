@@ -7,56 +7,80 @@ clinical ones, such as no prior resistance, are the investigator's). After stopp
 relapse is loss of MMR (a single result above 0.1%), the trigger to restart therapy; TFR
 survival counts relapse, restart of treatment without relapse and death as failures (as in
 EURO-SKI, Saussele et al. 2018, Lancet Oncol 19:747-757).
+
+"More than" is judged in one of two ways, stated in :func:`tfr_eligibility`: in calendar terms
+when the inputs hold dates (a stop on the 5th anniversary of the start is not more than 5
+years), and on times at the precision of :func:`~survstat.endpoints.cml.compare` otherwise.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
 
-from survstat.endpoints.cml import Columns, Thresholds, classify_samples
-from survstat.endpoints.cml_monitoring import mmr_status, sustained_response
-from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError, check_unique_ids
+from survstat.endpoints.cml import classified_results, response_rank, usable
+from survstat.endpoints.cml_input import (
+    Columns,
+    Thresholds,
+    check_id_column,
+    check_patient_ids,
+    compare,
+    fail_where,
+    number_option,
+    patient_key,
+    read_patients,
+    require_columns,
+    time_or_never,
+)
+from survstat.endpoints.cml_monitoring import deep_runs, mmr_status
+from survstat.endpoints.dates import DAYS_PER_UNIT
+from survstat.errors import (
+    ColumnTypeError,
+    EmptyDataError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    check_unique_ids,
+)
 from survstat.io import FrameLike, scan
 
 #: Cause codes of the TFR endpoint.
 TFR_CAUSES = {0: "censored", 1: "molecular relapse", 2: "restart without relapse", 3: "death"}
 
+_MONTH = DAYS_PER_UNIT["months"]
+
 
 @dataclass(frozen=True, slots=True)
 class TfrColumns:
     """Patient-table columns, as times since the start of TKI therapy (null when not
-    applicable)."""
+    applicable; ``tki_restart`` and ``death`` may be absent: never happened). For
+    :func:`tfr_eligibility` they may hold dates instead, with the start of therapy in
+    ``start``."""
 
     patient: str = "patient_id"
     tki_stop: str = "tki_stop"
     tki_restart: str = "tki_restart"
     death: str = "death"
     last_follow_up: str = "last_follow_up"
+    start: str = "start_date"
 
 
-def _patients(patients: FrameLike, pcols: TfrColumns, roles: tuple[str, ...]) -> pl.DataFrame:
-    pts = scan(patients)[0].collect()
-    for role in roles:
-        name = getattr(pcols, role)
-        if name not in pts.columns:
-            raise ColumnNotFoundError(name, pts.columns, role=role)
-    check_unique_ids(pts, pcols.patient, "patient table")
-    return pts.with_columns(
-        pl.col(getattr(pcols, r)).cast(pl.Float64) for r in roles if r != "patient"
+def _check_order(pts: pl.DataFrame, patient: str, early: str, late: str) -> None:
+    if early not in pts.columns or late not in pts.columns:
+        return
+    fail_where(
+        pts,
+        pl.col(late) < pl.col(early),
+        InvalidValueError,
+        f"`{late}` must not be before `{early}`",
+        lambda r: f"patient {r[patient]!r}, {r[late]} < {r[early]}",
+        what="patients",
     )
 
 
-def _check_order(pts: pl.DataFrame, pcols: TfrColumns, early: str, late: str) -> None:
-    bad = pts.filter(pl.col(late) < pl.col(early))
-    if bad.height:
-        row = bad.row(0, named=True)
-        raise InvalidValueError(
-            f"`{late}` before `{early}` for {bad.height} of {pts.height} patients (first: "
-            f"patient {row[pcols.patient]!r}, {row[late]} < {row[early]})"
-        )
+def _is_date(dtype: pl.DataType) -> bool:
+    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
 def tfr_eligibility(
@@ -72,61 +96,163 @@ def tfr_eligibility(
 ) -> pl.DataFrame:
     """ELN 2020 molecular eligibility for a TFR attempt, at the stop or the last follow-up.
 
-    Eligible when TKI therapy lasted more than ``min_treatment`` (default 60 months) and the
-    current run of results at ``level`` or deeper (see :func:`sustained_response`) spans more
-    than ``min_deep_duration`` (default 24 months), both judged at ``tki_stop`` when the
-    patient stopped, else at the last follow-up.
+    Parameters
+    ----------
+    labs
+        BCR-ABL1 results, as for :func:`~survstat.endpoints.cml.classify_samples`; the time
+        column holds times since the start of therapy, or sample dates.
+    patients
+        One row per patient: ``tki_stop`` (null when therapy goes on) and ``last_follow_up``,
+        both times since the start, or both dates with the start date in ``start``.
+    min_treatment
+        TKI therapy must last more than this (default 60 months: ELN 2020's "more than 5
+        years"). With dates, a whole number of calendar months.
+    min_deep_duration
+        The deep response must be sustained more than this (default 24 months: "more than 2
+        years"). With dates, a whole number of calendar months.
+    level
+        Depth of the deep response: MR4 (default, ELN 2020), MR4.5 or MR5 (or MMR).
+    columns, patient_columns, thresholds
+        Column names; level thresholds and copy floors.
 
-    Returns one row per patient: ``<patient>, evaluation_time, stopped, treatment_duration,
-    deep_start, deep_duration, eligible, reason``.
+    Returns
+    -------
+    polars.DataFrame
+        One row per patient: ``<patient>, evaluation_time, stopped, treatment_duration,
+        deep_start, deep_duration, eligible, reason``. Durations are in the time unit of the
+        inputs, or in months (365.25 / 12 days) with dates, where ``evaluation_time`` and
+        ``deep_start`` are dates.
+
+    Notes
+    -----
+    Eligibility is judged at ``tki_stop`` when the patient stopped, else at the last
+    follow-up, on the usable results up to then: the current run of results at ``level`` or
+    deeper (see :func:`~survstat.endpoints.cml_monitoring.sustained_response`) must span more
+    than ``min_deep_duration``, and therapy must have lasted more than ``min_treatment``.
+
+    *With dates* (the patient table's ``tki_stop`` and ``last_follow_up`` hold dates) "more
+    than N months" is calendar arithmetic: the evaluation date must be after the start date
+    plus N months, and the run's last result after its first plus N months (a date plus
+    months keeps the day of the month, the last day for a shorter month: 29 February 2020
+    plus 60 months is 28 February 2025). A stop on the 5th anniversary of the start is not
+    more than 5 years; a stop the day after is.
+
+    *With times* the duration is compared with the criterion at 6 significant digits (see
+    :func:`~survstat.endpoints.cml.compare`), so that 66.1 - 6.1 = 60.00000000000001 months
+    is 60, not more than 60. Times made from dates by
+    :func:`~survstat.endpoints.dates.times_from_dates` count a month as 365.25 / 12 days, so
+    60 months is 1826.25 days and a stop on the 5th anniversary (day 1826 or 1827) falls
+    either side of it: give dates to judge anniversaries.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import polars as pl
+    >>> labs = pl.DataFrame({"patient_id": ["a", "a"],
+    ...     "sample_date": [dt.date(2017, 1, 1), dt.date(2020, 1, 1)],
+    ...     "is_percent": [0.005, 0.004], "detected": [True, True],
+    ...     "control_gene": ["ABL1"] * 2, "control_copies": [5e4] * 2})
+    >>> patients = pl.DataFrame({"patient_id": ["a", "a2"],
+    ...     "start_date": [dt.date(2015, 1, 1)] * 2,
+    ...     "tki_stop": [dt.date(2020, 1, 1), dt.date(2020, 1, 2)],
+    ...     "last_follow_up": [dt.date(2021, 1, 1)] * 2})
+    >>> tfr_eligibility(labs.filter(pl.col("patient_id") == "a"), patients,
+    ...     columns=Columns(time="sample_date")).get_column("reason").to_list()
+    ['treatment not longer than 60 months', 'no usable result']
     """
     cols = columns or Columns()
     pcols = patient_columns or TfrColumns()
-    if not (min_treatment >= 0 and min_deep_duration >= 0):
-        raise OptionError(
-            "`min_treatment` and `min_deep_duration` must be >= 0; got "
-            f"{min_treatment}, {min_deep_duration}"
+    min_treatment = number_option("min_treatment", min_treatment)
+    min_deep_duration = number_option("min_deep_duration", min_deep_duration)
+    rank = response_rank(level)
+    pts_raw = scan(patients)[0].collect()
+    require_columns(
+        pts_raw,
+        [(pcols.patient, "patient"), (pcols.tki_stop, "tki_stop")],
+    )
+    require_columns(pts_raw, [(pcols.last_follow_up, "last_follow_up")])
+    if _is_date(pts_raw.schema[pcols.tki_stop]) or _is_date(pts_raw.schema[pcols.last_follow_up]):
+        return _eligibility_by_dates(
+            labs, pts_raw, cols, pcols, thresholds, min_treatment, min_deep_duration, level, rank
         )
-    pts = _patients(patients, pcols, ("patient", "tki_stop", "last_follow_up"))
-    _check_order(pts, pcols, pcols.tki_stop, pcols.last_follow_up)
+    classified = classified_results(labs, columns=cols, thresholds=thresholds)
+    pts = read_patients(
+        pts_raw,
+        pcols.patient,
+        {pcols.tki_stop: "tki_stop", pcols.last_follow_up: "last_follow_up"},
+        complete=[pcols.last_follow_up],
+    )
+    check_patient_ids(classified, cols.patient, pts, pcols.patient)
+    _check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
     pts = pts.with_columns(
+        patient_key(pts, pcols.patient),
         pl.col(pcols.tki_stop).is_not_null().alias("stopped"),
         pl.coalesce(pcols.tki_stop, pcols.last_follow_up).alias("evaluation_time"),
     )
-    classified = classify_samples(labs, columns=cols, thresholds=thresholds)
-    until = classified.join(
-        pts.select(pl.col(pcols.patient).alias(cols.patient), "evaluation_time"),
-        on=cols.patient,
-        how="inner",
-    ).filter(pl.col(cols.time).cast(pl.Float64) <= pl.col("evaluation_time"))
-    runs = sustained_response(
-        until.drop("evaluation_time", "level", "log_reduction", "evaluable", "reason"),
-        level=level,
-        columns=cols,
-        thresholds=thresholds,
-    ).select(
-        pl.col(cols.patient).alias(pcols.patient),
-        pl.col("current_start").alias("deep_start"),
-        pl.col("current_duration").alias("deep_duration"),
-    )
-    out = pts.join(runs, on=pcols.patient, how="left").with_columns(
+    runs = _runs_until(classified, cols, pts, "evaluation_time", rank)
+    out = pts.join(runs, on="__pid", how="left", maintain_order="left").with_columns(
         pl.col("evaluation_time").alias("treatment_duration")
     )
-    long_enough = pl.col("treatment_duration") > min_treatment
-    deep_enough = pl.col("deep_duration").fill_null(-1.0) > min_deep_duration
+    long_enough = compare(pl.col("treatment_duration"), ">", min_treatment)
+    deep_enough = compare(pl.col("deep_duration"), ">", min_deep_duration).fill_null(False)
+    return _eligibility_table(
+        out,
+        pcols.patient,
+        long_enough,
+        deep_enough,
+        f"{min_treatment:g}",
+        f"{min_deep_duration:g}",
+        level,
+    )
+
+
+def _runs_until(
+    classified: pl.DataFrame, cols: Columns, pts: pl.DataFrame, until: str, rank: int
+) -> pl.DataFrame:
+    """The current deep run of each patient on the usable results up to ``until``."""
+    samples = (
+        usable(classified)
+        .with_columns(patient_key(classified, cols.patient))
+        .join(pts.select("__pid", until), on="__pid")
+        .filter(pl.col("__t") <= pl.col(until))
+    )
+    return deep_runs(samples, "__pid", rank).select(
+        "__pid",
+        "n_results",
+        pl.col("current_start").alias("deep_start"),
+        pl.col("current_duration").alias("deep_duration"),
+        (pl.col("current_start") + pl.col("current_duration")).alias("__deep_end"),
+    )
+
+
+def _eligibility_table(
+    out: pl.DataFrame,
+    patient: str,
+    long_enough: pl.Expr,
+    deep_enough: pl.Expr,
+    treatment: str,
+    deep: str,
+    level: str,
+) -> pl.DataFrame:
+    no_run = pl.col("deep_duration").is_null()
+    deep_reason = (
+        pl.when(pl.col("n_results").is_null())
+        .then(pl.lit("no usable result"))
+        .when(no_run)
+        .then(pl.lit(f"not in {level} at the last result"))
+        .otherwise(pl.lit(f"{level} not sustained longer than {deep}"))
+    )
     reason = (
         pl.when(long_enough & deep_enough)
         .then(pl.lit("eligible"))
         .when(~long_enough & ~deep_enough)
-        .then(pl.lit("treatment too short; deep response not sustained long enough"))
+        .then(pl.lit(f"treatment not longer than {treatment}; ") + deep_reason)
         .when(~long_enough)
-        .then(pl.lit(f"treatment not longer than {min_treatment:g}"))
-        .when(pl.col("deep_duration").is_null())
-        .then(pl.lit(f"not in {level} at the last result"))
-        .otherwise(pl.lit(f"{level} not sustained longer than {min_deep_duration:g}"))
+        .then(pl.lit(f"treatment not longer than {treatment}"))
+        .otherwise(deep_reason)
     )
     return out.select(
-        pcols.patient,
+        patient,
         "evaluation_time",
         "stopped",
         "treatment_duration",
@@ -134,6 +260,110 @@ def tfr_eligibility(
         "deep_duration",
         (long_enough & deep_enough).alias("eligible"),
         reason.alias("reason"),
+    )
+
+
+def _date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
+    dtype = frame.schema[name]
+    if dtype == pl.Date:
+        return pl.col(name)
+    if isinstance(dtype, pl.Datetime):
+        return pl.col(name).dt.date()
+    if dtype == pl.Null:
+        return pl.col(name).cast(pl.Date)
+    raise ColumnTypeError(
+        f"`{name}` ({role}) must be a date like the other TFR dates; found {dtype}"
+    )
+
+
+def _whole_months(name: str, value: float) -> int:
+    if value != int(value):
+        raise OptionError(
+            f"`{name}` must be a whole number of months when the inputs hold dates; got {value:g}"
+        )
+    return int(value)
+
+
+def _eligibility_by_dates(
+    labs: FrameLike,
+    pts: pl.DataFrame,
+    cols: Columns,
+    pcols: TfrColumns,
+    thresholds: Thresholds | None,
+    min_treatment: float,
+    min_deep_duration: float,
+    level: str,
+    rank: int,
+) -> pl.DataFrame:
+    """:func:`tfr_eligibility` on dates, with "more than N months" in calendar months."""
+    treatment_months = _whole_months("min_treatment", min_treatment)
+    deep_months = _whole_months("min_deep_duration", min_deep_duration)
+    require_columns(pts, [(pcols.start, "start of therapy")])
+    if pts.height == 0:
+        raise EmptyDataError("the patient table has no rows")
+    check_id_column(pts, pcols.patient, "patient")
+    pts = pts.with_columns(
+        _date(pts, pcols.start, "start of therapy").alias(pcols.start),
+        _date(pts, pcols.tki_stop, "tki_stop").alias(pcols.tki_stop),
+        _date(pts, pcols.last_follow_up, "last_follow_up").alias(pcols.last_follow_up),
+    )
+    for name in (pcols.patient, pcols.start, pcols.last_follow_up):
+        fail_where(
+            pts,
+            pl.col(name).is_null(),
+            MissingValueError,
+            f"`{name}` must not be missing",
+            lambda r: f"patient {r[pcols.patient]!r}",
+            what="patients",
+        )
+    check_unique_ids(pts, pcols.patient, "patient table")
+    _check_order(pts, pcols.patient, pcols.start, pcols.tki_stop)
+    _check_order(pts, pcols.patient, pcols.start, pcols.last_follow_up)
+    _check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
+    lab_frame = scan(labs)[0].collect()
+    require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
+    sample_date = _date(lab_frame, cols.time, "sample date")
+    check_patient_ids(
+        lab_frame.filter(pl.col(cols.patient).is_not_null()), cols.patient, pts, pcols.patient
+    )
+    pts = pts.with_columns(
+        patient_key(pts, pcols.patient),
+        pl.col(pcols.tki_stop).is_not_null().alias("stopped"),
+        pl.coalesce(pcols.tki_stop, pcols.last_follow_up).alias("evaluation_time"),
+    ).with_columns(
+        (pl.col("evaluation_time") - pl.col(pcols.start)).dt.total_days().alias("__eval_days")
+    )
+    # sample dates become days since the patient's start (negative: a pre-study sample)
+    starts = pts.select("__pid", pl.col(pcols.start).alias("__start"))
+    in_days = (
+        lab_frame.with_columns(patient_key(lab_frame, cols.patient), sample_date.alias("__date"))
+        .join(starts, on="__pid", how="left", maintain_order="left")
+        .with_columns(
+            (pl.col("__date") - pl.col("__start")).dt.total_days().cast(pl.Float64).alias(cols.time)
+        )
+        .drop("__pid", "__date", "__start")
+    )
+    classified = classified_results(in_days, columns=cols, thresholds=thresholds)
+    runs = _runs_until(classified, cols, pts, "__eval_days", rank)
+    start = pl.col(pcols.start)
+    out = pts.join(runs, on="__pid", how="left", maintain_order="left")
+    deep_first = start + pl.duration(days=pl.col("deep_start").cast(pl.Int64))
+    deep_last = start + pl.duration(days=pl.col("__deep_end").cast(pl.Int64))
+    long_enough = pl.col("evaluation_time") > start.dt.offset_by(f"{treatment_months}mo")
+    deep_enough = (deep_last > deep_first.dt.offset_by(f"{deep_months}mo")).fill_null(False)
+    out = out.with_columns(long_enough.alias("__long"), deep_enough.alias("__deep")).with_columns(
+        (pl.col("__eval_days") / _MONTH).alias("treatment_duration"),
+        deep_first.alias("deep_start"),
+        (pl.col("deep_duration") / _MONTH).alias("deep_duration"),
+    )
+    return _eligibility_table(
+        out,
+        pcols.patient,
+        pl.col("__long"),
+        pl.col("__deep"),
+        f"{treatment_months} months",
+        f"{deep_months} months",
+        level,
     )
 
 
@@ -147,63 +377,97 @@ def tfr_endpoints(
 ) -> pl.DataFrame:
     """Per-patient time from stopping TKI therapy to the end of treatment-free remission.
 
-    Molecular relapse is the first result after the stop above the MMR threshold (loss of MMR).
-    A restart of therapy before any relapse and death are the other failures; a relapse found on
-    the day of the restart is the relapse. Patients with none are censored at their last
-    follow-up. Only patients who stopped (non-null ``tki_stop``) are returned.
+    Parameters
+    ----------
+    labs
+        BCR-ABL1 results, as for :func:`~survstat.endpoints.cml.classify_samples`.
+    patients
+        One row per patient: ``tki_stop`` (null when therapy goes on), ``last_follow_up`` and,
+        optionally, ``tki_restart`` and ``death`` (null, or an absent column, when it did not
+        happen), all times since the start of therapy.
+    columns, patient_columns, thresholds
+        Column names; level thresholds and copy floors.
 
-    Returns ``<patient>, tki_stop, time`` (since the stop), ``cause`` (see
-    :data:`TFR_CAUSES`), ``cause_label, tfr_failure`` (any failure: the event of TFR survival)
-    and ``relapse``.
+    Returns
+    -------
+    polars.DataFrame
+        ``<patient>, tki_stop, time`` (since the stop), ``cause`` (see :data:`TFR_CAUSES`),
+        ``cause_label, tfr_failure`` (any failure: the event of TFR survival) and
+        ``relapse``; only patients who stopped (non-null ``tki_stop``).
+
+    Notes
+    -----
+    Molecular relapse is the first result after the stop above the MMR threshold (loss of
+    MMR, compared at the precision of :func:`~survstat.endpoints.cml.compare`). A restart of
+    therapy before any relapse and death are the other failures; a relapse found on the day
+    of the restart is the relapse. Patients with none are censored at their last follow-up;
+    results after it do not count.
     """
     cols = columns or Columns()
     pcols = patient_columns or TfrColumns()
     thr = thresholds or Thresholds()
-    roles = ("patient", "tki_stop", "tki_restart", "death", "last_follow_up")
-    pts = _patients(patients, pcols, roles).filter(pl.col(pcols.tki_stop).is_not_null())
+    classified = classified_results(labs, columns=cols, thresholds=thr)
+    roles = {
+        pcols.tki_stop: "tki_stop",
+        pcols.tki_restart: "tki_restart",
+        pcols.death: "death",
+        pcols.last_follow_up: "last_follow_up",
+    }
+    pts = read_patients(
+        patients,
+        pcols.patient,
+        roles,
+        complete=[pcols.last_follow_up],
+        optional=[pcols.tki_restart, pcols.death],
+    )
+    check_patient_ids(classified, cols.patient, pts, pcols.patient)
     for later in (pcols.tki_restart, pcols.death, pcols.last_follow_up):
-        _check_order(pts, pcols, pcols.tki_stop, later)
+        _check_order(pts, pcols.patient, pcols.tki_stop, later)
+    stopped = pts.filter(pl.col(pcols.tki_stop).is_not_null()).with_columns(
+        patient_key(pts, pcols.patient)
+    )
     # molecular relapse is loss of MMR by the same rule as on treatment
     relapse = (
-        mmr_status(labs, cols, thr)
-        .join(
-            pts.select(pl.col(pcols.patient).alias(cols.patient), pcols.tki_stop),
-            on=cols.patient,
-        )
+        mmr_status(classified, thr)
+        .with_columns(patient_key(classified, cols.patient))
+        .join(stopped.select("__pid", pcols.tki_stop), on="__pid")
         .filter(pl.col("__above") & (pl.col("__t") > pl.col(pcols.tki_stop)))
-        .group_by(cols.patient)
+        .group_by("__pid")
         .agg(pl.col("__t").min().alias("__relapse"))
     )
-    out = pts.join(relapse, left_on=pcols.patient, right_on=cols.patient, how="left")
-    stop = out.get_column(pcols.tki_stop).to_numpy()
-
-    def since_stop(name: str) -> np.ndarray:
-        v = out.get_column(name).cast(pl.Float64).fill_null(np.inf).to_numpy()
-        return v - stop
-
-    rel, restart, death = (
-        since_stop("__relapse"),
-        since_stop(pcols.tki_restart),
-        since_stop(pcols.death),
+    stop = pl.col(pcols.tki_stop)
+    out = stopped.join(relapse, on="__pid", how="left", maintain_order="left").with_columns(
+        (pl.col(pcols.last_follow_up) - stop).alias("__last"),
+        (pl.col("__relapse") - stop).alias("__rel"),
+        (time_or_never(stopped, pcols.tki_restart) - stop).alias("__restart"),
+        (time_or_never(stopped, pcols.death) - stop).alias("__death"),
     )
-    last = out.get_column(pcols.last_follow_up).to_numpy() - stop
-    if np.any(np.isnan(last)):
-        bad = out.get_column(pcols.patient).filter(pl.Series(np.isnan(last)))[0]
-        raise InvalidValueError(f"`{pcols.last_follow_up}` is missing (first: patient {bad!r})")
-    rel = np.where(rel <= last, rel, np.inf)
-    candidates = np.column_stack([rel, restart, death])
-    first = candidates.min(axis=1)
-    # argmin keeps the first column on ties: relapse before restart before death
-    cause = np.where(np.isfinite(first) & (first <= last), np.argmin(candidates, axis=1) + 1, 0)
-    time = np.where(cause > 0, first, last)
+    last = pl.col("__last")
+    first = pl.min_horizontal(
+        pl.when(pl.col("__rel") <= last).then(pl.col("__rel")), "__restart", "__death"
+    )
+    failed = first.is_not_null() & (first <= last)
+    # on a tie: relapse before restart before death
+    cause = (
+        pl.when(failed & (pl.col("__rel") == first))
+        .then(1)
+        .when(failed & (pl.col("__restart") == first))
+        .then(2)
+        .when(failed & (pl.col("__death") == first))
+        .then(3)
+        .otherwise(0)
+        .cast(pl.Int64)
+    )
+    out = out.with_columns(cause.alias("cause"), first.alias("__first"))
+    c = pl.col("cause")
     return out.select(
         pcols.patient,
         pcols.tki_stop,
-        pl.Series("time", time),
-        pl.Series("cause", cause.astype(np.int64)),
-        pl.Series("cause_label", [TFR_CAUSES[c] for c in cause]),
-        pl.Series("tfr_failure", cause > 0),
-        pl.Series("relapse", cause == 1),
+        pl.when(c > 0).then(pl.col("__first")).otherwise(last).alias("time"),
+        c,
+        c.replace_strict(TFR_CAUSES, return_dtype=pl.String).alias("cause_label"),
+        (c > 0).alias("tfr_failure"),
+        (c == 1).alias("relapse"),
     )
 
 

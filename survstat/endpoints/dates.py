@@ -33,6 +33,17 @@ PATIENT_DATES = {
 }
 
 
+#: Patient-table date columns of a treatment-free remission phase and the time columns made
+#: from them (for :func:`survstat.endpoints.cml_tfr.tfr_endpoints`); ``tki_restart`` and
+#: ``death`` may be absent.
+TFR_DATES = {
+    "tki_stop": "tki_stop_date",
+    "tki_restart": "tki_restart_date",
+    "death": "death_date",
+    "last_follow_up": "last_follow_up_date",
+}
+
+
 #: Subject-table date columns of a solid-tumour trial and the study-day columns made from them
 #: (for :func:`survstat.endpoints.recist_tte.time_to_event_endpoints`, with ``unit="days"``).
 RECIST_DATES = {
@@ -81,6 +92,7 @@ def times_from_dates(
     time: str = "time",
     unit: str = "months",
     optional: bool = False,
+    pre_study: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Convert sample and event dates to time since each patient's start of treatment.
 
@@ -98,6 +110,14 @@ def times_from_dates(
         Name of the sample-time column added to ``labs``.
     unit
         ``"months"`` (default; 365.25 / 12 days), ``"days"``, ``"weeks"`` or ``"years"``.
+    optional
+        With ``dates`` given, convert only the date columns present (default False: each
+        must exist).
+    pre_study
+        False (default): a sample dated before its patient's start is an error. True: it
+        becomes a negative time, a pre-study (baseline) result, which the CML endpoints
+        classify but never count as a response. Event dates before the start are errors
+        either way.
 
     Returns
     -------
@@ -158,17 +178,18 @@ def times_from_dates(
             f"`{sample_date}` is missing for {no_date.height} of {joined.height} lab results "
             f"(first: patient {no_date[patient][0]!r})"
         )
-    _check_not_before_start(
-        joined.with_columns(pl.col("__sample").alias(sample_date)),
-        patient,
-        start,
-        sample_date,
-        "lab results are",
-    )
+    if not pre_study:
+        _check_not_before_start(
+            joined.with_columns(pl.col("__sample").alias(sample_date)),
+            patient,
+            start,
+            sample_date,
+            "lab results are",
+        )
     lab_out = joined.with_columns(
         ((pl.col("__sample") - pl.col(start)).dt.total_days() / per).alias(time)
     ).drop("__sample", start)
     return lab_out, pts
 
 
-__all__ = ["DAYS_PER_UNIT", "PATIENT_DATES", "RECIST_DATES", "times_from_dates"]
+__all__ = ["DAYS_PER_UNIT", "PATIENT_DATES", "RECIST_DATES", "TFR_DATES", "times_from_dates"]

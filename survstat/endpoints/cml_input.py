@@ -1,0 +1,506 @@
+"""Reading CML inputs: validation, the codings labs use, and the precision of thresholds.
+
+Every CML function (:mod:`~survstat.endpoints.cml`, :mod:`~survstat.endpoints.cml_monitoring`,
+:mod:`~survstat.endpoints.cml_tfr`) reads its lab results through :func:`read_labs` and its
+patient table through :func:`read_patients`, so that bad input gives one clear
+:class:`~survstat.errors.SurvstatError` naming the column, the rule, how many values break it
+and the first patient and time, and compares values with thresholds through :func:`compare`
+only.
+"""
+
+from __future__ import annotations
+
+import operator
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    EmptyDataError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    SurvstatError,
+    SurvstatWarning,
+    check_unique_ids,
+)
+from survstat.io import FrameLike, scan
+
+#: Significant digits at which values are compared with thresholds (see :func:`compare`).
+SIGNIFICANT_DIGITS = 6
+
+
+#: Text codings of the ``detected`` column, compared in upper case with runs of spaces,
+#: hyphens and underscores read as one space: what laboratory systems export for a
+#: qualitative BCR-ABL1 result ("Detected" / "Not detected", "Positive" / "Negative",
+#: "Detectable" / "Undetectable", Y/N, Yes/No, True/False, 1/0).
+DETECTED_CODES: Mapping[str, bool] = {
+    **dict.fromkeys(("DETECTED", "DETECTABLE", "POSITIVE", "POS", "Y", "YES", "TRUE", "1"), True),
+    **dict.fromkeys(
+        (
+            "NOT DETECTED",
+            "UNDETECTED",
+            "NOT DETECTABLE",
+            "UNDETECTABLE",
+            "NEGATIVE",
+            "NEG",
+            "N",
+            "NO",
+            "FALSE",
+            "0",
+        ),
+        False,
+    ),
+}
+
+
+_OPS: Mapping[str, Callable[[Any, Any], Any]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def rounded(value: pl.Expr) -> pl.Expr:
+    """``value`` as Float64 rounded to :data:`SIGNIFICANT_DIGITS` significant digits."""
+    return value.cast(pl.Float64).round_sig_figs(SIGNIFICANT_DIGITS)
+
+
+def _rounded_number(value: float) -> float:
+    return float(pl.Series([float(value)]).round_sig_figs(SIGNIFICANT_DIGITS).item())
+
+
+def compare(value: pl.Expr, op: str, threshold: float | pl.Expr) -> pl.Expr:
+    """Compare ``value`` with ``threshold`` at the stated precision.
+
+    Both sides are rounded to :data:`SIGNIFICANT_DIGITS` significant digits first, so that a
+    threshold reached through float32 storage (relative error 6e-8) or arithmetic on copy
+    numbers is the threshold itself: ``compare(x, "<=", 0.0032)`` holds for x = float32(0.0032)
+    = 0.0031999999. This is the only comparison with a threshold in the CML functions.
+
+    Parameters
+    ----------
+    value
+        An expression of IS % values, upper bounds, copy numbers or durations.
+    op
+        One of ``"<="``, ``"<"``, ``">"``, ``">="``.
+    threshold
+        The threshold (a level, an ELN cut-off, a copy floor, a duration), or an expression
+        of one threshold per row.
+    """
+    cut = rounded(threshold) if isinstance(threshold, pl.Expr) else _rounded_number(threshold)
+    return _OPS[op](rounded(value), cut)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """IS % thresholds and the control-gene copies an undetectable sample needs per level.
+
+    ``copies`` maps a control gene (matched case-insensitively) to the copies an undetectable
+    result needs for MR4, MR4.5 and MR5 (EUTOS, Cross et al. 2015); fewer than the MR4
+    floor make it not evaluable. ``inclusive`` (default True) reads each level as "at most"
+    the threshold (ELN 2020), False as "below" it.
+    """
+
+    mmr: float = 0.1
+    mr4: float = 0.01
+    mr45: float = 0.0032
+    mr5: float = 0.001
+    inclusive: bool = True
+    copies: Mapping[str, tuple[float, float, float]] = field(
+        default_factory=lambda: {
+            "ABL1": (10_000, 32_000, 100_000),
+            "GUSB": (24_000, 77_000, 240_000),
+        }
+    )
+
+    @property
+    def level_op(self) -> str:
+        """The comparison that puts a value in a level: ``"<="`` or ``"<"``."""
+        return "<=" if self.inclusive else "<"
+
+    @property
+    def beyond_op(self) -> str:
+        """The comparison that puts a value above a level: ``">"`` or ``">="``."""
+        return ">" if self.inclusive else ">="
+
+    def floors(self) -> dict[str, tuple[float, float, float]]:
+        """The copy floors keyed by the upper-case gene name."""
+        return {str(g).strip().upper(): tuple(map(float, c)) for g, c in self.copies.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Names of the lab-result columns."""
+
+    patient: str = "patient_id"
+    time: str = "time"
+    is_percent: str = "is_percent"
+    detected: str = "detected"
+    control_gene: str = "control_gene"
+    control_copies: str = "control_copies"
+
+
+#: Columns added to the lab results while they are read (dropped from public outputs).
+INTERNAL = ("__row", "__t", "__det", "__is", "__gene", "__copies", "__upper", "__rank")
+
+
+_TEXT = (pl.String, pl.Categorical, pl.Enum)
+
+
+def is_text(dtype: pl.DataType) -> bool:
+    """True for String, Categorical and Enum columns."""
+    return isinstance(dtype, _TEXT) or dtype == pl.String
+
+
+def _is_number(dtype: pl.DataType) -> bool:
+    return (dtype.is_numeric() and dtype != pl.Boolean) or dtype == pl.Null
+
+
+def _number_column(frame: pl.DataFrame, name: str, role: str, what: str) -> pl.Expr:
+    """``name`` as Float64, or :class:`ColumnTypeError` when it is not numeric."""
+    dtype = frame.schema[name]
+    if not _is_number(dtype):
+        hint = "; cast it, e.g. pl.col(...).cast(pl.Float64)" if is_text(dtype) else ""
+        if dtype.is_temporal():
+            hint = "; convert dates with survstat.endpoints.dates.times_from_dates"
+        raise ColumnTypeError(f"`{name}` ({role}) must be numeric ({what}); found {dtype}{hint}")
+    return pl.col(name).cast(pl.Float64)
+
+
+def check_id_column(frame: pl.DataFrame, name: str, role: str) -> None:
+    """Raise :class:`ColumnTypeError` unless ``name`` holds text or integer ids."""
+    dtype = frame.schema[name]
+    if not (is_text(dtype) or dtype.is_integer() or dtype == pl.Null):
+        raise ColumnTypeError(f"`{name}` ({role}) must be text or integer ids; found {dtype}")
+
+
+def require_columns(frame: pl.DataFrame, names: Iterable[tuple[str, str]]) -> None:
+    """Raise :class:`ColumnNotFoundError` for the first (column, role) not in ``frame``."""
+    for name, role in names:
+        if name not in frame.columns:
+            raise ColumnNotFoundError(name, frame.columns, role=role)
+
+
+def fail_where(
+    frame: pl.DataFrame,
+    bad: pl.Expr,
+    error: type[SurvstatError],
+    rule: str,
+    where: Callable[[dict[str, Any]], str],
+    *,
+    what: str = "rows",
+) -> None:
+    """Raise ``error`` when ``bad`` holds on any row of ``frame``: "<rule>; found <n> of <N>
+    <what> (first: <where(first bad row)>)"."""
+    hit = frame.select(bad.fill_null(False).alias("__bad")).to_series()
+    n_bad = int(hit.sum())
+    if n_bad:
+        first = frame.filter(hit).row(0, named=True)
+        raise error(f"{rule}; found {n_bad} of {frame.height} {what} (first: {where(first)})")
+
+
+def _detected(frame: pl.DataFrame, cols: Columns) -> pl.DataFrame:
+    """Add ``__det`` (Boolean) from the coding of ``detected``; anything else is an error."""
+    name = cols.detected
+    dtype = frame.schema[name]
+    col = pl.col(name)
+    if dtype == pl.Boolean:
+        det = col
+    elif _is_number(dtype):
+        det = pl.when(col == 1).then(True).when(col == 0).then(False)
+    elif is_text(dtype):
+        key = col.cast(pl.String).str.strip_chars().str.to_uppercase()
+        key = key.str.replace_all(r"[\s_\-]+", " ")
+        det = key.replace_strict(dict(DETECTED_CODES), default=None, return_dtype=pl.Boolean)
+    else:
+        raise ColumnTypeError(
+            f"`{name}` (detected) must be boolean, 0/1 or text such as DETECTED/NOT DETECTED; "
+            f"found {dtype}"
+        )
+    out = frame.with_columns(det.alias("__det"))
+    bad = out.filter(pl.col("__det").is_null())
+    if bad.height:
+        shown = sorted({repr(v) for v in bad.get_column(name).to_list()})[:6]
+        first = bad.row(0, named=True)
+        raise InvalidValueError(
+            f"`{name}` must be true/false, 1/0, Y/N, Yes/No, DETECTED/NOT DETECTED, "
+            f"DETECTABLE/UNDETECTABLE or POSITIVE/NEGATIVE; found {bad.height} of "
+            f"{frame.height} rows with other values ({', '.join(shown)}) "
+            f"(first: {_at(first, cols)})"
+        )
+    return out
+
+
+def _at(row: Mapping[str, Any], cols: Columns) -> str:
+    return f"patient {row[cols.patient]!r} at {cols.time} {row[cols.time]}"
+
+
+def _at_row(row: Mapping[str, Any], cols: Columns) -> str:
+    return f"patient {row[cols.patient]!r} at row {row['__row']}"
+
+
+def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
+    """Read and validate the lab results once, adding the internal columns ``__row`` (row
+    number), ``__t`` (time), ``__det``, ``__is``, ``__gene`` (upper case), ``__copies``."""
+    frame = scan(labs)[0].collect()
+    roles = ("patient", "time", "is_percent", "detected", "control_gene", "control_copies")
+    require_columns(frame, ((getattr(cols, r), r) for r in roles))
+    if frame.height == 0:
+        raise EmptyDataError("the lab results have no rows")
+    check_id_column(frame, cols.patient, "patient")
+    gene_type = frame.schema[cols.control_gene]
+    if not (is_text(gene_type) or gene_type == pl.Null):
+        raise ColumnTypeError(
+            f"`{cols.control_gene}` (control gene) must be text such as ABL1 or GUSB; "
+            f"found {gene_type}"
+        )
+    frame = frame.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"),
+        _number_column(frame, cols.time, "time", "time since the start of treatment").alias("__t"),
+        _number_column(frame, cols.is_percent, "is_percent", "IS %").alias("__is"),
+        _number_column(frame, cols.control_copies, "control_copies", "copies").alias("__copies"),
+        pl.col(cols.control_gene)
+        .cast(pl.String)
+        .str.strip_chars()
+        .str.to_uppercase()
+        .alias("__gene"),
+    )
+    fail_where(
+        frame,
+        pl.col(cols.patient).is_null(),
+        MissingValueError,
+        f"`{cols.patient}` must not be missing",
+        lambda r: f"row {r['__row']}",
+    )
+    t = pl.col("__t")
+    fail_where(
+        frame,
+        t.is_null() | t.is_nan(),
+        MissingValueError,
+        f"`{cols.time}` must not be missing or NaN",
+        lambda r: _at_row(r, cols),
+    )
+    fail_where(
+        frame,
+        t.is_infinite(),
+        InvalidValueError,
+        f"`{cols.time}` must be finite",
+        lambda r: f"{r[cols.time]} for {_at_row(r, cols)}",
+    )
+    frame = _detected(frame, cols)
+    _check_values(frame, cols, thr)
+    dup = frame.select(pl.struct(cols.patient, "__t").is_duplicated()).to_series()
+    if dup.any():
+        first = frame.filter(dup).row(0, named=True)
+        raise InvalidValueError(
+            f"duplicated samples: {int(dup.sum())} rows share a ({cols.patient}, {cols.time}) "
+            f"(first: {_at(first, cols)})"
+        )
+    return frame
+
+
+def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
+    det, value, copies = pl.col("__det"), pl.col("__is"), pl.col("__copies")
+    at = lambda r: _at(r, cols)  # noqa: E731
+    fail_where(
+        frame,
+        det & (value.is_null() | value.is_nan()),
+        MissingValueError,
+        f"`{cols.is_percent}` is needed for detected samples",
+        at,
+        what="rows",
+    )
+    shown = lambda r: f"{r['__is']} for {_at(r, cols)}"  # noqa: E731
+    fail_where(
+        frame,
+        det & value.is_infinite(),
+        InvalidValueError,
+        f"`{cols.is_percent}` must be finite",
+        shown,
+    )
+    fail_where(
+        frame,
+        det & (value < 0),
+        InvalidValueError,
+        f"`{cols.is_percent}` must not be negative",
+        shown,
+    )
+    fail_where(
+        frame,
+        det & (value == 0),
+        InvalidValueError,
+        f"`{cols.is_percent}` must be positive for a detected sample (code an undetectable "
+        f"result as not detected, with its control-gene copies)",
+        shown,
+    )
+    above = frame.filter(det & compare(value, ">", 100.0))
+    if above.height:
+        first = above.row(0, named=True)
+        warnings.warn(
+            f"`{cols.is_percent}` above 100% in {above.height} samples (first: "
+            f"{first['__is']} for {_at(first, cols)}); check the IS conversion",
+            SurvstatWarning,
+            stacklevel=4,
+        )
+    fail_where(
+        frame,
+        ~det & (copies.is_null() | copies.is_nan()),
+        MissingValueError,
+        f"`{cols.control_copies}` is needed for undetectable samples",
+        at,
+    )
+    fail_where(
+        frame,
+        ~det & (copies.is_infinite() | (copies < 0)),
+        InvalidValueError,
+        f"`{cols.control_copies}` must be finite and non-negative",
+        lambda r: f"{r['__copies']} for {_at(r, cols)}",
+    )
+    genes = sorted(thr.floors())
+    unknown = frame.filter(~det & ~pl.col("__gene").is_in(genes).fill_null(False))
+    if unknown.height:
+        shown_genes = sorted({repr(g) for g in unknown.get_column(cols.control_gene)})[:5]
+        raise InvalidValueError(
+            f"`{cols.control_gene}` must be one of {genes} (any case) for undetectable "
+            f"samples; found {unknown.height} of {frame.height} rows with "
+            f"{', '.join(shown_genes)} (first: {_at(unknown.row(0, named=True), cols)})"
+        )
+
+
+def number_option(name: str, value: Any, *, minimum: float = 0.0, strict: bool = False) -> float:
+    """``value`` as a finite float at least (or, ``strict``, above) ``minimum``, else
+    :class:`OptionError`."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"`{name}` must be a number; got {value!r}") from None
+    ok = np.isfinite(v) and (v > minimum if strict else v >= minimum)
+    if not ok:
+        bound = f"> {minimum:g}" if strict else f">= {minimum:g}"
+        raise OptionError(f"`{name}` must be finite and {bound}; got {value!r}")
+    return v
+
+
+def read_patients(
+    patients: FrameLike,
+    patient: str,
+    times: Mapping[str, str],
+    *,
+    complete: Iterable[str] = (),
+    optional: Iterable[str] = (),
+) -> pl.DataFrame:
+    """Read and validate a one-row-per-patient table of times since the start of treatment.
+
+    ``times`` maps each time column to its role. Columns in ``complete`` must not be missing;
+    the others may be null ("did not happen"), and those in ``optional`` may be absent (read
+    them with :func:`time_or_never`: an absent column is an event that never happened). Every
+    time column present is cast to Float64 and must be finite and non-negative where given;
+    ids must be present and unique.
+    """
+    optional = set(optional)
+    pts = scan(patients)[0].collect()
+    require_columns(
+        pts, [(patient, "patient"), *((c, r) for c, r in times.items() if c not in optional)]
+    )
+    if pts.height == 0:
+        raise EmptyDataError("the patient table has no rows")
+    check_id_column(pts, patient, "patient")
+    pts = pts.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"))
+    fail_where(
+        pts,
+        pl.col(patient).is_null(),
+        MissingValueError,
+        f"`{patient}` must not be missing in the patient table",
+        lambda r: f"row {r['__row']}",
+        what="patients",
+    )
+    check_unique_ids(pts, patient, "patient table")
+    times = {c: r for c, r in times.items() if c in pts.columns}
+    pts = pts.with_columns(
+        _number_column(pts, name, role, "time since the start of treatment").alias(name)
+        for name, role in times.items()
+    )
+    who = lambda r: f"patient {r[patient]!r}"  # noqa: E731
+    for name in complete:
+        fail_where(
+            pts,
+            pl.col(name).is_null() | pl.col(name).is_nan(),
+            MissingValueError,
+            f"`{name}` must not be missing",
+            who,
+            what="patients",
+        )
+    for name in times:
+        col = pl.col(name)
+        fail_where(
+            pts,
+            col.is_nan(),
+            MissingValueError,
+            f"`{name}` must be a time or null (NaN is neither)",
+            who,
+            what="patients",
+        )
+        fail_where(
+            pts,
+            col.is_infinite() | (col < 0),
+            InvalidValueError,
+            f"`{name}` must be finite and non-negative",
+            lambda r, name=name: f"{r[name]} for patient {r[patient]!r}",
+            what="patients",
+        )
+    return pts.drop("__row")
+
+
+def check_patient_ids(
+    classified: pl.DataFrame, lab_patient: str, pts: pl.DataFrame, patient: str
+) -> None:
+    """The lab results' patient ids must have the patient table's type and all be in it."""
+    lab_type, pt_type = classified.schema[lab_patient], pts.schema[patient]
+    if lab_type != pt_type and not (is_text(lab_type) and is_text(pt_type)):
+        raise ColumnTypeError(
+            f"patient ids have different types: `{lab_patient}` is {lab_type} in the lab "
+            f"results, `{patient}` is {pt_type} in the patient table"
+        )
+    key = pl.String if is_text(pt_type) else pt_type
+    unknown = (
+        classified.select(pl.col(lab_patient).cast(key).alias(patient))
+        .unique(maintain_order=True)
+        .join(pts.select(pl.col(patient).cast(key)), on=patient, how="anti")
+    )
+    if unknown.height:
+        raise InvalidValueError(
+            f"{unknown.height} patients have lab results but no row in the patient table "
+            f"(first: {unknown.get_column(patient)[0]!r})"
+        )
+
+
+def time_or_never(frame: pl.DataFrame, name: str) -> pl.Expr:
+    """The Float64 time column ``name``, or null (never) when the table has no such column."""
+    if name in frame.columns:
+        return pl.col(name).cast(pl.Float64)
+    return pl.lit(None, dtype=pl.Float64)
+
+
+def patient_key(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A patient id comparable between tables: text ids as String, integers as they are."""
+    dtype = frame.schema[column]
+    return pl.col(column).cast(pl.String if is_text(dtype) else dtype).alias("__pid")
+
+
+__all__ = [
+    "DETECTED_CODES",
+    "SIGNIFICANT_DIGITS",
+    "Columns",
+    "Thresholds",
+    "compare",
+    "read_labs",
+    "read_patients",
+]
