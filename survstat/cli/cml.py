@@ -45,7 +45,7 @@ def classify(
     One row per sample: the input columns, then level (none, MMR, MR4, MR4.5, MR5; null when
     not evaluable), log_reduction, evaluable, reason.
 
-    Example: `survstat cml classify labs.parquet --time months -o classified.parquet`
+    Example: `survstat cml classify cml_two_arm_labs.parquet -o classified.parquet`
     """
     run(
         "cml classify",
@@ -98,7 +98,8 @@ def endpoints(
     2 discontinuation, 3 progression, 4 death), cause_label, first_response_time,
     responded_by_landmark, response_at_landmark, best_level.
 
-    Example: `survstat cml endpoints labs.parquet --patients patients.parquet --level MR4.5`
+    Example: `survstat cml endpoints cml_two_arm_labs.parquet --patients
+    cml_two_arm_patients.parquet --level MR4.5 -o cml_endpoints.parquet`
     """
     run(
         "cml endpoints",
@@ -154,8 +155,9 @@ def response(
     and test, and with --by Gray's test and the difference in rates against the reference arm;
     writes one row per group joining incidence, 1 − Kaplan–Meier (one_minus_km_*) and rate.
 
-    Example: `survstat cml response labs.parquet --patients patients.parquet --level MR4.5
-    --landmark 12 --null-rate 0.23 --alternative greater`
+    Example: `survstat cml response actim_like_labs.parquet --patients
+    actim_like_patients.parquet --level MR4.5 --landmark 12 --null-rate 0.23 --alternative
+    greater`
     """
     run(
         "cml response",
@@ -193,7 +195,7 @@ def milestones(
     category, confirmation_time, reason. Failure at 3 months needs a result > 10% 1-3 months
     later; an undetectable result counts when the sample was sensitive enough.
 
-    Example: `survstat cml milestones labs.parquet --window 1.5 -o milestones.parquet`
+    Example: `survstat cml milestones cml_two_arm_labs.parquet --window 1.5 -o milestones.parquet`
     """
     run("cml milestones", data, output=output, parameters=clean(locals()), window=window)
 
@@ -216,7 +218,7 @@ def loss_of_mmr_command(
     Columns: patient, mmr_time, loss_of_mmr, loss_time, end_time, duration (end_time -
     mmr_time; feed it to `survstat km --time duration --event loss_of_mmr`).
 
-    Example: `survstat cml loss-of-mmr labs.parquet --confirmed -o loss.parquet`
+    Example: `survstat cml loss-of-mmr cml_two_arm_labs.parquet --confirmed -o loss.parquet`
     """
     run("cml loss-of-mmr", data, output=output, parameters=clean(locals()), confirmed=confirmed)
 
@@ -243,7 +245,8 @@ def tfr(
     cause_label, tfr_failure, relapse, then the ELN 2020 eligibility at the stop (eligible,
     deep_duration, reason). Prints TFR survival (Kaplan–Meier) at 6, 12 and 24 months.
 
-    Example: `survstat cml tfr labs.parquet --patients patients.parquet -o tfr.parquet`
+    Example: `survstat cml tfr cml_two_arm_labs.parquet --patients cml_two_arm_patients.parquet
+    -o tfr.parquet`
     """
     run(
         "cml tfr",

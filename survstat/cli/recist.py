@@ -64,7 +64,8 @@ def derive(
     objective_response, clinical_benefit, pfs_time, pfs_event, pfs_censor_reason, dor_time,
     dor_event, os_time, os_event, then the other derived columns and the subject table's.
 
-    Example: `survstat recist derive visits.parquet --subjects subjects.parquet -o derived.parquet`
+    Example: `survstat recist derive breast_trial_assessments.parquet --subjects
+    breast_trial_subjects.parquet -o breast_trial_derived.parquet`
     """
     run(
         "recist derive",
@@ -110,8 +111,9 @@ def table(
     With --subjects, DATA is the visit-level table and the endpoints are derived first with
     the default rules (as `survstat recist derive`).
 
-    Example: `survstat recist table visits.parquet --subjects subjects.parquet --by arm
-    --reference A -o efficacy.parquet`
+    Example: `survstat recist table breast_trial_assessments.parquet --subjects
+    breast_trial_subjects.parquet --by arm --reference "A: fulvestrant + AKTi"
+    -o efficacy.parquet`
     """
     run(
         "recist table",
@@ -157,7 +159,8 @@ def subgroups(
     interaction is printed. Feed the output to `survstat plot forest --label subgroup,arm
     --low hr_conf_low --high hr_conf_high`.
 
-    Example: `survstat recist subgroups derived.parquet --biomarker pakt_hscore --by arm`
+    Example: `survstat recist subgroups breast_trial_derived.parquet --biomarker pakt_hscore
+    --by arm` (the output of the `survstat recist derive` example)
     """
     run(
         "recist subgroups",
@@ -197,7 +200,7 @@ def pcr(
     pcr_definition, pcr_reason. Counts are printed; for the rate with its exact CI run
     `survstat response` on the output with `--response pcr`.
 
-    Example: `survstat recist pcr pathology.parquet -o pcr.parquet`
+    Example: `survstat recist pcr breast_trial_pathology.parquet -o pcr.parquet`
     """
     run(
         "recist pcr",
