@@ -311,3 +311,9 @@ def test_usage_errors_keep_exit_code_2(tmp_path):
     r = runner.invoke(app, ["km", str(good(tmp_path)), *KM, "--conf-type", "loglog"])
     assert r.exit_code == 2
     assert "Traceback" not in r.output
+
+
+def test_root_help_says_how_to_see_a_traceback():
+    r = runner.invoke(app, ["--help"])
+    assert r.exit_code == 0
+    assert "SURVSTAT_DEBUG=1" in " ".join(r.output.split())

@@ -324,3 +324,12 @@ def test_any_truncation_is_refused_by_name(tmp_path_factory, keep):
     path.write_bytes(data[: int(len(data) * keep)])
     with pytest.raises(InputFormatError, match=r"`.*cut.parquet` is "):
         scan(path)
+
+
+def test_estimators_refuse_frames_with_duplicate_names():
+    # the API reaches the same check: a pandas frame with `time` twice
+    import survstat
+
+    frame = pd.DataFrame([[1.0, 2.0, 1], [3.0, 4.0, 0]], columns=["time", "time", "event"])
+    with pytest.raises(InputFormatError, match="the pandas DataFrame has duplicate column names"):
+        survstat.kaplan_meier(frame, time="time", event="event")

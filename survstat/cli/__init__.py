@@ -51,11 +51,7 @@ def _root(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    """Survival and response statistics for oncology trials, validated against R.
-
-    Bad input exits with code 1 and one line `error: ...` on stderr; warnings print as one
-    line `warning: ...`. Set SURVSTAT_DEBUG=1 to see the traceback of an unexpected error.
-    """
+    """Survival and response statistics for oncology trials, validated against R."""
 
 
 def main() -> None:
