@@ -206,6 +206,13 @@ def figure_in_missing_folder(tmp):
     )
 
 
+def report_in_missing_folder(tmp):
+    # checked before the job runs
+    job = Path(__file__).resolve().parents[1] / "examples" / "gbsg2.toml"
+    args = ["report", job, "--output", tmp / "results", "-o", tmp / "reprts" / "gbsg2.html"]
+    return args, r"output folder `.*reprts` does not exist"
+
+
 CASES = {
     f.__name__: f
     for f in (
@@ -230,6 +237,7 @@ CASES = {
         output_in_missing_folder,
         output_read_only,
         figure_in_missing_folder,
+        report_in_missing_folder,
     )
 }
 

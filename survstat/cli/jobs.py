@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from survstat.batch import Step, load_job, run_job
 from survstat.batch.report import write_report
 from survstat.cli._common import err_console, print_table, say, user_errors
+from survstat.io import check_output_path
 
 JobArg = Annotated[Path, typer.Argument(help="The job file (TOML).", show_default=False)]
 OutDirOpt = Annotated[
@@ -166,6 +167,8 @@ def report(
 
     Example: `survstat report examples/gbsg2.toml --output results/gbsg2 -o gbsg2.html`
     """
+    if report_file is not None:
+        check_output_path(report_file)  # before the job runs
     job, manifest = _execute(job_file, output, force, continue_on_error, quiet)
     path = write_report(job, manifest, report_file)
     say(f"wrote {path}")

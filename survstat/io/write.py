@@ -98,7 +98,7 @@ def write_parquet(
     return write_atomically(target, lambda tmp: pq.write_table(table, tmp))
 
 
-def check_output_path(path: str | os.PathLike[str], suffixes: Iterable[str]) -> Path:
+def check_output_path(path: str | os.PathLike[str], suffixes: Iterable[str] | None = None) -> Path:
     """Check, before any work, that a file can be written at ``path``; return it as a Path.
 
     Parameters
@@ -106,7 +106,7 @@ def check_output_path(path: str | os.PathLike[str], suffixes: Iterable[str]) -> 
     path
         The output file given on the command line.
     suffixes
-        The allowed file name endings, e.g. ``(".parquet",)``.
+        The allowed file name endings, e.g. ``(".parquet",)``; None (the default) allows any.
 
     Raises
     ------
@@ -115,13 +115,13 @@ def check_output_path(path: str | os.PathLike[str], suffixes: Iterable[str]) -> 
         folder name is an error, not a new folder), is not a folder or cannot be written.
     """
     target = Path(path)
-    allowed = tuple(s.lower() for s in suffixes)
+    allowed = tuple(s.lower() for s in suffixes) if suffixes is not None else ()
     if target.is_dir():
+        example = target / ("out" + (allowed[0] if allowed else ""))
         raise OutputPathError(
-            f"output `{target}` is a folder; give a file name in it, e.g. "
-            f"`{target / ('out' + allowed[0])}`"
+            f"output `{target}` is a folder; give a file name in it, e.g. `{example}`"
         )
-    if target.suffix.lower() not in allowed:
+    if allowed and target.suffix.lower() not in allowed:
         raise OutputPathError(f"output path `{target}` must end in {' or '.join(allowed)}")
     parent = target.parent
     if not parent.exists():
