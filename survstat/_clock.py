@@ -26,6 +26,17 @@ def source_date_epoch() -> _dt.datetime | None:
     return _dt.datetime.fromtimestamp(seconds, _dt.UTC)
 
 
+def recorded_time() -> str | None:
+    """The creation time to write into an output that must be reproducible.
+
+    ``SOURCE_DATE_EPOCH`` (UTC, ISO 8601 to the second) when set, else None: without it an
+    output records no time at all, so that the same input and options give the same bytes
+    (file systems and manifests keep when a file was written).
+    """
+    fixed = source_date_epoch()
+    return None if fixed is None else fixed.isoformat(timespec="seconds")
+
+
 def utc_now() -> str:
     """The current UTC time to the second in ISO 8601 (``SOURCE_DATE_EPOCH`` when set)."""
     now = source_date_epoch() or _dt.datetime.now(_dt.UTC)

@@ -60,6 +60,10 @@ class InputFormatError(SurvstatError):
     """An input path does not exist or is not a readable Parquet file or dataset."""
 
 
+class OutputPathError(SurvstatError):
+    """An output path cannot be written: a folder, a missing folder or a read-only place."""
+
+
 class EngineError(SurvstatError):
     """An analysis cannot run on the requested engine, or the engine is not available."""
 

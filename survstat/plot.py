@@ -1,10 +1,76 @@
-"""Plots of survival curves (matplotlib)."""
+"""Plots of survival curves (matplotlib), and the one function that writes a figure."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from survstat._clock import source_date_epoch
+from survstat.errors import OutputPathError
+from survstat.io import write_atomically
+
+#: File formats a figure can be written in.
+FORMATS = ("png", "svg", "pdf")
+#: Salt of the ids matplotlib gives SVG elements: fixed, so that the ids are the same each run.
+_SVG_HASHSALT = "survstat"
+
+
+def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
+    """Write ``fig`` to ``path`` atomically, with the same bytes for the same figure.
+
+    Used by ``survstat plot ...`` and by job plot steps alike. The format comes from the
+    file name (.png, .svg or .pdf). Reproducible bytes (https://reproducible-builds.org):
+    SVG element ids are hashed with a fixed salt (matplotlib's ``svg.hashsalt``, random by
+    default) and the date written into SVG (``Date``) and PDF (``CreationDate``) files is
+    ``SOURCE_DATE_EPOCH`` when set, else none at all; PNG files carry no date.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib Figure.
+    path
+        The file to write; missing parent folders are created.
+    dpi
+        Resolution of raster output (PNG) and of raster parts of vector files; 150 by
+        default, enough for print at the size of a journal column.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    OutputPathError
+        When the file name does not end in .png, .svg or .pdf, or the file cannot be written.
+    """
+    import matplotlib
+
+    target = Path(path)
+    fmt = target.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        allowed = ", ".join("." + f for f in FORMATS)
+        raise OutputPathError(f"figure file `{target}` must end in {allowed}")
+    when = source_date_epoch()
+    metadata: dict[str, Any] = {
+        "png": {},
+        "svg": {"Date": None if when is None else when.isoformat()},
+        "pdf": {"CreationDate": when},
+    }[fmt]
+    with matplotlib.rc_context({"svg.hashsalt": _SVG_HASHSALT}):
+        return write_atomically(
+            target, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata)
+        )
+
+
+def _literal(texts: Any) -> None:
+    """Show text from the data (group levels, model terms) as written: a level such as
+    ``$5-$10`` is not matplotlib mathtext."""
+    for text in texts:
+        text.set_parse_math(False)
 
 
 def plot_step_curves(
@@ -37,7 +103,7 @@ def plot_step_curves(
     ax.set_xlabel("time")
     ax.set_ylabel("survival probability")
     if rt.groups:
-        ax.legend(frameon=False)
+        _literal(ax.legend(frameon=False).get_texts())
     return ax
 
 
@@ -74,7 +140,14 @@ def _risk_table(ax: Any, main: Any, labels: list[str], times: list[float], count
         for t, n in zip(times, values, strict=True):
             ax.text(t, y, f"{n:g}", ha="center", va="center", fontsize=8)
         ax.text(
-            -0.05, y, label, ha="right", va="center", fontsize=8, transform=ax.get_yaxis_transform()
+            -0.05,
+            y,
+            label,
+            ha="right",
+            va="center",
+            fontsize=8,
+            transform=ax.get_yaxis_transform(),
+            parse_math=False,
         )
     ax.set_yticks([])
     ax.set_xticks(times)
@@ -110,7 +183,16 @@ def km_figure(
             if m is not None:
                 ax.plot([0, m, m], [0.5, 0.5, 0.0], ls=":", lw=0.8, color="0.4")
     if annotation:
-        ax.text(0.98, 0.95, annotation, transform=ax.transAxes, ha="right", va="top", fontsize=9)
+        ax.text(
+            0.98,
+            0.95,
+            annotation,
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=9,
+            parse_math=False,
+        )
     if title:
         ax.set_title(title)
     ax.set_xlim(left=0)
@@ -159,11 +241,20 @@ def cif_figure(
             ax.fill_between(t, lo, hi, step="post", alpha=0.2, color=line.get_color(), lw=0)
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0)
-    ax.set_ylabel(f"cumulative incidence ({cause})")
+    ax.set_ylabel(f"cumulative incidence ({cause})", parse_math=False)
     if rt.groups:
-        ax.legend(frameon=False, loc="upper left")
+        _literal(ax.legend(frameon=False, loc="upper left").get_texts())
     if annotation:
-        ax.text(0.98, 0.05, annotation, transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
+        ax.text(
+            0.98,
+            0.05,
+            annotation,
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=9,
+            parse_math=False,
+        )
     if title:
         ax.set_title(title)
     times = _risk_table_times(ax, at_risk_times)
@@ -225,7 +316,7 @@ def forest_figure(
         ]
         ax.set_xticks(sorted({*ticks, reference_line}))
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([str(r[0]) for r in reversed(rows)])
+    ax.set_yticklabels([str(r[0]) for r in reversed(rows)], parse_math=False)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel(xlabel)
     if title:

@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 
 import survstat
-from survstat.plot import cif_figure, forest_figure, km_figure
+from survstat.errors import OutputPathError
+from survstat.plot import cif_figure, forest_figure, km_figure, save_figure
 
 
 @pytest.fixture(autouse=True)
@@ -149,3 +150,48 @@ def test_km_plot_annotation_matches_logrank_and_cox():
         "log-rank p = 0.0034"
     )
     assert len(fig.axes[0].get_lines()) >= 2
+
+
+def test_levels_from_the_data_are_not_mathtext(tmp_path):
+    """A level such as `$5-$10` or `x$_{c$` (not valid mathtext: drawing it as math raises)
+    is drawn as written: legend, number-at-risk labels and forest labels do not parse math."""
+    df = pl.DataFrame(
+        {
+            "time": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            "event": [1, 0, 1, 1, 0, 1],
+            "arm": ["$5-$10", "x$_{c$"] * 3,
+        }
+    )
+    km = survstat.kaplan_meier(df, time="time", event="event", by="arm")
+    fig = km_figure(km, at_risk_times=[0.0, 3.0])
+    curves, table = fig.axes
+    legend = curves.get_legend().get_texts()
+    assert [t.get_text() for t in legend] == ["arm=$5-$10", "arm=x$_{c$"]
+    assert not any(t.get_parse_math() for t in legend)
+    labels = [t for t in table.texts if t.get_text().startswith("arm=")]
+    assert len(labels) == 2
+    assert not any(t.get_parse_math() for t in labels)
+    save_figure(fig, tmp_path / "km.svg")  # as mathtext, x$_{c$ would raise here
+    forest = forest_figure(
+        pl.DataFrame(
+            {"term": ["x$_{c$"], "hazard_ratio": [1.2], "conf_low": [0.8], "conf_high": [1.9]}
+        ),
+        label="term",
+    )
+    (tick,) = forest.axes[0].get_yticklabels()
+    assert (tick.get_text(), tick.get_parse_math()) == ("x$_{c$", False)
+    save_figure(forest, tmp_path / "forest.png")
+
+
+def test_save_figure_is_reproducible_and_checks_the_name(tmp_path):
+    fig = forest_figure(
+        pl.DataFrame({"term": ["x"], "hazard_ratio": [1.2], "conf_low": [0.8], "conf_high": [1.9]}),
+        label="term",
+    )
+    # without a fixed hash salt matplotlib gives SVG elements random ids on each save
+    first = save_figure(fig, tmp_path / "a.svg").read_bytes()
+    assert save_figure(fig, tmp_path / "b.svg").read_bytes() == first
+    with pytest.raises(
+        OutputPathError, match=r"figure file `.*f.gif` must end in .png, .svg, .pdf"
+    ):
+        save_figure(fig, tmp_path / "f.gif")

@@ -18,9 +18,7 @@ from survstat.estimators.gray import gray_test
 from survstat.estimators.kaplan_meier import kaplan_meier
 from survstat.estimators.logrank import logrank
 from survstat.io import FrameLike, scan
-
-#: File formats a figure can be written in.
-FORMATS = ("png", "svg", "pdf")
+from survstat.plot import FORMATS as FORMATS  # file formats of figures, re-exported
 
 
 def _p(value: float) -> str:

@@ -53,10 +53,7 @@ from survstat.batch.manifest import (
     write_manifest,
 )
 from survstat.errors import SurvstatWarning
-from survstat.io import provenance, scan, sibling_path, write_atomically, write_parquet
-
-#: Figures carry no creation date, so that the same job gives the same bytes.
-_NO_DATE = {"png": {}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+from survstat.io import provenance, reading, scan, sibling_path, write_parquet
 
 
 class Reporter(Protocol):
@@ -251,19 +248,16 @@ def _run_analysis(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], 
 
 
 def _run_plot(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int | None, int]:
+    """Draw the step's figure and write it in each of its formats with
+    :func:`survstat.plot.save_figure`, as ``survstat plot`` does (same bytes each run)."""
     import matplotlib.pyplot as plt
+
+    from survstat.plot import save_figure
 
     run.reporter.start(step, 1)
     fig = step.spec.run(*frames, **step.parameters)
     try:
-        paths = []
-        for name, fmt in zip(step.outputs(), step.formats, strict=True):
-            target = run.job.output / name
-            write_atomically(
-                target,
-                lambda tmp, f=fmt: fig.savefig(tmp, format=f, dpi=150, metadata=_NO_DATE[f]),
-            )
-            paths.append(str(target))
+        paths = [str(save_figure(fig, run.job.output / name)) for name in step.outputs()]
     finally:
         plt.close(fig)
     run.reporter.advance(step)
@@ -302,7 +296,8 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
             spark = session(run.job.spark_master)
             frames = [None if f is None else read_parquet(f, spark) for f in frames]
         execute = _run_analysis if step.kind == "analysis" else _run_plot
-        paths, rows, parts = execute(step, run, frames)
+        with reading(*(run.path_of(ref) for ref in step.inputs.values())):  # names a bad file
+            paths, rows, parts = execute(step, run, frames)
     except Exception as exc:  # recorded in the manifest; the CLI decides whether to go on
         message = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         return _record(

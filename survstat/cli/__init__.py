@@ -6,10 +6,17 @@ import typer
 
 from survstat._version import __version__
 from survstat.cli import analyses, cml, competing, datasets, jobs, plot, rates, recist
+from survstat.cli._common import Group
+
+_HELP = """Survival and response statistics for oncology trials, validated against R.
+
+Bad input exits with code 1 and one line `error: ...` on stderr; warnings print as one line
+`warning: ...`. Set SURVSTAT_DEBUG=1 to see the traceback of an unexpected error."""
 
 app = typer.Typer(
     name="survstat",
-    help="Survival and response statistics for oncology trials, validated against R.",
+    cls=Group,
+    help=_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

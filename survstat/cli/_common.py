@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
 import math
+import os
+import re
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import polars as pl
 import typer
+import typer.core
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from survstat._format import format_value
 from survstat.analyses import ANALYSES, AnalysisOutput
-from survstat.errors import SurvstatError
-from survstat.io import provenance, sibling_path, write_parquet
+from survstat.errors import SurvstatError, SurvstatWarning
+from survstat.io import check_output_path, provenance, reading, sibling_path, write_parquet
 
 # Tables are wide; when output is not a terminal (logs, CI) do not squeeze them to 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True)
+# Text from the data is printed as rich Text (never parsed as markup) and emoji codes such as
+# :smile: stay literal.
+console = Console(width=None if sys.stdout.isatty() else 160, emoji=False)
+err_console = Console(stderr=True, emoji=False)
+
+#: Set to 1 to see the traceback of an unexpected error instead of its one-line message.
+DEBUG_VARIABLE = "SURVSTAT_DEBUG"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,24 +116,29 @@ def run(
     """Run the named analysis on ``inputs``, print its tables and write the result to
     ``output`` (when given) with ``parameters`` as provenance.
 
-    On the Spark engine the first input (a Parquet path or URL) is read by Spark.
+    The output path is checked before the analysis runs; a reader's error while the inputs
+    are read lazily names the file (:func:`survstat.io.reading`). On the Spark engine the
+    first input (a Parquet path or URL) is read by Spark.
     """
+    if output is not None:
+        check_output_path(output, (".parquet",))
     frames = inputs
     if engine == Engine.spark:
         from survstat.spark import read_parquet, session
 
-        with err_console.status("Starting Spark …"):
+        with err_console.status(Text("Starting Spark …")):
             frames = (read_parquet(inputs[0], session(spark_master)), *inputs[1:])
     elif spark_master is not None:
         raise typer.BadParameter("--spark-master applies to --engine spark only")
-    with err_console.status(f"Running {name} on {inputs[0]} ({engine.value}) …"):
+    status = Text(f"Running {name} on {inputs[0]} ({engine.value}) …")
+    with err_console.status(status), reading(*inputs):
         out = ANALYSES[name].run(*frames, **options)
     for extra in out.extras:
         print_table(extra.table, extra.title)
     shown = out.table if out.display is None else out.display.table
     print_table(shown, out.title)
     for note in out.notes:
-        err_console.print(escape(note), highlight=False)
+        say(note)
     write_output(
         out,
         output,
@@ -170,39 +186,162 @@ def parse_numbers(value: str | None, option: str) -> list[float] | None:
     return out
 
 
+def say(text: str, *, prefix: str | None = None, style: str = "bold red") -> None:
+    """Print one line of ``text`` on stderr exactly as it is (no markup, no emoji codes, no
+    wrapping), after an optional styled ``prefix`` such as ``error:``."""
+    line = Text.assemble((prefix, style), " ", text) if prefix else Text(text)
+    err_console.print(line, highlight=False, soft_wrap=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fail(exc: BaseException) -> typer.Exit:
+    """Print ``exc`` as ``error: ...`` on stderr; return the exit (code 1) to raise.
+
+    survstat's own messages are printed as written (a job file's problems are one per
+    line); any other exception is one line, its type and message, with how to see more.
+    """
+    if isinstance(exc, SurvstatError):
+        say(_single_problem(exc) or str(exc), prefix="error:")
+    else:
+        say(
+            f"{type(exc).__name__}: {_one_line(str(exc))} (unexpected; set "
+            f"{DEBUG_VARIABLE}=1 to see the traceback)",
+            prefix="error:",
+        )
+    return typer.Exit(1)
+
+
+def _single_problem(exc: SurvstatError) -> str | None:
+    """A list of problems that holds one (e.g. a job file that cannot be read) as one line:
+    ``FILE: 1 problem`` + ``  FILE:LINE: ...`` becomes ``FILE:LINE: ...``."""
+    problems = getattr(exc, "problems", None)
+    head = re.fullmatch(r"(.*): 1 problem", str(exc).split("\n", 1)[0])
+    if not isinstance(problems, list) or len(problems) != 1 or head is None:
+        return None
+    where, problem = head.group(1), str(problems[0])
+    name = Path(where).name
+    if problem.startswith(name + ":"):
+        return where + problem[len(name) :]
+    return f"{where}: {problem}"
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
+
+
 def user_errors(func: F) -> F:
-    """Turn survstat input errors into one line on stderr and exit code 1 (no traceback)."""
+    """Turn survstat input errors into one line on stderr and exit code 1 (no traceback).
+
+    Every command also runs inside :class:`Group`, which does the same for any exception.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except SurvstatError as exc:
-            err_console.print(
-                f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
-            )
-            raise typer.Exit(1) from None
+            if _debug():
+                raise
+            raise _fail(exc) from None
 
     return wrapper  # type: ignore[return-value]
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` for the command line: ``warning: <message>`` on one line,
+    with the category when it is not survstat's own."""
+    text = _one_line(str(message))
+    if not issubclass(category, SurvstatWarning):
+        text += f" ({category.__name__})"
+    say(text, prefix="warning:", style="bold yellow")
+
+
+class _LogLine(logging.Handler):
+    """Log records of libraries (e.g. matplotlib's font cache notice) as one line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        say(_one_line(record.getMessage()), prefix=f"{record.levelname.lower()}:", style="yellow")
+
+
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """Inside the block, Python warnings (survstat's, numpy's, polars', matplotlib's) print as
+    one ``warning: ...`` line on stderr, and warnings logged by libraries likewise."""
+    root = logging.getLogger()
+    handler = None if root.handlers else _LogLine(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        if handler is not None:
+            root.addHandler(handler)
+        try:
+            yield
+        finally:
+            if handler is not None:
+                root.removeHandler(handler)
+
+
+#: Exceptions that are click's to handle: usage errors (exit code 2), exits and aborts. Found
+#: through typer's own classes, whether typer uses click or a copy of it.
+_CLICK_EXCEPTIONS = (
+    *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+    typer.Exit,
+    typer.Abort,
+)
+
+
+class Group(typer.core.TyperGroup):
+    """The root command group: the last line of defence of every command.
+
+    Warnings print as one line each; a survstat error prints as ``error: ...`` and any other
+    exception (a reader's, a library's, a bug) as one ``error:`` line with its type, all with
+    exit code 1 and no traceback, unless ``SURVSTAT_DEBUG=1`` is set. Usage errors keep
+    click's exit code 2.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        with one_line_warnings():
+            try:
+                return super().invoke(ctx)
+            except (*_CLICK_EXCEPTIONS, KeyboardInterrupt, SystemExit, GeneratorExit):
+                raise
+            except BaseException as exc:  # polars' PanicException derives from BaseException
+                if _debug():
+                    raise
+                raise _fail(exc) from None
+
+
 def print_table(frame: pl.DataFrame, title: str, *, max_rows: int = 40) -> None:
-    """Print ``frame`` as a rich table; long tables show their first and last rows."""
-    table = Table(title=title, title_justify="left", header_style="bold")
+    """Print ``frame`` as a rich table; long tables show their first and last rows.
+
+    Title, column names and cells are printed literally: a group level such as
+    ``[bold]A[/bold]`` or a term such as ``arm[B]`` is shown as written, never as markup.
+    """
+    table = Table(title=Text(title), title_justify="left", header_style="bold")
     for col in frame.columns:
         justify = "left" if frame.schema[col] == pl.String else "right"
-        table.add_column(col, justify=justify, min_width=len(col), no_wrap=True)
+        table.add_column(Text(col), justify=justify, min_width=len(col), no_wrap=True)
+
+    def add(rows: Any) -> None:
+        for row in rows:
+            table.add_row(*(Text(format_value(v)) for v in row))
+
     n = frame.height
     if n > max_rows:
-        head, tail = frame.head(max_rows // 2), frame.tail(max_rows // 2)
-        for row in head.iter_rows():
-            table.add_row(*(format_value(v) for v in row))
+        add(frame.head(max_rows // 2).iter_rows())
         table.add_row(*(["⋮"] * frame.width))
-        for row in tail.iter_rows():
-            table.add_row(*(format_value(v) for v in row))
+        add(frame.tail(max_rows // 2).iter_rows())
     else:
-        for row in frame.iter_rows():
-            table.add_row(*(format_value(v) for v in row))
+        add(frame.iter_rows())
     # never squeeze columns out of sight: a wide table may run past the terminal's edge instead
     widths = [
         max(
@@ -212,7 +351,7 @@ def print_table(frame: pl.DataFrame, title: str, *, max_rows: int = 40) -> None:
         for col in frame.columns
     ]
     needed = sum(widths) + 3 * len(widths) + 1
-    out = console if needed <= console.width else Console(width=needed)
+    out = console if needed <= console.width else Console(width=needed, emoji=False)
     out.print(table)
     if n > max_rows:
         console.print(f"[dim]{n} rows; {n - max_rows} not shown (use -o to write them all)[/]")
@@ -230,6 +369,7 @@ def write_output(
     main table to ``output``, each extra (and display) table to ``OUT.<name>.parquet``."""
     if output is None:
         return
+    check_output_path(output, (".parquet",))
     meta = provenance(
         analysis, parameters, input_path=data, n_rows=out.n_rows, notes=list(out.notes)
     )
@@ -237,8 +377,7 @@ def write_output(
     tables += [(sibling_path(output, e.name), e.table) for e in out.written_extras()]
     for target, frame in tables:
         path = write_parquet(frame, target, meta)
-        rows = "row" if frame.height == 1 else "rows"
-        err_console.print(f"wrote {frame.height} {rows} to {escape(str(path))}", highlight=False)
+        say(f"wrote {frame.height} {'row' if frame.height == 1 else 'rows'} to {path}")
 
 
 def clean(params: dict[str, Any], drop: Sequence[str] = ("data", "output")) -> dict[str, Any]:

@@ -200,7 +200,8 @@ def cox_cmd(
     Text columns become indicators against their first level, named like `arm[B]`; the
     likelihood-ratio, Wald and score tests are printed.
 
-    Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade`
+    Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
+    -o cox.parquet`
     """
     params = clean(locals())
     if ties not in ("efron", "breslow"):

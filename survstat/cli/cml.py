@@ -45,7 +45,7 @@ def classify(
     One row per sample: the input columns, then level (none, MMR, MR4, MR4.5, MR5; null when
     not evaluable), log_reduction, evaluable, reason.
 
-    Example: `survstat cml classify labs.parquet --time months -o classified.parquet`
+    Example: `survstat cml classify cml_two_arm_labs.parquet -o classified.parquet`
     """
     run(
         "cml classify",
@@ -121,7 +121,8 @@ def endpoints(
     negative time is a pre-study sample) to the first competing event or the last follow-up;
     the patient table's discontinuation, progression and death columns may be absent.
 
-    Example: `survstat cml endpoints labs.parquet --patients patients.parquet --level MR4.5`
+    Example: `survstat cml endpoints cml_two_arm_labs.parquet --patients
+    cml_two_arm_patients.parquet --level MR4.5 -o cml_endpoints.parquet`
     """
     run(
         "cml endpoints",
@@ -179,8 +180,9 @@ def response(
     incidence, 1 − Kaplan–Meier (one_minus_km_*) and rate. Where follow-up ends (censored)
     before landmark + window the incidence is null and `reason` says why.
 
-    Example: `survstat cml response labs.parquet --patients patients.parquet --level MR4.5
-    --landmark 12 --null-rate 0.23 --alternative greater`
+    Example: `survstat cml response actim_like_labs.parquet --patients
+    actim_like_patients.parquet --level MR4.5 --landmark 12 --null-rate 0.23 --alternative
+    greater`
     """
     run(
         "cml response",
@@ -223,7 +225,7 @@ def milestones(
     category, confirmation_time, reason. Failure at 3 months needs a result > 10% 1-3 months
     later; an undetectable result counts when the sample was sensitive enough.
 
-    Example: `survstat cml milestones labs.parquet --window 1.5 -o milestones.parquet`
+    Example: `survstat cml milestones cml_two_arm_labs.parquet --window 1.5 -o milestones.parquet`
     """
     run("cml milestones", data, output=output, parameters=clean(locals()), window=window)
 
@@ -248,7 +250,7 @@ def loss_of_mmr_command(
     Columns: patient, mmr_time, loss_of_mmr, loss_time, end_time, duration (end_time -
     mmr_time; feed it to `survstat km --time duration --event loss_of_mmr`).
 
-    Example: `survstat cml loss-of-mmr labs.parquet --confirmed -o loss.parquet`
+    Example: `survstat cml loss-of-mmr cml_two_arm_labs.parquet --confirmed -o loss.parquet`
     """
     run("cml loss-of-mmr", data, output=output, parameters=clean(locals()), confirmed=confirmed)
 
@@ -297,7 +299,8 @@ def tfr(
     (Kaplan–Meier) at 6, 12 and 24 months. With times, durations are compared with the
     criteria at 6 significant digits.
 
-    Example: `survstat cml tfr labs.parquet --patients patients.parquet -o tfr.parquet`
+    Example: `survstat cml tfr cml_two_arm_labs.parquet --patients cml_two_arm_patients.parquet
+    -o tfr.parquet`
     """
     run(
         "cml tfr",

@@ -75,7 +75,9 @@ def cif(
     std_error, conf_low, conf_high. With --at: `<by>`, cause, time, cif, std_error, conf_low,
     conf_high (R cmprsk::timepoints).
 
-    Example: `survstat cif bmt.parquet --time ftime --cause status --by dis --at 12,24`
+    Example: `survstat cif cml_endpoints.parquet --time time --cause cause --by arm --at 12,24`
+    (time to MR4.5, competing discontinuation, progression and death: the output of the
+    `survstat cml endpoints` example)
 
     On Spark: `survstat cif "registry/*.parquet" --time days --cause cause --by arm
     --engine spark`
@@ -119,7 +121,8 @@ def gray(
 
     One row per cause: cause, statistic, df, p_value.
 
-    Example: `survstat gray bmt.parquet --time ftime --cause status --by dis`
+    Example: `survstat gray cml_endpoints.parquet --time time --cause cause --by arm`
+    (the output of the `survstat cml endpoints` example)
     """
     run(
         "gray",
@@ -160,8 +163,8 @@ def finegray(
     One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value;
     hazard_ratio is the subdistribution hazard ratio.
 
-    Example: `survstat finegray bmt.parquet --time ftime --cause status --failcode 1
-    --covariates dis`
+    Example: `survstat finegray cml_endpoints.parquet --time time --cause cause --failcode 1
+    --covariates arm` (the output of the `survstat cml endpoints` example)
     """
     run(
         "finegray",

@@ -15,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from survstat.batch import Step, load_job, run_job
 from survstat.batch.report import write_report
-from survstat.cli._common import err_console, print_table, user_errors
+from survstat.cli._common import err_console, print_table, say, user_errors
+from survstat.io import check_output_path
 
 JobArg = Annotated[Path, typer.Argument(help="The job file (TOML).", show_default=False)]
 OutDirOpt = Annotated[
@@ -82,7 +83,7 @@ class _Log:
             parts.append(f"{record['duration_s']:.2f} s")
         if record.get("error"):
             parts.append(record["error"])
-        err_console.print("; ".join(parts), highlight=False, soft_wrap=True)
+        say("; ".join(parts))
 
 
 def _execute(
@@ -138,10 +139,10 @@ def _outcome(job: Any, manifest: pl.DataFrame, quiet: bool) -> None:
         )
     bad = manifest.filter(pl.col("status").is_in(["failed", "not run"]))
     if bad.height:
-        err_console.print(
-            f"[bold red]error:[/] {bad.height} of {manifest.height} steps did not finish "
+        say(
+            f"{bad.height} of {manifest.height} steps did not finish "
             f"(see {job.output / 'manifest.parquet'})",
-            highlight=False,
+            prefix="error:",
         )
         raise typer.Exit(1)
 
@@ -174,17 +175,15 @@ def run(
     if check:
         job = load_job(job_file, output=output)
         n_steps, n_inputs = len(job.steps), len(job.sources)
-        err_console.print(
+        say(
             f"{job_file}: valid; {n_steps} step{'s' * (n_steps != 1)}, "
-            f"{n_inputs} input{'s' * (n_inputs != 1)}",
-            highlight=False,
-            soft_wrap=True,
+            f"{n_inputs} input{'s' * (n_inputs != 1)}"
         )
         return
     job, manifest = _execute(job_file, output, force, continue_on_error, quiet)
     if job.report is not None:
         path = write_report(job, manifest)
-        err_console.print(f"wrote {path}", highlight=False)
+        say(f"wrote {path}")
     _outcome(job, manifest, quiet)
 
 
@@ -205,7 +204,9 @@ def report(
 
     Example: `survstat report examples/gbsg2.toml --output results/gbsg2 -o gbsg2.html`
     """
+    if report_file is not None:
+        check_output_path(report_file)  # before the job runs
     job, manifest = _execute(job_file, output, force, continue_on_error, quiet)
     path = write_report(job, manifest, report_file)
-    err_console.print(f"wrote {path}", highlight=False)
+    say(f"wrote {path}")
     _outcome(job, manifest, quiet)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from survstat.analyses.plots import FORMATS, PLOTS
 from survstat.cli._common import (
@@ -21,11 +22,12 @@ from survstat.cli._common import (
     code_value,
     err_console,
     parse_numbers,
+    say,
     split_columns,
     user_errors,
 )
 from survstat.cli.competing import CauseOpt, CensorOpt
-from survstat.io import write_atomically
+from survstat.io import check_output_path, reading
 
 app = typer.Typer(
     help="Publication figures: Kaplan–Meier, cumulative incidence, forest plots.",
@@ -54,23 +56,28 @@ TitleOpt = Annotated[str | None, typer.Option("--title", help="Figure title.")]
 
 
 def _save(name: str, data: str, output: Path, **options: Any) -> None:
+    """Draw the named figure from ``data`` and write it with :func:`survstat.plot.save_figure`
+    (the function job plot steps use too); the output path is checked before drawing."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: never needs a display
     import matplotlib.pyplot as plt
+
+    from survstat.plot import save_figure
 
     fmt = output.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise typer.BadParameter(
             f"the file must end in {', '.join('.' + f for f in FORMATS)}", param_hint="--output"
         )
-    with err_console.status(f"Drawing {name} from {data} …"):
+    check_output_path(output, tuple("." + f for f in FORMATS))
+    with err_console.status(Text(f"Drawing {name} from {data} …")), reading(data):
         fig = PLOTS[name].run(data, **options)
-        try:
-            write_atomically(output, lambda tmp: fig.savefig(tmp, format=fmt, dpi=150))
-        finally:
-            plt.close(fig)
-    err_console.print(f"wrote {output}", highlight=False)
+    try:
+        save_figure(fig, output)
+    finally:
+        plt.close(fig)
+    say(f"wrote {output}")
 
 
 @app.command()
@@ -136,8 +143,8 @@ def cif(
     """Cumulative incidence of one cause per group with CI bands and numbers at risk;
     Gray's test p-value on the plot.
 
-    Example: `survstat plot cif bmt.parquet --time ftime --cause status --of-interest 1
-    --by dis -o cif.pdf`
+    Example: `survstat plot cif cml_endpoints.parquet --time time --cause cause --of-interest 1
+    --by arm -o cif.pdf` (the output of the `survstat cml endpoints` example)
     """
     _save(
         "cif",
@@ -179,7 +186,8 @@ def forest(
     """Forest plot of estimates with confidence intervals on a log axis, one line per row
     (e.g. the output of `survstat cox -o`).
 
-    Example: `survstat plot forest cox.parquet --label term -o forest.svg`
+    Example: `survstat plot forest cox.parquet --label term -o forest.svg` (the output of the
+    `survstat cox` example)
     """
     _save(
         "forest",

@@ -56,7 +56,8 @@ def response(
     (and null_rate, alternative, critical_responders) with --null-rate; n_missing and
     missing_as last.
 
-    Example: `survstat response trial.parquet --response bor --responder-values CR,PR --by arm`
+    Example: `survstat response breast_trial_derived.parquet --response bor --responder-values
+    CR,PR --by arm` (the output of the `survstat recist derive` example)
     """
     params = clean(locals())
     for name, value, allowed in (
@@ -130,7 +131,8 @@ def compare_rates(
     difference_conf_high, odds_ratio, odds_ratio_conf_low, odds_ratio_conf_high, p_value, test
     (then the methods, risk ratio and the counts).
 
-    Example: `survstat compare-rates trial.parquet --response bor --responder-values CR,PR --by arm`
+    Example: `survstat compare-rates breast_trial_derived.parquet --response bor
+    --responder-values CR,PR --by arm` (the output of the `survstat recist derive` example)
     """
     run(
         "compare-rates",

@@ -132,7 +132,8 @@ def derive(
     k x --interval-days, each done by an adequate assessment within +- --window-days) is
     censored at the last adequate assessment.
 
-    Example: `survstat recist derive visits.parquet --subjects subjects.parquet -o derived.parquet`
+    Example: `survstat recist derive breast_trial_assessments.parquet --subjects
+    breast_trial_subjects.parquet -o breast_trial_derived.parquet`
     """
     run(
         "recist derive",
@@ -193,8 +194,9 @@ def table(
     --sd-min-days, --cbr-weeks, --interval-days, --window-days, --max-missed,
     --new-therapy-same-day; they have no effect without --subjects).
 
-    Example: `survstat recist table visits.parquet --subjects subjects.parquet --by arm
-    --reference A -o efficacy.parquet`
+    Example: `survstat recist table breast_trial_assessments.parquet --subjects
+    breast_trial_subjects.parquet --by arm --reference "A: fulvestrant + AKTi"
+    -o efficacy.parquet`
     """
     run(
         "recist table",
@@ -247,7 +249,8 @@ def subgroups(
     interaction is printed. Feed the output to `survstat plot forest --label subgroup,arm
     --low hr_conf_low --high hr_conf_high`.
 
-    Example: `survstat recist subgroups derived.parquet --biomarker pakt_hscore --by arm`
+    Example: `survstat recist subgroups breast_trial_derived.parquet --biomarker pakt_hscore
+    --by arm` (the output of the `survstat recist derive` example)
     """
     run(
         "recist subgroups",
@@ -295,7 +298,7 @@ def pcr(
     pcr_definition, pcr_reason. Counts are printed; for the rate with its exact CI run
     `survstat response` on the output with `--response pcr`.
 
-    Example: `survstat recist pcr pathology.parquet -o pcr.parquet`
+    Example: `survstat recist pcr breast_trial_pathology.parquet -o pcr.parquet`
     """
     run(
         "recist pcr",

@@ -1,0 +1,369 @@
+"""Reading Parquet inputs: every file checked first, then opened lazily.
+
+Inputs are opened lazily (``polars.scan_parquet``) so that large files, directories of files,
+globs and Hive-partitioned datasets are read only as far as an analysis needs. Before that,
+every file an input names is checked: it is a regular file with Parquet's magic bytes, its
+footer can be read, its column names are unique and, in a folder or glob, every file has the
+same columns and types; an input without rows is refused. A page that cannot be decoded is
+found only when the data is read: :func:`reading` then names the file.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import os
+import stat
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from survstat.errors import EmptyDataError, InputFormatError, SurvstatError
+
+#: Anything survstat accepts as tabular input.
+FrameLike = Any  # pl.DataFrame | pl.LazyFrame | pa.Table | pandas.DataFrame | str | os.PathLike
+
+_PARQUET_MAGIC = b"PAR1"
+#: Leading bytes of formats often given by mistake, with how to convert them.
+_FOREIGN_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive such as an Excel workbook (.xlsx)",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook (.xls)",
+    b"HEADER RECORD": "a SAS transport file (.xpt)",
+}
+_CONVERT = {
+    "excel": "polars.read_excel(...).write_parquet(...)",
+    "text": "polars.read_csv(...).write_parquet(...)",
+}
+
+
+def _what(mode: int) -> str:
+    """What a file system entry that is not a regular file is, in words."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _not_parquet(path: Path, head: bytes, size: int) -> str:
+    """Why a file without Parquet's leading magic bytes is refused, and how to convert it."""
+    for magic, kind in _FOREIGN_MAGIC.items():
+        if head.startswith(magic):
+            how = _CONVERT["excel"] if "Excel" in kind else "pyreadstat or pandas.read_sas"
+            return f"`{path}` is not a Parquet file: it is {kind}; convert it first, e.g. {how}"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and "\x00" not in text:
+        first = text.splitlines()[0][:60] if text.strip() else ""
+        return (
+            f"`{path}` is not a Parquet file: it holds text (first line: {first!r}; "
+            f"{size} bytes), e.g. CSV; convert it first, e.g. {_CONVERT['text']}"
+        )
+    return (
+        f"`{path}` is not a Parquet file (no PAR1 magic bytes; {size} bytes); "
+        f"convert it first, e.g. {_CONVERT['text']}"
+    )
+
+
+def check_parquet_file(path: Path) -> None:
+    """Raise :class:`InputFormatError` unless ``path`` is a regular file that starts and ends
+    with Parquet's magic bytes (``PAR1``): a folder, a FIFO, an empty, foreign or truncated
+    file is named with what it is."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputFormatError(f"cannot read `{path}`: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputFormatError(f"`{path}` is {_what(info.st_mode)}, not a Parquet file")
+    size = info.st_size
+    if size == 0:
+        raise InputFormatError(f"`{path}` is empty (0 bytes), not a Parquet file")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(256)
+            fh.seek(max(size - 4, 0))
+            tail = fh.read(4)
+    except OSError as exc:
+        raise InputFormatError(f"cannot read `{path}`: {exc.strerror}") from None
+    if not head.startswith(_PARQUET_MAGIC):
+        raise InputFormatError(_not_parquet(path, head, size))
+    if size < 12 or tail != _PARQUET_MAGIC:
+        raise InputFormatError(
+            f"`{path}` is not a complete Parquet file: it starts with Parquet's magic bytes "
+            f"but does not end with them ({size} bytes; truncated?)"
+        )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__
+
+
+def _duplicates(names: Iterable[str]) -> str | None:
+    """ "`a` appears 2 times" for the first repeated name, or None."""
+    counts = Counter(names)
+    repeated = [(n, c) for n, c in counts.items() if c > 1]
+    if not repeated:
+        return None
+    name, count = repeated[0]
+    more = f" ({len(repeated)} names repeat)" if len(repeated) > 1 else ""
+    return f"`{name}` appears {count} times{more}"
+
+
+def _footer_schema(path: Path) -> pl.Schema:
+    """The column names and polars types in a Parquet file's footer."""
+    try:
+        return pl.read_parquet_schema(path)
+    except pl.exceptions.DuplicateError:
+        import pyarrow.parquet as pq
+
+        repeated = _duplicates(pq.read_schema(path).names)
+        raise InputFormatError(f"`{path}` has duplicate column names: {repeated}") from None
+    except Exception as exc:  # polars' reader raises ComputeError or OSError here
+        raise InputFormatError(
+            f"`{path}` is a corrupt Parquet file: its footer cannot be read ({_first_line(exc)})"
+        ) from None
+
+
+def _schema_difference(ref: pl.Schema, other: pl.Schema) -> str | None:
+    """How ``other`` differs from ``ref`` (column order aside), or None."""
+    for name, dtype in ref.items():
+        if name not in other:
+            return f"lacks column `{name}`"
+        if other[name] != dtype:
+            return f"has `{name}` as {other[name]} where the first has {dtype}"
+    extra = [n for n in other if n not in ref]
+    return f"has column `{extra[0]}` that the first lacks" if extra else None
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Every entry under ``folder`` that could be data, in sorted order: names starting with
+    ``.`` or ``_`` (hidden files, writer markers such as ``_SUCCESS``, ``_committed_0`` or
+    ``.part-0.parquet.crc``) are skipped, as pyarrow's datasets and Spark skip them."""
+
+    def fail(exc: OSError) -> None:
+        raise InputFormatError(f"cannot read `{exc.filename}`: {exc.strerror}")
+
+    for root, dirs, files in os.walk(folder, onerror=fail):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if not name.startswith((".", "_")):
+                yield Path(root) / name
+
+
+def _files_of(raw: str) -> tuple[str, list[Path]]:
+    """The kind of input (``"dir"``, ``"glob"`` or ``"file"``) and the files it names."""
+    path = Path(raw)
+    if path.is_dir():
+        files = list(_walk(path))
+        if not any(f.suffix.lower() == ".parquet" for f in files):
+            raise InputFormatError(f"directory `{raw}` contains no .parquet files")
+        others = [f for f in files if f.suffix.lower() != ".parquet"]
+        if others:
+            one = len(others) == 1
+            raise InputFormatError(
+                f"directory `{raw}` holds {len(others)} file{'' if one else 's'} that "
+                f"{'is' if one else 'are'} not .parquet (first: `{others[0]}`); move "
+                f"{'it' if one else 'them'} out (names starting with . or _ are skipped)"
+            )
+        return "dir", files
+    if any(ch in raw for ch in "*?["):
+        files = sorted(Path(f) for f in _glob.glob(raw, recursive=True))
+        if not files:
+            raise InputFormatError(f"glob `{raw}` matches no files")
+        folders = [f for f in files if f.is_dir()]
+        if folders:
+            raise InputFormatError(
+                f"glob `{raw}` matches {len(folders)} folder{'s' * (len(folders) > 1)} "
+                f"(first: `{folders[0]}`); a glob must match Parquet files only, e.g. end it "
+                "in *.parquet, or give the folder itself"
+            )
+        return "glob", files
+    if not path.exists():
+        raise InputFormatError(f"input file `{raw}` does not exist")
+    return "file", [path]
+
+
+def parquet_files(raw: str) -> tuple[str, list[Path]]:
+    """Check the Parquet data at ``raw``; return its kind and the files to read.
+
+    ``raw`` is a Parquet file, a directory (searched recursively; Hive partitions allowed;
+    names starting with ``.`` or ``_`` skipped) or a glob. Every file is checked — each must
+    be a complete Parquet file whose footer reads, with unique column names, and all files
+    must have the same columns and types (in any order) — so that a CSV renamed ``.parquet``,
+    a truncated file or a part written with another schema is refused by name, with how many
+    files break the rule, rather than with a reader's stack trace.
+
+    Returns
+    -------
+    (kind, files)
+        ``"dir"``, ``"glob"`` or ``"file"``, and the files in sorted order.
+
+    Raises
+    ------
+    InputFormatError
+        For the first rule broken, naming the file.
+    """
+    kind, files = _files_of(raw)
+    problems: list[str] = []
+    schemas: list[tuple[Path, pl.Schema]] = []
+    for f in files:
+        try:
+            check_parquet_file(f)
+            schemas.append((f, _footer_schema(f)))
+        except InputFormatError as exc:
+            problems.append(str(exc))
+    if problems:
+        if len(files) == 1:
+            raise InputFormatError(problems[0])
+        raise InputFormatError(
+            f"{len(problems)} of the {len(files)} files of `{raw}` cannot be read as Parquet "
+            f"(first: {problems[0]})"
+        )
+    (first, ref), rest = schemas[0], schemas[1:]
+    differ = [(f, d) for f, s in rest if (d := _schema_difference(ref, s)) is not None]
+    if differ:
+        f, why = differ[0]
+        raise InputFormatError(
+            f"the {len(files)} files of `{raw}` disagree on schema: {len(differ)} "
+            f"differ{'s' * (len(differ) == 1)} from the first, `{first}` (first: `{f}` {why})"
+        )
+    return kind, files
+
+
+def check_parquet_path(raw: str) -> str:
+    """Check that ``raw`` names Parquet data (see :func:`parquet_files`); return ``"dir"``,
+    ``"glob"`` or ``"file"``."""
+    return parquet_files(raw)[0]
+
+
+def scan(source: FrameLike) -> tuple[pl.LazyFrame, str | None]:
+    """Open ``source`` as a polars LazyFrame.
+
+    Parameters
+    ----------
+    source
+        A polars DataFrame or LazyFrame, a pyarrow Table, a pandas DataFrame, or a path to a
+        Parquet file, a directory of Parquet files (Hive partitions become columns) or a glob.
+        A path is checked file by file first (see :func:`parquet_files`).
+
+    Returns
+    -------
+    (frame, label)
+        The lazy frame and, for paths, the path as given (recorded as provenance).
+
+    Raises
+    ------
+    InputFormatError
+        For a path that is not readable Parquet data, or a frame with duplicate column names.
+    EmptyDataError
+        For a path whose files hold no rows.
+    """
+    if isinstance(source, pl.LazyFrame):
+        return source, None
+    if isinstance(source, pl.DataFrame):
+        return source.lazy(), None
+    if isinstance(source, str | os.PathLike):
+        return _scan_path(os.fspath(source)), os.fspath(source)
+    module = type(source).__module__
+    if module.startswith("pyarrow") and hasattr(source, "column_names"):
+        _check_unique_names(source.column_names, "pyarrow table")
+        return pl.DataFrame(pl.from_arrow(source)).lazy(), None
+    if module.startswith("pandas") and hasattr(source, "columns"):
+        _check_unique_names([str(c) for c in source.columns], "pandas DataFrame")
+        return pl.from_pandas(source).lazy(), None
+    raise InputFormatError(
+        "data must be a polars DataFrame/LazyFrame, a pyarrow Table, a pandas DataFrame or a "
+        f"Parquet path; got {type(source).__name__}"
+    )
+
+
+def _check_unique_names(names: list[str], what: str) -> None:
+    repeated = _duplicates(names)
+    if repeated is not None:
+        raise InputFormatError(f"the {what} has duplicate column names: {repeated}")
+
+
+def _scan_path(raw: str) -> pl.LazyFrame:
+    kind, files = parquet_files(raw)
+    if kind == "file":
+        frame = pl.scan_parquet(raw)
+    else:
+        # the files checked, not a glob polars expands again: it would read hidden files too
+        frame = pl.scan_parquet(files, hive_partitioning=kind == "dir")
+    if frame.select(pl.len()).collect().item() == 0:  # from the footers
+        where = f"`{raw}`" if kind == "file" else f"the {len(files)} files of `{raw}`"
+        raise EmptyDataError(f"{where} hold{'s' * (kind == 'file')} no rows")
+    return frame
+
+
+def _is_reader_error(exc: BaseException) -> bool:
+    module = type(exc).__module__
+    return isinstance(exc, pl.exceptions.PolarsError | OSError) or module.startswith(
+        ("pyarrow", "pyo3_runtime")
+    )
+
+
+def _first_undecodable(raw: str) -> str | None:
+    """A message naming the first file of ``raw`` with a part that cannot be decoded, found by
+    reading each row group in turn with pyarrow (memory bounded by one row group)."""
+    import pyarrow.parquet as pq
+
+    try:
+        _, files = parquet_files(raw)
+    except SurvstatError as exc:  # changed since it was opened
+        return str(exc)
+    for f in files:
+        try:
+            reader = pq.ParquetFile(f)
+            n_groups = reader.num_row_groups
+        except Exception as exc:
+            return f"`{f}` is a corrupt Parquet file: it cannot be opened ({_first_line(exc)})"
+        for i in range(n_groups):
+            try:
+                reader.read_row_group(i)
+            except Exception as exc:
+                return (
+                    f"`{f}` is a corrupt Parquet file: row group {i + 1} of {n_groups} "
+                    f"cannot be decoded ({_first_line(exc)})"
+                )
+    return None
+
+
+@contextmanager
+def reading(*sources: object) -> Iterator[None]:
+    """Name the file when reading ``sources`` lazily fails inside the ``with`` block.
+
+    Lazy frames are read when collected, often deep inside an estimator, and a reader's error
+    there (a page that cannot be decoded, a file removed meanwhile) does not say which file
+    it concerns. On such an error each path among ``sources`` is read row group by row group
+    and the first part that fails is named in an :class:`InputFormatError`; when every part
+    reads, a Parquet reader's error names the inputs, and any other error passes unchanged.
+    Frames among ``sources`` are ignored.
+    """
+    try:
+        yield
+    except SurvstatError:
+        raise
+    except BaseException as exc:
+        if not _is_reader_error(exc):
+            raise
+        paths = [os.fspath(s) for s in sources if isinstance(s, str | os.PathLike)]
+        paths = [p for p in paths if "://" not in p]
+        for raw in paths:
+            found = _first_undecodable(raw)
+            if found is not None:
+                raise InputFormatError(found) from exc
+        if paths and "parquet" in str(exc).lower():
+            listed = ", ".join(f"`{p}`" for p in paths)
+            raise InputFormatError(f"cannot read {listed}: {_first_line(exc)}") from exc
+        raise
