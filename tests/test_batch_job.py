@@ -98,6 +98,7 @@ def test_the_command_line_may_write_anywhere(tmp_path):
     assert r.exit_code == 0, r.output
     assert (elsewhere / "summary.parquet").is_file()
     html = tmp_path / "reports" / "cut.html"
+    html.parent.mkdir()  # -o names a file in an existing folder, as for every command
     r = runner.invoke(app, ["report", str(path), "--output", str(elsewhere), "-o", str(html), "-q"])
     assert r.exit_code == 0, r.output
     assert html.read_text().startswith("<!DOCTYPE html>")
