@@ -196,9 +196,12 @@ def cox_cmd(
 ) -> None:
     """Cox proportional hazards model (R coxph).
 
-    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value.
-    Text columns become indicators against their first level, named like `arm[B]`; the
-    likelihood-ratio, Wald and score tests are printed.
+    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value,
+    status. Text columns become indicators against their first level, named like `arm[B]`.
+    status is ok, aliased (linearly dependent or constant: the row is null), infinite
+    (monotone likelihood, e.g. no events in one arm: no hazard ratio, interval or p-value) or
+    not converged. The global tests and a model table (n, events, concordance, iterations,
+    converged, aliased and infinite terms) are printed and written beside the output.
 
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade`
     """

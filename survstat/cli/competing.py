@@ -157,8 +157,11 @@ def finegray(
 ) -> None:
     """Fine–Gray subdistribution hazards model for one cause (R cmprsk::crr).
 
-    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value;
-    hazard_ratio is the subdistribution hazard ratio.
+    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value,
+    status; hazard_ratio is the subdistribution hazard ratio and status is as for `cox` (ok,
+    aliased, infinite, not converged). A model table (n, events, competing events,
+    log-likelihoods, iterations, converged, aliased and infinite terms) is printed and
+    written beside the output.
 
     Example: `survstat finegray bmt.parquet --time ftime --cause status --failcode 1
     --covariates dis`
