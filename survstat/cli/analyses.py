@@ -129,13 +129,30 @@ def logrank_cmd(
         str, typer.Option("--by", help="Group column(s) to compare.", show_default=False)
     ],
     strata: StrataOpt = None,
-    rho: Annotated[float, typer.Option("--rho", min=0.0, help="Fleming–Harrington rho.")] = 0.0,
+    rho: Annotated[
+        float,
+        typer.Option(
+            "--rho",
+            min=0.0,
+            help="Fleming–Harrington rho in S(t-)^rho (1 - S(t-))^gamma; default 0. Not 0 with "
+            "the default --weights logrank selects fleming-harrington (R survdiff(rho=1)); "
+            "with gehan-breslow or tarone-ware it is an error.",
+        ),
+    ] = 0.0,
     gamma: Annotated[
-        float, typer.Option("--gamma", min=0.0, help="Fleming–Harrington gamma.")
+        float,
+        typer.Option(
+            "--gamma",
+            min=0.0,
+            help="Fleming–Harrington gamma; default 0. Same rules as --rho.",
+        ),
     ] = 0.0,
     weights: Annotated[
         str,
-        typer.Option("--weights", help=f"Test weights: {', '.join(WEIGHTS)}."),
+        typer.Option(
+            "--weights",
+            help=f"Test weights: {', '.join(WEIGHTS)}; default logrank (equal weights).",
+        ),
     ] = "logrank",
     trend: Annotated[
         bool, typer.Option("--trend", help="Add the trend test over ordered groups.")

@@ -110,7 +110,9 @@ def gray(
     ],
     strata: StrataOpt = None,
     censor_value: CensorOpt = None,
-    rho: Annotated[float, typer.Option("--rho", help="Weight (1 - F(t-))^rho.")] = 0.0,
+    rho: Annotated[
+        float, typer.Option("--rho", help="Weight (1 - F(t-))^rho; default 0 (equal weights).")
+    ] = 0.0,
     output: OutputOpt = None,
     engine: EngineOpt = Engine.polars,
     spark_master: SparkMasterOpt = None,
