@@ -14,7 +14,7 @@
 * A coefficient is *infinite* (monotone likelihood, e.g. separation) when the next Newton step
   from the point where the likelihood stopped changing is still large: |U' I^-1| > eps and
   > sqrt(eps) |beta| (R ``coxph.fit``'s test behind "Loglik converged before variable k;
-  coefficient may be infinite"; Bryson & Johnson 1981, Stat Med / JASA 76:371-375 on monotone
+  coefficient may be infinite"; Bryson & Johnson 1981, Technometrics 23:381-383 on monotone
   likelihoods in Cox models; Heinze & Schemper 2001, Biometrics 57:114-119).
 
 References: Therneau & Grambsch 2000, *Modeling Survival Data*, sec. 3.3; R survival 3.5

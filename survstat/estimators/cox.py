@@ -30,6 +30,7 @@ from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._regression import (
     EPS,
     TERM_COLUMNS,
+    Scaling,
     chinv2,
     cholesky2,
     chsolve2,
@@ -409,37 +410,14 @@ def cox(
     lay, order, scaling = _layout(frame, sd, design.matrix)
     if not lay.event.any():
         raise SurvstatError(f"`{sd.event}` records no event: a Cox model has nothing to fit")
-    p = design.matrix.shape[1]
-    fit = _newton(lay, ties, p)
-    aliased = np.diag(fit.var) == 0
-    if aliased.all():
-        raise SurvstatError(
-            "no term can be estimated: every covariate is constant within the risk sets or a "
-            f"combination of the others ({', '.join(design.terms)})"
-        )
-    infinite = infinite_terms(fit.last.score, fit.var, fit.beta, ~aliased)
-    if not fit.converged:
-        # out of iterations, a large step means a diverging coefficient only where the
-        # likelihood has stopped rising (the gain of a further Newton step, U'VU / 2, is within
-        # the tolerance: step halving at a flat limit is why R runs out), or where R says so:
-        # a linear predictor beyond 500 or a step that is not finite
-        with np.errstate(over="ignore", invalid="ignore"):
-            step = fit.last.score @ fit.var
-            flat = 0.5 * float(step @ fit.last.score) <= EPS * abs(fit.last.loglik)
-        lp = np.max(np.abs(lay.x @ fit.beta))
-        infinite &= flat or lp > 500 or not np.isfinite(step).all()
-    status = term_status(aliased, infinite, fit.converged)
+    fit = _newton(lay, ties, design.matrix.shape[1])
+    status = _status(fit, lay, design.terms)
     warn_status("Cox model", design.terms, status, fit.converged)
     use_robust = (cluster is not None) if robust is None else bool(robust)
     cov_s = fit.var
     if use_robust:
-        with np.errstate(over="ignore", invalid="ignore"):
-            dfbeta = (_score_residuals(fit.beta, lay, ties) @ fit.var) * lay.w[:, None]
-        if cluster is not None:
-            ids = frame.get_column(cluster).to_numpy()[order]
-            _, inverse = np.unique(ids, return_inverse=True)
-            dfbeta = np.vstack([np.bincount(inverse, weights=dfbeta[:, k]) for k in range(p)]).T
-        cov_s = dfbeta.T @ dfbeta
+        ids = None if cluster is None else frame.get_column(cluster).to_numpy()[order]
+        cov_s = _robust_covariance(fit, lay, ties, ids)
     beta, cov = unscale(fit.beta, cov_s, scaling, design.terms)
     _, naive = unscale(fit.beta, fit.var, scaling, design.terms)
     return CoxResult(
@@ -458,6 +436,44 @@ def cox(
         aliased=terms_with(design.terms, status, "aliased"),
         infinite=terms_with(design.terms, status, "infinite"),
     )
+
+
+def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...]) -> list[str]:
+    """Aliased terms (zero pivots of the final Cholesky, R's ``which.sing``) and infinite ones
+    (R ``coxph.fit``'s test); an error when no term is left."""
+    aliased = np.diag(fit.var) == 0
+    if aliased.all():
+        raise SurvstatError(
+            "no term can be estimated: every covariate is constant within the risk sets or a "
+            f"combination of the others ({', '.join(terms)})"
+        )
+    infinite = infinite_terms(fit.last.score, fit.var, fit.beta, ~aliased)
+    if not fit.converged:
+        # out of iterations, a large step means a diverging coefficient only where the
+        # likelihood has stopped rising (the gain of a further Newton step, U'VU / 2, is within
+        # the tolerance: step halving at a flat limit is why R runs out), or where R says so:
+        # a linear predictor beyond 500 or a step that is not finite
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = fit.last.score @ fit.var
+            flat = 0.5 * float(step @ fit.last.score) <= EPS * abs(fit.last.loglik)
+        lp = np.max(np.abs(lay.x @ fit.beta))
+        infinite &= flat or lp > 500 or not np.isfinite(step).all()
+    return term_status(aliased, infinite, fit.converged)
+
+
+def _robust_covariance(
+    fit: _Fit, lay: _Layout, ties: str, clusters: np.ndarray | None
+) -> np.ndarray:
+    """Sandwich variance from the weighted dfbeta residuals, summed within clusters (R
+    ``coxph(robust=TRUE)``); aliased terms have zero rows in ``fit.var`` and so here."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        dfbeta = (_score_residuals(fit.beta, lay, ties) @ fit.var) * lay.w[:, None]
+    if clusters is not None:
+        _, inverse = np.unique(clusters, return_inverse=True)
+        dfbeta = np.column_stack(
+            [np.bincount(inverse, weights=dfbeta[:, k]) for k in range(dfbeta.shape[1])]
+        )
+    return dfbeta.T @ dfbeta
 
 
 def _tests(fit: _Fit, cov_s: np.ndarray, status: list[str]) -> pl.DataFrame:
@@ -487,7 +503,7 @@ def _tests(fit: _Fit, cov_s: np.ndarray, status: list[str]) -> pl.DataFrame:
 
 def _layout(
     frame: pl.DataFrame, sd: SurvivalData, x: np.ndarray
-) -> tuple[_Layout, np.ndarray, Any]:
+) -> tuple[_Layout, np.ndarray, Scaling]:
     """Sort rows by stratum, decreasing time, events first among ties; cut into groups; centre
     and scale the covariates as R does."""
     n = frame.height

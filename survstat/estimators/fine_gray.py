@@ -234,6 +234,29 @@ def _influence(beta: np.ndarray, dat: _Data) -> np.ndarray:
     return st1 + st2
 
 
+def _aliased(dat: _Data, terms: tuple[str, ...]) -> np.ndarray:
+    """Aliased columns by R coxph's Cholesky rule on the information at 0; an error when no
+    column is left."""
+    factor, _ = cholesky2(_objective(np.zeros(dat.x.shape[1]), dat)[2])
+    aliased = np.diag(factor) == 0
+    if aliased.all():
+        raise SurvstatError(
+            "no information about the covariates: the information is 0 for every term (each "
+            "is constant within the subdistribution risk sets or a combination of the others: "
+            f"{', '.join(terms)})"
+        )
+    return aliased
+
+
+def _sandwich(b: np.ndarray, dat: _Data) -> np.ndarray:
+    """crr's sandwich variance H^-1 (sum of influence products) H^-1; the inverse by
+    :func:`chinv2`, so a direction without information (an infinite term) drops out."""
+    _, _, hess = _objective(b, dat)
+    h_inv = chinv2(cholesky2(hess)[0])
+    eta = _influence(b, dat)
+    return h_inv @ (eta.T @ eta) @ h_inv
+
+
 @dataclass(frozen=True, slots=True)
 class FineGrayResult:
     """A fitted Fine-Gray model.
@@ -410,35 +433,22 @@ def fine_gray(
     first = np.searchsorted(time_s, t_fail, side="left")
     x_s, scaling = scale_columns(design.matrix[order], np.ones(len(order)))
     g_minus = _censoring_km_left(time_s, kind)
-    dat = _Data(time_s, kind, x_s, g_minus, first, d.astype(float))
-    p = design.matrix.shape[1]
-    # aliased columns: R coxph's Cholesky rule on the information at 0
-    factor0, _ = cholesky2(_objective(np.zeros(p), dat)[2])
-    aliased = np.diag(factor0) == 0
-    if aliased.all():
-        raise SurvstatError(
-            "no information about the covariates: the information is 0 for every term (each "
-            "is constant within the subdistribution risk sets or a combination of the others: "
-            f"{', '.join(design.terms)})"
-        )
+    aliased = _aliased(_Data(time_s, kind, x_s, g_minus, first, d.astype(float)), design.terms)
     keep = ~aliased
     dat = _Data(time_s, kind, x_s[:, keep], g_minus, first, d.astype(float))
     b, iterations, converged, unit_free = _fit(dat, scaling.factor[keep])
     b_end, u_end, var_end = _continued(b, dat)
-    infinite = np.zeros(p, dtype=bool)
+    infinite = np.zeros(len(keep), dtype=bool)
     infinite[keep] = infinite_terms(u_end, var_end, b_end, np.ones(keep.sum(), dtype=bool))
     # crr's rule met on the scaled covariates, with no coefficient diverging: converged
     converged = converged or (unit_free and not infinite.any())
     status = term_status(aliased, infinite, converged)
     warn_status("Fine-Gray model", design.terms, status, converged)
-    lik, _, hess = _objective(b, dat)
-    h_inv = chinv2(cholesky2(hess)[0])
-    eta = _influence(b, dat)
-    cov_keep = h_inv @ (eta.T @ eta) @ h_inv
-    beta_s = np.zeros(p)
+    lik = _objective(b, dat, derivatives=False)[0]
+    beta_s = np.zeros(len(keep))
     beta_s[keep] = b
-    cov_s = np.zeros((p, p))
-    cov_s[np.ix_(keep, keep)] = cov_keep
+    cov_s = np.zeros((len(keep), len(keep)))
+    cov_s[np.ix_(keep, keep)] = _sandwich(b, dat)
     for j, term in enumerate(design.terms):
         if status[j] == "ok" and not cov_s[j, j] > 0:
             raise SurvstatError(
