@@ -266,7 +266,7 @@ class CoxResult:
         rows: every column null, R's ``NA``), ``infinite`` (monotone likelihood: the estimate
         diverges; ``coef`` is where the iterations stopped, as R reports it, its sign the
         direction; no hazard ratio, interval or p-value) or ``not converged`` (``coef`` from
-        the last iteration; no interval or p-value).
+        the last iteration; no hazard ratio, interval or p-value).
     tests
         ``test, statistic, df, p_value, status`` for the likelihood-ratio, Wald and score tests
         on the non-aliased terms. The Wald statistic is null when a coefficient is infinite
