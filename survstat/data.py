@@ -90,6 +90,7 @@ class Rows(Protocol):
     def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]: ...
     def level_counts(self, col: str) -> pl.DataFrame: ...
     def distinct(self, col: str) -> list[Any]: ...
+    def positive_counts(self, col: str, groups: Sequence[str]) -> pl.DataFrame: ...
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
     ) -> Any: ...
@@ -135,6 +136,17 @@ class PolarsRows:
         """The distinct values of ``col``."""
         unique = self.frame.select(pl.col(col).unique()).collect(engine="streaming")
         return unique.get_column(col).to_list()
+
+    def positive_counts(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
+        """Per combination of ``groups`` (one row without groups): the group columns, then
+        ``__rows`` (rows) and ``__positive`` (rows where ``col`` > 0)."""
+        counts = [
+            pl.len().cast(pl.Int64).alias("__rows"),
+            (pl.col(col) > 0).sum().cast(pl.Int64).alias("__positive"),
+        ]
+        if not groups:
+            return self.frame.select(counts).collect(engine="streaming")
+        return self.frame.group_by(list(groups)).agg(counts).collect(engine="streaming")
 
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
@@ -226,7 +238,7 @@ class SurvivalData:
         Parameters
         ----------
         time, entry, weight, by, strata
-            As in :meth:`right_censored`.
+            As in :meth:`right_censored` (weights all 0 in a group are an error there too).
         cause
             Integer codes (``censor_value`` defaults to 0; every other value is a cause) or text
             labels (``censor_value`` required), with no missing values.
@@ -252,6 +264,7 @@ class SurvivalData:
         _check_columns(_roles(time, entry, weight, by_t, strata_t, ("cause", cause)), schema)
         checks = _schema_checks(schema, time=time, event=None, entry=entry, weight=weight)
         n_rows = _validate(rows, schema, [*checks, _missing(cause)], (*by_t, *strata_t))
+        _check_weight_totals(rows, weight, (*strata_t, *by_t), n_rows)
         censor, levels = _cause_levels(rows, cause, schema[cause], censor_value, causes, n_rows)
         return cls(
             frame=rows.with_cause_codes(cause, schema[cause], censor, levels),
@@ -296,7 +309,11 @@ class SurvivalData:
         entry
             Delayed-entry time: numeric, non-negative and strictly less than ``time``.
         weight
-            Case weights: numeric, finite, non-negative.
+            Case weights: numeric, finite, non-negative. A row with weight 0 stays in the data
+            (it counts in record counts such as a summary's ``n``) but adds nothing to any
+            estimate (R ``survfit``'s convention; Cox models leave it out, as SAS PHREG does).
+            Weights that are all 0, overall or within one group of ``strata`` and ``by``, are
+            an error naming the group: there would be nothing to estimate there.
         by, strata
             Grouping column(s); no missing values.
 
@@ -321,6 +338,7 @@ class SurvivalData:
         _check_columns(roles, schema)
         checks = _schema_checks(schema, time=time, event=event, entry=entry, weight=weight)
         n_rows = _validate(rows, schema, checks, (*by_t, *strata_t))
+        _check_weight_totals(rows, weight, (*strata_t, *by_t), n_rows)
         return cls(
             frame=rows.frame,
             time=time,
@@ -481,6 +499,31 @@ def _validate(
     for col in group_cols:
         _check_declared(rows, col, schema[col])
     return n_rows
+
+
+def _check_weight_totals(
+    rows: Rows, weight: str | None, groups: tuple[str, ...], n_rows: int
+) -> None:
+    """Refuse weights that are all 0 overall or within a group (a combination of the strata and
+    ``by`` columns): every estimate there would be 0/0."""
+    if weight is None:
+        return
+    counts = rows.positive_counts(weight, groups)
+    empty = counts.filter(pl.col("__positive") == 0)
+    if not empty.height:
+        return
+    if not groups:
+        raise InvalidValueError(
+            f"`{weight}` must not be 0 on every row; found 0 positive weights in {n_rows} rows: "
+            "nothing to estimate"
+        )
+    empty = empty.sort(list(groups))
+    row = empty.row(0, named=True)
+    label = ", ".join(f"{g}={_fmt(row[g])}" for g in groups)
+    raise InvalidValueError(
+        f"`{weight}` must not be 0 on every row of a group; found {empty.height} group(s) of "
+        f"{counts.height} whose weights are all 0 (first: {label}, {row['__rows']} rows)"
+    )
 
 
 def _check_columns(roles: list[tuple[str, str]], schema: pl.Schema) -> None:

@@ -161,6 +161,15 @@ class SparkRows:
     def distinct(self, col: str) -> list[Any]:
         return _to_polars(self.frame.select(_col(col)).distinct()).get_column(col).to_list()
 
+    def positive_counts(self, col: str, groups: list[str]) -> pl.DataFrame:
+        F = _functions()
+        counts = [
+            F.count(F.lit(1)).cast("long").alias("__rows"),
+            F.sum(F.when(_col(col) > 0, 1).otherwise(0)).cast("long").alias("__positive"),
+        ]
+        frame = self.frame.groupBy(*[_col(g) for g in groups]) if groups else self.frame
+        return _to_polars(frame.agg(*counts))
+
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
     ) -> Any:

@@ -287,6 +287,8 @@ def test_every_printed_table_is_also_written(gbsg, tmp_path):
         "loglik": fit.loglik[1],
         "iterations": fit.iterations,
         "converged": True,
+        "aliased": "",
+        "infinite": "",
     }
     assert "cox.tests.parquet" in r.output
     assert "cox.model.parquet" in r.output

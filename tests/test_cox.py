@@ -1,4 +1,5 @@
-"""Cox models against R survival::coxph (tests/reference/make_reference_cox.R)."""
+"""Cox models against R survival::coxph (tests/reference/make_reference_cox.R), to 1e-8: the
+fit follows coxph.fit's iterations and stopping rule."""
 
 from __future__ import annotations
 
@@ -51,16 +52,17 @@ def test_coefficients_and_standard_errors(name):
         "conf_high",
         "z",
         "p_value",
+        "status",
     ]
-    np.testing.assert_allclose(f.table["coef"].to_numpy(), num(c["coef"]), rtol=1e-6)
-    np.testing.assert_allclose(f.table["std_error"].to_numpy(), num(c["se"]), rtol=1e-5)
+    np.testing.assert_allclose(f.table["coef"].to_numpy(), num(c["coef"]), rtol=1e-8)
+    np.testing.assert_allclose(f.table["std_error"].to_numpy(), num(c["se"]), rtol=1e-8)
     k = len(num(c["coef"]))
     np.testing.assert_allclose(
-        f.covariance, np.array(c["var"], float).reshape(k, k), rtol=1e-5, atol=1e-12
+        f.covariance, np.array(c["var"], float).reshape(k, k), rtol=1e-8, atol=1e-14
     )
     if option(c.get("naive_var")) is not None:
         naive = np.array(c["naive_var"], float).reshape(k, k)
-        np.testing.assert_allclose(f.naive_covariance, naive, rtol=1e-5, atol=1e-12)
+        np.testing.assert_allclose(f.naive_covariance, naive, rtol=1e-8, atol=1e-14)
     assert f.converged
 
 
@@ -70,8 +72,8 @@ def test_likelihood_and_tests(name):
     f = fit(c)
     np.testing.assert_allclose(f.loglik, num(c["loglik"]), rtol=1e-8)
     tests = dict(zip(f.tests["test"], f.tests["statistic"], strict=True))
-    assert tests["likelihood ratio"] == pytest.approx(num(c["logtest"])[0], rel=1e-7)
-    assert tests["wald"] == pytest.approx(num(c["wald"])[0], rel=1e-6)
+    assert tests["likelihood ratio"] == pytest.approx(num(c["logtest"])[0], rel=1e-8)
+    assert tests["wald"] == pytest.approx(num(c["wald"])[0], rel=1e-8)
     assert tests["score"] == pytest.approx(num(c["score"])[0], rel=1e-8)
     assert f.n == c["n"]
     assert f.n_event == pytest.approx(c["nevent"])
@@ -113,7 +115,7 @@ def test_cause_specific_hazard_is_cox_with_other_causes_censored():
         strata="stage",
     )
     np.testing.assert_allclose(
-        from_cause.table["coef"].to_numpy(), num(CASES["pbc_strata"]["coef"]), rtol=1e-6
+        from_cause.table["coef"].to_numpy(), num(CASES["pbc_strata"]["coef"]), rtol=1e-8
     )
 
 
@@ -186,7 +188,7 @@ def test_bad_covariate_values():
             event="cens",
             covariates=["d"],
         )
-    with pytest.raises(SurvstatError, match="the information matrix is singular"):
+    with pytest.raises(SurvstatError, match=r"no term can be estimated: .*\(one\)"):
         survstat.cox(
             df.with_columns(one=pl.lit(1.0)), time="time", event="cens", covariates=["one"]
         )
@@ -227,12 +229,13 @@ def test_cli_cox(tmp_path):
         "conf_high",
         "z",
         "p_value",
+        "status",
     ]
     np.testing.assert_allclose(
-        df["coef"].to_numpy(), num(CASES["gbsg2_strata_cluster"]["coef"]), rtol=1e-6
+        df["coef"].to_numpy(), num(CASES["gbsg2_strata_cluster"]["coef"]), rtol=1e-8
     )
     np.testing.assert_allclose(
-        df["std_error"].to_numpy(), num(CASES["gbsg2_strata_cluster"]["se"]), rtol=1e-5
+        df["std_error"].to_numpy(), num(CASES["gbsg2_strata_cluster"]["se"]), rtol=1e-8
     )
     assert "Example:" in runner.invoke(app, ["cox", "--help"]).output
     bad = runner.invoke(

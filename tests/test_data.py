@@ -301,3 +301,78 @@ def test_decimal_times_and_categorical_groups():
     ref = survstat.kaplan_meier(GOOD, time="pfs_time", event="pfs_event", by="arm")
     assert km.table.drop("arm").equals(ref.table.drop("arm"))
     assert km.table["arm"].cast(pl.String).to_list() == ref.table["arm"].to_list()
+
+
+# --- case weights: zero-weight rows are kept, all-zero weights overall or in a group refused ---
+
+
+def test_all_zero_weights_are_an_error():
+    # nothing could be estimated: every risk set has weight 0 (R survfit reports S = 1)
+    with pytest.raises(
+        InvalidValueError,
+        match=r"`w` must not be 0 on every row; found 0 positive weights in 6 rows",
+    ):
+        build(GOOD.with_columns(w=pl.lit(0.0)), weight="w")
+
+
+@pytest.mark.parametrize("competing", [False, True])
+def test_all_zero_weights_in_one_group_name_the_group(competing):
+    # arm B's weights are all 0; arm A's are not
+    df = GOOD.with_columns(w=pl.Series([1.0, 0.0, 2.0, 0.0, 1.0, 0.0]), c=pl.col("pfs_event"))
+    pattern = (
+        r"`w` must not be 0 on every row of a group; found 1 group\(s\) of 2 whose weights "
+        r"are all 0 \(first: arm='B', 3 rows\)"
+    )
+    roles = {"time": "pfs_time", "weight": "w", "by": "arm"}
+    bind = SurvivalData.competing_risks if competing else SurvivalData.right_censored
+    outcome = {"cause": "c"} if competing else {"event": "pfs_event"}
+    with pytest.raises(InvalidValueError, match=pattern):
+        bind(df, **roles, **outcome)
+    # strata are groups too, and the group is named by all its columns
+    df = df.with_columns(site=pl.Series([1, 1, 2, 2, 1, 1]))
+    with pytest.raises(InvalidValueError, match=r"\(first: site=1, arm='B', 2 rows\)"):
+        build(df, weight="w", by="arm", strata="site")
+
+
+def test_zero_weight_rows_are_kept_and_add_nothing():
+    # a row of weight 0 counts in `n` but in no risk set or event count: the curve equals the
+    # one without it (R survfit's convention)
+    df = GOOD.with_columns(w=pl.Series([1.0, 2.0, 0.0, 1.0, 0.5, 1.0]))
+    with_zero = survstat.kaplan_meier(df, time="pfs_time", event="pfs_event", weight="w")
+    without = survstat.kaplan_meier(
+        df.filter(pl.col("w") > 0), time="pfs_time", event="pfs_event", weight="w"
+    )
+    kept = with_zero.table.filter(pl.col("time") != 8.0)
+    for col in ("n_risk", "n_event", "survival", "std_error", "conf_low", "conf_high"):
+        np.testing.assert_allclose(kept[col].to_numpy(), without.table[col].to_numpy())
+    assert with_zero.summary()["n"].item() == 6
+    # the zero-weight row's own time is a step with no change: at risk are itself (0) and
+    # the row at time 9 (0.5)
+    row = with_zero.table.filter(pl.col("time") == 8.0).row(0, named=True)
+    assert (row["n_risk"], row["n_event"], row["survival"]) == (0.5, 0.0, kept["survival"][-1])
+
+
+@pytest.mark.skipif(
+    __import__("shutil").which("java") is None, reason="the Spark engine needs Java"
+)
+def test_all_zero_weights_in_a_group_on_spark():
+    from pyspark.sql import SparkSession
+
+    # the session of tests/test_spark.py (same settings): its fixture picks this one up
+    # instead of starting a second JVM, and stops it
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("survstat-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    df = GOOD.with_columns(w=pl.Series([1.0, 0.0, 2.0, 0.0, 1.0, 0.0]))
+    sdf = spark.createDataFrame(df.to_arrow())
+    with pytest.raises(InvalidValueError, match=r"\(first: arm='B', 3 rows\)"):
+        survstat.kaplan_meier(sdf, time="pfs_time", event="pfs_event", weight="w", by="arm")
+    zero = spark.createDataFrame(df.with_columns(w=pl.lit(0.0)).to_arrow())
+    with pytest.raises(InvalidValueError, match="found 0 positive weights in 6 rows"):
+        survstat.kaplan_meier(zero, time="pfs_time", event="pfs_event", weight="w")

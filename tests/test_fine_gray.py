@@ -99,6 +99,7 @@ def test_cli_finegray(tmp_path):
         "conf_high",
         "z",
         "p_value",
+        "status",
     ]
     np.testing.assert_allclose(df["coef"].to_numpy(), num(c["coef"]), rtol=1e-8)
     assert "Example:" in CliRunner().invoke(app, ["finegray", "--help"]).output

@@ -27,11 +27,12 @@ def _p(value: float) -> str:
 
 def _logrank_annotation(sd: SurvivalData, conf_level: float) -> str:
     """Log-rank p and, for two groups, the Cox hazard ratio of the second against the first."""
-    p = float(logrank(sd).table.get_column("p_value").item())
-    lines = [f"log-rank {_p(p)}"]
+    p = logrank(sd).table.get_column("p_value").item()
+    lines = [f"log-rank {_p(p)}" if p is not None else "log-rank test undefined"]
     if len(sd.by) == 1:
         fit = cox(sd, covariates=list(sd.by), conf_level=conf_level)
-        if fit.table.height == 1:
+        # an infinite or aliased hazard ratio has no estimate to print
+        if fit.table.height == 1 and fit.table.get_column("status").item() == "ok":
             term, hr, lo, hi = fit.table.select(
                 "term", "hazard_ratio", "conf_low", "conf_high"
             ).row(0)

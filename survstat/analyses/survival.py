@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
-
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
 from survstat.data import SurvivalData
 from survstat.estimators._confint import CONF_TYPES
@@ -16,6 +14,8 @@ from survstat.estimators.logrank import WEIGHTS, logrank
 from survstat.io import FrameLike
 
 _CONF = tuple(CONF_TYPES)
+#: Title of the one-row ``model`` table of the regression analyses.
+_MODEL_TITLE = "Model: rows, events, log-likelihoods, convergence, aliased and infinite terms"
 
 
 def km(
@@ -112,24 +112,13 @@ def cox_model(
     )
     fit = cox(sd, covariates=covariates, ties=ties, cluster=cluster, conf_level=conf_level)
     variance = "robust" if fit.robust else "model-based"
-    model = pl.DataFrame(
-        {
-            "n": [fit.n],
-            "n_event": [fit.n_event],
-            "concordance": [fit.concordance.value],
-            "loglik_null": [fit.loglik[0]],
-            "loglik": [fit.loglik[1]],
-            "iterations": [fit.iterations],
-            "converged": [fit.converged],
-        }
-    )
     return AnalysisOutput(
         fit.table,
         f"Cox model ({ties} ties, {variance} standard errors)",
         sd.n_rows,
         extras=(
             Extra("tests", "Global tests", fit.tests),
-            Extra("model", "Model: rows, events, concordance, convergence", model),
+            Extra("model", _MODEL_TITLE, fit.model),
         ),
     )
 
@@ -199,7 +188,12 @@ def finegray(
     """Fine–Gray subdistribution hazards model for one cause (R cmprsk::crr)."""
     sd = SurvivalData.competing_risks(data, time=time, cause=cause, censor_value=censor_value)
     fit = fine_gray(sd, covariates=covariates, failcode=failcode, conf_level=conf_level)
-    return AnalysisOutput(fit.table, f"Fine–Gray model for cause {fit.failcode}", sd.n_rows)
+    return AnalysisOutput(
+        fit.table,
+        f"Fine–Gray model for cause {fit.failcode}",
+        sd.n_rows,
+        extras=(Extra("model", _MODEL_TITLE, fit.model),),
+    )
 
 
 _SURV = ("time", "event", "by", "entry", "weight")

@@ -129,13 +129,30 @@ def logrank_cmd(
         str, typer.Option("--by", help="Group column(s) to compare.", show_default=False)
     ],
     strata: StrataOpt = None,
-    rho: Annotated[float, typer.Option("--rho", min=0.0, help="Fleming–Harrington rho.")] = 0.0,
+    rho: Annotated[
+        float,
+        typer.Option(
+            "--rho",
+            min=0.0,
+            help="Fleming–Harrington rho in S(t-)^rho (1 - S(t-))^gamma; default 0. Not 0 with "
+            "the default --weights logrank selects fleming-harrington (R survdiff(rho=1)); "
+            "with gehan-breslow or tarone-ware it is an error.",
+        ),
+    ] = 0.0,
     gamma: Annotated[
-        float, typer.Option("--gamma", min=0.0, help="Fleming–Harrington gamma.")
+        float,
+        typer.Option(
+            "--gamma",
+            min=0.0,
+            help="Fleming–Harrington gamma; default 0. Same rules as --rho.",
+        ),
     ] = 0.0,
     weights: Annotated[
         str,
-        typer.Option("--weights", help=f"Test weights: {', '.join(WEIGHTS)}."),
+        typer.Option(
+            "--weights",
+            help=f"Test weights: {', '.join(WEIGHTS)}; default logrank (equal weights).",
+        ),
     ] = "logrank",
     trend: Annotated[
         bool, typer.Option("--trend", help="Add the trend test over ordered groups.")
@@ -196,9 +213,12 @@ def cox_cmd(
 ) -> None:
     """Cox proportional hazards model (R coxph).
 
-    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value.
-    Text columns become indicators against their first level, named like `arm[B]`; the
-    likelihood-ratio, Wald and score tests are printed.
+    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value,
+    status. Text columns become indicators against their first level, named like `arm[B]`.
+    status is ok, aliased (linearly dependent or constant: the row is null), infinite
+    (monotone likelihood, e.g. no events in one arm: no hazard ratio, interval or p-value) or
+    not converged. The global tests and a model table (n, events, concordance, iterations,
+    converged, aliased and infinite terms) are printed and written beside the output.
 
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
     -o cox.parquet`

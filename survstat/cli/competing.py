@@ -112,7 +112,9 @@ def gray(
     ],
     strata: StrataOpt = None,
     censor_value: CensorOpt = None,
-    rho: Annotated[float, typer.Option("--rho", help="Weight (1 - F(t-))^rho.")] = 0.0,
+    rho: Annotated[
+        float, typer.Option("--rho", help="Weight (1 - F(t-))^rho; default 0 (equal weights).")
+    ] = 0.0,
     output: OutputOpt = None,
     engine: EngineOpt = Engine.polars,
     spark_master: SparkMasterOpt = None,
@@ -160,8 +162,11 @@ def finegray(
 ) -> None:
     """Fine–Gray subdistribution hazards model for one cause (R cmprsk::crr).
 
-    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value;
-    hazard_ratio is the subdistribution hazard ratio.
+    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value,
+    status; hazard_ratio is the subdistribution hazard ratio and status is as for `cox` (ok,
+    aliased, infinite, not converged). A model table (n, events, competing events,
+    log-likelihoods, iterations, converged, aliased and infinite terms) is printed and
+    written beside the output.
 
     Example: `survstat finegray cml_endpoints.parquet --time time --cause cause --failcode 1
     --covariates arm` (the output of the `survstat cml endpoints` example)

@@ -3,7 +3,9 @@
 The transforms are those of R ``survival:::survfit_confint`` (survival 3.5), including its
 conventions at the boundaries: a ``log-log`` (and ``logit``/``arcsine``) interval is undefined
 where S = 1 or S = 0, a ``log`` interval is undefined at S = 0, and upper limits of ``log`` and
-``plain`` intervals are capped at 1. Undefined limits are NaN here and null in tables.
+``plain`` intervals are capped at 1. Undefined limits are NaN here and null in tables; so is
+any limit that comes out not finite, and every limit is clipped to [0, 1] (a rounding excursion
+such as 1.0000000000000002 is 1).
 
 References
 ----------
@@ -98,4 +100,9 @@ def survival_interval(
     z = z_value(conf_level)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lower, upper = method(np.asarray(surv, float), np.asarray(se_log, float), z)
-    return lower, upper
+    return _probability(lower), _probability(upper)
+
+
+def _probability(limit: np.ndarray) -> np.ndarray:
+    """``limit`` clipped to [0, 1], NaN where it is not finite (undefined)."""
+    return np.where(np.isfinite(limit), np.clip(limit, 0.0, 1.0), np.nan)

@@ -31,19 +31,35 @@ def _is_categorical(dtype: pl.DataType) -> bool:
     return dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
 
 
+def covariate_list(covariates: str | Sequence[str]) -> list[str]:
+    """``covariates`` as a list; a covariate listed twice is an :class:`OptionError`."""
+    names = [covariates] if isinstance(covariates, str) else list(covariates)
+    repeated = sorted({c for c in names if names.count(c) > 1})
+    if repeated:
+        raise OptionError(f"covariate(s) listed more than once: {repeated}")
+    return names
+
+
 def design_matrix(
     frame: pl.DataFrame, covariates: Sequence[str], reference: Mapping[str, Any] | None = None
 ) -> Design:
     """Build the model matrix for ``covariates`` of ``frame``.
 
     Numeric and boolean columns enter as they are. Text, Categorical and Enum columns get one
-    indicator per level except the reference level (the first sorted level, Enum order for
-    Enums, or ``reference[column]``).
+    indicator per level except the reference level (the first sorted level with rows, Enum
+    order for Enums, or ``reference[column]``), as R's treatment contrasts. An Enum level with
+    no rows still gets its (all-zero) indicator, as an unused factor level does in R's
+    ``model.matrix``; the model then reports it as aliased.
+
+    Raises :class:`OptionError` when a covariate is listed twice, when ``reference`` names a
+    column that is not a categorical covariate (a numeric covariate has no reference level), or
+    a level that is not in the column or has no rows.
     """
     reference = dict(reference or {})
     unknown = sorted(set(reference) - set(covariates))
     if unknown:
         raise OptionError(f"`reference` names columns that are not covariates: {unknown}")
+    covariates = covariate_list(covariates)
     blocks, names = [], []
     for col in covariates:
         if col not in frame.columns:
@@ -58,18 +74,19 @@ def design_matrix(
             )
         dtype = series.dtype
         if _is_categorical(dtype):
-            levels = (
-                series.unique().sort().to_list()
-                if not isinstance(dtype, pl.Enum)
-                else [
-                    lvl
-                    for lvl in dtype.categories.to_list()
-                    if lvl in set(series.unique().to_list())
-                ]
-            )
-            ref = reference.get(col, levels[0])
+            present = series.unique().sort().to_list()
+            levels = dtype.categories.to_list() if isinstance(dtype, pl.Enum) else present
+            ref = reference.get(col, next((lvl for lvl in levels if lvl in present), None))
             if ref not in levels:
                 raise OptionError(f"reference level {ref!r} not found in `{col}`; levels: {levels}")
+            if ref not in present:
+                raise OptionError(
+                    f"reference level {ref!r} of `{col}` has no rows; levels with rows: {present}"
+                )
+            if len(levels) < 2:
+                raise OptionError(
+                    f"`{col}` (covariate) has a single level {ref!r}: it cannot enter a model"
+                )
             values = series.cast(pl.String).to_numpy()
             for lvl in levels:
                 if lvl == ref:
@@ -77,6 +94,11 @@ def design_matrix(
                 blocks.append((values == str(lvl)).astype(float))
                 names.append(f"{col}[{lvl}]")
         elif dtype.is_numeric() or dtype == pl.Boolean:
+            if col in reference:
+                raise OptionError(
+                    f"`reference` is for categorical covariates; `{col}` is {dtype} and enters "
+                    "the model as it is"
+                )
             x = series.cast(pl.Float64).to_numpy()
             bad = ~np.isfinite(x)
             if bad.any():
@@ -93,28 +115,3 @@ def design_matrix(
     if not blocks:
         raise OptionError("give at least one covariate")
     return Design(np.column_stack(blocks), tuple(names))
-
-
-def hazard_ratio_table(
-    terms: tuple[str, ...], beta: np.ndarray, covariance: np.ndarray, conf_level: float
-) -> pl.DataFrame:
-    """``term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value`` (Wald)."""
-    from scipy import stats
-
-    from survstat.estimators._confint import z_value
-
-    z = z_value(conf_level)
-    se = np.sqrt(np.diag(covariance))
-    zval = beta / se
-    return pl.DataFrame(
-        {
-            "term": list(terms),
-            "coef": beta,
-            "std_error": se,
-            "hazard_ratio": np.exp(beta),
-            "conf_low": np.exp(beta - z * se),
-            "conf_high": np.exp(beta + z * se),
-            "z": zval,
-            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
-        }
-    )

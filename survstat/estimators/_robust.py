@@ -150,10 +150,11 @@ def robust_variance(data: SurvivalData, rt: RiskTable, h: np.ndarray, g: np.ndar
     cum_h = rt.segments.cumsum(np.where(np.isfinite(h), h, np.nan))
     r, w2 = rec.exit_row, rec.w2
     h_entry = rec.at_entry(cum_h)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         done = cum_h[r] - h_entry - rec.event * g[r]
-    # records that have left: their A_i is frozen at `done`
-    d_sum = np.bincount(r, weights=w2 * done**2, minlength=n)
+        # records that have left: their A_i is frozen at `done`; a record of weight 0 adds
+        # nothing, even where its own term is undefined (it left a risk set of weight 0)
+        d_sum = np.bincount(r, weights=np.where(w2 > 0, w2 * done**2, 0.0), minlength=n)
     # records at risk: A_i(t) = H(t) - H(E_i)
     p = [_entered_minus_exited(rt, rec, w2 * h_entry**k) for k in range(3)]
     with np.errstate(invalid="ignore"):
@@ -182,8 +183,9 @@ def cif_robust_variance(
     y, d = rt.n_risk, rt.n_event
     dk = rt.n_event_cause[:, cause - 1]
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = s_minus / y
-        h_k, h = dk / y, d / y
+        # y is 0 only where records of weight 0 leave: no jump there
+        c = np.where(y > 0, s_minus / y, 0.0)
+        h_k, h = np.where(dk > 0, dk / y, 0.0), np.where(d > 0, d / y, 0.0)
         r = np.where(y - d > 0, 1.0 / (y - d), 0.0)
     scan = rt.segments.cumsum
     c1, h2, h3 = scan(c * h_k), scan(h * r), scan(cif * h * r)
@@ -191,8 +193,12 @@ def cif_robust_variance(
     e, w2 = rec.exit_row, rec.w2
     own = (rec.cause == cause).astype(float)
     c1e, h2e, h3e = rec.at_entry(c1), rec.at_entry(h2), rec.at_entry(h3)
-    alpha = own * c[e] - c1[e] + c1e + rec.event * r[e] * cif[e] - h3[e] + h3e
-    beta = h2[e] - h2e - rec.event * r[e]
+    with np.errstate(invalid="ignore", over="ignore"):
+        alpha = own * c[e] - c1[e] + c1e + rec.event * r[e] * cif[e] - h3[e] + h3e
+        beta = h2[e] - h2e - rec.event * r[e]
+    # a record of weight 0 adds nothing, even where its own terms are undefined
+    alpha = np.where(w2 > 0, alpha, 0.0)
+    beta = np.where(w2 > 0, beta, 0.0)
     done = [
         scan(np.bincount(e, weights=w2 * v, minlength=n_rows))
         for v in (alpha**2, alpha * beta, beta**2)

@@ -46,7 +46,48 @@ def newcombe_interval(x1: int, n1: int, x2: int, n2: int, level: float) -> tuple
 
 
 def _restricted_p1(p1: float, p2: float, n1: int, n2: int, delta: float) -> float:
-    """MLE of the first proportion under p1 - p2 = delta (Farrington & Manning 1990)."""
+    """MLE of the first proportion under p1 - p2 = delta (Farrington & Manning 1990).
+
+    The closed form picks one root of the likelihood equation's cubic; at the boundary (p1 or
+    p2 at 0 or 1) it can pick a root outside the constraint 0 <= r1, r1 - delta <= 1, and the
+    feasible root with the largest restricted likelihood is taken instead.
+    """
+    r1 = _restricted_closed_form(p1, p2, n1, n2, delta)
+    lo, hi = max(0.0, delta), min(1.0, 1.0 + delta)
+    if lo - 1e-12 <= r1 <= hi + 1e-12:
+        return r1
+    return _restricted_by_roots(p1, p2, n1, n2, delta, lo, hi)
+
+
+def _restricted_by_roots(
+    p1: float, p2: float, n1: int, n2: int, delta: float, lo: float, hi: float
+) -> float:
+    theta = n2 / n1
+    a = 1 + theta
+    b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
+    c = delta**2 + delta * (2 * p1 + theta + 1) + p1 + theta * p2
+    d = -p1 * delta * (1 + delta)
+    roots = np.roots([a, b, c, d])
+    cands = [float(r.real) for r in roots if abs(r.imag) < 1e-9]
+    cands = [min(max(r, lo), hi) for r in cands] + [lo, hi]
+    x1, x2 = p1 * n1, p2 * n2
+
+    def loglik(r1: float) -> float:
+        r2 = r1 - delta
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = [
+                special.xlogy(x1, r1),
+                special.xlogy(n1 - x1, 1 - r1),
+                special.xlogy(x2, r2),
+                special.xlogy(n2 - x2, 1 - r2),
+            ]
+        total = float(sum(terms))
+        return total if np.isfinite(total) else -np.inf
+
+    return max(cands, key=loglik)
+
+
+def _restricted_closed_form(p1: float, p2: float, n1: int, n2: int, delta: float) -> float:
     theta = n2 / n1
     a = 1 + theta
     b = -(1 + theta + p1 + theta * p2 + delta * (theta + 2))
@@ -74,7 +115,8 @@ def miettinen_nurminen_interval(
         r2 = min(max(r1 - delta, 0.0), 1.0)
         var = (r1 * (1 - r1) / n1 + r2 * (1 - r2) / n2) * big_n / (big_n - 1)
         if var <= 0:
-            return np.inf if d_hat != delta else 0.0
+            # at delta = d_hat the statistic is 0 (inside the interval) even with var = 0
+            return np.inf if d_hat != delta else -(z**2)
         return (d_hat - delta) ** 2 / var - z**2
 
     eps = 1e-12
@@ -206,6 +248,9 @@ def cmh_test(
     with np.errstate(divide="ignore", invalid="ignore"):
         var = np.where(big_n > 1, n1 * n2 * m1 * m2 / (big_n**2 * (big_n - 1)), 0.0)
     yates = 0.5 if correct and abs(delta) >= 0.5 else 0.0
+    if not var.sum() > 0:
+        # no stratum varies in both margins: the statistic is 0/0
+        return float("nan"), float("nan")
     stat = (abs(delta) - yates) ** 2 / var.sum()
     return float(stat), float(stats.chi2.sf(stat, 1))
 
@@ -221,15 +266,18 @@ def mantel_haenszel_odds_ratio(
     r, s = a * d / big_n, b * c / big_n
     p, q = (a + d) / big_n, (b + c) / big_n
     rr, ss = r.sum(), s.sum()
-    odds = rr / ss
-    var = (
-        np.sum(p * r) / (2 * rr**2)
-        + np.sum(p * s + q * r) / (2 * rr * ss)
-        + np.sum(q * s) / (2 * ss**2)
-    )
     z = z_value(level)
-    half = z * np.sqrt(var)
-    return float(odds), float(np.exp(np.log(odds) - half)), float(np.exp(np.log(odds) + half))
+    # with sum(a d / N) or sum(b c / N) = 0 the estimate is 0, infinite or 0/0 and the
+    # interval undefined (NaN here, null in tables)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        odds = rr / ss
+        var = (
+            np.sum(p * r) / (2 * rr**2)
+            + np.sum(p * s + q * r) / (2 * rr * ss)
+            + np.sum(q * s) / (2 * ss**2)
+        )
+        half = z * np.sqrt(var)
+        return float(odds), float(np.exp(np.log(odds) - half)), float(np.exp(np.log(odds) + half))
 
 
 def mantel_haenszel_difference(
@@ -254,7 +302,7 @@ def mantel_haenszel_difference(
     t = np.asarray(strata, dtype=float)
     a, n1, c, n2 = t.T
     big_n = n1 + n2
-    w = n1 * n2 / big_n
+    w = n1 * n2 / big_n  # every stratum holds both arms, so N > 0 and w > 0
     big_w = w.sum()
     d = float(np.sum(w * (a / n1 - c / n2)) / big_w)
     if variance == "sato":
@@ -307,7 +355,7 @@ def compare_proportions(
     missing: str = "nonresponder",
     conf_level: float = 0.95,
     difference_method: str | None = None,
-    odds_ratio_method: str = "exact",
+    odds_ratio_method: str | None = None,
     test: str | None = None,
     strata: str | Sequence[str] | None = None,
 ) -> ComparisonResult:
@@ -325,7 +373,10 @@ def compare_proportions(
         interval of the Mantel-Haenszel risk difference.
     odds_ratio_method
         ``"exact"`` (conditional MLE and exact interval, as ``fisher.test``; default) or
-        ``"woolf"``.
+        ``"woolf"``. With strata the odds ratio is always Mantel-Haenszel's, so giving this is
+        an error there. The exact odds ratio and its limits are null when the table has a zero
+        margin (no responders at all, or no non-responders), where the conditional likelihood
+        carries no information, and an infinite estimate or limit is null.
     test
         ``"fisher"`` (default), ``"chi-square"`` (Yates-corrected, as ``prop.test``) or
         ``"chi-square-uncorrected"``; with strata ``"cmh"`` (default, continuity-corrected as
@@ -345,10 +396,16 @@ def compare_proportions(
     >>> round(t.get_column("p_value").item(), 4)
     0.038
     """
+    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
+    if strata_cols and odds_ratio_method is not None:
+        raise OptionError(
+            "with strata the odds ratio is the Mantel-Haenszel common odds ratio; "
+            f"odds_ratio_method={odds_ratio_method!r} would be ignored"
+        )
+    odds_ratio_method = odds_ratio_method or "exact"
     or_fn = ODDS_RATIO_METHODS[
         check_choice("odds_ratio_method", odds_ratio_method, ODDS_RATIO_METHODS)
     ]
-    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
     if by in strata_cols:
         raise OptionError(f"`{by}` cannot be both the arm and a stratum")
     if test is None:
@@ -409,6 +466,9 @@ def compare_proportions(
             difference = x1 / n1 - x2 / n2
             lo, hi = diff_fn(x1, n1, x2, n2, conf_level)
             odds, or_lo, or_hi = or_fn(x1, n1, x2, n2, conf_level)
+            if odds_ratio_method == "exact" and _degenerate(x1, n1, x2, n2):
+                # a zero margin: the conditional likelihood is flat in the odds ratio
+                odds, or_lo, or_hi = float("nan"), float("nan"), float("nan")
             if test == "fisher":
                 p = fisher_p_value(x1, n1, x2, n2)
             else:
@@ -440,8 +500,20 @@ def compare_proportions(
     table = pl.DataFrame(
         rows, schema_overrides={by: rates.schema[by], "reference": rates.schema[by]}
     )
-    floats = [c for c, t in table.schema.items() if t == pl.Float64]
-    return ComparisonResult(table=table.with_columns(pl.col(floats).fill_nan(None)), rates=rates)
+    # undefined (NaN) and unbounded (an odds ratio or limit of inf) values are null
+    finite = [
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
+        for c, t in table.schema.items()
+        if t == pl.Float64
+    ]
+    return ComparisonResult(table=table.with_columns(finite), rates=rates)
+
+
+def _degenerate(x1: int, n1: int, x2: int, n2: int) -> bool:
+    """Whether the 2 x 2 table has a zero margin (no responders, or no non-responders, at all):
+    then x1 is fixed by the margins and no odds ratio can be estimated."""
+    h = _Conditional(x1, n1, x2, n2)
+    return bool(h.lo == h.hi)
 
 
 def _strata_tables(

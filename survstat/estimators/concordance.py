@@ -30,10 +30,11 @@ class Concordance:
     tied_xy: float
 
     @property
-    def value(self) -> float:
-        """(concordant + tied_x / 2) / (concordant + discordant + tied_x)."""
+    def value(self) -> float | None:
+        """(concordant + tied_x / 2) / (concordant + discordant + tied_x); None (undefined)
+        when no pair is comparable."""
         denom = self.concordant + self.discordant + self.tied_x
-        return (self.concordant + self.tied_x / 2.0) / denom if denom > 0 else float("nan")
+        return (self.concordant + self.tied_x / 2.0) / denom if denom > 0 else None
 
 
 def _dominance(

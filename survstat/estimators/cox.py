@@ -1,11 +1,16 @@
 """Cox proportional hazards regression (R ``survival::coxph``).
 
 The partial likelihood with Efron's (default) or Breslow's handling of tied event times,
-stratified baseline hazards and case weights, maximised by Newton-Raphson with step halving as
-R's ``coxfit6`` does. Robust (sandwich) standard errors sum the weighted dfbeta residuals within
-clusters (Lin & Wei 1989, JASA 84:1074-1078; R ``coxph(..., cluster=)``). References: Cox 1972,
-JRSS B 34:187-220; Efron 1977, JASA 72:557-565; Therneau & Grambsch 2000, *Modeling Survival
-Data*, ch. 3.
+stratified baseline hazards and case weights, maximised by Newton-Raphson with step halving
+exactly as R's ``coxfit6`` does (survival 3.5): covariates centred and scaled, convergence when
+the log partial likelihood changes by less than 1e-9 relatively, at most 20 iterations, and a
+Cholesky decomposition that finds aliased (linearly dependent) columns, whose coefficients are
+reported as undefined, as R's ``NA`` (see :mod:`survstat.estimators._regression`). A monotone
+likelihood (e.g. no events in one arm) is detected by R's rule and its coefficient reported as
+infinite. Robust (sandwich) standard errors sum the weighted dfbeta residuals within clusters
+(Lin & Wei 1989, JASA 84:1074-1078; R ``coxph(..., cluster=)``). References: Cox 1972, JRSS B
+34:187-220; Efron 1977, JASA 72:557-565; Therneau & Grambsch 2000, *Modeling Survival Data*,
+ch. 3.
 """
 
 from __future__ import annotations
@@ -21,21 +26,30 @@ from scipy import stats
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError, check_choice
 from survstat.estimators._confint import z_value
-from survstat.estimators._design import design_matrix, hazard_ratio_table
+from survstat.estimators._design import covariate_list, design_matrix
+from survstat.estimators._regression import (
+    EPS,
+    TERM_COLUMNS,
+    Scaling,
+    chinv2,
+    cholesky2,
+    chsolve2,
+    infinite_terms,
+    quadratic_form,
+    scale_columns,
+    term_status,
+    term_table,
+    terms_with,
+    unscale,
+    warn_status,
+)
 from survstat.estimators.concordance import Concordance, concordance
 from survstat.io import FrameLike
 
 TIES = ("efron", "breslow")
-TABLE_COLUMNS = (
-    "term",
-    "coef",
-    "std_error",
-    "hazard_ratio",
-    "conf_low",
-    "conf_high",
-    "z",
-    "p_value",
-)
+#: R ``coxph.control()``'s ``iter.max``.
+MAX_ITER = 20
+TABLE_COLUMNS = TERM_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,33 +119,65 @@ def _cox_terms(beta: np.ndarray, lay: _Layout, ties: str) -> _Terms:
     return _Terms(loglik, score, info)
 
 
-def _newton(
-    lay: _Layout, ties: str, p: int, max_iter: int = 30
-) -> tuple[np.ndarray, _Terms, _Terms, int, bool]:
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """Where R's ``coxfit6`` loop stops (all on the scaled covariates)."""
+
+    beta: np.ndarray
+    first: _Terms  # at beta = 0
+    last: _Terms  # at beta
+    var: np.ndarray  # inverse information, zero rows and columns for aliased terms
+    score_test: float
+    iterations: int
+    converged: bool
+
+
+def _terms(beta: np.ndarray, lay: _Layout, ties: str) -> _Terms:
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _cox_terms(beta, lay, ties)
+
+
+def _finite(t: _Terms) -> bool:
+    return bool(
+        np.isfinite(t.loglik) and np.isfinite(t.score).all() and np.isfinite(t.information).all()
+    )
+
+
+def _newton(lay: _Layout, ties: str, p: int, max_iter: int | None = None) -> _Fit:
+    """R ``coxfit6``: Newton-Raphson from 0 with step halving, done when the log partial
+    likelihood changes by at most ``EPS`` relatively (at most ``MAX_ITER`` iterations);
+    aliased columns are skipped by the Cholesky solve, so their coefficients stay 0."""
+    max_iter = MAX_ITER if max_iter is None else max_iter
     beta = np.zeros(p)
-    first = cur = _cox_terms(beta, lay, ties)
+    first = _terms(beta, lay, ties)
+    if not _finite(first):
+        raise SurvstatError("the partial likelihood is not finite at 0: check the case weights")
+    factor, _ = cholesky2(first.information)
+    step = chsolve2(factor, first.score)
+    score_test = float(first.score @ step)
+    best = first.loglik
+    new_beta = beta + step
+    halving = 0
     for it in range(1, max_iter + 1):
-        try:
-            step = np.linalg.solve(cur.information, cur.score)
-        except np.linalg.LinAlgError:
-            raise SurvstatError(
-                "the information matrix is singular: a covariate is constant or collinear with "
-                "others"
-            ) from None
-        new_beta = beta + step
-        new = _cox_terms(new_beta, lay, ties)
-        halving = 0
-        while not np.isfinite(new.loglik) or new.loglik < cur.loglik - 1e-12 * abs(cur.loglik):
-            halving += 1
-            if halving > 30:
-                return beta, first, cur, it, False
-            new_beta = (new_beta + halving * beta) / (halving + 1.0)
-            new = _cox_terms(new_beta, lay, ties)
-        done = np.max(np.abs(new_beta - beta) / (1.0 + np.abs(beta))) < 1e-11
-        beta, cur = new_beta, new
+        cur = _terms(new_beta, lay, ties)
+        factor, _ = cholesky2(cur.information)
+        finite = _finite(cur)
+        # R: |1 - best / loglik| <= eps, never true at a log-likelihood of 0 (inf or NaN)
+        done = finite and cur.loglik != 0 and abs(1.0 - best / cur.loglik) <= EPS
         if done:
-            return beta, first, cur, it, True
-    return beta, first, cur, max_iter, False
+            return _Fit(new_beta, first, cur, chinv2(factor), score_test, it, True)
+        if not finite or cur.loglik < best:
+            halving += 1
+            new_beta = (new_beta + halving * beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = cur.loglik
+            beta = new_beta
+            new_beta = new_beta + chsolve2(factor, cur.score)
+    # out of iterations: the last good step, as R recomputes it
+    last = _terms(beta, lay, ties)
+    factor, _ = cholesky2(last.information)
+    return _Fit(beta, first, last, chinv2(factor), score_test, max_iter, False)
 
 
 def _score_residuals(beta: np.ndarray, lay: _Layout, ties: str) -> np.ndarray:
@@ -214,18 +260,36 @@ class CoxResult:
     ----------
     table
         One row per term: ``term, coef, std_error, hazard_ratio, conf_low, conf_high, z,
-        p_value`` (robust standard errors when a cluster was given or ``robust=True``).
+        p_value, status`` (robust standard errors when a cluster was given or
+        ``robust=True``). ``status`` says why a row is (partly) null: ``ok`` (an estimate),
+        ``aliased`` (a linear combination of earlier terms, a constant, or an Enum level with no
+        rows: every column null, R's ``NA``), ``infinite`` (monotone likelihood: the estimate
+        diverges; ``coef`` is where the iterations stopped, as R reports it, its sign the
+        direction; no hazard ratio, interval or p-value) or ``not converged`` (``coef`` from
+        the last iteration; no hazard ratio, interval or p-value).
     tests
-        ``test, statistic, df, p_value`` for the likelihood-ratio, Wald and score tests.
-    covariance
-        Variance matrix of the coefficients (robust when requested).
+        ``test, statistic, df, p_value, status`` for the likelihood-ratio, Wald and score tests
+        on the non-aliased terms. The Wald statistic is null when a coefficient is infinite
+        (status ``infinite``: Wald tests break down at the boundary) and the likelihood-ratio
+        and Wald statistics when the fit did not converge (``not converged``).
+    covariance, naive_covariance
+        Variance matrix of the coefficients (robust when requested) and the inverse of the
+        information; rows and columns of aliased terms are 0, as R's ``fit$var``.
     loglik
         Log partial likelihood at 0 and at the estimate.
     n, n_event
-        Rows used and number of events (unweighted, as R's ``nevent``).
+        Rows used (rows with weight 0 are left out, as SAS PHREG does; R refuses them) and
+        the number of events among them (unweighted, as R's ``nevent``).
+    iterations, converged
+        Newton-Raphson iterations (at most 20; R's ``iter`` reads 21 when it runs out) and
+        whether the log partial likelihood converged (the absence of R's "Ran out of
+        iterations" warning).
+    aliased, infinite
+        The aliased terms and those whose coefficient may be infinite.
     concordance
         Harrell's concordance of the linear predictor, within strata and with case weights,
-        as R reports it for a ``coxph`` fit (pair counts and ``.value``).
+        as R reports it for a ``coxph`` fit (pair counts and ``.value``; ``.value`` is None
+        when no pair is comparable).
     """
 
     table: pl.DataFrame
@@ -240,6 +304,26 @@ class CoxResult:
     iterations: int
     converged: bool
     concordance: Concordance
+    aliased: tuple[str, ...] = ()
+    infinite: tuple[str, ...] = ()
+
+    @property
+    def model(self) -> pl.DataFrame:
+        """One row: ``n, n_event, concordance, loglik_null, loglik, iterations, converged,
+        aliased, infinite`` (the last two: comma-separated terms, "" when none)."""
+        return pl.DataFrame(
+            {
+                "n": [self.n],
+                "n_event": [self.n_event],
+                "concordance": pl.Series([self.concordance.value], dtype=pl.Float64),
+                "loglik_null": [self.loglik[0]],
+                "loglik": [self.loglik[1]],
+                "iterations": [self.iterations],
+                "converged": [self.converged],
+                "aliased": [", ".join(self.aliased)],
+                "infinite": [", ".join(self.infinite)],
+            }
+        )
 
 
 def cox(
@@ -262,20 +346,36 @@ def cox(
     ----------
     data, time, event, strata, weight
         Data and column roles (see :meth:`SurvivalData.right_censored`); strata get separate
-        baseline hazards.
+        baseline hazards. Rows with weight 0 are left out of the fit (SAS PHREG's rule).
     covariates
         Columns of the linear predictor: numeric/boolean as they are, text/categorical as
-        indicators against a reference level (terms named ``arm[B]``).
+        indicators against a reference level (terms named ``arm[B]``). A covariate on a scale
+        where its coefficient's variance falls outside double precision (values near 1e300)
+        is an error naming it; any other scale gives the same fit as R.
     cluster
-        Column identifying clusters for robust standard errors (implies ``robust=True``).
+        Column identifying clusters for robust standard errors (implies ``robust=True``; giving
+        it with ``robust=False`` is an error, since the cluster would be ignored).
     ties
         ``"efron"`` (default, as R) or ``"breslow"``.
     robust
         Sandwich variance; default: only when ``cluster`` is given.
     reference
-        Reference level per categorical covariate, e.g. ``{"arm": "placebo"}``.
+        Reference level per categorical covariate, e.g. ``{"arm": "placebo"}``; naming a
+        numeric covariate is an error.
     conf_level
         Level of the hazard-ratio intervals.
+
+    Raises
+    ------
+    SurvstatError
+        No events, no term that can be estimated (every covariate constant or aliased), or a
+        covariate on a scale outside double precision.
+
+    Warns
+    -----
+    SurvstatWarning
+        Aliased terms, infinite coefficients, or no convergence (the same three things R warns
+        about); each is also in the ``status`` column and in :attr:`CoxResult.model`.
 
     Examples
     --------
@@ -287,7 +387,11 @@ def cox(
     """
     check_choice("ties", ties, TIES)
     z_value(conf_level)  # validate before any work
-    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    if cluster is not None and robust is False:
+        raise OptionError(
+            "`cluster` gives robust standard errors; with robust=False it would be ignored"
+        )
+    covariates = covariate_list(covariates)
     sd = as_survival_data(data, time=time, event=event, strata=strata, weight=weight)
     sd.require_rows("Cox regression")
     if sd.entry is not None:
@@ -300,56 +404,108 @@ def cox(
             role = "cluster" if col == cluster else "covariate"
             raise ColumnNotFoundError(col, available, role=role)
     frame = sd.frame.select(*cols, *extra).collect()
+    if sd.weight is not None:
+        frame = frame.filter(pl.col(sd.weight) > 0)
     design = design_matrix(frame, covariates, reference)
-    lay, order = _layout(frame, sd, design.matrix)
-    p = design.matrix.shape[1]
-    beta, first, last, iterations, converged = _newton(lay, ties, p)
-    try:
-        naive = np.linalg.inv(last.information)
-    except np.linalg.LinAlgError:
-        raise SurvstatError(
-            "the information matrix is singular: a covariate is constant or collinear with "
-            f"others ({', '.join(design.terms)})"
-        ) from None
+    lay, order, scaling = _layout(frame, sd, design.matrix)
+    if not lay.event.any():
+        raise SurvstatError(f"`{sd.event}` records no event: a Cox model has nothing to fit")
+    fit = _newton(lay, ties, design.matrix.shape[1])
+    status = _status(fit, lay, design.terms)
+    warn_status("Cox model", design.terms, status, fit.converged)
     use_robust = (cluster is not None) if robust is None else bool(robust)
-    cov = naive
+    cov_s = fit.var
     if use_robust:
-        dfbeta = (_score_residuals(beta, lay, ties) @ naive) * lay.w[:, None]
-        if cluster is not None:
-            ids = frame.get_column(cluster).to_numpy()[order]
-            _, inverse = np.unique(ids, return_inverse=True)
-            dfbeta = np.vstack([np.bincount(inverse, weights=dfbeta[:, k]) for k in range(p)]).T
-        cov = dfbeta.T @ dfbeta
-    table = hazard_ratio_table(design.terms, beta, cov, conf_level)
-    lr = 2.0 * (last.loglik - first.loglik)
-    wald = float(beta @ np.linalg.solve(cov, beta))
-    score_test = float(first.score @ np.linalg.solve(first.information, first.score))
-    tests = pl.DataFrame(
-        {
-            "test": ["likelihood ratio", "wald", "score"],
-            "statistic": [lr, wald, score_test],
-            "df": [p, p, p],
-            "p_value": [float(stats.chi2.sf(v, p)) for v in (lr, wald, score_test)],
-        }
-    )
+        ids = None if cluster is None else frame.get_column(cluster).to_numpy()[order]
+        cov_s = _robust_covariance(fit, lay, ties, ids)
+    beta, cov = unscale(fit.beta, cov_s, scaling, design.terms)
+    _, naive = unscale(fit.beta, fit.var, scaling, design.terms)
     return CoxResult(
-        table=table,
-        tests=tests,
+        table=term_table(design.terms, beta, cov, status, conf_level),
+        tests=_tests(fit, cov_s, status),
         covariance=cov,
         naive_covariance=naive,
-        loglik=(first.loglik, last.loglik),
+        loglik=(fit.first.loglik, fit.last.loglik),
         n=frame.height,
         n_event=int(np.sum(lay.event)),
         ties=ties,
         robust=use_robust,
-        iterations=iterations,
-        converged=converged,
-        concordance=concordance(lay.time, lay.event, lay.x @ beta, lay.w, lay.stratum_start),
+        iterations=fit.iterations,
+        converged=fit.converged,
+        concordance=concordance(lay.time, lay.event, lay.x @ fit.beta, lay.w, lay.stratum_start),
+        aliased=terms_with(design.terms, status, "aliased"),
+        infinite=terms_with(design.terms, status, "infinite"),
     )
 
 
-def _layout(frame: pl.DataFrame, sd: SurvivalData, x: np.ndarray) -> tuple[_Layout, np.ndarray]:
-    """Sort rows by stratum, decreasing time, events first among ties; cut into groups."""
+def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...]) -> list[str]:
+    """Aliased terms (zero pivots of the final Cholesky, R's ``which.sing``) and infinite ones
+    (R ``coxph.fit``'s test); an error when no term is left."""
+    aliased = np.diag(fit.var) == 0
+    if aliased.all():
+        raise SurvstatError(
+            "no term can be estimated: every covariate is constant within the risk sets or a "
+            f"combination of the others ({', '.join(terms)})"
+        )
+    infinite = infinite_terms(fit.last.score, fit.var, fit.beta, ~aliased)
+    if not fit.converged:
+        # out of iterations, a large step means a diverging coefficient only where the
+        # likelihood has stopped rising (the gain of a further Newton step, U'VU / 2, is within
+        # the tolerance: step halving at a flat limit is why R runs out), or where R says so:
+        # a linear predictor beyond 500 or a step that is not finite
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = fit.last.score @ fit.var
+            flat = 0.5 * float(step @ fit.last.score) <= EPS * abs(fit.last.loglik)
+        lp = np.max(np.abs(lay.x @ fit.beta))
+        infinite &= flat or lp > 500 or not np.isfinite(step).all()
+    return term_status(aliased, infinite, fit.converged)
+
+
+def _robust_covariance(
+    fit: _Fit, lay: _Layout, ties: str, clusters: np.ndarray | None
+) -> np.ndarray:
+    """Sandwich variance from the weighted dfbeta residuals, summed within clusters (R
+    ``coxph(robust=TRUE)``); aliased terms have zero rows in ``fit.var`` and so here."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        dfbeta = (_score_residuals(fit.beta, lay, ties) @ fit.var) * lay.w[:, None]
+    if clusters is not None:
+        _, inverse = np.unique(clusters, return_inverse=True)
+        dfbeta = np.column_stack(
+            [np.bincount(inverse, weights=dfbeta[:, k]) for k in range(dfbeta.shape[1])]
+        )
+    return dfbeta.T @ dfbeta
+
+
+def _tests(fit: _Fit, cov_s: np.ndarray, status: list[str]) -> pl.DataFrame:
+    """Likelihood-ratio, Wald and score tests on the non-aliased terms (R ``summary.coxph``)."""
+    used = np.array([s != "aliased" for s in status])
+    df = int(used.sum())
+    stalled = not fit.converged and "infinite" not in status
+    lr = None if stalled else 2.0 * (fit.last.loglik - fit.first.loglik)
+    wald = None
+    if not stalled and "infinite" not in status:
+        wald = quadratic_form(fit.beta[used], cov_s[np.ix_(used, used)])
+    wald_status = "not converged" if stalled else "infinite" if "infinite" in status else "ok"
+    values = [lr, wald, fit.score_test]
+    return pl.DataFrame(
+        {
+            "test": ["likelihood ratio", "wald", "score"],
+            "statistic": pl.Series(values, dtype=pl.Float64),
+            "df": [df, df, df],
+            "p_value": pl.Series(
+                [None if v is None else float(stats.chi2.sf(v, df)) for v in values],
+                dtype=pl.Float64,
+            ),
+            "status": ["not converged" if stalled else "ok", wald_status, "ok"],
+        }
+    )
+
+
+def _layout(
+    frame: pl.DataFrame, sd: SurvivalData, x: np.ndarray
+) -> tuple[_Layout, np.ndarray, Scaling]:
+    """Sort rows by stratum, decreasing time, events first among ties; cut into groups; centre
+    and scale the covariates as R does."""
     n = frame.height
     time = frame.get_column(sd.time).cast(pl.Float64).to_numpy()
     event = frame.get_column(sd.event).cast(pl.Int8).to_numpy()
@@ -372,9 +528,9 @@ def _layout(frame: pl.DataFrame, sd: SurvivalData, x: np.ndarray) -> tuple[_Layo
     group_end = np.append(group_start[1:], n) - 1
     stratum_first = np.flatnonzero(new_stratum)
     stratum_start = stratum_first[np.cumsum(new_stratum) - 1]
-    # centre the covariates (weighted means), as R does, for numerical stability
-    xc = x - np.average(x, axis=0, weights=w)
+    xs, scaling = scale_columns(x, w)
     return (
-        _Layout(xc[order], w[order], event[order], t, group_start, group_end, stratum_start),
+        _Layout(xs[order], w[order], event[order], t, group_start, group_end, stratum_start),
         order,
+        scaling,
     )

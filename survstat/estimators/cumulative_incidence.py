@@ -105,8 +105,8 @@ def delta_variance(
     with np.errstate(divide="ignore", invalid="ignore"):
         # where everyone at risk fails no later time exists, so F(t) - F(t_j) is 0 there
         a = np.where(n - d > 0, d / (n * (n - d)), 0.0)
-        e = s_minus**2 * dk * (n - dk) / n**3
-        g = s_minus * dk / n**2
+        e = np.where(dk > 0, s_minus**2 * dk * (n - dk) / n**3, 0.0)
+        g = np.where(dk > 0, s_minus * dk / n**2, 0.0)
     scan = rt.segments.cumsum
     f = cif
     var = (
@@ -145,7 +145,11 @@ class CumulativeIncidenceResult:
     table
         One row per group, cause and distinct time: the group columns, then ``cause, time,
         n_risk, n_event, cif, std_error, conf_low, conf_high``; ``n_event`` counts events of
-        that cause, ``std_error`` is the standard error of the cumulative incidence.
+        that cause, ``std_error`` is the standard error of the cumulative incidence. ``cif``
+        lies in [0, 1] (a rounding excursion such as 1.0000000000000002 is 1); a limit that is
+        undefined (log(-log) at F = 0 or 1) or not finite is null. With no event at all every
+        declared cause has incidence 0 at every time; with no cause declared either there are
+        no rows.
     causes, conf_level, conf_type, variance
         The causes in reporting order, the interval's level and transform, and the variance
         used.
@@ -171,7 +175,10 @@ class CumulativeIncidenceResult:
         if req.size == 0 or np.any(~np.isfinite(req) | (req < 0)):
             raise OptionError(f"`times` must be finite and non-negative; got {list(req)}")
         rt = self.risk
-        curves, causes, est, se = [], [], [], []
+        dtype = self.table.schema["cause"]
+        # empty first pieces: no cause ever occurred (and none was declared) gives no rows
+        curves, causes = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        est, se = [np.zeros(0)], [np.zeros(0)]
         for c in range(rt.n_curves):
             lo, hi = rt.offsets[c], rt.offsets[c + 1]
             pos = np.searchsorted(rt.time[lo:hi], req, side="right") - 1
@@ -187,7 +194,12 @@ class CumulativeIncidenceResult:
         low, high = cif_interval(est_a, se_a, self.conf_level, self.conf_type)
         body = pl.DataFrame(
             [
-                pl.Series("cause", [self.causes[k] for k in np.concatenate(causes)]),
+                pl.Series(
+                    "cause",
+                    [self.causes[k] for k in np.concatenate(causes)],
+                    dtype=dtype,
+                    strict=False,
+                ),
                 pl.Series("time", np.tile(req, rt.n_curves * len(self.causes))),
                 pl.Series("cif", est_a, nan_to_null=True),
                 pl.Series("std_error", se_a, nan_to_null=True),
@@ -269,23 +281,28 @@ def cumulative_incidence(
     rt = build_risk_table(sd).exits_only()
     n, d = rt.n_risk, rt.n_event
     with np.errstate(divide="ignore", invalid="ignore"):
-        factor = 1.0 - d / n
+        # n is 0 only where zero-weight records leave: nothing happens there
+        factor = np.where(n > 0, 1.0 - d / n, 1.0)
     surv = rt.segments.cumprod(np.where(factor < 1e-12, 0.0, factor))
     s_minus = _within_curve_previous(surv, rt, 1.0)
     n_causes = len(sd.causes)
-    cif = np.empty((len(n), n_causes))
-    se = np.empty_like(cif)
+    cif = np.zeros((len(n), n_causes))
+    se = np.zeros_like(cif)
     for k in range(n_causes):
         dk = rt.n_event_cause[:, k]
-        cif[:, k] = rt.segments.cumsum(s_minus * dk / n)
-        if variance == "robust":
-            var = cif_robust_variance(sd, rt, k + 1, surv, s_minus, cif[:, k])
-        elif variance == "delta":
-            var = delta_variance(n, d, dk, s_minus, cif[:, k], rt)
-        else:
-            var = cuminc_variance(n, d, dk, surv, cif[:, k], rt)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            jump = np.where(dk > 0, s_minus * dk / n, 0.0)
+        # a sum of jumps of at most 1 - S; rounding may carry it past 1 by an ulp
+        cif[:, k] = np.clip(rt.segments.cumsum(jump), 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if variance == "robust":
+                var = cif_robust_variance(sd, rt, k + 1, surv, s_minus, cif[:, k])
+            elif variance == "delta":
+                var = delta_variance(n, d, dk, s_minus, cif[:, k], rt)
+            else:
+                var = cuminc_variance(n, d, dk, surv, cif[:, k], rt)
         se[:, k] = np.sqrt(np.maximum(var, 0.0))
-    table = _table(rt, sd.causes, cif, se, conf_level, conf_type)
+    table = _table(rt, sd.causes, cif, se, conf_level, conf_type, _cause_dtype(sd))
     return CumulativeIncidenceResult(
         table=table,
         causes=sd.causes,
@@ -298,6 +315,11 @@ def cumulative_incidence(
     )
 
 
+def _cause_dtype(sd: SurvivalData) -> pl.DataType:
+    """The dtype of the ``cause`` column: text labels come with a text censoring value."""
+    return pl.String if isinstance(sd.censor_value, str) else pl.Int64
+
+
 def _table(
     rt: RiskTable,
     causes: tuple[Any, ...],
@@ -305,9 +327,17 @@ def _table(
     se: np.ndarray,
     conf_level: float,
     conf_type: str,
+    cause_dtype: pl.DataType,
 ) -> pl.DataFrame:
-    """Rows ordered by group, then cause, then time."""
+    """Rows ordered by group, then cause, then time (none when no cause ever occurs)."""
     n_rows, n_causes = cif.shape
+    if n_causes == 0:
+        body = pl.DataFrame(
+            schema={"cause": cause_dtype}
+            | dict.fromkeys(("time", "n_risk", "n_event", "cif", "std_error"), pl.Float64)
+            | {"conf_low": pl.Float64, "conf_high": pl.Float64}
+        )
+        return rt.expand_keys(body, np.zeros(0, dtype=np.int64))
     row = np.tile(np.arange(n_rows), n_causes)
     k = np.repeat(np.arange(n_causes), n_rows)
     order = np.lexsort((row, k, rt.curve[row]))
@@ -316,7 +346,7 @@ def _table(
     low, high = cif_interval(est, err, conf_level, conf_type)
     body = pl.DataFrame(
         [
-            pl.Series("cause", [causes[i] for i in k]),
+            pl.Series("cause", [causes[i] for i in k], dtype=cause_dtype, strict=False),
             pl.Series("time", rt.time[row]),
             pl.Series("n_risk", rt.n_risk[row]),
             pl.Series("n_event", rt.n_event_cause[row, k]),

@@ -8,6 +8,14 @@ step (Newton-Raphson with backtracking, gtol = 1e-6, at most 10 iterations) and 
 variance, including the term for the estimated censoring weights (Gray's ``crrvv``). Predicted
 cumulative incidence for a covariate profile is 1 - exp(-sum exp(x'b) dLambda_0), as
 ``predict.crr``.
+
+Where ``crr`` stops with an error or reports numbers that are not estimates, the edges follow
+R ``coxph`` (see :mod:`survstat.estimators._regression`): covariates are centred and scaled
+(which leaves crr's iterates unchanged; its stopping rule is evaluated on the covariates' own
+scale), aliased columns are found by the Cholesky rule at 0 and reported as undefined instead
+of stopping with "system is computationally singular", and a coefficient is reported as
+infinite (monotone likelihood) when Newton-Raphson continued from crr's stopping point by
+coxph's rule still moves it by a full step.
 """
 
 from __future__ import annotations
@@ -22,8 +30,25 @@ import polars as pl
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError
 from survstat.estimators._confint import z_value
-from survstat.estimators._design import design_matrix, hazard_ratio_table
+from survstat.estimators._design import covariate_list, design_matrix
+from survstat.estimators._regression import (
+    EPS,
+    chinv2,
+    cholesky2,
+    chsolve2,
+    infinite_terms,
+    scale_columns,
+    term_status,
+    term_table,
+    terms_with,
+    unscale,
+    warn_status,
+)
 from survstat.io import FrameLike
+
+#: ``crr``'s defaults.
+GTOL = 1e-6
+MAX_ITER = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,30 +99,50 @@ def _sums(beta: np.ndarray, dat: _Data, second: bool):
 def _objective(beta: np.ndarray, dat: _Data, derivatives: bool = True):
     """crr's minimised objective (minus the log pseudo-likelihood), gradient and Hessian."""
     fails = dat.kind == 1
-    _, s0, s1, s2 = _sums(beta, dat, derivatives)
-    eta_f = dat.x[fails] @ beta
-    lik = float(-np.sum(eta_f) + np.sum(dat.d * np.log(s0)))
-    if not derivatives:
-        return lik, None, None
-    xbar = s1 / s0[:, None]
-    score = -dat.x[fails].sum(axis=0) + (dat.d[:, None] * xbar).sum(axis=0)
-    hess = np.einsum(
-        "t,tij->ij", dat.d, s2 / s0[:, None, None] - xbar[:, :, None] * xbar[:, None, :]
-    )
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        _, s0, s1, s2 = _sums(beta, dat, derivatives)
+        eta_f = dat.x[fails] @ beta
+        lik = float(-np.sum(eta_f) + np.sum(dat.d * np.log(s0)))
+        if not derivatives:
+            return lik, None, None
+        xbar = s1 / s0[:, None]
+        score = -dat.x[fails].sum(axis=0) + (dat.d[:, None] * xbar).sum(axis=0)
+        hess = np.einsum(
+            "t,tij->ij", dat.d, s2 / s0[:, None, None] - xbar[:, :, None] * xbar[:, None, :]
+        )
     return lik, score, hess
 
 
-def _fit(dat: _Data, p: int, gtol: float = 1e-6, max_iter: int = 10):
-    b = np.zeros(p)
+def _stopped(lik: float, score: np.ndarray, b: np.ndarray, gtol: float) -> bool:
+    """crr's stopping rule: max |U| max(|b|, 1) < gtol max(|loglik|, 1)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.max(np.abs(score) * np.maximum(np.abs(b), 1.0)) < max(abs(lik), 1.0) * gtol)
+
+
+def _fit(dat: _Data, factor: np.ndarray, gtol: float = GTOL, max_iter: int | None = None):
+    """crr's Newton-Raphson on the scaled covariates; ``factor`` maps them back, so that the
+    stopping rule is crr's on the covariates' own scale.
+
+    Returns the coefficients (scaled), the iterations, whether crr's rule was met, and whether
+    the same rule holds on the scaled covariates when it was not: crr's rule depends on the
+    units, and for a covariate on a scale such as 1e100 it cannot be met even once
+    Newton-Raphson has converged to machine precision.
+    """
+    max_iter = MAX_ITER if max_iter is None else max_iter
+    b = np.zeros(dat.x.shape[1])
     converged = False
+    it = 0
     for it in range(max_iter + 1):
         lik, score, hess = _objective(b, dat)
-        if np.max(np.abs(score) * np.maximum(np.abs(b), 1.0)) < max(abs(lik), 1.0) * gtol:
+        if _stopped(lik, score / factor, b * factor, gtol):
             converged = True
             break
         if it == max_iter:
             break
-        step = -np.linalg.solve(hess, score)
+        try:
+            step = -np.linalg.solve(hess, score)
+        except np.linalg.LinAlgError:
+            break
         new = b + step
         f_new = _objective(new, dat, derivatives=False)[0]
         halvings = 0
@@ -111,8 +156,36 @@ def _fit(dat: _Data, p: int, gtol: float = 1e-6, max_iter: int = 10):
         if halvings > 20:
             break
         b = new
-    lik, score, hess = _objective(b, dat)
-    return b, lik, hess, converged
+    lik, score, _ = _objective(b, dat)
+    return b, it, converged, converged or _stopped(lik, score, b, gtol)
+
+
+def _continued(b: np.ndarray, dat: _Data, max_iter: int = 20):
+    """Newton-Raphson continued from ``b`` by R coxph's rule (log-likelihood change at most
+    ``EPS``, step halving); returns the stopping point, the score and the inverse information
+    there, from which :func:`infinite_terms` reads which coefficients diverge."""
+    beta = b.copy()
+    lik, score, hess = _objective(beta, dat)
+    best = -lik
+    factor, _ = cholesky2(hess)
+    new_beta = beta + chsolve2(factor, -score)
+    halving = 0
+    for _ in range(max_iter):
+        lik, score, hess = _objective(new_beta, dat)
+        factor, _ = cholesky2(hess)
+        finite = np.isfinite(lik) and np.isfinite(score).all() and np.isfinite(hess).all()
+        if finite and lik != 0 and abs(1.0 - best / -lik) <= EPS:
+            return new_beta, -score, chinv2(factor)
+        if not finite or -lik < best:
+            halving += 1
+            new_beta = (new_beta + halving * beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = -lik
+            beta = new_beta
+            new_beta = new_beta + chsolve2(factor, -score)
+    _, score, hess = _objective(beta, dat)
+    return beta, -score, chinv2(cholesky2(hess)[0])
 
 
 def _influence(beta: np.ndarray, dat: _Data) -> np.ndarray:
@@ -161,6 +234,29 @@ def _influence(beta: np.ndarray, dat: _Data) -> np.ndarray:
     return st1 + st2
 
 
+def _aliased(dat: _Data, terms: tuple[str, ...]) -> np.ndarray:
+    """Aliased columns by R coxph's Cholesky rule on the information at 0; an error when no
+    column is left."""
+    factor, _ = cholesky2(_objective(np.zeros(dat.x.shape[1]), dat)[2])
+    aliased = np.diag(factor) == 0
+    if aliased.all():
+        raise SurvstatError(
+            "no information about the covariates: the information is 0 for every term (each "
+            "is constant within the subdistribution risk sets or a combination of the others: "
+            f"{', '.join(terms)})"
+        )
+    return aliased
+
+
+def _sandwich(b: np.ndarray, dat: _Data) -> np.ndarray:
+    """crr's sandwich variance H^-1 (sum of influence products) H^-1; the inverse by
+    :func:`chinv2`, so a direction without information (an infinite term) drops out."""
+    _, _, hess = _objective(b, dat)
+    h_inv = chinv2(cholesky2(hess)[0])
+    eta = _influence(b, dat)
+    return h_inv @ (eta.T @ eta) @ h_inv
+
+
 @dataclass(frozen=True, slots=True)
 class FineGrayResult:
     """A fitted Fine-Gray model.
@@ -169,13 +265,24 @@ class FineGrayResult:
     ----------
     table
         One row per term: ``term, coef, std_error, hazard_ratio, conf_low, conf_high, z,
-        p_value``; ``hazard_ratio`` is the subdistribution hazard ratio.
+        p_value, status``; ``hazard_ratio`` is the subdistribution hazard ratio and ``status``
+        is as in :class:`survstat.CoxResult` (``ok``, ``aliased``, ``infinite``, ``not
+        converged``): only ``ok`` rows carry intervals and p-values.
     covariance
-        Sandwich variance of the coefficients (``crr``'s ``var``).
-    loglik
-        Log pseudo-likelihood at the estimate (``crr``'s ``loglik``).
+        Sandwich variance of the coefficients (``crr``'s ``var``); rows and columns of aliased
+        terms are 0.
+    loglik, loglik_null
+        Log pseudo-likelihood at the estimate and at 0 (``crr``'s ``loglik``,
+        ``loglik.null``).
+    converged, iterations
+        ``crr``'s convergence flag and its number of Newton-Raphson iterations.
+    n, n_event, n_competing
+        Rows, failures of the cause of interest and failures of other causes.
+    aliased, infinite
+        The aliased terms and those whose coefficient may be infinite.
     baseline
-        ``time, jump`` of the baseline cumulative subdistribution hazard.
+        ``time, jump`` of the baseline cumulative subdistribution hazard (covariates at 0;
+        a jump outside double precision is null).
     """
 
     table: pl.DataFrame
@@ -185,12 +292,41 @@ class FineGrayResult:
     failcode: Any
     terms: tuple[str, ...]
     baseline: pl.DataFrame = field(repr=False)
+    loglik_null: float = float("nan")
+    iterations: int = 0
+    n: int = 0
+    n_event: int = 0
+    n_competing: int = 0
+    aliased: tuple[str, ...] = ()
+    infinite: tuple[str, ...] = ()
+    _center: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    _jump: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    @property
+    def model(self) -> pl.DataFrame:
+        """One row: ``n, n_event, n_competing, loglik_null, loglik, iterations, converged,
+        aliased, infinite`` (the last two: comma-separated terms, "" when none)."""
+        return pl.DataFrame(
+            {
+                "n": [self.n],
+                "n_event": [self.n_event],
+                "n_competing": [self.n_competing],
+                "loglik_null": [self.loglik_null],
+                "loglik": [self.loglik],
+                "iterations": [self.iterations],
+                "converged": [self.converged],
+                "aliased": [", ".join(self.aliased)],
+                "infinite": [", ".join(self.infinite)],
+            }
+        )
 
     def predict(self, profile: Mapping[str, float] | Sequence[float]) -> pl.DataFrame:
         """Cumulative incidence for a covariate profile, at each failure time (``predict.crr``).
 
         ``profile`` gives one value per term (a mapping from term name, or a sequence in term
-        order). Returns ``time, cif``.
+        order); aliased terms contribute nothing (their coefficient is taken as 0, as R's
+        ``predict`` does with ``NA`` coefficients). Returns ``time, cif``. A model with an
+        infinite coefficient, or one that did not converge, predicts nothing: that is an error.
         """
         if isinstance(profile, Mapping):
             missing = [t for t in self.terms if t not in profile]
@@ -201,9 +337,20 @@ class FineGrayResult:
             values = np.asarray(profile, dtype=float)
             if values.shape != (len(self.terms),):
                 raise OptionError(f"profile needs {len(self.terms)} values, one per term")
-        coef = self.table.get_column("coef").to_numpy()
-        jump = self.baseline.get_column("jump").to_numpy()
-        cif = 1.0 - np.exp(-np.cumsum(np.exp(values @ coef) * jump))
+        if self.infinite or not self.converged:
+            why = (
+                f"infinite coefficient(s) {list(self.infinite)}"
+                if self.infinite
+                else ("no convergence")
+            )
+            raise SurvstatError(f"cannot predict from this Fine-Gray model: {why}")
+        coef = self.table.get_column("coef").fill_null(0.0).to_numpy()
+        with np.errstate(over="ignore"):
+            risk = np.exp((values - self._center) @ coef)
+            cif = 1.0 - np.exp(-np.cumsum(risk * self._jump))
+        if not np.isfinite(cif).all():
+            raise SurvstatError("the profile's predicted incidence is outside double precision")
+        cif = np.clip(cif, 0.0, 1.0)
         return pl.DataFrame({"time": self.baseline.get_column("time"), "cif": cif})
 
 
@@ -231,6 +378,20 @@ def fine_gray(
     reference, conf_level
         As in :func:`survstat.cox`.
 
+    Raises
+    ------
+    SurvstatError
+        No failure of the cause of interest; every such failure at time 0 (no follow-up to
+        model); no information about the covariates (every term aliased, or a term whose
+        sandwich variance is 0, e.g. when everyone fails at once); a covariate on a scale
+        outside double precision.
+
+    Warns
+    -----
+    SurvstatWarning
+        Aliased terms, infinite coefficients, or no convergence (also in ``status`` and
+        :attr:`FineGrayResult.model`).
+
     Examples
     --------
     >>> import polars as pl
@@ -240,7 +401,7 @@ def fine_gray(
     ['term', 'coef', 'std_error']
     """
     z_value(conf_level)  # validate before any work
-    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    covariates = covariate_list(covariates)
     sd = as_survival_data(data, competing=True, time=time, cause=cause, censor_value=censor_value)
     sd.require_rows("Fine–Gray regression")
     if sd.weight is not None or sd.entry is not None or sd.strata:
@@ -249,7 +410,7 @@ def fine_gray(
     for col in covariates:
         if col not in available:
             raise ColumnNotFoundError(col, available, role="covariate")
-    target = sd.causes[0] if failcode is None else failcode
+    target = sd.causes[0] if failcode is None and sd.causes else failcode
     matches = [k for k, c in enumerate(sd.causes, start=1) if str(c) == str(target)]
     if not matches:
         raise OptionError(f"failcode {target!r} is not a cause; causes: {list(sd.causes)}")
@@ -262,31 +423,64 @@ def fine_gray(
     fails = kind == 1
     if not fails.any():
         raise SurvstatError(f"no failures of cause {target!r}: nothing to model")
+    if (time_s[fails] == 0).all():
+        raise SurvstatError(
+            f"every failure of cause {target!r} ({int(fails.sum())} of them) is at time 0: "
+            "there is no follow-up to model (an event at the time origin usually means a "
+            "missing or wrong date)"
+        )
     t_fail, d = np.unique(time_s[fails], return_counts=True)
     first = np.searchsorted(time_s, t_fail, side="left")
-    dat = _Data(
-        time_s, kind, design.matrix[order], _censoring_km_left(time_s, kind), first, d.astype(float)
+    x_s, scaling = scale_columns(design.matrix[order], np.ones(len(order)))
+    g_minus = _censoring_km_left(time_s, kind)
+    aliased = _aliased(_Data(time_s, kind, x_s, g_minus, first, d.astype(float)), design.terms)
+    keep = ~aliased
+    dat = _Data(time_s, kind, x_s[:, keep], g_minus, first, d.astype(float))
+    b, iterations, converged, unit_free = _fit(dat, scaling.factor[keep])
+    b_end, u_end, var_end = _continued(b, dat)
+    infinite = np.zeros(len(keep), dtype=bool)
+    infinite[keep] = infinite_terms(u_end, var_end, b_end, np.ones(keep.sum(), dtype=bool))
+    # crr's rule met on the scaled covariates, with no coefficient diverging: converged
+    converged = converged or (unit_free and not infinite.any())
+    status = term_status(aliased, infinite, converged)
+    warn_status("Fine-Gray model", design.terms, status, converged)
+    lik = _objective(b, dat, derivatives=False)[0]
+    beta_s = np.zeros(len(keep))
+    beta_s[keep] = b
+    cov_s = np.zeros((len(keep), len(keep)))
+    cov_s[np.ix_(keep, keep)] = _sandwich(b, dat)
+    for j, term in enumerate(design.terms):
+        if status[j] == "ok" and not cov_s[j, j] > 0:
+            raise SurvstatError(
+                f"no information about `{term}`: its sandwich variance is 0 (e.g. every "
+                "subject at risk fails at the same time)"
+            )
+    beta, cov = unscale(beta_s, cov_s, scaling, design.terms)
+    _, s0, _, _ = _sums(b, dat, False)
+    jump_c = dat.d / s0  # baseline at the covariates' centre
+    with np.errstate(over="ignore", under="ignore"):
+        jump = jump_c * np.exp(-float(scaling.center[keep] @ beta[keep]))
+    baseline = pl.DataFrame(
+        {
+            "time": t_fail,
+            "jump": pl.Series(np.where(np.isfinite(jump), jump, np.nan), nan_to_null=True),
+        }
     )
-    p = design.matrix.shape[1]
-    try:
-        beta, lik, hess, converged = _fit(dat, p)
-        h_inv = np.linalg.inv(hess)
-    except np.linalg.LinAlgError:
-        raise SurvstatError(
-            "the information matrix is singular: a covariate is constant or collinear with "
-            f"others ({', '.join(design.terms)})"
-        ) from None
-    eta = _influence(beta, dat)
-    cov = h_inv @ (eta.T @ eta) @ h_inv
-    table = hazard_ratio_table(design.terms, beta, cov, conf_level)
-    _, s0, _, _ = _sums(beta, dat, False)
-    baseline = pl.DataFrame({"time": t_fail, "jump": dat.d / s0})
     return FineGrayResult(
-        table=table,
+        table=term_table(design.terms, beta, cov, status, conf_level),
         covariance=cov,
         loglik=-lik,
         converged=converged,
         failcode=sd.causes[matches[0] - 1],
         terms=design.terms,
         baseline=baseline,
+        loglik_null=-_objective(np.zeros(int(keep.sum())), dat, derivatives=False)[0],
+        iterations=iterations,
+        n=frame.height,
+        n_event=int(fails.sum()),
+        n_competing=int((kind == 2).sum()),
+        aliased=terms_with(design.terms, status, "aliased"),
+        infinite=terms_with(design.terms, status, "infinite"),
+        _center=scaling.center,
+        _jump=jump_c,
     )

@@ -31,8 +31,9 @@ class GrayTestResult:
     Attributes
     ----------
     table
-        ``cause, statistic, df, p_value`` (statistic and p-value null where the variance matrix
-        is singular).
+        ``cause, statistic, df, p_value``; statistic and p-value are null where the test is
+        undefined: the cause has no events, or the variance matrix of the scores is singular
+        (or not finite). No cause ever observed (and none declared): no rows.
     groups
         The compared groups, in the order of the scores.
     """
@@ -183,20 +184,22 @@ def gray_test(
     for k in range(len(sd.causes)):
         d1 = grid.wide(rt.n_event_cause[:, k])
         d2 = grid.wide(rt.n_event) - d1
-        s, v = _stratum_terms(grid, grid.at_risk, d1, d2, rho)
-        s, v = s[:-1], v[:-1, :-1]
-        if np.linalg.matrix_rank(v) < len(s):
-            stats_.append(None)
-            pvals.append(None)
-            continue
-        stat = float(s @ np.linalg.solve(v, s))
+        stat = None
+        if d1.sum() > 0:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                s, v = _stratum_terms(grid, grid.at_risk, d1, d2, rho)
+            s, v = s[:-1], v[:-1, :-1]
+            finite = np.isfinite(v).all() and np.isfinite(s).all()
+            if finite and np.linalg.matrix_rank(v) == len(s):
+                stat = float(s @ np.linalg.solve(v, s))
         stats_.append(stat)
-        pvals.append(float(stats.chi2.sf(stat, n_groups - 1)))
+        pvals.append(None if stat is None else float(stats.chi2.sf(stat, n_groups - 1)))
+    text = isinstance(sd.censor_value, str)
     table = pl.DataFrame(
         {
-            "cause": list(sd.causes),
+            "cause": pl.Series(list(sd.causes), dtype=pl.String if text else pl.Int64),
             "statistic": pl.Series(stats_, dtype=pl.Float64),
-            "df": [n_groups - 1] * len(sd.causes),
+            "df": pl.Series([n_groups - 1] * len(sd.causes), dtype=pl.Int64),
             "p_value": pl.Series(pvals, dtype=pl.Float64),
         }
     )

@@ -14,6 +14,7 @@ match R ``survival::survfit`` (3.5) and ``summary.survfit`` / ``quantile.survfit
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ import polars as pl
 from scipy import stats
 
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import OptionError, check_probability
+from survstat.errors import OptionError, SurvstatWarning, check_probability
 from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
 from survstat.estimators._quantile import step_quantiles
 from survstat.estimators._robust import robust_variance
@@ -45,8 +46,14 @@ TABLE_COLUMNS = (
 
 
 def _nan_to_null(frame: pl.DataFrame) -> pl.DataFrame:
+    """Undefined (NaN) and non-finite values as null: a statistic divided by a standard error
+    of 0 is undefined, not infinite."""
     floats = [c for c, t in frame.schema.items() if t.is_float()]
-    return frame.with_columns(pl.col(floats).fill_nan(None)) if floats else frame
+    if not floats:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c) for c in floats
+    )
 
 
 def _as_times(values: float | Sequence[float] | np.ndarray, name: str) -> np.ndarray:
@@ -172,11 +179,30 @@ class KaplanMeierResult:
 
         Returns the group columns, then ``tau, rmst, std_error, conf_low, conf_high`` (normal
         interval at the result's ``conf_level``).
+
+        ``tau`` beyond a group's last follow-up time, where its curve has not reached 0, gives
+        a warning naming the groups: the curve is unknown there and its last value is carried
+        to ``tau``, as R's ``rmean`` does (survRM2 refuses such a tau; Uno et al. 2014, J Clin
+        Oncol 32:2380-2385, recommend tau within the follow-up of every group).
         """
         tau_v = float(_as_times(tau, "tau")[0])
         if tau_v <= 0:
             raise OptionError(f"`tau` must be positive; got {tau}")
         rt = self.risk
+        labels = rt.curve_labels()
+        short = [
+            f"{labels[i]} (last follow-up {rt.time[sl][-1]:g}, survival {self.surv[sl][-1]:.4g})"
+            for i, sl in self._curve_slices()
+            if tau_v > rt.time[sl][-1] and self.surv[sl][-1] > 0
+        ]
+        if short:
+            warnings.warn(
+                f"`tau` = {tau_v:g} is beyond the follow-up of {'; '.join(short)}: the curve is "
+                "unknown there and its last value is carried to tau (as R's rmean); choose tau "
+                "within the shortest follow-up to avoid this",
+                SurvstatWarning,
+                stacklevel=2,
+            )
         est, se = [], []
         for _, sl in self._curve_slices():
             m, s = rmst_curve(rt.time[sl], self.surv[sl], rt.n_risk[sl], rt.n_event[sl], tau_v)
@@ -193,7 +219,7 @@ class KaplanMeierResult:
                 "conf_high": est_a + z * se_a,
             }
         )
-        return rt.expand_keys(body, np.arange(rt.n_curves))
+        return _nan_to_null(rt.expand_keys(body, np.arange(rt.n_curves)))
 
     def rmst_difference(self, tau: float, reference: Any = None) -> pl.DataFrame:
         """Difference in RMST between each group and a reference group.
@@ -202,7 +228,8 @@ class KaplanMeierResult:
         sqrt(se_group^2 + se_reference^2) (independent groups), a normal interval at the
         result's ``conf_level`` and a two-sided Wald p-value (Royston & Parmar 2013,
         BMC Med Res Methodol 13:152). Requires exactly one group column. Returns ``<by>,
-        reference, tau, difference, std_error, conf_low, conf_high, statistic, p_value``.
+        reference, tau, difference, std_error, conf_low, conf_high, statistic, p_value``;
+        statistic and p-value are null (undefined) when the standard error is 0.
         """
         if len(self.groups) != 1:
             raise OptionError(
@@ -222,7 +249,8 @@ class KaplanMeierResult:
         se = np.sqrt(others.get_column("std_error").to_numpy() ** 2 + s0**2)
         z = z_value(self.conf_level)
         with np.errstate(divide="ignore", invalid="ignore"):
-            stat = diff / se
+            # with a standard error of 0 the statistic (and its p-value) is undefined
+            stat = np.where(se > 0, diff / se, np.nan)
         return _nan_to_null(
             pl.DataFrame(
                 {

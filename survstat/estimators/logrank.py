@@ -49,7 +49,8 @@ class LogrankResult:
     Attributes
     ----------
     table
-        One row: ``statistic, df, p_value, test, rho, gamma``.
+        One row: ``statistic, df, p_value, test, rho, gamma``; statistic and p-value are null
+        (df 0) when fewer than two groups are at risk at an event time (e.g. no events).
     per_group
         One row per group: the ``by`` columns, then ``n, observed, expected, o_minus_e,
         variance`` (observed and expected are weighted, as R ``survdiff`` reports them).
@@ -63,14 +64,14 @@ class LogrankResult:
     by: tuple[str, ...] = ()
 
     @property
-    def statistic(self) -> float:
-        """The chi-square statistic."""
-        return float(self.table.get_column("statistic").item())
+    def statistic(self) -> float | None:
+        """The chi-square statistic (None when undefined, see :attr:`table`)."""
+        return self.table.get_column("statistic").item()
 
     @property
-    def p_value(self) -> float:
-        """Upper-tail p-value of the statistic."""
-        return float(self.table.get_column("p_value").item())
+    def p_value(self) -> float | None:
+        """Upper-tail p-value of the statistic (None when undefined)."""
+        return self.table.get_column("p_value").item()
 
     def trend(self, scores: Sequence[float] | None = None) -> pl.DataFrame:
         """Test for a trend over the ordered groups.
@@ -151,9 +152,13 @@ def logrank(
         fractional weights, so those are refused.
     weights
         ``"logrank"``, ``"fleming-harrington"``, ``"gehan-breslow"`` or ``"tarone-ware"``.
-        Giving ``rho`` or ``gamma`` other than 0 selects ``"fleming-harrington"``.
+        Giving ``rho`` or ``gamma`` other than 0 with the default ``"logrank"`` selects
+        ``"fleming-harrington"`` (as R ``survdiff(rho=1)``; the ``test`` column says so); with
+        ``"gehan-breslow"`` or ``"tarone-ware"``, whose weights have no exponents, it is an
+        error rather than being ignored.
     rho, gamma
-        Fleming-Harrington exponents: w = S(t-)^rho (1 - S(t-))^gamma.
+        Fleming-Harrington exponents: w = S(t-)^rho (1 - S(t-))^gamma; default 0, 0 (the
+        log-rank weights).
 
     Examples
     --------
@@ -164,6 +169,12 @@ def logrank(
     (8.5648, 0.00343)
     """
     kind = check_choice("weights", weights, WEIGHTS)
+    if (rho != 0 or gamma != 0) and kind in ("gehan-breslow", "tarone-ware"):
+        raise OptionError(
+            f"`rho` and `gamma` are Fleming-Harrington exponents; the {kind} weights have none "
+            f"(got rho={rho:g}, gamma={gamma:g}): use weights='fleming-harrington' or leave "
+            "them at 0"
+        )
     if (rho != 0 or gamma != 0) and kind == "logrank":
         kind = "fleming-harrington"
     if not (np.isfinite(rho) and np.isfinite(gamma)) or rho < 0 or gamma < 0:
@@ -197,7 +208,9 @@ def logrank(
     cov = np.diag((c[:, None] * p).sum(axis=0)) - (p * c[:, None]).T @ p
     u = observed - expected
     stat, df = _quadratic_form(u, cov, expected)
-    p_value = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
+    # fewer than two groups at risk at any event time: the test is undefined
+    stat_v = stat if df > 0 else None
+    p_value = float(stats.chi2.sf(stat, df)) if df > 0 else None
     n_per_group = np.bincount(
         grid.group_of_curve, weights=rt.n_records.astype(float), minlength=n_groups
     )
@@ -218,15 +231,20 @@ def logrank(
     )
     table = pl.DataFrame(
         {
-            "statistic": [stat],
+            "statistic": [stat_v],
             "df": [df],
             "p_value": [p_value],
             "test": [kind],
             "rho": [float(rho) if kind == "fleming-harrington" else None],
             "gamma": [float(gamma) if kind == "fleming-harrington" else None],
         },
-        schema_overrides={"rho": pl.Float64, "gamma": pl.Float64},
-    ).with_columns(pl.col("p_value").fill_nan(None))
+        schema_overrides={
+            "statistic": pl.Float64,
+            "p_value": pl.Float64,
+            "rho": pl.Float64,
+            "gamma": pl.Float64,
+        },
+    )
     return LogrankResult(table=table, per_group=per_group, covariance=cov, by=sd.by)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import check_choice
+from survstat.errors import OptionError, check_choice
 from survstat.estimators._confint import z_value
 from survstat.estimators._robust import robust_variance
 from survstat.io import FrameLike
@@ -37,7 +37,8 @@ class NelsonAalenResult:
     ----------
     table
         Group columns, then ``time, n_risk, n_event, n_censor, cumhaz, std_error, conf_low,
-        conf_high``; ``std_error`` is the standard error of the cumulative hazard.
+        conf_high``; ``std_error`` is the standard error of the cumulative hazard. A value that
+        is undefined or not finite (a ``log`` limit whose exponent overflows) is null.
     conf_type, conf_level, variance
         Interval transform and level; ``"aalen"`` or ``"robust"`` variance.
     """
@@ -76,13 +77,15 @@ def nelson_aalen(
     """
     check_choice("conf_type", conf_type, CONF_TYPES)
     z = z_value(conf_level)
+    if robust is not None and not isinstance(robust, bool):
+        raise OptionError(f"`robust` must be True, False or None; got {robust!r}")
     sd = as_survival_data(
         data, time=time, event=event, by=by, entry=entry, weight=weight, strata=strata
     )
     rt = build_risk_table(sd).exits_only()
     n, d = rt.n_risk, rt.n_event
     use_robust = (not rt.integer_weights) if robust is None else bool(robust)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inc = np.where(d > 0, d / n, 0.0)
         cumhaz = rt.segments.cumsum(inc)
         if use_robust:
@@ -108,7 +111,11 @@ def nelson_aalen(
         }
     )
     table = rt.expand_keys(body)
-    table = table.with_columns(pl.col("std_error", "conf_low", "conf_high").fill_nan(None))
+    # undefined or overflowing limits (se / H beyond exp's range) are null
+    table = table.with_columns(
+        pl.when(pl.col(c).is_finite()).then(pl.col(c)).otherwise(None).alias(c)
+        for c in ("std_error", "conf_low", "conf_high")
+    )
     return NelsonAalenResult(
         table=table,
         conf_type=conf_type,

@@ -301,7 +301,8 @@ def proportion(
         Interval method (see :data:`METHODS`) and level.
     null_rate, alternative
         Test H0: rate = null_rate with R ``binom.test``; ``greater`` asks whether the rate is
-        higher (e.g. than the 23% expected on a standard treatment).
+        higher (e.g. than the 23% expected on a standard treatment). ``alternative`` is for
+        that test only: ``greater`` or ``less`` without a ``null_rate`` is an error.
     missing
         ``"nonresponder"`` (intention to treat, default): missing responses count in n as
         non-responders; ``"exclude"``: they are left out of n.
@@ -321,6 +322,11 @@ def proportion(
     level = float(conf_level)
     if null_rate is not None and not (0.0 <= float(null_rate) <= 1.0):
         raise OptionError(f"`null_rate` must lie in [0, 1]; got {null_rate}")
+    if null_rate is None and alternative != "two-sided":
+        raise OptionError(
+            f"alternative={alternative!r} is the direction of the test against `null_rate`; "
+            "give null_rate= (without it there is no test and the option would be ignored)"
+        )
     frame, _ = scan(data)
     schema = frame.collect_schema()
     groups = [by] if isinstance(by, str) else list(by or [])

@@ -1,0 +1,288 @@
+"""Machinery shared by the Cox and Fine-Gray fits.
+
+* The covariates are centred and scaled as R ``survival``'s ``coxfit6`` does (survival 3.5,
+  ``src/coxfit6.c``): each column has its weighted mean subtracted and is multiplied by
+  sum(w) / sum(w |x - mean|). Newton-Raphson is affine invariant, so this changes no estimate,
+  but it keeps the information matrix well conditioned and makes the singularity tolerance
+  relative. A column is first divided by a power of two near its largest absolute value
+  (exact in floating point), so covariates near the largest double do not overflow.
+* Rank deficiency is found as R does it: a Cholesky decomposition (``cholesky2``) that treats a
+  pivot below ``toler.chol`` = eps^0.75 times the largest diagonal element as zero, so a column
+  that is (numerically) a linear combination of earlier columns is *aliased*: its coefficient
+  stays at 0 in every Newton step and is reported as undefined (R: ``NA``, "not defined because
+  of singularities"). ``chsolve2`` and ``chinv2`` solve and invert with that decomposition.
+* A coefficient is *infinite* (monotone likelihood, e.g. separation) when the next Newton step
+  from the point where the likelihood stopped changing is still large: |U' I^-1| > eps and
+  > sqrt(eps) |beta| (R ``coxph.fit``'s test behind "Loglik converged before variable k;
+  coefficient may be infinite"; Bryson & Johnson 1981, Technometrics 23:381-383 on monotone
+  likelihoods in Cox models; Heinze & Schemper 2001, Biometrics 57:114-119).
+
+References: Therneau & Grambsch 2000, *Modeling Survival Data*, sec. 3.3; R survival 3.5
+``src/cholesky2.c``, ``chsolve2.c``, ``chinv2.c``, ``coxfit6.c`` and ``R/coxph.fit.R``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from survstat.errors import SurvstatError, SurvstatWarning
+from survstat.estimators._confint import z_value
+
+#: R ``coxph.control()``: convergence tolerance on the relative change of the log-likelihood.
+EPS = 1e-9
+#: R ``coxph.control()``: Cholesky tolerance for declaring a column singular (aliased).
+TOLER_CHOL = float(np.finfo(float).eps ** 0.75)
+#: R ``coxph.control()``: relative size of a remaining Newton step that flags an infinite
+#: coefficient.
+TOLER_INF = math.sqrt(EPS)
+
+#: Values of the ``status`` column of a model's term table: why a row is (partly) null.
+STATUSES = ("ok", "aliased", "infinite", "not converged")
+
+TERM_COLUMNS = (
+    "term",
+    "coef",
+    "std_error",
+    "hazard_ratio",
+    "conf_low",
+    "conf_high",
+    "z",
+    "p_value",
+    "status",
+)
+
+
+def cholesky2(matrix: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, int]:
+    """R ``cholesky2``: LDL' decomposition of a symmetric non-negative definite matrix.
+
+    Returns the factor (L below the diagonal, D on it) and the rank. A pivot that is not finite
+    or below ``toler`` times the largest positive diagonal element is set to 0: that column is
+    singular and is skipped by :func:`chsolve2` and :func:`chinv2`.
+    """
+    m = np.array(matrix, dtype=float)
+    n = m.shape[0]
+    diag = np.diag(m)
+    top = max([0.0, *[d for d in diag if d > 0]])
+    eps = toler if top == 0 else top * toler
+    rank = 0
+    for i in range(n):
+        pivot = m[i, i]
+        if not np.isfinite(pivot) or pivot < eps:
+            m[i, i] = 0.0
+            continue
+        rank += 1
+        for j in range(i + 1, n):
+            temp = m[j, i] / pivot
+            m[j, i] = temp
+            m[j, j] -= temp * temp * pivot
+            m[j + 1 :, j] -= temp * m[j + 1 :, i]
+    return m, rank
+
+
+def chsolve2(factor: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """R ``chsolve2``: solve A b = y from :func:`cholesky2`'s factor; singular rows give 0."""
+    b = np.array(y, dtype=float)
+    n = len(b)
+    for i in range(n):
+        b[i] -= float(b[:i] @ factor[i, :i])
+    for i in range(n - 1, -1, -1):
+        if factor[i, i] == 0:
+            b[i] = 0.0
+        else:
+            b[i] = b[i] / factor[i, i] - float(b[i + 1 :] @ factor[i + 1 :, i])
+    return b
+
+
+def chinv2(factor: np.ndarray) -> np.ndarray:
+    """R ``chinv2``: the inverse from :func:`cholesky2`'s factor, with zero rows and columns for
+    the singular ones (returned as a full symmetric matrix)."""
+    m = np.array(factor, dtype=float)
+    n = m.shape[0]
+    for i in range(n):
+        if m[i, i] > 0:
+            m[i, i] = 1.0 / m[i, i]
+            for j in range(i + 1, n):
+                m[j, i] = -m[j, i]
+                m[j, :i] += m[j, i] * m[i, :i]
+    for i in range(n):
+        if m[i, i] == 0:
+            m[:i, i] = 0.0
+            m[i, i:] = 0.0
+        else:
+            for j in range(i + 1, n):
+                temp = m[j, i] * m[j, j]
+                m[i, j] = temp
+                m[i, i:j] += temp * m[j, i:j]
+    upper = np.triu(m)
+    return upper + np.triu(m, 1).T
+
+
+@dataclass(frozen=True, slots=True)
+class Scaling:
+    """``x_scaled = (x - center) * factor`` per column; coefficients map back as
+    ``beta = factor * beta_scaled`` and variances as ``factor_i factor_j V_scaled``."""
+
+    center: np.ndarray
+    factor: np.ndarray
+    top: np.ndarray  # largest absolute value of each column (for error messages)
+
+
+def scale_columns(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, Scaling]:
+    """Centre and scale the columns of ``x`` as R ``coxfit6`` does (see the module docstring)."""
+    top = np.max(np.abs(x), axis=0) if len(x) else np.zeros(x.shape[1])
+    # a power of two at or above each column's largest value: dividing by it is exact
+    _, expo = np.frexp(np.where(top > 0, top, 1.0))
+    power = np.ldexp(1.0, expo)
+    z = x / power
+    total = float(np.sum(w))
+    mean = (w @ z) / total
+    z = z - mean
+    spread = w @ np.abs(z)
+    factor = np.where(spread > 0, total / np.where(spread > 0, spread, 1.0), 1.0)
+    with np.errstate(over="ignore", under="ignore"):
+        return z * factor, Scaling(mean * power, factor / power, top)
+
+
+def unscale(
+    beta_s: np.ndarray, cov_s: np.ndarray, scaling: Scaling, terms: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients and covariance on the covariates' own scale.
+
+    Raises :class:`SurvstatError` naming the covariate when its coefficient or variance cannot
+    be represented in double precision (a covariate on a scale such as 1e300): the fit itself is
+    exact, but its numbers would print as 0 or inf.
+    """
+    c = scaling.factor
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        beta = beta_s * c
+        cov = cov_s * np.outer(c, c)
+    tiny = np.finfo(float).tiny
+    for j, term in enumerate(terms):
+        var_s, var = cov_s[j, j], cov[j, j]
+        lost = (var_s > 0 and not tiny <= var < np.inf) or (
+            beta_s[j] != 0 and not tiny <= abs(beta[j]) < np.inf
+        )
+        if lost or not 0 < c[j] < np.inf:
+            size = scaling.top[j]
+            raise SurvstatError(
+                f"`{term}` (covariate) is on a scale (largest absolute value {size:.3g}) at which "
+                "its coefficient or its variance is outside double precision; rescale it, "
+                f"e.g. divide it by {10 ** round(math.log10(size)) if size > 0 else 1:.0e}"
+            )
+    return beta, cov
+
+
+def infinite_terms(
+    score_s: np.ndarray, var_s: np.ndarray, beta_s: np.ndarray, usable: np.ndarray
+) -> np.ndarray:
+    """Terms whose coefficient may be infinite: the next Newton step U' V is not finite, or is
+    above ``EPS`` and above ``TOLER_INF`` times the coefficient (R ``coxph.fit``), computed on
+    the scaled covariates so that the verdict does not depend on their units."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        step = np.abs(score_s @ var_s)
+        flag = ~np.isfinite(score_s) | ~np.isfinite(step)
+        flag |= (step > EPS) & (step > TOLER_INF * np.abs(beta_s))
+    return flag & usable
+
+
+def term_status(aliased: np.ndarray, infinite: np.ndarray, converged: bool) -> list[str]:
+    """One status per term (see :data:`STATUSES`).
+
+    With a monotone likelihood the iterations cannot converge in the diverging direction; the
+    other terms' estimates are then their limits (as R reports them), so they stay ``ok``.
+    """
+    stalled = not converged and not infinite.any()
+    out = []
+    for a, i in zip(aliased, infinite, strict=True):
+        out.append("aliased" if a else "infinite" if i else "not converged" if stalled else "ok")
+    return out
+
+
+def warn_status(model: str, terms: tuple[str, ...], status: list[str], converged: bool) -> None:
+    """One warning per kind of problem, naming the terms (as R's warnings do)."""
+    named = {s: [t for t, st in zip(terms, status, strict=True) if st == s] for s in STATUSES}
+    if named["aliased"]:
+        listed = ", ".join(f"`{t}`" for t in named["aliased"])
+        warnings.warn(
+            f"{model}: {len(named['aliased'])} coefficient(s) not defined because of "
+            f"singularities (aliased: {listed} is a linear combination of earlier terms, "
+            "constant, or a level with no rows); their rows are null",
+            SurvstatWarning,
+            stacklevel=3,
+        )
+    if named["infinite"]:
+        listed = ", ".join(f"`{t}`" for t in named["infinite"])
+        warnings.warn(
+            f"{model}: the likelihood converged before {listed}; the coefficient may be "
+            "infinite (monotone likelihood, e.g. no events in one group): no hazard ratio, "
+            "interval or p-value is reported for it",
+            SurvstatWarning,
+            stacklevel=3,
+        )
+    if not converged:
+        why = (
+            "the infinite coefficients diverge"
+            if named["infinite"]
+            else "estimates are not reported with intervals or p-values"
+        )
+        warnings.warn(
+            f"{model}: ran out of iterations and did not converge; {why}",
+            SurvstatWarning,
+            stacklevel=3,
+        )
+
+
+def term_table(
+    terms: tuple[str, ...],
+    beta: np.ndarray,
+    cov: np.ndarray,
+    status: list[str],
+    conf_level: float,
+) -> pl.DataFrame:
+    """``term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value, status``.
+
+    Only rows with status ``ok`` carry a standard error, hazard ratio, interval and Wald
+    p-value; ``aliased`` rows are null throughout; ``infinite`` and ``not converged`` rows keep
+    the coefficient where the iterations stopped (R's ``coef()``), which is not an estimate.
+    A limit that is not finite (a hazard ratio beyond the largest double) is null.
+    """
+    z = z_value(conf_level)
+    ok = np.array([s == "ok" for s in status], dtype=bool)
+    aliased = np.array([s == "aliased" for s in status], dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        se = np.sqrt(np.where(ok, np.diag(cov), np.nan))
+        zval = beta / se
+        columns = {
+            "coef": np.where(aliased, np.nan, beta),
+            "std_error": se,
+            "hazard_ratio": np.exp(np.where(ok, beta, np.nan)),
+            "conf_low": np.exp(beta - z * se),
+            "conf_high": np.exp(beta + z * se),
+            "z": zval,
+            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
+        }
+    body = {"term": list(terms)}
+    for name, values in columns.items():
+        values = np.where(np.isfinite(values), values, np.nan)
+        body[name] = pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
+    body["status"] = list(status)
+    return pl.DataFrame(body, schema_overrides={"term": pl.String, "status": pl.String})
+
+
+def quadratic_form(beta: np.ndarray, var: np.ndarray) -> float:
+    """beta' var^-1 beta by :func:`cholesky2` and :func:`chsolve2` (R ``coxph.wtest``)."""
+    if len(beta) == 0:
+        return 0.0
+    factor, _ = cholesky2(var, TOLER_CHOL)
+    return float(beta @ chsolve2(factor, beta))
+
+
+def terms_with(terms: tuple[str, ...], status: list[str], which: str) -> tuple[str, ...]:
+    """The terms whose status is ``which``."""
+    return tuple(t for t, s in zip(terms, status, strict=True) if s == which)
