@@ -16,7 +16,6 @@ output may land on an input.
 from __future__ import annotations
 
 import difflib
-import glob as _glob
 import hashlib
 import re
 import tomllib
@@ -197,7 +196,7 @@ def _read_sources(
             check.add(line, where, 'must be a path string or { dataset = "name" }')
             continue
         try:
-            _check_parquet_files(path)
+            check_parquet_path(path)  # every file, before anything reads a schema
             schemas[name] = scan(path)[0].collect_schema().names()
         except SurvstatError as exc:
             check.add(line, where, str(exc))
@@ -209,33 +208,6 @@ def _read_sources(
         invalid.discard(name)
         sources[name] = Source(name, path, given)
     return sources
-
-
-def _check_parquet_files(path: str) -> None:
-    """Refuse an input that is not Parquet before anything reads its schema or content.
-
-    :func:`survstat.io.check_parquet_path` checks a file, every file a glob matches, or the
-    first file of a directory; here every ``.parquet`` file of a directory is checked too
-    (eight bytes each), so that one CSV renamed ``.parquet`` inside a Hive dataset is named
-    at once instead of failing the step that reads it.
-
-    Parameters
-    ----------
-    path
-        A Parquet file, a directory of Parquet files (Hive partitions allowed) or a glob.
-
-    Raises
-    ------
-    InputFormatError
-        Naming the path and why it is not Parquet (missing, empty folder, glob matching
-        nothing, no ``PAR1`` magic bytes).
-    """
-    if check_parquet_path(path) != "dir":
-        return
-    for file in sorted(Path(path).rglob("*.parquet")):
-        if file.is_file():
-            # escaped: a file name holding * ? or [ is a name, not a pattern
-            check_parquet_path(_glob.escape(str(file)))
 
 
 def _check_step(

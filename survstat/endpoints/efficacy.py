@@ -165,6 +165,15 @@ def _duration_of_response(
     return counts.join(_survival(responders, by, time, event, "dor", {}, conf_level), on=by)
 
 
+#: Why a hazard ratio is not shown, by the status cox() gives its term.
+_COX_STATUS = {
+    "infinite": "hazard ratio infinite (monotone likelihood: every event in one arm comes "
+    "first): not estimable",
+    "aliased": "arm aliased with the strata in the Cox model: not estimable",
+    "not converged": "Cox fit did not converge: not reported",
+}
+
+
 def _hazard_ratios(
     frame: pl.DataFrame,
     by: str,
@@ -214,7 +223,12 @@ def _hazard_ratios(
     for arm in others:
         row = terms.get(f"{by}[{arm}]")
         values = None if row is None else (row["hazard_ratio"], row["conf_low"], row["conf_high"])
-        if arm not in notes and (values is None or not np.all(np.isfinite(values))):
+        if arm not in notes and row is not None and row["status"] != "ok":
+            # cox() leaves an infinite or aliased term's estimate null and says why
+            notes[arm] = _COX_STATUS.get(row["status"], f"Cox term {row['status']}: not reported")
+        elif arm not in notes and (
+            values is None or any(v is None or not np.isfinite(v) for v in values)
+        ):
             notes[arm] = "hazard ratio or its interval not finite: not reported"
         if arm in notes:
             values = (None, None, None)
