@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from survstat._choices import FORMATS
 from survstat._clock import source_date_epoch
 from survstat.errors import OutputPathError
 from survstat.io import write_atomically
 
 #: File formats a figure can be written in.
-FORMATS = ("png", "svg", "pdf")
 #: Salt of the ids matplotlib gives SVG elements: fixed, so that the ids are the same each run.
 _SVG_HASHSALT = "survstat"
 
@@ -270,6 +271,14 @@ def cif_figure(
     return fig
 
 
+def _positive(value: Any) -> float | None:
+    """``value`` as a float when it can sit on a log axis (finite and > 0), else None."""
+    if value is None:
+        return None
+    v = float(value)
+    return v if math.isfinite(v) and v > 0 else None
+
+
 def forest_figure(
     table: Any,
     *,
@@ -283,37 +292,46 @@ def forest_figure(
 ) -> Any:
     """Forest plot of estimates with intervals (e.g. subgroup hazard ratios) on a log axis.
 
-    ``table`` is a polars DataFrame with one row per line; rows with a null estimate (e.g. a
-    reference arm) are listed without a point. Returns the matplotlib Figure.
+    ``table`` is a polars DataFrame with one row per line. A row whose estimate is null (a
+    reference arm, a hazard ratio that is not estimable) or cannot sit on a log axis (zero,
+    negative, infinite) is listed with "not estimable" and no point; an estimate whose interval
+    is null or not positive is drawn without its interval. Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FormatStrFormatter, NullFormatter
 
     rows = table.select(label, estimate, low, high).rows()
     fig, ax = plt.subplots(figsize=(7, 0.9 + 0.4 * len(rows)))
-    for i, (_name, est, lo, hi) in enumerate(rows):
+    shown: list[float] = []
+    for i, (_name, raw_est, raw_lo, raw_hi) in enumerate(rows):
         y = len(rows) - 1 - i
-        if est is not None:
+        est, lo, hi = _positive(raw_est), _positive(raw_lo), _positive(raw_hi)
+        if est is None:
+            text = "" if raw_est is None and raw_lo is None else "not estimable"
+        elif lo is None or hi is None:
+            ax.plot([est], [y], "s", color="0.2", ms=6)
+            text, shown = f"{est:.2f} (interval not estimable)", [*shown, est]
+        else:
             ax.plot([lo, hi], [y, y], color="0.2", lw=1.2)
             ax.plot([est], [y], "s", color="0.2", ms=6)
+            text, shown = f"{est:.2f} ({lo:.2f}-{hi:.2f})", [*shown, est, lo, hi]
+        if text:
             ax.text(
                 1.02,
                 y,
-                f"{est:.2f} ({lo:.2f}-{hi:.2f})",
+                text,
                 transform=ax.get_yaxis_transform(),
                 va="center",
                 fontsize=8,
+                parse_math=False,
             )
-    from matplotlib.ticker import FormatStrFormatter, NullFormatter
-
     ax.axvline(reference_line, color="0.5", ls="--", lw=0.8)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.xaxis.set_minor_formatter(NullFormatter())
-    finite = [v for r in rows for v in r[2:] if v is not None]
-    if finite:
-        ticks = [
-            v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10) if min(finite) / 1.5 <= v <= max(finite) * 1.5
-        ]
+    if shown:
+        lo_all, hi_all = min(shown), max(shown)
+        ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10) if lo_all / 1.5 <= v <= hi_all * 1.5]
         ax.set_xticks(sorted({*ticks, reference_line}))
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([str(r[0]) for r in reversed(rows)], parse_math=False)

@@ -363,7 +363,7 @@ def _good():
         (
             _good().with_columns(control_copies=pl.lit(-1.0)),
             InvalidValueError,
-            r"`control_copies` must be finite and non-negative; found 1 of 2 rows",
+            r"`control_copies` must be finite and non-negative; found 2 of 2 rows",
         ),
     ],
 )

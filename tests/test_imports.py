@@ -61,3 +61,20 @@ def test_public_names_and_errors():
         survstat.kaplan_meir  # noqa: B018
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         survstat.endpoints.nothing  # noqa: B018
+
+
+def test_the_command_line_starts_without_the_estimators():
+    loaded = _modules_after("import survstat.cli")
+    assert not [m for m in ("scipy", "matplotlib", "pyarrow", "survstat.analyses") if m in loaded]
+
+
+def test_choices_are_the_estimators_methods():
+    from survstat import _choices
+    from survstat.estimators._confint import CONF_TYPES
+    from survstat.estimators.proportions import METHODS
+
+    assert tuple(CONF_TYPES) == _choices.CONF_TYPES
+    assert tuple(METHODS) == _choices.RATE_METHODS
+    from survstat.cli._common import ConfType
+
+    assert tuple(c.value for c in ConfType) == _choices.CONF_TYPES

@@ -195,3 +195,36 @@ def test_save_figure_is_reproducible_and_checks_the_name(tmp_path):
         OutputPathError, match=r"figure file `.*f.gif` must end in .png, .svg, .pdf"
     ):
         save_figure(fig, tmp_path / "f.gif")
+
+
+def test_forest_rows_that_cannot_sit_on_a_log_axis_say_so():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from survstat.plot import forest_figure
+
+    table = pl.DataFrame(
+        {
+            "term": ["a", "b", "c", "reference"],
+            "hazard_ratio": [0.6, float("inf"), 1.4, None],
+            "conf_low": [0.3, None, None, None],
+            "conf_high": [1.2, None, 0.0, None],
+        }
+    )
+    fig = forest_figure(table, label="term")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)
+    assert texts == ["0.60 (0.30-1.20)", "not estimable", "1.40 (interval not estimable)"]
+
+
+def test_forest_needs_numeric_estimates(tmp_path):
+    from survstat.analyses.plots import PLOTS
+    from survstat.errors import ColumnTypeError
+
+    bad = pl.DataFrame(
+        {"term": ["a"], "hazard_ratio": ["0.5"], "conf_low": [0.2], "conf_high": [1.0]}
+    )
+    with pytest.raises(ColumnTypeError, match=r"`hazard_ratio` \(estimate\) must be numeric"):
+        PLOTS["forest"].run(bad, label=["term"])

@@ -6,11 +6,12 @@ records so that job files check their parameters and columns as for any analysis
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from survstat.analyses._core import Analysis, column_roles, names
 from survstat.data import SurvivalData
-from survstat.errors import ColumnNotFoundError
+from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError
 from survstat.estimators._confint import CONF_TYPES
 from survstat.estimators.cox import cox
 from survstat.estimators.cumulative_incidence import cumulative_incidence
@@ -151,6 +152,11 @@ def forest_plot(
     ]:
         if column not in frame.columns:
             raise ColumnNotFoundError(column, frame.columns, role=role)
+        dtype = frame.schema[column]
+        if role != "label" and not (dtype.is_numeric() or dtype == pl.Null):
+            raise ColumnTypeError(f"`{column}` ({role}) must be numeric; found dtype {dtype}")
+    if not (0 < reference_line < math.inf):
+        raise OptionError(f"`reference_line` must be positive (a log axis); got {reference_line}")
     text = pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator=" · ")
     return forest_figure(
         frame.with_columns(text.alias("_label")),

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import polars as pl
 import typer
@@ -23,9 +23,11 @@ from rich.table import Table
 from rich.text import Text
 
 from survstat._format import format_value
-from survstat.analyses import ANALYSES, AnalysisOutput
 from survstat.errors import SurvstatError, SurvstatWarning
 from survstat.io import check_output_path, provenance, reading, sibling_path, write_parquet
+
+if TYPE_CHECKING:
+    from survstat.analyses import AnalysisOutput
 
 # Tables are wide; when output is not a terminal (logs, CI) do not squeeze them to 80 columns.
 # Text from the data is printed as rich Text (never parsed as markup) and emoji codes such as
@@ -120,6 +122,8 @@ def run(
     are read lazily names the file (:func:`survstat.io.reading`). On the Spark engine the
     first input (a Parquet path or URL) is read by Spark.
     """
+    from survstat.analyses import ANALYSES  # the estimators load when a command runs
+
     if output is not None:
         check_output_path(output, (".parquet",))
     frames = inputs

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from survstat._choices import WEIGHTS
 from survstat.cli._common import (
     ByOpt,
     ConfLevelOpt,
@@ -27,7 +28,6 @@ from survstat.cli._common import (
     split_columns,
     user_errors,
 )
-from survstat.estimators.logrank import WEIGHTS
 
 
 @user_errors

@@ -9,7 +9,6 @@ import polars as pl
 import typer
 
 from survstat import datasets as _datasets
-from survstat.analyses import AnalysisOutput
 from survstat.cli._common import print_table, user_errors, write_output
 
 app = typer.Typer(
@@ -41,6 +40,8 @@ def export(
 
     Example: `survstat datasets export gbsg2 -o gbsg2.parquet`
     """
+    from survstat.analyses import AnalysisOutput
+
     frame = _datasets.load(name)
     write_output(
         AnalysisOutput(frame, name, frame.height),

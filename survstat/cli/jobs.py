@@ -6,17 +6,18 @@ import contextlib
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import polars as pl
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from survstat.batch import Step, load_job, run_job
-from survstat.batch.report import write_report
 from survstat.cli._common import err_console, print_table, say, user_errors
 from survstat.io import check_output_path
+
+if TYPE_CHECKING:  # the job machinery loads when a job runs, not at start-up
+    from survstat.batch import Step
 
 JobArg = Annotated[Path, typer.Argument(help="The job file (TOML).", show_default=False)]
 OutDirOpt = Annotated[
@@ -92,6 +93,8 @@ def _execute(
     import matplotlib
 
     matplotlib.use("Agg")  # figures go to files only
+    from survstat.batch import load_job
+
     job = load_job(job_file, output=output)
     with _warnings_as_lines():
         return job, _run(job, force, continue_on_error, quiet)
@@ -113,6 +116,8 @@ def _warnings_as_lines() -> Iterator[None]:
 
 
 def _run(job: Any, force: bool, continue_on_error: bool, quiet: bool) -> pl.DataFrame:
+    from survstat.batch import run_job
+
     if quiet:
         manifest = run_job(job, force=force, continue_on_error=continue_on_error, reporter=_Log())
     else:
@@ -172,6 +177,9 @@ def run(
 
     Example: `survstat run examples/gbsg2.toml --output results/gbsg2`
     """
+    from survstat.batch import load_job
+    from survstat.batch.report import write_report
+
     if check:
         job = load_job(job_file, output=output)
         n_steps, n_inputs = len(job.steps), len(job.sources)
@@ -204,6 +212,8 @@ def report(
 
     Example: `survstat report examples/gbsg2.toml --output results/gbsg2 -o gbsg2.html`
     """
+    from survstat.batch.report import write_report
+
     if report_file is not None:
         check_output_path(report_file)  # before the job runs
     job, manifest = _execute(job_file, output, force, continue_on_error, quiet)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from survstat.analyses.plots import FORMATS, PLOTS
+from survstat._choices import FORMATS
 from survstat.cli._common import (
     ByOpt,
     ConfLevelOpt,
@@ -63,6 +63,7 @@ def _save(name: str, data: str, output: Path, **options: Any) -> None:
     matplotlib.use("Agg")  # files only: never needs a display
     import matplotlib.pyplot as plt
 
+    from survstat.analyses.plots import PLOTS
     from survstat.plot import save_figure
 
     fmt = output.suffix.lstrip(".").lower()

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from survstat._choices import ALTERNATIVES, MISSING
+from survstat._choices import RATE_METHODS as METHODS
 from survstat.cli._common import (
     ByOpt,
     ConfLevelOpt,
@@ -16,7 +18,6 @@ from survstat.cli._common import (
     split_columns,
     user_errors,
 )
-from survstat.estimators.proportions import ALTERNATIVES, METHODS, MISSING
 
 
 @user_errors

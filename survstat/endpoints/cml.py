@@ -176,7 +176,8 @@ def classify_samples(
     Returns
     -------
     polars.DataFrame
-        The input columns followed by ``level`` (one of :data:`LEVELS`, null when not
+        The input columns (a NaN IS % or copy count, which means "not reported", as null)
+        followed by ``level`` (one of :data:`LEVELS`, null when not
         evaluable), ``log_reduction`` (null for undetectable samples), ``evaluable`` and
         ``reason``.
 
@@ -210,8 +211,15 @@ def classify_samples(
     >>> classify_samples(labs).get_column("level").to_list()
     ['MMR', 'MR4.5', None]
     """
+    cols = columns or Columns()
     out = classified_results(labs, columns=columns, thresholds=thresholds)
-    return out.drop(*(c for c in INTERNAL if c in out.columns))
+    # NaN in a result column means "not reported": shown as null, never as NaN
+    measured = [
+        pl.col(c).fill_nan(None)
+        for c in (cols.is_percent, cols.control_copies)
+        if out.schema[c].is_float()
+    ]
+    return out.drop(*(c for c in INTERNAL if c in out.columns)).with_columns(measured)
 
 
 def usable(classified: pl.DataFrame) -> pl.DataFrame:

@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from survstat._choices import TIES
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError, check_choice
 from survstat.estimators._confint import z_value
@@ -46,7 +47,6 @@ from survstat.estimators._regression import (
 from survstat.estimators.concordance import Concordance, concordance
 from survstat.io import FrameLike
 
-TIES = ("efron", "breslow")
 #: R ``coxph.control()``'s ``iter.max``.
 MAX_ITER = 20
 TABLE_COLUMNS = TERM_COLUMNS

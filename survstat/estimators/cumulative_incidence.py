@@ -24,14 +24,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from survstat._choices import VARIANCES
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, check_choice
 from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
 from survstat.estimators._robust import cif_robust_variance
 from survstat.io import FrameLike
 from survstat.risk import RiskTable, build_risk_table
-
-VARIANCES = ("auto", "cuminc", "delta", "robust")
 
 
 def _within_curve_previous(values: np.ndarray, rt: RiskTable, first: float) -> np.ndarray:

@@ -32,14 +32,13 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from survstat._choices import WEIGHTS
 from survstat._segments import Segments
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, SurvstatError, check_choice
 from survstat.estimators._grid import group_grid
 from survstat.io import FrameLike
 from survstat.risk import build_risk_table
-
-WEIGHTS = ("logrank", "fleming-harrington", "gehan-breslow", "tarone-ware")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
+from survstat._choices import ALTERNATIVES, MISSING
 from survstat.data import check_declared_levels
 from survstat.errors import (
     ColumnNotFoundError,
@@ -47,8 +48,6 @@ from survstat.errors import (
 )
 from survstat.estimators._confint import z_value
 from survstat.io import scan
-
-ALTERNATIVES = ("two-sided", "greater", "less")
 
 
 def _clopper_pearson(x, n, level):
@@ -212,9 +211,6 @@ def critical_responders(n: int, null_rate: float, alternative: str, alpha: float
         and binomial_test(x, n, null_rate, alternative) <= alpha
     ]
     return min(hits) if hits else None
-
-
-MISSING = ("nonresponder", "exclude")
 
 
 @dataclass(frozen=True, slots=True)

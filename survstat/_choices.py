@@ -1,0 +1,44 @@
+"""The values each choice option accepts, named once.
+
+A light module (no numpy, scipy or polars) so that the command line can declare its options
+without loading the estimators. The estimators look their methods up by these names; a test
+checks that each estimator's table of methods has exactly these keys.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+#: Pointwise interval transforms for survival and incidence (R ``conf.type``).
+ConfType = Literal["log-log", "log", "plain", "logit", "arcsine"]
+CONF_TYPES: tuple[str, ...] = get_args(ConfType)
+
+#: Weights of the log-rank family (R ``survdiff``'s rho, and its weighted generalisations).
+LogrankWeights = Literal["logrank", "fleming-harrington", "gehan-breslow", "tarone-ware"]
+WEIGHTS: tuple[str, ...] = get_args(LogrankWeights)
+
+#: Handling of tied event times in Cox models.
+Ties = Literal["efron", "breslow"]
+TIES: tuple[str, ...] = get_args(Ties)
+
+#: Variance of the cumulative incidence.
+IncidenceVariance = Literal["auto", "cuminc", "delta", "robust"]
+VARIANCES: tuple[str, ...] = get_args(IncidenceVariance)
+
+#: Binomial interval methods.
+RateMethod = Literal[
+    "clopper-pearson", "wilson", "wilson-cc", "jeffreys", "agresti-coull", "mid-p", "wald"
+]
+RATE_METHODS: tuple[str, ...] = get_args(RateMethod)
+
+#: Alternative hypotheses of one-sample and two-sample tests.
+Alternative = Literal["two-sided", "greater", "less"]
+ALTERNATIVES: tuple[str, ...] = get_args(Alternative)
+
+#: How a missing response counts.
+Missing = Literal["nonresponder", "exclude"]
+MISSING: tuple[str, ...] = get_args(Missing)
+
+#: Figure file formats.
+FigureFormat = Literal["png", "svg", "pdf"]
+FORMATS: tuple[str, ...] = get_args(FigureFormat)
