@@ -358,7 +358,7 @@ def _good():
         (
             _good().with_columns(is_percent=pl.lit(float("inf"))),
             InvalidValueError,
-            r"`is_percent` must be finite; found 1 of 2 rows \(first: inf for patient 'a'",
+            r"`is_percent` must be finite; found 2 of 2 rows \(first: inf for patient 'a'",
         ),
         (
             _good().with_columns(control_copies=pl.lit(-1.0)),

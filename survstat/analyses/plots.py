@@ -112,7 +112,8 @@ def cif_plot(
     if annotate and sd.by:
         gray = gray_test(sd).table
         p = gray.filter(gray.get_column("cause") == chosen).get_column("p_value")
-        note = f"Gray's test {_p(float(p.item()))}" if p.len() == 1 else None
+        if p.len() == 1:  # null when the test is undefined (no event of the cause)
+            note = "Gray's test undefined" if p.item() is None else f"Gray's test {_p(p.item())}"
     return cif_figure(
         fit,
         cause=chosen,

@@ -319,16 +319,17 @@ def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
         what="rows",
     )
     shown = lambda r: f"{r['__is']} for {_at(r, cols)}"  # noqa: E731
+    # a reported IS % is a measurement, whatever the detected flag says
     fail_where(
         frame,
-        det & value.is_infinite(),
+        value.is_infinite(),
         InvalidValueError,
         f"`{cols.is_percent}` must be finite",
         shown,
     )
     fail_where(
         frame,
-        det & (value < 0),
+        value < 0,
         InvalidValueError,
         f"`{cols.is_percent}` must not be negative",
         shown,
