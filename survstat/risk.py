@@ -99,9 +99,7 @@ class RiskTable:
     @property
     def curve(self) -> np.ndarray:
         """Curve index of every row."""
-        curve = self.segments.curve
-        assert curve is not None  # Segments fills it in when not given
-        return curve
+        return self.segments.curve
 
     @property
     def n_event_by_cause(self) -> np.ndarray:
