@@ -297,7 +297,11 @@ def one_line_warnings() -> Iterator[None]:
 #: Exceptions that are click's to handle: usage errors (exit code 2), exits and aborts. Found
 #: through typer's own classes, whether typer uses click or a copy of it.
 _CLICK_EXCEPTIONS = (
-    *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+    *(
+        c
+        for c in typer.BadParameter.__mro__
+        if c.__name__ == "ClickException" and issubclass(c, Exception)
+    ),
     typer.Exit,
     typer.Abort,
 )
