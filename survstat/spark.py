@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -116,8 +116,13 @@ def _violation(check: Check) -> Any:
     raise AssertionError(check.kind)  # pragma: no cover - the kinds are fixed in data.py
 
 
+def _from_arrow(table: Any) -> pl.DataFrame:
+    # from_arrow is typed DataFrame | Series whatever its input; a pyarrow Table gives a DataFrame
+    return cast(pl.DataFrame, pl.from_arrow(table))
+
+
 def _to_polars(frame: Any) -> pl.DataFrame:
-    return pl.from_arrow(frame.toArrow())  # type: ignore[return-value]
+    return _from_arrow(frame.toArrow())
 
 
 class SparkRows:
@@ -139,7 +144,7 @@ class SparkRows:
             arrow = to_arrow_schema(self.frame.schema)
         except Exception:  # a Spark type with no Arrow equivalent: ask Spark for an empty batch
             return _to_polars(self.frame.limit(0)).schema
-        return pl.from_arrow(arrow.empty_table()).schema  # type: ignore[union-attr]
+        return _from_arrow(arrow.empty_table()).schema
 
     def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]:
         F = _functions()

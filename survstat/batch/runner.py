@@ -271,7 +271,8 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
     missing = [ref for role, ref in step.inputs.items() if hashes[role] is None]
     if missing:
         return _record(step, "not run", error=f"input step `{missing[0]}` did not finish")
-    key = _step_key(step, hashes)  # type: ignore[arg-type]
+    known = {role: h for role, h in hashes.items() if h is not None}  # all of them, by now
+    key = _step_key(step, known)
     common = {"key": key, "input_sha256": json.dumps(hashes, sort_keys=True)}
     prev = run.previous.get(step.name)
     if not run.force and prev is not None and _unchanged(prev, key, run.job.output):
