@@ -18,20 +18,22 @@ import polars as pl
 _MAX_PADDING = 4
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Segments:
-    """Row layout of consecutive curves: curve ``i`` owns rows ``offsets[i]:offsets[i+1]``."""
+    """Row layout of consecutive curves: curve ``i`` owns rows ``offsets[i]:offsets[i+1]``.
+
+    ``curve`` (the curve index of every row) is derived from ``offsets`` when not given.
+    """
 
     offsets: np.ndarray
-    curve: np.ndarray | None = field(default=None, repr=False)
-    _flat: np.ndarray | None = field(init=False, repr=False)
-    _width: int = field(init=False, repr=False)
+    curve: np.ndarray = field(repr=False)
+    _flat: np.ndarray | None = field(repr=False)
+    _width: int = field(repr=False)
 
-    def __post_init__(self) -> None:
-        offsets = np.asarray(self.offsets, dtype=np.int64)
+    def __init__(self, offsets: np.ndarray, curve: np.ndarray | None = None) -> None:
+        offsets = np.asarray(offsets, dtype=np.int64)
         lengths = np.diff(offsets)
         n_rows = int(offsets[-1]) if len(offsets) else 0
-        curve = self.curve
         if curve is None:
             curve = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         width = int(lengths.max(initial=0))

@@ -73,7 +73,7 @@ def polars_violation(check: Check) -> pl.Expr:
             return col < 0
         case "not01":
             return ((col != 0) & (col != 1)).fill_null(False)
-        case "not_below":
+        case "not_below" if check.other is not None:
             return col >= pl.col(check.other)
     raise AssertionError(check.kind)  # pragma: no cover - the kinds are fixed above
 

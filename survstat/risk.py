@@ -26,8 +26,9 @@ the counts already ordered by curve and time.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 import numpy as np
 import polars as pl
@@ -99,6 +100,13 @@ class RiskTable:
     def curve(self) -> np.ndarray:
         """Curve index of every row."""
         return self.segments.curve
+
+    @property
+    def n_event_by_cause(self) -> np.ndarray:
+        """``n_event_cause`` as a (rows, causes) array: no columns when there are no causes."""
+        if self.n_event_cause is None:
+            return np.zeros((len(self.time), 0))
+        return self.n_event_cause
 
     @property
     def n_curves(self) -> int:
@@ -221,6 +229,7 @@ def _aggregate_hashed(
             sums.append((pl.col("__cause") == k).cast(f64).sum().alias(f"__c{k}"))
         sums += [event.cast(f64).sum().alias("n_event"), pl.len().cast(f64).alias("n_exit")]
     else:
+        assert data.weight is not None  # weight_scale() gives a scale only with weights
         w = pl.col(data.weight)
         scaled = w.cast(f64) * scale
         for k in range(1, len(data.causes) + 1):
@@ -236,6 +245,7 @@ def _aggregate_hashed(
         if scale is None:
             entries = entries.agg(n_entry=pl.len().cast(f64))
         else:
+            assert data.weight is not None  # as above
             entries = entries.agg(_exact.polars_sums("n_entry", pl.col(data.weight) * scale))
         entries = entries.collect(engine=engine)
     return from_counts(exits.collect(engine=engine), entries, data, scale)
@@ -312,7 +322,8 @@ def _group_codes(frame: pl.DataFrame, groups: list[str]) -> tuple[np.ndarray, pl
     if len(groups) == 1 and frame.schema[groups[0]].is_integer():
         col = frame.get_column(groups[0])
         lo, hi = col.min(), col.max()
-        if hi - lo < _RADIX_LIMIT:
+        # ints: the column is integer and holds no missing values (checked by SurvivalData)
+        if isinstance(lo, int) and isinstance(hi, int) and hi - lo < _RADIX_LIMIT:
             # the values themselves, shifted: no hashing needed; unused codes are harmless
             return (col.cast(pl.Int64) - lo).to_numpy(), pl.DataFrame()
     levels = frame.select(groups).unique().sort(groups)
@@ -359,6 +370,29 @@ def _grid_codes(time: np.ndarray) -> tuple[np.ndarray, float] | None:
     return None
 
 
+def _time_codes(
+    time: np.ndarray, gcode: np.ndarray
+) -> tuple[np.ndarray, int, Callable[[np.ndarray], np.ndarray]]:
+    """Integer codes that sort like ``time``, the bits they take in the low end of the packed
+    (group, time) key, and the function that maps codes back to times.
+
+    Times on a decimal grid (:func:`_grid_codes`) are coded by their scaled values less the
+    smallest, in as few bits as those need; other times (or when the packed key would not fit)
+    by their dense ranks (:func:`_time_ranks`), in 32 bits.
+    """
+    grid = _grid_codes(time)
+    if grid is not None:
+        rank, scale = grid
+        lowest = rank.min()
+        rank -= lowest
+        shift = max(int(rank.max()).bit_length(), 1)
+        # the packed key (and the event bit added later) must fit in a signed 64-bit integer
+        if int(gcode.max(initial=0)).bit_length() + shift <= 61:
+            return rank, shift, lambda code: (code + lowest) / scale
+    rank, utimes = _time_ranks(time)
+    return rank, 32, lambda code: utimes[code]
+
+
 def _time_ranks(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Dense rank of each time (0 = smallest) and the sorted distinct times.
 
@@ -398,23 +432,17 @@ def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
         gcode = np.concatenate([gcode, gcode])
         time = np.concatenate([time, frame.get_column(data.entry).cast(f64).to_numpy() + 0.0])
         event = np.concatenate([event, np.zeros_like(event)])
-    grid = _grid_codes(time)
-    if grid is not None:
-        rank, scale = grid
-        lowest = rank.min()
-        rank -= lowest
-        shift = max(int(rank.max()).bit_length(), 1)
-        # the packed key (and the event bit added later) must fit in a signed 64-bit integer
-        if int(gcode.max(initial=0)).bit_length() + shift > 61:
-            grid = None
-    if grid is None:
-        rank, utimes = _time_ranks(time)
-        shift = 32
+    rank, shift, time_of = _time_codes(time, gcode)
     key = (gcode << shift) | rank
+    sums: _Sums
     if whole:
         keys, n_rec, n_event = _runs_unweighted(key, event)
-        sums = {"n_event": n_event, "n_exit": n_rec.astype(float), "n_entry": None}
-        sums["n_exit_records"] = n_rec
+        sums = {
+            "n_event": n_event,
+            "n_exit": n_rec.astype(float),
+            "n_entry": None,
+            "n_exit_records": n_rec,
+        }
     else:
         order = np.argsort(key)
         ks = key[order]
@@ -428,16 +456,28 @@ def _aggregate_sorted(frame: pl.DataFrame, data: SurvivalData) -> _Aggregate:
     code = keys & ((1 << shift) - 1)
     new_curve = np.concatenate([[True], kg[1:] != kg[:-1]])
     if not levels.height and groups:
+        # the group codes are the values of an integer column less their minimum
         lo = frame.get_column(groups[0]).min()
+        assert isinstance(lo, int)
         levels = pl.DataFrame({groups[0]: kg[new_curve] + lo})
         levels = levels.cast(frame.schema[groups[0]]).select(groups)
     return _Aggregate(
         levels=levels,
         curve=np.cumsum(new_curve) - 1,
-        time=(code + lowest) / scale if grid is not None else utimes[code],
+        time=time_of(code),
         n_fractional=0 if weight is None else int(np.count_nonzero(weight != np.round(weight))),
         **sums,
     )
+
+
+class _Sums(TypedDict):
+    """Per-run totals of the sorted records: fields of :class:`_Aggregate`."""
+
+    n_event: np.ndarray
+    n_exit: np.ndarray
+    n_entry: np.ndarray | None
+    n_exit_records: np.ndarray
+    n_event_cause: NotRequired[np.ndarray]
 
 
 def _run_sums(
@@ -447,7 +487,7 @@ def _run_sums(
     event: np.ndarray,
     weight: np.ndarray | None,
     with_entry: bool,
-) -> dict[str, np.ndarray | None]:
+) -> _Sums:
     """Per-run event, exit and entry totals of records sorted by ``order``."""
     ends = np.append(starts[1:], len(order))
     if weight is None and not with_entry:

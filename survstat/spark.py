@@ -21,7 +21,8 @@ raise :class:`~survstat.errors.EngineError`.
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import polars as pl
 
@@ -110,13 +111,18 @@ def _violation(check: Check) -> Any:
             return col < 0
         case "not01":
             return F.coalesce((col != 0) & (col != 1), F.lit(False))
-        case "not_below":
+        case "not_below" if check.other is not None:
             return col >= _col(check.other)
     raise AssertionError(check.kind)  # pragma: no cover - the kinds are fixed in data.py
 
 
+def _from_arrow(table: Any) -> pl.DataFrame:
+    # from_arrow is typed DataFrame | Series whatever its input; a pyarrow Table gives a DataFrame
+    return cast(pl.DataFrame, pl.from_arrow(table))
+
+
 def _to_polars(frame: Any) -> pl.DataFrame:
-    return pl.from_arrow(frame.toArrow())  # type: ignore[return-value]
+    return _from_arrow(frame.toArrow())
 
 
 class SparkRows:
@@ -138,9 +144,9 @@ class SparkRows:
             arrow = to_arrow_schema(self.frame.schema)
         except Exception:  # a Spark type with no Arrow equivalent: ask Spark for an empty batch
             return _to_polars(self.frame.limit(0)).schema
-        return pl.from_arrow(arrow.empty_table()).schema  # type: ignore[union-attr]
+        return _from_arrow(arrow.empty_table()).schema
 
-    def count(self, checks: list[Check]) -> tuple[int, list[int]]:
+    def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]:
         F = _functions()
         exprs = [F.count(F.lit(1)).alias("__n")]
         exprs += [
@@ -161,7 +167,7 @@ class SparkRows:
     def distinct(self, col: str) -> list[Any]:
         return _to_polars(self.frame.select(_col(col)).distinct()).get_column(col).to_list()
 
-    def positive_counts(self, col: str, groups: list[str]) -> pl.DataFrame:
+    def positive_counts(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
         F = _functions()
         counts = [
             F.count(F.lit(1)).cast("long").alias("__rows"),
@@ -222,6 +228,7 @@ def aggregate(data: SurvivalData) -> _Aggregate:
             sums.append(F.sum((_col("__cause") == k).cast("long")).alias(f"__c{k}"))
         sums += [F.sum(event.cast("long")).alias("n_event"), F.count(F.lit(1)).alias("n_exit")]
     else:
+        assert data.weight is not None  # _scale() gives a scale only with weights
         w = _col(data.weight)
         scaled = w.cast("double") * F.lit(scale)
         for k in range(1, len(data.causes) + 1):
@@ -237,6 +244,7 @@ def aggregate(data: SurvivalData) -> _Aggregate:
         if scale is None:
             n_entry = [F.count(F.lit(1)).alias("n_entry")]
         else:
+            assert data.weight is not None  # as above
             n_entry = _exact_sums("n_entry", _col(data.weight).cast("double") * F.lit(scale))
         entries = _to_polars(frame.groupBy(*groups, start).agg(*n_entry))
     return from_counts(exits, entries, data, scale)
@@ -259,6 +267,8 @@ def record_keys(data: SurvivalData, scale: float | None = None) -> pl.DataFrame:
     if scale is None:
         w2 = [F.count(F.lit(1)).cast("double").alias("__w2")]
     else:
+        # a scale comes from the weights (the risk table's, or _scale()'s)
+        assert data.weight is not None
         scaled = _col(data.weight).cast("double") * F.lit(scale)
         w2 = _exact_sums("__w2", scaled * scaled)
     grouped = _to_polars(data.frame.groupBy(*keys).agg(*w2))

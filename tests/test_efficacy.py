@@ -313,3 +313,17 @@ def test_biomarker_subgroup_errors():
         pl.when(pl.int_range(pl.len()) < 5).then(None).otherwise(pl.col("pakt")).alias("pakt")
     )
     assert biomarker_subgroups(missing, biomarker="pakt").n_excluded == 5
+
+
+@pytest.mark.parametrize("value", [None, float("nan")])
+def test_biomarker_subgroups_without_any_biomarker_value(value):
+    # all 90 patients lack the biomarker (null or NaN): there is no median to split at, which
+    # is an error naming the column rather than a TypeError from float(None)
+    df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
+    blank = df.with_columns(pl.lit(value, dtype=pl.Float64).alias("pakt"))
+    with pytest.raises(
+        MissingValueError,
+        match=r"^`pakt` \(biomarker\) needs values for the median cut-point; found 90 missing "
+        r"values in 90 rows$",
+    ):
+        biomarker_subgroups(blank, biomarker="pakt")

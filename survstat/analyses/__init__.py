@@ -33,7 +33,7 @@ from survstat.analyses.recist import RECIST_ANALYSES
 from survstat.analyses.survival import SURVIVAL_ANALYSES
 
 #: Every named analysis, by the name used on the command line and in job files.
-ANALYSES: dict[str, Analysis] = {
+ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
     a.name: a for a in (*SURVIVAL_ANALYSES, *RATE_ANALYSES, *CML_ANALYSES, *RECIST_ANALYSES)
 }
 

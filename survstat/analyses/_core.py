@@ -9,7 +9,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import polars as pl
 
@@ -180,20 +180,24 @@ def _kind(hint: Any) -> tuple[str, bool]:
     return _KINDS[hint], optional
 
 
+#: What an analysis returns: :class:`AnalysisOutput`, or a matplotlib Figure for a figure.
+_R = TypeVar("_R")
+
 #: An input name -> the (column, role) pairs an analysis needs in it, given its parameters.
 ColumnsOf = Callable[[Mapping[str, Any]], dict[str, list[tuple[str, str]]]]
 
 
 @dataclass(frozen=True, slots=True)
-class Analysis:
-    """A named analysis.
+class Analysis(Generic[_R]):
+    """A named analysis (or figure).
 
     Attributes
     ----------
     name
         The name on the command line and in job files.
     run
-        ``run(*inputs, **parameters) -> AnalysisOutput``; its type hints define the parameters.
+        ``run(*inputs, **parameters) -> AnalysisOutput`` (a matplotlib Figure for the figures
+        of :data:`survstat.analyses.plots.PLOTS`); its type hints define the parameters.
     inputs
         Names of the positional table arguments (``"data"``, and ``"patients"`` or
         ``"subjects"`` for analyses that read two tables).
@@ -206,7 +210,7 @@ class Analysis:
     """
 
     name: str
-    run: Callable[..., AnalysisOutput]
+    run: Callable[..., _R]
     inputs: tuple[str, ...] = ("data",)
     columns: ColumnsOf = field(default=lambda params: {})
     choices: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)

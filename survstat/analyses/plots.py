@@ -7,7 +7,7 @@ records so that job files check their parameters and columns as for any analysis
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from survstat.analyses._core import Analysis, column_roles, names
 from survstat.data import SurvivalData
@@ -20,6 +20,9 @@ from survstat.estimators.kaplan_meier import kaplan_meier
 from survstat.estimators.logrank import logrank
 from survstat.io import FrameLike, scan
 from survstat.plot import FORMATS as FORMATS  # file formats of figures, re-exported
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _p(value: float) -> str:
@@ -174,7 +177,7 @@ def forest_plot(
 _CONF = {"conf_type": tuple(CONF_TYPES)}
 
 #: Every named figure, by the name used in ``survstat plot NAME`` and in job plot steps.
-PLOTS: dict[str, Analysis] = {
+PLOTS: dict[str, Analysis[Figure]] = {
     a.name: a
     for a in (
         Analysis(

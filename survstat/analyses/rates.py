@@ -37,10 +37,9 @@ def response(
         alternative=alternative,
         missing=missing,
     )
-    n_rows = int(
-        fit.table.get_column("n").sum()
-        + (fit.table.get_column("n_missing").sum() if missing == "exclude" else 0)
-    )
+    n_rows = int(fit.table.get_column("n").sum())
+    if missing == "exclude":
+        n_rows += int(fit.table.get_column("n_missing").sum())
     return AnalysisOutput(fit.table, f"Response rate ({method} {conf_level:g} CI)", n_rows)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -56,8 +57,8 @@ def _derive(
             raise ColumnNotFoundError(
                 "last_alive_date", subject_table.columns, role="last alive date, or death_date"
             )
-        scols = SubjectColumns(
-            **{role: None for role, day in _SUBJECT_DAYS.items() if day in absent}
+        scols = replace(
+            SubjectColumns(), **{role: None for role, day in _SUBJECT_DAYS.items() if day in absent}
         )
         notes = tuple(f"the subject table has no `{absent[day]}`: {_ABSENT[day]}" for day in absent)
     table = time_to_event_endpoints(visits, subject_table, subject_columns=scols, **options)

@@ -80,8 +80,9 @@ class Step:
     engine: str = "polars"
 
     @property
-    def spec(self) -> Analysis:
-        """The registry record of the step's analysis or figure."""
+    def spec(self) -> Analysis[Any]:
+        """The registry record of the step's analysis or figure (whose ``run`` returns an
+        :class:`~survstat.analyses.AnalysisOutput` or a matplotlib Figure)."""
         return (ANALYSES if self.kind == "analysis" else PLOTS)[self.analysis]
 
     @property
@@ -134,7 +135,7 @@ class _Lines:
                 self.tables[section] = no
             elif m := self._KEY.match(line):
                 key = m.group(1).strip("\"'").split(".")[0]
-                self.keys.setdefault((*section, key), no)
+                self.keys.setdefault((section[0], section[1], key), no)
 
     def of(self, table: str, index: int = 0, key: str | None = None) -> int:
         """The line of ``key`` in the ``index``-th ``[table]`` (its header if not found)."""

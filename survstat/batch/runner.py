@@ -186,9 +186,11 @@ def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[AnalysisOu
     them is filtered) and stack each table across partitions, partition columns first."""
     lazies = [None if f is None else scan(f)[0] for f in frames]
     names = [set() if lf is None else set(lf.collect_schema().names()) for lf in lazies]
-    schema = lazies[0].collect_schema()
+    data = lazies[0]
+    assert data is not None  # the first input is never optional (checked with the job)
+    schema = data.collect_schema()
     cols = list(step.by_partition)
-    values = lazies[0].select(cols).unique().sort(cols, nulls_last=True)
+    values = data.select(cols).unique().sort(cols, nulls_last=True)
     parts = list(values.collect(engine="streaming").iter_rows(named=True))
     run.reporter.start(step, len(parts))
     stacks: dict[str, list[pl.DataFrame]] = {}
@@ -269,7 +271,8 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
     missing = [ref for role, ref in step.inputs.items() if hashes[role] is None]
     if missing:
         return _record(step, "not run", error=f"input step `{missing[0]}` did not finish")
-    key = _step_key(step, hashes)  # type: ignore[arg-type]
+    known = {role: h for role, h in hashes.items() if h is not None}  # all of them, by now
+    key = _step_key(step, known)
     common = {"key": key, "input_sha256": json.dumps(hashes, sort_keys=True)}
     prev = run.previous.get(step.name)
     if not run.force and prev is not None and _unchanged(prev, key, run.job.output):

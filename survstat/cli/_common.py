@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import polars as pl
 import typer
@@ -38,7 +38,8 @@ err_console = Console(stderr=True, emoji=False)
 #: Set to 1 to see the traceback of an unexpected error instead of its one-line message.
 DEBUG_VARIABLE = "SURVSTAT_DEBUG"
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class ConfType(StrEnum):
@@ -236,14 +237,14 @@ def _debug() -> bool:
     return os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
 
 
-def user_errors(func: F) -> F:
+def user_errors(func: Callable[P, T]) -> Callable[P, T]:
     """Turn survstat input errors into one line on stderr and exit code 1 (no traceback).
 
     Every command also runs inside :class:`Group`, which does the same for any exception.
     """
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return func(*args, **kwargs)
         except SurvstatError as exc:
@@ -251,7 +252,7 @@ def user_errors(func: F) -> F:
                 raise
             raise _fail(exc) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _show_warning(
@@ -297,7 +298,11 @@ def one_line_warnings() -> Iterator[None]:
 #: Exceptions that are click's to handle: usage errors (exit code 2), exits and aborts. Found
 #: through typer's own classes, whether typer uses click or a copy of it.
 _CLICK_EXCEPTIONS = (
-    *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+    *(
+        c
+        for c in typer.BadParameter.__mro__
+        if c.__name__ == "ClickException" and issubclass(c, Exception)
+    ),
     typer.Exit,
     typer.Abort,
 )

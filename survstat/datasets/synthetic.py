@@ -132,6 +132,7 @@ def cml_two_arm(seed: int = 2024, n_per_arm: int = 150) -> tuple[pl.DataFrame, p
                 if stop is None:
                     truth = true_log(t)
                 else:
+                    assert level_at_stop is not None  # set together with stop
                     since = t - stop
                     truth = level_at_stop
                     if regrowth is not None and since > lag:

@@ -133,7 +133,10 @@ class Thresholds:
 
     def floors(self) -> dict[str, tuple[float, float, float]]:
         """The copy floors keyed by the upper-case gene name."""
-        return {str(g).strip().upper(): tuple(map(float, c)) for g, c in self.copies.items()}
+        return {
+            str(g).strip().upper(): (float(c[0]), float(c[1]), float(c[2]))
+            for g, c in self.copies.items()
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,7 +230,7 @@ def _hazard_ratios(
             values is None or any(v is None or not np.isfinite(v) for v in values)
         ):
             notes[arm] = "hazard ratio or its interval not finite: not reported"
-        if arm in notes:
+        if arm in notes or values is None:  # no row (None) always comes with a note
             values = (None, None, None)
         pair = frame.filter(pl.col(by).is_in([arm, ref]))
         lr = logrank(pair, time=time, event=event, by=by, strata=strata_cols or None)
@@ -401,7 +401,16 @@ def biomarker_subgroups(
     n_all = frame.height
     frame = frame.filter(pl.col(biomarker).is_not_null() & pl.col(biomarker).is_not_nan())
     n_excluded = n_all - frame.height
-    cut = float(frame.get_column(biomarker).median()) if cutpoint is None else float(cutpoint)
+    if cutpoint is None:
+        median = frame.get_column(biomarker).median()
+        if not isinstance(median, int | float):  # None: no patient has a value
+            raise MissingValueError(
+                f"`{biomarker}` (biomarker) needs values for the median cut-point; found "
+                f"{n_excluded} missing values in {n_all} rows"
+            )
+        cut = float(median)
+    else:
+        cut = float(cutpoint)
     frame = frame.with_columns(
         pl.when(pl.col(biomarker) > cut)
         .then(pl.lit("high"))

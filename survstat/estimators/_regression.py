@@ -267,7 +267,7 @@ def term_table(
             "z": zval,
             "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
         }
-    body = {"term": list(terms)}
+    body: dict[str, list[str] | pl.Series] = {"term": list(terms)}
     for name, values in columns.items():
         values = np.where(np.isfinite(values), values, np.nan)
         body[name] = pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)

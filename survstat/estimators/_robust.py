@@ -83,6 +83,8 @@ def record_keys(data: SurvivalData, scale: float | None = None) -> pl.DataFrame:
     if scale is None:
         w2 = [pl.len().cast(f64).alias("__w2")]
     else:
+        # a scale comes from the weights (the risk table's, or weight_scale()'s)
+        assert data.weight is not None
         scaled = pl.col(data.weight).cast(f64) * scale
         w2 = _exact.polars_sums("__w2", scaled * scaled)
     grouped = data.frame.group_by(keys).agg(w2).collect(engine="streaming")
@@ -181,7 +183,7 @@ def cif_robust_variance(
     del surv
     n_rows = len(rt.time)
     y, d = rt.n_risk, rt.n_event
-    dk = rt.n_event_cause[:, cause - 1]
+    dk = rt.n_event_by_cause[:, cause - 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         # y is 0 only where records of weight 0 leave: no jump there
         c = np.where(y > 0, s_minus / y, 0.0)

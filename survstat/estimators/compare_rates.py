@@ -21,9 +21,9 @@ functions run at a tight tolerance and with ``fisher.test`` to about four digits
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -120,9 +120,16 @@ def miettinen_nurminen_interval(
         return (d_hat - delta) ** 2 / var - z**2
 
     eps = 1e-12
-    lo = -1.0 if score(-1.0 + eps) <= 0 else optimize.brentq(score, -1.0 + eps, d_hat, **_TOL)
-    hi = 1.0 if score(1.0 - eps) <= 0 else optimize.brentq(score, d_hat, 1.0 - eps, **_TOL)
+    lo = -1.0 if score(-1.0 + eps) <= 0 else _root(score, -1.0 + eps, d_hat)
+    hi = 1.0 if score(1.0 - eps) <= 0 else _root(score, d_hat, 1.0 - eps)
     return float(lo), float(hi)
+
+
+def _root(f: Callable[[float], float], a: float, b: float) -> float:
+    """The root of ``f`` in [a, b] by Brent's method (scipy ``brentq``), to :data:`_TOL`."""
+    # without full_output brentq returns the root alone; scipy's inferred return type also
+    # admits the (root, RootResults) pair of full_output=True
+    return cast(float, optimize.brentq(f, a, b, **_TOL))
 
 
 class _Conditional:
@@ -158,8 +165,8 @@ def exact_odds_ratio(
 
     def solve(f, inverted: bool) -> float:
         if inverted:
-            return 1.0 / optimize.brentq(lambda t: f(1.0 / t), np.finfo(float).eps, 1.0, **_TOL)
-        return optimize.brentq(f, np.finfo(float).tiny, 1.0, **_TOL)
+            return 1.0 / _root(lambda t: f(1.0 / t), np.finfo(float).eps, 1.0)
+        return _root(f, np.finfo(float).tiny, 1.0)
 
     if x == lo:
         mle = 0.0
@@ -417,14 +424,10 @@ def compare_proportions(
         raise OptionError("the CMH test needs `strata`")
     if strata_cols:
         difference_method = difference_method or "mh-sato"
-        mh_variance = STRATIFIED_DIFFERENCE_METHODS[
-            check_choice("difference_method", difference_method, STRATIFIED_DIFFERENCE_METHODS)
-        ]
+        check_choice("difference_method", difference_method, STRATIFIED_DIFFERENCE_METHODS)
     else:
         difference_method = difference_method or "newcombe"
-        diff_fn = DIFFERENCE_METHODS[
-            check_choice("difference_method", difference_method, DIFFERENCE_METHODS)
-        ]
+        check_choice("difference_method", difference_method, DIFFERENCE_METHODS)
     rates = proportion(
         data,
         response=response,
@@ -458,13 +461,14 @@ def compare_proportions(
         rr, rr_lo, rr_hi = risk_ratio(x1, n1, x2, n2, conf_level)
         if cells is not None:
             tables = _strata_tables(cells, strata_cols, by, row[by], ref)
+            mh_variance = STRATIFIED_DIFFERENCE_METHODS[difference_method]
             difference, lo, hi = mantel_haenszel_difference(tables, conf_level, mh_variance)
             odds, or_lo, or_hi = mantel_haenszel_odds_ratio(tables, conf_level)
             p = cmh_test(tables, correct=test == "cmh")[1]
             diff_label, or_label = difference_method, "mantel-haenszel"
         else:
             difference = x1 / n1 - x2 / n2
-            lo, hi = diff_fn(x1, n1, x2, n2, conf_level)
+            lo, hi = DIFFERENCE_METHODS[difference_method](x1, n1, x2, n2, conf_level)
             odds, or_lo, or_hi = or_fn(x1, n1, x2, n2, conf_level)
             if odds_ratio_method == "exact" and _degenerate(x1, n1, x2, n2):
                 # a zero margin: the conditional likelihood is flat in the odds ratio

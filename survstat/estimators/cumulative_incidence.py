@@ -288,7 +288,7 @@ def cumulative_incidence(
     cif = np.zeros((len(n), n_causes))
     se = np.zeros_like(cif)
     for k in range(n_causes):
-        dk = rt.n_event_cause[:, k]
+        dk = rt.n_event_by_cause[:, k]
         with np.errstate(divide="ignore", invalid="ignore"):
             jump = np.where(dk > 0, s_minus * dk / n, 0.0)
         # a sum of jumps of at most 1 - S; rounding may carry it past 1 by an ulp
@@ -316,7 +316,7 @@ def cumulative_incidence(
 
 def _cause_dtype(sd: SurvivalData) -> pl.DataType:
     """The dtype of the ``cause`` column: text labels come with a text censoring value."""
-    return pl.String if isinstance(sd.censor_value, str) else pl.Int64
+    return pl.String() if isinstance(sd.censor_value, str) else pl.Int64()
 
 
 def _table(
@@ -348,7 +348,7 @@ def _table(
             pl.Series("cause", [causes[i] for i in k], dtype=cause_dtype, strict=False),
             pl.Series("time", rt.time[row]),
             pl.Series("n_risk", rt.n_risk[row]),
-            pl.Series("n_event", rt.n_event_cause[row, k]),
+            pl.Series("n_event", rt.n_event_by_cause[row, k]),
             pl.Series("cif", est),
             pl.Series("std_error", err),
             pl.Series("conf_low", low, nan_to_null=True),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import polars as pl
@@ -96,8 +96,19 @@ def _sums(beta: np.ndarray, dat: _Data, second: bool):
     return r, s0, s1, s2
 
 
-def _objective(beta: np.ndarray, dat: _Data, derivatives: bool = True):
-    """crr's minimised objective (minus the log pseudo-likelihood), gradient and Hessian."""
+@overload
+def _objective(
+    beta: np.ndarray, dat: _Data, derivatives: Literal[True] = True
+) -> tuple[float, np.ndarray, np.ndarray]: ...
+@overload
+def _objective(
+    beta: np.ndarray, dat: _Data, derivatives: Literal[False]
+) -> tuple[float, None, None]: ...
+def _objective(
+    beta: np.ndarray, dat: _Data, derivatives: bool = True
+) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """crr's minimised objective (minus the log pseudo-likelihood), gradient and Hessian
+    (None, None without ``derivatives``)."""
     fails = dat.kind == 1
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         _, s0, s1, s2 = _sums(beta, dat, derivatives)

@@ -182,7 +182,7 @@ def gray_test(
     n_groups = grid.levels.height
     stats_, pvals = [], []
     for k in range(len(sd.causes)):
-        d1 = grid.wide(rt.n_event_cause[:, k])
+        d1 = grid.wide(rt.n_event_by_cause[:, k])
         d2 = grid.wide(rt.n_event) - d1
         stat = None
         if d1.sum() > 0:

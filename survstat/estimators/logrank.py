@@ -190,13 +190,13 @@ def logrank(
             "found fractional weights"
         )
     grid = group_grid(rt, sd.strata, sd.by)
-    levels, strata, at_risk = grid.levels, grid.strata, grid.at_risk
+    levels, segments, at_risk = grid.levels, grid.strata, grid.at_risk
     n_groups = levels.height
     events = grid.wide(rt.n_event)
 
     n = at_risk.sum(axis=1)
     d = events.sum(axis=1)
-    w = _weights(kind, n, d, strata, rho, gamma)
+    w = _weights(kind, n, d, segments, rho, gamma)
     has = d > 0
     n, d, w, at_risk, events = n[has], d[has], w[has], at_risk[has], events[has]
     p = at_risk / n[:, None]

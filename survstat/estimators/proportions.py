@@ -28,7 +28,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -102,14 +102,20 @@ def _wald(x, n, level):
 
 def _mid_p_limits(x: float, n: float, a: float) -> tuple[float, float]:
     def upper_tail(p: float) -> float:
-        return stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a
+        return float(stats.binom.sf(x, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a)
 
     def lower_tail(p: float) -> float:
-        return stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a
+        return float(stats.binom.cdf(x - 1, n, p) + 0.5 * stats.binom.pmf(x, n, p) - a)
 
     tol = {"xtol": 1e-15, "rtol": 4 * np.finfo(float).eps, "maxiter": 500}
-    lo = 0.0 if x == 0 else optimize.brentq(upper_tail, 0.0, 1.0, **tol)
-    hi = 1.0 if x == n else optimize.brentq(lower_tail, 0.0, 1.0, **tol)
+
+    def root(f: Callable[[float], float]) -> float:
+        # without full_output brentq returns the root alone; scipy's inferred return type
+        # also admits the (root, RootResults) pair of full_output=True
+        return cast(float, optimize.brentq(f, 0.0, 1.0, **tol))
+
+    lo = 0.0 if x == 0 else root(upper_tail)
+    hi = 1.0 if x == n else root(lower_tail)
     return lo, hi
 
 

@@ -14,7 +14,7 @@ import glob as _glob
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -119,7 +119,7 @@ def _duplicates(names: Iterable[str]) -> str | None:
     return f"`{name}` appears {count} times{more}"
 
 
-def _footer_schema(path: Path) -> pl.Schema:
+def _footer_schema(path: Path) -> Mapping[str, pl.DataType]:
     """The column names and polars types in a Parquet file's footer."""
     try:
         return pl.read_parquet_schema(path)
@@ -134,7 +134,9 @@ def _footer_schema(path: Path) -> pl.Schema:
         ) from None
 
 
-def _schema_difference(ref: pl.Schema, other: pl.Schema) -> str | None:
+def _schema_difference(
+    ref: Mapping[str, pl.DataType], other: Mapping[str, pl.DataType]
+) -> str | None:
     """How ``other`` differs from ``ref`` (column order aside), or None."""
     for name, dtype in ref.items():
         if name not in other:
@@ -215,7 +217,7 @@ def parquet_files(raw: str) -> tuple[str, list[Path]]:
     """
     kind, files = _files_of(raw)
     problems: list[str] = []
-    schemas: list[tuple[Path, pl.Schema]] = []
+    schemas: list[tuple[Path, Mapping[str, pl.DataType]]] = []
     for f in files:
         try:
             check_parquet_file(f)
