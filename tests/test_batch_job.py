@@ -75,6 +75,30 @@ def test_output_and_report_must_stay_inside_the_job_folder(tmp_path, job, messag
     assert message in problems[0]
 
 
+def test_symbolic_links_do_not_lead_out_of_the_job_folder(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (project / "linkdir").symlink_to(tmp_path / "elsewhere")
+    problems = _problems(_job(project, 'output = "linkdir/out"'))
+    assert len(problems) == 1
+    assert problems[0].startswith("j.toml:2: [job]: `output` leads out of the job file's folder")
+    (project / "out").mkdir()
+    (project / "out" / "html").symlink_to(tmp_path / "elsewhere")
+    problems = _problems(_job(project, 'output = "out"\nreport = "html/r.html"'))
+    assert "`report` leads out of the output folder through a symbolic link" in problems[0]
+    # a link that stays inside is fine
+    (project / "inside").symlink_to(project / "out")
+    assert load_job(_job(project, 'output = "inside"')).output == project / "inside"
+
+
+def test_step_names_that_differ_only_in_case_are_refused(tmp_path):
+    steps = SUMMARY + SUMMARY.replace("[[step]]\n", '[[step]]\nname = "Summary"\n')
+    problems = _problems(_job(tmp_path, 'output = "out"', steps=steps))
+    assert len(problems) == 1
+    assert "step name `Summary` differs from `summary` only in case" in problems[0]
+
+
 def test_the_job_file_is_checked_whatever_the_command_line_says(tmp_path):
     # --output replaces the folder, but a job file that writes outside its folder is still
     # invalid: the file alone decides whether it is valid (as `survstat run --check` says)

@@ -98,7 +98,16 @@ PLOT_CASES: dict[str, tuple[str, dict[str, Any]]] = {
 
 JUNK = ["", " ", "[bold]x[/bold]", "[red]", "NaN", "inf", "-1", "1e400", "Ω", "a\nb", "NA"]
 VALUE_MUTATIONS = ("null", "nan", "inf", "negative", "zero", "huge", "tiny")
-COLUMN_MUTATIONS = ("as_string", "junk", "as_bool", "drop", "constant", "shuffle", "float32")
+COLUMN_MUTATIONS = (
+    "as_string",
+    "junk",
+    "as_bool",
+    "drop",
+    "constant",
+    "zeros",
+    "shuffle",
+    "float32",
+)
 ROW_MUTATIONS = ("empty", "one_row", "duplicate_rows")
 
 
@@ -134,6 +143,8 @@ def _mutate_column(frame: pl.DataFrame, col: str, how: str, rows: list[int]) -> 
         return frame.drop(col)
     if how == "constant":
         return frame.with_columns(pl.col(col).first().alias(col)) if n else frame
+    if how == "zeros":  # e.g. an event or cause column with no event at all
+        return frame.with_columns(pl.lit(0, dtype=s.dtype).alias(col)) if numeric else frame
     if how == "shuffle":
         return frame.with_columns(pl.col(col).shuffle(seed=n))
     if how == "float32":

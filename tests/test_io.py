@@ -113,3 +113,37 @@ def test_read_only_folder(tmp_path):
     ro.chmod(0o555)
     with pytest.raises(OutputPathError, match=r"folder `.*ro` is not writable"):
         check_output_path(ro / "out.parquet", (".parquet",))
+
+
+@pytest.mark.parametrize(
+    ("inputs", "output", "message"),
+    [
+        (["g.parquet"], "g.parquet", r"the input `g.parquet` is the output `g.parquet`"),
+        (["d"], "d/km.parquet", r"output `d/km.parquet` is inside the input folder `d`"),
+        (["d/*.parquet"], "d/km.parquet", r"matches the input glob `d/\*.parquet`"),
+        (
+            ["lr.per_group.parquet"],
+            "lr.parquet",
+            r"the input `lr.per_group.parquet` could be overwritten by a table written beside",
+        ),
+    ],
+)
+def test_an_output_never_replaces_or_joins_an_input(tmp_path, monkeypatch, inputs, output, message):
+    from survstat.errors import OutputPathError
+    from survstat.io import check_output_path
+
+    monkeypatch.chdir(tmp_path)
+    frame = pl.DataFrame({"x": [1]})
+    (tmp_path / "d").mkdir()
+    for name in ("g.parquet", "d/a.parquet", "lr.per_group.parquet", "x.parquet.bak"):
+        frame.write_parquet(tmp_path / name)
+    with pytest.raises(OutputPathError, match=message):
+        check_output_path(output, (".parquet",), inputs)
+    # names that merely start alike, other folders, frames and URLs are fine
+    for ok_inputs, ok_output in [
+        (["x.parquet.bak"], "x.parquet"),
+        (["d"], "km.parquet"),
+        (["g.parquet"], "g_km.parquet"),
+        ([frame, "s3a://bucket/data"], "g2.parquet"),
+    ]:
+        check_output_path(ok_output, (".parquet",), ok_inputs)

@@ -57,6 +57,28 @@ def test_csv_named_parquet(tmp_path):
         scan(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, r"it is an Arrow IPC \(Feather\) file; convert it first, e.g. polars.read_ipc"),
+        (b"\x1f\x8b\x08\x00" + b"\x00" * 20, r"it is a gzip-compressed file; decompress it"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, r"it is a PNG image; not a table survstat can read"),
+        (bytes(range(256)), r"\(no PAR1 magic bytes; 256 bytes of binary data\); convert it to"),
+    ],
+    ids=["arrow", "gzip", "png", "binary"],
+)
+def test_files_named_parquet_that_are_something_else(tmp_path, content, message):
+    path = tmp_path / "cut.parquet"
+    if content is None:
+        pl.DataFrame({"a": [1]}).write_ipc(path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(
+        InputFormatError, match=r"`.*cut.parquet` is not a Parquet file.*" + message
+    ):
+        scan(str(path))
+
+
 def test_xlsx(tmp_path):
     # an .xlsx workbook is a ZIP archive: it starts with PK\x03\x04
     path = tmp_path / "trial.xlsx"

@@ -228,3 +228,27 @@ def test_forest_needs_numeric_estimates(tmp_path):
     )
     with pytest.raises(ColumnTypeError, match=r"`hazard_ratio` \(estimate\) must be numeric"):
         PLOTS["forest"].run(bad, label=["term"])
+
+
+def test_figures_of_data_without_events():
+    """No event at all: the Kaplan–Meier curves are flat at 1 and are drawn (the hazard ratio
+    is not estimable, and the annotation says so); a cumulative incidence has no cause to draw,
+    which is one clear error, not a crash."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from survstat.analyses.plots import PLOTS
+    from survstat.errors import EmptyDataError, SurvstatWarning
+
+    df = pl.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "e": [0, 0, 0, 0], "g": ["a", "b", "a", "b"]})
+    fig = PLOTS["km"].run(df, time="t", event="e", by=["g"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)
+    assert texts == ["HR not estimable\nlog-rank test undefined"]
+    with (
+        pytest.warns(SurvstatWarning, match="no event of any cause"),
+        pytest.raises(EmptyDataError, match="`e` records no event of any cause"),
+    ):
+        PLOTS["cif"].run(df, time="t", cause="e", by=["g"])

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from survstat.analyses._core import Analysis, column_roles, names
 from survstat.data import SurvivalData
-from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    EmptyDataError,
+    OptionError,
+    SurvstatError,
+)
 from survstat.estimators._confint import CONF_TYPES
 from survstat.estimators.cox import cox
 from survstat.estimators.cumulative_incidence import cumulative_incidence
@@ -34,7 +40,10 @@ def _logrank_annotation(sd: SurvivalData, conf_level: float) -> str:
     p = logrank(sd).table.get_column("p_value").item()
     lines = [f"log-rank {_p(p)}" if p is not None else "log-rank test undefined"]
     if len(sd.by) == 1:
-        fit = cox(sd, covariates=list(sd.by), conf_level=conf_level)
+        try:
+            fit = cox(sd, covariates=list(sd.by), conf_level=conf_level)
+        except SurvstatError:  # e.g. no event at all: the curves stand, the HR does not
+            return "\n".join(["HR not estimable", *lines])
         # an infinite or aliased hazard ratio has no estimate to print
         if fit.table.height == 1 and fit.table.get_column("status").item() == "ok":
             term, hr, lo, hi = fit.table.select(
@@ -110,6 +119,11 @@ def cif_plot(
         data, time=time, cause=cause, by=names(by), censor_value=censor_value
     )
     fit = cumulative_incidence(sd, conf_type=conf_type, conf_level=conf_level)
+    if not fit.causes:
+        raise EmptyDataError(
+            f"`{cause}` records no event of any cause: every incidence is 0, there is no curve "
+            "to draw"
+        )
     chosen = fit.causes[0] if of_interest is None else of_interest
     note = None
     if annotate and sd.by:

@@ -248,11 +248,14 @@ def _check_step(
             f"got {name!r}",
         )
         return None
-    if name in earlier:
+    same = [e for e in earlier if e.lower() == name.lower()]
+    if same:
+        # names differing only in case name one file on macOS and Windows file systems
+        twice = "is used twice" if same[0] == name else f"differs from `{same[0]}` only in case"
         check.add(
             check.lines.of("step", index, "name"),
             where,
-            f"step name `{name}` is used twice; give each step a distinct `name`",
+            f"step name `{name}` {twice}; give each step a distinct `name`",
         )
     clash = _name_clash(name, kind, earlier)
     if clash:
@@ -529,6 +532,29 @@ def _check_meta(meta: Any, check: _Checker, output: str | Path | None) -> dict[s
     }
 
 
+def _check_links(
+    out: Path, report: str | None, base: Path, from_file: bool, check: _Checker
+) -> None:
+    """``[job] output`` and ``report`` stay inside their folders once symbolic links are
+    followed, not only as written."""
+    folder = out.resolve()
+    if from_file and not folder.is_relative_to(base.resolve()):
+        check.add(
+            check.lines.of("job", 0, "output"),
+            "[job]: ",
+            f"`output` leads out of the job file's folder through a symbolic link (to "
+            f"`{folder}`); give a folder inside it (on the command line, --output may point "
+            "anywhere)",
+        )
+    if report is not None and not (folder / report).resolve().is_relative_to(folder):
+        check.add(
+            check.lines.of("job", 0, "report"),
+            "[job]: ",
+            f"`report` leads out of the output folder through a symbolic link (to "
+            f"`{(folder / report).resolve()}`); give a file inside it",
+        )
+
+
 def _check_overlap(
     out: Path,
     report: str | None,
@@ -608,6 +634,7 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
             )
     out_path = Path(output) if output is not None else base / str(meta["output"])
     if not check.problems:
+        _check_links(out_path, meta["report"], base, output is None, check)
         _check_overlap(out_path, meta["report"], sources, steps, check)
     if check.problems:
         raise JobError(path, check.problems)

@@ -126,7 +126,7 @@ def run(
     from survstat.analyses import ANALYSES  # the estimators load when a command runs
 
     if output is not None:
-        check_output_path(output, (".parquet",))
+        check_output_path(output, (".parquet",), inputs)
     frames = inputs
     if engine == Engine.spark:
         from survstat.spark import read_parquet, session

@@ -71,7 +71,7 @@ def _save(name: str, data: str, output: Path, **options: Any) -> None:
         raise typer.BadParameter(
             f"the file must end in {', '.join('.' + f for f in FORMATS)}", param_hint="--output"
         )
-    check_output_path(output, tuple("." + f for f in FORMATS))
+    check_output_path(output, tuple("." + f for f in FORMATS), [data])
     with err_console.status(Text(f"Drawing {name} from {data} …")), reading(data):
         fig = PLOTS[name].run(data, **options)
     try:

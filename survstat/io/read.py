@@ -27,15 +27,24 @@ from survstat.errors import EmptyDataError, InputFormatError, SurvstatError
 FrameLike = Any  # pl.DataFrame | pl.LazyFrame | pa.Table | pandas.DataFrame | str | os.PathLike
 
 _PARQUET_MAGIC = b"PAR1"
-#: Leading bytes of formats often given by mistake, with how to convert them.
-_FOREIGN_MAGIC = {
-    b"PK\x03\x04": "a ZIP archive such as an Excel workbook (.xlsx)",
-    b"\xd0\xcf\x11\xe0": "an old-style Excel workbook (.xls)",
-    b"HEADER RECORD": "a SAS transport file (.xpt)",
-}
 _CONVERT = {
     "excel": "polars.read_excel(...).write_parquet(...)",
     "text": "polars.read_csv(...).write_parquet(...)",
+    "sas": "pyreadstat or pandas.read_sas",
+    "arrow": "polars.read_ipc(...).write_parquet(...)",
+    "gzip": "decompress it (gunzip) and convert what it holds",
+    "other": "not a table survstat can read",
+}
+#: Leading bytes of formats often given by mistake: what the file is, and how to convert it.
+_FOREIGN_MAGIC = {
+    b"PK\x03\x04": ("a ZIP archive such as an Excel workbook (.xlsx)", "excel"),
+    b"\xd0\xcf\x11\xe0": ("an old-style Excel workbook (.xls)", "excel"),
+    b"HEADER RECORD": ("a SAS transport file (.xpt)", "sas"),
+    b"\x00" * 12 + b"\xc2\xea\x81\x60": ("a SAS data set (.sas7bdat)", "sas"),
+    b"ARROW1": ("an Arrow IPC (Feather) file", "arrow"),
+    b"\x1f\x8b": ("a gzip-compressed file", "gzip"),
+    b"\x89PNG": ("a PNG image", "other"),
+    b"%PDF": ("a PDF document", "other"),
 }
 
 
@@ -54,10 +63,11 @@ def _what(mode: int) -> str:
 
 def _not_parquet(path: Path, head: bytes, size: int) -> str:
     """Why a file without Parquet's leading magic bytes is refused, and how to convert it."""
-    for magic, kind in _FOREIGN_MAGIC.items():
+    for magic, (kind, convert) in _FOREIGN_MAGIC.items():
         if head.startswith(magic):
-            how = _CONVERT["excel"] if "Excel" in kind else "pyreadstat or pandas.read_sas"
-            return f"`{path}` is not a Parquet file: it is {kind}; convert it first, e.g. {how}"
+            how = _CONVERT[convert]
+            advice = f"convert it first, e.g. {how}" if convert not in ("gzip", "other") else how
+            return f"`{path}` is not a Parquet file: it is {kind}; {advice}"
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
@@ -69,8 +79,8 @@ def _not_parquet(path: Path, head: bytes, size: int) -> str:
             f"{size} bytes), e.g. CSV; convert it first, e.g. {_CONVERT['text']}"
         )
     return (
-        f"`{path}` is not a Parquet file (no PAR1 magic bytes; {size} bytes); "
-        f"convert it first, e.g. {_CONVERT['text']}"
+        f"`{path}` is not a Parquet file (no PAR1 magic bytes; {size} bytes of binary data); "
+        "convert it to Parquet first"
     )
 
 

@@ -9,8 +9,10 @@ bytes.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -98,7 +100,11 @@ def write_parquet(
     return write_atomically(target, lambda tmp: pq.write_table(table, tmp))
 
 
-def check_output_path(path: str | os.PathLike[str], suffixes: Iterable[str] | None = None) -> Path:
+def check_output_path(
+    path: str | os.PathLike[str],
+    suffixes: Iterable[str] | None = None,
+    inputs: Iterable[object] = (),
+) -> Path:
     """Check, before any work, that a file can be written at ``path``; return it as a Path.
 
     Parameters
@@ -107,14 +113,21 @@ def check_output_path(path: str | os.PathLike[str], suffixes: Iterable[str] | No
         The output file given on the command line.
     suffixes
         The allowed file name endings, e.g. ``(".parquet",)``; None (the default) allows any.
+    inputs
+        The command's inputs: the output (or a table written beside it,
+        ``OUT.<name>.parquet``) must not replace an input file, nor land in an input folder or
+        match an input glob, where the next run would read it as data. Inputs that are not
+        local paths (frames, URLs) are ignored.
 
     Raises
     ------
     OutputPathError
         When ``path`` ends otherwise, is a folder, or its folder is missing (a typo in a
-        folder name is an error, not a new folder), is not a folder or cannot be written.
+        folder name is an error, not a new folder), is not a folder or cannot be written, or
+        it would overwrite or join an input.
     """
     target = Path(path)
+    _check_not_an_input(target, inputs)
     allowed = tuple(s.lower() for s in suffixes) if suffixes is not None else ()
     if target.is_dir():
         example = target / ("out" + (allowed[0] if allowed else ""))
@@ -139,6 +152,43 @@ def check_output_path(path: str | os.PathLike[str], suffixes: Iterable[str] | No
     os.close(fd)
     os.unlink(probe)
     return target
+
+
+def _check_not_an_input(target: Path, inputs: Iterable[object]) -> None:
+    """Refuse an output that would replace an input file or become part of an input."""
+    out = target.resolve()
+    for raw in inputs:
+        if not isinstance(raw, str | os.PathLike) or "://" in os.fspath(raw):
+            continue
+        given = os.fspath(raw)
+        src = Path(given)
+        if any(ch in given for ch in "*?["):
+            if fnmatch.fnmatch(str(out), str(Path(given).absolute())):
+                raise OutputPathError(
+                    f"output `{target}` matches the input glob `{given}`: the next run would "
+                    "read it as data; write it elsewhere"
+                )
+            continue
+        if not src.exists():
+            continue
+        real = src.resolve()
+        if src.is_dir():
+            if real in out.parents:
+                raise OutputPathError(
+                    f"output `{target}` is inside the input folder `{given}`: the next run "
+                    "would read it as data; write it elsewhere"
+                )
+            continue
+        # the extra tables' names: OUT.<lower-case identifier>.parquet
+        extra = re.fullmatch(
+            re.escape(out.stem) + r"\.[a-z][a-z0-9_]*" + re.escape(out.suffix), real.name
+        )
+        beside = real.parent == out.parent and extra is not None
+        if real == out or beside:
+            what = "is" if real == out else "could be overwritten by a table written beside"
+            raise OutputPathError(
+                f"the input `{given}` {what} the output `{target}`; write the output elsewhere"
+            )
 
 
 def _umask() -> int:
