@@ -10,9 +10,9 @@ import polars as pl
 
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
 from survstat.endpoints.dates import RECIST_DATES, times_from_dates
-from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
+from survstat.endpoints.efficacy import biomarker_subgroups, check_roles, efficacy_table
 from survstat.endpoints.pcr import DEFINITIONS, pcr_flags
-from survstat.endpoints.recist import SAME_DAY, RecistColumns
+from survstat.endpoints.recist import SAME_DAY, RecistColumns, counted
 from survstat.endpoints.recist_tte import SubjectColumns, time_to_event_endpoints
 from survstat.errors import ColumnNotFoundError
 from survstat.io import FrameLike
@@ -135,6 +135,7 @@ def table(
 ) -> AnalysisOutput:
     """Per-arm efficacy table from `recist derive` output, or from raw visits and subjects
     (the derivation options apply then)."""
+    check_roles(by, strata)  # before any derivation
     derived, notes = data, ()
     if subjects is not None:
         derived, notes = _derive(
@@ -185,7 +186,7 @@ def subgroups(
         f"PFS by arm within {biomarker} subgroups (high: > {res.cutpoint:g})",
         n_used + res.n_excluded,
         extras=(Extra("interaction", "Arm-by-subgroup interaction", res.interaction),),
-        notes=(f"{res.n_excluded} rows without a {biomarker} value left out",),
+        notes=(f"{counted(res.n_excluded, 'row')} without a {biomarker} value left out",),
     )
 
 

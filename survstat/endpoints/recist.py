@@ -109,9 +109,14 @@ class RecistColumns:
     response: str = "response"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 subject' / '3 subjects' (``plural`` when the noun does not just take an s)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _values(n: int, what: str = "") -> str:
     """'1 value' / '3 values', with ``what`` after the noun."""
-    return f"{n} value{'s' if n != 1 else ''}{what}"
+    return f"{counted(n, 'value')}{what}"
 
 
 def _first(frame: pl.DataFrame, subject: str, column: str | None = None) -> str:
