@@ -181,7 +181,6 @@ def test_response_day_without_confirmation_is_the_first_cr_or_pr():
         ("Non-CR/Non-PD", "NON-CR/NON-PD"),
         ("NON CR/NON PD", "NON-CR/NON-PD"),
         ("NonCR/NonPD", "NON-CR/NON-PD"),
-        ("NON-CR/PD", "NON-CR/NON-PD"),
         ("nn", "NON-CR/NON-PD"),
         ("NED", "NED"),
         ("No evidence of disease", "NED"),
@@ -228,6 +227,15 @@ def test_ned_is_disease_control_but_never_a_response():
             {"a": [(56, None)]},
             InvalidValueError,
             r"1 of 1 rows hold unknown responses \['None'\]",
+        ),
+        # not a CDISC value, and as readable as "non-CR or PD" as "non-CR/non-PD": refused
+        # rather than guessed (either reading changes the best response)
+        (
+            {"a": [(56, "SD"), (112, "NON-CR/PD"), (168, "Non-CR / PD")]},
+            InvalidValueError,
+            r"`response`: 2 of 3 rows hold unknown responses \['NON-CR/PD', 'Non-CR / PD'\]; "
+            r"expected one of CR, PR, SD, NON-CR/NON-PD, NED, PD, NE or a spelling of them "
+            r"\(first: subject 'a', day 112.0\)",
         ),
         (
             {"a": [(56, "SD"), (float("nan"), "PD")]},

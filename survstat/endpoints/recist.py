@@ -42,15 +42,16 @@ read as            accepted spellings
 ``CR``             CR, Complete Response
 ``PR``             PR, Partial Response
 ``SD``             SD, Stable Disease
-``NON-CR/NON-PD``  NON-CR/NON-PD, Non-CR/Non-PD, NON CR/NON PD, NonCR/NonPD, NON-CR/PD, NN
+``NON-CR/NON-PD``  NON-CR/NON-PD, Non-CR/Non-PD, NON CR/NON PD, NonCR/NonPD, NN
 ``NED``            NED, No Evidence of Disease (no disease at baseline by this assessor)
 ``PD``             PD, Progressive Disease
 ``NE``             NE, Not Evaluable, UNK, Unknown, ND, Not Done
 =================  =====================================================================
 
 Anything else (including a missing response) is an error listing the unknown codes with the
-first subject and day. NED is an adequate assessment without progression: it never makes an
-objective response.
+first subject and day. "NON-CR/PD" in particular is refused: it is not a CDISC value and reads
+as "non-CR or PD" as easily as "non-CR/non-PD". NED is an adequate assessment without
+progression: it never makes an objective response.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ RESPONSE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "CR": ("CR", "COMPLETE RESPONSE"),
     "PR": ("PR", "PARTIAL RESPONSE"),
     "SD": ("SD", "STABLE DISEASE"),
-    "NON-CR/NON-PD": ("NON-CR/NON-PD", "NON CR/NON PD", "NONCR/NONPD", "NON-CR/PD", "NN"),
+    "NON-CR/NON-PD": ("NON-CR/NON-PD", "NON CR/NON PD", "NONCR/NONPD", "NN"),
     "NED": ("NED", "NO EVIDENCE OF DISEASE"),
     "PD": ("PD", "PROGRESSIVE DISEASE"),
     "NE": ("NE", "NOT EVALUABLE", "UNK", "UNKNOWN", "ND", "NOT DONE"),
