@@ -347,3 +347,21 @@ def test_bad_new_therapy_tables():
         visits.with_columns(pl.lit(1).alias("subject_id")), new_therapy=narrow
     )
     assert got["bor"].item() == "SD"  # the day-84 PR came after the new therapy
+
+
+def test_flags_must_be_booleans_and_counts_any_integer():
+    import numpy as np
+
+    frame = _frame({"a": [(56, "PR"), (112, "PR")]})
+    # "no" is truthy: before, confirmation silently stayed on; now it is an error
+    with pytest.raises(OptionError, match=r"^`confirm` must be True or False; got 'no'$"):
+        best_overall_response(frame, confirm="no")
+    with pytest.raises(OptionError, match=r"^`sd_between_pr` must be True or False; got 1$"):
+        best_overall_response(frame, sd_between_pr=1)
+    with pytest.raises(OptionError, match=r"^`max_ne_between` must be an integer >= 0; got 1.0$"):
+        best_overall_response(frame, max_ne_between=1.0)
+    # NumPy scalars are numbers and booleans like any other: PR at 56 confirmed at 112
+    got = best_overall_response(
+        frame, confirm=np.bool_(True), confirm_days=np.float64(28), max_ne_between=np.int64(1)
+    )
+    assert got.select("bor", "confirmed").row(0) == ("PR", True)

@@ -449,7 +449,7 @@ def test_bad_subject_tables_and_options():
         )
     with pytest.raises(OptionError, match=r"`window_days` must be >= 0 and less than half"):
         time_to_event_endpoints(a, subj, window_days=28)
-    with pytest.raises(OptionError, match="`interval_days` must be a positive number"):
+    with pytest.raises(OptionError, match="`interval_days` must be a finite number > 0; got 0"):
         time_to_event_endpoints(a, subj, interval_days=0)
     with pytest.raises(OptionError, match="`max_missed` must be an integer >= 0"):
         time_to_event_endpoints(a, subj, max_missed=-1)
@@ -588,3 +588,47 @@ def test_derive_from_dates_without_optional_dates():
     assert not out.table["os_event"].any()
     with pytest.raises(ColumnNotFoundError, match="`last_alive_date`"):
         ANALYSES["recist derive"].run(visits, dated.drop("last_alive_date"), from_dates=True)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        # a string is truthy: confirmation would silently stay on, so it is an error
+        ("confirm", "no", r"^`confirm` must be True or False; got 'no'$"),
+        ("confirm", 0, r"^`confirm` must be True or False; got 0$"),
+        ("sd_between_pr", "yes", r"^`sd_between_pr` must be True or False; got 'yes'$"),
+        ("censor_missed", "no", r"^`censor_missed` must be True or False; got 'no'$"),
+        ("censor_new_therapy", None, r"^`censor_new_therapy` must be True or False; got None$"),
+        ("max_missed", 1.0, r"^`max_missed` must be an integer >= 0; got 1.0$"),
+        ("max_missed", True, r"^`max_missed` must be an integer >= 0; got True$"),
+        ("max_ne_between", 1.5, r"^`max_ne_between` must be an integer >= 0; got 1.5$"),
+        ("interval_days", "56", r"^`interval_days` must be a finite number > 0; got '56'$"),
+        ("window_days", float("nan"), r"^`window_days` must be a finite number >= 0; got nan$"),
+        ("confirm_days", -1, r"^`confirm_days` must be a finite number >= 0; got -1$"),
+    ],
+)
+def test_option_types(option, value, message):
+    with pytest.raises(OptionError, match=message):
+        time_to_event_endpoints(*_inputs(), **{option: value})
+
+
+def test_numpy_numbers_and_booleans_are_accepted():
+    # options read from a NumPy array or a pandas frame arrive as NumPy scalars: 56 as
+    # np.int64, 7 as np.float32, 1 as np.int64, True as np.bool_ give the same derivation as
+    # the Python values
+    import numpy as np
+
+    plain = time_to_event_endpoints(
+        *_inputs(), interval_days=56, window_days=7.0, max_missed=1, confirm=True, confirm_days=28
+    )
+    numpy = time_to_event_endpoints(
+        *_inputs(),
+        interval_days=np.int64(56),
+        window_days=np.float32(7.0),
+        max_missed=np.int64(1),
+        confirm=np.bool_(True),
+        confirm_days=np.int64(28),
+        max_ne_between=np.int32(1),
+        censor_missed=np.bool_(True),
+    )
+    assert numpy.equals(plain)

@@ -56,10 +56,13 @@ progression: it never makes an objective response.
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from survstat.errors import (
@@ -310,21 +313,48 @@ def _best(
     return ("PD" if "PD" in resp else "NE"), False, None
 
 
-def check_bor_options(
-    confirm_days: float, max_ne_between: int, sd_min_days: float, cbr_weeks: float
-) -> None:
-    """The thresholds of :func:`best_overall_response` must be finite and >= 0."""
-    values = (confirm_days, sd_min_days, cbr_weeks, max_ne_between)
-    ok = all(
-        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf")
-        for v in values
-    )
-    if not ok or not isinstance(max_ne_between, int):
-        raise OptionError(
-            "`confirm_days`, `sd_min_days`, `cbr_weeks` must be finite numbers >= 0 and "
-            f"`max_ne_between` an integer >= 0; got {confirm_days}, {sd_min_days}, {cbr_weeks}, "
-            f"{max_ne_between}"
-        )
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` if it is a boolean (Python's or NumPy's), else :class:`OptionError`: any
+    other value (the string "no", 0, None) would be read by its truth and could silently
+    leave the option on."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise OptionError(f"`{name}` must be True or False; got {value!r}")
+
+
+def check_number(name: str, value: Any, *, positive: bool = False) -> float:
+    """``value`` as a float if it is a finite real number (any :class:`numbers.Real` but a
+    boolean: int, float, NumPy scalars) >= 0 (> 0 with ``positive``), else
+    :class:`OptionError`."""
+    bound = "> 0" if positive else ">= 0"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        number = float(value)
+        if math.isfinite(number) and (number > 0 if positive else number >= 0):
+            return number
+    raise OptionError(f"`{name}` must be a finite number {bound}; got {value!r}")
+
+
+def check_count(name: str, value: Any) -> int:
+    """``value`` as an int if it is an integer (any :class:`numbers.Integral` but a boolean:
+    int, NumPy integers) >= 0, else :class:`OptionError`."""
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+    if integral and value >= 0:
+        return int(value)
+    raise OptionError(f"`{name}` must be an integer >= 0; got {value!r}")
+
+
+def check_bor_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The options of :func:`best_overall_response` (named as in :data:`BOR_OPTIONS`) checked:
+    the flags must be booleans, the thresholds finite numbers >= 0 and ``max_ne_between`` an
+    integer >= 0."""
+    return {
+        "confirm": check_flag("confirm", options["confirm"]),
+        "confirm_days": check_number("confirm_days", options["confirm_days"]),
+        "max_ne_between": check_count("max_ne_between", options["max_ne_between"]),
+        "sd_between_pr": check_flag("sd_between_pr", options["sd_between_pr"]),
+        "sd_min_days": check_number("sd_min_days", options["sd_min_days"]),
+        "cbr_weeks": check_number("cbr_weeks", options["cbr_weeks"]),
+    }
 
 
 #: The options of :func:`bor_table`, with their defaults.
@@ -347,11 +377,10 @@ def bor_table(frame: pl.DataFrame, cols: RecistColumns, **options: Any) -> pl.Da
         raise OptionError(
             f"unknown best-response options {unknown}; expected some of {list(BOR_OPTIONS)}"
         )
-    opts = {**BOR_OPTIONS, **options}
+    opts = check_bor_options({**BOR_OPTIONS, **options})
     confirm, sd_min_days, cbr_weeks = opts["confirm"], opts["sd_min_days"], opts["cbr_weeks"]
     confirm_days, max_ne_between = opts["confirm_days"], opts["max_ne_between"]
     sd_between_pr = opts["sd_between_pr"]
-    check_bor_options(confirm_days, max_ne_between, sd_min_days, cbr_weeks)
     rules = (confirm_days, max_ne_between, sd_between_pr)
     rows = []
     for (subject,), part in frame.sort(cols.subject, "__day").group_by(
@@ -450,7 +479,10 @@ def best_overall_response(
         docstring).
     confirm
         Require confirmation of CR and PR (default True: RECIST 1.1 section 4.6.1 requires it
-        in non-randomised trials where response is the primary endpoint).
+        in non-randomised trials where response is the primary endpoint). ``confirm`` and
+        ``sd_between_pr`` must be booleans (a string such as "no" is an error, not a truthy
+        value); the thresholds below may be any real number (NumPy scalars too) and
+        ``max_ne_between`` any integer.
     confirm_days
         Minimum days between a response and the assessment that confirms it (28).
     max_ne_between
@@ -490,7 +522,16 @@ def best_overall_response(
     ('PR', True)
     """
     cols = columns or RecistColumns()
-    check_bor_options(confirm_days, max_ne_between, sd_min_days, cbr_weeks)
+    options: dict[str, Any] = check_bor_options(
+        {
+            "confirm": confirm,
+            "confirm_days": confirm_days,
+            "max_ne_between": max_ne_between,
+            "sd_between_pr": sd_between_pr,
+            "sd_min_days": sd_min_days,
+            "cbr_weeks": cbr_weeks,
+        }
+    )
     check_choice("new_therapy_same_day", new_therapy_same_day, SAME_DAY)
     frame = read_assessments(assessments, cols)
     if frame.height == 0:
@@ -501,14 +542,6 @@ def best_overall_response(
         frame = keep_before_new_therapy(
             frame.join(nt, on=cols.subject, how="left"), new_therapy_same_day
         )
-    options: dict[str, Any] = {
-        "confirm": confirm,
-        "confirm_days": confirm_days,
-        "max_ne_between": max_ne_between,
-        "sd_between_pr": sd_between_pr,
-        "sd_min_days": sd_min_days,
-        "cbr_weeks": cbr_weeks,
-    }
     return with_all_subjects(bor_table(frame, cols, **options), everyone, cols)
 
 

@@ -59,7 +59,10 @@ from survstat.endpoints.recist import (
     SAME_DAY,
     RecistColumns,
     bor_table,
+    check_count,
     check_days,
+    check_flag,
+    check_number,
     check_subject_ids,
     keep_before_new_therapy,
     match_subject_type,
@@ -114,20 +117,16 @@ def missed_visits(last: float, event: float, interval: float, window: float) -> 
 def _check_schedule(
     interval_days: float, window_days: float, max_missed: int, same_day: str
 ) -> _Schedule:
+    """The schedule options: real numbers (NumPy scalars too), an integer ``max_missed``."""
     check_choice("new_therapy_same_day", same_day, SAME_DAY)
-    numbers = (interval_days, window_days)
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers):
-        raise OptionError(f"`interval_days`, `window_days` must be numbers; got {numbers}")
-    if not (0 < interval_days < math.inf):
-        raise OptionError(f"`interval_days` must be a positive number; got {interval_days}")
-    if not (window_days >= 0 and 2 * window_days < interval_days):
+    interval = check_number("interval_days", interval_days, positive=True)
+    window = check_number("window_days", window_days)
+    if not 2 * window < interval:
         raise OptionError(
             f"`window_days` must be >= 0 and less than half of `interval_days` "
-            f"({interval_days}) so that visit windows do not overlap; got {window_days}"
+            f"({interval:g}) so that visit windows do not overlap; got {window_days!r}"
         )
-    if isinstance(max_missed, bool) or not isinstance(max_missed, int) or max_missed < 0:
-        raise OptionError(f"`max_missed` must be an integer >= 0; got {max_missed!r}")
-    return _Schedule(float(interval_days), float(window_days), max_missed, same_day)
+    return _Schedule(interval, window, check_count("max_missed", max_missed), same_day)
 
 
 def _event_or_censor(
@@ -312,6 +311,11 @@ def time_to_event_endpoints(
     cols = columns or RecistColumns()
     scols = subject_columns or SubjectColumns()
     plan = _check_schedule(interval_days, window_days, max_missed, new_therapy_same_day)
+    rules = {
+        "new_therapy": check_flag("censor_new_therapy", censor_new_therapy),
+        "missed": check_flag("censor_missed", censor_missed),
+        "no_baseline": check_flag("censor_no_baseline", censor_no_baseline),
+    }
     subj = _subject_days(subjects, scols)
     ids = subj.select(pl.col(scols.subject).alias(cols.subject), "__nt")
     frame = read_assessments(assessments, cols)
@@ -320,11 +324,6 @@ def time_to_event_endpoints(
     _check_against_visits(subj, frame, cols, scols)
     kept = keep_before_new_therapy(frame.join(ids, on=cols.subject, how="left"), plan.same_day)
     bor = with_all_subjects(bor_table(kept, cols, **bor_options), ids[cols.subject], cols)
-    rules = {
-        "new_therapy": censor_new_therapy,
-        "missed": censor_missed,
-        "no_baseline": censor_no_baseline,
-    }
     tte = _endpoints(frame, subj, bor, cols, scols, plan, rules)
     derived = bor.join(tte, on=cols.subject, how="left", maintain_order="left")
     # carry the subject table's other columns (arm, biomarkers, strata) for the analyses
