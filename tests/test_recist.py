@@ -110,7 +110,9 @@ def test_objective_response_rate_from_bor():
 
 
 def test_bad_assessments():
-    with pytest.raises(InvalidValueError, match=r"1 of 2 rows hold unknown responses \['uCR'\]"):
+    with pytest.raises(
+        InvalidValueError, match=r"`response` holds unknown responses \['uCR'\] in 1 of 2 rows"
+    ):
         best_overall_response(_frame({"a": [(56, "uCR"), (84, "PR")]}))
     with pytest.raises(
         InvalidValueError, match=r"must be after the start \(> 0\); found 1 value <= 0"
@@ -220,20 +222,20 @@ def test_ned_is_disease_control_but_never_a_response():
         (
             {"a": [(56, "SD")], "b": [(56, "CRR"), (84, "iCR")]},
             InvalidValueError,
-            r"`response`: 2 of 3 rows hold unknown responses \['CRR', 'iCR'\]; .*"
+            r"`response` holds unknown responses \['CRR', 'iCR'\] in 2 of 3 rows; .*"
             r"\(first: subject 'b', day 56.0\)",
         ),
         (
             {"a": [(56, None)]},
             InvalidValueError,
-            r"1 of 1 rows hold unknown responses \['None'\]",
+            r"`response` holds unknown responses \['None'\] in 1 of 1 row;",
         ),
         # not a CDISC value, and as readable as "non-CR or PD" as "non-CR/non-PD": refused
         # rather than guessed (either reading changes the best response)
         (
             {"a": [(56, "SD"), (112, "NON-CR/PD"), (168, "Non-CR / PD")]},
             InvalidValueError,
-            r"`response`: 2 of 3 rows hold unknown responses \['NON-CR/PD', 'Non-CR / PD'\]; "
+            r"`response` holds unknown responses \['NON-CR/PD', 'Non-CR / PD'\] in 2 of 3 rows; "
             r"expected one of CR, PR, SD, NON-CR/NON-PD, NED, PD, NE or a spelling of them "
             r"\(first: subject 'a', day 112.0\)",
         ),

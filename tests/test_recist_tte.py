@@ -138,7 +138,7 @@ def test_bad_subject_tables():
         .otherwise(pl.col("last_alive_day"))
         .alias("last_alive_day"),
     )
-    with pytest.raises(InvalidValueError, match=r"1 of 10 subjects have assessments after their"):
+    with pytest.raises(InvalidValueError, match=r"1 of 10 subjects has assessments after their"):
         time_to_event_endpoints(a, late)
     with pytest.raises(InvalidValueError, match="`last_alive_day` is missing for 1 of 10"):
         time_to_event_endpoints(
@@ -150,7 +150,10 @@ def test_bad_subject_tables():
                 .alias("last_alive_day")
             ),
         )
-    with pytest.raises(InvalidValueError, match="1 subjects have assessments but no row"):
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^1 subject has assessments but no row in the subject table \(first: 'p1'\)$",
+    ):
         time_to_event_endpoints(a, subj.filter(pl.col("subject_id") != "p1"))
 
 
@@ -402,13 +405,13 @@ def test_duration_of_response():
         (
             {"last_alive_day": 100.0},
             InvalidValueError,
-            r"`last_alive_day`: 1 of 10 subjects were last known alive before their last "
+            r"`last_alive_day`: 1 of 10 subjects was last known alive before their last "
             r"assessment \(first: 'p1', last_alive_day 100.0, last assessment day 112.0\)",
         ),
         (
             {"death_day": 250.0},
             InvalidValueError,
-            r"`last_alive_day`: 1 of 10 subjects were alive after their `death_day` \(first: "
+            r"`last_alive_day`: 1 of 10 subjects was alive after their `death_day` \(first: "
             r"'p1', alive on day 300.0, death on day 250.0\)",
         ),
     ],
@@ -632,3 +635,44 @@ def test_numpy_numbers_and_booleans_are_accepted():
         censor_missed=np.bool_(True),
     )
     assert numpy.equals(plain)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        # columns named as derived ones used to be dropped silently (the derived value won);
+        # now they are an error naming them, as the CML endpoints do
+        (
+            {"bor": "PR", "pfs_time": 1.0},
+            r"^the subject table has columns named as output columns \(bor, pfs_time\); "
+            r"rename them first$",
+        ),
+        ({"dor_censor_reason": "x"}, r"output columns \(dor_censor_reason\)"),
+        (
+            {"__death": 1.0},
+            r"^the subject table has columns starting with `__`, which the derivation uses for "
+            r"its own \(__death\); rename them first$",
+        ),
+    ],
+)
+def test_subject_columns_named_as_outputs_are_an_error(columns, message):
+    a, subj = _inputs()
+    with pytest.raises(InvalidValueError, match=message):
+        time_to_event_endpoints(a, subj.with_columns(**{k: pl.lit(v) for k, v in columns.items()}))
+    # the assessment table's subject id column is an output column too
+    with pytest.raises(InvalidValueError, match=r"output columns \(usubjid\)"):
+        time_to_event_endpoints(
+            a.rename({"subject_id": "usubjid"}),
+            subj.with_columns(pl.col("subject_id").alias("usubjid")),
+            columns=survstat.endpoints.recist.RecistColumns(subject="usubjid"),
+        )
+
+
+def test_unknown_subjects_message_counts_in_words():
+    # one subject (p1) or two (p1, p10) with assessments but no subject row
+    a, subj = _inputs()
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^2 subjects have assessments but no row in the subject table \(first: 'p1'\)$",
+    ):
+        time_to_event_endpoints(a, subj.filter(~pl.col("subject_id").is_in(["p1", "p10"])))

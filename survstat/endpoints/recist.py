@@ -211,9 +211,9 @@ def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFram
     if bad.height:
         shown = sorted({str(v) for v in bad.get_column(cols.response).to_list()})[:6]
         raise InvalidValueError(
-            f"`{cols.response}`: {bad.height} of {frame.height} rows hold unknown responses "
-            f"{shown}; expected one of {', '.join(RESPONSES)} or a spelling of them (first: "
-            f"{_first(bad, cols.subject, cols.day)})"
+            f"`{cols.response}` holds unknown responses {shown} in {bad.height} of "
+            f"{counted(frame.height, 'row')}; expected one of {', '.join(RESPONSES)} or a "
+            f"spelling of them (first: {_first(bad, cols.subject, cols.day)})"
         )
     dup = frame.select(pl.struct(cols.subject, "__day").is_duplicated()).to_series()
     if dup.any():

@@ -64,6 +64,7 @@ from survstat.endpoints.recist import (
     check_flag,
     check_number,
     check_subject_ids,
+    counted,
     keep_before_new_therapy,
     match_subject_type,
     read_assessments,
@@ -176,9 +177,34 @@ def _event_or_censor(
     return last_day, False, "no progression"
 
 
-def _subject_days(subjects: FrameLike, scols: SubjectColumns) -> pl.DataFrame:
+#: The columns :func:`time_to_event_endpoints` derives (beside the subject id).
+OUTPUT_COLUMNS = (
+    "bor",
+    "confirmed",
+    "response_day",
+    "objective_response",
+    "disease_control",
+    "clinical_benefit",
+    "n_assessments",
+    "first_pd_day",
+    "pfs_time",
+    "pfs_event",
+    "pfs_censor_reason",
+    "ttp_time",
+    "ttp_event",
+    "ttp_censor_reason",
+    "os_time",
+    "os_event",
+    "dor_time",
+    "dor_event",
+    "dor_censor_reason",
+)
+
+
+def _subject_days(subjects: FrameLike, scols: SubjectColumns, output_id: str) -> pl.DataFrame:
     """The subject table with ``__death, __alive, __nt`` (Float64, null when absent),
-    validated."""
+    validated; none of its columns may be named as an output column (``output_id`` is the
+    output's subject id, the assessment table's)."""
     subj = scan(subjects)[0].collect()
     if scols.death is None and scols.last_alive is None:
         raise OptionError("`death` and `last_alive` cannot both be None in SubjectColumns")
@@ -186,6 +212,20 @@ def _subject_days(subjects: FrameLike, scols: SubjectColumns) -> pl.DataFrame:
         name = getattr(scols, role)
         if name is not None and name not in subj.columns:
             raise ColumnNotFoundError(name, subj.columns, role=role)
+    # carried to the output, such columns would be dropped or overwritten by derived ones
+    named = {*OUTPUT_COLUMNS, output_id} - {scols.subject}
+    clash = [c for c in subj.columns if c in named]
+    if clash:
+        raise InvalidValueError(
+            f"the subject table has columns named as output columns ({', '.join(clash)}); "
+            "rename them first"
+        )
+    internal = [c for c in subj.columns if c.startswith("__")]
+    if internal:
+        raise InvalidValueError(
+            "the subject table has columns starting with `__`, which the derivation uses for "
+            f"its own ({', '.join(internal)}); rename them first"
+        )
     if subj.height == 0:
         raise EmptyDataError("the subject table has no rows")
     check_subject_ids(subj, scols.subject, "subject table")
@@ -209,8 +249,9 @@ def _subject_days(subjects: FrameLike, scols: SubjectColumns) -> pl.DataFrame:
     late = subj.filter(pl.col("__alive") > pl.col("__death"))
     if late.height:
         row = late.row(0, named=True)
+        were = "was" if late.height == 1 else "were"
         raise InvalidValueError(
-            f"`{alive_name}`: {late.height} of {subj.height} subjects were alive after their "
+            f"`{alive_name}`: {late.height} of {subj.height} subjects {were} alive after their "
             f"`{scols.death}` (first: {row[scols.subject]!r}, alive on day {row['__alive']}, "
             f"death on day {row['__death']})"
         )
@@ -228,23 +269,29 @@ def _check_against_visits(
         .join(subj.select(pl.col(scols.subject).alias(cols.subject)), on=cols.subject, how="anti")
     )
     if unknown.height:
+        have = "has" if unknown.height == 1 else "have"
         raise InvalidValueError(
-            f"{unknown.height} subjects have assessments but no row in the subject table "
-            f"(first: {unknown[cols.subject].sort()[0]!r})"
+            f"{counted(unknown.height, 'subject')} {have} assessments but no row in the subject "
+            f"table (first: {unknown[cols.subject].sort()[0]!r})"
         )
     last = frame.group_by(cols.subject).agg(pl.col("__day").max().alias("__last"))
     both = subj.join(
         last.rename({cols.subject: scols.subject}), on=scols.subject, how="inner"
     ).sort(scols.subject)
     for column, name, what in (
-        ("__death", scols.death, "have assessments after their death"),
-        ("__alive", scols.last_alive, "were last known alive before their last assessment"),
+        ("__death", scols.death, ("has", "have", "assessments after their death")),
+        (
+            "__alive",
+            scols.last_alive,
+            ("was", "were", "last known alive before their last assessment"),
+        ),
     ):
         bad = both.filter(pl.col("__last") > pl.col(column))
         if bad.height:
             row = bad.row(0, named=True)
+            verb = what[0] if bad.height == 1 else what[1]
             raise InvalidValueError(
-                f"`{name}`: {bad.height} of {subj.height} subjects {what} (first: "
+                f"`{name}`: {bad.height} of {subj.height} subjects {verb} {what[2]} (first: "
                 f"{row[scols.subject]!r}, {name} {row[column]}, last assessment day "
                 f"{row['__last']})"
             )
@@ -274,7 +321,9 @@ def time_to_event_endpoints(
     subjects
         One row per subject: the subject id, ``death_day``, ``last_alive_day`` and
         ``new_therapy_day`` as study days (>= 0, finite; null when not applicable), and any
-        other columns (arm, strata, biomarkers), which are carried to the output.
+        other columns (arm, strata, biomarkers), which are carried to the output. A column
+        named as an output column (:data:`OUTPUT_COLUMNS`: ``bor``, ``pfs_time``, ...) or
+        starting with ``__`` is an error naming it, rather than being dropped or overwritten.
     interval_days
         The scheduled interval between tumour assessments (56 days: every 8 weeks).
     window_days
@@ -316,7 +365,7 @@ def time_to_event_endpoints(
         "missed": check_flag("censor_missed", censor_missed),
         "no_baseline": check_flag("censor_no_baseline", censor_no_baseline),
     }
-    subj = _subject_days(subjects, scols)
+    subj = _subject_days(subjects, scols, cols.subject)
     ids = subj.select(pl.col(scols.subject).alias(cols.subject), "__nt")
     frame = read_assessments(assessments, cols)
     tables = ("assessment table", "subject table")
@@ -328,11 +377,7 @@ def time_to_event_endpoints(
     derived = bor.join(tte, on=cols.subject, how="left", maintain_order="left")
     # carry the subject table's other columns (arm, biomarkers, strata) for the analyses
     day_cols = {scols.subject, scols.death, scols.last_alive, scols.new_therapy}
-    extra = [
-        c
-        for c in subj.columns
-        if c not in day_cols and not c.startswith("__") and c not in derived.columns
-    ]
+    extra = [c for c in subj.columns if c not in day_cols and not c.startswith("__")]
     return derived.join(
         subj.select(pl.col(scols.subject).alias(cols.subject), *extra),
         on=cols.subject,
@@ -389,4 +434,4 @@ def _endpoints(
     )
 
 
-__all__ = ["SubjectColumns", "missed_visits", "time_to_event_endpoints"]
+__all__ = ["OUTPUT_COLUMNS", "SubjectColumns", "missed_visits", "time_to_event_endpoints"]
