@@ -110,14 +110,14 @@ def test_ttp_os_dor():
 def test_rules_can_be_switched_off():
     loose = _pfs(
         time_to_event_endpoints(
-            *_inputs(), censor_missed=False, censor_new_therapy=False, censor_no_baseline=False
+            *_inputs(), censor_missed=False, censor_new_therapy=False, censor_no_post_baseline=False
         )
     )
     assert loose["p3"] == (300.0, True, "death")
     assert loose["p4"] == (112.0, True, "progression")
     assert loose["p6"] == (200.0, True, "death")
     assert loose["p10"] == (169.0, True, "progression")
-    only_missed = _pfs(time_to_event_endpoints(*_inputs(), censor_no_baseline=False))
+    only_missed = _pfs(time_to_event_endpoints(*_inputs(), censor_no_post_baseline=False))
     assert only_missed["p6"] == (0.0, False, "missed assessments")
     # without a window the day-169 scan is off schedule: visits 2 and 3 were both missed
     no_window = _pfs(time_to_event_endpoints(*_inputs(), window_days=0))
@@ -587,6 +587,9 @@ def test_derive_from_dates_without_optional_dates():
         "the subject table has no `death_date`: no subject is known to have died",
         "the subject table has no `new_therapy_date`: no new anticancer therapy was "
         "recorded, so no assessment was left out",
+        "the subject table has no `baseline_assessed`: the FDA (2018) rule 'no baseline tumor "
+        "assessments: censored at randomization' cannot be applied, so every subject is taken "
+        "to have had a baseline tumour assessment",
     )
     assert not out.table["os_event"].any()
     with pytest.raises(ColumnNotFoundError, match="`last_alive_date`"):
@@ -676,3 +679,111 @@ def test_unknown_subjects_message_counts_in_words():
         match=r"^2 subjects have assessments but no row in the subject table \(first: 'p1'\)$",
     ):
         time_to_event_endpoints(a, subj.filter(~pl.col("subject_id").is_in(["p1", "p10"])))
+
+
+# --- FDA (2018): no baseline tumour assessment -> censored at randomisation -----------------
+
+
+def _without_baseline(subjects: set[str], dtype: pl.DataType = pl.Boolean) -> tuple:
+    a, subj = _inputs()
+    flag = ~pl.col("subject_id").is_in(sorted(subjects))
+    return a, subj.with_columns(flag.cast(dtype).alias("baseline_assessed"))
+
+
+@pytest.mark.parametrize("dtype", [pl.Boolean, pl.Int8])
+def test_no_baseline_assessment_is_censored_at_randomisation(dtype):
+    # p1 progressed on day 112, p5 died on day 90 without any assessment, p8 had a confirmed
+    # PR then progressed: without a baseline tumour assessment each is censored at day 0
+    # (FDA 2018: "no baseline tumor assessments: randomization, censored"), before any other
+    # rule; no response can be measured without a baseline, so p8's best response is NE and
+    # it has no duration of response. OS does not depend on tumour assessments: p5 still
+    # died on day 90. Every other subject keeps the result of test_pfs_rules.
+    t = time_to_event_endpoints(*_without_baseline({"p1", "p5", "p8"}, dtype))
+    pfs, ttp = _pfs(t), _pfs(t, "ttp")
+    for sid in ("p1", "p5", "p8"):
+        assert pfs[sid] == ttp[sid] == (0.0, False, "no baseline assessment")
+    assert (
+        _pfs(time_to_event_endpoints(*_inputs()))
+        | {sid: (0.0, False, "no baseline assessment") for sid in ("p1", "p5", "p8")}
+        == pfs
+    )
+    row = {r["subject_id"]: r for r in t.iter_rows(named=True)}
+    assert (row["p8"]["bor"], row["p8"]["objective_response"], row["p8"]["n_assessments"]) == (
+        "NE",
+        False,
+        0,
+    )
+    assert (row["p8"]["dor_time"], row["p8"]["dor_event"]) == (None, None)
+    assert (row["p5"]["os_time"], row["p5"]["os_event"]) == (90.0, True)
+    assert row["p1"]["baseline_assessed"] == (False if dtype == pl.Boolean else 0)
+    # with every subject assessed at baseline the rule changes nothing
+    everyone = time_to_event_endpoints(*_without_baseline(set())).drop("baseline_assessed")
+    assert everyone.equals(time_to_event_endpoints(*_inputs()))
+
+
+def test_no_baseline_column_options_and_errors():
+    a, subj = _without_baseline({"p1"})
+    # None switches the rule off: p1's progression on day 112 is an event again
+    off = time_to_event_endpoints(a, subj, subject_columns=SubjectColumns(baseline=None))
+    assert _pfs(off)["p1"] == (112.0, True, "progression")
+    # a column named otherwise must exist
+    with pytest.raises(ColumnNotFoundError, match=r"column `bl` \(given as baseline\)"):
+        time_to_event_endpoints(a, subj, subject_columns=SubjectColumns(baseline="bl"))
+    renamed = time_to_event_endpoints(
+        a, subj.rename({"baseline_assessed": "bl"}), subject_columns=SubjectColumns(baseline="bl")
+    )
+    assert _pfs(renamed)["p1"] == (0.0, False, "no baseline assessment")
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^`baseline_assessed` is missing for 1 of 10 subjects \(first: 'p1'\); "
+        r"give True when the subject had a baseline tumour assessment, False when not$",
+    ):
+        time_to_event_endpoints(
+            a,
+            subj.with_columns(
+                pl.when(pl.col("baseline_assessed")).then(True).alias("baseline_assessed")
+            ),
+        )
+    with pytest.raises(
+        InvalidValueError, match=r"is neither 0 nor 1 for 1 of 10 subjects \(first: 'p1', 2\)"
+    ):
+        time_to_event_endpoints(
+            a, subj.with_columns(pl.col("baseline_assessed").cast(pl.Int64).replace(0, 2))
+        )
+    with pytest.raises(
+        ColumnTypeError, match=r"`baseline_assessed` in the subject table must be boolean"
+    ):
+        time_to_event_endpoints(a, subj.with_columns(pl.lit("Y").alias("baseline_assessed")))
+    # the former name of the post-baseline switch is refused, not taken for the FDA rule
+    with pytest.raises(
+        OptionError, match=r"^`censor_no_baseline` is now `censor_no_post_baseline`"
+    ):
+        time_to_event_endpoints(a, subj, censor_no_baseline=False)
+
+
+def test_derive_notes_whether_the_baseline_rule_was_applied(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.analyses import ANALYSES
+    from survstat.cli import app
+
+    a, subj = _without_baseline({"p1"})
+    with_column = ANALYSES["recist derive"].run(a, subj)
+    assert not any("baseline" in note for note in with_column.notes)
+    assert _pfs(with_column.table)["p1"] == (0.0, False, "no baseline assessment")
+    without = ANALYSES["recist derive"].run(a, subj.drop("baseline_assessed"))
+    assert [n for n in without.notes if "baseline" in n] == [
+        "the subject table has no `baseline_assessed`: the FDA (2018) rule 'no baseline tumor "
+        "assessments: censored at randomization' cannot be applied, so every subject is taken "
+        "to have had a baseline tumour assessment"
+    ]
+    a.write_parquet(tmp_path / "visits.parquet")
+    subj.write_parquet(tmp_path / "subjects.parquet")
+    out = tmp_path / "derived.parquet"
+    r = CliRunner().invoke(
+        app,
+        ["recist", "derive", str(tmp_path / "visits.parquet"), "--subjects",
+         str(tmp_path / "subjects.parquet"), "-o", str(out)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert _pfs(pl.read_parquet(out))["p1"] == (0.0, False, "no baseline assessment")

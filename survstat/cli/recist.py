@@ -115,7 +115,8 @@ def derive(
         str,
         typer.Option(
             "--subjects",
-            help="Subject table: subject_id, death_day, last_alive_day, new_therapy_day, arm...",
+            help="Subject table: subject_id, death_day, last_alive_day, new_therapy_day, arm..., "
+            "and optionally baseline_assessed (true/false; false: censored at day 0).",
             show_default=False,
         ),
     ],
@@ -146,7 +147,9 @@ def derive(
     dor_event, os_time, os_event, then the other derived columns and the subject table's.
     Progression or death after more than --max-missed missed scheduled visits (visits due at
     k x --interval-days, each done by an adequate assessment within +- --window-days) is
-    censored at the last adequate assessment.
+    censored at the last adequate assessment. A subject whose baseline_assessed is false (no
+    baseline tumour assessment) is censored at day 0 with best response NE (FDA 2018); without
+    that column the rule cannot be applied and the output's notes say so.
 
     Example: `survstat recist derive breast_trial_assessments.parquet --subjects
     breast_trial_subjects.parquet -o breast_trial_derived.parquet`
