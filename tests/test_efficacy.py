@@ -585,3 +585,19 @@ def test_interaction_without_any_estimable_term_is_null_with_a_reason():
     )
     assert "arm 'B' has no patients in the biomarker-high subgroup" in inter["note"]
     assert "arm 'C' has no patients in the biomarker-low subgroup" in inter["note"]
+
+
+@pytest.mark.parametrize(("n_missing", "note"), [(1, "1 row"), (5, "5 rows")])
+def test_subgroups_note_counts_in_words(n_missing, note):
+    from survstat.analyses import ANALYSES
+
+    df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) < n_missing)
+        .then(None)
+        .otherwise(pl.col("pakt"))
+        .alias("pakt")
+    )
+    out = ANALYSES["recist subgroups"].run(df, biomarker="pakt")
+    assert out.notes == (f"{note} without a pakt value left out",)
+    assert [e.name for e in out.extras] == ["interaction"]

@@ -259,7 +259,7 @@ def test_ned_is_disease_control_but_never_a_response():
         (
             {"a": [(None, "PD")]},
             MissingValueError,
-            r"`day` is missing for 1 of 1 assessments \(first: subject 'a'\)",
+            r"`day` is missing for 1 of 1 assessment \(first: subject 'a'\)",
         ),
     ],
 )

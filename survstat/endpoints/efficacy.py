@@ -119,8 +119,8 @@ def _arms(
         rows = frame.with_row_index("__r").filter(missing)["__r"]
         if rows.len():
             raise MissingValueError(
-                f"`{name}` is missing for {rows.len()} of {frame.height} rows (first: row "
-                f"{rows[0]})"
+                f"`{name}` is missing for {rows.len()} of {counted(frame.height, 'row')} "
+                f"(first: row {rows[0]})"
             )
     levels = _sorted_levels(frame.get_column(by))
     if len(levels) < 2:
@@ -230,8 +230,8 @@ def _check_duration_columns(responders: pl.DataFrame, time: str, event: str, sub
         rows = responders.filter(pl.col(name).is_null())
         if rows.height:
             raise InvalidValueError(
-                f"`{name}` is missing for {rows.height} of {n} objective responders (first: "
-                f"{_first_of(rows, subject)}); derive it with time_to_event_endpoints"
+                f"`{name}` is missing for {rows.height} of {counted(n, 'objective responder')} "
+                f"(first: {_first_of(rows, subject)}); derive it with time_to_event_endpoints"
             )
     days = pl.col(time).cast(pl.Float64)
     checks = (
@@ -244,8 +244,9 @@ def _check_duration_columns(responders: pl.DataFrame, time: str, event: str, sub
         rows = responders.filter(bad)
         if rows.height:
             raise InvalidValueError(
-                f"`{name}` {rule}; found {counted(rows.height, what)} in {n} objective "
-                f"responders (first: {rows[name][0]} for {_first_of(rows, subject)})"
+                f"`{name}` {rule}; found {counted(rows.height, what)} in "
+                f"{counted(n, 'objective responder')} (first: {rows[name][0]} for "
+                f"{_first_of(rows, subject)})"
             )
 
 

@@ -136,8 +136,8 @@ def check_subject_ids(frame: pl.DataFrame, column: str, table: str) -> None:
     if missing.height:
         first = frame.with_row_index("__row").filter(pl.col(column).is_null())["__row"][0]
         raise MissingValueError(
-            f"`{column}` is missing on {missing.height} of {frame.height} rows of the {table} "
-            f"(first: row {first})"
+            f"`{column}` is missing on {missing.height} of {counted(frame.height, 'row')} of "
+            f"the {table} (first: row {first})"
         )
 
 
@@ -204,7 +204,7 @@ def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFram
     no_day = frame.filter(pl.col("__day").is_null())
     if no_day.height:
         raise MissingValueError(
-            f"`{cols.day}` is missing for {no_day.height} of {frame.height} assessments "
+            f"`{cols.day}` is missing for {no_day.height} of {counted(frame.height, 'assessment')} "
             f"(first: {_first(no_day, cols.subject)})"
         )
     bad = frame.filter(pl.col("__resp").is_null())

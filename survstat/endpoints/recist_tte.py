@@ -283,7 +283,7 @@ def _subject_days(subjects: FrameLike, scols: SubjectColumns, output_id: str) ->
     no_alive = subj.filter(pl.col("__alive").is_null() & pl.col("__death").is_null())
     if no_alive.height:
         raise InvalidValueError(
-            f"`{alive_name}` is missing for {no_alive.height} of {subj.height} subjects "
+            f"`{alive_name}` is missing for {no_alive.height} of {counted(subj.height, 'subject')} "
             f"without a death (first: {no_alive[scols.subject][0]!r})"
         )
     late = subj.filter(pl.col("__alive") > pl.col("__death"))
@@ -291,9 +291,9 @@ def _subject_days(subjects: FrameLike, scols: SubjectColumns, output_id: str) ->
         row = late.row(0, named=True)
         were = "was" if late.height == 1 else "were"
         raise InvalidValueError(
-            f"`{alive_name}`: {late.height} of {subj.height} subjects {were} alive after their "
-            f"`{scols.death}` (first: {row[scols.subject]!r}, alive on day {row['__alive']}, "
-            f"death on day {row['__death']})"
+            f"`{alive_name}`: {late.height} of {counted(subj.height, 'subject')} {were} alive "
+            f"after their `{scols.death}` (first: {row[scols.subject]!r}, alive on day "
+            f"{row['__alive']}, death on day {row['__death']})"
         )
     return subj
 
@@ -359,8 +359,8 @@ def _check_against_visits(
             row = bad.row(0, named=True)
             verb = what[0] if bad.height == 1 else what[1]
             raise InvalidValueError(
-                f"`{name}`: {bad.height} of {subj.height} subjects {verb} {what[2]} (first: "
-                f"{row[scols.subject]!r}, {name} {row[column]}, last assessment day "
+                f"`{name}`: {bad.height} of {counted(subj.height, 'subject')} {verb} {what[2]} "
+                f"(first: {row[scols.subject]!r}, {name} {row[column]}, last assessment day "
                 f"{row['__last']})"
             )
 
