@@ -338,7 +338,7 @@ def check_count(name: str, value: Any) -> int:
     """``value`` as an int if it is an integer (any :class:`numbers.Integral` but a boolean:
     int, NumPy integers) >= 0, else :class:`OptionError`."""
     integral = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
-    if integral and value >= 0:
+    if integral and int(value) >= 0:
         return int(value)
     raise OptionError(f"`{name}` must be an integer >= 0; got {value!r}")
 
