@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -264,18 +265,62 @@ def test_table_errors():
         efficacy_table(df.drop("os_time"))
     with pytest.raises(OptionError, match="`rate_times` must be finite times >= 0"):
         efficacy_table(df, rate_times={"x": float("nan")})
-    with pytest.raises(
-        InvalidValueError,
-        match="`dor_time`/`dor_event` are missing for 1 of 3 objective responders",
-    ):
-        efficacy_table(
-            df.with_columns(
-                pl.when(pl.col("pfs_time") == 2)
-                .then(None)
-                .otherwise(pl.col("dor_time"))
-                .alias("dor_time")
-            )
-        )
+
+
+def _with_ids(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(
+        (pl.col("arm") + pl.int_range(pl.len()).cast(pl.String)).alias("subject_id")
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # the responders of _phase_1b are A0 (dor 1), A1 (dor 3) and C8 (dor 6, censored)
+        (
+            {"dor_time": {0: None}},
+            r"^`dor_time` is missing for 1 of 3 objective responders \(first: subject 'A0'\); "
+            r"derive it with time_to_event_endpoints$",
+        ),
+        (
+            {"dor_event": {8: None}},
+            r"^`dor_event` is missing for 1 of 3 objective responders \(first: subject 'C8'\)",
+        ),
+        (
+            {"dor_time": {1: -2.0}},
+            r"^`dor_time` must be non-negative; found 1 negative value in 3 objective "
+            r"responders \(first: -2.0 for subject 'A1'\)$",
+        ),
+        (
+            {"dor_time": {0: float("nan"), 1: float("inf")}},
+            r"^`dor_time` must be finite; found 2 NaN or infinite values in 3 objective "
+            r"responders \(first: nan for subject 'A0'\)$",
+        ),
+    ],
+)
+def test_duration_of_response_errors_name_the_subject(change, message):
+    df = _with_ids(_phase_1b())
+    for column, rows in change.items():
+        values = df.get_column(column).to_list()
+        for row, value in rows.items():
+            values[row] = value
+        df = df.with_columns(pl.Series(column, values, dtype=df.schema[column]))
+    with pytest.raises(InvalidValueError, match=message):
+        efficacy_table(df)
+
+
+def test_duration_of_response_error_names_the_row_without_a_subject_column():
+    # no `subject_id` column: the row of the endpoint table is named instead (row 0 is A0)
+    df = _phase_1b().with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(None)
+        .otherwise(pl.col("dor_time"))
+        .alias("dor_time")
+    )
+    with pytest.raises(InvalidValueError, match=r"\(first: row 0\)"):
+        efficacy_table(df)
+    with pytest.raises(InvalidValueError, match=r"\(first: subject 'A0'\)"):
+        efficacy_table(_with_ids(df).rename({"subject_id": "usubjid"}), subject="usubjid")
 
 
 SUBGROUP_REFERENCE = json.loads(
@@ -327,3 +372,232 @@ def test_biomarker_subgroups_without_any_biomarker_value(value):
         r"values in 90 rows$",
     ):
         biomarker_subgroups(blank, biomarker="pakt")
+
+
+# --- arms of any type --------------------------------------------------------------------
+
+CODES = {"A": 1, "B": 2, "C": 10}
+
+
+def _coded(df: pl.DataFrame, codes: dict, dtype: pl.DataType = pl.Int64) -> pl.DataFrame:
+    return df.filter(pl.col("arm").is_in(list(codes))).with_columns(
+        pl.col("arm").replace_strict(codes, return_dtype=dtype)
+    )
+
+
+def test_integer_arm_codes_are_arms_not_a_covariate():
+    # TRT01PN-style codes 1, 2, 10 for arms A, B, C: the table must be the text table with the
+    # codes in place of the names. The arms sort by value (1, 2, 10; as text 10 would come
+    # before 2) and the hazard ratios are those of the arms as categories: C (10) against A
+    # (1) is the hazard ratio of test_phase_1b_three_arm_table_by_hand, and B (2) has no
+    # events, whatever type the arm column has.
+    text = efficacy_table(_phase_1b(), reference="A", rate_times={"d5": 5.0})
+    coded = efficacy_table(_coded(_phase_1b(), CODES), rate_times={"d5": 5.0})
+    assert coded.schema["arm"] == pl.Int64
+    assert coded["arm"].to_list() == [1, 2, 10]
+    assert coded.drop("arm", "hr_note").equals(text.drop("arm", "hr_note"))
+    assert coded["hr_note"].to_list() == [None, "no events in arm 2: not estimable", None]
+    assert coded.row(2, named=True)["hazard_ratio"] == pytest.approx(
+        text.row(2, named=True)["hazard_ratio"], rel=1e-12
+    )
+    assert coded["hazard_ratio"][2] is not None
+    # the reference given as text, as the command line gives it, names the integer arm
+    by_text = efficacy_table(_coded(_phase_1b(), CODES), reference="10")
+    assert by_text["arm"].to_list() == [10, 1, 2]
+    with pytest.raises(
+        OptionError, match=r"reference arm '3' not found in `arm`; arms: \[1, 2, 10\]"
+    ):
+        efficacy_table(_coded(_phase_1b(), CODES), reference="3")
+
+
+@pytest.mark.parametrize("dtype", [pl.Boolean, pl.Float64])
+def test_boolean_and_float_arms(dtype):
+    # two arms coded False/True (or 0.0/1.0) for A and C: the hazard ratio of True against
+    # False is that of C against A, from the same Cox model as with text arms
+    codes = {"A": False, "C": True} if dtype == pl.Boolean else {"A": 0.0, "C": 1.0}
+    got = efficacy_table(_coded(_phase_1b(), codes, dtype))
+    fit = survstat.cox(
+        _phase_1b().filter(pl.col("arm") != "B"),
+        time="pfs_time",
+        event="pfs_event",
+        covariates=["arm"],
+        reference={"arm": "A"},
+    )
+    assert got["arm"].to_list() == list(codes.values())
+    assert got["hazard_ratio"][1] == pytest.approx(fit.table["hazard_ratio"].item(), rel=1e-12)
+    assert got["hr_note"].to_list() == [None, None]
+    reference = "true" if dtype == pl.Boolean else "1"
+    assert (
+        efficacy_table(_coded(_phase_1b(), codes, dtype), reference=reference)["arm"].to_list()
+        == list(codes.values())[::-1]
+    )
+
+
+def test_biomarker_subgroups_with_integer_arms():
+    # the same patients with arms coded 1, 2, 3: the same subgroup hazard ratios and the same
+    # interaction test as with arms A, B, C (which match R, test_biomarker_subgroups_match_coxph)
+    df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
+    text = biomarker_subgroups(df, biomarker="pakt", reference="A")
+    coded = biomarker_subgroups(_coded(df, {"A": 1, "B": 2, "C": 3}), biomarker="pakt")
+    assert coded.table.schema["arm"] == pl.Int64
+    assert coded.table["arm"].to_list() == [1, 2, 3, 1, 2, 3]
+    assert coded.table.drop("arm").equals(text.table.drop("arm"))
+    assert coded.interaction.equals(text.interaction)
+
+
+def test_arm_given_as_strata_is_an_error_before_any_fit():
+    # stratifying by the arm itself leaves nothing to compare; the error comes first, before a
+    # Cox model warns of aliased or infinite terms
+    df = _phase_1b()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            OptionError, match=r"^column `arm` is used both as the arm \(`by`\) and as strata"
+        ):
+            efficacy_table(df, strata=["arm"])
+        with pytest.raises(OptionError, match="used both as the arm"):
+            biomarker_subgroups(
+                df.with_columns(pl.col("pfs_time").alias("x")), biomarker="x", strata="arm"
+            )
+
+
+def test_cli_arm_given_as_strata(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    path = tmp_path / "ep.parquet"
+    _phase_1b().write_parquet(path)
+    r = CliRunner().invoke(app, ["recist", "table", str(path), "--by", "arm", "--strata", "arm"])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [
+        "error: column `arm` is used both as the arm (`by`) and as strata; arms cannot be "
+        "compared within strata of the arm: drop it from `strata`"
+    ]
+
+
+def test_hazard_ratio_notes_follow_the_cox_term_status():
+    # B's four events all come before any time of A or C: B's coefficient is infinite
+    # (monotone likelihood) while C's estimate is the limit R reports; the table shows C's
+    # hazard ratio from that same model and says why B's is missing, as cox() does per term
+    df = _phase_1b()
+    mono = df.with_columns(
+        pl.when(pl.col("arm") == "B")
+        .then(pl.col("pfs_time") / 10)
+        .otherwise(pl.col("pfs_time"))
+        .alias("pfs_time"),
+        pl.when(pl.col("arm") == "B").then(True).otherwise(pl.col("pfs_event")).alias("pfs_event"),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvstatWarning)
+        fit = survstat.cox(
+            mono, time="pfs_time", event="pfs_event", covariates=["arm"], reference={"arm": "A"}
+        )
+        got = efficacy_table(mono, reference="A")
+    status = dict(fit.table.select("term", "status").iter_rows())
+    assert status == {"arm[B]": "infinite", "arm[C]": "ok"}
+    row = {r["arm"]: r for r in got.iter_rows(named=True)}
+    assert row["B"]["hazard_ratio"] is None
+    assert row["B"]["hr_note"].startswith("hazard ratio infinite (monotone likelihood")
+    assert row["C"]["hazard_ratio"] == pytest.approx(
+        fit.table.filter(pl.col("term") == "arm[C]")["hazard_ratio"].item(), rel=1e-12
+    )
+    assert row["C"]["hr_note"] is None
+
+
+# --- the interaction test with an arm missing from a subgroup ------------------------------
+
+
+@pytest.mark.parametrize("strata", [None, "site"])
+def test_interaction_df_counts_the_estimable_terms_as_r(strata):
+    # arm C only in the low subgroup (its biomarker set to -10, cut-point 0): the arm C x high
+    # interaction column is all zero, so the full model has one interaction term that can be
+    # estimated (B x high) and the likelihood-ratio test has 1 df, not 2, as R's
+    # anova(coxph(~ arm + high), coxph(~ arm * high)) counts it
+    df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
+    df = df.with_columns(
+        pl.when(pl.col("arm") == "C").then(-10.0).otherwise(pl.col("pakt")).alias("pakt")
+    )
+    ref = SUBGROUP_REFERENCE["absent_arm"]["site" if strata else "none"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = biomarker_subgroups(df, biomarker="pakt", cutpoint=0.0, strata=strata)
+    inter = res.interaction.row(0, named=True)
+    assert (inter["df"], ref["df"]) == (1, 1)
+    assert inter["statistic"] == pytest.approx(ref["statistic"], rel=1e-8)
+    assert inter["p_value"] == pytest.approx(ref["p_value"], rel=1e-8)
+    assert ref["aliased"] == "armC:high"
+    assert inter["aliased"] == "arm[C]:pakt-high"
+    assert (inter["status"], inter["reduced_converged"], inter["full_converged"]) == (
+        "ok",
+        True,
+        True,
+    )
+    assert inter["note"] == (
+        "the interaction of arm 'C' with the biomarker-high subgroup cannot be estimated: arm "
+        "'C' has no patients in the biomarker-high subgroup; df = 1, the interaction terms "
+        "that can be estimated (as R's anova)"
+    )
+    # the warnings name the arm and the subgroup, never an internal column
+    messages = [str(w.message) for w in caught]
+    assert messages == [f"arm-by-pakt interaction test: {inter['note']}"]
+    assert not any("__" in m for m in messages)
+    # C's row in the high subgroup: no patients, so no hazard ratio, and the reason
+    high_c = res.table.filter((pl.col("subgroup") == "high") & (pl.col("arm") == "C")).row(
+        0, named=True
+    )
+    assert (high_c["n"], high_c["pfs_events"], high_c["hazard_ratio"]) == (0, 0, None)
+    assert (
+        high_c["hr_note"] == "no patients in arm 'C' in the biomarker-high subgroup: not estimable"
+    )
+    # the other hazard ratios are R's within each subgroup (high: B against A only)
+    for sub in ("low", "high"):
+        got = res.table.filter((pl.col("subgroup") == sub) & pl.col("arm").is_in(["B", "C"]))
+        got = got.filter(pl.col("n") > 0).sort("arm")
+        for col in ("hazard_ratio", "conf_low", "conf_high"):
+            name = col if col == "hazard_ratio" else f"hr_{col}"
+            want = np.atleast_1d(ref["hr"][sub][col])
+            np.testing.assert_allclose(got[name].to_numpy(), want, rtol=1e-8)
+        assert got["hr_note"].null_count() == got.height
+
+
+def test_interaction_without_any_estimable_term_is_null_with_a_reason():
+    # B only in the low subgroup and C only in the high one: B x high is all zero (B has no
+    # high patients) and C x high equals C's own indicator (C has no low patients), so both
+    # interaction terms are aliased: nothing to test, df 0, a null statistic with the reason
+    df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
+    df = df.with_columns(
+        pl.when(pl.col("arm") == "B")
+        .then(-10.0)
+        .when(pl.col("arm") == "C")
+        .then(10.0)
+        .otherwise(pl.col("pakt"))
+        .alias("pakt")
+    )
+    with pytest.warns(SurvstatWarning, match="no interaction term can be estimated: no test"):
+        res = biomarker_subgroups(df, biomarker="pakt", cutpoint=0.0)
+    inter = res.interaction.row(0, named=True)
+    assert (inter["statistic"], inter["df"], inter["p_value"], inter["status"]) == (
+        None,
+        0,
+        None,
+        "aliased",
+    )
+    assert "arm 'B' has no patients in the biomarker-high subgroup" in inter["note"]
+    assert "arm 'C' has no patients in the biomarker-low subgroup" in inter["note"]
+
+
+@pytest.mark.parametrize(("n_missing", "note"), [(1, "1 row"), (5, "5 rows")])
+def test_subgroups_note_counts_in_words(n_missing, note):
+    from survstat.analyses import ANALYSES
+
+    df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) < n_missing)
+        .then(None)
+        .otherwise(pl.col("pakt"))
+        .alias("pakt")
+    )
+    out = ANALYSES["recist subgroups"].run(df, biomarker="pakt")
+    assert out.notes == (f"{note} without a pakt value left out",)
+    assert [e.name for e in out.extras] == ["interaction"]

@@ -110,7 +110,9 @@ def test_objective_response_rate_from_bor():
 
 
 def test_bad_assessments():
-    with pytest.raises(InvalidValueError, match=r"1 of 2 rows hold unknown responses \['uCR'\]"):
+    with pytest.raises(
+        InvalidValueError, match=r"`response` holds unknown responses \['uCR'\] in 1 of 2 rows"
+    ):
         best_overall_response(_frame({"a": [(56, "uCR"), (84, "PR")]}))
     with pytest.raises(
         InvalidValueError, match=r"must be after the start \(> 0\); found 1 value <= 0"
@@ -181,7 +183,6 @@ def test_response_day_without_confirmation_is_the_first_cr_or_pr():
         ("Non-CR/Non-PD", "NON-CR/NON-PD"),
         ("NON CR/NON PD", "NON-CR/NON-PD"),
         ("NonCR/NonPD", "NON-CR/NON-PD"),
-        ("NON-CR/PD", "NON-CR/NON-PD"),
         ("nn", "NON-CR/NON-PD"),
         ("NED", "NED"),
         ("No evidence of disease", "NED"),
@@ -221,13 +222,22 @@ def test_ned_is_disease_control_but_never_a_response():
         (
             {"a": [(56, "SD")], "b": [(56, "CRR"), (84, "iCR")]},
             InvalidValueError,
-            r"`response`: 2 of 3 rows hold unknown responses \['CRR', 'iCR'\]; .*"
+            r"`response` holds unknown responses \['CRR', 'iCR'\] in 2 of 3 rows; .*"
             r"\(first: subject 'b', day 56.0\)",
         ),
         (
             {"a": [(56, None)]},
             InvalidValueError,
-            r"1 of 1 rows hold unknown responses \['None'\]",
+            r"`response` holds unknown responses \['None'\] in 1 of 1 row;",
+        ),
+        # not a CDISC value, and as readable as "non-CR or PD" as "non-CR/non-PD": refused
+        # rather than guessed (either reading changes the best response)
+        (
+            {"a": [(56, "SD"), (112, "NON-CR/PD"), (168, "Non-CR / PD")]},
+            InvalidValueError,
+            r"`response` holds unknown responses \['NON-CR/PD', 'Non-CR / PD'\] in 2 of 3 rows; "
+            r"expected one of CR, PR, SD, NON-CR/NON-PD, NED, PD, NE or a spelling of them "
+            r"\(first: subject 'a', day 112.0\)",
         ),
         (
             {"a": [(56, "SD"), (float("nan"), "PD")]},
@@ -249,7 +259,7 @@ def test_ned_is_disease_control_but_never_a_response():
         (
             {"a": [(None, "PD")]},
             MissingValueError,
-            r"`day` is missing for 1 of 1 assessments \(first: subject 'a'\)",
+            r"`day` is missing for 1 of 1 assessment \(first: subject 'a'\)",
         ),
     ],
 )
@@ -339,3 +349,21 @@ def test_bad_new_therapy_tables():
         visits.with_columns(pl.lit(1).alias("subject_id")), new_therapy=narrow
     )
     assert got["bor"].item() == "SD"  # the day-84 PR came after the new therapy
+
+
+def test_flags_must_be_booleans_and_counts_any_integer():
+    import numpy as np
+
+    frame = _frame({"a": [(56, "PR"), (112, "PR")]})
+    # "no" is truthy: before, confirmation silently stayed on; now it is an error
+    with pytest.raises(OptionError, match=r"^`confirm` must be True or False; got 'no'$"):
+        best_overall_response(frame, confirm="no")
+    with pytest.raises(OptionError, match=r"^`sd_between_pr` must be True or False; got 1$"):
+        best_overall_response(frame, sd_between_pr=1)
+    with pytest.raises(OptionError, match=r"^`max_ne_between` must be an integer >= 0; got 1.0$"):
+        best_overall_response(frame, max_ne_between=1.0)
+    # NumPy scalars are numbers and booleans like any other: PR at 56 confirmed at 112
+    got = best_overall_response(
+        frame, confirm=np.bool_(True), confirm_days=np.float64(28), max_ne_between=np.int64(1)
+    )
+    assert got.select("bor", "confirmed").row(0) == ("PR", True)

@@ -148,11 +148,24 @@ def test_time_to_event_endpoints_never_traceback(data, clean, options):
             .otherwise(pl.col("death_day"))
             .alias("death_day"),
         )
+    if data.draw(st.booleans()):
+        flags = data.draw(st.lists(st.booleans(), min_size=subj.height, max_size=subj.height))
+        subj = subj.with_columns(pl.Series("baseline_assessed", flags, dtype=pl.Boolean))
     got = _call(time_to_event_endpoints, a, subj, **options)
     if got is None:
         return
     _finite(got)
     assert got.height == subj.height
+    if "baseline_assessed" in got.columns:
+        # no baseline tumour assessment: censored at day 0 (FDA 2018), best response NE
+        for r in got.filter(~pl.col("baseline_assessed")).iter_rows(named=True):
+            assert (r["pfs_time"], r["pfs_event"], r["pfs_censor_reason"]) == (
+                0.0,
+                False,
+                "no baseline assessment",
+            )
+            assert (r["bor"], r["objective_response"], r["dor_time"]) == ("NE", False, None)
+        got = got.filter(pl.col("baseline_assessed"))
     for r in got.iter_rows(named=True):
         assert 0 <= r["ttp_time"] <= r["pfs_time"] <= r["os_time"]
         if r["objective_response"]:
@@ -174,6 +187,8 @@ def test_time_to_event_endpoints_never_traceback(data, clean, options):
             new_therapy=subj,
             new_therapy_same_day=options["new_therapy_same_day"],
         )
+        if "baseline_assessed" in subj.columns:  # those without one are NE (checked above)
+            bor = bor.join(got.select("subject_id"), on="subject_id")
         cols = ["subject_id", "bor", "confirmed", "response_day", "n_assessments"]
         assert (
             got.select(cols)

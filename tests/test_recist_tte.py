@@ -110,14 +110,14 @@ def test_ttp_os_dor():
 def test_rules_can_be_switched_off():
     loose = _pfs(
         time_to_event_endpoints(
-            *_inputs(), censor_missed=False, censor_new_therapy=False, censor_no_baseline=False
+            *_inputs(), censor_missed=False, censor_new_therapy=False, censor_no_post_baseline=False
         )
     )
     assert loose["p3"] == (300.0, True, "death")
     assert loose["p4"] == (112.0, True, "progression")
     assert loose["p6"] == (200.0, True, "death")
     assert loose["p10"] == (169.0, True, "progression")
-    only_missed = _pfs(time_to_event_endpoints(*_inputs(), censor_no_baseline=False))
+    only_missed = _pfs(time_to_event_endpoints(*_inputs(), censor_no_post_baseline=False))
     assert only_missed["p6"] == (0.0, False, "missed assessments")
     # without a window the day-169 scan is off schedule: visits 2 and 3 were both missed
     no_window = _pfs(time_to_event_endpoints(*_inputs(), window_days=0))
@@ -138,7 +138,7 @@ def test_bad_subject_tables():
         .otherwise(pl.col("last_alive_day"))
         .alias("last_alive_day"),
     )
-    with pytest.raises(InvalidValueError, match=r"1 of 10 subjects have assessments after their"):
+    with pytest.raises(InvalidValueError, match=r"1 of 10 subjects has assessments after their"):
         time_to_event_endpoints(a, late)
     with pytest.raises(InvalidValueError, match="`last_alive_day` is missing for 1 of 10"):
         time_to_event_endpoints(
@@ -150,7 +150,10 @@ def test_bad_subject_tables():
                 .alias("last_alive_day")
             ),
         )
-    with pytest.raises(InvalidValueError, match="1 subjects have assessments but no row"):
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^1 subject has assessments but no row in the subject table \(first: 'p1'\)$",
+    ):
         time_to_event_endpoints(a, subj.filter(pl.col("subject_id") != "p1"))
 
 
@@ -402,13 +405,13 @@ def test_duration_of_response():
         (
             {"last_alive_day": 100.0},
             InvalidValueError,
-            r"`last_alive_day`: 1 of 10 subjects were last known alive before their last "
+            r"`last_alive_day`: 1 of 10 subjects was last known alive before their last "
             r"assessment \(first: 'p1', last_alive_day 100.0, last assessment day 112.0\)",
         ),
         (
             {"death_day": 250.0},
             InvalidValueError,
-            r"`last_alive_day`: 1 of 10 subjects were alive after their `death_day` \(first: "
+            r"`last_alive_day`: 1 of 10 subjects was alive after their `death_day` \(first: "
             r"'p1', alive on day 300.0, death on day 250.0\)",
         ),
     ],
@@ -449,7 +452,7 @@ def test_bad_subject_tables_and_options():
         )
     with pytest.raises(OptionError, match=r"`window_days` must be >= 0 and less than half"):
         time_to_event_endpoints(a, subj, window_days=28)
-    with pytest.raises(OptionError, match="`interval_days` must be a positive number"):
+    with pytest.raises(OptionError, match="`interval_days` must be a finite number > 0; got 0"):
         time_to_event_endpoints(a, subj, interval_days=0)
     with pytest.raises(OptionError, match="`max_missed` must be an integer >= 0"):
         time_to_event_endpoints(a, subj, max_missed=-1)
@@ -584,7 +587,203 @@ def test_derive_from_dates_without_optional_dates():
         "the subject table has no `death_date`: no subject is known to have died",
         "the subject table has no `new_therapy_date`: no new anticancer therapy was "
         "recorded, so no assessment was left out",
+        "the subject table has no `baseline_assessed`: the FDA (2018) rule 'no baseline tumor "
+        "assessments: censored at randomization' cannot be applied, so every subject is taken "
+        "to have had a baseline tumour assessment",
     )
     assert not out.table["os_event"].any()
     with pytest.raises(ColumnNotFoundError, match="`last_alive_date`"):
         ANALYSES["recist derive"].run(visits, dated.drop("last_alive_date"), from_dates=True)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        # a string is truthy: confirmation would silently stay on, so it is an error
+        ("confirm", "no", r"^`confirm` must be True or False; got 'no'$"),
+        ("confirm", 0, r"^`confirm` must be True or False; got 0$"),
+        ("sd_between_pr", "yes", r"^`sd_between_pr` must be True or False; got 'yes'$"),
+        ("censor_missed", "no", r"^`censor_missed` must be True or False; got 'no'$"),
+        ("censor_new_therapy", None, r"^`censor_new_therapy` must be True or False; got None$"),
+        ("max_missed", 1.0, r"^`max_missed` must be an integer >= 0; got 1.0$"),
+        ("max_missed", True, r"^`max_missed` must be an integer >= 0; got True$"),
+        ("max_ne_between", 1.5, r"^`max_ne_between` must be an integer >= 0; got 1.5$"),
+        ("interval_days", "56", r"^`interval_days` must be a finite number > 0; got '56'$"),
+        ("window_days", float("nan"), r"^`window_days` must be a finite number >= 0; got nan$"),
+        ("confirm_days", -1, r"^`confirm_days` must be a finite number >= 0; got -1$"),
+    ],
+)
+def test_option_types(option, value, message):
+    with pytest.raises(OptionError, match=message):
+        time_to_event_endpoints(*_inputs(), **{option: value})
+
+
+def test_numpy_numbers_and_booleans_are_accepted():
+    # options read from a NumPy array or a pandas frame arrive as NumPy scalars: 56 as
+    # np.int64, 7 as np.float32, 1 as np.int64, True as np.bool_ give the same derivation as
+    # the Python values
+    import numpy as np
+
+    plain = time_to_event_endpoints(
+        *_inputs(), interval_days=56, window_days=7.0, max_missed=1, confirm=True, confirm_days=28
+    )
+    numpy = time_to_event_endpoints(
+        *_inputs(),
+        interval_days=np.int64(56),
+        window_days=np.float32(7.0),
+        max_missed=np.int64(1),
+        confirm=np.bool_(True),
+        confirm_days=np.int64(28),
+        max_ne_between=np.int32(1),
+        censor_missed=np.bool_(True),
+    )
+    assert numpy.equals(plain)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        # columns named as derived ones used to be dropped silently (the derived value won);
+        # now they are an error naming them, as the CML endpoints do
+        (
+            {"bor": "PR", "pfs_time": 1.0},
+            r"^the subject table has columns named as output columns \(bor, pfs_time\); "
+            r"rename them first$",
+        ),
+        ({"dor_censor_reason": "x"}, r"output columns \(dor_censor_reason\)"),
+        (
+            {"__death": 1.0},
+            r"^the subject table has columns starting with `__`, which the derivation uses for "
+            r"its own \(__death\); rename them first$",
+        ),
+    ],
+)
+def test_subject_columns_named_as_outputs_are_an_error(columns, message):
+    a, subj = _inputs()
+    with pytest.raises(InvalidValueError, match=message):
+        time_to_event_endpoints(a, subj.with_columns(**{k: pl.lit(v) for k, v in columns.items()}))
+    # the assessment table's subject id column is an output column too
+    with pytest.raises(InvalidValueError, match=r"output columns \(usubjid\)"):
+        time_to_event_endpoints(
+            a.rename({"subject_id": "usubjid"}),
+            subj.with_columns(pl.col("subject_id").alias("usubjid")),
+            columns=survstat.endpoints.recist.RecistColumns(subject="usubjid"),
+        )
+
+
+def test_unknown_subjects_message_counts_in_words():
+    # one subject (p1) or two (p1, p10) with assessments but no subject row
+    a, subj = _inputs()
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^2 subjects have assessments but no row in the subject table \(first: 'p1'\)$",
+    ):
+        time_to_event_endpoints(a, subj.filter(~pl.col("subject_id").is_in(["p1", "p10"])))
+
+
+# --- FDA (2018): no baseline tumour assessment -> censored at randomisation -----------------
+
+
+def _without_baseline(subjects: set[str], dtype: pl.DataType = pl.Boolean) -> tuple:
+    a, subj = _inputs()
+    flag = ~pl.col("subject_id").is_in(sorted(subjects))
+    return a, subj.with_columns(flag.cast(dtype).alias("baseline_assessed"))
+
+
+@pytest.mark.parametrize("dtype", [pl.Boolean, pl.Int8])
+def test_no_baseline_assessment_is_censored_at_randomisation(dtype):
+    # p1 progressed on day 112, p5 died on day 90 without any assessment, p8 had a confirmed
+    # PR then progressed: without a baseline tumour assessment each is censored at day 0
+    # (FDA 2018: "no baseline tumor assessments: randomization, censored"), before any other
+    # rule; no response can be measured without a baseline, so p8's best response is NE and
+    # it has no duration of response. OS does not depend on tumour assessments: p5 still
+    # died on day 90. Every other subject keeps the result of test_pfs_rules.
+    t = time_to_event_endpoints(*_without_baseline({"p1", "p5", "p8"}, dtype))
+    pfs, ttp = _pfs(t), _pfs(t, "ttp")
+    for sid in ("p1", "p5", "p8"):
+        assert pfs[sid] == ttp[sid] == (0.0, False, "no baseline assessment")
+    assert (
+        _pfs(time_to_event_endpoints(*_inputs()))
+        | {sid: (0.0, False, "no baseline assessment") for sid in ("p1", "p5", "p8")}
+        == pfs
+    )
+    row = {r["subject_id"]: r for r in t.iter_rows(named=True)}
+    assert (row["p8"]["bor"], row["p8"]["objective_response"], row["p8"]["n_assessments"]) == (
+        "NE",
+        False,
+        0,
+    )
+    assert (row["p8"]["dor_time"], row["p8"]["dor_event"]) == (None, None)
+    assert (row["p5"]["os_time"], row["p5"]["os_event"]) == (90.0, True)
+    assert row["p1"]["baseline_assessed"] == (False if dtype == pl.Boolean else 0)
+    # with every subject assessed at baseline the rule changes nothing
+    everyone = time_to_event_endpoints(*_without_baseline(set())).drop("baseline_assessed")
+    assert everyone.equals(time_to_event_endpoints(*_inputs()))
+
+
+def test_no_baseline_column_options_and_errors():
+    a, subj = _without_baseline({"p1"})
+    # None switches the rule off: p1's progression on day 112 is an event again
+    off = time_to_event_endpoints(a, subj, subject_columns=SubjectColumns(baseline=None))
+    assert _pfs(off)["p1"] == (112.0, True, "progression")
+    # a column named otherwise must exist
+    with pytest.raises(ColumnNotFoundError, match=r"column `bl` \(given as baseline\)"):
+        time_to_event_endpoints(a, subj, subject_columns=SubjectColumns(baseline="bl"))
+    renamed = time_to_event_endpoints(
+        a, subj.rename({"baseline_assessed": "bl"}), subject_columns=SubjectColumns(baseline="bl")
+    )
+    assert _pfs(renamed)["p1"] == (0.0, False, "no baseline assessment")
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^`baseline_assessed` is missing for 1 of 10 subjects \(first: 'p1'\); "
+        r"give True when the subject had a baseline tumour assessment, False when not$",
+    ):
+        time_to_event_endpoints(
+            a,
+            subj.with_columns(
+                pl.when(pl.col("baseline_assessed")).then(True).alias("baseline_assessed")
+            ),
+        )
+    with pytest.raises(
+        InvalidValueError, match=r"is neither 0 nor 1 for 1 of 10 subjects \(first: 'p1', 2\)"
+    ):
+        time_to_event_endpoints(
+            a, subj.with_columns(pl.col("baseline_assessed").cast(pl.Int64).replace(0, 2))
+        )
+    with pytest.raises(
+        ColumnTypeError, match=r"`baseline_assessed` in the subject table must be boolean"
+    ):
+        time_to_event_endpoints(a, subj.with_columns(pl.lit("Y").alias("baseline_assessed")))
+    # the former name of the post-baseline switch is refused, not taken for the FDA rule
+    with pytest.raises(
+        OptionError, match=r"^`censor_no_baseline` is now `censor_no_post_baseline`"
+    ):
+        time_to_event_endpoints(a, subj, censor_no_baseline=False)
+
+
+def test_derive_notes_whether_the_baseline_rule_was_applied(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.analyses import ANALYSES
+    from survstat.cli import app
+
+    a, subj = _without_baseline({"p1"})
+    with_column = ANALYSES["recist derive"].run(a, subj)
+    assert not any("baseline" in note for note in with_column.notes)
+    assert _pfs(with_column.table)["p1"] == (0.0, False, "no baseline assessment")
+    without = ANALYSES["recist derive"].run(a, subj.drop("baseline_assessed"))
+    assert [n for n in without.notes if "baseline" in n] == [
+        "the subject table has no `baseline_assessed`: the FDA (2018) rule 'no baseline tumor "
+        "assessments: censored at randomization' cannot be applied, so every subject is taken "
+        "to have had a baseline tumour assessment"
+    ]
+    a.write_parquet(tmp_path / "visits.parquet")
+    subj.write_parquet(tmp_path / "subjects.parquet")
+    out = tmp_path / "derived.parquet"
+    r = CliRunner().invoke(
+        app,
+        ["recist", "derive", str(tmp_path / "visits.parquet"), "--subjects",
+         str(tmp_path / "subjects.parquet"), "-o", str(out)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert _pfs(pl.read_parquet(out))["p1"] == (0.0, False, "no baseline assessment")

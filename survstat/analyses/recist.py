@@ -10,12 +10,16 @@ import polars as pl
 
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
 from survstat.endpoints.dates import RECIST_DATES, times_from_dates
-from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
+from survstat.endpoints.efficacy import biomarker_subgroups, check_roles, efficacy_table
 from survstat.endpoints.pcr import DEFINITIONS, pcr_flags
-from survstat.endpoints.recist import SAME_DAY, RecistColumns
-from survstat.endpoints.recist_tte import SubjectColumns, time_to_event_endpoints
+from survstat.endpoints.recist import SAME_DAY, RecistColumns, counted
+from survstat.endpoints.recist_tte import (
+    BASELINE_COLUMN,
+    SubjectColumns,
+    time_to_event_endpoints,
+)
 from survstat.errors import ColumnNotFoundError
-from survstat.io import FrameLike
+from survstat.io import FrameLike, scan
 
 #: The columns `recist derive` writes first, in this order (the contract).
 DERIVED_COLUMNS = (
@@ -61,6 +65,8 @@ def _derive(
             SubjectColumns(), **{role: None for role, day in _SUBJECT_DAYS.items() if day in absent}
         )
         notes = tuple(f"the subject table has no `{absent[day]}`: {_ABSENT[day]}" for day in absent)
+    if BASELINE_COLUMN not in scan(subject_table)[0].collect_schema().names():
+        notes = (*notes, _NO_BASELINE)
     table = time_to_event_endpoints(visits, subject_table, subject_columns=scols, **options)
     return table, notes
 
@@ -71,6 +77,12 @@ _SUBJECT_DAYS = {
     "last_alive": "last_alive_day",
     "new_therapy": "new_therapy_day",
 }
+#: Why the FDA rule for subjects without a baseline assessment was not applied.
+_NO_BASELINE = (
+    f"the subject table has no `{BASELINE_COLUMN}`: the FDA (2018) rule 'no baseline tumor "
+    "assessments: censored at randomization' cannot be applied, so every subject is taken to "
+    "have had a baseline tumour assessment"
+)
 #: What an absent subject-table date means.
 _ABSENT = {
     "death_day": "no subject is known to have died",
@@ -135,6 +147,7 @@ def table(
 ) -> AnalysisOutput:
     """Per-arm efficacy table from `recist derive` output, or from raw visits and subjects
     (the derivation options apply then)."""
+    check_roles(by, strata)  # before any derivation
     derived, notes = data, ()
     if subjects is not None:
         derived, notes = _derive(
@@ -185,7 +198,7 @@ def subgroups(
         f"PFS by arm within {biomarker} subgroups (high: > {res.cutpoint:g})",
         n_used + res.n_excluded,
         extras=(Extra("interaction", "Arm-by-subgroup interaction", res.interaction),),
-        notes=(f"{res.n_excluded} rows without a {biomarker} value left out",),
+        notes=(f"{counted(res.n_excluded, 'row')} without a {biomarker} value left out",),
     )
 
 

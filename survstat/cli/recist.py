@@ -83,6 +83,22 @@ SameDayOpt = Annotated[
         "event) or after it (censored at the last adequate assessment).",
     ),
 ]
+ArmOpt = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        help="Arm column: text, integer codes (e.g. TRT01PN) or boolean, always compared as "
+        "categories.",
+    ),
+]
+ReferenceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reference",
+        help="Reference arm (default: the first arm; numeric arms sorted by value, others as "
+        "text).",
+    ),
+]
 
 app = typer.Typer(
     help="RECIST 1.1: derive best response and PFS/OS/DoR, tabulate efficacy by arm.",
@@ -99,7 +115,8 @@ def derive(
         str,
         typer.Option(
             "--subjects",
-            help="Subject table: subject_id, death_day, last_alive_day, new_therapy_day, arm...",
+            help="Subject table: subject_id, death_day, last_alive_day, new_therapy_day, arm..., "
+            "and optionally baseline_assessed (true/false; false: censored at day 0).",
             show_default=False,
         ),
     ],
@@ -130,7 +147,9 @@ def derive(
     dor_event, os_time, os_event, then the other derived columns and the subject table's.
     Progression or death after more than --max-missed missed scheduled visits (visits due at
     k x --interval-days, each done by an adequate assessment within +- --window-days) is
-    censored at the last adequate assessment.
+    censored at the last adequate assessment. A subject whose baseline_assessed is false (no
+    baseline tumour assessment) is censored at day 0 with best response NE (FDA 2018); without
+    that column the rule cannot be applied and the output's notes say so.
 
     Example: `survstat recist derive breast_trial_assessments.parquet --subjects
     breast_trial_subjects.parquet -o breast_trial_derived.parquet`
@@ -163,12 +182,13 @@ def table(
             help="Subject table: DATA is then the raw visits, derived first (one command).",
         ),
     ] = None,
-    by: Annotated[str, typer.Option("--by", help="Arm column.")] = "arm",
-    reference: Annotated[
-        str | None, typer.Option("--reference", help="Reference arm (default: first level).")
-    ] = None,
+    by: ArmOpt = "arm",
+    reference: ReferenceOpt = None,
     strata: Annotated[
-        str | None, typer.Option("--strata", help="Stratification column(s) for HR and log-rank.")
+        str | None,
+        typer.Option(
+            "--strata", help="Stratification column(s) for HR and log-rank (not the arm column)."
+        ),
     ] = None,
     conf_level: ConfLevelOpt = 0.95,
     confirm: ConfirmOpt = True,
@@ -229,12 +249,13 @@ def subgroups(
         float | None,
         typer.Option("--cutpoint", help="High means above this (default: the median)."),
     ] = None,
-    by: Annotated[str, typer.Option("--by", help="Arm column.")] = "arm",
-    reference: Annotated[
-        str | None, typer.Option("--reference", help="Reference arm (default: first level).")
-    ] = None,
+    by: ArmOpt = "arm",
+    reference: ReferenceOpt = None,
     strata: Annotated[
-        str | None, typer.Option("--strata", help="Stratification column(s) of the Cox models.")
+        str | None,
+        typer.Option(
+            "--strata", help="Stratification column(s) of the Cox models (not the arm column)."
+        ),
     ] = None,
     time: Annotated[str, typer.Option("--time", help="Time column.")] = "pfs_time",
     event: Annotated[str, typer.Option("--event", help="Event column.")] = "pfs_event",
@@ -245,8 +266,12 @@ def subgroups(
 
     One row per subgroup and arm: subgroup (low / high), `<by>`, n, pfs_events, pfs_median,
     pfs_median_conf_low, pfs_median_conf_high, hazard_ratio, hr_conf_low, hr_conf_high (against
-    the reference arm within the subgroup). The likelihood-ratio test of the arm-by-subgroup
-    interaction is printed. Feed the output to `survstat plot forest --label subgroup,arm
+    the reference arm within the subgroup) and hr_note (why a hazard ratio is null). The arm
+    column may hold text, integer codes or booleans. The likelihood-ratio test of the
+    arm-by-subgroup interaction is printed and written to OUT.interaction.parquet: its df
+    counts the interaction terms that can be estimated (as R's anova; an arm with no patients
+    in one subgroup has none), with whether both Cox models converged and which terms were
+    aliased. Feed the output to `survstat plot forest --label subgroup,arm
     --low hr_conf_low --high hr_conf_high`.
 
     Example: `survstat recist subgroups breast_trial_derived.parquet --biomarker pakt_hscore

@@ -42,23 +42,27 @@ read as            accepted spellings
 ``CR``             CR, Complete Response
 ``PR``             PR, Partial Response
 ``SD``             SD, Stable Disease
-``NON-CR/NON-PD``  NON-CR/NON-PD, Non-CR/Non-PD, NON CR/NON PD, NonCR/NonPD, NON-CR/PD, NN
+``NON-CR/NON-PD``  NON-CR/NON-PD, Non-CR/Non-PD, NON CR/NON PD, NonCR/NonPD, NN
 ``NED``            NED, No Evidence of Disease (no disease at baseline by this assessor)
 ``PD``             PD, Progressive Disease
 ``NE``             NE, Not Evaluable, UNK, Unknown, ND, Not Done
 =================  =====================================================================
 
 Anything else (including a missing response) is an error listing the unknown codes with the
-first subject and day. NED is an adequate assessment without progression: it never makes an
-objective response.
+first subject and day. "NON-CR/PD" in particular is refused: it is not a CDISC value and reads
+as "non-CR or PD" as easily as "non-CR/non-PD". NED is an adequate assessment without
+progression: it never makes an objective response.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from survstat.errors import (
@@ -82,7 +86,7 @@ RESPONSE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "CR": ("CR", "COMPLETE RESPONSE"),
     "PR": ("PR", "PARTIAL RESPONSE"),
     "SD": ("SD", "STABLE DISEASE"),
-    "NON-CR/NON-PD": ("NON-CR/NON-PD", "NON CR/NON PD", "NONCR/NONPD", "NON-CR/PD", "NN"),
+    "NON-CR/NON-PD": ("NON-CR/NON-PD", "NON CR/NON PD", "NONCR/NONPD", "NN"),
     "NED": ("NED", "NO EVIDENCE OF DISEASE"),
     "PD": ("PD", "PROGRESSIVE DISEASE"),
     "NE": ("NE", "NOT EVALUABLE", "UNK", "UNKNOWN", "ND", "NOT DONE"),
@@ -109,9 +113,14 @@ class RecistColumns:
     response: str = "response"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 subject' / '3 subjects' (``plural`` when the noun does not just take an s)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _values(n: int, what: str = "") -> str:
     """'1 value' / '3 values', with ``what`` after the noun."""
-    return f"{n} value{'s' if n != 1 else ''}{what}"
+    return f"{counted(n, 'value')}{what}"
 
 
 def _first(frame: pl.DataFrame, subject: str, column: str | None = None) -> str:
@@ -127,8 +136,8 @@ def check_subject_ids(frame: pl.DataFrame, column: str, table: str) -> None:
     if missing.height:
         first = frame.with_row_index("__row").filter(pl.col(column).is_null())["__row"][0]
         raise MissingValueError(
-            f"`{column}` is missing on {missing.height} of {frame.height} rows of the {table} "
-            f"(first: row {first})"
+            f"`{column}` is missing on {missing.height} of {counted(frame.height, 'row')} of "
+            f"the {table} (first: row {first})"
         )
 
 
@@ -195,16 +204,16 @@ def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFram
     no_day = frame.filter(pl.col("__day").is_null())
     if no_day.height:
         raise MissingValueError(
-            f"`{cols.day}` is missing for {no_day.height} of {frame.height} assessments "
+            f"`{cols.day}` is missing for {no_day.height} of {counted(frame.height, 'assessment')} "
             f"(first: {_first(no_day, cols.subject)})"
         )
     bad = frame.filter(pl.col("__resp").is_null())
     if bad.height:
         shown = sorted({str(v) for v in bad.get_column(cols.response).to_list()})[:6]
         raise InvalidValueError(
-            f"`{cols.response}`: {bad.height} of {frame.height} rows hold unknown responses "
-            f"{shown}; expected one of {', '.join(RESPONSES)} or a spelling of them (first: "
-            f"{_first(bad, cols.subject, cols.day)})"
+            f"`{cols.response}` holds unknown responses {shown} in {bad.height} of "
+            f"{counted(frame.height, 'row')}; expected one of {', '.join(RESPONSES)} or a "
+            f"spelling of them (first: {_first(bad, cols.subject, cols.day)})"
         )
     dup = frame.select(pl.struct(cols.subject, "__day").is_duplicated()).to_series()
     if dup.any():
@@ -304,21 +313,48 @@ def _best(
     return ("PD" if "PD" in resp else "NE"), False, None
 
 
-def check_bor_options(
-    confirm_days: float, max_ne_between: int, sd_min_days: float, cbr_weeks: float
-) -> None:
-    """The thresholds of :func:`best_overall_response` must be finite and >= 0."""
-    values = (confirm_days, sd_min_days, cbr_weeks, max_ne_between)
-    ok = all(
-        isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v < float("inf")
-        for v in values
-    )
-    if not ok or not isinstance(max_ne_between, int):
-        raise OptionError(
-            "`confirm_days`, `sd_min_days`, `cbr_weeks` must be finite numbers >= 0 and "
-            f"`max_ne_between` an integer >= 0; got {confirm_days}, {sd_min_days}, {cbr_weeks}, "
-            f"{max_ne_between}"
-        )
+def check_flag(name: str, value: Any) -> bool:
+    """``value`` if it is a boolean (Python's or NumPy's), else :class:`OptionError`: any
+    other value (the string "no", 0, None) would be read by its truth and could silently
+    leave the option on."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise OptionError(f"`{name}` must be True or False; got {value!r}")
+
+
+def check_number(name: str, value: Any, *, positive: bool = False) -> float:
+    """``value`` as a float if it is a finite real number (any :class:`numbers.Real` but a
+    boolean: int, float, NumPy scalars) >= 0 (> 0 with ``positive``), else
+    :class:`OptionError`."""
+    bound = "> 0" if positive else ">= 0"
+    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+        number = float(value)
+        if math.isfinite(number) and (number > 0 if positive else number >= 0):
+            return number
+    raise OptionError(f"`{name}` must be a finite number {bound}; got {value!r}")
+
+
+def check_count(name: str, value: Any) -> int:
+    """``value`` as an int if it is an integer (any :class:`numbers.Integral` but a boolean:
+    int, NumPy integers) >= 0, else :class:`OptionError`."""
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
+    if integral and int(value) >= 0:
+        return int(value)
+    raise OptionError(f"`{name}` must be an integer >= 0; got {value!r}")
+
+
+def check_bor_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The options of :func:`best_overall_response` (named as in :data:`BOR_OPTIONS`) checked:
+    the flags must be booleans, the thresholds finite numbers >= 0 and ``max_ne_between`` an
+    integer >= 0."""
+    return {
+        "confirm": check_flag("confirm", options["confirm"]),
+        "confirm_days": check_number("confirm_days", options["confirm_days"]),
+        "max_ne_between": check_count("max_ne_between", options["max_ne_between"]),
+        "sd_between_pr": check_flag("sd_between_pr", options["sd_between_pr"]),
+        "sd_min_days": check_number("sd_min_days", options["sd_min_days"]),
+        "cbr_weeks": check_number("cbr_weeks", options["cbr_weeks"]),
+    }
 
 
 #: The options of :func:`bor_table`, with their defaults.
@@ -341,11 +377,10 @@ def bor_table(frame: pl.DataFrame, cols: RecistColumns, **options: Any) -> pl.Da
         raise OptionError(
             f"unknown best-response options {unknown}; expected some of {list(BOR_OPTIONS)}"
         )
-    opts = {**BOR_OPTIONS, **options}
+    opts = check_bor_options({**BOR_OPTIONS, **options})
     confirm, sd_min_days, cbr_weeks = opts["confirm"], opts["sd_min_days"], opts["cbr_weeks"]
     confirm_days, max_ne_between = opts["confirm_days"], opts["max_ne_between"]
     sd_between_pr = opts["sd_between_pr"]
-    check_bor_options(confirm_days, max_ne_between, sd_min_days, cbr_weeks)
     rules = (confirm_days, max_ne_between, sd_between_pr)
     rows = []
     for (subject,), part in frame.sort(cols.subject, "__day").group_by(
@@ -444,7 +479,10 @@ def best_overall_response(
         docstring).
     confirm
         Require confirmation of CR and PR (default True: RECIST 1.1 section 4.6.1 requires it
-        in non-randomised trials where response is the primary endpoint).
+        in non-randomised trials where response is the primary endpoint). ``confirm`` and
+        ``sd_between_pr`` must be booleans (a string such as "no" is an error, not a truthy
+        value); the thresholds below may be any real number (NumPy scalars too) and
+        ``max_ne_between`` any integer.
     confirm_days
         Minimum days between a response and the assessment that confirms it (28).
     max_ne_between
@@ -484,7 +522,16 @@ def best_overall_response(
     ('PR', True)
     """
     cols = columns or RecistColumns()
-    check_bor_options(confirm_days, max_ne_between, sd_min_days, cbr_weeks)
+    options: dict[str, Any] = check_bor_options(
+        {
+            "confirm": confirm,
+            "confirm_days": confirm_days,
+            "max_ne_between": max_ne_between,
+            "sd_between_pr": sd_between_pr,
+            "sd_min_days": sd_min_days,
+            "cbr_weeks": cbr_weeks,
+        }
+    )
     check_choice("new_therapy_same_day", new_therapy_same_day, SAME_DAY)
     frame = read_assessments(assessments, cols)
     if frame.height == 0:
@@ -495,14 +542,6 @@ def best_overall_response(
         frame = keep_before_new_therapy(
             frame.join(nt, on=cols.subject, how="left"), new_therapy_same_day
         )
-    options: dict[str, Any] = {
-        "confirm": confirm,
-        "confirm_days": confirm_days,
-        "max_ne_between": max_ne_between,
-        "sd_between_pr": sd_between_pr,
-        "sd_min_days": sd_min_days,
-        "cbr_weeks": cbr_weeks,
-    }
     return with_all_subjects(bor_table(frame, cols, **options), everyone, cols)
 
 

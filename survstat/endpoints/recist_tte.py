@@ -1,19 +1,43 @@
 """PFS, TTP, OS and duration of response from tumour assessments, with named censoring rules.
 
-The censoring rules follow the FDA guidance "Clinical Trial Endpoints for the Approval of
-Cancer Drugs and Biologics" (2018), table of PFS date conventions; each can be switched off:
+**FDA (2018).** The rules follow the table of PFS dates of progression or censoring in the FDA
+guidance "Clinical Trial Endpoints for the Approval of Cancer Drugs and Biologics" (December
+2018). Its rows (situation: date; outcome), and what is done here, with ``pfs_censor_reason``:
 
-==========================  ====================================================================
-rule (``censor_reason``)    convention
-==========================  ====================================================================
-``no post-baseline          no adequate assessment after the start and an event after more
-assessment``                than ``max_missed`` missed scheduled visits: censored at day 0
-``new anticancer therapy``  therapy started before progression: censored at the last adequate
-                            assessment before it
-``missed assessments``      progression or death after more than ``max_missed`` consecutive
-                            missed scheduled visits: censored at the last adequate assessment
-``no progression``          alive without progression: censored at the last adequate assessment
-==========================  ====================================================================
+* *No baseline tumor assessments*: randomization; censored. Reason ``no baseline
+  assessment``, time 0, for the subjects whose ``baseline_assessed`` (a subject-table column,
+  see :class:`SubjectColumns`) is False; their assessments are not evaluable for response
+  either (RECIST 1.1 section 3: every response is measured against the baseline), so their
+  best overall response is NE. Without that column the rule cannot be applied: the table
+  says nothing about baseline assessments, and every subject is taken to have had one.
+* *Progression documented between scheduled visits*: the earliest date at which progression
+  is seen; progressed. Reason ``progression`` at the first PD assessment (the overall
+  response carries no lesion-level dates, so that assessment's day is the earliest).
+* *No progression*: date of the last radiological assessment of measured lesions; censored.
+  Reason ``no progression`` at the last adequate assessment.
+* *Treatment discontinuation for undocumented progression*, and *for toxicity or other
+  reason*: the same date; censored. No rule of their own: such a subject is censored as
+  ``no progression`` at the last adequate assessment, the date the FDA gives.
+* *New anticancer treatment started*: the same date; censored. Reason ``new anticancer
+  therapy`` at the last adequate assessment before it (switch: ``censor_new_therapy``).
+* *Death before first PD assessment* and *death between adequate assessment visits*: date of
+  death; progressed. Reason ``death``.
+* *Death or progression after more than one missed visit*: date of the last radiological
+  assessment; censored. Reason ``missed assessments`` at the last adequate assessment, after
+  more than ``max_missed`` (default 1) consecutive missed visits (switch: ``censor_missed``).
+
+**Beyond the FDA table** (conventions, each switchable or an option):
+
+* ``no post-baseline assessment``: a subject without any adequate assessment after the start
+  is censored at day 0 when alive without progression, or when progression or death comes
+  after more than ``max_missed`` missed visits (switch of the latter:
+  ``censor_no_post_baseline``; a death within ``max_missed`` missed visits is an event, the
+  FDA's "death before first PD assessment"). This is the FDA's "no progression" and "more
+  than one missed visit" rows with the start (day 0) standing for the last assessment, the
+  baseline scan, whose day the subject table does not hold; censoring such subjects at
+  randomisation is common practice in statistical analysis plans, not an FDA row.
+* The visit window (``window_days``) that decides when a scheduled visit was missed, and the
+  day a new therapy starts (``new_therapy_same_day``), described below.
 
 An adequate assessment is one with an evaluable overall response (anything but NE). Events are
 ``progression`` (the first PD assessment) and ``death``. Times are study days since the start
@@ -59,8 +83,12 @@ from survstat.endpoints.recist import (
     SAME_DAY,
     RecistColumns,
     bor_table,
+    check_count,
     check_days,
+    check_flag,
+    check_number,
     check_subject_ids,
+    counted,
     keep_before_new_therapy,
     match_subject_type,
     read_assessments,
@@ -68,6 +96,7 @@ from survstat.endpoints.recist import (
 )
 from survstat.errors import (
     ColumnNotFoundError,
+    ColumnTypeError,
     EmptyDataError,
     InvalidValueError,
     OptionError,
@@ -76,20 +105,34 @@ from survstat.errors import (
 )
 from survstat.io import FrameLike, scan
 
+#: The default subject-table column saying whether a baseline tumour assessment was done.
+BASELINE_COLUMN = "baseline_assessed"
+
 
 @dataclass(frozen=True, slots=True)
 class SubjectColumns:
-    """Subject-table columns, as study days since the start (null when not applicable).
+    """Subject-table columns: the subject id, study days since the start (null when not
+    applicable) and whether a baseline tumour assessment was done.
 
     Set ``death``, ``last_alive`` or ``new_therapy`` to None when the table has no such
     column (no deaths, every subject died, or no new therapy recorded); ``death`` and
     ``last_alive`` cannot both be None.
+
+    ``baseline`` is a boolean column (or 0/1), True when the subject had a baseline tumour
+    assessment, False when not (then censored at day 0, the FDA 2018 rule "no baseline tumor
+    assessments"); a missing value is an error. It is a flag rather than a study day because
+    the rule needs only whether the assessment exists, and a baseline scan dated before the
+    start would be refused as a study day. The default column, ``baseline_assessed``, is
+    optional: when the table lacks it the rule is not applied (every subject is taken to
+    have had a baseline assessment). A column named otherwise must exist; None switches the
+    rule off.
     """
 
     subject: str = "subject_id"
     death: str | None = "death_day"
     last_alive: str | None = "last_alive_day"
     new_therapy: str | None = "new_therapy_day"
+    baseline: str | None = BASELINE_COLUMN
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,20 +157,16 @@ def missed_visits(last: float, event: float, interval: float, window: float) -> 
 def _check_schedule(
     interval_days: float, window_days: float, max_missed: int, same_day: str
 ) -> _Schedule:
+    """The schedule options: real numbers (NumPy scalars too), an integer ``max_missed``."""
     check_choice("new_therapy_same_day", same_day, SAME_DAY)
-    numbers = (interval_days, window_days)
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers):
-        raise OptionError(f"`interval_days`, `window_days` must be numbers; got {numbers}")
-    if not (0 < interval_days < math.inf):
-        raise OptionError(f"`interval_days` must be a positive number; got {interval_days}")
-    if not (window_days >= 0 and 2 * window_days < interval_days):
+    interval = check_number("interval_days", interval_days, positive=True)
+    window = check_number("window_days", window_days)
+    if not 2 * window < interval:
         raise OptionError(
             f"`window_days` must be >= 0 and less than half of `interval_days` "
-            f"({interval_days}) so that visit windows do not overlap; got {window_days}"
+            f"({interval:g}) so that visit windows do not overlap; got {window_days!r}"
         )
-    if isinstance(max_missed, bool) or not isinstance(max_missed, int) or max_missed < 0:
-        raise OptionError(f"`max_missed` must be an integer >= 0; got {max_missed!r}")
-    return _Schedule(float(interval_days), float(window_days), max_missed, same_day)
+    return _Schedule(interval, window, check_count("max_missed", max_missed), same_day)
 
 
 def _event_or_censor(
@@ -158,7 +197,7 @@ def _event_or_censor(
         if day == cut:
             kind = f"{kind} on the new-therapy day"
         missed = missed_visits(last or 0.0, day, plan.interval, plan.window)
-        if rules["no_baseline"] and last is None and missed > plan.max_missed:
+        if rules["no_post_baseline"] and last is None and missed > plan.max_missed:
             return 0.0, False, "no post-baseline assessment"
         if rules["missed"] and missed > plan.max_missed:
             return last or 0.0, False, "missed assessments"
@@ -177,16 +216,56 @@ def _event_or_censor(
     return last_day, False, "no progression"
 
 
-def _subject_days(subjects: FrameLike, scols: SubjectColumns) -> pl.DataFrame:
+#: The columns :func:`time_to_event_endpoints` derives (beside the subject id).
+OUTPUT_COLUMNS = (
+    "bor",
+    "confirmed",
+    "response_day",
+    "objective_response",
+    "disease_control",
+    "clinical_benefit",
+    "n_assessments",
+    "first_pd_day",
+    "pfs_time",
+    "pfs_event",
+    "pfs_censor_reason",
+    "ttp_time",
+    "ttp_event",
+    "ttp_censor_reason",
+    "os_time",
+    "os_event",
+    "dor_time",
+    "dor_event",
+    "dor_censor_reason",
+)
+
+
+def _subject_days(subjects: FrameLike, scols: SubjectColumns, output_id: str) -> pl.DataFrame:
     """The subject table with ``__death, __alive, __nt`` (Float64, null when absent),
-    validated."""
+    validated; none of its columns may be named as an output column (``output_id`` is the
+    output's subject id, the assessment table's)."""
     subj = scan(subjects)[0].collect()
     if scols.death is None and scols.last_alive is None:
         raise OptionError("`death` and `last_alive` cannot both be None in SubjectColumns")
-    for role in ("subject", "death", "last_alive", "new_therapy"):
+    for role in ("subject", "death", "last_alive", "new_therapy", "baseline"):
         name = getattr(scols, role)
-        if name is not None and name not in subj.columns:
+        optional = role == "baseline" and name == BASELINE_COLUMN
+        if name is not None and name not in subj.columns and not optional:
             raise ColumnNotFoundError(name, subj.columns, role=role)
+    # carried to the output, such columns would be dropped or overwritten by derived ones
+    named = {*OUTPUT_COLUMNS, output_id} - {scols.subject}
+    clash = [c for c in subj.columns if c in named]
+    if clash:
+        raise InvalidValueError(
+            f"the subject table has columns named as output columns ({', '.join(clash)}); "
+            "rename them first"
+        )
+    internal = [c for c in subj.columns if c.startswith("__")]
+    if internal:
+        raise InvalidValueError(
+            "the subject table has columns starting with `__`, which the derivation uses for "
+            f"its own ({', '.join(internal)}); rename them first"
+        )
     if subj.height == 0:
         raise EmptyDataError("the subject table has no rows")
     check_subject_ids(subj, scols.subject, "subject table")
@@ -199,23 +278,52 @@ def _subject_days(subjects: FrameLike, scols: SubjectColumns) -> pl.DataFrame:
             if name is None
             else check_days(subj, name, scols.subject, table="subject table", after_start=False)
         )
-    subj = subj.with_columns(**days)
+    subj = subj.with_columns(**days, __baseline=_baseline(subj, scols))
     alive_name = scols.last_alive or "last_alive_day"
     no_alive = subj.filter(pl.col("__alive").is_null() & pl.col("__death").is_null())
     if no_alive.height:
         raise InvalidValueError(
-            f"`{alive_name}` is missing for {no_alive.height} of {subj.height} subjects "
+            f"`{alive_name}` is missing for {no_alive.height} of {counted(subj.height, 'subject')} "
             f"without a death (first: {no_alive[scols.subject][0]!r})"
         )
     late = subj.filter(pl.col("__alive") > pl.col("__death"))
     if late.height:
         row = late.row(0, named=True)
+        were = "was" if late.height == 1 else "were"
         raise InvalidValueError(
-            f"`{alive_name}`: {late.height} of {subj.height} subjects were alive after their "
-            f"`{scols.death}` (first: {row[scols.subject]!r}, alive on day {row['__alive']}, "
-            f"death on day {row['__death']})"
+            f"`{alive_name}`: {late.height} of {counted(subj.height, 'subject')} {were} alive "
+            f"after their `{scols.death}` (first: {row[scols.subject]!r}, alive on day "
+            f"{row['__alive']}, death on day {row['__death']})"
         )
     return subj
+
+
+def _baseline(subj: pl.DataFrame, scols: SubjectColumns) -> pl.Expr:
+    """Whether each subject had a baseline tumour assessment (True when the table does not
+    say), from a boolean or 0/1 column without missing values."""
+    name = scols.baseline
+    if name is None or name not in subj.columns:
+        return pl.lit(True)
+    dtype = subj.schema[name]
+    if not (dtype == pl.Boolean or dtype.is_integer()):
+        raise ColumnTypeError(
+            f"`{name}` in the subject table must be boolean (or 0/1): whether a baseline "
+            f"tumour assessment was done; found {dtype}"
+        )
+    for bad, what in (
+        (pl.col(name).is_null(), "missing"),
+        (~pl.col(name).cast(pl.Int64).is_in([0, 1]), "neither 0 nor 1"),
+    ):
+        rows = subj.filter(bad.fill_null(False))
+        if rows.height:
+            row = rows.row(0, named=True)
+            value = "" if row[name] is None else f", {row[name]}"
+            raise InvalidValueError(
+                f"`{name}` is {what} for {rows.height} of {counted(subj.height, 'subject')} "
+                f"(first: {row[scols.subject]!r}{value}); give True when the subject had a "
+                "baseline tumour assessment, False when not"
+            )
+    return pl.col(name).cast(pl.Boolean)
 
 
 def _check_against_visits(
@@ -229,24 +337,30 @@ def _check_against_visits(
         .join(subj.select(pl.col(scols.subject).alias(cols.subject)), on=cols.subject, how="anti")
     )
     if unknown.height:
+        have = "has" if unknown.height == 1 else "have"
         raise InvalidValueError(
-            f"{unknown.height} subjects have assessments but no row in the subject table "
-            f"(first: {unknown[cols.subject].sort()[0]!r})"
+            f"{counted(unknown.height, 'subject')} {have} assessments but no row in the subject "
+            f"table (first: {unknown[cols.subject].sort()[0]!r})"
         )
     last = frame.group_by(cols.subject).agg(pl.col("__day").max().alias("__last"))
     both = subj.join(
         last.rename({cols.subject: scols.subject}), on=scols.subject, how="inner"
     ).sort(scols.subject)
     for column, name, what in (
-        ("__death", scols.death, "have assessments after their death"),
-        ("__alive", scols.last_alive, "were last known alive before their last assessment"),
+        ("__death", scols.death, ("has", "have", "assessments after their death")),
+        (
+            "__alive",
+            scols.last_alive,
+            ("was", "were", "last known alive before their last assessment"),
+        ),
     ):
         bad = both.filter(pl.col("__last") > pl.col(column))
         if bad.height:
             row = bad.row(0, named=True)
+            verb = what[0] if bad.height == 1 else what[1]
             raise InvalidValueError(
-                f"`{name}`: {bad.height} of {subj.height} subjects {what} (first: "
-                f"{row[scols.subject]!r}, {name} {row[column]}, last assessment day "
+                f"`{name}`: {bad.height} of {counted(subj.height, 'subject')} {verb} {what[2]} "
+                f"(first: {row[scols.subject]!r}, {name} {row[column]}, last assessment day "
                 f"{row['__last']})"
             )
 
@@ -260,7 +374,7 @@ def time_to_event_endpoints(
     max_missed: int = 1,
     censor_new_therapy: bool = True,
     censor_missed: bool = True,
-    censor_no_baseline: bool = True,
+    censor_no_post_baseline: bool = True,
     new_therapy_same_day: str = "before",
     columns: RecistColumns | None = None,
     subject_columns: SubjectColumns | None = None,
@@ -275,7 +389,13 @@ def time_to_event_endpoints(
     subjects
         One row per subject: the subject id, ``death_day``, ``last_alive_day`` and
         ``new_therapy_day`` as study days (>= 0, finite; null when not applicable), and any
-        other columns (arm, strata, biomarkers), which are carried to the output.
+        other columns (arm, strata, biomarkers), which are carried to the output. An
+        optional boolean ``baseline_assessed`` says whether each subject had a baseline
+        tumour assessment: those without are censored at day 0 (FDA 2018, "no baseline tumor
+        assessments") with best response NE; without the column that rule is not applied
+        (see :class:`SubjectColumns`). A column
+        named as an output column (:data:`OUTPUT_COLUMNS`: ``bor``, ``pfs_time``, ...) or
+        starting with ``__`` is an error naming it, rather than being dropped or overwritten.
     interval_days
         The scheduled interval between tumour assessments (56 days: every 8 weeks).
     window_days
@@ -286,8 +406,13 @@ def time_to_event_endpoints(
         Consecutive scheduled visits that may be missed before an event (default 1: an event
         after two or more missed visits is censored at the last adequate assessment, as the
         FDA guidance's "more than one missed visit").
-    censor_new_therapy, censor_missed, censor_no_baseline
-        Switch the named rules (see the module docstring). The best overall response always
+    censor_new_therapy, censor_missed, censor_no_post_baseline
+        Switch the named rules (see the module docstring; all on by default):
+        ``new anticancer therapy``, ``missed assessments`` and the convention ``no
+        post-baseline assessment`` for an event after more than ``max_missed`` missed visits
+        with no adequate assessment before it. The FDA rule ``no baseline assessment`` is
+        switched by the subject table's column (``SubjectColumns(baseline=None)`` turns it
+        off). The best overall response always
         leaves out assessments after a new therapy (RECIST 1.1 section 4.4), whatever
         ``censor_new_therapy`` says.
     new_therapy_same_day
@@ -312,28 +437,32 @@ def time_to_event_endpoints(
     cols = columns or RecistColumns()
     scols = subject_columns or SubjectColumns()
     plan = _check_schedule(interval_days, window_days, max_missed, new_therapy_same_day)
-    subj = _subject_days(subjects, scols)
-    ids = subj.select(pl.col(scols.subject).alias(cols.subject), "__nt")
+    if "censor_no_baseline" in bor_options:
+        raise OptionError(
+            "`censor_no_baseline` is now `censor_no_post_baseline` (the convention for subjects "
+            "without an adequate assessment after the start); the FDA rule for subjects "
+            "without a baseline assessment follows the subject table's `baseline_assessed`"
+        )
+    rules = {
+        "new_therapy": check_flag("censor_new_therapy", censor_new_therapy),
+        "missed": check_flag("censor_missed", censor_missed),
+        "no_post_baseline": check_flag("censor_no_post_baseline", censor_no_post_baseline),
+    }
+    subj = _subject_days(subjects, scols, cols.subject)
+    ids = subj.select(pl.col(scols.subject).alias(cols.subject), "__nt", "__baseline")
     frame = read_assessments(assessments, cols)
     tables = ("assessment table", "subject table")
     frame = match_subject_type(frame, cols.subject, ids.schema[cols.subject], tables)
     _check_against_visits(subj, frame, cols, scols)
     kept = keep_before_new_therapy(frame.join(ids, on=cols.subject, how="left"), plan.same_day)
+    # without a baseline assessment no response can be measured (RECIST 1.1 section 3): NE
+    kept = kept.filter(pl.col("__baseline"))
     bor = with_all_subjects(bor_table(kept, cols, **bor_options), ids[cols.subject], cols)
-    rules = {
-        "new_therapy": censor_new_therapy,
-        "missed": censor_missed,
-        "no_baseline": censor_no_baseline,
-    }
     tte = _endpoints(frame, subj, bor, cols, scols, plan, rules)
     derived = bor.join(tte, on=cols.subject, how="left", maintain_order="left")
     # carry the subject table's other columns (arm, biomarkers, strata) for the analyses
     day_cols = {scols.subject, scols.death, scols.last_alive, scols.new_therapy}
-    extra = [
-        c
-        for c in subj.columns
-        if c not in day_cols and not c.startswith("__") and c not in derived.columns
-    ]
+    extra = [c for c in subj.columns if c not in day_cols and not c.startswith("__")]
     return derived.join(
         subj.select(pl.col(scols.subject).alias(cols.subject), *extra),
         on=cols.subject,
@@ -364,8 +493,11 @@ def _endpoints(
         pd_day = next((d for d, r in seq if r == "PD"), None)
         adequate = [d for d, r in seq if r != "NE" and (pd_day is None or d <= pd_day)]
         death, nt = s["__death"], s["__nt"]
-        pfs = _event_or_censor(adequate, pd_day, death, nt, plan, True, rules)
-        ttp = _event_or_censor(adequate, pd_day, death, nt, plan, False, rules)
+        if s["__baseline"]:
+            pfs = _event_or_censor(adequate, pd_day, death, nt, plan, True, rules)
+            ttp = _event_or_censor(adequate, pd_day, death, nt, plan, False, rules)
+        else:  # FDA (2018): no baseline tumor assessments -> censored at randomization
+            pfs = ttp = (0.0, False, "no baseline assessment")
         os_time = death if death is not None else s["__alive"]
         first = start.get(sid)
         dor = (None, None, None) if first is None else (pfs[0] - first, pfs[1], pfs[2])
@@ -390,4 +522,4 @@ def _endpoints(
     )
 
 
-__all__ = ["SubjectColumns", "missed_visits", "time_to_event_endpoints"]
+__all__ = ["OUTPUT_COLUMNS", "SubjectColumns", "missed_visits", "time_to_event_endpoints"]
