@@ -474,8 +474,8 @@ def test_absent_event_columns_are_events_that_never_happened():
         (
             PATIENTS.with_columns(pl.int_range(6).alias("patient_id")),
             "ColumnTypeError",
-            r"patient ids have different types: `patient_id` is String in the lab results, "
-            r"`patient_id` is Int64 in the patient table",
+            r"`patient_id` is String in the lab results but Int64 in the patient table; give "
+            r"both the same type",
         ),
         (
             PATIENTS.with_columns(time=pl.lit(1.0)),
@@ -494,3 +494,71 @@ def test_bad_options():
         response_endpoints(LABS, PATIENTS, landmark=0)
     with pytest.raises(OptionError, match=r"`window` must be a number; got 'x'"):
         response_endpoints(LABS, PATIENTS, window="x")
+
+
+# Rule: ids of compatible types join (integers of any width; String, Categorical, Enum), as in
+# the RECIST derivations; text in one table and integers in the other is an error naming both
+# columns and both types.
+_IDS = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6}
+_ENUM = pl.Enum(list(_IDS))
+
+
+@pytest.mark.parametrize(
+    ("lab_type", "patient_type"),
+    [
+        (pl.Int32, pl.Int64),
+        (pl.Int64, pl.Int32),
+        (pl.UInt16, pl.Int64),
+        (pl.String, pl.Categorical),
+        (pl.Categorical, pl.String),
+        (pl.Enum(["f", "e", "d", "c", "b", "a"]), pl.String),
+        (pl.String, _ENUM),
+    ],
+)
+def test_patient_ids_of_compatible_types_join(lab_type, patient_type):
+    def typed(frame, dtype):
+        ids = pl.col("patient_id")
+        if dtype.is_integer():
+            ids = ids.replace_strict(_IDS, return_dtype=pl.Int64)
+        return frame.with_columns(ids.cast(dtype))
+
+    want = response_endpoints(LABS, PATIENTS)
+    got = response_endpoints(typed(LABS, lab_type), typed(PATIENTS, patient_type))
+    # the same patients with the same ids: the hand-worked endpoints of the String ids, with
+    # the patient table's id type kept in the output
+    assert got.schema["patient_id"] == typed(PATIENTS, patient_type).schema["patient_id"]
+    assert got.drop("patient_id").equals(want.drop("patient_id"))
+    from survstat.endpoints.cml_tfr import tfr_endpoints
+
+    tfr_pts = typed(
+        PATIENTS.select("patient_id", "last_follow_up").with_columns(
+            pl.Series("tki_stop", [None, None, None, 6.0, None, None], dtype=pl.Float64)
+        ),
+        patient_type,
+    )
+    # d stopped at 6 and lost MMR (0.2%) at 15
+    ends = tfr_endpoints(typed(LABS, lab_type), tfr_pts)
+    assert ends.select("time", "cause_label").rows() == [(9.0, "molecular relapse")]
+
+
+def test_patient_ids_of_different_kinds_are_an_error():
+    from survstat.endpoints.cml import Columns
+
+    labs = LABS.rename({"patient_id": "subject"})
+    patients = PATIENTS.with_columns(pl.int_range(6).alias("patient_id"))
+    with pytest.raises(
+        survstat.errors.ColumnTypeError,
+        match=r"^`subject` is String in the lab results but `patient_id` is Int64 in the "
+        r"patient table; give both the same type$",
+    ):
+        response_endpoints(labs, patients, columns=Columns(patient="subject"))
+    # an Int64 id beyond Int32: no row of the patient table can hold it
+    wide = LABS.with_columns(
+        pl.col("patient_id").replace_strict({**_IDS, "f": 2**40}, return_dtype=pl.Int64)
+    )
+    narrow = PATIENTS.with_columns(pl.col("patient_id").replace_strict(_IDS, return_dtype=pl.Int32))
+    with pytest.raises(
+        InvalidValueError,
+        match=r"1 patients have lab results but no row in the patient table \(first: 1099511627776\)",
+    ):
+        response_endpoints(wide, narrow)

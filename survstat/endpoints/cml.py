@@ -357,7 +357,7 @@ def response_endpoints(
         complete=[pcols.last_follow_up],
         optional=events,
     )
-    check_patient_ids(classified, cols.patient, pts, pcols.patient)
+    classified = check_patient_ids(classified, cols.patient, pts, pcols.patient)
     clash = [c for c in pts.columns if c in _ENDPOINT_COLUMNS or c.startswith("__")]
     if clash:
         raise InvalidValueError(

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from survstat.endpoints._ids import check_id_types, is_text, match_id_type
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -153,14 +154,6 @@ class Columns:
 
 #: Columns added to the lab results while they are read (dropped from public outputs).
 INTERNAL = ("__row", "__t", "__det", "__is", "__gene", "__copies", "__upper", "__rank")
-
-
-_TEXT = (pl.String, pl.Categorical, pl.Enum)
-
-
-def is_text(dtype: pl.DataType) -> bool:
-    """True for String, Categorical and Enum columns."""
-    return isinstance(dtype, _TEXT) or dtype == pl.String
 
 
 def _is_number(dtype: pl.DataType) -> bool:
@@ -465,25 +458,31 @@ def read_patients(
 
 def check_patient_ids(
     classified: pl.DataFrame, lab_patient: str, pts: pl.DataFrame, patient: str
-) -> None:
-    """The lab results' patient ids must have the patient table's type and all be in it."""
-    lab_type, pt_type = classified.schema[lab_patient], pts.schema[patient]
-    if lab_type != pt_type and not (is_text(lab_type) and is_text(pt_type)):
-        raise ColumnTypeError(
-            f"patient ids have different types: `{lab_patient}` is {lab_type} in the lab "
-            f"results, `{patient}` is {pt_type} in the patient table"
-        )
-    key = pl.String if is_text(pt_type) else pt_type
+) -> pl.DataFrame:
+    """``classified`` with its patient ids of the patient table's type; every id must be in
+    the patient table.
+
+    Ids of different but compatible types (integers of different widths, String, Categorical
+    or Enum) join, as :func:`~survstat.endpoints._ids.match_id_type` casts them; text in one
+    table and integers in the other is a :class:`ColumnTypeError` naming both columns and
+    types, and a lab id missing from the patient table an :class:`InvalidValueError`.
+    """
+    pt_type = pts.schema[patient]
+    tables = ("lab results", "patient table")
+    check_id_types(classified.schema[lab_patient], pt_type, lab_patient, tables, other=patient)
     unknown = (
-        classified.select(pl.col(lab_patient).cast(key).alias(patient))
+        classified.select(pl.col(lab_patient).alias("__id"))
+        .drop_nulls()
         .unique(maintain_order=True)
-        .join(pts.select(pl.col(patient).cast(key)), on=patient, how="anti")
+        .with_columns(pl.col("__id").cast(pl.String).alias("__key"))
+        .join(pts.select(pl.col(patient).cast(pl.String).alias("__key")), on="__key", how="anti")
     )
     if unknown.height:
         raise InvalidValueError(
             f"{unknown.height} patients have lab results but no row in the patient table "
-            f"(first: {unknown.get_column(patient)[0]!r})"
+            f"(first: {unknown.get_column('__id')[0]!r})"
         )
+    return match_id_type(classified, lab_patient, pt_type, tables, other=patient)
 
 
 def time_or_never(frame: pl.DataFrame, name: str) -> pl.Expr:

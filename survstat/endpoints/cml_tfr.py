@@ -182,7 +182,7 @@ def tfr_eligibility(
         {pcols.tki_stop: "tki_stop", pcols.last_follow_up: "last_follow_up"},
         complete=[pcols.last_follow_up],
     )
-    check_patient_ids(classified, cols.patient, pts, pcols.patient)
+    classified = check_patient_ids(classified, cols.patient, pts, pcols.patient)
     _check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
     pts = pts.with_columns(
         patient_key(pts, pcols.patient),
@@ -323,9 +323,7 @@ def _eligibility_by_dates(
     lab_frame = scan(labs)[0].collect()
     require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
     sample_date = _date(lab_frame, cols.time, "sample date")
-    check_patient_ids(
-        lab_frame.filter(pl.col(cols.patient).is_not_null()), cols.patient, pts, pcols.patient
-    )
+    lab_frame = check_patient_ids(lab_frame, cols.patient, pts, pcols.patient)
     pts = pts.with_columns(
         patient_key(pts, pcols.patient),
         pl.col(pcols.tki_stop).is_not_null().alias("stopped"),
@@ -420,7 +418,7 @@ def tfr_endpoints(
         complete=[pcols.last_follow_up],
         optional=[pcols.tki_restart, pcols.death],
     )
-    check_patient_ids(classified, cols.patient, pts, pcols.patient)
+    classified = check_patient_ids(classified, cols.patient, pts, pcols.patient)
     for later in (pcols.tki_restart, pcols.death, pcols.last_follow_up):
         _check_order(pts, pcols.patient, pcols.tki_stop, later)
     stopped = pts.filter(pl.col(pcols.tki_stop).is_not_null()).with_columns(
