@@ -423,6 +423,51 @@ def test_landmark_beyond_follow_up_is_null_with_a_reason():
     assert complete.incidence["reason"].item() is None
 
 
+# Rule: 1 - Kaplan-Meier censors the competing events, so it is unknown after a group's last
+# time whenever that time is not a response, whatever ended the follow-up.
+def test_one_minus_km_is_not_carried_past_the_end_of_follow_up():
+    from cml_data import labs as _labs
+
+    from survstat.analyses.cml import response
+
+    labs = _labs([("a", 3.0, 0.002), ("b", 3.0, 0.5), ("c", 3.0, 0.5)])
+    patients = _patients([("a", 20), ("b", 20), ("c", 20)], discontinuation=[None, 8.0, 10.0])
+    # a responds at 3; b and c discontinue at 8 and 10. For the incidence nobody is left after
+    # 10 (all-cause survival is 0), so CIF(12) = CIF(10) = 1/3. For the Kaplan-Meier the
+    # discontinuations are censorings: 1 - KM = 1/3 up to 10 and unknown beyond it.
+    res = molecular_response(labs, patients, level="MR4.5", landmark=12)
+    assert res.incidence["cif"].item() == pytest.approx(1 / 3, rel=1e-12)
+    assert res.incidence["reason"].item() is None
+    km = res.one_minus_km.row(0, named=True)
+    assert (km["estimate"], km["conf_low"], km["conf_high"]) == (None, None, None)
+    reason = "not estimable: follow-up ends at 10.0 (censored), before landmark + window = 12.0"
+    assert km["reason"] == reason
+    # at the landmark 10 itself the Kaplan-Meier is known: 1 - 2/3
+    at10 = molecular_response(labs, patients, level="MR4.5", landmark=10)
+    assert at10.one_minus_km["estimate"].item() == pytest.approx(1 / 3, rel=1e-12)
+    # the analysis table keeps the incidence and says why 1 - KM is null
+    row = response(labs, patients, level="MR4.5", landmark=12).table.row(0, named=True)
+    assert row["cif"] == pytest.approx(1 / 3, rel=1e-12)
+    assert row["one_minus_km_estimate"] is None
+    assert row["reason"] == "1 − Kaplan–Meier " + reason
+    # follow-up ending in responses only: the Kaplan-Meier reaches 0 at 6 (both respond), and
+    # 1 - KM = 1 is the value at 12
+    both = _labs([("a", 3.0, 0.002), ("b", 6.0, 0.002)])
+    done = molecular_response(both, _patients([("a", 20), ("b", 20)]), landmark=12)
+    assert done.one_minus_km.select("estimate", "reason").row(0) == (1.0, None)
+    # by arm: only the arm whose follow-up ends in a discontinuation is null
+    arms = patients.with_columns(pl.Series("arm", ["x", "y", "y"]))
+    labs_x = pl.concat([labs, _labs([("d", 3.0, 0.5), ("d", 11.0, 0.002)])])
+    arms = pl.concat(
+        [arms, pl.DataFrame({"patient_id": ["d"], "last_follow_up": [20.0], "arm": ["x"]})],
+        how="diagonal_relaxed",
+    )
+    by_arm = molecular_response(labs_x, arms, landmark=12, by="arm").one_minus_km
+    # arm x: a responds at 3, d at 11: 1 - KM(12) = 1; arm y: b, c discontinue at 8 and 10
+    assert by_arm.select("arm", "estimate").rows() == [("x", 1.0), ("y", None)]
+    assert by_arm["reason"].to_list() == [None, reason]
+
+
 # Rule: optional event columns may be absent (the event never happened).
 def test_absent_event_columns_are_events_that_never_happened():
     full = response_endpoints(LABS, PATIENTS.with_columns(pl.lit(None, pl.Float64).alias("x")))

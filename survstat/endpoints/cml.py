@@ -476,7 +476,8 @@ class MolecularResponseResult:
         Sensitivity analysis: 1 - Kaplan-Meier at ``evaluated_at`` with competing events
         censored (it overstates the incidence when competing events occur): the ``by``
         columns, then ``level, landmark, estimate, conf_low, conf_high, window, evaluated_at,
-        reason``.
+        reason`` (null where the follow-up ends before ``evaluated_at`` in anything but a
+        response: for the Kaplan-Meier a competing event is a censoring).
     comparison
         The landmark rate of each arm against the reference arm, as
         :func:`survstat.compare_proportions` (None without ``by``); a limit that is undefined
@@ -498,19 +499,24 @@ def _at_landmark(
     at: float,
     columns: Iterable[pl.Expr],
     values: tuple[str, ...],
+    censored: pl.Expr,
 ) -> pl.DataFrame:
     """A curve's value at ``at`` per group, null with a ``reason`` where it is unknown.
 
     After a group's last time nobody is at risk. When that time ends in events only, the
-    curves are complete (all-cause survival is 0) and keep their last value, which is the
-    value at ``at``; when it is a censoring, what happens later is unknown and the value is
-    null, with the reason.
+    curve is complete (no one is left whose event could come later) and keeps its last
+    value, which is the value at ``at``; when it is a censoring, what happens later is
+    unknown and the value is null, with the reason. ``censored`` says which rows of ``ends``
+    the curve treats as censorings: ``cause == 0`` for the cumulative incidence, and
+    ``cause != 1`` for 1 - Kaplan-Meier of the response, which censors the competing events
+    too (a group whose follow-up ends in a discontinuation has an unknown Kaplan-Meier
+    beyond it).
     """
     grouped = ends.group_by(groups, maintain_order=True) if groups else None
     last = pl.col("time").max()
     aggs = (
         last.alias("__last"),
-        (pl.col("cause").filter(pl.col("time") == last) == 0).any().alias("__censored"),
+        censored.filter(pl.col("time") == last).any().alias("__censored"),
     )
     info = grouped.agg(*aggs) if grouped is not None else ends.select(*aggs)
     if groups:  # in the curve's order of groups
@@ -599,8 +605,12 @@ def molecular_response(
     (the analysis ELN and CML papers report), with pointwise intervals of ``conf_type`` (see
     :func:`survstat.cumulative_incidence`); 1 - Kaplan-Meier, censoring the competing events,
     is reported beside it as a sensitivity analysis. Where a group's follow-up ends before
-    ``landmark + window`` both are null with a ``reason`` (the curves are unknown there, as
-    ``cmprsk::timepoints`` reports). The landmark rate counts patients who responded by
+    ``landmark + window`` in a censoring both are null with a ``reason`` (the curves are
+    unknown there, as ``cmprsk::timepoints`` reports); where it ends in competing events only,
+    the incidence is complete (all-cause survival is 0) and keeps its last value, while the
+    Kaplan-Meier, for which those events are censorings, is unknown and null with the same
+    reason (as R's ``summary(survfit(...), times=, extend=FALSE)`` gives no value past the
+    last time). The landmark rate counts patients who responded by
     ``landmark + window`` among all patients (intention to treat). With ``by``, Gray's test
     and the difference in landmark rates against the ``reference`` arm (Newcombe interval,
     Fisher's exact test) compare the arms.
@@ -657,6 +667,7 @@ def molecular_response(
         at,
         [pl.col(v) for v in values],
         values,
+        censored=pl.col("cause") == 0,
     ).select(*groups, *head, *values, *tail)
     km = kaplan_meier(
         ends.with_columns((pl.col("cause") == 1).alias("__response")),
@@ -678,6 +689,7 @@ def molecular_response(
             (1.0 - pl.col("conf_low")).alias("conf_high"),
         ],
         values,
+        censored=pl.col("cause") != 1,
     ).select(*groups, *head, *values, *tail)
     rate = proportion(
         ends,
