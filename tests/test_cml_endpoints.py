@@ -295,7 +295,8 @@ def test_samples_after_a_competing_event_never_count():
             # died at 5; a result dated after the death does not count
             ("e", 3.0, 0.2),
             ("e", 5.5, 0.0005),
-            # censored at 9; a result after the last follow-up does not count
+            # censored at 9; a result after the last follow-up does not count (a warning
+            # names it, see test_results_after_the_last_follow_up_warn_and_do_not_count)
             ("g", 3.0, 0.2),
             ("g", 11.0, 0.001),
         ]
@@ -306,7 +307,8 @@ def test_samples_after_a_competing_event_never_count():
         progression=[None, 6.0, None, None],
         death=[None, None, 5.0, None],
     )
-    e = response_endpoints(labs, patients, level="MR4.5", landmark=10, window=2)
+    with pytest.warns(survstat.errors.SurvstatWarning, match="found 2 of 7 results"):
+        e = response_endpoints(labs, patients, level="MR4.5", landmark=10, window=2)
     cols = ["patient_id", "time", "cause_label", "first_response_time"]
     cols += ["responded_by_landmark", "response_at_landmark", "best_level"]
     got = e.select(cols).with_columns(pl.col("best_level").cast(pl.String)).rows()
@@ -316,6 +318,53 @@ def test_samples_after_a_competing_event_never_count():
         ("e", 5.0, "death", None, False, None, "none"),
         ("g", 9.0, "censored", None, False, None, "none"),
     ]
+
+
+# Rule: the last follow-up ends a patient's record: an event after it is a data error naming
+# the patient, the column and both times (a death at 30 with the last follow-up at 12 is not
+# "censored at 12"), an event on its day is fine.
+@pytest.mark.parametrize("event", ["discontinuation", "progression", "death"])
+def test_events_after_the_last_follow_up_are_an_error(event):
+    from cml_data import labs as _labs
+
+    labs = _labs([("a", 3.0, 0.5), ("b", 3.0, 0.5)])
+    late = _patients([("a", 12), ("b", 12)], **{event: [None, 30.0]})
+    with pytest.raises(
+        InvalidValueError,
+        match=rf"^`{event}` must not be after `last_follow_up` \(the end of follow-up\); found "
+        rf"1 of 2 patients \(first: patient 'b', {event} 30.0 after last_follow_up 12.0\)$",
+    ):
+        response_endpoints(labs, late)
+    # on the day of the last follow-up the event ends the follow-up: b's event at 12
+    on_day = _patients([("a", 12), ("b", 12)], **{event: [None, 12.0]})
+    got = response_endpoints(labs, on_day).select("time", "cause_label").rows()
+    assert got == [(12.0, "censored"), (12.0, event)]
+
+
+# Rule: a lab result after the last follow-up does not count, and a warning names the first
+# patient, the sample time and the last follow-up (a sample taken after the last clinic visit
+# is common; moving the last follow-up is the data manager's decision).
+def test_results_after_the_last_follow_up_warn_and_do_not_count():
+    from cml_data import labs as _labs
+
+    # a: MR4.5 at 20, after the last follow-up at 12: censored at 12, no response, and the
+    # result is named; b: 0.5% at 6 and nothing after the follow-up: no warning about b
+    labs = _labs([("a", 6.0, 0.5), ("a", 20.0, 0.002), ("b", 6.0, 0.5)])
+    patients = _patients([("a", 12), ("b", 12)])
+    with pytest.warns(
+        survstat.errors.SurvstatWarning,
+        match=r"^`time`: lab results after the patient's `last_follow_up` do not count \(correct "
+        r"`last_follow_up` if the patient was followed until then\); found 1 of 3 results "
+        r"\(first: patient 'a', time 20.0 after last_follow_up 12.0\)$",
+    ):
+        e = response_endpoints(labs, patients, landmark=24)
+    got = e.select("patient_id", "time", "cause_label", "first_response_time").rows()
+    assert got == [("a", 12.0, "censored", None), ("b", 12.0, "censored", None)]
+    # with the last follow-up moved to 20 the result counts: a responds at 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        moved = response_endpoints(labs, _patients([("a", 20), ("b", 12)]), landmark=24)
+    assert moved.select("time", "cause_label").row(0) == (20.0, "response")
 
 
 # Rule: one evaluability rule everywhere (undetectable with < 10,000 ABL1 copies).

@@ -53,6 +53,7 @@ from survstat.endpoints.cml_input import (
     SIGNIFICANT_DIGITS,
     Columns,
     Thresholds,
+    check_events_in_follow_up,
     check_patient_ids,
     compare,
     number_option,
@@ -60,6 +61,7 @@ from survstat.endpoints.cml_input import (
     read_labs,
     read_patients,
     time_or_never,
+    warn_late_results,
 )
 from survstat.errors import InvalidValueError, OptionError, SurvstatWarning
 from survstat.io import FrameLike
@@ -333,6 +335,13 @@ def response_endpoints(
     censored at their last follow-up (cause 0). ``best_level`` is the deepest counted result.
     The levels are those of ELN 2020 (Hochhaus et al. 2020) and EUTOS (Cross et al. 2015).
 
+    The last follow-up ends each patient's record. A discontinuation, progression or death
+    after it contradicts it and is an error naming the patient, the column and both times. A
+    lab result after it does not count and a :class:`~survstat.errors.SurvstatWarning` names
+    the first such patient, the sample time and the last follow-up: a sample taken after the
+    last clinic visit is common in lab exports, and whether the last follow-up should move to
+    it is the data manager's decision, not the analysis's.
+
     Examples
     --------
     >>> import polars as pl
@@ -364,6 +373,11 @@ def response_endpoints(
             f"the patient table has columns named as output columns ({', '.join(clash)}); "
             "rename them first"
         )
+    check_events_in_follow_up(pts, pcols.patient, events, pcols.last_follow_up)
+    classified = classified.with_columns(patient_key(classified, cols.patient))
+    warn_late_results(
+        classified, cols, pts.with_columns(patient_key(pts, pcols.patient)), pcols.last_follow_up
+    )
     last = pl.col(pcols.last_follow_up)
     timed = pts.with_columns(
         patient_key(pts, pcols.patient),
@@ -374,7 +388,6 @@ def response_endpoints(
     # last follow-up, whichever comes first (a result on the day of the event counts)
     samples = (
         usable(classified)
-        .with_columns(patient_key(classified, cols.patient))
         .join(timed.select("__pid", "__end"), on="__pid")
         .filter(pl.col("__t") <= pl.col("__end"))
     )
@@ -398,7 +411,7 @@ def response_endpoints(
         .join(near, on="__pid", how="left", maintain_order="left")
     )
     resp, comp = pl.col("first_response_time"), pl.col("__comp")
-    competing = comp.is_not_null() & (comp <= last)
+    competing = comp.is_not_null()  # never after the last follow-up (checked above)
     cause = (
         pl.when(resp.is_not_null())
         .then(1)

@@ -203,6 +203,80 @@ def fail_where(
         raise error(f"{rule}; found {n_bad} of {frame.height} {what} (first: {where(first)})")
 
 
+def check_order(
+    pts: pl.DataFrame, patient: str, early: str, late: str, *, rule: str | None = None
+) -> None:
+    """Raise :class:`InvalidValueError` when a patient's ``late`` time (or date) is before
+    their ``early`` one, naming the patient, both columns and both values; a column absent
+    from ``pts`` is not checked."""
+    if early not in pts.columns or late not in pts.columns:
+        return
+    fail_where(
+        pts,
+        pl.col(late) < pl.col(early),
+        InvalidValueError,
+        rule or f"`{late}` must not be before `{early}`",
+        lambda r: f"patient {r[patient]!r}, {early} {r[early]} after {late} {r[late]}",
+        what="patients",
+    )
+
+
+def check_events_in_follow_up(
+    pts: pl.DataFrame, patient: str, events: Iterable[str], last_follow_up: str
+) -> None:
+    """Raise :class:`InvalidValueError` for an event dated after the patient's last follow-up.
+
+    The last follow-up ends the patient's record: an event after it (a death at month 30
+    with the last follow-up at month 12) is a contradiction in the data, not a censoring at
+    the last follow-up, so it is refused naming the patient, the column and both times, as
+    the RECIST derivation refuses a subject last known alive before their last assessment.
+    """
+    for event in events:
+        check_order(
+            pts,
+            patient,
+            event,
+            last_follow_up,
+            rule=f"`{event}` must not be after `{last_follow_up}` (the end of follow-up)",
+        )
+
+
+def warn_late_results(
+    results: pl.DataFrame, cols: Columns, pts: pl.DataFrame, last_follow_up: str
+) -> None:
+    """Warn when lab results are dated after their patient's last follow-up.
+
+    ``results`` holds the lab results with ``__pid`` and ``__t``, ``pts`` the patients with
+    ``__pid`` and ``last_follow_up`` on the scale of ``__t``. Such results do not count: the
+    patient table's last follow-up is where every endpoint ends. They are common when the last
+    follow-up is the last clinic visit and a sample taken later (a central-lab result, a
+    sample sent from home) reaches the database, so the analysis goes on; the
+    :class:`~survstat.errors.SurvstatWarning` names the patient, the sample time and the last
+    follow-up, for the data manager to move the last follow-up if the patient was followed
+    until then.
+    """
+    late = results.join(
+        pts.select("__pid", pl.col(last_follow_up).alias("__last")),
+        on="__pid",
+        how="inner",
+        maintain_order="left",
+    )
+    hit = late.select((pl.col("__t") > pl.col("__last")).fill_null(False)).to_series()
+    if hit.any():
+        first = late.filter(hit).row(0, named=True)
+        warnings.warn(
+            f"`{cols.time}`: lab results after the patient's `{last_follow_up}` do not count "
+            f"(correct `{last_follow_up}` if the patient was followed until then); found "
+            f"{int(hit.sum())} of {results.height} results (first: patient "
+            f"{first[cols.patient]!r}, {cols.time} {first[cols.time]} after {last_follow_up} "
+            f"{first['__last']})",
+            SurvstatWarning,
+            # one location for every caller: the same finding about the same data is shown
+            # once, even by an analysis that derives two endpoints from it
+            stacklevel=1,
+        )
+
+
 def _detected(frame: pl.DataFrame, cols: Columns) -> pl.DataFrame:
     """Add ``__det`` (Boolean) from the coding of ``detected``; anything else is an error."""
     name = cols.detected

@@ -23,7 +23,9 @@ from survstat.endpoints.cml import classified_results, response_rank, usable
 from survstat.endpoints.cml_input import (
     Columns,
     Thresholds,
+    check_events_in_follow_up,
     check_id_column,
+    check_order,
     check_patient_ids,
     compare,
     fail_where,
@@ -32,13 +34,13 @@ from survstat.endpoints.cml_input import (
     read_patients,
     require_columns,
     time_or_never,
+    warn_late_results,
 )
 from survstat.endpoints.cml_monitoring import deep_runs, mmr_status
 from survstat.endpoints.dates import DAYS_PER_UNIT
 from survstat.errors import (
     ColumnTypeError,
     EmptyDataError,
-    InvalidValueError,
     MissingValueError,
     OptionError,
     check_unique_ids,
@@ -64,19 +66,6 @@ class TfrColumns:
     death: str = "death"
     last_follow_up: str = "last_follow_up"
     start: str = "start_date"
-
-
-def _check_order(pts: pl.DataFrame, patient: str, early: str, late: str) -> None:
-    if early not in pts.columns or late not in pts.columns:
-        return
-    fail_where(
-        pts,
-        pl.col(late) < pl.col(early),
-        InvalidValueError,
-        f"`{late}` must not be before `{early}`",
-        lambda r: f"patient {r[patient]!r}, {r[late]} < {r[early]}",
-        what="patients",
-    )
 
 
 def _is_date(dtype: pl.DataType) -> bool:
@@ -183,12 +172,14 @@ def tfr_eligibility(
         complete=[pcols.last_follow_up],
     )
     classified = check_patient_ids(classified, cols.patient, pts, pcols.patient)
-    _check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
+    check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
     pts = pts.with_columns(
         patient_key(pts, pcols.patient),
         pl.col(pcols.tki_stop).is_not_null().alias("stopped"),
         pl.coalesce(pcols.tki_stop, pcols.last_follow_up).alias("evaluation_time"),
     )
+    classified = classified.with_columns(patient_key(classified, cols.patient))
+    warn_late_results(classified, cols, pts, pcols.last_follow_up)
     runs = _runs_until(classified, cols, pts, "evaluation_time", rank)
     out = pts.join(runs, on="__pid", how="left", maintain_order="left").with_columns(
         pl.col("evaluation_time").alias("treatment_duration")
@@ -212,7 +203,6 @@ def _runs_until(
     """The current deep run of each patient on the usable results up to ``until``."""
     samples = (
         usable(classified)
-        .with_columns(patient_key(classified, cols.patient))
         .join(pts.select("__pid", until), on="__pid")
         .filter(pl.col("__t") <= pl.col(until))
     )
@@ -317,9 +307,9 @@ def _eligibility_by_dates(
             what="patients",
         )
     check_unique_ids(pts, pcols.patient, "patient table")
-    _check_order(pts, pcols.patient, pcols.start, pcols.tki_stop)
-    _check_order(pts, pcols.patient, pcols.start, pcols.last_follow_up)
-    _check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
+    check_order(pts, pcols.patient, pcols.start, pcols.tki_stop)
+    check_order(pts, pcols.patient, pcols.start, pcols.last_follow_up)
+    check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
     lab_frame = scan(labs)[0].collect()
     require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
     sample_date = _date(lab_frame, cols.time, "sample date")
@@ -333,15 +323,17 @@ def _eligibility_by_dates(
     )
     # sample dates become days since the patient's start (negative: a pre-study sample)
     starts = pts.select("__pid", pl.col(pcols.start).alias("__start"))
+    dated = lab_frame.with_columns(patient_key(lab_frame, cols.patient), sample_date.alias("__t"))
     in_days = (
-        lab_frame.with_columns(patient_key(lab_frame, cols.patient), sample_date.alias("__date"))
-        .join(starts, on="__pid", how="left", maintain_order="left")
+        dated.join(starts, on="__pid", how="left", maintain_order="left")
         .with_columns(
-            (pl.col("__date") - pl.col("__start")).dt.total_days().cast(pl.Float64).alias(cols.time)
+            (pl.col("__t") - pl.col("__start")).dt.total_days().cast(pl.Float64).alias(cols.time)
         )
-        .drop("__pid", "__date", "__start")
+        .drop("__pid", "__t", "__start")
     )
     classified = classified_results(in_days, columns=cols, thresholds=thresholds)
+    warn_late_results(dated, cols, pts, pcols.last_follow_up)
+    classified = classified.with_columns(patient_key(classified, cols.patient))
     runs = _runs_until(classified, cols, pts, "__eval_days", rank)
     start = pl.col(pcols.start)
     out = pts.join(runs, on="__pid", how="left", maintain_order="left")
@@ -398,8 +390,13 @@ def tfr_endpoints(
     Molecular relapse is the first result after the stop above the MMR threshold (loss of
     MMR, compared at the precision of :func:`~survstat.endpoints.cml.compare`). A restart of
     therapy before any relapse and death are the other failures; a relapse found on the day
-    of the restart is the relapse. Patients with none are censored at their last follow-up;
-    results after it do not count.
+    of the restart is the relapse. Patients with none are censored at their last follow-up.
+
+    The last follow-up ends each patient's record, as in
+    :func:`~survstat.endpoints.cml.response_endpoints`: a restart or a death after it is an
+    error naming the patient, the column and both times; a lab result after it does not
+    count, and a :class:`~survstat.errors.SurvstatWarning` names the first such patient, the
+    sample time and the last follow-up.
     """
     cols = columns or Columns()
     pcols = patient_columns or TfrColumns()
@@ -420,14 +417,16 @@ def tfr_endpoints(
     )
     classified = check_patient_ids(classified, cols.patient, pts, pcols.patient)
     for later in (pcols.tki_restart, pcols.death, pcols.last_follow_up):
-        _check_order(pts, pcols.patient, pcols.tki_stop, later)
-    stopped = pts.filter(pl.col(pcols.tki_stop).is_not_null()).with_columns(
-        patient_key(pts, pcols.patient)
-    )
+        check_order(pts, pcols.patient, pcols.tki_stop, later)
+    events = (pcols.tki_restart, pcols.death)
+    check_events_in_follow_up(pts, pcols.patient, events, pcols.last_follow_up)
+    pts = pts.with_columns(patient_key(pts, pcols.patient))
+    classified = classified.with_columns(patient_key(classified, cols.patient))
+    warn_late_results(classified, cols, pts, pcols.last_follow_up)
+    stopped = pts.filter(pl.col(pcols.tki_stop).is_not_null())
     # molecular relapse is loss of MMR by the same rule as on treatment
     relapse = (
         mmr_status(classified, thr)
-        .with_columns(patient_key(classified, cols.patient))
         .join(stopped.select("__pid", pcols.tki_stop), on="__pid")
         .filter(pl.col("__above") & (pl.col("__t") > pl.col(pcols.tki_stop)))
         .group_by("__pid")
@@ -441,10 +440,11 @@ def tfr_endpoints(
         (time_or_never(stopped, pcols.death) - stop).alias("__death"),
     )
     last = pl.col("__last")
+    # results after the last follow-up do not count; restart and death are never after it
     first = pl.min_horizontal(
         pl.when(pl.col("__rel") <= last).then(pl.col("__rel")), "__restart", "__death"
     )
-    failed = first.is_not_null() & (first <= last)
+    failed = first.is_not_null()
     # on a tie: relapse before restart before death
     cause = (
         pl.when(failed & (pl.col("__rel") == first))
