@@ -37,9 +37,8 @@ from survstat.endpoints.cml_input import (
     warn_late_results,
 )
 from survstat.endpoints.cml_monitoring import deep_runs, mmr_status
-from survstat.endpoints.dates import DAYS_PER_UNIT
+from survstat.endpoints.dates import DAYS_PER_UNIT, as_date, is_date
 from survstat.errors import (
-    ColumnTypeError,
     EmptyDataError,
     MissingValueError,
     OptionError,
@@ -66,10 +65,6 @@ class TfrColumns:
     death: str = "death"
     last_follow_up: str = "last_follow_up"
     start: str = "start_date"
-
-
-def _is_date(dtype: pl.DataType) -> bool:
-    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
 def tfr_eligibility(
@@ -160,7 +155,7 @@ def tfr_eligibility(
         [(pcols.patient, "patient"), (pcols.tki_stop, "tki_stop")],
     )
     require_columns(pts_raw, [(pcols.last_follow_up, "last_follow_up")])
-    if _is_date(pts_raw.schema[pcols.tki_stop]) or _is_date(pts_raw.schema[pcols.last_follow_up]):
+    if is_date(pts_raw.schema[pcols.tki_stop]) or is_date(pts_raw.schema[pcols.last_follow_up]):
         return _eligibility_by_dates(
             labs, pts_raw, cols, pcols, thresholds, min_treatment, min_deep_duration, level, rank
         )
@@ -253,19 +248,6 @@ def _eligibility_table(
     )
 
 
-def _date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
-    dtype = frame.schema[name]
-    if dtype == pl.Date:
-        return pl.col(name)
-    if isinstance(dtype, pl.Datetime):
-        return pl.col(name).dt.date()
-    if dtype == pl.Null:
-        return pl.col(name).cast(pl.Date)
-    raise ColumnTypeError(
-        f"`{name}` ({role}) must be a date like the other TFR dates; found {dtype}"
-    )
-
-
 def _whole_months(name: str, value: float) -> int:
     if value != int(value):
         raise OptionError(
@@ -293,9 +275,9 @@ def _eligibility_by_dates(
         raise EmptyDataError("the patient table has no rows")
     check_id_column(pts, pcols.patient, "patient")
     pts = pts.with_columns(
-        _date(pts, pcols.start, "start of therapy").alias(pcols.start),
-        _date(pts, pcols.tki_stop, "tki_stop").alias(pcols.tki_stop),
-        _date(pts, pcols.last_follow_up, "last_follow_up").alias(pcols.last_follow_up),
+        as_date(pts, pcols.start, "start of therapy").alias(pcols.start),
+        as_date(pts, pcols.tki_stop, "tki_stop").alias(pcols.tki_stop),
+        as_date(pts, pcols.last_follow_up, "last_follow_up").alias(pcols.last_follow_up),
     )
     for name in (pcols.patient, pcols.start, pcols.last_follow_up):
         fail_where(
@@ -312,7 +294,7 @@ def _eligibility_by_dates(
     check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
     lab_frame = scan(labs)[0].collect()
     require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
-    sample_date = _date(lab_frame, cols.time, "sample date")
+    sample_date = as_date(lab_frame, cols.time, "sample date")
     lab_frame = check_patient_ids(lab_frame, cols.patient, pts, pcols.patient)
     pts = pts.with_columns(
         patient_key(pts, pcols.patient),
