@@ -229,12 +229,6 @@ def usable(classified: pl.DataFrame) -> pl.DataFrame:
     return classified.filter(pl.col("evaluable") & (pl.col("__t") >= 0))
 
 
-def level_depth(column: str = "level") -> pl.Expr:
-    """Depth of the classified level column as an integer (0 = none ... 4 = MR5)."""
-    depth = {name: i for i, name in enumerate(LEVELS)}
-    return pl.col(column).cast(pl.String).replace_strict(depth, return_dtype=pl.Int64)
-
-
 def level_rank(level: str) -> int:
     """Depth of a response level (0 = none ... 4 = MR5)."""
     if level not in LEVELS:
