@@ -656,3 +656,36 @@ def test_patient_ids_of_different_kinds_are_an_error():
         match=r"1 patients have lab results but no row in the patient table \(first: 1099511627776\)",
     ):
         response_endpoints(wide, narrow)
+
+
+# The CML code lives in modules of one job each; survstat.endpoints.cml gathers the public
+# names, so that imports written against it keep working, and any module imports first.
+def test_public_names_import_from_cml_and_modules_import_in_any_order():
+    import subprocess
+    import sys
+
+    import survstat.endpoints.cml as cml
+    from survstat.endpoints import cml_endpoints, cml_input, cml_levels, cml_response
+
+    before = [
+        "CAUSES",
+        "DETECTED_CODES",
+        "LEVELS",
+        "SIGNIFICANT_DIGITS",
+        "Columns",
+        "PatientColumns",
+        "Thresholds",
+        "classify_samples",
+        "compare",
+        "level_rank",
+        "molecular_response",
+        "response_endpoints",
+    ]
+    assert set(before) <= set(cml.__all__)
+    homes = (cml_endpoints, cml_input, cml_levels, cml_response)
+    for name in cml.__all__:
+        home = next(m for m in homes if name in vars(m))
+        assert getattr(cml, name) is getattr(home, name), name
+    for first in ("cml_response", "cml_endpoints", "cml_patients", "cml_tfr", "cml_monitoring"):
+        code = f"import survstat.endpoints.{first}; import survstat.endpoints.cml"
+        subprocess.run([sys.executable, "-c", code], check=True)

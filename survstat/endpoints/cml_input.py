@@ -1,8 +1,10 @@
 """Reading CML inputs: validation, the codings labs use, and the precision of thresholds.
 
-Every CML function (:mod:`~survstat.endpoints.cml`, :mod:`~survstat.endpoints.cml_monitoring`,
-:mod:`~survstat.endpoints.cml_tfr`) reads its lab results through :func:`read_labs` and its
-patient table through :func:`read_patients`, so that bad input gives one clear
+Every CML function (:mod:`~survstat.endpoints.cml_levels`,
+:mod:`~survstat.endpoints.cml_endpoints`, :mod:`~survstat.endpoints.cml_response`,
+:mod:`~survstat.endpoints.cml_monitoring`, :mod:`~survstat.endpoints.cml_tfr`) reads its lab
+results through :func:`read_labs` (and its patient table through
+:func:`~survstat.endpoints.cml_patients.read_patients`), so that bad input gives one clear
 :class:`~survstat.errors.SurvstatError` naming the column, the rule, how many values break it
 and the first patient and time, and compares values with thresholds through :func:`compare`
 only.
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from survstat.endpoints._ids import check_id_types, is_text, match_id_type
+from survstat.endpoints._ids import is_text
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -29,7 +31,6 @@ from survstat.errors import (
     OptionError,
     SurvstatError,
     SurvstatWarning,
-    check_unique_ids,
 )
 from survstat.io import FrameLike, scan
 
@@ -160,7 +161,7 @@ def _is_number(dtype: pl.DataType) -> bool:
     return (dtype.is_numeric() and dtype != pl.Boolean) or dtype == pl.Null
 
 
-def _number_column(frame: pl.DataFrame, name: str, role: str, what: str) -> pl.Expr:
+def number_column(frame: pl.DataFrame, name: str, role: str, what: str) -> pl.Expr:
     """``name`` as Float64, or :class:`ColumnTypeError` when it is not numeric."""
     dtype = frame.schema[name]
     if not _is_number(dtype):
@@ -201,80 +202,6 @@ def fail_where(
     if n_bad:
         first = frame.filter(hit).row(0, named=True)
         raise error(f"{rule}; found {n_bad} of {frame.height} {what} (first: {where(first)})")
-
-
-def check_order(
-    pts: pl.DataFrame, patient: str, early: str, late: str, *, rule: str | None = None
-) -> None:
-    """Raise :class:`InvalidValueError` when a patient's ``late`` time (or date) is before
-    their ``early`` one, naming the patient, both columns and both values; a column absent
-    from ``pts`` is not checked."""
-    if early not in pts.columns or late not in pts.columns:
-        return
-    fail_where(
-        pts,
-        pl.col(late) < pl.col(early),
-        InvalidValueError,
-        rule or f"`{late}` must not be before `{early}`",
-        lambda r: f"patient {r[patient]!r}, {early} {r[early]} after {late} {r[late]}",
-        what="patients",
-    )
-
-
-def check_events_in_follow_up(
-    pts: pl.DataFrame, patient: str, events: Iterable[str], last_follow_up: str
-) -> None:
-    """Raise :class:`InvalidValueError` for an event dated after the patient's last follow-up.
-
-    The last follow-up ends the patient's record: an event after it (a death at month 30
-    with the last follow-up at month 12) is a contradiction in the data, not a censoring at
-    the last follow-up, so it is refused naming the patient, the column and both times, as
-    the RECIST derivation refuses a subject last known alive before their last assessment.
-    """
-    for event in events:
-        check_order(
-            pts,
-            patient,
-            event,
-            last_follow_up,
-            rule=f"`{event}` must not be after `{last_follow_up}` (the end of follow-up)",
-        )
-
-
-def warn_late_results(
-    results: pl.DataFrame, cols: Columns, pts: pl.DataFrame, last_follow_up: str
-) -> None:
-    """Warn when lab results are dated after their patient's last follow-up.
-
-    ``results`` holds the lab results with ``__pid`` and ``__t``, ``pts`` the patients with
-    ``__pid`` and ``last_follow_up`` on the scale of ``__t``. Such results do not count: the
-    patient table's last follow-up is where every endpoint ends. They are common when the last
-    follow-up is the last clinic visit and a sample taken later (a central-lab result, a
-    sample sent from home) reaches the database, so the analysis goes on; the
-    :class:`~survstat.errors.SurvstatWarning` names the patient, the sample time and the last
-    follow-up, for the data manager to move the last follow-up if the patient was followed
-    until then.
-    """
-    late = results.join(
-        pts.select("__pid", pl.col(last_follow_up).alias("__last")),
-        on="__pid",
-        how="inner",
-        maintain_order="left",
-    )
-    hit = late.select((pl.col("__t") > pl.col("__last")).fill_null(False)).to_series()
-    if hit.any():
-        first = late.filter(hit).row(0, named=True)
-        warnings.warn(
-            f"`{cols.time}`: lab results after the patient's `{last_follow_up}` do not count "
-            f"(correct `{last_follow_up}` if the patient was followed until then); found "
-            f"{int(hit.sum())} of {results.height} results (first: patient "
-            f"{first[cols.patient]!r}, {cols.time} {first[cols.time]} after {last_follow_up} "
-            f"{first['__last']})",
-            SurvstatWarning,
-            # one location for every caller: the same finding about the same data is shown
-            # once, even by an analysis that derives two endpoints from it
-            stacklevel=1,
-        )
 
 
 def _detected(frame: pl.DataFrame, cols: Columns) -> pl.DataFrame:
@@ -334,9 +261,9 @@ def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
         )
     frame = frame.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"),
-        _number_column(frame, cols.time, "time", "time since the start of treatment").alias("__t"),
-        _number_column(frame, cols.is_percent, "is_percent", "IS %").alias("__is"),
-        _number_column(frame, cols.control_copies, "control_copies", "copies").alias("__copies"),
+        number_column(frame, cols.time, "time", "time since the start of treatment").alias("__t"),
+        number_column(frame, cols.is_percent, "is_percent", "IS %").alias("__is"),
+        number_column(frame, cols.control_copies, "control_copies", "copies").alias("__copies"),
         pl.col(cols.control_gene)
         .cast(pl.String)
         .str.strip_chars()
@@ -378,7 +305,16 @@ def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
 
 
 def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
-    det, value, copies = pl.col("__det"), pl.col("__is"), pl.col("__copies")
+    """The measurements a classification needs (EUTOS, Cross et al. 2015): a detected result
+    has a positive, finite IS %; an undetectable one has its control gene and copies."""
+    _check_is_percent(frame, cols)
+    _check_copies(frame, cols, thr)
+
+
+def _check_is_percent(frame: pl.DataFrame, cols: Columns) -> None:
+    """IS % is needed for a detected result, finite and non-negative wherever reported, and
+    positive for a detected result; above 100% is a warning (a conversion to check)."""
+    det, value = pl.col("__det"), pl.col("__is")
     at = lambda r: _at(r, cols)  # noqa: E731
     fail_where(
         frame,
@@ -419,8 +355,15 @@ def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
             f"`{cols.is_percent}` above 100% in {above.height} samples (first: "
             f"{first['__is']} for {_at(first, cols)}); check the IS conversion",
             SurvstatWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
+
+
+def _check_copies(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
+    """An undetectable result needs its control-gene copies and a known control gene; copies
+    are a finite, non-negative count wherever reported."""
+    det, copies = pl.col("__det"), pl.col("__copies")
+    at = lambda r: _at(r, cols)  # noqa: E731
     fail_where(
         frame,
         ~det & (copies.is_null() | copies.is_nan()),
@@ -460,118 +403,6 @@ def number_option(name: str, value: Any, *, minimum: float = 0.0, strict: bool =
     return v
 
 
-def read_patients(
-    patients: FrameLike,
-    patient: str,
-    times: Mapping[str, str],
-    *,
-    complete: Iterable[str] = (),
-    optional: Iterable[str] = (),
-) -> pl.DataFrame:
-    """Read and validate a one-row-per-patient table of times since the start of treatment.
-
-    ``times`` maps each time column to its role. Columns in ``complete`` must not be missing;
-    the others may be null ("did not happen"), and those in ``optional`` may be absent (read
-    them with :func:`time_or_never`: an absent column is an event that never happened). Every
-    time column present is cast to Float64 and must be finite and non-negative where given;
-    ids must be present and unique.
-    """
-    optional = set(optional)
-    pts = scan(patients)[0].collect()
-    require_columns(
-        pts, [(patient, "patient"), *((c, r) for c, r in times.items() if c not in optional)]
-    )
-    if pts.height == 0:
-        raise EmptyDataError("the patient table has no rows")
-    check_id_column(pts, patient, "patient")
-    pts = pts.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"))
-    fail_where(
-        pts,
-        pl.col(patient).is_null(),
-        MissingValueError,
-        f"`{patient}` must not be missing in the patient table",
-        lambda r: f"row {r['__row']}",
-        what="patients",
-    )
-    check_unique_ids(pts, patient, "patient table")
-    times = {c: r for c, r in times.items() if c in pts.columns}
-    pts = pts.with_columns(
-        _number_column(pts, name, role, "time since the start of treatment").alias(name)
-        for name, role in times.items()
-    )
-    who = lambda r: f"patient {r[patient]!r}"  # noqa: E731
-    for name in complete:
-        fail_where(
-            pts,
-            pl.col(name).is_null() | pl.col(name).is_nan(),
-            MissingValueError,
-            f"`{name}` must not be missing",
-            who,
-            what="patients",
-        )
-    for name in times:
-        col = pl.col(name)
-        fail_where(
-            pts,
-            col.is_nan(),
-            MissingValueError,
-            f"`{name}` must be a time or null (NaN is neither)",
-            who,
-            what="patients",
-        )
-        fail_where(
-            pts,
-            col.is_infinite() | (col < 0),
-            InvalidValueError,
-            f"`{name}` must be finite and non-negative",
-            lambda r, name=name: f"{r[name]} for patient {r[patient]!r}",
-            what="patients",
-        )
-    return pts.drop("__row")
-
-
-def check_patient_ids(
-    classified: pl.DataFrame, lab_patient: str, pts: pl.DataFrame, patient: str
-) -> pl.DataFrame:
-    """``classified`` with its patient ids of the patient table's type; every id must be in
-    the patient table.
-
-    Ids of different but compatible types (integers of different widths, String, Categorical
-    or Enum) join, as :func:`~survstat.endpoints._ids.match_id_type` casts them; text in one
-    table and integers in the other is a :class:`ColumnTypeError` naming both columns and
-    types, and a lab id missing from the patient table an :class:`InvalidValueError`.
-    """
-    pt_type = pts.schema[patient]
-    tables = ("lab results", "patient table")
-    check_id_types(classified.schema[lab_patient], pt_type, lab_patient, tables, other=patient)
-    unknown = (
-        classified.select(pl.col(lab_patient).alias("__id"))
-        .drop_nulls()
-        .unique(maintain_order=True)
-        .with_columns(pl.col("__id").cast(pl.String).alias("__key"))
-        .join(pts.select(pl.col(patient).cast(pl.String).alias("__key")), on="__key", how="anti")
-    )
-    if unknown.height:
-        raise InvalidValueError(
-            f"{unknown.height} patients have lab results but no row in the patient table "
-            f"(first: {unknown.get_column('__id')[0]!r})"
-        )
-    return match_id_type(classified, lab_patient, pt_type, tables, other=patient)
-
-
-def time_or_never(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """The Float64 time column ``name``, or null (never) when the table has no such column."""
-    if name in frame.columns:
-        return pl.col(name).cast(pl.Float64)
-    return pl.lit(None, dtype=pl.Float64)
-
-
-def patient_key(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A patient id comparable between tables: text ids as String, integers as they are."""
-    dtype = frame.schema[column]
-    return pl.col(column).cast(pl.String if is_text(dtype) else dtype).alias("__pid")
-
-
 __all__ = [
     "DETECTED_CODES",
     "SIGNIFICANT_DIGITS",
@@ -579,5 +410,4 @@ __all__ = [
     "Thresholds",
     "compare",
     "read_labs",
-    "read_patients",
 ]

@@ -19,24 +19,26 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from survstat.endpoints.cml import classified_results, response_rank, usable
 from survstat.endpoints.cml_input import (
     Columns,
     Thresholds,
-    check_events_in_follow_up,
     check_id_column,
-    check_order,
-    check_patient_ids,
     compare,
     fail_where,
     number_option,
+    require_columns,
+)
+from survstat.endpoints.cml_levels import classified_results, response_rank, usable
+from survstat.endpoints.cml_monitoring import deep_runs, mmr_status
+from survstat.endpoints.cml_patients import (
+    check_events_in_follow_up,
+    check_order,
+    check_patient_ids,
     patient_key,
     read_patients,
-    require_columns,
     time_or_never,
     warn_late_results,
 )
-from survstat.endpoints.cml_monitoring import deep_runs, mmr_status
 from survstat.endpoints.dates import DAYS_PER_UNIT, as_date, is_date
 from survstat.errors import (
     EmptyDataError,
@@ -270,6 +272,35 @@ def _eligibility_by_dates(
     """:func:`tfr_eligibility` on dates, with "more than N months" in calendar months."""
     treatment_months = _whole_months("min_treatment", min_treatment)
     deep_months = _whole_months("min_deep_duration", min_deep_duration)
+    pts = _dated_patients(pts, pcols)
+    classified = _classified_in_days(labs, cols, pts, pcols, thresholds)
+    runs = _runs_until(classified, cols, pts, "__eval_days", rank)
+    start = pl.col(pcols.start)
+    out = pts.join(runs, on="__pid", how="left", maintain_order="left")
+    deep_first = start + pl.duration(days=pl.col("deep_start").cast(pl.Int64))
+    deep_last = start + pl.duration(days=pl.col("__deep_end").cast(pl.Int64))
+    long_enough = pl.col("evaluation_time") > start.dt.offset_by(f"{treatment_months}mo")
+    deep_enough = (deep_last > deep_first.dt.offset_by(f"{deep_months}mo")).fill_null(False)
+    out = out.with_columns(long_enough.alias("__long"), deep_enough.alias("__deep")).with_columns(
+        (pl.col("__eval_days") / _MONTH).alias("treatment_duration"),
+        deep_first.alias("deep_start"),
+        (pl.col("deep_duration") / _MONTH).alias("deep_duration"),
+    )
+    return _eligibility_table(
+        out,
+        pcols.patient,
+        pl.col("__long"),
+        pl.col("__deep"),
+        f"{treatment_months} months",
+        f"{deep_months} months",
+        level,
+    )
+
+
+def _dated_patients(pts: pl.DataFrame, pcols: TfrColumns) -> pl.DataFrame:
+    """The validated patient table of dates (start, stop and last follow-up as dates, in that
+    order), with ``__pid``, ``stopped``, ``evaluation_time`` (the stop, else the last
+    follow-up) and ``__eval_days`` (days from the start to it)."""
     require_columns(pts, [(pcols.start, "start of therapy")])
     if pts.height == 0:
         raise EmptyDataError("the patient table has no rows")
@@ -292,18 +323,29 @@ def _eligibility_by_dates(
     check_order(pts, pcols.patient, pcols.start, pcols.tki_stop)
     check_order(pts, pcols.patient, pcols.start, pcols.last_follow_up)
     check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
-    lab_frame = scan(labs)[0].collect()
-    require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
-    sample_date = as_date(lab_frame, cols.time, "sample date")
-    lab_frame = check_patient_ids(lab_frame, cols.patient, pts, pcols.patient)
-    pts = pts.with_columns(
+    return pts.with_columns(
         patient_key(pts, pcols.patient),
         pl.col(pcols.tki_stop).is_not_null().alias("stopped"),
         pl.coalesce(pcols.tki_stop, pcols.last_follow_up).alias("evaluation_time"),
     ).with_columns(
         (pl.col("evaluation_time") - pl.col(pcols.start)).dt.total_days().alias("__eval_days")
     )
-    # sample dates become days since the patient's start (negative: a pre-study sample)
+
+
+def _classified_in_days(
+    labs: FrameLike,
+    cols: Columns,
+    pts: pl.DataFrame,
+    pcols: TfrColumns,
+    thresholds: Thresholds | None,
+) -> pl.DataFrame:
+    """The lab results, dated, classified on days since each patient's start (a negative
+    day: a pre-study sample), with ``__pid``; a result after the last follow-up is named in
+    a warning."""
+    lab_frame = scan(labs)[0].collect()
+    require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
+    sample_date = as_date(lab_frame, cols.time, "sample date")
+    lab_frame = check_patient_ids(lab_frame, cols.patient, pts, pcols.patient)
     starts = pts.select("__pid", pl.col(pcols.start).alias("__start"))
     dated = lab_frame.with_columns(patient_key(lab_frame, cols.patient), sample_date.alias("__t"))
     in_days = (
@@ -315,28 +357,7 @@ def _eligibility_by_dates(
     )
     classified = classified_results(in_days, columns=cols, thresholds=thresholds)
     warn_late_results(dated, cols, pts, pcols.last_follow_up)
-    classified = classified.with_columns(patient_key(classified, cols.patient))
-    runs = _runs_until(classified, cols, pts, "__eval_days", rank)
-    start = pl.col(pcols.start)
-    out = pts.join(runs, on="__pid", how="left", maintain_order="left")
-    deep_first = start + pl.duration(days=pl.col("deep_start").cast(pl.Int64))
-    deep_last = start + pl.duration(days=pl.col("__deep_end").cast(pl.Int64))
-    long_enough = pl.col("evaluation_time") > start.dt.offset_by(f"{treatment_months}mo")
-    deep_enough = (deep_last > deep_first.dt.offset_by(f"{deep_months}mo")).fill_null(False)
-    out = out.with_columns(long_enough.alias("__long"), deep_enough.alias("__deep")).with_columns(
-        (pl.col("__eval_days") / _MONTH).alias("treatment_duration"),
-        deep_first.alias("deep_start"),
-        (pl.col("deep_duration") / _MONTH).alias("deep_duration"),
-    )
-    return _eligibility_table(
-        out,
-        pcols.patient,
-        pl.col("__long"),
-        pl.col("__deep"),
-        f"{treatment_months} months",
-        f"{deep_months} months",
-        level,
-    )
+    return classified.with_columns(patient_key(classified, cols.patient))
 
 
 def tfr_endpoints(
@@ -384,25 +405,8 @@ def tfr_endpoints(
     pcols = patient_columns or TfrColumns()
     thr = thresholds or Thresholds()
     classified = classified_results(labs, columns=cols, thresholds=thr)
-    roles = {
-        pcols.tki_stop: "tki_stop",
-        pcols.tki_restart: "tki_restart",
-        pcols.death: "death",
-        pcols.last_follow_up: "last_follow_up",
-    }
-    pts = read_patients(
-        patients,
-        pcols.patient,
-        roles,
-        complete=[pcols.last_follow_up],
-        optional=[pcols.tki_restart, pcols.death],
-    )
+    pts = _stop_and_follow_up(patients, pcols)
     classified = check_patient_ids(classified, cols.patient, pts, pcols.patient)
-    for later in (pcols.tki_restart, pcols.death, pcols.last_follow_up):
-        check_order(pts, pcols.patient, pcols.tki_stop, later)
-    events = (pcols.tki_restart, pcols.death)
-    check_events_in_follow_up(pts, pcols.patient, events, pcols.last_follow_up)
-    pts = pts.with_columns(patient_key(pts, pcols.patient))
     classified = classified.with_columns(patient_key(classified, cols.patient))
     warn_late_results(classified, cols, pts, pcols.last_follow_up)
     stopped = pts.filter(pl.col(pcols.tki_stop).is_not_null())
@@ -421,13 +425,42 @@ def tfr_endpoints(
         (time_or_never(stopped, pcols.tki_restart) - stop).alias("__restart"),
         (time_or_never(stopped, pcols.death) - stop).alias("__death"),
     )
+    return _tfr_table(out, pcols)
+
+
+def _stop_and_follow_up(patients: FrameLike, pcols: TfrColumns) -> pl.DataFrame:
+    """The validated patient table with ``__pid``: times as Float64, the restart, death and
+    last follow-up not before the stop, and no restart or death after the last follow-up."""
+    roles = {
+        pcols.tki_stop: "tki_stop",
+        pcols.tki_restart: "tki_restart",
+        pcols.death: "death",
+        pcols.last_follow_up: "last_follow_up",
+    }
+    pts = read_patients(
+        patients,
+        pcols.patient,
+        roles,
+        complete=[pcols.last_follow_up],
+        optional=[pcols.tki_restart, pcols.death],
+    )
+    for later in (pcols.tki_restart, pcols.death, pcols.last_follow_up):
+        check_order(pts, pcols.patient, pcols.tki_stop, later)
+    events = (pcols.tki_restart, pcols.death)
+    check_events_in_follow_up(pts, pcols.patient, events, pcols.last_follow_up)
+    return pts.with_columns(patient_key(pts, pcols.patient))
+
+
+def _tfr_table(out: pl.DataFrame, pcols: TfrColumns) -> pl.DataFrame:
+    """The TFR endpoint from the times since the stop ``__rel`` (relapse), ``__restart``,
+    ``__death`` and ``__last`` (last follow-up): the first failure, relapse before restart
+    before death on a tie, else censored at the last follow-up."""
     last = pl.col("__last")
     # results after the last follow-up do not count; restart and death are never after it
     first = pl.min_horizontal(
         pl.when(pl.col("__rel") <= last).then(pl.col("__rel")), "__restart", "__death"
     )
     failed = first.is_not_null()
-    # on a tie: relapse before restart before death
     cause = (
         pl.when(failed & (pl.col("__rel") == first))
         .then(1)
