@@ -353,3 +353,28 @@ def test_response_never_after_its_competing_event_nor_the_follow_up(cohort, leve
     )
     runs = sustained_response(labs)
     assert (runs["longest_duration"].fill_null(0) >= runs["current_duration"].fill_null(0)).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(valid_cohort(), st.sampled_from([6.0, 12.0, 24.0]))
+def test_landmark_estimates_are_null_exactly_where_the_curve_is_unknown(cohort, landmark):
+    labs, pts = cohort
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvstatWarning)
+        res = molecular_response(labs, pts, level="MMR", landmark=landmark)
+    ends = res.endpoints
+    last = ends["time"].max()
+    at_last = ends.filter(pl.col("time") == last)["cause"].to_list()
+    early = last < landmark
+    # past the last time the incidence is unknown after a censoring (cause 0); the
+    # Kaplan-Meier, which censors the competing events too, after anything but a response
+    cif_unknown = early and 0 in at_last
+    km_unknown = early and any(c != 1 for c in at_last)
+    assert (res.incidence["cif"].item() is None) == cif_unknown
+    assert (res.incidence["reason"].item() is None) != cif_unknown
+    km = res.one_minus_km.row(0, named=True)
+    assert (km["estimate"] is None) == km_unknown
+    assert (km["reason"] is None) != km_unknown
+    if early and not km_unknown:
+        # everyone still at risk at the last time responded: the Kaplan-Meier reached 0
+        assert km["estimate"] == pytest.approx(1.0, rel=1e-12)
