@@ -181,6 +181,20 @@ def test_cli_tfr(tmp_path):
     assert "Example:" in runner.invoke(app, ["cml", "tfr", "--help"]).output
 
 
+def test_cli_tfr_prints_each_warning_once(tmp_path):
+    # cml tfr reads the same results for eligibility and for the endpoints: a result above
+    # 100% and one after the last follow-up are each reported once, not once per derivation
+    labs, pts = tmp_path / "labs.parquet", tmp_path / "patients.parquet"
+    _labs([("a", 3.0, 150.0), ("a", 70.0, 0.5), ("a", 90.0, 0.5)]).write_parquet(labs)
+    pl.DataFrame({"patient_id": ["a"], "tki_stop": [66.0], "last_follow_up": [80.0]}).write_parquet(
+        pts
+    )
+    r = CliRunner().invoke(app, ["cml", "tfr", str(labs), "--patients", str(pts)])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("`is_percent` above 100% in 1 samples") == 1
+    assert r.output.count("lab results after the patient's `last_follow_up`") == 1
+
+
 # Rule: "more than 5 years" / "more than 2 years" in calendar terms with dates.
 D = dt.date
 

@@ -355,7 +355,9 @@ def _check_is_percent(frame: pl.DataFrame, cols: Columns) -> None:
             f"`{cols.is_percent}` above 100% in {above.height} samples (first: "
             f"{first['__is']} for {_at(first, cols)}); check the IS conversion",
             SurvstatWarning,
-            stacklevel=5,
+            # one location for every caller: shown once, even by an analysis that reads the
+            # same results twice (cml tfr: eligibility and endpoints)
+            stacklevel=1,
         )
 
 
