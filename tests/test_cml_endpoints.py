@@ -295,7 +295,8 @@ def test_samples_after_a_competing_event_never_count():
             # died at 5; a result dated after the death does not count
             ("e", 3.0, 0.2),
             ("e", 5.5, 0.0005),
-            # censored at 9; a result after the last follow-up does not count
+            # censored at 9; a result after the last follow-up does not count (a warning
+            # names it, see test_results_after_the_last_follow_up_warn_and_do_not_count)
             ("g", 3.0, 0.2),
             ("g", 11.0, 0.001),
         ]
@@ -306,7 +307,8 @@ def test_samples_after_a_competing_event_never_count():
         progression=[None, 6.0, None, None],
         death=[None, None, 5.0, None],
     )
-    e = response_endpoints(labs, patients, level="MR4.5", landmark=10, window=2)
+    with pytest.warns(survstat.errors.SurvstatWarning, match="found 2 of 7 results"):
+        e = response_endpoints(labs, patients, level="MR4.5", landmark=10, window=2)
     cols = ["patient_id", "time", "cause_label", "first_response_time"]
     cols += ["responded_by_landmark", "response_at_landmark", "best_level"]
     got = e.select(cols).with_columns(pl.col("best_level").cast(pl.String)).rows()
@@ -316,6 +318,53 @@ def test_samples_after_a_competing_event_never_count():
         ("e", 5.0, "death", None, False, None, "none"),
         ("g", 9.0, "censored", None, False, None, "none"),
     ]
+
+
+# Rule: the last follow-up ends a patient's record: an event after it is a data error naming
+# the patient, the column and both times (a death at 30 with the last follow-up at 12 is not
+# "censored at 12"), an event on its day is fine.
+@pytest.mark.parametrize("event", ["discontinuation", "progression", "death"])
+def test_events_after_the_last_follow_up_are_an_error(event):
+    from cml_data import labs as _labs
+
+    labs = _labs([("a", 3.0, 0.5), ("b", 3.0, 0.5)])
+    late = _patients([("a", 12), ("b", 12)], **{event: [None, 30.0]})
+    with pytest.raises(
+        InvalidValueError,
+        match=rf"^`{event}` must not be after `last_follow_up` \(the end of follow-up\); found "
+        rf"1 of 2 patients \(first: patient 'b', {event} 30.0 after last_follow_up 12.0\)$",
+    ):
+        response_endpoints(labs, late)
+    # on the day of the last follow-up the event ends the follow-up: b's event at 12
+    on_day = _patients([("a", 12), ("b", 12)], **{event: [None, 12.0]})
+    got = response_endpoints(labs, on_day).select("time", "cause_label").rows()
+    assert got == [(12.0, "censored"), (12.0, event)]
+
+
+# Rule: a lab result after the last follow-up does not count, and a warning names the first
+# patient, the sample time and the last follow-up (a sample taken after the last clinic visit
+# is common; moving the last follow-up is the data manager's decision).
+def test_results_after_the_last_follow_up_warn_and_do_not_count():
+    from cml_data import labs as _labs
+
+    # a: MR4.5 at 20, after the last follow-up at 12: censored at 12, no response, and the
+    # result is named; b: 0.5% at 6 and nothing after the follow-up: no warning about b
+    labs = _labs([("a", 6.0, 0.5), ("a", 20.0, 0.002), ("b", 6.0, 0.5)])
+    patients = _patients([("a", 12), ("b", 12)])
+    with pytest.warns(
+        survstat.errors.SurvstatWarning,
+        match=r"^`time`: lab results after the patient's `last_follow_up` do not count \(correct "
+        r"`last_follow_up` if the patient was followed until then\); found 1 of 3 results "
+        r"\(first: patient 'a', time 20.0 after last_follow_up 12.0\)$",
+    ):
+        e = response_endpoints(labs, patients, landmark=24)
+    got = e.select("patient_id", "time", "cause_label", "first_response_time").rows()
+    assert got == [("a", 12.0, "censored", None), ("b", 12.0, "censored", None)]
+    # with the last follow-up moved to 20 the result counts: a responds at 20
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        moved = response_endpoints(labs, _patients([("a", 20), ("b", 12)]), landmark=24)
+    assert moved.select("time", "cause_label").row(0) == (20.0, "response")
 
 
 # Rule: one evaluability rule everywhere (undetectable with < 10,000 ABL1 copies).
@@ -423,6 +472,51 @@ def test_landmark_beyond_follow_up_is_null_with_a_reason():
     assert complete.incidence["reason"].item() is None
 
 
+# Rule: 1 - Kaplan-Meier censors the competing events, so it is unknown after a group's last
+# time whenever that time is not a response, whatever ended the follow-up.
+def test_one_minus_km_is_not_carried_past_the_end_of_follow_up():
+    from cml_data import labs as _labs
+
+    from survstat.analyses.cml import response
+
+    labs = _labs([("a", 3.0, 0.002), ("b", 3.0, 0.5), ("c", 3.0, 0.5)])
+    patients = _patients([("a", 20), ("b", 20), ("c", 20)], discontinuation=[None, 8.0, 10.0])
+    # a responds at 3; b and c discontinue at 8 and 10. For the incidence nobody is left after
+    # 10 (all-cause survival is 0), so CIF(12) = CIF(10) = 1/3. For the Kaplan-Meier the
+    # discontinuations are censorings: 1 - KM = 1/3 up to 10 and unknown beyond it.
+    res = molecular_response(labs, patients, level="MR4.5", landmark=12)
+    assert res.incidence["cif"].item() == pytest.approx(1 / 3, rel=1e-12)
+    assert res.incidence["reason"].item() is None
+    km = res.one_minus_km.row(0, named=True)
+    assert (km["estimate"], km["conf_low"], km["conf_high"]) == (None, None, None)
+    reason = "not estimable: follow-up ends at 10.0 (censored), before landmark + window = 12.0"
+    assert km["reason"] == reason
+    # at the landmark 10 itself the Kaplan-Meier is known: 1 - 2/3
+    at10 = molecular_response(labs, patients, level="MR4.5", landmark=10)
+    assert at10.one_minus_km["estimate"].item() == pytest.approx(1 / 3, rel=1e-12)
+    # the analysis table keeps the incidence and says why 1 - KM is null
+    row = response(labs, patients, level="MR4.5", landmark=12).table.row(0, named=True)
+    assert row["cif"] == pytest.approx(1 / 3, rel=1e-12)
+    assert row["one_minus_km_estimate"] is None
+    assert row["reason"] == "1 − Kaplan–Meier " + reason
+    # follow-up ending in responses only: the Kaplan-Meier reaches 0 at 6 (both respond), and
+    # 1 - KM = 1 is the value at 12
+    both = _labs([("a", 3.0, 0.002), ("b", 6.0, 0.002)])
+    done = molecular_response(both, _patients([("a", 20), ("b", 20)]), landmark=12)
+    assert done.one_minus_km.select("estimate", "reason").row(0) == (1.0, None)
+    # by arm: only the arm whose follow-up ends in a discontinuation is null
+    arms = patients.with_columns(pl.Series("arm", ["x", "y", "y"]))
+    labs_x = pl.concat([labs, _labs([("d", 3.0, 0.5), ("d", 11.0, 0.002)])])
+    arms = pl.concat(
+        [arms, pl.DataFrame({"patient_id": ["d"], "last_follow_up": [20.0], "arm": ["x"]})],
+        how="diagonal_relaxed",
+    )
+    by_arm = molecular_response(labs_x, arms, landmark=12, by="arm").one_minus_km
+    # arm x: a responds at 3, d at 11: 1 - KM(12) = 1; arm y: b, c discontinue at 8 and 10
+    assert by_arm.select("arm", "estimate").rows() == [("x", 1.0), ("y", None)]
+    assert by_arm["reason"].to_list() == [None, reason]
+
+
 # Rule: optional event columns may be absent (the event never happened).
 def test_absent_event_columns_are_events_that_never_happened():
     full = response_endpoints(LABS, PATIENTS.with_columns(pl.lit(None, pl.Float64).alias("x")))
@@ -474,8 +568,8 @@ def test_absent_event_columns_are_events_that_never_happened():
         (
             PATIENTS.with_columns(pl.int_range(6).alias("patient_id")),
             "ColumnTypeError",
-            r"patient ids have different types: `patient_id` is String in the lab results, "
-            r"`patient_id` is Int64 in the patient table",
+            r"`patient_id` is String in the lab results but Int64 in the patient table; give "
+            r"both the same type",
         ),
         (
             PATIENTS.with_columns(time=pl.lit(1.0)),
@@ -494,3 +588,104 @@ def test_bad_options():
         response_endpoints(LABS, PATIENTS, landmark=0)
     with pytest.raises(OptionError, match=r"`window` must be a number; got 'x'"):
         response_endpoints(LABS, PATIENTS, window="x")
+
+
+# Rule: ids of compatible types join (integers of any width; String, Categorical, Enum), as in
+# the RECIST derivations; text in one table and integers in the other is an error naming both
+# columns and both types.
+_IDS = {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6}
+_ENUM = pl.Enum(list(_IDS))
+
+
+@pytest.mark.parametrize(
+    ("lab_type", "patient_type"),
+    [
+        (pl.Int32, pl.Int64),
+        (pl.Int64, pl.Int32),
+        (pl.UInt16, pl.Int64),
+        (pl.String, pl.Categorical),
+        (pl.Categorical, pl.String),
+        (pl.Enum(["f", "e", "d", "c", "b", "a"]), pl.String),
+        (pl.String, _ENUM),
+    ],
+)
+def test_patient_ids_of_compatible_types_join(lab_type, patient_type):
+    def typed(frame, dtype):
+        ids = pl.col("patient_id")
+        if dtype.is_integer():
+            ids = ids.replace_strict(_IDS, return_dtype=pl.Int64)
+        return frame.with_columns(ids.cast(dtype))
+
+    want = response_endpoints(LABS, PATIENTS)
+    got = response_endpoints(typed(LABS, lab_type), typed(PATIENTS, patient_type))
+    # the same patients with the same ids: the hand-worked endpoints of the String ids, with
+    # the patient table's id type kept in the output
+    assert got.schema["patient_id"] == typed(PATIENTS, patient_type).schema["patient_id"]
+    assert got.drop("patient_id").equals(want.drop("patient_id"))
+    from survstat.endpoints.cml_tfr import tfr_endpoints
+
+    tfr_pts = typed(
+        PATIENTS.select("patient_id", "last_follow_up").with_columns(
+            pl.Series("tki_stop", [None, None, None, 6.0, None, None], dtype=pl.Float64)
+        ),
+        patient_type,
+    )
+    # d stopped at 6 and lost MMR (0.2%) at 15
+    ends = tfr_endpoints(typed(LABS, lab_type), tfr_pts)
+    assert ends.select("time", "cause_label").rows() == [(9.0, "molecular relapse")]
+
+
+def test_patient_ids_of_different_kinds_are_an_error():
+    from survstat.endpoints.cml import Columns
+
+    labs = LABS.rename({"patient_id": "subject"})
+    patients = PATIENTS.with_columns(pl.int_range(6).alias("patient_id"))
+    with pytest.raises(
+        survstat.errors.ColumnTypeError,
+        match=r"^`subject` is String in the lab results but `patient_id` is Int64 in the "
+        r"patient table; give both the same type$",
+    ):
+        response_endpoints(labs, patients, columns=Columns(patient="subject"))
+    # an Int64 id beyond Int32: no row of the patient table can hold it
+    wide = LABS.with_columns(
+        pl.col("patient_id").replace_strict({**_IDS, "f": 2**40}, return_dtype=pl.Int64)
+    )
+    narrow = PATIENTS.with_columns(pl.col("patient_id").replace_strict(_IDS, return_dtype=pl.Int32))
+    with pytest.raises(
+        InvalidValueError,
+        match=r"1 patients have lab results but no row in the patient table \(first: 1099511627776\)",
+    ):
+        response_endpoints(wide, narrow)
+
+
+# The CML code lives in modules of one job each; survstat.endpoints.cml gathers the public
+# names, so that imports written against it keep working, and any module imports first.
+def test_public_names_import_from_cml_and_modules_import_in_any_order():
+    import subprocess
+    import sys
+
+    import survstat.endpoints.cml as cml
+    from survstat.endpoints import cml_endpoints, cml_input, cml_levels, cml_response
+
+    before = [
+        "CAUSES",
+        "DETECTED_CODES",
+        "LEVELS",
+        "SIGNIFICANT_DIGITS",
+        "Columns",
+        "PatientColumns",
+        "Thresholds",
+        "classify_samples",
+        "compare",
+        "level_rank",
+        "molecular_response",
+        "response_endpoints",
+    ]
+    assert set(before) <= set(cml.__all__)
+    homes = (cml_endpoints, cml_input, cml_levels, cml_response)
+    for name in cml.__all__:
+        home = next(m for m in homes if name in vars(m))
+        assert getattr(cml, name) is getattr(home, name), name
+    for first in ("cml_response", "cml_endpoints", "cml_patients", "cml_tfr", "cml_monitoring"):
+        code = f"import survstat.endpoints.{first}; import survstat.endpoints.cml"
+        subprocess.run([sys.executable, "-c", code], check=True)

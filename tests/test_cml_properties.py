@@ -241,16 +241,11 @@ def valid_cohort(draw):
                     draw(st.sampled_from([5e3, 1e4, 2.4e4, 3.2e4, 7.7e4, 1e5, 2.4e5])),
                 )
             )
-        event = st.one_of(st.none(), st.sampled_from([0.0, 3.0, 6.0, 10.0, 12.0, 15.0]))
-        pts.append(
-            (
-                f"p{k}",
-                draw(st.sampled_from([3.0, 9.0, 12.0, 20.0])),
-                draw(event),
-                draw(event),
-                draw(event),
-            )
-        )
+        last = draw(st.sampled_from([3.0, 9.0, 12.0, 20.0]))
+        # an event is never after the last follow-up (that is an error)
+        times = [t for t in (0.0, 3.0, 6.0, 10.0, 12.0, 15.0) if t <= last]
+        event = st.one_of(st.none(), st.sampled_from(times))
+        pts.append((f"p{k}", last, draw(event), draw(event), draw(event)))
     labs = pl.DataFrame(
         rows,
         schema={
@@ -331,7 +326,7 @@ def test_response_never_after_its_competing_event_nor_the_follow_up(cohort, leve
     e = response_endpoints(labs, pts, level=level, landmark=12, window=1)
     for r in e.iter_rows(named=True):
         comp = [r[c] for c in ("discontinuation", "progression", "death") if r[c] is not None]
-        assert r["time"] <= r["last_follow_up"] or r["cause"] >= 2
+        assert r["time"] <= r["last_follow_up"]
         if r["cause"] == 1:
             assert r["time"] == r["first_response_time"] >= 0
             assert all(r["time"] <= c for c in comp)
@@ -358,3 +353,28 @@ def test_response_never_after_its_competing_event_nor_the_follow_up(cohort, leve
     )
     runs = sustained_response(labs)
     assert (runs["longest_duration"].fill_null(0) >= runs["current_duration"].fill_null(0)).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(valid_cohort(), st.sampled_from([6.0, 12.0, 24.0]))
+def test_landmark_estimates_are_null_exactly_where_the_curve_is_unknown(cohort, landmark):
+    labs, pts = cohort
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvstatWarning)
+        res = molecular_response(labs, pts, level="MMR", landmark=landmark)
+    ends = res.endpoints
+    last = ends["time"].max()
+    at_last = ends.filter(pl.col("time") == last)["cause"].to_list()
+    early = last < landmark
+    # past the last time the incidence is unknown after a censoring (cause 0); the
+    # Kaplan-Meier, which censors the competing events too, after anything but a response
+    cif_unknown = early and 0 in at_last
+    km_unknown = early and any(c != 1 for c in at_last)
+    assert (res.incidence["cif"].item() is None) == cif_unknown
+    assert (res.incidence["reason"].item() is None) != cif_unknown
+    km = res.one_minus_km.row(0, named=True)
+    assert (km["estimate"] is None) == km_unknown
+    assert (km["reason"] is None) != km_unknown
+    if early and not km_unknown:
+        # everyone still at risk at the last time responded: the Kaplan-Meier reached 0
+        assert km["estimate"] == pytest.approx(1.0, rel=1e-12)

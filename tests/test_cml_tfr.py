@@ -100,7 +100,7 @@ def test_tfr_bad_inputs():
     with pytest.raises(
         InvalidValueError,
         match=r"`tki_restart` must not be before `tki_stop`; found 1 of 6 patients "
-        r"\(first: patient 'a', 60.0 < 66.0\)",
+        r"\(first: patient 'a', tki_stop 66.0 after tki_restart 60.0\)",
     ):
         tfr_endpoints(
             LABS, PATIENTS.with_columns(tki_restart=pl.lit(60.0)).head(1).vstack(PATIENTS.slice(1))
@@ -109,6 +109,61 @@ def test_tfr_bad_inputs():
         tfr_endpoints(LABS, PATIENTS.drop("tki_stop"))
     with pytest.raises(InvalidValueError, match="`patient_id` repeats"):
         tfr_eligibility(LABS, pl.concat([PATIENTS, PATIENTS]))
+
+
+# Rule: the last follow-up ends a patient's record: a restart or a death after it is a data
+# error naming the patient, the column and both times; a lab result after it does not count
+# and a warning names the first one.
+@pytest.mark.parametrize("event", ["tki_restart", "death"])
+def test_tfr_events_after_the_last_follow_up_are_an_error(event):
+    # e stopped at 61 with its last follow-up at 65: an event at 70 contradicts it
+    late = PATIENTS.with_columns(
+        pl.when(pl.col("patient_id") == "e").then(70.0).otherwise(pl.col(event)).alias(event)
+    )
+    with pytest.raises(
+        InvalidValueError,
+        match=rf"^`{event}` must not be after `last_follow_up` \(the end of follow-up\); found "
+        rf"1 of 6 patients \(first: patient 'e', {event} 70.0 after last_follow_up 65.0\)$",
+    ):
+        tfr_endpoints(LABS, late)
+
+
+def test_tfr_results_after_the_last_follow_up_warn_and_do_not_count():
+    # f's 0.5% at 101 is after its last follow-up at 100: it is not a relapse, f is censored
+    # at 100 - 70 = 30 months after the stop, and the warning names it
+    message = (
+        r"^`time`: lab results after the patient's `last_follow_up` do not count \(correct "
+        r"`last_follow_up` if the patient was followed until then\); found 1 of 21 results "
+        r"\(first: patient 'f', time 101.0 after last_follow_up 100.0\)$"
+    )
+    with pytest.warns(survstat.errors.SurvstatWarning, match=message):
+        t = tfr_endpoints(LABS, PATIENTS)
+    assert t.filter(pl.col("patient_id") == "f").select("time", "cause_label").row(0) == (
+        30.0,
+        "censored",
+    )
+    with pytest.warns(survstat.errors.SurvstatWarning, match=message):
+        tfr_eligibility(LABS, PATIENTS)
+    # with dates the warning shows the dates: a sample on 2 January 2021, the day after the
+    # last follow-up of 1 January 2021
+    labs = _dated_labs([("x", D(2016, 1, 1), 0.005), ("x", D(2021, 1, 2), 0.005)])
+    pts = pl.DataFrame(
+        {
+            "patient_id": ["x"],
+            "start_date": [D(2015, 1, 1)],
+            "tki_stop": [None],
+            "last_follow_up": [D(2021, 1, 1)],
+        },
+        schema_overrides={"tki_stop": pl.Date},
+    )
+    with pytest.warns(
+        survstat.errors.SurvstatWarning,
+        match=r"found 1 of 2 results \(first: patient 'x', sample_date 2021-01-02 after "
+        r"last_follow_up 2021-01-01\)$",
+    ):
+        e = tfr_eligibility(labs, pts, columns=Columns(time="sample_date"))
+    # judged at the last follow-up on the one result before it: no run longer than 24 months
+    assert e.select("deep_duration", "eligible").row(0) == (0.0, False)
 
 
 def test_cli_tfr(tmp_path):
@@ -124,6 +179,20 @@ def test_cli_tfr(tmp_path):
     assert written["eligible"].to_list() == [True, False, False, True, True]
     assert {"time", "cause", "tfr_failure"} <= set(written.columns)
     assert "Example:" in runner.invoke(app, ["cml", "tfr", "--help"]).output
+
+
+def test_cli_tfr_prints_each_warning_once(tmp_path):
+    # cml tfr reads the same results for eligibility and for the endpoints: a result above
+    # 100% and one after the last follow-up are each reported once, not once per derivation
+    labs, pts = tmp_path / "labs.parquet", tmp_path / "patients.parquet"
+    _labs([("a", 3.0, 150.0), ("a", 70.0, 0.5), ("a", 90.0, 0.5)]).write_parquet(labs)
+    pl.DataFrame({"patient_id": ["a"], "tki_stop": [66.0], "last_follow_up": [80.0]}).write_parquet(
+        pts
+    )
+    r = CliRunner().invoke(app, ["cml", "tfr", str(labs), "--patients", str(pts)])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("`is_percent` above 100% in 1 samples") == 1
+    assert r.output.count("lab results after the patient's `last_follow_up`") == 1
 
 
 # Rule: "more than 5 years" / "more than 2 years" in calendar terms with dates.

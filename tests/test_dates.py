@@ -163,3 +163,38 @@ def test_pre_study_samples_from_dates():
 
     out = endpoints(early, PATIENTS, from_dates=True, landmark=12, window=1).table
     assert out.sort("patient_id")["cause_label"].to_list() == ["response", "discontinuation"]
+
+
+# Rule: one date reader for every CML function (survstat.endpoints.dates.as_date): Date,
+# Datetime at its calendar date, an all-null column as no dates, anything else one error.
+def test_one_date_reader_for_conversion_and_tfr_eligibility():
+    from survstat.endpoints.cml import Columns
+    from survstat.endpoints.cml_tfr import tfr_eligibility
+
+    # no patient died: a death column of nulls only (polars type Null, as a frame built from
+    # None gives) is a column of missing dates, not a type error
+    no_deaths = PATIENTS.with_columns(pl.lit(None).alias("death_date"))
+    assert no_deaths.schema["death_date"] == pl.Null
+    _, pts = times_from_dates(LABS, no_deaths)
+    assert pts["death"].to_list() == [None, None]
+    # eligibility reads its dates the same way: a Datetime start is its calendar date, and
+    # an all-null tki_stop is "never stopped"
+    labs = LABS.rename({"sample_date": "date"})
+    elig = PATIENTS.select(
+        "patient_id", "start_date", pl.col("last_follow_up_date").alias("last_follow_up")
+    ).with_columns(pl.lit(None).alias("tki_stop"))
+    on_dates = tfr_eligibility(labs, elig, columns=Columns(time="date"))
+    as_datetimes = elig.with_columns(pl.col("start_date").cast(pl.Datetime("us", "UTC")))
+    same = tfr_eligibility(labs, as_datetimes, columns=Columns(time="date"))
+    assert on_dates.equals(same)
+    assert on_dates["stopped"].to_list() == [False, False]
+    # and refuses dates held as text with the one message of times_from_dates
+    text = "must be a date or datetime; found String"
+    with pytest.raises(ColumnTypeError, match=rf"^`start_date` \(start of therapy\) {text}$"):
+        tfr_eligibility(
+            labs,
+            elig.with_columns(pl.col("start_date").cast(pl.String)),
+            columns=Columns(time="date"),
+        )
+    with pytest.raises(ColumnTypeError, match=rf"^`start_date` \(start date\) {text}$"):
+        times_from_dates(LABS, PATIENTS.with_columns(pl.col("start_date").cast(pl.String)))

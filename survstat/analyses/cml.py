@@ -94,7 +94,9 @@ def response(
 
     The table joins, per group, the cumulative incidence (competing events), 1 − Kaplan–Meier
     (``one_minus_km_*``) and the landmark rate (``rate_conf_*``), all by ``evaluated_at =
-    landmark + window``, then ``window, evaluated_at`` and the ``reason`` an estimate is null.
+    landmark + window``, then ``window, evaluated_at`` and the ``reason`` an estimate is null
+    (starting "1 − Kaplan–Meier" when only 1 − Kaplan–Meier is: where the follow-up ends in a
+    competing event, which the Kaplan–Meier censors).
     """
     labs, pts = _on_time_scale(data, patients, from_dates, unit)
     res = molecular_response(
@@ -125,7 +127,9 @@ def response(
     keys = [by] if by else []
     rate = res.rate.rename({c: f"rate_{c}" for c in ("conf_low", "conf_high")})
     km = res.one_minus_km.select(
-        *keys, pl.col("estimate", "conf_low", "conf_high").name.prefix("one_minus_km_")
+        *keys,
+        pl.col("estimate", "conf_low", "conf_high").name.prefix("one_minus_km_"),
+        pl.col("reason").alias("__km_reason"),
     )
     if keys:
         joined = res.incidence.join(
@@ -133,6 +137,9 @@ def response(
         ).join(rate, on=keys, how="left", maintain_order="left", nulls_equal=True)
     else:
         joined = pl.concat([res.incidence, km, rate], how="horizontal")
+    # where only 1 - KM is null (follow-up ends in a competing event) the reason says so
+    reason = pl.coalesce("reason", pl.lit("1 − Kaplan–Meier ") + pl.col("__km_reason"))
+    joined = joined.with_columns(reason.alias("reason")).drop("__km_reason")
     tail = ("window", "evaluated_at", "reason")
     joined = joined.select(pl.exclude(tail), *tail)
     title = (

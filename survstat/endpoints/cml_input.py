@@ -1,8 +1,10 @@
 """Reading CML inputs: validation, the codings labs use, and the precision of thresholds.
 
-Every CML function (:mod:`~survstat.endpoints.cml`, :mod:`~survstat.endpoints.cml_monitoring`,
-:mod:`~survstat.endpoints.cml_tfr`) reads its lab results through :func:`read_labs` and its
-patient table through :func:`read_patients`, so that bad input gives one clear
+Every CML function (:mod:`~survstat.endpoints.cml_levels`,
+:mod:`~survstat.endpoints.cml_endpoints`, :mod:`~survstat.endpoints.cml_response`,
+:mod:`~survstat.endpoints.cml_monitoring`, :mod:`~survstat.endpoints.cml_tfr`) reads its lab
+results through :func:`read_labs` (and its patient table through
+:func:`~survstat.endpoints.cml_patients.read_patients`), so that bad input gives one clear
 :class:`~survstat.errors.SurvstatError` naming the column, the rule, how many values break it
 and the first patient and time, and compares values with thresholds through :func:`compare`
 only.
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from survstat.endpoints._ids import is_text
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -28,7 +31,6 @@ from survstat.errors import (
     OptionError,
     SurvstatError,
     SurvstatWarning,
-    check_unique_ids,
 )
 from survstat.io import FrameLike, scan
 
@@ -155,19 +157,11 @@ class Columns:
 INTERNAL = ("__row", "__t", "__det", "__is", "__gene", "__copies", "__upper", "__rank")
 
 
-_TEXT = (pl.String, pl.Categorical, pl.Enum)
-
-
-def is_text(dtype: pl.DataType) -> bool:
-    """True for String, Categorical and Enum columns."""
-    return isinstance(dtype, _TEXT) or dtype == pl.String
-
-
 def _is_number(dtype: pl.DataType) -> bool:
     return (dtype.is_numeric() and dtype != pl.Boolean) or dtype == pl.Null
 
 
-def _number_column(frame: pl.DataFrame, name: str, role: str, what: str) -> pl.Expr:
+def number_column(frame: pl.DataFrame, name: str, role: str, what: str) -> pl.Expr:
     """``name`` as Float64, or :class:`ColumnTypeError` when it is not numeric."""
     dtype = frame.schema[name]
     if not _is_number(dtype):
@@ -267,9 +261,9 @@ def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
         )
     frame = frame.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"),
-        _number_column(frame, cols.time, "time", "time since the start of treatment").alias("__t"),
-        _number_column(frame, cols.is_percent, "is_percent", "IS %").alias("__is"),
-        _number_column(frame, cols.control_copies, "control_copies", "copies").alias("__copies"),
+        number_column(frame, cols.time, "time", "time since the start of treatment").alias("__t"),
+        number_column(frame, cols.is_percent, "is_percent", "IS %").alias("__is"),
+        number_column(frame, cols.control_copies, "control_copies", "copies").alias("__copies"),
         pl.col(cols.control_gene)
         .cast(pl.String)
         .str.strip_chars()
@@ -311,7 +305,16 @@ def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
 
 
 def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
-    det, value, copies = pl.col("__det"), pl.col("__is"), pl.col("__copies")
+    """The measurements a classification needs (EUTOS, Cross et al. 2015): a detected result
+    has a positive, finite IS %; an undetectable one has its control gene and copies."""
+    _check_is_percent(frame, cols)
+    _check_copies(frame, cols, thr)
+
+
+def _check_is_percent(frame: pl.DataFrame, cols: Columns) -> None:
+    """IS % is needed for a detected result, finite and non-negative wherever reported, and
+    positive for a detected result; above 100% is a warning (a conversion to check)."""
+    det, value = pl.col("__det"), pl.col("__is")
     at = lambda r: _at(r, cols)  # noqa: E731
     fail_where(
         frame,
@@ -352,8 +355,17 @@ def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
             f"`{cols.is_percent}` above 100% in {above.height} samples (first: "
             f"{first['__is']} for {_at(first, cols)}); check the IS conversion",
             SurvstatWarning,
-            stacklevel=4,
+            # one location for every caller: shown once, even by an analysis that reads the
+            # same results twice (cml tfr: eligibility and endpoints)
+            stacklevel=1,
         )
+
+
+def _check_copies(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
+    """An undetectable result needs its control-gene copies and a known control gene; copies
+    are a finite, non-negative count wherever reported."""
+    det, copies = pl.col("__det"), pl.col("__copies")
+    at = lambda r: _at(r, cols)  # noqa: E731
     fail_where(
         frame,
         ~det & (copies.is_null() | copies.is_nan()),
@@ -393,112 +405,6 @@ def number_option(name: str, value: Any, *, minimum: float = 0.0, strict: bool =
     return v
 
 
-def read_patients(
-    patients: FrameLike,
-    patient: str,
-    times: Mapping[str, str],
-    *,
-    complete: Iterable[str] = (),
-    optional: Iterable[str] = (),
-) -> pl.DataFrame:
-    """Read and validate a one-row-per-patient table of times since the start of treatment.
-
-    ``times`` maps each time column to its role. Columns in ``complete`` must not be missing;
-    the others may be null ("did not happen"), and those in ``optional`` may be absent (read
-    them with :func:`time_or_never`: an absent column is an event that never happened). Every
-    time column present is cast to Float64 and must be finite and non-negative where given;
-    ids must be present and unique.
-    """
-    optional = set(optional)
-    pts = scan(patients)[0].collect()
-    require_columns(
-        pts, [(patient, "patient"), *((c, r) for c, r in times.items() if c not in optional)]
-    )
-    if pts.height == 0:
-        raise EmptyDataError("the patient table has no rows")
-    check_id_column(pts, patient, "patient")
-    pts = pts.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias("__row"))
-    fail_where(
-        pts,
-        pl.col(patient).is_null(),
-        MissingValueError,
-        f"`{patient}` must not be missing in the patient table",
-        lambda r: f"row {r['__row']}",
-        what="patients",
-    )
-    check_unique_ids(pts, patient, "patient table")
-    times = {c: r for c, r in times.items() if c in pts.columns}
-    pts = pts.with_columns(
-        _number_column(pts, name, role, "time since the start of treatment").alias(name)
-        for name, role in times.items()
-    )
-    who = lambda r: f"patient {r[patient]!r}"  # noqa: E731
-    for name in complete:
-        fail_where(
-            pts,
-            pl.col(name).is_null() | pl.col(name).is_nan(),
-            MissingValueError,
-            f"`{name}` must not be missing",
-            who,
-            what="patients",
-        )
-    for name in times:
-        col = pl.col(name)
-        fail_where(
-            pts,
-            col.is_nan(),
-            MissingValueError,
-            f"`{name}` must be a time or null (NaN is neither)",
-            who,
-            what="patients",
-        )
-        fail_where(
-            pts,
-            col.is_infinite() | (col < 0),
-            InvalidValueError,
-            f"`{name}` must be finite and non-negative",
-            lambda r, name=name: f"{r[name]} for patient {r[patient]!r}",
-            what="patients",
-        )
-    return pts.drop("__row")
-
-
-def check_patient_ids(
-    classified: pl.DataFrame, lab_patient: str, pts: pl.DataFrame, patient: str
-) -> None:
-    """The lab results' patient ids must have the patient table's type and all be in it."""
-    lab_type, pt_type = classified.schema[lab_patient], pts.schema[patient]
-    if lab_type != pt_type and not (is_text(lab_type) and is_text(pt_type)):
-        raise ColumnTypeError(
-            f"patient ids have different types: `{lab_patient}` is {lab_type} in the lab "
-            f"results, `{patient}` is {pt_type} in the patient table"
-        )
-    key = pl.String if is_text(pt_type) else pt_type
-    unknown = (
-        classified.select(pl.col(lab_patient).cast(key).alias(patient))
-        .unique(maintain_order=True)
-        .join(pts.select(pl.col(patient).cast(key)), on=patient, how="anti")
-    )
-    if unknown.height:
-        raise InvalidValueError(
-            f"{unknown.height} patients have lab results but no row in the patient table "
-            f"(first: {unknown.get_column(patient)[0]!r})"
-        )
-
-
-def time_or_never(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """The Float64 time column ``name``, or null (never) when the table has no such column."""
-    if name in frame.columns:
-        return pl.col(name).cast(pl.Float64)
-    return pl.lit(None, dtype=pl.Float64)
-
-
-def patient_key(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A patient id comparable between tables: text ids as String, integers as they are."""
-    dtype = frame.schema[column]
-    return pl.col(column).cast(pl.String if is_text(dtype) else dtype).alias("__pid")
-
-
 __all__ = [
     "DETECTED_CODES",
     "SIGNIFICANT_DIGITS",
@@ -506,5 +412,4 @@ __all__ = [
     "Thresholds",
     "compare",
     "read_labs",
-    "read_patients",
 ]

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from survstat.endpoints.cml import classified_results, response_rank, usable
 from survstat.endpoints.cml_input import Columns, Thresholds, compare, number_option
+from survstat.endpoints.cml_levels import classified_results, response_rank, usable
 from survstat.errors import OptionError
 from survstat.io import FrameLike
 
@@ -130,73 +130,88 @@ def eln_milestones(
     classified = classified_results(labs, columns=cols, thresholds=thresholds)
     samples = usable(classified)
     patients = classified.select(cols.patient).unique(maintain_order=True)
-    upper, t = pl.col("__upper"), pl.col("__t")
-    parts = []
-    for m in milestones:
-        informative = pl.col("__det") | compare(upper, "<=", m.optimal)
-        nearest = (
-            samples.filter(informative & ((t - m.time).abs() <= window))
-            .sort([cols.patient, (t - m.time).abs(), "__t"])
-            .group_by(cols.patient, maintain_order=True)
-            .first()
-            .select(cols.patient, "__t", "__upper", "__det")
-        )
-        rows = patients.join(nearest, on=cols.patient, how="left", maintain_order="left")
-        over = compare(upper, ">", m.failure)
-        if m.confirm is not None:
-            lo, hi = m.confirm
-            later = samples.filter(pl.col("__det") & over)
-            confirmed = (
-                rows.filter(over)
-                .join(later.select(cols.patient, pl.col("__t").alias("__c")), on=cols.patient)
-                .filter(pl.col("__c").is_between(t + lo, t + hi))
-                .group_by(cols.patient)
-                .agg(pl.col("__c").min().alias("confirmation_time"))
-            )
-            rows = rows.join(confirmed, on=cols.patient, how="left", maintain_order="left")
-            failed = pl.col("confirmation_time").is_not_null()
-        else:
-            rows = rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("confirmation_time"))
-            failed = pl.lit(True)
-        optimal = compare(upper, "<=", m.optimal)
-        category = (
-            pl.when(upper.is_null())
-            .then(None)
-            .when(optimal)
-            .then(pl.lit("optimal"))
-            .when(over & failed)
-            .then(pl.lit("failure"))
-            .otherwise(pl.lit("warning"))
-        )
-        reason = (
-            pl.when(upper.is_null())
-            .then(pl.lit(f"no informative result within +-{window:g} of {m.time:g}"))
-            .when(optimal)
-            .then(pl.lit(f"<= {m.optimal:g}%"))
-            .when(over & failed)
-            .then(
-                pl.lit(f"> {m.failure:g}%")
-                + pl.when(pl.col("confirmation_time").is_not_null())
-                .then(pl.lit(", confirmed"))
-                .otherwise(pl.lit(""))
-            )
-            .when(over)
-            .then(pl.lit(f"> {m.failure:g}%, not confirmed"))
-            .otherwise(pl.lit(f"> {m.optimal:g}% and <= {m.failure:g}%"))
-        )
-        parts.append(
-            rows.select(
-                cols.patient,
-                pl.lit(m.time, dtype=pl.Float64).alias("milestone"),
-                t.alias("sample_time"),
-                upper.alias("is_percent"),
-                pl.col("__det").alias("detected"),
-                category.cast(pl.Enum(list(CATEGORIES))).alias("category"),
-                pl.col("confirmation_time").cast(pl.Float64),
-                reason.alias("reason"),
-            )
-        )
+    parts = [_at_milestone(samples, patients, m, window, cols.patient) for m in milestones]
     return pl.concat(parts).sort(cols.patient, "milestone", maintain_order=True)
+
+
+def _milestone_results(
+    samples: pl.DataFrame, patients: pl.DataFrame, m: Milestone, window: float, patient: str
+) -> pl.DataFrame:
+    """Every patient with ``__t, __upper, __det`` of their milestone result (the informative
+    result nearest ``m.time`` within +- ``window``, the earlier on a tie; null without one)
+    and ``confirmation_time``: the first later detected result above ``m.failure``
+    ``m.confirm`` time units after it (null when not confirmed or not asked for)."""
+    upper, t = pl.col("__upper"), pl.col("__t")
+    informative = pl.col("__det") | compare(upper, "<=", m.optimal)
+    nearest = (
+        samples.filter(informative & ((t - m.time).abs() <= window))
+        .sort([patient, (t - m.time).abs(), "__t"])
+        .group_by(patient, maintain_order=True)
+        .first()
+        .select(patient, "__t", "__upper", "__det")
+    )
+    rows = patients.join(nearest, on=patient, how="left", maintain_order="left")
+    if m.confirm is None:
+        return rows.with_columns(pl.lit(None, dtype=pl.Float64).alias("confirmation_time"))
+    lo, hi = m.confirm
+    over = compare(upper, ">", m.failure)
+    later = samples.filter(pl.col("__det") & over)
+    confirmed = (
+        rows.filter(over)
+        .join(later.select(patient, pl.col("__t").alias("__c")), on=patient)
+        .filter(pl.col("__c").is_between(t + lo, t + hi))
+        .group_by(patient)
+        .agg(pl.col("__c").min().alias("confirmation_time"))
+    )
+    return rows.join(confirmed, on=patient, how="left", maintain_order="left")
+
+
+def _at_milestone(
+    samples: pl.DataFrame, patients: pl.DataFrame, m: Milestone, window: float, patient: str
+) -> pl.DataFrame:
+    """The rows of :func:`eln_milestones` for milestone ``m``: each patient's category by the
+    ELN 2020 bounds of ``m`` (Hochhaus et al. 2020, table 5) and the reason."""
+    rows = _milestone_results(samples, patients, m, window, patient)
+    upper = pl.col("__upper")
+    over = compare(upper, ">", m.failure)
+    # failure needs the confirmation when the milestone asks for one (3 months)
+    failed = pl.lit(True) if m.confirm is None else pl.col("confirmation_time").is_not_null()
+    optimal = compare(upper, "<=", m.optimal)
+    category = (
+        pl.when(upper.is_null())
+        .then(None)
+        .when(optimal)
+        .then(pl.lit("optimal"))
+        .when(over & failed)
+        .then(pl.lit("failure"))
+        .otherwise(pl.lit("warning"))
+    )
+    reason = (
+        pl.when(upper.is_null())
+        .then(pl.lit(f"no informative result within +-{window:g} of {m.time:g}"))
+        .when(optimal)
+        .then(pl.lit(f"<= {m.optimal:g}%"))
+        .when(over & failed)
+        .then(
+            pl.lit(f"> {m.failure:g}%")
+            + pl.when(pl.col("confirmation_time").is_not_null())
+            .then(pl.lit(", confirmed"))
+            .otherwise(pl.lit(""))
+        )
+        .when(over)
+        .then(pl.lit(f"> {m.failure:g}%, not confirmed"))
+        .otherwise(pl.lit(f"> {m.optimal:g}% and <= {m.failure:g}%"))
+    )
+    return rows.select(
+        patient,
+        pl.lit(m.time, dtype=pl.Float64).alias("milestone"),
+        pl.col("__t").alias("sample_time"),
+        upper.alias("is_percent"),
+        pl.col("__det").alias("detected"),
+        category.cast(pl.Enum(list(CATEGORIES))).alias("category"),
+        pl.col("confirmation_time").cast(pl.Float64),
+        reason.alias("reason"),
+    )
 
 
 def loss_of_mmr(

@@ -19,26 +19,29 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from survstat.endpoints.cml import classified_results, response_rank, usable
 from survstat.endpoints.cml_input import (
     Columns,
     Thresholds,
     check_id_column,
-    check_patient_ids,
     compare,
     fail_where,
     number_option,
+    require_columns,
+)
+from survstat.endpoints.cml_levels import classified_results, response_rank, usable
+from survstat.endpoints.cml_monitoring import deep_runs, mmr_status
+from survstat.endpoints.cml_patients import (
+    check_events_in_follow_up,
+    check_order,
+    check_patient_ids,
     patient_key,
     read_patients,
-    require_columns,
     time_or_never,
+    warn_late_results,
 )
-from survstat.endpoints.cml_monitoring import deep_runs, mmr_status
-from survstat.endpoints.dates import DAYS_PER_UNIT
+from survstat.endpoints.dates import DAYS_PER_UNIT, as_date, is_date
 from survstat.errors import (
-    ColumnTypeError,
     EmptyDataError,
-    InvalidValueError,
     MissingValueError,
     OptionError,
     check_unique_ids,
@@ -64,23 +67,6 @@ class TfrColumns:
     death: str = "death"
     last_follow_up: str = "last_follow_up"
     start: str = "start_date"
-
-
-def _check_order(pts: pl.DataFrame, patient: str, early: str, late: str) -> None:
-    if early not in pts.columns or late not in pts.columns:
-        return
-    fail_where(
-        pts,
-        pl.col(late) < pl.col(early),
-        InvalidValueError,
-        f"`{late}` must not be before `{early}`",
-        lambda r: f"patient {r[patient]!r}, {r[late]} < {r[early]}",
-        what="patients",
-    )
-
-
-def _is_date(dtype: pl.DataType) -> bool:
-    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
 def tfr_eligibility(
@@ -171,7 +157,7 @@ def tfr_eligibility(
         [(pcols.patient, "patient"), (pcols.tki_stop, "tki_stop")],
     )
     require_columns(pts_raw, [(pcols.last_follow_up, "last_follow_up")])
-    if _is_date(pts_raw.schema[pcols.tki_stop]) or _is_date(pts_raw.schema[pcols.last_follow_up]):
+    if is_date(pts_raw.schema[pcols.tki_stop]) or is_date(pts_raw.schema[pcols.last_follow_up]):
         return _eligibility_by_dates(
             labs, pts_raw, cols, pcols, thresholds, min_treatment, min_deep_duration, level, rank
         )
@@ -182,13 +168,15 @@ def tfr_eligibility(
         {pcols.tki_stop: "tki_stop", pcols.last_follow_up: "last_follow_up"},
         complete=[pcols.last_follow_up],
     )
-    check_patient_ids(classified, cols.patient, pts, pcols.patient)
-    _check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
+    classified = check_patient_ids(classified, cols.patient, pts, pcols.patient)
+    check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
     pts = pts.with_columns(
         patient_key(pts, pcols.patient),
         pl.col(pcols.tki_stop).is_not_null().alias("stopped"),
         pl.coalesce(pcols.tki_stop, pcols.last_follow_up).alias("evaluation_time"),
     )
+    classified = classified.with_columns(patient_key(classified, cols.patient))
+    warn_late_results(classified, cols, pts, pcols.last_follow_up)
     runs = _runs_until(classified, cols, pts, "evaluation_time", rank)
     out = pts.join(runs, on="__pid", how="left", maintain_order="left").with_columns(
         pl.col("evaluation_time").alias("treatment_duration")
@@ -212,7 +200,6 @@ def _runs_until(
     """The current deep run of each patient on the usable results up to ``until``."""
     samples = (
         usable(classified)
-        .with_columns(patient_key(classified, cols.patient))
         .join(pts.select("__pid", until), on="__pid")
         .filter(pl.col("__t") <= pl.col(until))
     )
@@ -263,19 +250,6 @@ def _eligibility_table(
     )
 
 
-def _date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
-    dtype = frame.schema[name]
-    if dtype == pl.Date:
-        return pl.col(name)
-    if isinstance(dtype, pl.Datetime):
-        return pl.col(name).dt.date()
-    if dtype == pl.Null:
-        return pl.col(name).cast(pl.Date)
-    raise ColumnTypeError(
-        f"`{name}` ({role}) must be a date like the other TFR dates; found {dtype}"
-    )
-
-
 def _whole_months(name: str, value: float) -> int:
     if value != int(value):
         raise OptionError(
@@ -298,52 +272,8 @@ def _eligibility_by_dates(
     """:func:`tfr_eligibility` on dates, with "more than N months" in calendar months."""
     treatment_months = _whole_months("min_treatment", min_treatment)
     deep_months = _whole_months("min_deep_duration", min_deep_duration)
-    require_columns(pts, [(pcols.start, "start of therapy")])
-    if pts.height == 0:
-        raise EmptyDataError("the patient table has no rows")
-    check_id_column(pts, pcols.patient, "patient")
-    pts = pts.with_columns(
-        _date(pts, pcols.start, "start of therapy").alias(pcols.start),
-        _date(pts, pcols.tki_stop, "tki_stop").alias(pcols.tki_stop),
-        _date(pts, pcols.last_follow_up, "last_follow_up").alias(pcols.last_follow_up),
-    )
-    for name in (pcols.patient, pcols.start, pcols.last_follow_up):
-        fail_where(
-            pts,
-            pl.col(name).is_null(),
-            MissingValueError,
-            f"`{name}` must not be missing",
-            lambda r: f"patient {r[pcols.patient]!r}",
-            what="patients",
-        )
-    check_unique_ids(pts, pcols.patient, "patient table")
-    _check_order(pts, pcols.patient, pcols.start, pcols.tki_stop)
-    _check_order(pts, pcols.patient, pcols.start, pcols.last_follow_up)
-    _check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
-    lab_frame = scan(labs)[0].collect()
-    require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
-    sample_date = _date(lab_frame, cols.time, "sample date")
-    check_patient_ids(
-        lab_frame.filter(pl.col(cols.patient).is_not_null()), cols.patient, pts, pcols.patient
-    )
-    pts = pts.with_columns(
-        patient_key(pts, pcols.patient),
-        pl.col(pcols.tki_stop).is_not_null().alias("stopped"),
-        pl.coalesce(pcols.tki_stop, pcols.last_follow_up).alias("evaluation_time"),
-    ).with_columns(
-        (pl.col("evaluation_time") - pl.col(pcols.start)).dt.total_days().alias("__eval_days")
-    )
-    # sample dates become days since the patient's start (negative: a pre-study sample)
-    starts = pts.select("__pid", pl.col(pcols.start).alias("__start"))
-    in_days = (
-        lab_frame.with_columns(patient_key(lab_frame, cols.patient), sample_date.alias("__date"))
-        .join(starts, on="__pid", how="left", maintain_order="left")
-        .with_columns(
-            (pl.col("__date") - pl.col("__start")).dt.total_days().cast(pl.Float64).alias(cols.time)
-        )
-        .drop("__pid", "__date", "__start")
-    )
-    classified = classified_results(in_days, columns=cols, thresholds=thresholds)
+    pts = _dated_patients(pts, pcols)
+    classified = _classified_in_days(labs, cols, pts, pcols, thresholds)
     runs = _runs_until(classified, cols, pts, "__eval_days", rank)
     start = pl.col(pcols.start)
     out = pts.join(runs, on="__pid", how="left", maintain_order="left")
@@ -365,6 +295,69 @@ def _eligibility_by_dates(
         f"{deep_months} months",
         level,
     )
+
+
+def _dated_patients(pts: pl.DataFrame, pcols: TfrColumns) -> pl.DataFrame:
+    """The validated patient table of dates (start, stop and last follow-up as dates, in that
+    order), with ``__pid``, ``stopped``, ``evaluation_time`` (the stop, else the last
+    follow-up) and ``__eval_days`` (days from the start to it)."""
+    require_columns(pts, [(pcols.start, "start of therapy")])
+    if pts.height == 0:
+        raise EmptyDataError("the patient table has no rows")
+    check_id_column(pts, pcols.patient, "patient")
+    pts = pts.with_columns(
+        as_date(pts, pcols.start, "start of therapy").alias(pcols.start),
+        as_date(pts, pcols.tki_stop, "tki_stop").alias(pcols.tki_stop),
+        as_date(pts, pcols.last_follow_up, "last_follow_up").alias(pcols.last_follow_up),
+    )
+    for name in (pcols.patient, pcols.start, pcols.last_follow_up):
+        fail_where(
+            pts,
+            pl.col(name).is_null(),
+            MissingValueError,
+            f"`{name}` must not be missing",
+            lambda r: f"patient {r[pcols.patient]!r}",
+            what="patients",
+        )
+    check_unique_ids(pts, pcols.patient, "patient table")
+    check_order(pts, pcols.patient, pcols.start, pcols.tki_stop)
+    check_order(pts, pcols.patient, pcols.start, pcols.last_follow_up)
+    check_order(pts, pcols.patient, pcols.tki_stop, pcols.last_follow_up)
+    return pts.with_columns(
+        patient_key(pts, pcols.patient),
+        pl.col(pcols.tki_stop).is_not_null().alias("stopped"),
+        pl.coalesce(pcols.tki_stop, pcols.last_follow_up).alias("evaluation_time"),
+    ).with_columns(
+        (pl.col("evaluation_time") - pl.col(pcols.start)).dt.total_days().alias("__eval_days")
+    )
+
+
+def _classified_in_days(
+    labs: FrameLike,
+    cols: Columns,
+    pts: pl.DataFrame,
+    pcols: TfrColumns,
+    thresholds: Thresholds | None,
+) -> pl.DataFrame:
+    """The lab results, dated, classified on days since each patient's start (a negative
+    day: a pre-study sample), with ``__pid``; a result after the last follow-up is named in
+    a warning."""
+    lab_frame = scan(labs)[0].collect()
+    require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
+    sample_date = as_date(lab_frame, cols.time, "sample date")
+    lab_frame = check_patient_ids(lab_frame, cols.patient, pts, pcols.patient)
+    starts = pts.select("__pid", pl.col(pcols.start).alias("__start"))
+    dated = lab_frame.with_columns(patient_key(lab_frame, cols.patient), sample_date.alias("__t"))
+    in_days = (
+        dated.join(starts, on="__pid", how="left", maintain_order="left")
+        .with_columns(
+            (pl.col("__t") - pl.col("__start")).dt.total_days().cast(pl.Float64).alias(cols.time)
+        )
+        .drop("__pid", "__t", "__start")
+    )
+    classified = classified_results(in_days, columns=cols, thresholds=thresholds)
+    warn_late_results(dated, cols, pts, pcols.last_follow_up)
+    return classified.with_columns(patient_key(classified, cols.patient))
 
 
 def tfr_endpoints(
@@ -400,13 +393,44 @@ def tfr_endpoints(
     Molecular relapse is the first result after the stop above the MMR threshold (loss of
     MMR, compared at the precision of :func:`~survstat.endpoints.cml.compare`). A restart of
     therapy before any relapse and death are the other failures; a relapse found on the day
-    of the restart is the relapse. Patients with none are censored at their last follow-up;
-    results after it do not count.
+    of the restart is the relapse. Patients with none are censored at their last follow-up.
+
+    The last follow-up ends each patient's record, as in
+    :func:`~survstat.endpoints.cml.response_endpoints`: a restart or a death after it is an
+    error naming the patient, the column and both times; a lab result after it does not
+    count, and a :class:`~survstat.errors.SurvstatWarning` names the first such patient, the
+    sample time and the last follow-up.
     """
     cols = columns or Columns()
     pcols = patient_columns or TfrColumns()
     thr = thresholds or Thresholds()
     classified = classified_results(labs, columns=cols, thresholds=thr)
+    pts = _stop_and_follow_up(patients, pcols)
+    classified = check_patient_ids(classified, cols.patient, pts, pcols.patient)
+    classified = classified.with_columns(patient_key(classified, cols.patient))
+    warn_late_results(classified, cols, pts, pcols.last_follow_up)
+    stopped = pts.filter(pl.col(pcols.tki_stop).is_not_null())
+    # molecular relapse is loss of MMR by the same rule as on treatment
+    relapse = (
+        mmr_status(classified, thr)
+        .join(stopped.select("__pid", pcols.tki_stop), on="__pid")
+        .filter(pl.col("__above") & (pl.col("__t") > pl.col(pcols.tki_stop)))
+        .group_by("__pid")
+        .agg(pl.col("__t").min().alias("__relapse"))
+    )
+    stop = pl.col(pcols.tki_stop)
+    out = stopped.join(relapse, on="__pid", how="left", maintain_order="left").with_columns(
+        (pl.col(pcols.last_follow_up) - stop).alias("__last"),
+        (pl.col("__relapse") - stop).alias("__rel"),
+        (time_or_never(stopped, pcols.tki_restart) - stop).alias("__restart"),
+        (time_or_never(stopped, pcols.death) - stop).alias("__death"),
+    )
+    return _tfr_table(out, pcols)
+
+
+def _stop_and_follow_up(patients: FrameLike, pcols: TfrColumns) -> pl.DataFrame:
+    """The validated patient table with ``__pid``: times as Float64, the restart, death and
+    last follow-up not before the stop, and no restart or death after the last follow-up."""
     roles = {
         pcols.tki_stop: "tki_stop",
         pcols.tki_restart: "tki_restart",
@@ -420,34 +444,23 @@ def tfr_endpoints(
         complete=[pcols.last_follow_up],
         optional=[pcols.tki_restart, pcols.death],
     )
-    check_patient_ids(classified, cols.patient, pts, pcols.patient)
     for later in (pcols.tki_restart, pcols.death, pcols.last_follow_up):
-        _check_order(pts, pcols.patient, pcols.tki_stop, later)
-    stopped = pts.filter(pl.col(pcols.tki_stop).is_not_null()).with_columns(
-        patient_key(pts, pcols.patient)
-    )
-    # molecular relapse is loss of MMR by the same rule as on treatment
-    relapse = (
-        mmr_status(classified, thr)
-        .with_columns(patient_key(classified, cols.patient))
-        .join(stopped.select("__pid", pcols.tki_stop), on="__pid")
-        .filter(pl.col("__above") & (pl.col("__t") > pl.col(pcols.tki_stop)))
-        .group_by("__pid")
-        .agg(pl.col("__t").min().alias("__relapse"))
-    )
-    stop = pl.col(pcols.tki_stop)
-    out = stopped.join(relapse, on="__pid", how="left", maintain_order="left").with_columns(
-        (pl.col(pcols.last_follow_up) - stop).alias("__last"),
-        (pl.col("__relapse") - stop).alias("__rel"),
-        (time_or_never(stopped, pcols.tki_restart) - stop).alias("__restart"),
-        (time_or_never(stopped, pcols.death) - stop).alias("__death"),
-    )
+        check_order(pts, pcols.patient, pcols.tki_stop, later)
+    events = (pcols.tki_restart, pcols.death)
+    check_events_in_follow_up(pts, pcols.patient, events, pcols.last_follow_up)
+    return pts.with_columns(patient_key(pts, pcols.patient))
+
+
+def _tfr_table(out: pl.DataFrame, pcols: TfrColumns) -> pl.DataFrame:
+    """The TFR endpoint from the times since the stop ``__rel`` (relapse), ``__restart``,
+    ``__death`` and ``__last`` (last follow-up): the first failure, relapse before restart
+    before death on a tie, else censored at the last follow-up."""
     last = pl.col("__last")
+    # results after the last follow-up do not count; restart and death are never after it
     first = pl.min_horizontal(
         pl.when(pl.col("__rel") <= last).then(pl.col("__rel")), "__restart", "__death"
     )
-    failed = first.is_not_null() & (first <= last)
-    # on a tie: relapse before restart before death
+    failed = first.is_not_null()
     cause = (
         pl.when(failed & (pl.col("__rel") == first))
         .then(1)

@@ -53,7 +53,32 @@ RECIST_DATES = {
 }
 
 
-def _as_date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
+def is_date(dtype: pl.DataType) -> bool:
+    """True for Date and Datetime columns (of any unit and time zone)."""
+    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+
+
+def as_date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
+    """The column ``name`` of ``frame`` as calendar dates: every CML function reads its dates
+    through this one function.
+
+    Parameters
+    ----------
+    frame
+        The table holding the column.
+    name
+        The column: Date, Datetime (taken at its calendar date, in its own time zone), or
+        all null (a column of no dates, as an event that never happened gives).
+    role
+        What the column is, for the message of an error (e.g. ``"start date"``).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        ``name`` is not a column of ``frame`` (with the nearest names).
+    ColumnTypeError
+        The column holds anything else, e.g. dates as text.
+    """
     if name not in frame.columns:
         raise ColumnNotFoundError(name, frame.columns, role=role)
     dtype = frame.schema[name]
@@ -61,11 +86,13 @@ def _as_date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
         return pl.col(name)
     if isinstance(dtype, pl.Datetime):
         return pl.col(name).dt.date()
+    if dtype == pl.Null:
+        return pl.col(name).cast(pl.Date)
     raise ColumnTypeError(f"`{name}` ({role}) must be a date or datetime; found {dtype}")
 
 
 def _elapsed(frame: pl.DataFrame, name: str, role: str, start: str, unit: float) -> pl.Expr:
-    return (_as_date(frame, name, role) - pl.col(start)).dt.total_days() / unit
+    return (as_date(frame, name, role) - pl.col(start)).dt.total_days() / unit
 
 
 def _check_not_before_start(
@@ -144,7 +171,7 @@ def times_from_dates(
     for frame, role in ((lab_frame, "lab results"), (pts, "patient table")):
         if patient not in frame.columns:
             raise ColumnNotFoundError(patient, frame.columns, role=f"patient id in the {role}")
-    pts = pts.with_columns(_as_date(pts, start, "start date").alias(start))
+    pts = pts.with_columns(as_date(pts, start, "start date").alias(start))
     no_start = pts.filter(pl.col(start).is_null())
     if no_start.height:
         raise InvalidValueError(
@@ -158,13 +185,13 @@ def times_from_dates(
         missing = next(col for col in wanted.values() if col not in pts.columns)
         raise ColumnNotFoundError(missing, pts.columns, role="event date")
     for out, col in present.items():
-        pts = pts.with_columns(_as_date(pts, col, f"{out} date").alias(col))
+        pts = pts.with_columns(as_date(pts, col, f"{out} date").alias(col))
         _check_not_before_start(pts, patient, start, col, "patients have it")
     pts = pts.with_columns(
         *(_elapsed(pts, col, f"{out} date", start, per).alias(out) for out, col in present.items())
     )
     joined = lab_frame.with_columns(
-        _as_date(lab_frame, sample_date, "sample date").alias("__sample")
+        as_date(lab_frame, sample_date, "sample date").alias("__sample")
     ).join(pts.select(patient, start), on=patient, how="left")
     orphans = joined.filter(pl.col(start).is_null())
     if orphans.height:
@@ -192,4 +219,12 @@ def times_from_dates(
     return lab_out, pts
 
 
-__all__ = ["DAYS_PER_UNIT", "PATIENT_DATES", "RECIST_DATES", "TFR_DATES", "times_from_dates"]
+__all__ = [
+    "DAYS_PER_UNIT",
+    "PATIENT_DATES",
+    "RECIST_DATES",
+    "TFR_DATES",
+    "as_date",
+    "is_date",
+    "times_from_dates",
+]

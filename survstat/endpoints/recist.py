@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from survstat.endpoints._ids import TEXT_TYPES, match_id_type
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -100,7 +101,6 @@ _KEYS = {
     for code, spellings in RESPONSE_SPELLINGS.items()
     for spelling in spellings
 }
-_TEXT = (pl.String, pl.Categorical, pl.Enum, pl.Null)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +190,7 @@ def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFram
         if name not in frame.columns:
             raise ColumnNotFoundError(name, frame.columns, role=role)
     check_subject_ids(frame, cols.subject, "assessment table")
-    if not isinstance(frame.schema[cols.response], _TEXT):
+    if not isinstance(frame.schema[cols.response], (*TEXT_TYPES, pl.Null)):
         raise ColumnTypeError(
             f"`{cols.response}` must hold response codes as text (CR, PR, SD, NON-CR/NON-PD, "
             f"NED, PD, NE); found {frame.schema[cols.response]}"
@@ -222,38 +222,6 @@ def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFram
             f"(first: {_first(frame.filter(dup), cols.subject, cols.day)})"
         )
     return frame
-
-
-def _id_kind(dtype: pl.DataType) -> str:
-    if dtype.is_integer():
-        return "integer"
-    if isinstance(dtype, pl.String | pl.Categorical | pl.Enum):
-        return "text"
-    return str(dtype)
-
-
-def match_subject_type(
-    frame: pl.DataFrame, column: str, dtype: pl.DataType, tables: tuple[str, str]
-) -> pl.DataFrame:
-    """``frame`` (the first of ``tables``) with its subject ids cast to ``dtype``, the type
-    they have in the second table, when both hold integers or both text; any other
-    difference is an error, since no row would join."""
-    have = frame.schema[column]
-    if have == dtype or dtype == pl.Null:
-        return frame
-    kind = _id_kind(have)
-    if have != pl.Null and (kind != _id_kind(dtype) or kind not in ("integer", "text")):
-        raise ColumnTypeError(
-            f"`{column}` is {have} in the {tables[0]} but {dtype} in the {tables[1]}; give "
-            "both the same type"
-        )
-    cast = frame.with_columns(pl.col(column).cast(dtype, strict=False))
-    if cast[column].null_count() > frame[column].null_count():
-        raise ColumnTypeError(
-            f"`{column}`: ids of the {tables[0]} ({have}) do not all fit the type they have in "
-            f"the {tables[1]} ({dtype}); give both the same type"
-        )
-    return cast
 
 
 def keep_before_new_therapy(frame: pl.DataFrame, same_day: str) -> pl.DataFrame:
@@ -451,7 +419,7 @@ def _new_therapy_days(
     check_unique_ids(nt, cols.subject, "new therapy table")
     day = check_days(nt, column, cols.subject, table="new therapy table", after_start=False)
     tables = ("new therapy table", "assessment table")
-    nt = match_subject_type(nt, cols.subject, visits.schema[cols.subject], tables)
+    nt = match_id_type(nt, cols.subject, visits.schema[cols.subject], tables)
     return nt.select(cols.subject, day.alias("__nt"))
 
 

@@ -79,6 +79,7 @@ from typing import Any
 
 import polars as pl
 
+from survstat.endpoints._ids import match_id_type
 from survstat.endpoints.recist import (
     SAME_DAY,
     RecistColumns,
@@ -90,7 +91,6 @@ from survstat.endpoints.recist import (
     check_subject_ids,
     counted,
     keep_before_new_therapy,
-    match_subject_type,
     read_assessments,
     with_all_subjects,
 )
@@ -452,7 +452,7 @@ def time_to_event_endpoints(
     ids = subj.select(pl.col(scols.subject).alias(cols.subject), "__nt", "__baseline")
     frame = read_assessments(assessments, cols)
     tables = ("assessment table", "subject table")
-    frame = match_subject_type(frame, cols.subject, ids.schema[cols.subject], tables)
+    frame = match_id_type(frame, cols.subject, ids.schema[cols.subject], tables)
     _check_against_visits(subj, frame, cols, scols)
     kept = keep_before_new_therapy(frame.join(ids, on=cols.subject, how="left"), plan.same_day)
     # without a baseline assessment no response can be measured (RECIST 1.1 section 3): NE
