@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reference_data import as_list, frame, num
 from typer.testing import CliRunner
 
@@ -19,9 +21,11 @@ from survstat.analyses import ANALYSES
 from survstat.cli import app
 from survstat.errors import OptionError, SurvstatError, SurvstatWarning
 
-EDGES = json.loads((Path(__file__).parent / "reference" / "r_reference_edges.json").read_text())
+REF = Path(__file__).parent / "reference"
+EDGES = json.loads((REF / "r_reference_edges.json").read_text())
 COX = {c["name"]: c for c in EDGES["cox"]}
 CRR = {c["name"]: c for c in EDGES["crr"]}
+STRATA = {c["name"]: c for c in json.loads((REF / "r_reference_strata.json").read_text())["cases"]}
 
 
 def option(value):
@@ -165,6 +169,127 @@ def test_cox_no_events_and_nothing_estimable_are_errors():
     df = df.with_columns(d=pl.Series([0, 0, 0, 1]))
     with pytest.raises(SurvstatError, match=r"no term can be estimated: .*\(x\)"):
         survstat.cox(df, time="t", event="d", covariates=["x"])
+
+
+def strata_fit(c):
+    df = pl.read_csv(REF / "data" / c["file"])
+    return survstat.cox(
+        df,
+        time=c["time"],
+        event=c["event"],
+        covariates=as_list(c["covariates"]),
+        strata=c["strata"],
+        ties=c["ties"],
+    )
+
+
+@pytest.mark.parametrize("name", list(STRATA))
+def test_cox_covariates_aliased_by_the_strata_match_coxph(name):
+    """A covariate constant within every stratum (region nested in site, arm with strata=arm)
+    carries no information: the partial likelihood compares subjects only within a stratum.
+    coxph reports NA for it; with no other covariate, no term can be estimated (it used to
+    give one level an arbitrary coefficient flagged infinite, and tests with df 1)."""
+    c = STRATA[name]
+    ref_coef = num(c["coef"])
+    if np.isnan(ref_coef).all():
+        with pytest.raises(SurvstatError, match=r"no term can be estimated: .*never varies"):
+            strata_fit(c)
+        return
+    with pytest.warns(SurvstatWarning, match="not defined because of singularities"):
+        fit = strata_fit(c)
+    t = fit.table
+    assert t["status"].to_list() == ["aliased" if np.isnan(v) else "ok" for v in ref_coef]
+    ok = ~np.isnan(ref_coef)
+    assert t["coef"].is_null().to_list() == list(~ok)
+    np.testing.assert_allclose(t["coef"].to_numpy()[ok], ref_coef[ok], rtol=1e-8)
+    np.testing.assert_allclose(t["std_error"].to_numpy()[ok], num(c["se"])[ok], rtol=1e-8)
+    np.testing.assert_allclose(fit.loglik, num(c["loglik"]), rtol=1e-10)
+    assert fit.iterations == c["iter"]
+    tests = dict(zip(fit.tests["test"], fit.tests["statistic"], strict=True))
+    assert tests["likelihood ratio"] == pytest.approx(num(c["logtest"])[0], rel=1e-8)
+    assert tests["wald"] == pytest.approx(c["wald"], rel=1e-8)
+    assert tests["score"] == pytest.approx(c["score"], rel=1e-8)
+    assert fit.tests["df"].to_list() == [c["df"]] * 3
+    assert fit.tests["status"].to_list() == ["ok"] * 3
+
+
+def test_cli_cox_aliased_by_the_strata_is_a_one_line_error(tmp_path):
+    data = tmp_path / "arm_strata.parquet"
+    pl.read_csv(REF / "data" / "arm_strata.csv").write_parquet(data)
+    args = ["cox", str(data), "--time", "pfs_time", "--event", "pfs_event"]
+    r = CliRunner().invoke(app, [*args, "--covariates", "arm", "--strata", "arm"])
+    assert r.exit_code == 1
+    assert "no term can be estimated" in r.stderr
+    assert "Traceback" not in r.output + r.stderr
+
+
+def test_cox_covariate_varying_only_before_the_first_event_is_aliased():
+    # x differs only between the two subjects censored (at 0.5 and 0.6) before the first event
+    # (at 1): every risk set at an event time holds x = 0.1 only, so the information about x is
+    # exactly 0 and x cannot be estimated. Computed, it is rounding noise (3e-16 here); R's
+    # relative tolerance lets a lone noisy column through (coxph gives x a coefficient with a
+    # variance of 3e17), the floor toler.chol * events does not.
+    df = pl.DataFrame(
+        {
+            "t": [0.5, 0.6, *np.arange(1.0, 11.0)],
+            "d": [0, 0, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1],
+            "x": [0.3, 0.7, *[0.1] * 10],
+            "z": [1.0, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1],
+        }
+    )
+    with pytest.raises(SurvstatError, match=r"no term can be estimated: .*\(x\)"):
+        survstat.cox(df, time="t", event="d", covariates=["x"])
+    # beside an informative covariate, x is aliased and z is its fit alone
+    with pytest.warns(SurvstatWarning, match="aliased: `x`"):
+        both = survstat.cox(df, time="t", event="d", covariates=["x", "z"])
+    alone = survstat.cox(df, time="t", event="d", covariates=["z"])
+    assert both.table["status"].to_list() == ["aliased", "ok"]
+    assert both.table["coef"][1] == pytest.approx(alone.table["coef"][0], rel=1e-12)
+    assert both.tests["df"].to_list() == [1, 1, 1]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(8, 60),
+    n_strata=st.integers(1, 5),
+    seed=st.integers(0, 2**32 - 1),
+    ties=st.sampled_from(["efron", "breslow"]),
+    weighted=st.booleans(),
+)
+def test_cox_covariate_constant_within_strata_is_always_aliased(n, n_strata, seed, ties, weighted):
+    """Invariant: a covariate that is a function of the stratum (any values, a rare level
+    included) is aliased, and the other term is its fit without it."""
+    rng = np.random.default_rng(seed)
+    stratum = rng.integers(0, n_strata, n)
+    level_value = rng.normal(size=n_strata) * 10.0 ** rng.integers(-3, 4)
+    df = pl.DataFrame(
+        {
+            "t": np.round(rng.exponential(5.0, n), 1),
+            "d": (rng.random(n) < 0.7).astype(int),
+            "s": stratum,
+            "nested": level_value[stratum],
+            "x": rng.normal(size=n),
+            "w": rng.uniform(0.2, 3.0, n) if weighted else np.ones(n),
+        }
+    )
+    kw = {"time": "t", "event": "d", "strata": "s", "ties": ties, "weight": "w"}
+    try:
+        alone = survstat.cox(df, covariates=["x"], **kw)
+    except SurvstatError:
+        return  # no event, or x without information: nothing to compare
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvstatWarning)
+        alone = survstat.cox(df, covariates=["x"], **kw)
+        both = survstat.cox(df, covariates=["nested", "x"], **kw)
+    assert both.table["status"][0] == "aliased"
+    assert both.table["status"][1] == alone.table["status"][0]
+    if alone.table["status"][0] == "ok":
+        np.testing.assert_allclose(both.table["coef"][1], alone.table["coef"][0], rtol=1e-9)
+        np.testing.assert_allclose(
+            both.table["std_error"][1], alone.table["std_error"][0], rtol=1e-9
+        )
+    with pytest.raises(SurvstatError, match="no term can be estimated"):
+        survstat.cox(df, covariates=["nested"], **kw)
 
 
 def test_cox_zero_weight_rows_are_left_out():

@@ -11,6 +11,22 @@
   that is (numerically) a linear combination of earlier columns is *aliased*: its coefficient
   stays at 0 in every Newton step and is reported as undefined (R: ``NA``, "not defined because
   of singularities"). ``chsolve2`` and ``chinv2`` solve and invert with that decomposition.
+* That tolerance is relative, so it cannot tell when *no* column carries information: a
+  covariate constant within every risk set has an information of exactly 0, computed as
+  rounding noise of the order of eps per event, and when every column is such noise the
+  largest one passes the relative test and gets an arbitrary coefficient (R ``coxph`` does
+  this for a covariate that varies only among subjects censored before the first event).
+  Information matrices are therefore factored with an absolute floor under the tolerance,
+  :func:`information_floor`: after scaling, a column's information is the sum over events of
+  its (weighted) variance in the risk set, of order 1 per event for a column that varies
+  there, i.e. of the order of the (weighted) number of events ``D``; the floor is
+  ``toler.chol * D``, R's relative test applied to the diagonal such a column would have.
+  Where an informative column is present R's relative test is about as strict already (no
+  reference case changes); the floor lies two to four orders of magnitude above the noise of
+  a column constant within the risk sets (measured up to 3e5 rows). The commonest such
+  column, a covariate nested in the strata (region with ``strata=site`` where each site lies
+  in one region, or ``arm`` with ``strata=arm``), is made exactly 0 by the Cox fit, which
+  centres the covariates within each stratum.
 * A coefficient is *infinite* (monotone likelihood, e.g. separation) when the next Newton step
   from the point where the likelihood stopped changing is still large: |U' I^-1| > eps and
   > sqrt(eps) |beta| (R ``coxph.fit``'s test behind "Loglik converged before variable k;
@@ -58,18 +74,37 @@ TERM_COLUMNS = (
 )
 
 
-def cholesky2(matrix: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, int]:
+def information_floor(events: float) -> float:
+    """The absolute floor under :func:`cholesky2`'s singularity tolerance for an information
+    matrix of scaled covariates with ``events`` (weighted) events: ``TOLER_CHOL * events``
+    (see the module docstring for why)."""
+    return TOLER_CHOL * float(events)
+
+
+def cholesky2(
+    matrix: np.ndarray, toler: float = TOLER_CHOL, floor: float = 0.0
+) -> tuple[np.ndarray, int]:
     """R ``cholesky2``: LDL' decomposition of a symmetric non-negative definite matrix.
 
+    Parameters
+    ----------
+    matrix
+        The symmetric matrix (an information or a variance matrix).
+    toler
+        Relative tolerance (R ``toler.chol``).
+    floor
+        Absolute lower bound of the tolerance; 0 (the default) is R's rule. Information
+        matrices of scaled covariates pass :func:`information_floor`.
+
     Returns the factor (L below the diagonal, D on it) and the rank. A pivot that is not finite
-    or below ``toler`` times the largest positive diagonal element is set to 0: that column is
-    singular and is skipped by :func:`chsolve2` and :func:`chinv2`.
+    or below ``max(toler * largest positive diagonal element, floor)`` is set to 0: that column
+    is singular and is skipped by :func:`chsolve2` and :func:`chinv2`.
     """
     m = np.array(matrix, dtype=float)
     n = m.shape[0]
     diag = np.diag(m)
     top = max([0.0, *[d for d in diag if d > 0]])
-    eps = toler if top == 0 else top * toler
+    eps = max(toler if top == 0 else top * toler, floor)
     rank = 0
     for i in range(n):
         pivot = m[i, i]

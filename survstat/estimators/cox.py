@@ -2,7 +2,9 @@
 
 The partial likelihood with Efron's (default) or Breslow's handling of tied event times,
 stratified baseline hazards and case weights, maximised by Newton-Raphson with step halving
-exactly as R's ``coxfit6`` does (survival 3.5): covariates centred and scaled, convergence when
+exactly as R's ``coxfit6`` does (survival 3.5): covariates centred and scaled (and centred
+again within each stratum, which changes no estimate but makes a covariate nested in the strata
+exactly 0 there, so it is found aliased at any size), convergence when
 the log partial likelihood changes by less than 1e-9 relatively, at most 20 iterations, and a
 Cholesky decomposition that finds aliased (linearly dependent) columns, whose coefficients are
 reported as undefined, as R's ``NA`` (see :mod:`survstat.estimators._regression`). A monotone
@@ -36,6 +38,7 @@ from survstat.estimators._regression import (
     cholesky2,
     chsolve2,
     infinite_terms,
+    information_floor,
     quadratic_form,
     scale_columns,
     term_status,
@@ -148,11 +151,12 @@ def _newton(lay: _Layout, ties: str, p: int, max_iter: int | None = None) -> _Fi
     likelihood changes by at most ``EPS`` relatively (at most ``MAX_ITER`` iterations);
     aliased columns are skipped by the Cholesky solve, so their coefficients stay 0."""
     max_iter = MAX_ITER if max_iter is None else max_iter
+    floor = information_floor(float(lay.w @ lay.event))
     beta = np.zeros(p)
     first = _terms(beta, lay, ties)
     if not _finite(first):
         raise SurvstatError("the partial likelihood is not finite at 0: check the case weights")
-    factor, _ = cholesky2(first.information)
+    factor, _ = cholesky2(first.information, floor=floor)
     step = chsolve2(factor, first.score)
     score_test = float(first.score @ step)
     best = first.loglik
@@ -160,7 +164,7 @@ def _newton(lay: _Layout, ties: str, p: int, max_iter: int | None = None) -> _Fi
     halving = 0
     for it in range(1, max_iter + 1):
         cur = _terms(new_beta, lay, ties)
-        factor, _ = cholesky2(cur.information)
+        factor, _ = cholesky2(cur.information, floor=floor)
         finite = _finite(cur)
         # R: |1 - best / loglik| <= eps, never true at a log-likelihood of 0 (inf or NaN)
         done = finite and cur.loglik != 0 and abs(1.0 - best / cur.loglik) <= EPS
@@ -176,7 +180,7 @@ def _newton(lay: _Layout, ties: str, p: int, max_iter: int | None = None) -> _Fi
             new_beta = new_beta + chsolve2(factor, cur.score)
     # out of iterations: the last good step, as R recomputes it
     last = _terms(beta, lay, ties)
-    factor, _ = cholesky2(last.information)
+    factor, _ = cholesky2(last.information, floor=floor)
     return _Fit(beta, first, last, chinv2(factor), score_test, max_iter, False)
 
 
@@ -411,7 +415,7 @@ def cox(
     if not lay.event.any():
         raise SurvstatError(f"`{sd.event}` records no event: a Cox model has nothing to fit")
     fit = _newton(lay, ties, design.matrix.shape[1])
-    status = _status(fit, lay, design.terms)
+    status = _status(fit, lay, design.terms, sd.strata)
     warn_status("Cox model", design.terms, status, fit.converged)
     use_robust = (cluster is not None) if robust is None else bool(robust)
     cov_s = fit.var
@@ -438,14 +442,18 @@ def cox(
     )
 
 
-def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...]) -> list[str]:
+def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...], strata: tuple[str, ...]) -> list[str]:
     """Aliased terms (zero pivots of the final Cholesky, R's ``which.sing``) and infinite ones
     (R ``coxph.fit``'s test); an error when no term is left."""
     aliased = np.diag(fit.var) == 0
     if aliased.all():
+        nested = ""
+        if strata:
+            listed = ", ".join(f"`{s}`" for s in strata)
+            nested = f" (with strata {listed}, so is one that never varies within a stratum)"
         raise SurvstatError(
-            "no term can be estimated: every covariate is constant within the risk sets or a "
-            f"combination of the others ({', '.join(terms)})"
+            f"no term can be estimated: every covariate is constant within the risk sets{nested} "
+            f"or a combination of the others ({', '.join(terms)})"
         )
     infinite = infinite_terms(fit.last.score, fit.var, fit.beta, ~aliased)
     if not fit.converged:
@@ -529,8 +537,30 @@ def _layout(
     stratum_first = np.flatnonzero(new_stratum)
     stratum_start = stratum_first[np.cumsum(new_stratum) - 1]
     xs, scaling = scale_columns(x, w)
+    xs = _centre_within_strata(xs[order], w[order], stratum_first)
     return (
-        _Layout(xs[order], w[order], event[order], t, group_start, group_end, stratum_start),
+        _Layout(xs, w[order], event[order], t, group_start, group_end, stratum_start),
         order,
         scaling,
     )
+
+
+def _centre_within_strata(x: np.ndarray, w: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Subtract from each column its weighted mean within each stratum, and its value where it
+    is constant in the stratum, so that such a column is exactly 0 there.
+
+    The partial likelihood compares subjects only within their stratum, so a shift per stratum
+    changes no estimate, likelihood or residual. It makes a covariate that does not vary within
+    a stratum (nested in the strata: region with ``strata=site``, ``arm`` with ``strata=arm``)
+    exactly 0 there, so its information is exactly 0 instead of rounding noise that grows with
+    the rows, and the Cholesky rule finds it aliased at any size.
+    """
+    if x.shape[1] == 0 or len(x) == 0:
+        return x
+    low = np.minimum.reduceat(x, first, axis=0)
+    high = np.maximum.reduceat(x, first, axis=0)
+    total = np.add.reduceat(w, first)
+    mean = np.add.reduceat(w[:, None] * x, first, axis=0) / total[:, None]
+    centre = np.where(low == high, low, mean)
+    size = np.diff(np.append(first, len(x)))
+    return x - np.repeat(centre, size, axis=0)
