@@ -161,6 +161,32 @@ def test_cox_separation_by_hand():
     assert tests["score"]["p_value"] < 0.05
 
 
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_cox_information_that_collapses_is_infinite_not_aliased(ties):
+    # The only subject with x = 1 (weight 0.5; the others weigh 3) fails first, alone: the
+    # partial likelihood rises monotonically in the coefficient of x, which is infinite. The
+    # first Newton step from 0 overshoots to where exp(beta) swamps every risk set and the
+    # information underflows to exactly 0. coxph then reports x as NA (aliased), though x has
+    # information at 0 and the log-likelihood rose from -50.85 to -48.85; this used to be the
+    # error "no term can be estimated". Aliasing is decided at 0; x is infinite.
+    df = pl.DataFrame(
+        {
+            "t": [1.0, 6, 10, 8, 8, 9, 8, 8, 8, 10],
+            "d": [1, 1, 1, 0, 1, 1, 1, 0, 1, 0],
+            "x": [1.0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        }
+    ).with_columns(w=pl.when(pl.col("x") == 1).then(0.5).otherwise(3.0))
+    with pytest.warns(SurvstatWarning, match="converged before `x`"):
+        fit = survstat.cox(df, time="t", event="d", covariates=["x"], weight="w", ties=ties)
+    assert fit.table["status"].to_list() == ["infinite"]
+    assert fit.table["coef"][0] > 20  # diverging upwards
+    assert fit.infinite == ("x",)
+    assert fit.aliased == ()
+    tests = {r["test"]: r for r in fit.tests.iter_rows(named=True)}
+    assert tests["likelihood ratio"]["statistic"] > 0
+    assert tests["wald"]["statistic"] is None
+
+
 def test_cox_no_events_and_nothing_estimable_are_errors():
     df = pl.DataFrame({"t": [1.0, 2, 3, 4], "d": [0, 0, 0, 0], "x": [1.0, 0, 1, 0]})
     with pytest.raises(SurvstatError, match="`d` records no event: a Cox model has nothing"):

@@ -16,8 +16,11 @@
   rounding noise of the order of eps per event, and when every column is such noise the
   largest one passes the relative test and gets an arbitrary coefficient (R ``coxph`` does
   this for a covariate that varies only among subjects censored before the first event).
-  Information matrices are therefore factored with an absolute floor under the tolerance,
-  :func:`information_floor`: after scaling, a column's information is the sum over events of
+  The information at 0, where aliasing is a property of the design alone, is therefore
+  factored with an absolute floor under the tolerance, :func:`information_floor` (the
+  columns it finds singular stay so in every later step; at the estimate the information of
+  a diverging coefficient legitimately falls towards 0, so R's relative rule alone applies
+  there): after scaling, a column's information is the sum over events of
   its (weighted) variance in the risk set, of order 1 per event for a column that varies
   there, i.e. of the order of the (weighted) number of events ``D``; the floor is
   ``toler.chol * D``, R's relative test applied to the diagonal such a column would have.
@@ -41,6 +44,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,6 +160,97 @@ def chinv2(factor: np.ndarray) -> np.ndarray:
                 m[i, i:j] += temp * m[j, i:j]
     upper = np.triu(m)
     return upper + np.triu(m, 1).T
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """Log-likelihood, score and information at one coefficient vector (scaled covariates)."""
+
+    loglik: float
+    score: np.ndarray
+    information: np.ndarray
+
+    @property
+    def finite(self) -> bool:
+        """Everything is a finite number (not so where exp() of the linear predictor
+        overflows)."""
+        return bool(
+            np.isfinite(self.loglik)
+            and np.isfinite(self.score).all()
+            and np.isfinite(self.information).all()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewtonFit:
+    """Where :func:`newton_raphson` stops."""
+
+    beta: np.ndarray
+    last: Point  # at beta
+    var: np.ndarray  # inverse information at beta, zero rows and columns for singular columns
+    iterations: int
+    converged: bool
+
+
+def newton_raphson(
+    evaluate: Callable[[np.ndarray], Point],
+    beta: np.ndarray,
+    start: Point,
+    max_iter: int,
+    singular: np.ndarray | None = None,
+) -> NewtonFit:
+    """R ``coxfit6``'s iteration: Newton-Raphson from ``beta`` with step halving, done when the
+    log-likelihood changes by at most ``EPS`` relatively.
+
+    Parameters
+    ----------
+    evaluate
+        The log-likelihood, score and information at a coefficient vector.
+    beta
+        The starting point.
+    start
+        ``evaluate(beta)``, already computed by the caller.
+    max_iter
+        At most this many evaluations after ``start`` (R ``iter.max``).
+    singular
+        Columns found aliased before the iterations (by :func:`information_floor` at 0): their
+        rows and columns of the information are taken as 0, so their coefficients do not move.
+        Each information matrix is otherwise factored by R's relative rule: along a diverging
+        direction the information legitimately falls towards 0, so no floor applies there.
+
+    A step that lowers the log-likelihood or leaves it not finite is halved back towards the
+    last accepted point (R's rule; the halving fractions 1/2, 2/3, 3/4, ... are R's). Out of
+    iterations, the last accepted point is evaluated again, as R does. The Cox fit runs it from
+    0; the Fine-Gray fit from crr's stopping point, to decide by coxph's rule whether a
+    coefficient diverges (crr's own iteration and stopping rule differ and stay in
+    :mod:`survstat.estimators.fine_gray`).
+    """
+
+    def factor(point: Point) -> np.ndarray:
+        info = point.information
+        if singular is not None and singular.any():
+            info = np.where(singular[:, None] | singular[None, :], 0.0, info)
+        return cholesky2(info)[0]
+
+    best = start.loglik
+    new_beta = beta + chsolve2(factor(start), start.score)
+    halving = 0
+    for it in range(1, max_iter + 1):
+        cur = evaluate(new_beta)
+        chol = factor(cur)
+        # R: |1 - best / loglik| <= eps, never true at a log-likelihood of 0 (inf or NaN)
+        if cur.finite and cur.loglik != 0 and abs(1.0 - best / cur.loglik) <= EPS:
+            return NewtonFit(new_beta, cur, chinv2(chol), it, True)
+        if not cur.finite or cur.loglik < best:
+            halving += 1
+            new_beta = (new_beta + halving * beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = cur.loglik
+            beta = new_beta
+            new_beta = new_beta + chsolve2(chol, cur.score)
+    last = evaluate(beta)
+    return NewtonFit(beta, last, chinv2(factor(last)), max_iter, False)
 
 
 @dataclass(frozen=True, slots=True)

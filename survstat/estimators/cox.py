@@ -33,12 +33,13 @@ from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._regression import (
     EPS,
     TERM_COLUMNS,
+    Point,
     Scaling,
-    chinv2,
     cholesky2,
     chsolve2,
     infinite_terms,
     information_floor,
+    newton_raphson,
     quadratic_form,
     scale_columns,
     term_status,
@@ -68,13 +69,6 @@ class _Layout:
     stratum_start: np.ndarray  # first row of the stratum of each row
 
 
-@dataclass(frozen=True, slots=True)
-class _Terms:
-    loglik: float
-    score: np.ndarray
-    information: np.ndarray
-
-
 def _cumulative(values: np.ndarray, lay: _Layout) -> np.ndarray:
     """Sums over each row's stratum of all rows up to it (rows ordered by decreasing time)."""
     cs = np.cumsum(values, axis=0)
@@ -82,7 +76,7 @@ def _cumulative(values: np.ndarray, lay: _Layout) -> np.ndarray:
     return cs - before[lay.stratum_start]
 
 
-def _cox_terms(beta: np.ndarray, lay: _Layout, ties: str) -> _Terms:
+def _cox_terms(beta: np.ndarray, lay: _Layout, ties: str) -> Point:
     """Log partial likelihood, score and information at ``beta`` (R coxfit6_iter)."""
     x, w, ev = lay.x, lay.w, lay.event
     eta = x @ beta
@@ -119,7 +113,7 @@ def _cox_terms(beta: np.ndarray, lay: _Layout, ties: str) -> _Terms:
     loglik = float(np.sum(w * de * eta) - np.sum(wt * np.log(den)))
     score = (w * de) @ x - wt @ a
     info = np.einsum("k,kij->ij", wt, c - a[:, :, None] * a[:, None, :])
-    return _Terms(loglik, score, info)
+    return Point(loglik, score, info)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,61 +121,38 @@ class _Fit:
     """Where R's ``coxfit6`` loop stops (all on the scaled covariates)."""
 
     beta: np.ndarray
-    first: _Terms  # at beta = 0
-    last: _Terms  # at beta
-    var: np.ndarray  # inverse information, zero rows and columns for aliased terms
+    first: Point  # at beta = 0
+    last: Point  # at beta
+    var: np.ndarray  # inverse information, zero rows and columns for singular terms
     score_test: float
     iterations: int
     converged: bool
+    aliased: np.ndarray  # singular at 0, with the floor: no information in the design
 
 
-def _terms(beta: np.ndarray, lay: _Layout, ties: str) -> _Terms:
+def _terms(beta: np.ndarray, lay: _Layout, ties: str) -> Point:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return _cox_terms(beta, lay, ties)
 
 
-def _finite(t: _Terms) -> bool:
-    return bool(
-        np.isfinite(t.loglik) and np.isfinite(t.score).all() and np.isfinite(t.information).all()
-    )
-
-
 def _newton(lay: _Layout, ties: str, p: int, max_iter: int | None = None) -> _Fit:
-    """R ``coxfit6``: Newton-Raphson from 0 with step halving, done when the log partial
-    likelihood changes by at most ``EPS`` relatively (at most ``MAX_ITER`` iterations);
-    aliased columns are skipped by the Cholesky solve, so their coefficients stay 0."""
+    """R ``coxfit6``: Newton-Raphson from 0 (:func:`newton_raphson`), at most ``MAX_ITER``
+    iterations; aliased columns (at 0 with :func:`information_floor`, and at the estimate by
+    R's rule) are skipped by the Cholesky solve, so their coefficients stay 0. The score test
+    is the first step's U' I^-1 U at 0."""
     max_iter = MAX_ITER if max_iter is None else max_iter
     floor = information_floor(float(lay.w @ lay.event))
-    beta = np.zeros(p)
-    first = _terms(beta, lay, ties)
-    if not _finite(first):
+    zero = np.zeros(p)
+    first = _terms(zero, lay, ties)
+    if not first.finite:
         raise SurvstatError("the partial likelihood is not finite at 0: check the case weights")
     factor, _ = cholesky2(first.information, floor=floor)
-    step = chsolve2(factor, first.score)
-    score_test = float(first.score @ step)
-    best = first.loglik
-    new_beta = beta + step
-    halving = 0
-    for it in range(1, max_iter + 1):
-        cur = _terms(new_beta, lay, ties)
-        factor, _ = cholesky2(cur.information, floor=floor)
-        finite = _finite(cur)
-        # R: |1 - best / loglik| <= eps, never true at a log-likelihood of 0 (inf or NaN)
-        done = finite and cur.loglik != 0 and abs(1.0 - best / cur.loglik) <= EPS
-        if done:
-            return _Fit(new_beta, first, cur, chinv2(factor), score_test, it, True)
-        if not finite or cur.loglik < best:
-            halving += 1
-            new_beta = (new_beta + halving * beta) / (halving + 1.0)
-        else:
-            halving = 0
-            best = cur.loglik
-            beta = new_beta
-            new_beta = new_beta + chsolve2(factor, cur.score)
-    # out of iterations: the last good step, as R recomputes it
-    last = _terms(beta, lay, ties)
-    factor, _ = cholesky2(last.information, floor=floor)
-    return _Fit(beta, first, last, chinv2(factor), score_test, max_iter, False)
+    score_test = float(first.score @ chsolve2(factor, first.score))
+    singular = np.diag(factor) == 0
+    fit = newton_raphson(lambda b: _terms(b, lay, ties), zero, first, max_iter, singular)
+    return _Fit(
+        fit.beta, first, fit.last, fit.var, score_test, fit.iterations, fit.converged, singular
+    )
 
 
 def _score_residuals(beta: np.ndarray, lay: _Layout, ties: str) -> np.ndarray:
@@ -266,8 +237,9 @@ class CoxResult:
         One row per term: ``term, coef, std_error, hazard_ratio, conf_low, conf_high, z,
         p_value, status`` (robust standard errors when a cluster was given or
         ``robust=True``). ``status`` says why a row is (partly) null: ``ok`` (an estimate),
-        ``aliased`` (a linear combination of earlier terms, a constant, or an Enum level with no
-        rows: every column null, R's ``NA``), ``infinite`` (monotone likelihood: the estimate
+        ``aliased`` (a linear combination of earlier terms, a constant, an Enum level with no
+        rows, or a covariate that does not vary within the strata: every column null, R's
+        ``NA``), ``infinite`` (monotone likelihood: the estimate
         diverges; ``coef`` is where the iterations stopped, as R reports it, its sign the
         direction; no hazard ratio, interval or p-value) or ``not converged`` (``coef`` from
         the last iteration; no hazard ratio, interval or p-value).
@@ -443,9 +415,17 @@ def cox(
 
 
 def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...], strata: tuple[str, ...]) -> list[str]:
-    """Aliased terms (zero pivots of the final Cholesky, R's ``which.sing``) and infinite ones
-    (R ``coxph.fit``'s test); an error when no term is left."""
-    aliased = np.diag(fit.var) == 0
+    """Aliased terms and infinite ones; an error when no term is left.
+
+    Aliased: the zero pivots of the Cholesky decomposition of the information at 0, with
+    :func:`information_floor` (R's ``which.sing`` takes them at the estimate, the same columns
+    except below). Infinite: R ``coxph.fit``'s test, and a term whose information has fallen
+    to a zero pivot along the way though it had information at 0: its likelihood has become
+    flat in a diverging direction (R reports such a term as ``NA``, or, alone, fails to flag
+    it; it is neither aliased nor estimable).
+    """
+    aliased = fit.aliased
+    collapsed = (np.diag(fit.var) == 0) & ~aliased
     if aliased.all():
         nested = ""
         if strata:
@@ -466,7 +446,7 @@ def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...], strata: tuple[str, 
             flat = 0.5 * float(step @ fit.last.score) <= EPS * abs(fit.last.loglik)
         lp = np.max(np.abs(lay.x @ fit.beta))
         infinite &= flat or lp > 500 or not np.isfinite(step).all()
-    return term_status(aliased, infinite, fit.converged)
+    return term_status(aliased, infinite | collapsed, fit.converged)
 
 
 def _robust_covariance(
