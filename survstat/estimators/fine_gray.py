@@ -15,7 +15,8 @@ R ``coxph`` (see :mod:`survstat.estimators._regression`): covariates are centred
 scale), aliased columns are found by the Cholesky rule at 0 and reported as undefined instead
 of stopping with "system is computationally singular", and a coefficient is reported as
 infinite (monotone likelihood) when Newton-Raphson continued from crr's stopping point by
-coxph's rule still moves it by a full step.
+coxph's rule still moves it by a full step (continued only where a coefficient may diverge,
+so a converged fit costs crr's own iterations).
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._regression import (
-    EPS,
+    Point,
     chinv2,
     cholesky2,
     chsolve2,
     infinite_terms,
+    information_floor,
+    newton_raphson,
     scale_columns,
     term_status,
     term_table,
@@ -49,6 +52,11 @@ from survstat.io import FrameLike
 #: ``crr``'s defaults.
 GTOL = 1e-6
 MAX_ITER = 10
+#: Newton-Raphson continued from crr's stopping point by coxph's rule runs (see
+#: :func:`_infinite`) when its next step moves the linear predictor by more than this...
+CANDIDATE_STEP = 1e-3
+#: ... for at most this many iterations (R ``coxph.control()``'s ``iter.max``).
+CONTINUE_ITER = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,21 +138,49 @@ def _stopped(lik: float, score: np.ndarray, b: np.ndarray, gtol: float) -> bool:
         return bool(np.max(np.abs(score) * np.maximum(np.abs(b), 1.0)) < max(abs(lik), 1.0) * gtol)
 
 
-def _fit(dat: _Data, factor: np.ndarray, gtol: float = GTOL, max_iter: int | None = None):
-    """crr's Newton-Raphson on the scaled covariates; ``factor`` maps them back, so that the
-    stopping rule is crr's on the covariates' own scale.
+@dataclass(frozen=True, slots=True)
+class _CrrFit:
+    """Where crr's Newton-Raphson stops (scaled covariates) and its objective there."""
 
-    Returns the coefficients (scaled), the iterations, whether crr's rule was met, and whether
-    the same rule holds on the scaled covariates when it was not: crr's rule depends on the
-    units, and for a covariate on a scale such as 1e100 it cannot be met even once
-    Newton-Raphson has converged to machine precision.
+    b: np.ndarray
+    iterations: int
+    converged: bool  # crr's rule met on the covariates' own scale
+    unit_free: bool  # ... or on the scaled covariates
+    lik: float  # crr's objective (minus the log pseudo-likelihood) at b
+    score: np.ndarray  # its gradient
+    hess: np.ndarray  # its Hessian (the information)
+
+
+def _fit(
+    dat: _Data,
+    factor: np.ndarray,
+    start: tuple[float, np.ndarray, np.ndarray],
+    gtol: float = GTOL,
+    max_iter: int | None = None,
+) -> _CrrFit:
+    """crr's Newton-Raphson on the scaled covariates from 0, where ``start`` is the objective,
+    gradient and Hessian; ``factor`` maps the covariates back, so that the stopping rule is
+    crr's on the covariates' own scale.
+
+    Also says whether the same rule holds on the scaled covariates when it was not met: crr's
+    rule depends on the units, and for a covariate on a scale such as 1e100 it cannot be met
+    even once Newton-Raphson has converged to machine precision.
+
+    This is not :func:`newton_raphson` (coxph's rule) on purpose: crr stops on the gradient
+    (``gtol``) rather than on the change of the log-likelihood, backtracks by halving the step
+    until an Armijo condition holds rather than averaging with the last point, solves without
+    a Cholesky singularity rule and takes at most 10 steps. Reproducing crr's iterates, and so
+    its estimates to 1e-8, needs crr's loop; coxph's is used only to continue from where crr
+    stops (:func:`_infinite`).
     """
     max_iter = MAX_ITER if max_iter is None else max_iter
     b = np.zeros(dat.x.shape[1])
     converged = False
     it = 0
+    lik, score, hess = start
     for it in range(max_iter + 1):
-        lik, score, hess = _objective(b, dat)
+        if it > 0:
+            lik, score, hess = _objective(b, dat)
         if _stopped(lik, score / factor, b * factor, gtol):
             converged = True
             break
@@ -167,36 +203,44 @@ def _fit(dat: _Data, factor: np.ndarray, gtol: float = GTOL, max_iter: int | Non
         if halvings > 20:
             break
         b = new
-    lik, score, _ = _objective(b, dat)
-    return b, it, converged, converged or _stopped(lik, score, b, gtol)
+    # (lik, score, hess) are at b: b moves only just before the next evaluation
+    unit_free = converged or _stopped(lik, score, b, gtol)
+    return _CrrFit(b, it, converged, unit_free, lik, score, hess)
 
 
-def _continued(b: np.ndarray, dat: _Data, max_iter: int = 20):
-    """Newton-Raphson continued from ``b`` by R coxph's rule (log-likelihood change at most
-    ``EPS``, step halving); returns the stopping point, the score and the inverse information
-    there, from which :func:`infinite_terms` reads which coefficients diverge."""
-    beta = b.copy()
-    lik, score, hess = _objective(beta, dat)
-    best = -lik
-    factor, _ = cholesky2(hess)
-    new_beta = beta + chsolve2(factor, -score)
-    halving = 0
-    for _ in range(max_iter):
-        lik, score, hess = _objective(new_beta, dat)
-        factor, _ = cholesky2(hess)
-        finite = np.isfinite(lik) and np.isfinite(score).all() and np.isfinite(hess).all()
-        if finite and lik != 0 and abs(1.0 - best / -lik) <= EPS:
-            return new_beta, -score, chinv2(factor)
-        if not finite or -lik < best:
-            halving += 1
-            new_beta = (new_beta + halving * beta) / (halving + 1.0)
-        else:
-            halving = 0
-            best = -lik
-            beta = new_beta
-            new_beta = new_beta + chsolve2(factor, -score)
-    _, score, hess = _objective(beta, dat)
-    return beta, -score, chinv2(cholesky2(hess)[0])
+def _point(b: np.ndarray, dat: _Data) -> Point:
+    """crr's objective as coxph's terms: log pseudo-likelihood, score and information."""
+    lik, score, hess = _objective(b, dat)
+    return Point(-lik, -score, hess)
+
+
+def _infinite(fit: _CrrFit, dat: _Data) -> np.ndarray:
+    """Which coefficients diverge (monotone pseudo-likelihood), by R coxph's rule.
+
+    crr's stopping point is not precise enough for coxph's test (its gtol leaves Newton steps
+    of 1e-10 to 1e-6 that the test would read as movement), so Newton-Raphson is first
+    continued from there by coxph's rule (:func:`newton_raphson`, at most 20 iterations). That
+    costs one or more Hessians, so it runs only when a coefficient is a candidate: crr's rule
+    was not met on either scale, a term's information has fallen to a zero pivot at crr's
+    stopping point, or the Newton step from there moves the linear predictor of one subject
+    against another's by more than ``CANDIDATE_STEP``. Along a
+    diverging direction the log pseudo-likelihood approaches its supremum like
+    l - A exp(-c b), so the Newton step there is about 1/c and moves the linear predictor by
+    about 1 across the gap c that separates the subjects; at a finite maximum crr's gtol
+    leaves moves of about 1e-10 to 1e-6 (measured on the reference cases).
+    """
+    here = Point(-fit.lik, -fit.score, fit.hess)
+    if fit.unit_free and here.finite:
+        factor, _ = cholesky2(fit.hess)
+        with np.errstate(over="ignore", invalid="ignore"):
+            moved = float(np.ptp(dat.x @ chsolve2(factor, here.score)))
+        if moved <= CANDIDATE_STEP and (np.diag(factor) > 0).all():  # False when not finite
+            return np.zeros(len(fit.b), dtype=bool)
+    end = newton_raphson(lambda b: _point(b, dat), fit.b, here, CONTINUE_ITER)
+    # a term with information at 0 whose information has fallen to a zero pivot: the
+    # pseudo-likelihood has become flat in a diverging direction (as in the Cox fit)
+    collapsed = np.diag(end.var) == 0
+    return infinite_terms(end.last.score, end.var, end.beta, ~collapsed) | collapsed
 
 
 def _influence(beta: np.ndarray, dat: _Data) -> np.ndarray:
@@ -245,10 +289,10 @@ def _influence(beta: np.ndarray, dat: _Data) -> np.ndarray:
     return st1 + st2
 
 
-def _aliased(dat: _Data, terms: tuple[str, ...]) -> np.ndarray:
+def _aliased(information: np.ndarray, floor: float, terms: tuple[str, ...]) -> np.ndarray:
     """Aliased columns by R coxph's Cholesky rule on the information at 0; an error when no
     column is left."""
-    factor, _ = cholesky2(_objective(np.zeros(dat.x.shape[1]), dat)[2])
+    factor, _ = cholesky2(information, floor=floor)
     aliased = np.diag(factor) == 0
     if aliased.all():
         raise SurvstatError(
@@ -259,10 +303,10 @@ def _aliased(dat: _Data, terms: tuple[str, ...]) -> np.ndarray:
     return aliased
 
 
-def _sandwich(b: np.ndarray, dat: _Data) -> np.ndarray:
-    """crr's sandwich variance H^-1 (sum of influence products) H^-1; the inverse by
-    :func:`chinv2`, so a direction without information (an infinite term) drops out."""
-    _, _, hess = _objective(b, dat)
+def _sandwich(b: np.ndarray, dat: _Data, hess: np.ndarray) -> np.ndarray:
+    """crr's sandwich variance H^-1 (sum of influence products) H^-1 with ``hess`` the
+    information at ``b``; the inverse by :func:`chinv2`, so a direction without information
+    (an infinite term) drops out."""
     h_inv = chinv2(cholesky2(hess)[0])
     eta = _influence(b, dat)
     return h_inv @ (eta.T @ eta) @ h_inv
@@ -444,22 +488,26 @@ def fine_gray(
     first = np.searchsorted(time_s, t_fail, side="left")
     x_s, scaling = scale_columns(design.matrix[order], np.ones(len(order)))
     g_minus = _censoring_km_left(time_s, kind)
-    aliased = _aliased(_Data(time_s, kind, x_s, g_minus, first, d.astype(float)), design.terms)
+    floor = information_floor(float(fails.sum()))
+    # the objective at 0 finds the aliased columns and is crr's first Newton step
+    lik0, score0, hess0 = _objective(
+        np.zeros(x_s.shape[1]), _Data(time_s, kind, x_s, g_minus, first, d.astype(float))
+    )
+    aliased = _aliased(hess0, floor, design.terms)
     keep = ~aliased
     dat = _Data(time_s, kind, x_s[:, keep], g_minus, first, d.astype(float))
-    b, iterations, converged, unit_free = _fit(dat, scaling.factor[keep])
-    b_end, u_end, var_end = _continued(b, dat)
+    fit = _fit(dat, scaling.factor[keep], (lik0, score0[keep], hess0[np.ix_(keep, keep)]))
+    b = fit.b
     infinite = np.zeros(len(keep), dtype=bool)
-    infinite[keep] = infinite_terms(u_end, var_end, b_end, np.ones(keep.sum(), dtype=bool))
+    infinite[keep] = _infinite(fit, dat)
     # crr's rule met on the scaled covariates, with no coefficient diverging: converged
-    converged = converged or (unit_free and not infinite.any())
+    converged = fit.converged or (fit.unit_free and not infinite.any())
     status = term_status(aliased, infinite, converged)
     warn_status("Fine-Gray model", design.terms, status, converged)
-    lik = _objective(b, dat, derivatives=False)[0]
     beta_s = np.zeros(len(keep))
     beta_s[keep] = b
     cov_s = np.zeros((len(keep), len(keep)))
-    cov_s[np.ix_(keep, keep)] = _sandwich(b, dat)
+    cov_s[np.ix_(keep, keep)] = _sandwich(b, dat, fit.hess)
     for j, term in enumerate(design.terms):
         if status[j] == "ok" and not cov_s[j, j] > 0:
             raise SurvstatError(
@@ -480,13 +528,13 @@ def fine_gray(
     return FineGrayResult(
         table=term_table(design.terms, beta, cov, status, conf_level),
         covariance=cov,
-        loglik=-lik,
+        loglik=-fit.lik,
         converged=converged,
         failcode=sd.causes[matches[0] - 1],
         terms=design.terms,
         baseline=baseline,
-        loglik_null=-_objective(np.zeros(int(keep.sum())), dat, derivatives=False)[0],
-        iterations=iterations,
+        loglik_null=-lik0,
+        iterations=fit.iterations,
         n=frame.height,
         n_event=int(fails.sum()),
         n_competing=int((kind == 2).sum()),
