@@ -355,6 +355,45 @@ def test_cox_concordance_without_comparable_pairs_is_null():
     assert c.value is None
 
 
+@pytest.mark.parametrize(
+    "counts",
+    [
+        (np.inf, 1.0, 0.0, 0.0, 0.0),
+        (1.0, np.inf, 0.0, 0.0, 0.0),
+        (np.inf, np.inf, np.inf, 0.0, 0.0),
+        (np.nan, 1.0, 0.0, 0.0, 0.0),
+        (0.0, 0.0, 0.0, 3.0, 1.0),
+    ],
+)
+def test_concordance_that_is_undefined_or_not_finite_is_null(counts):
+    # pair counts beyond double precision (products of huge case weights) or no comparable
+    # pair: the value is None, written as null, never NaN
+    from survstat.estimators.concordance import Concordance
+
+    assert Concordance(*counts).value is None
+
+
+def test_cli_cox_with_weights_beyond_double_precision_is_a_one_line_error(tmp_path):
+    # weights near 1e300 used to write concordance = NaN to the model table and print numpy's
+    # overflow warnings; now the weights are refused before anything is fitted or written
+    c = STRATA["arm_in_arm_prior"]
+    df = pl.read_csv(REF / "data" / c["file"]).with_columns(
+        w=pl.lit(1e300) * (pl.int_range(pl.len()) % 3 + 1)
+    )
+    data = tmp_path / "input.parquet"
+    df.write_parquet(data)
+    out = tmp_path / "hw.parquet"
+    args = ["cox", str(data), "--time", "pfs_time", "--event", "pfs_event"]
+    args += ["--covariates", "prior_cdk46", "--weight", "w", "--strata", "arm", "-o", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 1
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert re.match(r"error: `w` \(weight\) must be on a scale that double precision", r.stderr)
+    assert "largest value: 3e+300" in r.stderr
+    assert "RuntimeWarning" not in r.output + r.stderr
+    assert list(tmp_path.glob("hw*")) == []
+
+
 def crr_fit(c):
     df = frame(c)
     if c["name"] == "empty_level":
