@@ -189,8 +189,17 @@ def test_cox_information_that_collapses_is_infinite_not_aliased(ties):
 
 def test_cox_no_events_and_nothing_estimable_are_errors():
     df = pl.DataFrame({"t": [1.0, 2, 3, 4], "d": [0, 0, 0, 0], "x": [1.0, 0, 1, 0]})
-    with pytest.raises(SurvstatError, match="`d` records no event: a Cox model has nothing"):
+    with pytest.raises(
+        SurvstatError, match="`d` records no event: all 4 rows are censored; a Cox model has"
+    ):
         survstat.cox(df, time="t", event="d", covariates=["x"])
+    # the only event has weight 0, and rows of weight 0 are left out of the fit
+    weighted = df.with_columns(d=pl.Series([0, 1, 0, 0]), w=pl.Series([1.0, 0, 1, 1]))
+    with pytest.raises(
+        SurvstatError,
+        match=r"`d` records no event among the rows with a positive `w`: its 1 event\(s\) all",
+    ):
+        survstat.cox(weighted, time="t", event="d", covariates=["x"], weight="w")
     # one event, alone in its risk set: the information is 0 for every term
     df = df.with_columns(d=pl.Series([0, 0, 0, 1]))
     with pytest.raises(SurvstatError, match=r"no term can be estimated: .*\(x\)"):
@@ -454,6 +463,35 @@ def test_fine_gray_edges_match_crr(name):
         assert fit.loglik_null == pytest.approx(c["loglik_null"], rel=1e-12)
     if "aliased" in status.values():
         assert any("not defined because of singularities" in w for w in caught)
+
+
+@pytest.mark.parametrize("declared", [None, [1, 2]])
+@pytest.mark.parametrize("failcode", [None, 1])
+def test_fine_gray_without_any_event_is_an_error(failcode, declared):
+    # every row censored: it used to say "failcode 1 is not a cause; causes: []"
+    from survstat.data import SurvivalData
+
+    df = pl.DataFrame({"t": [1.0, 2, 3, 4], "c": [0, 0, 0, 0], "x": [1.0, 0, 1, 0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvstatWarning)  # the data check warns already
+        sd = SurvivalData.competing_risks(df, time="t", cause="c", causes=declared)
+        with pytest.raises(
+            SurvstatError,
+            match=r"`c` records no event of any cause: all 4 rows are censored \(`c` = 0\); "
+            "a Fine-Gray model has nothing to fit",
+        ):
+            survstat.fine_gray(sd, covariates=["x"], failcode=failcode)
+
+
+def test_cli_finegray_without_any_event_is_a_one_line_error(tmp_path):
+    data = tmp_path / "none.parquet"
+    pl.DataFrame({"t": [1.0, 2, 3, 4], "c": [0, 0, 0, 0], "x": [1.0, 0, 1, 0]}).write_parquet(data)
+    args = ["finegray", str(data), "--time", "t", "--cause", "c", "--failcode", "1"]
+    r = CliRunner().invoke(app, [*args, "--covariates", "x"])
+    assert r.exit_code == 1
+    assert re.search(r"^error: `c` records no event of any cause", r.stderr, re.M), r.stderr
+    assert "not a cause" not in r.stderr
+    assert "Traceback" not in r.output + r.stderr
 
 
 def test_fine_gray_all_failures_at_time_zero_is_an_error():

@@ -380,12 +380,11 @@ def cox(
             role = "cluster" if col == cluster else "covariate"
             raise ColumnNotFoundError(col, available, role=role)
     frame = sd.frame.select(*cols, *extra).collect()
+    _require_events(frame, sd)
     if sd.weight is not None:
         frame = frame.filter(pl.col(sd.weight) > 0)
     design = design_matrix(frame, covariates, reference)
     lay, order, scaling = _layout(frame, sd, design.matrix)
-    if not lay.event.any():
-        raise SurvstatError(f"`{sd.event}` records no event: a Cox model has nothing to fit")
     fit = _newton(lay, ties, design.matrix.shape[1])
     status = _status(fit, lay, design.terms, sd.strata)
     warn_status("Cox model", design.terms, status, fit.converged)
@@ -412,6 +411,26 @@ def cox(
         aliased=terms_with(design.terms, status, "aliased"),
         infinite=terms_with(design.terms, status, "infinite"),
     )
+
+
+def _require_events(frame: pl.DataFrame, sd: SurvivalData) -> None:
+    """An error when no row that enters the fit (weight above 0) records an event: the partial
+    likelihood has no term (R ``coxph`` stops with "No (non-missing) observations")."""
+    events = frame.get_column(sd.event).cast(pl.Int64)
+    n_events = int(events.sum())
+    if n_events == 0:
+        raise SurvstatError(
+            f"`{sd.event}` records no event: all {frame.height} rows are censored; a Cox "
+            "model has nothing to fit"
+        )
+    if sd.weight is None:
+        return
+    if not (events.filter(frame.get_column(sd.weight) > 0) > 0).any():
+        raise SurvstatError(
+            f"`{sd.event}` records no event among the rows with a positive `{sd.weight}`: "
+            f"its {n_events} event(s) all have weight 0 (rows of weight 0 are left out); a Cox "
+            "model has nothing to fit"
+        )
 
 
 def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...], strata: tuple[str, ...]) -> list[str]:

@@ -409,6 +409,13 @@ class FineGrayResult:
         return pl.DataFrame({"time": self.baseline.get_column("time"), "cif": cif})
 
 
+def _no_event(sd: SurvivalData) -> SurvstatError:
+    return SurvstatError(
+        f"`{sd.cause}` records no event of any cause: all {sd.n_rows} rows are censored "
+        f"(`{sd.cause}` = {sd.censor_value!r}); a Fine-Gray model has nothing to fit"
+    )
+
+
 def fine_gray(
     data: FrameLike | SurvivalData,
     *,
@@ -436,10 +443,10 @@ def fine_gray(
     Raises
     ------
     SurvstatError
-        No failure of the cause of interest; every such failure at time 0 (no follow-up to
-        model); no information about the covariates (every term aliased, or a term whose
-        sandwich variance is 0, e.g. when everyone fails at once); a covariate on a scale
-        outside double precision.
+        No event of any cause; no failure of the cause of interest; every such failure at
+        time 0 (no follow-up to model); no information about the covariates (every term
+        aliased, or a term whose sandwich variance is 0, e.g. when everyone fails at once); a
+        covariate on a scale outside double precision.
 
     Warns
     -----
@@ -465,15 +472,20 @@ def fine_gray(
     for col in covariates:
         if col not in available:
             raise ColumnNotFoundError(col, available, role="covariate")
-    target = sd.causes[0] if failcode is None and sd.causes else failcode
+    if not sd.causes:
+        raise _no_event(sd)
+    target = sd.causes[0] if failcode is None else failcode
     matches = [k for k, c in enumerate(sd.causes, start=1) if str(c) == str(target)]
     if not matches:
         raise OptionError(f"failcode {target!r} is not a cause; causes: {list(sd.causes)}")
     frame = sd.frame.select(sd.time, "__cause", *[c for c in covariates if c != sd.time]).collect()
+    code = frame.get_column("__cause").to_numpy()
+    if not code.any():  # declared causes, none of which occurs
+        raise _no_event(sd)
     design = design_matrix(frame, covariates, reference)
     order = np.argsort(frame.get_column(sd.time).cast(pl.Float64).to_numpy(), kind="stable")
     time_s = frame.get_column(sd.time).cast(pl.Float64).to_numpy()[order]
-    code = frame.get_column("__cause").to_numpy()[order]
+    code = code[order]
     kind = np.where(code == matches[0], 1, np.where(code == 0, 0, 2))
     fails = kind == 1
     if not fails.any():
