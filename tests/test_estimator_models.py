@@ -293,7 +293,7 @@ def test_cox_covariate_varying_only_before_the_first_event_is_aliased():
 )
 def test_cox_covariate_constant_within_strata_is_always_aliased(n, n_strata, seed, ties, weighted):
     """Invariant: a covariate that is a function of the stratum (any values, a rare level
-    included) is aliased, and the other term is its fit without it."""
+    included) is aliased, and the other term, where estimable, is its fit without it."""
     rng = np.random.default_rng(seed)
     stratum = rng.integers(0, n_strata, n)
     level_value = rng.normal(size=n_strata) * 10.0 ** rng.integers(-3, 4)
@@ -308,17 +308,17 @@ def test_cox_covariate_constant_within_strata_is_always_aliased(n, n_strata, see
         }
     )
     kw = {"time": "t", "event": "d", "strata": "s", "ties": ties, "weight": "w"}
-    try:
-        alone = survstat.cox(df, covariates=["x"], **kw)
-    except SurvstatError:
-        return  # no event, or x without information: nothing to compare
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SurvstatWarning)
-        alone = survstat.cox(df, covariates=["x"], **kw)
+        try:
+            alone = survstat.cox(df, covariates=["x"], **kw)
+        except SurvstatError:
+            return  # no event, or x without information: nothing to compare
         both = survstat.cox(df, covariates=["nested", "x"], **kw)
     assert both.table["status"][0] == "aliased"
-    assert both.table["status"][1] == alone.table["status"][0]
+    # (a diverging x, in such small data, is infinite or not converged by a rounding margin)
     if alone.table["status"][0] == "ok":
+        assert both.table["status"][1] == "ok"
         np.testing.assert_allclose(both.table["coef"][1], alone.table["coef"][0], rtol=1e-9)
         np.testing.assert_allclose(
             both.table["std_error"][1], alone.table["std_error"][0], rtol=1e-9
