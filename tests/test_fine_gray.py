@@ -115,13 +115,13 @@ def test_a_converged_fit_computes_one_information_per_newton_step(name, monkeypa
     import survstat.estimators.fine_gray as fg_module
 
     hessians = []
-    objective = fg_module._objective
+    objective = fg_module.objective
 
     def counted(beta, dat, derivatives=True):
         hessians.append(derivatives)
         return objective(beta, dat, derivatives)
 
-    monkeypatch.setattr(fg_module, "_objective", counted)
+    monkeypatch.setattr(fg_module, "objective", counted)
     f = fit(CASES[name])
     assert f.converged
     assert f.aliased == f.infinite == ()

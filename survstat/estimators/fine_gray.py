@@ -3,11 +3,12 @@
 The subdistribution risk set at a failure time t of the cause of interest holds everyone still
 under observation and, weighted by G(t-)/G(T_i-), those who failed earlier from another cause;
 G is the Kaplan-Meier estimate of the censoring distribution (Fine & Gray 1999, JASA
-94:496-509). Ties among failures are handled as Breslow. The fit reproduces ``crr`` step for
-step (Newton-Raphson with backtracking, gtol = 1e-6, at most 10 iterations) and its sandwich
-variance, including the term for the estimated censoring weights (Gray's ``crrvv``). Predicted
-cumulative incidence for a covariate profile is 1 - exp(-sum exp(x'b) dLambda_0), as
-``predict.crr``.
+94:496-509; the pseudo-likelihood and its variance are in
+:mod:`survstat.estimators._subdistribution`). Ties among failures are handled as Breslow. The
+fit reproduces ``crr`` step for step (Newton-Raphson with backtracking, gtol = 1e-6, at most 10
+iterations) and its sandwich variance, including the term for the estimated censoring weights
+(Gray's ``crrvv``). Predicted cumulative incidence for a covariate profile is
+1 - exp(-sum exp(x'b) dLambda_0), as ``predict.crr``.
 
 Where ``crr`` stops with an error or reports numbers that are not estimates, the edges follow
 R ``coxph`` (see :mod:`survstat.estimators._regression`): covariates are centred and scaled
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, overload
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -34,19 +35,22 @@ from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._regression import (
     Point,
-    chinv2,
     cholesky2,
     chsolve2,
     infinite_terms,
     information_floor,
     newton_raphson,
     scale_columns,
-    term_status,
-    term_table,
-    terms_with,
     unscale,
-    warn_status,
 )
+from survstat.estimators._subdistribution import (
+    Data,
+    censoring_km_left,
+    objective,
+    sandwich,
+    sums,
+)
+from survstat.estimators._term_table import term_status, term_table, terms_with, warn_status
 from survstat.io import FrameLike
 
 #: ``crr``'s defaults.
@@ -57,79 +61,6 @@ MAX_ITER = 10
 CANDIDATE_STEP = 1e-3
 #: ... for at most this many iterations (R ``coxph.control()``'s ``iter.max``).
 CONTINUE_ITER = 20
-
-
-@dataclass(frozen=True, slots=True)
-class _Data:
-    time: np.ndarray  # sorted ascending
-    kind: np.ndarray  # 1 = cause of interest, 2 = other cause, 0 = censored
-    x: np.ndarray
-    g_minus: np.ndarray  # censoring Kaplan-Meier just before each row's time
-    first: np.ndarray  # first row index of each distinct failure time of interest
-    d: np.ndarray  # number of failures of interest at each of those times
-
-
-def _censoring_km_left(time: np.ndarray, kind: np.ndarray) -> np.ndarray:
-    """G(t-) per sorted row, as ``summary(survfit(Surv(t, cens)), times = t * (1 - eps))``."""
-    utime, start = np.unique(time, return_index=True)
-    n = len(time)
-    censored = np.add.reduceat((kind == 0).astype(float), start)
-    at_risk = n - start
-    g_after = np.cumprod(1.0 - censored / at_risk)
-    g_before = np.concatenate([[1.0], g_after[:-1]])
-    # a time of 0 times (1 - eps) is still 0, where the curve already includes censorings at 0
-    g_at = np.where(utime == 0, g_after, g_before)
-    return g_at[np.searchsorted(utime, time)]
-
-
-def _sums(beta: np.ndarray, dat: _Data, second: bool):
-    """S0, S1 (and S2) over the subdistribution risk set at each failure time of interest."""
-    r = np.exp(dat.x @ beta)
-    other = dat.kind == 2
-    tail0 = np.cumsum(r[::-1])[::-1]
-    tail1 = np.cumsum((r[:, None] * dat.x)[::-1], axis=0)[::-1]
-    ro = np.where(other, r / dat.g_minus, 0.0)
-    head0 = np.concatenate([[0.0], np.cumsum(ro)])
-    head1 = np.concatenate([np.zeros((1, dat.x.shape[1])), np.cumsum(ro[:, None] * dat.x, axis=0)])
-    f, g = dat.first, dat.g_minus[dat.first]
-    s0 = tail0[f] + g * head0[f]
-    s1 = tail1[f] + g[:, None] * head1[f]
-    if not second:
-        return r, s0, s1, None
-    rxx = r[:, None, None] * dat.x[:, :, None] * dat.x[:, None, :]
-    tail2 = np.cumsum(rxx[::-1], axis=0)[::-1]
-    roxx = np.where(other[:, None, None], rxx / dat.g_minus[:, None, None], 0.0)
-    head2 = np.concatenate([np.zeros((1, *rxx.shape[1:])), np.cumsum(roxx, axis=0)])
-    s2 = tail2[f] + g[:, None, None] * head2[f]
-    return r, s0, s1, s2
-
-
-@overload
-def _objective(
-    beta: np.ndarray, dat: _Data, derivatives: Literal[True] = True
-) -> tuple[float, np.ndarray, np.ndarray]: ...
-@overload
-def _objective(
-    beta: np.ndarray, dat: _Data, derivatives: Literal[False]
-) -> tuple[float, None, None]: ...
-def _objective(
-    beta: np.ndarray, dat: _Data, derivatives: bool = True
-) -> tuple[float, np.ndarray | None, np.ndarray | None]:
-    """crr's minimised objective (minus the log pseudo-likelihood), gradient and Hessian
-    (None, None without ``derivatives``)."""
-    fails = dat.kind == 1
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        _, s0, s1, s2 = _sums(beta, dat, derivatives)
-        eta_f = dat.x[fails] @ beta
-        lik = float(-np.sum(eta_f) + np.sum(dat.d * np.log(s0)))
-        if not derivatives:
-            return lik, None, None
-        xbar = s1 / s0[:, None]
-        score = -dat.x[fails].sum(axis=0) + (dat.d[:, None] * xbar).sum(axis=0)
-        hess = np.einsum(
-            "t,tij->ij", dat.d, s2 / s0[:, None, None] - xbar[:, :, None] * xbar[:, None, :]
-        )
-    return lik, score, hess
 
 
 def _stopped(lik: float, score: np.ndarray, b: np.ndarray, gtol: float) -> bool:
@@ -152,7 +83,7 @@ class _CrrFit:
 
 
 def _fit(
-    dat: _Data,
+    dat: Data,
     factor: np.ndarray,
     start: tuple[float, np.ndarray, np.ndarray],
     gtol: float = GTOL,
@@ -180,7 +111,7 @@ def _fit(
     lik, score, hess = start
     for it in range(max_iter + 1):
         if it > 0:
-            lik, score, hess = _objective(b, dat)
+            lik, score, hess = objective(b, dat)
         if _stopped(lik, score / factor, b * factor, gtol):
             converged = True
             break
@@ -191,13 +122,13 @@ def _fit(
         except np.linalg.LinAlgError:
             break
         new = b + step
-        f_new = _objective(new, dat, derivatives=False)[0]
+        f_new = objective(new, dat, derivatives=False)[0]
         halvings = 0
         while not np.isfinite(f_new) or f_new > lik + 1e-4 * float(step @ score):
             halvings += 1
             step *= 0.5
             new = b + step
-            f_new = _objective(new, dat, derivatives=False)[0]
+            f_new = objective(new, dat, derivatives=False)[0]
             if halvings > 20:
                 break
         if halvings > 20:
@@ -208,13 +139,13 @@ def _fit(
     return _CrrFit(b, it, converged, unit_free, lik, score, hess)
 
 
-def _point(b: np.ndarray, dat: _Data) -> Point:
+def _point(b: np.ndarray, dat: Data) -> Point:
     """crr's objective as coxph's terms: log pseudo-likelihood, score and information."""
-    lik, score, hess = _objective(b, dat)
+    lik, score, hess = objective(b, dat)
     return Point(-lik, -score, hess)
 
 
-def _infinite(fit: _CrrFit, dat: _Data) -> np.ndarray:
+def _infinite(fit: _CrrFit, dat: Data) -> np.ndarray:
     """Which coefficients diverge (monotone pseudo-likelihood), by R coxph's rule.
 
     crr's stopping point is not precise enough for coxph's test (its gtol leaves Newton steps
@@ -243,52 +174,6 @@ def _infinite(fit: _CrrFit, dat: _Data) -> np.ndarray:
     return infinite_terms(end.last.score, end.var, end.beta, ~collapsed) | collapsed
 
 
-def _influence(beta: np.ndarray, dat: _Data) -> np.ndarray:
-    """Per-row influence of crr's estimating equation, with the censoring-weight term (crrvv)."""
-    n, p = dat.x.shape
-    r, s0, s1, _ = _sums(beta, dat, False)
-    xbar = s1 / s0[:, None]
-    t_fail = dat.time[dat.first]
-    g_fail = dat.g_minus[dat.first]
-    # per failure time (counted once per failure row): 1/S0, xbar/S0 and their G-weighted forms
-    a0 = dat.d / s0
-    a1 = (dat.d / s0)[:, None] * xbar
-    c0, c1 = a0 * g_fail, a1 * g_fail[:, None]
-    cum_a0, cum_a1 = np.cumsum(a0), np.cumsum(a1, axis=0)
-    tail_c0 = np.cumsum(c0[::-1])[::-1]
-    tail_c1 = np.cumsum(c1[::-1], axis=0)[::-1]
-    # failure times at or before each row's time, and strictly after it
-    k_le = np.searchsorted(t_fail, dat.time, side="right")
-    A0 = np.where(k_le > 0, cum_a0[np.maximum(k_le - 1, 0)], 0.0)
-    A1 = np.where(k_le[:, None] > 0, cum_a1[np.maximum(k_le - 1, 0)], 0.0)
-    after = k_le < len(t_fail)
-    C0 = np.where(after, np.append(tail_c0, 0.0)[k_le], 0.0)
-    C1 = np.where(after[:, None], np.vstack([tail_c1, np.zeros((1, p))])[k_le], 0.0)
-    st1 = -r[:, None] * (dat.x * A0[:, None] - A1)
-    other = dat.kind == 2
-    st1[other] -= (r[other] / dat.g_minus[other])[:, None] * (
-        dat.x[other] * C0[other][:, None] - C1[other]
-    )
-    fails = dat.kind == 1
-    own = np.searchsorted(t_fail, dat.time[fails], side="left")
-    st1[fails] += dat.x[fails] - xbar[own]
-    # censoring-weight term: q(t) = P1(t) E0(t) - P0(t) E1(t) at times with censoring
-    ro = np.where(other, r / dat.g_minus, 0.0)
-    utime, start = np.unique(dat.time, return_index=True)
-    p0 = np.concatenate([[0.0], np.cumsum(ro)])[start]  # other-cause rows strictly before
-    p1 = np.concatenate([np.zeros((1, p)), np.cumsum(ro[:, None] * dat.x, axis=0)])[start]
-    k_ge = np.searchsorted(t_fail, utime, side="left")
-    e0 = np.append(tail_c0, 0.0)[k_ge]
-    e1 = np.vstack([tail_c1, np.zeros((1, p))])[k_ge]
-    q = p1 * e0[:, None] - p0[:, None] * e1
-    n_cens = np.add.reduceat((dat.kind == 0).astype(float), start)
-    at_risk = (n - start).astype(float)
-    ss2 = -np.cumsum((n_cens / at_risk**2)[:, None] * q, axis=0)
-    u = np.searchsorted(utime, dat.time)
-    st2 = ss2[u] + np.where(dat.kind == 0, 1.0 / at_risk[u], 0.0)[:, None] * q[u]
-    return st1 + st2
-
-
 def _aliased(information: np.ndarray, floor: float, terms: tuple[str, ...]) -> np.ndarray:
     """Aliased columns by R coxph's Cholesky rule on the information at 0; an error when no
     column is left."""
@@ -301,15 +186,6 @@ def _aliased(information: np.ndarray, floor: float, terms: tuple[str, ...]) -> n
             f"{', '.join(terms)})"
         )
     return aliased
-
-
-def _sandwich(b: np.ndarray, dat: _Data, hess: np.ndarray) -> np.ndarray:
-    """crr's sandwich variance H^-1 (sum of influence products) H^-1 with ``hess`` the
-    information at ``b``; the inverse by :func:`chinv2`, so a direction without information
-    (an infinite term) drops out."""
-    h_inv = chinv2(cholesky2(hess)[0])
-    eta = _influence(b, dat)
-    return h_inv @ (eta.T @ eta) @ h_inv
 
 
 @dataclass(frozen=True, slots=True)
@@ -499,15 +375,15 @@ def fine_gray(
     t_fail, d = np.unique(time_s[fails], return_counts=True)
     first = np.searchsorted(time_s, t_fail, side="left")
     x_s, scaling = scale_columns(design.matrix[order], np.ones(len(order)))
-    g_minus = _censoring_km_left(time_s, kind)
+    g_minus = censoring_km_left(time_s, kind)
     floor = information_floor(float(fails.sum()))
     # the objective at 0 finds the aliased columns and is crr's first Newton step
-    lik0, score0, hess0 = _objective(
-        np.zeros(x_s.shape[1]), _Data(time_s, kind, x_s, g_minus, first, d.astype(float))
+    lik0, score0, hess0 = objective(
+        np.zeros(x_s.shape[1]), Data(time_s, kind, x_s, g_minus, first, d.astype(float))
     )
     aliased = _aliased(hess0, floor, design.terms)
     keep = ~aliased
-    dat = _Data(time_s, kind, x_s[:, keep], g_minus, first, d.astype(float))
+    dat = Data(time_s, kind, x_s[:, keep], g_minus, first, d.astype(float))
     fit = _fit(dat, scaling.factor[keep], (lik0, score0[keep], hess0[np.ix_(keep, keep)]))
     b = fit.b
     infinite = np.zeros(len(keep), dtype=bool)
@@ -519,7 +395,7 @@ def fine_gray(
     beta_s = np.zeros(len(keep))
     beta_s[keep] = b
     cov_s = np.zeros((len(keep), len(keep)))
-    cov_s[np.ix_(keep, keep)] = _sandwich(b, dat, fit.hess)
+    cov_s[np.ix_(keep, keep)] = sandwich(b, dat, fit.hess)
     for j, term in enumerate(design.terms):
         if status[j] == "ok" and not cov_s[j, j] > 0:
             raise SurvstatError(
@@ -527,7 +403,7 @@ def fine_gray(
                 "subject at risk fails at the same time)"
             )
     beta, cov = unscale(beta_s, cov_s, scaling, design.terms)
-    _, s0, _, _ = _sums(b, dat, False)
+    _, s0, _, _ = sums(b, dat, False)
     jump_c = dat.d / s0  # baseline at the covariates' centre
     with np.errstate(over="ignore", under="ignore"):
         jump = jump_c * np.exp(-float(scaling.center[keep] @ beta[keep]))
