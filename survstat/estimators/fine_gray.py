@@ -154,11 +154,11 @@ def _infinite(fit: _CrrFit, dat: Data) -> np.ndarray:
     costs one or more Hessians, so it runs only when a coefficient is a candidate: crr's rule
     was not met on either scale, a term's information has fallen to a zero pivot at crr's
     stopping point, or the Newton step from there moves the linear predictor of one subject
-    against another's by more than ``CANDIDATE_STEP``. Along a
-    diverging direction the log pseudo-likelihood approaches its supremum like
-    l - A exp(-c b), so the Newton step there is about 1/c and moves the linear predictor by
-    about 1 across the gap c that separates the subjects; at a finite maximum crr's gtol
-    leaves moves of about 1e-10 to 1e-6 (measured on the reference cases).
+    against another's by more than ``CANDIDATE_STEP``. Along a diverging direction the log
+    pseudo-likelihood approaches its supremum like l - A exp(-c b), so the Newton step there
+    is about 1/c and moves the linear predictor by about 1 across the gap c that separates the
+    subjects; at a finite maximum crr's gtol leaves moves of about 1e-10 to 1e-6 (measured on
+    the reference cases).
     """
     here = Point(-fit.lik, -fit.score, fit.hess)
     if fit.unit_free and here.finite:
@@ -175,8 +175,9 @@ def _infinite(fit: _CrrFit, dat: Data) -> np.ndarray:
 
 
 def _aliased(information: np.ndarray, floor: float, terms: tuple[str, ...]) -> np.ndarray:
-    """Aliased columns by R coxph's Cholesky rule on the information at 0; an error when no
-    column is left."""
+    """Aliased columns by R coxph's Cholesky rule on the information at 0, with ``floor``
+    (:func:`information_floor` of the failures of interest) under its tolerance; an error when
+    no column is left."""
     factor, _ = cholesky2(information, floor=floor)
     aliased = np.diag(factor) == 0
     if aliased.all():
