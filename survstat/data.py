@@ -7,6 +7,7 @@ single aggregated pass; estimators take the validated object and never re-check.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Sequence
@@ -90,7 +91,7 @@ class Rows(Protocol):
     def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]: ...
     def level_counts(self, col: str) -> pl.DataFrame: ...
     def distinct(self, col: str) -> list[Any]: ...
-    def positive_counts(self, col: str, groups: Sequence[str]) -> pl.DataFrame: ...
+    def weight_totals(self, col: str, groups: Sequence[str]) -> pl.DataFrame: ...
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
     ) -> Any: ...
@@ -137,12 +138,18 @@ class PolarsRows:
         unique = self.frame.select(pl.col(col).unique()).collect(engine="streaming")
         return unique.get_column(col).to_list()
 
-    def positive_counts(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
+    def weight_totals(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
         """Per combination of ``groups`` (one row without groups): the group columns, then
-        ``__rows`` (rows) and ``__positive`` (rows where ``col`` > 0)."""
+        ``__rows`` (rows), ``__positive`` (rows where ``col`` > 0), and the sum, the sum of
+        squares and the largest value of ``col`` (``__sum``, ``__sum2``, ``__max``, as Float64:
+        inf where a sum overflows)."""
+        w = pl.col(col).cast(pl.Float64)
         counts = [
             pl.len().cast(pl.Int64).alias("__rows"),
             (pl.col(col) > 0).sum().cast(pl.Int64).alias("__positive"),
+            w.sum().alias("__sum"),
+            (w * w).sum().alias("__sum2"),
+            w.max().alias("__max"),
         ]
         if not groups:
             return self.frame.select(counts).collect(engine="streaming")
@@ -313,7 +320,10 @@ class SurvivalData:
             (it counts in record counts such as a summary's ``n``) but adds nothing to any
             estimate (R ``survfit``'s convention; Cox models leave it out, as SAS PHREG does).
             Weights that are all 0, overall or within one group of ``strata`` and ``by``, are
-            an error naming the group: there would be nothing to estimate there.
+            an error naming the group: there would be nothing to estimate there. So are
+            weights whose sum or sum of squares overflows double precision, or whose largest
+            value's square is below the smallest normal double: the error gives the largest
+            value and a power of ten to rescale by.
         by, strata
             Grouping column(s); no missing values.
 
@@ -505,10 +515,12 @@ def _check_weight_totals(
     rows: Rows, weight: str | None, groups: tuple[str, ...], n_rows: int
 ) -> None:
     """Refuse weights that are all 0 overall or within a group (a combination of the strata and
-    ``by`` columns): every estimate there would be 0/0."""
+    ``by`` columns): every estimate there would be 0/0; and weights whose sum or sum of squares
+    overflows double precision (:func:`_check_weight_size`)."""
     if weight is None:
         return
-    counts = rows.positive_counts(weight, groups)
+    counts = rows.weight_totals(weight, groups)
+    _check_weight_size(counts, weight, n_rows)
     empty = counts.filter(pl.col("__positive") == 0)
     if not empty.height:
         return
@@ -523,6 +535,44 @@ def _check_weight_totals(
     raise InvalidValueError(
         f"`{weight}` must not be 0 on every row of a group; found {empty.height} group(s) of "
         f"{counts.height} whose weights are all 0 (first: {label}, {row['__rows']} rows)"
+    )
+
+
+#: Weights whose largest value is below this have squares below the smallest normal double
+#: (2^-1022): the robust variances lose them (2^-511, about 1.5e-154).
+_SMALLEST_WEIGHT = 2.0**-511
+
+
+def _check_weight_size(counts: pl.DataFrame, weight: str, n_rows: int) -> None:
+    """Refuse weights on a scale that double precision cannot sum.
+
+    Every weighted estimator sums the weights over risk sets (Kaplan-Meier, Nelson-Aalen,
+    log-rank, Aalen-Johansen, Gray, Cox) and the robust variances sum their squares (the
+    infinitesimal jackknife, Cox's sandwich). Past the largest double (about 1.8e308) these
+    sums are inf and the estimates NaN; when even the largest weight's square is below the
+    smallest normal double the squares vanish and the variances come out inf or NaN. Weights
+    enter most estimates only through their ratios (survival, incidence, hazard ratios;
+    Therneau & Grambsch 2000, *Modeling Survival Data*, sec. 7.2), so multiplying them by a
+    constant is the remedy, and the error suggests one.
+    """
+    # float addition overflows to inf, without a warning
+    total = sum(float(v) for v in counts.get_column("__sum"))
+    squares = sum(float(v) for v in counts.get_column("__sum2"))
+    top = float(counts.select(pl.col("__max").max()).item())
+    if not math.isfinite(total):
+        problem = "its sum overflows"
+    elif not math.isfinite(squares):
+        problem = "the sum of its squares (used by robust variances) overflows"
+    elif 0 < top < _SMALLEST_WEIGHT:
+        problem = "its largest value's square is below the smallest normal double"
+    else:
+        return
+    power = 10.0 ** math.floor(math.log10(top))
+    change = f"divide it by {power:.0e}" if top > 1 else f"multiply it by {1 / power:.0e}"
+    raise InvalidValueError(
+        f"`{weight}` (weight) must be on a scale that double precision can sum; {problem} "
+        f"over {n_rows} rows (largest value: {top:.6g}); rescale it, e.g. {change}: most "
+        "estimates (survival, incidence, hazard ratios) do not depend on the weights' scale"
     )
 
 

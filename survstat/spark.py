@@ -167,11 +167,15 @@ class SparkRows:
     def distinct(self, col: str) -> list[Any]:
         return _to_polars(self.frame.select(_col(col)).distinct()).get_column(col).to_list()
 
-    def positive_counts(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
+    def weight_totals(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
         F = _functions()
+        w = _col(col).cast("double")
         counts = [
             F.count(F.lit(1)).cast("long").alias("__rows"),
             F.sum(F.when(_col(col) > 0, 1).otherwise(0)).cast("long").alias("__positive"),
+            F.sum(w).alias("__sum"),
+            F.sum(w * w).alias("__sum2"),
+            F.max(w).alias("__max"),
         ]
         frame = self.frame.groupBy(*[_col(g) for g in groups]) if groups else self.frame
         return _to_polars(frame.agg(*counts))

@@ -334,6 +334,66 @@ def test_all_zero_weights_in_one_group_name_the_group(competing):
         build(df, weight="w", by="arm", strata="site")
 
 
+# the six weights of GOOD times a scale: 1, 2, 1, 1, 0.5, 1
+WEIGHT_SCALES = [
+    # 8 x 3e307 overflows the sum (the largest double is about 1.8e308)
+    (
+        3e307,
+        r"its sum overflows over 6 rows \(largest value: 6e\+307\); rescale it, e\.g\. "
+        r"divide it by 1e\+307",
+    ),
+    # (2e160)^2 = 4e320 overflows the sum of squares, which the robust variances need
+    (
+        1e160,
+        r"the sum of its squares \(used by robust variances\) overflows over 6 rows "
+        r"\(largest value: 2e\+160\); rescale it, e\.g\. divide it by 1e\+160",
+    ),
+    # (2e-160)^2 = 4e-320 is below the smallest normal double (2.2e-308)
+    (
+        1e-160,
+        r"its largest value's square is below the smallest normal double over 6 rows "
+        r"\(largest value: 2e-160\); rescale it, e\.g\. multiply it by 1e\+160",
+    ),
+]
+
+
+@pytest.mark.parametrize("competing", [False, True])
+@pytest.mark.parametrize(("scale", "pattern"), WEIGHT_SCALES)
+def test_weights_beyond_double_precision_are_an_error(scale, pattern, competing):
+    # sums of such weights, or of their squares, are inf or 0: the estimates would be NaN
+    # (Cox wrote concordance NaN) or their variances inf; most estimates do not depend on the
+    # weights' scale, so the error suggests rescaling
+    df = GOOD.with_columns(w=pl.col("w") * scale, c=pl.col("pfs_event"))
+    roles = {"time": "pfs_time", "weight": "w", "by": "arm"}
+    bind = SurvivalData.competing_risks if competing else SurvivalData.right_censored
+    outcome = {"cause": "c"} if competing else {"event": "pfs_event"}
+    with pytest.raises(
+        InvalidValueError, match=r"`w` \(weight\) must be on a scale that double precision"
+    ) as caught:
+        bind(df, **roles, **outcome)
+    assert caught.match(pattern)
+    assert caught.match("do not depend on the weights' scale")
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e-150])
+def test_weights_at_the_edge_of_double_precision_give_the_unit_scale_estimates(scale):
+    # within the limits the scale changes no estimate: survival with its robust variance
+    # (Greenwood's treats whole-number weights as counts, so it does change), Cox hazard
+    # ratios with robust errors and the concordance (it was NaN near 1e300)
+    df = GOOD.with_columns(w=pl.col("w") * scale, x=pl.Series([0.3, 1.2, -0.5, 0.8, 0.1, -1.0]))
+    km = {"time": "pfs_time", "event": "pfs_event", "weight": "w", "by": "arm", "robust": True}
+    scaled = survstat.kaplan_meier(df, **km)
+    unit = survstat.kaplan_meier(GOOD, **km)
+    for col in ("survival", "std_error", "conf_low", "conf_high"):
+        np.testing.assert_allclose(scaled.table[col], unit.table[col], rtol=1e-10)
+    cox = {"time": "pfs_time", "event": "pfs_event", "weight": "w", "covariates": ["x"]}
+    cs = survstat.cox(df, **cox, robust=True)
+    cu = survstat.cox(GOOD.with_columns(x=df["x"]), **cox, robust=True)
+    for col in ("coef", "std_error", "p_value"):
+        np.testing.assert_allclose(cs.table[col], cu.table[col], rtol=1e-8)
+    assert cs.model["concordance"].item() == pytest.approx(cu.model["concordance"].item())
+
+
 def test_zero_weight_rows_are_kept_and_add_nothing():
     # a row of weight 0 counts in `n` but in no risk set or event count: the curve equals the
     # one without it (R survfit's convention)
@@ -355,7 +415,7 @@ def test_zero_weight_rows_are_kept_and_add_nothing():
 @pytest.mark.skipif(
     __import__("shutil").which("java") is None, reason="the Spark engine needs Java"
 )
-def test_all_zero_weights_in_a_group_on_spark():
+def test_bad_weights_on_spark():
     from pyspark.sql import SparkSession
 
     # the session of tests/test_spark.py (same settings): its fixture picks this one up
@@ -376,3 +436,8 @@ def test_all_zero_weights_in_a_group_on_spark():
     zero = spark.createDataFrame(df.with_columns(w=pl.lit(0.0)).to_arrow())
     with pytest.raises(InvalidValueError, match="found 0 positive weights in 6 rows"):
         survstat.kaplan_meier(zero, time="pfs_time", event="pfs_event", weight="w")
+    # Spark's sums of the weights and of their squares are checked as polars' are
+    for scale, pattern in WEIGHT_SCALES:
+        huge = spark.createDataFrame(GOOD.with_columns(w=pl.col("w") * scale).to_arrow())
+        with pytest.raises(InvalidValueError, match=pattern):
+            survstat.kaplan_meier(huge, time="pfs_time", event="pfs_event", weight="w", by="arm")

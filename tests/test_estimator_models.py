@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reference_data import as_list, frame, num
 from typer.testing import CliRunner
 
@@ -19,9 +21,11 @@ from survstat.analyses import ANALYSES
 from survstat.cli import app
 from survstat.errors import OptionError, SurvstatError, SurvstatWarning
 
-EDGES = json.loads((Path(__file__).parent / "reference" / "r_reference_edges.json").read_text())
+REF = Path(__file__).parent / "reference"
+EDGES = json.loads((REF / "r_reference_edges.json").read_text())
 COX = {c["name"]: c for c in EDGES["cox"]}
 CRR = {c["name"]: c for c in EDGES["crr"]}
+STRATA = {c["name"]: c for c in json.loads((REF / "r_reference_strata.json").read_text())["cases"]}
 
 
 def option(value):
@@ -157,14 +161,170 @@ def test_cox_separation_by_hand():
     assert tests["score"]["p_value"] < 0.05
 
 
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_cox_information_that_collapses_is_infinite_not_aliased(ties):
+    # The only subject with x = 1 (weight 0.5; the others weigh 3) fails first, alone: the
+    # partial likelihood rises monotonically in the coefficient of x, which is infinite. The
+    # first Newton step from 0 overshoots to where exp(beta) swamps every risk set and the
+    # information underflows to exactly 0. coxph then reports x as NA (aliased), though x has
+    # information at 0 and the log-likelihood rose from -50.85 to -48.85; this used to be the
+    # error "no term can be estimated". Aliasing is decided at 0; x is infinite.
+    df = pl.DataFrame(
+        {
+            "t": [1.0, 6, 10, 8, 8, 9, 8, 8, 8, 10],
+            "d": [1, 1, 1, 0, 1, 1, 1, 0, 1, 0],
+            "x": [1.0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        }
+    ).with_columns(w=pl.when(pl.col("x") == 1).then(0.5).otherwise(3.0))
+    with pytest.warns(SurvstatWarning, match="converged before `x`"):
+        fit = survstat.cox(df, time="t", event="d", covariates=["x"], weight="w", ties=ties)
+    assert fit.table["status"].to_list() == ["infinite"]
+    assert fit.table["coef"][0] > 20  # diverging upwards
+    assert fit.infinite == ("x",)
+    assert fit.aliased == ()
+    tests = {r["test"]: r for r in fit.tests.iter_rows(named=True)}
+    assert tests["likelihood ratio"]["statistic"] > 0
+    assert tests["wald"]["statistic"] is None
+
+
 def test_cox_no_events_and_nothing_estimable_are_errors():
     df = pl.DataFrame({"t": [1.0, 2, 3, 4], "d": [0, 0, 0, 0], "x": [1.0, 0, 1, 0]})
-    with pytest.raises(SurvstatError, match="`d` records no event: a Cox model has nothing"):
+    with pytest.raises(
+        SurvstatError, match="`d` records no event: all 4 rows are censored; a Cox model has"
+    ):
         survstat.cox(df, time="t", event="d", covariates=["x"])
+    # the only event has weight 0, and rows of weight 0 are left out of the fit
+    weighted = df.with_columns(d=pl.Series([0, 1, 0, 0]), w=pl.Series([1.0, 0, 1, 1]))
+    with pytest.raises(
+        SurvstatError,
+        match=r"`d` records no event among the rows with a positive `w`: its 1 event\(s\) all",
+    ):
+        survstat.cox(weighted, time="t", event="d", covariates=["x"], weight="w")
     # one event, alone in its risk set: the information is 0 for every term
     df = df.with_columns(d=pl.Series([0, 0, 0, 1]))
     with pytest.raises(SurvstatError, match=r"no term can be estimated: .*\(x\)"):
         survstat.cox(df, time="t", event="d", covariates=["x"])
+
+
+def strata_fit(c):
+    df = pl.read_csv(REF / "data" / c["file"])
+    return survstat.cox(
+        df,
+        time=c["time"],
+        event=c["event"],
+        covariates=as_list(c["covariates"]),
+        strata=c["strata"],
+        ties=c["ties"],
+    )
+
+
+@pytest.mark.parametrize("name", list(STRATA))
+def test_cox_covariates_aliased_by_the_strata_match_coxph(name):
+    """A covariate constant within every stratum (region nested in site, arm with strata=arm)
+    carries no information: the partial likelihood compares subjects only within a stratum.
+    coxph reports NA for it; with no other covariate, no term can be estimated (it used to
+    give one level an arbitrary coefficient flagged infinite, and tests with df 1)."""
+    c = STRATA[name]
+    ref_coef = num(c["coef"])
+    if np.isnan(ref_coef).all():
+        with pytest.raises(SurvstatError, match=r"no term can be estimated: .*never varies"):
+            strata_fit(c)
+        return
+    with pytest.warns(SurvstatWarning, match="not defined because of singularities"):
+        fit = strata_fit(c)
+    t = fit.table
+    assert t["status"].to_list() == ["aliased" if np.isnan(v) else "ok" for v in ref_coef]
+    ok = ~np.isnan(ref_coef)
+    assert t["coef"].is_null().to_list() == list(~ok)
+    np.testing.assert_allclose(t["coef"].to_numpy()[ok], ref_coef[ok], rtol=1e-8)
+    np.testing.assert_allclose(t["std_error"].to_numpy()[ok], num(c["se"])[ok], rtol=1e-8)
+    np.testing.assert_allclose(fit.loglik, num(c["loglik"]), rtol=1e-10)
+    assert fit.iterations == c["iter"]
+    tests = dict(zip(fit.tests["test"], fit.tests["statistic"], strict=True))
+    assert tests["likelihood ratio"] == pytest.approx(num(c["logtest"])[0], rel=1e-8)
+    assert tests["wald"] == pytest.approx(c["wald"], rel=1e-8)
+    assert tests["score"] == pytest.approx(c["score"], rel=1e-8)
+    assert fit.tests["df"].to_list() == [c["df"]] * 3
+    assert fit.tests["status"].to_list() == ["ok"] * 3
+
+
+def test_cli_cox_aliased_by_the_strata_is_a_one_line_error(tmp_path):
+    data = tmp_path / "arm_strata.parquet"
+    pl.read_csv(REF / "data" / "arm_strata.csv").write_parquet(data)
+    args = ["cox", str(data), "--time", "pfs_time", "--event", "pfs_event"]
+    r = CliRunner().invoke(app, [*args, "--covariates", "arm", "--strata", "arm"])
+    assert r.exit_code == 1
+    assert "no term can be estimated" in r.stderr
+    assert "Traceback" not in r.output + r.stderr
+
+
+def test_cox_covariate_varying_only_before_the_first_event_is_aliased():
+    # x differs only between the two subjects censored (at 0.5 and 0.6) before the first event
+    # (at 1): every risk set at an event time holds x = 0.1 only, so the information about x is
+    # exactly 0 and x cannot be estimated. Computed, it is rounding noise (3e-16 here); R's
+    # relative tolerance lets a lone noisy column through (coxph gives x a coefficient with a
+    # variance of 3e17), the floor toler.chol * events does not.
+    df = pl.DataFrame(
+        {
+            "t": [0.5, 0.6, *np.arange(1.0, 11.0)],
+            "d": [0, 0, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1],
+            "x": [0.3, 0.7, *[0.1] * 10],
+            "z": [1.0, 0, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1],
+        }
+    )
+    with pytest.raises(SurvstatError, match=r"no term can be estimated: .*\(x\)"):
+        survstat.cox(df, time="t", event="d", covariates=["x"])
+    # beside an informative covariate, x is aliased and z is its fit alone
+    with pytest.warns(SurvstatWarning, match="aliased: `x`"):
+        both = survstat.cox(df, time="t", event="d", covariates=["x", "z"])
+    alone = survstat.cox(df, time="t", event="d", covariates=["z"])
+    assert both.table["status"].to_list() == ["aliased", "ok"]
+    assert both.table["coef"][1] == pytest.approx(alone.table["coef"][0], rel=1e-12)
+    assert both.tests["df"].to_list() == [1, 1, 1]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(8, 60),
+    n_strata=st.integers(1, 5),
+    seed=st.integers(0, 2**32 - 1),
+    ties=st.sampled_from(["efron", "breslow"]),
+    weighted=st.booleans(),
+)
+def test_cox_covariate_constant_within_strata_is_always_aliased(n, n_strata, seed, ties, weighted):
+    """Invariant: a covariate that is a function of the stratum (any values, a rare level
+    included) is aliased, and the other term, where estimable, is its fit without it."""
+    rng = np.random.default_rng(seed)
+    stratum = rng.integers(0, n_strata, n)
+    level_value = rng.normal(size=n_strata) * 10.0 ** rng.integers(-3, 4)
+    df = pl.DataFrame(
+        {
+            "t": np.round(rng.exponential(5.0, n), 1),
+            "d": (rng.random(n) < 0.7).astype(int),
+            "s": stratum,
+            "nested": level_value[stratum],
+            "x": rng.normal(size=n),
+            "w": rng.uniform(0.2, 3.0, n) if weighted else np.ones(n),
+        }
+    )
+    kw = {"time": "t", "event": "d", "strata": "s", "ties": ties, "weight": "w"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvstatWarning)
+        try:
+            alone = survstat.cox(df, covariates=["x"], **kw)
+        except SurvstatError:
+            return  # no event, or x without information: nothing to compare
+        both = survstat.cox(df, covariates=["nested", "x"], **kw)
+    assert both.table["status"][0] == "aliased"
+    # (a diverging x, in such small data, is infinite or not converged by a rounding margin)
+    if alone.table["status"][0] == "ok":
+        assert both.table["status"][1] == "ok"
+        np.testing.assert_allclose(both.table["coef"][1], alone.table["coef"][0], rtol=1e-9)
+        np.testing.assert_allclose(
+            both.table["std_error"][1], alone.table["std_error"][0], rtol=1e-9
+        )
+    with pytest.raises(SurvstatError, match="no term can be estimated"):
+        survstat.cox(df, covariates=["nested"], **kw)
 
 
 def test_cox_zero_weight_rows_are_left_out():
@@ -202,6 +362,45 @@ def test_cox_concordance_without_comparable_pairs_is_null():
     # the only event is the last time: no pair is comparable
     c = concordance(np.array([1.0, 2.0]), np.array([0, 1]), np.array([0.3, 0.1]))
     assert c.value is None
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        (np.inf, 1.0, 0.0, 0.0, 0.0),
+        (1.0, np.inf, 0.0, 0.0, 0.0),
+        (np.inf, np.inf, np.inf, 0.0, 0.0),
+        (np.nan, 1.0, 0.0, 0.0, 0.0),
+        (0.0, 0.0, 0.0, 3.0, 1.0),
+    ],
+)
+def test_concordance_that_is_undefined_or_not_finite_is_null(counts):
+    # pair counts beyond double precision (products of huge case weights) or no comparable
+    # pair: the value is None, written as null, never NaN
+    from survstat.estimators.concordance import Concordance
+
+    assert Concordance(*counts).value is None
+
+
+def test_cli_cox_with_weights_beyond_double_precision_is_a_one_line_error(tmp_path):
+    # weights near 1e300 used to write concordance = NaN to the model table and print numpy's
+    # overflow warnings; now the weights are refused before anything is fitted or written
+    c = STRATA["arm_in_arm_prior"]
+    df = pl.read_csv(REF / "data" / c["file"]).with_columns(
+        w=pl.lit(1e300) * (pl.int_range(pl.len()) % 3 + 1)
+    )
+    data = tmp_path / "input.parquet"
+    df.write_parquet(data)
+    out = tmp_path / "hw.parquet"
+    args = ["cox", str(data), "--time", "pfs_time", "--event", "pfs_event"]
+    args += ["--covariates", "prior_cdk46", "--weight", "w", "--strata", "arm", "-o", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 1
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert re.match(r"error: `w` \(weight\) must be on a scale that double precision", r.stderr)
+    assert "largest value: 3e+300" in r.stderr
+    assert "RuntimeWarning" not in r.output + r.stderr
+    assert list(tmp_path.glob("hw*")) == []
 
 
 def crr_fit(c):
@@ -264,6 +463,35 @@ def test_fine_gray_edges_match_crr(name):
         assert fit.loglik_null == pytest.approx(c["loglik_null"], rel=1e-12)
     if "aliased" in status.values():
         assert any("not defined because of singularities" in w for w in caught)
+
+
+@pytest.mark.parametrize("declared", [None, [1, 2]])
+@pytest.mark.parametrize("failcode", [None, 1])
+def test_fine_gray_without_any_event_is_an_error(failcode, declared):
+    # every row censored: it used to say "failcode 1 is not a cause; causes: []"
+    from survstat.data import SurvivalData
+
+    df = pl.DataFrame({"t": [1.0, 2, 3, 4], "c": [0, 0, 0, 0], "x": [1.0, 0, 1, 0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SurvstatWarning)  # the data check warns already
+        sd = SurvivalData.competing_risks(df, time="t", cause="c", causes=declared)
+        with pytest.raises(
+            SurvstatError,
+            match=r"`c` records no event of any cause: all 4 rows are censored \(`c` = 0\); "
+            "a Fine-Gray model has nothing to fit",
+        ):
+            survstat.fine_gray(sd, covariates=["x"], failcode=failcode)
+
+
+def test_cli_finegray_without_any_event_is_a_one_line_error(tmp_path):
+    data = tmp_path / "none.parquet"
+    pl.DataFrame({"t": [1.0, 2, 3, 4], "c": [0, 0, 0, 0], "x": [1.0, 0, 1, 0]}).write_parquet(data)
+    args = ["finegray", str(data), "--time", "t", "--cause", "c", "--failcode", "1"]
+    r = CliRunner().invoke(app, [*args, "--covariates", "x"])
+    assert r.exit_code == 1
+    assert re.search(r"^error: `c` records no event of any cause", r.stderr, re.M), r.stderr
+    assert "not a cause" not in r.stderr
+    assert "Traceback" not in r.output + r.stderr
 
 
 def test_fine_gray_all_failures_at_time_zero_is_an_error():

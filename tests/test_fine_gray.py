@@ -103,3 +103,26 @@ def test_cli_finegray(tmp_path):
     ]
     np.testing.assert_allclose(df["coef"].to_numpy(), num(c["coef"]), rtol=1e-8)
     assert "Example:" in CliRunner().invoke(app, ["finegray", "--help"]).output
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_converged_fit_computes_one_information_per_newton_step(name, monkeypatch):
+    """The information at 0 serves the aliasing check, crr's first step and nothing is
+    recomputed: a converged fit with no aliased or infinite term evaluates the Hessian once
+    per Newton step (crr's iterations + 1, the last one at the estimate, which also gives the
+    sandwich variance); the continuation by coxph's rule does not run. (A count, not a
+    timing: the Hessian is what a fit with many terms spends its time on.)"""
+    import survstat.estimators.fine_gray as fg_module
+
+    hessians = []
+    objective = fg_module.objective
+
+    def counted(beta, dat, derivatives=True):
+        hessians.append(derivatives)
+        return objective(beta, dat, derivatives)
+
+    monkeypatch.setattr(fg_module, "objective", counted)
+    f = fit(CASES[name])
+    assert f.converged
+    assert f.aliased == f.infinite == ()
+    assert sum(hessians) == f.iterations + 1

@@ -11,6 +11,25 @@
   that is (numerically) a linear combination of earlier columns is *aliased*: its coefficient
   stays at 0 in every Newton step and is reported as undefined (R: ``NA``, "not defined because
   of singularities"). ``chsolve2`` and ``chinv2`` solve and invert with that decomposition.
+* That tolerance is relative, so it cannot tell when *no* column carries information: a
+  covariate constant within every risk set has an information of exactly 0, computed as
+  rounding noise of the order of eps per event, and when every column is such noise the
+  largest one passes the relative test and gets an arbitrary coefficient (R ``coxph`` does
+  this for a covariate that varies only among subjects censored before the first event).
+  The information at 0, where aliasing is a property of the design alone, is therefore
+  factored with an absolute floor under the tolerance, :func:`information_floor` (the
+  columns it finds singular stay so in every later step; at the estimate the information of
+  a diverging coefficient legitimately falls towards 0, so R's relative rule alone applies
+  there): after scaling, a column's information is the sum over events of
+  its (weighted) variance in the risk set, of order 1 per event for a column that varies
+  there, i.e. of the order of the (weighted) number of events ``D``; the floor is
+  ``toler.chol * D``, R's relative test applied to the diagonal such a column would have.
+  Where an informative column is present R's relative test is about as strict already (no
+  reference case changes); the floor lies two to four orders of magnitude above the noise of
+  a column constant within the risk sets (measured up to 3e5 rows). The commonest such
+  column, a covariate nested in the strata (region with ``strata=site`` where each site lies
+  in one region, or ``arm`` with ``strata=arm``), is made exactly 0 by the Cox fit, which
+  centres the covariates within each stratum.
 * A coefficient is *infinite* (monotone likelihood, e.g. separation) when the next Newton step
   from the point where the likelihood stopped changing is still large: |U' I^-1| > eps and
   > sqrt(eps) |beta| (R ``coxph.fit``'s test behind "Loglik converged before variable k;
@@ -24,15 +43,12 @@ References: Therneau & Grambsch 2000, *Modeling Survival Data*, sec. 3.3; R surv
 from __future__ import annotations
 
 import math
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
-from scipy import stats
 
-from survstat.errors import SurvstatError, SurvstatWarning
-from survstat.estimators._confint import z_value
+from survstat.errors import SurvstatError
 
 #: R ``coxph.control()``: convergence tolerance on the relative change of the log-likelihood.
 EPS = 1e-9
@@ -42,34 +58,38 @@ TOLER_CHOL = float(np.finfo(float).eps ** 0.75)
 #: coefficient.
 TOLER_INF = math.sqrt(EPS)
 
-#: Values of the ``status`` column of a model's term table: why a row is (partly) null.
-STATUSES = ("ok", "aliased", "infinite", "not converged")
 
-TERM_COLUMNS = (
-    "term",
-    "coef",
-    "std_error",
-    "hazard_ratio",
-    "conf_low",
-    "conf_high",
-    "z",
-    "p_value",
-    "status",
-)
+def information_floor(events: float) -> float:
+    """The absolute floor under :func:`cholesky2`'s singularity tolerance for an information
+    matrix of scaled covariates with ``events`` (weighted) events: ``TOLER_CHOL * events``
+    (see the module docstring for why)."""
+    return TOLER_CHOL * float(events)
 
 
-def cholesky2(matrix: np.ndarray, toler: float = TOLER_CHOL) -> tuple[np.ndarray, int]:
+def cholesky2(
+    matrix: np.ndarray, toler: float = TOLER_CHOL, floor: float = 0.0
+) -> tuple[np.ndarray, int]:
     """R ``cholesky2``: LDL' decomposition of a symmetric non-negative definite matrix.
 
+    Parameters
+    ----------
+    matrix
+        The symmetric matrix (an information or a variance matrix).
+    toler
+        Relative tolerance (R ``toler.chol``).
+    floor
+        Absolute lower bound of the tolerance; 0 (the default) is R's rule. Information
+        matrices of scaled covariates pass :func:`information_floor`.
+
     Returns the factor (L below the diagonal, D on it) and the rank. A pivot that is not finite
-    or below ``toler`` times the largest positive diagonal element is set to 0: that column is
-    singular and is skipped by :func:`chsolve2` and :func:`chinv2`.
+    or below ``max(toler * largest positive diagonal element, floor)`` is set to 0: that column
+    is singular and is skipped by :func:`chsolve2` and :func:`chinv2`.
     """
     m = np.array(matrix, dtype=float)
     n = m.shape[0]
     diag = np.diag(m)
     top = max([0.0, *[d for d in diag if d > 0]])
-    eps = toler if top == 0 else top * toler
+    eps = max(toler if top == 0 else top * toler, floor)
     rank = 0
     for i in range(n):
         pivot = m[i, i]
@@ -121,6 +141,97 @@ def chinv2(factor: np.ndarray) -> np.ndarray:
                 m[i, i:j] += temp * m[j, i:j]
     upper = np.triu(m)
     return upper + np.triu(m, 1).T
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """Log-likelihood, score and information at one coefficient vector (scaled covariates)."""
+
+    loglik: float
+    score: np.ndarray
+    information: np.ndarray
+
+    @property
+    def finite(self) -> bool:
+        """Everything is a finite number (not so where exp() of the linear predictor
+        overflows)."""
+        return bool(
+            np.isfinite(self.loglik)
+            and np.isfinite(self.score).all()
+            and np.isfinite(self.information).all()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewtonFit:
+    """Where :func:`newton_raphson` stops."""
+
+    beta: np.ndarray
+    last: Point  # at beta
+    var: np.ndarray  # inverse information at beta, zero rows and columns for singular columns
+    iterations: int
+    converged: bool
+
+
+def newton_raphson(
+    evaluate: Callable[[np.ndarray], Point],
+    beta: np.ndarray,
+    start: Point,
+    max_iter: int,
+    singular: np.ndarray | None = None,
+) -> NewtonFit:
+    """R ``coxfit6``'s iteration: Newton-Raphson from ``beta`` with step halving, done when the
+    log-likelihood changes by at most ``EPS`` relatively.
+
+    Parameters
+    ----------
+    evaluate
+        The log-likelihood, score and information at a coefficient vector.
+    beta
+        The starting point.
+    start
+        ``evaluate(beta)``, already computed by the caller.
+    max_iter
+        At most this many evaluations after ``start`` (R ``iter.max``).
+    singular
+        Columns found aliased before the iterations (by :func:`information_floor` at 0): their
+        rows and columns of the information are taken as 0, so their coefficients do not move.
+        Each information matrix is otherwise factored by R's relative rule: along a diverging
+        direction the information legitimately falls towards 0, so no floor applies there.
+
+    A step that lowers the log-likelihood or leaves it not finite is halved back towards the
+    last accepted point (R's rule; the halving fractions 1/2, 2/3, 3/4, ... are R's). Out of
+    iterations, the last accepted point is evaluated again, as R does. The Cox fit runs it from
+    0; the Fine-Gray fit from crr's stopping point, to decide by coxph's rule whether a
+    coefficient diverges (crr's own iteration and stopping rule differ and stay in
+    :mod:`survstat.estimators.fine_gray`).
+    """
+
+    def factor(point: Point) -> np.ndarray:
+        info = point.information
+        if singular is not None and singular.any():
+            info = np.where(singular[:, None] | singular[None, :], 0.0, info)
+        return cholesky2(info)[0]
+
+    best = start.loglik
+    new_beta = beta + chsolve2(factor(start), start.score)
+    halving = 0
+    for it in range(1, max_iter + 1):
+        cur = evaluate(new_beta)
+        chol = factor(cur)
+        # R: |1 - best / loglik| <= eps, never true at a log-likelihood of 0 (inf or NaN)
+        if cur.finite and cur.loglik != 0 and abs(1.0 - best / cur.loglik) <= EPS:
+            return NewtonFit(new_beta, cur, chinv2(chol), it, True)
+        if not cur.finite or cur.loglik < best:
+            halving += 1
+            new_beta = (new_beta + halving * beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = cur.loglik
+            beta = new_beta
+            new_beta = new_beta + chsolve2(chol, cur.score)
+    last = evaluate(beta)
+    return NewtonFit(beta, last, chinv2(factor(last)), max_iter, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,98 +302,9 @@ def infinite_terms(
     return flag & usable
 
 
-def term_status(aliased: np.ndarray, infinite: np.ndarray, converged: bool) -> list[str]:
-    """One status per term (see :data:`STATUSES`).
-
-    With a monotone likelihood the iterations cannot converge in the diverging direction; the
-    other terms' estimates are then their limits (as R reports them), so they stay ``ok``.
-    """
-    stalled = not converged and not infinite.any()
-    out = []
-    for a, i in zip(aliased, infinite, strict=True):
-        out.append("aliased" if a else "infinite" if i else "not converged" if stalled else "ok")
-    return out
-
-
-def warn_status(model: str, terms: tuple[str, ...], status: list[str], converged: bool) -> None:
-    """One warning per kind of problem, naming the terms (as R's warnings do)."""
-    named = {s: [t for t, st in zip(terms, status, strict=True) if st == s] for s in STATUSES}
-    if named["aliased"]:
-        listed = ", ".join(f"`{t}`" for t in named["aliased"])
-        warnings.warn(
-            f"{model}: {len(named['aliased'])} coefficient(s) not defined because of "
-            f"singularities (aliased: {listed} is a linear combination of earlier terms, "
-            "constant, or a level with no rows); their rows are null",
-            SurvstatWarning,
-            stacklevel=3,
-        )
-    if named["infinite"]:
-        listed = ", ".join(f"`{t}`" for t in named["infinite"])
-        warnings.warn(
-            f"{model}: the likelihood converged before {listed}; the coefficient may be "
-            "infinite (monotone likelihood, e.g. no events in one group): no hazard ratio, "
-            "interval or p-value is reported for it",
-            SurvstatWarning,
-            stacklevel=3,
-        )
-    if not converged:
-        why = (
-            "the infinite coefficients diverge"
-            if named["infinite"]
-            else "estimates are not reported with intervals or p-values"
-        )
-        warnings.warn(
-            f"{model}: ran out of iterations and did not converge; {why}",
-            SurvstatWarning,
-            stacklevel=3,
-        )
-
-
-def term_table(
-    terms: tuple[str, ...],
-    beta: np.ndarray,
-    cov: np.ndarray,
-    status: list[str],
-    conf_level: float,
-) -> pl.DataFrame:
-    """``term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value, status``.
-
-    Only rows with status ``ok`` carry a standard error, hazard ratio, interval and Wald
-    p-value; ``aliased`` rows are null throughout; ``infinite`` and ``not converged`` rows keep
-    the coefficient where the iterations stopped (R's ``coef()``), which is not an estimate.
-    A limit that is not finite (a hazard ratio beyond the largest double) is null.
-    """
-    z = z_value(conf_level)
-    ok = np.array([s == "ok" for s in status], dtype=bool)
-    aliased = np.array([s == "aliased" for s in status], dtype=bool)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        se = np.sqrt(np.where(ok, np.diag(cov), np.nan))
-        zval = beta / se
-        columns = {
-            "coef": np.where(aliased, np.nan, beta),
-            "std_error": se,
-            "hazard_ratio": np.exp(np.where(ok, beta, np.nan)),
-            "conf_low": np.exp(beta - z * se),
-            "conf_high": np.exp(beta + z * se),
-            "z": zval,
-            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
-        }
-    body: dict[str, list[str] | pl.Series] = {"term": list(terms)}
-    for name, values in columns.items():
-        values = np.where(np.isfinite(values), values, np.nan)
-        body[name] = pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
-    body["status"] = list(status)
-    return pl.DataFrame(body, schema_overrides={"term": pl.String, "status": pl.String})
-
-
 def quadratic_form(beta: np.ndarray, var: np.ndarray) -> float:
     """beta' var^-1 beta by :func:`cholesky2` and :func:`chsolve2` (R ``coxph.wtest``)."""
     if len(beta) == 0:
         return 0.0
     factor, _ = cholesky2(var, TOLER_CHOL)
     return float(beta @ chsolve2(factor, beta))
-
-
-def terms_with(terms: tuple[str, ...], status: list[str], which: str) -> tuple[str, ...]:
-    """The terms whose status is ``which``."""
-    return tuple(t for t, s in zip(terms, status, strict=True) if s == which)

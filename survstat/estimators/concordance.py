@@ -14,6 +14,7 @@ score), computed by a bottom-up merge sort whose levels are vectorised, O(n log^
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,9 +33,13 @@ class Concordance:
     @property
     def value(self) -> float | None:
         """(concordant + tied_x / 2) / (concordant + discordant + tied_x); None (undefined)
-        when no pair is comparable."""
+        when no pair is comparable or the weighted pair counts are not finite (products of
+        case weights beyond double precision), never NaN."""
         denom = self.concordant + self.discordant + self.tied_x
-        return (self.concordant + self.tied_x / 2.0) / denom if denom > 0 else None
+        if not (math.isfinite(denom) and math.isfinite(self.concordant) and denom > 0):
+            return None
+        value = (self.concordant + self.tied_x / 2.0) / denom
+        return value if math.isfinite(value) else None
 
 
 def _dominance(

@@ -1,16 +1,18 @@
 """Cox proportional hazards regression (R ``survival::coxph``).
 
 The partial likelihood with Efron's (default) or Breslow's handling of tied event times,
-stratified baseline hazards and case weights, maximised by Newton-Raphson with step halving
-exactly as R's ``coxfit6`` does (survival 3.5): covariates centred and scaled, convergence when
-the log partial likelihood changes by less than 1e-9 relatively, at most 20 iterations, and a
-Cholesky decomposition that finds aliased (linearly dependent) columns, whose coefficients are
-reported as undefined, as R's ``NA`` (see :mod:`survstat.estimators._regression`). A monotone
-likelihood (e.g. no events in one arm) is detected by R's rule and its coefficient reported as
-infinite. Robust (sandwich) standard errors sum the weighted dfbeta residuals within clusters
-(Lin & Wei 1989, JASA 84:1074-1078; R ``coxph(..., cluster=)``). References: Cox 1972, JRSS B
-34:187-220; Efron 1977, JASA 72:557-565; Therneau & Grambsch 2000, *Modeling Survival Data*,
-ch. 3.
+stratified baseline hazards and case weights (:mod:`survstat.estimators._partial_likelihood`),
+maximised by Newton-Raphson with step halving exactly as R's ``coxfit6`` does (survival 3.5):
+covariates centred and scaled (and centred again within each stratum, which changes no
+estimate but makes a covariate nested in the strata exactly 0 there, so it is found aliased at
+any size), convergence when the log partial likelihood changes by less than 1e-9 relatively,
+at most 20 iterations, and a Cholesky decomposition that finds aliased (linearly dependent)
+columns, whose coefficients are reported as undefined, as R's ``NA`` (see
+:mod:`survstat.estimators._regression`). A monotone likelihood (e.g. no events in one arm) is
+detected by R's rule and its coefficient reported as infinite. Robust (sandwich) standard
+errors sum the weighted dfbeta residuals within clusters (Lin & Wei 1989, JASA 84:1074-1078;
+R ``coxph(..., cluster=)``). References: Cox 1972, JRSS B 34:187-220; Efron 1977, JASA
+72:557-565; Therneau & Grambsch 2000, *Modeling Survival Data*, ch. 3.
 """
 
 from __future__ import annotations
@@ -28,20 +30,23 @@ from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError, check_choice
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
+from survstat.estimators._partial_likelihood import Layout, layout, robust_covariance, terms
 from survstat.estimators._regression import (
     EPS,
-    TERM_COLUMNS,
-    Scaling,
-    chinv2,
+    Point,
     cholesky2,
     chsolve2,
     infinite_terms,
+    information_floor,
+    newton_raphson,
     quadratic_form,
-    scale_columns,
+    unscale,
+)
+from survstat.estimators._term_table import (
+    TERM_COLUMNS,
     term_status,
     term_table,
     terms_with,
-    unscale,
     warn_status,
 )
 from survstat.estimators.concordance import Concordance, concordance
@@ -53,203 +58,37 @@ TABLE_COLUMNS = TERM_COLUMNS
 
 
 @dataclass(frozen=True, slots=True)
-class _Layout:
-    """Rows sorted by stratum then decreasing time, cut into tied-time groups."""
-
-    x: np.ndarray
-    w: np.ndarray
-    event: np.ndarray
-    time: np.ndarray
-    group_start: np.ndarray  # first row of each (stratum, time) group
-    group_end: np.ndarray  # last row of each group (the risk set closes there)
-    stratum_start: np.ndarray  # first row of the stratum of each row
-
-
-@dataclass(frozen=True, slots=True)
-class _Terms:
-    loglik: float
-    score: np.ndarray
-    information: np.ndarray
-
-
-def _cumulative(values: np.ndarray, lay: _Layout) -> np.ndarray:
-    """Sums over each row's stratum of all rows up to it (rows ordered by decreasing time)."""
-    cs = np.cumsum(values, axis=0)
-    before = np.concatenate([np.zeros((1, *values.shape[1:])), cs[:-1]])
-    return cs - before[lay.stratum_start]
-
-
-def _cox_terms(beta: np.ndarray, lay: _Layout, ties: str) -> _Terms:
-    """Log partial likelihood, score and information at ``beta`` (R coxfit6_iter)."""
-    x, w, ev = lay.x, lay.w, lay.event
-    eta = x @ beta
-    r = w * np.exp(eta)
-    rx = r[:, None] * x
-    rxx = rx[:, :, None] * x[:, None, :]
-    ends = lay.group_end
-    s0 = _cumulative(r, lay)[ends]
-    s1 = _cumulative(rx, lay)[ends]
-    s2 = _cumulative(rxx, lay)[ends]
-    starts = lay.group_start
-    de = ev.astype(float)
-    d0 = np.add.reduceat(r * de, starts)
-    d1 = np.add.reduceat(rx * de[:, None], starts)
-    d2 = np.add.reduceat(rxx * de[:, None, None], starts)
-    deadwt = np.add.reduceat(w * de, starts)
-    ndead = np.add.reduceat(de, starts)
-    has = ndead > 0
-    s0, s1, s2, d0, d1, d2 = s0[has], s1[has], s2[has], d0[has], d1[has], d2[has]
-    deadwt, ndead = deadwt[has], ndead[has]
-    if ties == "efron":
-        reps = ndead.astype(np.int64)
-        g = np.repeat(np.arange(len(reps)), reps)
-        j = np.arange(len(g)) - np.repeat(np.cumsum(reps) - reps, reps)
-        frac = j / ndead[g]
-        wt = (deadwt / ndead)[g]
-    else:
-        g = np.arange(len(ndead))
-        frac = np.zeros(len(g))
-        wt = deadwt
-    den = s0[g] - frac * d0[g]
-    a = (s1[g] - frac[:, None] * d1[g]) / den[:, None]
-    c = (s2[g] - frac[:, None, None] * d2[g]) / den[:, None, None]
-    loglik = float(np.sum(w * de * eta) - np.sum(wt * np.log(den)))
-    score = (w * de) @ x - wt @ a
-    info = np.einsum("k,kij->ij", wt, c - a[:, :, None] * a[:, None, :])
-    return _Terms(loglik, score, info)
-
-
-@dataclass(frozen=True, slots=True)
 class _Fit:
     """Where R's ``coxfit6`` loop stops (all on the scaled covariates)."""
 
     beta: np.ndarray
-    first: _Terms  # at beta = 0
-    last: _Terms  # at beta
-    var: np.ndarray  # inverse information, zero rows and columns for aliased terms
+    first: Point  # at beta = 0
+    last: Point  # at beta
+    var: np.ndarray  # inverse information, zero rows and columns for singular terms
     score_test: float
     iterations: int
     converged: bool
+    aliased: np.ndarray  # singular at 0, with the floor: no information in the design
 
 
-def _terms(beta: np.ndarray, lay: _Layout, ties: str) -> _Terms:
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _cox_terms(beta, lay, ties)
-
-
-def _finite(t: _Terms) -> bool:
-    return bool(
-        np.isfinite(t.loglik) and np.isfinite(t.score).all() and np.isfinite(t.information).all()
-    )
-
-
-def _newton(lay: _Layout, ties: str, p: int, max_iter: int | None = None) -> _Fit:
-    """R ``coxfit6``: Newton-Raphson from 0 with step halving, done when the log partial
-    likelihood changes by at most ``EPS`` relatively (at most ``MAX_ITER`` iterations);
-    aliased columns are skipped by the Cholesky solve, so their coefficients stay 0."""
+def _newton(lay: Layout, ties: str, p: int, max_iter: int | None = None) -> _Fit:
+    """R ``coxfit6``: Newton-Raphson from 0 (:func:`newton_raphson`), at most ``MAX_ITER``
+    iterations; aliased columns (at 0 with :func:`information_floor`, and at the estimate by
+    R's rule) are skipped by the Cholesky solve, so their coefficients stay 0. The score test
+    is the first step's U' I^-1 U at 0."""
     max_iter = MAX_ITER if max_iter is None else max_iter
-    beta = np.zeros(p)
-    first = _terms(beta, lay, ties)
-    if not _finite(first):
+    floor = information_floor(float(lay.w @ lay.event))
+    zero = np.zeros(p)
+    first = terms(zero, lay, ties)
+    if not first.finite:
         raise SurvstatError("the partial likelihood is not finite at 0: check the case weights")
-    factor, _ = cholesky2(first.information)
-    step = chsolve2(factor, first.score)
-    score_test = float(first.score @ step)
-    best = first.loglik
-    new_beta = beta + step
-    halving = 0
-    for it in range(1, max_iter + 1):
-        cur = _terms(new_beta, lay, ties)
-        factor, _ = cholesky2(cur.information)
-        finite = _finite(cur)
-        # R: |1 - best / loglik| <= eps, never true at a log-likelihood of 0 (inf or NaN)
-        done = finite and cur.loglik != 0 and abs(1.0 - best / cur.loglik) <= EPS
-        if done:
-            return _Fit(new_beta, first, cur, chinv2(factor), score_test, it, True)
-        if not finite or cur.loglik < best:
-            halving += 1
-            new_beta = (new_beta + halving * beta) / (halving + 1.0)
-        else:
-            halving = 0
-            best = cur.loglik
-            beta = new_beta
-            new_beta = new_beta + chsolve2(factor, cur.score)
-    # out of iterations: the last good step, as R recomputes it
-    last = _terms(beta, lay, ties)
-    factor, _ = cholesky2(last.information)
-    return _Fit(beta, first, last, chinv2(factor), score_test, max_iter, False)
-
-
-def _score_residuals(beta: np.ndarray, lay: _Layout, ties: str) -> np.ndarray:
-    """Score residuals per row (R coxscore2), rows in layout order."""
-    x, w, ev = lay.x, lay.w, lay.event.astype(float)
-    score = np.exp(x @ beta)
-    r = w * score
-    ends, starts = lay.group_end, lay.group_start
-    s0 = _cumulative(r, lay)[ends]
-    s1 = _cumulative(r[:, None] * x, lay)[ends]
-    d0 = np.add.reduceat(r * ev, starts)
-    d1 = np.add.reduceat((r * ev)[:, None] * x, starts)
-    deadwt = np.add.reduceat(w * ev, starts)
-    ndead = np.add.reduceat(ev, starts)
-    n_groups, p = len(starts), x.shape[1]
-    # per group: hazard and hazard-weighted mean for rows at risk, and for the tied deaths
-    h_all = np.zeros(n_groups)
-    hm_all = np.zeros((n_groups, p))
-    h_tie = np.zeros(n_groups)
-    hm_tie = np.zeros((n_groups, p))
-    m_tie = np.zeros((n_groups, p))
-    has = ndead > 0
-    efron = (ndead > 1) & (ties == "efron")
-    simple = has & ~efron
-    h = deadwt[simple] / s0[simple]
-    mean = s1[simple] / s0[simple][:, None]
-    h_all[simple], h_tie[simple] = h, h
-    hm_all[simple], hm_tie[simple] = h[:, None] * mean, h[:, None] * mean
-    m_tie[simple] = mean
-    idx = np.flatnonzero(efron)
-    if len(idx):
-        reps = ndead[idx].astype(np.int64)
-        g = np.repeat(idx, reps)
-        j = np.arange(len(g)) - np.repeat(np.cumsum(reps) - reps, reps)
-        frac = j / ndead[g]
-        den = s0[g] - frac * d0[g]
-        hz = (deadwt[g] / ndead[g]) / den
-        mean = (s1[g] - frac[:, None] * d1[g]) / den[:, None]
-        np.add.at(h_all, g, hz)
-        np.add.at(hm_all, g, hz[:, None] * mean)
-        np.add.at(h_tie, g, hz * (1 - frac))
-        np.add.at(hm_tie, g, (hz * (1 - frac))[:, None] * mean)
-        np.add.at(m_tie, g, mean / ndead[g][:, None])
-    # cumulative over groups at or before each row's own time, within the stratum
-    group_of_row = np.repeat(np.arange(n_groups), np.diff(np.append(starts, len(x))))
-    h_cum = _group_suffix(h_all, lay, group_of_row)
-    hm_cum = _group_suffix(hm_all, lay, group_of_row)
-    own_h = np.where(ev > 0, h_tie[group_of_row] - h_all[group_of_row], 0.0)
-    own_hm = np.where(ev[:, None] > 0, hm_tie[group_of_row] - hm_all[group_of_row], 0.0)
-    resid = ev[:, None] * (x - m_tie[group_of_row])
-    resid -= score[:, None] * (x * (h_cum + own_h)[:, None] - (hm_cum + own_hm))
-    return resid
-
-
-def _group_suffix(values: np.ndarray, lay: _Layout, group_of_row: np.ndarray) -> np.ndarray:
-    """For each row, the sum of per-group ``values`` over groups at or before its time.
-
-    Groups run in decreasing time within a stratum, so these are the groups from the row's own
-    group to the stratum's last group.
-    """
-    n_groups = len(lay.group_start)
-    group_stratum_start = group_of_row[lay.stratum_start[lay.group_start]]
-    cs = np.cumsum(values[::-1], axis=0)[::-1]  # sum from group g to the very last group
-    # subtract what lies beyond the stratum's last group
-    stratum_id = np.cumsum(np.r_[True, group_stratum_start[1:] != group_stratum_start[:-1]]) - 1
-    last_of_stratum = np.r_[np.flatnonzero(np.diff(stratum_id)), n_groups - 1]
-    beyond = np.zeros_like(cs)
-    nxt = last_of_stratum[stratum_id] + 1
-    inside = nxt < n_groups
-    beyond[inside] = cs[nxt[inside]]
-    per_group = cs - beyond
-    return per_group[group_of_row]
+    factor, _ = cholesky2(first.information, floor=floor)
+    score_test = float(first.score @ chsolve2(factor, first.score))
+    singular = np.diag(factor) == 0
+    fit = newton_raphson(lambda b: terms(b, lay, ties), zero, first, max_iter, singular)
+    return _Fit(
+        fit.beta, first, fit.last, fit.var, score_test, fit.iterations, fit.converged, singular
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,8 +101,9 @@ class CoxResult:
         One row per term: ``term, coef, std_error, hazard_ratio, conf_low, conf_high, z,
         p_value, status`` (robust standard errors when a cluster was given or
         ``robust=True``). ``status`` says why a row is (partly) null: ``ok`` (an estimate),
-        ``aliased`` (a linear combination of earlier terms, a constant, or an Enum level with no
-        rows: every column null, R's ``NA``), ``infinite`` (monotone likelihood: the estimate
+        ``aliased`` (a linear combination of earlier terms, a constant, an Enum level with no
+        rows, or a covariate that does not vary within the strata: every column null, R's
+        ``NA``), ``infinite`` (monotone likelihood: the estimate
         diverges; ``coef`` is where the iterations stopped, as R reports it, its sign the
         direction; no hazard ratio, interval or p-value) or ``not converged`` (``coef`` from
         the last iteration; no hazard ratio, interval or p-value).
@@ -404,20 +244,19 @@ def cox(
             role = "cluster" if col == cluster else "covariate"
             raise ColumnNotFoundError(col, available, role=role)
     frame = sd.frame.select(*cols, *extra).collect()
+    _require_events(frame, sd)
     if sd.weight is not None:
         frame = frame.filter(pl.col(sd.weight) > 0)
     design = design_matrix(frame, covariates, reference)
-    lay, order, scaling = _layout(frame, sd, design.matrix)
-    if not lay.event.any():
-        raise SurvstatError(f"`{sd.event}` records no event: a Cox model has nothing to fit")
+    lay, order, scaling = layout(frame, sd, design.matrix)
     fit = _newton(lay, ties, design.matrix.shape[1])
-    status = _status(fit, lay, design.terms)
+    status = _status(fit, lay, design.terms, sd.strata)
     warn_status("Cox model", design.terms, status, fit.converged)
     use_robust = (cluster is not None) if robust is None else bool(robust)
     cov_s = fit.var
     if use_robust:
         ids = None if cluster is None else frame.get_column(cluster).to_numpy()[order]
-        cov_s = _robust_covariance(fit, lay, ties, ids)
+        cov_s = robust_covariance(fit.beta, fit.var, lay, ties, ids)
     beta, cov = unscale(fit.beta, cov_s, scaling, design.terms)
     _, naive = unscale(fit.beta, fit.var, scaling, design.terms)
     return CoxResult(
@@ -438,14 +277,46 @@ def cox(
     )
 
 
-def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...]) -> list[str]:
-    """Aliased terms (zero pivots of the final Cholesky, R's ``which.sing``) and infinite ones
-    (R ``coxph.fit``'s test); an error when no term is left."""
-    aliased = np.diag(fit.var) == 0
-    if aliased.all():
+def _require_events(frame: pl.DataFrame, sd: SurvivalData) -> None:
+    """An error when no row that enters the fit (weight above 0) records an event: the partial
+    likelihood has no term (R ``coxph`` stops with "No (non-missing) observations")."""
+    events = frame.get_column(sd.event).cast(pl.Int64)
+    n_events = int(events.sum())
+    if n_events == 0:
         raise SurvstatError(
-            "no term can be estimated: every covariate is constant within the risk sets or a "
-            f"combination of the others ({', '.join(terms)})"
+            f"`{sd.event}` records no event: all {frame.height} rows are censored; a Cox "
+            "model has nothing to fit"
+        )
+    if sd.weight is None:
+        return
+    if not (events.filter(frame.get_column(sd.weight) > 0) > 0).any():
+        raise SurvstatError(
+            f"`{sd.event}` records no event among the rows with a positive `{sd.weight}`: "
+            f"its {n_events} event(s) all have weight 0 (rows of weight 0 are left out); a Cox "
+            "model has nothing to fit"
+        )
+
+
+def _status(fit: _Fit, lay: Layout, terms: tuple[str, ...], strata: tuple[str, ...]) -> list[str]:
+    """Aliased terms and infinite ones; an error when no term is left.
+
+    Aliased: the zero pivots of the Cholesky decomposition of the information at 0, with
+    :func:`information_floor` (R's ``which.sing`` takes them at the estimate, the same columns
+    except below). Infinite: R ``coxph.fit``'s test, and a term whose information has fallen
+    to a zero pivot along the way though it had information at 0: its likelihood has become
+    flat in a diverging direction (R reports such a term as ``NA``, or, alone, fails to flag
+    it; it is neither aliased nor estimable).
+    """
+    aliased = fit.aliased
+    collapsed = (np.diag(fit.var) == 0) & ~aliased
+    if aliased.all():
+        nested = ""
+        if strata:
+            listed = ", ".join(f"`{s}`" for s in strata)
+            nested = f" (with strata {listed}, so is one that never varies within a stratum)"
+        raise SurvstatError(
+            f"no term can be estimated: every covariate is constant within the risk sets{nested} "
+            f"or a combination of the others ({', '.join(terms)})"
         )
     infinite = infinite_terms(fit.last.score, fit.var, fit.beta, ~aliased)
     if not fit.converged:
@@ -458,22 +329,7 @@ def _status(fit: _Fit, lay: _Layout, terms: tuple[str, ...]) -> list[str]:
             flat = 0.5 * float(step @ fit.last.score) <= EPS * abs(fit.last.loglik)
         lp = np.max(np.abs(lay.x @ fit.beta))
         infinite &= flat or lp > 500 or not np.isfinite(step).all()
-    return term_status(aliased, infinite, fit.converged)
-
-
-def _robust_covariance(
-    fit: _Fit, lay: _Layout, ties: str, clusters: np.ndarray | None
-) -> np.ndarray:
-    """Sandwich variance from the weighted dfbeta residuals, summed within clusters (R
-    ``coxph(robust=TRUE)``); aliased terms have zero rows in ``fit.var`` and so here."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        dfbeta = (_score_residuals(fit.beta, lay, ties) @ fit.var) * lay.w[:, None]
-    if clusters is not None:
-        _, inverse = np.unique(clusters, return_inverse=True)
-        dfbeta = np.column_stack(
-            [np.bincount(inverse, weights=dfbeta[:, k]) for k in range(dfbeta.shape[1])]
-        )
-    return dfbeta.T @ dfbeta
+    return term_status(aliased, infinite | collapsed, fit.converged)
 
 
 def _tests(fit: _Fit, cov_s: np.ndarray, status: list[str]) -> pl.DataFrame:
@@ -498,39 +354,4 @@ def _tests(fit: _Fit, cov_s: np.ndarray, status: list[str]) -> pl.DataFrame:
             ),
             "status": ["not converged" if stalled else "ok", wald_status, "ok"],
         }
-    )
-
-
-def _layout(
-    frame: pl.DataFrame, sd: SurvivalData, x: np.ndarray
-) -> tuple[_Layout, np.ndarray, Scaling]:
-    """Sort rows by stratum, decreasing time, events first among ties; cut into groups; centre
-    and scale the covariates as R does."""
-    n = frame.height
-    time = frame.get_column(sd.time).cast(pl.Float64).to_numpy()
-    event = frame.get_column(sd.event).cast(pl.Int8).to_numpy()
-    w = frame.get_column(sd.weight).cast(pl.Float64).to_numpy() if sd.weight else np.ones(n)
-    if sd.strata:
-        levels = frame.select(sd.strata).unique().sort(list(sd.strata)).with_row_index("__s")
-        s = (
-            frame.select(sd.strata)
-            .join(levels, on=list(sd.strata), how="left", maintain_order="left")
-            .get_column("__s")
-            .to_numpy()
-        )
-    else:
-        s = np.zeros(n, dtype=np.int64)
-    order = np.lexsort((-event, -time, s))
-    s, t = s[order], time[order]
-    new_stratum = np.r_[True, s[1:] != s[:-1]]
-    new_group = new_stratum | np.r_[True, t[1:] != t[:-1]]
-    group_start = np.flatnonzero(new_group)
-    group_end = np.append(group_start[1:], n) - 1
-    stratum_first = np.flatnonzero(new_stratum)
-    stratum_start = stratum_first[np.cumsum(new_stratum) - 1]
-    xs, scaling = scale_columns(x, w)
-    return (
-        _Layout(xs[order], w[order], event[order], t, group_start, group_end, stratum_start),
-        order,
-        scaling,
     )

@@ -3,11 +3,12 @@
 The subdistribution risk set at a failure time t of the cause of interest holds everyone still
 under observation and, weighted by G(t-)/G(T_i-), those who failed earlier from another cause;
 G is the Kaplan-Meier estimate of the censoring distribution (Fine & Gray 1999, JASA
-94:496-509). Ties among failures are handled as Breslow. The fit reproduces ``crr`` step for
-step (Newton-Raphson with backtracking, gtol = 1e-6, at most 10 iterations) and its sandwich
-variance, including the term for the estimated censoring weights (Gray's ``crrvv``). Predicted
-cumulative incidence for a covariate profile is 1 - exp(-sum exp(x'b) dLambda_0), as
-``predict.crr``.
+94:496-509; the pseudo-likelihood and its variance are in
+:mod:`survstat.estimators._subdistribution`). Ties among failures are handled as Breslow. The
+fit reproduces ``crr`` step for step (Newton-Raphson with backtracking, gtol = 1e-6, at most 10
+iterations) and its sandwich variance, including the term for the estimated censoring weights
+(Gray's ``crrvv``). Predicted cumulative incidence for a covariate profile is
+1 - exp(-sum exp(x'b) dLambda_0), as ``predict.crr``.
 
 Where ``crr`` stops with an error or reports numbers that are not estimates, the edges follow
 R ``coxph`` (see :mod:`survstat.estimators._regression`): covariates are centred and scaled
@@ -15,14 +16,15 @@ R ``coxph`` (see :mod:`survstat.estimators._regression`): covariates are centred
 scale), aliased columns are found by the Cholesky rule at 0 and reported as undefined instead
 of stopping with "system is computationally singular", and a coefficient is reported as
 infinite (monotone likelihood) when Newton-Raphson continued from crr's stopping point by
-coxph's rule still moves it by a full step.
+coxph's rule still moves it by a full step (continued only where a coefficient may diverge,
+so a converged fit costs crr's own iterations).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, overload
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -32,96 +34,33 @@ from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._regression import (
-    EPS,
-    chinv2,
+    Point,
     cholesky2,
     chsolve2,
     infinite_terms,
+    information_floor,
+    newton_raphson,
     scale_columns,
-    term_status,
-    term_table,
-    terms_with,
     unscale,
-    warn_status,
 )
+from survstat.estimators._subdistribution import (
+    Data,
+    censoring_km_left,
+    objective,
+    sandwich,
+    sums,
+)
+from survstat.estimators._term_table import term_status, term_table, terms_with, warn_status
 from survstat.io import FrameLike
 
 #: ``crr``'s defaults.
 GTOL = 1e-6
 MAX_ITER = 10
-
-
-@dataclass(frozen=True, slots=True)
-class _Data:
-    time: np.ndarray  # sorted ascending
-    kind: np.ndarray  # 1 = cause of interest, 2 = other cause, 0 = censored
-    x: np.ndarray
-    g_minus: np.ndarray  # censoring Kaplan-Meier just before each row's time
-    first: np.ndarray  # first row index of each distinct failure time of interest
-    d: np.ndarray  # number of failures of interest at each of those times
-
-
-def _censoring_km_left(time: np.ndarray, kind: np.ndarray) -> np.ndarray:
-    """G(t-) per sorted row, as ``summary(survfit(Surv(t, cens)), times = t * (1 - eps))``."""
-    utime, start = np.unique(time, return_index=True)
-    n = len(time)
-    censored = np.add.reduceat((kind == 0).astype(float), start)
-    at_risk = n - start
-    g_after = np.cumprod(1.0 - censored / at_risk)
-    g_before = np.concatenate([[1.0], g_after[:-1]])
-    # a time of 0 times (1 - eps) is still 0, where the curve already includes censorings at 0
-    g_at = np.where(utime == 0, g_after, g_before)
-    return g_at[np.searchsorted(utime, time)]
-
-
-def _sums(beta: np.ndarray, dat: _Data, second: bool):
-    """S0, S1 (and S2) over the subdistribution risk set at each failure time of interest."""
-    r = np.exp(dat.x @ beta)
-    other = dat.kind == 2
-    tail0 = np.cumsum(r[::-1])[::-1]
-    tail1 = np.cumsum((r[:, None] * dat.x)[::-1], axis=0)[::-1]
-    ro = np.where(other, r / dat.g_minus, 0.0)
-    head0 = np.concatenate([[0.0], np.cumsum(ro)])
-    head1 = np.concatenate([np.zeros((1, dat.x.shape[1])), np.cumsum(ro[:, None] * dat.x, axis=0)])
-    f, g = dat.first, dat.g_minus[dat.first]
-    s0 = tail0[f] + g * head0[f]
-    s1 = tail1[f] + g[:, None] * head1[f]
-    if not second:
-        return r, s0, s1, None
-    rxx = r[:, None, None] * dat.x[:, :, None] * dat.x[:, None, :]
-    tail2 = np.cumsum(rxx[::-1], axis=0)[::-1]
-    roxx = np.where(other[:, None, None], rxx / dat.g_minus[:, None, None], 0.0)
-    head2 = np.concatenate([np.zeros((1, *rxx.shape[1:])), np.cumsum(roxx, axis=0)])
-    s2 = tail2[f] + g[:, None, None] * head2[f]
-    return r, s0, s1, s2
-
-
-@overload
-def _objective(
-    beta: np.ndarray, dat: _Data, derivatives: Literal[True] = True
-) -> tuple[float, np.ndarray, np.ndarray]: ...
-@overload
-def _objective(
-    beta: np.ndarray, dat: _Data, derivatives: Literal[False]
-) -> tuple[float, None, None]: ...
-def _objective(
-    beta: np.ndarray, dat: _Data, derivatives: bool = True
-) -> tuple[float, np.ndarray | None, np.ndarray | None]:
-    """crr's minimised objective (minus the log pseudo-likelihood), gradient and Hessian
-    (None, None without ``derivatives``)."""
-    fails = dat.kind == 1
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        _, s0, s1, s2 = _sums(beta, dat, derivatives)
-        eta_f = dat.x[fails] @ beta
-        lik = float(-np.sum(eta_f) + np.sum(dat.d * np.log(s0)))
-        if not derivatives:
-            return lik, None, None
-        xbar = s1 / s0[:, None]
-        score = -dat.x[fails].sum(axis=0) + (dat.d[:, None] * xbar).sum(axis=0)
-        hess = np.einsum(
-            "t,tij->ij", dat.d, s2 / s0[:, None, None] - xbar[:, :, None] * xbar[:, None, :]
-        )
-    return lik, score, hess
+#: Newton-Raphson continued from crr's stopping point by coxph's rule runs (see
+#: :func:`_infinite`) when its next step moves the linear predictor by more than this...
+CANDIDATE_STEP = 1e-3
+#: ... for at most this many iterations (R ``coxph.control()``'s ``iter.max``).
+CONTINUE_ITER = 20
 
 
 def _stopped(lik: float, score: np.ndarray, b: np.ndarray, gtol: float) -> bool:
@@ -130,21 +69,49 @@ def _stopped(lik: float, score: np.ndarray, b: np.ndarray, gtol: float) -> bool:
         return bool(np.max(np.abs(score) * np.maximum(np.abs(b), 1.0)) < max(abs(lik), 1.0) * gtol)
 
 
-def _fit(dat: _Data, factor: np.ndarray, gtol: float = GTOL, max_iter: int | None = None):
-    """crr's Newton-Raphson on the scaled covariates; ``factor`` maps them back, so that the
-    stopping rule is crr's on the covariates' own scale.
+@dataclass(frozen=True, slots=True)
+class _CrrFit:
+    """Where crr's Newton-Raphson stops (scaled covariates) and its objective there."""
 
-    Returns the coefficients (scaled), the iterations, whether crr's rule was met, and whether
-    the same rule holds on the scaled covariates when it was not: crr's rule depends on the
-    units, and for a covariate on a scale such as 1e100 it cannot be met even once
-    Newton-Raphson has converged to machine precision.
+    b: np.ndarray
+    iterations: int
+    converged: bool  # crr's rule met on the covariates' own scale
+    unit_free: bool  # ... or on the scaled covariates
+    lik: float  # crr's objective (minus the log pseudo-likelihood) at b
+    score: np.ndarray  # its gradient
+    hess: np.ndarray  # its Hessian (the information)
+
+
+def _fit(
+    dat: Data,
+    factor: np.ndarray,
+    start: tuple[float, np.ndarray, np.ndarray],
+    gtol: float = GTOL,
+    max_iter: int | None = None,
+) -> _CrrFit:
+    """crr's Newton-Raphson on the scaled covariates from 0, where ``start`` is the objective,
+    gradient and Hessian; ``factor`` maps the covariates back, so that the stopping rule is
+    crr's on the covariates' own scale.
+
+    Also says whether the same rule holds on the scaled covariates when it was not met: crr's
+    rule depends on the units, and for a covariate on a scale such as 1e100 it cannot be met
+    even once Newton-Raphson has converged to machine precision.
+
+    This is not :func:`newton_raphson` (coxph's rule) on purpose: crr stops on the gradient
+    (``gtol``) rather than on the change of the log-likelihood, backtracks by halving the step
+    until an Armijo condition holds rather than averaging with the last point, solves without
+    a Cholesky singularity rule and takes at most 10 steps. Reproducing crr's iterates, and so
+    its estimates to 1e-8, needs crr's loop; coxph's is used only to continue from where crr
+    stops (:func:`_infinite`).
     """
     max_iter = MAX_ITER if max_iter is None else max_iter
     b = np.zeros(dat.x.shape[1])
     converged = False
     it = 0
+    lik, score, hess = start
     for it in range(max_iter + 1):
-        lik, score, hess = _objective(b, dat)
+        if it > 0:
+            lik, score, hess = objective(b, dat)
         if _stopped(lik, score / factor, b * factor, gtol):
             converged = True
             break
@@ -155,100 +122,63 @@ def _fit(dat: _Data, factor: np.ndarray, gtol: float = GTOL, max_iter: int | Non
         except np.linalg.LinAlgError:
             break
         new = b + step
-        f_new = _objective(new, dat, derivatives=False)[0]
+        f_new = objective(new, dat, derivatives=False)[0]
         halvings = 0
         while not np.isfinite(f_new) or f_new > lik + 1e-4 * float(step @ score):
             halvings += 1
             step *= 0.5
             new = b + step
-            f_new = _objective(new, dat, derivatives=False)[0]
+            f_new = objective(new, dat, derivatives=False)[0]
             if halvings > 20:
                 break
         if halvings > 20:
             break
         b = new
-    lik, score, _ = _objective(b, dat)
-    return b, it, converged, converged or _stopped(lik, score, b, gtol)
+    # (lik, score, hess) are at b: b moves only just before the next evaluation
+    unit_free = converged or _stopped(lik, score, b, gtol)
+    return _CrrFit(b, it, converged, unit_free, lik, score, hess)
 
 
-def _continued(b: np.ndarray, dat: _Data, max_iter: int = 20):
-    """Newton-Raphson continued from ``b`` by R coxph's rule (log-likelihood change at most
-    ``EPS``, step halving); returns the stopping point, the score and the inverse information
-    there, from which :func:`infinite_terms` reads which coefficients diverge."""
-    beta = b.copy()
-    lik, score, hess = _objective(beta, dat)
-    best = -lik
-    factor, _ = cholesky2(hess)
-    new_beta = beta + chsolve2(factor, -score)
-    halving = 0
-    for _ in range(max_iter):
-        lik, score, hess = _objective(new_beta, dat)
-        factor, _ = cholesky2(hess)
-        finite = np.isfinite(lik) and np.isfinite(score).all() and np.isfinite(hess).all()
-        if finite and lik != 0 and abs(1.0 - best / -lik) <= EPS:
-            return new_beta, -score, chinv2(factor)
-        if not finite or -lik < best:
-            halving += 1
-            new_beta = (new_beta + halving * beta) / (halving + 1.0)
-        else:
-            halving = 0
-            best = -lik
-            beta = new_beta
-            new_beta = new_beta + chsolve2(factor, -score)
-    _, score, hess = _objective(beta, dat)
-    return beta, -score, chinv2(cholesky2(hess)[0])
+def _point(b: np.ndarray, dat: Data) -> Point:
+    """crr's objective as coxph's terms: log pseudo-likelihood, score and information."""
+    lik, score, hess = objective(b, dat)
+    return Point(-lik, -score, hess)
 
 
-def _influence(beta: np.ndarray, dat: _Data) -> np.ndarray:
-    """Per-row influence of crr's estimating equation, with the censoring-weight term (crrvv)."""
-    n, p = dat.x.shape
-    r, s0, s1, _ = _sums(beta, dat, False)
-    xbar = s1 / s0[:, None]
-    t_fail = dat.time[dat.first]
-    g_fail = dat.g_minus[dat.first]
-    # per failure time (counted once per failure row): 1/S0, xbar/S0 and their G-weighted forms
-    a0 = dat.d / s0
-    a1 = (dat.d / s0)[:, None] * xbar
-    c0, c1 = a0 * g_fail, a1 * g_fail[:, None]
-    cum_a0, cum_a1 = np.cumsum(a0), np.cumsum(a1, axis=0)
-    tail_c0 = np.cumsum(c0[::-1])[::-1]
-    tail_c1 = np.cumsum(c1[::-1], axis=0)[::-1]
-    # failure times at or before each row's time, and strictly after it
-    k_le = np.searchsorted(t_fail, dat.time, side="right")
-    A0 = np.where(k_le > 0, cum_a0[np.maximum(k_le - 1, 0)], 0.0)
-    A1 = np.where(k_le[:, None] > 0, cum_a1[np.maximum(k_le - 1, 0)], 0.0)
-    after = k_le < len(t_fail)
-    C0 = np.where(after, np.append(tail_c0, 0.0)[k_le], 0.0)
-    C1 = np.where(after[:, None], np.vstack([tail_c1, np.zeros((1, p))])[k_le], 0.0)
-    st1 = -r[:, None] * (dat.x * A0[:, None] - A1)
-    other = dat.kind == 2
-    st1[other] -= (r[other] / dat.g_minus[other])[:, None] * (
-        dat.x[other] * C0[other][:, None] - C1[other]
-    )
-    fails = dat.kind == 1
-    own = np.searchsorted(t_fail, dat.time[fails], side="left")
-    st1[fails] += dat.x[fails] - xbar[own]
-    # censoring-weight term: q(t) = P1(t) E0(t) - P0(t) E1(t) at times with censoring
-    ro = np.where(other, r / dat.g_minus, 0.0)
-    utime, start = np.unique(dat.time, return_index=True)
-    p0 = np.concatenate([[0.0], np.cumsum(ro)])[start]  # other-cause rows strictly before
-    p1 = np.concatenate([np.zeros((1, p)), np.cumsum(ro[:, None] * dat.x, axis=0)])[start]
-    k_ge = np.searchsorted(t_fail, utime, side="left")
-    e0 = np.append(tail_c0, 0.0)[k_ge]
-    e1 = np.vstack([tail_c1, np.zeros((1, p))])[k_ge]
-    q = p1 * e0[:, None] - p0[:, None] * e1
-    n_cens = np.add.reduceat((dat.kind == 0).astype(float), start)
-    at_risk = (n - start).astype(float)
-    ss2 = -np.cumsum((n_cens / at_risk**2)[:, None] * q, axis=0)
-    u = np.searchsorted(utime, dat.time)
-    st2 = ss2[u] + np.where(dat.kind == 0, 1.0 / at_risk[u], 0.0)[:, None] * q[u]
-    return st1 + st2
+def _infinite(fit: _CrrFit, dat: Data) -> np.ndarray:
+    """Which coefficients diverge (monotone pseudo-likelihood), by R coxph's rule.
+
+    crr's stopping point is not precise enough for coxph's test (its gtol leaves Newton steps
+    of 1e-10 to 1e-6 that the test would read as movement), so Newton-Raphson is first
+    continued from there by coxph's rule (:func:`newton_raphson`, at most 20 iterations). That
+    costs one or more Hessians, so it runs only when a coefficient is a candidate: crr's rule
+    was not met on either scale, a term's information has fallen to a zero pivot at crr's
+    stopping point, or the Newton step from there moves the linear predictor of one subject
+    against another's by more than ``CANDIDATE_STEP``. Along a diverging direction the log
+    pseudo-likelihood approaches its supremum like l - A exp(-c b), so the Newton step there
+    is about 1/c and moves the linear predictor by about 1 across the gap c that separates the
+    subjects; at a finite maximum crr's gtol leaves moves of about 1e-10 to 1e-6 (measured on
+    the reference cases).
+    """
+    here = Point(-fit.lik, -fit.score, fit.hess)
+    if fit.unit_free and here.finite:
+        factor, _ = cholesky2(fit.hess)
+        with np.errstate(over="ignore", invalid="ignore"):
+            moved = float(np.ptp(dat.x @ chsolve2(factor, here.score)))
+        if moved <= CANDIDATE_STEP and (np.diag(factor) > 0).all():  # False when not finite
+            return np.zeros(len(fit.b), dtype=bool)
+    end = newton_raphson(lambda b: _point(b, dat), fit.b, here, CONTINUE_ITER)
+    # a term with information at 0 whose information has fallen to a zero pivot: the
+    # pseudo-likelihood has become flat in a diverging direction (as in the Cox fit)
+    collapsed = np.diag(end.var) == 0
+    return infinite_terms(end.last.score, end.var, end.beta, ~collapsed) | collapsed
 
 
-def _aliased(dat: _Data, terms: tuple[str, ...]) -> np.ndarray:
-    """Aliased columns by R coxph's Cholesky rule on the information at 0; an error when no
-    column is left."""
-    factor, _ = cholesky2(_objective(np.zeros(dat.x.shape[1]), dat)[2])
+def _aliased(information: np.ndarray, floor: float, terms: tuple[str, ...]) -> np.ndarray:
+    """Aliased columns by R coxph's Cholesky rule on the information at 0, with ``floor``
+    (:func:`information_floor` of the failures of interest) under its tolerance; an error when
+    no column is left."""
+    factor, _ = cholesky2(information, floor=floor)
     aliased = np.diag(factor) == 0
     if aliased.all():
         raise SurvstatError(
@@ -257,15 +187,6 @@ def _aliased(dat: _Data, terms: tuple[str, ...]) -> np.ndarray:
             f"{', '.join(terms)})"
         )
     return aliased
-
-
-def _sandwich(b: np.ndarray, dat: _Data) -> np.ndarray:
-    """crr's sandwich variance H^-1 (sum of influence products) H^-1; the inverse by
-    :func:`chinv2`, so a direction without information (an infinite term) drops out."""
-    _, _, hess = _objective(b, dat)
-    h_inv = chinv2(cholesky2(hess)[0])
-    eta = _influence(b, dat)
-    return h_inv @ (eta.T @ eta) @ h_inv
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +286,13 @@ class FineGrayResult:
         return pl.DataFrame({"time": self.baseline.get_column("time"), "cif": cif})
 
 
+def _no_event(sd: SurvivalData) -> SurvstatError:
+    return SurvstatError(
+        f"`{sd.cause}` records no event of any cause: all {sd.n_rows} rows are censored "
+        f"(`{sd.cause}` = {sd.censor_value!r}); a Fine-Gray model has nothing to fit"
+    )
+
+
 def fine_gray(
     data: FrameLike | SurvivalData,
     *,
@@ -392,10 +320,10 @@ def fine_gray(
     Raises
     ------
     SurvstatError
-        No failure of the cause of interest; every such failure at time 0 (no follow-up to
-        model); no information about the covariates (every term aliased, or a term whose
-        sandwich variance is 0, e.g. when everyone fails at once); a covariate on a scale
-        outside double precision.
+        No event of any cause; no failure of the cause of interest; every such failure at
+        time 0 (no follow-up to model); no information about the covariates (every term
+        aliased, or a term whose sandwich variance is 0, e.g. when everyone fails at once); a
+        covariate on a scale outside double precision.
 
     Warns
     -----
@@ -421,15 +349,20 @@ def fine_gray(
     for col in covariates:
         if col not in available:
             raise ColumnNotFoundError(col, available, role="covariate")
-    target = sd.causes[0] if failcode is None and sd.causes else failcode
+    if not sd.causes:
+        raise _no_event(sd)
+    target = sd.causes[0] if failcode is None else failcode
     matches = [k for k, c in enumerate(sd.causes, start=1) if str(c) == str(target)]
     if not matches:
         raise OptionError(f"failcode {target!r} is not a cause; causes: {list(sd.causes)}")
     frame = sd.frame.select(sd.time, "__cause", *[c for c in covariates if c != sd.time]).collect()
+    code = frame.get_column("__cause").to_numpy()
+    if not code.any():  # declared causes, none of which occurs
+        raise _no_event(sd)
     design = design_matrix(frame, covariates, reference)
     order = np.argsort(frame.get_column(sd.time).cast(pl.Float64).to_numpy(), kind="stable")
     time_s = frame.get_column(sd.time).cast(pl.Float64).to_numpy()[order]
-    code = frame.get_column("__cause").to_numpy()[order]
+    code = code[order]
     kind = np.where(code == matches[0], 1, np.where(code == 0, 0, 2))
     fails = kind == 1
     if not fails.any():
@@ -443,23 +376,27 @@ def fine_gray(
     t_fail, d = np.unique(time_s[fails], return_counts=True)
     first = np.searchsorted(time_s, t_fail, side="left")
     x_s, scaling = scale_columns(design.matrix[order], np.ones(len(order)))
-    g_minus = _censoring_km_left(time_s, kind)
-    aliased = _aliased(_Data(time_s, kind, x_s, g_minus, first, d.astype(float)), design.terms)
+    g_minus = censoring_km_left(time_s, kind)
+    floor = information_floor(float(fails.sum()))
+    # the objective at 0 finds the aliased columns and is crr's first Newton step
+    lik0, score0, hess0 = objective(
+        np.zeros(x_s.shape[1]), Data(time_s, kind, x_s, g_minus, first, d.astype(float))
+    )
+    aliased = _aliased(hess0, floor, design.terms)
     keep = ~aliased
-    dat = _Data(time_s, kind, x_s[:, keep], g_minus, first, d.astype(float))
-    b, iterations, converged, unit_free = _fit(dat, scaling.factor[keep])
-    b_end, u_end, var_end = _continued(b, dat)
+    dat = Data(time_s, kind, x_s[:, keep], g_minus, first, d.astype(float))
+    fit = _fit(dat, scaling.factor[keep], (lik0, score0[keep], hess0[np.ix_(keep, keep)]))
+    b = fit.b
     infinite = np.zeros(len(keep), dtype=bool)
-    infinite[keep] = infinite_terms(u_end, var_end, b_end, np.ones(keep.sum(), dtype=bool))
+    infinite[keep] = _infinite(fit, dat)
     # crr's rule met on the scaled covariates, with no coefficient diverging: converged
-    converged = converged or (unit_free and not infinite.any())
+    converged = fit.converged or (fit.unit_free and not infinite.any())
     status = term_status(aliased, infinite, converged)
     warn_status("Fine-Gray model", design.terms, status, converged)
-    lik = _objective(b, dat, derivatives=False)[0]
     beta_s = np.zeros(len(keep))
     beta_s[keep] = b
     cov_s = np.zeros((len(keep), len(keep)))
-    cov_s[np.ix_(keep, keep)] = _sandwich(b, dat)
+    cov_s[np.ix_(keep, keep)] = sandwich(b, dat, fit.hess)
     for j, term in enumerate(design.terms):
         if status[j] == "ok" and not cov_s[j, j] > 0:
             raise SurvstatError(
@@ -467,7 +404,7 @@ def fine_gray(
                 "subject at risk fails at the same time)"
             )
     beta, cov = unscale(beta_s, cov_s, scaling, design.terms)
-    _, s0, _, _ = _sums(b, dat, False)
+    _, s0, _, _ = sums(b, dat, False)
     jump_c = dat.d / s0  # baseline at the covariates' centre
     with np.errstate(over="ignore", under="ignore"):
         jump = jump_c * np.exp(-float(scaling.center[keep] @ beta[keep]))
@@ -480,13 +417,13 @@ def fine_gray(
     return FineGrayResult(
         table=term_table(design.terms, beta, cov, status, conf_level),
         covariance=cov,
-        loglik=-lik,
+        loglik=-fit.lik,
         converged=converged,
         failcode=sd.causes[matches[0] - 1],
         terms=design.terms,
         baseline=baseline,
-        loglik_null=-_objective(np.zeros(int(keep.sum())), dat, derivatives=False)[0],
-        iterations=iterations,
+        loglik_null=-lik0,
+        iterations=fit.iterations,
         n=frame.height,
         n_event=int(fails.sum()),
         n_competing=int((kind == 2).sum()),
