@@ -119,7 +119,7 @@ def streaming(rows: int, tasks: list[str]) -> list[dict]:
 
 def spark(rows: int, tasks: list[str]) -> list[dict]:
     import survstat
-    from survstat.spark import read_parquet, session
+    from survstat.engines.spark import read_parquet, session
 
     path = str(folder(rows))
     t0 = time.perf_counter()

@@ -162,7 +162,7 @@ def test_readme_unit_runs(unit: Unit, folder: Path, monkeypatch):
         _run_shell("survstat run examples/readme_job.toml --output readme_job -q", folder)
         return
     if unit.kind == "python":
-        if "survstat.spark" in unit.text and shutil.which("java") is None:
+        if "survstat.engines.spark" in unit.text and shutil.which("java") is None:
             pytest.skip("the Spark engine needs Java, which is not installed")
         import matplotlib
 

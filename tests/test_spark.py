@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 import survstat
 from survstat.batch import load_job, run_job
 from survstat.cli import app
+from survstat.engines.spark import read_parquet
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -33,7 +34,6 @@ from survstat.errors import (
     MissingValueError,
 )
 from survstat.risk import risk_table
-from survstat.spark import read_parquet
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None, reason="the Spark engine needs Java, which is not installed"

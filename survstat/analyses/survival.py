@@ -198,7 +198,7 @@ def finegray(
 
 _SURV = ("time", "event", "by", "entry", "weight")
 _COMPETING = ("time", "cause", "by", "entry", "weight")
-#: Risk-table analyses run on Spark too (see survstat.spark).
+#: Risk-table analyses run on Spark too (see survstat.engines.spark).
 _BOTH = ("polars", "spark")
 
 

@@ -293,11 +293,10 @@ def _one_step(step: Step, run: _Run) -> dict[str, Any]:
     frames = [run.path_of(step.inputs[r]) if r in step.inputs else None for r in step.spec.inputs]
     start = time.perf_counter()
     try:
-        if step.engine == "spark":
-            from survstat.spark import read_parquet, session
+        from survstat.engines import open_input
 
-            spark = session(run.job.spark_master)
-            frames = [None if f is None else read_parquet(f, spark) for f in frames]
+        master = run.job.spark_master
+        frames = [None if f is None else open_input(f, step.engine, master) for f in frames]
         execute = _run_analysis if step.kind == "analysis" else _run_plot
         with reading(*(run.path_of(ref) for ref in step.inputs.values())):  # names a bad file
             paths, rows, parts = execute(step, run, frames)

@@ -120,21 +120,19 @@ def run(
     ``output`` (when given) with ``parameters`` as provenance.
 
     The output path is checked before the analysis runs; a reader's error while the inputs
-    are read lazily names the file (:func:`survstat.io.reading`). On the Spark engine the
-    first input (a Parquet path or URL) is read by Spark.
+    are read lazily names the file (:func:`survstat.io.reading`). The first input (a Parquet
+    path, or on Spark a URL) is opened on the chosen engine (:func:`survstat.engines.open_input`).
     """
     from survstat.analyses import ANALYSES  # the estimators load when a command runs
 
     if output is not None:
         check_output_path(output, (".parquet",), inputs)
-    frames = inputs
-    if engine == Engine.spark:
-        from survstat.spark import read_parquet, session
-
-        with err_console.status(Text("Starting Spark …")):
-            frames = (read_parquet(inputs[0], session(spark_master)), *inputs[1:])
-    elif spark_master is not None:
+    if engine == Engine.polars and spark_master is not None:
         raise typer.BadParameter("--spark-master applies to --engine spark only")
+    from survstat.engines import open_input
+
+    with err_console.status(Text(f"Opening {inputs[0]} ({engine.value}) …")):
+        frames = (open_input(inputs[0], engine.value, spark_master), *inputs[1:])
     status = Text(f"Running {name} on {inputs[0]} ({engine.value}) …")
     with err_console.status(status), reading(*inputs):
         out = ANALYSES[name].run(*frames, **options)

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from survstat import _exact
 from survstat.data import SurvivalData
-from survstat.risk import RiskTable, weight_scale
+from survstat.risk import RiskTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,44 +56,26 @@ def record_keys(data: SurvivalData, scale: float | None = None) -> pl.DataFrame:
     ``__w2`` the sum of squared weights of the records sharing a key.
 
     Every term of the variance is a sum over records of ``w_i**2`` times a function of the
-    record's key, so records sharing a key can be summed first. In-memory data keeps one key
+    record's key, so records sharing a key can be summed first. The engine that holds the rows
+    forms the keys (:meth:`survstat.engines.Engine.record_keys`): in-memory data keeps one key
     per record; Parquet and lazy inputs are grouped on polars' streaming engine (memory grows
     with the distinct keys, not the rows) and Spark DataFrames by Spark. Grouped weights are
     summed exactly (:mod:`survstat._exact`), scaled by ``scale`` (the risk table's
     ``weight_scale``; found from the data when not given).
+
+    Parameters
+    ----------
+    data
+        Validated data.
+    scale
+        The power of two the weights are scaled by for exact sums, or None.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per record or key of records.
     """
-    if data.engine == "spark":
-        from survstat.spark import record_keys as spark_record_keys
-
-        return spark_record_keys(data, scale)
-    f64 = pl.Float64
-    # + 0.0 folds -0.0 into 0.0, as in the risk table these keys are joined to
-    keys = [*data.groups, (pl.col(data.time).cast(f64) + 0.0).alias("time")]
-    keys.append(pl.col(data.event).cast(f64).alias("__d"))
-    if data.entry is not None:
-        keys.append(pl.col(data.entry).cast(f64).alias("__e"))
-    if data.causes:
-        keys.append(pl.col("__cause"))
-    if not data.lazy:
-        w2 = pl.col(data.weight).cast(f64).pow(2) if data.weight else pl.lit(1.0)
-        return data.frame.select(*keys, w2.alias("__w2")).collect()
-    if scale is None:
-        scale = weight_scale(data.frame, data)
-    if scale is None:
-        w2 = [pl.len().cast(f64).alias("__w2")]
-    else:
-        # a scale comes from the weights (the risk table's, or weight_scale()'s)
-        assert data.weight is not None
-        scaled = pl.col(data.weight).cast(f64) * scale
-        w2 = _exact.polars_sums("__w2", scaled * scaled)
-    grouped = data.frame.group_by(keys).agg(w2).collect(engine="streaming")
-    return sorted_keys(grouped if scale is None else _exact.combine(grouped, scale * scale))
-
-
-def sorted_keys(grouped: pl.DataFrame) -> pl.DataFrame:
-    """Grouped record keys in a fixed order: engines return groups in any order, and the
-    variance sums them in table order, so a fixed order gives the same bits on every run."""
-    return grouped.sort(pl.exclude("__w2"))
+    return data.rows.record_keys(data, scale)
 
 
 def records(data: SurvivalData, rt: RiskTable) -> Records:

@@ -24,13 +24,14 @@ import os
 from collections.abc import Sequence
 from typing import Any, cast
 
+import numpy as np
 import polars as pl
 
 from survstat import _exact
-from survstat.data import Check, SurvivalData
+from survstat.engines._counts import from_counts, sorted_keys
+from survstat.engines._protocol import Check, Counts, CoxSums, Roles
 from survstat.errors import EngineError, InputFormatError
 from survstat.io import check_parquet_path
-from survstat.risk import _Aggregate, from_counts
 
 
 def _functions() -> Any:
@@ -55,6 +56,16 @@ def session(master: str | None = None) -> Any:
         with none of these runs Spark locally). ``"sc://host:15002"``: a Spark Connect
         server. Anything else is a master URL: ``spark://host:7077``, ``yarn``,
         ``k8s://https://...``, ``local[4]``.
+
+    Returns
+    -------
+    pyspark.sql.SparkSession
+        The session.
+
+    Raises
+    ------
+    EngineError
+        When pyspark is not installed.
     """
     _functions()
     from pyspark.sql import SparkSession
@@ -79,6 +90,23 @@ def read_parquet(path: str | os.PathLike[str], spark: Any = None) -> Any:
     Local paths are checked first (they exist and hold Parquet) so that mistakes give the same
     messages as on the polars engine. On a cluster, a local path must be visible to every
     executor (a shared mount); otherwise use the cluster's filesystem URL.
+
+    Parameters
+    ----------
+    path
+        The Parquet file, directory or glob, or a URL Spark reads.
+    spark
+        The session to read with; default: :func:`session` ``()``.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        The data, read lazily by Spark.
+
+    Raises
+    ------
+    InputFormatError
+        When a local path is not Parquet data, or Spark cannot read it.
     """
     raw = os.fspath(path)
     if "://" not in raw:
@@ -91,13 +119,23 @@ def read_parquet(path: str | os.PathLike[str], spark: Any = None) -> Any:
         raise InputFormatError(f"Spark cannot read `{path}` as Parquet: {exc}") from None
 
 
+def from_native(frame: Any) -> SparkEngine:
+    """The Spark engine over the Spark DataFrame ``frame``."""
+    return SparkEngine(frame)
+
+
+def open_input(path: str | os.PathLike[str], master: str | None = None) -> Any:
+    """:func:`read_parquet` on the session of ``master`` (see :func:`session`)."""
+    return read_parquet(path, session(master))
+
+
 def _col(name: str) -> Any:
     # backticks, so that names with dots or spaces are taken literally
     return _functions().col("`" + name.replace("`", "``") + "`")
 
 
 def _violation(check: Check) -> Any:
-    """Spark's phrasing of :func:`survstat.data.polars_violation`."""
+    """Spark's phrasing of :func:`survstat.engines.polars.polars_violation`."""
     F = _functions()
     col = _col(check.column)
     match check.kind:
@@ -113,7 +151,7 @@ def _violation(check: Check) -> Any:
             return F.coalesce((col != 0) & (col != 1), F.lit(False))
         case "not_below" if check.other is not None:
             return col >= _col(check.other)
-    raise AssertionError(check.kind)  # pragma: no cover - the kinds are fixed in data.py
+    raise AssertionError(check.kind)  # pragma: no cover - the kinds are fixed in Check
 
 
 def _from_arrow(table: Any) -> pl.DataFrame:
@@ -125,14 +163,22 @@ def _to_polars(frame: Any) -> pl.DataFrame:
     return _from_arrow(frame.toArrow())
 
 
-class SparkRows:
-    """The validation queries of :class:`survstat.data.PolarsRows`, run by Spark.
+class SparkEngine:
+    """The :class:`~survstat.engines.Engine` queries, run by Spark on a Spark DataFrame.
 
     Spark rows have no stable order, so error messages give the offending values and counts
-    but no row positions.
+    but no row positions. Only the aggregated tables come back to the driver: row-level
+    analyses (Cox, Fine–Gray) are refused.
+
+    Parameters
+    ----------
+    frame
+        A Spark DataFrame.
     """
 
-    engine = "spark"
+    name = "spark"
+    lazy = True
+    row_level = False
 
     def __init__(self, frame: Any) -> None:
         self.frame = frame
@@ -182,7 +228,7 @@ class SparkRows:
 
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
-    ) -> Any:
+    ) -> SparkEngine:
         F = _functions()
         if dtype.is_integer():
             value, key = _col(cause).cast("long"), int
@@ -193,15 +239,32 @@ class SparkRows:
             code = code.when(value == F.lit(key(level)), F.lit(k))
         # every value was checked against the levels before this point
         code = code.cast("int")
-        return self.frame.withColumns({"__event": (code != 0).cast("byte"), "__cause": code})
+        coded = self.frame.withColumns({"__event": (code != 0).cast("byte"), "__cause": code})
+        return SparkEngine(coded)
+
+    def risk_counts(self, roles: Roles) -> Counts:
+        """The risk table's GROUP BY (group, time), by Spark."""
+        return _risk_counts(self.frame, roles)
+
+    def record_keys(self, roles: Roles, scale: float | None) -> pl.DataFrame:
+        """The record keys of the robust variance, grouped by Spark."""
+        return _record_keys(self.frame, roles, scale)
+
+    def cox_sums(
+        self, roles: Roles, strata: Sequence[str], covariates: Sequence[str], beta: np.ndarray
+    ) -> CoxSums:
+        """Not yet on Spark: raises :class:`~survstat.errors.EngineError`."""
+        raise EngineError(
+            "Cox models do not run on the spark engine yet; run them on the polars engine"
+        )
 
 
-def _scale(data: SurvivalData) -> float | None:
-    """:func:`survstat.risk.weight_scale`, by Spark."""
+def _scale(frame: Any, data: Roles) -> float | None:
+    """:func:`survstat.engines.polars.weight_scale`, by Spark."""
     if data.weight is None:
         return None
     F = _functions()
-    top = data.frame.agg(F.max(_col(data.weight).cast("double")).alias("m"))
+    top = frame.agg(F.max(_col(data.weight).cast("double")).alias("m"))
     return _exact.scale_for(_to_polars(top).item())
 
 
@@ -217,12 +280,11 @@ def _exact_sums(name: str, value: Any, where: Any = None) -> list[Any]:
     return out
 
 
-def aggregate(data: SurvivalData) -> _Aggregate:
-    """The risk table's counts of ``data`` (a Spark-engine :class:`SurvivalData`), by Spark."""
+def _risk_counts(frame: Any, data: Roles) -> Counts:
+    """The risk table's counts of the Spark DataFrame ``frame``, by Spark."""
     F = _functions()
-    frame = data.frame
     groups = [_col(g) for g in data.groups]
-    scale = _scale(data)
+    scale = _scale(frame, data)
     # + 0.0 folds -0.0 into 0.0 so that equal times fall in one group
     time = (_col(data.time).cast("double") + F.lit(0.0)).alias("time")
     event = _col(data.event).cast("boolean")
@@ -254,10 +316,8 @@ def aggregate(data: SurvivalData) -> _Aggregate:
     return from_counts(exits, entries, data, scale)
 
 
-def record_keys(data: SurvivalData, scale: float | None = None) -> pl.DataFrame:
-    """:func:`survstat.estimators._robust.record_keys`, grouped by Spark."""
-    from survstat.estimators._robust import sorted_keys
-
+def _record_keys(frame: Any, data: Roles, scale: float | None) -> pl.DataFrame:
+    """The record keys of :meth:`survstat.engines.Engine.record_keys`, grouped by Spark."""
     F = _functions()
     keys = [_col(g) for g in data.groups]
     keys.append((_col(data.time).cast("double") + F.lit(0.0)).alias("time"))
@@ -267,7 +327,7 @@ def record_keys(data: SurvivalData, scale: float | None = None) -> pl.DataFrame:
     if data.causes:
         keys.append(_col("__cause"))
     if scale is None:
-        scale = _scale(data)
+        scale = _scale(frame, data)
     if scale is None:
         w2 = [F.count(F.lit(1)).cast("double").alias("__w2")]
     else:
@@ -275,5 +335,5 @@ def record_keys(data: SurvivalData, scale: float | None = None) -> pl.DataFrame:
         assert data.weight is not None
         scaled = _col(data.weight).cast("double") * F.lit(scale)
         w2 = _exact_sums("__w2", scaled * scaled)
-    grouped = _to_polars(data.frame.groupBy(*keys).agg(*w2))
+    grouped = _to_polars(frame.groupBy(*keys).agg(*w2))
     return sorted_keys(grouped if scale is None else _exact.combine(grouped, scale * scale))

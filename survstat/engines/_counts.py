@@ -1,0 +1,70 @@
+"""Counts from any engine's GROUP BY, put in the order the risk table needs."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from survstat import _exact
+from survstat.engines._protocol import Counts, Roles
+
+
+def from_counts(
+    exits: pl.DataFrame, entries: pl.DataFrame | None, data: Roles, scale: float | None
+) -> Counts:
+    """Order per-(group, time) counts into an :class:`Counts`.
+
+    ``exits`` holds, per group and ``time``, ``n_event``, ``n_exit``, ``n_exit_records``,
+    ``__c<k>`` per cause and (weighted) ``n_fractional``; ``entries`` holds ``n_entry`` per group
+    and entry time. Weighted sums come as exact integer limbs of the weights scaled by
+    ``scale`` (:mod:`survstat._exact`). Any engine that can GROUP BY produces these two small
+    tables.
+    """
+    groups = list(data.groups)
+    f64 = pl.Float64
+    n_fractional = 0
+    if "n_fractional" in exits.columns:
+        n_fractional = int(exits.get_column("n_fractional").sum())
+        exits = exits.drop("n_fractional")
+    agg = exits
+    if entries is not None:
+        agg = (
+            pl.concat([exits, entries], how="diagonal")
+            .group_by([*groups, "time"])
+            .agg(pl.exclude([*groups, "time"]).sum())
+        )
+    agg = agg.sort([*groups, "time"])
+    if scale is not None:
+        agg = _exact.combine(agg, scale)
+    if groups:
+        changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in groups])
+        first = agg.select(changed.fill_null(True)).to_series().to_numpy()
+        curve = np.cumsum(first) - 1
+        levels = agg.select(groups).filter(pl.Series(first))
+    else:
+        curve = np.zeros(agg.height, dtype=np.int64)
+        levels = pl.DataFrame()
+    return Counts(
+        levels=levels,
+        curve=curve,
+        time=agg.get_column("time").to_numpy(),
+        n_event=agg.get_column("n_event").cast(f64).to_numpy(),
+        n_exit=agg.get_column("n_exit").cast(f64).to_numpy(),
+        n_entry=agg.get_column("n_entry").cast(f64).to_numpy() if entries is not None else None,
+        n_exit_records=agg.get_column("n_exit_records").cast(pl.Int64).to_numpy(),
+        n_event_cause=(
+            agg.select(
+                [pl.col(f"__c{k}").cast(f64) for k in range(1, len(data.causes) + 1)]
+            ).to_numpy()
+            if data.causes
+            else None
+        ),
+        n_fractional=n_fractional,
+        weight_scale=scale,
+    )
+
+
+def sorted_keys(grouped: pl.DataFrame) -> pl.DataFrame:
+    """Grouped record keys in a fixed order: engines return groups in any order, and the
+    variance sums them in table order, so a fixed order gives the same bits on every run."""
+    return grouped.sort(pl.exclude("__w2"))

@@ -1,0 +1,277 @@
+"""The :class:`Engine` protocol: what survstat asks of the place where the rows live.
+
+An engine answers three kinds of questions about a frame, and nothing above
+:mod:`survstat.data` needs to know which engine it asks:
+
+- validation queries (:meth:`Engine.schema`, :meth:`Engine.count`, ...), which
+  :class:`survstat.data.SurvivalData` phrases into its checks and error messages;
+- the risk table's GROUP BY (:meth:`Engine.risk_counts`), the sufficient statistics of the
+  Kaplan–Meier, Nelson–Aalen, log-rank, Aalen–Johansen and Gray estimators;
+- the record keys of the infinitesimal-jackknife variance (:meth:`Engine.record_keys`) and the
+  per-time sums of one Newton step of a Cox model (:meth:`Engine.cox_sums`).
+
+Every answer is a small polars DataFrame or numpy array: the rows themselves stay with the
+engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, Union
+
+import numpy as np
+import polars as pl
+
+from survstat.errors import SurvstatError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+
+class SparkFrame(Protocol):
+    """A Spark DataFrame, as survstat uses it (structurally: pyspark need not be installed)."""
+
+    @property
+    def schema(self) -> Any: ...
+    def groupBy(self, *cols: Any) -> Any: ...
+    def toArrow(self) -> Any: ...
+
+
+#: What survstat takes as data: a frame of polars, pyarrow, pandas or Spark, or a Parquet path
+#: (file, directory or glob).
+FrameLike: TypeAlias = Union[
+    "pl.DataFrame",
+    "pl.LazyFrame",
+    "pa.Table",
+    "pd.DataFrame",
+    str,
+    "os.PathLike[str]",
+    SparkFrame,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One row-wise rule, named by ``kind`` so that each engine can phrase it in its own terms.
+
+    Kinds: ``missing`` (null), ``nan``, ``infinite``, ``negative`` (< 0), ``not01`` (neither 0
+    nor 1) and ``not_below`` (``column`` >= ``other``).
+
+    Parameters
+    ----------
+    column
+        The column the rule applies to.
+    kind
+        One of the kinds above.
+    error
+        The error class raised when rows break the rule.
+    rule, what
+        Message parts, e.g. ``"must be non-negative"`` and ``"negative values"``.
+    show_values
+        Whether the message lists the offending values.
+    other
+        The second column of ``not_below``.
+    """
+
+    column: str
+    kind: str
+    error: type[SurvstatError]
+    rule: str
+    what: str
+    show_values: bool = True
+    other: str | None = None
+
+
+class Roles(Protocol):
+    """The column roles an engine aggregates by (:class:`survstat.data.SurvivalData` has them).
+
+    ``event`` is a 0/1 (or boolean) column; with competing risks it is 1 for an event of any
+    cause and ``causes`` is not empty, the codes then being in the column ``__cause``.
+    """
+
+    @property
+    def time(self) -> str: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def entry(self) -> str | None: ...
+    @property
+    def weight(self) -> str | None: ...
+    @property
+    def groups(self) -> tuple[str, ...]: ...
+    @property
+    def causes(self) -> tuple[Any, ...]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Counts per (curve, time) row, sorted by curve then time, before risk sets are formed.
+
+    Attributes
+    ----------
+    levels
+        One row per curve with the group columns, in curve order (no columns without groups).
+    curve
+        Curve index of every row.
+    time, n_event, n_exit
+        Distinct time; (weighted) events and exits (events plus censorings) at it.
+    n_entry
+        (Weighted) entries at the row's time, or None without delayed entry.
+    n_exit_records
+        Unweighted number of records leaving at the row's time.
+    n_event_cause
+        Competing risks: (weighted) events per row and cause, one column per cause.
+    n_fractional
+        Number of records with a weight that is not a whole number.
+    weight_scale
+        The weights' scale for exact sums (:mod:`survstat._exact`); None: not scaled.
+    """
+
+    levels: pl.DataFrame
+    curve: np.ndarray
+    time: np.ndarray
+    n_event: np.ndarray
+    n_exit: np.ndarray
+    n_entry: np.ndarray | None
+    n_exit_records: np.ndarray
+    n_event_cause: np.ndarray | None = None
+    n_fractional: int = 0
+    weight_scale: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CoxSums:
+    """Per (stratum, time) sums of one Newton step of a Cox model at coefficients β.
+
+    With r = w·exp(xβ) and d the 0/1 event indicator, each row of these arrays sums over the
+    records of one stratum leaving at one time (rows sorted by stratum, then decreasing time,
+    so that a risk set is a running sum within the stratum). From them the driver forms the
+    risk-set sums S0, S1, S2 and, with Breslow's or Efron's handling of ties, the log partial
+    likelihood, score and information (Therneau & Grambsch 2000, *Modeling Survival Data*,
+    sec. 3.3) without seeing a row.
+
+    Attributes
+    ----------
+    levels
+        One row per stratum with the strata columns, in stratum order.
+    stratum
+        Stratum index of every row.
+    time
+        The exit time.
+    n_event
+        Number of events (unweighted).
+    w_event
+        Sum of w·d.
+    wx_event
+        Sum of w·d·x, shape (rows, p).
+    w_eta_event
+        Sum of w·d·xβ.
+    s0, s1, s2
+        Sums of r, r·x (rows, p) and r·x xᵀ (rows, p, p) over all records leaving at the time.
+    d0, d1, d2
+        The same sums over the events only.
+    """
+
+    levels: pl.DataFrame
+    stratum: np.ndarray
+    time: np.ndarray
+    n_event: np.ndarray
+    w_event: np.ndarray
+    wx_event: np.ndarray
+    w_eta_event: np.ndarray
+    s0: np.ndarray
+    s1: np.ndarray
+    s2: np.ndarray
+    d0: np.ndarray
+    d1: np.ndarray
+    d2: np.ndarray
+
+
+class Engine(Protocol):
+    """Where the rows live, and the queries survstat runs there.
+
+    Implementations: :class:`survstat.engines.polars.PolarsEngine` (in memory, or streaming
+    from Parquet) and :class:`survstat.engines.spark.SparkEngine`. :func:`survstat.engines.bind`
+    picks one for an input, once; everything above asks the engine, never its name.
+
+    Attributes
+    ----------
+    name
+        The engine's name for messages and provenance (``"polars"``, ``"spark"``).
+    frame
+        The native frame: a polars LazyFrame, or a Spark DataFrame.
+    lazy
+        The rows are never collected: risk tables and record keys are grouped where they live.
+    row_level
+        Row-level analyses (Cox, Fine–Gray) can collect the rows of this engine.
+    """
+
+    name: str
+    frame: Any
+    lazy: bool
+    row_level: bool
+
+    def schema(self) -> pl.Schema:
+        """The column names and dtypes (as polars dtypes)."""
+        ...
+
+    def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]:
+        """The number of rows, and of rows breaking each check, in one pass."""
+        ...
+
+    def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]:
+        """The first breaking row's position (None where rows have no order) and up to
+        ``limit`` breaking values."""
+        ...
+
+    def level_counts(self, col: str) -> pl.DataFrame:
+        """Rows per distinct value of ``col`` (columns ``col``, ``len``), sorted by value."""
+        ...
+
+    def distinct(self, col: str) -> list[Any]:
+        """The distinct values of ``col``."""
+        ...
+
+    def weight_totals(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
+        """Per combination of ``groups`` (one row without groups): the group columns, then
+        ``__rows``, ``__positive`` (rows where ``col`` > 0), and ``__sum``, ``__sum2``,
+        ``__max`` of ``col`` as Float64 (inf where a sum overflows)."""
+        ...
+
+    def with_cause_codes(
+        self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
+    ) -> Engine:
+        """The same engine over the frame with ``__event`` (1 = any cause) and ``__cause``
+        (0 censored, k = cause ``levels[k-1]``) added."""
+        ...
+
+    def risk_counts(self, roles: Roles) -> Counts:
+        """The risk table's GROUP BY (group, time): events, exits and entries per row.
+
+        Weighted sums are exact (:mod:`survstat._exact`) wherever the engine meets rows in an
+        order that may change from run to run.
+        """
+        ...
+
+    def record_keys(self, roles: Roles, scale: float | None) -> pl.DataFrame:
+        """The records as (group, ``time``, ``__d`` event, ``__e`` entry, ``__cause``) keys,
+        with ``__w2`` the sum of squared weights of the records sharing a key.
+
+        An engine may return one key per record (in memory) or group them (out of core, in a
+        fixed order: :func:`survstat.engines.sorted_keys`), summing the weights scaled by
+        ``scale`` exactly; ``scale`` None: found from the weights.
+        """
+        ...
+
+    def cox_sums(
+        self, roles: Roles, strata: Sequence[str], covariates: Sequence[str], beta: np.ndarray
+    ) -> CoxSums:
+        """The per (stratum, time) sums of one Cox Newton step at ``beta`` (:class:`CoxSums`).
+
+        ``covariates`` are numeric columns (the design matrix, already expanded) in the order
+        of ``beta``; ``strata`` the stratum columns.
+        """
+        ...
