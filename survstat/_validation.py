@@ -21,7 +21,7 @@ from survstat.errors import (
     EmptyDataError,
     InvalidValueError,
     MissingValueError,
-    SurvstatError,
+    OptionError,
     SurvstatWarning,
 )
 
@@ -73,7 +73,7 @@ def cause_levels(
         )
     if censor_value is None:
         if text:
-            raise SurvstatError(
+            raise OptionError(
                 f"`{cause}` holds text labels: say which one means censored with censor_value="
             )
         censor_value = 0
@@ -211,7 +211,7 @@ def check_columns(roles: list[tuple[str, str]], schema: pl.Schema) -> None:
     seen: dict[str, str] = {}
     for role, col in roles:
         if role in ("by", "strata") and col in RESERVED:
-            raise SurvstatError(
+            raise OptionError(
                 f"group column `{col}` clashes with an output column of the same name; "
                 "rename it first"
             )
@@ -220,7 +220,7 @@ def check_columns(roles: list[tuple[str, str]], schema: pl.Schema) -> None:
         if col not in schema:
             raise ColumnNotFoundError(col, schema.names(), role=role)
         if col in seen:
-            raise SurvstatError(f"column `{col}` is used both as {seen[col]} and as {role}")
+            raise OptionError(f"column `{col}` is used both as {seen[col]} and as {role}")
         seen[col] = role
 
 

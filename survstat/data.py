@@ -25,7 +25,7 @@ from survstat._validation import (
     validate,
 )
 from survstat.engines import Check, Engine, FrameLike, bind
-from survstat.errors import EngineError, SurvstatError
+from survstat.errors import EngineError, OptionError
 
 __all__ = [
     "RESERVED",
@@ -264,12 +264,12 @@ def as_survival_data(
     if isinstance(data, SurvivalData):
         given = {k: v for k, v in roles.items() if v is not None}
         if given:
-            raise SurvstatError(
+            raise OptionError(
                 "data is already a SurvivalData; do not pass column roles again "
                 f"(got {', '.join(sorted(given))})"
             )
         if competing and data.cause is None:
-            raise SurvstatError(
+            raise OptionError(
                 "competing-risks estimators need a cause column: build the data with "
                 "SurvivalData.competing_risks(...)"
             )
@@ -277,7 +277,7 @@ def as_survival_data(
     outcome = "cause" if competing else "event"
     missing = [k for k in ("time", outcome) if roles.get(k) is None]
     if missing:
-        raise SurvstatError(f"missing column role(s): {', '.join(missing)}")
+        raise OptionError(f"missing column role(s): {', '.join(missing)}")
     if competing:
         return SurvivalData.competing_risks(data, **roles)
     return SurvivalData.right_censored(data, **roles)

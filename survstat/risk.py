@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from survstat._segments import Segments
-from survstat.data import SurvivalData, as_survival_data
+from survstat.data import FrameLike, SurvivalData, as_survival_data
 from survstat.engines import Counts
 
 TABLE_COLUMNS = ("time", "n_risk", "n_event", "n_censor", "n_entry")
@@ -249,7 +249,7 @@ def _at_risk(
 
 
 def risk_table(
-    data: object,
+    data: FrameLike | SurvivalData,
     *,
     time: str | None = None,
     event: str | None = None,

@@ -36,14 +36,7 @@ def from_counts(
     agg = agg.sort([*groups, "time"])
     if scale is not None:
         agg = _exact.combine(agg, scale)
-    if groups:
-        changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in groups])
-        first = agg.select(changed.fill_null(True)).to_series().to_numpy()
-        curve = np.cumsum(first) - 1
-        levels = agg.select(groups).filter(pl.Series(first))
-    else:
-        curve = np.zeros(agg.height, dtype=np.int64)
-        levels = pl.DataFrame()
+    curve, levels = runs(agg, groups)
     return Counts(
         levels=levels,
         curve=curve,
@@ -68,3 +61,13 @@ def sorted_keys(grouped: pl.DataFrame) -> pl.DataFrame:
     """Grouped record keys in a fixed order: engines return groups in any order, and the
     variance sums them in table order, so a fixed order gives the same bits on every run."""
     return grouped.sort(pl.exclude("__w2"))
+
+
+def runs(frame: pl.DataFrame, groups: list[str]) -> tuple[np.ndarray, pl.DataFrame]:
+    """The run index of each row of ``frame`` (sorted by ``groups``) and the groups' levels,
+    one row per run (no columns without groups)."""
+    if not groups:
+        return np.zeros(frame.height, dtype=np.int64), pl.DataFrame()
+    changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in groups])
+    first = frame.select(changed.fill_null(True)).to_series().to_numpy()
+    return np.cumsum(first) - 1, frame.select(groups).filter(pl.Series(first))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, Union
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import numpy as np
 import polars as pl
@@ -28,7 +28,15 @@ from survstat.errors import SurvstatError
 
 if TYPE_CHECKING:
     import pandas as pd
-    import pyarrow as pa
+
+
+class ArrowTable(Protocol):
+    """A pyarrow Table, as survstat uses it (pyarrow ships no type information)."""
+
+    @property
+    def column_names(self) -> list[str]: ...
+    @property
+    def num_rows(self) -> int: ...
 
 
 class SparkFrame(Protocol):
@@ -41,16 +49,10 @@ class SparkFrame(Protocol):
 
 
 #: What survstat takes as data: a frame of polars, pyarrow, pandas or Spark, or a Parquet path
-#: (file, directory or glob).
-FrameLike: TypeAlias = Union[
-    "pl.DataFrame",
-    "pl.LazyFrame",
-    "pa.Table",
-    "pd.DataFrame",
-    str,
-    "os.PathLike[str]",
-    SparkFrame,
-]
+#: (file, directory or glob). A string, so that pandas and pyarrow load only when used.
+FrameLike: TypeAlias = (
+    "pl.DataFrame | pl.LazyFrame | ArrowTable | pd.DataFrame | str | os.PathLike[str] | SparkFrame"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from survstat import _exact
-from survstat.engines._counts import from_counts, sorted_keys
+from survstat.engines._counts import from_counts, runs, sorted_keys
 from survstat.engines._protocol import Check, Counts, CoxSums, Roles
 from survstat.engines._sorted import aggregate_sorted, many_groups
 
@@ -289,61 +289,69 @@ def cox_sums(
         One row per (stratum, time), sorted by stratum then decreasing time.
     """
     f64 = pl.Float64
-    p = len(covariates)
     x = [pl.col(c).cast(f64) for c in covariates]
     eta = pl.lit(0.0)
     for b, xj in zip(beta.tolist(), x, strict=True):
         eta = eta + b * xj
     w = pl.col(roles.weight).cast(f64) if roles.weight else pl.lit(1.0)
-    d, r = pl.col("__d"), pl.col("__r")
     prepared = frame.with_columns(
         pl.col(roles.event).cast(f64).alias("__d"), (w * eta.exp()).alias("__r")
     )
-    pairs = [(j, k) for j in range(p) for k in range(j, p)]
-    sums = [d.sum().alias("n_event"), (w * d).sum().alias("w_event")]
-    sums += [(w * d * eta).sum().alias("w_eta_event"), r.sum().alias("s0")]
-    sums.append((r * d).sum().alias("d0"))
-    for j in range(p):
-        sums += [(w * d * x[j]).sum().alias(f"wx{j}"), (r * x[j]).sum().alias(f"s1_{j}")]
-        sums.append((r * d * x[j]).sum().alias(f"d1_{j}"))
-    for j, k in pairs:
-        sums.append((r * x[j] * x[k]).sum().alias(f"s2_{j}_{k}"))
-        sums.append((r * d * x[j] * x[k]).sum().alias(f"d2_{j}_{k}"))
     keys = [*strata, pl.col(roles.time).cast(f64).alias("__time")]
-    grouped = prepared.group_by(keys).agg(sums)
+    grouped = prepared.group_by(keys).agg(_cox_aggregations(x, w, eta))
     agg = grouped.collect(engine="streaming" if streaming else "auto").sort(
         [*strata, "__time"], descending=[*[False] * len(strata), True]
     )
-    if strata:
-        changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in strata])
-        first = agg.select(changed.fill_null(True)).to_series().to_numpy()
-        stratum = np.cumsum(first) - 1
-        levels = agg.select(strata).filter(pl.Series(first))
-    else:
-        stratum = np.zeros(agg.height, dtype=np.int64)
-        levels = pl.DataFrame()
+    return _cox_arrays(agg, list(strata), len(covariates))
+
+
+def _cox_aggregations(x: list[pl.Expr], w: pl.Expr, eta: pl.Expr) -> list[pl.Expr]:
+    """The sums of :class:`CoxSums` as aggregations, given the covariates, weight and xβ (and
+    the event ``__d`` and r = w·exp(xβ) ``__r`` columns)."""
+    d, r = pl.col("__d"), pl.col("__r")
+    sums = [d.sum().alias("n_event"), (w * d).sum().alias("w_event")]
+    sums += [(w * d * eta).sum().alias("w_eta_event"), r.sum().alias("s0")]
+    sums.append((r * d).sum().alias("d0"))
+    for j, xj in enumerate(x):
+        sums += [(w * d * xj).sum().alias(f"wx_{j}"), (r * xj).sum().alias(f"s1_{j}")]
+        sums.append((r * d * xj).sum().alias(f"d1_{j}"))
+        for k in range(j, len(x)):
+            sums.append((r * xj * x[k]).sum().alias(f"s2_{j}_{k}"))
+            sums.append((r * d * xj * x[k]).sum().alias(f"d2_{j}_{k}"))
+    return sums
+
+
+def _cox_arrays(agg: pl.DataFrame, strata: list[str], p: int) -> CoxSums:
+    """:class:`CoxSums` from the aggregated table of :func:`_cox_aggregations`."""
+    stratum, levels = runs(agg, strata)
+
+    def vector(name: str) -> np.ndarray:
+        return agg.get_column(name).cast(pl.Float64).to_numpy()
+
+    def columns(prefix: str) -> np.ndarray:
+        if not p:
+            return np.zeros((agg.height, 0))
+        return np.column_stack([vector(f"{prefix}_{j}") for j in range(p)])
 
     def matrix(prefix: str) -> np.ndarray:
         out = np.zeros((agg.height, p, p))
-        for j, k in pairs:
-            out[:, j, k] = out[:, k, j] = agg.get_column(f"{prefix}_{j}_{k}").to_numpy()
+        for j in range(p):
+            for k in range(j, p):
+                out[:, j, k] = out[:, k, j] = vector(f"{prefix}_{j}_{k}")
         return out
-
-    def columns(names: list[str]) -> np.ndarray:
-        return agg.select(names).to_numpy().reshape(agg.height, p).astype(float)
 
     return CoxSums(
         levels=levels,
         stratum=stratum,
-        time=agg.get_column("__time").to_numpy(),
-        n_event=agg.get_column("n_event").to_numpy(),
-        w_event=agg.get_column("w_event").to_numpy(),
-        wx_event=columns([f"wx{j}" for j in range(p)]),
-        w_eta_event=agg.get_column("w_eta_event").to_numpy(),
-        s0=agg.get_column("s0").to_numpy(),
-        s1=columns([f"s1_{j}" for j in range(p)]),
+        time=vector("__time"),
+        n_event=vector("n_event"),
+        w_event=vector("w_event"),
+        wx_event=columns("wx"),
+        w_eta_event=vector("w_eta_event"),
+        s0=vector("s0"),
+        s1=columns("s1"),
         s2=matrix("s2"),
-        d0=agg.get_column("d0").to_numpy(),
-        d1=columns([f"d1_{j}" for j in range(p)]),
+        d0=vector("d0"),
+        d1=columns("d1"),
         d2=matrix("d2"),
     )
