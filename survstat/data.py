@@ -152,9 +152,7 @@ class SurvivalData:
 
         Examples
         --------
-        >>> import warnings
-
-        import polars as pl
+        >>> import polars as pl
         >>> df = pl.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "c": [1, 0, 2, 1]})
         >>> SurvivalData.competing_risks(df, time="t", cause="c").causes
         (1, 2)
@@ -199,8 +197,9 @@ class SurvivalData:
         Parameters
         ----------
         data
-            polars DataFrame or LazyFrame, pyarrow Table, pandas DataFrame, or a Parquet path,
-            directory or glob.
+            polars DataFrame or LazyFrame, pyarrow Table, pandas DataFrame, Spark DataFrame,
+            or a Parquet path, directory or glob. Paths, LazyFrames and Spark DataFrames are
+            validated where they live and never collected (see :mod:`survstat.engines`).
         time
             Follow-up time: numeric, finite, non-negative, no missing values.
         event
@@ -226,9 +225,7 @@ class SurvivalData:
 
         Examples
         --------
-        >>> import warnings
-
-        import polars as pl
+        >>> import polars as pl
         >>> df = pl.DataFrame({"t": [1.0, 2.0, 3.0], "d": [1, 0, 1]})
         >>> SurvivalData.right_censored(df, time="t", event="d").n_rows
         3

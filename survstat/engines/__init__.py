@@ -72,6 +72,13 @@ def bind(data: FrameLike) -> tuple[Engine, str | None]:
     ------
     InputFormatError
         For an input of another type, or a path that is not readable Parquet data.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> engine, source = bind(pl.DataFrame({"t": [1.0, 2.0], "d": [1, 0]}))
+    >>> engine.name, engine.lazy, source
+    ('polars', False, None)
     """
     native = _native_module(data)
     if native is not None:
