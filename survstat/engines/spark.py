@@ -29,7 +29,7 @@ import polars as pl
 
 from survstat import _exact
 from survstat.engines._counts import from_counts, sorted_keys
-from survstat.engines._protocol import Check, Counts, CoxSums, Roles
+from survstat.engines._protocol import Check, Counts, CoxSums, Engine, Roles
 from survstat.errors import EngineError, InputFormatError
 from survstat.io import check_parquet_path
 
@@ -119,7 +119,7 @@ def read_parquet(path: str | os.PathLike[str], spark: Any = None) -> Any:
         raise InputFormatError(f"Spark cannot read `{path}` as Parquet: {exc}") from None
 
 
-def from_native(frame: Any) -> SparkEngine:
+def from_native(frame: Any) -> Engine:
     """The Spark engine over the Spark DataFrame ``frame``."""
     return SparkEngine(frame)
 
@@ -184,6 +184,7 @@ class SparkEngine:
         self.frame = frame
 
     def schema(self) -> pl.Schema:
+        """The DataFrame's schema as polars dtypes (through Arrow)."""
         from pyspark.sql.pandas.types import to_arrow_schema
 
         try:
@@ -193,6 +194,7 @@ class SparkEngine:
         return _from_arrow(arrow.empty_table()).schema
 
     def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]:
+        """The number of rows, and of rows breaking each check, in one Spark job."""
         F = _functions()
         exprs = [F.count(F.lit(1)).alias("__n")]
         exprs += [
@@ -203,17 +205,21 @@ class SparkEngine:
         return int(row[0]), [int(c or 0) for c in row[1:]]
 
     def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]:
+        """Up to ``limit`` breaking values; no row position (Spark rows have no order)."""
         bad = self.frame.filter(_violation(check)).select(_col(check.column).alias("__v"))
         return None, _to_polars(bad.limit(limit)).get_column("__v")
 
     def level_counts(self, col: str) -> pl.DataFrame:
+        """Rows per distinct value of ``col`` (columns ``col``, ``len``), sorted by value."""
         counts = _to_polars(self.frame.groupBy(_col(col)).count())
         return counts.rename({"count": "len"}).sort(col)
 
     def distinct(self, col: str) -> list[Any]:
+        """The distinct values of ``col``."""
         return _to_polars(self.frame.select(_col(col)).distinct()).get_column(col).to_list()
 
     def weight_totals(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
+        """The weight totals of :meth:`survstat.engines.Engine.weight_totals`, by Spark."""
         F = _functions()
         w = _col(col).cast("double")
         counts = [
@@ -229,6 +235,7 @@ class SparkEngine:
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
     ) -> SparkEngine:
+        """The engine over the DataFrame with ``__event`` and ``__cause`` added."""
         F = _functions()
         if dtype.is_integer():
             value, key = _col(cause).cast("long"), int
