@@ -64,6 +64,11 @@ class OutputPathError(SurvstatError):
     """An output path cannot be written: a folder, a missing folder or a read-only place."""
 
 
+class EstimationError(SurvstatError):
+    """The data hold too little information for the requested model or test: no event to
+    model, no term that can be estimated, a statistic whose variance is 0."""
+
+
 class EngineError(SurvstatError):
     """An analysis cannot run on the requested engine, or the engine is not available."""
 

@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 from scipy import optimize, special, stats
 
-from survstat.errors import OptionError, SurvstatError, check_choice
+from survstat.errors import EstimationError, InvalidValueError, OptionError, check_choice
 from survstat.estimators._confint import z_value
 from survstat.estimators.proportions import binomial_interval, proportion
 
@@ -438,7 +438,7 @@ def compare_proportions(
     ).table
     levels = rates.get_column(by).to_list()
     if len(levels) < 2:
-        raise SurvstatError(f"`{by}` has a single group; nothing to compare")
+        raise InvalidValueError(f"`{by}` has a single group; nothing to compare")
     ref = levels[0] if reference is None else reference
     matches = [lvl for lvl in levels if str(lvl) == str(ref)]
     if not matches:
@@ -539,5 +539,5 @@ def _strata_tables(
                 )
             )
     if not tables:
-        raise SurvstatError(f"no stratum holds both {group!r} and the reference {ref!r}")
+        raise EstimationError(f"no stratum holds both {group!r} and the reference {ref!r}")
     return tables

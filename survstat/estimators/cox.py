@@ -27,7 +27,13 @@ from scipy import stats
 
 from survstat._choices import TIES
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError, check_choice
+from survstat.errors import (
+    ColumnNotFoundError,
+    EstimationError,
+    InvalidValueError,
+    OptionError,
+    check_choice,
+)
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._partial_likelihood import Layout, layout, robust_covariance, terms
@@ -81,7 +87,7 @@ def _newton(lay: Layout, ties: str, p: int, max_iter: int | None = None) -> _Fit
     zero = np.zeros(p)
     first = terms(zero, lay, ties)
     if not first.finite:
-        raise SurvstatError("the partial likelihood is not finite at 0: check the case weights")
+        raise InvalidValueError("the partial likelihood is not finite at 0: check the case weights")
     factor, _ = cholesky2(first.information, floor=floor)
     score_test = float(first.score @ chsolve2(factor, first.score))
     singular = np.diag(factor) == 0
@@ -283,14 +289,14 @@ def _require_events(frame: pl.DataFrame, sd: SurvivalData) -> None:
     events = frame.get_column(sd.event).cast(pl.Int64)
     n_events = int(events.sum())
     if n_events == 0:
-        raise SurvstatError(
+        raise EstimationError(
             f"`{sd.event}` records no event: all {frame.height} rows are censored; a Cox "
             "model has nothing to fit"
         )
     if sd.weight is None:
         return
     if not (events.filter(frame.get_column(sd.weight) > 0) > 0).any():
-        raise SurvstatError(
+        raise EstimationError(
             f"`{sd.event}` records no event among the rows with a positive `{sd.weight}`: "
             f"its {n_events} event(s) all have weight 0 (rows of weight 0 are left out); a Cox "
             "model has nothing to fit"
@@ -314,7 +320,7 @@ def _status(fit: _Fit, lay: Layout, terms: tuple[str, ...], strata: tuple[str, .
         if strata:
             listed = ", ".join(f"`{s}`" for s in strata)
             nested = f" (with strata {listed}, so is one that never varies within a stratum)"
-        raise SurvstatError(
+        raise EstimationError(
             f"no term can be estimated: every covariate is constant within the risk sets{nested} "
             f"or a combination of the others ({', '.join(terms)})"
         )

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError
+from survstat.errors import ColumnNotFoundError, EstimationError, InvalidValueError, OptionError
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._regression import (
@@ -181,7 +181,7 @@ def _aliased(information: np.ndarray, floor: float, terms: tuple[str, ...]) -> n
     factor, _ = cholesky2(information, floor=floor)
     aliased = np.diag(factor) == 0
     if aliased.all():
-        raise SurvstatError(
+        raise EstimationError(
             "no information about the covariates: the information is 0 for every term (each "
             "is constant within the subdistribution risk sets or a combination of the others: "
             f"{', '.join(terms)})"
@@ -275,19 +275,19 @@ class FineGrayResult:
                 if self.infinite
                 else ("no convergence")
             )
-            raise SurvstatError(f"cannot predict from this Fine-Gray model: {why}")
+            raise EstimationError(f"cannot predict from this Fine-Gray model: {why}")
         coef = self.table.get_column("coef").fill_null(0.0).to_numpy()
         with np.errstate(over="ignore"):
             risk = np.exp((values - self._center) @ coef)
             cif = 1.0 - np.exp(-np.cumsum(risk * self._jump))
         if not np.isfinite(cif).all():
-            raise SurvstatError("the profile's predicted incidence is outside double precision")
+            raise InvalidValueError("the profile's predicted incidence is outside double precision")
         cif = np.clip(cif, 0.0, 1.0)
         return pl.DataFrame({"time": self.baseline.get_column("time"), "cif": cif})
 
 
-def _no_event(sd: SurvivalData) -> SurvstatError:
-    return SurvstatError(
+def _no_event(sd: SurvivalData) -> EstimationError:
+    return EstimationError(
         f"`{sd.cause}` records no event of any cause: all {sd.n_rows} rows are censored "
         f"(`{sd.cause}` = {sd.censor_value!r}); a Fine-Gray model has nothing to fit"
     )
@@ -366,9 +366,9 @@ def fine_gray(
     kind = np.where(code == matches[0], 1, np.where(code == 0, 0, 2))
     fails = kind == 1
     if not fails.any():
-        raise SurvstatError(f"no failures of cause {target!r}: nothing to model")
+        raise EstimationError(f"no failures of cause {target!r}: nothing to model")
     if (time_s[fails] == 0).all():
-        raise SurvstatError(
+        raise EstimationError(
             f"every failure of cause {target!r} ({int(fails.sum())} of them) is at time 0: "
             "there is no follow-up to model (an event at the time origin usually means a "
             "missing or wrong date)"
@@ -399,7 +399,7 @@ def fine_gray(
     cov_s[np.ix_(keep, keep)] = sandwich(b, dat, fit.hess)
     for j, term in enumerate(design.terms):
         if status[j] == "ok" and not cov_s[j, j] > 0:
-            raise SurvstatError(
+            raise EstimationError(
                 f"no information about `{term}`: its sandwich variance is 0 (e.g. every "
                 "subject at risk fails at the same time)"
             )

@@ -35,7 +35,7 @@ from scipy import stats
 from survstat._choices import WEIGHTS
 from survstat._segments import Segments
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import OptionError, SurvstatError, check_choice
+from survstat.errors import EstimationError, OptionError, check_choice
 from survstat.estimators._grid import group_grid
 from survstat.io import FrameLike
 from survstat.risk import build_risk_table
@@ -101,7 +101,7 @@ class LogrankResult:
         num = float(c @ u)
         den = float(c @ self.covariance @ c)
         if den <= 0:
-            raise SurvstatError("trend test undefined: the scores have zero variance")
+            raise EstimationError("trend test undefined: the scores have zero variance")
         z = num / np.sqrt(den)
         return pl.DataFrame(
             {"statistic": [z * z], "df": [1], "p_value": [float(stats.chi2.sf(z * z, 1))], "z": [z]}
