@@ -29,6 +29,14 @@ import numpy as np
 import polars as pl
 from scipy import optimize, special, stats
 
+from survstat._choices import (
+    Alternative,
+    DifferenceMethod,
+    MantelHaenszelVariance,
+    Missing,
+    OddsRatioMethod,
+    RateTest,
+)
 from survstat.errors import EstimationError, InvalidValueError, OptionError, check_choice
 from survstat.estimators._confint import z_value
 from survstat.estimators.proportions import binomial_interval, proportion
@@ -189,7 +197,9 @@ def exact_odds_ratio(
     return float(mle), float(lower), float(upper)
 
 
-def fisher_p_value(x1: int, n1: int, x2: int, n2: int, alternative: str = "two-sided") -> float:
+def fisher_p_value(
+    x1: int, n1: int, x2: int, n2: int, alternative: Alternative = "two-sided"
+) -> float:
     """Fisher's exact test p-value (R ``fisher.test``)."""
     h = _Conditional(x1, n1, x2, n2)
     if alternative == "greater":
@@ -288,7 +298,9 @@ def mantel_haenszel_odds_ratio(
 
 
 def mantel_haenszel_difference(
-    strata: Sequence[tuple[int, int, int, int]], level: float, variance: str = "sato"
+    strata: Sequence[tuple[int, int, int, int]],
+    level: float,
+    variance: MantelHaenszelVariance = "sato",
 ) -> tuple[float, float, float]:
     """Mantel-Haenszel common risk difference with a Wald interval.
 
@@ -327,7 +339,10 @@ DIFFERENCE_METHODS = {
     "newcombe": newcombe_interval,
     "miettinen-nurminen": miettinen_nurminen_interval,
 }
-STRATIFIED_DIFFERENCE_METHODS = {"mh-sato": "sato", "mh-greenland-robins": "greenland-robins"}
+STRATIFIED_DIFFERENCE_METHODS: dict[str, MantelHaenszelVariance] = {
+    "mh-sato": "sato",
+    "mh-greenland-robins": "greenland-robins",
+}
 ODDS_RATIO_METHODS = {"exact": exact_odds_ratio, "woolf": woolf_odds_ratio}
 TESTS = ("fisher", "chi-square", "chi-square-uncorrected", "cmh", "cmh-uncorrected")
 
@@ -359,11 +374,11 @@ def compare_proportions(
     by: str,
     reference: Any = None,
     responder_values: Sequence[Any] | None = None,
-    missing: str = "nonresponder",
+    missing: Missing = "nonresponder",
     conf_level: float = 0.95,
-    difference_method: str | None = None,
-    odds_ratio_method: str | None = None,
-    test: str | None = None,
+    difference_method: DifferenceMethod | None = None,
+    odds_ratio_method: OddsRatioMethod | None = None,
+    test: RateTest | None = None,
     strata: str | Sequence[str] | None = None,
 ) -> ComparisonResult:
     """Compare each group's response rate with a reference group (2 x 2 tables).

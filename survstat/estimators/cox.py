@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat._choices import TIES
+from survstat._choices import TIES, Ties
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import (
     ColumnNotFoundError,
@@ -77,7 +77,7 @@ class _Fit:
     aliased: np.ndarray  # singular at 0, with the floor: no information in the design
 
 
-def _newton(lay: Layout, ties: str, p: int, max_iter: int | None = None) -> _Fit:
+def _newton(lay: Layout, ties: Ties, p: int, max_iter: int | None = None) -> _Fit:
     """R ``coxfit6``: Newton-Raphson from 0 (:func:`newton_raphson`), at most ``MAX_ITER``
     iterations; aliased columns (at 0 with :func:`information_floor`, and at the estimate by
     R's rule) are skipped by the Cholesky solve, so their coefficients stay 0. The score test
@@ -145,7 +145,7 @@ class CoxResult:
     loglik: tuple[float, float]
     n: int
     n_event: int
-    ties: str
+    ties: Ties
     robust: bool
     iterations: int
     converged: bool
@@ -181,7 +181,7 @@ def cox(
     strata: str | Sequence[str] | None = None,
     weight: str | None = None,
     cluster: str | None = None,
-    ties: str = "efron",
+    ties: Ties = "efron",
     robust: bool | None = None,
     reference: Mapping[str, Any] | None = None,
     conf_level: float = 0.95,

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from survstat._choices import VARIANCES
+from survstat._choices import VARIANCES, ConfType, IncidenceVariance
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, check_choice
 from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
@@ -120,7 +120,7 @@ def delta_variance(
 
 
 def cif_interval(
-    cif: np.ndarray, se: np.ndarray, conf_level: float, conf_type: str = "log-log"
+    cif: np.ndarray, se: np.ndarray, conf_level: float, conf_type: ConfType = "log-log"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise interval for F(t) from its standard error, transformed as R ``survfit`` does
     for multi-state curves (its ``conf.type``; cmprsk and tidycmprsk use log(-log)).
@@ -157,8 +157,8 @@ class CumulativeIncidenceResult:
     table: pl.DataFrame
     causes: tuple[Any, ...]
     conf_level: float
-    conf_type: str
-    variance: str
+    conf_type: ConfType
+    variance: IncidenceVariance
     risk: RiskTable = field(repr=False)
     cif: np.ndarray = field(repr=False)
     std_error: np.ndarray = field(repr=False)
@@ -220,8 +220,8 @@ def cumulative_incidence(
     conf_level: float = 0.95,
     entry: str | None = None,
     weight: str | None = None,
-    variance: str = "auto",
-    conf_type: str = "log-log",
+    variance: IncidenceVariance = "auto",
+    conf_type: ConfType = "log-log",
 ) -> CumulativeIncidenceResult:
     """Aalen-Johansen cumulative incidence per cause and group (R ``cmprsk::cuminc``).
 
@@ -325,7 +325,7 @@ def _table(
     cif: np.ndarray,
     se: np.ndarray,
     conf_level: float,
-    conf_type: str,
+    conf_type: ConfType,
     cause_dtype: pl.DataType,
 ) -> pl.DataFrame:
     """Rows ordered by group, then cause, then time (none when no cause ever occurs)."""

@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from survstat._choices import ConfType, SurvivalVariance
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, SurvstatWarning, check_probability
 from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
@@ -88,9 +89,9 @@ class KaplanMeierResult:
     """
 
     table: pl.DataFrame
-    conf_type: str
+    conf_type: ConfType
     conf_level: float
-    variance: str
+    variance: SurvivalVariance
     risk: RiskTable = field(repr=False)
     surv: np.ndarray = field(repr=False)
     std_error: np.ndarray = field(repr=False)
@@ -305,7 +306,7 @@ def kaplan_meier(
     entry: str | None = None,
     weight: str | None = None,
     strata: str | Sequence[str] | None = None,
-    conf_type: str = "log-log",
+    conf_type: ConfType = "log-log",
     conf_level: float = 0.95,
     robust: bool | None = None,
 ) -> KaplanMeierResult:

@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat._choices import WEIGHTS
+from survstat._choices import WEIGHTS, LogrankWeights
 from survstat._segments import Segments
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import EstimationError, OptionError, check_choice
@@ -109,7 +109,12 @@ class LogrankResult:
 
 
 def _weights(
-    kind: str, n: np.ndarray, d: np.ndarray, strata: Segments, rho: float, gamma: float
+    kind: LogrankWeights,
+    n: np.ndarray,
+    d: np.ndarray,
+    strata: Segments,
+    rho: float,
+    gamma: float,
 ) -> np.ndarray:
     if kind == "logrank":
         return np.ones_like(n)
@@ -136,7 +141,7 @@ def logrank(
     strata: str | Sequence[str] | None = None,
     entry: str | None = None,
     weight: str | None = None,
-    weights: str = "logrank",
+    weights: LogrankWeights = "logrank",
     rho: float = 0.0,
     gamma: float = 0.0,
 ) -> LogrankResult:
@@ -167,7 +172,8 @@ def logrank(
     >>> round(res.statistic, 4), round(res.p_value, 5)
     (8.5648, 0.00343)
     """
-    kind = check_choice("weights", weights, WEIGHTS)
+    check_choice("weights", weights, WEIGHTS)
+    kind: LogrankWeights = weights
     if (rho != 0 or gamma != 0) and kind in ("gehan-breslow", "tarone-ware"):
         raise OptionError(
             f"`rho` and `gamma` are Fleming-Harrington exponents; the {kind} weights have none "

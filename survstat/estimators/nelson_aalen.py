@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from survstat._choices import ConfType, HazardVariance
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, check_choice
 from survstat.estimators._confint import z_value
@@ -44,9 +45,9 @@ class NelsonAalenResult:
     """
 
     table: pl.DataFrame
-    conf_type: str
+    conf_type: ConfType
     conf_level: float
-    variance: str
+    variance: HazardVariance
     risk: RiskTable = field(repr=False)
 
 
@@ -59,7 +60,7 @@ def nelson_aalen(
     entry: str | None = None,
     weight: str | None = None,
     strata: str | Sequence[str] | None = None,
-    conf_type: str = "log",
+    conf_type: ConfType = "log",
     conf_level: float = 0.95,
     robust: bool | None = None,
 ) -> NelsonAalenResult:

@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
-from survstat._choices import ALTERNATIVES, MISSING
+from survstat._choices import ALTERNATIVES, MISSING, Alternative, Missing, RateMethod
 from survstat.data import check_declared_levels
 from survstat.errors import (
     ColumnNotFoundError,
@@ -140,7 +140,7 @@ METHODS: dict[str, Callable] = {
 def binomial_interval(
     x: np.ndarray | int,
     n: np.ndarray | int,
-    method: str = "clopper-pearson",
+    method: RateMethod = "clopper-pearson",
     conf_level: float = 0.95,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Confidence limits for x responders out of n (arrays allowed); see the module docstring.
@@ -171,7 +171,9 @@ def binomial_interval(
     return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
 
 
-def binomial_test(x: int, n: int, null_rate: float, alternative: str = "two-sided") -> float:
+def binomial_test(
+    x: int, n: int, null_rate: float, alternative: Alternative = "two-sided"
+) -> float:
     """Exact binomial test p-value, as R ``binom.test``.
 
     Examples
@@ -202,7 +204,9 @@ def binomial_test(x: int, n: int, null_rate: float, alternative: str = "two-side
     return float(min(1.0, p))
 
 
-def critical_responders(n: int, null_rate: float, alternative: str, alpha: float) -> int | None:
+def critical_responders(
+    n: int, null_rate: float, alternative: Alternative, alpha: float
+) -> int | None:
     """The fewest responders that reject (``greater``, ``two-sided``: on the high side), or the
     most that reject (``less``), at level ``alpha``; None when no count rejects."""
     check_choice("alternative", alternative, ALTERNATIVES)
@@ -233,7 +237,7 @@ class ProportionResult:
     """
 
     table: pl.DataFrame
-    method: str
+    method: RateMethod
     conf_level: float
 
 
@@ -281,11 +285,11 @@ def proportion(
     response: str,
     responder_values: Sequence[Any] | None = None,
     by: str | Sequence[str] | None = None,
-    method: str = "clopper-pearson",
+    method: RateMethod = "clopper-pearson",
     conf_level: float = 0.95,
     null_rate: float | None = None,
-    alternative: str = "two-sided",
-    missing: str = "nonresponder",
+    alternative: Alternative = "two-sided",
+    missing: Missing = "nonresponder",
 ) -> ProportionResult:
     """Response rate with a confidence interval per group, and an exact test against a rate.
 
