@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,12 +15,22 @@ from survstat._clock import source_date_epoch
 from survstat.errors import OutputPathError
 from survstat.io import write_atomically
 
+if TYPE_CHECKING:
+    import polars as pl
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from survstat.estimators.cumulative_incidence import CumulativeIncidenceResult
+    from survstat.estimators.kaplan_meier import KaplanMeierResult
+    from survstat.risk import RiskTable
+
 #: File formats a figure can be written in.
 #: Salt of the ids matplotlib gives SVG elements: fixed, so that the ids are the same each run.
 _SVG_HASHSALT = "survstat"
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
     """Write ``fig`` to ``path`` atomically, with the same bytes for the same figure.
 
     Used by ``survstat plot ...`` and by job plot steps alike. The format comes from the
@@ -67,7 +78,7 @@ def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> Pa
         )
 
 
-def _literal(texts: Any) -> None:
+def _literal(texts: Iterable[Text]) -> None:
     """Show text from the data (group levels, model terms) as written: a level such as
     ``$5-$10`` is not matplotlib mathtext."""
     for text in texts:
@@ -75,8 +86,12 @@ def _literal(texts: Any) -> None:
 
 
 def plot_step_curves(
-    result: Any, ax: Any = None, *, conf_int: bool = True, censor_marks: bool = True
-) -> Any:
+    result: KaplanMeierResult,
+    ax: Axes | None = None,
+    *,
+    conf_int: bool = True,
+    censor_marks: bool = True,
+) -> Axes:
     """Draw each curve of a Kaplan-Meier result as a right-continuous step function.
 
     Curves start at (0, 1); pointwise intervals are shaded; ``+`` marks censoring times.
@@ -108,7 +123,7 @@ def plot_step_curves(
     return ax
 
 
-def _curve_rows(table: Any, rt: Any, i: int) -> Any:
+def _curve_rows(table: pl.DataFrame, rt: RiskTable, i: int) -> pl.DataFrame:
     """The rows of a per-group table that belong to curve ``i`` of the risk table."""
     import polars as pl
 
@@ -118,12 +133,14 @@ def _curve_rows(table: Any, rt: Any, i: int) -> Any:
     return table.filter(*(pl.col(g) == v for g, v in key.items()))
 
 
-def _risk_table_times(ax: Any, given: list[float] | None) -> list[float]:
+def _risk_table_times(ax: Axes, given: Sequence[float] | None) -> list[float]:
     """The requested at-risk times, else the x-axis ticks within the plotted range."""
-    return given or [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+    return (
+        list(given) if given else [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+    )
 
 
-def _figure_with_risk_table(n_rows: int) -> tuple[Any, Any, Any]:
+def _figure_with_risk_table(n_rows: int) -> tuple[Figure, Axes, Axes]:
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(7.5, 5.0 + 0.25 * n_rows))
@@ -132,7 +149,13 @@ def _figure_with_risk_table(n_rows: int) -> tuple[Any, Any, Any]:
     return fig, fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
 
 
-def _risk_table(ax: Any, main: Any, labels: list[str], times: list[float], counts: list) -> None:
+def _risk_table(
+    ax: Axes,
+    main: Axes,
+    labels: Sequence[str],
+    times: Sequence[float],
+    counts: Sequence[Sequence[float]],
+) -> None:
     """Numbers at risk under the x-axis: one row per curve, one column per time."""
     ax.set_xlim(main.get_xlim())
     ax.set_ylim(-0.5, len(labels) - 0.5)
@@ -159,15 +182,15 @@ def _risk_table(ax: Any, main: Any, labels: list[str], times: list[float], count
 
 
 def km_figure(
-    result: Any,
+    result: KaplanMeierResult,
     *,
-    at_risk_times: list[float] | None = None,
+    at_risk_times: Sequence[float] | None = None,
     median_lines: bool = True,
     annotation: str | None = None,
     conf_int: bool = True,
     xlabel: str = "time",
     title: str | None = None,
-) -> Any:
+) -> Figure:
     """Publication Kaplan-Meier figure: curves with bands and censoring marks, median lines,
     a number-at-risk table under the x-axis and an optional annotation (e.g. log-rank p, HR).
 
@@ -209,15 +232,15 @@ def km_figure(
 
 
 def cif_figure(
-    result: Any,
+    result: CumulativeIncidenceResult,
     *,
-    cause: Any = None,
-    at_risk_times: list[float] | None = None,
+    cause: object = None,
+    at_risk_times: Sequence[float] | None = None,
     annotation: str | None = None,
     conf_int: bool = True,
     xlabel: str = "time",
     title: str | None = None,
-) -> Any:
+) -> Figure:
     """Cumulative-incidence figure for one cause (default: the first), one curve per group,
     with pointwise bands, a number-at-risk table and an optional annotation (e.g. Gray's p).
 
@@ -271,7 +294,7 @@ def cif_figure(
     return fig
 
 
-def _positive(value: Any) -> float | None:
+def _positive(value: float | None) -> float | None:
     """``value`` as a float when it can sit on a log axis (finite and > 0), else None."""
     if value is None:
         return None
@@ -280,7 +303,7 @@ def _positive(value: Any) -> float | None:
 
 
 def forest_figure(
-    table: Any,
+    table: pl.DataFrame,
     *,
     label: str,
     estimate: str = "hazard_ratio",
@@ -289,7 +312,7 @@ def forest_figure(
     reference_line: float = 1.0,
     xlabel: str = "hazard ratio (95% CI)",
     title: str | None = None,
-) -> Any:
+) -> Figure:
     """Forest plot of estimates with intervals (e.g. subgroup hazard ratios) on a log axis.
 
     ``table`` is a polars DataFrame with one row per line. A row whose estimate is null (a

@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -32,6 +32,9 @@ from survstat.estimators._robust import robust_variance
 from survstat.estimators.rmst import rmst_curve
 from survstat.io import FrameLike
 from survstat.risk import RiskTable, build_risk_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: Columns of :attr:`KaplanMeierResult.table` after the group columns.
 TABLE_COLUMNS = (
@@ -290,7 +293,9 @@ class KaplanMeierResult:
             )
         return rt.expand_keys(body, np.arange(rt.n_curves))
 
-    def plot(self, ax: Any = None, *, conf_int: bool = True, censor_marks: bool = True) -> Any:
+    def plot(
+        self, ax: Axes | None = None, *, conf_int: bool = True, censor_marks: bool = True
+    ) -> Axes:
         """Step plot of the curves with pointwise bands; returns the matplotlib Axes."""
         from survstat.plot import plot_step_curves
 
