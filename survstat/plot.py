@@ -95,7 +95,22 @@ def plot_step_curves(
     """Draw each curve of a Kaplan-Meier result as a right-continuous step function.
 
     Curves start at (0, 1); pointwise intervals are shaded; ``+`` marks censoring times.
-    Returns the matplotlib Axes.
+
+    Parameters
+    ----------
+    result
+        The fitted curves.
+    ax
+        The matplotlib Axes to draw on; None (default) opens a new 7 x 4.5 inch figure.
+    conf_int
+        Shade the pointwise confidence bands.
+    censor_marks
+        Mark censoring times with ``+``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     import matplotlib.pyplot as plt
 
@@ -194,9 +209,28 @@ def km_figure(
     """Publication Kaplan-Meier figure: curves with bands and censoring marks, median lines,
     a number-at-risk table under the x-axis and an optional annotation (e.g. log-rank p, HR).
 
-    Returns the matplotlib Figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
-    """
+    Parameters
+    ----------
+    result
+        The fitted curves, one per group.
+    at_risk_times
+        Times of the number-at-risk table; None (default) uses the x-axis ticks.
+    median_lines
+        Draw dotted lines to each reached median.
+    annotation
+        Text in the upper right corner (drawn as written, no mathtext).
+    conf_int
+        Shade the pointwise confidence bands.
+    xlabel
+        Label of the time axis (under the number-at-risk table).
+    title
+        Title of the plot; None for none.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
+    """
     rt = result.risk
     labels = rt.curve_labels()
     fig, ax, table_ax = _figure_with_risk_table(rt.n_curves)
@@ -244,7 +278,27 @@ def cif_figure(
     """Cumulative-incidence figure for one cause (default: the first), one curve per group,
     with pointwise bands, a number-at-risk table and an optional annotation (e.g. Gray's p).
 
-    Returns the matplotlib Figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
+    Parameters
+    ----------
+    result
+        The fitted cumulative incidence curves.
+    cause
+        The cause to draw, one of ``result.causes``; None (default) draws the first.
+    at_risk_times
+        Times of the number-at-risk table; None (default) uses the x-axis ticks.
+    annotation
+        Text in the lower right corner (drawn as written, no mathtext).
+    conf_int
+        Shade the pointwise confidence bands.
+    xlabel
+        Label of the time axis (under the number-at-risk table).
+    title
+        Title of the plot; None for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
     """
     import polars as pl
 
@@ -318,7 +372,28 @@ def forest_figure(
     ``table`` is a polars DataFrame with one row per line. A row whose estimate is null (a
     reference arm, a hazard ratio that is not estimable) or cannot sit on a log axis (zero,
     negative, infinite) is listed with "not estimable" and no point; an estimate whose interval
-    is null or not positive is drawn without its interval. Returns the matplotlib Figure.
+    is null or not positive is drawn without its interval.
+
+    Parameters
+    ----------
+    table
+        One row per line of the plot, top to bottom.
+    label
+        The column of the lines' labels.
+    estimate, low, high
+        The columns of the estimate and its interval's limits (by default ``hazard_ratio``,
+        ``conf_low`` and ``conf_high``, as the Cox and subgroup tables name them).
+    reference_line
+        Where to draw the dashed line of no effect (1 by default).
+    xlabel
+        Label of the estimate axis.
+    title
+        Title of the plot; None for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FormatStrFormatter, NullFormatter

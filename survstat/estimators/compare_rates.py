@@ -115,7 +115,12 @@ def compare_proportions(
     data, response, responder_values, missing
         As in :func:`survstat.proportion`.
     by
-        The arm column; ``reference`` is its reference level (default: the first sorted level).
+        The arm column.
+    reference
+        The reference level of ``by`` (default: the first sorted level); matched as text, so
+        ``1`` and ``"1"`` name the same level.
+    conf_level
+        Level of every interval, 0.95 by default.
     difference_method
         ``"newcombe"`` (hybrid score, default) or ``"miettinen-nurminen"``; with strata
         ``"mh-sato"`` (default) or ``"mh-greenland-robins"``, the variance behind the Wald
@@ -135,6 +140,18 @@ def compare_proportions(
         Mantel-Haenszel common odds ratio (Robins-Breslow-Greenland interval) and the difference
         the Mantel-Haenszel risk difference (Sato or Greenland-Robins interval). The risk
         ratio stays the crude (unstratified) one.
+
+    Returns
+    -------
+    ComparisonResult
+        One row per non-reference group with the difference, odds ratio, risk ratio and test,
+        and the per-group rates.
+
+    References
+    ----------
+    .. [1] Newcombe RG (1998). Interval estimation for the difference between independent
+       proportions: comparison of eleven methods. Stat Med 17:873-890.
+    .. [2] Agresti A (2013). Categorical Data Analysis, 3rd ed. Wiley, sections 3.1 and 6.4.
 
     Examples
     --------

@@ -211,17 +211,32 @@ def cox(
     conf_level
         Level of the hazard-ratio intervals.
 
+    Returns
+    -------
+    CoxResult
+        The coefficient table (hazard ratios with intervals and Wald tests), the model's
+        global tests and its convergence and aliasing status.
+
     Raises
     ------
-    SurvstatError
-        No events, no term that can be estimated (every covariate constant or aliased), or a
-        covariate on a scale outside double precision.
+    EstimationError
+        No events, or no term that can be estimated (every covariate constant or aliased).
+    InvalidValueError
+        A covariate on a scale outside double precision.
 
     Warns
     -----
     SurvstatWarning
         Aliased terms, infinite coefficients, or no convergence (the same three things R warns
         about); each is also in the ``status`` column and in :attr:`CoxResult.model`.
+
+    References
+    ----------
+    .. [1] Cox DR (1972). Regression models and life-tables. J R Stat Soc B 34:187-220.
+    .. [2] Efron B (1977). The efficiency of Cox's likelihood function for censored data.
+       J Am Stat Assoc 72:557-565.
+    .. [3] Therneau TM, Grambsch PM (2000). Modeling Survival Data: Extending the Cox Model.
+       Springer.
 
     Examples
     --------

@@ -255,10 +255,24 @@ class FineGrayResult:
     def predict(self, profile: Mapping[str, float] | Sequence[float]) -> pl.DataFrame:
         """Cumulative incidence for a covariate profile, at each failure time (``predict.crr``).
 
-        ``profile`` gives one value per term (a mapping from term name, or a sequence in term
-        order); aliased terms contribute nothing (their coefficient is taken as 0, as R's
-        ``predict`` does with ``NA`` coefficients). Returns ``time, cif``. A model with an
-        infinite coefficient, or one that did not converge, predicts nothing: that is an error.
+        Aliased terms contribute nothing (their coefficient is taken as 0, as R's ``predict``
+        does with ``NA`` coefficients).
+
+        Parameters
+        ----------
+        profile
+            One value per term: a mapping from term name, or a sequence in term order.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``time, cif``: the predicted cumulative incidence at each failure time.
+
+        Raises
+        ------
+        EstimationError
+            When the model has an infinite coefficient or did not converge: it predicts
+            nothing.
         """
         if isinstance(profile, Mapping):
             missing = [t for t in self.terms if t not in profile]
@@ -317,6 +331,12 @@ def fine_gray(
     reference, conf_level
         As in :func:`survstat.cox`.
 
+    Returns
+    -------
+    FineGrayResult
+        The coefficient table (subdistribution hazard ratios with intervals and Wald tests),
+        the model's status and the baseline cumulative incidence for predictions.
+
     Raises
     ------
     SurvstatError
@@ -330,6 +350,11 @@ def fine_gray(
     SurvstatWarning
         Aliased terms, infinite coefficients, or no convergence (also in ``status`` and
         :attr:`FineGrayResult.model`).
+
+    References
+    ----------
+    .. [1] Fine JP, Gray RJ (1999). A proportional hazards model for the subdistribution of a
+       competing risk. J Am Stat Assoc 94:496-509.
 
     Examples
     --------

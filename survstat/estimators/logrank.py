@@ -1,13 +1,13 @@
-"""Log-rank family of K-sample tests, stratified, with weights and a trend test.
+r"""Log-rank family of K-sample tests, stratified, with weights and a trend test.
 
 For each stratum and distinct event time t with n_k at risk and d_k events in group k
 (n, d pooled), and a weight w(t):
 
 .. math::
 
-    U_k = \\sum_t w(t) \\Bigl(d_k - n_k \\frac{d}{n}\\Bigr), \\qquad
-    V_{kl} = \\sum_t w(t)^2 \\frac{d (n - d)}{n - 1} \\frac{n_k}{n}
-             \\Bigl(\\delta_{kl} - \\frac{n_l}{n}\\Bigr),
+    U_k = \sum_t w(t) \Bigl(d_k - n_k \frac{d}{n}\Bigr), \qquad
+    V_{kl} = \sum_t w(t)^2 \frac{d (n - d)}{n - 1} \frac{n_k}{n}
+             \Bigl(\delta_{kl} - \frac{n_l}{n}\Bigr),
 
 summed over strata; the statistic is U' V^- U on K - 1 degrees of freedom (groups with no
 expected events are dropped, as R ``survdiff`` does). Weights:
@@ -163,6 +163,19 @@ def logrank(
     rho, gamma
         Fleming-Harrington exponents: w = S(t-)^rho (1 - S(t-))^gamma; default 0, 0 (the
         log-rank weights).
+
+    Returns
+    -------
+    LogrankResult
+        The test (statistic, degrees of freedom, p-value) and the observed and expected
+        events per group.
+
+    References
+    ----------
+    .. [1] Mantel N (1966). Evaluation of survival data and two new rank order statistics
+       arising in its consideration. Cancer Chemother Rep 50:163-170.
+    .. [2] Harrington DP, Fleming TR (1982). A class of rank test procedures for censored
+       survival data. Biometrika 69:553-566.
 
     Examples
     --------

@@ -23,7 +23,24 @@ def cmh_test(
 ) -> tuple[float, float]:
     """Cochran-Mantel-Haenszel statistic and p-value for 2 x 2 x K tables (R ``mantelhaen.test``).
 
-    Each stratum is (x1, n1, x2, n2): responders and patients in the group, then the reference.
+    Parameters
+    ----------
+    strata
+        One (x1, n1, x2, n2) per stratum: responders and patients in the group, then in the
+        reference arm.
+    correct
+        Apply the continuity correction (default, as R).
+
+    Returns
+    -------
+    tuple of float
+        The chi-square statistic (1 degree of freedom) and its p-value; both NaN when no
+        stratum varies in both margins.
+
+    References
+    ----------
+    .. [1] Mantel N, Haenszel W (1959). Statistical aspects of the analysis of data from
+       retrospective studies of disease. J Natl Cancer Inst 22:719-748.
     """
     t = np.asarray(strata, dtype=float)
     a, n1, c, n2 = t[:, 0], t[:, 1], t[:, 2], t[:, 3]
@@ -45,7 +62,27 @@ def mantel_haenszel_odds_ratio(
     strata: Sequence[tuple[int, int, int, int]], level: float
 ) -> tuple[float, float, float]:
     """Mantel-Haenszel common odds ratio with the Robins-Breslow-Greenland interval
-    (Robins, Breslow & Greenland 1986, Biometrics 42:311-323; R ``mantelhaen.test``)."""
+    (Robins, Breslow & Greenland 1986, Biometrics 42:311-323; R ``mantelhaen.test``).
+
+    Parameters
+    ----------
+    strata
+        One (x1, n1, x2, n2) per stratum: responders and patients in the group, then in the
+        reference arm.
+    level
+        Confidence level of the interval, e.g. 0.95.
+
+    Returns
+    -------
+    tuple of float
+        The common odds ratio, then the lower and upper limits; 0, inf or NaN (and NaN
+        limits) when no stratum contributes to the numerator or the denominator.
+
+    References
+    ----------
+    .. [1] Robins J, Breslow N, Greenland S (1986). Estimators of the Mantel-Haenszel variance
+       consistent in both sparse data and large-strata limiting models. Biometrics 42:311-323.
+    """
     t = np.asarray(strata, dtype=float)
     a, b, c, d = t[:, 0], t[:, 1] - t[:, 0], t[:, 2], t[:, 3] - t[:, 2]
     big_n = t[:, 1] + t[:, 3]
@@ -85,6 +122,28 @@ def mantel_haenszel_difference(
     ``variance="greenland-robins"`` uses Greenland & Robins (1985, Biometrics 41:55-68), valid
     for few large strata: Var = sum_k (a_k b_k n2k^3 + c_k d_k n1k^3) / (n1k n2k N_k^2) / W^2.
     Each stratum is (a, n1, c, n2): responders and patients in the group, then the reference.
+
+    Parameters
+    ----------
+    strata
+        One (x1, n1, x2, n2) per stratum: responders and patients in the group, then in the
+        reference arm.
+    level
+        Confidence level of the interval, e.g. 0.95.
+    variance
+        ``"sato"`` (default) or ``"greenland-robins"``.
+
+    Returns
+    -------
+    tuple of float
+        The common risk difference, then the lower and upper limits.
+
+    References
+    ----------
+    .. [1] Sato T (1989). On the variance estimator for the Mantel-Haenszel risk difference.
+       Biometrics 45:1323-1324.
+    .. [2] Greenland S, Robins JM (1985). Estimation of a common effect parameter from sparse
+       follow-up data. Biometrics 41:55-68.
     """
     check_choice("variance", variance, ("sato", "greenland-robins"))
     t = np.asarray(strata, dtype=float)

@@ -145,6 +145,30 @@ def binomial_interval(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Confidence limits for x responders out of n (arrays allowed); see the module docstring.
 
+    Parameters
+    ----------
+    x
+        Responders (a count or an array of counts).
+    n
+        Patients (a count or an array of the same shape as ``x``).
+    method
+        The interval: ``"clopper-pearson"`` (default, exact), ``"wilson"``, ``"wilson-cc"``,
+        ``"jeffreys"``, ``"agresti-coull"``, ``"mid-p"`` or ``"wald"``.
+    conf_level
+        Confidence level, 0.95 by default.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The lower and upper limits, as 1-D arrays.
+
+    References
+    ----------
+    .. [1] Clopper CJ, Pearson ES (1934). The use of confidence or fiducial limits illustrated
+       in the case of the binomial. Biometrika 26:404-413.
+    .. [2] Brown LD, Cai TT, DasGupta A (2001). Interval estimation for a binomial proportion.
+       Stat Sci 16:101-133.
+
     Examples
     --------
     >>> lo, hi = binomial_interval(5, 13)
@@ -175,6 +199,22 @@ def binomial_test(
     x: int, n: int, null_rate: float, alternative: Alternative = "two-sided"
 ) -> float:
     """Exact binomial test p-value, as R ``binom.test``.
+
+    Parameters
+    ----------
+    x
+        Responders.
+    n
+        Patients.
+    null_rate
+        The response rate under the null hypothesis.
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"``.
+
+    Returns
+    -------
+    float
+        The p-value.
 
     Examples
     --------
@@ -208,7 +248,24 @@ def critical_responders(
     n: int, null_rate: float, alternative: Alternative, alpha: float
 ) -> int | None:
     """The fewest responders that reject (``greater``, ``two-sided``: on the high side), or the
-    most that reject (``less``), at level ``alpha``; None when no count rejects."""
+    most that reject (``less``), at level ``alpha``; None when no count rejects.
+
+    Parameters
+    ----------
+    n
+        Patients.
+    null_rate
+        The response rate under the null hypothesis.
+    alternative
+        ``"two-sided"``, ``"greater"`` or ``"less"``.
+    alpha
+        The significance level.
+
+    Returns
+    -------
+    int or None
+        The critical number of responders, or None.
+    """
     check_choice("alternative", alternative, ALTERNATIVES)
     counts = range(n + 1)
     if alternative == "less":
@@ -312,6 +369,19 @@ def proportion(
     missing
         ``"nonresponder"`` (intention to treat, default): missing responses count in n as
         non-responders; ``"exclude"``: they are left out of n.
+
+    Returns
+    -------
+    ProportionResult
+        One row per group: responders, evaluable patients, the rate with its interval and,
+        with ``null_rate``, the exact binomial test.
+
+    References
+    ----------
+    .. [1] Clopper CJ, Pearson ES (1934). The use of confidence or fiducial limits illustrated
+       in the case of the binomial. Biometrika 26:404-413.
+    .. [2] Brown LD, Cai TT, DasGupta A (2001). Interval estimation for a binomial proportion.
+       Stat Sci 16:101-133.
 
     Examples
     --------

@@ -35,7 +35,29 @@ _TOL = {"xtol": 1e-300, "rtol": 4 * np.finfo(float).eps, "maxiter": 1000}
 
 
 def newcombe_interval(x1: int, n1: int, x2: int, n2: int, level: float) -> tuple[float, float]:
-    """Newcombe's hybrid score interval for p1 - p2 (method 10)."""
+    """Newcombe's hybrid score interval for p1 - p2 (method 10).
+
+    The limits combine the two groups' Wilson score intervals.
+
+    Parameters
+    ----------
+    x1, n1
+        Responders and patients in the group.
+    x2, n2
+        Responders and patients in the reference arm.
+    level
+        Confidence level of the interval, e.g. 0.95.
+
+    Returns
+    -------
+    tuple of float
+        The lower and upper limits of the difference p1 - p2.
+
+    References
+    ----------
+    .. [1] Newcombe RG (1998). Interval estimation for the difference between independent
+       proportions: comparison of eleven methods. Stat Med 17:873-890.
+    """
     p1, p2 = x1 / n1, x2 / n2
     (l1,), (u1,) = binomial_interval(x1, n1, "wilson", level)
     (l2,), (u2,) = binomial_interval(x2, n2, "wilson", level)
@@ -102,7 +124,33 @@ def _restricted_closed_form(p1: float, p2: float, n1: int, n2: int, delta: float
 def miettinen_nurminen_interval(
     x1: int, n1: int, x2: int, n2: int, level: float
 ) -> tuple[float, float]:
-    """Miettinen-Nurminen score interval for p1 - p2."""
+    """Miettinen-Nurminen score interval for p1 - p2.
+
+    The score statistic with the restricted maximum likelihood estimates of Farrington &
+    Manning and the variance factor N/(N - 1), inverted numerically to machine precision.
+
+    Parameters
+    ----------
+    x1, n1
+        Responders and patients in the group.
+    x2, n2
+        Responders and patients in the reference arm.
+    level
+        Confidence level of the interval, e.g. 0.95.
+
+    Returns
+    -------
+    tuple of float
+        The lower and upper limits of the difference p1 - p2.
+
+    References
+    ----------
+    .. [1] Miettinen O, Nurminen M (1985). Comparative analysis of two rates. Stat Med
+       4:213-226.
+    .. [2] Farrington CP, Manning G (1990). Test statistics and sample size formulae for
+       comparative binomial trials with null hypothesis of non-zero risk difference or non-unity
+       relative risk. Stat Med 9:1447-1454.
+    """
     z = z_value(level)
     p1, p2 = x1 / n1, x2 / n2
     d_hat = p1 - p2
@@ -157,7 +205,28 @@ class _Conditional:
 def exact_odds_ratio(
     x1: int, n1: int, x2: int, n2: int, level: float
 ) -> tuple[float, float, float]:
-    """Conditional MLE of the odds ratio and its exact interval (R ``fisher.test``)."""
+    """Conditional MLE of the odds ratio and its exact interval (R ``fisher.test``).
+
+    Parameters
+    ----------
+    x1, n1
+        Responders and patients in the group.
+    x2, n2
+        Responders and patients in the reference arm.
+    level
+        Confidence level of the interval, e.g. 0.95.
+
+    Returns
+    -------
+    tuple of float
+        The odds ratio, then the lower and upper limits; 0 or inf where the observed table
+        is at the edge of its conditional support.
+
+    References
+    ----------
+    .. [1] Cornfield J (1956). A statistical problem arising from retrospective studies.
+       Proc Third Berkeley Symp Math Stat Prob 4:135-148.
+    """
     h = _Conditional(x1, n1, x2, n2)
     x, lo, hi = h.x, h.lo, h.hi
 
@@ -190,7 +259,25 @@ def exact_odds_ratio(
 def fisher_p_value(
     x1: int, n1: int, x2: int, n2: int, alternative: Alternative = "two-sided"
 ) -> float:
-    """Fisher's exact test p-value (R ``fisher.test``)."""
+    """Fisher's exact test p-value (R ``fisher.test``).
+
+    The two-sided p-value adds the tables no more likely than the observed one (relative
+    tolerance 1e-7, as R).
+
+    Parameters
+    ----------
+    x1, n1
+        Responders and patients in the group.
+    x2, n2
+        Responders and patients in the reference arm.
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` (the group's odds are higher) or ``"less"``.
+
+    Returns
+    -------
+    float
+        The p-value.
+    """
     h = _Conditional(x1, n1, x2, n2)
     if alternative == "greater":
         return h.tail(1.0, upper=True)
@@ -202,7 +289,23 @@ def fisher_p_value(
 
 
 def chi_square_p_value(x1: int, n1: int, x2: int, n2: int, correct: bool = True) -> float:
-    """Pearson's chi-square test of equal proportions (R ``prop.test``)."""
+    """Pearson's chi-square test of equal proportions (R ``prop.test``).
+
+    Parameters
+    ----------
+    x1, n1
+        Responders and patients in the group.
+    x2, n2
+        Responders and patients in the reference arm.
+    correct
+        Apply Yates's continuity correction (default, as R), capped as R caps it.
+
+    Returns
+    -------
+    float
+        The p-value; NaN when the statistic is undefined (no responders or no
+        non-responders at all).
+    """
     x = np.array([x1, x2], float)
     n = np.array([n1, n2], float)
     p = x.sum() / n.sum()
@@ -218,7 +321,27 @@ def chi_square_p_value(x1: int, n1: int, x2: int, n2: int, correct: bool = True)
 def woolf_odds_ratio(
     x1: int, n1: int, x2: int, n2: int, level: float
 ) -> tuple[float, float, float]:
-    """Sample odds ratio with Woolf's logit interval (0.5 added to every cell when one is 0)."""
+    """Sample odds ratio with Woolf's logit interval (0.5 added to every cell when one is 0).
+
+    Parameters
+    ----------
+    x1, n1
+        Responders and patients in the group.
+    x2, n2
+        Responders and patients in the reference arm.
+    level
+        Confidence level of the interval, e.g. 0.95.
+
+    Returns
+    -------
+    tuple of float
+        The odds ratio, then the lower and upper limits.
+
+    References
+    ----------
+    .. [1] Woolf B (1955). On estimating the relation between blood group and disease. Ann Hum
+       Genet 19:251-253.
+    """
     cells = np.array([x1, n1 - x1, x2, n2 - x2], float)
     if np.any(cells == 0):
         cells += 0.5
@@ -230,7 +353,28 @@ def woolf_odds_ratio(
 
 
 def risk_ratio(x1: int, n1: int, x2: int, n2: int, level: float) -> tuple[float, float, float]:
-    """Relative risk p1/p2 with the log (Katz) interval; undefined with no responders."""
+    """Relative risk p1/p2 with the log (Katz) interval; undefined with no responders.
+
+    Parameters
+    ----------
+    x1, n1
+        Responders and patients in the group.
+    x2, n2
+        Responders and patients in the reference arm.
+    level
+        Confidence level of the interval, e.g. 0.95.
+
+    Returns
+    -------
+    tuple of float
+        The risk ratio, then the lower and upper limits; the limits are NaN when either
+        group has no responder (and the ratio too when the reference has none).
+
+    References
+    ----------
+    .. [1] Katz D, Baptista J, Azen SP, Pike MC (1978). Obtaining confidence intervals for the
+       risk ratio in cohort studies. Biometrics 34:469-474.
+    """
     if x1 == 0 or x2 == 0:
         return (x1 / n1) / (x2 / n2) if x2 else float("nan"), float("nan"), float("nan")
     rr = (x1 / n1) / (x2 / n2)
@@ -241,6 +385,19 @@ def risk_ratio(x1: int, n1: int, x2: int, n2: int, level: float) -> tuple[float,
 
 def zero_margin(x1: int, n1: int, x2: int, n2: int) -> bool:
     """Whether the 2 x 2 table has a zero margin (no responders, or no non-responders, at all):
-    then x1 is fixed by the margins and no odds ratio can be estimated."""
+    then x1 is fixed by the margins and no odds ratio can be estimated.
+
+    Parameters
+    ----------
+    x1, n1
+        Responders and patients in the group.
+    x2, n2
+        Responders and patients in the reference arm.
+
+    Returns
+    -------
+    bool
+        True when the conditional distribution of x1 has a single point.
+    """
     h = _Conditional(x1, n1, x2, n2)
     return bool(h.lo == h.hi)
