@@ -307,6 +307,46 @@ def _no_event(sd: SurvivalData) -> EstimationError:
     )
 
 
+def _target(sd: SurvivalData, failcode: Any) -> tuple[int, Any]:
+    """The code (1, 2, ...) of the cause of interest in ``__cause``, and the cause as given
+    (the first cause when ``failcode`` is None)."""
+    if not sd.causes:
+        raise _no_event(sd)
+    target = sd.causes[0] if failcode is None else failcode
+    matches = [k for k, c in enumerate(sd.causes, start=1) if str(c) == str(target)]
+    if not matches:
+        raise OptionError(f"failcode {target!r} is not a cause; causes: {list(sd.causes)}")
+    return matches[0], target
+
+
+def _require_failures(time_s: np.ndarray, fails: np.ndarray, target: Any) -> None:
+    """An error when no failure of the cause of interest has follow-up to model."""
+    if not fails.any():
+        raise EstimationError(f"no failures of cause {target!r}: nothing to model")
+    if (time_s[fails] == 0).all():
+        raise EstimationError(
+            f"every failure of cause {target!r} ({int(fails.sum())} of them) is at time 0: "
+            "there is no follow-up to model (an event at the time origin usually means a "
+            "missing or wrong date)"
+        )
+
+
+def _sandwich(
+    fit: _CrrFit, dat: Data, keep: np.ndarray, status: list[str], terms: tuple[str, ...]
+) -> np.ndarray:
+    """The sandwich variance on the scaled covariates, 0 in the rows and columns of aliased
+    terms; an error for an estimable term whose variance is 0."""
+    cov_s = np.zeros((len(keep), len(keep)))
+    cov_s[np.ix_(keep, keep)] = sandwich(fit.b, dat, fit.hess)
+    for j, term in enumerate(terms):
+        if status[j] == "ok" and not cov_s[j, j] > 0:
+            raise EstimationError(
+                f"no information about `{term}`: its sandwich variance is 0 (e.g. every "
+                "subject at risk fails at the same time)"
+            )
+    return cov_s
+
+
 def fine_gray(
     data: FrameLike | SurvivalData,
     *,
@@ -374,12 +414,7 @@ def fine_gray(
     for col in covariates:
         if col not in available:
             raise ColumnNotFoundError(col, available, role="covariate")
-    if not sd.causes:
-        raise _no_event(sd)
-    target = sd.causes[0] if failcode is None else failcode
-    matches = [k for k, c in enumerate(sd.causes, start=1) if str(c) == str(target)]
-    if not matches:
-        raise OptionError(f"failcode {target!r} is not a cause; causes: {list(sd.causes)}")
+    code_of_target, target = _target(sd, failcode)
     frame = sd.frame.select(sd.time, "__cause", *[c for c in covariates if c != sd.time]).collect()
     code = frame.get_column("__cause").to_numpy()
     if not code.any():  # declared causes, none of which occurs
@@ -388,16 +423,9 @@ def fine_gray(
     order = np.argsort(frame.get_column(sd.time).cast(pl.Float64).to_numpy(), kind="stable")
     time_s = frame.get_column(sd.time).cast(pl.Float64).to_numpy()[order]
     code = code[order]
-    kind = np.where(code == matches[0], 1, np.where(code == 0, 0, 2))
+    kind = np.where(code == code_of_target, 1, np.where(code == 0, 0, 2))
     fails = kind == 1
-    if not fails.any():
-        raise EstimationError(f"no failures of cause {target!r}: nothing to model")
-    if (time_s[fails] == 0).all():
-        raise EstimationError(
-            f"every failure of cause {target!r} ({int(fails.sum())} of them) is at time 0: "
-            "there is no follow-up to model (an event at the time origin usually means a "
-            "missing or wrong date)"
-        )
+    _require_failures(time_s, fails, target)
     t_fail, d = np.unique(time_s[fails], return_counts=True)
     first = np.searchsorted(time_s, t_fail, side="left")
     x_s, scaling = scale_columns(design.matrix[order], np.ones(len(order)))
@@ -420,14 +448,7 @@ def fine_gray(
     warn_status("Fine-Gray model", design.terms, status, converged)
     beta_s = np.zeros(len(keep))
     beta_s[keep] = b
-    cov_s = np.zeros((len(keep), len(keep)))
-    cov_s[np.ix_(keep, keep)] = sandwich(b, dat, fit.hess)
-    for j, term in enumerate(design.terms):
-        if status[j] == "ok" and not cov_s[j, j] > 0:
-            raise EstimationError(
-                f"no information about `{term}`: its sandwich variance is 0 (e.g. every "
-                "subject at risk fails at the same time)"
-            )
+    cov_s = _sandwich(fit, dat, keep, status, design.terms)
     beta, cov = unscale(beta_s, cov_s, scaling, design.terms)
     _, s0, _, _ = sums(b, dat, False)
     jump_c = dat.d / s0  # baseline at the covariates' centre
@@ -444,7 +465,7 @@ def fine_gray(
         covariance=cov,
         loglik=-fit.lik,
         converged=converged,
-        failcode=sd.causes[matches[0] - 1],
+        failcode=sd.causes[code_of_target - 1],
         terms=design.terms,
         baseline=baseline,
         loglik_null=-lik0,

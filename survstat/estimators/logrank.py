@@ -36,9 +36,9 @@ from survstat._choices import WEIGHTS, LogrankWeights
 from survstat._segments import Segments
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import EstimationError, OptionError, check_choice
-from survstat.estimators._grid import group_grid
+from survstat.estimators._grid import GroupGrid, group_grid
 from survstat.io import FrameLike
-from survstat.risk import build_risk_table
+from survstat.risk import RiskTable, build_risk_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,44 @@ def _weights(
     return s_minus**rho * (1.0 - s_minus) ** gamma
 
 
+def _weight_kind(weights: LogrankWeights, rho: float, gamma: float) -> LogrankWeights:
+    """The weights to use: ``weights`` checked against ``rho`` and ``gamma``; plain log-rank
+    weights with a non-zero exponent are Fleming-Harrington's."""
+    check_choice("weights", weights, WEIGHTS)
+    if (rho != 0 or gamma != 0) and weights in ("gehan-breslow", "tarone-ware"):
+        raise OptionError(
+            f"`rho` and `gamma` are Fleming-Harrington exponents; the {weights} weights have "
+            f"none (got rho={rho:g}, gamma={gamma:g}): use weights='fleming-harrington' or "
+            "leave them at 0"
+        )
+    kind: LogrankWeights = weights
+    if (rho != 0 or gamma != 0) and kind == "logrank":
+        kind = "fleming-harrington"
+    if not (np.isfinite(rho) and np.isfinite(gamma)) or rho < 0 or gamma < 0:
+        raise OptionError(f"`rho` and `gamma` must be finite and >= 0; got {rho}, {gamma}")
+    return kind
+
+
+def _observed_expected(
+    grid: GroupGrid, rt: RiskTable, kind: LogrankWeights, rho: float, gamma: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted observed and expected events per group and the K x K variance matrix of
+    O - E, summed over the event times of every stratum."""
+    at_risk, events = grid.at_risk, grid.wide(rt.n_event)
+    n = at_risk.sum(axis=1)
+    d = events.sum(axis=1)
+    w = _weights(kind, n, d, grid.strata, rho, gamma)
+    has = d > 0
+    n, d, w, at_risk, events = n[has], d[has], w[has], at_risk[has], events[has]
+    p = at_risk / n[:, None]
+    observed = (w[:, None] * events).sum(axis=0)
+    expected = (w[:, None] * p * d[:, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(n > 1, w**2 * d * (n - d) / (n - 1), 0.0)
+    cov = np.diag((c[:, None] * p).sum(axis=0)) - (p * c[:, None]).T @ p
+    return observed, expected, cov
+
+
 def logrank(
     data: FrameLike | SurvivalData,
     *,
@@ -185,18 +223,7 @@ def logrank(
     >>> round(res.statistic, 4), round(res.p_value, 5)
     (8.5648, 0.00343)
     """
-    check_choice("weights", weights, WEIGHTS)
-    kind: LogrankWeights = weights
-    if (rho != 0 or gamma != 0) and kind in ("gehan-breslow", "tarone-ware"):
-        raise OptionError(
-            f"`rho` and `gamma` are Fleming-Harrington exponents; the {kind} weights have none "
-            f"(got rho={rho:g}, gamma={gamma:g}): use weights='fleming-harrington' or leave "
-            "them at 0"
-        )
-    if (rho != 0 or gamma != 0) and kind == "logrank":
-        kind = "fleming-harrington"
-    if not (np.isfinite(rho) and np.isfinite(gamma)) or rho < 0 or gamma < 0:
-        raise OptionError(f"`rho` and `gamma` must be finite and >= 0; got {rho}, {gamma}")
+    kind = _weight_kind(weights, rho, gamma)
     sd = as_survival_data(
         data, time=time, event=event, by=by, strata=strata, entry=entry, weight=weight
     )
@@ -209,21 +236,9 @@ def logrank(
             "found fractional weights"
         )
     grid = group_grid(rt, sd.strata, sd.by)
-    levels, segments, at_risk = grid.levels, grid.strata, grid.at_risk
+    levels = grid.levels
     n_groups = levels.height
-    events = grid.wide(rt.n_event)
-
-    n = at_risk.sum(axis=1)
-    d = events.sum(axis=1)
-    w = _weights(kind, n, d, segments, rho, gamma)
-    has = d > 0
-    n, d, w, at_risk, events = n[has], d[has], w[has], at_risk[has], events[has]
-    p = at_risk / n[:, None]
-    observed = (w[:, None] * events).sum(axis=0)
-    expected = (w[:, None] * p * d[:, None]).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(n > 1, w**2 * d * (n - d) / (n - 1), 0.0)
-    cov = np.diag((c[:, None] * p).sum(axis=0)) - (p * c[:, None]).T @ p
+    observed, expected, cov = _observed_expected(grid, rt, kind, rho, gamma)
     u = observed - expected
     stat, df = _quadratic_form(u, cov, expected)
     # fewer than two groups at risk at any event time: the test is undefined
