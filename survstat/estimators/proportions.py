@@ -336,6 +336,35 @@ def _indicator(frame: pl.LazyFrame, schema: pl.Schema, response: str, responders
     return col.cast(pl.Int64).alias("__resp")
 
 
+def _counts(
+    data: Any, response: str, responder_values: Sequence[Any] | None, groups: list[str]
+) -> pl.DataFrame:
+    """Rows, missing responses and responders per group (``__rows, n_missing,
+    n_responders`` after the group columns), sorted by group; the columns checked first."""
+    frame, _ = scan(data)
+    schema = frame.collect_schema()
+    for role, col in [("response", response)] + [("by", g) for g in groups]:
+        if col not in schema:
+            raise ColumnNotFoundError(col, schema.names(), role=role)
+    for g in groups:
+        n_null = frame.select(pl.col(g).null_count()).collect().item()
+        if n_null:
+            raise MissingValueError(f"`{g}` must not be missing; found {n_null} missing values")
+        check_declared_levels(frame, g, schema[g])
+    resp = _indicator(frame, schema, response, responder_values)
+    return (
+        frame.with_columns(resp)
+        .group_by(groups or [pl.lit(0).alias("__all")])
+        .agg(
+            pl.len().alias("__rows"),
+            pl.col("__resp").null_count().alias("n_missing"),
+            pl.col("__resp").sum().alias("n_responders"),
+        )
+        .sort(groups or "__all")
+        .collect()
+    )
+
+
 def proportion(
     data: Any,
     *,
@@ -403,29 +432,8 @@ def proportion(
             f"alternative={alternative!r} is the direction of the test against `null_rate`; "
             "give null_rate= (without it there is no test and the option would be ignored)"
         )
-    frame, _ = scan(data)
-    schema = frame.collect_schema()
     groups = [by] if isinstance(by, str) else list(by or [])
-    for role, col in [("response", response)] + [("by", g) for g in groups]:
-        if col not in schema:
-            raise ColumnNotFoundError(col, schema.names(), role=role)
-    for g in groups:
-        n_null = frame.select(pl.col(g).null_count()).collect().item()
-        if n_null:
-            raise MissingValueError(f"`{g}` must not be missing; found {n_null} missing values")
-        check_declared_levels(frame, g, schema[g])
-    resp = _indicator(frame, schema, response, responder_values)
-    agg = (
-        frame.with_columns(resp)
-        .group_by(groups or [pl.lit(0).alias("__all")])
-        .agg(
-            pl.len().alias("__rows"),
-            pl.col("__resp").null_count().alias("n_missing"),
-            pl.col("__resp").sum().alias("n_responders"),
-        )
-        .sort(groups or "__all")
-        .collect()
-    )
+    agg = _counts(data, response, responder_values, groups)
     if agg.height == 0:
         raise EmptyDataError("the data has no rows")
     rows = agg.get_column("__rows").to_numpy()
