@@ -42,3 +42,32 @@ MISSING: tuple[str, ...] = get_args(Missing)
 #: Figure file formats.
 FigureFormat = Literal["png", "svg", "pdf"]
 FORMATS: tuple[str, ...] = get_args(FigureFormat)
+
+# survstat/estimators/compare_rates.py
+
+#: Interval of the difference of two response rates: unstratified (Newcombe's hybrid score,
+#: Miettinen-Nurminen) and, with strata, the Mantel-Haenszel difference's variance.
+DifferenceMethod = Literal["newcombe", "miettinen-nurminen", "mh-sato", "mh-greenland-robins"]
+DIFFERENCE_METHODS: tuple[str, ...] = get_args(DifferenceMethod)
+
+#: Variance of the Mantel-Haenszel risk difference.
+MantelHaenszelVariance = Literal["sato", "greenland-robins"]
+MH_VARIANCES: tuple[str, ...] = get_args(MantelHaenszelVariance)
+
+#: Odds ratio of a 2 x 2 table (unstratified).
+OddsRatioMethod = Literal["exact", "woolf"]
+ODDS_RATIO_METHODS: tuple[str, ...] = get_args(OddsRatioMethod)
+
+#: Test of two response rates: unstratified, then Cochran-Mantel-Haenszel with strata.
+RateTest = Literal["fisher", "chi-square", "chi-square-uncorrected", "cmh", "cmh-uncorrected"]
+RATE_TESTS: tuple[str, ...] = get_args(RateTest)
+
+# survstat/estimators/kaplan_meier.py, nelson_aalen.py (result attributes)
+
+#: Variance behind a Kaplan-Meier curve's intervals.
+SurvivalVariance = Literal["greenwood", "robust"]
+SURVIVAL_VARIANCES: tuple[str, ...] = get_args(SurvivalVariance)
+
+#: Variance behind a Nelson-Aalen curve's intervals.
+HazardVariance = Literal["aalen", "robust"]
+HAZARD_VARIANCES: tuple[str, ...] = get_args(HazardVariance)

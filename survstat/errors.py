@@ -64,6 +64,11 @@ class OutputPathError(SurvstatError):
     """An output path cannot be written: a folder, a missing folder or a read-only place."""
 
 
+class EstimationError(SurvstatError):
+    """The data hold too little information for the requested model or test: no event to
+    model, no term that can be estimated, a statistic whose variance is 0."""
+
+
 class EngineError(SurvstatError):
     """An analysis cannot run on the requested engine, or the engine is not available."""
 
@@ -77,7 +82,27 @@ class OptionError(SurvstatError):
 
 
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
-    """Return ``value`` if it is in ``choices``, else raise :class:`OptionError` listing them."""
+    """Return ``value`` if it is in ``choices``, else raise :class:`OptionError` listing them.
+
+    Parameters
+    ----------
+    name
+        The option's name, as the message shows it.
+    value
+        The value given.
+    choices
+        The allowed values.
+
+    Returns
+    -------
+    str
+        ``value``, as text.
+
+    Raises
+    ------
+    OptionError
+        When ``value`` is not one of ``choices``.
+    """
     choices = list(choices)
     if value not in choices:
         listed = ", ".join(repr(c) for c in choices)
@@ -87,7 +112,22 @@ def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
 
 def check_unique_ids(frame: Any, column: str, table: str) -> None:
     """Raise :class:`InvalidValueError` when ``column`` of a one-row-per-unit table repeats,
-    naming the column, how many rows share an id and the first repeated id."""
+    naming the column, how many rows share an id and the first repeated id.
+
+    Parameters
+    ----------
+    frame
+        A polars DataFrame with one row per unit (patient, subject).
+    column
+        The id column that must not repeat.
+    table
+        What the table holds, for the message (e.g. "patient table").
+
+    Raises
+    ------
+    InvalidValueError
+        When an id appears on more than one row.
+    """
     ids = frame.get_column(column)
     dup = ids.is_duplicated()
     if dup.any():
@@ -98,7 +138,27 @@ def check_unique_ids(frame: Any, column: str, table: str) -> None:
 
 
 def check_probability(name: str, value: float, *, open_interval: bool = True) -> float:
-    """Return ``value`` as float if in (0, 1) (or [0, 1]), else raise :class:`OptionError`."""
+    """Return ``value`` as float if in (0, 1) (or [0, 1]), else raise :class:`OptionError`.
+
+    Parameters
+    ----------
+    name
+        The option's name, as the message shows it.
+    value
+        The value given (e.g. a confidence level).
+    open_interval
+        True (default) to require 0 < value < 1; False to allow 0 and 1.
+
+    Returns
+    -------
+    float
+        ``value`` as a float.
+
+    Raises
+    ------
+    OptionError
+        When ``value`` is not a number or is out of range.
+    """
     try:
         v = float(value)
     except (TypeError, ValueError):

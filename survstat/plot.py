@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,12 +15,22 @@ from survstat._clock import source_date_epoch
 from survstat.errors import OutputPathError
 from survstat.io import write_atomically
 
+if TYPE_CHECKING:
+    import polars as pl
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    from survstat.estimators.cumulative_incidence import CumulativeIncidenceResult
+    from survstat.estimators.kaplan_meier import KaplanMeierResult
+    from survstat.risk import RiskTable
+
 #: File formats a figure can be written in.
 #: Salt of the ids matplotlib gives SVG elements: fixed, so that the ids are the same each run.
 _SVG_HASHSALT = "survstat"
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
+def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = 150) -> Path:
     """Write ``fig`` to ``path`` atomically, with the same bytes for the same figure.
 
     Used by ``survstat plot ...`` and by job plot steps alike. The format comes from the
@@ -67,7 +78,7 @@ def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> Pa
         )
 
 
-def _literal(texts: Any) -> None:
+def _literal(texts: Iterable[Text]) -> None:
     """Show text from the data (group levels, model terms) as written: a level such as
     ``$5-$10`` is not matplotlib mathtext."""
     for text in texts:
@@ -75,12 +86,31 @@ def _literal(texts: Any) -> None:
 
 
 def plot_step_curves(
-    result: Any, ax: Any = None, *, conf_int: bool = True, censor_marks: bool = True
-) -> Any:
+    result: KaplanMeierResult,
+    ax: Axes | None = None,
+    *,
+    conf_int: bool = True,
+    censor_marks: bool = True,
+) -> Axes:
     """Draw each curve of a Kaplan-Meier result as a right-continuous step function.
 
     Curves start at (0, 1); pointwise intervals are shaded; ``+`` marks censoring times.
-    Returns the matplotlib Axes.
+
+    Parameters
+    ----------
+    result
+        The fitted curves.
+    ax
+        The matplotlib Axes to draw on; None (default) opens a new 7 x 4.5 inch figure.
+    conf_int
+        Shade the pointwise confidence bands.
+    censor_marks
+        Mark censoring times with ``+``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     import matplotlib.pyplot as plt
 
@@ -108,7 +138,7 @@ def plot_step_curves(
     return ax
 
 
-def _curve_rows(table: Any, rt: Any, i: int) -> Any:
+def _curve_rows(table: pl.DataFrame, rt: RiskTable, i: int) -> pl.DataFrame:
     """The rows of a per-group table that belong to curve ``i`` of the risk table."""
     import polars as pl
 
@@ -118,12 +148,14 @@ def _curve_rows(table: Any, rt: Any, i: int) -> Any:
     return table.filter(*(pl.col(g) == v for g, v in key.items()))
 
 
-def _risk_table_times(ax: Any, given: list[float] | None) -> list[float]:
+def _risk_table_times(ax: Axes, given: Sequence[float] | None) -> list[float]:
     """The requested at-risk times, else the x-axis ticks within the plotted range."""
-    return given or [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+    return (
+        list(given) if given else [float(t) for t in ax.get_xticks() if 0 <= t <= ax.get_xlim()[1]]
+    )
 
 
-def _figure_with_risk_table(n_rows: int) -> tuple[Any, Any, Any]:
+def _figure_with_risk_table(n_rows: int) -> tuple[Figure, Axes, Axes]:
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(7.5, 5.0 + 0.25 * n_rows))
@@ -132,7 +164,13 @@ def _figure_with_risk_table(n_rows: int) -> tuple[Any, Any, Any]:
     return fig, fig.add_subplot(grid[0]), fig.add_subplot(grid[1])
 
 
-def _risk_table(ax: Any, main: Any, labels: list[str], times: list[float], counts: list) -> None:
+def _risk_table(
+    ax: Axes,
+    main: Axes,
+    labels: Sequence[str],
+    times: Sequence[float],
+    counts: Sequence[Sequence[float]],
+) -> None:
     """Numbers at risk under the x-axis: one row per curve, one column per time."""
     ax.set_xlim(main.get_xlim())
     ax.set_ylim(-0.5, len(labels) - 0.5)
@@ -159,21 +197,40 @@ def _risk_table(ax: Any, main: Any, labels: list[str], times: list[float], count
 
 
 def km_figure(
-    result: Any,
+    result: KaplanMeierResult,
     *,
-    at_risk_times: list[float] | None = None,
+    at_risk_times: Sequence[float] | None = None,
     median_lines: bool = True,
     annotation: str | None = None,
     conf_int: bool = True,
     xlabel: str = "time",
     title: str | None = None,
-) -> Any:
+) -> Figure:
     """Publication Kaplan-Meier figure: curves with bands and censoring marks, median lines,
     a number-at-risk table under the x-axis and an optional annotation (e.g. log-rank p, HR).
 
-    Returns the matplotlib Figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
-    """
+    Parameters
+    ----------
+    result
+        The fitted curves, one per group.
+    at_risk_times
+        Times of the number-at-risk table; None (default) uses the x-axis ticks.
+    median_lines
+        Draw dotted lines to each reached median.
+    annotation
+        Text in the upper right corner (drawn as written, no mathtext).
+    conf_int
+        Shade the pointwise confidence bands.
+    xlabel
+        Label of the time axis (under the number-at-risk table).
+    title
+        Title of the plot; None for none.
 
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
+    """
     rt = result.risk
     labels = rt.curve_labels()
     fig, ax, table_ax = _figure_with_risk_table(rt.n_curves)
@@ -209,19 +266,39 @@ def km_figure(
 
 
 def cif_figure(
-    result: Any,
+    result: CumulativeIncidenceResult,
     *,
-    cause: Any = None,
-    at_risk_times: list[float] | None = None,
+    cause: object = None,
+    at_risk_times: Sequence[float] | None = None,
     annotation: str | None = None,
     conf_int: bool = True,
     xlabel: str = "time",
     title: str | None = None,
-) -> Any:
+) -> Figure:
     """Cumulative-incidence figure for one cause (default: the first), one curve per group,
     with pointwise bands, a number-at-risk table and an optional annotation (e.g. Gray's p).
 
-    Returns the matplotlib Figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
+    Parameters
+    ----------
+    result
+        The fitted cumulative incidence curves.
+    cause
+        The cause to draw, one of ``result.causes``; None (default) draws the first.
+    at_risk_times
+        Times of the number-at-risk table; None (default) uses the x-axis ticks.
+    annotation
+        Text in the lower right corner (drawn as written, no mathtext).
+    conf_int
+        Shade the pointwise confidence bands.
+    xlabel
+        Label of the time axis (under the number-at-risk table).
+    title
+        Title of the plot; None for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; ``fig.axes[0]`` holds the curves, ``fig.axes[1]`` the table.
     """
     import polars as pl
 
@@ -271,7 +348,7 @@ def cif_figure(
     return fig
 
 
-def _positive(value: Any) -> float | None:
+def _positive(value: float | None) -> float | None:
     """``value`` as a float when it can sit on a log axis (finite and > 0), else None."""
     if value is None:
         return None
@@ -280,7 +357,7 @@ def _positive(value: Any) -> float | None:
 
 
 def forest_figure(
-    table: Any,
+    table: pl.DataFrame,
     *,
     label: str,
     estimate: str = "hazard_ratio",
@@ -289,13 +366,34 @@ def forest_figure(
     reference_line: float = 1.0,
     xlabel: str = "hazard ratio (95% CI)",
     title: str | None = None,
-) -> Any:
+) -> Figure:
     """Forest plot of estimates with intervals (e.g. subgroup hazard ratios) on a log axis.
 
     ``table`` is a polars DataFrame with one row per line. A row whose estimate is null (a
     reference arm, a hazard ratio that is not estimable) or cannot sit on a log axis (zero,
     negative, infinite) is listed with "not estimable" and no point; an estimate whose interval
-    is null or not positive is drawn without its interval. Returns the matplotlib Figure.
+    is null or not positive is drawn without its interval.
+
+    Parameters
+    ----------
+    table
+        One row per line of the plot, top to bottom.
+    label
+        The column of the lines' labels.
+    estimate, low, high
+        The columns of the estimate and its interval's limits (by default ``hazard_ratio``,
+        ``conf_low`` and ``conf_high``, as the Cox and subgroup tables name them).
+    reference_line
+        Where to draw the dashed line of no effect (1 by default).
+    xlabel
+        Label of the estimate axis.
+    title
+        Title of the plot; None for none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FormatStrFormatter, NullFormatter

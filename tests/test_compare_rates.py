@@ -16,7 +16,6 @@ import survstat
 from survstat.cli import app
 from survstat.errors import OptionError
 from survstat.estimators.compare_rates import (
-    _restricted_p1,
     chi_square_p_value,
     exact_odds_ratio,
     fisher_p_value,
@@ -25,6 +24,7 @@ from survstat.estimators.compare_rates import (
     risk_ratio,
     woolf_odds_ratio,
 )
+from survstat.estimators.two_by_two import _restricted_p1
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "r_reference_2x2.json").read_text())
 CASES = REFERENCE["cases"]

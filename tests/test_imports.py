@@ -75,6 +75,14 @@ def test_choices_are_the_estimators_methods():
 
     assert tuple(CONF_TYPES) == _choices.CONF_TYPES
     assert tuple(METHODS) == _choices.RATE_METHODS
+    from survstat.estimators import compare_rates
+
+    difference = (*compare_rates.DIFFERENCE_METHODS, *compare_rates.STRATIFIED_DIFFERENCE_METHODS)
+    assert difference == _choices.DIFFERENCE_METHODS
+    mh_variances = tuple(compare_rates.STRATIFIED_DIFFERENCE_METHODS.values())
+    assert mh_variances == _choices.MH_VARIANCES
+    assert tuple(compare_rates.ODDS_RATIO_METHODS) == _choices.ODDS_RATIO_METHODS
+    assert tuple(compare_rates.TESTS) == _choices.RATE_TESTS
     from survstat.cli._common import ConfType
 
     assert tuple(c.value for c in ConfType) == _choices.CONF_TYPES

@@ -7,8 +7,9 @@ records so that job files check their parameters and columns as for any analysis
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from survstat._choices import ConfType
 from survstat.analyses._core import Analysis, column_roles, names
 from survstat.data import SurvivalData
 from survstat.errors import (
@@ -80,7 +81,7 @@ def km_plot(
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
-    fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
+    fit = kaplan_meier(sd, conf_type=cast("ConfType", conf_type), conf_level=conf_level)
     # the log-rank test and Cox model here take neither delayed entry nor case weights
     plain = entry is None and weight is None
     note = _logrank_annotation(sd, conf_level) if annotate and sd.by and plain else None
@@ -118,7 +119,7 @@ def cif_plot(
     sd = SurvivalData.competing_risks(
         data, time=time, cause=cause, by=names(by), censor_value=censor_value
     )
-    fit = cumulative_incidence(sd, conf_type=conf_type, conf_level=conf_level)
+    fit = cumulative_incidence(sd, conf_type=cast("ConfType", conf_type), conf_level=conf_level)
     if not fit.causes:
         raise EmptyDataError(
             f"`{cause}` records no event of any cause: every incidence is 0, there is no curve "

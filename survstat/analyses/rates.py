@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from survstat._choices import Alternative, DifferenceMethod, Missing, RateMethod, RateTest
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
 from survstat.estimators.compare_rates import (
     DIFFERENCE_METHODS,
@@ -31,11 +34,11 @@ def response(
         response=response,
         responder_values=responder_values,
         by=names(by),
-        method=method,
+        method=cast("RateMethod", method),
         conf_level=conf_level,
         null_rate=null_rate,
-        alternative=alternative,
-        missing=missing,
+        alternative=cast("Alternative", alternative),
+        missing=cast("Missing", missing),
     )
     n_rows = int(fit.table.get_column("n").sum())
     if missing == "exclude":
@@ -63,10 +66,10 @@ def compare_rates(
         by=by,
         reference=reference,
         responder_values=responder_values,
-        missing=missing,
+        missing=cast("Missing", missing),
         conf_level=conf_level,
-        difference_method=difference_method,
-        test=test,
+        difference_method=cast("DifferenceMethod | None", difference_method),
+        test=cast("RateTest | None", test),
         strata=names(strata),
     )
     reference_arm = fit.table.get_column("reference")[0] if fit.table.height else reference

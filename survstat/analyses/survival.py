@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from survstat._choices import ConfType, IncidenceVariance, LogrankWeights, Ties
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
 from survstat.data import SurvivalData
 from survstat.estimators._confint import CONF_TYPES
@@ -34,7 +37,7 @@ def km(
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
-    fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
+    fit = kaplan_meier(sd, conf_type=cast("ConfType", conf_type), conf_level=conf_level)
     table = fit.table if at is None else fit.at(at)
     title = f"Kaplan–Meier ({conf_type} {conf_level:g} CI, {fit.variance} variance)"
     return AnalysisOutput(table, title, sd.n_rows)
@@ -56,7 +59,7 @@ def summary(
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
-    fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
+    fit = kaplan_meier(sd, conf_type=cast("ConfType", conf_type), conf_level=conf_level)
     title = f"Median survival ({conf_type} {conf_level:g} CI)"
     return AnalysisOutput(fit.summary(tau=tau), title, sd.n_rows)
 
@@ -78,7 +81,7 @@ def logrank_test(
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), strata=names(strata), weight=weight
     )
-    res = logrank(sd, weights=weights, rho=rho, gamma=gamma)
+    res = logrank(sd, weights=cast("LogrankWeights", weights), rho=rho, gamma=gamma)
     table = res.table
     if trend:
         tr = res.trend()
@@ -110,7 +113,9 @@ def cox_model(
     sd = SurvivalData.right_censored(
         data, time=time, event=event, strata=names(strata), weight=weight
     )
-    fit = cox(sd, covariates=covariates, ties=ties, cluster=cluster, conf_level=conf_level)
+    fit = cox(
+        sd, covariates=covariates, ties=cast("Ties", ties), cluster=cluster, conf_level=conf_level
+    )
     variance = "robust" if fit.robust else "model-based"
     return AnalysisOutput(
         fit.table,
@@ -147,7 +152,12 @@ def cif(
         entry=entry,
         weight=weight,
     )
-    fit = cumulative_incidence(sd, conf_level=conf_level, variance=variance, conf_type=conf_type)
+    fit = cumulative_incidence(
+        sd,
+        conf_level=conf_level,
+        variance=cast("IncidenceVariance", variance),
+        conf_type=cast("ConfType", conf_type),
+    )
     table = fit.table if at is None else fit.at(at)
     title = f"Cumulative incidence ({conf_type} {conf_level:g} CI, {fit.variance} variance)"
     return AnalysisOutput(table, title, sd.n_rows)

@@ -29,7 +29,7 @@ from importlib import resources
 
 import polars as pl
 
-from survstat.errors import SurvstatError
+from survstat.errors import OptionError
 
 _DATASETS = {
     "gbsg2": (
@@ -86,7 +86,7 @@ def names() -> dict[str, str]:
 def path(name: str) -> str:
     """Filesystem path of a bundled dataset's Parquet file."""
     if name not in _DATASETS:
-        raise SurvstatError(f"unknown dataset {name!r}; available: {', '.join(sorted(_DATASETS))}")
+        raise OptionError(f"unknown dataset {name!r}; available: {', '.join(sorted(_DATASETS))}")
     return str(resources.files(__name__).joinpath(_DATASETS[name][0]))
 
 

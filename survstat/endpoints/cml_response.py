@@ -14,10 +14,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
+from survstat._choices import Alternative, ConfType, RateMethod
 from survstat.endpoints.cml_endpoints import PatientColumns, response_endpoints
 from survstat.endpoints.cml_input import Columns, Thresholds
 from survstat.errors import SurvstatWarning
@@ -258,7 +259,7 @@ def _incidence(
             causes=[1, 2, 3, 4],
             by=by,
             conf_level=conf_level,
-            conf_type=conf_type,
+            conf_type=cast("ConfType", conf_type),
         )
     values = ("cif", "std_error", "conf_low", "conf_high")
     return _at_landmark(
@@ -284,7 +285,7 @@ def _one_minus_km(
         time="time",
         event="__response",
         by=by,
-        conf_type=conf_type,
+        conf_type=cast("ConfType", conf_type),
         conf_level=conf_level,
     )
     return _at_landmark(
@@ -317,9 +318,9 @@ def _landmark_rate(
         ends,
         response="responded_by_landmark",
         by=by,
-        method=method,
+        method=cast("RateMethod", method),
         null_rate=null_rate,
-        alternative=alternative,
+        alternative=cast("Alternative", alternative),
         conf_level=conf_level,
     ).table
 

@@ -13,8 +13,10 @@ __getattr__, __dir__ = lazy_submodules(
         "gray",
         "kaplan_meier",
         "logrank",
+        "mantel_haenszel",
         "nelson_aalen",
         "proportions",
         "rmst",
+        "two_by_two",
     ),
 )

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import stats
 
+from survstat._choices import ConfType
 from survstat.errors import check_choice, check_probability
 
 Interval = tuple[np.ndarray, np.ndarray]
@@ -81,7 +82,7 @@ CONF_TYPES: dict[str, Callable[[np.ndarray, np.ndarray, float], Interval]] = {
 
 
 def survival_interval(
-    surv: np.ndarray, se_log: np.ndarray, conf_type: str, conf_level: float
+    surv: np.ndarray, se_log: np.ndarray, conf_type: ConfType, conf_level: float
 ) -> Interval:
     """Pointwise interval for S(t) from S and the standard error of log S(t).
 

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from survstat._segments import Segments
-from survstat.errors import SurvstatError
+from survstat.errors import InvalidValueError
 from survstat.risk import RiskTable
 
 
@@ -61,7 +61,7 @@ def group_grid(rt: RiskTable, strata: Sequence[str], by: Sequence[str]) -> Group
     k_code, levels = group_codes(rt.keys, by)
     n_groups = levels.height
     if n_groups < 2:
-        raise SurvstatError(f"`{', '.join(by)}` has a single group; nothing to compare")
+        raise InvalidValueError(f"`{', '.join(by)}` has a single group; nothing to compare")
     rows = pl.DataFrame({"s": s_code[rt.curve], "time": rt.time})
     cells = rows.unique(maintain_order=False).sort(["s", "time"]).with_row_index("r")
     r = rows.join(cells, on=["s", "time"], how="left", maintain_order="left").get_column("r")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from survstat._choices import Ties
 from survstat.data import SurvivalData
 from survstat.estimators._regression import Point, Scaling, scale_columns
 
@@ -100,7 +101,7 @@ def cumulative(values: np.ndarray, lay: Layout) -> np.ndarray:
     return cs - before[lay.stratum_start]
 
 
-def cox_terms(beta: np.ndarray, lay: Layout, ties: str) -> Point:
+def cox_terms(beta: np.ndarray, lay: Layout, ties: Ties) -> Point:
     """Log partial likelihood, score and information at ``beta`` (R coxfit6_iter)."""
     x, w, ev = lay.x, lay.w, lay.event
     eta = x @ beta
@@ -140,14 +141,14 @@ def cox_terms(beta: np.ndarray, lay: Layout, ties: str) -> Point:
     return Point(loglik, score, info)
 
 
-def terms(beta: np.ndarray, lay: Layout, ties: str) -> Point:
+def terms(beta: np.ndarray, lay: Layout, ties: Ties) -> Point:
     """:func:`cox_terms` with numpy's overflow warnings silenced: a step that overflows is
     halved back by the iteration, which checks :attr:`Point.finite`."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return cox_terms(beta, lay, ties)
 
 
-def score_residuals(beta: np.ndarray, lay: Layout, ties: str) -> np.ndarray:
+def score_residuals(beta: np.ndarray, lay: Layout, ties: Ties) -> np.ndarray:
     """Score residuals per row (R coxscore2), rows in layout order."""
     x, w, ev = lay.x, lay.w, lay.event.astype(float)
     score = np.exp(x @ beta)
@@ -220,7 +221,7 @@ def group_suffix(values: np.ndarray, lay: Layout, group_of_row: np.ndarray) -> n
 
 
 def robust_covariance(
-    beta: np.ndarray, var: np.ndarray, lay: Layout, ties: str, clusters: np.ndarray | None
+    beta: np.ndarray, var: np.ndarray, lay: Layout, ties: Ties, clusters: np.ndarray | None
 ) -> np.ndarray:
     """Sandwich variance from the weighted dfbeta residuals, summed within clusters (R
     ``coxph(robust=TRUE)``); ``var`` is the inverse information at ``beta``, whose zero rows

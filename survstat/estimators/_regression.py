@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survstat.errors import SurvstatError
+from survstat.errors import InvalidValueError
 
 #: R ``coxph.control()``: convergence tolerance on the relative change of the log-likelihood.
 EPS = 1e-9
@@ -281,7 +281,7 @@ def unscale(
         )
         if lost or not 0 < c[j] < np.inf:
             size = scaling.top[j]
-            raise SurvstatError(
+            raise InvalidValueError(
                 f"`{term}` (covariate) is on a scale (largest absolute value {size:.3g}) at which "
                 "its coefficient or its variance is outside double precision; rescale it, "
                 f"e.g. divide it by {10 ** round(math.log10(size)) if size > 0 else 1:.0e}"

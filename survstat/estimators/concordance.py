@@ -115,7 +115,33 @@ def concordance(
     weight: np.ndarray | None = None,
     strata: np.ndarray | None = None,
 ) -> Concordance:
-    """Concordance of ``score`` (higher = earlier failure) with right-censored times."""
+    """Concordance of ``score`` (higher = earlier failure) with right-censored times.
+
+    Parameters
+    ----------
+    time
+        Follow-up times.
+    event
+        Whether each follow-up ends in an event (truthy) or is censored.
+    score
+        The risk score; a higher score predicts an earlier failure.
+    weight
+        Case weights; a pair counts with the product of its two weights (default: 1 each).
+    strata
+        Stratum labels: pairs are formed only within a stratum (default: one stratum).
+
+    Returns
+    -------
+    Concordance
+        The weighted pair counts and the concordance index.
+
+    References
+    ----------
+    .. [1] Harrell FE, Califf RM, Pryor DB, Lee KL, Rosati RA (1982). Evaluating the yield of
+       medical tests. JAMA 247:2543-2546.
+    .. [2] Therneau T, Watson E (2017). The concordance statistic and the Cox model. Vignette
+       of the R package survival.
+    """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
     score = np.asarray(score, float)

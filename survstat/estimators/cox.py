@@ -25,9 +25,15 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat._choices import TIES
+from survstat._choices import TIES, Ties
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError, check_choice
+from survstat.errors import (
+    ColumnNotFoundError,
+    EstimationError,
+    InvalidValueError,
+    OptionError,
+    check_choice,
+)
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._partial_likelihood import Layout, layout, robust_covariance, terms
@@ -71,7 +77,7 @@ class _Fit:
     aliased: np.ndarray  # singular at 0, with the floor: no information in the design
 
 
-def _newton(lay: Layout, ties: str, p: int, max_iter: int | None = None) -> _Fit:
+def _newton(lay: Layout, ties: Ties, p: int, max_iter: int | None = None) -> _Fit:
     """R ``coxfit6``: Newton-Raphson from 0 (:func:`newton_raphson`), at most ``MAX_ITER``
     iterations; aliased columns (at 0 with :func:`information_floor`, and at the estimate by
     R's rule) are skipped by the Cholesky solve, so their coefficients stay 0. The score test
@@ -81,7 +87,7 @@ def _newton(lay: Layout, ties: str, p: int, max_iter: int | None = None) -> _Fit
     zero = np.zeros(p)
     first = terms(zero, lay, ties)
     if not first.finite:
-        raise SurvstatError("the partial likelihood is not finite at 0: check the case weights")
+        raise InvalidValueError("the partial likelihood is not finite at 0: check the case weights")
     factor, _ = cholesky2(first.information, floor=floor)
     score_test = float(first.score @ chsolve2(factor, first.score))
     singular = np.diag(factor) == 0
@@ -139,7 +145,7 @@ class CoxResult:
     loglik: tuple[float, float]
     n: int
     n_event: int
-    ties: str
+    ties: Ties
     robust: bool
     iterations: int
     converged: bool
@@ -175,7 +181,7 @@ def cox(
     strata: str | Sequence[str] | None = None,
     weight: str | None = None,
     cluster: str | None = None,
-    ties: str = "efron",
+    ties: Ties = "efron",
     robust: bool | None = None,
     reference: Mapping[str, Any] | None = None,
     conf_level: float = 0.95,
@@ -205,17 +211,32 @@ def cox(
     conf_level
         Level of the hazard-ratio intervals.
 
+    Returns
+    -------
+    CoxResult
+        The coefficient table (hazard ratios with intervals and Wald tests), the model's
+        global tests and its convergence and aliasing status.
+
     Raises
     ------
-    SurvstatError
-        No events, no term that can be estimated (every covariate constant or aliased), or a
-        covariate on a scale outside double precision.
+    EstimationError
+        No events, or no term that can be estimated (every covariate constant or aliased).
+    InvalidValueError
+        A covariate on a scale outside double precision.
 
     Warns
     -----
     SurvstatWarning
         Aliased terms, infinite coefficients, or no convergence (the same three things R warns
         about); each is also in the ``status`` column and in :attr:`CoxResult.model`.
+
+    References
+    ----------
+    .. [1] Cox DR (1972). Regression models and life-tables. J R Stat Soc B 34:187-220.
+    .. [2] Efron B (1977). The efficiency of Cox's likelihood function for censored data.
+       J Am Stat Assoc 72:557-565.
+    .. [3] Therneau TM, Grambsch PM (2000). Modeling Survival Data: Extending the Cox Model.
+       Springer.
 
     Examples
     --------
@@ -283,14 +304,14 @@ def _require_events(frame: pl.DataFrame, sd: SurvivalData) -> None:
     events = frame.get_column(sd.event).cast(pl.Int64)
     n_events = int(events.sum())
     if n_events == 0:
-        raise SurvstatError(
+        raise EstimationError(
             f"`{sd.event}` records no event: all {frame.height} rows are censored; a Cox "
             "model has nothing to fit"
         )
     if sd.weight is None:
         return
     if not (events.filter(frame.get_column(sd.weight) > 0) > 0).any():
-        raise SurvstatError(
+        raise EstimationError(
             f"`{sd.event}` records no event among the rows with a positive `{sd.weight}`: "
             f"its {n_events} event(s) all have weight 0 (rows of weight 0 are left out); a Cox "
             "model has nothing to fit"
@@ -314,7 +335,7 @@ def _status(fit: _Fit, lay: Layout, terms: tuple[str, ...], strata: tuple[str, .
         if strata:
             listed = ", ".join(f"`{s}`" for s in strata)
             nested = f" (with strata {listed}, so is one that never varies within a stratum)"
-        raise SurvstatError(
+        raise EstimationError(
             f"no term can be estimated: every covariate is constant within the risk sets{nested} "
             f"or a combination of the others ({', '.join(terms)})"
         )

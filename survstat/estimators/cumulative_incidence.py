@@ -1,10 +1,10 @@
-"""Cumulative incidence of competing risks (Aalen-Johansen).
+r"""Cumulative incidence of competing risks (Aalen-Johansen).
 
 For cause k, with S the Kaplan-Meier estimate for an event of any cause,
 
 .. math::
 
-    \\hat F_k(t) = \\sum_{t_j \\le t} \\hat S(t_j-) \\frac{d_{kj}}{n_j}
+    \hat F_k(t) = \sum_{t_j \le t} \hat S(t_j-) \frac{d_{kj}}{n_j}
 
 (Kalbfleisch & Prentice 2002, sec. 8.2; Aalen & Johansen 1978). The variance is the one
 R ``cmprsk::cuminc`` reports (Gray's Fortran routine ``cinc``, after Aalen 1978 and Dinse & Larson
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from survstat._choices import VARIANCES
+from survstat._choices import VARIANCES, ConfType, IncidenceVariance
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, check_choice
 from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
@@ -54,8 +54,27 @@ def cuminc_variance(
 ) -> np.ndarray:
     """Variance of the cumulative incidence of one cause as ``cmprsk::cuminc`` computes it.
 
-    ``n`` at risk, ``d`` events of any cause, ``dk`` events of the cause, ``surv`` the
-    all-cause Kaplan-Meier (right limits) and ``cif`` the estimate, per risk-table row.
+    Parameters
+    ----------
+    n, d, dk
+        Per risk-table row: the number at risk, the events of any cause and the events of
+        the cause.
+    surv
+        The all-cause Kaplan-Meier estimate (right limits), per row.
+    cif
+        The cause's cumulative incidence, per row.
+    rt
+        The risk table the rows come from (its curves delimit the cumulative sums).
+
+    Returns
+    -------
+    numpy.ndarray
+        The variance per row, carried forward between the cause's event times.
+
+    References
+    ----------
+    .. [1] Gray RJ (2022). cmprsk: Subdistribution Analysis of Competing Risks. R package
+       (function ``cuminc``).
     """
     s_minus = _within_curve_previous(surv, rt, 1.0)
     other = d - dk
@@ -100,6 +119,28 @@ def delta_variance(
     Studies*, sec. 10.2): the cause-specific hazard increments at each time are multinomial and
     F_k(t) is differentiated through them. The square is expanded so that every piece is a
     cumulative sum over the curve.
+
+    Parameters
+    ----------
+    n, d, dk
+        Per risk-table row: the number at risk, the events of any cause and the events of
+        the cause.
+    s_minus
+        The all-cause Kaplan-Meier estimate just before each row's time (left limits).
+    cif
+        The cause's cumulative incidence, per row.
+    rt
+        The risk table the rows come from (its curves delimit the cumulative sums).
+
+    Returns
+    -------
+    numpy.ndarray
+        The variance per row, never negative.
+
+    References
+    ----------
+    .. [1] Marubini E, Valsecchi MG (1995). Analysing Survival Data from Clinical Trials and
+       Observational Studies. Wiley, section 10.2.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         # where everyone at risk fails no later time exists, so F(t) - F(t_j) is 0 there
@@ -120,7 +161,7 @@ def delta_variance(
 
 
 def cif_interval(
-    cif: np.ndarray, se: np.ndarray, conf_level: float, conf_type: str = "log-log"
+    cif: np.ndarray, se: np.ndarray, conf_level: float, conf_type: ConfType = "log-log"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise interval for F(t) from its standard error, transformed as R ``survfit`` does
     for multi-state curves (its ``conf.type``; cmprsk and tidycmprsk use log(-log)).
@@ -128,6 +169,23 @@ def cif_interval(
     ``log-log``: F^exp(-+z se / (F log F)), undefined where F is 0 or 1; ``plain``: F -+ z se
     clipped to [0, 1]; ``log``: F exp(-+z se / F), upper end at most 1; ``logit``, ``arcsine``
     as for survival curves, with se / F the standard error of log F.
+
+    Parameters
+    ----------
+    cif
+        The cumulative incidence estimates.
+    se
+        Their standard errors.
+    conf_level
+        Confidence level, e.g. 0.95.
+    conf_type
+        The transform (R ``conf.type``): ``"log-log"`` (default), ``"log"``, ``"plain"``,
+        ``"logit"`` or ``"arcsine"``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The lower and upper limits; NaN where undefined.
     """
     f = np.asarray(cif, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -157,8 +215,8 @@ class CumulativeIncidenceResult:
     table: pl.DataFrame
     causes: tuple[Any, ...]
     conf_level: float
-    conf_type: str
-    variance: str
+    conf_type: ConfType
+    variance: IncidenceVariance
     risk: RiskTable = field(repr=False)
     cif: np.ndarray = field(repr=False)
     std_error: np.ndarray = field(repr=False)
@@ -169,6 +227,16 @@ class CumulativeIncidenceResult:
         One row per group, cause and requested time: the group columns, then ``cause, time,
         cif, std_error, conf_low, conf_high``. Before the first event the incidence is 0; after
         the group's last follow-up time it is unknown (null), as in ``timepoints``.
+
+        Parameters
+        ----------
+        times
+            One or more finite, non-negative times.
+
+        Returns
+        -------
+        polars.DataFrame
+            The incidence, its standard error and interval per group, cause and time.
         """
         req = np.atleast_1d(np.asarray(times, dtype=float))
         if req.size == 0 or np.any(~np.isfinite(req) | (req < 0)):
@@ -220,8 +288,8 @@ def cumulative_incidence(
     conf_level: float = 0.95,
     entry: str | None = None,
     weight: str | None = None,
-    variance: str = "auto",
-    conf_type: str = "log-log",
+    variance: IncidenceVariance = "auto",
+    conf_type: ConfType = "log-log",
 ) -> CumulativeIncidenceResult:
     """Aalen-Johansen cumulative incidence per cause and group (R ``cmprsk::cuminc``).
 
@@ -246,6 +314,19 @@ def cumulative_incidence(
         Transform of the pointwise intervals: ``"log-log"`` (default, as cmprsk and
         tidycmprsk), ``"plain"``, ``"log"``, ``"logit"`` or ``"arcsine"`` (see
         :func:`cif_interval`).
+
+    Returns
+    -------
+    CumulativeIncidenceResult
+        The curves: one row per group, cause and event time, with standard errors and
+        pointwise intervals.
+
+    References
+    ----------
+    .. [1] Aalen OO, Johansen S (1978). An empirical transition matrix for non-homogeneous
+       Markov chains based on censored observations. Scand J Stat 5:141-150.
+    .. [2] Kalbfleisch JD, Prentice RL (2002). The Statistical Analysis of Failure Time Data,
+       2nd ed. Wiley, section 8.2.
 
     Examples
     --------
@@ -325,7 +406,7 @@ def _table(
     cif: np.ndarray,
     se: np.ndarray,
     conf_level: float,
-    conf_type: str,
+    conf_type: ConfType,
     cause_dtype: pl.DataType,
 ) -> pl.DataFrame:
     """Rows ordered by group, then cause, then time (none when no cause ever occurs)."""

@@ -30,7 +30,7 @@ import numpy as np
 import polars as pl
 
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import ColumnNotFoundError, OptionError, SurvstatError
+from survstat.errors import ColumnNotFoundError, EstimationError, InvalidValueError, OptionError
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._regression import (
@@ -181,7 +181,7 @@ def _aliased(information: np.ndarray, floor: float, terms: tuple[str, ...]) -> n
     factor, _ = cholesky2(information, floor=floor)
     aliased = np.diag(factor) == 0
     if aliased.all():
-        raise SurvstatError(
+        raise EstimationError(
             "no information about the covariates: the information is 0 for every term (each "
             "is constant within the subdistribution risk sets or a combination of the others: "
             f"{', '.join(terms)})"
@@ -255,10 +255,24 @@ class FineGrayResult:
     def predict(self, profile: Mapping[str, float] | Sequence[float]) -> pl.DataFrame:
         """Cumulative incidence for a covariate profile, at each failure time (``predict.crr``).
 
-        ``profile`` gives one value per term (a mapping from term name, or a sequence in term
-        order); aliased terms contribute nothing (their coefficient is taken as 0, as R's
-        ``predict`` does with ``NA`` coefficients). Returns ``time, cif``. A model with an
-        infinite coefficient, or one that did not converge, predicts nothing: that is an error.
+        Aliased terms contribute nothing (their coefficient is taken as 0, as R's ``predict``
+        does with ``NA`` coefficients).
+
+        Parameters
+        ----------
+        profile
+            One value per term: a mapping from term name, or a sequence in term order.
+
+        Returns
+        -------
+        polars.DataFrame
+            ``time, cif``: the predicted cumulative incidence at each failure time.
+
+        Raises
+        ------
+        EstimationError
+            When the model has an infinite coefficient or did not converge: it predicts
+            nothing.
         """
         if isinstance(profile, Mapping):
             missing = [t for t in self.terms if t not in profile]
@@ -275,22 +289,62 @@ class FineGrayResult:
                 if self.infinite
                 else ("no convergence")
             )
-            raise SurvstatError(f"cannot predict from this Fine-Gray model: {why}")
+            raise EstimationError(f"cannot predict from this Fine-Gray model: {why}")
         coef = self.table.get_column("coef").fill_null(0.0).to_numpy()
         with np.errstate(over="ignore"):
             risk = np.exp((values - self._center) @ coef)
             cif = 1.0 - np.exp(-np.cumsum(risk * self._jump))
         if not np.isfinite(cif).all():
-            raise SurvstatError("the profile's predicted incidence is outside double precision")
+            raise InvalidValueError("the profile's predicted incidence is outside double precision")
         cif = np.clip(cif, 0.0, 1.0)
         return pl.DataFrame({"time": self.baseline.get_column("time"), "cif": cif})
 
 
-def _no_event(sd: SurvivalData) -> SurvstatError:
-    return SurvstatError(
+def _no_event(sd: SurvivalData) -> EstimationError:
+    return EstimationError(
         f"`{sd.cause}` records no event of any cause: all {sd.n_rows} rows are censored "
         f"(`{sd.cause}` = {sd.censor_value!r}); a Fine-Gray model has nothing to fit"
     )
+
+
+def _target(sd: SurvivalData, failcode: Any) -> tuple[int, Any]:
+    """The code (1, 2, ...) of the cause of interest in ``__cause``, and the cause as given
+    (the first cause when ``failcode`` is None)."""
+    if not sd.causes:
+        raise _no_event(sd)
+    target = sd.causes[0] if failcode is None else failcode
+    matches = [k for k, c in enumerate(sd.causes, start=1) if str(c) == str(target)]
+    if not matches:
+        raise OptionError(f"failcode {target!r} is not a cause; causes: {list(sd.causes)}")
+    return matches[0], target
+
+
+def _require_failures(time_s: np.ndarray, fails: np.ndarray, target: Any) -> None:
+    """An error when no failure of the cause of interest has follow-up to model."""
+    if not fails.any():
+        raise EstimationError(f"no failures of cause {target!r}: nothing to model")
+    if (time_s[fails] == 0).all():
+        raise EstimationError(
+            f"every failure of cause {target!r} ({int(fails.sum())} of them) is at time 0: "
+            "there is no follow-up to model (an event at the time origin usually means a "
+            "missing or wrong date)"
+        )
+
+
+def _sandwich(
+    fit: _CrrFit, dat: Data, keep: np.ndarray, status: list[str], terms: tuple[str, ...]
+) -> np.ndarray:
+    """The sandwich variance on the scaled covariates, 0 in the rows and columns of aliased
+    terms; an error for an estimable term whose variance is 0."""
+    cov_s = np.zeros((len(keep), len(keep)))
+    cov_s[np.ix_(keep, keep)] = sandwich(fit.b, dat, fit.hess)
+    for j, term in enumerate(terms):
+        if status[j] == "ok" and not cov_s[j, j] > 0:
+            raise EstimationError(
+                f"no information about `{term}`: its sandwich variance is 0 (e.g. every "
+                "subject at risk fails at the same time)"
+            )
+    return cov_s
 
 
 def fine_gray(
@@ -317,6 +371,12 @@ def fine_gray(
     reference, conf_level
         As in :func:`survstat.cox`.
 
+    Returns
+    -------
+    FineGrayResult
+        The coefficient table (subdistribution hazard ratios with intervals and Wald tests),
+        the model's status and the baseline cumulative incidence for predictions.
+
     Raises
     ------
     SurvstatError
@@ -330,6 +390,11 @@ def fine_gray(
     SurvstatWarning
         Aliased terms, infinite coefficients, or no convergence (also in ``status`` and
         :attr:`FineGrayResult.model`).
+
+    References
+    ----------
+    .. [1] Fine JP, Gray RJ (1999). A proportional hazards model for the subdistribution of a
+       competing risk. J Am Stat Assoc 94:496-509.
 
     Examples
     --------
@@ -349,12 +414,7 @@ def fine_gray(
     for col in covariates:
         if col not in available:
             raise ColumnNotFoundError(col, available, role="covariate")
-    if not sd.causes:
-        raise _no_event(sd)
-    target = sd.causes[0] if failcode is None else failcode
-    matches = [k for k, c in enumerate(sd.causes, start=1) if str(c) == str(target)]
-    if not matches:
-        raise OptionError(f"failcode {target!r} is not a cause; causes: {list(sd.causes)}")
+    code_of_target, target = _target(sd, failcode)
     frame = sd.frame.select(sd.time, "__cause", *[c for c in covariates if c != sd.time]).collect()
     code = frame.get_column("__cause").to_numpy()
     if not code.any():  # declared causes, none of which occurs
@@ -363,16 +423,9 @@ def fine_gray(
     order = np.argsort(frame.get_column(sd.time).cast(pl.Float64).to_numpy(), kind="stable")
     time_s = frame.get_column(sd.time).cast(pl.Float64).to_numpy()[order]
     code = code[order]
-    kind = np.where(code == matches[0], 1, np.where(code == 0, 0, 2))
+    kind = np.where(code == code_of_target, 1, np.where(code == 0, 0, 2))
     fails = kind == 1
-    if not fails.any():
-        raise SurvstatError(f"no failures of cause {target!r}: nothing to model")
-    if (time_s[fails] == 0).all():
-        raise SurvstatError(
-            f"every failure of cause {target!r} ({int(fails.sum())} of them) is at time 0: "
-            "there is no follow-up to model (an event at the time origin usually means a "
-            "missing or wrong date)"
-        )
+    _require_failures(time_s, fails, target)
     t_fail, d = np.unique(time_s[fails], return_counts=True)
     first = np.searchsorted(time_s, t_fail, side="left")
     x_s, scaling = scale_columns(design.matrix[order], np.ones(len(order)))
@@ -395,14 +448,7 @@ def fine_gray(
     warn_status("Fine-Gray model", design.terms, status, converged)
     beta_s = np.zeros(len(keep))
     beta_s[keep] = b
-    cov_s = np.zeros((len(keep), len(keep)))
-    cov_s[np.ix_(keep, keep)] = sandwich(b, dat, fit.hess)
-    for j, term in enumerate(design.terms):
-        if status[j] == "ok" and not cov_s[j, j] > 0:
-            raise SurvstatError(
-                f"no information about `{term}`: its sandwich variance is 0 (e.g. every "
-                "subject at risk fails at the same time)"
-            )
+    cov_s = _sandwich(fit, dat, keep, status, design.terms)
     beta, cov = unscale(beta_s, cov_s, scaling, design.terms)
     _, s0, _, _ = sums(b, dat, False)
     jump_c = dat.d / s0  # baseline at the covariates' centre
@@ -419,7 +465,7 @@ def fine_gray(
         covariance=cov,
         loglik=-fit.lik,
         converged=converged,
-        failcode=sd.causes[matches[0] - 1],
+        failcode=sd.causes[code_of_target - 1],
         terms=design.terms,
         baseline=baseline,
         loglik_null=-lik0,

@@ -153,6 +153,16 @@ def gray_test(
     rho
         Weight (1 - F(t-))^rho; 0 (default) gives equal weights.
 
+    Returns
+    -------
+    GrayTestResult
+        One row per cause: the statistic, its degrees of freedom and the p-value.
+
+    References
+    ----------
+    .. [1] Gray RJ (1988). A class of K-sample tests for comparing the cumulative incidence of
+       a competing risk. Ann Stat 16:1141-1154.
+
     Examples
     --------
     >>> import polars as pl

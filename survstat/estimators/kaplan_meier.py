@@ -1,9 +1,9 @@
-"""Kaplan-Meier survival curves.
+r"""Kaplan-Meier survival curves.
 
 .. math::
 
-    \\hat S(t) = \\prod_{t_j \\le t} \\Bigl(1 - \\frac{d_j}{n_j}\\Bigr), \\qquad
-    \\widehat{\\mathrm{Var}}\\{\\log \\hat S(t)\\} = \\sum_{t_j \\le t} \\frac{d_j}{n_j (n_j - d_j)}
+    \hat S(t) = \prod_{t_j \le t} \Bigl(1 - \frac{d_j}{n_j}\Bigr), \qquad
+    \widehat{\mathrm{Var}}\{\log \hat S(t)\} = \sum_{t_j \le t} \frac{d_j}{n_j (n_j - d_j)}
 
 (Kaplan & Meier 1958, JASA 53:457-481; Greenwood 1926). With delayed entry n_j counts records
 with entry < t_j <= time; with case weights d_j and n_j are weighted sums. With non-integer
@@ -17,12 +17,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
+from survstat._choices import ConfType, SurvivalVariance
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, SurvstatWarning, check_probability
 from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
@@ -31,6 +32,9 @@ from survstat.estimators._robust import robust_variance
 from survstat.estimators.rmst import rmst_curve
 from survstat.io import FrameLike
 from survstat.risk import RiskTable, build_risk_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: Columns of :attr:`KaplanMeierResult.table` after the group columns.
 TABLE_COLUMNS = (
@@ -88,9 +92,9 @@ class KaplanMeierResult:
     """
 
     table: pl.DataFrame
-    conf_type: str
+    conf_type: ConfType
     conf_level: float
-    variance: str
+    variance: SurvivalVariance
     risk: RiskTable = field(repr=False)
     surv: np.ndarray = field(repr=False)
     std_error: np.ndarray = field(repr=False)
@@ -111,9 +115,19 @@ class KaplanMeierResult:
     def at(self, times: float | Sequence[float]) -> pl.DataFrame:
         """Survival at chosen times, as R ``summary(fit, times=, extend=TRUE)``.
 
-        Returns one row per group and requested time: the group columns, then ``time, n_risk,
-        survival, std_error, conf_low, conf_high``. Before the first observed time S = 1 with a
-        zero-width interval; after the last one the curve is carried forward and ``n_risk`` is 0.
+        Before the first observed time S = 1 with a zero-width interval; after the last one
+        the curve is carried forward and ``n_risk`` is 0.
+
+        Parameters
+        ----------
+        times
+            One or more finite, non-negative times.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per group and requested time: the group columns, then ``time, n_risk,
+            survival, std_error, conf_low, conf_high``.
         """
         req = _as_times(times, "times")
         rt = self.risk
@@ -146,8 +160,23 @@ class KaplanMeierResult:
 
         The p-quantile is the first time with S(t) <= 1 - p, with the midpoint rule where S(t)
         equals 1 - p over an interval; limits come from the pointwise interval's curves
-        (Brookmeyer & Crowley 1982). Returns one row per group and probability: the group
-        columns, then ``prob, time, conf_low, conf_high`` (null when not reached).
+        (Brookmeyer & Crowley 1982).
+
+        Parameters
+        ----------
+        probs
+            One or more probabilities in [0, 1] (default: the quartiles).
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per group and probability: the group columns, then ``prob, time,
+            conf_low, conf_high`` (null when not reached).
+
+        References
+        ----------
+        .. [1] Brookmeyer R, Crowley J (1982). A confidence interval for the median survival
+           time. Biometrics 38:29-41.
         """
         p = np.atleast_1d(np.asarray(probs, dtype=float))
         if p.size == 0 or np.any(~np.isfinite(p) | (p < 0) | (p > 1)):
@@ -171,19 +200,40 @@ class KaplanMeierResult:
         return _nan_to_null(self.risk.expand_keys(body, np.concatenate(curves)))
 
     def median(self) -> pl.DataFrame:
-        """Median survival time with its confidence interval (see :meth:`quantile`)."""
+        """Median survival time with its confidence interval (see :meth:`quantile`).
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per group: the group columns, then ``time, conf_low, conf_high`` (null
+            when not reached).
+        """
         return self.quantile(0.5).drop("prob")
 
     def rmst(self, tau: float) -> pl.DataFrame:
         """Restricted mean survival time up to ``tau`` per group, as R ``print(fit, rmean=tau)``.
 
-        Returns the group columns, then ``tau, rmst, std_error, conf_low, conf_high`` (normal
-        interval at the result's ``conf_level``).
-
         ``tau`` beyond a group's last follow-up time, where its curve has not reached 0, gives
         a warning naming the groups: the curve is unknown there and its last value is carried
         to ``tau``, as R's ``rmean`` does (survRM2 refuses such a tau; Uno et al. 2014, J Clin
         Oncol 32:2380-2385, recommend tau within the follow-up of every group).
+
+        Parameters
+        ----------
+        tau
+            The truncation time, positive.
+
+        Returns
+        -------
+        polars.DataFrame
+            The group columns, then ``tau, rmst, std_error, conf_low, conf_high`` (normal
+            interval at the result's ``conf_level``).
+
+        References
+        ----------
+        .. [1] Uno H, Claggett B, Tian L, et al. (2014). Moving beyond the hazard ratio in
+           quantifying the between-group difference in survival analysis. J Clin Oncol
+           32:2380-2385.
         """
         tau_v = float(_as_times(tau, "tau")[0])
         if tau_v <= 0:
@@ -227,9 +277,27 @@ class KaplanMeierResult:
         difference = RMST(group) - RMST(reference), standard error
         sqrt(se_group^2 + se_reference^2) (independent groups), a normal interval at the
         result's ``conf_level`` and a two-sided Wald p-value (Royston & Parmar 2013,
-        BMC Med Res Methodol 13:152). Requires exactly one group column. Returns ``<by>,
-        reference, tau, difference, std_error, conf_low, conf_high, statistic, p_value``;
-        statistic and p-value are null (undefined) when the standard error is 0.
+        BMC Med Res Methodol 13:152). Requires exactly one group column.
+
+        Parameters
+        ----------
+        tau
+            The truncation time, positive.
+        reference
+            The reference level of the group column (default: the first group).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``<by>, reference, tau, difference, std_error, conf_low, conf_high, statistic,
+            p_value``, one row per non-reference group; statistic and p-value are null
+            (undefined) when the standard error is 0.
+
+        References
+        ----------
+        .. [1] Royston P, Parmar MKB (2013). Restricted mean survival time: an alternative to
+           the hazard ratio for the design and analysis of randomized trials with a
+           time-to-event outcome. BMC Med Res Methodol 13:152.
         """
         if len(self.groups) != 1:
             raise OptionError(
@@ -268,8 +336,19 @@ class KaplanMeierResult:
         )
 
     def summary(self, tau: float | None = None) -> pl.DataFrame:
-        """One row per group: ``n, n_event, median, conf_low, conf_high`` (median CI), plus
-        ``rmst, rmst_std_error`` when ``tau`` is given."""
+        """Median survival per group with its interval, and the RMST up to ``tau``.
+
+        Parameters
+        ----------
+        tau
+            Truncation time of the restricted mean; None (default) leaves it out.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per group: the group columns, then ``n, n_event, median, conf_low,
+            conf_high`` (median CI), plus ``rmst, rmst_std_error`` when ``tau`` is given.
+        """
         rt = self.risk
         n_event = np.add.reduceat(rt.n_event, rt.offsets[:-1])
         med = self.median()
@@ -289,8 +368,25 @@ class KaplanMeierResult:
             )
         return rt.expand_keys(body, np.arange(rt.n_curves))
 
-    def plot(self, ax: Any = None, *, conf_int: bool = True, censor_marks: bool = True) -> Any:
-        """Step plot of the curves with pointwise bands; returns the matplotlib Axes."""
+    def plot(
+        self, ax: Axes | None = None, *, conf_int: bool = True, censor_marks: bool = True
+    ) -> Axes:
+        """Step plot of the curves with pointwise bands (:func:`survstat.plot.plot_step_curves`).
+
+        Parameters
+        ----------
+        ax
+            The matplotlib Axes to draw on; None (default) opens a new figure.
+        conf_int
+            Shade the pointwise confidence bands.
+        censor_marks
+            Mark censoring times with ``+``.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
         from survstat.plot import plot_step_curves
 
         return plot_step_curves(self, ax=ax, conf_int=conf_int, censor_marks=censor_marks)
@@ -305,7 +401,7 @@ def kaplan_meier(
     entry: str | None = None,
     weight: str | None = None,
     strata: str | Sequence[str] | None = None,
-    conf_type: str = "log-log",
+    conf_type: ConfType = "log-log",
     conf_level: float = 0.95,
     robust: bool | None = None,
 ) -> KaplanMeierResult:
@@ -329,6 +425,15 @@ def kaplan_meier(
     Returns
     -------
     KaplanMeierResult
+        The curves (one row per group and distinct time), with Greenwood (or robust)
+        standard errors and pointwise intervals.
+
+    References
+    ----------
+    .. [1] Kaplan EL, Meier P (1958). Nonparametric estimation from incomplete observations.
+       J Am Stat Assoc 53:457-481.
+    .. [2] Greenwood M (1926). The natural duration of cancer. Reports on Public Health and
+       Medical Subjects 33. HMSO, London.
 
     Examples
     --------

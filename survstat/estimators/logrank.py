@@ -1,13 +1,13 @@
-"""Log-rank family of K-sample tests, stratified, with weights and a trend test.
+r"""Log-rank family of K-sample tests, stratified, with weights and a trend test.
 
 For each stratum and distinct event time t with n_k at risk and d_k events in group k
 (n, d pooled), and a weight w(t):
 
 .. math::
 
-    U_k = \\sum_t w(t) \\Bigl(d_k - n_k \\frac{d}{n}\\Bigr), \\qquad
-    V_{kl} = \\sum_t w(t)^2 \\frac{d (n - d)}{n - 1} \\frac{n_k}{n}
-             \\Bigl(\\delta_{kl} - \\frac{n_l}{n}\\Bigr),
+    U_k = \sum_t w(t) \Bigl(d_k - n_k \frac{d}{n}\Bigr), \qquad
+    V_{kl} = \sum_t w(t)^2 \frac{d (n - d)}{n - 1} \frac{n_k}{n}
+             \Bigl(\delta_{kl} - \frac{n_l}{n}\Bigr),
 
 summed over strata; the statistic is U' V^- U on K - 1 degrees of freedom (groups with no
 expected events are dropped, as R ``survdiff`` does). Weights:
@@ -32,13 +32,13 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat._choices import WEIGHTS
+from survstat._choices import WEIGHTS, LogrankWeights
 from survstat._segments import Segments
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import OptionError, SurvstatError, check_choice
-from survstat.estimators._grid import group_grid
+from survstat.errors import EstimationError, OptionError, check_choice
+from survstat.estimators._grid import GroupGrid, group_grid
 from survstat.io import FrameLike
-from survstat.risk import build_risk_table
+from survstat.risk import RiskTable, build_risk_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class LogrankResult:
         num = float(c @ u)
         den = float(c @ self.covariance @ c)
         if den <= 0:
-            raise SurvstatError("trend test undefined: the scores have zero variance")
+            raise EstimationError("trend test undefined: the scores have zero variance")
         z = num / np.sqrt(den)
         return pl.DataFrame(
             {"statistic": [z * z], "df": [1], "p_value": [float(stats.chi2.sf(z * z, 1))], "z": [z]}
@@ -109,7 +109,12 @@ class LogrankResult:
 
 
 def _weights(
-    kind: str, n: np.ndarray, d: np.ndarray, strata: Segments, rho: float, gamma: float
+    kind: LogrankWeights,
+    n: np.ndarray,
+    d: np.ndarray,
+    strata: Segments,
+    rho: float,
+    gamma: float,
 ) -> np.ndarray:
     if kind == "logrank":
         return np.ones_like(n)
@@ -127,6 +132,44 @@ def _weights(
     return s_minus**rho * (1.0 - s_minus) ** gamma
 
 
+def _weight_kind(weights: LogrankWeights, rho: float, gamma: float) -> LogrankWeights:
+    """The weights to use: ``weights`` checked against ``rho`` and ``gamma``; plain log-rank
+    weights with a non-zero exponent are Fleming-Harrington's."""
+    check_choice("weights", weights, WEIGHTS)
+    if (rho != 0 or gamma != 0) and weights in ("gehan-breslow", "tarone-ware"):
+        raise OptionError(
+            f"`rho` and `gamma` are Fleming-Harrington exponents; the {weights} weights have "
+            f"none (got rho={rho:g}, gamma={gamma:g}): use weights='fleming-harrington' or "
+            "leave them at 0"
+        )
+    kind: LogrankWeights = weights
+    if (rho != 0 or gamma != 0) and kind == "logrank":
+        kind = "fleming-harrington"
+    if not (np.isfinite(rho) and np.isfinite(gamma)) or rho < 0 or gamma < 0:
+        raise OptionError(f"`rho` and `gamma` must be finite and >= 0; got {rho}, {gamma}")
+    return kind
+
+
+def _observed_expected(
+    grid: GroupGrid, rt: RiskTable, kind: LogrankWeights, rho: float, gamma: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted observed and expected events per group and the K x K variance matrix of
+    O - E, summed over the event times of every stratum."""
+    at_risk, events = grid.at_risk, grid.wide(rt.n_event)
+    n = at_risk.sum(axis=1)
+    d = events.sum(axis=1)
+    w = _weights(kind, n, d, grid.strata, rho, gamma)
+    has = d > 0
+    n, d, w, at_risk, events = n[has], d[has], w[has], at_risk[has], events[has]
+    p = at_risk / n[:, None]
+    observed = (w[:, None] * events).sum(axis=0)
+    expected = (w[:, None] * p * d[:, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(n > 1, w**2 * d * (n - d) / (n - 1), 0.0)
+    cov = np.diag((c[:, None] * p).sum(axis=0)) - (p * c[:, None]).T @ p
+    return observed, expected, cov
+
+
 def logrank(
     data: FrameLike | SurvivalData,
     *,
@@ -136,7 +179,7 @@ def logrank(
     strata: str | Sequence[str] | None = None,
     entry: str | None = None,
     weight: str | None = None,
-    weights: str = "logrank",
+    weights: LogrankWeights = "logrank",
     rho: float = 0.0,
     gamma: float = 0.0,
 ) -> LogrankResult:
@@ -159,6 +202,19 @@ def logrank(
         Fleming-Harrington exponents: w = S(t-)^rho (1 - S(t-))^gamma; default 0, 0 (the
         log-rank weights).
 
+    Returns
+    -------
+    LogrankResult
+        The test (statistic, degrees of freedom, p-value) and the observed and expected
+        events per group.
+
+    References
+    ----------
+    .. [1] Mantel N (1966). Evaluation of survival data and two new rank order statistics
+       arising in its consideration. Cancer Chemother Rep 50:163-170.
+    .. [2] Harrington DP, Fleming TR (1982). A class of rank test procedures for censored
+       survival data. Biometrika 69:553-566.
+
     Examples
     --------
     >>> import survstat
@@ -167,17 +223,7 @@ def logrank(
     >>> round(res.statistic, 4), round(res.p_value, 5)
     (8.5648, 0.00343)
     """
-    kind = check_choice("weights", weights, WEIGHTS)
-    if (rho != 0 or gamma != 0) and kind in ("gehan-breslow", "tarone-ware"):
-        raise OptionError(
-            f"`rho` and `gamma` are Fleming-Harrington exponents; the {kind} weights have none "
-            f"(got rho={rho:g}, gamma={gamma:g}): use weights='fleming-harrington' or leave "
-            "them at 0"
-        )
-    if (rho != 0 or gamma != 0) and kind == "logrank":
-        kind = "fleming-harrington"
-    if not (np.isfinite(rho) and np.isfinite(gamma)) or rho < 0 or gamma < 0:
-        raise OptionError(f"`rho` and `gamma` must be finite and >= 0; got {rho}, {gamma}")
+    kind = _weight_kind(weights, rho, gamma)
     sd = as_survival_data(
         data, time=time, event=event, by=by, strata=strata, entry=entry, weight=weight
     )
@@ -190,21 +236,9 @@ def logrank(
             "found fractional weights"
         )
     grid = group_grid(rt, sd.strata, sd.by)
-    levels, segments, at_risk = grid.levels, grid.strata, grid.at_risk
+    levels = grid.levels
     n_groups = levels.height
-    events = grid.wide(rt.n_event)
-
-    n = at_risk.sum(axis=1)
-    d = events.sum(axis=1)
-    w = _weights(kind, n, d, segments, rho, gamma)
-    has = d > 0
-    n, d, w, at_risk, events = n[has], d[has], w[has], at_risk[has], events[has]
-    p = at_risk / n[:, None]
-    observed = (w[:, None] * events).sum(axis=0)
-    expected = (w[:, None] * p * d[:, None]).sum(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(n > 1, w**2 * d * (n - d) / (n - 1), 0.0)
-    cov = np.diag((c[:, None] * p).sum(axis=0)) - (p * c[:, None]).T @ p
+    observed, expected, cov = _observed_expected(grid, rt, kind, rho, gamma)
     u = observed - expected
     stat, df = _quadratic_form(u, cov, expected)
     # fewer than two groups at risk at any event time: the test is undefined

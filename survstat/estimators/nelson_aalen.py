@@ -1,9 +1,9 @@
-"""Nelson-Aalen cumulative hazard.
+r"""Nelson-Aalen cumulative hazard.
 
 .. math::
 
-    \\hat H(t) = \\sum_{t_j \\le t} \\frac{d_j}{n_j}, \\qquad
-    \\widehat{\\mathrm{Var}}\\{\\hat H(t)\\} = \\sum_{t_j \\le t} \\frac{d_j}{n_j^2}
+    \hat H(t) = \sum_{t_j \le t} \frac{d_j}{n_j}, \qquad
+    \widehat{\mathrm{Var}}\{\hat H(t)\} = \sum_{t_j \le t} \frac{d_j}{n_j^2}
 
 (Nelson 1972, Technometrics 14:945-966; Aalen 1978, Ann. Statist. 6:701-726). This is the
 ``cumhaz`` / ``std.chaz`` of R ``survival::survfit`` (3.5), including the infinitesimal-jackknife
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from survstat._choices import ConfType, HazardVariance
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import OptionError, check_choice
 from survstat.estimators._confint import z_value
@@ -44,9 +45,9 @@ class NelsonAalenResult:
     """
 
     table: pl.DataFrame
-    conf_type: str
+    conf_type: ConfType
     conf_level: float
-    variance: str
+    variance: HazardVariance
     risk: RiskTable = field(repr=False)
 
 
@@ -59,14 +60,38 @@ def nelson_aalen(
     entry: str | None = None,
     weight: str | None = None,
     strata: str | Sequence[str] | None = None,
-    conf_type: str = "log",
+    conf_type: ConfType = "log",
     conf_level: float = 0.95,
     robust: bool | None = None,
 ) -> NelsonAalenResult:
     """Nelson-Aalen estimate of the cumulative hazard, per group.
 
-    Parameters are those of :func:`survstat.kaplan_meier`; ``conf_type`` is ``"log"`` or
-    ``"plain"``.
+    Parameters
+    ----------
+    data
+        A :class:`~survstat.data.SurvivalData`, or a frame / Parquet path with the column names.
+    time, event, by, entry, weight, strata
+        Column roles (see :meth:`SurvivalData.right_censored`).
+    conf_type
+        Pointwise interval transform: ``"log"`` (default) or ``"plain"``.
+    conf_level
+        Confidence level.
+    robust
+        Use the infinitesimal-jackknife variance. Default (None): robust only when case
+        weights are not all whole numbers, as :func:`survstat.kaplan_meier`.
+
+    Returns
+    -------
+    NelsonAalenResult
+        The cumulative hazard per group and distinct time, with standard errors and
+        pointwise intervals.
+
+    References
+    ----------
+    .. [1] Nelson W (1972). Theory and applications of hazard plotting for censored failure
+       data. Technometrics 14:945-966.
+    .. [2] Aalen O (1978). Nonparametric inference for a family of counting processes. Ann Stat
+       6:701-726.
 
     Examples
     --------

@@ -34,7 +34,7 @@ import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
-from survstat._choices import ALTERNATIVES, MISSING
+from survstat._choices import ALTERNATIVES, MISSING, Alternative, Missing, RateMethod
 from survstat.data import check_declared_levels
 from survstat.errors import (
     ColumnNotFoundError,
@@ -140,10 +140,34 @@ METHODS: dict[str, Callable] = {
 def binomial_interval(
     x: np.ndarray | int,
     n: np.ndarray | int,
-    method: str = "clopper-pearson",
+    method: RateMethod = "clopper-pearson",
     conf_level: float = 0.95,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Confidence limits for x responders out of n (arrays allowed); see the module docstring.
+
+    Parameters
+    ----------
+    x
+        Responders (a count or an array of counts).
+    n
+        Patients (a count or an array of the same shape as ``x``).
+    method
+        The interval: ``"clopper-pearson"`` (default, exact), ``"wilson"``, ``"wilson-cc"``,
+        ``"jeffreys"``, ``"agresti-coull"``, ``"mid-p"`` or ``"wald"``.
+    conf_level
+        Confidence level, 0.95 by default.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The lower and upper limits, as 1-D arrays.
+
+    References
+    ----------
+    .. [1] Clopper CJ, Pearson ES (1934). The use of confidence or fiducial limits illustrated
+       in the case of the binomial. Biometrika 26:404-413.
+    .. [2] Brown LD, Cai TT, DasGupta A (2001). Interval estimation for a binomial proportion.
+       Stat Sci 16:101-133.
 
     Examples
     --------
@@ -171,8 +195,26 @@ def binomial_interval(
     return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
 
 
-def binomial_test(x: int, n: int, null_rate: float, alternative: str = "two-sided") -> float:
+def binomial_test(
+    x: int, n: int, null_rate: float, alternative: Alternative = "two-sided"
+) -> float:
     """Exact binomial test p-value, as R ``binom.test``.
+
+    Parameters
+    ----------
+    x
+        Responders.
+    n
+        Patients.
+    null_rate
+        The response rate under the null hypothesis.
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"``.
+
+    Returns
+    -------
+    float
+        The p-value.
 
     Examples
     --------
@@ -202,9 +244,28 @@ def binomial_test(x: int, n: int, null_rate: float, alternative: str = "two-side
     return float(min(1.0, p))
 
 
-def critical_responders(n: int, null_rate: float, alternative: str, alpha: float) -> int | None:
+def critical_responders(
+    n: int, null_rate: float, alternative: Alternative, alpha: float
+) -> int | None:
     """The fewest responders that reject (``greater``, ``two-sided``: on the high side), or the
-    most that reject (``less``), at level ``alpha``; None when no count rejects."""
+    most that reject (``less``), at level ``alpha``; None when no count rejects.
+
+    Parameters
+    ----------
+    n
+        Patients.
+    null_rate
+        The response rate under the null hypothesis.
+    alternative
+        ``"two-sided"``, ``"greater"`` or ``"less"``.
+    alpha
+        The significance level.
+
+    Returns
+    -------
+    int or None
+        The critical number of responders, or None.
+    """
     check_choice("alternative", alternative, ALTERNATIVES)
     counts = range(n + 1)
     if alternative == "less":
@@ -233,7 +294,7 @@ class ProportionResult:
     """
 
     table: pl.DataFrame
-    method: str
+    method: RateMethod
     conf_level: float
 
 
@@ -275,17 +336,46 @@ def _indicator(frame: pl.LazyFrame, schema: pl.Schema, response: str, responders
     return col.cast(pl.Int64).alias("__resp")
 
 
+def _counts(
+    data: Any, response: str, responder_values: Sequence[Any] | None, groups: list[str]
+) -> pl.DataFrame:
+    """Rows, missing responses and responders per group (``__rows, n_missing,
+    n_responders`` after the group columns), sorted by group; the columns checked first."""
+    frame, _ = scan(data)
+    schema = frame.collect_schema()
+    for role, col in [("response", response)] + [("by", g) for g in groups]:
+        if col not in schema:
+            raise ColumnNotFoundError(col, schema.names(), role=role)
+    for g in groups:
+        n_null = frame.select(pl.col(g).null_count()).collect().item()
+        if n_null:
+            raise MissingValueError(f"`{g}` must not be missing; found {n_null} missing values")
+        check_declared_levels(frame, g, schema[g])
+    resp = _indicator(frame, schema, response, responder_values)
+    return (
+        frame.with_columns(resp)
+        .group_by(groups or [pl.lit(0).alias("__all")])
+        .agg(
+            pl.len().alias("__rows"),
+            pl.col("__resp").null_count().alias("n_missing"),
+            pl.col("__resp").sum().alias("n_responders"),
+        )
+        .sort(groups or "__all")
+        .collect()
+    )
+
+
 def proportion(
     data: Any,
     *,
     response: str,
     responder_values: Sequence[Any] | None = None,
     by: str | Sequence[str] | None = None,
-    method: str = "clopper-pearson",
+    method: RateMethod = "clopper-pearson",
     conf_level: float = 0.95,
     null_rate: float | None = None,
-    alternative: str = "two-sided",
-    missing: str = "nonresponder",
+    alternative: Alternative = "two-sided",
+    missing: Missing = "nonresponder",
 ) -> ProportionResult:
     """Response rate with a confidence interval per group, and an exact test against a rate.
 
@@ -309,6 +399,19 @@ def proportion(
         ``"nonresponder"`` (intention to treat, default): missing responses count in n as
         non-responders; ``"exclude"``: they are left out of n.
 
+    Returns
+    -------
+    ProportionResult
+        One row per group: responders, evaluable patients, the rate with its interval and,
+        with ``null_rate``, the exact binomial test.
+
+    References
+    ----------
+    .. [1] Clopper CJ, Pearson ES (1934). The use of confidence or fiducial limits illustrated
+       in the case of the binomial. Biometrika 26:404-413.
+    .. [2] Brown LD, Cai TT, DasGupta A (2001). Interval estimation for a binomial proportion.
+       Stat Sci 16:101-133.
+
     Examples
     --------
     >>> import polars as pl
@@ -329,29 +432,8 @@ def proportion(
             f"alternative={alternative!r} is the direction of the test against `null_rate`; "
             "give null_rate= (without it there is no test and the option would be ignored)"
         )
-    frame, _ = scan(data)
-    schema = frame.collect_schema()
     groups = [by] if isinstance(by, str) else list(by or [])
-    for role, col in [("response", response)] + [("by", g) for g in groups]:
-        if col not in schema:
-            raise ColumnNotFoundError(col, schema.names(), role=role)
-    for g in groups:
-        n_null = frame.select(pl.col(g).null_count()).collect().item()
-        if n_null:
-            raise MissingValueError(f"`{g}` must not be missing; found {n_null} missing values")
-        check_declared_levels(frame, g, schema[g])
-    resp = _indicator(frame, schema, response, responder_values)
-    agg = (
-        frame.with_columns(resp)
-        .group_by(groups or [pl.lit(0).alias("__all")])
-        .agg(
-            pl.len().alias("__rows"),
-            pl.col("__resp").null_count().alias("n_missing"),
-            pl.col("__resp").sum().alias("n_responders"),
-        )
-        .sort(groups or "__all")
-        .collect()
-    )
+    agg = _counts(data, response, responder_values, groups)
     if agg.height == 0:
         raise EmptyDataError("the data has no rows")
     rows = agg.get_column("__rows").to_numpy()

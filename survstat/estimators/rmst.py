@@ -1,14 +1,14 @@
-"""Restricted mean survival time (RMST).
+r"""Restricted mean survival time (RMST).
 
 RMST(tau) is the area under the Kaplan-Meier curve from 0 to tau. Its standard error is the one
 R prints with ``print(survfit(...), rmean=tau)`` (survival 3.5 ``survmean``):
 
 .. math::
 
-    \\widehat{\\mathrm{Var}} = \\sum_{t_j \\le \\tau} A(t_j, \\tau)^2
-        \\frac{d_j}{n_j (n_j - d_j)},
+    \widehat{\mathrm{Var}} = \sum_{t_j \le \tau} A(t_j, \tau)^2
+        \frac{d_j}{n_j (n_j - d_j)},
 
-where :math:`A(t_j, \\tau)` is the area under the curve between :math:`t_j` and tau and terms with
+where :math:`A(t_j, \tau)` is the area under the curve between :math:`t_j` and tau and terms with
 :math:`n_j = d_j` are taken as 0 (Miller 1981, *Survival Analysis*, pp. 195-196;
 Klein & Moeschberger 2003, sec. 4.5).
 """
@@ -26,7 +26,26 @@ def rmst_curve(
     tau: float,
     start: float = 0.0,
 ) -> tuple[float, float]:
-    """RMST up to ``tau`` and its standard error for one Kaplan-Meier curve."""
+    """RMST up to ``tau`` and its standard error for one Kaplan-Meier curve.
+
+    Parameters
+    ----------
+    time
+        The curve's distinct times, increasing.
+    surv
+        The survival estimate at each time.
+    n_risk, n_event
+        The number at risk and the events at each time.
+    tau
+        The truncation time.
+    start
+        The time at which the curve starts at 1 (0 by default); the area is counted from it.
+
+    Returns
+    -------
+    tuple of float
+        The restricted mean and its standard error.
+    """
     keep = time <= tau
     with np.errstate(divide="ignore", invalid="ignore"):
         hh = np.where(n_risk - n_event == 0, 0.0, n_event / (n_risk * (n_risk - n_event)))

@@ -87,7 +87,18 @@ def _not_parquet(path: Path, head: bytes, size: int) -> str:
 def check_parquet_file(path: Path) -> None:
     """Raise :class:`InputFormatError` unless ``path`` is a regular file that starts and ends
     with Parquet's magic bytes (``PAR1``): a folder, a FIFO, an empty, foreign or truncated
-    file is named with what it is."""
+    file is named with what it is.
+
+    Parameters
+    ----------
+    path
+        The file to check.
+
+    Raises
+    ------
+    InputFormatError
+        When ``path`` is not a complete Parquet file, saying what it is instead.
+    """
     try:
         info = path.stat()
     except OSError as exc:
@@ -119,7 +130,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _duplicates(names: Iterable[str]) -> str | None:
-    """ "`a` appears 2 times" for the first repeated name, or None."""
+    """Describe the first repeated name (e.g. "`a` appears 2 times"), or None."""
     counts = Counter(names)
     repeated = [(n, c) for n, c in counts.items() if c > 1]
     if not repeated:
@@ -215,6 +226,11 @@ def parquet_files(raw: str) -> tuple[str, list[Path]]:
     a truncated file or a part written with another schema is refused by name, with how many
     files break the rule, rather than with a reader's stack trace.
 
+    Parameters
+    ----------
+    raw
+        A path to a Parquet file or folder, or a glob, as the user wrote it.
+
     Returns
     -------
     (kind, files)
@@ -253,8 +269,23 @@ def parquet_files(raw: str) -> tuple[str, list[Path]]:
 
 
 def check_parquet_path(raw: str) -> str:
-    """Check that ``raw`` names Parquet data (see :func:`parquet_files`); return ``"dir"``,
-    ``"glob"`` or ``"file"``."""
+    """Check that ``raw`` names Parquet data (see :func:`parquet_files`).
+
+    Parameters
+    ----------
+    raw
+        A path to a Parquet file or folder, or a glob, as the user wrote it.
+
+    Returns
+    -------
+    str
+        ``"dir"``, ``"glob"`` or ``"file"``.
+
+    Raises
+    ------
+    InputFormatError
+        For the first rule broken, naming the file.
+    """
     return parquet_files(raw)[0]
 
 
@@ -361,6 +392,21 @@ def reading(*sources: object) -> Iterator[None]:
     and the first part that fails is named in an :class:`InputFormatError`; when every part
     reads, a Parquet reader's error names the inputs, and any other error passes unchanged.
     Frames among ``sources`` are ignored.
+
+    Parameters
+    ----------
+    *sources
+        The inputs being read: paths (as text or ``os.PathLike``) and frames.
+
+    Yields
+    ------
+    None
+        Control to the ``with`` block.
+
+    Raises
+    ------
+    InputFormatError
+        When reading fails inside the block and a path among ``sources`` is to blame.
     """
     try:
         yield

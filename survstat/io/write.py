@@ -30,7 +30,20 @@ METADATA_KEY = b"survstat"
 
 def sibling_path(path: str | os.PathLike[str], name: str) -> Path:
     """The file beside ``path`` that holds its extra table ``name``: ``OUT.parquet`` ->
-    ``OUT.<name>.parquet``."""
+    ``OUT.<name>.parquet``.
+
+    Parameters
+    ----------
+    path
+        The main output file.
+    name
+        The extra table's name.
+
+    Returns
+    -------
+    Path
+        The extra table's file, in the same folder as ``path``.
+    """
     p = Path(path)
     return p.with_name(f"{p.stem}.{name}{p.suffix}")
 
@@ -86,6 +99,26 @@ def write_parquet(
 
     The table is written to a temporary file in the target's directory and renamed over the
     target only once complete, so readers never see a partial file.
+
+    Parameters
+    ----------
+    frame
+        The table to write.
+    path
+        The Parquet file to write; missing parent folders are created.
+    metadata
+        The provenance record (see :func:`provenance`), stored as JSON in the file's
+        key-value metadata under ``survstat``; None writes none.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    OutputPathError
+        When the file cannot be written.
     """
     import pyarrow.parquet as pq
 
@@ -118,6 +151,11 @@ def check_output_path(
         ``OUT.<name>.parquet``) must not replace an input file, nor land in an input folder or
         match an input glob, where the next run would read it as data. Inputs that are not
         local paths (frames, URLs) are ignored.
+
+    Returns
+    -------
+    Path
+        ``path`` as a Path.
 
     Raises
     ------
@@ -205,6 +243,18 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[str], object
     parent folders are created (job output folders); the command line checks its ``-o``
     first with :func:`check_output_path`.
 
+    Parameters
+    ----------
+    path
+        The file to write.
+    write
+        Writes the content to the temporary path it is given; its return value is ignored.
+
+    Returns
+    -------
+    Path
+        The file written.
+
     Raises
     ------
     OutputPathError
@@ -231,7 +281,19 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[str], object
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Return the provenance record survstat wrote into a Parquet file (empty if none)."""
+    """Return the provenance record survstat wrote into a Parquet file (empty if none).
+
+    Parameters
+    ----------
+    path
+        A Parquet file.
+
+    Returns
+    -------
+    dict
+        The record stored under the ``survstat`` key (see :func:`provenance`), or an empty
+        dict.
+    """
     import pyarrow.parquet as pq
 
     p = Path(path)
