@@ -37,12 +37,28 @@ def _declared(*extras: str) -> set[str]:
     return names
 
 
+def _type_checking_only(tree: ast.Module) -> set[ast.AST]:
+    """The nodes under ``if TYPE_CHECKING:``: imports for annotations, never run."""
+    nodes: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        test = node.test if isinstance(node, ast.If) else None
+        name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+        if name == "TYPE_CHECKING":
+            for child in node.body:
+                nodes.update(ast.walk(child))
+    return nodes
+
+
 def _imported(folder: Path) -> set[str]:
     """Distribution names of the third-party packages imported anywhere under ``folder``."""
     local = {p.stem for p in folder.glob("*.py")} | {"survstat"}
     found: set[str] = set()
     for path in folder.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        annotations_only = _type_checking_only(tree)
+        for node in ast.walk(tree):
+            if node in annotations_only:
+                continue
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
