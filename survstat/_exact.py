@@ -1,4 +1,4 @@
-"""Exact sums of case weights on engines that read rows in parallel.
+r"""Exact sums of case weights on engines that read rows in parallel.
 
 polars' streaming engine and Spark meet the rows in an order that changes from run to run, and
 float sums then change in their last digits. Weights are therefore summed as integers: each
@@ -7,7 +7,7 @@ integer limbs of ``LIMB_BITS`` bits,
 
 .. math::
 
-    w / 2^k = \\sum_{j=1}^{3} \\ell_j \\, 2^{-31 j}, \\qquad 0 \\le \\ell_j < 2^{31},
+    w / 2^k = \sum_{j=1}^{3} \ell_j \, 2^{-31 j}, \qquad 0 \le \ell_j < 2^{31},
 
 using only multiplication by powers of two, ``floor`` and subtraction, which are exact in
 IEEE arithmetic on every engine. The limbs are summed as 64-bit integers (exact and

@@ -1,4 +1,4 @@
-"""Infinitesimal-jackknife (robust) variance of Kaplan-Meier and Nelson-Aalen curves.
+r"""Infinitesimal-jackknife (robust) variance of Kaplan-Meier and Nelson-Aalen curves.
 
 R ``survfit`` switches to this variance when case weights are not whole numbers (survival 3.5,
 ``survfitKM``: ``robust`` defaults to TRUE then), because Greenwood's formula assumes counts.
@@ -8,9 +8,9 @@ record's own event is
 
 .. math::
 
-    A_i(t) = \\sum_{E_i < s \\le \\min(t, T_i)} h(s) - \\delta_i\\, 1\\{T_i \\le t\\}\\, g(T_i),
+    A_i(t) = \sum_{E_i < s \le \min(t, T_i)} h(s) - \delta_i\, 1\{T_i \le t\}\, g(T_i),
 
-and the variance is :math:`\\sum_i w_i^2 A_i(t)^2`. For log S (Kaplan-Meier),
+and the variance is :math:`\sum_i w_i^2 A_i(t)^2`. For log S (Kaplan-Meier),
 h = d / (n (n - d)) and g = 1 / (n - d); for the Nelson-Aalen hazard, h = d / n^2 and g = 1 / n.
 The sum over records is regrouped by exit and entry time, so the cost is one pass over the rows
 (or over their distinct keys, for larger-than-memory inputs) plus scans over the risk table
