@@ -42,3 +42,31 @@ MISSING: tuple[str, ...] = get_args(Missing)
 #: Figure file formats.
 FigureFormat = Literal["png", "svg", "pdf"]
 FORMATS: tuple[str, ...] = get_args(FigureFormat)
+
+#: Intervals of a difference in response rates (the stratified ones with strata).
+DifferenceMethod = Literal["newcombe", "miettinen-nurminen", "mh-sato", "mh-greenland-robins"]
+DIFFERENCE_METHODS: tuple[str, ...] = get_args(DifferenceMethod)
+
+#: Tests comparing response rates between arms (the CMH ones with strata).
+RateTest = Literal["fisher", "chi-square", "chi-square-uncorrected", "cmh", "cmh-uncorrected"]
+RATE_TESTS: tuple[str, ...] = get_args(RateTest)
+
+#: Molecular response levels in CML, from major molecular response to MR5.
+MrLevel = Literal["MMR", "MR4", "MR4.5", "MR5"]
+MR_LEVELS: tuple[str, ...] = get_args(MrLevel)
+
+#: Time units of times computed from dates.
+TimeUnit = Literal["days", "weeks", "months", "years"]
+TIME_UNITS: tuple[str, ...] = get_args(TimeUnit)
+
+#: Definitions of pathological complete response.
+PcrDefinition = Literal["ypT0/is ypN0", "ypT0 ypN0", "ypT0/is"]
+PCR_DEFINITIONS: tuple[str, ...] = get_args(PcrDefinition)
+
+#: Where an assessment, progression or death on the day a new therapy starts belongs.
+SameDay = Literal["before", "after"]
+SAME_DAY: tuple[str, ...] = get_args(SameDay)
+
+#: Where the risk table is computed.
+EngineName = Literal["polars", "spark"]
+ENGINES: tuple[str, ...] = get_args(EngineName)
