@@ -107,10 +107,17 @@ def _option(p: Parameter) -> Any:
         min=option.min,
         max=option.max,
         show_default=not p.required and p.default is not None,
-        # a help that names every choice in words need not repeat them all in the metavar
-        show_choices=p.choices is None or not all(str(c) in option.help for c in p.choices),
+        show_choices=_show_choices(p.choices, option.help),
     )
     return Annotated[hint, info]
+
+
+def _show_choices(choices: tuple[Any, ...] | None, help: str) -> bool:
+    """Whether the metavar lists the choices: not when the list is long and the help names
+    every choice in words already (it would squeeze the help into a narrow column)."""
+    if choices is None:
+        return True
+    return len("|".join(map(str, choices))) <= 20 or not all(str(c) in help for c in choices)
 
 
 def _signature(spec: Analysis[Any], figure: bool) -> inspect.Signature:
