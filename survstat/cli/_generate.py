@@ -192,9 +192,7 @@ def command(spec: Analysis[Any], *, figure: bool = False) -> Callable[..., None]
             return
         # the provenance records the options as given (lists as typed, codes as text)
         recorded = {t: given[t] for t in tables[1:]}
-        recorded |= {
-            (p.option.provenance if p.option else None) or n: given[n] for n, p in params.items()
-        }
+        recorded |= {_recorded_as(p): given[n] for n, p in params.items()}
         engine = {k: given[k] for k in ("engine", "spark_master") if k in given}
         run(
             name, *inputs, output=given["output"], parameters=recorded | engine, **engine, **options
