@@ -71,3 +71,25 @@ SURVIVAL_VARIANCES: tuple[str, ...] = get_args(SurvivalVariance)
 #: Variance behind a Nelson-Aalen curve's intervals.
 HazardVariance = Literal["aalen", "robust"]
 HAZARD_VARIANCES: tuple[str, ...] = get_args(HazardVariance)
+
+# survstat/analyses (options of the command line and job files)
+
+#: Molecular response levels in CML, from major molecular response to MR5.
+MrLevel = Literal["MMR", "MR4", "MR4.5", "MR5"]
+MR_LEVELS: tuple[str, ...] = get_args(MrLevel)
+
+#: Time units of times computed from dates.
+TimeUnit = Literal["days", "weeks", "months", "years"]
+TIME_UNITS: tuple[str, ...] = get_args(TimeUnit)
+
+#: Definitions of pathological complete response.
+PcrDefinition = Literal["ypT0/is ypN0", "ypT0 ypN0", "ypT0/is"]
+PCR_DEFINITIONS: tuple[str, ...] = get_args(PcrDefinition)
+
+#: Where an assessment, progression or death on the day a new therapy starts belongs.
+SameDay = Literal["before", "after"]
+SAME_DAY: tuple[str, ...] = get_args(SameDay)
+
+#: Where the risk table is computed.
+EngineName = Literal["polars", "spark"]
+ENGINES: tuple[str, ...] = get_args(EngineName)

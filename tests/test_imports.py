@@ -63,9 +63,46 @@ def test_public_names_and_errors():
         survstat.endpoints.nothing  # noqa: B018
 
 
+#: What the command line must not load before a command runs: the declarations of the analyses
+#: (survstat.analyses) are light, the estimators, endpoints and the data layer are not.
+NOT_AT_START = (
+    "scipy",
+    "matplotlib",
+    "pyarrow",
+    "survstat.estimators",
+    "survstat.endpoints",
+    "survstat.data",
+    "survstat.plot",
+    "survstat.batch",
+)
+
+
+def _heavy(loaded: set[str]) -> list[str]:
+    return [m for m in loaded if m in NOT_AT_START or m.startswith(("scipy.", "matplotlib."))]
+
+
+def _modules_after_command(*args: str) -> set[str]:
+    """The modules loaded once ``survstat ARGS`` has printed (its output is swallowed)."""
+    return _modules_after(
+        "import contextlib, io\n"
+        "from survstat.cli import app\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    app({list(args)!r})"
+    )
+
+
 def test_the_command_line_starts_without_the_estimators():
     loaded = _modules_after("import survstat.cli")
-    assert not [m for m in ("scipy", "matplotlib", "pyarrow", "survstat.analyses") if m in loaded]
+    assert not _heavy(loaded)
+    assert "survstat.analyses" in loaded  # the declarations the commands are generated from
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["--version"], ["km", "--help"], ["cml", "response", "--help"], ["plot", "km", "--help"]],
+)
+def test_help_loads_no_estimator(command):
+    assert not _heavy(_modules_after_command(*command))
 
 
 def test_choices_are_the_estimators_methods():
@@ -83,6 +120,18 @@ def test_choices_are_the_estimators_methods():
     assert mh_variances == _choices.MH_VARIANCES
     assert tuple(compare_rates.ODDS_RATIO_METHODS) == _choices.ODDS_RATIO_METHODS
     assert tuple(compare_rates.TESTS) == _choices.RATE_TESTS
-    from survstat.cli._common import ConfType
+    from survstat.endpoints.dates import DAYS_PER_UNIT
+    from survstat.endpoints.pcr import DEFINITIONS
+    from survstat.endpoints.recist import SAME_DAY
 
-    assert tuple(c.value for c in ConfType) == _choices.CONF_TYPES
+    assert tuple(DAYS_PER_UNIT) == _choices.TIME_UNITS
+    assert tuple(DEFINITIONS) == _choices.PCR_DEFINITIONS
+    assert tuple(SAME_DAY) == _choices.SAME_DAY
+    # the command line offers the same: --conf-type is generated from the ConfType Literal
+    import typer
+
+    from survstat.cli import app
+
+    km = typer.main.get_command(app).commands["km"]
+    (conf_type,) = [p for p in km.params if p.name == "conf_type"]
+    assert tuple(conf_type.type_descriptor.choices) == _choices.CONF_TYPES

@@ -2,11 +2,12 @@
 
 An analysis is a function from its inputs (tables) and plain keyword parameters (text,
 numbers, flags, lists) to an :class:`AnalysisOutput`: the table that is written to Parquet,
-its title, and the tables printed beside it. :data:`ANALYSES` maps the names used on the command
-line and in job files (``"km"``, ``"cml response"``, ``"recist derive"``) to
-:class:`Analysis` records, which also say which inputs an analysis reads, which parameters name
-columns of which input, and which values an option accepts. A job file is checked against
-these records before anything runs.
+its title, and the tables printed beside it. Its typed signature is its declaration (see
+:mod:`survstat.analyses._declare`): ``Literal`` choices, and ``Annotated`` help, the input
+table each column option belongs to, command-line spelling and bounds. :data:`ANALYSES` maps
+the names used on the command line and in job files (``"km"``, ``"cml response"``,
+``"recist derive"``) to :class:`Analysis` records; the commands are generated from them and a
+job file is checked against them before anything runs.
 
 Examples
 --------

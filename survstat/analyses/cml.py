@@ -4,40 +4,57 @@ loss-of-mmr, tfr."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import polars as pl
 
-from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles
-from survstat.endpoints.cml import (
-    Columns,
-    PatientColumns,
-    classify_samples,
-    molecular_response,
-    response_endpoints,
+from survstat._choices import Alternative, RateMethod
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra
+from survstat.analyses._declare import Column, Data, Option
+from survstat.analyses._options import (
+    ConfLevel,
+    ConfType,
+    FromDates,
+    Landmark,
+    Level,
+    Patients,
+    Unit,
+    Window,
 )
-from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr
-from survstat.endpoints.cml_tfr import TfrColumns, tfr_eligibility, tfr_endpoints
-from survstat.endpoints.dates import DAYS_PER_UNIT, TFR_DATES, times_from_dates
-from survstat.estimators._confint import CONF_TYPES
-from survstat.estimators.kaplan_meier import kaplan_meier
-from survstat.estimators.proportions import ALTERNATIVES, METHODS
-from survstat.io import FrameLike, scan
+from survstat.analyses.cml_tfr import tfr, tfr_columns
 
-_LEVELS = ("MMR", "MR4", "MR4.5", "MR5")
+if TYPE_CHECKING:
+    from survstat.io import FrameLike
 
 
 def classify(
-    data: FrameLike,
+    data: Data,
     *,
-    patient: str = "patient_id",
-    time: str = "time",
-    is_percent: str = "is_percent",
-    detected: str = "detected",
-    control_gene: str = "control_gene",
-    control_copies: str = "control_copies",
+    patient: Annotated[str, Column("data", help="Patient id column.")] = "patient_id",
+    time: Annotated[str, Column("data", help="Sample time column.")] = "time",
+    is_percent: Annotated[str, Column("data", help="IS % column.", flag="--is")] = "is_percent",
+    detected: Annotated[str, Column("data", help="Detected flag column.")] = "detected",
+    control_gene: Annotated[
+        str, Column("data", help="Control gene column (ABL1 or GUSB).")
+    ] = "control_gene",
+    control_copies: Annotated[
+        str, Column("data", help="Control gene copies column.")
+    ] = "control_copies",
 ) -> AnalysisOutput:
-    """Classify each BCR-ABL1 result: MR level, log reduction, evaluable flag and reason."""
+    """Classify each BCR-ABL1 result: MR level, log reduction, evaluable flag and reason.
+
+    One row per sample: the input columns, then level (none, MMR, MR4, MR4.5, MR5; null when
+    not evaluable), log_reduction, evaluable, reason.
+
+    Example: `survstat cml classify cml_two_arm_labs.parquet -o classified.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per sample.
+    """
+    from survstat.endpoints.cml import Columns, classify_samples
+
     cols = Columns(patient, time, is_percent, detected, control_gene, control_copies)
     table = classify_samples(data, columns=cols)
     return AnalysisOutput(table, "BCR-ABL1 results", table.height)
@@ -45,22 +62,41 @@ def classify(
 
 def _on_time_scale(labs: FrameLike, patients: FrameLike, from_dates: bool, unit: str) -> Any:
     """The lab and patient inputs on the time-since-start scale."""
+    from survstat.endpoints.dates import times_from_dates
+
     if not from_dates:
         return labs, patients
     return times_from_dates(labs, patients, unit=unit, pre_study=True)
 
 
 def endpoints(
-    data: FrameLike,
-    patients: FrameLike,
+    data: Data,
+    patients: Patients,
     *,
-    level: str = "MR4.5",
-    landmark: float = 12.0,
-    window: float = 0.0,
-    from_dates: bool = False,
-    unit: str = "months",
+    level: Level = "MR4.5",
+    landmark: Landmark = 12.0,
+    window: Window = 0.0,
+    from_dates: FromDates = False,
+    unit: Unit = "months",
 ) -> AnalysisOutput:
-    """Per-patient time to first response, with competing events, and landmark response."""
+    """Per-patient time to first response, with competing events, and landmark response.
+
+    One row per patient: the patient columns, then time, cause (0 censored, 1 response,
+    2 discontinuation, 3 progression, 4 death), cause_label, first_response_time,
+    responded_by_landmark, response_at_landmark, best_level. Results count from time 0 (a
+    negative time is a pre-study sample) to the first competing event or the last follow-up;
+    the patient table's discontinuation, progression and death columns may be absent.
+
+    Example: `survstat cml endpoints cml_two_arm_labs.parquet --patients
+    cml_two_arm_patients.parquet --level MR4.5 -o cml_endpoints.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per patient.
+    """
+    from survstat.endpoints.cml import response_endpoints
+
     labs, pts = _on_time_scale(data, patients, from_dates, unit)
     table = response_endpoints(labs, pts, level=level, landmark=landmark, window=window)
     return AnalysisOutput(table, f"Time to {level}", table.height)
@@ -74,30 +110,53 @@ def _by(level: str, landmark: float, window: float) -> str:
 
 
 def response(
-    data: FrameLike,
-    patients: FrameLike,
+    data: Data,
+    patients: Patients,
     *,
-    level: str = "MR4.5",
-    landmark: float = 12.0,
-    window: float = 0.0,
-    by: str | None = None,
-    null_rate: float | None = None,
-    alternative: str = "two-sided",
-    reference: str | int | None = None,
-    conf_type: str = "log-log",
-    rate_method: str = "clopper-pearson",
-    conf_level: float = 0.95,
-    from_dates: bool = False,
-    unit: str = "months",
+    level: Level = "MR4.5",
+    landmark: Landmark = 12.0,
+    window: Window = 0.0,
+    by: Annotated[str | None, Column("patients", help="Arm column of the patient table.")] = None,
+    null_rate: Annotated[float | None, Option(help="Reference rate for the exact test.")] = None,
+    alternative: Annotated[Alternative, Option(help="two-sided, greater or less.")] = "two-sided",
+    reference: Annotated[
+        str | int | None, Option(help="Reference arm (default: first level).")
+    ] = None,
+    conf_type: ConfType = "log-log",
+    rate_method: Annotated[
+        RateMethod,
+        Option(
+            help="Interval of the landmark rate: clopper-pearson (default: exact, as "
+            "binom.test), wilson, wilson-cc, jeffreys, agresti-coull, mid-p or wald."
+        ),
+    ] = "clopper-pearson",
+    conf_level: ConfLevel = 0.95,
+    from_dates: FromDates = False,
+    unit: Unit = "months",
 ) -> AnalysisOutput:
     """Response at a level by a landmark: cumulative incidence, landmark rate and tests.
 
-    The table joins, per group, the cumulative incidence (competing events), 1 − Kaplan–Meier
-    (``one_minus_km_*``) and the landmark rate (``rate_conf_*``), all by ``evaluated_at =
-    landmark + window``, then ``window, evaluated_at`` and the ``reason`` an estimate is null
-    (starting "1 − Kaplan–Meier" when only 1 − Kaplan–Meier is: where the follow-up ends in a
+    Prints, all by landmark + window (columns landmark, window, evaluated_at), the cumulative
+    incidence with competing discontinuation, progression and death (Aalen–Johansen;
+    --conf-type plain gives the symmetric interval), 1 − Kaplan–Meier as a sensitivity
+    analysis, the response rate with its exact CI and test, and with --by Gray's test and the
+    difference in rates against the reference arm; writes one row per group joining
+    incidence, 1 − Kaplan–Meier (one_minus_km_*) and rate. Where follow-up ends (censored)
+    before landmark + window the incidence is null and `reason` says why (starting
+    "1 − Kaplan–Meier" when only 1 − Kaplan–Meier is null: where the follow-up ends in a
     competing event, which the Kaplan–Meier censors).
+
+    Example: `survstat cml response actim_like_labs.parquet --patients
+    actim_like_patients.parquet --level MR4.5 --landmark 12 --null-rate 0.23 --alternative
+    greater`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per group, with the ``gray`` and ``comparison`` extras with --by.
     """
+    from survstat.endpoints.cml import molecular_response
+
     labs, pts = _on_time_scale(data, patients, from_dates, unit)
     res = molecular_response(
         labs,
@@ -124,6 +183,18 @@ def response(
                 res.comparison,
             )
         )
+    joined = _joined(res, by)
+    title = (
+        f"{_by(level, landmark, window)}: cumulative incidence (competing events), "
+        "1 − Kaplan–Meier (sensitivity) and landmark rate"
+    )
+    return AnalysisOutput(joined, title, res.endpoints.height, extras=tuple(extras))
+
+
+def _joined(res: Any, by: str | None) -> pl.DataFrame:
+    """One row per group joining the incidence, 1 − Kaplan–Meier (``one_minus_km_*``) and
+    the landmark rate (``rate_conf_*``) of a :func:`~survstat.endpoints.cml.molecular_response`
+    result, then ``window, evaluated_at, reason``."""
     keys = [by] if by else []
     rate = res.rate.rename({c: f"rate_{c}" for c in ("conf_low", "conf_high")})
     km = res.one_minus_km.select(
@@ -141,16 +212,35 @@ def response(
     reason = pl.coalesce("reason", pl.lit("1 − Kaplan–Meier ") + pl.col("__km_reason"))
     joined = joined.with_columns(reason.alias("reason")).drop("__km_reason")
     tail = ("window", "evaluated_at", "reason")
-    joined = joined.select(pl.exclude(tail), *tail)
-    title = (
-        f"{_by(level, landmark, window)}: cumulative incidence (competing events), "
-        "1 − Kaplan–Meier (sensitivity) and landmark rate"
-    )
-    return AnalysisOutput(joined, title, res.endpoints.height, extras=tuple(extras))
+    return joined.select(pl.exclude(tail), *tail)
 
 
-def milestones(data: FrameLike, *, window: float = 1.0) -> AnalysisOutput:
-    """ELN 2020 response category (optimal, warning, failure) at 3, 6 and 12 months."""
+def milestones(
+    data: Data,
+    *,
+    window: Annotated[
+        float,
+        Option(
+            help="Visit window around each milestone (default 1 month either side of 3, 6 and "
+            "12 months: the nearest informative result in it is the milestone result)."
+        ),
+    ] = 1.0,
+) -> AnalysisOutput:
+    """ELN 2020 response category (optimal, warning, failure) at 3, 6 and 12 months.
+
+    One row per patient and milestone: patient, milestone, sample_time, is_percent, detected,
+    category, confirmation_time, reason. Failure at 3 months needs a result > 10% 1-3 months
+    later; an undetectable result counts when the sample was sensitive enough.
+
+    Example: `survstat cml milestones cml_two_arm_labs.parquet --window 1.5 -o milestones.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per patient and milestone; counts per category are printed.
+    """
+    from survstat.endpoints.cml_monitoring import eln_milestones
+
     table = eln_milestones(data, window=window)
     counts = table.group_by("milestone", "category").len().sort("milestone", "category")
     return AnalysisOutput(
@@ -161,65 +251,43 @@ def milestones(data: FrameLike, *, window: float = 1.0) -> AnalysisOutput:
     )
 
 
-def loss_of_mmr_analysis(data: FrameLike, *, confirmed: bool = False) -> AnalysisOutput:
-    """Loss of major molecular response after MMR, one row per patient who reached MMR."""
+def loss_of_mmr_analysis(
+    data: Data,
+    *,
+    confirmed: Annotated[
+        bool,
+        Option(
+            help="--confirmed: the ELN 2013 confirmed loss, two consecutive results > 0.1%, one "
+            ">= 1%. Default --unconfirmed: a single result > 0.1%, the loss of MMR that ELN 2020 "
+            "acts on.",
+            off="--unconfirmed",
+        ),
+    ] = False,
+) -> AnalysisOutput:
+    """Loss of major molecular response after MMR, one row per patient who reached MMR.
+
+    Columns: patient, mmr_time, loss_of_mmr, loss_time, end_time, duration (end_time -
+    mmr_time; feed it to `survstat km --time duration --event loss_of_mmr`).
+
+    Example: `survstat cml loss-of-mmr cml_two_arm_labs.parquet --confirmed -o loss.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per patient who reached MMR.
+    """
+    from survstat.endpoints.cml_monitoring import loss_of_mmr
+
     table = loss_of_mmr(data, confirmed=confirmed)
     return AnalysisOutput(
         table, "Loss of MMR" + (" (confirmed)" if confirmed else ""), table.height
     )
 
 
-def tfr(
-    data: FrameLike,
-    patients: FrameLike,
-    *,
-    min_treatment: float = 60.0,
-    min_deep_duration: float = 24.0,
-    from_dates: bool = False,
-    unit: str = "months",
-) -> AnalysisOutput:
-    """Treatment-free remission: eligibility to stop and time to molecular relapse.
-
-    With ``from_dates`` the results hold ``sample_date`` and the patient table ``start_date``,
-    ``tki_stop_date``, ``last_follow_up_date`` and optionally ``tki_restart_date`` and
-    ``death_date``: eligibility is judged on the calendar (a stop on the 5th anniversary is not
-    more than 60 months) and the time since the stop is in ``unit``.
-    """
-    if from_dates:
-        present = set(scan(patients)[0].collect_schema().names())
-        dates = {
-            out: col
-            for out, col in TFR_DATES.items()
-            if col in present or out in ("tki_stop", "last_follow_up")
-        }
-        labs_t, pts_t = times_from_dates(data, patients, dates=dates, unit=unit, pre_study=True)
-        ends = tfr_endpoints(labs_t, pts_t)
-        elig = tfr_eligibility(
-            data,
-            patients,
-            min_treatment=min_treatment,
-            min_deep_duration=min_deep_duration,
-            columns=Columns(time="sample_date"),
-            patient_columns=TfrColumns(
-                tki_stop=TFR_DATES["tki_stop"], last_follow_up=TFR_DATES["last_follow_up"]
-            ),
-        )
-    else:
-        ends = tfr_endpoints(data, patients)
-        elig = tfr_eligibility(
-            data, patients, min_treatment=min_treatment, min_deep_duration=min_deep_duration
-        )
-    pid = TfrColumns().patient
-    table = ends.join(elig.select(pid, "eligible", "deep_duration", "reason"), on=pid, how="left")
-    extras = ()
-    if table.height:
-        km = kaplan_meier(table, time="time", event="tfr_failure").at([6.0, 12.0, 24.0])
-        extras = (Extra("km", "TFR survival (Kaplan–Meier, time since stopping)", km),)
-    return AnalysisOutput(table, "Treatment-free remission", table.height, extras=extras)
-
-
 def _lab_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
     """The default lab and patient columns (sample and start dates with ``from_dates``)."""
+    from survstat.endpoints.cml import Columns, PatientColumns
+
     cols = Columns()
     labs = [(cols.patient, "patient"), (cols.is_percent, "is_percent"), (cols.detected, "detected")]
     pcols = PatientColumns()
@@ -233,71 +301,16 @@ def _lab_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
     return {"data": labs, "patients": pts}
 
 
-def _response_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
-    out = _lab_columns(params)
-    out["patients"] += column_roles(patients=("by",))(params)["patients"]
-    return out
-
-
-def _tfr_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
-    cols = Columns()
-    pcols = TfrColumns()
-    if params.get("from_dates"):
-        return {
-            "data": [(cols.patient, "patient"), ("sample_date", "sample date")],
-            "patients": [
-                (pcols.patient, "patient"),
-                (pcols.start, "start date"),
-                (TFR_DATES["tki_stop"], "tki_stop date"),
-                (TFR_DATES["last_follow_up"], "last follow-up date"),
-            ],
-        }
-    return {
-        "data": [(cols.patient, "patient"), (cols.time, "time")],
-        "patients": [
-            (pcols.patient, "patient"),
-            (pcols.tki_stop, "tki_stop"),
-            (pcols.last_follow_up, "last_follow_up"),
-        ],
-    }
-
-
 def _labs_only(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """The fixed lab columns."""
     return {"data": _lab_columns({})["data"]}
 
 
-_TWO = ("data", "patients")
-_UNITS = tuple(DAYS_PER_UNIT)
-
 CML_ANALYSES = (
-    Analysis(
-        "cml classify",
-        classify,
-        columns=column_roles(
-            data=("patient", "time", "is_percent", "detected", "control_gene", "control_copies")
-        ),
-    ),
-    Analysis(
-        "cml endpoints",
-        endpoints,
-        inputs=_TWO,
-        columns=_lab_columns,
-        choices={"level": _LEVELS, "unit": _UNITS},
-    ),
-    Analysis(
-        "cml response",
-        response,
-        inputs=_TWO,
-        columns=_response_columns,
-        choices={
-            "level": _LEVELS,
-            "unit": _UNITS,
-            "conf_type": tuple(CONF_TYPES),
-            "rate_method": tuple(METHODS),
-            "alternative": ALTERNATIVES,
-        },
-    ),
-    Analysis("cml milestones", milestones, columns=_labs_only),
-    Analysis("cml loss-of-mmr", loss_of_mmr_analysis, columns=_labs_only),
-    Analysis("cml tfr", tfr, inputs=_TWO, columns=_tfr_columns, choices={"unit": _UNITS}),
+    Analysis("cml classify", classify),
+    Analysis("cml endpoints", endpoints, requires=_lab_columns),
+    Analysis("cml response", response, requires=_lab_columns),
+    Analysis("cml milestones", milestones, requires=_labs_only),
+    Analysis("cml loss-of-mmr", loss_of_mmr_analysis, requires=_labs_only),
+    Analysis("cml tfr", tfr, requires=tfr_columns),
 )

@@ -7,29 +7,32 @@ records so that job files check their parameters and columns as for any analysis
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
-from survstat._choices import ConfType
-from survstat.analyses._core import Analysis, column_roles, names
-from survstat.data import SurvivalData
-from survstat.errors import (
-    ColumnNotFoundError,
-    ColumnTypeError,
-    EmptyDataError,
-    OptionError,
-    SurvstatError,
+from survstat._choices import FORMATS as FORMATS  # file formats of figures, re-exported
+from survstat.analyses._core import Analysis, names
+from survstat.analyses._declare import Column, Data, Option
+from survstat.analyses._options import (
+    Annotate,
+    AtRiskTimes,
+    By,
+    Cause,
+    CensorValue,
+    ConfInt,
+    ConfLevel,
+    ConfType,
+    Entry,
+    Event,
+    Time,
+    Title,
+    Weight,
+    XLabel,
 )
-from survstat.estimators._confint import CONF_TYPES
-from survstat.estimators.cox import cox
-from survstat.estimators.cumulative_incidence import cumulative_incidence
-from survstat.estimators.gray import gray_test
-from survstat.estimators.kaplan_meier import kaplan_meier
-from survstat.estimators.logrank import logrank
-from survstat.io import FrameLike, scan
-from survstat.plot import FORMATS as FORMATS  # file formats of figures, re-exported
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from survstat.data import SurvivalData
 
 
 def _p(value: float) -> str:
@@ -38,6 +41,10 @@ def _p(value: float) -> str:
 
 def _logrank_annotation(sd: SurvivalData, conf_level: float) -> str:
     """Log-rank p and, for two groups, the Cox hazard ratio of the second against the first."""
+    from survstat.errors import SurvstatError
+    from survstat.estimators.cox import cox
+    from survstat.estimators.logrank import logrank
+
     p = logrank(sd).table.get_column("p_value").item()
     lines = [f"log-rank {_p(p)}" if p is not None else "log-rank test undefined"]
     if len(sd.by) == 1:
@@ -55,33 +62,46 @@ def _logrank_annotation(sd: SurvivalData, conf_level: float) -> str:
 
 
 def km_plot(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    event: str,
-    by: list[str] | None = None,
-    entry: str | None = None,
-    weight: str | None = None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
-    at_risk_times: list[float] | None = None,
-    median_lines: bool = True,
-    conf_int: bool = True,
-    annotate: bool = True,
-    xlabel: str = "time",
-    title: str | None = None,
+    time: Time,
+    event: Event,
+    by: By = None,
+    entry: Entry = None,
+    weight: Weight = None,
+    conf_type: ConfType = "log-log",
+    conf_level: ConfLevel = 0.95,
+    at_risk_times: AtRiskTimes = None,
+    median_lines: Annotated[
+        bool, Option(help="Draw the median survival lines.", off="--no-median-lines")
+    ] = True,
+    conf_int: ConfInt = True,
+    annotate: Annotate = True,
+    xlabel: XLabel = "time",
+    title: Title = None,
 ) -> Any:
-    """Kaplan–Meier curves with CI bands, censoring marks, median lines and numbers at risk.
+    """Kaplan–Meier curves with CI bands, censoring marks, median lines and numbers at risk;
+    the log-rank p-value, and for two groups the Cox hazard ratio, on the plot.
 
-    With ``annotate`` and groups, the log-rank p-value (R survdiff) is printed on the plot,
-    and for two groups of one column the Cox hazard ratio of the second against the first.
+    The hazard ratio is that of the second group against the first (one --by column, no
+    --entry or --weight).
+
+    Example: `survstat plot km gbsg2.parquet --time time --event cens --by horTh
+    --at-risk-times 0,500,1000,1500,2000 -o km.png`
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
     """
+    from survstat.data import SurvivalData
+    from survstat.estimators.kaplan_meier import kaplan_meier
     from survstat.plot import km_figure
 
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
-    fit = kaplan_meier(sd, conf_type=cast("ConfType", conf_type), conf_level=conf_level)
+    fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     # the log-rank test and Cox model here take neither delayed entry nor case weights
     plain = entry is None and weight is None
     note = _logrank_annotation(sd, conf_level) if annotate and sd.by and plain else None
@@ -97,29 +117,44 @@ def km_plot(
 
 
 def cif_plot(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    cause: str,
-    of_interest: str | int | None = None,
-    by: list[str] | None = None,
-    censor_value: str | int | None = None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
-    at_risk_times: list[float] | None = None,
-    conf_int: bool = True,
-    annotate: bool = True,
-    xlabel: str = "time",
-    title: str | None = None,
+    time: Time,
+    cause: Cause,
+    of_interest: Annotated[
+        str | int | None, Option(help="The cause to draw (default: the first).", code=True)
+    ] = None,
+    by: By = None,
+    censor_value: CensorValue = None,
+    conf_type: ConfType = "log-log",
+    conf_level: ConfLevel = 0.95,
+    at_risk_times: AtRiskTimes = None,
+    conf_int: ConfInt = True,
+    annotate: Annotate = True,
+    xlabel: XLabel = "time",
+    title: Title = None,
 ) -> Any:
-    """Cumulative incidence of one cause (``of_interest``; default the first) per group,
-    with CI bands and numbers at risk; with ``annotate`` and groups, Gray's test p-value."""
+    """Cumulative incidence of one cause per group with CI bands and numbers at risk;
+    Gray's test p-value on the plot.
+
+    Example: `survstat plot cif cml_endpoints.parquet --time time --cause cause --of-interest 1
+    --by arm -o cif.pdf` (the output of the `survstat cml endpoints` example)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
+    from survstat.data import SurvivalData
+    from survstat.errors import EmptyDataError
+    from survstat.estimators.cumulative_incidence import cumulative_incidence
+    from survstat.estimators.gray import gray_test
     from survstat.plot import cif_figure
 
     sd = SurvivalData.competing_risks(
         data, time=time, cause=cause, by=names(by), censor_value=censor_value
     )
-    fit = cumulative_incidence(sd, conf_type=cast("ConfType", conf_type), conf_level=conf_level)
+    fit = cumulative_incidence(sd, conf_type=conf_type, conf_level=conf_level)
     if not fit.causes:
         raise EmptyDataError(
             f"`{cause}` records no event of any cause: every incidence is 0, there is no curve "
@@ -144,21 +179,34 @@ def cif_plot(
 
 
 def forest_plot(
-    data: FrameLike,
+    data: Data,
     *,
-    label: list[str],
-    estimate: str = "hazard_ratio",
-    low: str = "conf_low",
-    high: str = "conf_high",
-    reference_line: float = 1.0,
-    xlabel: str = "hazard ratio (95% CI)",
-    title: str | None = None,
+    label: Annotated[list[str], Column("data", help="Column of row labels.")],
+    estimate: Annotated[str, Column("data", help="Estimate column.")] = "hazard_ratio",
+    low: Annotated[str, Column("data", help="Lower confidence limit column.")] = "conf_low",
+    high: Annotated[str, Column("data", help="Upper confidence limit column.")] = "conf_high",
+    reference_line: Annotated[float, Option(help="Where to draw the no-effect line.")] = 1.0,
+    xlabel: XLabel = "hazard ratio (95% CI)",
+    title: Title = None,
 ) -> Any:
-    """Forest plot of estimates with intervals on a log axis, one line per row (e.g. the
-    terms of a Cox model, or the subgroup rows of ``recist subgroups``); the row label joins
-    the ``label`` columns."""
+    """Forest plot of estimates with confidence intervals on a log axis, one line per row
+    (e.g. the output of `survstat cox -o`).
+
+    A row's label joins its --label columns (e.g. `subgroup,arm` for the output of
+    `survstat recist subgroups`).
+
+    Example: `survstat plot forest cox.parquet --label term -o forest.svg` (the output of the
+    `survstat cox` example)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
     import polars as pl
 
+    from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError
+    from survstat.io import scan
     from survstat.plot import forest_figure
 
     columns = names(label) or []
@@ -189,23 +237,12 @@ def forest_plot(
     )
 
 
-_CONF = {"conf_type": tuple(CONF_TYPES)}
-
 #: Every named figure, by the name used in ``survstat plot NAME`` and in job plot steps.
 PLOTS: dict[str, Analysis[Figure]] = {
     a.name: a
     for a in (
-        Analysis(
-            "km",
-            km_plot,
-            columns=column_roles(data=("time", "event", "by", "entry", "weight")),
-            choices=_CONF,
-        ),
-        Analysis(
-            "cif", cif_plot, columns=column_roles(data=("time", "cause", "by")), choices=_CONF
-        ),
-        Analysis(
-            "forest", forest_plot, columns=column_roles(data=("label", "estimate", "low", "high"))
-        ),
+        Analysis("km", km_plot),
+        Analysis("cif", cif_plot),
+        Analysis("forest", forest_plot),
     )
 }

@@ -1,44 +1,72 @@
-"""Response-rate analyses: response, compare-rates."""
+"""Response-rate analyses: response, compare-rates.
+
+Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
+estimators load when it runs.
+"""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated
 
 from survstat._choices import Alternative, DifferenceMethod, Missing, RateMethod, RateTest
-from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
-from survstat.estimators.compare_rates import (
-    DIFFERENCE_METHODS,
-    STRATIFIED_DIFFERENCE_METHODS,
-    TESTS,
-    compare_proportions,
-)
-from survstat.estimators.proportions import ALTERNATIVES, METHODS, MISSING, proportion
-from survstat.io import FrameLike
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
+from survstat.analyses._declare import Column, Data, Option
+from survstat.analyses._options import By, ConfLevel
+
+#: Values that count as a response.
+ResponderValues = Annotated[
+    list[str] | None, Option(help="Values that count as a response, e.g. CR,PR.")
+]
+MissingAs = Annotated[Missing, Option(help="Missing responses: nonresponder (ITT) or exclude.")]
 
 
 def response(
-    data: FrameLike,
+    data: Data,
     *,
-    response: str,
-    responder_values: list[str] | None = None,
-    by: list[str] | None = None,
-    method: str = "clopper-pearson",
-    conf_level: float = 0.95,
-    null_rate: float | None = None,
-    alternative: str = "two-sided",
-    missing: str = "nonresponder",
+    response: Annotated[
+        str,
+        Column(
+            "data",
+            help="Response column (0/1, boolean, or categorical).",
+            provenance="response_col",
+        ),
+    ],
+    responder_values: ResponderValues = None,
+    by: By = None,
+    method: Annotated[RateMethod, Option(help="Interval method.")] = "clopper-pearson",
+    conf_level: ConfLevel = 0.95,
+    null_rate: Annotated[
+        float | None, Option(help="Test against this rate (exact binomial test).")
+    ] = None,
+    alternative: Annotated[Alternative, Option(help="two-sided, greater or less.")] = "two-sided",
+    missing: MissingAs = "nonresponder",
 ) -> AnalysisOutput:
-    """Response rate with an exact (or score) confidence interval per group (R binom.test)."""
+    """Response rate with an exact (or score) confidence interval per group (R binom.test).
+
+    One row per group: `<by>`, n, n_responders, rate, conf_low, conf_high, method, plus p_value
+    (and null_rate, alternative, critical_responders) with --null-rate; n_missing and
+    missing_as last.
+
+    Example: `survstat response breast_trial_derived.parquet --response bor --responder-values
+    CR,PR --by arm` (the output of the `survstat recist derive` example)
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per group.
+    """
+    from survstat.estimators.proportions import proportion
+
     fit = proportion(
         data,
         response=response,
         responder_values=responder_values,
         by=names(by),
-        method=cast("RateMethod", method),
+        method=method,
         conf_level=conf_level,
         null_rate=null_rate,
-        alternative=cast("Alternative", alternative),
-        missing=cast("Missing", missing),
+        alternative=alternative,
+        missing=missing,
     )
     n_rows = int(fit.table.get_column("n").sum())
     if missing == "exclude":
@@ -47,29 +75,58 @@ def response(
 
 
 def compare_rates(
-    data: FrameLike,
+    data: Data,
     *,
-    response: str,
-    by: str,
-    reference: str | int | None = None,
-    responder_values: list[str] | None = None,
-    strata: list[str] | None = None,
-    difference_method: str | None = None,
-    test: str | None = None,
-    missing: str = "nonresponder",
-    conf_level: float = 0.95,
+    response: Annotated[str, Column("data", help="Response column.", provenance="response_col")],
+    by: Annotated[str, Column("data", help="Arm column.")],
+    reference: Annotated[
+        str | int | None, Option(help="Reference arm (default: first level).")
+    ] = None,
+    responder_values: ResponderValues = None,
+    strata: Annotated[
+        list[str] | None,
+        Column("data", help="Stratification column(s): CMH test, MH odds ratio and difference."),
+    ] = None,
+    difference_method: Annotated[
+        DifferenceMethod | None,
+        Option(
+            help="newcombe (default) or miettinen-nurminen; with --strata mh-sato (default) "
+            "or mh-greenland-robins."
+        ),
+    ] = None,
+    test: Annotated[
+        RateTest | None,
+        Option(help="fisher (default), chi-square, chi-square-uncorrected; cmh with --strata."),
+    ] = None,
+    missing: MissingAs = "nonresponder",
+    conf_level: ConfLevel = 0.95,
 ) -> AnalysisOutput:
-    """Compare response rates between arms: difference, odds ratio, exact or chi-square test."""
+    """Compare response rates between arms: difference, odds ratio, exact or chi-square test.
+
+    One row per non-reference arm: `<by>`, reference, difference, difference_conf_low,
+    difference_conf_high, odds_ratio, odds_ratio_conf_low, odds_ratio_conf_high, p_value, test
+    (then the methods, risk ratio and the counts).
+
+    Example: `survstat compare-rates breast_trial_derived.parquet --response bor
+    --responder-values CR,PR --by arm` (the output of the `survstat recist derive` example)
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per non-reference arm, with the ``rates`` extra.
+    """
+    from survstat.estimators.compare_rates import compare_proportions
+
     fit = compare_proportions(
         data,
         response=response,
         by=by,
         reference=reference,
         responder_values=responder_values,
-        missing=cast("Missing", missing),
+        missing=missing,
         conf_level=conf_level,
-        difference_method=cast("DifferenceMethod | None", difference_method),
-        test=cast("RateTest | None", test),
+        difference_method=difference_method,
+        test=test,
         strata=names(strata),
     )
     reference_arm = fit.table.get_column("reference")[0] if fit.table.height else reference
@@ -82,20 +139,6 @@ def compare_rates(
 
 
 RATE_ANALYSES = (
-    Analysis(
-        "response",
-        response,
-        columns=column_roles(data=("response", "by")),
-        choices={"method": tuple(METHODS), "alternative": ALTERNATIVES, "missing": MISSING},
-    ),
-    Analysis(
-        "compare-rates",
-        compare_rates,
-        columns=column_roles(data=("response", "by", "strata")),
-        choices={
-            "difference_method": (*DIFFERENCE_METHODS, *STRATIFIED_DIFFERENCE_METHODS),
-            "test": TESTS,
-            "missing": MISSING,
-        },
-    ),
+    Analysis("response", response),
+    Analysis("compare-rates", compare_rates),
 )

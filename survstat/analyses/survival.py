@@ -1,87 +1,160 @@
-"""Survival and competing-risks analyses: km, summary, logrank, cox, cif, gray, finegray."""
+"""Survival and competing-risks analyses: km, summary, logrank, cox, cif, gray, finegray.
+
+Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
+estimators load when it runs.
+"""
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated
 
-from survstat._choices import ConfType, IncidenceVariance, LogrankWeights, Ties
-from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
-from survstat.data import SurvivalData
-from survstat.estimators._confint import CONF_TYPES
-from survstat.estimators.cox import TIES, cox
-from survstat.estimators.cumulative_incidence import VARIANCES, cumulative_incidence
-from survstat.estimators.fine_gray import fine_gray
-from survstat.estimators.gray import gray_test
-from survstat.estimators.kaplan_meier import kaplan_meier
-from survstat.estimators.logrank import WEIGHTS, logrank
-from survstat.io import FrameLike
+from survstat._choices import IncidenceVariance, LogrankWeights, Ties
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
+from survstat.analyses._declare import Column, Data, Option
+from survstat.analyses._options import (
+    By,
+    Cause,
+    CensorValue,
+    Compared,
+    ConfLevel,
+    ConfType,
+    Covariates,
+    Entry,
+    Event,
+    Strata,
+    Time,
+    Weight,
+)
 
-_CONF = tuple(CONF_TYPES)
 #: Title of the one-row ``model`` table of the regression analyses.
 _MODEL_TITLE = "Model: rows, events, log-likelihoods, convergence, aliased and infinite terms"
 
 
 def km(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    event: str,
-    by: list[str] | None = None,
-    entry: str | None = None,
-    weight: str | None = None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
-    at: list[float] | None = None,
+    time: Time,
+    event: Event,
+    by: By = None,
+    entry: Entry = None,
+    weight: Weight = None,
+    conf_type: ConfType = "log-log",
+    conf_level: ConfLevel = 0.95,
+    at: Annotated[
+        list[float] | None,
+        Option(help="Report survival at these times (comma-separated) instead."),
+    ] = None,
 ) -> AnalysisOutput:
-    """Kaplan–Meier curves with pointwise confidence intervals (R survfit)."""
+    """Kaplan–Meier curves with pointwise confidence intervals (R survfit).
+
+    One row per group and distinct time: `<by>`, time, n_risk, n_event, n_censor, survival,
+    std_error, conf_low, conf_high. With --at: `<by>`, time, n_risk, survival, std_error,
+    conf_low, conf_high at the requested times.
+
+    Example: `survstat km gbsg2.parquet --time time --event cens --by horTh --at 365,730`
+
+    On Spark: `survstat km hdfs:///rwe/registry --time days --event death --by arm
+    --engine spark --spark-master yarn`
+
+    Returns
+    -------
+    AnalysisOutput
+        The curves (or the survival at ``at``).
+    """
+    from survstat.data import SurvivalData
+    from survstat.estimators.kaplan_meier import kaplan_meier
+
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
-    fit = kaplan_meier(sd, conf_type=cast("ConfType", conf_type), conf_level=conf_level)
+    fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     table = fit.table if at is None else fit.at(at)
     title = f"Kaplan–Meier ({conf_type} {conf_level:g} CI, {fit.variance} variance)"
     return AnalysisOutput(table, title, sd.n_rows)
 
 
 def summary(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    event: str,
-    by: list[str] | None = None,
-    entry: str | None = None,
-    weight: str | None = None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
-    tau: float | None = None,
+    time: Time,
+    event: Event,
+    by: By = None,
+    entry: Entry = None,
+    weight: Weight = None,
+    conf_type: ConfType = "log-log",
+    conf_level: ConfLevel = 0.95,
+    tau: Annotated[
+        float | None, Option(help="Also report restricted mean survival up to TAU.", min=0.0)
+    ] = None,
 ) -> AnalysisOutput:
-    """Median survival with CI per group, and RMST up to tau (R print.survfit)."""
+    """Median survival with CI per group, and RMST up to --tau (R print.survfit).
+
+    One row per group: `<by>`, n, n_event, median, conf_low, conf_high (median CI), plus rmst,
+    rmst_std_error with --tau.
+
+    Example: `survstat summary gbsg2.parquet --time time --event cens --by horTh --tau 1825`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per group.
+    """
+    from survstat.data import SurvivalData
+    from survstat.estimators.kaplan_meier import kaplan_meier
+
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
-    fit = kaplan_meier(sd, conf_type=cast("ConfType", conf_type), conf_level=conf_level)
+    fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     title = f"Median survival ({conf_type} {conf_level:g} CI)"
     return AnalysisOutput(fit.summary(tau=tau), title, sd.n_rows)
 
 
 def logrank_test(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    event: str,
-    by: list[str],
-    strata: list[str] | None = None,
-    weights: str = "logrank",
-    rho: float = 0.0,
-    gamma: float = 0.0,
-    trend: bool = False,
-    weight: str | None = None,
+    time: Time,
+    event: Event,
+    by: Compared,
+    strata: Strata = None,
+    rho: Annotated[
+        float,
+        Option(
+            help="Fleming–Harrington rho in S(t-)^rho (1 - S(t-))^gamma; default 0. Not 0 with "
+            "the default --weights logrank selects fleming-harrington (R survdiff(rho=1)); "
+            "with gehan-breslow or tarone-ware it is an error.",
+            min=0.0,
+        ),
+    ] = 0.0,
+    gamma: Annotated[
+        float,
+        Option(help="Fleming–Harrington gamma; default 0. Same rules as --rho.", min=0.0),
+    ] = 0.0,
+    weights: Annotated[
+        LogrankWeights, Option(help="Test weights; default logrank (equal weights).")
+    ] = "logrank",
+    trend: Annotated[bool, Option(help="Add the trend test over ordered groups.")] = False,
+    weight: Weight = None,
 ) -> AnalysisOutput:
-    """Log-rank test and its weighted, stratified and trend variants (R survdiff)."""
+    """Log-rank test and its weighted, stratified and trend variants (R survdiff).
+
+    One row: statistic, df, p_value (then test, rho, gamma; trend_statistic and trend_p_value
+    with --trend). Observed and expected events per group are printed.
+
+    Example: `survstat logrank gbsg2.parquet --time time --event cens --by horTh --strata tgrade`
+
+    Returns
+    -------
+    AnalysisOutput
+        The test, with the observed and expected events per group as the ``per_group`` extra.
+    """
+    from survstat.data import SurvivalData
+    from survstat.estimators.logrank import logrank
+
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), strata=names(strata), weight=weight
     )
-    res = logrank(sd, weights=cast("LogrankWeights", weights), rho=rho, gamma=gamma)
+    res = logrank(sd, weights=weights, rho=rho, gamma=gamma)
     table = res.table
     if trend:
         tr = res.trend()
@@ -98,24 +171,43 @@ def logrank_test(
 
 
 def cox_model(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    event: str,
-    covariates: list[str],
-    strata: list[str] | None = None,
-    ties: str = "efron",
-    weight: str | None = None,
-    cluster: str | None = None,
-    conf_level: float = 0.95,
+    time: Time,
+    event: Event,
+    covariates: Covariates,
+    strata: Strata = None,
+    ties: Annotated[Ties, Option(help="Tie handling: efron or breslow.")] = "efron",
+    weight: Weight = None,
+    cluster: Annotated[
+        str | None, Column("data", help="Cluster column for robust standard errors.")
+    ] = None,
+    conf_level: ConfLevel = 0.95,
 ) -> AnalysisOutput:
-    """Cox proportional hazards model (R coxph)."""
+    """Cox proportional hazards model (R coxph).
+
+    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value,
+    status. Text columns become indicators against their first level, named like `arm[B]`.
+    status is ok, aliased (linearly dependent or constant: the row is null), infinite
+    (monotone likelihood, e.g. no events in one arm: no hazard ratio, interval or p-value) or
+    not converged. The global tests and a model table (n, events, concordance, iterations,
+    converged, aliased and infinite terms) are printed and written beside the output.
+
+    Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
+    -o cox.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per term, with the ``tests`` and ``model`` extras.
+    """
+    from survstat.data import SurvivalData
+    from survstat.estimators.cox import cox
+
     sd = SurvivalData.right_censored(
         data, time=time, event=event, strata=names(strata), weight=weight
     )
-    fit = cox(
-        sd, covariates=covariates, ties=cast("Ties", ties), cluster=cluster, conf_level=conf_level
-    )
+    fit = cox(sd, covariates=covariates, ties=ties, cluster=cluster, conf_level=conf_level)
     variance = "robust" if fit.robust else "model-based"
     return AnalysisOutput(
         fit.table,
@@ -129,20 +221,46 @@ def cox_model(
 
 
 def cif(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    cause: str,
-    by: list[str] | None = None,
-    censor_value: str | int | None = None,
-    entry: str | None = None,
-    weight: str | None = None,
-    variance: str = "auto",
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
-    at: list[float] | None = None,
+    time: Time,
+    cause: Cause,
+    by: By = None,
+    censor_value: CensorValue = None,
+    entry: Entry = None,
+    weight: Weight = None,
+    variance: Annotated[
+        IncidenceVariance,
+        Option(help="auto, cuminc (cmprsk), delta (SAS ERROR=DELTA) or robust (R survfit)."),
+    ] = "auto",
+    conf_type: ConfType = "log-log",
+    conf_level: ConfLevel = 0.95,
+    at: Annotated[
+        list[float] | None,
+        Option(help="Report incidence at these times (comma-separated) instead."),
+    ] = None,
 ) -> AnalysisOutput:
-    """Cumulative incidence of competing risks (Aalen–Johansen; R cmprsk::cuminc)."""
+    """Cumulative incidence of competing risks (Aalen–Johansen; R cmprsk::cuminc).
+
+    One row per group, cause and distinct time: `<by>`, cause, time, n_risk, n_event, cif,
+    std_error, conf_low, conf_high. With --at: `<by>`, cause, time, cif, std_error, conf_low,
+    conf_high (R cmprsk::timepoints).
+
+    Example: `survstat cif cml_endpoints.parquet --time time --cause cause --by arm --at 12,24`
+    (time to MR4.5, competing discontinuation, progression and death: the output of the
+    `survstat cml endpoints` example)
+
+    On Spark: `survstat cif "registry/*.parquet" --time days --cause cause --by arm
+    --engine spark`
+
+    Returns
+    -------
+    AnalysisOutput
+        The curves (or the incidence at ``at``).
+    """
+    from survstat.data import SurvivalData
+    from survstat.estimators.cumulative_incidence import cumulative_incidence
+
     sd = SurvivalData.competing_risks(
         data,
         time=time,
@@ -152,28 +270,37 @@ def cif(
         entry=entry,
         weight=weight,
     )
-    fit = cumulative_incidence(
-        sd,
-        conf_level=conf_level,
-        variance=cast("IncidenceVariance", variance),
-        conf_type=cast("ConfType", conf_type),
-    )
+    fit = cumulative_incidence(sd, conf_level=conf_level, variance=variance, conf_type=conf_type)
     table = fit.table if at is None else fit.at(at)
     title = f"Cumulative incidence ({conf_type} {conf_level:g} CI, {fit.variance} variance)"
     return AnalysisOutput(table, title, sd.n_rows)
 
 
 def gray(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    cause: str,
-    by: list[str],
-    strata: list[str] | None = None,
-    censor_value: str | int | None = None,
-    rho: float = 0.0,
+    time: Time,
+    cause: Cause,
+    by: Compared,
+    strata: Strata = None,
+    censor_value: CensorValue = None,
+    rho: Annotated[float, Option(help="Weight (1 - F(t-))^rho; default 0 (equal weights).")] = 0.0,
 ) -> AnalysisOutput:
-    """Gray's test of equal cumulative incidence across groups, per cause (R cmprsk::cuminc)."""
+    """Gray's test of equal cumulative incidence across groups, per cause (R cmprsk::cuminc).
+
+    One row per cause: cause, statistic, df, p_value.
+
+    Example: `survstat gray cml_endpoints.parquet --time time --cause cause --by arm`
+    (the output of the `survstat cml endpoints` example)
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per cause.
+    """
+    from survstat.data import SurvivalData
+    from survstat.estimators.gray import gray_test
+
     sd = SurvivalData.competing_risks(
         data,
         time=time,
@@ -186,16 +313,34 @@ def gray(
 
 
 def finegray(
-    data: FrameLike,
+    data: Data,
     *,
-    time: str,
-    cause: str,
-    failcode: str | int,
-    covariates: list[str],
-    censor_value: str | int | None = None,
-    conf_level: float = 0.95,
+    time: Time,
+    cause: Cause,
+    failcode: Annotated[str | int, Option(help="The cause of interest.", code=True)],
+    covariates: Covariates,
+    censor_value: CensorValue = None,
+    conf_level: ConfLevel = 0.95,
 ) -> AnalysisOutput:
-    """Fine–Gray subdistribution hazards model for one cause (R cmprsk::crr)."""
+    """Fine–Gray subdistribution hazards model for one cause (R cmprsk::crr).
+
+    One row per term: term, coef, std_error, hazard_ratio, conf_low, conf_high, z, p_value,
+    status; hazard_ratio is the subdistribution hazard ratio and status is as for `cox` (ok,
+    aliased, infinite, not converged). A model table (n, events, competing events,
+    log-likelihoods, iterations, converged, aliased and infinite terms) is printed and
+    written beside the output.
+
+    Example: `survstat finegray cml_endpoints.parquet --time time --cause cause --failcode 1
+    --covariates arm` (the output of the `survstat cml endpoints` example)
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per term, with the ``model`` extra.
+    """
+    from survstat.data import SurvivalData
+    from survstat.estimators.fine_gray import fine_gray
+
     sd = SurvivalData.competing_risks(data, time=time, cause=cause, censor_value=censor_value)
     fit = fine_gray(sd, covariates=covariates, failcode=failcode, conf_level=conf_level)
     return AnalysisOutput(
@@ -206,45 +351,15 @@ def finegray(
     )
 
 
-_SURV = ("time", "event", "by", "entry", "weight")
-_COMPETING = ("time", "cause", "by", "entry", "weight")
 #: Risk-table analyses run on Spark too (see survstat.engines.spark).
 _BOTH = ("polars", "spark")
 
-
 SURVIVAL_ANALYSES = (
-    Analysis(
-        "km", km, columns=column_roles(data=_SURV), choices={"conf_type": _CONF}, engines=_BOTH
-    ),
-    Analysis(
-        "summary",
-        summary,
-        columns=column_roles(data=_SURV),
-        choices={"conf_type": _CONF},
-        engines=_BOTH,
-    ),
-    Analysis(
-        "logrank",
-        logrank_test,
-        columns=column_roles(data=("time", "event", "by", "strata", "weight")),
-        choices={"weights": WEIGHTS},
-        engines=_BOTH,
-    ),
-    Analysis(
-        "cox",
-        cox_model,
-        columns=column_roles(data=("time", "event", "covariates", "strata", "weight", "cluster")),
-        choices={"ties": TIES},
-    ),
-    Analysis(
-        "cif",
-        cif,
-        columns=column_roles(data=_COMPETING),
-        choices={"conf_type": _CONF, "variance": VARIANCES},
-        engines=_BOTH,
-    ),
-    Analysis(
-        "gray", gray, columns=column_roles(data=("time", "cause", "by", "strata")), engines=_BOTH
-    ),
-    Analysis("finegray", finegray, columns=column_roles(data=("time", "cause", "covariates"))),
+    Analysis("km", km, engines=_BOTH),
+    Analysis("summary", summary, engines=_BOTH),
+    Analysis("logrank", logrank_test, engines=_BOTH),
+    Analysis("cox", cox_model),
+    Analysis("cif", cif, engines=_BOTH),
+    Analysis("gray", gray, engines=_BOTH),
+    Analysis("finegray", finegray),
 )

@@ -15,36 +15,22 @@ output may land on an input.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from survstat import datasets
-from survstat.analyses import ANALYSES, Analysis
-from survstat.analyses.plots import FORMATS, PLOTS
+from survstat._choices import ENGINES
+from survstat.batch._checker import Checker, JobError, read_toml, suggest
+from survstat.batch._steps import Step, check_step
 from survstat.errors import SurvstatError
 from survstat.io import check_parquet_path, scan
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-#: Names of an analysis's extra tables (see survstat.analyses.Extra).
-_EXTRA = re.compile(r"[a-z][a-z0-9_]*")
+__all__ = ["ENGINES", "Job", "JobError", "OutputFolderError", "Source", "Step", "load_job"]
+
 _JOB_KEYS = ("title", "output", "report", "engine", "spark_master")
-_STEP_KEYS = ("name", "analysis", "plot", "input", "by_partition", "formats", "engine")
-ENGINES = ("polars", "spark")
-
-
-class JobError(SurvstatError):
-    """A job file is invalid; ``problems`` lists every problem found, each with its line."""
-
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        self.problems = problems
-        head = f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(head + "\n" + "\n".join(f"  {p}" for p in problems))
 
 
 class OutputFolderError(SurvstatError):
@@ -59,42 +45,6 @@ class Source:
     name: str
     path: str
     given: str
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One analysis or plot of a job.
-
-    ``inputs`` maps the analysis's table arguments (``data``, ``patients``, ``subjects``) to
-    the name of a job input or of an earlier step, whose output it reads.
-    """
-
-    name: str
-    kind: str  # "analysis" or "plot"
-    analysis: str
-    inputs: Mapping[str, str]
-    parameters: Mapping[str, Any]
-    by_partition: tuple[str, ...] = ()
-    formats: tuple[str, ...] = ()
-    line: int = 0
-    engine: str = "polars"
-
-    @property
-    def spec(self) -> Analysis[Any]:
-        """The registry record of the step's analysis or figure (whose ``run`` returns an
-        :class:`~survstat.analyses.AnalysisOutput` or a matplotlib Figure)."""
-        return (ANALYSES if self.kind == "analysis" else PLOTS)[self.analysis]
-
-    @property
-    def label(self) -> str:
-        """``km`` for analyses, ``plot km`` for figures."""
-        return self.analysis if self.kind == "analysis" else f"plot {self.analysis}"
-
-    def outputs(self) -> tuple[str, ...]:
-        """The file names the step writes in the output directory."""
-        if self.kind == "analysis":
-            return (f"{self.name}.parquet",)
-        return tuple(f"{self.name}.{fmt}" for fmt in self.formats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,58 +65,8 @@ class Job:
         return {s.name: s for s in self.steps}
 
 
-class _Lines:
-    """Line numbers of the tables and keys of a TOML text, for error locations."""
-
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*(#.*)?$")
-    _KEY = re.compile(r"^\s*([A-Za-z0-9_\"'.-]+)\s*=")
-
-    def __init__(self, text: str) -> None:
-        self.tables: dict[tuple[str, int], int] = {}
-        self.keys: dict[tuple[str, int, str], int] = {}
-        counts: dict[str, int] = {}
-        section: tuple[str, int] = ("", 0)
-        for no, line in enumerate(text.splitlines(), start=1):
-            if m := self._HEADER.match(line):
-                name = m.group(2).strip("\"'")
-                index = counts.get(name, 0)
-                counts[name] = index + 1
-                section = (name, index)
-                self.tables[section] = no
-            elif m := self._KEY.match(line):
-                key = m.group(1).strip("\"'").split(".")[0]
-                self.keys.setdefault((section[0], section[1], key), no)
-
-    def of(self, table: str, index: int = 0, key: str | None = None) -> int:
-        """The line of ``key`` in the ``index``-th ``[table]`` (its header if not found)."""
-        if key is not None and (table, index, key) in self.keys:
-            return self.keys[(table, index, key)]
-        return self.tables.get((table, index), 1)
-
-
-def _suggest(value: str, choices: list[str]) -> str:
-    if not choices:
-        return ""
-    close = difflib.get_close_matches(value, choices, n=2, cutoff=0.5)
-    if close:
-        return "; did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
-    return "; expected one of " + ", ".join(f"`{c}`" for c in choices) if len(choices) <= 20 else ""
-
-
-class _Checker:
-    """Collects problems, each prefixed with the file and line it concerns."""
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.lines = _Lines(text)
-        self.problems: list[str] = []
-
-    def add(self, line: int, where: str, message: str) -> None:
-        self.problems.append(f"{self.path.name}:{line}: {where}{message}")
-
-
 def _read_sources(
-    table: Any, base: Path, check: _Checker, schemas: dict[str, list[str]], invalid: set[str]
+    table: Any, base: Path, check: Checker, schemas: dict[str, list[str]], invalid: set[str]
 ) -> dict[str, Source]:
     """The readable inputs; their column names go into ``schemas``, the names of inputs that
     cannot be read into ``invalid`` (steps that read them are not reported again)."""
@@ -186,7 +86,7 @@ def _read_sources(
                 check.add(
                     line,
                     where,
-                    f"no bundled dataset {ds!r}" + _suggest(str(ds), [*datasets.names()]),
+                    f"no bundled dataset {ds!r}" + suggest(str(ds), [*datasets.names()]),
                 )
                 continue
             path, given = str(datasets.path(ds)), f"dataset {ds}"
@@ -211,237 +111,7 @@ def _read_sources(
     return sources
 
 
-def _check_step(
-    raw: Any,
-    index: int,
-    sources: Mapping[str, Source],
-    earlier: dict[str, Step],
-    invalid: set[str],
-    schemas: dict[str, list[str]],
-    check: _Checker,
-    default_engine: str = "polars",
-) -> Step | None:
-    line = check.lines.of("step", index)
-    if not isinstance(raw, dict):
-        check.add(line, f"step {index + 1}: ", "must be a table")
-        return None
-    kinds = [k for k in ("analysis", "plot") if k in raw]
-    title = raw.get("name") or raw.get("analysis") or raw.get("plot") or ""
-    where = f"step {index + 1} ({title}): " if title else f"step {index + 1}: "
-    if len(kinds) != 1:
-        check.add(line, where, "needs exactly one of `analysis = ...` or `plot = ...`")
-        return None
-    kind = kinds[0]
-    registry = ANALYSES if kind == "analysis" else PLOTS
-    name_of = raw[kind]
-    if not isinstance(name_of, str) or name_of not in registry:
-        at = check.lines.of("step", index, kind)
-        check.add(at, where, f"unknown {kind} `{name_of}`" + _suggest(str(name_of), [*registry]))
-        return None
-    spec = registry[name_of]
-    name = raw.get("name", str(name_of).replace(" ", "_"))
-    if not isinstance(name, str) or not _NAME.match(name):
-        check.add(
-            check.lines.of("step", index, "name"),
-            where,
-            f"`name` must be letters, digits, '_', '.' or '-' (it names the output file); "
-            f"got {name!r}",
-        )
-        return None
-    same = [e for e in earlier if e.lower() == name.lower()]
-    if same:
-        # names differing only in case name one file on macOS and Windows file systems
-        twice = "is used twice" if same[0] == name else f"differs from `{same[0]}` only in case"
-        check.add(
-            check.lines.of("step", index, "name"),
-            where,
-            f"step name `{name}` {twice}; give each step a distinct `name`",
-        )
-    clash = _name_clash(name, kind, earlier)
-    if clash:
-        check.add(check.lines.of("step", index, "name"), where, clash)
-    ok = True
-
-    def problem(key: str | None, message: str) -> None:
-        nonlocal ok
-        ok = False
-        check.add(check.lines.of("step", index, key), where, message)
-
-    inputs: dict[str, str] = {}
-    params = spec.parameters()
-    optional = spec.optional_inputs()
-    for role in spec.inputs:
-        key = "input" if role == "data" else role
-        ref = raw.get(key)
-        if ref is None:
-            if role not in optional:
-                problem(None, f"`{key}` is required: the name of an input or an earlier step")
-            continue
-        known = [*sources, *(s for s, st in earlier.items() if st.kind == "analysis")]
-        if isinstance(ref, str) and ref in invalid:  # already reported at that input or step
-            ok = False
-            continue
-        if not isinstance(ref, str) or ref not in known:
-            problem(
-                key,
-                f"`{key} = {ref!r}` is neither an input in [inputs] nor an earlier analysis step"
-                + _suggest(str(ref), known),
-            )
-            continue
-        inputs[role] = ref
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key in _STEP_KEYS or key in spec.inputs:
-            continue
-        if key not in params:
-            problem(
-                key, f"unknown option `{key}` for {kind} `{name_of}`" + _suggest(key, [*params])
-            )
-            continue
-        try:
-            values[key] = params[key].coerce(value)
-        except ValueError as exc:
-            problem(key, f"`{key}` {exc}")
-    for p in params.values():
-        if p.required and p.name not in raw:
-            problem(None, f"`{p.name}` is required ({p.describe()})")
-    by_partition, formats = _layout(raw, kind, problem)
-    engine = _engine(raw, spec, inputs, sources, by_partition, default_engine, problem)
-    # columns are checked even when an option is bad, so that one run reports everything
-    full = {p.name: p.default for p in params.values()} | values
-    _check_columns(spec, full, inputs, by_partition, sources, schemas, problem)
-    if not ok:
-        return None
-    return Step(name, kind, name_of, inputs, values, by_partition, formats, line, engine)
-
-
-def _name_clash(name: str, kind: str, earlier: Mapping[str, Step]) -> str | None:
-    """Why ``name`` would overwrite another file of the job: the manifest, or an extra table
-    ``<step>.<table>.parquet`` of another analysis step (or the reverse)."""
-    if name == "manifest":
-        return "step name `manifest` is reserved: the job writes manifest.parquet"
-    if kind != "analysis":
-        return None
-    for other, step in earlier.items():
-        if step.kind != "analysis":
-            continue
-        short, long = sorted((name, other), key=len)
-        rest = long[len(short) + 1 :]
-        if long.startswith(short + ".") and _EXTRA.fullmatch(rest):
-            return (
-                f"step names `{short}` and `{long}` clash: extra tables of `{short}` are written "
-                f"as {short}.<table>.parquet, so {long}.parquet could be one of them; "
-                "rename one of the steps"
-            )
-    return None
-
-
-def _engine(raw, spec, inputs, sources, by_partition, default, problem) -> str:
-    """The step's engine (its own ``engine`` key, else the job's), if the step can run on it."""
-    engine = raw.get("engine", default)
-    key = "engine" if "engine" in raw else None
-    if engine not in ENGINES:
-        problem(key, f"`engine` must be one of {', '.join(ENGINES)}; got {engine!r}")
-        return "polars"
-    if engine == "polars":
-        return engine
-    if engine not in spec.engines:
-        runs_on = [a for a, s in ANALYSES.items() if engine in s.engines]
-        problem(
-            key,
-            f"`{spec.name}` needs row-level data and does not run on the {engine} engine "
-            f'(only {", ".join(runs_on)} do); set `engine = "polars"` on this step',
-        )
-    if by_partition:
-        problem(
-            "by_partition",
-            f"`by_partition` is not available on the {engine} engine; "
-            "group with `by` instead (one curve per level)",
-        )
-    for role, ref in inputs.items():
-        if ref not in sources:
-            problem(
-                "input" if role == "data" else role,
-                f"on the {engine} engine the input must be a job input, not step `{ref}`",
-            )
-    return engine
-
-
-def _layout(
-    raw: Mapping[str, Any], kind: str, problem: Any
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A step's ``by_partition`` columns (analyses) and figure ``formats`` (plots)."""
-    by_partition: tuple[str, ...] = ()
-    if "by_partition" in raw:
-        value = raw["by_partition"]
-        value = [value] if isinstance(value, str) else value
-        if kind != "analysis":
-            problem("by_partition", "`by_partition` applies to analysis steps only")
-        elif not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            problem("by_partition", "`by_partition` must be a column name or a list of them")
-        else:
-            by_partition = tuple(value)
-    formats: tuple[str, ...] = ()
-    if kind == "plot":
-        value = raw.get("formats", ["png"])
-        value = [value] if isinstance(value, str) else value
-        if not isinstance(value, list) or not value or any(v not in FORMATS for v in value):
-            problem("formats", f"`formats` must list some of {', '.join(FORMATS)}; got {value!r}")
-        else:
-            formats = tuple(dict.fromkeys(value))
-    elif "formats" in raw:
-        problem("formats", "`formats` applies to plot steps only")
-    return by_partition, formats
-
-
-def _check_columns(spec, full, inputs, by_partition, sources, schemas, problem) -> None:
-    """Columns named by the parameters must exist in inputs read from files (the columns of
-    an earlier step's output are known only once it has run)."""
-    needed = spec.columns({**full, **inputs})
-    if by_partition and "data" in inputs:
-        needed.setdefault("data", []).extend((c, "by_partition") for c in by_partition)
-    for role, columns in needed.items():
-        ref = inputs.get(role)
-        if ref is None or ref not in sources:
-            continue
-        available = schemas[ref]
-        for column, param in columns:
-            if column not in available:
-                # fixed column names (CML, RECIST tables) have no key of their own
-                key = param if param in full or param == "by_partition" else None
-                problem(
-                    key,
-                    f"column `{column}` ({param}) not in input `{ref}`"
-                    + _suggest(column, available),
-                )
-
-
-def _read_toml(path: Path) -> tuple[bytes, str, dict[str, Any]]:
-    """The job file's bytes, text and parsed TOML; a file that cannot be read, is not UTF-8
-    or is not TOML is one problem."""
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as exc:
-        raise JobError(path, [f"cannot read the job file: {exc.strerror}"]) from None
-    try:
-        text = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw_bytes[: exc.start].count(b"\n") + 1
-        raise JobError(
-            path,
-            [
-                f"{path.name}:{line}: not UTF-8 text (byte 0x{raw_bytes[exc.start]:02x}); "
-                "TOML files are UTF-8"
-            ],
-        ) from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise JobError(path, [f"not valid TOML: {exc}"]) from None
-    return raw_bytes, text, doc
-
-
-def _confined(value: Any, key: str, check: _Checker, *, inside: str, flag: str) -> bool:
+def _confined(value: Any, key: str, check: Checker, *, inside: str, flag: str) -> bool:
     """Whether ``value`` (the ``[job]`` key ``key``) is a relative path that stays inside its
     folder: a job file may be shared and rerun elsewhere, so it must not write outside its own
     folder; only the command line (``flag``) may point anywhere."""
@@ -469,7 +139,7 @@ def _confined(value: Any, key: str, check: _Checker, *, inside: str, flag: str) 
     return True
 
 
-def _check_meta(meta: Any, check: _Checker, output: str | Path | None) -> dict[str, Any]:
+def _check_meta(meta: Any, check: Checker, output: str | Path | None) -> dict[str, Any]:
     """The checked ``[job]`` table: title, output, report, engine, spark_master."""
     if not isinstance(meta, dict):
         check.add(check.lines.of("job"), "", "[job] must be a table of key = value")
@@ -479,7 +149,7 @@ def _check_meta(meta: Any, check: _Checker, output: str | Path | None) -> dict[s
             check.add(
                 check.lines.of("job", 0, key),
                 "[job]: ",
-                f"unknown key `{key}`" + _suggest(key, [*_JOB_KEYS]),
+                f"unknown key `{key}`" + suggest(key, [*_JOB_KEYS]),
             )
     if "output" in meta:
         _confined(meta["output"], "output", check, inside="the job file's folder", flag="--output")
@@ -533,7 +203,7 @@ def _check_meta(meta: Any, check: _Checker, output: str | Path | None) -> dict[s
 
 
 def _check_links(
-    out: Path, report: str | None, base: Path, from_file: bool, check: _Checker
+    out: Path, report: str | None, base: Path, from_file: bool, check: Checker
 ) -> None:
     """``[job] output`` and ``report`` stay inside their folders once symbolic links are
     followed, not only as written."""
@@ -560,7 +230,7 @@ def _check_overlap(
     report: str | None,
     sources: Mapping[str, Source],
     steps: Mapping[str, Step],
-    check: _Checker,
+    check: Checker,
 ) -> None:
     """No output may land on an input: an input file the job would overwrite, or an input
     folder holding the output folder (its outputs would be read as input by the next run)."""
@@ -605,8 +275,8 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
         output folder.
     """
     path = Path(path)
-    raw_bytes, text, doc = _read_toml(path)
-    check = _Checker(path, text)
+    raw_bytes, text, doc = read_toml(path)
+    check = Checker(path, text)
     base = path.parent
     for key in doc:
         if key not in ("job", "inputs", "step"):
@@ -625,7 +295,7 @@ def load_job(path: str | Path, *, output: str | Path | None = None) -> Job:
         raw_steps = []
     steps: dict[str, Step] = {}
     for i, raw in enumerate(raw_steps):
-        step = _check_step(raw, i, sources, steps, invalid, schemas, check, meta["engine"])
+        step = check_step(raw, i, sources, steps, invalid, schemas, check, meta["engine"])
         if step is not None:
             steps.setdefault(step.name, step)
         elif isinstance(raw, dict):

@@ -63,12 +63,37 @@ def _table(frame: pl.DataFrame, max_rows: int = _MAX_ROWS) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
-def _pairs(items: Mapping[str, Any]) -> str:
+def _pairs(items: Mapping[str, Any], helps: Mapping[str, str]) -> str:
+    """The step's inputs and options as label: value rows; a label's declared help shows
+    when the pointer rests on it."""
     rows = "".join(
-        f"<tr><td>{_esc(k)}</td><td><code>{_esc(json.dumps(v, default=str))}</code></td></tr>"
+        f"<tr><td{_tip(helps.get(k))}>{_esc(k)}</td>"
+        f"<td><code>{_esc(json.dumps(v, default=str))}</code></td></tr>"
         for k, v in items.items()
     )
     return f'<table class="meta">{rows}</table>' if rows else '<p class="note">defaults only</p>'
+
+
+def _tip(text: str | None) -> str:
+    return f' title="{_esc(text)}"' if text else ""
+
+
+def _labelled(step: Step) -> tuple[dict[str, Any], dict[str, str]]:
+    """The step's tables and options by their labels (as the job file names them), and the
+    help each declares, both from the declaration of the step's analysis."""
+    tables = step.spec.input_declarations()
+    params = step.spec.parameters()
+    items: dict[str, Any] = {}
+    helps: dict[str, str] = {}
+    for role, ref in step.inputs.items():
+        label = "input" if role == "data" else role
+        items[label] = ref
+        helps[label] = tables[role][0].help
+    for key, value in step.parameters.items():
+        label = params[key].label
+        items[label] = value
+        helps[label] = params[key].help
+    return items, helps
 
 
 def _figure(path: Path) -> str:
@@ -107,8 +132,7 @@ def _step_section(step: Step, record: Mapping[str, Any], folder: Path) -> str:
             f" · {record['partitions']} partitions by {_esc(', '.join(step.by_partition))}"
         )
     parts.append("</p>")
-    inputs = {("input" if r == "data" else r): ref for r, ref in step.inputs.items()}
-    parts.append(_pairs({**inputs, **step.parameters}))
+    parts.append(_pairs(*_labelled(step)))
     if record.get("error"):
         parts.append(f'<p class="error">{_esc(record["error"])}</p>')
     if status not in ("ok", "skipped"):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import typer
 
 from survstat._version import __version__
-from survstat.cli import analyses, cml, competing, datasets, jobs, plot, rates, recist
-from survstat.cli._common import Group
+from survstat.analyses import ANALYSES
+from survstat.analyses.plots import PLOTS
+from survstat.cli import datasets, jobs
+from survstat.cli._common import Group, QuickHelpGroup
+from survstat.cli._generate import command
 
 _HELP = """Survival and response statistics for oncology trials, validated against R.
 
@@ -22,21 +25,35 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
 )
-app.command("km")(analyses.km)
-app.command("summary")(analyses.summary)
-app.command("logrank")(analyses.logrank_cmd)
-app.command("cox")(analyses.cox_cmd)
-app.command("cif")(competing.cif)
-app.command("gray")(competing.gray)
-app.command("finegray")(competing.finegray)
-app.command("response")(rates.response)
-app.command("compare-rates")(rates.compare_rates)
+#: The groups of sub-commands: analyses named "cml ..." and "recist ...", and the figures.
+_GROUPS = {
+    "plot": "Publication figures: Kaplan–Meier, cumulative incidence, forest plots.",
+    "cml": "Molecular response in CML: classify results, derive endpoints, estimate response.",
+    "recist": "RECIST 1.1: derive best response and PFS/OS/DoR, tabulate efficacy by arm.",
+}
+
+
+def _group(name: str) -> typer.Typer:
+    return typer.Typer(
+        cls=QuickHelpGroup, help=_GROUPS[name], no_args_is_help=True, rich_markup_mode="markdown"
+    )
+
+
+groups = {name: _group(name) for name in _GROUPS}
+for spec in ANALYSES.values():
+    # every analysis is a command generated from its declaration: "cml tfr" is `cml tfr`
+    *group, leaf = spec.name.split(" ")
+    target = groups[group[0]] if group else app
+    target.command(leaf)(command(spec))
+for spec in PLOTS.values():
+    groups["plot"].command(spec.name)(command(spec, figure=True))
+# commands that are not analyses: running and reporting jobs, the bundled datasets
 app.command("run")(jobs.run)
 app.command("report")(jobs.report)
-app.add_typer(plot.app, name="plot")
+app.add_typer(groups["plot"], name="plot")
 app.add_typer(datasets.app, name="datasets")
-app.add_typer(cml.app, name="cml")
-app.add_typer(recist.app, name="recist")
+app.add_typer(groups["cml"], name="cml")
+app.add_typer(groups["recist"], name="recist")
 
 
 def _version(value: bool) -> None:

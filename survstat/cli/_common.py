@@ -10,10 +10,9 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from enum import Enum, StrEnum
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import polars as pl
 import typer
@@ -42,77 +41,12 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class ConfType(StrEnum):
-    """Pointwise interval transforms for survival probabilities."""
-
-    log_log = "log-log"
-    log = "log"
-    plain = "plain"
-    logit = "logit"
-    arcsine = "arcsine"
-
-
-DataArg = Annotated[
-    str,
-    typer.Argument(help="Parquet file, directory of Parquet files, or glob.", show_default=False),
-]
-TimeOpt = Annotated[str, typer.Option("--time", help="Follow-up time column.", show_default=False)]
-EventOpt = Annotated[
-    str, typer.Option("--event", help="Event column (0/1 or boolean).", show_default=False)
-]
-ByOpt = Annotated[
-    str | None, typer.Option("--by", help="Group column(s), comma-separated.", show_default=False)
-]
-StrataOpt = Annotated[
-    str | None, typer.Option("--strata", help="Stratification column(s), comma-separated.")
-]
-EntryOpt = Annotated[str | None, typer.Option("--entry", help="Delayed-entry time column.")]
-WeightOpt = Annotated[str | None, typer.Option("--weight", help="Case-weight column.")]
-ConfTypeOpt = Annotated[
-    ConfType, typer.Option("--conf-type", help="Pointwise confidence interval transform.")
-]
-ConfLevelOpt = Annotated[
-    float, typer.Option("--conf-level", min=0.0, max=1.0, help="Confidence level, in (0, 1).")
-]
-
-
-class Engine(StrEnum):
-    """Where the risk table is computed."""
-
-    polars = "polars"
-    spark = "spark"
-
-
-EngineOpt = Annotated[
-    Engine,
-    typer.Option(
-        "--engine",
-        help="polars: on this machine (Parquet streams, memory bounded by distinct times); "
-        "spark: the risk table is computed by Apache Spark (needs survstat[spark]).",
-    ),
-]
-SparkMasterOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--spark-master",
-        help="With --engine spark: a master URL (spark://host:7077, yarn, k8s://..., local[4]) "
-        "or a Spark Connect address (sc://host:15002). Default: spark-submit's settings, "
-        "else a local session.",
-        show_default=False,
-    ),
-]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option("--output", "-o", help="Write the table to this Parquet file (atomically)."),
-]
-
-
 def run(
     name: str,
     *inputs: Any,
     output: Path | None,
     parameters: dict[str, Any],
-    engine: Engine = Engine.polars,
+    engine: str = "polars",
     spark_master: str | None = None,
     **options: Any,
 ) -> None:
@@ -127,13 +61,13 @@ def run(
 
     if output is not None:
         check_output_path(output, (".parquet",), inputs)
-    if engine == Engine.polars and spark_master is not None:
+    if engine == "polars" and spark_master is not None:
         raise typer.BadParameter("--spark-master applies to --engine spark only")
     from survstat.engines import open_input
 
-    with err_console.status(Text(f"Opening {inputs[0]} ({engine.value}) …")):
-        frames = (open_input(inputs[0], engine.value, spark_master), *inputs[1:])
-    status = Text(f"Running {name} on {inputs[0]} ({engine.value}) …")
+    with err_console.status(Text(f"Opening {inputs[0]} ({engine}) …")):
+        frames = (open_input(inputs[0], engine, spark_master), *inputs[1:])
+    status = Text(f"Running {name} on {inputs[0]} ({engine}) …")
     with err_console.status(status), reading(*inputs):
         out = ANALYSES[name].run(*frames, **options)
     for extra in out.extras:
@@ -306,7 +240,22 @@ _CLICK_EXCEPTIONS = (
 )
 
 
-class Group(typer.core.TyperGroup):
+class QuickHelpGroup(typer.core.TyperGroup):
+    """A command group whose ``--help`` flag, when left out, reads as False rather than None.
+
+    Typer loads its value coercion (pydantic, a third of a second) for any value that is not
+    already of the option's type; a group's help flag is left out whenever a sub-command's
+    ``--help`` is asked for, so without this ``survstat km --help`` would pay for it.
+    """
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None and getattr(option, "default", False) is None:
+            option.default = False
+        return option
+
+
+class Group(QuickHelpGroup):
     """The root command group: the last line of defence of every command.
 
     Warnings print as one line each; a survstat error prints as ``error: ...`` and any other
@@ -385,13 +334,3 @@ def write_output(
     for target, frame in tables:
         path = write_parquet(frame, target, meta)
         say(f"wrote {frame.height} {'row' if frame.height == 1 else 'rows'} to {path}")
-
-
-def clean(params: dict[str, Any], drop: Sequence[str] = ("data", "output")) -> dict[str, Any]:
-    """Parameters for provenance: enums as values, paths as strings."""
-    out = {}
-    for k, v in params.items():
-        if k in drop:
-            continue
-        out[k] = v.value if isinstance(v, Enum) else (str(v) if isinstance(v, Path) else v)
-    return out

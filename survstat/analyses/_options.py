@@ -1,0 +1,142 @@
+"""Parameters that several analyses share, declared once (see :mod:`survstat.analyses._declare`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from survstat._choices import ConfType as ConfTypeChoice
+from survstat._choices import MrLevel, SameDay, TimeUnit
+from survstat.analyses._declare import Column, Frame, Input, Option
+
+Time = Annotated[str, Column("data", help="Follow-up time column.")]
+Event = Annotated[str, Column("data", help="Event column (0/1 or boolean).")]
+Cause = Annotated[str, Column("data", help="Cause column: 0 = censored, other codes = causes.")]
+By = Annotated[list[str] | None, Column("data", help="Group column(s), comma-separated.")]
+Compared = Annotated[list[str], Column("data", help="Group column(s) to compare.")]
+Strata = Annotated[
+    list[str] | None, Column("data", help="Stratification column(s), comma-separated.")
+]
+Entry = Annotated[str | None, Column("data", help="Delayed-entry time column.")]
+Weight = Annotated[str | None, Column("data", help="Case-weight column.")]
+Covariates = Annotated[list[str], Column("data", help="Covariate columns, comma-separated.")]
+CensorValue = Annotated[
+    str | int | None,
+    Option(
+        help="Value of the cause column that means censored (default 0 for integer codes).",
+        code=True,
+    ),
+]
+ConfType = Annotated[ConfTypeChoice, Option(help="Pointwise confidence interval transform.")]
+ConfLevel = Annotated[float, Option(help="Confidence level, in (0, 1).", min=0.0, max=1.0)]
+AtRiskTimes = Annotated[
+    list[float] | None, Option(help="Times of the number-at-risk table (comma-separated).")
+]
+Annotate = Annotated[bool, Option(help="Print the test p-value (and HR).", off="--no-annotate")]
+XLabel = Annotated[str, Option(help="Label of the time axis.")]
+Title = Annotated[str | None, Option(help="Figure title.")]
+ConfInt = Annotated[bool, Option(help="Draw the pointwise confidence bands.", off="--no-conf-int")]
+
+# CML: the analyses that read the lab results and a patient table
+
+#: The patient table of the analyses that read two tables.
+Patients = Annotated[Frame, Input("Patient table (Parquet).", flag="--patients")]
+Level = Annotated[
+    MrLevel,
+    Option(
+        help="Response level: MMR, MR4, MR4.5 (default: deep response, as in 'MR4.5 by month "
+        "12') or MR5."
+    ),
+]
+Landmark = Annotated[float, Option(help="Landmark time (default 12: ELN's 12-month milestone).")]
+Window = Annotated[
+    float,
+    Option(
+        help="Visit window: a result up to landmark + window counts as a response by the "
+        "landmark, and the incidence, 1 − Kaplan–Meier and rate are all evaluated at landmark + "
+        "window (default 0: exactly by the landmark)."
+    ),
+]
+FromDates = Annotated[
+    bool,
+    Option(
+        help="Inputs hold dates: sample_date in the results; start_date, last_follow_up_date, "
+        "discontinuation_date, progression_date, death_date in the patient table."
+    ),
+]
+Unit = Annotated[
+    TimeUnit,
+    Option(
+        help="Time unit with --from-dates: days, weeks, months (default; 365.25/12 days), years."
+    ),
+]
+
+# RECIST: the derivation options of `recist derive`, which `recist table` shares
+
+Confirm = Annotated[
+    bool,
+    Option(
+        help="Require confirmation of CR/PR by a later assessment >= 28 days on (RECIST 1.1; "
+        "randomised trials may waive it).",
+        off="--no-confirm",
+    ),
+]
+SdMinDays = Annotated[
+    float,
+    Option(
+        help="Minimum time from start for a best response of SD, in days (42: six weeks, the "
+        "usual RECIST 1.1 protocol minimum)."
+    ),
+]
+CbrWeeks = Annotated[
+    float,
+    Option(
+        help="Weeks without progression that make SD clinical benefit (24: the usual CBR "
+        "definition in breast cancer trials)."
+    ),
+]
+IntervalDays = Annotated[
+    float,
+    Option(
+        help="Scheduled interval between assessments: visits are due at k x interval days "
+        "(56: every 8 weeks)."
+    ),
+]
+WindowDays = Annotated[
+    float,
+    Option(
+        help="A scheduled visit is done when an adequate assessment lies within +- this many "
+        "days of it (7: the +-1 week most protocols allow; less than half the interval)."
+    ),
+]
+MaxMissed = Annotated[
+    int,
+    Option(
+        help="Missed scheduled visits allowed before an event; more are censored at the last "
+        "adequate assessment (1: FDA's 'more than one missed visit').",
+        min=0,
+    ),
+]
+NewTherapySameDay = Annotated[
+    SameDay,
+    Option(
+        help="An assessment, progression or death on the day a new therapy starts is taken as "
+        "before it (default: the scan precedes the new treatment; progression that day is an "
+        "event) or after it (censored at the last adequate assessment)."
+    ),
+]
+#: The arm column: in the subject table when the endpoints are derived first from it.
+Arm = Annotated[
+    str,
+    Column(
+        ("subjects", "data"),
+        help="Arm column: text, integer codes (e.g. TRT01PN) or boolean, always compared as "
+        "categories.",
+        flag="--by",
+    ),
+]
+Reference = Annotated[
+    str | int | None,
+    Option(
+        help="Reference arm (default: the first arm; numeric arms sorted by value, others as text)."
+    ),
+]
