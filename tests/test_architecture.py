@@ -56,13 +56,13 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
 }
 
 #: Outside ``survstat/engines/`` a name in code (not in a string, comment or docstring) may
-#: mention Spark only where a user chooses the engine by name: the CLI's ``--engine`` choice
-#: ``Engine.spark`` and its ``--spark-master`` option (``SparkMasterOpt``, ``spark_master``),
+#: mention Spark only where a user chooses the engine by name: the CLI's ``--spark-master``
+#: option (declared as ``_SPARK_MASTER``, read as ``spark_master``),
 #: and a job file's ``spark_master``, which the batch runner passes on. The engine's name as a
 #: string (``"spark"``) is data, a value the user types, and may appear anywhere; importing
 #: pyspark or the Spark engine may not.
 SPARK_NAMES_ALLOWED = {
-    "survstat/cli": {"spark", "spark_master", "SparkMasterOpt"},
+    "survstat/cli": {"spark_master", "_SPARK_MASTER"},
     "survstat/batch": {"spark_master"},
 }
 
