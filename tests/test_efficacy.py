@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 import survstat
-from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
+from survstat.analyses.efficacy import efficacy_table
+from survstat.analyses.subgroups import biomarker_subgroups
 from survstat.errors import (
     ColumnNotFoundError,
     EmptyDataError,

@@ -9,11 +9,11 @@ from typing import Any
 import polars as pl
 
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles
+from survstat.analyses.cml_response import molecular_response
 from survstat.endpoints.cml import (
     Columns,
     PatientColumns,
     classify_samples,
-    molecular_response,
     response_endpoints,
 )
 from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr

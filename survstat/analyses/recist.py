@@ -8,10 +8,11 @@ from typing import Any
 
 import polars as pl
 
+from survstat.analyses._arms import check_roles
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, column_roles, names
-from survstat.endpoints._arms import check_roles
+from survstat.analyses.efficacy import efficacy_table
+from survstat.analyses.subgroups import biomarker_subgroups
 from survstat.endpoints.dates import RECIST_DATES, times_from_dates
-from survstat.endpoints.efficacy import efficacy_table
 from survstat.endpoints.pcr import DEFINITIONS, pcr_flags
 from survstat.endpoints.recist import SAME_DAY, RecistColumns, counted
 from survstat.endpoints.recist_tte import (
@@ -19,7 +20,6 @@ from survstat.endpoints.recist_tte import (
     SubjectColumns,
     time_to_event_endpoints,
 )
-from survstat.endpoints.subgroups import biomarker_subgroups
 from survstat.errors import ColumnNotFoundError
 from survstat.io import FrameLike, scan
 

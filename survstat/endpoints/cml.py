@@ -1,8 +1,8 @@
-"""Molecular response in chronic myeloid leukaemia: from raw BCR-ABL1 results to "MR4.5 by
-month 12".
+"""Molecular response in chronic myeloid leukaemia: from raw BCR-ABL1 results to the
+per-patient response endpoints.
 
 The public names of the CML derivations, gathered in one place (``from
-survstat.endpoints.cml import molecular_response``); each job lives in its own module:
+survstat.endpoints.cml import response_endpoints``); each job lives in its own module:
 
 * :mod:`~survstat.endpoints.cml_input`: reading and validating the lab results and patient
   tables, the codings labs use, and the precision at which thresholds are compared;
@@ -11,10 +11,12 @@ survstat.endpoints.cml import molecular_response``); each job lives in its own m
   Leukemia 29:999-1003), with the rules every CML function applies alike;
 * :mod:`~survstat.endpoints.cml_endpoints`: per-patient time to response with competing
   events, and the response by and at a landmark;
-* :mod:`~survstat.endpoints.cml_response`: the cumulative incidence, 1 - Kaplan-Meier, landmark
-  rate and arm comparisons at the landmark;
 * :mod:`~survstat.endpoints.cml_monitoring` (ELN milestones, loss of MMR, sustained response)
   and :mod:`~survstat.endpoints.cml_tfr` (treatment-free remission).
+
+The estimates made from these endpoints ("MR4.5 by month 12": the cumulative incidence,
+1 - Kaplan-Meier, landmark rate and arm comparisons) are an analysis:
+:func:`survstat.analyses.cml_response.molecular_response`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ from survstat.endpoints.cml_levels import (
     response_rank,
     usable,
 )
-from survstat.endpoints.cml_response import MolecularResponseResult, molecular_response
 
 __all__ = [
     "CAUSES",
@@ -43,14 +44,12 @@ __all__ = [
     "LEVELS",
     "SIGNIFICANT_DIGITS",
     "Columns",
-    "MolecularResponseResult",
     "PatientColumns",
     "Thresholds",
     "classified_results",
     "classify_samples",
     "compare",
     "level_rank",
-    "molecular_response",
     "response_endpoints",
     "response_rank",
     "usable",

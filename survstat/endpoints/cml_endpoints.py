@@ -5,7 +5,7 @@ Hochhaus et al. 2020, Leukemia 34:966-984, and EUTOS sensitivity rules of Cross 
 Leukemia 29:999-1003) and a one-row-per-patient table, :func:`response_endpoints` derives the
 time to the first visit showing a response level, with discontinuation, progression and death
 as competing events, and the response by and at a landmark: the input of the cumulative
-incidence and landmark rates of :func:`~survstat.endpoints.cml_response.molecular_response`.
+incidence and landmark rates of :func:`~survstat.analyses.cml_response.molecular_response`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Reading CML inputs: validation, the codings labs use, and the precision of thresholds.
 
 Every CML function (:mod:`~survstat.endpoints.cml_levels`,
-:mod:`~survstat.endpoints.cml_endpoints`, :mod:`~survstat.endpoints.cml_response`,
+:mod:`~survstat.endpoints.cml_endpoints`, :mod:`~survstat.analyses.cml_response`,
 :mod:`~survstat.endpoints.cml_monitoring`, :mod:`~survstat.endpoints.cml_tfr`) reads its lab
 results through :func:`read_labs` (and its patient table through
 :func:`~survstat.endpoints.cml_patients.read_patients`), so that bad input gives one clear

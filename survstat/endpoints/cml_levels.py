@@ -18,7 +18,7 @@ undetectable result is classified by the sensitivity of the sample, i.e. the con
 in the same volume. Sources differ on <= versus < at the thresholds: <= is the default.
 
 Rules every CML function (:mod:`~survstat.endpoints.cml_endpoints`,
-:mod:`~survstat.endpoints.cml_response`, :mod:`~survstat.endpoints.cml_monitoring` and
+:mod:`~survstat.analyses.cml_response`, :mod:`~survstat.endpoints.cml_monitoring` and
 :mod:`~survstat.endpoints.cml_tfr`) applies alike, since all of them read the results classified
 here:
 

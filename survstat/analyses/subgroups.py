@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat.endpoints._arms import (
+from survstat.analyses._arms import (
     arm_labels,
     cox_by_arm,
     in_arm_order,

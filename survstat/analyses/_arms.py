@@ -1,8 +1,8 @@
 """The arms of a trial in efficacy tables: which arms, in what order, the reference arm, and
 each arm's hazard ratio against it from one Cox model.
 
-Shared by the per-arm efficacy table (:mod:`survstat.endpoints.efficacy`) and the biomarker
-subgroups (:mod:`survstat.endpoints.subgroups`). The arm column may hold text, integer codes or
+Shared by the per-arm efficacy table (:mod:`survstat.analyses.efficacy`) and the biomarker
+subgroups (:mod:`survstat.analyses.subgroups`). The arm column may hold text, integer codes or
 booleans: it enters every Cox model as categorical (one indicator per arm against the
 reference, R's treatment contrasts) and keeps its values and type in the output.
 """

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from survstat.endpoints._arms import (
+from survstat.analyses._arms import (
     check_roles,
     cox_by_arm,
     in_arm_order,
@@ -39,7 +39,6 @@ from survstat.endpoints._arms import (
     read_arms,
 )
 from survstat.endpoints.recist import counted
-from survstat.endpoints.subgroups import SubgroupResult, biomarker_subgroups
 from survstat.errors import (
     ColumnTypeError,
     InvalidValueError,
@@ -313,4 +312,4 @@ def efficacy_table(
     return in_arm_order(table, by, [ref] + [a for a in levels if a != ref])
 
 
-__all__ = ["RATE_TIMES", "SubgroupResult", "biomarker_subgroups", "check_roles", "efficacy_table"]
+__all__ = ["RATE_TIMES", "efficacy_table"]
