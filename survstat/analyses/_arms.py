@@ -19,6 +19,7 @@ from survstat.endpoints.recist import counted
 from survstat.errors import (
     ColumnNotFoundError,
     EmptyDataError,
+    InvalidValueError,
     MissingValueError,
     OptionError,
     SurvstatError,
@@ -97,7 +98,7 @@ def read_arms(
             )
     levels = sorted_levels(frame.get_column(by))
     if len(levels) < 2:
-        raise SurvstatError(f"`{by}` needs at least two arms; found {levels}")
+        raise InvalidValueError(f"`{by}` needs at least two arms; found {levels}")
     return strata_cols, levels, reference_level(reference, levels, by)
 
 

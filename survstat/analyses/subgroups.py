@@ -29,9 +29,9 @@ from survstat.analyses._arms import (
 )
 from survstat.endpoints.recist import counted
 from survstat.errors import (
+    InvalidValueError,
     MissingValueError,
     OptionError,
-    SurvstatError,
     SurvstatWarning,
 )
 from survstat.io import FrameLike, scan
@@ -322,7 +322,7 @@ def biomarker_subgroups(
         part = frame.filter(pl.col("__subgroup") == sub)
         arms = set(part.get_column(by).to_list())
         if ref not in arms or len(arms) < 2:
-            raise SurvstatError(
+            raise InvalidValueError(
                 f"the biomarker-{sub} subgroup ({counted(part.height, 'patient')} at cut-point "
                 f"{cut:g}) does not hold the reference arm {ref!r} and another arm"
             )
