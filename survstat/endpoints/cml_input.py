@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from survstat._choices import Comparison
 from survstat.endpoints._ids import is_text
 from survstat.errors import (
     ColumnNotFoundError,
@@ -62,7 +63,7 @@ DETECTED_CODES: Mapping[str, bool] = {
 }
 
 
-_OPS: Mapping[str, Callable[[Any, Any], Any]] = {
+_OPS: Mapping[Comparison, Callable[[Any, Any], Any]] = {
     "<=": operator.le,
     "<": operator.lt,
     ">": operator.gt,
@@ -79,7 +80,7 @@ def _rounded_number(value: float) -> float:
     return float(pl.Series([float(value)]).round_sig_figs(SIGNIFICANT_DIGITS).item())
 
 
-def compare(value: pl.Expr, op: str, threshold: float | pl.Expr) -> pl.Expr:
+def compare(value: pl.Expr, op: Comparison, threshold: float | pl.Expr) -> pl.Expr:
     """Compare ``value`` with ``threshold`` at the stated precision.
 
     Both sides are rounded to :data:`SIGNIFICANT_DIGITS` significant digits first, so that a
@@ -124,12 +125,12 @@ class Thresholds:
     )
 
     @property
-    def level_op(self) -> str:
+    def level_op(self) -> Comparison:
         """The comparison that puts a value in a level: ``"<="`` or ``"<"``."""
         return "<=" if self.inclusive else "<"
 
     @property
-    def beyond_op(self) -> str:
+    def beyond_op(self) -> Comparison:
         """The comparison that puts a value above a level: ``">"`` or ``">="``."""
         return ">" if self.inclusive else ">="
 

@@ -48,6 +48,7 @@ from collections.abc import Mapping
 import numpy as np
 import polars as pl
 
+from survstat._choices import CML_LEVELS
 from survstat.endpoints.cml_input import (
     INTERNAL,
     Columns,
@@ -59,7 +60,7 @@ from survstat.errors import OptionError
 from survstat.io import FrameLike
 
 #: Response levels from shallowest to deepest; "none" is a detectable result above MMR.
-LEVELS = ("none", "MMR", "MR4", "MR4.5", "MR5")
+LEVELS = CML_LEVELS
 
 
 def classified_results(

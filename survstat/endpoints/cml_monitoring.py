@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from survstat._choices import ResponseLevel
 from survstat.endpoints.cml_input import Columns, Thresholds, compare, number_option
 from survstat.endpoints.cml_levels import classified_results, response_rank, usable
 from survstat.errors import OptionError
@@ -360,7 +361,7 @@ def deep_runs(samples: pl.DataFrame, patient: str, rank: int) -> pl.DataFrame:
 def sustained_response(
     labs: FrameLike,
     *,
-    level: str = "MR4",
+    level: ResponseLevel = "MR4",
     until: float | None = None,
     columns: Columns | None = None,
     thresholds: Thresholds | None = None,

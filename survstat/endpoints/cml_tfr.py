@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from survstat._choices import ResponseLevel
 from survstat.endpoints.cml_input import (
     Columns,
     Thresholds,
@@ -75,7 +76,7 @@ def tfr_eligibility(
     *,
     min_treatment: float = 60.0,
     min_deep_duration: float = 24.0,
-    level: str = "MR4",
+    level: ResponseLevel = "MR4",
     columns: Columns | None = None,
     patient_columns: TfrColumns | None = None,
     thresholds: Thresholds | None = None,

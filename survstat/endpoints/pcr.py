@@ -45,6 +45,7 @@ import re
 
 import polars as pl
 
+from survstat._choices import PCR_DEFINITIONS
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -53,7 +54,7 @@ from survstat.errors import (
 )
 from survstat.io import FrameLike, scan
 
-DEFINITIONS = ("ypT0/is ypN0", "ypT0 ypN0", "ypT0/is")
+DEFINITIONS = PCR_DEFINITIONS
 
 _T = re.compile(
     r"^(?:yp)?t(?:(0|x)|(is)(?:\((dcis|paget)\))?|(1mi|1a|1b|1c|1|2|3|4a|4b|4c|4d|4)(\(m\))?)$"

@@ -65,6 +65,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from survstat._choices import SAME_DAY, SameDay
 from survstat.endpoints._ids import TEXT_TYPES, match_id_type
 from survstat.errors import (
     ColumnNotFoundError,
@@ -93,7 +94,6 @@ RESPONSE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "NE": ("NE", "NOT EVALUABLE", "UNK", "UNKNOWN", "ND", "NOT DONE"),
 }
 #: Where an assessment on the day a new therapy starts belongs (see the module docstring).
-SAME_DAY = ("before", "after")
 
 _IGNORED = r"[\s\-_]+"
 _KEYS = {
@@ -224,7 +224,7 @@ def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFram
     return frame
 
 
-def keep_before_new_therapy(frame: pl.DataFrame, same_day: str) -> pl.DataFrame:
+def keep_before_new_therapy(frame: pl.DataFrame, same_day: SameDay) -> pl.DataFrame:
     """Assessments before the new therapy day ``__nt`` (null: none), and on that day when
     ``same_day`` is ``"before"``."""
     nt, day = pl.col("__nt"), pl.col("__day")
@@ -434,7 +434,7 @@ def best_overall_response(
     cbr_weeks: float = 24.0,
     new_therapy: FrameLike | None = None,
     new_therapy_day: str = "new_therapy_day",
-    new_therapy_same_day: str = "before",
+    new_therapy_same_day: SameDay = "before",
     columns: RecistColumns | None = None,
 ) -> pl.DataFrame:
     """Best overall response per subject, with objective response and clinical benefit flags.

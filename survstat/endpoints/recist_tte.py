@@ -79,6 +79,7 @@ from typing import Any
 
 import polars as pl
 
+from survstat._choices import SameDay
 from survstat.endpoints._ids import match_id_type
 from survstat.endpoints.recist import (
     SAME_DAY,
@@ -140,7 +141,7 @@ class _Schedule:
     interval: float
     window: float
     max_missed: int
-    same_day: str
+    same_day: SameDay
 
 
 def missed_visits(last: float, event: float, interval: float, window: float) -> int:
@@ -155,7 +156,7 @@ def missed_visits(last: float, event: float, interval: float, window: float) -> 
 
 
 def _check_schedule(
-    interval_days: float, window_days: float, max_missed: int, same_day: str
+    interval_days: float, window_days: float, max_missed: int, same_day: SameDay
 ) -> _Schedule:
     """The schedule options: real numbers (NumPy scalars too), an integer ``max_missed``."""
     check_choice("new_therapy_same_day", same_day, SAME_DAY)
@@ -375,7 +376,7 @@ def time_to_event_endpoints(
     censor_new_therapy: bool = True,
     censor_missed: bool = True,
     censor_no_post_baseline: bool = True,
-    new_therapy_same_day: str = "before",
+    new_therapy_same_day: SameDay = "before",
     columns: RecistColumns | None = None,
     subject_columns: SubjectColumns | None = None,
     **bor_options: Any,
