@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from survstat.endpoints.recist import counted
+from survstat.endpoints.recist_input import counted
 from survstat.errors import (
     ColumnNotFoundError,
     EmptyDataError,

@@ -38,7 +38,7 @@ from survstat.analyses._arms import (
     median_columns,
     read_arms,
 )
-from survstat.endpoints.recist import counted
+from survstat.endpoints.recist_input import counted
 from survstat.errors import (
     ColumnTypeError,
     InvalidValueError,

@@ -4,8 +4,9 @@ Submodules (imported on first use): ``cml`` (the CML names in one place: BCR-ABL
 time to response, response by a landmark), with ``cml_input``, ``cml_levels``,
 ``cml_endpoints`` and ``cml_patients`` behind it; ``cml_monitoring`` (ELN milestones, loss of
 MMR, sustained response); ``cml_tfr`` (treatment-free remission); ``dates`` (dates to study
-times); ``recist`` (best overall response); ``recist_tte`` (PFS, TTP, OS, DoR); ``pcr``
-(pathological complete response).
+times); ``recist`` (best overall response) and ``recist_tte`` (PFS, TTP, OS, DoR), with
+``recist_input`` and ``recist_subjects`` (reading the assessment and subject tables) behind
+them; ``pcr`` (pathological complete response).
 
 Endpoints only derive columns: nothing here calls an estimator. The analyses composed from
 these endpoints and the estimators live in :mod:`survstat.analyses`: the per-arm efficacy
@@ -29,6 +30,8 @@ __getattr__, __dir__ = lazy_submodules(
         "dates",
         "pcr",
         "recist",
+        "recist_input",
+        "recist_subjects",
         "recist_tte",
     ),
 )
