@@ -2,7 +2,8 @@
 
 The CML endpoints (:mod:`~survstat.endpoints.cml_endpoints`, :mod:`~survstat.endpoints.cml_tfr`)
 read a one-row-per-patient table of times since the start of treatment through
-:func:`read_patients` and check it against the lab results here: the patient ids of both tables
+:func:`read_patients` (the columns of the treatment-free remission table:
+:class:`TfrColumns`) and check it against the lab results here: the patient ids of both tables
 (:func:`check_patient_ids`, with the id-type rule of :mod:`~survstat.endpoints._ids`), the
 order of a patient's times (:func:`check_order`), and the last follow-up as the end of each
 patient's record (:func:`check_events_in_follow_up`, :func:`warn_late_results`). Every error is
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -33,6 +35,21 @@ from survstat.errors import (
     check_unique_ids,
 )
 from survstat.io import FrameLike, scan
+
+
+@dataclass(frozen=True, slots=True)
+class TfrColumns:
+    """Patient-table columns, as times since the start of TKI therapy (null when not
+    applicable; ``tki_restart`` and ``death`` may be absent: never happened). For
+    :func:`tfr_eligibility` they may hold dates instead, with the start of therapy in
+    ``start``."""
+
+    patient: str = "patient_id"
+    tki_stop: str = "tki_stop"
+    tki_restart: str = "tki_restart"
+    death: str = "death"
+    last_follow_up: str = "last_follow_up"
+    start: str = "start_date"
 
 
 def read_patients(
@@ -222,6 +239,7 @@ def time_or_never(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 
 __all__ = [
+    "TfrColumns",
     "check_events_in_follow_up",
     "check_order",
     "check_patient_ids",
