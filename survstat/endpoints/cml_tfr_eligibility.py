@@ -24,7 +24,6 @@ from survstat.endpoints.cml_input import (
     require_columns,
 )
 from survstat.endpoints.cml_levels import classified_results, response_rank, usable
-from survstat.endpoints.cml_monitoring import deep_runs
 from survstat.endpoints.cml_patients import (
     TfrColumns,
     check_order,
@@ -33,6 +32,7 @@ from survstat.endpoints.cml_patients import (
     read_patients,
     warn_late_results,
 )
+from survstat.endpoints.cml_sustained import deep_runs
 from survstat.endpoints.dates import DAYS_PER_UNIT, as_date, is_date
 from survstat.errors import EmptyDataError, MissingValueError, OptionError, check_unique_ids
 from survstat.io import FrameLike, scan
