@@ -79,8 +79,10 @@ def _survival(
     rate_times: Mapping[str, float],
     conf_level: float,
 ) -> pl.DataFrame:
-    """Events, median with its interval and rates at ``rate_times`` per arm; a rate past the
-    arm's last observation (where the curve is above 0) is null."""
+    """Summarise survival per arm: events, median with its interval, rates at ``rate_times``.
+
+    A rate past the arm's last observation (where the curve is above 0) is null.
+    """
     from survstat.estimators.kaplan_meier import kaplan_meier
 
     km = kaplan_meier(frame, time=time, event=event, by=by, conf_level=conf_level)
@@ -123,8 +125,11 @@ def _first_of(rows: pl.DataFrame, subject: str) -> str:
 
 
 def _check_duration_columns(responders: pl.DataFrame, time: str, event: str, subject: str) -> None:
-    """The responders' duration of response must be known, finite and >= 0 with a 0/1 or
-    boolean event; each failure names the column, the count, the first value and subject."""
+    """Check the responders' duration of response.
+
+    It must be known, finite and >= 0, with a 0/1 or boolean event; each failure names the
+    column, the count, the first value and subject.
+    """
     n = responders.height
     for name in (time, event):
         dtype = responders.schema[name]
@@ -176,8 +181,11 @@ def _hazard_ratios(
     event: str,
     conf_level: float,
 ) -> pl.DataFrame:
-    """PFS hazard ratio (Cox, arms as indicators against ``ref``) and log-rank p-value of
-    each arm against the reference; null with a reason in ``hr_note`` when not estimable."""
+    """Compare each arm with the reference: PFS hazard ratio and log-rank p-value.
+
+    The hazard ratio comes from a Cox model with the arms as indicators against ``ref``; it
+    is null with a reason in ``hr_note`` when not estimable.
+    """
     from survstat.estimators.logrank import logrank
 
     hazard = cox_by_arm(frame, by, levels, ref, strata_cols, time, event, conf_level)
@@ -217,8 +225,7 @@ def efficacy_table(
     conf_level: float = 0.95,
     subject: str = "subject_id",
 ) -> pl.DataFrame:
-    """One row per arm: response rates, PFS, OS and DoR summaries, and the comparison with the
-    reference arm.
+    """Tabulate efficacy per arm: response rates, PFS, OS and DoR, and the reference comparison.
 
     Parameters
     ----------

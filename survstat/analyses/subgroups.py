@@ -1,5 +1,6 @@
-"""Treatment effect within biomarker subgroups (e.g. phospho-AKT high vs low) and the
-treatment-by-biomarker interaction, from derived RECIST endpoints.
+"""Treatment effect within biomarker subgroups and the treatment-by-biomarker interaction.
+
+The subgroups (e.g. phospho-AKT high vs low) are made from derived RECIST endpoints.
 
 Within each subgroup: PFS events and median per arm and each arm's hazard ratio against the
 reference (:func:`survstat.cox`, Efron ties, stratified when asked); across subgroups: the
@@ -84,7 +85,7 @@ def _warnings_about(context: str) -> Iterator[None]:
 
 
 def _cut(frame: pl.DataFrame, biomarker: str, cutpoint: float | None) -> tuple[pl.DataFrame, float]:
-    """The patients with a biomarker value, ``__subgroup`` low / high, and the cut-point."""
+    """Split the patients with a biomarker value: ``__subgroup`` low / high, and the cut."""
     if not frame.schema[biomarker].is_numeric():
         raise OptionError(
             f"`{biomarker}` must be numeric to split at a cut-point; found "
@@ -153,9 +154,12 @@ def _subgroup_rows(
 def _interaction_terms(
     frame: pl.DataFrame, by: str, others: list[Any], biomarker: str, keep: list[str]
 ) -> tuple[pl.DataFrame, list[str], dict[str, Any]]:
-    """The design of the interaction test: ``keep`` columns, one indicator per non-reference
-    arm (``arm[B]``), the high subgroup (``<biomarker>-high``) and their products
-    (``arm[B]:<biomarker>-high``), with the arm of each product term."""
+    """Build the design of the interaction test.
+
+    Its columns are ``keep``, one indicator per non-reference arm (``arm[B]``), the high
+    subgroup (``<biomarker>-high``) and their products (``arm[B]:<biomarker>-high``); the
+    arm of each product term comes with it.
+    """
     label = arm_labels(frame, by)
     high = f"{biomarker}-high"
     arm_terms = [f"{by}[{label[a]}]" for a in others]
@@ -195,9 +199,11 @@ def _interaction(
     event: str,
     strata_cols: list[str],
 ) -> pl.DataFrame:
-    """The likelihood-ratio test of the arm-by-subgroup interaction; df is the number of
-    interaction terms that can be estimated (R ``anova(coxph(~arm + high), coxph(~arm *
-    high))``: the difference in non-aliased coefficients)."""
+    """Test the arm-by-subgroup interaction by the likelihood ratio of two Cox models.
+
+    df is the number of interaction terms that can be estimated (R ``anova(coxph(~arm +
+    high), coxph(~arm * high))``: the difference in non-aliased coefficients).
+    """
     from survstat.estimators.cox import cox
 
     keep = [time, event, *strata_cols]

@@ -19,7 +19,7 @@ TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
 
 
 def is_text(dtype: pl.DataType) -> bool:
-    """True for String, Categorical and Enum columns."""
+    """Return True for String, Categorical and Enum columns."""
     return isinstance(dtype, TEXT_TYPES)
 
 
@@ -40,9 +40,12 @@ def check_id_types(
     *,
     other: str | None = None,
 ) -> None:
-    """Raise :class:`ColumnTypeError` unless ids of type ``have`` (column ``column`` of the
-    first of ``tables``) can join ids of type ``dtype`` (column ``other``, default the same
-    name, of the second): both integers, both text, or either all null."""
+    """Raise :class:`ColumnTypeError` unless two id columns can be joined.
+
+    Ids of type ``have`` (column ``column`` of the first of ``tables``) can join ids of type
+    ``dtype`` (column ``other``, default the same name, of the second) when both are integers,
+    both text, or either is all null.
+    """
     if have == dtype or pl.Null in (have, dtype):
         return
     kind = id_kind(have)

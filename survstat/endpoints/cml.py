@@ -1,5 +1,4 @@
-"""Molecular response in chronic myeloid leukaemia: from raw BCR-ABL1 results to the
-per-patient response endpoints.
+"""Molecular response in chronic myeloid leukaemia: BCR-ABL1 results to patient endpoints.
 
 The public names of the CML derivations, gathered in one place (``from
 survstat.endpoints.cml import response_endpoints``); each job lives in its own module:

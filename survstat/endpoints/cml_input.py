@@ -135,7 +135,7 @@ class Thresholds:
         return ">" if self.inclusive else ">="
 
     def floors(self) -> dict[str, tuple[float, float, float]]:
-        """The copy floors keyed by the upper-case gene name."""
+        """Return the copy floors keyed by the upper-case gene name."""
         return {
             str(g).strip().upper(): (float(c[0]), float(c[1]), float(c[2]))
             for g, c in self.copies.items()
@@ -196,8 +196,10 @@ def fail_where(
     *,
     what: str = "rows",
 ) -> None:
-    """Raise ``error`` when ``bad`` holds on any row of ``frame``: "<rule>; found <n> of <N>
-    <what> (first: <where(first bad row)>)"."""
+    """Raise ``error`` when ``bad`` holds on any row of ``frame``.
+
+    The message reads "<rule>; found <n> of <N> <what> (first: <where(first bad row)>)".
+    """
     hit = frame.select(bad.fill_null(False).alias("__bad")).to_series()
     n_bad = int(hit.sum())
     if n_bad:
@@ -246,8 +248,11 @@ def _at_row(row: Mapping[str, Any], cols: Columns) -> str:
 
 
 def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
-    """Read and validate the lab results once, adding the internal columns ``__row`` (row
-    number), ``__t`` (time), ``__det``, ``__is``, ``__gene`` (upper case), ``__copies``."""
+    """Read and validate the lab results once.
+
+    Adds the internal columns ``__row`` (row number), ``__t`` (time), ``__det``, ``__is``,
+    ``__gene`` (upper case) and ``__copies``.
+    """
     frame = scan(labs)[0].collect()
     roles = ("patient", "time", "is_percent", "detected", "control_gene", "control_copies")
     require_columns(frame, ((getattr(cols, r), r) for r in roles))
@@ -306,15 +311,21 @@ def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
 
 
 def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
-    """The measurements a classification needs (EUTOS, Cross et al. 2015): a detected result
-    has a positive, finite IS %; an undetectable one has its control gene and copies."""
+    """Check the measurements a classification needs (EUTOS, Cross et al. 2015).
+
+    A detected result has a positive, finite IS %; an undetectable one has its control gene
+    and copies.
+    """
     _check_is_percent(frame, cols)
     _check_copies(frame, cols, thr)
 
 
 def _check_is_percent(frame: pl.DataFrame, cols: Columns) -> None:
-    """IS % is needed for a detected result, finite and non-negative wherever reported, and
-    positive for a detected result; above 100% is a warning (a conversion to check)."""
+    """Check the IS % values.
+
+    IS % is needed for a detected result, finite and non-negative wherever reported, and
+    positive for a detected result; above 100% is a warning (a conversion to check).
+    """
     det, value = pl.col("__det"), pl.col("__is")
     at = lambda r: _at(r, cols)  # noqa: E731
     fail_where(
@@ -363,8 +374,11 @@ def _check_is_percent(frame: pl.DataFrame, cols: Columns) -> None:
 
 
 def _check_copies(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
-    """An undetectable result needs its control-gene copies and a known control gene; copies
-    are a finite, non-negative count wherever reported."""
+    """Check the control-gene copies.
+
+    An undetectable result needs its control-gene copies and a known control gene; copies
+    are a finite, non-negative count wherever reported.
+    """
     det, copies = pl.col("__det"), pl.col("__copies")
     at = lambda r: _at(r, cols)  # noqa: E731
     fail_where(
@@ -393,8 +407,11 @@ def _check_copies(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
 
 
 def number_option(name: str, value: Any, *, minimum: float = 0.0, strict: bool = False) -> float:
-    """``value`` as a finite float at least (or, ``strict``, above) ``minimum``, else
-    :class:`OptionError`."""
+    """Return ``value`` as a float, checked against ``minimum``.
+
+    ``value`` must be finite and at least (or, ``strict``, above) ``minimum``; otherwise
+    :class:`OptionError`.
+    """
     try:
         v = float(value)
     except (TypeError, ValueError):

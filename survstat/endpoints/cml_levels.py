@@ -69,7 +69,7 @@ def classified_results(
     columns: Columns | None = None,
     thresholds: Thresholds | None = None,
 ) -> pl.DataFrame:
-    """Validated, classified lab results with the internal columns the endpoints use.
+    """Return the validated, classified lab results with the endpoints' internal columns.
 
     :func:`classify_samples` without dropping ``__t`` (time), ``__det`` (detected),
     ``__is``, ``__gene``, ``__copies``, ``__rank`` (depth of the level, null when not
@@ -126,8 +126,10 @@ def classified_results(
 
 
 def _reasons(frame: pl.DataFrame, floors: Mapping[str, tuple[float, float, float]]) -> pl.Series:
-    """Why each result has its level: by IS %, by the copies of an undetectable result, or
-    too few copies to be evaluable."""
+    """Say why each result has its level.
+
+    By IS %, by the copies of an undetectable result, or too few copies to be evaluable.
+    """
     reason = np.full(frame.height, "detectable: classified by IS %", dtype=object)
     det = frame.get_column("__det").to_numpy()
     rank = frame.get_column("__rank").to_numpy()
@@ -220,7 +222,7 @@ def classify_samples(
 
 
 def usable(classified: pl.DataFrame) -> pl.DataFrame:
-    """The results an endpoint may count: evaluable and not pre-study (time >= 0)."""
+    """Return the results an endpoint may count: evaluable and not pre-study (time >= 0)."""
     return classified.filter(pl.col("evaluable") & (pl.col("__t") >= 0))
 
 

@@ -68,9 +68,12 @@ ELN_2020 = (
 
 
 def mmr_status(classified: pl.DataFrame, thr: Thresholds) -> pl.DataFrame:
-    """The usable results (see :func:`~survstat.endpoints.cml.usable`) with ``__in`` (in MMR:
-    the value, or an undetectable result's bound, at or below the MMR threshold) and
-    ``__above`` (detected above it)."""
+    """Return the usable results with their MMR status.
+
+    The usable results (see :func:`~survstat.endpoints.cml.usable`) get ``__in`` (in MMR: the
+    value, or an undetectable result's bound, at or below the MMR threshold) and ``__above``
+    (detected above it).
+    """
     upper = pl.col("__upper")
     return (
         usable(classified)
@@ -141,10 +144,13 @@ def eln_milestones(
 def _milestone_results(
     samples: pl.DataFrame, patients: pl.DataFrame, m: Milestone, window: float, patient: str
 ) -> pl.DataFrame:
-    """Every patient with ``__t, __upper, __det`` of their milestone result (the informative
+    """Find each patient's result at milestone ``m`` and its confirmation.
+
+    Every patient with ``__t, __upper, __det`` of their milestone result (the informative
     result nearest ``m.time`` within +- ``window``, the earlier on a tie; null without one)
     and ``confirmation_time``: the first later detected result above ``m.failure``
-    ``m.confirm`` time units after it (null when not confirmed or not asked for)."""
+    ``m.confirm`` time units after it (null when not confirmed or not asked for).
+    """
     upper, t = pl.col("__upper"), pl.col("__t")
     informative = pl.col("__det") | compare(upper, "<=", m.optimal)
     nearest = (
@@ -173,8 +179,11 @@ def _milestone_results(
 def _at_milestone(
     samples: pl.DataFrame, patients: pl.DataFrame, m: Milestone, window: float, patient: str
 ) -> pl.DataFrame:
-    """The rows of :func:`eln_milestones` for milestone ``m``: each patient's category by the
-    ELN 2020 bounds of ``m`` (Hochhaus et al. 2020, table 5) and the reason."""
+    """Categorise each patient at milestone ``m``: the rows of :func:`eln_milestones`.
+
+    Each patient's category by the ELN 2020 bounds of ``m`` (Hochhaus et al. 2020,
+    Leukemia 34:966-984, table 5) and the reason.
+    """
     rows = _milestone_results(samples, patients, m, window, patient)
     upper = pl.col("__upper")
     over = compare(upper, ">", m.failure)

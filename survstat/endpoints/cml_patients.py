@@ -39,10 +39,13 @@ from survstat.io import FrameLike, scan
 
 @dataclass(frozen=True, slots=True)
 class TfrColumns:
-    """Patient-table columns, as times since the start of TKI therapy (null when not
-    applicable; ``tki_restart`` and ``death`` may be absent: never happened). For
+    """Columns of the treatment-free remission patient table.
+
+    Times since the start of TKI therapy (null when not applicable; ``tki_restart`` and
+    ``death`` may be absent: never happened). For
     :func:`tfr_eligibility` they may hold dates instead, with the start of therapy in
-    ``start``."""
+    ``start``.
+    """
 
     patient: str = "patient_id"
     tki_stop: str = "tki_stop"
@@ -125,8 +128,9 @@ def read_patients(
 def check_patient_ids(
     classified: pl.DataFrame, lab_patient: str, pts: pl.DataFrame, patient: str
 ) -> pl.DataFrame:
-    """``classified`` with its patient ids of the patient table's type; every id must be in
-    the patient table.
+    """Return ``classified`` with its patient ids of the patient table's type.
+
+    Every id must be in the patient table.
 
     Ids of different but compatible types (integers of different widths, String, Categorical
     or Enum) join, as :func:`~survstat.endpoints._ids.match_id_type` casts them; text in one
@@ -154,9 +158,11 @@ def check_patient_ids(
 def check_order(
     pts: pl.DataFrame, patient: str, early: str, late: str, *, rule: str | None = None
 ) -> None:
-    """Raise :class:`InvalidValueError` when a patient's ``late`` time (or date) is before
-    their ``early`` one, naming the patient, both columns and both values; a column absent
-    from ``pts`` is not checked."""
+    """Raise :class:`InvalidValueError` when a patient's ``late`` time is before ``early``.
+
+    The times may be dates. The error names the patient, both columns and both values; a
+    column absent from ``pts`` is not checked.
+    """
     if early not in pts.columns or late not in pts.columns:
         return
     fail_where(
@@ -226,13 +232,13 @@ def warn_late_results(
 
 
 def patient_key(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A patient id comparable between tables: text ids as String, integers as they are."""
+    """Return a patient id comparable between tables: text ids as String, integers as is."""
     dtype = frame.schema[column]
     return pl.col(column).cast(pl.String if is_text(dtype) else dtype).alias("__pid")
 
 
 def time_or_never(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """The Float64 time column ``name``, or null (never) when the table has no such column."""
+    """Return the Float64 time column ``name``, or null (never) when the table lacks it."""
     if name in frame.columns:
         return pl.col(name).cast(pl.Float64)
     return pl.lit(None, dtype=pl.Float64)

@@ -19,7 +19,9 @@ from survstat.io import FrameLike
 
 
 def deep_runs(samples: pl.DataFrame, patient: str, rank: int) -> pl.DataFrame:
-    """Runs of consecutive results of depth ``rank`` or deeper in usable, classified results.
+    """Find the runs of consecutive results of depth ``rank`` or deeper.
+
+    ``samples`` are usable, classified results.
 
     Returns one row per patient: ``<patient>, n_results, longest_start, longest_end,
     longest_duration, current_start, current_duration, last_result_time``.
@@ -91,7 +93,7 @@ def sustained_response(
     columns: Columns | None = None,
     thresholds: Thresholds | None = None,
 ) -> pl.DataFrame:
-    """Runs of consecutive results at ``level`` or deeper: the longest and the current one.
+    """Find each patient's longest and current run of results at ``level`` or deeper.
 
     Parameters
     ----------

@@ -114,8 +114,11 @@ def tfr_endpoints(
 
 
 def _stop_and_follow_up(patients: FrameLike, pcols: TfrColumns) -> pl.DataFrame:
-    """The validated patient table with ``__pid``: times as Float64, the restart, death and
-    last follow-up not before the stop, and no restart or death after the last follow-up."""
+    """Read and validate the TFR patient table, adding ``__pid``.
+
+    Times become Float64; the restart, death and last follow-up must not be before the stop,
+    and no restart or death may come after the last follow-up.
+    """
     roles = {
         pcols.tki_stop: "tki_stop",
         pcols.tki_restart: "tki_restart",
@@ -137,9 +140,12 @@ def _stop_and_follow_up(patients: FrameLike, pcols: TfrColumns) -> pl.DataFrame:
 
 
 def _tfr_table(out: pl.DataFrame, pcols: TfrColumns) -> pl.DataFrame:
-    """The TFR endpoint from the times since the stop ``__rel`` (relapse), ``__restart``,
-    ``__death`` and ``__last`` (last follow-up): the first failure, relapse before restart
-    before death on a tie, else censored at the last follow-up."""
+    """Derive the TFR endpoint from the times since the stop.
+
+    From ``__rel`` (relapse), ``__restart``, ``__death`` and ``__last`` (last follow-up): the
+    first failure, relapse before restart before death on a tie, else censored at the last
+    follow-up (EURO-SKI, Saussele et al. 2018, Lancet Oncol 19:747-757).
+    """
     last = pl.col("__last")
     # results after the last follow-up do not count; restart and death are never after it
     first = pl.min_horizontal(

@@ -1,5 +1,6 @@
-"""Eligibility for treatment-free remission (TFR) in CML: the ELN 2020 molecular criteria at
-the stop of TKI therapy or the last follow-up.
+"""Eligibility for treatment-free remission (TFR) in CML.
+
+The ELN 2020 molecular criteria, at the stop of TKI therapy or the last follow-up.
 
 ELN 2020 (Hochhaus et al. 2020, Leukemia 34:966-984, table 7) lets a patient attempt TFR after
 more than 5 years of TKI therapy with a deep molecular response (MR4 or deeper) sustained for
@@ -168,7 +169,7 @@ def tfr_eligibility(
 def _runs_until(
     classified: pl.DataFrame, cols: Columns, pts: pl.DataFrame, until: str, rank: int
 ) -> pl.DataFrame:
-    """The current deep run of each patient on the usable results up to ``until``."""
+    """Find each patient's current deep run on the usable results up to ``until``."""
     samples = (
         usable(classified)
         .join(pts.select("__pid", until), on="__pid")
@@ -269,9 +270,12 @@ def _eligibility_by_dates(
 
 
 def _dated_patients(pts: pl.DataFrame, pcols: TfrColumns) -> pl.DataFrame:
-    """The validated patient table of dates (start, stop and last follow-up as dates, in that
-    order), with ``__pid``, ``stopped``, ``evaluation_time`` (the stop, else the last
-    follow-up) and ``__eval_days`` (days from the start to it)."""
+    """Read and validate a patient table of dates.
+
+    The start, stop and last follow-up are dates, in that order. Adds ``__pid``,
+    ``stopped``, ``evaluation_time`` (the stop, else the last follow-up) and ``__eval_days``
+    (days from the start to it).
+    """
     require_columns(pts, [(pcols.start, "start of therapy")])
     if pts.height == 0:
         raise EmptyDataError("the patient table has no rows")
@@ -310,9 +314,11 @@ def _classified_in_days(
     pcols: TfrColumns,
     thresholds: Thresholds | None,
 ) -> pl.DataFrame:
-    """The lab results, dated, classified on days since each patient's start (a negative
-    day: a pre-study sample), with ``__pid``; a result after the last follow-up is named in
-    a warning."""
+    """Classify dated lab results on days since each patient's start.
+
+    A negative day is a pre-study sample. Adds ``__pid``; a result after the last follow-up
+    is named in a warning.
+    """
     lab_frame = scan(labs)[0].collect()
     require_columns(lab_frame, [(cols.patient, "patient"), (cols.time, "sample date")])
     sample_date = as_date(lab_frame, cols.time, "sample date")

@@ -54,13 +54,14 @@ RECIST_DATES = {
 
 
 def is_date(dtype: pl.DataType) -> bool:
-    """True for Date and Datetime columns (of any unit and time zone)."""
+    """Return True for Date and Datetime columns (of any unit and time zone)."""
     return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
 def as_date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
-    """The column ``name`` of ``frame`` as calendar dates: every CML function reads its dates
-    through this one function.
+    """Read the column ``name`` of ``frame`` as calendar dates.
+
+    Every CML function reads its dates through this one function.
 
     Parameters
     ----------

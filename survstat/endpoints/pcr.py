@@ -79,8 +79,11 @@ def _parse_t(text: str) -> tuple[str, str] | None:
 
 
 def _parse_n(text: str) -> tuple[str, str] | None:
-    """(status, canonical code) of a ypN value: status is ``0`` (node-negative), ``itc``
-    (ypN0(i+) or ypN0(mol+)), ``x`` or the positive category; None when it is not one."""
+    """Parse a ypN value into (status, canonical code); None when it is not one.
+
+    The status is ``0`` (node-negative), ``itc`` (ypN0(i+) or ypN0(mol+)), ``x`` or the
+    positive category (AJCC 8th edition).
+    """
     m = _N.match(text)
     if m is None:
         return None

@@ -59,8 +59,11 @@ from survstat.io import FrameLike
 
 
 def keep_before_new_therapy(frame: pl.DataFrame, same_day: SameDay) -> pl.DataFrame:
-    """Assessments before the new therapy day ``__nt`` (null: none), and on that day when
-    ``same_day`` is ``"before"``."""
+    """Keep the assessments before the new therapy day ``__nt`` (null: none).
+
+    An assessment on that day is kept when ``same_day`` is ``"before"`` (RECIST 1.1 section
+    4.4: only assessments before new anticancer therapy count).
+    """
     nt, day = pl.col("__nt"), pl.col("__day")
     before = day < nt if same_day == "after" else day <= nt
     return frame.filter(nt.is_null() | before)
@@ -116,9 +119,11 @@ def _best(
 
 
 def check_bor_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The options of :func:`best_overall_response` (named as in :data:`BOR_OPTIONS`) checked:
-    the flags must be booleans, the thresholds finite numbers >= 0 and ``max_ne_between`` an
-    integer >= 0."""
+    """Check the options of :func:`best_overall_response`, named as in :data:`BOR_OPTIONS`.
+
+    The flags must be booleans, the thresholds finite numbers >= 0 and ``max_ne_between`` an
+    integer >= 0.
+    """
     return {
         "confirm": check_flag("confirm", options["confirm"]),
         "confirm_days": check_number("confirm_days", options["confirm_days"]),
@@ -141,9 +146,11 @@ BOR_OPTIONS = {
 
 
 def bor_table(frame: pl.DataFrame, cols: RecistColumns, **options: Any) -> pl.DataFrame:
-    """Best overall response of each subject of a frame from :func:`read_assessments`
-    (already cut at new therapy), with the options of :func:`best_overall_response` named
-    in :data:`BOR_OPTIONS`."""
+    """Derive the best overall response of each subject of ``frame``.
+
+    ``frame`` comes from :func:`read_assessments`, already cut at new therapy; ``options``
+    are those of :func:`best_overall_response`, named as in :data:`BOR_OPTIONS`.
+    """
     unknown = sorted(set(options) - set(BOR_OPTIONS))
     if unknown:
         raise OptionError(
@@ -195,8 +202,11 @@ def bor_table(frame: pl.DataFrame, cols: RecistColumns, **options: Any) -> pl.Da
 
 
 def with_all_subjects(bor: pl.DataFrame, subjects: pl.Series, cols: RecistColumns) -> pl.DataFrame:
-    """One row per subject in ``subjects``, in their order: those without an assessment left
-    (none at all, or all after a new therapy) have best response NE and no flags."""
+    """Give one row per subject in ``subjects``, in their order.
+
+    Those without an assessment left (none at all, or all after a new therapy) have best
+    response NE and no flags.
+    """
     return (
         subjects.unique(maintain_order=True)
         .to_frame(cols.subject)

@@ -1,5 +1,4 @@
-"""Reading RECIST inputs: visit-level overall responses, study days and options, validated
-once.
+"""Reading RECIST inputs: visit-level responses, study days and options, validated once.
 
 :func:`~survstat.endpoints.recist.best_overall_response` and
 :func:`~survstat.endpoints.recist_tte.time_to_event_endpoints` read their assessment tables
@@ -60,8 +59,10 @@ _KEYS = {
 
 @dataclass(frozen=True, slots=True)
 class RecistColumns:
-    """Assessment-table columns: subject, study day since the start (day 0 is the start),
-    and the overall response."""
+    """Assessment-table columns.
+
+    The subject, the study day since the start (day 0 is the start) and the overall response.
+    """
 
     subject: str = "subject_id"
     day: str = "day"
@@ -180,18 +181,22 @@ def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFram
 
 
 def check_flag(name: str, value: Any) -> bool:
-    """``value`` if it is a boolean (Python's or NumPy's), else :class:`OptionError`: any
-    other value (the string "no", 0, None) would be read by its truth and could silently
-    leave the option on."""
+    """Return ``value`` if it is a boolean (Python's or NumPy's), else raise OptionError.
+
+    Any other value (the string "no", 0, None) would be read by its truth and could silently
+    leave the option on.
+    """
     if isinstance(value, bool | np.bool_):
         return bool(value)
     raise OptionError(f"`{name}` must be True or False; got {value!r}")
 
 
 def check_number(name: str, value: Any, *, positive: bool = False) -> float:
-    """``value`` as a float if it is a finite real number (any :class:`numbers.Real` but a
-    boolean: int, float, NumPy scalars) >= 0 (> 0 with ``positive``), else
-    :class:`OptionError`."""
+    """Return ``value`` as a float if it is a finite number >= 0, else raise OptionError.
+
+    Any :class:`numbers.Real` but a boolean (int, float, NumPy scalars) counts; with
+    ``positive`` it must be > 0.
+    """
     bound = "> 0" if positive else ">= 0"
     if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
         number = float(value)
@@ -201,8 +206,10 @@ def check_number(name: str, value: Any, *, positive: bool = False) -> float:
 
 
 def check_count(name: str, value: Any) -> int:
-    """``value`` as an int if it is an integer (any :class:`numbers.Integral` but a boolean:
-    int, NumPy integers) >= 0, else :class:`OptionError`."""
+    """Return ``value`` as an int if it is an integer >= 0, else raise OptionError.
+
+    Any :class:`numbers.Integral` but a boolean (int, NumPy integers) counts.
+    """
     integral = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
     if integral and int(value) >= 0:
         return int(value)

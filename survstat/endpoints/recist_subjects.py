@@ -1,6 +1,7 @@
-"""Reading the subject table of a solid-tumour trial: study days of death, last known alive
-and new anticancer therapy, and whether a baseline tumour assessment was done, validated once
-and checked against the assessments.
+"""Reading the subject table of a solid-tumour trial, validated once.
+
+The study days of death, last known alive and new anticancer therapy, and whether a baseline
+tumour assessment was done, checked against the assessments.
 
 :func:`~survstat.endpoints.recist_tte.time_to_event_endpoints` reads its subject table
 through :func:`read_subjects`, so that bad input gives one clear
@@ -37,8 +38,10 @@ BASELINE_COLUMN = "baseline_assessed"
 
 @dataclass(frozen=True, slots=True)
 class SubjectColumns:
-    """Subject-table columns: the subject id, study days since the start (null when not
-    applicable) and whether a baseline tumour assessment was done.
+    """Subject-table columns.
+
+    The subject id, study days since the start (null when not applicable) and whether a
+    baseline tumour assessment was done.
 
     Set ``death``, ``last_alive`` or ``new_therapy`` to None when the table has no such
     column (no deaths, every subject died, or no new therapy recorded); ``death`` and
@@ -64,8 +67,9 @@ class SubjectColumns:
 def read_subjects(
     subjects: FrameLike, scols: SubjectColumns, reserved: Iterable[str]
 ) -> pl.DataFrame:
-    """The subject table with ``__death, __alive, __nt`` (Float64, null when absent) and
-    ``__baseline`` (Boolean), validated once.
+    """Read and validate the subject table once.
+
+    Adds ``__death, __alive, __nt`` (Float64, null when absent) and ``__baseline`` (Boolean).
 
     Parameters
     ----------
@@ -138,8 +142,11 @@ def read_subjects(
 
 
 def _baseline(subj: pl.DataFrame, scols: SubjectColumns) -> pl.Expr:
-    """Whether each subject had a baseline tumour assessment (True when the table does not
-    say), from a boolean or 0/1 column without missing values."""
+    """Read whether each subject had a baseline tumour assessment.
+
+    True when the table does not say; else from a boolean or 0/1 column without missing
+    values.
+    """
     name = scols.baseline
     if name is None or name not in subj.columns:
         return pl.lit(True)
@@ -168,8 +175,11 @@ def _baseline(subj: pl.DataFrame, scols: SubjectColumns) -> pl.Expr:
 def check_against_visits(
     subj: pl.DataFrame, frame: pl.DataFrame, cols: RecistColumns, scols: SubjectColumns
 ) -> None:
-    """Every assessed subject is in the subject table, assessed before death and no later
-    than last known alive."""
+    """Check the subject table against the assessments.
+
+    Every assessed subject is in the subject table, assessed before death and no later than
+    last known alive.
+    """
     unknown = (
         frame.select(cols.subject)
         .unique()

@@ -108,10 +108,13 @@ class _Schedule:
 
 
 def missed_visits(last: float, event: float, interval: float, window: float) -> int:
-    """Scheduled visits k × ``interval`` (k >= 1) whose window ``[v - window, v + window]``
-    lies wholly after ``last`` and closed before ``event``: the k with
+    """Count the scheduled visits missed between ``last`` and ``event``.
+
+    Scheduled visits lie at k × ``interval`` (k >= 1); one is missed when its window
+    ``[v - window, v + window]`` lies wholly after ``last`` and closed before ``event``: the k with
     ``k·interval - window > last`` and ``k·interval + window < event`` (in exact arithmetic,
-    so that no rounding moves a visit across a boundary)."""
+    so that no rounding moves a visit across a boundary).
+    """
     last_f, event_f, step, half = (Fraction(v) for v in (last, event, interval, window))
     lo = max(1, math.floor((last_f + half) / step) + 1)
     hi = math.ceil((event_f - half) / step) - 1
@@ -121,7 +124,7 @@ def missed_visits(last: float, event: float, interval: float, window: float) -> 
 def _check_schedule(
     interval_days: float, window_days: float, max_missed: int, same_day: SameDay
 ) -> _Schedule:
-    """The schedule options: real numbers (NumPy scalars too), an integer ``max_missed``."""
+    """Check the schedule options: real numbers (NumPy scalars too), an integer ``max_missed``."""
     check_choice("new_therapy_same_day", same_day, SAME_DAY)
     interval = check_number("interval_days", interval_days, positive=True)
     window = check_number("window_days", window_days)
@@ -319,7 +322,7 @@ def _endpoints(
     plan: _Schedule,
     rules: dict[str, bool],
 ) -> pl.DataFrame:
-    """The time-to-event columns of every subject."""
+    """Derive the time-to-event columns of every subject."""
     visits = {
         k[0]: list(zip(g["__day"].to_list(), g["__resp"].to_list(), strict=True))
         for k, g in frame.sort("__day").group_by(cols.subject)
