@@ -194,6 +194,19 @@ def molecular_response(
     and the difference in landmark rates against the ``reference`` arm (Newcombe interval,
     Fisher's exact test) compare the arms.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Aalen OO, Johansen S. An empirical transition matrix for non-homogeneous Markov chains
+       based on censored observations. Scand J Stat 1978;5:141-150.
+    3. Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing
+       risk. Ann Stat 1988;16:1141-1154.
+    4. Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+       of the binomial. Biometrika 1934;26:404-413.
+    5. Newcombe RG. Interval estimation for the difference between independent proportions:
+       comparison of eleven methods. Stat Med 1998;17:873-890.
+
     Examples
     --------
     >>> import polars as pl

@@ -282,6 +282,19 @@ def efficacy_table(
     other than ``ok``: ``infinite`` (monotone likelihood), ``aliased`` (the arm is a
     combination of the strata) or ``not converged``. With a monotone likelihood the other
     arms' estimates are their limits and are reported, as R ``coxph`` reports them.
+
+    References
+    ----------
+    1. Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
+       guideline (version 1.1). Eur J Cancer 2009;45:228-247.
+    2. U.S. Food and Drug Administration. Clinical trial endpoints for the approval of cancer
+       drugs and biologics: guidance for industry. December 2018.
+    3. Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+       of the binomial. Biometrika 1934;26:404-413.
+    4. Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics
+       1982;38:29-41.
+    5. Efron B. The efficiency of Cox's likelihood function for censored data. J Am Stat Assoc
+       1977;72:557-565.
     """
     check_roles(by, strata)
     rate_times = dict(RATE_TIMES if rate_times is None else rate_times)

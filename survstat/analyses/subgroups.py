@@ -315,6 +315,13 @@ def biomarker_subgroups(
     ``anova(coxph(...), coxph(...))`` counts them: arms - 1, less one for each arm that
     has no patients in one of the subgroups (its interaction term is aliased). The
     interaction table says which terms were aliased and whether both models converged.
+
+    References
+    ----------
+    1. Efron B. The efficiency of Cox's likelihood function for censored data. J Am Stat Assoc
+       1977;72:557-565.
+    2. Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics
+       1982;38:29-41.
     """
     frame = scan(endpoints)[0].collect()
     strata_cols, levels, ref = read_arms(frame, by, reference, strata, (time, event, biomarker))

@@ -124,6 +124,13 @@ def response_endpoints(
     last clinic visit is common in lab exports, and whether the last follow-up should move to
     it is the data manager's decision, not the analysis's.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Cross NCP et al. Laboratory recommendations for scoring deep molecular responses
+       following treatment for chronic myeloid leukemia. Leukemia 2015;29:999-1003.
+
     Examples
     --------
     >>> import polars as pl

@@ -121,6 +121,11 @@ def eln_milestones(
     when its upper bound is within the optimal range. Every patient of the lab results gets
     a row per milestone, with a null category when no result qualifies.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+
     Examples
     --------
     >>> import polars as pl
@@ -260,6 +265,13 @@ def loss_of_mmr(
     threshold (an undetectable result counts when it is evaluable: its bound is then at most
     0.01%). Loss is the first later result above it, dated at the first abnormal result.
     Patients who never lost MMR are censored at their last usable result.
+
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Baccarani M et al. European LeukemiaNet recommendations for the management of chronic
+       myeloid leukemia: 2013. Blood 2013;122:872-884.
 
     Examples
     --------

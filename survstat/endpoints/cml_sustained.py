@@ -123,6 +123,13 @@ def sustained_response(
     (undetectable with too few control-gene copies) and pre-study results neither extend nor
     break a run.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Cross NCP et al. Laboratory recommendations for scoring deep molecular responses
+       following treatment for chronic myeloid leukemia. Leukemia 2015;29:999-1003.
+
     Examples
     --------
     >>> import polars as pl

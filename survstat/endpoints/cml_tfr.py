@@ -85,6 +85,14 @@ def tfr_endpoints(
     error naming the patient, the column and both times; a lab result after it does not
     count, and a :class:`~survstat.errors.SurvstatWarning` names the first such patient, the
     sample time and the last follow-up.
+
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Saussele S et al. Discontinuation of tyrosine kinase inhibitor therapy in chronic myeloid
+       leukaemia (EURO-SKI): a prespecified interim analysis of a prospective, multicentre,
+       non-randomised, trial. Lancet Oncol 2018;19:747-757.
     """
     cols = columns or Columns()
     pcols = patient_columns or TfrColumns()

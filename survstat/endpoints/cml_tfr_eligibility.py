@@ -102,6 +102,11 @@ def tfr_eligibility(
     60 months is 1826.25 days and a stop on the 5th anniversary (day 1826 or 1827) falls
     either side of it: give dates to judge anniversaries.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+
     Examples
     --------
     >>> import datetime as dt

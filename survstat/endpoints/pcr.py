@@ -163,6 +163,19 @@ def pcr_flags(
         The input columns followed by ``pcr`` (boolean; null when the categories needed are
         missing or not assessed), ``pcr_definition`` and ``pcr_reason``.
 
+    References
+    ----------
+    1. U.S. Food and Drug Administration. Pathological complete response in neoadjuvant
+       treatment of high-risk early-stage breast cancer: use as an endpoint to support
+       accelerated approval. Guidance for industry, 2014, revised 2020.
+    2. Cortazar P et al. Pathological complete response and long-term clinical benefit in breast
+       cancer: the CTNeoBC pooled analysis. Lancet 2014;384:164-172.
+    3. Amin MB et al., eds. AJCC Cancer Staging Manual, 8th edition. Springer 2017; chapter 48,
+       Breast.
+    4. Provenzano E et al. Standardization of pathologic evaluation and reporting of
+       postneoadjuvant specimens in clinical trials of breast cancer: recommendations from an
+       international working group. Mod Pathol 2015;28:1185-1201.
+
     Examples
     --------
     >>> import polars as pl

@@ -279,6 +279,11 @@ def best_overall_response(
         disease_control, clinical_benefit, n_assessments`` (the assessments used) and
         ``first_pd_day``.
 
+    References
+    ----------
+    1. Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
+       guideline (version 1.1). Eur J Cancer 2009;45:228-247.
+
     Examples
     --------
     >>> import polars as pl

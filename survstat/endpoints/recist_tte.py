@@ -111,9 +111,32 @@ def missed_visits(last: float, event: float, interval: float, window: float) -> 
     """Count the scheduled visits missed between ``last`` and ``event``.
 
     Scheduled visits lie at k × ``interval`` (k >= 1); one is missed when its window
-    ``[v - window, v + window]`` lies wholly after ``last`` and closed before ``event``: the k with
-    ``k·interval - window > last`` and ``k·interval + window < event`` (in exact arithmetic,
-    so that no rounding moves a visit across a boundary).
+    ``[v - window, v + window]`` lies wholly after ``last`` and closed before ``event``: the
+    k with ``k·interval - window > last`` and ``k·interval + window < event`` (in exact
+    arithmetic, so that no rounding moves a visit across a boundary). An event after more
+    than ``max_missed`` such visits is censored (FDA 2018, "death or progression after more
+    than one missed visit").
+
+    Parameters
+    ----------
+    last
+        Study day of the last adequate assessment (0: the start).
+    event
+        Study day of the progression or death.
+    interval
+        Days between scheduled visits.
+    window
+        Half-width of each visit's window, in days.
+
+    Returns
+    -------
+    int
+        The number of scheduled visits missed.
+
+    References
+    ----------
+    1. U.S. Food and Drug Administration. Clinical trial endpoints for the approval of cancer
+       drugs and biologics: guidance for industry. December 2018.
     """
     last_f, event_f, step, half = (Fraction(v) for v in (last, event, interval, window))
     lo = max(1, math.floor((last_f + half) / step) + 1)
@@ -275,6 +298,13 @@ def time_to_event_endpoints(
         pfs_censor_reason, ttp_time, ttp_event, ttp_censor_reason, os_time, os_event,
         dor_time, dor_event, dor_censor_reason`` (DoR only for objective responders, from
         ``response_day``), then the subject table's other columns (arm, biomarkers, ...).
+
+    References
+    ----------
+    1. U.S. Food and Drug Administration. Clinical trial endpoints for the approval of cancer
+       drugs and biologics: guidance for industry. December 2018.
+    2. Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
+       guideline (version 1.1). Eur J Cancer 2009;45:228-247.
     """
     cols = columns or RecistColumns()
     scols = subject_columns or SubjectColumns()
