@@ -15,7 +15,7 @@ import contextlib
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -36,6 +36,9 @@ from survstat.errors import (
     SurvstatWarning,
 )
 from survstat.io import FrameLike, scan
+
+if TYPE_CHECKING:
+    from survstat.estimators.cox import CoxResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,30 +227,8 @@ def _interaction(
         for term, arm in products.items()
         if not used[term]
     ]
-    stalled = [
-        name
-        for name, fit in (("without", reduced), ("with", full))
-        if not fit.converged and not fit.infinite
-    ]
-    statistic: float | None = 2.0 * (full.loglik[1] - reduced.loglik[1])
-    status = "infinite" if reduced.infinite or full.infinite else "ok"
-    if stalled:
-        statistic, status = None, "not converged"
-        notes.append(
-            f"the Cox model {' and '.join(stalled)} the interaction did not converge: no test"
-        )
-    elif df == 0:
-        statistic, status = None, "aliased"
-        notes.append("no interaction term can be estimated: no test")
-    elif status == "infinite":
-        notes.append(
-            "a coefficient may be infinite (monotone likelihood: "
-            f"{', '.join((*reduced.infinite, *full.infinite))}); the likelihood ratio is "
-            "that of the converged log-likelihoods, as R reports it"
-        )
-    elif notes:
-        notes.append(f"df = {df}, the interaction terms that can be estimated (as R's anova)")
-    note = "; ".join(notes) or None
+    statistic, status, why = _likelihood_ratio(reduced, full, df, bool(notes))
+    note = "; ".join([*notes, *([why] if why else [])]) or None
     if note is not None:
         warnings.warn(f"arm-by-{biomarker} interaction test: {note}", SurvstatWarning, stacklevel=3)
     return pl.DataFrame(
@@ -265,6 +246,44 @@ def _interaction(
         },
         schema_overrides={"statistic": pl.Float64, "p_value": pl.Float64, "note": pl.String},
     )
+
+
+def _likelihood_ratio(
+    reduced: CoxResult, full: CoxResult, df: int, aliased: bool
+) -> tuple[float | None, str, str | None]:
+    """Return the likelihood-ratio statistic, its status and why it is what it is.
+
+    The statistic is null when either model did not converge (status ``not converged``) or
+    no interaction term can be estimated (``aliased``); with a coefficient that may be
+    infinite it is that of the converged log-likelihoods, as R reports it (``infinite``).
+    ``aliased`` says whether some interaction terms could not be estimated, so that the
+    note then explains df.
+    """
+    stalled = [
+        name
+        for name, fit in (("without", reduced), ("with", full))
+        if not fit.converged and not fit.infinite
+    ]
+    statistic = 2.0 * (full.loglik[1] - reduced.loglik[1])
+    if stalled:
+        why = f"the Cox model {' and '.join(stalled)} the interaction did not converge: no test"
+        return None, "not converged", why
+    if df == 0:
+        return None, "aliased", "no interaction term can be estimated: no test"
+    if reduced.infinite or full.infinite:
+        why = (
+            "a coefficient may be infinite (monotone likelihood: "
+            f"{', '.join((*reduced.infinite, *full.infinite))}); the likelihood ratio is "
+            "that of the converged log-likelihoods, as R reports it"
+        )
+        return statistic, "infinite", why
+    if aliased:
+        return (
+            statistic,
+            "ok",
+            f"df = {df}, the interaction terms that can be estimated (as R's anova)",
+        )
+    return statistic, "ok", None
 
 
 def biomarker_subgroups(
