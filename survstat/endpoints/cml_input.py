@@ -97,6 +97,11 @@ def compare(value: pl.Expr, op: Comparison, threshold: float | pl.Expr) -> pl.Ex
     threshold
         The threshold (a level, an ELN cut-off, a copy floor, a duration), or an expression
         of one threshold per row.
+
+    Returns
+    -------
+    polars.Expr
+        The boolean comparison of the rounded values.
     """
     cut = rounded(threshold) if isinstance(threshold, pl.Expr) else _rounded_number(threshold)
     return _OPS[op](rounded(value), cut)

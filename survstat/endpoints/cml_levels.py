@@ -75,6 +75,18 @@ def classified_results(
     ``__is``, ``__gene``, ``__copies``, ``__rank`` (depth of the level, null when not
     evaluable) and ``__upper`` (the IS % value, or for an evaluable undetectable result its
     upper bound ``mr4 x floor / copies``: 0.01% at 10,000 ABL1 copies, less with more).
+
+    Parameters
+    ----------
+    labs
+        BCR-ABL1 results, as for :func:`classify_samples`.
+    columns, thresholds
+        Column names; level thresholds and copy floors (ELN 2020 and EUTOS by default).
+
+    Returns
+    -------
+    polars.DataFrame
+        The columns of :func:`classify_samples` and the internal ones above.
     """
     cols = columns or Columns()
     thr = thresholds or Thresholds()
@@ -222,19 +234,52 @@ def classify_samples(
 
 
 def usable(classified: pl.DataFrame) -> pl.DataFrame:
-    """Return the results an endpoint may count: evaluable and not pre-study (time >= 0)."""
+    """Return the results an endpoint may count: evaluable and not pre-study (time >= 0).
+
+    Parameters
+    ----------
+    classified
+        Results from :func:`classified_results`.
+
+    Returns
+    -------
+    polars.DataFrame
+        The evaluable results at time 0 or later.
+    """
     return classified.filter(pl.col("evaluable") & (pl.col("__t") >= 0))
 
 
 def level_rank(level: str) -> int:
-    """Depth of a response level (0 = none ... 4 = MR5)."""
+    """Return the depth of a response level (0 = none ... 4 = MR5).
+
+    Parameters
+    ----------
+    level
+        One of :data:`LEVELS`; anything else is an :class:`~survstat.errors.OptionError`.
+
+    Returns
+    -------
+    int
+        The level's index in :data:`LEVELS`.
+    """
     if level not in LEVELS:
         raise OptionError(f"level must be one of {', '.join(LEVELS[1:])}; got {level!r}")
     return LEVELS.index(level)
 
 
 def response_rank(level: str) -> int:
-    """Depth of a response level, refusing "none"."""
+    """Return the depth of a response level, refusing "none".
+
+    Parameters
+    ----------
+    level
+        MMR, MR4, MR4.5 or MR5; anything else is an :class:`~survstat.errors.OptionError`.
+
+    Returns
+    -------
+    int
+        The level's depth, 1 (MMR) to 4 (MR5).
+    """
     rank = level_rank(level)
     if rank == 0:
         raise OptionError("level must be a response level: MMR, MR4, MR4.5 or MR5")

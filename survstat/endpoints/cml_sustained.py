@@ -21,10 +21,21 @@ from survstat.io import FrameLike
 def deep_runs(samples: pl.DataFrame, patient: str, rank: int) -> pl.DataFrame:
     """Find the runs of consecutive results of depth ``rank`` or deeper.
 
-    ``samples`` are usable, classified results.
+    Parameters
+    ----------
+    samples
+        Usable, classified results (see :func:`~survstat.endpoints.cml_levels.usable`).
+    patient
+        The patient id column.
+    rank
+        The depth a result needs to be part of a run (see
+        :func:`~survstat.endpoints.cml_levels.response_rank`).
 
-    Returns one row per patient: ``<patient>, n_results, longest_start, longest_end,
-    longest_duration, current_start, current_duration, last_result_time``.
+    Returns
+    -------
+    polars.DataFrame
+        One row per patient: ``<patient>, n_results, longest_start, longest_end,
+        longest_duration, current_start, current_duration, last_result_time``.
     """
     deep = pl.col("__rank") >= rank
     samples = (

@@ -54,7 +54,18 @@ RECIST_DATES = {
 
 
 def is_date(dtype: pl.DataType) -> bool:
-    """Return True for Date and Datetime columns (of any unit and time zone)."""
+    """Return True for Date and Datetime columns (of any unit and time zone).
+
+    Parameters
+    ----------
+    dtype
+        A column's type.
+
+    Returns
+    -------
+    bool
+        Whether the column holds dates.
+    """
     return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
@@ -72,6 +83,11 @@ def as_date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
         all null (a column of no dates, as an event that never happened gives).
     role
         What the column is, for the message of an error (e.g. ``"start date"``).
+
+    Returns
+    -------
+    polars.Expr
+        The column as Date.
 
     Raises
     ------

@@ -70,7 +70,22 @@ class RecistColumns:
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """'1 subject' / '3 subjects' (``plural`` when the noun does not just take an s)."""
+    """Count a noun for a message: '1 subject' / '3 subjects'.
+
+    Parameters
+    ----------
+    n
+        The count.
+    noun
+        The noun in the singular.
+    plural
+        Its plural when it does not just take an s.
+
+    Returns
+    -------
+    str
+        The count and the noun.
+    """
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
