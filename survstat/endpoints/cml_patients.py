@@ -70,6 +70,24 @@ def read_patients(
     them with :func:`time_or_never`: an absent column is an event that never happened). Every
     time column present is cast to Float64 and must be finite and non-negative where given;
     ids must be present and unique.
+
+    Parameters
+    ----------
+    patients
+        The patient table.
+    patient
+        Its patient id column.
+    times
+        Time column -> its role, named in messages.
+    complete
+        Time columns that must not be missing.
+    optional
+        Time columns that may be absent.
+
+    Returns
+    -------
+    polars.DataFrame
+        The patient table with its time columns as Float64.
     """
     optional = set(optional)
     pts = scan(patients)[0].collect()
@@ -136,6 +154,22 @@ def check_patient_ids(
     or Enum) join, as :func:`~survstat.endpoints._ids.match_id_type` casts them; text in one
     table and integers in the other is a :class:`ColumnTypeError` naming both columns and
     types, and a lab id missing from the patient table an :class:`InvalidValueError`.
+
+    Parameters
+    ----------
+    classified
+        The classified lab results.
+    lab_patient
+        Their patient id column.
+    pts
+        The patient table.
+    patient
+        Its patient id column.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``classified`` with its ids cast to the patient table's type.
     """
     pt_type = pts.schema[patient]
     tables = ("lab results", "patient table")
@@ -162,6 +196,17 @@ def check_order(
 
     The times may be dates. The error names the patient, both columns and both values; a
     column absent from ``pts`` is not checked.
+
+    Parameters
+    ----------
+    pts
+        The patient table.
+    patient
+        Its patient id column.
+    early, late
+        The columns that must be in this order.
+    rule
+        The rule, for the message (default: ``late`` must not be before ``early``).
     """
     if early not in pts.columns or late not in pts.columns:
         return
@@ -184,6 +229,17 @@ def check_events_in_follow_up(
     with the last follow-up at month 12) is a contradiction in the data, not a censoring at
     the last follow-up, so it is refused naming the patient, the column and both times, as
     the RECIST derivation refuses a subject last known alive before their last assessment.
+
+    Parameters
+    ----------
+    pts
+        The patient table.
+    patient
+        Its patient id column.
+    events
+        The event columns (absent ones are skipped).
+    last_follow_up
+        The last follow-up column.
     """
     for event in events:
         check_order(
@@ -208,6 +264,17 @@ def warn_late_results(
     :class:`~survstat.errors.SurvstatWarning` names the patient, the sample time and the last
     follow-up, for the data manager to move the last follow-up if the patient was followed
     until then.
+
+    Parameters
+    ----------
+    results
+        The lab results.
+    cols
+        Their column names.
+    pts
+        The patient table.
+    last_follow_up
+        Its last follow-up column.
     """
     late = results.join(
         pts.select("__pid", pl.col(last_follow_up).alias("__last")),
@@ -232,13 +299,39 @@ def warn_late_results(
 
 
 def patient_key(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """Return a patient id comparable between tables: text ids as String, integers as is."""
+    """Return a patient id comparable between tables: text ids as String, integers as is.
+
+    Parameters
+    ----------
+    frame
+        A table with the id column.
+    column
+        The id column.
+
+    Returns
+    -------
+    polars.Expr
+        The id as ``__pid``.
+    """
     dtype = frame.schema[column]
     return pl.col(column).cast(pl.String if is_text(dtype) else dtype).alias("__pid")
 
 
 def time_or_never(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """Return the Float64 time column ``name``, or null (never) when the table lacks it."""
+    """Return the Float64 time column ``name``, or null (never) when the table lacks it.
+
+    Parameters
+    ----------
+    frame
+        The patient table.
+    name
+        The time column.
+
+    Returns
+    -------
+    polars.Expr
+        The times as Float64.
+    """
     if name in frame.columns:
         return pl.col(name).cast(pl.Float64)
     return pl.lit(None, dtype=pl.Float64)

@@ -102,7 +102,17 @@ def _first(frame: pl.DataFrame, subject: str, column: str | None = None) -> str:
 
 
 def check_subject_ids(frame: pl.DataFrame, column: str, table: str) -> None:
-    """Subject ids must be present on every row of ``table``."""
+    """Raise :class:`MissingValueError` unless every row of ``table`` has a subject id.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    column
+        Its subject id column.
+    table
+        Its name, for the message.
+    """
     missing = frame.filter(pl.col(column).is_null())
     if missing.height:
         first = frame.with_row_index("__row").filter(pl.col(column).is_null())["__row"][0]
@@ -121,6 +131,24 @@ def check_days(
     after the start (> 0, for assessments) or not before it (>= 0, for subject-table days).
     Missing values are left to the caller. Each failure is an error naming the column, the
     rule, how many values break it and the first subject with its value.
+
+    Parameters
+    ----------
+    frame
+        The table.
+    column
+        The study-day column.
+    subject
+        The subject id column, named in messages.
+    table
+        The table's name, for messages.
+    after_start
+        Whether days must be > 0 (assessments) rather than >= 0.
+
+    Returns
+    -------
+    polars.Expr
+        The column as Float64.
     """
     dtype = frame.schema[column]
     if not (dtype.is_numeric() or dtype == pl.Null):
@@ -154,6 +182,18 @@ def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFram
     Unknown or missing codes, study days that are missing, not numbers, not finite or not
     after the start, missing subject ids and duplicated visits are errors naming the column,
     the values and the first subject.
+
+    Parameters
+    ----------
+    assessments
+        One row per subject and assessment.
+    cols
+        Its column names.
+
+    Returns
+    -------
+    polars.DataFrame
+        The assessments with ``__resp`` and ``__day``.
     """
     frame = scan(assessments)[0].collect()
     for role in ("subject", "day", "response"):
@@ -200,6 +240,18 @@ def check_flag(name: str, value: Any) -> bool:
 
     Any other value (the string "no", 0, None) would be read by its truth and could silently
     leave the option on.
+
+    Parameters
+    ----------
+    name
+        The option's name, for the message.
+    value
+        Its value.
+
+    Returns
+    -------
+    bool
+        The value as a Python boolean.
     """
     if isinstance(value, bool | np.bool_):
         return bool(value)
@@ -211,6 +263,20 @@ def check_number(name: str, value: Any, *, positive: bool = False) -> float:
 
     Any :class:`numbers.Real` but a boolean (int, float, NumPy scalars) counts; with
     ``positive`` it must be > 0.
+
+    Parameters
+    ----------
+    name
+        The option's name, for the message.
+    value
+        Its value.
+    positive
+        Whether 0 is refused.
+
+    Returns
+    -------
+    float
+        The value as a float.
     """
     bound = "> 0" if positive else ">= 0"
     if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
@@ -224,6 +290,18 @@ def check_count(name: str, value: Any) -> int:
     """Return ``value`` as an int if it is an integer >= 0, else raise OptionError.
 
     Any :class:`numbers.Integral` but a boolean (int, NumPy integers) counts.
+
+    Parameters
+    ----------
+    name
+        The option's name, for the message.
+    value
+        Its value.
+
+    Returns
+    -------
+    int
+        The value as an int.
     """
     integral = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
     if integral and int(value) >= 0:
@@ -234,7 +312,24 @@ def check_count(name: str, value: Any) -> int:
 def read_new_therapy_days(
     new_therapy: FrameLike, cols: RecistColumns, column: str, visits: pl.DataFrame
 ) -> pl.DataFrame:
-    """``subject, __nt`` from a subject table, validated."""
+    """Read and validate the new-therapy days of a subject table.
+
+    Parameters
+    ----------
+    new_therapy
+        One row per subject with the day a new anticancer therapy started (null: none).
+    cols
+        The assessment table's column names (the subject id is the same in both).
+    column
+        The new-therapy day column.
+    visits
+        The assessments, whose subject id type the table's ids are cast to.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``<subject>, __nt``: the new-therapy study day as Float64.
+    """
     nt = scan(new_therapy)[0].collect()
     for name in (cols.subject, column):
         if name not in nt.columns:
