@@ -1,13 +1,13 @@
 """Derivation of analysis-ready endpoints from raw longitudinal records.
 
 Submodules (imported on first use): ``cml`` (the CML names in one place: BCR-ABL1 levels,
-time to response, response by a landmark), with ``cml_input``, ``cml_levels``,
-``cml_endpoints`` and ``cml_patients`` behind it; ``cml_monitoring`` (ELN milestones, loss of
-MMR, sustained response, the last from ``cml_sustained``); ``cml_tfr`` (treatment-free
-remission, with its eligibility in ``cml_tfr_eligibility``); ``dates`` (dates to study
-times); ``recist`` (best overall response) and ``recist_tte`` (PFS, TTP, OS, DoR), with
-``recist_input`` and ``recist_subjects`` (reading the assessment and subject tables) behind
-them; ``pcr`` (pathological complete response).
+time to response, response by a landmark), with ``cml_input``, ``cml_thresholds``,
+``cml_levels``, ``cml_endpoints`` and ``cml_patients`` behind it; ``cml_monitoring`` (ELN
+milestones, loss of MMR, sustained response, the last from ``cml_sustained``); ``cml_tfr``
+(treatment-free remission, with its eligibility in ``cml_tfr_eligibility``); ``dates``
+(dates to study times); ``recist`` (best overall response) and ``recist_tte`` (PFS, TTP, OS,
+DoR), with ``recist_input`` and ``recist_subjects`` (reading the assessment and subject
+tables) behind them; ``pcr`` (pathological complete response).
 
 Endpoints only derive columns: nothing here calls an estimator. The analyses composed from
 these endpoints and the estimators live in :mod:`survstat.analyses`: the per-arm efficacy
@@ -30,6 +30,7 @@ __getattr__, __dir__ = lazy_submodules(
         "cml_sustained",
         "cml_tfr",
         "cml_tfr_eligibility",
+        "cml_thresholds",
         "dates",
         "pcr",
         "recist",

@@ -4,7 +4,9 @@ The public names of the CML derivations, gathered in one place (``from
 survstat.endpoints.cml import response_endpoints``); each job lives in its own module:
 
 * :mod:`~survstat.endpoints.cml_input`: reading and validating the lab results and patient
-  tables, the codings labs use, and the precision at which thresholds are compared;
+  tables and the codings labs use;
+* :mod:`~survstat.endpoints.cml_thresholds`: the level thresholds and copy floors, and the
+  precision at which values are compared with them;
 * :mod:`~survstat.endpoints.cml_levels`: classifying each result into the ELN 2020 / EUTOS
   levels (MMR, MR4, MR4.5, MR5; Hochhaus et al. 2020, Leukemia 34:966-984; Cross et al. 2015,
   Leukemia 29:999-1003), with the rules every CML function applies alike;
