@@ -72,23 +72,33 @@ SURVIVAL_VARIANCES: tuple[str, ...] = get_args(SurvivalVariance)
 HazardVariance = Literal["aalen", "robust"]
 HAZARD_VARIANCES: tuple[str, ...] = get_args(HazardVariance)
 
-# survstat/analyses (options of the command line and job files)
+# survstat/endpoints (and the analyses that pass these options on)
 
-#: Molecular response levels in CML, from major molecular response to MR5.
-MrLevel = Literal["MMR", "MR4", "MR4.5", "MR5"]
-MR_LEVELS: tuple[str, ...] = get_args(MrLevel)
+#: Molecular response levels in CML (ELN 2020, EUTOS), from none to the deepest.
+CmlLevel = Literal["none", "MMR", "MR4", "MR4.5", "MR5"]
+CML_LEVELS: tuple[str, ...] = get_args(CmlLevel)
 
-#: Time units of times computed from dates.
+#: The CML levels a response endpoint can ask for (every level but "none").
+ResponseLevel = Literal["MMR", "MR4", "MR4.5", "MR5"]
+RESPONSE_LEVELS: tuple[str, ...] = get_args(ResponseLevel)
+
+#: Comparisons of a CML value with a threshold.
+Comparison = Literal["<=", "<", ">", ">="]
+COMPARISONS: tuple[str, ...] = get_args(Comparison)
+
+#: Time units of times converted from dates (a month is 365.25 / 12 days).
 TimeUnit = Literal["days", "weeks", "months", "years"]
 TIME_UNITS: tuple[str, ...] = get_args(TimeUnit)
 
-#: Definitions of pathological complete response.
+#: Definitions of pathological complete response (FDA's, the default, first).
 PcrDefinition = Literal["ypT0/is ypN0", "ypT0 ypN0", "ypT0/is"]
 PCR_DEFINITIONS: tuple[str, ...] = get_args(PcrDefinition)
 
-#: Where an assessment, progression or death on the day a new therapy starts belongs.
+#: Where an assessment on the day a new anticancer therapy starts falls: before it or after.
 SameDay = Literal["before", "after"]
 SAME_DAY: tuple[str, ...] = get_args(SameDay)
+
+# survstat/analyses and the command line
 
 #: Where the risk table is computed.
 EngineName = Literal["polars", "spark"]

@@ -376,7 +376,7 @@ def test_every_cli_analysis_is_a_named_analysis():
 
 
 def test_recist_subgroups_and_pcr_commands_write_the_library_tables(tmp_path):
-    from survstat.endpoints.efficacy import biomarker_subgroups
+    from survstat.analyses.subgroups import biomarker_subgroups
     from survstat.endpoints.pcr import pcr_flags
     from survstat.endpoints.recist_tte import time_to_event_endpoints
 

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from survstat.analyses.cml_response import molecular_response
 from survstat.endpoints.cml import (
     LEVELS,
     Thresholds,
     classify_samples,
-    molecular_response,
     response_endpoints,
 )
 from survstat.endpoints.cml_monitoring import eln_milestones, loss_of_mmr, sustained_response

@@ -93,12 +93,12 @@ def test_readme_python_example_matches_the_job_and_the_readme_text(job):
 def test_readme_plain_interval_and_window_sentences():
     labs = survstat.datasets.load("actim_like_labs")
     patients = survstat.datasets.load("actim_like_patients")
-    plain = survstat.endpoints.cml.molecular_response(
+    plain = survstat.analyses.cml_response.molecular_response(
         labs, patients, level="MR4.5", landmark=12, conf_type="plain"
     ).incidence.row(0, named=True)
     shown = [round(100 * plain[k], 1) for k in ("cif", "conf_low", "conf_high")]
     assert f"({shown[0]}%, 95% CI {shown[1]}–{shown[2]} here" in " ".join(SECTION.split())
-    windowed = survstat.endpoints.cml.molecular_response(
+    windowed = survstat.analyses.cml_response.molecular_response(
         labs, patients, level="MR4.5", landmark=12, window=1
     )
     inc = windowed.incidence.row(0, named=True)

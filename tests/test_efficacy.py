@@ -11,14 +11,14 @@ import polars as pl
 import pytest
 
 import survstat
-from survstat.endpoints.efficacy import biomarker_subgroups, efficacy_table
+from survstat.analyses.efficacy import efficacy_table
+from survstat.analyses.subgroups import biomarker_subgroups
 from survstat.errors import (
     ColumnNotFoundError,
     EmptyDataError,
     InvalidValueError,
     MissingValueError,
     OptionError,
-    SurvstatError,
     SurvstatWarning,
 )
 
@@ -90,7 +90,7 @@ def test_errors():
     df = _trial()
     with pytest.raises(OptionError, match="reference arm 'Z' not found"):
         efficacy_table(df, reference="Z")
-    with pytest.raises(SurvstatError, match="needs at least two arms"):
+    with pytest.raises(InvalidValueError, match="needs at least two arms"):
         efficacy_table(df.filter(pl.col("arm") == "A"))
     with pytest.raises(survstat.errors.ColumnNotFoundError, match="`clinical_benefit`"):
         efficacy_table(df.drop("clinical_benefit"))
@@ -352,7 +352,7 @@ def test_biomarker_subgroup_errors():
     df = pl.read_csv(Path(__file__).parent / "reference" / "data" / "subgroups.csv")
     with pytest.raises(OptionError, match="`site` must be numeric"):
         biomarker_subgroups(df, biomarker="site")
-    with pytest.raises(SurvstatError, match=r"biomarker-high subgroup \(0 patients"):
+    with pytest.raises(InvalidValueError, match=r"biomarker-high subgroup \(0 patients"):
         biomarker_subgroups(df, biomarker="pakt", cutpoint=99.0)
     missing = df.with_columns(
         pl.when(pl.int_range(pl.len()) < 5).then(None).otherwise(pl.col("pakt")).alias("pakt")

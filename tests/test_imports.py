@@ -39,7 +39,8 @@ def test_using_one_estimator_loads_only_what_it_needs():
     [
         ("plot", "km_figure"),
         ("endpoints.recist", "best_overall_response"),
-        ("endpoints.cml", "molecular_response"),
+        ("endpoints.cml", "response_endpoints"),
+        ("analyses.cml_response", "molecular_response"),
         ("batch", "run_job"),
         ("analyses", "ANALYSES"),
         ("datasets", "load"),

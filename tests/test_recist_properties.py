@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from survstat.endpoints.efficacy import efficacy_table
+from survstat.analyses.efficacy import efficacy_table
 from survstat.endpoints.pcr import pcr_flags
 from survstat.endpoints.recist import best_overall_response
 from survstat.endpoints.recist_tte import time_to_event_endpoints

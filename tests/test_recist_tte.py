@@ -521,7 +521,7 @@ def test_cli_derivation_options(tmp_path):
     derived = time_to_event_endpoints(
         a, subj.with_columns(arm=pl.Series(["A", "B"] * 5)), window_days=0
     )
-    from survstat.endpoints.efficacy import efficacy_table
+    from survstat.analyses.efficacy import efficacy_table
 
     assert pl.read_parquet(eff).equals(efficacy_table(derived))
 

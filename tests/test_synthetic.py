@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 
 import survstat
+from survstat.analyses.cml_response import molecular_response
 from survstat.datasets.synthetic import actim_like
-from survstat.endpoints.cml import molecular_response, response_endpoints
+from survstat.endpoints.cml import response_endpoints
 
 
 def test_bundled_files_are_the_generator_output():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from survstat._choices import ConfType as ConfTypeChoice
-from survstat._choices import MrLevel, SameDay, TimeUnit
+from survstat._choices import ResponseLevel, SameDay, TimeUnit
 from survstat.analyses._declare import Column, Frame, Input, Option
 
 Time = Annotated[str, Column("data", help="Follow-up time column.")]
@@ -41,7 +41,7 @@ ConfInt = Annotated[bool, Option(help="Draw the pointwise confidence bands.", of
 #: The patient table of the analyses that read two tables.
 Patients = Annotated[Frame, Input("Patient table (Parquet).", flag="--patients")]
 Level = Annotated[
-    MrLevel,
+    ResponseLevel,
     Option(
         help="Response level: MMR, MR4, MR4.5 (default: deep response, as in 'MR4.5 by month "
         "12') or MR5."

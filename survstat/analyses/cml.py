@@ -103,7 +103,7 @@ def endpoints(
 
 
 def _by(level: str, landmark: float, window: float) -> str:
-    """ "MR4.5 by 12", or with a window "MR4.5 by 12 + 1 (landmark + window)"."""
+    """The label of a level by a landmark: "MR4.5 by 12", "MR4.5 by 12 + 1 (landmark + window)"."""
     if window:
         return f"{level} by {landmark:g} + {window:g} (landmark + window)"
     return f"{level} by {landmark:g}"
@@ -155,7 +155,7 @@ def response(
     AnalysisOutput
         One row per group, with the ``gray`` and ``comparison`` extras with --by.
     """
-    from survstat.endpoints.cml import molecular_response
+    from survstat.analyses.cml_response import molecular_response
 
     labs, pts = _on_time_scale(data, patients, from_dates, unit)
     res = molecular_response(

@@ -231,8 +231,8 @@ def table(
     AnalysisOutput
         One row per arm.
     """
-    from survstat.endpoints._arms import check_roles
-    from survstat.endpoints.efficacy import efficacy_table
+    from survstat.analyses._arms import check_roles
+    from survstat.analyses.efficacy import efficacy_table
 
     check_roles(by, strata)  # before any derivation
     derived, notes = data, ()
@@ -292,8 +292,8 @@ def subgroups(
     AnalysisOutput
         One row per subgroup and arm, with the ``interaction`` extra.
     """
+    from survstat.analyses.subgroups import biomarker_subgroups
     from survstat.endpoints.recist import counted
-    from survstat.endpoints.subgroups import biomarker_subgroups
 
     res = biomarker_subgroups(
         data,

@@ -1,6 +1,7 @@
-"""Batch jobs: a TOML file lists analyses and plots over Parquet inputs; ``survstat run``
-checks all of it, then writes each result atomically with a manifest, and ``survstat report``
-gathers them into one HTML file. From Python::
+"""Batch jobs: analyses and plots listed in a TOML file, run over Parquet inputs.
+
+``survstat run`` checks all of a job, then writes each result atomically with a manifest, and
+``survstat report`` gathers them into one HTML file. From Python::
 
     from survstat.batch import load_job, run_job
     from survstat.batch.report import write_report

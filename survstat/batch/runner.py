@@ -59,9 +59,17 @@ from survstat.io import provenance, reading, scan, sibling_path, write_parquet
 class Reporter(Protocol):
     """Receives progress: a step starts (with its number of partitions), advances, ends."""
 
-    def start(self, step: Step, total: int) -> None: ...
-    def advance(self, step: Step) -> None: ...
-    def finish(self, step: Step, record: Mapping[str, Any]) -> None: ...
+    def start(self, step: Step, total: int) -> None:
+        """A step starts; it will advance ``total`` times (once per partition)."""
+        ...
+
+    def advance(self, step: Step) -> None:
+        """A step has finished one partition."""
+        ...
+
+    def finish(self, step: Step, record: Mapping[str, Any]) -> None:
+        """A step has ended; ``record`` is its row of the manifest."""
+        ...
 
 
 class _Silent:

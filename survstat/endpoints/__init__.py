@@ -1,12 +1,19 @@
 """Derivation of analysis-ready endpoints from raw longitudinal records.
 
 Submodules (imported on first use): ``cml`` (the CML names in one place: BCR-ABL1 levels,
-time to response, response by a landmark), with ``cml_levels``, ``cml_endpoints``,
-``cml_response`` and ``cml_patients`` behind it; ``cml_monitoring`` (ELN milestones, loss of
-MMR, sustained response); ``cml_tfr`` (treatment-free remission); ``dates`` (dates to study
-times); ``recist`` (best overall response); ``recist_tte`` (PFS, TTP, OS, DoR); ``pcr``
-(pathological complete response); ``efficacy`` (per-arm efficacy tables) and ``subgroups``
-(biomarker subgroups).
+time to response, response by a landmark), with ``cml_input``, ``cml_thresholds``,
+``cml_levels``, ``cml_endpoints`` and ``cml_patients`` behind it; ``cml_monitoring`` (ELN
+milestones, loss of MMR, sustained response, the last from ``cml_sustained``); ``cml_tfr``
+(treatment-free remission, with its eligibility in ``cml_tfr_eligibility``); ``dates``
+(dates to study times); ``recist`` (best overall response) and ``recist_tte`` (PFS, TTP, OS,
+DoR), with ``recist_input`` and ``recist_subjects`` (reading the assessment and subject
+tables) behind them; ``pcr`` (pathological complete response).
+
+Endpoints only derive columns: nothing here calls an estimator. The analyses composed from
+these endpoints and the estimators live in :mod:`survstat.analyses`: the per-arm efficacy
+table (:mod:`survstat.analyses.efficacy`), biomarker subgroups
+(:mod:`survstat.analyses.subgroups`) and the CML response by a landmark
+(:mod:`survstat.analyses.cml_response`).
 """
 
 from survstat._lazy import lazy_submodules
@@ -16,16 +23,19 @@ __getattr__, __dir__ = lazy_submodules(
     (
         "cml",
         "cml_endpoints",
+        "cml_input",
         "cml_levels",
         "cml_monitoring",
         "cml_patients",
-        "cml_response",
+        "cml_sustained",
         "cml_tfr",
+        "cml_tfr_eligibility",
+        "cml_thresholds",
         "dates",
-        "efficacy",
         "pcr",
         "recist",
+        "recist_input",
+        "recist_subjects",
         "recist_tte",
-        "subgroups",
     ),
 )

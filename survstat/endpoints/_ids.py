@@ -19,12 +19,34 @@ TEXT_TYPES = (pl.String, pl.Categorical, pl.Enum)
 
 
 def is_text(dtype: pl.DataType) -> bool:
-    """True for String, Categorical and Enum columns."""
+    """Return True for String, Categorical and Enum columns.
+
+    Parameters
+    ----------
+    dtype
+        A column's type.
+
+    Returns
+    -------
+    bool
+        Whether the column holds text.
+    """
     return isinstance(dtype, TEXT_TYPES)
 
 
 def id_kind(dtype: pl.DataType) -> str:
-    """``"integer"``, ``"text"`` or, for any other type, its name."""
+    """Name the kind of an id column, for joins and messages.
+
+    Parameters
+    ----------
+    dtype
+        A column's type.
+
+    Returns
+    -------
+    str
+        ``"integer"``, ``"text"`` or, for any other type, its name.
+    """
     if dtype.is_integer():
         return "integer"
     if is_text(dtype):
@@ -40,9 +62,23 @@ def check_id_types(
     *,
     other: str | None = None,
 ) -> None:
-    """Raise :class:`ColumnTypeError` unless ids of type ``have`` (column ``column`` of the
-    first of ``tables``) can join ids of type ``dtype`` (column ``other``, default the same
-    name, of the second): both integers, both text, or either all null."""
+    """Raise :class:`ColumnTypeError` unless two id columns can be joined.
+
+    Ids of type ``have`` (column ``column`` of the first of ``tables``) can join ids of type
+    ``dtype`` (column ``other``, default the same name, of the second) when both are integers,
+    both text, or either is all null.
+
+    Parameters
+    ----------
+    have, dtype
+        The types of the two id columns.
+    column
+        The id column of the first table.
+    tables
+        The names of the two tables, for the message.
+    other
+        The id column of the second table (default: ``column``).
+    """
     if have == dtype or pl.Null in (have, dtype):
         return
     kind = id_kind(have)

@@ -1,20 +1,23 @@
-"""Molecular response in chronic myeloid leukaemia: from raw BCR-ABL1 results to "MR4.5 by
-month 12".
+"""Molecular response in chronic myeloid leukaemia: BCR-ABL1 results to patient endpoints.
 
 The public names of the CML derivations, gathered in one place (``from
-survstat.endpoints.cml import molecular_response``); each job lives in its own module:
+survstat.endpoints.cml import response_endpoints``); each job lives in its own module:
 
 * :mod:`~survstat.endpoints.cml_input`: reading and validating the lab results and patient
-  tables, the codings labs use, and the precision at which thresholds are compared;
+  tables and the codings labs use;
+* :mod:`~survstat.endpoints.cml_thresholds`: the level thresholds and copy floors, and the
+  precision at which values are compared with them;
 * :mod:`~survstat.endpoints.cml_levels`: classifying each result into the ELN 2020 / EUTOS
   levels (MMR, MR4, MR4.5, MR5; Hochhaus et al. 2020, Leukemia 34:966-984; Cross et al. 2015,
   Leukemia 29:999-1003), with the rules every CML function applies alike;
 * :mod:`~survstat.endpoints.cml_endpoints`: per-patient time to response with competing
   events, and the response by and at a landmark;
-* :mod:`~survstat.endpoints.cml_response`: the cumulative incidence, 1 - Kaplan-Meier, landmark
-  rate and arm comparisons at the landmark;
 * :mod:`~survstat.endpoints.cml_monitoring` (ELN milestones, loss of MMR, sustained response)
   and :mod:`~survstat.endpoints.cml_tfr` (treatment-free remission).
+
+The estimates made from these endpoints ("MR4.5 by month 12": the cumulative incidence,
+1 - Kaplan-Meier, landmark rate and arm comparisons) are an analysis:
+:func:`survstat.analyses.cml_response.molecular_response`.
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ from survstat.endpoints.cml_levels import (
     response_rank,
     usable,
 )
-from survstat.endpoints.cml_response import MolecularResponseResult, molecular_response
 
 __all__ = [
     "CAUSES",
@@ -43,14 +45,12 @@ __all__ = [
     "LEVELS",
     "SIGNIFICANT_DIGITS",
     "Columns",
-    "MolecularResponseResult",
     "PatientColumns",
     "Thresholds",
     "classified_results",
     "classify_samples",
     "compare",
     "level_rank",
-    "molecular_response",
     "response_endpoints",
     "response_rank",
     "usable",

@@ -5,7 +5,7 @@ Hochhaus et al. 2020, Leukemia 34:966-984, and EUTOS sensitivity rules of Cross 
 Leukemia 29:999-1003) and a one-row-per-patient table, :func:`response_endpoints` derives the
 time to the first visit showing a response level, with discontinuation, progression and death
 as competing events, and the response by and at a landmark: the input of the cumulative
-incidence and landmark rates of :func:`~survstat.endpoints.cml_response.molecular_response`.
+incidence and landmark rates of :func:`~survstat.analyses.cml_response.molecular_response`.
 """
 
 from __future__ import annotations
@@ -34,10 +34,13 @@ CAUSES = {0: "censored", 1: "response", 2: "discontinuation", 3: "progression", 
 
 @dataclass(frozen=True, slots=True)
 class PatientColumns:
-    """Names of the patient-table columns; event times are on the same scale as sample times
-    (time since start of treatment) and null when the event did not happen. The event columns
+    """Names of the patient-table columns.
+
+    Event times are on the same scale as sample times (time since start of treatment) and
+    null when the event did not happen. The event columns
     (discontinuation, progression, death) may be absent: an absent column is an event that
-    never happened."""
+    never happened.
+    """
 
     patient: str = "patient_id"
     last_follow_up: str = "last_follow_up"
@@ -121,6 +124,13 @@ def response_endpoints(
     last clinic visit is common in lab exports, and whether the last follow-up should move to
     it is the data manager's decision, not the analysis's.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Cross NCP et al. Laboratory recommendations for scoring deep molecular responses
+       following treatment for chronic myeloid leukemia. Leukemia 2015;29:999-1003.
+
     Examples
     --------
     >>> import polars as pl
@@ -148,8 +158,11 @@ def response_endpoints(
 
 
 def _read_patient_table(patients: FrameLike, pcols: PatientColumns) -> pl.DataFrame:
-    """The validated patient table: times as Float64, no output column names, and no
-    competing event after the last follow-up."""
+    """Read and validate the patient table.
+
+    Times become Float64; no column may bear an output column's name, and no competing event
+    may come after the last follow-up.
+    """
     events = (pcols.discontinuation, pcols.progression, pcols.death)
     pts = read_patients(
         patients,
@@ -169,9 +182,12 @@ def _read_patient_table(patients: FrameLike, pcols: PatientColumns) -> pl.DataFr
 
 
 def _follow_up(pts: pl.DataFrame, pcols: PatientColumns) -> pl.DataFrame:
-    """The patient table with ``__pid``, the competing-event times ``__e0, __e1, __e2``
-    (discontinuation, progression, death; null: never), the first of them ``__comp`` and the
-    end of the counted results ``__end`` (the first competing event or the last follow-up)."""
+    """Add each patient's competing events and the end of their counted results.
+
+    Adds ``__pid``, the competing-event times ``__e0, __e1, __e2`` (discontinuation,
+    progression, death; null: never), the first of them ``__comp`` and the end of the
+    counted results ``__end`` (the first competing event or the last follow-up).
+    """
     events = (pcols.discontinuation, pcols.progression, pcols.death)
     timed = pts.with_columns(
         patient_key(pts, pcols.patient),
@@ -183,9 +199,12 @@ def _follow_up(pts: pl.DataFrame, pcols: PatientColumns) -> pl.DataFrame:
 def _counted_results(
     classified: pl.DataFrame, timed: pl.DataFrame, rank: int, landmark: float, window: float
 ) -> pl.DataFrame:
-    """Per patient with counted results: ``first_response_time`` (the first result at depth
-    ``rank`` or deeper), ``__best`` (the deepest depth) and ``__at_rank`` (the depth of the
-    result nearest the landmark within +- ``window``, the earlier on a tie)."""
+    """Summarise the counted results of each patient who has any.
+
+    ``first_response_time`` (the first result at depth ``rank`` or deeper), ``__best`` (the
+    deepest depth) and ``__at_rank`` (the depth of the result nearest the landmark within +-
+    ``window``, the earlier on a tie).
+    """
     # the results that count: evaluable, from time 0 to the first competing event or the
     # last follow-up, whichever comes first (a result on the day of the event counts)
     samples = (
@@ -213,10 +232,13 @@ def _counted_results(
 def _endpoint_columns(
     out: pl.DataFrame, columns: Iterable[str], last_follow_up: str, rank: int, by: float
 ) -> pl.DataFrame:
-    """The patient ``columns``, then the endpoint columns: the response (cause 1) when a
-    counted result shows it, else the first competing event (cause 2, 3, 4 for
-    discontinuation, progression, death; on a tie in that order), else censored at the last
-    follow-up (cause 0); the response counts as by the landmark up to ``by``."""
+    """Derive the endpoint columns after the patient ``columns``.
+
+    The response (cause 1) when a counted result shows it, else the first competing event
+    (cause 2, 3, 4 for discontinuation, progression, death; on a tie in that order), else
+    censored at the last follow-up (cause 0); the response counts as by the landmark up to
+    ``by``.
+    """
     resp, comp = pl.col("first_response_time"), pl.col("__comp")
     competing = comp.is_not_null()  # never after the last follow-up (checked on reading)
     cause = (

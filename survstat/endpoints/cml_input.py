@@ -1,27 +1,28 @@
-"""Reading CML inputs: validation, the codings labs use, and the precision of thresholds.
+"""Reading CML inputs: validation and the codings labs use.
 
 Every CML function (:mod:`~survstat.endpoints.cml_levels`,
-:mod:`~survstat.endpoints.cml_endpoints`, :mod:`~survstat.endpoints.cml_response`,
+:mod:`~survstat.endpoints.cml_endpoints`, :mod:`~survstat.analyses.cml_response`,
 :mod:`~survstat.endpoints.cml_monitoring`, :mod:`~survstat.endpoints.cml_tfr`) reads its lab
 results through :func:`read_labs` (and its patient table through
 :func:`~survstat.endpoints.cml_patients.read_patients`), so that bad input gives one clear
 :class:`~survstat.errors.SurvstatError` naming the column, the rule, how many values break it
 and the first patient and time, and compares values with thresholds through :func:`compare`
-only.
+only (from :mod:`~survstat.endpoints.cml_thresholds`, with :class:`Thresholds` and
+:data:`SIGNIFICANT_DIGITS`; all three are imported here).
 """
 
 from __future__ import annotations
 
-import operator
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from survstat.endpoints._ids import is_text
+from survstat.endpoints.cml_thresholds import SIGNIFICANT_DIGITS, Thresholds, compare
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -33,10 +34,6 @@ from survstat.errors import (
     SurvstatWarning,
 )
 from survstat.io import FrameLike, scan
-
-#: Significant digits at which values are compared with thresholds (see :func:`compare`).
-SIGNIFICANT_DIGITS = 6
-
 
 #: Text codings of the ``detected`` column, compared in upper case with runs of spaces,
 #: hyphens and underscores read as one space: what laboratory systems export for a
@@ -60,85 +57,6 @@ DETECTED_CODES: Mapping[str, bool] = {
         False,
     ),
 }
-
-
-_OPS: Mapping[str, Callable[[Any, Any], Any]] = {
-    "<=": operator.le,
-    "<": operator.lt,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-
-
-def rounded(value: pl.Expr) -> pl.Expr:
-    """``value`` as Float64 rounded to :data:`SIGNIFICANT_DIGITS` significant digits."""
-    return value.cast(pl.Float64).round_sig_figs(SIGNIFICANT_DIGITS)
-
-
-def _rounded_number(value: float) -> float:
-    return float(pl.Series([float(value)]).round_sig_figs(SIGNIFICANT_DIGITS).item())
-
-
-def compare(value: pl.Expr, op: str, threshold: float | pl.Expr) -> pl.Expr:
-    """Compare ``value`` with ``threshold`` at the stated precision.
-
-    Both sides are rounded to :data:`SIGNIFICANT_DIGITS` significant digits first, so that a
-    threshold reached through float32 storage (relative error 6e-8) or arithmetic on copy
-    numbers is the threshold itself: ``compare(x, "<=", 0.0032)`` holds for x = float32(0.0032)
-    = 0.0031999999. This is the only comparison with a threshold in the CML functions.
-
-    Parameters
-    ----------
-    value
-        An expression of IS % values, upper bounds, copy numbers or durations.
-    op
-        One of ``"<="``, ``"<"``, ``">"``, ``">="``.
-    threshold
-        The threshold (a level, an ELN cut-off, a copy floor, a duration), or an expression
-        of one threshold per row.
-    """
-    cut = rounded(threshold) if isinstance(threshold, pl.Expr) else _rounded_number(threshold)
-    return _OPS[op](rounded(value), cut)
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """IS % thresholds and the control-gene copies an undetectable sample needs per level.
-
-    ``copies`` maps a control gene (matched case-insensitively) to the copies an undetectable
-    result needs for MR4, MR4.5 and MR5 (EUTOS, Cross et al. 2015); fewer than the MR4
-    floor make it not evaluable. ``inclusive`` (default True) reads each level as "at most"
-    the threshold (ELN 2020), False as "below" it.
-    """
-
-    mmr: float = 0.1
-    mr4: float = 0.01
-    mr45: float = 0.0032
-    mr5: float = 0.001
-    inclusive: bool = True
-    copies: Mapping[str, tuple[float, float, float]] = field(
-        default_factory=lambda: {
-            "ABL1": (10_000, 32_000, 100_000),
-            "GUSB": (24_000, 77_000, 240_000),
-        }
-    )
-
-    @property
-    def level_op(self) -> str:
-        """The comparison that puts a value in a level: ``"<="`` or ``"<"``."""
-        return "<=" if self.inclusive else "<"
-
-    @property
-    def beyond_op(self) -> str:
-        """The comparison that puts a value above a level: ``">"`` or ``">="``."""
-        return ">" if self.inclusive else ">="
-
-    def floors(self) -> dict[str, tuple[float, float, float]]:
-        """The copy floors keyed by the upper-case gene name."""
-        return {
-            str(g).strip().upper(): (float(c[0]), float(c[1]), float(c[2]))
-            for g, c in self.copies.items()
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +113,10 @@ def fail_where(
     *,
     what: str = "rows",
 ) -> None:
-    """Raise ``error`` when ``bad`` holds on any row of ``frame``: "<rule>; found <n> of <N>
-    <what> (first: <where(first bad row)>)"."""
+    """Raise ``error`` when ``bad`` holds on any row of ``frame``.
+
+    The message reads "<rule>; found <n> of <N> <what> (first: <where(first bad row)>)".
+    """
     hit = frame.select(bad.fill_null(False).alias("__bad")).to_series()
     n_bad = int(hit.sum())
     if n_bad:
@@ -245,8 +165,11 @@ def _at_row(row: Mapping[str, Any], cols: Columns) -> str:
 
 
 def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
-    """Read and validate the lab results once, adding the internal columns ``__row`` (row
-    number), ``__t`` (time), ``__det``, ``__is``, ``__gene`` (upper case), ``__copies``."""
+    """Read and validate the lab results once.
+
+    Adds the internal columns ``__row`` (row number), ``__t`` (time), ``__det``, ``__is``,
+    ``__gene`` (upper case) and ``__copies``.
+    """
     frame = scan(labs)[0].collect()
     roles = ("patient", "time", "is_percent", "detected", "control_gene", "control_copies")
     require_columns(frame, ((getattr(cols, r), r) for r in roles))
@@ -305,15 +228,21 @@ def read_labs(labs: FrameLike, cols: Columns, thr: Thresholds) -> pl.DataFrame:
 
 
 def _check_values(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
-    """The measurements a classification needs (EUTOS, Cross et al. 2015): a detected result
-    has a positive, finite IS %; an undetectable one has its control gene and copies."""
+    """Check the measurements a classification needs (EUTOS, Cross et al. 2015).
+
+    A detected result has a positive, finite IS %; an undetectable one has its control gene
+    and copies.
+    """
     _check_is_percent(frame, cols)
     _check_copies(frame, cols, thr)
 
 
 def _check_is_percent(frame: pl.DataFrame, cols: Columns) -> None:
-    """IS % is needed for a detected result, finite and non-negative wherever reported, and
-    positive for a detected result; above 100% is a warning (a conversion to check)."""
+    """Check the IS % values.
+
+    IS % is needed for a detected result, finite and non-negative wherever reported, and
+    positive for a detected result; above 100% is a warning (a conversion to check).
+    """
     det, value = pl.col("__det"), pl.col("__is")
     at = lambda r: _at(r, cols)  # noqa: E731
     fail_where(
@@ -362,8 +291,11 @@ def _check_is_percent(frame: pl.DataFrame, cols: Columns) -> None:
 
 
 def _check_copies(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
-    """An undetectable result needs its control-gene copies and a known control gene; copies
-    are a finite, non-negative count wherever reported."""
+    """Check the control-gene copies.
+
+    An undetectable result needs its control-gene copies and a known control gene; copies
+    are a finite, non-negative count wherever reported.
+    """
     det, copies = pl.col("__det"), pl.col("__copies")
     at = lambda r: _at(r, cols)  # noqa: E731
     fail_where(
@@ -392,8 +324,11 @@ def _check_copies(frame: pl.DataFrame, cols: Columns, thr: Thresholds) -> None:
 
 
 def number_option(name: str, value: Any, *, minimum: float = 0.0, strict: bool = False) -> float:
-    """``value`` as a finite float at least (or, ``strict``, above) ``minimum``, else
-    :class:`OptionError`."""
+    """Return ``value`` as a float, checked against ``minimum``.
+
+    ``value`` must be finite and at least (or, ``strict``, above) ``minimum``; otherwise
+    :class:`OptionError`.
+    """
     try:
         v = float(value)
     except (TypeError, ValueError):

@@ -18,7 +18,7 @@ undetectable result is classified by the sensitivity of the sample, i.e. the con
 in the same volume. Sources differ on <= versus < at the thresholds: <= is the default.
 
 Rules every CML function (:mod:`~survstat.endpoints.cml_endpoints`,
-:mod:`~survstat.endpoints.cml_response`, :mod:`~survstat.endpoints.cml_monitoring` and
+:mod:`~survstat.analyses.cml_response`, :mod:`~survstat.endpoints.cml_monitoring` and
 :mod:`~survstat.endpoints.cml_tfr`) applies alike, since all of them read the results classified
 here:
 
@@ -48,6 +48,7 @@ from collections.abc import Mapping
 import numpy as np
 import polars as pl
 
+from survstat._choices import CML_LEVELS
 from survstat.endpoints.cml_input import (
     INTERNAL,
     Columns,
@@ -59,7 +60,7 @@ from survstat.errors import OptionError
 from survstat.io import FrameLike
 
 #: Response levels from shallowest to deepest; "none" is a detectable result above MMR.
-LEVELS = ("none", "MMR", "MR4", "MR4.5", "MR5")
+LEVELS = CML_LEVELS
 
 
 def classified_results(
@@ -68,12 +69,24 @@ def classified_results(
     columns: Columns | None = None,
     thresholds: Thresholds | None = None,
 ) -> pl.DataFrame:
-    """Validated, classified lab results with the internal columns the endpoints use.
+    """Return the validated, classified lab results with the endpoints' internal columns.
 
     :func:`classify_samples` without dropping ``__t`` (time), ``__det`` (detected),
     ``__is``, ``__gene``, ``__copies``, ``__rank`` (depth of the level, null when not
     evaluable) and ``__upper`` (the IS % value, or for an evaluable undetectable result its
     upper bound ``mr4 x floor / copies``: 0.01% at 10,000 ABL1 copies, less with more).
+
+    Parameters
+    ----------
+    labs
+        BCR-ABL1 results, as for :func:`classify_samples`.
+    columns, thresholds
+        Column names; level thresholds and copy floors (ELN 2020 and EUTOS by default).
+
+    Returns
+    -------
+    polars.DataFrame
+        The columns of :func:`classify_samples` and the internal ones above.
     """
     cols = columns or Columns()
     thr = thresholds or Thresholds()
@@ -125,8 +138,10 @@ def classified_results(
 
 
 def _reasons(frame: pl.DataFrame, floors: Mapping[str, tuple[float, float, float]]) -> pl.Series:
-    """Why each result has its level: by IS %, by the copies of an undetectable result, or
-    too few copies to be evaluable."""
+    """Say why each result has its level.
+
+    By IS %, by the copies of an undetectable result, or too few copies to be evaluable.
+    """
     reason = np.full(frame.height, "detectable: classified by IS %", dtype=object)
     det = frame.get_column("__det").to_numpy()
     rank = frame.get_column("__rank").to_numpy()
@@ -219,19 +234,52 @@ def classify_samples(
 
 
 def usable(classified: pl.DataFrame) -> pl.DataFrame:
-    """The results an endpoint may count: evaluable and not pre-study (time >= 0)."""
+    """Return the results an endpoint may count: evaluable and not pre-study (time >= 0).
+
+    Parameters
+    ----------
+    classified
+        Results from :func:`classified_results`.
+
+    Returns
+    -------
+    polars.DataFrame
+        The evaluable results at time 0 or later.
+    """
     return classified.filter(pl.col("evaluable") & (pl.col("__t") >= 0))
 
 
 def level_rank(level: str) -> int:
-    """Depth of a response level (0 = none ... 4 = MR5)."""
+    """Return the depth of a response level (0 = none ... 4 = MR5).
+
+    Parameters
+    ----------
+    level
+        One of :data:`LEVELS`; anything else is an :class:`~survstat.errors.OptionError`.
+
+    Returns
+    -------
+    int
+        The level's index in :data:`LEVELS`.
+    """
     if level not in LEVELS:
         raise OptionError(f"level must be one of {', '.join(LEVELS[1:])}; got {level!r}")
     return LEVELS.index(level)
 
 
 def response_rank(level: str) -> int:
-    """Depth of a response level, refusing "none"."""
+    """Return the depth of a response level, refusing "none".
+
+    Parameters
+    ----------
+    level
+        MMR, MR4, MR4.5 or MR5; anything else is an :class:`~survstat.errors.OptionError`.
+
+    Returns
+    -------
+    int
+        The level's depth, 1 (MMR) to 4 (MR5).
+    """
     rank = level_rank(level)
     if rank == 0:
         raise OptionError("level must be a response level: MMR, MR4, MR4.5 or MR5")

@@ -1,5 +1,8 @@
 """Monitoring CML on treatment: ELN 2020 milestones, loss of MMR and sustained response.
 
+Sustained response (runs of deep results) lives in :mod:`~survstat.endpoints.cml_sustained`
+and is imported here.
+
 Milestones follow the European LeukemiaNet 2020 recommendations (Hochhaus et al. 2020,
 Leukemia 34:966-984, table 5) for BCR-ABL1 on the International Scale:
 
@@ -32,7 +35,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from survstat.endpoints.cml_input import Columns, Thresholds, compare, number_option
-from survstat.endpoints.cml_levels import classified_results, response_rank, usable
+from survstat.endpoints.cml_levels import classified_results, usable
+from survstat.endpoints.cml_sustained import sustained_response
 from survstat.errors import OptionError
 from survstat.io import FrameLike
 
@@ -64,9 +68,12 @@ ELN_2020 = (
 
 
 def mmr_status(classified: pl.DataFrame, thr: Thresholds) -> pl.DataFrame:
-    """The usable results (see :func:`~survstat.endpoints.cml.usable`) with ``__in`` (in MMR:
-    the value, or an undetectable result's bound, at or below the MMR threshold) and
-    ``__above`` (detected above it)."""
+    """Return the usable results with their MMR status.
+
+    The usable results (see :func:`~survstat.endpoints.cml.usable`) get ``__in`` (in MMR: the
+    value, or an undetectable result's bound, at or below the MMR threshold) and ``__above``
+    (detected above it).
+    """
     upper = pl.col("__upper")
     return (
         usable(classified)
@@ -114,6 +121,11 @@ def eln_milestones(
     when its upper bound is within the optimal range. Every patient of the lab results gets
     a row per milestone, with a null category when no result qualifies.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+
     Examples
     --------
     >>> import polars as pl
@@ -137,10 +149,13 @@ def eln_milestones(
 def _milestone_results(
     samples: pl.DataFrame, patients: pl.DataFrame, m: Milestone, window: float, patient: str
 ) -> pl.DataFrame:
-    """Every patient with ``__t, __upper, __det`` of their milestone result (the informative
+    """Find each patient's result at milestone ``m`` and its confirmation.
+
+    Every patient with ``__t, __upper, __det`` of their milestone result (the informative
     result nearest ``m.time`` within +- ``window``, the earlier on a tie; null without one)
     and ``confirmation_time``: the first later detected result above ``m.failure``
-    ``m.confirm`` time units after it (null when not confirmed or not asked for)."""
+    ``m.confirm`` time units after it (null when not confirmed or not asked for).
+    """
     upper, t = pl.col("__upper"), pl.col("__t")
     informative = pl.col("__det") | compare(upper, "<=", m.optimal)
     nearest = (
@@ -169,8 +184,11 @@ def _milestone_results(
 def _at_milestone(
     samples: pl.DataFrame, patients: pl.DataFrame, m: Milestone, window: float, patient: str
 ) -> pl.DataFrame:
-    """The rows of :func:`eln_milestones` for milestone ``m``: each patient's category by the
-    ELN 2020 bounds of ``m`` (Hochhaus et al. 2020, table 5) and the reason."""
+    """Categorise each patient at milestone ``m``: the rows of :func:`eln_milestones`.
+
+    Each patient's category by the ELN 2020 bounds of ``m`` (Hochhaus et al. 2020,
+    Leukemia 34:966-984, table 5) and the reason.
+    """
     rows = _milestone_results(samples, patients, m, window, patient)
     upper = pl.col("__upper")
     over = compare(upper, ">", m.failure)
@@ -248,6 +266,13 @@ def loss_of_mmr(
     0.01%). Loss is the first later result above it, dated at the first abnormal result.
     Patients who never lost MMR are censored at their last usable result.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Baccarani M et al. European LeukemiaNet recommendations for the management of chronic
+       myeloid leukemia: 2013. Blood 2013;122:872-884.
+
     Examples
     --------
     >>> import polars as pl
@@ -290,131 +315,6 @@ def loss_of_mmr(
     return out.select(
         cols.patient, "mmr_time", "loss_of_mmr", "loss_time", "end_time", "duration"
     ).sort(cols.patient, maintain_order=True)
-
-
-def deep_runs(samples: pl.DataFrame, patient: str, rank: int) -> pl.DataFrame:
-    """Runs of consecutive results of depth ``rank`` or deeper in usable, classified results.
-
-    Returns one row per patient: ``<patient>, n_results, longest_start, longest_end,
-    longest_duration, current_start, current_duration, last_result_time``.
-    """
-    deep = pl.col("__rank") >= rank
-    samples = (
-        samples.sort(patient, "__t")
-        .with_columns(deep.alias("__deep"))
-        .with_columns(
-            (pl.col("__deep") != pl.col("__deep").shift(1))
-            .fill_null(True)
-            .cum_sum()
-            .over(patient)
-            .alias("__run")
-        )
-    )
-    per_patient = samples.group_by(patient, maintain_order=True).agg(
-        pl.len().alias("n_results"),
-        pl.col("__t").max().alias("last_result_time"),
-        pl.col("__run").last().alias("__last_run"),
-    )
-    runs = (
-        samples.filter(pl.col("__deep"))
-        .group_by(patient, "__run", maintain_order=True)
-        .agg(pl.col("__t").min().alias("__start"), pl.col("__t").max().alias("__end"))
-        .with_columns((pl.col("__end") - pl.col("__start")).alias("__dur"))
-    )
-    longest = (
-        runs.sort(patient, pl.col("__dur"), "__start", descending=[False, True, False])
-        .group_by(patient, maintain_order=True)
-        .first()
-        .select(
-            patient,
-            pl.col("__start").alias("longest_start"),
-            pl.col("__end").alias("longest_end"),
-            pl.col("__dur").alias("longest_duration"),
-        )
-    )
-    current = runs.select(
-        patient,
-        "__run",
-        pl.col("__start").alias("current_start"),
-        pl.col("__dur").alias("current_duration"),
-    )
-    out = per_patient.join(longest, on=patient, how="left", maintain_order="left").join(
-        current,
-        left_on=[patient, "__last_run"],
-        right_on=[patient, "__run"],
-        how="left",
-        maintain_order="left",
-    )
-    return out.select(
-        patient,
-        "n_results",
-        "longest_start",
-        "longest_end",
-        "longest_duration",
-        "current_start",
-        "current_duration",
-        "last_result_time",
-    )
-
-
-def sustained_response(
-    labs: FrameLike,
-    *,
-    level: str = "MR4",
-    until: float | None = None,
-    columns: Columns | None = None,
-    thresholds: Thresholds | None = None,
-) -> pl.DataFrame:
-    """Runs of consecutive results at ``level`` or deeper: the longest and the current one.
-
-    Parameters
-    ----------
-    labs
-        BCR-ABL1 results, as for :func:`~survstat.endpoints.cml.classify_samples`.
-    level
-        MMR, MR4 (default; the depth ELN 2020 asks of TFR candidates), MR4.5 or MR5.
-    until
-        Only results at or before this time count (e.g. the time treatment stopped); default
-        all.
-    columns, thresholds
-        Column names; level thresholds and copy floors.
-
-    Returns
-    -------
-    polars.DataFrame
-        One row per patient with a usable result: ``<patient>, level, n_results,
-        longest_start, longest_end, longest_duration, current_start, current_duration`` (the
-        run holding the patient's last usable result; null when that result is shallower
-        than the level) and ``last_result_time``.
-
-    Notes
-    -----
-    A run is a maximal sequence of consecutive usable results (evaluable, time >= 0) at the
-    level or deeper; its duration is the time from its first to its last result (the span
-    over which the response was observed to be sustained). Results that are not evaluable
-    (undetectable with too few control-gene copies) and pre-study results neither extend nor
-    break a run.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> labs = pl.DataFrame({"patient_id": ["a"] * 5, "time": [0.0, 6.0, 12.0, 18.0, 30.0],
-    ...     "is_percent": [0.005, 0.008, 0.05, 0.009, 0.002], "detected": [True] * 5,
-    ...     "control_gene": ["ABL1"] * 5, "control_copies": [5e4] * 5})
-    >>> sustained_response(labs).select("longest_duration", "current_duration").row(0)
-    (12.0, 12.0)
-    """
-    cols = columns or Columns()
-    rank = response_rank(level)
-    if until is not None:
-        until = number_option("until", until, minimum=-float("inf"))
-    samples = usable(classified_results(labs, columns=cols, thresholds=thresholds))
-    if until is not None:
-        samples = samples.filter(pl.col("__t") <= until)
-    runs = deep_runs(samples, cols.patient, rank).with_columns(pl.lit(level).alias("level"))
-    return runs.select(cols.patient, "level", pl.exclude(cols.patient, "level")).sort(
-        cols.patient, maintain_order=True
-    )
 
 
 __all__ = [

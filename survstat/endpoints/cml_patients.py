@@ -2,7 +2,8 @@
 
 The CML endpoints (:mod:`~survstat.endpoints.cml_endpoints`, :mod:`~survstat.endpoints.cml_tfr`)
 read a one-row-per-patient table of times since the start of treatment through
-:func:`read_patients` and check it against the lab results here: the patient ids of both tables
+:func:`read_patients` (the columns of the treatment-free remission table:
+:class:`TfrColumns`) and check it against the lab results here: the patient ids of both tables
 (:func:`check_patient_ids`, with the id-type rule of :mod:`~survstat.endpoints._ids`), the
 order of a patient's times (:func:`check_order`), and the last follow-up as the end of each
 patient's record (:func:`check_events_in_follow_up`, :func:`warn_late_results`). Every error is
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -35,6 +37,24 @@ from survstat.errors import (
 from survstat.io import FrameLike, scan
 
 
+@dataclass(frozen=True, slots=True)
+class TfrColumns:
+    """Columns of the treatment-free remission patient table.
+
+    Times since the start of TKI therapy (null when not applicable; ``tki_restart`` and
+    ``death`` may be absent: never happened). For
+    :func:`tfr_eligibility` they may hold dates instead, with the start of therapy in
+    ``start``.
+    """
+
+    patient: str = "patient_id"
+    tki_stop: str = "tki_stop"
+    tki_restart: str = "tki_restart"
+    death: str = "death"
+    last_follow_up: str = "last_follow_up"
+    start: str = "start_date"
+
+
 def read_patients(
     patients: FrameLike,
     patient: str,
@@ -50,6 +70,24 @@ def read_patients(
     them with :func:`time_or_never`: an absent column is an event that never happened). Every
     time column present is cast to Float64 and must be finite and non-negative where given;
     ids must be present and unique.
+
+    Parameters
+    ----------
+    patients
+        The patient table.
+    patient
+        Its patient id column.
+    times
+        Time column -> its role, named in messages.
+    complete
+        Time columns that must not be missing.
+    optional
+        Time columns that may be absent.
+
+    Returns
+    -------
+    polars.DataFrame
+        The patient table with its time columns as Float64.
     """
     optional = set(optional)
     pts = scan(patients)[0].collect()
@@ -108,13 +146,30 @@ def read_patients(
 def check_patient_ids(
     classified: pl.DataFrame, lab_patient: str, pts: pl.DataFrame, patient: str
 ) -> pl.DataFrame:
-    """``classified`` with its patient ids of the patient table's type; every id must be in
-    the patient table.
+    """Return ``classified`` with its patient ids of the patient table's type.
+
+    Every id must be in the patient table.
 
     Ids of different but compatible types (integers of different widths, String, Categorical
     or Enum) join, as :func:`~survstat.endpoints._ids.match_id_type` casts them; text in one
     table and integers in the other is a :class:`ColumnTypeError` naming both columns and
     types, and a lab id missing from the patient table an :class:`InvalidValueError`.
+
+    Parameters
+    ----------
+    classified
+        The classified lab results.
+    lab_patient
+        Their patient id column.
+    pts
+        The patient table.
+    patient
+        Its patient id column.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``classified`` with its ids cast to the patient table's type.
     """
     pt_type = pts.schema[patient]
     tables = ("lab results", "patient table")
@@ -137,9 +192,22 @@ def check_patient_ids(
 def check_order(
     pts: pl.DataFrame, patient: str, early: str, late: str, *, rule: str | None = None
 ) -> None:
-    """Raise :class:`InvalidValueError` when a patient's ``late`` time (or date) is before
-    their ``early`` one, naming the patient, both columns and both values; a column absent
-    from ``pts`` is not checked."""
+    """Raise :class:`InvalidValueError` when a patient's ``late`` time is before ``early``.
+
+    The times may be dates. The error names the patient, both columns and both values; a
+    column absent from ``pts`` is not checked.
+
+    Parameters
+    ----------
+    pts
+        The patient table.
+    patient
+        Its patient id column.
+    early, late
+        The columns that must be in this order.
+    rule
+        The rule, for the message (default: ``late`` must not be before ``early``).
+    """
     if early not in pts.columns or late not in pts.columns:
         return
     fail_where(
@@ -161,6 +229,17 @@ def check_events_in_follow_up(
     with the last follow-up at month 12) is a contradiction in the data, not a censoring at
     the last follow-up, so it is refused naming the patient, the column and both times, as
     the RECIST derivation refuses a subject last known alive before their last assessment.
+
+    Parameters
+    ----------
+    pts
+        The patient table.
+    patient
+        Its patient id column.
+    events
+        The event columns (absent ones are skipped).
+    last_follow_up
+        The last follow-up column.
     """
     for event in events:
         check_order(
@@ -185,6 +264,17 @@ def warn_late_results(
     :class:`~survstat.errors.SurvstatWarning` names the patient, the sample time and the last
     follow-up, for the data manager to move the last follow-up if the patient was followed
     until then.
+
+    Parameters
+    ----------
+    results
+        The lab results.
+    cols
+        Their column names.
+    pts
+        The patient table.
+    last_follow_up
+        Its last follow-up column.
     """
     late = results.join(
         pts.select("__pid", pl.col(last_follow_up).alias("__last")),
@@ -209,19 +299,46 @@ def warn_late_results(
 
 
 def patient_key(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A patient id comparable between tables: text ids as String, integers as they are."""
+    """Return a patient id comparable between tables: text ids as String, integers as is.
+
+    Parameters
+    ----------
+    frame
+        A table with the id column.
+    column
+        The id column.
+
+    Returns
+    -------
+    polars.Expr
+        The id as ``__pid``.
+    """
     dtype = frame.schema[column]
     return pl.col(column).cast(pl.String if is_text(dtype) else dtype).alias("__pid")
 
 
 def time_or_never(frame: pl.DataFrame, name: str) -> pl.Expr:
-    """The Float64 time column ``name``, or null (never) when the table has no such column."""
+    """Return the Float64 time column ``name``, or null (never) when the table lacks it.
+
+    Parameters
+    ----------
+    frame
+        The patient table.
+    name
+        The time column.
+
+    Returns
+    -------
+    polars.Expr
+        The times as Float64.
+    """
     if name in frame.columns:
         return pl.col(name).cast(pl.Float64)
     return pl.lit(None, dtype=pl.Float64)
 
 
 __all__ = [
+    "TfrColumns",
     "check_events_in_follow_up",
     "check_order",
     "check_patient_ids",

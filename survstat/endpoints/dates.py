@@ -54,13 +54,25 @@ RECIST_DATES = {
 
 
 def is_date(dtype: pl.DataType) -> bool:
-    """True for Date and Datetime columns (of any unit and time zone)."""
+    """Return True for Date and Datetime columns (of any unit and time zone).
+
+    Parameters
+    ----------
+    dtype
+        A column's type.
+
+    Returns
+    -------
+    bool
+        Whether the column holds dates.
+    """
     return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
 def as_date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
-    """The column ``name`` of ``frame`` as calendar dates: every CML function reads its dates
-    through this one function.
+    """Read the column ``name`` of ``frame`` as calendar dates.
+
+    Every CML function reads its dates through this one function.
 
     Parameters
     ----------
@@ -71,6 +83,11 @@ def as_date(frame: pl.DataFrame, name: str, role: str) -> pl.Expr:
         all null (a column of no dates, as an event that never happened gives).
     role
         What the column is, for the message of an error (e.g. ``"start date"``).
+
+    Returns
+    -------
+    polars.Expr
+        The column as Date.
 
     Raises
     ------

@@ -45,6 +45,7 @@ import re
 
 import polars as pl
 
+from survstat._choices import PCR_DEFINITIONS
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -53,7 +54,7 @@ from survstat.errors import (
 )
 from survstat.io import FrameLike, scan
 
-DEFINITIONS = ("ypT0/is ypN0", "ypT0 ypN0", "ypT0/is")
+DEFINITIONS = PCR_DEFINITIONS
 
 _T = re.compile(
     r"^(?:yp)?t(?:(0|x)|(is)(?:\((dcis|paget)\))?|(1mi|1a|1b|1c|1|2|3|4a|4b|4c|4d|4)(\(m\))?)$"
@@ -78,8 +79,11 @@ def _parse_t(text: str) -> tuple[str, str] | None:
 
 
 def _parse_n(text: str) -> tuple[str, str] | None:
-    """(status, canonical code) of a ypN value: status is ``0`` (node-negative), ``itc``
-    (ypN0(i+) or ypN0(mol+)), ``x`` or the positive category; None when it is not one."""
+    """Parse a ypN value into (status, canonical code); None when it is not one.
+
+    The status is ``0`` (node-negative), ``itc`` (ypN0(i+) or ypN0(mol+)), ``x`` or the
+    positive category (AJCC 8th edition).
+    """
     m = _N.match(text)
     if m is None:
         return None
@@ -158,6 +162,19 @@ def pcr_flags(
     polars.DataFrame
         The input columns followed by ``pcr`` (boolean; null when the categories needed are
         missing or not assessed), ``pcr_definition`` and ``pcr_reason``.
+
+    References
+    ----------
+    1. U.S. Food and Drug Administration. Pathological complete response in neoadjuvant
+       treatment of high-risk early-stage breast cancer: use as an endpoint to support
+       accelerated approval. Guidance for industry, 2014, revised 2020.
+    2. Cortazar P et al. Pathological complete response and long-term clinical benefit in breast
+       cancer: the CTNeoBC pooled analysis. Lancet 2014;384:164-172.
+    3. Amin MB et al., eds. AJCC Cancer Staging Manual, 8th edition. Springer 2017; chapter 48,
+       Breast.
+    4. Provenzano E et al. Standardization of pathologic evaluation and reporting of
+       postneoadjuvant specimens in clinical trials of breast cancer: recommendations from an
+       international working group. Mod Pathol 2015;28:1185-1201.
 
     Examples
     --------

@@ -31,202 +31,39 @@ Clinical benefit is CR, PR, or SD / NON-CR/NON-PD / NED lasting at least ``cbr_w
 weeks: an assessment without progression at least that long after the start. Disease control
 is CR, PR, SD, NON-CR/NON-PD or NED as best response.
 
-Response codes as trial databases spell them are read as follows (case, surrounding spaces,
-inner spaces, hyphens and underscores are ignored; the CDISC values of the SDTM RS domain's
-RSORRES/RSSTRESC for RECIST 1.1 overall response, codelist "Oncology Response Assessment
-Result", are the first of each row):
-
-=================  =====================================================================
-read as            accepted spellings
-=================  =====================================================================
-``CR``             CR, Complete Response
-``PR``             PR, Partial Response
-``SD``             SD, Stable Disease
-``NON-CR/NON-PD``  NON-CR/NON-PD, Non-CR/Non-PD, NON CR/NON PD, NonCR/NonPD, NN
-``NED``            NED, No Evidence of Disease (no disease at baseline by this assessor)
-``PD``             PD, Progressive Disease
-``NE``             NE, Not Evaluable, UNK, Unknown, ND, Not Done
-=================  =====================================================================
-
-Anything else (including a missing response) is an error listing the unknown codes with the
-first subject and day. "NON-CR/PD" in particular is refused: it is not a CDISC value and reads
-as "non-CR or PD" as easily as "non-CR/non-PD". NED is an adequate assessment without
-progression: it never makes an objective response.
+The assessments are read, and their response codes as trial databases spell them, by
+:mod:`~survstat.endpoints.recist_input`.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-import re
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import polars as pl
 
-from survstat.endpoints._ids import TEXT_TYPES, match_id_type
-from survstat.errors import (
-    ColumnNotFoundError,
-    ColumnTypeError,
-    EmptyDataError,
-    InvalidValueError,
-    MissingValueError,
-    OptionError,
-    check_choice,
-    check_unique_ids,
+from survstat._choices import SAME_DAY, SameDay
+from survstat.endpoints.recist_input import (
+    BEST_RESPONSES,
+    RESPONSE_SPELLINGS,
+    RESPONSES,
+    RecistColumns,
+    check_count,
+    check_flag,
+    check_number,
+    counted,
+    read_assessments,
+    read_new_therapy_days,
 )
-from survstat.io import FrameLike, scan
-
-#: Overall time-point responses, best first (NE is not evaluable).
-RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "NED", "PD", "NE")
-#: Best overall response categories, best first.
-BEST_RESPONSES = RESPONSES
-#: Spellings read as each response (see the module docstring).
-RESPONSE_SPELLINGS: dict[str, tuple[str, ...]] = {
-    "CR": ("CR", "COMPLETE RESPONSE"),
-    "PR": ("PR", "PARTIAL RESPONSE"),
-    "SD": ("SD", "STABLE DISEASE"),
-    "NON-CR/NON-PD": ("NON-CR/NON-PD", "NON CR/NON PD", "NONCR/NONPD", "NN"),
-    "NED": ("NED", "NO EVIDENCE OF DISEASE"),
-    "PD": ("PD", "PROGRESSIVE DISEASE"),
-    "NE": ("NE", "NOT EVALUABLE", "UNK", "UNKNOWN", "ND", "NOT DONE"),
-}
-#: Where an assessment on the day a new therapy starts belongs (see the module docstring).
-SAME_DAY = ("before", "after")
-
-_IGNORED = r"[\s\-_]+"
-_KEYS = {
-    re.sub(_IGNORED, "", spelling): code
-    for code, spellings in RESPONSE_SPELLINGS.items()
-    for spelling in spellings
-}
+from survstat.errors import EmptyDataError, OptionError, check_choice
+from survstat.io import FrameLike
 
 
-@dataclass(frozen=True, slots=True)
-class RecistColumns:
-    """Assessment-table columns: subject, study day since the start (day 0 is the start),
-    and the overall response."""
+def keep_before_new_therapy(frame: pl.DataFrame, same_day: SameDay) -> pl.DataFrame:
+    """Keep the assessments before the new therapy day ``__nt`` (null: none).
 
-    subject: str = "subject_id"
-    day: str = "day"
-    response: str = "response"
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """'1 subject' / '3 subjects' (``plural`` when the noun does not just take an s)."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
-
-
-def _values(n: int, what: str = "") -> str:
-    """'1 value' / '3 values', with ``what`` after the noun."""
-    return f"{counted(n, 'value')}{what}"
-
-
-def _first(frame: pl.DataFrame, subject: str, column: str | None = None) -> str:
-    """'subject 'x'' (and the value of ``column``) of the first row, for messages."""
-    row = frame.row(0, named=True)
-    value = f", {column} {row[column]}" if column else ""
-    return f"subject {row[subject]!r}{value}"
-
-
-def check_subject_ids(frame: pl.DataFrame, column: str, table: str) -> None:
-    """Subject ids must be present on every row of ``table``."""
-    missing = frame.filter(pl.col(column).is_null())
-    if missing.height:
-        first = frame.with_row_index("__row").filter(pl.col(column).is_null())["__row"][0]
-        raise MissingValueError(
-            f"`{column}` is missing on {missing.height} of {counted(frame.height, 'row')} of "
-            f"the {table} (first: row {first})"
-        )
-
-
-def check_days(
-    frame: pl.DataFrame, column: str, subject: str, *, table: str, after_start: bool
-) -> pl.Expr:
-    """Check a study-day column and return it as a Float64 expression.
-
-    Study days must be numbers (not text, dates or booleans), finite (no NaN or infinity) and
-    after the start (> 0, for assessments) or not before it (>= 0, for subject-table days).
-    Missing values are left to the caller. Each failure is an error naming the column, the
-    rule, how many values break it and the first subject with its value.
+    An assessment on that day is kept when ``same_day`` is ``"before"`` (RECIST 1.1 section
+    4.4: only assessments before new anticancer therapy count).
     """
-    dtype = frame.schema[column]
-    if not (dtype.is_numeric() or dtype == pl.Null):
-        hint = " (convert dates with times_from_dates or --from-dates)" * dtype.is_temporal()
-        raise ColumnTypeError(
-            f"`{column}` in the {table} must hold study days as numbers; found {dtype}{hint}"
-        )
-    day = pl.col(column).cast(pl.Float64)
-    values = frame.select(subject, day.alias("__v")).filter(pl.col("__v").is_not_null())
-    bad = values.filter(~pl.col("__v").is_finite())
-    if bad.height:
-        raise InvalidValueError(
-            f"`{column}` must be finite; found {_values(bad.height)} NaN or infinite in the "
-            f"{table} (first: {bad['__v'][0]} for {_first(bad, subject)})"
-        )
-    words = "after the start (> 0)" if after_start else "non-negative"
-    early = values.filter(pl.col("__v") <= 0.0 if after_start else pl.col("__v") < 0.0)
-    if early.height:
-        what = _values(early.height, " <= 0" if after_start else " < 0")
-        raise InvalidValueError(
-            f"`{column}` must be {words}; found {what} in the {table} (first: "
-            f"{early['__v'][0]} for {_first(early, subject)})"
-        )
-    return day
-
-
-def read_assessments(assessments: FrameLike, cols: RecistColumns) -> pl.DataFrame:
-    """Read and validate visit-level responses once.
-
-    Adds ``__resp`` (the response read through :data:`RESPONSE_SPELLINGS`) and ``__day``.
-    Unknown or missing codes, study days that are missing, not numbers, not finite or not
-    after the start, missing subject ids and duplicated visits are errors naming the column,
-    the values and the first subject.
-    """
-    frame = scan(assessments)[0].collect()
-    for role in ("subject", "day", "response"):
-        name = getattr(cols, role)
-        if name not in frame.columns:
-            raise ColumnNotFoundError(name, frame.columns, role=role)
-    check_subject_ids(frame, cols.subject, "assessment table")
-    if not isinstance(frame.schema[cols.response], (*TEXT_TYPES, pl.Null)):
-        raise ColumnTypeError(
-            f"`{cols.response}` must hold response codes as text (CR, PR, SD, NON-CR/NON-PD, "
-            f"NED, PD, NE); found {frame.schema[cols.response]}"
-        )
-    day = check_days(frame, cols.day, cols.subject, table="assessment table", after_start=True)
-    key = pl.col(cols.response).cast(pl.String).str.to_uppercase().str.replace_all(_IGNORED, "")
-    frame = frame.with_columns(
-        key.replace_strict(_KEYS, default=None, return_dtype=pl.String).alias("__resp"),
-        day.alias("__day"),
-    )
-    no_day = frame.filter(pl.col("__day").is_null())
-    if no_day.height:
-        raise MissingValueError(
-            f"`{cols.day}` is missing for {no_day.height} of {counted(frame.height, 'assessment')} "
-            f"(first: {_first(no_day, cols.subject)})"
-        )
-    bad = frame.filter(pl.col("__resp").is_null())
-    if bad.height:
-        shown = sorted({str(v) for v in bad.get_column(cols.response).to_list()})[:6]
-        raise InvalidValueError(
-            f"`{cols.response}` holds unknown responses {shown} in {bad.height} of "
-            f"{counted(frame.height, 'row')}; expected one of {', '.join(RESPONSES)} or a "
-            f"spelling of them (first: {_first(bad, cols.subject, cols.day)})"
-        )
-    dup = frame.select(pl.struct(cols.subject, "__day").is_duplicated()).to_series()
-    if dup.any():
-        raise InvalidValueError(
-            f"duplicated visits: {int(dup.sum())} rows share a ({cols.subject}, {cols.day}) "
-            f"(first: {_first(frame.filter(dup), cols.subject, cols.day)})"
-        )
-    return frame
-
-
-def keep_before_new_therapy(frame: pl.DataFrame, same_day: str) -> pl.DataFrame:
-    """Assessments before the new therapy day ``__nt`` (null: none), and on that day when
-    ``same_day`` is ``"before"``."""
     nt, day = pl.col("__nt"), pl.col("__day")
     before = day < nt if same_day == "after" else day <= nt
     return frame.filter(nt.is_null() | before)
@@ -281,40 +118,12 @@ def _best(
     return ("PD" if "PD" in resp else "NE"), False, None
 
 
-def check_flag(name: str, value: Any) -> bool:
-    """``value`` if it is a boolean (Python's or NumPy's), else :class:`OptionError`: any
-    other value (the string "no", 0, None) would be read by its truth and could silently
-    leave the option on."""
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    raise OptionError(f"`{name}` must be True or False; got {value!r}")
-
-
-def check_number(name: str, value: Any, *, positive: bool = False) -> float:
-    """``value`` as a float if it is a finite real number (any :class:`numbers.Real` but a
-    boolean: int, float, NumPy scalars) >= 0 (> 0 with ``positive``), else
-    :class:`OptionError`."""
-    bound = "> 0" if positive else ">= 0"
-    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
-        number = float(value)
-        if math.isfinite(number) and (number > 0 if positive else number >= 0):
-            return number
-    raise OptionError(f"`{name}` must be a finite number {bound}; got {value!r}")
-
-
-def check_count(name: str, value: Any) -> int:
-    """``value`` as an int if it is an integer (any :class:`numbers.Integral` but a boolean:
-    int, NumPy integers) >= 0, else :class:`OptionError`."""
-    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
-    if integral and int(value) >= 0:
-        return int(value)
-    raise OptionError(f"`{name}` must be an integer >= 0; got {value!r}")
-
-
 def check_bor_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The options of :func:`best_overall_response` (named as in :data:`BOR_OPTIONS`) checked:
-    the flags must be booleans, the thresholds finite numbers >= 0 and ``max_ne_between`` an
-    integer >= 0."""
+    """Check the options of :func:`best_overall_response`, named as in :data:`BOR_OPTIONS`.
+
+    The flags must be booleans, the thresholds finite numbers >= 0 and ``max_ne_between`` an
+    integer >= 0.
+    """
     return {
         "confirm": check_flag("confirm", options["confirm"]),
         "confirm_days": check_number("confirm_days", options["confirm_days"]),
@@ -337,9 +146,11 @@ BOR_OPTIONS = {
 
 
 def bor_table(frame: pl.DataFrame, cols: RecistColumns, **options: Any) -> pl.DataFrame:
-    """Best overall response of each subject of a frame from :func:`read_assessments`
-    (already cut at new therapy), with the options of :func:`best_overall_response` named
-    in :data:`BOR_OPTIONS`."""
+    """Derive the best overall response of each subject of ``frame``.
+
+    ``frame`` comes from :func:`read_assessments`, already cut at new therapy; ``options``
+    are those of :func:`best_overall_response`, named as in :data:`BOR_OPTIONS`.
+    """
     unknown = sorted(set(options) - set(BOR_OPTIONS))
     if unknown:
         raise OptionError(
@@ -391,8 +202,11 @@ def bor_table(frame: pl.DataFrame, cols: RecistColumns, **options: Any) -> pl.Da
 
 
 def with_all_subjects(bor: pl.DataFrame, subjects: pl.Series, cols: RecistColumns) -> pl.DataFrame:
-    """One row per subject in ``subjects``, in their order: those without an assessment left
-    (none at all, or all after a new therapy) have best response NE and no flags."""
+    """Give one row per subject in ``subjects``, in their order.
+
+    Those without an assessment left (none at all, or all after a new therapy) have best
+    response NE and no flags.
+    """
     return (
         subjects.unique(maintain_order=True)
         .to_frame(cols.subject)
@@ -407,22 +221,6 @@ def with_all_subjects(bor: pl.DataFrame, subjects: pl.Series, cols: RecistColumn
     )
 
 
-def _new_therapy_days(
-    new_therapy: FrameLike, cols: RecistColumns, column: str, visits: pl.DataFrame
-) -> pl.DataFrame:
-    """``subject, __nt`` from a subject table, validated."""
-    nt = scan(new_therapy)[0].collect()
-    for name in (cols.subject, column):
-        if name not in nt.columns:
-            raise ColumnNotFoundError(name, nt.columns, role="new therapy table")
-    check_subject_ids(nt, cols.subject, "new therapy table")
-    check_unique_ids(nt, cols.subject, "new therapy table")
-    day = check_days(nt, column, cols.subject, table="new therapy table", after_start=False)
-    tables = ("new therapy table", "assessment table")
-    nt = match_id_type(nt, cols.subject, visits.schema[cols.subject], tables)
-    return nt.select(cols.subject, day.alias("__nt"))
-
-
 def best_overall_response(
     assessments: FrameLike,
     *,
@@ -434,7 +232,7 @@ def best_overall_response(
     cbr_weeks: float = 24.0,
     new_therapy: FrameLike | None = None,
     new_therapy_day: str = "new_therapy_day",
-    new_therapy_same_day: str = "before",
+    new_therapy_same_day: SameDay = "before",
     columns: RecistColumns | None = None,
 ) -> pl.DataFrame:
     """Best overall response per subject, with objective response and clinical benefit flags.
@@ -481,6 +279,11 @@ def best_overall_response(
         disease_control, clinical_benefit, n_assessments`` (the assessments used) and
         ``first_pd_day``.
 
+    References
+    ----------
+    1. Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
+       guideline (version 1.1). Eur J Cancer 2009;45:228-247.
+
     Examples
     --------
     >>> import polars as pl
@@ -506,7 +309,7 @@ def best_overall_response(
         raise EmptyDataError("the assessment table has no rows")
     everyone = frame.get_column(cols.subject).sort()
     if new_therapy is not None:
-        nt = _new_therapy_days(new_therapy, cols, new_therapy_day, frame)
+        nt = read_new_therapy_days(new_therapy, cols, new_therapy_day, frame)
         frame = keep_before_new_therapy(
             frame.join(nt, on=cols.subject, how="left"), new_therapy_same_day
         )
@@ -520,4 +323,5 @@ __all__ = [
     "SAME_DAY",
     "RecistColumns",
     "best_overall_response",
+    "counted",
 ]

@@ -79,60 +79,24 @@ from typing import Any
 
 import polars as pl
 
+from survstat._choices import SAME_DAY, SameDay
 from survstat.endpoints._ids import match_id_type
-from survstat.endpoints.recist import (
-    SAME_DAY,
+from survstat.endpoints.recist import bor_table, keep_before_new_therapy, with_all_subjects
+from survstat.endpoints.recist_input import (
     RecistColumns,
-    bor_table,
     check_count,
-    check_days,
     check_flag,
     check_number,
-    check_subject_ids,
-    counted,
-    keep_before_new_therapy,
     read_assessments,
-    with_all_subjects,
 )
-from survstat.errors import (
-    ColumnNotFoundError,
-    ColumnTypeError,
-    EmptyDataError,
-    InvalidValueError,
-    OptionError,
-    check_choice,
-    check_unique_ids,
+from survstat.endpoints.recist_subjects import (
+    BASELINE_COLUMN,
+    SubjectColumns,
+    check_against_visits,
+    read_subjects,
 )
-from survstat.io import FrameLike, scan
-
-#: The default subject-table column saying whether a baseline tumour assessment was done.
-BASELINE_COLUMN = "baseline_assessed"
-
-
-@dataclass(frozen=True, slots=True)
-class SubjectColumns:
-    """Subject-table columns: the subject id, study days since the start (null when not
-    applicable) and whether a baseline tumour assessment was done.
-
-    Set ``death``, ``last_alive`` or ``new_therapy`` to None when the table has no such
-    column (no deaths, every subject died, or no new therapy recorded); ``death`` and
-    ``last_alive`` cannot both be None.
-
-    ``baseline`` is a boolean column (or 0/1), True when the subject had a baseline tumour
-    assessment, False when not (then censored at day 0, the FDA 2018 rule "no baseline tumor
-    assessments"); a missing value is an error. It is a flag rather than a study day because
-    the rule needs only whether the assessment exists, and a baseline scan dated before the
-    start would be refused as a study day. The default column, ``baseline_assessed``, is
-    optional: when the table lacks it the rule is not applied (every subject is taken to
-    have had a baseline assessment). A column named otherwise must exist; None switches the
-    rule off.
-    """
-
-    subject: str = "subject_id"
-    death: str | None = "death_day"
-    last_alive: str | None = "last_alive_day"
-    new_therapy: str | None = "new_therapy_day"
-    baseline: str | None = BASELINE_COLUMN
+from survstat.errors import OptionError, check_choice
+from survstat.io import FrameLike
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +104,40 @@ class _Schedule:
     interval: float
     window: float
     max_missed: int
-    same_day: str
+    same_day: SameDay
 
 
 def missed_visits(last: float, event: float, interval: float, window: float) -> int:
-    """Scheduled visits k × ``interval`` (k >= 1) whose window ``[v - window, v + window]``
-    lies wholly after ``last`` and closed before ``event``: the k with
-    ``k·interval - window > last`` and ``k·interval + window < event`` (in exact arithmetic,
-    so that no rounding moves a visit across a boundary)."""
+    """Count the scheduled visits missed between ``last`` and ``event``.
+
+    Scheduled visits lie at k × ``interval`` (k >= 1); one is missed when its window
+    ``[v - window, v + window]`` lies wholly after ``last`` and closed before ``event``: the
+    k with ``k·interval - window > last`` and ``k·interval + window < event`` (in exact
+    arithmetic, so that no rounding moves a visit across a boundary). An event after more
+    than ``max_missed`` such visits is censored (FDA 2018, "death or progression after more
+    than one missed visit").
+
+    Parameters
+    ----------
+    last
+        Study day of the last adequate assessment (0: the start).
+    event
+        Study day of the progression or death.
+    interval
+        Days between scheduled visits.
+    window
+        Half-width of each visit's window, in days.
+
+    Returns
+    -------
+    int
+        The number of scheduled visits missed.
+
+    References
+    ----------
+    1. U.S. Food and Drug Administration. Clinical trial endpoints for the approval of cancer
+       drugs and biologics: guidance for industry. December 2018.
+    """
     last_f, event_f, step, half = (Fraction(v) for v in (last, event, interval, window))
     lo = max(1, math.floor((last_f + half) / step) + 1)
     hi = math.ceil((event_f - half) / step) - 1
@@ -155,9 +145,9 @@ def missed_visits(last: float, event: float, interval: float, window: float) -> 
 
 
 def _check_schedule(
-    interval_days: float, window_days: float, max_missed: int, same_day: str
+    interval_days: float, window_days: float, max_missed: int, same_day: SameDay
 ) -> _Schedule:
-    """The schedule options: real numbers (NumPy scalars too), an integer ``max_missed``."""
+    """Check the schedule options: real numbers (NumPy scalars too), an integer ``max_missed``."""
     check_choice("new_therapy_same_day", same_day, SAME_DAY)
     interval = check_number("interval_days", interval_days, positive=True)
     window = check_number("window_days", window_days)
@@ -240,131 +230,6 @@ OUTPUT_COLUMNS = (
 )
 
 
-def _subject_days(subjects: FrameLike, scols: SubjectColumns, output_id: str) -> pl.DataFrame:
-    """The subject table with ``__death, __alive, __nt`` (Float64, null when absent),
-    validated; none of its columns may be named as an output column (``output_id`` is the
-    output's subject id, the assessment table's)."""
-    subj = scan(subjects)[0].collect()
-    if scols.death is None and scols.last_alive is None:
-        raise OptionError("`death` and `last_alive` cannot both be None in SubjectColumns")
-    for role in ("subject", "death", "last_alive", "new_therapy", "baseline"):
-        name = getattr(scols, role)
-        optional = role == "baseline" and name == BASELINE_COLUMN
-        if name is not None and name not in subj.columns and not optional:
-            raise ColumnNotFoundError(name, subj.columns, role=role)
-    # carried to the output, such columns would be dropped or overwritten by derived ones
-    named = {*OUTPUT_COLUMNS, output_id} - {scols.subject}
-    clash = [c for c in subj.columns if c in named]
-    if clash:
-        raise InvalidValueError(
-            f"the subject table has columns named as output columns ({', '.join(clash)}); "
-            "rename them first"
-        )
-    internal = [c for c in subj.columns if c.startswith("__")]
-    if internal:
-        raise InvalidValueError(
-            "the subject table has columns starting with `__`, which the derivation uses for "
-            f"its own ({', '.join(internal)}); rename them first"
-        )
-    if subj.height == 0:
-        raise EmptyDataError("the subject table has no rows")
-    check_subject_ids(subj, scols.subject, "subject table")
-    check_unique_ids(subj, scols.subject, "subject table")
-    days = {}
-    for role, alias in (("death", "__death"), ("last_alive", "__alive"), ("new_therapy", "__nt")):
-        name = getattr(scols, role)
-        days[alias] = (
-            pl.lit(None, dtype=pl.Float64)
-            if name is None
-            else check_days(subj, name, scols.subject, table="subject table", after_start=False)
-        )
-    subj = subj.with_columns(**days, __baseline=_baseline(subj, scols))
-    alive_name = scols.last_alive or "last_alive_day"
-    no_alive = subj.filter(pl.col("__alive").is_null() & pl.col("__death").is_null())
-    if no_alive.height:
-        raise InvalidValueError(
-            f"`{alive_name}` is missing for {no_alive.height} of {counted(subj.height, 'subject')} "
-            f"without a death (first: {no_alive[scols.subject][0]!r})"
-        )
-    late = subj.filter(pl.col("__alive") > pl.col("__death"))
-    if late.height:
-        row = late.row(0, named=True)
-        were = "was" if late.height == 1 else "were"
-        raise InvalidValueError(
-            f"`{alive_name}`: {late.height} of {counted(subj.height, 'subject')} {were} alive "
-            f"after their `{scols.death}` (first: {row[scols.subject]!r}, alive on day "
-            f"{row['__alive']}, death on day {row['__death']})"
-        )
-    return subj
-
-
-def _baseline(subj: pl.DataFrame, scols: SubjectColumns) -> pl.Expr:
-    """Whether each subject had a baseline tumour assessment (True when the table does not
-    say), from a boolean or 0/1 column without missing values."""
-    name = scols.baseline
-    if name is None or name not in subj.columns:
-        return pl.lit(True)
-    dtype = subj.schema[name]
-    if not (dtype == pl.Boolean or dtype.is_integer()):
-        raise ColumnTypeError(
-            f"`{name}` in the subject table must be boolean (or 0/1): whether a baseline "
-            f"tumour assessment was done; found {dtype}"
-        )
-    for bad, what in (
-        (pl.col(name).is_null(), "missing"),
-        (~pl.col(name).cast(pl.Int64).is_in([0, 1]), "neither 0 nor 1"),
-    ):
-        rows = subj.filter(bad.fill_null(False))
-        if rows.height:
-            row = rows.row(0, named=True)
-            value = "" if row[name] is None else f", {row[name]}"
-            raise InvalidValueError(
-                f"`{name}` is {what} for {rows.height} of {counted(subj.height, 'subject')} "
-                f"(first: {row[scols.subject]!r}{value}); give True when the subject had a "
-                "baseline tumour assessment, False when not"
-            )
-    return pl.col(name).cast(pl.Boolean)
-
-
-def _check_against_visits(
-    subj: pl.DataFrame, frame: pl.DataFrame, cols: RecistColumns, scols: SubjectColumns
-) -> None:
-    """Every assessed subject is in the subject table, assessed before death and no later
-    than last known alive."""
-    unknown = (
-        frame.select(cols.subject)
-        .unique()
-        .join(subj.select(pl.col(scols.subject).alias(cols.subject)), on=cols.subject, how="anti")
-    )
-    if unknown.height:
-        have = "has" if unknown.height == 1 else "have"
-        raise InvalidValueError(
-            f"{counted(unknown.height, 'subject')} {have} assessments but no row in the subject "
-            f"table (first: {unknown[cols.subject].sort()[0]!r})"
-        )
-    last = frame.group_by(cols.subject).agg(pl.col("__day").max().alias("__last"))
-    both = subj.join(
-        last.rename({cols.subject: scols.subject}), on=scols.subject, how="inner"
-    ).sort(scols.subject)
-    for column, name, what in (
-        ("__death", scols.death, ("has", "have", "assessments after their death")),
-        (
-            "__alive",
-            scols.last_alive,
-            ("was", "were", "last known alive before their last assessment"),
-        ),
-    ):
-        bad = both.filter(pl.col("__last") > pl.col(column))
-        if bad.height:
-            row = bad.row(0, named=True)
-            verb = what[0] if bad.height == 1 else what[1]
-            raise InvalidValueError(
-                f"`{name}`: {bad.height} of {counted(subj.height, 'subject')} {verb} {what[2]} "
-                f"(first: {row[scols.subject]!r}, {name} {row[column]}, last assessment day "
-                f"{row['__last']})"
-            )
-
-
 def time_to_event_endpoints(
     assessments: FrameLike,
     subjects: FrameLike,
@@ -375,7 +240,7 @@ def time_to_event_endpoints(
     censor_new_therapy: bool = True,
     censor_missed: bool = True,
     censor_no_post_baseline: bool = True,
-    new_therapy_same_day: str = "before",
+    new_therapy_same_day: SameDay = "before",
     columns: RecistColumns | None = None,
     subject_columns: SubjectColumns | None = None,
     **bor_options: Any,
@@ -433,6 +298,13 @@ def time_to_event_endpoints(
         pfs_censor_reason, ttp_time, ttp_event, ttp_censor_reason, os_time, os_event,
         dor_time, dor_event, dor_censor_reason`` (DoR only for objective responders, from
         ``response_day``), then the subject table's other columns (arm, biomarkers, ...).
+
+    References
+    ----------
+    1. U.S. Food and Drug Administration. Clinical trial endpoints for the approval of cancer
+       drugs and biologics: guidance for industry. December 2018.
+    2. Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
+       guideline (version 1.1). Eur J Cancer 2009;45:228-247.
     """
     cols = columns or RecistColumns()
     scols = subject_columns or SubjectColumns()
@@ -448,12 +320,12 @@ def time_to_event_endpoints(
         "missed": check_flag("censor_missed", censor_missed),
         "no_post_baseline": check_flag("censor_no_post_baseline", censor_no_post_baseline),
     }
-    subj = _subject_days(subjects, scols, cols.subject)
+    subj = read_subjects(subjects, scols, (*OUTPUT_COLUMNS, cols.subject))
     ids = subj.select(pl.col(scols.subject).alias(cols.subject), "__nt", "__baseline")
     frame = read_assessments(assessments, cols)
     tables = ("assessment table", "subject table")
     frame = match_id_type(frame, cols.subject, ids.schema[cols.subject], tables)
-    _check_against_visits(subj, frame, cols, scols)
+    check_against_visits(subj, frame, cols, scols)
     kept = keep_before_new_therapy(frame.join(ids, on=cols.subject, how="left"), plan.same_day)
     # without a baseline assessment no response can be measured (RECIST 1.1 section 3): NE
     kept = kept.filter(pl.col("__baseline"))
@@ -480,7 +352,7 @@ def _endpoints(
     plan: _Schedule,
     rules: dict[str, bool],
 ) -> pl.DataFrame:
-    """The time-to-event columns of every subject."""
+    """Derive the time-to-event columns of every subject."""
     visits = {
         k[0]: list(zip(g["__day"].to_list(), g["__resp"].to_list(), strict=True))
         for k, g in frame.sort("__day").group_by(cols.subject)
@@ -522,4 +394,10 @@ def _endpoints(
     )
 
 
-__all__ = ["OUTPUT_COLUMNS", "SubjectColumns", "missed_visits", "time_to_event_endpoints"]
+__all__ = [
+    "BASELINE_COLUMN",
+    "OUTPUT_COLUMNS",
+    "SubjectColumns",
+    "missed_visits",
+    "time_to_event_endpoints",
+]

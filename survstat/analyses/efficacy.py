@@ -31,15 +31,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from survstat.endpoints._arms import (
+from survstat.analyses._arms import (
     check_roles,
     cox_by_arm,
     in_arm_order,
     median_columns,
     read_arms,
 )
-from survstat.endpoints.recist import counted
-from survstat.endpoints.subgroups import SubgroupResult, biomarker_subgroups
+from survstat.endpoints.recist_input import counted
 from survstat.errors import (
     ColumnTypeError,
     InvalidValueError,
@@ -80,8 +79,10 @@ def _survival(
     rate_times: Mapping[str, float],
     conf_level: float,
 ) -> pl.DataFrame:
-    """Events, median with its interval and rates at ``rate_times`` per arm; a rate past the
-    arm's last observation (where the curve is above 0) is null."""
+    """Summarise survival per arm: events, median with its interval, rates at ``rate_times``.
+
+    A rate past the arm's last observation (where the curve is above 0) is null.
+    """
     from survstat.estimators.kaplan_meier import kaplan_meier
 
     km = kaplan_meier(frame, time=time, event=event, by=by, conf_level=conf_level)
@@ -124,8 +125,11 @@ def _first_of(rows: pl.DataFrame, subject: str) -> str:
 
 
 def _check_duration_columns(responders: pl.DataFrame, time: str, event: str, subject: str) -> None:
-    """The responders' duration of response must be known, finite and >= 0 with a 0/1 or
-    boolean event; each failure names the column, the count, the first value and subject."""
+    """Check the responders' duration of response.
+
+    It must be known, finite and >= 0, with a 0/1 or boolean event; each failure names the
+    column, the count, the first value and subject.
+    """
     n = responders.height
     for name in (time, event):
         dtype = responders.schema[name]
@@ -177,8 +181,11 @@ def _hazard_ratios(
     event: str,
     conf_level: float,
 ) -> pl.DataFrame:
-    """PFS hazard ratio (Cox, arms as indicators against ``ref``) and log-rank p-value of
-    each arm against the reference; null with a reason in ``hr_note`` when not estimable."""
+    """Compare each arm with the reference: PFS hazard ratio and log-rank p-value.
+
+    The hazard ratio comes from a Cox model with the arms as indicators against ``ref``; it
+    is null with a reason in ``hr_note`` when not estimable.
+    """
     from survstat.estimators.logrank import logrank
 
     hazard = cox_by_arm(frame, by, levels, ref, strata_cols, time, event, conf_level)
@@ -218,8 +225,7 @@ def efficacy_table(
     conf_level: float = 0.95,
     subject: str = "subject_id",
 ) -> pl.DataFrame:
-    """One row per arm: response rates, PFS, OS and DoR summaries, and the comparison with the
-    reference arm.
+    """Tabulate efficacy per arm: response rates, PFS, OS and DoR, and the reference comparison.
 
     Parameters
     ----------
@@ -276,6 +282,19 @@ def efficacy_table(
     other than ``ok``: ``infinite`` (monotone likelihood), ``aliased`` (the arm is a
     combination of the strata) or ``not converged``. With a monotone likelihood the other
     arms' estimates are their limits and are reported, as R ``coxph`` reports them.
+
+    References
+    ----------
+    1. Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
+       guideline (version 1.1). Eur J Cancer 2009;45:228-247.
+    2. U.S. Food and Drug Administration. Clinical trial endpoints for the approval of cancer
+       drugs and biologics: guidance for industry. December 2018.
+    3. Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+       of the binomial. Biometrika 1934;26:404-413.
+    4. Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics
+       1982;38:29-41.
+    5. Efron B. The efficiency of Cox's likelihood function for censored data. J Am Stat Assoc
+       1977;72:557-565.
     """
     check_roles(by, strata)
     rate_times = dict(RATE_TIMES if rate_times is None else rate_times)
@@ -313,4 +332,4 @@ def efficacy_table(
     return in_arm_order(table, by, [ref] + [a for a in levels if a != ref])
 
 
-__all__ = ["RATE_TIMES", "SubgroupResult", "biomarker_subgroups", "check_roles", "efficacy_table"]
+__all__ = ["RATE_TIMES", "efficacy_table"]

@@ -1,5 +1,6 @@
-"""The response at a CML level by a landmark: cumulative incidence, 1 - Kaplan-Meier, landmark
-rate and the tests between arms.
+"""The response at a CML level by a landmark, an analysis of the CML endpoints.
+
+The cumulative incidence, 1 - Kaplan-Meier, the landmark rate and the tests between arms.
 
 :func:`molecular_response` turns the per-patient endpoints of
 :func:`~survstat.endpoints.cml_endpoints.response_endpoints` into the numbers CML papers report
@@ -79,7 +80,7 @@ def _at_landmark(
     values: tuple[str, ...],
     censored: pl.Expr,
 ) -> pl.DataFrame:
-    """A curve's value at ``at`` per group, null with a ``reason`` where it is unknown.
+    """Read a curve's value at ``at`` per group, null with a ``reason`` where it is unknown.
 
     After a group's last time nobody is at risk. When that time ends in events only, the
     curve is complete (no one is left whose event could come later) and keeps its last
@@ -194,6 +195,19 @@ def molecular_response(
     and the difference in landmark rates against the ``reference`` arm (Newcombe interval,
     Fisher's exact test) compare the arms.
 
+    References
+    ----------
+    1. Hochhaus A et al. European LeukemiaNet 2020 recommendations for treating chronic myeloid
+       leukemia. Leukemia 2020;34:966-984.
+    2. Aalen OO, Johansen S. An empirical transition matrix for non-homogeneous Markov chains
+       based on censored observations. Scand J Stat 1978;5:141-150.
+    3. Gray RJ. A class of K-sample tests for comparing the cumulative incidence of a competing
+       risk. Ann Stat 1988;16:1141-1154.
+    4. Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+       of the binomial. Biometrika 1934;26:404-413.
+    5. Newcombe RG. Interval estimation for the difference between independent proportions:
+       comparison of eleven methods. Stat Med 1998;17:873-890.
+
     Examples
     --------
     >>> import polars as pl
@@ -245,8 +259,11 @@ def molecular_response(
 def _incidence(
     ends: pl.DataFrame, by: str | None, at: float, conf_level: float, conf_type: str
 ) -> pl.DataFrame:
-    """The cumulative incidence of the response at ``at`` per group, competing events as
-    causes 2-4 (Aalen-Johansen, as ``cmprsk::cuminc``), null with a reason where unknown."""
+    """Estimate the cumulative incidence of the response at ``at`` per group.
+
+    The competing events are causes 2-4 (Aalen-Johansen, as ``cmprsk::cuminc``); the
+    incidence is null with a reason where it is unknown.
+    """
     from survstat.estimators.cumulative_incidence import cumulative_incidence
 
     with warnings.catch_warnings():
@@ -276,8 +293,10 @@ def _incidence(
 def _one_minus_km(
     ends: pl.DataFrame, by: str | None, at: float, conf_level: float, conf_type: str
 ) -> pl.DataFrame:
-    """1 - Kaplan-Meier of the response at ``at`` per group, the competing events censored,
-    null with a reason where unknown."""
+    """Estimate 1 - Kaplan-Meier of the response at ``at`` per group.
+
+    The competing events are censored; the estimate is null with a reason where unknown.
+    """
     from survstat.estimators.kaplan_meier import kaplan_meier
 
     km = kaplan_meier(
@@ -311,7 +330,7 @@ def _landmark_rate(
     alternative: str,
     conf_level: float,
 ) -> pl.DataFrame:
-    """The proportion of all patients (intention to treat) responding by the landmark."""
+    """Estimate the proportion of all patients (intention to treat) responding by the landmark."""
     from survstat.estimators.proportions import proportion
 
     return proportion(
@@ -328,9 +347,11 @@ def _landmark_rate(
 def _arm_tests(
     ends: pl.DataFrame, by: str, reference: Any, conf_level: float
 ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-    """Gray's test for the response between the arms of ``by`` and the difference in landmark
-    rates against the ``reference`` arm; without any response the test is undefined (null
-    statistic) and there is no comparison."""
+    """Compare the arms of ``by``: Gray's test and the difference in landmark rates.
+
+    The rates are compared against the ``reference`` arm; without any response the test is
+    undefined (null statistic) and there is no comparison.
+    """
     from survstat.estimators.compare_rates import compare_proportions
     from survstat.estimators.gray import gray_test
 
@@ -357,9 +378,11 @@ def _arm_tests(
 
 
 def _finite(table: pl.DataFrame) -> pl.DataFrame:
-    """``table`` with NaN and infinite values as null (undefined): the arm comparison of a
-    degenerate 2 x 2 table (no responders, say) has an unbounded odds-ratio limit, which
-    ``fisher.test`` reports as Inf."""
+    """Return ``table`` with NaN and infinite values as null (undefined).
+
+    The arm comparison of a degenerate 2 x 2 table (no responders, say) has an unbounded
+    odds-ratio limit, which ``fisher.test`` reports as Inf.
+    """
     return table.with_columns(
         pl.when(pl.col(c).is_finite()).then(pl.col(c)).alias(c)
         for c, dtype in table.schema.items()

@@ -1,8 +1,10 @@
-"""The arms of a trial in efficacy tables: which arms, in what order, the reference arm, and
-each arm's hazard ratio against it from one Cox model.
+"""The arms of a trial in efficacy tables.
 
-Shared by the per-arm efficacy table (:mod:`survstat.endpoints.efficacy`) and the biomarker
-subgroups (:mod:`survstat.endpoints.subgroups`). The arm column may hold text, integer codes or
+Which arms, in what order, the reference arm, and each arm's hazard ratio against it from one
+Cox model.
+
+Shared by the per-arm efficacy table (:mod:`survstat.analyses.efficacy`) and the biomarker
+subgroups (:mod:`survstat.analyses.subgroups`). The arm column may hold text, integer codes or
 booleans: it enters every Cox model as categorical (one indicator per arm against the
 reference, R's treatment contrasts) and keeps its values and type in the output.
 """
@@ -15,10 +17,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from survstat.endpoints.recist import counted
+from survstat.endpoints.recist_input import counted
 from survstat.errors import (
     ColumnNotFoundError,
     EmptyDataError,
+    InvalidValueError,
     MissingValueError,
     OptionError,
     SurvstatError,
@@ -26,7 +29,7 @@ from survstat.errors import (
 
 
 def check_roles(by: str, strata: str | Sequence[str] | None) -> list[str]:
-    """The strata columns as a list, after checking that the arm column is not one of them.
+    """Return the strata columns as a list, after checking that the arm is not one of them.
 
     A hazard ratio or log-rank test of the arms within strata of the arm itself compares
     nothing, so giving ``by`` as a stratum is an error before any model is fitted.
@@ -41,7 +44,7 @@ def check_roles(by: str, strata: str | Sequence[str] | None) -> list[str]:
 
 
 def sorted_levels(column: pl.Series) -> list[Any]:
-    """The arms in order: numeric and boolean arms by value (1, 2, 10), others as text."""
+    """Return the arms in order: numeric and boolean arms by value (1, 2, 10), others as text."""
     values = column.unique().to_list()
     if column.dtype.is_numeric() or column.dtype == pl.Boolean:
         return sorted(values)
@@ -49,8 +52,11 @@ def sorted_levels(column: pl.Series) -> list[Any]:
 
 
 def reference_level(reference: Any, levels: list[Any], by: str) -> Any:
-    """The level ``reference`` names: the level itself, or its text (``"2"`` for the integer
-    arm 2, ``"true"`` for True), as a command line or job file gives it."""
+    """Return the level that ``reference`` names.
+
+    ``reference`` is the level itself, or its text (``"2"`` for the integer arm 2, ``"true"``
+    for True), as a command line or job file gives it.
+    """
     if reference is None:
         return levels[0]
     if reference in levels:
@@ -97,7 +103,7 @@ def read_arms(
             )
     levels = sorted_levels(frame.get_column(by))
     if len(levels) < 2:
-        raise SurvstatError(f"`{by}` needs at least two arms; found {levels}")
+        raise InvalidValueError(f"`{by}` needs at least two arms; found {levels}")
     return strata_cols, levels, reference_level(reference, levels, by)
 
 
@@ -147,10 +153,11 @@ def cox_by_arm(
     conf_level: float,
     where: str = "",
 ) -> dict[Any, HazardRatio]:
-    """Hazard ratio of each non-reference arm against ``ref`` from one Cox model with the arms
-    as indicators (Efron ties, stratified when asked); null with the reason when an arm has
-    no rows or no events (``where`` says where, e.g. " in the biomarker-high subgroup"), or
-    when cox() gives its term a status other than ``ok``.
+    """Estimate the hazard ratio of each non-reference arm against ``ref`` in one Cox model.
+
+    The arms enter as indicators (Efron ties, stratified when asked); a hazard ratio is null
+    with the reason when an arm has no rows or no events (``where`` says where, e.g. " in the
+    biomarker-high subgroup"), or when cox() gives its term a status other than ``ok``.
 
     The arm column enters the model as text whatever its type, so that integer codes (1, 2,
     3) and booleans are arms, not a numeric covariate.

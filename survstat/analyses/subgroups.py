@@ -1,5 +1,6 @@
-"""Treatment effect within biomarker subgroups (e.g. phospho-AKT high vs low) and the
-treatment-by-biomarker interaction, from derived RECIST endpoints.
+"""Treatment effect within biomarker subgroups and the treatment-by-biomarker interaction.
+
+The subgroups (e.g. phospho-AKT high vs low) are made from derived RECIST endpoints.
 
 Within each subgroup: PFS events and median per arm and each arm's hazard ratio against the
 reference (:func:`survstat.cox`, Efron ties, stratified when asked); across subgroups: the
@@ -14,27 +15,30 @@ import contextlib
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat.endpoints._arms import (
+from survstat.analyses._arms import (
     arm_labels,
     cox_by_arm,
     in_arm_order,
     median_columns,
     read_arms,
 )
-from survstat.endpoints.recist import counted
+from survstat.endpoints.recist_input import counted
 from survstat.errors import (
+    InvalidValueError,
     MissingValueError,
     OptionError,
-    SurvstatError,
     SurvstatWarning,
 )
 from survstat.io import FrameLike, scan
+
+if TYPE_CHECKING:
+    from survstat.estimators.cox import CoxResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,7 @@ def _warnings_about(context: str) -> Iterator[None]:
 
 
 def _cut(frame: pl.DataFrame, biomarker: str, cutpoint: float | None) -> tuple[pl.DataFrame, float]:
-    """The patients with a biomarker value, ``__subgroup`` low / high, and the cut-point."""
+    """Split the patients with a biomarker value: ``__subgroup`` low / high, and the cut."""
     if not frame.schema[biomarker].is_numeric():
         raise OptionError(
             f"`{biomarker}` must be numeric to split at a cut-point; found "
@@ -153,9 +157,12 @@ def _subgroup_rows(
 def _interaction_terms(
     frame: pl.DataFrame, by: str, others: list[Any], biomarker: str, keep: list[str]
 ) -> tuple[pl.DataFrame, list[str], dict[str, Any]]:
-    """The design of the interaction test: ``keep`` columns, one indicator per non-reference
-    arm (``arm[B]``), the high subgroup (``<biomarker>-high``) and their products
-    (``arm[B]:<biomarker>-high``), with the arm of each product term."""
+    """Build the design of the interaction test.
+
+    Its columns are ``keep``, one indicator per non-reference arm (``arm[B]``), the high
+    subgroup (``<biomarker>-high``) and their products (``arm[B]:<biomarker>-high``); the
+    arm of each product term comes with it.
+    """
     label = arm_labels(frame, by)
     high = f"{biomarker}-high"
     arm_terms = [f"{by}[{label[a]}]" for a in others]
@@ -195,9 +202,11 @@ def _interaction(
     event: str,
     strata_cols: list[str],
 ) -> pl.DataFrame:
-    """The likelihood-ratio test of the arm-by-subgroup interaction; df is the number of
-    interaction terms that can be estimated (R ``anova(coxph(~arm + high), coxph(~arm *
-    high))``: the difference in non-aliased coefficients)."""
+    """Test the arm-by-subgroup interaction by the likelihood ratio of two Cox models.
+
+    df is the number of interaction terms that can be estimated (R ``anova(coxph(~arm +
+    high), coxph(~arm * high))``: the difference in non-aliased coefficients).
+    """
     from survstat.estimators.cox import cox
 
     keep = [time, event, *strata_cols]
@@ -218,30 +227,8 @@ def _interaction(
         for term, arm in products.items()
         if not used[term]
     ]
-    stalled = [
-        name
-        for name, fit in (("without", reduced), ("with", full))
-        if not fit.converged and not fit.infinite
-    ]
-    statistic: float | None = 2.0 * (full.loglik[1] - reduced.loglik[1])
-    status = "infinite" if reduced.infinite or full.infinite else "ok"
-    if stalled:
-        statistic, status = None, "not converged"
-        notes.append(
-            f"the Cox model {' and '.join(stalled)} the interaction did not converge: no test"
-        )
-    elif df == 0:
-        statistic, status = None, "aliased"
-        notes.append("no interaction term can be estimated: no test")
-    elif status == "infinite":
-        notes.append(
-            "a coefficient may be infinite (monotone likelihood: "
-            f"{', '.join((*reduced.infinite, *full.infinite))}); the likelihood ratio is "
-            "that of the converged log-likelihoods, as R reports it"
-        )
-    elif notes:
-        notes.append(f"df = {df}, the interaction terms that can be estimated (as R's anova)")
-    note = "; ".join(notes) or None
+    statistic, status, why = _likelihood_ratio(reduced, full, df, bool(notes))
+    note = "; ".join([*notes, *([why] if why else [])]) or None
     if note is not None:
         warnings.warn(f"arm-by-{biomarker} interaction test: {note}", SurvstatWarning, stacklevel=3)
     return pl.DataFrame(
@@ -259,6 +246,44 @@ def _interaction(
         },
         schema_overrides={"statistic": pl.Float64, "p_value": pl.Float64, "note": pl.String},
     )
+
+
+def _likelihood_ratio(
+    reduced: CoxResult, full: CoxResult, df: int, aliased: bool
+) -> tuple[float | None, str, str | None]:
+    """Return the likelihood-ratio statistic, its status and why it is what it is.
+
+    The statistic is null when either model did not converge (status ``not converged``) or
+    no interaction term can be estimated (``aliased``); with a coefficient that may be
+    infinite it is that of the converged log-likelihoods, as R reports it (``infinite``).
+    ``aliased`` says whether some interaction terms could not be estimated, so that the
+    note then explains df.
+    """
+    stalled = [
+        name
+        for name, fit in (("without", reduced), ("with", full))
+        if not fit.converged and not fit.infinite
+    ]
+    statistic = 2.0 * (full.loglik[1] - reduced.loglik[1])
+    if stalled:
+        why = f"the Cox model {' and '.join(stalled)} the interaction did not converge: no test"
+        return None, "not converged", why
+    if df == 0:
+        return None, "aliased", "no interaction term can be estimated: no test"
+    if reduced.infinite or full.infinite:
+        why = (
+            "a coefficient may be infinite (monotone likelihood: "
+            f"{', '.join((*reduced.infinite, *full.infinite))}); the likelihood ratio is "
+            "that of the converged log-likelihoods, as R reports it"
+        )
+        return statistic, "infinite", why
+    if aliased:
+        return (
+            statistic,
+            "ok",
+            f"df = {df}, the interaction terms that can be estimated (as R's anova)",
+        )
+    return statistic, "ok", None
 
 
 def biomarker_subgroups(
@@ -309,6 +334,13 @@ def biomarker_subgroups(
     ``anova(coxph(...), coxph(...))`` counts them: arms - 1, less one for each arm that
     has no patients in one of the subgroups (its interaction term is aliased). The
     interaction table says which terms were aliased and whether both models converged.
+
+    References
+    ----------
+    1. Efron B. The efficiency of Cox's likelihood function for censored data. J Am Stat Assoc
+       1977;72:557-565.
+    2. Brookmeyer R, Crowley J. A confidence interval for the median survival time. Biometrics
+       1982;38:29-41.
     """
     frame = scan(endpoints)[0].collect()
     strata_cols, levels, ref = read_arms(frame, by, reference, strata, (time, event, biomarker))
@@ -322,7 +354,7 @@ def biomarker_subgroups(
         part = frame.filter(pl.col("__subgroup") == sub)
         arms = set(part.get_column(by).to_list())
         if ref not in arms or len(arms) < 2:
-            raise SurvstatError(
+            raise InvalidValueError(
                 f"the biomarker-{sub} subgroup ({counted(part.height, 'patient')} at cut-point "
                 f"{cut:g}) does not hold the reference arm {ref!r} and another arm"
             )
