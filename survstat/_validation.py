@@ -65,7 +65,43 @@ def cause_levels(
     declared: Sequence[Any] | None,
     n_rows: int,
 ) -> tuple[Any, tuple[Any, ...]]:
-    """Check the cause column's values; return the censoring value and the causes in order."""
+    """Check the cause column's values; return the censoring value and the causes in order.
+
+    Values are matched to ``censor_value`` and ``declared`` by their text, so the code 1 and
+    the label ``"1"`` agree. Warns (:class:`~survstat.errors.SurvstatWarning`) when the
+    censoring value never occurs, when a declared cause never occurs, or when no row records
+    an event.
+
+    Parameters
+    ----------
+    rows
+        The engine holding the rows.
+    cause
+        The cause column: integer codes or text labels (String, Categorical or Enum).
+    dtype
+        The cause column's dtype.
+    censor_value
+        The value meaning censored; None: 0, which text labels may not default to.
+    declared
+        The causes in the order the user gave them; None: the observed causes other than
+        ``censor_value``, sorted by value.
+    n_rows
+        The number of rows, for messages.
+
+    Returns
+    -------
+    tuple
+        The censoring value (0 when ``censor_value`` was None) and the causes in order.
+
+    Raises
+    ------
+    ColumnTypeError
+        The column holds neither integers nor text.
+    OptionError
+        Text labels without ``censor_value``.
+    InvalidValueError
+        A value is neither the censoring value nor a declared cause.
+    """
     text = dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
     if not (text or dtype.is_integer()):
         raise ColumnTypeError(
@@ -120,6 +156,24 @@ def roles(
     strata: tuple[str, ...],
     outcome: tuple[str, str],
 ) -> list[tuple[str, str]]:
+    """The (role, column) pairs of an analysis, in the order messages name them.
+
+    Parameters
+    ----------
+    time, entry, weight
+        The time column, and the delayed-entry and weight columns (None: not used).
+    by, strata
+        The columns that split the curves and the strata columns.
+    outcome
+        The (role, column) pair of the outcome, e.g. ``("event", "status")`` or
+        ``("cause", "cause")``.
+
+    Returns
+    -------
+    list of tuple
+        ``("time", time)``, ``outcome``, then entry, weight, each ``by`` and each ``strata``
+        column that is given.
+    """
     roles: list[tuple[str, str]] = [("time", time), outcome]
     roles += [("entry", entry)] if entry is not None else []
     roles += [("weight", weight)] if weight is not None else []
@@ -127,13 +181,53 @@ def roles(
 
 
 def missing(col: str) -> Check:
+    """The rule that ``col`` has no nulls.
+
+    Parameters
+    ----------
+    col
+        The column.
+
+    Returns
+    -------
+    Check
+        A ``missing`` check raising :class:`~survstat.errors.MissingValueError`, whose message
+        lists no values (they are all null).
+    """
     return Check(col, "missing", MissingValueError, "must not be missing", "missing values", False)
 
 
 def validate(
     rows: Engine, schema: pl.Schema, checks: list[Check], group_cols: tuple[str, ...]
 ) -> int:
-    """Run the row checks (plus no missing group values); return the row count."""
+    """Run the row checks (plus no missing group values); return the row count.
+
+    All rules are counted in one pass of the engine; the first broken rule, in the order of
+    ``checks``, raises its error with examples of the offending rows. Enum group columns must
+    have rows at every declared level.
+
+    Parameters
+    ----------
+    rows
+        The engine holding the rows.
+    schema
+        The frame's schema (the group columns' dtypes are read from it).
+    checks
+        The row-wise rules, as :func:`schema_checks` builds them.
+    group_cols
+        The ``by`` and strata columns, which must not be missing.
+
+    Returns
+    -------
+    int
+        The number of rows.
+
+    Raises
+    ------
+    SurvstatError
+        The error class of the first broken rule (e.g. MissingValueError, InvalidValueError);
+        EmptyDataError when there are no rows or an Enum level has none.
+    """
     n_rows = _run_checks(rows, checks + [missing(c) for c in group_cols])
     if n_rows == 0:
         raise EmptyDataError("the data has no rows")
@@ -145,9 +239,31 @@ def validate(
 def check_weight_totals(
     rows: Engine, weight: str | None, groups: tuple[str, ...], n_rows: int
 ) -> None:
-    """Refuse weights that are all 0 overall or within a group (a combination of the strata and
-    ``by`` columns): every estimate there would be 0/0; and weights whose sum or sum of squares
-    overflows double precision (:func:`_check_weight_size`)."""
+    """Refuse weights that are all 0 overall or within a group, or that double precision
+    cannot sum.
+
+    Within a group (a combination of the strata and ``by`` columns) whose weights are all 0
+    every estimate would be 0/0; weights whose sum or sum of squares overflows double
+    precision, or whose squares underflow, are refused by :func:`_check_weight_size` with a
+    suggested rescaling.
+
+    Parameters
+    ----------
+    rows
+        The engine holding the rows (already validated: weights finite and non-negative).
+    weight
+        The weight column; None: unweighted, nothing to check.
+    groups
+        The strata and ``by`` columns.
+    n_rows
+        The number of rows, for messages.
+
+    Raises
+    ------
+    InvalidValueError
+        All weights are 0 (overall or in a group), or they are on a scale that double
+        precision cannot sum.
+    """
     if weight is None:
         return
     counts = rows.weight_totals(weight, groups)
@@ -208,6 +324,25 @@ def _check_weight_size(counts: pl.DataFrame, weight: str, n_rows: int) -> None:
 
 
 def check_columns(roles: list[tuple[str, str]], schema: pl.Schema) -> None:
+    """Check that each role names a column of the frame, and each column plays one role.
+
+    Parameters
+    ----------
+    roles
+        The (role, column) pairs of :func:`roles`.
+    schema
+        The frame's schema.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A column is not in the frame (the message suggests the nearest names).
+    ColumnTypeError
+        A role's column is not given by name.
+    OptionError
+        A column plays two roles, or a group column takes the name of an output column
+        (:data:`RESERVED`).
+    """
     seen: dict[str, str] = {}
     for role, col in roles:
         if role in ("by", "strata") and col in RESERVED:
@@ -245,6 +380,35 @@ def _numeric_checks(col: str, dtype: pl.DataType, role: str) -> list[Check]:
 def schema_checks(
     schema: pl.Schema, *, time: str, event: str | None, entry: str | None, weight: str | None
 ) -> list[Check]:
+    """The row-wise rules the columns' roles impose, after checking their dtypes.
+
+    Time, entry and weight must be numeric, not missing, not NaN (floats), finite and
+    non-negative; the event must be boolean or 0/1 and not missing; entry must be below time.
+
+    Parameters
+    ----------
+    schema
+        The frame's schema.
+    time
+        The time column.
+    event
+        The 0/1 or boolean event column; None: the outcome is checked elsewhere (competing
+        risks).
+    entry
+        The delayed-entry column; None: every record is at risk from time 0.
+    weight
+        The weight column; None: unweighted.
+
+    Returns
+    -------
+    list of Check
+        The rules, in the order :func:`validate` reports them.
+
+    Raises
+    ------
+    ColumnTypeError
+        A column's dtype cannot play its role.
+    """
     checks = _numeric_checks(time, schema[time], "time")
     if event is not None:
         checks += _event_checks(schema, event)
@@ -311,7 +475,22 @@ def _describe(rows: Engine, check: Check, n_bad: int, n_rows: int) -> str:
 
 
 def check_declared_levels(frame: pl.LazyFrame, col: str, dtype: pl.DataType) -> None:
-    """An Enum column declares its levels: a declared level with no rows is an empty group."""
+    """An Enum column declares its levels: a declared level with no rows is an empty group.
+
+    Parameters
+    ----------
+    frame
+        The rows.
+    col
+        The group column.
+    dtype
+        Its dtype; other than Enum, nothing to check.
+
+    Raises
+    ------
+    EmptyDataError
+        A declared level has no rows.
+    """
     _check_declared(PolarsEngine(frame), col, dtype)
 
 

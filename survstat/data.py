@@ -111,7 +111,19 @@ class SurvivalData:
 
     def require_rows(self, analysis: str) -> None:
         """Refuse ``analysis`` (one that needs row-level data) on an engine that keeps its rows
-        (Spark)."""
+        (Spark).
+
+        Parameters
+        ----------
+        analysis
+            The analysis's name as the message gives it, e.g. ``"Cox regression"``.
+
+        Raises
+        ------
+        EngineError
+            The engine cannot hand over its rows (:attr:`Engine.row_level` is false); the
+            message names the analyses it does run.
+        """
         if not self.rows.row_level:
             raise EngineError(
                 f"{analysis} needs row-level data and does not run on the {self.engine} engine; "
@@ -138,7 +150,7 @@ class SurvivalData:
 
         Parameters
         ----------
-        time, entry, weight, by, strata
+        data, time, entry, weight, by, strata
             As in :meth:`right_censored` (weights all 0 in a group are an error there too).
         cause
             Integer codes (``censor_value`` defaults to 0; every other value is a cause) or text
@@ -149,6 +161,22 @@ class SurvivalData:
             The causes to expect, in the order to report them. A code outside this list is an
             error; a declared cause that never occurs gives a warning. Default: the observed
             causes in sorted order.
+
+        Returns
+        -------
+        SurvivalData
+            The validated data, with ``event`` the derived column ``__event`` (1 for an event
+            of any cause), the codes in ``__cause`` (0 censored, k for ``causes[k - 1]``),
+            ``causes`` in reporting order and ``censor_value`` resolved (0 for integer codes
+            when not given).
+
+        Raises
+        ------
+        SurvstatError
+            A subclass naming the column, the rule broken, how many rows break it and an
+            example; :class:`~survstat.errors.InvalidValueError` for a code outside
+            ``causes``, :class:`~survstat.errors.OptionError` for text labels without
+            ``censor_value``.
 
         Examples
         --------
@@ -218,6 +246,12 @@ class SurvivalData:
         by, strata
             Grouping column(s); no missing values.
 
+        Returns
+        -------
+        SurvivalData
+            The validated data: the bound engine, the column roles (``by`` and ``strata`` as
+            tuples), the row count and the source path when ``data`` was one.
+
         Raises
         ------
         SurvstatError
@@ -257,6 +291,31 @@ def as_survival_data(
 
     With ``competing=True`` the data must carry a cause column (built with
     :meth:`SurvivalData.competing_risks`).
+
+    Parameters
+    ----------
+    data
+        A :class:`SurvivalData`, returned as it is, or any input that
+        :meth:`SurvivalData.right_censored` takes.
+    competing
+        The caller is a competing-risks estimator: validate with
+        :meth:`SurvivalData.competing_risks` (``cause`` is then required instead of
+        ``event``), and refuse a :class:`SurvivalData` without a cause column.
+    **roles
+        The column roles (``time``, ``event`` or ``cause``, ``entry``, ``weight``, ``by``,
+        ``strata``, and ``censor_value``, ``causes`` with ``competing``), passed on to the
+        constructor. Roles that are None count as not given.
+
+    Returns
+    -------
+    SurvivalData
+        ``data`` itself, or the validated data.
+
+    Raises
+    ------
+    OptionError
+        Roles given with a :class:`SurvivalData`, a missing ``time`` or outcome role, or a
+        :class:`SurvivalData` without a cause column where ``competing`` is true.
     """
     if isinstance(data, SurvivalData):
         given = {k: v for k, v in roles.items() if v is not None}

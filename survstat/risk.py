@@ -121,7 +121,23 @@ class RiskTable:
         return self._table[0]
 
     def expand_keys(self, body: pl.DataFrame, curve: np.ndarray | None = None) -> pl.DataFrame:
-        """Prefix ``body`` (a row per table row, or per ``curve`` index) with the group columns."""
+        """Prefix ``body`` (a row per table row, or per ``curve`` index) with the group columns.
+
+        Parameters
+        ----------
+        body
+            The columns to label: one row per row of the risk table, or one per entry of
+            ``curve``.
+        curve
+            The curve index of each row of ``body``; None: the risk table's own rows
+            (:attr:`curve`).
+
+        Returns
+        -------
+        polars.DataFrame
+            The group columns (strata, then by, with their input names and dtypes) followed by
+            the columns of ``body``; ``body`` itself when there are no groups.
+        """
         if not self.groups:
             return body
         idx = self.curve if curve is None else curve
@@ -133,6 +149,12 @@ class RiskTable:
 
         Rows that only hold delayed entries are dropped; the counts of the kept rows are
         unchanged (``n_entry`` is then the number entering at that exact time).
+
+        Returns
+        -------
+        RiskTable
+            The table restricted to rows with at least one exit record (itself when every
+            row has one); ``n_records`` and the per-curve keys are unchanged.
         """
         keep = self.n_exit_records > 0
         if keep.all():
@@ -158,7 +180,14 @@ class RiskTable:
         )
 
     def curve_labels(self) -> list[str]:
-        """A readable label per curve, e.g. ``"horTh=yes"``."""
+        """A readable label per curve, e.g. ``"horTh=yes"``.
+
+        Returns
+        -------
+        list of str
+            One label per curve, in curve order: ``"<column>=<level>"`` pairs joined by
+            ``", "``, or ``["all"]`` without groups.
+        """
         if not self.groups:
             return ["all"]
         return [
@@ -259,6 +288,22 @@ def risk_table(
     strata: str | Sequence[str] | None = None,
 ) -> RiskTable:
     """Validate ``data`` (unless already a :class:`SurvivalData`) and build its risk table.
+
+    Parameters
+    ----------
+    data
+        A :class:`~survstat.data.SurvivalData`, or any input that
+        :meth:`~survstat.data.SurvivalData.right_censored` takes.
+    time, event, by, entry, weight, strata
+        The column roles, as in :meth:`~survstat.data.SurvivalData.right_censored`; not
+        allowed when ``data`` is already a :class:`~survstat.data.SurvivalData`.
+
+    Returns
+    -------
+    RiskTable
+        Counts and risk sets per curve and distinct time (:func:`build_risk_table`); its
+        :attr:`~RiskTable.table` has the group columns, then ``time``, ``n_risk``,
+        ``n_event``, ``n_censor``, ``n_entry``.
 
     Examples
     --------

@@ -6,6 +6,11 @@ function's docstring says what it takes and returns. This test does, for the mod
 below: every public function and method has a ``Parameters`` section naming each of its
 parameters (several may share an entry, ``data, time, event``) and, when it returns a value,
 a ``Returns`` section.
+
+The engines implement the :class:`~survstat.engines._protocol.Engine` protocol, which documents
+each of its methods once. A method of an engine class (``ENGINES``) that bears the name of a
+protocol member takes the protocol's documentation when its own docstring has no sections or
+points there (``See :meth:`Engine.<name>```); it must then take the protocol's parameters.
 """
 
 from __future__ import annotations
@@ -17,11 +22,28 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "survstat"
+PUBLIC = (
+    "estimators/*.py",
+    "io/*.py",
+    "plot.py",
+    "errors.py",
+    "data.py",
+    "risk.py",
+    "engines/*.py",
+)
+#: Private modules whose public names are API all the same.
+PRIVATE = ("_validation.py", "engines/_protocol.py")
+PROTOCOL = PACKAGE / "engines" / "_protocol.py"
+#: The classes that implement the Engine protocol.
+ENGINES = {"PolarsEngine", "SparkEngine"}
 MODULES = sorted(
-    path
-    for pattern in ("estimators/*.py", "io/*.py", "plot.py", "errors.py")
-    for path in PACKAGE.glob(pattern)
-    if not path.name.startswith("_") or path.name == "__init__.py"
+    {
+        path
+        for pattern in PUBLIC
+        for path in PACKAGE.glob(pattern)
+        if not path.name.startswith("_") or path.name == "__init__.py"
+    }
+    | {PACKAGE / name for name in PRIVATE}
 )
 UNDERLINE = re.compile(r"\s*-{3,}\s*")
 
@@ -69,8 +91,36 @@ def _is_property(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     )
 
 
+def _params(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    args = func.args
+    params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    params += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return [p for p in params if p not in ("self", "cls")]
+
+
+def _protocol_members() -> dict[str, list[str]]:
+    """The Engine protocol's methods and their parameters."""
+    tree = ast.parse(PROTOCOL.read_text(), filename=str(PROTOCOL))
+    (engine,) = (n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Engine")
+    return {n.name: _params(n) for n in engine.body if isinstance(n, ast.FunctionDef)}
+
+
 def _problems(path: Path) -> list[str]:
     problems: list[str] = []
+    protocol = _protocol_members()
+
+    def by_protocol(cls: str, func: ast.FunctionDef | ast.AsyncFunctionDef, doc: str) -> bool:
+        """Whether the protocol documents ``func``: an engine's member whose docstring defers."""
+        if cls not in ENGINES or func.name not in protocol:
+            return False
+        if f":meth:`Engine.{func.name}`" not in doc and _sections(doc):
+            return False
+        if _params(func) != protocol[func.name]:
+            problems.append(
+                f"{cls}.{func.name}: parameters {_params(func)} differ from the protocol's "
+                f"{protocol[func.name]}"
+            )
+        return True
 
     def visit(body: list[ast.stmt], prefix: str) -> None:
         for node in body:
@@ -80,11 +130,11 @@ def _problems(path: Path) -> list[str]:
                 if node.name.startswith("_") or _is_property(node):
                     continue
                 name = prefix + node.name
-                sections = _sections(ast.get_docstring(node) or "")
-                args = node.args
-                params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
-                params += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
-                params = [p for p in params if p not in ("self", "cls")]
+                doc = ast.get_docstring(node) or ""
+                if by_protocol(prefix.rstrip("."), node, doc):
+                    continue
+                sections = _sections(doc)
+                params = _params(node)
                 if params and "Parameters" not in sections:
                     problems.append(f"{name}: no Parameters section")
                 elif params:
@@ -102,3 +152,14 @@ def _problems(path: Path) -> list[str]:
 def test_public_functions_document_parameters_and_returns(path):
     problems = _problems(path)
     assert not problems, "\n".join(problems)
+
+
+def test_engine_classes_exist():
+    """``ENGINES`` names the classes that implement the protocol, and no stale ones."""
+    found = {
+        node.name
+        for path in (PACKAGE / "engines").glob("*.py")
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.ClassDef)
+    }
+    assert found >= ENGINES

@@ -44,8 +44,30 @@ class SparkFrame(Protocol):
 
     @property
     def schema(self) -> Any: ...
-    def groupBy(self, *cols: Any) -> Any: ...
-    def toArrow(self) -> Any: ...
+    def groupBy(self, *cols: Any) -> Any:
+        """Group the rows, as Spark's ``DataFrame.groupBy``.
+
+        Parameters
+        ----------
+        *cols
+            The grouping columns (names or Spark column expressions).
+
+        Returns
+        -------
+        pyspark.sql.GroupedData
+            The grouped rows, to aggregate.
+        """
+        ...
+
+    def toArrow(self) -> Any:
+        """The rows as a pyarrow Table, collected on the driver (Spark 4).
+
+        Returns
+        -------
+        pyarrow.Table
+            The rows.
+        """
+        ...
 
 
 #: What survstat takes as data: a frame of polars, pyarrow, pandas or Spark, or a Parquet path
@@ -217,63 +239,220 @@ class Engine(Protocol):
     row_level: bool
 
     def schema(self) -> pl.Schema:
-        """The column names and dtypes (as polars dtypes)."""
+        """The column names and dtypes, as polars dtypes.
+
+        Reads no rows: a Parquet footer or a query plan is enough.
+
+        Returns
+        -------
+        polars.Schema
+            The frame's columns in order, each with its polars dtype (a Spark type is
+            translated through Arrow).
+        """
         ...
 
     def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]:
-        """The number of rows, and of rows breaking each check, in one pass."""
+        """The number of rows, and of rows breaking each check, in one pass.
+
+        A null breaks only a ``missing`` check: the other kinds count the rows where the
+        comparison is true, so a null value is not also negative, NaN or outside 0/1.
+
+        Parameters
+        ----------
+        checks
+            The rules to count (:class:`Check`), in any number; may be empty.
+
+        Returns
+        -------
+        tuple of (int, list of int)
+            The number of rows, and per check, in the order of ``checks``, the number of rows
+            breaking it (0 where none does).
+        """
         ...
 
     def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]:
-        """The first breaking row's position (None where rows have no order) and up to
-        ``limit`` breaking values."""
+        """Where ``check`` is first broken, and the offending values, for an error message.
+
+        Asked only after :meth:`count` found a row breaking ``check``, so at least one value
+        comes back.
+
+        Parameters
+        ----------
+        check
+            The broken rule.
+        limit
+            The most values to return (the message lists a few distinct ones and counts
+            the rest).
+
+        Returns
+        -------
+        tuple of (int or None, polars.Series)
+            The 0-based position of the first breaking row in the frame's order, or None
+            where rows have no stable order (Spark); and up to ``limit`` values of
+            ``check.column`` on breaking rows, in row order where rows have one.
+        """
         ...
 
     def level_counts(self, col: str) -> pl.DataFrame:
-        """Rows per distinct value of ``col`` (columns ``col``, ``len``), sorted by value."""
+        """Rows per distinct value of ``col``.
+
+        Parameters
+        ----------
+        col
+            The column, e.g. a competing-risks cause column.
+
+        Returns
+        -------
+        polars.DataFrame
+            Columns ``col`` (its values, in its dtype) and ``len`` (integer number of rows),
+            one row per distinct value, sorted by value.
+        """
         ...
 
     def distinct(self, col: str) -> list[Any]:
-        """The distinct values of ``col``."""
+        """The distinct values of ``col``.
+
+        Parameters
+        ----------
+        col
+            The column, e.g. a group column whose Enum levels are checked for rows.
+
+        Returns
+        -------
+        list
+            Each value once, in no particular order.
+        """
         ...
 
     def weight_totals(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
-        """Per combination of ``groups`` (one row without groups): the group columns, then
-        ``__rows``, ``__positive`` (rows where ``col`` > 0), and ``__sum``, ``__sum2``,
-        ``__max`` of ``col`` as Float64 (inf where a sum overflows)."""
+        """Totals of the weight column per group, to refuse weights with nothing to estimate.
+
+        The sums are plain double sums (inf where they overflow): they only decide whether
+        the weights are all 0 in a group, or on a scale that double precision cannot sum,
+        and need not be exact.
+
+        Parameters
+        ----------
+        col
+            The weight column, already checked non-missing, finite and non-negative.
+        groups
+            The strata and ``by`` columns; empty: one total over all rows.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per combination of ``groups`` (in no particular order; one row without
+            groups): the group columns, then ``__rows`` (Int64, rows), ``__positive``
+            (Int64, rows where ``col`` > 0), and ``__sum``, ``__sum2``, ``__max``, the sum,
+            sum of squares and largest value of ``col`` as Float64.
+        """
         ...
 
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
     ) -> Engine:
-        """The same engine over the frame with ``__event`` (1 = any cause) and ``__cause``
-        (0 censored, k = cause ``levels[k-1]``) added."""
+        """The same engine over the frame with the competing-risks codes added.
+
+        Adds ``__event`` (1 for an event of any cause, 0 censored) and ``__cause`` (0
+        censored, k for cause ``levels[k-1]``, as a 32-bit integer). Integer causes are
+        matched by integer value, text ones by their text. The engine is not changed; the
+        new one has the same kind and laziness.
+
+        Parameters
+        ----------
+        cause
+            The cause column; every value is ``censor`` or one of ``levels`` (checked before).
+        dtype
+            The cause column's dtype.
+        censor
+            The value that marks a censored record.
+        levels
+            The causes in reporting order.
+
+        Returns
+        -------
+        Engine
+            An engine of the same kind over the coded frame.
+        """
         ...
 
     def risk_counts(self, roles: Roles) -> Counts:
         """The risk table's GROUP BY (group, time): events, exits and entries per row.
 
-        Weighted sums are exact (:mod:`survstat._exact`) wherever the engine meets rows in an
-        order that may change from run to run.
+        Records are grouped by their group columns and exit time (and, with delayed entry,
+        separately by entry time); times are Float64 with -0.0 taken as 0.0. The answer must
+        not depend on the order in which the engine meets the rows (threads, partitions,
+        files): record counts are integer sums, and weighted sums are either taken in an
+        order fixed by the input or exact (:mod:`survstat._exact`: the weights scaled by a
+        power of two, :attr:`Counts.weight_scale`, and summed as integer limbs), so that an
+        engine gives the same bits on every run, and engines that sum exactly agree bit for
+        bit.
+
+        Parameters
+        ----------
+        roles
+            The validated column roles (:class:`survstat.data.SurvivalData`): time, event,
+            optional entry and weight, the group columns (strata, then by) and, with
+            competing risks, the causes (codes in ``__cause``).
+
+        Returns
+        -------
+        Counts
+            One row per (curve, distinct time), sorted by curve then time, with the curves'
+            levels.
         """
         ...
 
     def record_keys(self, roles: Roles, scale: float | None) -> pl.DataFrame:
-        """The records as (group, ``time``, ``__d`` event, ``__e`` entry, ``__cause``) keys,
-        with ``__w2`` the sum of squared weights of the records sharing a key.
+        """The records as keys of the risk table, for the infinitesimal-jackknife variance.
 
-        An engine may return one key per record (in memory) or group them (out of core, in a
-        fixed order: :func:`survstat.engines.sorted_keys`), summing the weights scaled by
-        ``scale`` exactly; ``scale`` None: found from the weights.
+        An engine may return one key per record (in memory) or group the records that share
+        a key (out of core); grouped keys come in a fixed order
+        (:func:`survstat.engines.sorted_keys`) and their weights are summed exactly, so that
+        the variance is the same on every run.
+
+        Parameters
+        ----------
+        roles
+            The validated column roles, as in :meth:`risk_counts`.
+        scale
+            The power of two the weights are scaled by for exact sums: the risk table's
+            :attr:`Counts.weight_scale`, so that both agree; None: found from the weights
+            (unweighted: none is needed). An engine that returns one key per record sums
+            nothing and ignores it.
+
+        Returns
+        -------
+        polars.DataFrame
+            The group columns, then ``time`` (Float64 exit time), ``__d`` (Float64 event
+            0/1), ``__e`` (Float64 entry time, with delayed entry only), ``__cause`` (with
+            competing risks only) and ``__w2`` (Float64: the squared weight of the record,
+            or the sum over the records sharing the key; 1 per record unweighted).
         """
         ...
 
     def cox_sums(
         self, roles: Roles, strata: Sequence[str], covariates: Sequence[str], beta: np.ndarray
     ) -> CoxSums:
-        """The per (stratum, time) sums of one Cox Newton step at ``beta`` (:class:`CoxSums`).
+        """The per (stratum, time) sums of one Cox Newton step at ``beta``.
 
-        ``covariates`` are numeric columns (the design matrix, already expanded) in the order
-        of ``beta``; ``strata`` the stratum columns.
+        These are ordinary double sums. An engine that keeps its rows and cannot yet form
+        them raises :class:`~survstat.errors.EngineError`.
+
+        Parameters
+        ----------
+        roles
+            The time, event and (optional) weight columns.
+        strata
+            The stratum columns; empty: one stratum.
+        covariates
+            Numeric columns (the design matrix, already expanded) in the order of ``beta``.
+        beta
+            The coefficients to evaluate the sums at, shape (p,).
+
+        Returns
+        -------
+        CoxSums
+            One row per (stratum, exit time), sorted by stratum then decreasing time.
         """
         ...

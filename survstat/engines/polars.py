@@ -75,8 +75,20 @@ def _cause_codes(
 
 
 def open_input(path: str | os.PathLike[str], master: str | None = None) -> str | os.PathLike[str]:
-    """The path itself: the polars engine scans it when the data is bound
-    (:func:`survstat.engines.bind`); ``master`` does not apply to it."""
+    """The path itself: the polars engine scans it when the data is bound.
+
+    Parameters
+    ----------
+    path
+        A Parquet file, directory or glob.
+    master
+        Ignored: the polars engine runs in this process.
+
+    Returns
+    -------
+    str or os.PathLike
+        ``path``, unchanged; :func:`survstat.engines.bind` checks and scans it.
+    """
     del master
     return path
 
@@ -101,18 +113,18 @@ class PolarsEngine:
         self.lazy = lazy
 
     def schema(self) -> pl.Schema:
-        """The frame's schema."""
+        """See :meth:`Engine.schema`: the LazyFrame's schema, read from its plan."""
         return self.frame.collect_schema()
 
     def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]:
-        """The number of rows, and of rows breaking each check, in one pass."""
+        """See :meth:`Engine.count`: one streaming pass."""
         exprs = [pl.len().alias("__n")]
         exprs += [polars_violation(c).sum().alias(f"__c{i}") for i, c in enumerate(checks)]
         counts = self.frame.select(exprs).collect(engine="streaming").row(0)
         return int(counts[0]), [int(c or 0) for c in counts[1:]]
 
     def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]:
-        """The first breaking row's position and up to ``limit`` breaking values, in order."""
+        """See :meth:`Engine.examples`: positions and values in the frame's row order."""
         rows = (
             self.frame.with_row_index("__row")
             .filter(polars_violation(check))
@@ -123,19 +135,16 @@ class PolarsEngine:
         return rows.item(0, "__row"), rows.get_column("__v")
 
     def level_counts(self, col: str) -> pl.DataFrame:
-        """Rows per distinct value of ``col`` (columns ``col``, ``len``), sorted by value."""
+        """See :meth:`Engine.level_counts`."""
         return self.frame.group_by(col).len().collect(engine="streaming").sort(col)
 
     def distinct(self, col: str) -> list[Any]:
-        """The distinct values of ``col``."""
+        """See :meth:`Engine.distinct`."""
         unique = self.frame.select(pl.col(col).unique()).collect(engine="streaming")
         return unique.get_column(col).to_list()
 
     def weight_totals(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
-        """Per combination of ``groups`` (one row without groups): the group columns, then
-        ``__rows`` (rows), ``__positive`` (rows where ``col`` > 0), and the sum, the sum of
-        squares and the largest value of ``col`` (``__sum``, ``__sum2``, ``__max``, as Float64:
-        inf where a sum overflows)."""
+        """See :meth:`Engine.weight_totals`: one streaming GROUP BY."""
         w = pl.col(col).cast(pl.Float64)
         counts = [
             pl.len().cast(pl.Int64).alias("__rows"),
@@ -151,13 +160,18 @@ class PolarsEngine:
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
     ) -> PolarsEngine:
-        """The engine over the frame with ``__event`` (1 = any cause) and ``__cause`` (0
-        censored, k = cause ``levels[k-1]``) added."""
+        """See :meth:`Engine.with_cause_codes`: the codes are added to the lazy query."""
         coded = self.frame.with_columns(_cause_codes(cause, dtype, censor, levels))
         return PolarsEngine(coded, lazy=self.lazy)
 
     def risk_counts(self, roles: Roles) -> Counts:
-        """The risk table's GROUP BY (group, time), by the GROUP BY that suits the data."""
+        """See :meth:`Engine.risk_counts`: by the GROUP BY that suits the data.
+
+        ``lazy`` frames are streamed by a hashed GROUP BY with exact weighted sums
+        (:func:`aggregate_hashed`). In memory, weights or many groups take the sorted GROUP
+        BY (:func:`survstat.engines._sorted.aggregate_sorted`, which sums in an order fixed
+        by the input), few groups the hashed one.
+        """
         if self.lazy:
             # Parquet on disk (or a lazy query over it) may be larger than memory: stream it
             return aggregate_hashed(self.frame, roles, streaming=True)
@@ -174,8 +188,7 @@ class PolarsEngine:
         return aggregate_hashed(frame.lazy(), roles)
 
     def record_keys(self, roles: Roles, scale: float | None) -> pl.DataFrame:
-        """The records as keys with their squared weights (see
-        :meth:`survstat.engines.Engine.record_keys`): one per record in memory, grouped on the
+        """See :meth:`Engine.record_keys`: one key per record in memory, grouped on the
         streaming engine (memory grows with the distinct keys, not the rows) when ``lazy``."""
         f64 = pl.Float64
         # + 0.0 folds -0.0 into 0.0, as in the risk table these keys are joined to
@@ -203,8 +216,8 @@ class PolarsEngine:
     def cox_sums(
         self, roles: Roles, strata: Sequence[str], covariates: Sequence[str], beta: np.ndarray
     ) -> CoxSums:
-        """The per (stratum, time) sums of one Cox Newton step (:class:`CoxSums`), by a polars
-        GROUP BY (streamed when ``lazy``)."""
+        """See :meth:`Engine.cox_sums`: one polars GROUP BY (:func:`cox_sums`), streamed
+        when ``lazy``."""
         return cox_sums(self.frame, roles, strata, covariates, beta, streaming=self.lazy)
 
 
@@ -215,6 +228,22 @@ def aggregate_hashed(frame: pl.LazyFrame, data: Roles, *, streaming: bool = Fals
     scan, so memory holds the distinct keys, never the rows. Weights are summed exactly
     (:mod:`survstat._exact`), so the sums do not depend on the order in which the engine's
     threads meet the rows.
+
+    Parameters
+    ----------
+    frame
+        The rows (with ``__cause`` when ``data`` has causes).
+    data
+        The column roles, as in :meth:`Engine.risk_counts`.
+    streaming
+        Run on polars' streaming engine (for Parquet scans and lazy queries); False: the
+        default engine, for a frame already in memory.
+
+    Returns
+    -------
+    Counts
+        One row per (curve, distinct time), sorted by curve then time; ``weight_scale`` is
+        the scale of the exact sums (None unweighted).
     """
     scale = weight_scale(frame, data)
     groups = list(data.groups)
@@ -251,8 +280,21 @@ def aggregate_hashed(frame: pl.LazyFrame, data: Roles, *, streaming: bool = Fals
 
 
 def weight_scale(frame: pl.LazyFrame, data: Roles) -> float | None:
-    """The power of two that brings the largest weight into (1/2, 1] for exact sums
-    (:mod:`survstat._exact`), or None without weights."""
+    """The power of two that brings the largest weight into (1/2, 1] for exact sums.
+
+    Parameters
+    ----------
+    frame
+        The rows; one streaming pass finds the largest weight.
+    data
+        The column roles; only ``weight`` is read.
+
+    Returns
+    -------
+    float or None
+        2**-k with 2**(k-1) < largest weight <= 2**k (1.0 when no weight is positive;
+        :func:`survstat._exact.scale_for`), or None without weights.
+    """
     if data.weight is None:
         return None
     top = frame.select(pl.col(data.weight).cast(pl.Float64).max()).collect(engine="streaming")

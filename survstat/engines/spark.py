@@ -120,12 +120,46 @@ def read_parquet(path: str | os.PathLike[str], spark: Any = None) -> Any:
 
 
 def from_native(frame: Any) -> Engine:
-    """The Spark engine over the Spark DataFrame ``frame``."""
+    """The Spark engine over the Spark DataFrame ``frame``.
+
+    :func:`survstat.engines.bind` calls it for a frame whose type comes from ``pyspark.sql``.
+
+    Parameters
+    ----------
+    frame
+        A Spark DataFrame (classic or Spark Connect).
+
+    Returns
+    -------
+    Engine
+        A :class:`SparkEngine` over ``frame``; nothing is read yet.
+    """
     return SparkEngine(frame)
 
 
 def open_input(path: str | os.PathLike[str], master: str | None = None) -> Any:
-    """:func:`read_parquet` on the session of ``master`` (see :func:`session`)."""
+    """:func:`read_parquet` on the session of ``master`` (see :func:`session`).
+
+    Parameters
+    ----------
+    path
+        The Parquet file, directory or glob, or a URL of a filesystem Spark reads.
+    master
+        The master URL or Spark Connect ``sc://`` address; None: the active session, or
+        one configured by the environment.
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        The data, read lazily by Spark.
+
+    Raises
+    ------
+    EngineError
+        When pyspark is not installed.
+    InputFormatError
+        When a local path is not Parquet data, or Spark cannot read it.
+    """
     return read_parquet(path, session(master))
 
 
@@ -184,7 +218,8 @@ class SparkEngine:
         self.frame = frame
 
     def schema(self) -> pl.Schema:
-        """The DataFrame's schema as polars dtypes (through Arrow)."""
+        """See :meth:`Engine.schema`: translated through Arrow; a Spark type with no Arrow
+        equivalent makes Spark return an empty batch instead."""
         from pyspark.sql.pandas.types import to_arrow_schema
 
         try:
@@ -194,7 +229,7 @@ class SparkEngine:
         return _from_arrow(arrow.empty_table()).schema
 
     def count(self, checks: Sequence[Check]) -> tuple[int, list[int]]:
-        """The number of rows, and of rows breaking each check, in one Spark job."""
+        """See :meth:`Engine.count`: one Spark job."""
         F = _functions()
         exprs = [F.count(F.lit(1)).alias("__n")]
         exprs += [
@@ -205,21 +240,21 @@ class SparkEngine:
         return int(row[0]), [int(c or 0) for c in row[1:]]
 
     def examples(self, check: Check, limit: int) -> tuple[int | None, pl.Series]:
-        """Up to ``limit`` breaking values; no row position (Spark rows have no order)."""
+        """See :meth:`Engine.examples`: no row position, as Spark rows have no order."""
         bad = self.frame.filter(_violation(check)).select(_col(check.column).alias("__v"))
         return None, _to_polars(bad.limit(limit)).get_column("__v")
 
     def level_counts(self, col: str) -> pl.DataFrame:
-        """Rows per distinct value of ``col`` (columns ``col``, ``len``), sorted by value."""
+        """See :meth:`Engine.level_counts`."""
         counts = _to_polars(self.frame.groupBy(_col(col)).count())
         return counts.rename({"count": "len"}).sort(col)
 
     def distinct(self, col: str) -> list[Any]:
-        """The distinct values of ``col``."""
+        """See :meth:`Engine.distinct`."""
         return _to_polars(self.frame.select(_col(col)).distinct()).get_column(col).to_list()
 
     def weight_totals(self, col: str, groups: Sequence[str]) -> pl.DataFrame:
-        """The weight totals of :meth:`survstat.engines.Engine.weight_totals`, by Spark."""
+        """See :meth:`Engine.weight_totals`: one Spark job."""
         F = _functions()
         w = _col(col).cast("double")
         counts = [
@@ -235,7 +270,7 @@ class SparkEngine:
     def with_cause_codes(
         self, cause: str, dtype: pl.DataType, censor: Any, levels: tuple[Any, ...]
     ) -> SparkEngine:
-        """The engine over the DataFrame with ``__event`` and ``__cause`` added."""
+        """See :meth:`Engine.with_cause_codes`: the codes are added to the Spark plan."""
         F = _functions()
         if dtype.is_integer():
             value, key = _col(cause).cast("long"), int
@@ -250,17 +285,18 @@ class SparkEngine:
         return SparkEngine(coded)
 
     def risk_counts(self, roles: Roles) -> Counts:
-        """The risk table's GROUP BY (group, time), by Spark."""
+        """See :meth:`Engine.risk_counts`: grouped by Spark, weighted sums exact."""
         return _risk_counts(self.frame, roles)
 
     def record_keys(self, roles: Roles, scale: float | None) -> pl.DataFrame:
-        """The record keys of the robust variance, grouped by Spark."""
+        """See :meth:`Engine.record_keys`: grouped by Spark, in sorted order."""
         return _record_keys(self.frame, roles, scale)
 
     def cox_sums(
         self, roles: Roles, strata: Sequence[str], covariates: Sequence[str], beta: np.ndarray
     ) -> CoxSums:
-        """Not yet on Spark: raises :class:`~survstat.errors.EngineError`."""
+        """See :meth:`Engine.cox_sums`: not yet on Spark, raises
+        :class:`~survstat.errors.EngineError`."""
         raise EngineError(
             "Cox models do not run on the spark engine yet; run them on the polars engine"
         )
