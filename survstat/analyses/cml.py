@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import polars as pl
 
-from survstat._choices import Alternative, RateMethod
+from survstat._choices import Alternative, RateMethod, TimeUnit
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
@@ -60,7 +60,7 @@ def classify(
     return AnalysisOutput(table, "BCR-ABL1 results", table.height)
 
 
-def _on_time_scale(labs: FrameLike, patients: FrameLike, from_dates: bool, unit: str) -> Any:
+def _on_time_scale(labs: FrameLike, patients: FrameLike, from_dates: bool, unit: TimeUnit) -> Any:
     """The lab and patient inputs on the time-since-start scale."""
     from survstat.endpoints.dates import times_from_dates
 

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 import polars as pl
 
-from survstat._choices import Alternative, ConfType, RateMethod
+from survstat._choices import Alternative, ConfType, RateMethod, ResponseLevel
 from survstat.endpoints.cml_endpoints import PatientColumns, response_endpoints
 from survstat.endpoints.cml_input import Columns, Thresholds
 from survstat.errors import SurvstatWarning
@@ -134,15 +134,15 @@ def molecular_response(
     labs: FrameLike,
     patients: FrameLike,
     *,
-    level: str = "MR4.5",
+    level: ResponseLevel = "MR4.5",
     landmark: float = 12.0,
     window: float = 0.0,
     by: str | None = None,
     null_rate: float | None = None,
-    alternative: str = "two-sided",
+    alternative: Alternative = "two-sided",
     conf_level: float = 0.95,
-    conf_type: str = "log-log",
-    rate_method: str = "clopper-pearson",
+    conf_type: ConfType = "log-log",
+    rate_method: RateMethod = "clopper-pearson",
     reference: Any = None,
     columns: Columns | None = None,
     patient_columns: PatientColumns | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
+from survstat._choices import TimeUnit
 from survstat.analyses._core import AnalysisOutput, Extra
 from survstat.analyses._declare import Data, Option
 from survstat.analyses._options import Patients, Unit
@@ -81,7 +82,7 @@ def _tfr_tables(
     min_treatment: float,
     min_deep_duration: float,
     from_dates: bool,
-    unit: str,
+    unit: TimeUnit,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The TFR endpoints (time since the stop, in ``unit`` with ``from_dates``) and the
     eligibility at the stop (judged on the calendar with ``from_dates``)."""

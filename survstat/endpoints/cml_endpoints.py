@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from survstat._choices import ResponseLevel
 from survstat.endpoints.cml_input import Columns, Thresholds, number_option
 from survstat.endpoints.cml_levels import LEVELS, classified_results, response_rank, usable
 from survstat.endpoints.cml_patients import (
@@ -65,7 +66,7 @@ def response_endpoints(
     labs: FrameLike,
     patients: FrameLike,
     *,
-    level: str = "MR4.5",
+    level: ResponseLevel = "MR4.5",
     landmark: float = 12.0,
     window: float = 0.0,
     columns: Columns | None = None,

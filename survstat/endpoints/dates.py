@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from survstat._choices import TimeUnit
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -134,7 +135,7 @@ def times_from_dates(
     sample_date: str = "sample_date",
     dates: Mapping[str, str] | None = None,
     time: str = "time",
-    unit: str = "months",
+    unit: TimeUnit = "months",
     optional: bool = False,
     pre_study: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -45,7 +45,7 @@ import re
 
 import polars as pl
 
-from survstat._choices import PCR_DEFINITIONS
+from survstat._choices import PCR_DEFINITIONS, PcrDefinition
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
@@ -136,7 +136,7 @@ def pcr_flags(
     ypt: str = "ypT",
     ypn: str = "ypN",
     patient: str = "patient_id",
-    definition: str = "ypT0/is ypN0",
+    definition: PcrDefinition = "ypT0/is ypN0",
     itc_is_pcr: bool = False,
 ) -> pl.DataFrame:
     """Flag pCR per patient from the post-neoadjuvant ypT and ypN categories.
