@@ -44,12 +44,14 @@ def _leaf_commands(group, prefix=()):
 
 def example_of(command: tuple[str, ...]) -> list[str]:
     """The arguments of the example printed by ``survstat COMMAND --help``: the paragraph
-    after `Example:`, without a closing remark in parentheses and the leading `survstat`."""
+    after `Example:`, without its backticks, a closing remark in parentheses and the leading
+    `survstat`."""
     r = runner.invoke(app, [*command, "--help"])
     assert r.exit_code == 0, r.output
     found = re.search(r"Example:(.*?)(?:\n\s*\n|\Z)", r.output, re.S)
     assert found, f"`survstat {' '.join(command)} --help` shows no Example:"
-    text = " ".join(found.group(1).split())
+    # plain-text help shows the example as written in the docstring, between backticks
+    text = " ".join(found.group(1).replace("`", "").split())
     text = re.sub(r"\s+\([^()]*\)$", "", text)
     words = shlex.split(text)
     assert words[: 1 + len(command)] == ["survstat", *command], text

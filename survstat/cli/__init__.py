@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import typer
 
 from survstat._version import __version__
@@ -23,7 +25,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode="markdown",
+    # Help is click's plain text: typer's rich help loads rich's Markdown renderer and pygments,
+    # which would make `survstat km --help` slower than reading the data it describes. Lines
+    # are up to 100 characters (the terminal's width when narrower; 100 in a pipe), so the
+    # command list shows each command's whole summary. Sub-commands inherit these settings.
+    rich_markup_mode=None,
+    context_settings={
+        "max_content_width": 100,
+        "terminal_width": shutil.get_terminal_size((100, 24)).columns,
+    },
 )
 #: The groups of sub-commands: analyses named "cml ..." and "recist ...", and the figures.
 _GROUPS = {
@@ -35,7 +45,7 @@ _GROUPS = {
 
 def _group(name: str) -> typer.Typer:
     return typer.Typer(
-        cls=QuickHelpGroup, help=_GROUPS[name], no_args_is_help=True, rich_markup_mode="markdown"
+        cls=QuickHelpGroup, help=_GROUPS[name], no_args_is_help=True, rich_markup_mode=None
     )
 
 

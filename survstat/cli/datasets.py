@@ -12,7 +12,7 @@ from survstat import datasets as _datasets
 from survstat.cli._common import print_table, user_errors, write_output
 
 app = typer.Typer(
-    help="List and export the bundled datasets.", no_args_is_help=True, rich_markup_mode="markdown"
+    help="List and export the bundled datasets.", no_args_is_help=True, rich_markup_mode=None
 )
 
 
