@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
+
 from survstat._validation import (
     RESERVED,
     cause_levels,
@@ -25,15 +27,26 @@ from survstat._validation import (
     validate,
 )
 from survstat.engines import Check, Engine, FrameLike, bind
-from survstat.errors import EngineError, OptionError
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    EngineError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+)
+from survstat.io.read import scan
 
 __all__ = [
+    "DERIVED_EVENT",
+    "PARAMCD",
     "RESERVED",
     "Check",
     "FrameLike",
     "SurvivalData",
     "as_survival_data",
     "check_declared_levels",
+    "tte_roles",
 ]
 
 
@@ -213,12 +226,13 @@ class SurvivalData:
         cls,
         data: FrameLike,
         *,
-        time: str,
-        event: str,
+        time: str | None = None,
+        event: str | None = None,
         entry: str | None = None,
         weight: str | None = None,
         by: str | Sequence[str] | None = None,
         strata: str | Sequence[str] | None = None,
+        censor: str | None = None,
     ) -> SurvivalData:
         """Bind and validate right-censored (optionally left-truncated, weighted) data.
 
@@ -232,6 +246,7 @@ class SurvivalData:
             Follow-up time: numeric, finite, non-negative, no missing values.
         event
             Event indicator: boolean, or numeric with values 0 (censored) and 1 (event).
+            Exactly one of ``event`` and ``censor`` is given (see :func:`tte_roles`).
         entry
             Delayed-entry time: numeric, non-negative and strictly less than ``time``.
         weight
@@ -245,6 +260,11 @@ class SurvivalData:
             value and a power of ten to rescale by.
         by, strata
             Grouping column(s); no missing values.
+        censor
+            CDISC ADaM ADTTE ``CNSR``-style column: 0 = event, positive integer = censored.
+            The event is then the derived column :data:`DERIVED_EVENT`. An ADTTE-like input
+            (``PARAMCD``, ``AVAL``, ``CNSR``) defaults ``time`` and ``censor`` to ``AVAL`` and
+            ``CNSR``; one with several ``PARAMCD`` values is an error (filter it first).
 
         Returns
         -------
@@ -264,6 +284,7 @@ class SurvivalData:
         >>> SurvivalData.right_censored(df, time="t", event="d").n_rows
         3
         """
+        data, time, event = tte_roles(data, time=time, event=event, censor=censor)
         rows, source = bind(data)
         by_t, strata_t = _as_tuple(by), _as_tuple(strata)
         schema = rows.schema()
@@ -330,10 +351,154 @@ def as_survival_data(
                 "SurvivalData.competing_risks(...)"
             )
         return data
-    outcome = "cause" if competing else "event"
-    missing = [k for k in ("time", outcome) if roles.get(k) is None]
-    if missing:
-        raise OptionError(f"missing column role(s): {', '.join(missing)}")
     if competing:
+        missing = [k for k in ("time", "cause") if roles.get(k) is None]
+        if missing:
+            raise OptionError(f"missing column role(s): {', '.join(missing)}")
         return SurvivalData.competing_risks(data, **roles)
     return SurvivalData.right_censored(data, **roles)
+
+
+#: The column an ADaM BDS dataset names its parameter by, and the ADTTE analysis columns.
+PARAMCD = "PARAMCD"
+_ADTTE_TIME, _ADTTE_CENSOR = "AVAL", "CNSR"
+
+#: The event column derived from a CDISC censoring column.
+DERIVED_EVENT = "__event"
+
+
+def tte_roles(
+    data: FrameLike,
+    *,
+    time: str | None,
+    event: str | None,
+    censor: str | None = None,
+    param: str | None = None,
+    param_column: str = PARAMCD,
+) -> tuple[FrameLike, str, str]:
+    """Resolve the time-to-event roles of an ADaM ADTTE-like input (or of any input).
+
+    CDISC ADaM BDS for time-to-event (ADaM IG, ADTTE): ``CNSR`` is 0 for an event and a
+    positive integer for a censoring; ``PARAMCD`` names the parameter (OS, PFS, ...) of each
+    row, so one ADTTE holds several endpoints. Here:
+
+    - exactly one of ``event`` and ``censor`` is given; ``event`` may not name a column called
+      ``CNSR`` (it would analyse the censoring distribution);
+    - ``param`` keeps the rows whose ``param_column`` equals it; without ``param``, a
+      ``param_column`` holding several values is an error listing them;
+    - for an ADTTE-like input (``param_column``, ``AVAL`` and ``CNSR`` present) ``time`` and
+      ``censor`` default to ``AVAL`` and ``CNSR``;
+    - ``censor`` must be integer-valued, non-negative and not missing; the event is
+      ``censor == 0``, written to the column :data:`DERIVED_EVENT`.
+
+    Parameters
+    ----------
+    data
+        Any input :meth:`SurvivalData.right_censored` takes.
+    time, event, censor
+        The time, event (0/1) and CDISC censoring (0 = event) columns, None when not given.
+    param
+        The parameter to keep (e.g. ``"OS"``), None for all rows.
+    param_column
+        The column holding the parameter.
+
+    Returns
+    -------
+    (data, time, event)
+        ``data`` itself when there is nothing to filter or derive, else a polars LazyFrame;
+        the time column and the event column.
+
+    Raises
+    ------
+    OptionError
+        Both or neither of ``event`` and ``censor``; ``event`` naming ``CNSR``; several
+        parameters and no ``param``; a ``param`` that does not occur; no ``time``.
+    ColumnNotFoundError
+        ``censor`` or ``param_column`` (with ``param``) is not a column.
+    ColumnTypeError
+        ``censor`` is not numeric.
+    MissingValueError, InvalidValueError
+        ``censor`` is missing, negative or not a whole number (naming the count and first row).
+    """
+    if event is not None and censor is not None:
+        raise OptionError(
+            f"give either event or censor, not both (got event `{event}`, censor `{censor}`)"
+        )
+    if isinstance(event, str) and event.upper() == _ADTTE_CENSOR:
+        raise OptionError(
+            f"`{event}` is a CDISC censoring column (0 = event, positive = censored); as an "
+            f"event it would analyse the censoring distribution: use --censor {event} "
+            f'(censor="{event}") instead'
+        )
+    rows, _ = bind(data)
+    schema = rows.schema()
+    if param is not None and param_column not in schema:
+        raise ColumnNotFoundError(param_column, schema.names(), role="param_column")
+    if param_column in schema:
+        present = sorted(str(v) for v in rows.distinct(param_column) if v is not None)
+        listed = ", ".join(present)
+        if param is None and len(present) > 1:
+            raise OptionError(
+                f"`{param_column}` holds {len(present)} parameters ({listed}): choose one with "
+                "--param (param=...); analysing them together mixes endpoints"
+            )
+        if param is not None and str(param) not in present:
+            raise OptionError(
+                f"parameter {param!r} does not occur in `{param_column}`; present: {listed}"
+            )
+    if {param_column, _ADTTE_TIME, _ADTTE_CENSOR} <= set(schema.names()):
+        time = _ADTTE_TIME if time is None else time
+        if event is None and censor is None:
+            censor = _ADTTE_CENSOR
+    if time is None:
+        raise OptionError("missing column role: time")
+    if event is None and censor is None:
+        raise OptionError("missing column role: give event (0/1) or censor (CDISC CNSR)")
+    if param is None and censor is None:
+        return data, time, str(event)
+    frame, _ = scan(data)
+    frame = frame.with_row_index("__row")
+    if param is not None:
+        frame = frame.filter(pl.col(param_column).cast(pl.String) == str(param))
+    if censor is None:
+        return frame.drop("__row"), time, str(event)
+    return _censor_to_event(frame, schema, censor), time, DERIVED_EVENT
+
+
+def _censor_to_event(frame: pl.LazyFrame, schema: pl.Schema, censor: str) -> pl.LazyFrame:
+    """Check a CDISC censoring column and derive the 0/1 event from it (see :func:`tte_roles`)."""
+    if censor not in schema:
+        raise ColumnNotFoundError(censor, schema.names(), role="censor")
+    dtype = schema[censor]
+    if not dtype.is_numeric():
+        raise ColumnTypeError(
+            f"`{censor}` (censor) must be numeric: 0 = event, positive integer = censored "
+            f"(CDISC ADaM ADTTE CNSR); found dtype {dtype}"
+        )
+    value = pl.col(censor).cast(pl.Float64)
+    rules = (
+        (pl.col(censor).is_null(), MissingValueError, "must not be missing", "missing values"),
+        (
+            value.is_nan() | (value < 0),
+            InvalidValueError,
+            "must be 0 (event) or a positive integer (censored)",
+            "negative values",
+        ),
+        (
+            value != value.floor(),
+            InvalidValueError,
+            "must be 0 (event) or a positive integer (censored)",
+            "non-integer values",
+        ),
+    )
+    for bad, error, rule, what in rules:
+        found = frame.filter(bad).select("__row", censor).collect()
+        if found.height:
+            n_rows = frame.select(pl.len()).collect().item()
+            what = what if found.height != 1 else what.replace("values", "value")
+            raise error(
+                f"`{censor}` (censor, CDISC CNSR) {rule}; found {found.height} {what} of "
+                f"{n_rows} rows (first: {found.item(0, censor)} at row {found.item(0, '__row')})"
+            )
+    event = (pl.col(censor) == 0).cast(pl.Int8).alias(DERIVED_EVENT)
+    return frame.with_columns(event).drop("__row")

@@ -165,7 +165,7 @@ def test_not_parquet_exit_1(tmp_path):
     [
         ["km", "x.parquet", "--time", "t", "--event", "e", "--conf-type", "loglog"],
         ["km", "x.parquet", "--time", "t", "--event", "e", "--at", "1,abc"],
-        ["km", "x.parquet", "--event", "e"],
+        ["cif", "x.parquet", "--cause", "c"],
         ["logrank", "x.parquet", "--time", "t", "--event", "e", "--by", "g", "--weights", "peto"],
         ["nosuchcommand"],
     ],

@@ -11,6 +11,32 @@ from survstat.analyses._declare import Column, Frame, Input, Option
 Time = Annotated[str, Column("data", help="Follow-up time column.")]
 Event = Annotated[str, Column("data", help="Event column (0/1 or boolean).")]
 Cause = Annotated[str, Column("data", help="Cause column: 0 = censored, other codes = causes.")]
+TteTime = Annotated[
+    str | None, Column("data", help="Follow-up time column (default AVAL for ADaM ADTTE data).")
+]
+TteEvent = Annotated[
+    str | None, Column("data", help="Event column (0/1 or boolean); or give --censor.")
+]
+Censor = Annotated[
+    str | None,
+    Column(
+        "data",
+        help="CDISC censoring column instead of --event: 0 = event, positive integer = "
+        "censored (ADaM ADTTE CNSR; the default for ADTTE data).",
+    ),
+]
+Param = Annotated[
+    str | None,
+    Option(help="Analyse only the rows of this parameter (ADaM PARAMCD value, e.g. OS)."),
+]
+ParamColumn = Annotated[
+    str,
+    Column(
+        "data",
+        help="Column holding the parameter of --param.",
+        when=lambda params: params.get("param") is not None,
+    ),
+]
 By = Annotated[list[str] | None, Column("data", help="Group column(s), comma-separated.")]
 Compared = Annotated[list[str], Column("data", help="Group column(s) to compare.")]
 Strata = Annotated[

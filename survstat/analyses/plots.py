@@ -17,14 +17,18 @@ from survstat.analyses._options import (
     AtRiskTimes,
     By,
     Cause,
+    Censor,
     CensorValue,
     ConfInt,
     ConfLevel,
     ConfType,
     Entry,
-    Event,
+    Param,
+    ParamColumn,
     Time,
     Title,
+    TteEvent,
+    TteTime,
     Weight,
     XLabel,
 )
@@ -64,8 +68,11 @@ def _logrank_annotation(sd: SurvivalData, conf_level: float) -> str:
 def km_plot(
     data: Data,
     *,
-    time: Time,
-    event: Event,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
     by: By = None,
     entry: Entry = None,
     weight: Weight = None,
@@ -94,10 +101,13 @@ def km_plot(
     matplotlib.figure.Figure
         The figure.
     """
-    from survstat.data import SurvivalData
+    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.kaplan_meier import kaplan_meier
     from survstat.plot import km_figure
 
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )

@@ -14,15 +14,19 @@ from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
     By,
     Cause,
+    Censor,
     CensorValue,
     Compared,
     ConfLevel,
     ConfType,
     Covariates,
     Entry,
-    Event,
+    Param,
+    ParamColumn,
     Strata,
     Time,
+    TteEvent,
+    TteTime,
     Weight,
 )
 
@@ -33,8 +37,11 @@ _MODEL_TITLE = "Model: rows, events, log-likelihoods, convergence, aliased and i
 def km(
     data: Data,
     *,
-    time: Time,
-    event: Event,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
     by: By = None,
     entry: Entry = None,
     weight: Weight = None,
@@ -61,9 +68,12 @@ def km(
     AnalysisOutput
         The curves (or the survival at ``at``).
     """
-    from survstat.data import SurvivalData
+    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.kaplan_meier import kaplan_meier
 
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
@@ -76,8 +86,11 @@ def km(
 def summary(
     data: Data,
     *,
-    time: Time,
-    event: Event,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
     by: By = None,
     entry: Entry = None,
     weight: Weight = None,
@@ -99,9 +112,12 @@ def summary(
     AnalysisOutput
         One row per group.
     """
-    from survstat.data import SurvivalData
+    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.kaplan_meier import kaplan_meier
 
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
@@ -113,8 +129,11 @@ def summary(
 def logrank_test(
     data: Data,
     *,
-    time: Time,
-    event: Event,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
     by: Compared,
     strata: Strata = None,
     rho: Annotated[
@@ -148,9 +167,12 @@ def logrank_test(
     AnalysisOutput
         The test, with the observed and expected events per group as the ``per_group`` extra.
     """
-    from survstat.data import SurvivalData
+    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.logrank import logrank
 
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
     sd = SurvivalData.right_censored(
         data, time=time, event=event, by=names(by), strata=names(strata), weight=weight
     )
@@ -173,8 +195,11 @@ def logrank_test(
 def cox_model(
     data: Data,
     *,
-    time: Time,
-    event: Event,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
     covariates: Covariates,
     strata: Strata = None,
     ties: Annotated[Ties, Option(help="Tie handling: efron or breslow.")] = "efron",
@@ -201,9 +226,12 @@ def cox_model(
     AnalysisOutput
         One row per term, with the ``tests`` and ``model`` extras.
     """
-    from survstat.data import SurvivalData
+    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.cox import cox
 
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
     sd = SurvivalData.right_censored(
         data, time=time, event=event, strata=names(strata), weight=weight
     )

@@ -185,6 +185,7 @@ def cox(
     robust: bool | None = None,
     reference: Mapping[str, Any] | None = None,
     conf_level: float = 0.95,
+    censor: str | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model (R ``coxph``).
 
@@ -193,6 +194,8 @@ def cox(
     data, time, event, strata, weight
         Data and column roles (see :meth:`SurvivalData.right_censored`); strata get separate
         baseline hazards. Rows with weight 0 are left out of the fit (SAS PHREG's rule).
+    censor
+        CDISC ADTTE ``CNSR``-style column (0 = event), in place of ``event``.
     covariates
         Columns of the linear predictor: numeric/boolean as they are, text/categorical as
         indicators against a reference level (terms named ``arm[B]``). A covariate on a scale
@@ -253,7 +256,7 @@ def cox(
             "`cluster` gives robust standard errors; with robust=False it would be ignored"
         )
     covariates = covariate_list(covariates)
-    sd = as_survival_data(data, time=time, event=event, strata=strata, weight=weight)
+    sd = as_survival_data(data, time=time, event=event, strata=strata, weight=weight, censor=censor)
     sd.require_rows("Cox regression")
     if sd.entry is not None:
         raise OptionError("Cox models with delayed entry are not available yet")

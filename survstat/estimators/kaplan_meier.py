@@ -404,6 +404,7 @@ def kaplan_meier(
     conf_type: ConfType = "log-log",
     conf_level: float = 0.95,
     robust: bool | None = None,
+    censor: str | None = None,
 ) -> KaplanMeierResult:
     """Kaplan-Meier estimate of the survival function, per group.
 
@@ -413,6 +414,9 @@ def kaplan_meier(
         A :class:`~survstat.data.SurvivalData`, or a frame / Parquet path with the column names.
     time, event, by, entry, weight, strata
         Column roles (see :meth:`SurvivalData.right_censored`).
+    censor
+        CDISC ADTTE ``CNSR``-style column (0 = event, positive = censored), in place of
+        ``event``: ``kaplan_meier(adtte, time="AVAL", censor="CNSR")``.
     conf_type
         Pointwise interval transform: ``"log-log"`` (default, as SAS and lifelines), ``"log"``
         (R's default), ``"plain"``, ``"logit"`` or ``"arcsine"``.
@@ -451,7 +455,14 @@ def kaplan_meier(
     if robust is not None and not isinstance(robust, bool):
         raise OptionError(f"`robust` must be True, False or None; got {robust!r}")
     sd = as_survival_data(
-        data, time=time, event=event, by=by, entry=entry, weight=weight, strata=strata
+        data,
+        time=time,
+        event=event,
+        by=by,
+        entry=entry,
+        weight=weight,
+        strata=strata,
+        censor=censor,
     )
     rt = build_risk_table(sd).exits_only()
     n, d = rt.n_risk, rt.n_event

@@ -182,6 +182,7 @@ def logrank(
     weights: LogrankWeights = "logrank",
     rho: float = 0.0,
     gamma: float = 0.0,
+    censor: str | None = None,
 ) -> LogrankResult:
     """K-sample log-rank test and its weighted variants, optionally stratified.
 
@@ -189,6 +190,8 @@ def logrank(
     ----------
     data, time, event, by, strata, entry
         Data and column roles; ``by`` (the groups compared) is required.
+    censor
+        CDISC ADTTE ``CNSR``-style column (0 = event), in place of ``event``.
     weight
         Frequency weights (whole numbers); the hypergeometric variance has no meaning for
         fractional weights, so those are refused.
@@ -225,7 +228,14 @@ def logrank(
     """
     kind = _weight_kind(weights, rho, gamma)
     sd = as_survival_data(
-        data, time=time, event=event, by=by, strata=strata, entry=entry, weight=weight
+        data,
+        time=time,
+        event=event,
+        by=by,
+        strata=strata,
+        entry=entry,
+        weight=weight,
+        censor=censor,
     )
     if not sd.by:
         raise OptionError("logrank needs a `by` column naming the groups to compare")
