@@ -417,6 +417,8 @@ def tte_roles(
         ``censor`` or ``param_column`` (with ``param``) is not a column.
     ColumnTypeError
         ``censor`` is not numeric.
+    EngineError
+        ``censor`` or ``param`` on data held by Spark (it is filtered and derived here).
     MissingValueError, InvalidValueError
         ``censor`` is missing, negative or not a whole number (naming the count and first row).
     """
@@ -456,6 +458,11 @@ def tte_roles(
         raise OptionError("missing column role: give event (0/1) or censor (CDISC CNSR)")
     if param is None and censor is None:
         return data, time, str(event)
+    if not rows.row_level:
+        raise EngineError(
+            f"censor and param run on the polars engine; on {rows.name}, derive the 0/1 event "
+            f"(1 - ({censor or _ADTTE_CENSOR} > 0)) and filter `{param_column}` first"
+        )
     frame, _ = scan(data)
     frame = frame.with_row_index("__row")
     if param is not None:

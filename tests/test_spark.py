@@ -238,6 +238,13 @@ def test_row_level_analyses_are_refused(spark):
         survstat.fine_gray(sdf, time="time", cause="cause", covariates=["site"], failcode=1)
 
 
+def test_cdisc_censor_and_param_are_refused_on_spark(spark):
+    sdf = spark.createDataFrame(cohort(50).with_columns(CNSR=1 - pl.col("event")).to_arrow())
+    with pytest.raises(EngineError, match=r"censor and param run on the polars engine; on spark"):
+        survstat.kaplan_meier(sdf, time="time", censor="CNSR")
+    survstat.kaplan_meier(sdf, time="time", event="event")  # an event column still runs
+
+
 runner = CliRunner()
 
 
