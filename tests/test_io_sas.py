@@ -19,7 +19,7 @@ import survstat
 from survstat.batch import load_job, run_job
 from survstat.cli import app
 from survstat.errors import EmptyDataError, InputFormatError
-from survstat.io import read_labels, read_table_file, scan
+from survstat.io import read_labels, read_table_file, scan, write_parquet
 
 runner = CliRunner()
 
@@ -205,3 +205,13 @@ def test_xpt_named_parquet(tmp_path):
         r"name it .xpt or .sas7bdat, which survstat reads$",
     ):
         scan(path)
+
+
+def test_labels_round_trip_through_parquet(tmp_path):
+    # labels travel beside the frame and land in each Parquet field's metadata (`label`)
+    frame, labels = read_table_file(_xpt(tmp_path / "adtte.xpt", 8))
+    out = write_parquet(frame, tmp_path / "adtte.parquet", labels=labels)
+    assert read_labels(out) == LABELS
+    back = pl.read_parquet(out)
+    assert back.equals(frame)
+    assert back.schema["ADT"] == pl.Date

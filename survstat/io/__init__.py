@@ -8,6 +8,7 @@ input and options.
 """
 
 from survstat.io.read import (
+    LABEL_KEY,
     TABLE_EXTENSIONS,
     FrameLike,
     check_input_path,
@@ -30,6 +31,7 @@ from survstat.io.write import (
 )
 
 __all__ = [
+    "LABEL_KEY",
     "METADATA_KEY",
     "TABLE_EXTENSIONS",
     "FrameLike",

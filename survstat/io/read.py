@@ -300,6 +300,8 @@ TABLE_EXTENSIONS = {
     ".xpt": "a SAS transport file (v5 or v8)",
     ".sas7bdat": "a SAS data set",
 }
+#: The Parquet field metadata key of a column's label (written by ``write_parquet(labels=...)``).
+LABEL_KEY = b"label"
 _SAS7BDAT_MAGIC = b"\x00" * 12 + b"\xc2\xea\x81\x60"
 
 
@@ -455,12 +457,16 @@ def read_table_file(path: str | os.PathLike[str]) -> tuple[pl.DataFrame, dict[st
 
 
 def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The variable labels of a SAS file (``.xpt``, ``.sas7bdat``) by column name.
+    """The column labels of a file: SAS variable labels (``.xpt``, ``.sas7bdat``), or the
+    ``label`` field metadata of a Parquet file (as ``write_parquet(labels=...)`` writes them).
+
+    Labels travel beside a frame as a ``{column: label}`` dict (polars columns carry no
+    metadata); Parquet keeps them in each field's metadata under ``label``.
 
     Parameters
     ----------
     path
-        A ``.xpt`` or ``.sas7bdat`` file; a ``.csv`` has no labels.
+        A ``.xpt``, ``.sas7bdat`` or Parquet file; a ``.csv`` has no labels.
 
     Returns
     -------
@@ -470,9 +476,20 @@ def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
     Raises
     ------
     InputFormatError
-        When the file is not a readable SAS file.
+        When the file is not a readable SAS or Parquet file.
     """
-    return read_table_file(path)[1]
+    if _table_kind(os.fspath(path)) is not None:
+        return read_table_file(path)[1]
+    import pyarrow.parquet as pq
+
+    file = Path(path)
+    check_parquet_file(file)
+    schema = pq.read_schema(file)
+    return {
+        f.name: f.metadata[LABEL_KEY].decode()
+        for f in schema
+        if f.metadata and LABEL_KEY in f.metadata
+    }
 
 
 def check_input_path(raw: str) -> str:
