@@ -215,3 +215,11 @@ def test_labels_round_trip_through_parquet(tmp_path):
     back = pl.read_parquet(out)
     assert back.equals(frame)
     assert back.schema["ADT"] == pl.Date
+
+
+def test_truncated_sas7bdat(tmp_path):
+    # the sas7bdat magic number, then nothing a SAS data set's header needs
+    path = tmp_path / "adsl.sas7bdat"
+    path.write_bytes(b"\x00" * 12 + b"\xc2\xea\x81\x60" + b"\x00" * 100)
+    with pytest.raises(InputFormatError, match=r"^`.*adsl.sas7bdat` is a corrupt SAS data set: "):
+        scan(path)
