@@ -223,3 +223,12 @@ def test_truncated_sas7bdat(tmp_path):
     path.write_bytes(b"\x00" * 12 + b"\xc2\xea\x81\x60" + b"\x00" * 100)
     with pytest.raises(InputFormatError, match=r"^`.*adsl.sas7bdat` is a corrupt SAS data set: "):
         scan(path)
+
+
+def test_column_of_missing_values_keeps_its_sas_type(tmp_path):
+    # every value `.`: a Float64 column of nulls, not a column without a type
+    path = tmp_path / "m.xpt"
+    pyreadstat.write_xport(pd.DataFrame({"AVAL": [1.0, 2.0], "BASE": [np.nan, np.nan]}), str(path))
+    frame = read_table_file(path)[0]
+    assert frame.schema["BASE"] == pl.Float64
+    assert frame["BASE"].null_count() == 2

@@ -361,9 +361,13 @@ def _sas_frame(path: Path, suffix: str) -> tuple[pl.DataFrame, dict[str, str]]:
     columns = []
     for name, values in data.items():
         series = pl.Series(name, values, strict=False)
-        if series.dtype == pl.Null or series.dtype == pl.Object:
-            dtype = pl.String if kinds.get(name) == "string" else pl.Float64
-            series = series.cast(dtype) if series.dtype == pl.Null else pl.Series(name, [])
+        if series.dtype == pl.Null:  # every value missing: the SAS type decides
+            series = series.cast(pl.String if kinds.get(name) == "string" else pl.Float64)
+        elif series.dtype == pl.Object:
+            raise InputFormatError(
+                f"`{path}`: column `{name}` mixes value types that polars cannot hold in one "
+                f"column (first value: {values[0]!r})"
+            )
         columns.append(series)
     _check_unique_names([c.name for c in columns], f"file `{path}`")
     labels = {k: v for k, v in meta.column_names_to_labels.items() if v}
