@@ -240,8 +240,9 @@ class SurvivalData:
         ----------
         data
             polars DataFrame or LazyFrame, pyarrow Table, pandas DataFrame, Spark DataFrame,
-            or a Parquet path, directory or glob. Paths, LazyFrames and Spark DataFrames are
-            validated where they live and never collected (see :mod:`survstat.engines`).
+            or a Parquet path, directory or glob, or a .csv, .xpt or .sas7bdat file. Paths,
+            LazyFrames and Spark DataFrames are validated where they live and never collected
+            (see :mod:`survstat.engines`).
         time
             Follow-up time: numeric, finite, non-negative, no missing values.
         event

@@ -139,7 +139,13 @@ def _csv(folder: Path, name: str) -> None:
 @pytest.mark.parametrize(
     ("setup", "given", "message"),
     [
-        (lambda d: _csv(d, "g.csv"), "g.csv", "g.csv` is not a Parquet file: it"),
+        # Parquet bytes named .csv: the content must match the extension
+        (
+            lambda d: survstat.datasets.load("gbsg2").write_parquet(d / "g.csv"),
+            "g.csv",
+            "g.csv` is not CSV text: it is a Parquet file; name it .parquet",
+        ),
+        (lambda d: _csv(d, "g.xpt"), "g.xpt", "g.xpt` is not a SAS transport file (v5 or v8): it"),
         (
             lambda d: (d / "e.parquet").write_bytes(b""),
             "e.parquet",

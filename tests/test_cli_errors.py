@@ -131,9 +131,10 @@ def folder_as_job_file(tmp):
 
 
 def csv_file(tmp):
-    path = tmp / "trial.csv"
+    # CSV text named .xpt: the content must match the extension
+    path = tmp / "trial.xpt"
     GOOD.write_csv(path)
-    return ["km", path, *KM], r"`.*trial.csv` is not a Parquet file: it holds text"
+    return ["km", path, *KM], r"`.*trial.xpt` is not a SAS transport file \(v5 or v8\): it is text"
 
 
 def xlsx_file(tmp):

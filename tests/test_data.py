@@ -254,9 +254,9 @@ def test_every_input_backend_gives_the_same_curves(backend, tmp_path):
 
 
 def test_not_a_parquet_file(tmp_path):
-    path = tmp_path / "data.csv"
+    path = tmp_path / "data.parquet"
     GOOD.write_csv(path)
-    with pytest.raises(InputFormatError, match=r"`.*data.csv` is not a Parquet file"):
+    with pytest.raises(InputFormatError, match=r"`.*data.parquet` is not a Parquet file"):
         build(str(path))
 
 

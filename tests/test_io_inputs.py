@@ -52,7 +52,7 @@ def test_csv_named_parquet(tmp_path):
     with pytest.raises(
         InputFormatError,
         match=r"`.*trial.parquet` is not a Parquet file: it holds text \(first line: "
-        r"'time,event,arm'; 47 bytes\), e.g. CSV; convert it first, e.g. polars.read_csv",
+        r"'time,event,arm'; 47 bytes\), e.g. CSV; name it .csv if it is CSV, or polars.read_csv",
     ):
         scan(path)
 

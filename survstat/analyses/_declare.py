@@ -113,4 +113,7 @@ class Column(Option):
 
 
 #: The first table of every analysis: the command line's ``DATA`` argument.
-Data = Annotated[Frame, Input("Parquet file, directory of Parquet files, or glob.")]
+Data = Annotated[
+    Frame,
+    Input("Parquet file, directory of Parquet files, or glob; or a .csv, .xpt or .sas7bdat file."),
+]

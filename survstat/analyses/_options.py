@@ -65,7 +65,9 @@ ConfInt = Annotated[bool, Option(help="Draw the pointwise confidence bands.", of
 # CML: the analyses that read the lab results and a patient table
 
 #: The patient table of the analyses that read two tables.
-Patients = Annotated[Frame, Input("Patient table (Parquet).", flag="--patients")]
+Patients = Annotated[
+    Frame, Input("Patient table (Parquet, .csv, .xpt or .sas7bdat).", flag="--patients")
+]
 Level = Annotated[
     ResponseLevel,
     Option(

@@ -8,9 +8,9 @@ A job file writes only inside its own folder: ``[job] output`` is a path relativ
 file and ``[job] report`` one relative to the output folder, neither absolute nor climbing out
 with ``..``, so that a job file shared or rerun elsewhere cannot write over other files; only
 the command line (``--output``, ``survstat report -o``) may point anywhere. An input that is
-not Parquet (a CSV, an empty file, a folder without ``.parquet`` files, a glob matching
-nothing, a damaged file) is refused with its name and line before its schema is read, and no
-output may land on an input.
+not Parquet, CSV (``.csv``) or SAS (``.xpt``, ``.sas7bdat``) data as its name says (an empty
+file, a folder without ``.parquet`` files, a glob matching nothing, a damaged file) is
+refused with its name and line before its schema is read, and no output may land on an input.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from survstat._choices import ENGINES
 from survstat.batch._checker import Checker, JobError, read_toml, suggest
 from survstat.batch._steps import Step, check_step
 from survstat.errors import SurvstatError
-from survstat.io import check_parquet_path, scan
+from survstat.io import check_input_path, scan
 
 __all__ = ["ENGINES", "Job", "JobError", "OutputFolderError", "Source", "Step", "load_job"]
 
@@ -97,7 +97,7 @@ def _read_sources(
             check.add(line, where, 'must be a path string or { dataset = "name" }')
             continue
         try:
-            check_parquet_path(path)  # every file, before anything reads a schema
+            check_input_path(path)  # every file, before anything reads a schema
             schemas[name] = scan(path)[0].collect_schema().names()
         except SurvstatError as exc:
             check.add(line, where, str(exc))

@@ -163,12 +163,12 @@ def run(
         bool, typer.Option("--check", help="Only check the job file and its inputs; run nothing.")
     ] = False,
 ) -> None:
-    """Run a job file: analyses and plots over Parquet inputs, one output file per step.
+    """Run a job file: analyses and plots over Parquet, CSV or SAS inputs, one output file per step.
 
     The whole job is checked first (unknown analyses or options, missing columns in any
-    input, inputs that are not Parquet, output paths that leave the job's folder) and every
-    problem is listed with its line; nothing runs when the job is invalid. Each step writes
-    `<name>.parquet` (and its extra tables, or its figure files) atomically into the output
+    input, inputs that are not what their names say, output paths that leave the job's folder)
+    and every problem is listed with its line; nothing runs when the job is invalid. Each step
+    writes `<name>.parquet` (and its extra tables, or its figure files) atomically into the output
     folder, with `manifest.parquet` recording status, rows, duration and content hashes. A step
     that fails or does not run leaves no file; temporary files of a killed run are removed by
     the next run. Steps whose inputs and parameters are unchanged are skipped unless --force,

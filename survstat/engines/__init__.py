@@ -60,7 +60,7 @@ def bind(data: FrameLike) -> tuple[Engine, str | None]:
     ----------
     data
         A polars DataFrame or LazyFrame, a pyarrow Table, a pandas DataFrame, a Parquet path
-        (file, directory or glob) or a Spark DataFrame.
+        (file, directory or glob), a .csv, .xpt or .sas7bdat file or a Spark DataFrame.
 
     Returns
     -------

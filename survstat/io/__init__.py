@@ -1,16 +1,22 @@
-"""Parquet input and output.
+"""Reading inputs, writing Parquet output.
 
 :mod:`survstat.io.read` opens inputs (frames, or Parquet files, folders, globs and Hive
-datasets, every file checked first) as polars LazyFrames; :mod:`survstat.io.write` writes
+datasets, every file checked first, or single .csv, .xpt and .sas7bdat files) as polars
+LazyFrames; :mod:`survstat.io.write` writes
 outputs atomically, with provenance in the Parquet metadata and the same bytes for the same
 input and options.
 """
 
 from survstat.io.read import (
+    LABEL_KEY,
+    TABLE_EXTENSIONS,
     FrameLike,
+    check_input_path,
     check_parquet_file,
     check_parquet_path,
     parquet_files,
+    read_labels,
+    read_table_file,
     reading,
     scan,
 )
@@ -25,14 +31,19 @@ from survstat.io.write import (
 )
 
 __all__ = [
+    "LABEL_KEY",
     "METADATA_KEY",
+    "TABLE_EXTENSIONS",
     "FrameLike",
+    "check_input_path",
     "check_output_path",
     "check_parquet_file",
     "check_parquet_path",
     "parquet_files",
     "provenance",
+    "read_labels",
     "read_metadata",
+    "read_table_file",
     "reading",
     "scan",
     "sibling_path",

@@ -1,4 +1,8 @@
-"""Reading Parquet inputs: every file checked first, then opened lazily.
+"""Reading inputs: Parquet, CSV, SAS transport (.xpt) and SAS data sets (.sas7bdat).
+
+A single file is read by its extension, checked by its content: ``.csv``, ``.xpt`` and
+``.sas7bdat`` files are read by :func:`read_table_file` (see there for the rules), any other
+name must hold Parquet. Folders and globs are Parquet only.
 
 Inputs are opened lazily (``polars.scan_parquet``) so that large files, directories of files,
 globs and Hive-partitioned datasets are read only as far as an analysis needs. Before that,
@@ -29,8 +33,8 @@ FrameLike = Any  # pl.DataFrame | pl.LazyFrame | pa.Table | pandas.DataFrame | s
 _PARQUET_MAGIC = b"PAR1"
 _CONVERT = {
     "excel": "polars.read_excel(...).write_parquet(...)",
-    "text": "polars.read_csv(...).write_parquet(...)",
-    "sas": "pyreadstat or pandas.read_sas",
+    "text": "name it .csv if it is CSV, or polars.read_csv(...).write_parquet(...)",
+    "sas": "name it .xpt or .sas7bdat, which survstat reads",
     "arrow": "polars.read_ipc(...).write_parquet(...)",
     "gzip": "decompress it (gunzip) and convert what it holds",
     "other": "not a table survstat can read",
@@ -66,7 +70,8 @@ def _not_parquet(path: Path, head: bytes, size: int) -> str:
     for magic, (kind, convert) in _FOREIGN_MAGIC.items():
         if head.startswith(magic):
             how = _CONVERT[convert]
-            advice = f"convert it first, e.g. {how}" if convert not in ("gzip", "other") else how
+            plain = convert in ("gzip", "other", "sas")
+            advice = how if plain else f"convert it first, e.g. {how}"
             return f"`{path}` is not a Parquet file: it is {kind}; {advice}"
     try:
         text = head.decode("utf-8")
@@ -76,7 +81,7 @@ def _not_parquet(path: Path, head: bytes, size: int) -> str:
         first = text.splitlines()[0][:60] if text.strip() else ""
         return (
             f"`{path}` is not a Parquet file: it holds text (first line: {first!r}; "
-            f"{size} bytes), e.g. CSV; convert it first, e.g. {_CONVERT['text']}"
+            f"{size} bytes), e.g. CSV; {_CONVERT['text']}"
         )
     return (
         f"`{path}` is not a Parquet file (no PAR1 magic bytes; {size} bytes of binary data); "
@@ -289,6 +294,235 @@ def check_parquet_path(raw: str) -> str:
     return parquet_files(raw)[0]
 
 
+#: Extensions read as other tables than Parquet, and what they must hold.
+TABLE_EXTENSIONS = {
+    ".csv": "CSV text",
+    ".xpt": "a SAS transport file (v5 or v8)",
+    ".sas7bdat": "a SAS data set",
+}
+#: The Parquet field metadata key of a column's label (written by ``write_parquet(labels=...)``).
+LABEL_KEY = b"label"
+_SAS7BDAT_MAGIC = b"\x00" * 12 + b"\xc2\xea\x81\x60"
+
+
+def _table_kind(raw: str) -> str | None:
+    """The extension (``.csv``, ``.xpt``, ``.sas7bdat``) of a single non-Parquet file."""
+    suffix = Path(raw).suffix.lower()
+    if suffix in TABLE_EXTENSIONS and not Path(raw).is_dir():
+        return suffix
+    return None
+
+
+def _check_table_file(path: Path, suffix: str) -> None:
+    """Refuse a ``.csv``/``.xpt``/``.sas7bdat`` file whose content is not what its name says."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise InputFormatError(f"cannot read `{path}`: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputFormatError(f"`{path}` is {_what(info.st_mode)}, not a {suffix} file")
+    if info.st_size == 0:
+        raise InputFormatError(f"`{path}` is empty (0 bytes), not {TABLE_EXTENSIONS[suffix]}")
+    with path.open("rb") as fh:
+        head = fh.read(256)
+    ok = {
+        ".xpt": head.startswith(b"HEADER RECORD"),
+        ".sas7bdat": head.startswith(_SAS7BDAT_MAGIC),
+        ".csv": b"\x00" not in head and not head.startswith(_PARQUET_MAGIC),
+    }[suffix]
+    if ok:
+        return
+    if head.startswith(_PARQUET_MAGIC):
+        what = "a Parquet file; name it .parquet"
+    else:
+        found = [kind for magic, (kind, _) in _FOREIGN_MAGIC.items() if head.startswith(magic)]
+        if found:
+            what = found[0]
+        elif b"\x00" in head:
+            what = f"binary data ({info.st_size} bytes)"
+        else:
+            first = head.decode("utf-8", "replace").splitlines()[0][:60] if head.strip() else ""
+            what = f"text (first line: {first!r}; {info.st_size} bytes), e.g. CSV"
+    raise InputFormatError(f"`{path}` is not {TABLE_EXTENSIONS[suffix]}: it is {what}")
+
+
+def _sas_frame(path: Path, suffix: str) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Read a SAS file with pyreadstat: the frame and its variable labels."""
+    import pyreadstat  # lazily: only SAS inputs need it
+
+    read = pyreadstat.read_xport if suffix == ".xpt" else pyreadstat.read_sas7bdat
+    try:
+        data, meta = read(str(path), output_format="dict")
+    except Exception as exc:  # pyreadstat raises ReadstatError, PyreadstatError, ...
+        raise InputFormatError(
+            f"`{path}` is a corrupt {TABLE_EXTENSIONS[suffix][2:]}: {_first_line(exc)}"
+        ) from None
+    kinds = meta.readstat_variable_types
+    columns = []
+    for name, values in data.items():
+        series = pl.Series(name, values, strict=False)
+        if series.dtype == pl.Null:  # every value missing: the SAS type decides
+            series = series.cast(pl.String if kinds.get(name) == "string" else pl.Float64)
+        elif series.dtype == pl.Object:
+            raise InputFormatError(
+                f"`{path}`: column `{name}` mixes value types that polars cannot hold in one "
+                f"column (first value: {values[0]!r})"
+            )
+        columns.append(series)
+    _check_unique_names([c.name for c in columns], f"file `{path}`")
+    labels = {k: v for k, v in meta.column_names_to_labels.items() if v}
+    return pl.DataFrame(columns), labels
+
+
+def _ragged_rows(path: Path) -> str | None:
+    """Describe the rows of a CSV file whose field count differs from its header's, or None."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        rows = csv.reader(fh)
+        header = next(rows, [])
+        bad = [(n, r) for n, r in enumerate(rows, start=1) if r and len(r) != len(header)]
+    if not bad:
+        return None
+    row, fields = bad[0]
+    return (
+        f"{len(bad)} row{'s' * (len(bad) > 1)} do{'es' * (len(bad) == 1)} not have the "
+        f"header's {len(header)} fields (first: row {row} has {len(fields)}: "
+        f"{','.join(fields)[:60]!r})"
+    )
+
+
+def _csv_frame(path: Path) -> pl.DataFrame:
+    """Read a CSV file, inferring each column's type from all its rows."""
+    import csv
+
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        header = next(csv.reader(fh), [])
+    repeated = _duplicates(header)
+    if repeated is not None:  # polars would rename the second silently
+        raise InputFormatError(f"`{path}` has duplicate column names: {repeated}")
+    try:
+        return pl.read_csv(path, infer_schema_length=None)
+    except pl.exceptions.NoDataError:
+        raise EmptyDataError(f"`{path}` is empty: the CSV has no header line") from None
+    except Exception as exc:  # ComputeError for a ragged row or an undecodable value
+        why = _ragged_rows(path) or _first_line(exc)
+        raise InputFormatError(f"`{path}` is not valid CSV: {why}") from None
+
+
+def read_table_file(path: str | os.PathLike[str]) -> tuple[pl.DataFrame, dict[str, str]]:
+    """Read a ``.csv``, ``.xpt`` or ``.sas7bdat`` file into memory, with its labels.
+
+    The extension chooses the reader and the content is checked against it first: an
+    ``.xpt`` must start with the SAS transport header (``HEADER RECORD``, SAS transport v5
+    and v8 specification, TS-140), a ``.sas7bdat`` with its magic number, a ``.csv`` must be
+    text (no NUL byte, not Parquet). SAS files are read with pyreadstat: numeric variables
+    with a SAS date, datetime or time format (DATE9., YYMMDD10., DATETIME20., TIME8., ...)
+    become polars Date, Datetime and Time columns, other numeric variables Float64, character
+    variables String; SAS missing values (``.`` and the special ``.A``-``.Z``, ``._``) become
+    nulls. A CSV (RFC 4180) is read with every row used to infer each column's type
+    (``infer_schema_length=None``), so that a column is never typed from its first rows
+    only; repeated header names and rows with another number of fields than the header are
+    refused. Everything is read into memory: these formats cannot be streamed.
+
+    Parameters
+    ----------
+    path
+        A ``.csv``, ``.xpt`` or ``.sas7bdat`` file.
+
+    Returns
+    -------
+    (frame, labels)
+        The data and the SAS variable labels by column (empty for CSV; unlabelled
+        columns are left out).
+
+    Raises
+    ------
+    InputFormatError
+        When the content is not what the extension says, or cannot be read.
+    EmptyDataError
+        When the file holds no rows.
+    """
+    raw = os.fspath(path)
+    suffix = Path(raw).suffix.lower()
+    if suffix not in TABLE_EXTENSIONS:
+        raise InputFormatError(
+            f"`{raw}` is not a .csv, .xpt or .sas7bdat file (extension {suffix or 'none'})"
+        )
+    file = Path(raw)
+    _check_table_file(file, suffix)
+    if suffix == ".csv":
+        frame, labels = _csv_frame(file), {}
+    else:
+        frame, labels = _sas_frame(file, suffix)
+    if frame.height == 0:
+        raise EmptyDataError(f"`{raw}` holds no rows")
+    return frame, labels
+
+
+def read_labels(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The column labels of a file: SAS variable labels (``.xpt``, ``.sas7bdat``), or the
+    ``label`` field metadata of a Parquet file (as ``write_parquet(labels=...)`` writes them).
+
+    Labels travel beside a frame as a ``{column: label}`` dict (polars columns carry no
+    metadata); Parquet keeps them in each field's metadata under ``label``.
+
+    Parameters
+    ----------
+    path
+        A ``.xpt``, ``.sas7bdat`` or Parquet file; a ``.csv`` has no labels.
+
+    Returns
+    -------
+    dict of str to str
+        ``{column: label}`` for the labelled columns, in file order.
+
+    Raises
+    ------
+    InputFormatError
+        When the file is not a readable SAS or Parquet file.
+    """
+    if _table_kind(os.fspath(path)) is not None:
+        return read_table_file(path)[1]
+    import pyarrow.parquet as pq
+
+    file = Path(path)
+    check_parquet_file(file)
+    schema = pq.read_schema(file)
+    return {
+        f.name: f.metadata[LABEL_KEY].decode()
+        for f in schema
+        if f.metadata and LABEL_KEY in f.metadata
+    }
+
+
+def check_input_path(raw: str) -> str:
+    """Check that ``raw`` names data survstat reads: a ``.csv``, ``.xpt`` or ``.sas7bdat``
+    file (read whole, see :func:`read_table_file`), else Parquet (see :func:`parquet_files`).
+
+    Parameters
+    ----------
+    raw
+        A path as the user wrote it.
+
+    Returns
+    -------
+    str
+        ``"dir"``, ``"glob"`` or ``"file"``.
+
+    Raises
+    ------
+    InputFormatError
+        For the first rule broken, naming the file.
+    """
+    if _table_kind(raw) is not None and not any(ch in raw for ch in "*?["):
+        if not Path(raw).exists():
+            raise InputFormatError(f"input file `{raw}` does not exist")
+        read_table_file(raw)
+        return "file"
+    return check_parquet_path(raw)
+
+
 def scan(source: FrameLike) -> tuple[pl.LazyFrame, str | None]:
     """Open ``source`` as a polars LazyFrame.
 
@@ -296,8 +530,9 @@ def scan(source: FrameLike) -> tuple[pl.LazyFrame, str | None]:
     ----------
     source
         A polars DataFrame or LazyFrame, a pyarrow Table, a pandas DataFrame, or a path to a
-        Parquet file, a directory of Parquet files (Hive partitions become columns) or a glob.
-        A path is checked file by file first (see :func:`parquet_files`).
+        Parquet file, a directory of Parquet files (Hive partitions become columns) or a glob,
+        or to a ``.csv``, ``.xpt`` or ``.sas7bdat`` file (:func:`read_table_file`). A path is
+        checked file by file first (see :func:`parquet_files`).
 
     Returns
     -------
@@ -337,6 +572,10 @@ def _check_unique_names(names: list[str], what: str) -> None:
 
 
 def _scan_path(raw: str) -> pl.LazyFrame:
+    if _table_kind(raw) is not None and not any(ch in raw for ch in "*?["):
+        if not Path(raw).exists():
+            raise InputFormatError(f"input file `{raw}` does not exist")
+        return read_table_file(raw)[0].lazy()
     kind, files = parquet_files(raw)
     if kind == "file":
         frame = pl.scan_parquet(raw)
@@ -416,7 +655,7 @@ def reading(*sources: object) -> Iterator[None]:
         if not _is_reader_error(exc):
             raise
         paths = [os.fspath(s) for s in sources if isinstance(s, str | os.PathLike)]
-        paths = [p for p in paths if "://" not in p]
+        paths = [p for p in paths if "://" not in p and _table_kind(p) is None]
         for raw in paths:
             found = _first_undecodable(raw)
             if found is not None:

@@ -23,7 +23,7 @@ import polars as pl
 from survstat._clock import recorded_time
 from survstat._version import __version__
 from survstat.errors import OutputPathError
-from survstat.io.read import check_parquet_file
+from survstat.io.read import LABEL_KEY, check_parquet_file
 
 METADATA_KEY = b"survstat"
 
@@ -93,7 +93,10 @@ def provenance(
 
 
 def write_parquet(
-    frame: pl.DataFrame, path: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None
+    frame: pl.DataFrame,
+    path: str | os.PathLike[str],
+    metadata: Mapping[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``frame`` to ``path`` atomically, with ``metadata`` under the ``survstat`` key.
 
@@ -109,6 +112,10 @@ def write_parquet(
     metadata
         The provenance record (see :func:`provenance`), stored as JSON in the file's
         key-value metadata under ``survstat``; None writes none.
+    labels
+        Column labels (e.g. SAS variable labels, :func:`survstat.io.read_labels`), stored in
+        each column's Parquet field metadata under ``label``; columns not in ``frame`` are
+        ignored.
 
     Returns
     -------
@@ -120,6 +127,7 @@ def write_parquet(
     OutputPathError
         When the file cannot be written.
     """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     target = Path(path)
@@ -130,6 +138,14 @@ def write_parquet(
     if metadata is not None:
         meta[METADATA_KEY] = json.dumps(metadata, default=str, sort_keys=True).encode()
     table = table.replace_schema_metadata(meta)
+    if labels:
+        fields = [
+            f.with_metadata({**(f.metadata or {}), LABEL_KEY: labels[f.name].encode()})
+            if f.name in labels
+            else f
+            for f in table.schema
+        ]
+        table = table.cast(pa.schema(fields, metadata=table.schema.metadata))
     return write_atomically(target, lambda tmp: pq.write_table(table, tmp))
 
 
