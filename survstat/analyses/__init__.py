@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+from survstat._lazy import lazy_submodules
 from survstat.analyses._core import (
     Analysis,
     AnalysisOutput,
@@ -39,3 +40,8 @@ ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
 }
 
 __all__ = ["ANALYSES", "Analysis", "AnalysisOutput", "Extra", "Parameter"]
+
+# the modules that compose estimators into results load when first used
+__getattr__, __dir__ = lazy_submodules(
+    __name__, ("cml_response", "cml_tfr", "efficacy", "plots", "subgroups")
+)
