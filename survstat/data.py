@@ -46,6 +46,8 @@ __all__ = [
     "SurvivalData",
     "as_survival_data",
     "check_declared_levels",
+    "keep_param",
+    "response_roles",
     "tte_roles",
 ]
 
@@ -363,9 +365,80 @@ def as_survival_data(
 #: The column an ADaM BDS dataset names its parameter by, and the ADTTE analysis columns.
 PARAMCD = "PARAMCD"
 _ADTTE_TIME, _ADTTE_CENSOR = "AVAL", "CNSR"
+#: The ADRS response column and the subject identifier of ADaM datasets.
+_ADRS_RESPONSE, _SUBJECT = "AVALC", "USUBJID"
 
 #: The event column derived from a CDISC censoring column.
 DERIVED_EVENT = "__event"
+
+
+def keep_param(
+    data: FrameLike,
+    param: str | None,
+    param_column: str = PARAMCD,
+    *,
+    row_index: str | None = None,
+) -> FrameLike:
+    """Keep the rows of one parameter of an ADaM BDS input (ADTTE, ADRS, ...).
+
+    CDISC ADaM BDS (ADaM IG): ``PARAMCD`` names the parameter of each row (OS, PFS in
+    ADTTE; BOR, CBOR, OVR in ADRS), so one dataset holds several endpoints. ``param`` keeps
+    the rows whose ``param_column`` equals it; without ``param``, a ``param_column`` holding
+    several values is an error listing them (analysing them together mixes endpoints).
+
+    Parameters
+    ----------
+    data
+        Any input :func:`bind` takes.
+    param
+        The parameter to keep (e.g. ``"OS"``, ``"BOR"``), None for all rows.
+    param_column
+        The column holding the parameter.
+    row_index
+        When given, a column of that name numbers the rows (from 0) before the filter.
+
+    Returns
+    -------
+    FrameLike
+        ``data`` itself when ``param`` and ``row_index`` are None, else a polars LazyFrame.
+
+    Raises
+    ------
+    OptionError
+        Several parameters and no ``param``; a ``param`` that does not occur.
+    ColumnNotFoundError
+        ``param_column`` (with ``param``) is not a column.
+    EngineError
+        ``param`` on data held by Spark (it is filtered here).
+    """
+    rows, _ = bind(data)
+    schema = rows.schema()
+    if param is not None and param_column not in schema:
+        raise ColumnNotFoundError(param_column, schema.names(), role="param_column")
+    if param_column in schema:
+        present = sorted(str(v) for v in rows.distinct(param_column) if v is not None)
+        listed = ", ".join(present)
+        if param is None and len(present) > 1:
+            raise OptionError(
+                f"`{param_column}` holds {len(present)} parameters ({listed}): choose one with "
+                "--param (param=...); analysing them together mixes endpoints"
+            )
+        if param is not None and str(param) not in present:
+            raise OptionError(
+                f"parameter {param!r} does not occur in `{param_column}`; present: {listed}"
+            )
+    if param is None and row_index is None:
+        return data
+    if not rows.row_level:
+        raise EngineError(
+            f"param runs on the polars engine; on {rows.name}, filter `{param_column}` first"
+        )
+    frame, _ = scan(data)
+    if row_index is not None:
+        frame = frame.with_row_index(row_index)
+    if param is not None:
+        frame = frame.filter(pl.col(param_column).cast(pl.String) == str(param))
+    return frame
 
 
 def tte_roles(
@@ -435,20 +508,7 @@ def tte_roles(
         )
     rows, _ = bind(data)
     schema = rows.schema()
-    if param is not None and param_column not in schema:
-        raise ColumnNotFoundError(param_column, schema.names(), role="param_column")
-    if param_column in schema:
-        present = sorted(str(v) for v in rows.distinct(param_column) if v is not None)
-        listed = ", ".join(present)
-        if param is None and len(present) > 1:
-            raise OptionError(
-                f"`{param_column}` holds {len(present)} parameters ({listed}): choose one with "
-                "--param (param=...); analysing them together mixes endpoints"
-            )
-        if param is not None and str(param) not in present:
-            raise OptionError(
-                f"parameter {param!r} does not occur in `{param_column}`; present: {listed}"
-            )
+    kept = keep_param(data, param, param_column, row_index="__row" if rows.row_level else None)
     if {param_column, _ADTTE_TIME, _ADTTE_CENSOR} <= set(schema.names()):
         time = _ADTTE_TIME if time is None else time
         if event is None and censor is None:
@@ -464,13 +524,81 @@ def tte_roles(
             f"censor and param run on the polars engine; on {rows.name}, derive the 0/1 event "
             f"(1 - ({censor or _ADTTE_CENSOR} > 0)) and filter `{param_column}` first"
         )
-    frame, _ = scan(data)
-    frame = frame.with_row_index("__row")
-    if param is not None:
-        frame = frame.filter(pl.col(param_column).cast(pl.String) == str(param))
+    frame, _ = scan(kept)
     if censor is None:
         return frame.drop("__row"), time, str(event)
     return _censor_to_event(frame, schema, censor), time, DERIVED_EVENT
+
+
+def response_roles(
+    data: FrameLike,
+    *,
+    response: str | None,
+    param: str | None = None,
+    param_column: str = PARAMCD,
+) -> tuple[FrameLike, str]:
+    """Resolve the response column of an ADaM ADRS-like input (or of any input).
+
+    CDISC ADaM BDS for response (ADRS): one row per subject and parameter, ``PARAMCD``
+    naming it (``BOR`` best overall response, ``CBOR`` confirmed best overall response,
+    ``OVR`` the overall response at each visit) and ``AVALC`` holding the response as text
+    (CR, PR, SD, PD, NE). Here:
+
+    - ``param`` keeps that parameter's rows (:func:`keep_param`: several parameters without
+      ``param`` is an error listing them);
+    - for an ADRS-like input (``param_column`` and ``AVALC`` present) ``response`` defaults to
+      ``AVALC``;
+    - with ``param`` and a ``USUBJID`` column, a rate needs one row per subject: a subject
+      with several rows (the visits of ``OVR``) is an error.
+
+    Parameters
+    ----------
+    data
+        Any input :func:`survstat.proportion` takes.
+    response
+        The response column, None when not given.
+    param
+        The parameter to keep (e.g. ``"BOR"``), None for all rows.
+    param_column
+        The column holding the parameter.
+
+    Returns
+    -------
+    (data, response)
+        ``data`` itself when there is nothing to filter, else a polars LazyFrame; the response
+        column.
+
+    Raises
+    ------
+    OptionError
+        Several parameters and no ``param``; a ``param`` that does not occur; no ``response``.
+    ColumnNotFoundError
+        ``param_column`` (with ``param``) is not a column.
+    InvalidValueError
+        Several rows for a subject in the rows of ``param``.
+    EngineError
+        ``param`` on data held by Spark (it is filtered here).
+    """
+    rows, _ = bind(data)
+    names = set(rows.schema().names())
+    kept = keep_param(data, param, param_column)
+    if response is None and {param_column, _ADRS_RESPONSE} <= names:
+        response = _ADRS_RESPONSE
+    if response is None:
+        raise OptionError("missing column role: response")
+    if param is not None and _SUBJECT in names:
+        frame, _ = scan(kept)
+        counts = (
+            frame.group_by(_SUBJECT, maintain_order=True).len().filter(pl.col("len") > 1).collect()
+        )
+        if counts.height:
+            raise InvalidValueError(
+                f"`{_SUBJECT}`: one row per subject expected; {param} holds visits — use BOR "
+                f"or CBOR (found {counts.height} subjects with several `{param_column}` = "
+                f"{param} rows; first: {counts.item(0, _SUBJECT)} with "
+                f"{counts.item(0, 'len')} rows)"
+            )
+    return kept, response
 
 
 def _censor_to_event(frame: pl.LazyFrame, schema: pl.Schema, censor: str) -> pl.LazyFrame:

@@ -11,11 +11,25 @@ from typing import Annotated
 from survstat._choices import Alternative, DifferenceMethod, Missing, RateMethod, RateTest
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
 from survstat.analyses._declare import Column, Data, Option
-from survstat.analyses._options import By, ConfLevel
+from survstat.analyses._options import By, ConfLevel, ParamColumn
 
 #: Values that count as a response.
 ResponderValues = Annotated[
     list[str] | None, Option(help="Values that count as a response, e.g. CR,PR.")
+]
+#: The response column; AVALC by default for ADaM ADRS data.
+RateResponse = Annotated[
+    str | None,
+    Column(
+        "data",
+        help="Response column (0/1, boolean, or categorical; AVALC for ADaM ADRS data).",
+        provenance="response_col",
+    ),
+]
+#: The ADRS parameter whose rows are analysed.
+RateParam = Annotated[
+    str | None,
+    Option(help="Analyse only the rows of this parameter (ADaM ADRS PARAMCD, e.g. BOR, CBOR)."),
 ]
 MissingAs = Annotated[Missing, Option(help="Missing responses: nonresponder (ITT) or exclude.")]
 
@@ -23,14 +37,9 @@ MissingAs = Annotated[Missing, Option(help="Missing responses: nonresponder (ITT
 def response(
     data: Data,
     *,
-    response: Annotated[
-        str,
-        Column(
-            "data",
-            help="Response column (0/1, boolean, or categorical).",
-            provenance="response_col",
-        ),
-    ],
+    response: RateResponse = None,
+    param: RateParam = None,
+    param_column: ParamColumn = "PARAMCD",
     responder_values: ResponderValues = None,
     by: By = None,
     method: Annotated[RateMethod, Option(help="Interval method.")] = "clopper-pearson",
@@ -55,8 +64,10 @@ def response(
     AnalysisOutput
         One row per group.
     """
+    from survstat.data import response_roles
     from survstat.estimators.proportions import proportion
 
+    data, response = response_roles(data, response=response, param=param, param_column=param_column)
     fit = proportion(
         data,
         response=response,
@@ -77,8 +88,10 @@ def response(
 def compare_rates(
     data: Data,
     *,
-    response: Annotated[str, Column("data", help="Response column.", provenance="response_col")],
+    response: RateResponse = None,
     by: Annotated[str, Column("data", help="Arm column.")],
+    param: RateParam = None,
+    param_column: ParamColumn = "PARAMCD",
     reference: Annotated[
         str | int | None, Option(help="Reference arm (default: first level).")
     ] = None,
@@ -115,8 +128,10 @@ def compare_rates(
     AnalysisOutput
         One row per non-reference arm, with the ``rates`` extra.
     """
+    from survstat.data import response_roles
     from survstat.estimators.compare_rates import compare_proportions
 
+    data, response = response_roles(data, response=response, param=param, param_column=param_column)
     fit = compare_proportions(
         data,
         response=response,
