@@ -128,7 +128,10 @@ FREE_TEXT = {("plot km", "xlabel"), ("plot km", "title"), ("plot cif", "xlabel")
 FREE_TEXT |= {("plot cif", "title"), ("plot forest", "xlabel"), ("plot forest", "title")}
 FREE_TEXT |= {("recist pcr", "patient")}
 #: A value of the parameter column (ADaM PARAMCD), free text like the above.
-FREE_TEXT |= {(c, "param") for c in ("km", "summary", "logrank", "cox", "plot km")}
+FREE_TEXT |= {
+    (c, "param")
+    for c in ("km", "summary", "logrank", "cox", "plot km", "response", "compare-rates")
+}
 
 
 def _declaration(path: tuple[str, ...]) -> Analysis:
