@@ -162,3 +162,12 @@ def test_xpt_adrs_reads_end_to_end(tmp_path):
         _rows("BOR"), response="AVALC", responder_values=RESPONDERS, by=["TRT01P"]
     ).table
     assert_frame_equal(pl.read_parquet(out), expected)
+
+
+def test_cli_ovr_error_is_one_line(tmp_path):
+    adrs = tmp_path / "adrs.parquet"
+    _adrs().write_parquet(adrs)
+    r = runner.invoke(app, ["response", str(adrs), "--param", "OVR", "--by", "TRT01P"])
+    assert r.exit_code != 0
+    assert "one row per subject expected; OVR holds visits — use BOR or CBOR" in r.output
+    assert "Traceback" not in r.output
