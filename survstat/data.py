@@ -412,6 +412,13 @@ def keep_param(
         ``param`` on data held by Spark (it is filtered here).
     """
     rows, _ = bind(data)
+    return _keep_param(rows, data, param, param_column, row_index)
+
+
+def _keep_param(
+    rows: Engine, data: FrameLike, param: str | None, param_column: str, row_index: str | None
+) -> FrameLike:
+    """:func:`keep_param` on ``data`` already bound to the engine ``rows``."""
     schema = rows.schema()
     if param is not None and param_column not in schema:
         raise ColumnNotFoundError(param_column, schema.names(), role="param_column")
@@ -433,7 +440,7 @@ def keep_param(
         raise EngineError(
             f"param runs on the polars engine; on {rows.name}, filter `{param_column}` first"
         )
-    frame, _ = scan(data)
+    frame = rows.frame
     if row_index is not None:
         frame = frame.with_row_index(row_index)
     if param is not None:
@@ -508,11 +515,14 @@ def tte_roles(
         )
     rows, _ = bind(data)
     schema = rows.schema()
-    kept = keep_param(data, param, param_column, row_index="__row" if rows.row_level else None)
     if {param_column, _ADTTE_TIME, _ADTTE_CENSOR} <= set(schema.names()):
         time = _ADTTE_TIME if time is None else time
         if event is None and censor is None:
             censor = _ADTTE_CENSOR
+    # rows are numbered before the filter only when a filtered frame is built, so that a bad
+    # CNSR is reported at its row of the input
+    derive = rows.row_level and (param is not None or censor is not None)
+    kept = _keep_param(rows, data, param, param_column, "__row" if derive else None)
     if time is None:
         raise OptionError("missing column role: time")
     if event is None and censor is None:
@@ -581,7 +591,7 @@ def response_roles(
     """
     rows, _ = bind(data)
     names = set(rows.schema().names())
-    kept = keep_param(data, param, param_column)
+    kept = _keep_param(rows, data, param, param_column, None)
     if response is None and {param_column, _ADRS_RESPONSE} <= names:
         response = _ADRS_RESPONSE
     if response is None:
