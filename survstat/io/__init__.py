@@ -1,10 +1,11 @@
-"""Reading inputs, writing Parquet output.
+"""Reading inputs, writing Parquet and SAS transport output.
 
 :mod:`survstat.io.read` opens inputs (frames, or Parquet files, folders, globs and Hive
 datasets, every file checked first, or single .csv, .xpt and .sas7bdat files) as polars
 LazyFrames; :mod:`survstat.io.write` writes
 outputs atomically, with provenance in the Parquet metadata and the same bytes for the same
-input and options.
+input and options; :mod:`survstat.io.xpt` writes SAS transport v5 files as FDA submissions
+require them.
 """
 
 from survstat.io.read import (
@@ -29,6 +30,7 @@ from survstat.io.write import (
     write_atomically,
     write_parquet,
 )
+from survstat.io.xpt import check_xpt, write_xpt
 
 __all__ = [
     "LABEL_KEY",
@@ -39,6 +41,7 @@ __all__ = [
     "check_output_path",
     "check_parquet_file",
     "check_parquet_path",
+    "check_xpt",
     "parquet_files",
     "provenance",
     "read_labels",
@@ -49,4 +52,5 @@ __all__ = [
     "sibling_path",
     "write_atomically",
     "write_parquet",
+    "write_xpt",
 ]
