@@ -12,15 +12,22 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
+import json
+import subprocess
+import sys
 
 import polars as pl
 import pyreadstat
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+import survstat
+from survstat.cli import app
 from survstat.errors import ColumnTypeError, OutputPathError, XptFormatError
-from survstat.io import read_table_file, write_xpt
+from survstat.io import read_labels, read_metadata, read_table_file, write_table, write_xpt
 from survstat.io.xpt import MAX_MAGNITUDE, MIN_MAGNITUDE
 
 
@@ -56,7 +63,7 @@ def _one(values, dtype=None, name="X") -> pl.DataFrame:
             {"name": "ADVERSEEV"},
             XptFormatError,
             r"dataset name `ADVERSEEV` has 9 characters; SAS transport v5 names hold at most "
-            r"8 \(TS-140\); rename it, or write Parquet \(\.parquet\)",
+            r"8 \(TS-140\); write Parquet \(\.parquet\) instead",
             id="dataset-name-long",
         ),
         pytest.param(
@@ -72,8 +79,8 @@ def _one(values, dtype=None, name="X") -> pl.DataFrame:
             {},
             XptFormatError,
             r"column `conf_high` of dataset `T`: the variable name `conf_high` has 9 "
-            r"characters; SAS transport v5 names hold at most 8 \(TS-140\); rename it, or "
-            r"write Parquet \(\.parquet\), which has no such limit",
+            r"characters; SAS transport v5 names hold at most 8 \(TS-140\); write Parquet "
+            r"\(\.parquet\) instead, which has no such limit, or rename it",
             id="variable-name-long",
         ),
         pytest.param(
@@ -268,7 +275,10 @@ def test_a_refused_table_leaves_the_old_file(tmp_path):
 
 
 def test_the_dataset_name_comes_from_the_file_name(tmp_path):
-    with pytest.raises(XptFormatError, match=r"dataset name `KM_TABLE1` has 9 characters"):
+    with pytest.raises(
+        XptFormatError,
+        match=r"dataset name `KM_TABLE1` \(from the file name `km_table1\.xpt`\) has 9 characters",
+    ):
         write_xpt(_one([1.0]), tmp_path / "km_table1.xpt")
     write_xpt(_one([1.0]), tmp_path / "adtte.xpt", label="Time to Event")
     _, meta = pyreadstat.read_xport(str(tmp_path / "adtte.xpt"), metadataonly=True)
@@ -416,3 +426,96 @@ def test_reruns_write_the_same_bytes(tmp_path, monkeypatch):
     assert stamped[144:176] == b"01JAN26:00:00:00" * 2
     assert stamped[464:496] == b"01JAN26:00:00:00" * 2
     assert stamped.replace(b"01JAN26", b"01JAN60") == first
+
+
+# --- command line and write_table ------------------------------------------------------------
+
+runner = CliRunner()
+SURVSTAT = (sys.executable, "-m", "survstat")
+
+
+def test_write_table_chooses_the_writer_by_extension(tmp_path):
+    meta = {"analysis": "test"}
+    parquet = write_table(_frame(), tmp_path / "a.parquet", labels=LABELS, metadata=meta)
+    xpt = write_table(_frame(), tmp_path / "adtte.xpt", labels=LABELS, metadata=meta)
+    assert read_labels(parquet) == read_labels(xpt) == LABELS
+    assert read_metadata(parquet) == read_metadata(xpt) == meta
+    record = json.loads((tmp_path / "adtte.xpt.json").read_text())
+    assert record == {
+        "file": "adtte.xpt",
+        "sha256": hashlib.sha256(xpt.read_bytes()).hexdigest(),
+        "survstat": meta,
+    }
+    with pytest.raises(OutputPathError, match=r"`.*a\.csv` must end in \.parquet or \.xpt"):
+        write_table(_frame(), tmp_path / "a.csv")
+    write_table(_frame(), tmp_path / "plain.xpt")
+    assert not (tmp_path / "plain.xpt.json").exists()
+    assert read_metadata(tmp_path / "plain.xpt") == {}
+
+
+def test_cli_writes_xpt_with_provenance_beside_it(tmp_path):
+    out = tmp_path / "gbsg2.xpt"
+    r = runner.invoke(app, ["datasets", "export", "gbsg2", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    back, _ = read_table_file(out)
+    gbsg2 = survstat.datasets.load("gbsg2")
+    assert back.columns == gbsg2.columns
+    assert back.equals(gbsg2.with_columns(pl.col(pl.Int64).cast(pl.Float64)))
+    meta = read_metadata(out)
+    assert meta["analysis"] == "datasets export"
+    assert meta["parameters"] == {"name": "gbsg2"}
+    first = out.read_bytes(), (tmp_path / "gbsg2.xpt.json").read_bytes()
+    assert runner.invoke(app, ["datasets", "export", "gbsg2", "-o", str(out)]).exit_code == 0
+    assert (out.read_bytes(), (tmp_path / "gbsg2.xpt.json").read_bytes()) == first
+
+
+def test_cli_long_column_names_are_an_error_suggesting_parquet(tmp_path):
+    data = tmp_path / "g.parquet"
+    survstat.datasets.load("gbsg2").write_parquet(data)
+    out = tmp_path / "km.xpt"
+    args = ["km", str(data), "--time", "time", "--event", "cens", "--by", "horTh"]
+    r = runner.invoke(app, [*args, "-o", str(out)])
+    assert r.exit_code == 1
+    assert r.stderr.strip().splitlines() == [
+        "error: column `std_error` of dataset `KM`: the variable name `std_error` has 9 "
+        "characters; SAS transport v5 names hold at most 8 (TS-140); write Parquet (.parquet) "
+        "instead, which has no such limit, or rename it"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.parquet"]  # nothing written
+    r = runner.invoke(app, [*args, "-o", str(tmp_path / "km.csv")])
+    assert r.exit_code == 1
+    assert "must end in .parquet or .xpt" in r.stderr
+    r = runner.invoke(app, ["datasets", "export", "gbsg2", "-o", str(tmp_path / "gbsg2-v1.xpt")])
+    assert r.exit_code == 1
+    assert r.stderr.startswith(
+        "error: dataset name `GBSG2-V1` (from the file name `gbsg2-v1.xpt`) must start with a "
+        "letter and hold only letters, digits and underscores"
+    )
+
+
+def test_cli_xpt_in_a_real_process(tmp_path):
+    proc = subprocess.run(
+        [*SURVSTAT, "datasets", "export", "mgus2", "-o", "mgus2.xpt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    back, _ = read_table_file(tmp_path / "mgus2.xpt")
+    assert back.height == survstat.datasets.load("mgus2").height
+    assert read_metadata(tmp_path / "mgus2.xpt")["analysis"] == "datasets export"
+    summary = ["summary", "mgus2.xpt", "--time", "futime", "--event", "death"]
+    proc = subprocess.run(
+        [*SURVSTAT, *summary, "-o", "summary.xpt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "error: column `conf_high` of dataset `SUMMARY`: the variable name `conf_high` has 9 "
+        "characters; SAS transport v5 names hold at most 8 (TS-140); write Parquet (.parquet) "
+        "instead, which has no such limit, or rename it"
+    ]

@@ -21,10 +21,12 @@ from survstat.io.read import (
     reading,
     scan,
 )
+from survstat.io.table import TABLE_OUTPUTS, check_table, write_table
 from survstat.io.write import (
     METADATA_KEY,
     check_output_path,
     provenance,
+    provenance_path,
     read_metadata,
     sibling_path,
     write_atomically,
@@ -36,14 +38,17 @@ __all__ = [
     "LABEL_KEY",
     "METADATA_KEY",
     "TABLE_EXTENSIONS",
+    "TABLE_OUTPUTS",
     "FrameLike",
     "check_input_path",
     "check_output_path",
     "check_parquet_file",
     "check_parquet_path",
+    "check_table",
     "check_xpt",
     "parquet_files",
     "provenance",
+    "provenance_path",
     "read_labels",
     "read_metadata",
     "read_table_file",
@@ -52,5 +57,6 @@ __all__ = [
     "sibling_path",
     "write_atomically",
     "write_parquet",
+    "write_table",
     "write_xpt",
 ]

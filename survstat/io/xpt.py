@@ -55,6 +55,7 @@ _FORMATS = {pl.Date: "DATE9.", pl.Datetime: "DATETIME20.", pl.Time: "TIME8."}
 #: ``ddMONyy:hh:mm:ss``): the library header and the member header, TS-140.
 _STAMPS = (144, 160, 464, 480)
 _STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _UNSUPPORTED = {
     pl.List: "a list",
     pl.Array: "an array",
@@ -67,28 +68,28 @@ _UNSUPPORTED = {
 
 
 def _advice(what: str) -> str:
-    return f"{what}; rename it, or write Parquet (.parquet), which has no such limit"
+    return f"{what}; write Parquet (.parquet) instead, which has no such limit, or rename it"
 
 
-def _check_name(name: str, what: str) -> None:
+def _check_name(name: str, what: str, where: str = "") -> None:
     """A dataset or variable name: a letter, then letters, digits, underscores; 8 at most."""
     if not name.isascii():
         raise XptFormatError(
-            f"{what} `{name}` holds non-ASCII characters; SAS transport v5 names are ASCII "
+            f"{what} `{name}`{where} holds non-ASCII characters; SAS transport v5 names are ASCII "
             "(FDA Study Data Technical Conformance Guide)"
         )
     if len(name) > MAX_NAME:
         raise XptFormatError(
             _advice(
-                f"{what} `{name}` has {len(name)} characters; SAS transport v5 names hold at "
-                f"most {MAX_NAME} (TS-140)"
+                f"{what} `{name}`{where} has {len(name)} characters; SAS transport v5 names "
+                f"hold at most {MAX_NAME} (TS-140)"
             )
         )
     if not _NAME.fullmatch(name):
         raise XptFormatError(
             _advice(
-                f"{what} `{name}` must start with a letter and hold only letters, digits and "
-                "underscores (FDA Study Data Technical Conformance Guide)"
+                f"{what} `{name}`{where} must start with a letter and hold only letters, "
+                "digits and underscores (FDA Study Data Technical Conformance Guide)"
             )
         )
 
@@ -188,6 +189,7 @@ def check_xpt(
     *,
     labels: Mapping[str, str] | None = None,
     label: str | None = None,
+    where: str = "",
 ) -> None:
     """Raise unless ``frame`` can be written as the SAS transport v5 dataset ``name``.
 
@@ -211,6 +213,8 @@ def check_xpt(
         Variable labels by column; columns not in ``frame`` are ignored.
     label
         The dataset label.
+    where
+        Where the name comes from, for the message (e.g. " (from the file name `a.xpt`)").
 
     Raises
     ------
@@ -219,7 +223,7 @@ def check_xpt(
     ColumnTypeError
         For a column of a type the format cannot hold (lists, structs, binary, ...).
     """
-    _check_name(name, "dataset name")
+    _check_name(name, "dataset name", where)
     if label:
         _check_label(label, f"the label of dataset `{name}`")
     seen: dict[str, str] = {}
@@ -309,7 +313,8 @@ def _header_time() -> bytes:
     """The creation time written into the header: ``SOURCE_DATE_EPOCH`` when set, else the
     SAS epoch (01JAN60:00:00:00), so that the same table gives the same bytes."""
     when = source_date_epoch() or _dt.datetime(1960, 1, 1, tzinfo=_dt.UTC)
-    return when.strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
+    month = _MONTHS[when.month - 1]  # not %b: it follows the locale
+    return f"{when:%d}{month}{when:%y:%H:%M:%S}".encode("ascii")
 
 
 def _fix_times(path: str) -> None:
@@ -326,6 +331,27 @@ def _fix_times(path: str) -> None:
             head[at : at + 16] = stamp
         fh.seek(0)
         fh.write(head)
+
+
+def dataset_name(path: Path, name: str | None) -> tuple[str, str]:
+    """The dataset name of an XPT file, and where it comes from for messages: ``name``, or
+    the file name without ``.xpt`` in capitals (the FDA asks that the two agree).
+
+    Parameters
+    ----------
+    path
+        The XPT file.
+    name
+        The name given, or None.
+
+    Returns
+    -------
+    (name, where)
+        The name, and ``" (from the file name `...`)"`` or ``""``.
+    """
+    if name is not None:
+        return name, ""
+    return path.stem.upper(), f" (from the file name `{path.name}`)"
 
 
 def write_xpt(
@@ -397,8 +423,8 @@ def write_xpt(
     target = Path(path)
     if target.suffix.lower() != ".xpt":
         raise OutputPathError(f"output path `{target}` must end in .xpt")
-    dataset = target.stem.upper() if name is None else name
-    check_xpt(frame, dataset, labels=labels, label=label)
+    dataset, where = dataset_name(target, name)
+    check_xpt(frame, dataset, labels=labels, label=label, where=where)
     values, formats = _sas_values(frame)
     column_labels = {c: (labels or {}).get(c) or None for c in frame.columns}
 
