@@ -62,7 +62,7 @@ def _one(values, dtype=None, name="X") -> pl.DataFrame:
             _one([1.0]),
             {"name": "ADVERSEEV"},
             XptFormatError,
-            r"dataset name `ADVERSEEV` has 9 characters; SAS transport v5 names hold at most "
+            r"dataset name `ADVERSEEV` \(of `t\.xpt`\) has 9 characters; SAS transport v5 names hold at most "
             r"8 \(TS-140\); write Parquet \(\.parquet\) instead",
             id="dataset-name-long",
         ),
@@ -70,7 +70,7 @@ def _one(values, dtype=None, name="X") -> pl.DataFrame:
             _one([1.0]),
             {"name": "1AD"},
             XptFormatError,
-            r"dataset name `1AD` must start with a letter and hold only letters, digits and "
+            r"dataset name `1AD` \(of `t\.xpt`\) must start with a letter and hold only letters, digits and "
             r"underscores \(FDA Study Data Technical Conformance Guide\)",
             id="dataset-name-digit",
         ),
@@ -326,6 +326,10 @@ def test_categorical_and_all_null_columns(tmp_path):
         }
     )
     back, _ = read_table_file(write_xpt(frame, tmp_path / "t.xpt"))
+    # an all-null column is written as numeric missing values, not as blank text, so a last
+    # row that is null in every column is kept
+    last = read_table_file(write_xpt(frame.select("NONE"), tmp_path / "n.xpt"))[0]
+    assert last.to_dict(as_series=False) == {"NONE": [None, None, None]}
     assert back.to_dict(as_series=False) == {
         "ARM": ["A", "B", "A"],
         "ARMCD": ["X", "Y", "X"],
@@ -519,3 +523,27 @@ def test_cli_xpt_in_a_real_process(tmp_path):
         "characters; SAS transport v5 names hold at most 8 (TS-140); write Parquet (.parquet) "
         "instead, which has no such limit, or rename it"
     ]
+
+
+def test_every_table_is_checked_before_any_is_written(tmp_path):
+    from survstat.analyses import AnalysisOutput, Extra
+    from survstat.cli._common import write_output
+
+    ok = pl.DataFrame({"AVAL": [1.0]})
+    out = AnalysisOutput(ok, "main", 1, extras=(Extra("per_group", "extra", ok),))
+    with pytest.raises(
+        XptFormatError,
+        match=r"dataset name `PER_GROUP` \(of `t\.per_group\.xpt`\) has 9 characters",
+    ):
+        write_output(out, tmp_path / "t.xpt", analysis="a", parameters={}, data="d")
+    assert list(tmp_path.iterdir()) == []
+    out = AnalysisOutput(ok, "main", 1, extras=(Extra("model", "extra", ok),))
+    write_output(out, tmp_path / "t.xpt", analysis="a", parameters={}, data="d")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "t.model.xpt",
+        "t.model.xpt.json",
+        "t.xpt",
+        "t.xpt.json",
+    ]
+    _, meta = pyreadstat.read_xport(str(tmp_path / "t.model.xpt"), metadataonly=True)
+    assert meta.table_name == "MODEL"

@@ -266,7 +266,7 @@ def _check_last_rows(frame: pl.DataFrame, name: str) -> None:
     """Refuse final rows blank in every column of a table of text only: SAS transport pads
     its last 80-byte record with blanks, and readers (SAS, ReadStat) drop trailing blank
     rows as padding."""
-    text = (pl.String, pl.Categorical, pl.Enum, pl.Null)
+    text = (pl.String, pl.Categorical, pl.Enum)  # an all-null column is numeric: `.`
     if frame.height == 0 or not all(isinstance(t, text) for t in frame.dtypes):
         return
     blank = pl.all_horizontal(
@@ -347,10 +347,10 @@ def dataset_name(path: Path, name: str | None) -> tuple[str, str]:
     Returns
     -------
     (name, where)
-        The name, and ``" (from the file name `...`)"`` or ``""``.
+        The name, and ``" (from the file name `...`)"`` or ``" (of `...`)"``.
     """
     if name is not None:
-        return name, ""
+        return name, f" (of `{path.name}`)"
     return path.stem.upper(), f" (from the file name `{path.name}`)"
 
 
