@@ -64,6 +64,11 @@ class OutputPathError(SurvstatError):
     """An output path cannot be written: a folder, a missing folder or a read-only place."""
 
 
+class XptFormatError(SurvstatError):
+    """A table breaks a rule of SAS transport v5 or of FDA submissions: a name, a label or
+    a value the format cannot hold."""
+
+
 class EstimationError(SurvstatError):
     """The data hold too little information for the requested model or test: no event to
     model, no term that can be estimated, a statistic whose variance is 0."""

@@ -428,3 +428,52 @@ def test_extra_tables_are_written_and_listed_in_the_manifest(tmp_path):
     again = run_job(load_job(job))
     assert again.filter(pl.col("step") == "lr").row(0, named=True)["outputs"] == lr["outputs"]
     assert again.get_column("status").to_list() == ["skipped", "skipped"]
+
+
+GBSG_LABELS = {
+    "time": "Recurrence-free survival (days)",
+    "cens": "Recurrence or death (1) or censored (0)",
+    "horTh": "Hormonal therapy",
+    "age": "Age (years)",
+}
+
+
+def test_the_report_lists_the_labels_of_the_columns_used(tmp_path):
+    from survstat.io import write_parquet, write_xpt
+
+    gbsg2 = survstat.datasets.load("gbsg2")
+    write_xpt(gbsg2, tmp_path / "gbsg2.xpt", labels=GBSG_LABELS)
+    write_parquet(gbsg2, tmp_path / "labelled.parquet", labels={"time": "Days"})
+    gbsg2.write_parquet(tmp_path / "plain.parquet")
+    path = _gbsg_job(
+        tmp_path,
+        KM_AND_LOGRANK.replace('by = ["horTh"]', 'by = ["horTh"]\nstrata = ["tgrade"]')
+        + '\n[[step]]\nname = "km2"\nanalysis = "km"\ninput = "labelled"\ntime = "time"\n'
+        'event = "cens"\n\n[[step]]\nname = "km3"\nanalysis = "km"\ninput = "plain"\n'
+        'time = "time"\nevent = "cens"\n',
+        inputs='gbsg2 = "gbsg2.xpt"\nlabelled = "labelled.parquet"\nplain = "plain.parquet"',
+    )
+    r = runner.invoke(app, ["report", str(path), "-o", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    html = (tmp_path / "r.html").read_text()
+    section = html[html.index("<h3>Column labels</h3>") : html.index("<h2>Steps</h2>")]
+    rows = [
+        [cell.split(">", 1)[1] for cell in row.split("</td>")[:-1]]
+        for row in section.split("<tr>")[2:]
+    ]
+    # in the order first used; a used column without a label shows blank; age is not used;
+    # the input without labels is not listed
+    assert rows == [
+        ["gbsg2", "time", "Recurrence-free survival (days)"],
+        ["gbsg2", "cens", "Recurrence or death (1) or censored (0)"],
+        ["gbsg2", "horTh", "Hormonal therapy"],
+        ["gbsg2", "tgrade", ""],
+        ["labelled", "time", "Days"],
+        ["labelled", "cens", ""],
+    ]
+
+
+def test_no_labels_no_section(tmp_path):
+    path = _gbsg_job(tmp_path, KM_AND_LOGRANK)
+    runner.invoke(app, ["report", str(path), "-o", str(tmp_path / "r.html")])
+    assert "Column labels" not in (tmp_path / "r.html").read_text()

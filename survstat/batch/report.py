@@ -1,5 +1,8 @@
 """One self-contained HTML file with a job's tables, figures, parameters and provenance.
 
+Under its inputs, the report lists the label of each column the job used, for the inputs
+that carry labels (SAS files, Parquet written with labels).
+
 Figures are embedded as data URIs and the styles are inline, so the file can be mailed or
 archived alone. Tables are read back from the Parquet outputs the manifest lists.
 """
@@ -20,7 +23,8 @@ from survstat._format import format_value
 from survstat._version import __version__
 from survstat.batch.job import Job, OutputFolderError, Step
 from survstat.batch.runner import content_sha256
-from survstat.io import write_atomically
+from survstat.errors import SurvstatError
+from survstat.io import read_labels, write_atomically
 
 _MAX_ROWS = 60
 _MIME = {"png": "image/png", "svg": "image/svg+xml"}
@@ -167,6 +171,44 @@ def _input_hashes(job: Job, manifest: pl.DataFrame) -> dict[str, str]:
     }
 
 
+def _used_columns(job: Job) -> dict[str, list[str]]:
+    """The columns the job's steps read from each of its inputs, in the order first used."""
+    used: dict[str, dict[str, None]] = {}
+    for step in job.steps:
+        needed = step.spec.columns({**step.parameters, **step.inputs})
+        if step.by_partition:
+            needed.setdefault("data", []).extend((c, "by_partition") for c in step.by_partition)
+        for role, pairs in needed.items():
+            ref = step.inputs.get(role)
+            if ref is not None and ref in job.sources:
+                used.setdefault(ref, {}).update(dict.fromkeys(c for c, _ in pairs))
+    return {ref: list(columns) for ref, columns in used.items()}
+
+
+def _column_labels(job: Job) -> pl.DataFrame:
+    """The label of each column the job used, for the inputs that are files with column
+    labels (SAS files, Parquet written with labels); a column without one shows blank."""
+    rows: list[tuple[str, str, str]] = []
+    for ref, columns in _used_columns(job).items():
+        path = job.sources[ref].path
+        if "://" in path or not Path(path).is_file():
+            continue  # folders, globs and remote data: no one file to take labels from
+        try:
+            labels = read_labels(path)
+        except SurvstatError:  # a file the run could not read has said so already
+            continue
+        if labels:
+            rows += [(ref, c, labels.get(c, "")) for c in columns]
+    return pl.DataFrame(rows, schema=["input", "column", "label"], orient="row")
+
+
+def _labels_section(job: Job) -> list[str]:
+    labels = _column_labels(job)
+    if labels.height == 0:
+        return []
+    return ["<h3>Column labels</h3>", _table(labels, max_rows=labels.height)]
+
+
 def render_report(job: Job, manifest: pl.DataFrame) -> str:
     """The HTML text of the report for ``job`` after a run that produced ``manifest``."""
     records = {r["step"]: r for r in manifest.iter_rows(named=True)}
@@ -197,6 +239,7 @@ def render_report(job: Job, manifest: pl.DataFrame) -> str:
         + "</table>",
         "<h2>Inputs</h2>",
         _table(sources),
+        *_labels_section(job),
         "<h2>Steps</h2>",
         _table(summary, max_rows=len(job.steps)),
     ]

@@ -23,7 +23,15 @@ from rich.text import Text
 
 from survstat._format import format_value
 from survstat.errors import SurvstatError, SurvstatWarning
-from survstat.io import check_output_path, provenance, reading, sibling_path, write_parquet
+from survstat.io import (
+    TABLE_OUTPUTS,
+    check_output_path,
+    check_table,
+    provenance,
+    reading,
+    sibling_path,
+    write_table,
+)
 
 if TYPE_CHECKING:
     from survstat.analyses import AnalysisOutput
@@ -60,7 +68,7 @@ def run(
     from survstat.analyses import ANALYSES  # the estimators load when a command runs
 
     if output is not None:
-        check_output_path(output, (".parquet",), inputs)
+        check_output_path(output, TABLE_OUTPUTS, inputs)
     if engine == "polars" and spark_master is not None:
         raise typer.BadParameter("--spark-master applies to --engine spark only")
     from survstat.engines import open_input
@@ -321,16 +329,23 @@ def write_output(
     parameters: dict[str, Any],
     data: str,
 ) -> None:
-    """Write an analysis' tables with provenance metadata if an output path was given: the
-    main table to ``output``, each extra (and display) table to ``OUT.<name>.parquet``."""
+    """Write an analysis' tables with provenance if an output path was given: the main table
+    to ``output`` (``.parquet``, or ``.xpt`` with its provenance in ``OUT.xpt.json``), each
+    extra (and display) table to ``OUT.<name>.parquet`` (``.xpt``: dataset ``<NAME>``).
+    Every table is checked before any is written, so a table SAS transport cannot hold (a
+    column name over 8 characters) leaves no file behind."""
     if output is None:
         return
-    check_output_path(output, (".parquet",))
+    check_output_path(output, TABLE_OUTPUTS)
     meta = provenance(
         analysis, parameters, input_path=data, n_rows=out.n_rows, notes=list(out.notes)
     )
-    tables = [(output, out.table)]
-    tables += [(sibling_path(output, e.name), e.table) for e in out.written_extras()]
-    for target, frame in tables:
-        path = write_parquet(frame, target, meta)
+    tables = [(output, out.table, None)]
+    tables += [
+        (sibling_path(output, e.name), e.table, e.name.upper()) for e in out.written_extras()
+    ]
+    for target, frame, name in tables:
+        check_table(frame, target, name=name)
+    for target, frame, name in tables:
+        path = write_table(frame, target, metadata=meta, name=name)
         say(f"wrote {frame.height} {'row' if frame.height == 1 else 'rows'} to {path}")

@@ -40,7 +40,12 @@ _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 #: The options every analysis that writes a table has, and those of the Spark engine.
 _OUTPUT = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write the table to this Parquet file (atomically)."),
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the table to this file (atomically): .parquet, or .xpt (SAS transport v5, "
+        "provenance in OUT.xpt.json beside it).",
+    ),
 ]
 _FIGURE = Annotated[
     Path,

@@ -33,7 +33,8 @@ def list_() -> None:
 def export(
     name: Annotated[str, typer.Argument(help="Dataset name (see `survstat datasets list`).")],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Parquet file to write.", show_default=False)
+        Path,
+        typer.Option("--output", "-o", help=".parquet or .xpt file to write.", show_default=False),
     ],
 ) -> None:
     """Write a bundled dataset to a Parquet file.

@@ -1,10 +1,11 @@
-"""Reading inputs, writing Parquet output.
+"""Reading inputs, writing Parquet and SAS transport output.
 
 :mod:`survstat.io.read` opens inputs (frames, or Parquet files, folders, globs and Hive
 datasets, every file checked first, or single .csv, .xpt and .sas7bdat files) as polars
 LazyFrames; :mod:`survstat.io.write` writes
 outputs atomically, with provenance in the Parquet metadata and the same bytes for the same
-input and options.
+input and options; :mod:`survstat.io.xpt` writes SAS transport v5 files as FDA submissions
+require them.
 """
 
 from survstat.io.read import (
@@ -20,27 +21,34 @@ from survstat.io.read import (
     reading,
     scan,
 )
+from survstat.io.table import TABLE_OUTPUTS, check_table, write_table
 from survstat.io.write import (
     METADATA_KEY,
     check_output_path,
     provenance,
+    provenance_path,
     read_metadata,
     sibling_path,
     write_atomically,
     write_parquet,
 )
+from survstat.io.xpt import check_xpt, write_xpt
 
 __all__ = [
     "LABEL_KEY",
     "METADATA_KEY",
     "TABLE_EXTENSIONS",
+    "TABLE_OUTPUTS",
     "FrameLike",
     "check_input_path",
     "check_output_path",
     "check_parquet_file",
     "check_parquet_path",
+    "check_table",
+    "check_xpt",
     "parquet_files",
     "provenance",
+    "provenance_path",
     "read_labels",
     "read_metadata",
     "read_table_file",
@@ -49,4 +57,6 @@ __all__ = [
     "sibling_path",
     "write_atomically",
     "write_parquet",
+    "write_table",
+    "write_xpt",
 ]

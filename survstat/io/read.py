@@ -1,8 +1,9 @@
 """Reading inputs: Parquet, CSV, SAS transport (.xpt) and SAS data sets (.sas7bdat).
 
 A single file is read by its extension, checked by its content: ``.csv``, ``.xpt`` and
-``.sas7bdat`` files are read by :func:`read_table_file` (see there for the rules), any other
-name must hold Parquet. Folders and globs are Parquet only.
+``.sas7bdat`` files are read by :func:`read_table_file` (see there for the rules), which
+dispatches to :mod:`survstat.io.csv` and :mod:`survstat.io.sas`; any other name must hold
+Parquet, read here. Folders and globs are Parquet only.
 
 Inputs are opened lazily (``polars.scan_parquet``) so that large files, directories of files,
 globs and Hive-partitioned datasets are read only as far as an analysis needs. Before that,
@@ -17,8 +18,7 @@ from __future__ import annotations
 import glob as _glob
 import os
 import stat
-from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,9 @@ from typing import Any
 import polars as pl
 
 from survstat.errors import EmptyDataError, InputFormatError, SurvstatError
+from survstat.io._names import check_unique_names, duplicates, first_line
+from survstat.io.csv import read_csv
+from survstat.io.sas import SAS_EXTENSIONS, read_sas
 
 #: Anything survstat accepts as tabular input.
 FrameLike = Any  # pl.DataFrame | pl.LazyFrame | pa.Table | pandas.DataFrame | str | os.PathLike
@@ -129,22 +132,6 @@ def check_parquet_file(path: Path) -> None:
         )
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0].strip() if text else type(exc).__name__
-
-
-def _duplicates(names: Iterable[str]) -> str | None:
-    """Describe the first repeated name (e.g. "`a` appears 2 times"), or None."""
-    counts = Counter(names)
-    repeated = [(n, c) for n, c in counts.items() if c > 1]
-    if not repeated:
-        return None
-    name, count = repeated[0]
-    more = f" ({len(repeated)} names repeat)" if len(repeated) > 1 else ""
-    return f"`{name}` appears {count} times{more}"
-
-
 def _footer_schema(path: Path) -> Mapping[str, pl.DataType]:
     """The column names and polars types in a Parquet file's footer."""
     try:
@@ -152,11 +139,11 @@ def _footer_schema(path: Path) -> Mapping[str, pl.DataType]:
     except pl.exceptions.DuplicateError:
         import pyarrow.parquet as pq
 
-        repeated = _duplicates(pq.read_schema(path).names)
+        repeated = duplicates(pq.read_schema(path).names)
         raise InputFormatError(f"`{path}` has duplicate column names: {repeated}") from None
     except Exception as exc:  # polars' reader raises ComputeError or OSError here
         raise InputFormatError(
-            f"`{path}` is a corrupt Parquet file: its footer cannot be read ({_first_line(exc)})"
+            f"`{path}` is a corrupt Parquet file: its footer cannot be read ({first_line(exc)})"
         ) from None
 
 
@@ -295,11 +282,7 @@ def check_parquet_path(raw: str) -> str:
 
 
 #: Extensions read as other tables than Parquet, and what they must hold.
-TABLE_EXTENSIONS = {
-    ".csv": "CSV text",
-    ".xpt": "a SAS transport file (v5 or v8)",
-    ".sas7bdat": "a SAS data set",
-}
+TABLE_EXTENSIONS = {".csv": "CSV text", **SAS_EXTENSIONS}
 #: The Parquet field metadata key of a column's label (written by ``write_parquet(labels=...)``).
 LABEL_KEY = b"label"
 _SAS7BDAT_MAGIC = b"\x00" * 12 + b"\xc2\xea\x81\x60"
@@ -346,70 +329,6 @@ def _check_table_file(path: Path, suffix: str) -> None:
     raise InputFormatError(f"`{path}` is not {TABLE_EXTENSIONS[suffix]}: it is {what}")
 
 
-def _sas_frame(path: Path, suffix: str) -> tuple[pl.DataFrame, dict[str, str]]:
-    """Read a SAS file with pyreadstat: the frame and its variable labels."""
-    import pyreadstat  # lazily: only SAS inputs need it
-
-    read = pyreadstat.read_xport if suffix == ".xpt" else pyreadstat.read_sas7bdat
-    try:
-        data, meta = read(str(path), output_format="dict")
-    except Exception as exc:  # pyreadstat raises ReadstatError, PyreadstatError, ...
-        raise InputFormatError(
-            f"`{path}` is a corrupt {TABLE_EXTENSIONS[suffix][2:]}: {_first_line(exc)}"
-        ) from None
-    kinds = meta.readstat_variable_types
-    columns = []
-    for name, values in data.items():
-        series = pl.Series(name, values, strict=False)
-        if series.dtype == pl.Null:  # every value missing: the SAS type decides
-            series = series.cast(pl.String if kinds.get(name) == "string" else pl.Float64)
-        elif series.dtype == pl.Object:
-            raise InputFormatError(
-                f"`{path}`: column `{name}` mixes value types that polars cannot hold in one "
-                f"column (first value: {values[0]!r})"
-            )
-        columns.append(series)
-    _check_unique_names([c.name for c in columns], f"file `{path}`")
-    labels = {k: v for k, v in meta.column_names_to_labels.items() if v}
-    return pl.DataFrame(columns), labels
-
-
-def _ragged_rows(path: Path) -> str | None:
-    """Describe the rows of a CSV file whose field count differs from its header's, or None."""
-    import csv
-
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
-        rows = csv.reader(fh)
-        header = next(rows, [])
-        bad = [(n, r) for n, r in enumerate(rows, start=1) if r and len(r) != len(header)]
-    if not bad:
-        return None
-    row, fields = bad[0]
-    return (
-        f"{len(bad)} row{'s' * (len(bad) > 1)} do{'es' * (len(bad) == 1)} not have the "
-        f"header's {len(header)} fields (first: row {row} has {len(fields)}: "
-        f"{','.join(fields)[:60]!r})"
-    )
-
-
-def _csv_frame(path: Path) -> pl.DataFrame:
-    """Read a CSV file, inferring each column's type from all its rows."""
-    import csv
-
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
-        header = next(csv.reader(fh), [])
-    repeated = _duplicates(header)
-    if repeated is not None:  # polars would rename the second silently
-        raise InputFormatError(f"`{path}` has duplicate column names: {repeated}")
-    try:
-        return pl.read_csv(path, infer_schema_length=None)
-    except pl.exceptions.NoDataError:
-        raise EmptyDataError(f"`{path}` is empty: the CSV has no header line") from None
-    except Exception as exc:  # ComputeError for a ragged row or an undecodable value
-        why = _ragged_rows(path) or _first_line(exc)
-        raise InputFormatError(f"`{path}` is not valid CSV: {why}") from None
-
-
 def read_table_file(path: str | os.PathLike[str]) -> tuple[pl.DataFrame, dict[str, str]]:
     """Read a ``.csv``, ``.xpt`` or ``.sas7bdat`` file into memory, with its labels.
 
@@ -452,9 +371,9 @@ def read_table_file(path: str | os.PathLike[str]) -> tuple[pl.DataFrame, dict[st
     file = Path(raw)
     _check_table_file(file, suffix)
     if suffix == ".csv":
-        frame, labels = _csv_frame(file), {}
+        frame, labels = read_csv(file), {}
     else:
-        frame, labels = _sas_frame(file, suffix)
+        frame, labels = read_sas(file, suffix)
     if frame.height == 0:
         raise EmptyDataError(f"`{raw}` holds no rows")
     return frame, labels
@@ -554,21 +473,15 @@ def scan(source: FrameLike) -> tuple[pl.LazyFrame, str | None]:
         return _scan_path(os.fspath(source)), os.fspath(source)
     module = type(source).__module__
     if module.startswith("pyarrow") and hasattr(source, "column_names"):
-        _check_unique_names(source.column_names, "pyarrow table")
+        check_unique_names(source.column_names, "pyarrow table")
         return pl.DataFrame(pl.from_arrow(source)).lazy(), None
     if module.startswith("pandas") and hasattr(source, "columns"):
-        _check_unique_names([str(c) for c in source.columns], "pandas DataFrame")
+        check_unique_names([str(c) for c in source.columns], "pandas DataFrame")
         return pl.from_pandas(source).lazy(), None
     raise InputFormatError(
         "data must be a polars DataFrame/LazyFrame, a pyarrow Table, a pandas DataFrame or a "
         f"Parquet path; got {type(source).__name__}"
     )
-
-
-def _check_unique_names(names: list[str], what: str) -> None:
-    repeated = _duplicates(names)
-    if repeated is not None:
-        raise InputFormatError(f"the {what} has duplicate column names: {repeated}")
 
 
 def _scan_path(raw: str) -> pl.LazyFrame:
@@ -609,14 +522,14 @@ def _first_undecodable(raw: str) -> str | None:
             reader = pq.ParquetFile(f)
             n_groups = reader.num_row_groups
         except Exception as exc:
-            return f"`{f}` is a corrupt Parquet file: it cannot be opened ({_first_line(exc)})"
+            return f"`{f}` is a corrupt Parquet file: it cannot be opened ({first_line(exc)})"
         for i in range(n_groups):
             try:
                 reader.read_row_group(i)
             except Exception as exc:
                 return (
                     f"`{f}` is a corrupt Parquet file: row group {i + 1} of {n_groups} "
-                    f"cannot be decoded ({_first_line(exc)})"
+                    f"cannot be decoded ({first_line(exc)})"
                 )
     return None
 
@@ -662,5 +575,5 @@ def reading(*sources: object) -> Iterator[None]:
                 raise InputFormatError(found) from exc
         if paths and "parquet" in str(exc).lower():
             listed = ", ".join(f"`{p}`" for p in paths)
-            raise InputFormatError(f"cannot read {listed}: {_first_line(exc)}") from exc
+            raise InputFormatError(f"cannot read {listed}: {first_line(exc)}") from exc
         raise

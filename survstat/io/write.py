@@ -48,6 +48,24 @@ def sibling_path(path: str | os.PathLike[str], name: str) -> Path:
     return p.with_name(f"{p.stem}.{name}{p.suffix}")
 
 
+def provenance_path(path: str | os.PathLike[str]) -> Path:
+    """The JSON file beside an XPT output that holds its provenance: ``OUT.xpt`` ->
+    ``OUT.xpt.json`` (SAS transport files have no place for it).
+
+    Parameters
+    ----------
+    path
+        The XPT file.
+
+    Returns
+    -------
+    Path
+        The provenance file, in the same folder.
+    """
+    p = Path(path)
+    return p.with_name(p.name + ".json")
+
+
 def provenance(
     analysis: str,
     parameters: Mapping[str, Any],
@@ -297,12 +315,13 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[str], object
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Return the provenance record survstat wrote into a Parquet file (empty if none).
+    """Return the provenance record survstat wrote with an output (empty if none).
 
     Parameters
     ----------
     path
-        A Parquet file.
+        A Parquet file, or an XPT file whose record is in ``OUT.xpt.json``
+        (:func:`provenance_path`).
 
     Returns
     -------
@@ -313,6 +332,11 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     p = Path(path)
+    if p.suffix.lower() == ".xpt":
+        beside = provenance_path(p)
+        if not beside.is_file():
+            return {}
+        return json.loads(beside.read_text(encoding="utf-8")).get(METADATA_KEY.decode(), {})
     check_parquet_file(p)
     meta = pq.read_schema(p).metadata or {}
     raw = meta.get(METADATA_KEY)
