@@ -4,9 +4,10 @@
 datasets, every file checked first, or single .csv, .xpt and .sas7bdat files) as polars
 LazyFrames; :mod:`survstat.io.write` writes
 outputs atomically, with provenance in the Parquet metadata and the same bytes for the same
-input and options.
+input and options; :mod:`survstat.io.adam` writes ADaM datasets with their CDISC labels.
 """
 
+from survstat.io.adam import adam_paths, write_adam_dataset
 from survstat.io.read import (
     LABEL_KEY,
     TABLE_EXTENSIONS,
@@ -35,6 +36,7 @@ __all__ = [
     "METADATA_KEY",
     "TABLE_EXTENSIONS",
     "FrameLike",
+    "adam_paths",
     "check_input_path",
     "check_output_path",
     "check_parquet_file",
@@ -47,6 +49,7 @@ __all__ = [
     "reading",
     "scan",
     "sibling_path",
+    "write_adam_dataset",
     "write_atomically",
     "write_parquet",
 ]
