@@ -90,29 +90,42 @@ def recist_adam(
     return _write(paths, tables, "recist derive", inputs=inputs, **record)
 
 
+#: The columns ``cml endpoints`` derives; the others are the patient table's.
+_CML_DERIVED = (
+    "time",
+    "cause",
+    "cause_label",
+    "first_response_time",
+    "responded_by_landmark",
+    "response_at_landmark",
+    "best_level",
+)
+
+
 def cml_adam(
     path: Path,
-    endpoints: Mapping[str, pl.DataFrame],
-    loss: pl.DataFrame,
-    keep: pl.DataFrame,
+    table: pl.DataFrame,
+    labs: FrameLike,
+    patients: FrameLike,
     *,
     record: Mapping[str, Any],
     inputs: tuple[Any, ...],
 ) -> tuple[str, ...]:
-    """ADTTE of ``cml endpoints`` (time to each level, loss of MMR), written to ``path``.
+    """ADTTE of ``cml endpoints`` (time to MR4.5 and to the chosen level, loss of MMR),
+    written to ``path``.
 
     Parameters
     ----------
     path
         The ADTTE file (:func:`survstat.io.adam_paths`).
-    endpoints
-        Level -> the endpoints derived at that level.
-    loss
-        The loss of MMR per patient who reached MMR.
-    keep
-        The patient table's own columns (patient first), carried onto every row.
+    table
+        The endpoints derived at ``record["level"]``.
+    labs, patients
+        The inputs on the time scale the endpoints were derived on: the time to MR4.5 (when
+        the level is another) and the loss of MMR (unconfirmed, as ELN 2020 acts on it) are
+        derived from them.
     record
-        The options, recorded as provenance.
+        The options (``level``, ``landmark``, ``window``, ...), recorded as provenance.
     inputs
         The analysis' inputs.
 
@@ -122,6 +135,15 @@ def cml_adam(
         The note saying where the file was written.
     """
     from survstat.endpoints.adam_datasets import cml_adtte
+    from survstat.endpoints.cml import response_endpoints
+    from survstat.endpoints.cml_monitoring import loss_of_mmr
 
-    adtte = cml_adtte(endpoints, loss=loss, keep=keep)
+    level = record["level"]
+    levels = {"MR4.5": table}
+    if level != "MR4.5":
+        at = {"landmark": record["landmark"], "window": record["window"]}
+        levels = {"MR4.5": response_endpoints(labs, patients, level="MR4.5", **at), level: table}
+    patient = "patient_id"
+    keep = table.select(patient, *[c for c in table.columns if c not in (*_CML_DERIVED, patient)])
+    adtte = cml_adtte(levels, loss=loss_of_mmr(labs), keep=keep)
     return _write({"adtte": path}, {"adtte": adtte}, "cml endpoints", inputs=inputs, **record)

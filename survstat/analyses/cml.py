@@ -117,39 +117,10 @@ def endpoints(
     notes: tuple[str, ...] = ()
     if path is not None:
         from survstat.analyses.adam import cml_adam
-        from survstat.endpoints.cml_monitoring import loss_of_mmr
 
-        levels = (
-            {"MR4.5": table}
-            if level == "MR4.5"
-            else {
-                "MR4.5": response_endpoints(
-                    labs, pts, level="MR4.5", landmark=landmark, window=window
-                ),
-                level: table,
-            }
-        )
-        derived = {
-            "time",
-            "cause",
-            "cause_label",
-            "first_response_time",
-            "best_level",
-            "responded_by_landmark",
-            "response_at_landmark",
-        }
-        patient = "patient_id"
-        keep = table.select(patient, *[c for c in table.columns if c not in derived | {patient}])
-        record = {
-            "level": level,
-            "landmark": landmark,
-            "window": window,
-            "from_dates": from_dates,
-            "unit": unit,
-        }
-        notes = cml_adam(
-            path, levels, loss_of_mmr(labs), keep, record=record, inputs=(data, patients)
-        )
+        record = {"level": level, "landmark": landmark, "window": window}
+        record |= {"from_dates": from_dates, "unit": unit}
+        notes = cml_adam(path, table, labs, pts, record=record, inputs=(data, patients))
     return AnalysisOutput(table, f"Time to {level}", table.height, notes=notes)
 
 

@@ -18,6 +18,8 @@ elapsed since the start (the ``add_one=False`` convention of
 the ADTTE equals the one from the derived columns. ``STARTDT`` and ``ADT`` are null unless
 the start date is known (RECIST ``--from-dates``: ``ADT = STARTDT + AVAL`` days). ADRS ``ADY``
 is the ADaM study day: ``day + 1`` on or after the start (no day 0), ``day`` before it.
+``SRCVAR`` names the derived column the time comes from (``pfs_time``, ``time``, ...) and
+``SRCDOM``/``SRCSEQ`` are null: the rows come from a derivation, not from one source record.
 """
 
 from __future__ import annotations
