@@ -273,7 +273,8 @@ def test_missing_adsl_columns() -> None:
 def test_text_dates_are_an_error() -> None:
     rs = pl.DataFrame({"USUBJID": ["01"], "ADT": ["2024-01-10"]})
     with pytest.raises(
-        ColumnTypeError, match=r"`ADT` \(date of source `ADRS`\) must hold dates.*found String"
+        ColumnTypeError,
+        match=r"`ADT` \(date of source `ADRS`\) must hold dates.*found String \(first: '2024-01-10'",
     ):
         derive(adsl("01"), [event("ADRS", rs, "PD")])
     text_start = adsl("01").with_columns(pl.col("RANDDT").cast(pl.String))

@@ -170,9 +170,10 @@ def _date_column(frame: pl.LazyFrame, column: str, table: str, role: str) -> pl.
         return pl.col(column)
     if isinstance(dtype, pl.Datetime):
         return pl.col(column).dt.date()
+    example = frame.select(pl.col(column).drop_nulls().first()).collect().item()
     raise ColumnTypeError(
         f"`{column}` ({role} of {table}) must hold dates (polars Date or Datetime); found "
-        f"{dtype} (convert text dates with survstat.endpoints.dates first)"
+        f"{dtype} (first: {example!r}; convert text dates with survstat.endpoints.dates first)"
     )
 
 
