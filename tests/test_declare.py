@@ -132,6 +132,8 @@ FREE_TEXT |= {
     (c, "param")
     for c in ("km", "summary", "logrank", "cox", "plot km", "response", "compare-rates")
 }
+#: The folder the ADaM datasets of a derivation are written to.
+FREE_TEXT |= {("recist derive", "adam"), ("cml endpoints", "adam")}
 
 
 def _declaration(path: tuple[str, ...]) -> Analysis:

@@ -78,6 +78,13 @@ def endpoints(
     window: Window = 0.0,
     from_dates: FromDates = False,
     unit: Unit = "months",
+    adam: Annotated[
+        str | None,
+        Option(
+            help="Also write a CDISC ADaM ADTTE into this existing folder: adtte.parquet (time "
+            "to MR4.5 and to --level, loss of MMR), with CDISC labels."
+        ),
+    ] = None,
 ) -> AnalysisOutput:
     """Per-patient time to first response, with competing events, and landmark response.
 
@@ -86,6 +93,12 @@ def endpoints(
     responded_by_landmark, response_at_landmark, best_level. Results count from time 0 (a
     negative time is a pre-study sample) to the first competing event or the last follow-up;
     the patient table's discontinuation, progression and death columns may be absent.
+
+    With --adam DIR the times are also written as an ADaM ADTTE, DIR/adtte.parquet: PARAMCD
+    TTMR45 (time to MR4.5) and the --level's (TTMMR, TTMR4, TTMR5), CNSR 0 for the response,
+    1 at the last follow-up, 2 discontinuation, 3 progression, 4 death (a competing event is
+    censored at its time); LOSSMMR, the time from MMR to its (unconfirmed) loss, CNSR 1 when
+    not lost. AVAL is the time in the input's unit, each row with the patient table's columns.
 
     Example: `survstat cml endpoints cml_two_arm_labs.parquet --patients
     cml_two_arm_patients.parquet --level MR4.5 -o cml_endpoints.parquet`
@@ -96,10 +109,19 @@ def endpoints(
         One row per patient.
     """
     from survstat.endpoints.cml import response_endpoints
+    from survstat.io import adam_paths
 
+    path = adam_paths(adam, ("adtte",), (data, patients))["adtte"] if adam is not None else None
     labs, pts = _on_time_scale(data, patients, from_dates, unit)
     table = response_endpoints(labs, pts, level=level, landmark=landmark, window=window)
-    return AnalysisOutput(table, f"Time to {level}", table.height)
+    notes: tuple[str, ...] = ()
+    if path is not None:
+        from survstat.analyses.adam import cml_adam
+
+        record = {"level": level, "landmark": landmark, "window": window}
+        record |= {"from_dates": from_dates, "unit": unit}
+        notes = cml_adam(path, table, labs, pts, record=record, inputs=(data, patients))
+    return AnalysisOutput(table, f"Time to {level}", table.height, notes=notes)
 
 
 def _by(level: str, landmark: float, window: float) -> str:

@@ -47,12 +47,21 @@ def _derive(
     data: FrameLike, subjects: FrameLike, from_dates: bool, **options: Any
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """The derived endpoints, and notes on the subject-table columns that were absent."""
+    from survstat.endpoints.recist_tte import time_to_event_endpoints
+
+    visits, subject_table, scols, notes = day_scale(data, subjects, from_dates)
+    table = time_to_event_endpoints(visits, subject_table, subject_columns=scols, **options)
+    return table, notes
+
+
+def day_scale(
+    data: FrameLike, subjects: FrameLike, from_dates: bool
+) -> tuple[FrameLike, FrameLike, Any, tuple[str, ...]]:
+    """The visits and subject table on the study-day scale (dates converted with
+    ``from_dates``, the date columns kept), the subject columns to read, and notes on the
+    subject-table columns that were absent."""
     from survstat.endpoints.dates import RECIST_DATES, times_from_dates
-    from survstat.endpoints.recist_tte import (
-        BASELINE_COLUMN,
-        SubjectColumns,
-        time_to_event_endpoints,
-    )
+    from survstat.endpoints.recist_tte import BASELINE_COLUMN, SubjectColumns
     from survstat.errors import ColumnNotFoundError
     from survstat.io import scan
 
@@ -82,8 +91,7 @@ def _derive(
         notes = tuple(f"the subject table has no `{absent[day]}`: {_ABSENT[day]}" for day in absent)
     if BASELINE_COLUMN not in scan(subject_table)[0].collect_schema().names():
         notes = (*notes, _no_baseline(BASELINE_COLUMN))
-    table = time_to_event_endpoints(visits, subject_table, subject_columns=scols, **options)
-    return table, notes
+    return visits, subject_table, scols, notes
 
 
 #: SubjectColumns field -> the study-day column made from a date.
@@ -136,6 +144,13 @@ def derive(
             "last_alive_date, new_therapy_date in the subject table."
         ),
     ] = False,
+    adam: Annotated[
+        str | None,
+        Option(
+            help="Also write CDISC ADaM datasets into this existing folder: adrs.parquet (OVR "
+            "per assessment, BOR, CBOR) and adtte.parquet (PFS, TTP, OS, DOR), with CDISC labels."
+        ),
+    ] = None,
 ) -> AnalysisOutput:
     """Best overall response and PFS/TTP/OS/DoR per subject from visit-level responses.
 
@@ -151,6 +166,13 @@ def derive(
     baseline tumour assessment) is censored at day 0 with best response NE (FDA 2018); without
     that column the rule cannot be applied and the output's notes say so.
 
+    With --adam DIR the derivation is also written as ADaM datasets: DIR/adrs.parquet (PARAMCD
+    OVR, BOR without and CBOR with confirmation; AVALC and AVAL codes CR 1, PR 2, SD 3,
+    NON-CR/NON-PD 4, PD 5, NE 6, NED 8) and DIR/adtte.parquet (PFS, TTP, OS, DOR; AVAL the days
+    since the start as derived, CNSR 0 for an event and a code per censoring reason, EVNTDESC
+    the reason), each row with the subject table's columns; `survstat km DIR/adtte.parquet
+    --param PFS --by arm` then reads it.
+
     Example: `survstat recist derive breast_trial_assessments.parquet --subjects
     breast_trial_subjects.parquet -o breast_trial_derived.parquet`
 
@@ -159,18 +181,34 @@ def derive(
     AnalysisOutput
         One row per subject; counts of best response are printed.
     """
-    table, notes = _derive(
-        data,
-        subjects,
-        from_dates,
-        confirm=confirm,
-        sd_min_days=sd_min_days,
-        cbr_weeks=cbr_weeks,
-        interval_days=interval_days,
-        window_days=window_days,
-        max_missed=max_missed,
-        new_therapy_same_day=new_therapy_same_day,
-    )
+    from survstat.endpoints.recist_tte import time_to_event_endpoints
+    from survstat.io import adam_paths
+
+    paths = adam_paths(adam, ("adrs", "adtte"), (data, subjects)) if adam is not None else None
+    options = {
+        "confirm": confirm,
+        "sd_min_days": sd_min_days,
+        "cbr_weeks": cbr_weeks,
+        "interval_days": interval_days,
+        "window_days": window_days,
+        "max_missed": max_missed,
+        "new_therapy_same_day": new_therapy_same_day,
+    }
+    visits, subject_table, scols, notes = day_scale(data, subjects, from_dates)
+    table = time_to_event_endpoints(visits, subject_table, subject_columns=scols, **options)
+    if paths is not None:
+        from survstat.analyses.adam import recist_adam
+
+        notes += recist_adam(
+            paths,
+            table,
+            visits,
+            subject_table,
+            scols,
+            options,
+            from_dates=from_dates,
+            inputs=(data, subjects),
+        )
     first = ["subject_id", *DERIVED_COLUMNS]
     table = table.select(*first, *[c for c in table.columns if c not in first])
     counts = table.group_by("bor").agg(pl.len().alias("n")).sort("bor")

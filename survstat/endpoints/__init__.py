@@ -7,7 +7,9 @@ milestones, loss of MMR, sustained response, the last from ``cml_sustained``); `
 (treatment-free remission, with its eligibility in ``cml_tfr_eligibility``); ``dates``
 (dates to study times); ``recist`` (best overall response) and ``recist_tte`` (PFS, TTP, OS,
 DoR), with ``recist_input`` and ``recist_subjects`` (reading the assessment and subject
-tables) behind them; ``pcr`` (pathological complete response).
+tables) behind them; ``pcr`` (pathological complete response); ``adam_tte`` (an ADaM ADTTE
+parameter from dated event and censoring sources) and ``adam_datasets`` (ADaM ADRS and ADTTE
+rows from the RECIST and CML derivations).
 
 Endpoints only derive columns: nothing here calls an estimator. The analyses composed from
 these endpoints and the estimators live in :mod:`survstat.analyses`: the per-arm efficacy
@@ -21,6 +23,8 @@ from survstat._lazy import lazy_submodules
 __getattr__, __dir__ = lazy_submodules(
     __name__,
     (
+        "adam_datasets",
+        "adam_tte",
         "cml",
         "cml_endpoints",
         "cml_input",

@@ -5,9 +5,10 @@ datasets, every file checked first, or single .csv, .xpt and .sas7bdat files) as
 LazyFrames; :mod:`survstat.io.write` writes
 outputs atomically, with provenance in the Parquet metadata and the same bytes for the same
 input and options; :mod:`survstat.io.xpt` writes SAS transport v5 files as FDA submissions
-require them.
+require them; :mod:`survstat.io.adam` writes ADaM datasets with their CDISC labels.
 """
 
+from survstat.io.adam import adam_paths, write_adam_dataset
 from survstat.io.read import (
     LABEL_KEY,
     TABLE_EXTENSIONS,
@@ -40,6 +41,7 @@ __all__ = [
     "TABLE_EXTENSIONS",
     "TABLE_OUTPUTS",
     "FrameLike",
+    "adam_paths",
     "check_input_path",
     "check_output_path",
     "check_parquet_file",
@@ -55,6 +57,7 @@ __all__ = [
     "reading",
     "scan",
     "sibling_path",
+    "write_adam_dataset",
     "write_atomically",
     "write_parquet",
     "write_table",
