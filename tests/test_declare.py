@@ -132,6 +132,7 @@ FREE_TEXT |= {
     (c, "param")
     for c in ("km", "summary", "logrank", "cox", "plot km", "response", "compare-rates")
 }
+FREE_TEXT |= {(c, "param") for c in ("cif", "gray", "finegray", "plot cif")}
 
 
 def _declaration(path: tuple[str, ...]) -> Analysis:
