@@ -22,6 +22,7 @@ from survstat.analyses.plots import cif_plot, km_plot
 from survstat.analyses.rates import compare_rates, response
 from survstat.analyses.survival import cif, cox_model, finegray, gray, km, logrank_test, summary
 from survstat.batch import JobError, load_job, run_job
+from survstat.batch.report import write_report
 from survstat.cli import app
 from survstat.errors import ColumnNotFoundError, InvalidValueError
 from survstat.io import read_metadata
@@ -429,13 +430,28 @@ def _job_file(tmp_path: Path, by: str = "TRT01P", flag: str = "ITTFL") -> Path:
 
 
 def test_a_job_step_joins_adsl_and_records_the_note(tmp_path):
-    manifest = run_job(load_job(_job_file(tmp_path)))
+    path = _job_file(tmp_path)
+    manifest = run_job(load_job(path))
     assert manifest.get_column("status").to_list() == ["ok"]
     out = tmp_path / "out" / "os.parquet"
     want = km(_adtte(), _adsl(), param="OS", by=["TRT01P"], population="ITTFL").table
     assert_frame_equal(pl.read_parquet(out), want)
     note = 'population ITTFL = "Y": 10 of 11 subjects kept, 1 removed'
     assert read_metadata(out)["notes"] == [note]
+    html = write_report(load_job(path), manifest).read_text()
+    assert '<p class="note">population ITTFL = &quot;Y&quot;: 10 of 11 subjects kept' in html
+
+
+def test_a_job_by_partition_keeps_each_partition_s_note(tmp_path):
+    path = _job_file(tmp_path)
+    step = 'param = "OS"\n'
+    path.write_text(path.read_text().replace(step, 'by_partition = "PARAMCD"\n'))
+    manifest = run_job(load_job(path))
+    assert manifest.get_column("status").to_list() == ["ok"]
+    assert read_metadata(tmp_path / "out" / "os.parquet")["notes"] == [
+        'PARAMCD = OS: population ITTFL = "Y": 10 of 11 subjects kept, 1 removed',
+        'PARAMCD = PFS: population ITTFL = "Y": 10 of 11 subjects kept, 1 removed',
+    ]
 
 
 def test_a_job_checks_columns_in_the_data_and_adsl(tmp_path):
