@@ -22,7 +22,7 @@ __all__ = ["FLAG_VALUES", "SUBJECT", "Subjects", "with_adsl"]
 
 #: The subject identifier that joins ADaM datasets (ADaM IG 1.3, section 3.1).
 SUBJECT = "USUBJID"
-#: The values of an ADSL population flag: "Y", "N" or blank (ADaM IG 1.3, section 3.1.4).
+#: The values of an ADSL population flag: "Y", "N" or blank (ADaM IG 1.3, section 3.1).
 FLAG_VALUES = ("Y", "N", "")
 #: Prefix of ADSL's copy of a column the analysis rows hold too, while they are compared.
 _COPY = "__adsl__"

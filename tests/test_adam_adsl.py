@@ -24,7 +24,7 @@ from survstat.analyses.survival import cif, cox_model, finegray, gray, km, logra
 from survstat.batch import JobError, load_job, run_job
 from survstat.batch.report import write_report
 from survstat.cli import app
-from survstat.errors import ColumnNotFoundError, InvalidValueError
+from survstat.errors import ColumnNotFoundError, EngineError, InvalidValueError
 from survstat.io import read_metadata
 
 runner = CliRunner()
@@ -479,3 +479,22 @@ def test_the_join_keeps_the_analysis_rows_lazy(tmp_path):
 def test_pandas_inputs_are_read_like_polars():
     got = with_adsl(_os().to_pandas(), _adsl().to_pandas(), population="ITTFL")
     assert got.data.collect().height == 10
+
+
+def test_subject_ids_of_different_types_are_joined_as_text():
+    adsl = _adsl().with_columns(pl.col("USUBJID").str.slice(1).cast(pl.Int64))
+    adtte = _os().with_columns(pl.col("USUBJID").str.slice(1))  # "01", "02", ...
+    with pytest.raises(InvalidValueError, match=r"found 9 subjects .* \(first: '01'\)"):
+        with_adsl(adtte, adsl)  # 1 as text is "1", not "01" (10 and 11 match)
+    adtte = _os().with_columns(pl.col("USUBJID").str.slice(1).cast(pl.Int64).cast(pl.String))
+    joined = with_adsl(adtte, adsl).data.collect()
+    assert joined.get_column("TRT01P").to_list() == _adsl().get_column("TRT01P").to_list()[:11]
+
+
+def test_data_held_by_spark_is_refused(monkeypatch):
+    class Spark:
+        name, row_level = "spark", False
+
+    monkeypatch.setattr("survstat.adsl.bind", lambda data: (Spark(), None))
+    with pytest.raises(EngineError, match=r"adsl and population run on the polars engine; on "):
+        with_adsl(_os(), _adsl(), population="ITTFL")
