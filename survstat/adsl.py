@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from survstat.engines import FrameLike, bind
-from survstat.errors import ColumnNotFoundError, EngineError, InvalidValueError
+from survstat.errors import ColumnNotFoundError, EmptyDataError, EngineError, InvalidValueError
 
 __all__ = ["FLAG_VALUES", "SUBJECT", "Subjects", "with_adsl"]
 
@@ -85,6 +85,8 @@ def with_adsl(
     InvalidValueError
         A subject on several ADSL rows; analysed subjects missing from ADSL; a shared column
         whose values differ for some subject; a flag value other than "Y", "N" or blank.
+    EmptyDataError
+        The population keeps none of the analysed subjects.
     EngineError
         Data held by Spark (the join runs on the polars engine).
 
@@ -229,6 +231,11 @@ def _keep_population(frame: pl.LazyFrame, flag: str) -> Subjects:
         counts = frame.select(total=pl.len(), kept=keep.sum())
         what = "rows"
     total, kept = counts.collect().row(0)
+    if total and not kept:
+        raise EmptyDataError(
+            f'population {flag} = "Y" keeps none of the {total} analysed {what}: every '
+            f'`{flag}` is "N" or blank'
+        )
     note = f'population {flag} = "Y": {kept} of {total} {what} kept, {total - kept} removed'
     return Subjects(frame.filter(keep), (note,))
 

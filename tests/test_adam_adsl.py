@@ -24,7 +24,12 @@ from survstat.analyses.survival import cif, cox_model, finegray, gray, km, logra
 from survstat.batch import JobError, load_job, run_job
 from survstat.batch.report import write_report
 from survstat.cli import app
-from survstat.errors import ColumnNotFoundError, EngineError, InvalidValueError
+from survstat.errors import (
+    ColumnNotFoundError,
+    EmptyDataError,
+    EngineError,
+    InvalidValueError,
+)
 from survstat.io import read_metadata
 
 runner = CliRunner()
@@ -317,6 +322,16 @@ def test_a_population_flag_that_is_not_in_adsl():
         match=r"column `ITTFLG` \(given as population\) not found in ADSL; did you mean `ITTFL`",
     ):
         km(_adtte(), _adsl(), param="OS", population="ITTFLG")
+
+
+def test_a_population_that_keeps_nobody():
+    adsl = _adsl().with_columns(ITTFL=pl.lit("N"))
+    with pytest.raises(
+        EmptyDataError,
+        match=r'population ITTFL = "Y" keeps none of the 11 analysed subjects: every `ITTFL` '
+        r'is "N" or blank',
+    ):
+        km(_adtte(), adsl, param="OS", population="ITTFL")
 
 
 def test_without_usubjid_a_population_counts_rows():
