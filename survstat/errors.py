@@ -20,10 +20,17 @@ class SurvstatError(ValueError):
 class ColumnNotFoundError(SurvstatError):
     """A column named in a role does not exist in the data."""
 
-    def __init__(self, column: str, available: Iterable[str], role: str | None = None) -> None:
+    def __init__(
+        self,
+        column: str,
+        available: Iterable[str],
+        role: str | None = None,
+        *,
+        where: str = "the data",
+    ) -> None:
         available = list(available)
         role_txt = f" (given as {role})" if role else ""
-        msg = f"column `{column}`{role_txt} not found in the data"
+        msg = f"column `{column}`{role_txt} not found in {where}"
         close = difflib.get_close_matches(column, available, n=3, cutoff=0.5)
         if not close:
             lowered = {a.lower(): a for a in available}

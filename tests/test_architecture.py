@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("survstat.io", "survstat.datasets"),
     # where rows live and are aggregated; below the data type that binds an input to one
     ("survstat.engines",),
-    ("survstat.data", "survstat._validation"),
+    ("survstat.data", "survstat._validation", "survstat.adsl"),
     ("survstat.risk",),
     ("survstat.estimators",),
     # figures drawn from the estimators' results, which the figure analyses call

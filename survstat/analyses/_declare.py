@@ -40,10 +40,14 @@ class Input:
         The command-line option that names it (``--patients``); None for the first table,
         which is the positional ``DATA`` argument. In a job file the first table is
         ``input = ...`` and the others are keys named like the argument.
+    joins
+        For a table joined to another before the analysis (ADSL to ``data``): that table's
+        name. Columns declared in it may then be in either table.
     """
 
     help: str
     flag: str | None = None
+    joins: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

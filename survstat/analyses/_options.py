@@ -37,6 +37,24 @@ ParamColumn = Annotated[
         when=lambda params: params.get("param") is not None,
     ),
 ]
+#: ADaM ADSL, joined to the analysis rows by USUBJID (see :func:`survstat.adsl.with_adsl`).
+Adsl = Annotated[
+    Frame | None,
+    Input(
+        "ADaM ADSL subject table (Parquet, .csv, .xpt or .sas7bdat), joined to DATA by "
+        "USUBJID: its columns (TRT01P, strata, flags) can be named as if in DATA.",
+        flag="--adsl",
+        joins="data",
+    ),
+]
+Population = Annotated[
+    str | None,
+    Column(
+        ("adsl", "data"),
+        help='Keep the subjects whose population flag is "Y" (e.g. ITTFL, SAFFL): read from '
+        "--adsl when given, else from DATA; other values than Y, N or blank are an error.",
+    ),
+]
 By = Annotated[list[str] | None, Column("data", help="Group column(s), comma-separated.")]
 Compared = Annotated[list[str], Column("data", help="Group column(s) to compare.")]
 Strata = Annotated[

@@ -13,6 +13,7 @@ from survstat._choices import FORMATS as FORMATS  # file formats of figures, re-
 from survstat.analyses._core import Analysis, names
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
+    Adsl,
     Annotate,
     AtRiskTimes,
     By,
@@ -25,6 +26,7 @@ from survstat.analyses._options import (
     Entry,
     Param,
     ParamColumn,
+    Population,
     Time,
     Title,
     TteEvent,
@@ -67,12 +69,14 @@ def _logrank_annotation(sd: SurvivalData, conf_level: float) -> str:
 
 def km_plot(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: TteTime = None,
     event: TteEvent = None,
     censor: Censor = None,
     param: Param = None,
     param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     by: By = None,
     entry: Entry = None,
     weight: Weight = None,
@@ -101,6 +105,7 @@ def km_plot(
     matplotlib.figure.Figure
         The figure.
     """
+    from survstat.adsl import with_adsl
     from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.kaplan_meier import kaplan_meier
     from survstat.plot import km_figure
@@ -109,7 +114,12 @@ def km_plot(
         data, time=time, event=event, censor=censor, param=param, param_column=param_column
     )
     sd = SurvivalData.right_censored(
-        data, time=time, event=event, by=names(by), entry=entry, weight=weight
+        with_adsl(data, adsl, population=population).data,
+        time=time,
+        event=event,
+        by=names(by),
+        entry=entry,
+        weight=weight,
     )
     fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     # the log-rank test and Cox model here take neither delayed entry nor case weights
@@ -128,9 +138,13 @@ def km_plot(
 
 def cif_plot(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: Time,
     cause: Cause,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     of_interest: Annotated[
         str | int | None, Option(help="The cause to draw (default: the first).", code=True)
     ] = None,
@@ -155,14 +169,16 @@ def cif_plot(
     matplotlib.figure.Figure
         The figure.
     """
-    from survstat.data import SurvivalData
+    from survstat.adsl import with_adsl
+    from survstat.data import SurvivalData, keep_param
     from survstat.errors import EmptyDataError
     from survstat.estimators.cumulative_incidence import cumulative_incidence
     from survstat.estimators.gray import gray_test
     from survstat.plot import cif_figure
 
+    subjects = with_adsl(keep_param(data, param, param_column), adsl, population=population)
     sd = SurvivalData.competing_risks(
-        data, time=time, cause=cause, by=names(by), censor_value=censor_value
+        subjects.data, time=time, cause=cause, by=names(by), censor_value=censor_value
     )
     fit = cumulative_incidence(sd, conf_type=conf_type, conf_level=conf_level)
     if not fit.causes:

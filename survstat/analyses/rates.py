@@ -11,7 +11,7 @@ from typing import Annotated
 from survstat._choices import Alternative, DifferenceMethod, Missing, RateMethod, RateTest
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
 from survstat.analyses._declare import Column, Data, Option
-from survstat.analyses._options import By, ConfLevel, ParamColumn
+from survstat.analyses._options import Adsl, By, ConfLevel, ParamColumn, Population
 
 #: Values that count as a response.
 ResponderValues = Annotated[
@@ -36,10 +36,12 @@ MissingAs = Annotated[Missing, Option(help="Missing responses: nonresponder (ITT
 
 def response(
     data: Data,
+    adsl: Adsl = None,
     *,
     response: RateResponse = None,
     param: RateParam = None,
     param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     responder_values: ResponderValues = None,
     by: By = None,
     method: Annotated[RateMethod, Option(help="Interval method.")] = "clopper-pearson",
@@ -64,12 +66,14 @@ def response(
     AnalysisOutput
         One row per group.
     """
+    from survstat.adsl import with_adsl
     from survstat.data import response_roles
     from survstat.estimators.proportions import proportion
 
     data, response = response_roles(data, response=response, param=param, param_column=param_column)
+    subjects = with_adsl(data, adsl, population=population)
     fit = proportion(
-        data,
+        subjects.data,
         response=response,
         responder_values=responder_values,
         by=names(by),
@@ -82,16 +86,19 @@ def response(
     n_rows = int(fit.table.get_column("n").sum())
     if missing == "exclude":
         n_rows += int(fit.table.get_column("n_missing").sum())
-    return AnalysisOutput(fit.table, f"Response rate ({method} {conf_level:g} CI)", n_rows)
+    title = f"Response rate ({method} {conf_level:g} CI)"
+    return AnalysisOutput(fit.table, title, n_rows, notes=subjects.notes)
 
 
 def compare_rates(
     data: Data,
+    adsl: Adsl = None,
     *,
     response: RateResponse = None,
     by: Annotated[str, Column("data", help="Arm column.")],
     param: RateParam = None,
     param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     reference: Annotated[
         str | int | None, Option(help="Reference arm (default: first level).")
     ] = None,
@@ -128,12 +135,14 @@ def compare_rates(
     AnalysisOutput
         One row per non-reference arm, with the ``rates`` extra.
     """
+    from survstat.adsl import with_adsl
     from survstat.data import response_roles
     from survstat.estimators.compare_rates import compare_proportions
 
     data, response = response_roles(data, response=response, param=param, param_column=param_column)
+    subjects = with_adsl(data, adsl, population=population)
     fit = compare_proportions(
-        data,
+        subjects.data,
         response=response,
         by=by,
         reference=reference,
@@ -150,6 +159,7 @@ def compare_rates(
         f"Comparison with {reference_arm}",
         int(fit.rates.get_column("n").sum()),
         extras=(Extra("rates", "Response rates", fit.rates),),
+        notes=subjects.notes,
     )
 
 

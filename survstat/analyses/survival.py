@@ -12,6 +12,7 @@ from survstat._choices import IncidenceVariance, LogrankWeights, Ties
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
+    Adsl,
     By,
     Cause,
     Censor,
@@ -23,6 +24,7 @@ from survstat.analyses._options import (
     Entry,
     Param,
     ParamColumn,
+    Population,
     Strata,
     Time,
     TteEvent,
@@ -36,12 +38,14 @@ _MODEL_TITLE = "Model: rows, events, log-likelihoods, convergence, aliased and i
 
 def km(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: TteTime = None,
     event: TteEvent = None,
     censor: Censor = None,
     param: Param = None,
     param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     by: By = None,
     entry: Entry = None,
     weight: Weight = None,
@@ -68,29 +72,33 @@ def km(
     AnalysisOutput
         The curves (or the survival at ``at``).
     """
+    from survstat.adsl import with_adsl
     from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.kaplan_meier import kaplan_meier
 
     data, time, event = tte_roles(
         data, time=time, event=event, censor=censor, param=param, param_column=param_column
     )
+    subjects = with_adsl(data, adsl, population=population)
     sd = SurvivalData.right_censored(
-        data, time=time, event=event, by=names(by), entry=entry, weight=weight
+        subjects.data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
     fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     table = fit.table if at is None else fit.at(at)
     title = f"Kaplan–Meier ({conf_type} {conf_level:g} CI, {fit.variance} variance)"
-    return AnalysisOutput(table, title, sd.n_rows)
+    return AnalysisOutput(table, title, sd.n_rows, notes=subjects.notes)
 
 
 def summary(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: TteTime = None,
     event: TteEvent = None,
     censor: Censor = None,
     param: Param = None,
     param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     by: By = None,
     entry: Entry = None,
     weight: Weight = None,
@@ -112,28 +120,32 @@ def summary(
     AnalysisOutput
         One row per group.
     """
+    from survstat.adsl import with_adsl
     from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.kaplan_meier import kaplan_meier
 
     data, time, event = tte_roles(
         data, time=time, event=event, censor=censor, param=param, param_column=param_column
     )
+    subjects = with_adsl(data, adsl, population=population)
     sd = SurvivalData.right_censored(
-        data, time=time, event=event, by=names(by), entry=entry, weight=weight
+        subjects.data, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
     fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     title = f"Median survival ({conf_type} {conf_level:g} CI)"
-    return AnalysisOutput(fit.summary(tau=tau), title, sd.n_rows)
+    return AnalysisOutput(fit.summary(tau=tau), title, sd.n_rows, notes=subjects.notes)
 
 
 def logrank_test(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: TteTime = None,
     event: TteEvent = None,
     censor: Censor = None,
     param: Param = None,
     param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     by: Compared,
     strata: Strata = None,
     rho: Annotated[
@@ -167,14 +179,16 @@ def logrank_test(
     AnalysisOutput
         The test, with the observed and expected events per group as the ``per_group`` extra.
     """
+    from survstat.adsl import with_adsl
     from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.logrank import logrank
 
     data, time, event = tte_roles(
         data, time=time, event=event, censor=censor, param=param, param_column=param_column
     )
+    subjects = with_adsl(data, adsl, population=population)
     sd = SurvivalData.right_censored(
-        data, time=time, event=event, by=names(by), strata=names(strata), weight=weight
+        subjects.data, time=time, event=event, by=names(by), strata=names(strata), weight=weight
     )
     res = logrank(sd, weights=weights, rho=rho, gamma=gamma)
     table = res.table
@@ -189,17 +203,20 @@ def logrank_test(
         title,
         sd.n_rows,
         extras=(Extra("per_group", "Observed and expected events", res.per_group),),
+        notes=subjects.notes,
     )
 
 
 def cox_model(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: TteTime = None,
     event: TteEvent = None,
     censor: Censor = None,
     param: Param = None,
     param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     covariates: Covariates,
     strata: Strata = None,
     ties: Annotated[Ties, Option(help="Tie handling: efron or breslow.")] = "efron",
@@ -226,14 +243,16 @@ def cox_model(
     AnalysisOutput
         One row per term, with the ``tests`` and ``model`` extras.
     """
+    from survstat.adsl import with_adsl
     from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.cox import cox
 
     data, time, event = tte_roles(
         data, time=time, event=event, censor=censor, param=param, param_column=param_column
     )
+    subjects = with_adsl(data, adsl, population=population)
     sd = SurvivalData.right_censored(
-        data, time=time, event=event, strata=names(strata), weight=weight
+        subjects.data, time=time, event=event, strata=names(strata), weight=weight
     )
     fit = cox(sd, covariates=covariates, ties=ties, cluster=cluster, conf_level=conf_level)
     variance = "robust" if fit.robust else "model-based"
@@ -245,14 +264,19 @@ def cox_model(
             Extra("tests", "Global tests", fit.tests),
             Extra("model", _MODEL_TITLE, fit.model),
         ),
+        notes=subjects.notes,
     )
 
 
 def cif(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: Time,
     cause: Cause,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     by: By = None,
     censor_value: CensorValue = None,
     entry: Entry = None,
@@ -286,11 +310,14 @@ def cif(
     AnalysisOutput
         The curves (or the incidence at ``at``).
     """
-    from survstat.data import SurvivalData
+    from survstat.adsl import with_adsl
+    from survstat.data import SurvivalData, keep_param
     from survstat.estimators.cumulative_incidence import cumulative_incidence
 
+    data = keep_param(data, param, param_column)
+    subjects = with_adsl(data, adsl, population=population)
     sd = SurvivalData.competing_risks(
-        data,
+        subjects.data,
         time=time,
         cause=cause,
         by=names(by),
@@ -301,14 +328,18 @@ def cif(
     fit = cumulative_incidence(sd, conf_level=conf_level, variance=variance, conf_type=conf_type)
     table = fit.table if at is None else fit.at(at)
     title = f"Cumulative incidence ({conf_type} {conf_level:g} CI, {fit.variance} variance)"
-    return AnalysisOutput(table, title, sd.n_rows)
+    return AnalysisOutput(table, title, sd.n_rows, notes=subjects.notes)
 
 
 def gray(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: Time,
     cause: Cause,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     by: Compared,
     strata: Strata = None,
     censor_value: CensorValue = None,
@@ -326,25 +357,33 @@ def gray(
     AnalysisOutput
         One row per cause.
     """
-    from survstat.data import SurvivalData
+    from survstat.adsl import with_adsl
+    from survstat.data import SurvivalData, keep_param
     from survstat.estimators.gray import gray_test
 
+    data = keep_param(data, param, param_column)
+    subjects = with_adsl(data, adsl, population=population)
     sd = SurvivalData.competing_risks(
-        data,
+        subjects.data,
         time=time,
         cause=cause,
         by=names(by),
         strata=names(strata),
         censor_value=censor_value,
     )
-    return AnalysisOutput(gray_test(sd, rho=rho).table, "Gray's test", sd.n_rows)
+    table = gray_test(sd, rho=rho).table
+    return AnalysisOutput(table, "Gray's test", sd.n_rows, notes=subjects.notes)
 
 
 def finegray(
     data: Data,
+    adsl: Adsl = None,
     *,
     time: Time,
     cause: Cause,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
     failcode: Annotated[str | int, Option(help="The cause of interest.", code=True)],
     covariates: Covariates,
     censor_value: CensorValue = None,
@@ -366,16 +405,22 @@ def finegray(
     AnalysisOutput
         One row per term, with the ``model`` extra.
     """
-    from survstat.data import SurvivalData
+    from survstat.adsl import with_adsl
+    from survstat.data import SurvivalData, keep_param
     from survstat.estimators.fine_gray import fine_gray
 
-    sd = SurvivalData.competing_risks(data, time=time, cause=cause, censor_value=censor_value)
+    data = keep_param(data, param, param_column)
+    subjects = with_adsl(data, adsl, population=population)
+    sd = SurvivalData.competing_risks(
+        subjects.data, time=time, cause=cause, censor_value=censor_value
+    )
     fit = fine_gray(sd, covariates=covariates, failcode=failcode, conf_level=conf_level)
     return AnalysisOutput(
         fit.table,
         f"Fine–Gray model for cause {fit.failcode}",
         sd.n_rows,
         extras=(Extra("model", _MODEL_TITLE, fit.model),),
+        notes=subjects.notes,
     )
 
 

@@ -292,17 +292,27 @@ def _check_columns(spec, full, inputs, by_partition, sources, schemas, problem) 
     needed = spec.columns({**full, **inputs})
     if by_partition and "data" in inputs:
         needed.setdefault("data", []).extend((c, "by_partition") for c in by_partition)
+    # a table joined to another (ADSL to data) lends it its columns
+    joined = {
+        r: [n for n, (table, _) in spec.input_declarations().items() if table.joins == r]
+        for r in inputs
+    }
     for role, columns in needed.items():
         ref = inputs.get(role)
         if ref is None or ref not in sources:
             continue
-        available = schemas[ref]
+        lenders = [inputs[r] for r in joined.get(role, []) if r in inputs]
+        if any(lender not in sources for lender in lenders):
+            continue  # an earlier step's columns are known only once it has run
+        available = [*schemas[ref], *(c for lender in lenders for c in schemas[lender])]
         for column, param in columns:
-            if column not in available:
+            own = param == "by_partition"  # partitions are cut from this table's rows
+            if column not in (schemas[ref] if own else available):
                 # fixed column names (CML, RECIST tables) have no key of their own
-                key = param if param in full or param == "by_partition" else None
+                key = param if param in full or own else None
                 problem(
                     key,
                     f"column `{column}` ({param}) not in input `{ref}`"
-                    + suggest(column, available),
+                    + "".join(f" nor in `{lender}`" for lender in ([] if own else lenders))
+                    + suggest(column, schemas[ref] if own else available),
                 )

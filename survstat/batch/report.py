@@ -24,7 +24,7 @@ from survstat._version import __version__
 from survstat.batch.job import Job, OutputFolderError, Step
 from survstat.batch.runner import content_sha256
 from survstat.errors import SurvstatError
-from survstat.io import read_labels, write_atomically
+from survstat.io import read_labels, read_metadata, write_atomically
 
 _MAX_ROWS = 60
 _MIME = {"png": "image/png", "svg": "image/svg+xml"}
@@ -151,6 +151,9 @@ def _step_section(step: Step, record: Mapping[str, Any], folder: Path) -> str:
         parts.append(_figure(ranked[0]))
         parts.append(f'<p class="note">files: {_esc(", ".join(p.name for p in files))}</p>')
     else:
+        # the notes (e.g. the subjects a population removed) are in each output's provenance
+        notes = read_metadata(files[0]).get("notes", []) if files else []
+        parts += [f'<p class="note">{_esc(note)}</p>' for note in notes]
         for path in files:
             parts.append(_table(pl.read_parquet(path)))
             parts.append(f'<p class="note">file: {_esc(path.name)}</p>')

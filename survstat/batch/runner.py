@@ -191,7 +191,8 @@ def _rows_of(lazy: pl.LazyFrame, columns: set[str], part: Mapping[str, Any]) -> 
 
 def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[AnalysisOutput, int]:
     """Run the step once per distinct value of its partition columns (every input holding
-    them is filtered) and stack each table across partitions, partition columns first."""
+    them is filtered) and stack each table across partitions, partition columns first; the
+    notes of each partition are kept, each after the partition's values."""
     lazies = [None if f is None else scan(f)[0] for f in frames]
     names = [set() if lf is None else set(lf.collect_schema().names()) for lf in lazies]
     data = lazies[0]
@@ -203,6 +204,7 @@ def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[AnalysisOu
     run.reporter.start(step, len(parts))
     stacks: dict[str, list[pl.DataFrame]] = {}
     titles: dict[str, str] = {}
+    notes: list[str] = []
     n_rows = 0
     for part in parts:
         inputs = [
@@ -217,13 +219,16 @@ def _per_partition(step: Step, run: _Run, frames: list[Any]) -> tuple[AnalysisOu
             stacks.setdefault(name, []).append(table.select(*keys, pl.exclude(*part)))
             titles.setdefault(name, title)
         n_rows += out.n_rows
+        where = ", ".join(f"{c} = {v}" for c, v in part.items())
+        notes += [f"{where}: {note}" for note in out.notes]
         run.reporter.advance(step)
 
     def stacked(name: str) -> pl.DataFrame:
         return pl.concat(stacks[name], how="diagonal_relaxed") if name in stacks else pl.DataFrame()
 
     extras = tuple(Extra(n, titles[n], stacked(n)) for n in stacks if n)
-    return AnalysisOutput(stacked(""), titles.get("", ""), n_rows, extras=extras), len(parts)
+    out = AnalysisOutput(stacked(""), titles.get("", ""), n_rows, extras=extras, notes=(*notes,))
+    return out, len(parts)
 
 
 def _run_analysis(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int, int]:

@@ -193,7 +193,7 @@ def command(spec: Analysis[Any], *, figure: bool = False) -> Callable[..., None]
         options = {n: _value(p, given[n]) for n, p in params.items()}
         inputs = [given[t] for t in tables]
         if figure:
-            save_figure(name, inputs[0], given["output"], **options)
+            save_figure(name, inputs[0], given["output"], *inputs[1:], **options)
             return
         # the provenance records the options as given (lists as typed, codes as text)
         recorded = {t: given[t] for t in tables[1:]}
@@ -209,7 +209,7 @@ def command(spec: Analysis[Any], *, figure: bool = False) -> Callable[..., None]
     return user_errors(invoke)
 
 
-def save_figure(name: str, data: str, output: Path, **options: Any) -> None:
+def save_figure(name: str, data: str, output: Path, *others: str | None, **options: Any) -> None:
     """Draw the named figure from ``data`` and write it with :func:`survstat.plot.save_figure`
     (the function job plot steps use too); the output path is checked before drawing.
 
@@ -221,6 +221,8 @@ def save_figure(name: str, data: str, output: Path, **options: Any) -> None:
         The input table's path.
     output
         The figure file; its suffix (.png, .svg, .pdf) is the format.
+    *others
+        The figure's other tables in order (e.g. the ADSL of ``--adsl``), None when not given.
     **options
         The figure's options, as its function takes them.
     """
@@ -237,9 +239,9 @@ def save_figure(name: str, data: str, output: Path, **options: Any) -> None:
         raise typer.BadParameter(
             f"the file must end in {', '.join('.' + f for f in FORMATS)}", param_hint="--output"
         )
-    check_output_path(output, tuple("." + f for f in FORMATS), [data])
-    with err_console.status(Text(f"Drawing {name} from {data} …")), reading(data):
-        fig = PLOTS[name].run(data, **options)
+    check_output_path(output, tuple("." + f for f in FORMATS), [data, *others])
+    with err_console.status(Text(f"Drawing {name} from {data} …")), reading(data, *others):
+        fig = PLOTS[name].run(data, *others, **options)
     try:
         write_figure(fig, output)
     finally:
