@@ -22,10 +22,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from survstat._choices import DateImputation, HighestImputation
+from survstat.endpoints._ids import is_text
 from survstat.endpoints.recist_input import _IGNORED, _KEYS, RESPONSES
 from survstat.endpoints.sdtm_dates import impute_dtc, study_day
 from survstat.errors import (
     ColumnNotFoundError,
+    ColumnTypeError,
     EmptyDataError,
     InvalidValueError,
     OptionError,
@@ -50,8 +52,37 @@ class Imputation:
     rule: DateImputation = "first"
 
 
+#: SDTM variables that hold text, by the end of their name (``--TESTCD``, ``--STRESC``, ...).
+_TEXT_SUFFIXES = ("DTC", "TESTCD", "STRESC", "STRESU", "STAT", "GRPID", "LNKGRP", "EVAL", "REFID")
+_TEXT_NAMES = ("USUBJID", "VISIT")
+#: SDTM variables that hold numbers.
+_NUMBER_SUFFIXES = ("STRESN",)
+
+
+def _check_types(frame: pl.DataFrame, domain: str) -> None:
+    """Text variables must be text and ``--STRESN`` finite numbers (null allowed)."""
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Null:
+            continue
+        if name in _TEXT_NAMES or (len(name) > 2 and name[2:].endswith(_TEXT_SUFFIXES)):
+            if not is_text(dtype):
+                raise ColumnTypeError(f"{domain} `{name}` must hold text; found {dtype}")
+        elif len(name) > 2 and name[2:].endswith(_NUMBER_SUFFIXES):
+            if not dtype.is_numeric():
+                raise ColumnTypeError(f"{domain} `{name}` must hold numbers; found {dtype}")
+            bad = frame.filter(~pl.col(name).cast(pl.Float64).is_finite())
+            if bad.height:
+                raise InvalidValueError(
+                    f"{domain} `{name}` must be finite; found {bad.height} values NaN or "
+                    f"infinite (first: USUBJID {bad.row(0, named=True).get('USUBJID')!r})"
+                )
+
+
 def read_domain(source: FrameLike, domain: str, columns: tuple[str, ...]) -> pl.DataFrame:
     """Read an SDTM domain and check that it holds ``columns``.
+
+    Text variables (``USUBJID``, ``VISIT``, ``--DTC``, ``--TESTCD``, ``--STRESC``, ...) must
+    hold text and ``--STRESN`` finite numbers.
 
     Parameters
     ----------
@@ -65,7 +96,7 @@ def read_domain(source: FrameLike, domain: str, columns: tuple[str, ...]) -> pl.
     Returns
     -------
     polars.DataFrame
-        The domain, with at least one row.
+        The domain, with at least one row; categorical text is read as String.
     """
     frame = scan(source)[0].collect()
     for name in columns:
@@ -73,7 +104,9 @@ def read_domain(source: FrameLike, domain: str, columns: tuple[str, ...]) -> pl.
             raise ColumnNotFoundError(name, frame.columns, role=f"{domain} variable")
     if frame.height == 0:
         raise EmptyDataError(f"{domain} has no rows")
-    return frame
+    _check_types(frame, domain)
+    text = [n for n, t in frame.schema.items() if t != pl.String and is_text(t)]
+    return frame.with_columns(pl.col(text).cast(pl.String)) if text else frame
 
 
 def complete_dates(
@@ -165,17 +198,15 @@ def _evaluator(frame: pl.DataFrame, evaluator: str | None) -> pl.DataFrame:
             raise ColumnNotFoundError("RSEVAL", frame.columns, role="RS evaluator")
         return frame
     found = sorted({str(v) for v in frame.get_column("RSEVAL").drop_nulls().to_list()})
+    shown = ", ".join(map(repr, found))
     if evaluator is None:
         if len(found) > 1:
             raise OptionError(
-                f"RS `RSEVAL` holds {len(found)} evaluators ({', '.join(found)}); choose one "
-                "with evaluator"
+                f"RS `RSEVAL` holds {len(found)} evaluators ({shown}); choose one with evaluator"
             )
         return frame
     if evaluator not in found:
-        raise OptionError(
-            f"evaluator {evaluator!r} is not in RS `RSEVAL` (found: {', '.join(found)})"
-        )
+        raise OptionError(f"evaluator {evaluator!r} is not in RS `RSEVAL` (found: {shown})")
     return frame.filter(pl.col("RSEVAL") == evaluator)
 
 
