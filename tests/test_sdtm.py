@@ -497,3 +497,65 @@ def test_sdtm_variable_types():
         pl.col("RSSTRESC").cast(pl.Categorical)
     )
     assert rs_visits(categorical, _dm())[0]["response"].to_list() == ["PR"]
+
+
+def test_tr_negative_diameters():
+    tr = _tr([("S1", "2020-01-05", "LDIAM", "TARGET", -4.0)])
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^TR `TRSTRESN` must be non-negative for target diameters; found 1 negative "
+        r"values \(first: USUBJID 'S1', -4.0\)$",
+    ):
+        tr_target_sums(tr, _dm())
+
+
+def test_sdtm_dm_gives_the_subject_table_of_sdtm_rs():
+    dm = survstat.datasets.load("breast_trial_dm")
+    out = ANALYSES["sdtm dm"].run(dm)
+    visits = ANALYSES["sdtm rs"].run(survstat.datasets.load("breast_trial_rs"), dm)
+    assert out.table.equals(visits.extras[0].table)
+    assert out.notes == visits.notes
+    bare = ANALYSES["sdtm dm"].run(dm.drop("RFPENDTC", "DTHDTC"))
+    assert bare.table.columns == ["subject_id", "arm", "start_date"]
+    assert any("no RFPENDTC" in n for n in bare.notes)
+
+
+def test_job_sdtm_then_recist_derive(tmp_path):
+    from survstat.batch.job import load_job
+    from survstat.batch.runner import run_job
+
+    job = tmp_path / "job.toml"
+    job.write_text(
+        """
+[job]
+title = "SDTM to RECIST"
+output = "results"
+
+[inputs]
+rs = { dataset = "breast_trial_rs" }
+dm = { dataset = "breast_trial_dm" }
+
+[[step]]
+name = "visits"
+analysis = "sdtm rs"
+input = "rs"
+dm = "dm"
+evaluator = "INVESTIGATOR"
+
+[[step]]
+name = "subjects"
+analysis = "sdtm dm"
+input = "dm"
+
+[[step]]
+name = "derived"
+analysis = "recist derive"
+input = "visits"
+subjects = "subjects"
+from_dates = true
+"""
+    )
+    run_job(load_job(job))
+    derived = pl.read_parquet(tmp_path / "results" / "derived.parquet")
+    assert derived.height == 120
+    assert (tmp_path / "results" / "visits.subjects.parquet").exists()

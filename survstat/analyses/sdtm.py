@@ -1,4 +1,4 @@
-"""SDTM sources: sdtm rs, sdtm tr, sdtm lb (SDTM domains into survstat's input tables)."""
+"""SDTM sources: sdtm rs, dm, tr, lb (SDTM domains into survstat's input tables)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,26 @@ Dm = Annotated[
 ]
 
 
+Impute = Annotated[
+    HighestImputation,
+    Option(
+        help="Partial dates (--DTC): none (an error), D (impute the day) or M (the month and day)."
+    ),
+]
+DateRule = Annotated[
+    DateImputation,
+    Option(help="Imputed dates are the first, mid or last day of the possible period."),
+]
+
+
+def _dm_notes(subjects: pl.DataFrame) -> tuple[str, ...]:
+    """What the subject table from DM lacks."""
+    notes = ("DM holds no new anticancer therapy date: add new_therapy_date from CM/PR/DS",)
+    if "last_alive_date" not in subjects.columns:
+        notes += ("DM has no RFPENDTC: add last_alive_date (ADaM LSTALVDT) from DS/SV",)
+    return notes
+
+
 def rs(
     data: Data,
     dm: Dm,
@@ -25,17 +45,8 @@ def rs(
         str | None,
         Option(help="The RSEVAL value to keep (required when RS holds several evaluators)."),
     ] = None,
-    impute: Annotated[
-        HighestImputation,
-        Option(
-            help="Partial RSDTC/DTHDTC dates: none (an error), D (impute the day) or M (the "
-            "month and day)."
-        ),
-    ] = "none",
-    date_imputation: Annotated[
-        DateImputation,
-        Option(help="Imputed dates are the first, mid or last day of the possible period."),
-    ] = "first",
+    impute: Impute = "none",
+    date_imputation: DateRule = "first",
 ) -> AnalysisOutput:
     """RECIST visits and subject tables from SDTM RS (overall responses) and DM.
 
@@ -43,9 +54,10 @@ def rs(
     subject_id, visit, assessment_date, assessment_date_flag, study_day (day 1 is RFSTDTC)
     and response (RSSTRESC). Assessments on or before the reference start and RSSTAT "NOT
     DONE" rows are left out. The subject table (from DM: subject_id, arm, start_date,
-    death_date, death_date_flag, last_alive_date from RFPENDTC when not dead) is written to
-    OUT.subjects.parquet; add new_therapy_date (from CM/PR/DS) before `survstat recist derive
-    --from-dates` when the trial records one. Imputed death dates never pass RFPENDTC.
+    death_date, death_date_flag, last_alive_date from RFPENDTC when not dead; what `survstat
+    sdtm dm` writes) is written to OUT.subjects.parquet; add new_therapy_date (from CM/PR/DS)
+    before `survstat recist derive --from-dates` when the trial records one. Imputed death
+    dates never pass RFPENDTC.
 
     Example: `survstat sdtm rs breast_trial_rs.parquet --dm breast_trial_dm.parquet -o
     sdtm_visits.parquet`
@@ -61,17 +73,40 @@ def rs(
         data, dm, evaluator=evaluator, imputation=Imputation(impute, date_imputation)
     )
     counts = visits.group_by("response").agg(pl.len().alias("n")).sort("response")
-    notes = ("DM holds no new anticancer therapy date: add new_therapy_date from CM/PR/DS",)
-    if "last_alive_date" not in subjects.columns:
-        notes += ("DM has no RFPENDTC: add last_alive_date (ADaM LSTALVDT) from DS/SV",)
     return AnalysisOutput(
         visits,
         "Overall responses per assessment",
         visits.height,
         extras=(Extra("subjects", "Subjects (from DM)", subjects),),
-        notes=notes,
+        notes=_dm_notes(subjects),
         display=Extra("counts", "Overall responses: assessments per category", counts),
     )
+
+
+def subjects(
+    data: Data, *, impute: Impute = "none", date_imputation: DateRule = "first"
+) -> AnalysisOutput:
+    """RECIST subject table from SDTM DM, for `survstat recist derive --from-dates`.
+
+    DATA is DM: one row per subject: subject_id (USUBJID), arm (ARM), start_date (RFSTDTC),
+    death_date (DTHDTC, imputed as --impute says, never after RFPENDTC) with
+    death_date_flag, and last_alive_date (RFPENDTC, end of participation, of the subjects
+    without a death date). DM holds no new anticancer therapy date (CM, PR or DS) and no
+    last-alive date derived across domains (ADaM LSTALVDT): add or replace those columns
+    when the trial records them. The same table as `survstat sdtm rs` writes beside its
+    visits, as its own step for job files.
+
+    Example: `survstat sdtm dm breast_trial_dm.parquet -o sdtm_subjects.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per subject.
+    """
+    from survstat.endpoints.sdtm import Imputation, dm_subjects
+
+    table = dm_subjects(data, Imputation(impute, date_imputation))
+    return AnalysisOutput(table, "Subjects (from DM)", table.height, notes=_dm_notes(table))
 
 
 def tr(data: Data, dm: Dm) -> AnalysisOutput:
@@ -143,8 +178,13 @@ def _columns(*data: str) -> Any:
     return needed
 
 
+def _dm_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    return {"data": [("USUBJID", "subject"), ("RFSTDTC", "reference start date")]}
+
+
 SDTM_ANALYSES = (
     Analysis("sdtm rs", rs, requires=_columns("RSTESTCD", "RSSTRESC", "RSDTC")),
+    Analysis("sdtm dm", subjects, requires=_dm_columns),
     Analysis("sdtm tr", tr, requires=_columns("TRTESTCD", "TRSTRESN", "TRDTC")),
     Analysis("sdtm lb", lb, requires=_columns("LBTESTCD", "LBSTRESC", "LBSTRESN", "LBDTC")),
 )

@@ -151,7 +151,8 @@ def complete_dates(
         table=domain,
     )
     if imputation.highest == "none":
-        partial = out.filter(pl.col(column[:-1]).is_null() & (pl.col(column).str.len_chars() > 0))
+        given = pl.col(column).str.strip_chars().str.len_chars() > 0
+        partial = out.filter(pl.col(column[:-1]).is_null() & given)
         if partial.height:
             first = partial.row(0, named=True)
             raise InvalidValueError(
@@ -225,8 +226,27 @@ def _responses(frame: pl.DataFrame) -> pl.Expr:
     return code
 
 
+def dm_subjects(dm: FrameLike, imputation: Imputation = Imputation()) -> pl.DataFrame:
+    """The RECIST subject table from DM (the one :func:`rs_visits` returns).
+
+    Parameters
+    ----------
+    dm
+        The DM domain: USUBJID, RFSTDTC; DTHDTC, RFPENDTC, ARM when present.
+    imputation
+        How a partial death date is completed (never after RFPENDTC).
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per subject: subject_id, arm, start_date, death_date, death_date_flag,
+        last_alive_date (RFPENDTC of subjects without a death date), the columns DM allows.
+    """
+    return _subjects(read_dm(dm, imputation))
+
+
 def _subjects(dm: pl.DataFrame) -> pl.DataFrame:
-    """The RECIST subject table from DM (see :func:`rs_visits`)."""
+    """The RECIST subject table from DM read by :func:`read_dm`."""
     dead = pl.col("DTHDT").is_not_null() if "DTHDT" in dm.columns else pl.lit(False)
     cols = [pl.col("USUBJID").alias("subject_id")]
     if "ARM" in dm.columns:
@@ -328,4 +348,11 @@ def rs_visits(
     return visits, _subjects(subjects)
 
 
-__all__ = ["Imputation", "complete_dates", "read_dm", "read_domain", "rs_visits"]
+__all__ = [
+    "Imputation",
+    "complete_dates",
+    "dm_subjects",
+    "read_dm",
+    "read_domain",
+    "rs_visits",
+]

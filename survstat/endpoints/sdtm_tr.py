@@ -45,7 +45,8 @@ def tr_target_sums(tr: FrameLike, dm: FrameLike) -> pl.DataFrame:
     sum is null (not evaluable) when a measurement of that date is missing (``TRSTAT = "NOT
     DONE"`` or no ``TRSTRESN``) or fewer lesions were measured than at baseline. The
     baseline is the last assessment on or before the reference start date (DM ``RFSTDTC``,
-    study day 1 or less) with an evaluable sum. Units must be millimetres (``TRSTRESU``).
+    study day 1 or less) with an evaluable sum. Diameters are non-negative millimetres
+    (``TRSTRESU``).
 
     Parameters
     ----------
@@ -82,6 +83,13 @@ def tr_target_sums(tr: FrameLike, dm: FrameLike) -> pl.DataFrame:
                 f"{sorted(set(bad['TRSTRESU'].cast(pl.String).to_list()))[:4]} (first: USUBJID "
                 f"{bad['USUBJID'][0]!r})"
             )
+    negative = frame.filter(pl.col("TRSTRESN") < 0)
+    if negative.height:
+        raise InvalidValueError(
+            f"TR `TRSTRESN` must be non-negative for target diameters; found {negative.height} "
+            f"negative values (first: USUBJID {negative['USUBJID'][0]!r}, "
+            f"{negative['TRSTRESN'][0]})"
+        )
     frame = complete_dates(frame, "TRDTC", "TR", Imputation())
     subjects = read_dm(dm).select("USUBJID", "RFSTDT")
     frame = frame.join(subjects, on="USUBJID", how="left")
