@@ -63,6 +63,7 @@ def _base() -> dict[str, dict[str, pl.DataFrame]]:
         "pathology": {"data": load("breast_trial_pathology")},
         "forest": {"data": cox},
         "rs": {"data": load("breast_trial_rs").head(60), "dm": load("breast_trial_dm").head(20)},
+        "dm": {"data": load("breast_trial_dm").head(20)},
         "tr": {"data": load("breast_trial_tr").head(120), "dm": load("breast_trial_dm").head(20)},
         "lb": {"data": load("cml_two_arm_lb").head(200), "dm": load("cml_two_arm_dm").head(10)},
     }
@@ -93,6 +94,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "recist subgroups": ("derived", {"biomarker": "pakt_hscore", "by": "arm"}),
     "recist pcr": ("pathology", {}),
     "sdtm rs": ("rs", {}),
+    "sdtm dm": ("dm", {"impute": "M", "date_imputation": "last"}),
     "sdtm tr": ("tr", {}),
     "sdtm lb": ("lb", {}),
 }

@@ -134,6 +134,10 @@ def test_rs_partial_dates_are_errors_unless_imputed():
         rs_visits(rs, _dm())
     visits, _ = rs_visits(rs, _dm(), imputation=Imputation("D", "last"))
     assert visits.select("assessment_date", "assessment_date_flag").row(0) == (D(2020, 3, 31), "D")
+    # never after the end of participation (admiral's max_dates)
+    ended = _dm(RFPENDTC=["2020-03-20", "2021-01-05"])
+    visits, _ = rs_visits(rs, ended, imputation=Imputation("D", "last"))
+    assert visits.select("assessment_date", "assessment_date_flag").row(0) == (D(2020, 3, 20), "D")
 
 
 def test_rs_subjects_missing_from_dm_and_duplicates():

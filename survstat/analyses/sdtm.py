@@ -56,8 +56,8 @@ def rs(
     DONE" rows are left out. The subject table (from DM: subject_id, arm, start_date,
     death_date, death_date_flag, last_alive_date from RFPENDTC when not dead; what `survstat
     sdtm dm` writes) is written to OUT.subjects.parquet; add new_therapy_date (from CM/PR/DS)
-    before `survstat recist derive --from-dates` when the trial records one. Imputed death
-    dates never pass RFPENDTC.
+    before `survstat recist derive --from-dates` when the trial records one. Imputed
+    assessment and death dates never pass RFPENDTC.
 
     Example: `survstat sdtm rs breast_trial_rs.parquet --dm breast_trial_dm.parquet -o
     sdtm_visits.parquet`

@@ -294,7 +294,7 @@ def rs_visits(
         The RSEVAL value to keep; required when RS holds several evaluators.
     imputation
         How partial assessment and death dates are completed (default: a partial date is
-        an error).
+        an error); imputed dates never pass the subject's RFPENDTC.
 
     Returns
     -------
@@ -317,15 +317,21 @@ def rs_visits(
         raise EmptyDataError("RS has no overall responses (RSTESTCD = 'OVRLRESP')")
     frame = _evaluator(frame, evaluator)
     frame = frame.with_columns(_responses(frame).alias("__response"))
-    frame = complete_dates(frame, "RSDTC", "RS", imputation)
     subjects = read_dm(dm, imputation)
-    frame = frame.join(subjects.select("USUBJID", "RFSTDT"), on="USUBJID", how="left")
+    bound = "RFPENDT" if "RFPENDT" in subjects.columns else None
+    frame = frame.drop("RFSTDT", "RFPENDT", strict=False).join(
+        subjects.select("USUBJID", "RFSTDT", *([bound] if bound else [])),
+        on="USUBJID",
+        how="left",
+    )
     orphans = frame.filter(pl.col("RFSTDT").is_null())
     if orphans.height:
         raise InvalidValueError(
             f"RS: {orphans.height} overall responses belong to subjects missing from DM "
             f"(first: USUBJID {orphans['USUBJID'][0]!r})"
         )
+    # an imputed assessment date never passes the subject's end of participation
+    frame = complete_dates(frame, "RSDTC", "RS", imputation, max_date=bound)
     frame = frame.with_columns(study_day(pl.col("RSDT"), pl.col("RFSTDT")).alias("__dy"))
     frame = frame.filter(pl.col("__dy") > 1)
     dup = frame.select(pl.struct("USUBJID", "RSDT").is_duplicated()).to_series()
