@@ -86,6 +86,15 @@ RESPONSE_LEVELS: tuple[str, ...] = get_args(ResponseLevel)
 Comparison = Literal["<=", "<", ">", ">="]
 COMPARISONS: tuple[str, ...] = get_args(Comparison)
 
+#: How far a partial SDTM ``--DTC`` date may be completed (admiral's ``highest_imputation``):
+#: not at all, the day, or the month and day.
+HighestImputation = Literal["none", "D", "M"]
+HIGHEST_IMPUTATIONS: tuple[str, ...] = get_args(HighestImputation)
+
+#: Where in its possible period a partial date is put (admiral's ``date_imputation``).
+DateImputation = Literal["first", "mid", "last"]
+DATE_IMPUTATIONS: tuple[str, ...] = get_args(DateImputation)
+
 #: Time units of times converted from dates (a month is 365.25 / 12 days).
 TimeUnit = Literal["days", "weeks", "months", "years"]
 TIME_UNITS: tuple[str, ...] = get_args(TimeUnit)

@@ -127,6 +127,8 @@ NOT_ANALYSES = {("run",), ("report",), ("datasets", "list"), ("datasets", "expor
 FREE_TEXT = {("plot km", "xlabel"), ("plot km", "title"), ("plot cif", "xlabel")}
 FREE_TEXT |= {("plot cif", "title"), ("plot forest", "xlabel"), ("plot forest", "title")}
 FREE_TEXT |= {("recist pcr", "patient")}
+#: Values of SDTM variables: the evaluator (RSEVAL) and test codes (LBTESTCD).
+FREE_TEXT |= {("sdtm rs", "evaluator"), ("sdtm lb", "is_test"), ("sdtm lb", "control_test")}
 #: A value of the parameter column (ADaM PARAMCD), free text like the above.
 FREE_TEXT |= {
     (c, "param")

@@ -62,6 +62,10 @@ def _base() -> dict[str, dict[str, pl.DataFrame]]:
         "derived": {"data": derived},
         "pathology": {"data": load("breast_trial_pathology")},
         "forest": {"data": cox},
+        "rs": {"data": load("breast_trial_rs").head(60), "dm": load("breast_trial_dm").head(20)},
+        "dm": {"data": load("breast_trial_dm").head(20)},
+        "tr": {"data": load("breast_trial_tr").head(120), "dm": load("breast_trial_dm").head(20)},
+        "lb": {"data": load("cml_two_arm_lb").head(200), "dm": load("cml_two_arm_dm").head(10)},
     }
 
 
@@ -89,6 +93,10 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "recist table": ("recist", {"by": "arm"}),
     "recist subgroups": ("derived", {"biomarker": "pakt_hscore", "by": "arm"}),
     "recist pcr": ("pathology", {}),
+    "sdtm rs": ("rs", {}),
+    "sdtm dm": ("dm", {"impute": "M", "date_imputation": "last"}),
+    "sdtm tr": ("tr", {}),
+    "sdtm lb": ("lb", {}),
 }
 PLOT_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "km": ("surv", {"time": "time", "event": "cens", "by": ["horTh"]}),

@@ -32,11 +32,19 @@ from survstat.analyses._core import (
 from survstat.analyses.cml import CML_ANALYSES
 from survstat.analyses.rates import RATE_ANALYSES
 from survstat.analyses.recist import RECIST_ANALYSES
+from survstat.analyses.sdtm import SDTM_ANALYSES
 from survstat.analyses.survival import SURVIVAL_ANALYSES
 
 #: Every named analysis, by the name used on the command line and in job files.
 ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
-    a.name: a for a in (*SURVIVAL_ANALYSES, *RATE_ANALYSES, *CML_ANALYSES, *RECIST_ANALYSES)
+    a.name: a
+    for a in (
+        *SURVIVAL_ANALYSES,
+        *RATE_ANALYSES,
+        *CML_ANALYSES,
+        *RECIST_ANALYSES,
+        *SDTM_ANALYSES,
+    )
 }
 
 __all__ = ["ANALYSES", "Analysis", "AnalysisOutput", "Extra", "Parameter"]

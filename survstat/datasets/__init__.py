@@ -20,6 +20,14 @@ name         description
              SYNTHETIC three-arm phase Ib-style breast cancer trial (3 x 40 subjects, RECIST
              assessments every 8 weeks, phospho-AKT H-score) and a small neoadjuvant
              pathology table, made by :func:`survstat.datasets.synthetic.breast_trial`.
+``breast_trial_dm``, ``breast_trial_rs``, ``breast_trial_tr``
+             SYNTHETIC SDTM DM, RS (overall response per assessment) and TR (target-lesion
+             diameters) of the breast trial, with dates, made by
+             :func:`survstat.datasets.synthetic.breast_trial_sdtm`.
+``cml_two_arm_dm``, ``cml_two_arm_lb``
+             SYNTHETIC SDTM DM and LB (BCR-ABL1 on the International Scale and ABL1 copies per
+             specimen) of the CML trial, with dates, made by
+             :func:`survstat.datasets.synthetic.cml_two_arm_sdtm`.
 ===========  ==========================================================================
 """
 
@@ -74,6 +82,31 @@ _DATASETS = {
     "breast_trial_pathology": (
         "breast_trial_pathology.parquet",
         "SYNTHETIC neoadjuvant breast pathology (ypT, ypN) of 30 patients for pCR",
+    ),
+    "breast_trial_dm": (
+        "breast_trial_dm.parquet",
+        "SYNTHETIC SDTM DM of the breast trial: reference start, death, end of participation, "
+        "arm (survstat.datasets.synthetic.breast_trial_sdtm)",
+    ),
+    "breast_trial_rs": (
+        "breast_trial_rs.parquet",
+        "SYNTHETIC SDTM RS of the breast trial: investigator's RECIST 1.1 overall response "
+        "(OVRLRESP) per assessment, dated",
+    ),
+    "breast_trial_tr": (
+        "breast_trial_tr.parquet",
+        "SYNTHETIC SDTM TR of the breast trial: target-lesion longest diameters (LDIAM) at "
+        "baseline and each assessment",
+    ),
+    "cml_two_arm_dm": (
+        "cml_two_arm_dm.parquet",
+        "SYNTHETIC SDTM DM of the randomised CML trial: reference start, death, arm "
+        "(survstat.datasets.synthetic.cml_two_arm_sdtm)",
+    ),
+    "cml_two_arm_lb": (
+        "cml_two_arm_lb.parquet",
+        "SYNTHETIC SDTM LB of the randomised CML trial: BCR-ABL1 (IS %) and ABL1 copies per "
+        "specimen (LBREFID), dated",
     ),
 }
 

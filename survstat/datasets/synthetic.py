@@ -20,6 +20,8 @@ patients against 23% expected on imatinib alone). One patient stops treatment ea
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import polars as pl
 
@@ -275,3 +277,207 @@ def breast_trial(
         }
     )
     return assessments, subject_table, pathology
+
+
+#: The reference start date (RFSTDTC) of the first subject of each synthetic SDTM trial; the
+#: others start every ``_ENROLMENT_DAYS`` days after it (staggered enrolment).
+SDTM_FIRST_START = {"breast_trial": dt.date(2016, 3, 1), "cml_two_arm": dt.date(2010, 1, 4)}
+_ENROLMENT_DAYS = 3
+#: Days per month of the CML trial's time scale (as :data:`survstat.endpoints.dates.DAYS_PER_UNIT`).
+_DAYS_PER_MONTH = 365.25 / 12.0
+
+
+def _iso(start: pl.Expr, days: pl.Expr) -> pl.Expr:
+    """The ISO 8601 text of ``start + days`` (whole days; null stays null)."""
+    return (start + pl.duration(days=days)).dt.strftime("%Y-%m-%d")
+
+
+def _sdtm_study_day(days: pl.Expr) -> pl.Expr:
+    """SDTM study day of a day since the start (the start is day 1; no day 0)."""
+    return pl.when(days >= 0).then(days + 1).otherwise(days)
+
+
+def _dm(ids: pl.DataFrame, study: str, first_start: dt.date) -> pl.DataFrame:
+    """DM of a synthetic trial: one row per subject of ``ids`` (``subject``, ``arm``, and the
+    whole days since the start ``end_day`` of participation and ``death_day``)."""
+    start = pl.lit(first_start) + pl.duration(days=pl.int_range(pl.len()) * _ENROLMENT_DAYS)
+    return ids.with_columns(start.alias("__start")).select(
+        pl.lit(study).alias("STUDYID"),
+        pl.lit("DM").alias("DOMAIN"),
+        pl.col("subject").alias("USUBJID"),
+        pl.col("subject").alias("SUBJID"),
+        pl.col("__start").dt.strftime("%Y-%m-%d").alias("RFSTDTC"),
+        pl.col("__start").dt.strftime("%Y-%m-%d").alias("RFXSTDTC"),
+        _iso(pl.col("__start"), pl.col("end_day")).alias("RFPENDTC"),
+        _iso(pl.col("__start"), pl.col("death_day")).alias("DTHDTC"),
+        pl.when(pl.col("death_day").is_not_null()).then(pl.lit("Y")).alias("DTHFL"),
+        pl.col("arm").alias("ARM"),
+        pl.col("arm").alias("ACTARM"),
+    )
+
+
+def _whole_days(column: str) -> pl.Expr:
+    """A fractional day since the start as the whole day it falls in."""
+    return pl.col(column).floor().cast(pl.Int64)
+
+
+def breast_trial_sdtm(
+    seed: int = 2016,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """SDTM DM, RS and TR of the synthetic breast trial (:func:`breast_trial`), with dates.
+
+    Subject k (from 0) starts on :data:`SDTM_FIRST_START` + 3k days (RFSTDTC). Days since the
+    start become dates: an assessment on day d is dated start + d, so its SDTM study day is
+    d + 1; the fractional death and last-alive days of the subject table are taken at the
+    whole day they fall in (DTHDTC; RFPENDTC is the death or last-alive date). RS holds the
+    investigator's overall response per assessment (``RSTESTCD = "OVRLRESP"``). TR holds the
+    longest diameter (``LDIAM``, mm) of one to three target lesions at a baseline scan 1 to 14
+    days before the start and at each assessment, drawn to match its response (0 at CR, 30-70%
+    smaller at PR, -25% to +15% at SD, 25-60% larger at PD, not done at NE). Synthetic: not
+    real patients.
+    """
+    assessments, subjects, _ = breast_trial(seed)
+    rng = np.random.default_rng(seed + 1)
+    death = _whole_days("death_day")
+    ids = subjects.select(
+        pl.col("subject_id").alias("subject"),
+        "arm",
+        pl.coalesce(death, _whole_days("last_alive_day")).alias("end_day"),
+        death.alias("death_day"),
+    )
+    dm = _dm(ids, "BRST01", SDTM_FIRST_START["breast_trial"])
+    start = dm.select("USUBJID", pl.col("RFSTDTC").str.to_date().alias("__start"))
+    visits = assessments.join(start, left_on="subject_id", right_on="USUBJID").with_columns(
+        pl.col("day").cast(pl.Int64).alias("__day")
+    )
+    rs = visits.select(
+        pl.lit("BRST01").alias("STUDYID"),
+        pl.lit("RS").alias("DOMAIN"),
+        pl.col("subject_id").alias("USUBJID"),
+        (pl.int_range(pl.len()).over("subject_id") + 1).alias("RSSEQ"),
+        pl.lit("OVRLRESP").alias("RSTESTCD"),
+        pl.lit("Overall Response").alias("RSTEST"),
+        pl.lit("RECIST 1.1").alias("RSCAT"),
+        pl.col("response").alias("RSORRES"),
+        pl.col("response").alias("RSSTRESC"),
+        pl.lit("INVESTIGATOR").alias("RSEVAL"),
+        pl.format("WEEK {}", (pl.col("__day") / 7).round().cast(pl.Int64)).alias("VISIT"),
+        _iso(pl.col("__start"), pl.col("__day")).alias("RSDTC"),
+        _sdtm_study_day(pl.col("__day")).alias("RSDY"),
+    )
+    tr = _breast_tr(rng, visits, start)
+    return dm, rs, tr
+
+
+#: Relative change of the target-lesion sum drawn for each response (low, high); NE: not done.
+_TR_CHANGE = {"CR": (-1.0, -1.0), "PR": (-0.7, -0.3), "SD": (-0.25, 0.15), "PD": (0.25, 0.6)}
+
+
+def _breast_tr(rng: np.random.Generator, visits: pl.DataFrame, start: pl.DataFrame) -> pl.DataFrame:
+    """TR rows: target-lesion longest diameters at baseline and at each assessment."""
+    rows: list[dict] = []
+    days = {s: d for s, d in start.iter_rows()}
+    by_subject = visits.partition_by("subject_id", as_dict=True, maintain_order=True)
+    for (sid,), frame in sorted(by_subject.items()):
+        n_lesions = int(rng.integers(1, 4))
+        base = np.round(rng.uniform(12.0, 45.0, n_lesions))
+        scans = [(-int(rng.integers(1, 15)), "BASELINE", 0.0)]
+        for day, resp in frame.select("__day", "response").iter_rows():
+            if resp == "NE":
+                scans.append((day, f"WEEK {round(day / 7)}", float("nan")))
+                continue
+            low, high = _TR_CHANGE[str(resp)]
+            scans.append((day, f"WEEK {round(day / 7)}", float(rng.uniform(low, high))))
+        for day, visit, change in scans:
+            when = (days[sid] + dt.timedelta(days=day)).isoformat()
+            for j, size in enumerate(base):
+                done = not np.isnan(change)
+                rows.append(
+                    {
+                        "USUBJID": sid,
+                        "TRGRPID": "TARGET",
+                        "TRLNKID": f"T{j + 1:02d}",
+                        "TRTESTCD": "LDIAM",
+                        "TRTEST": "Longest Diameter",
+                        "TRSTRESN": float(np.round(size * (1 + change))) if done else None,
+                        "TRSTRESU": "mm",
+                        "TRSTAT": None if done else "NOT DONE",
+                        "VISIT": visit,
+                        "TRDTC": when,
+                        "TRDY": day + 1 if day >= 0 else day,
+                    }
+                )
+    tr = pl.DataFrame(rows, schema_overrides={"TRSTRESN": pl.Float64, "TRSTAT": pl.String})
+    return tr.select(
+        pl.lit("BRST01").alias("STUDYID"),
+        pl.lit("TR").alias("DOMAIN"),
+        "USUBJID",
+        (pl.int_range(pl.len()).over("USUBJID") + 1).alias("TRSEQ"),
+        pl.exclude("USUBJID"),
+    )
+
+
+def cml_two_arm_sdtm(seed: int = 2024) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """SDTM DM and LB of the synthetic CML trial (:func:`cml_two_arm`), with dates.
+
+    Patient k (from 0) starts on :data:`SDTM_FIRST_START` + 3k days (RFSTDTC). A sample at
+    t months is dated start + round(t x 365.25 / 12) days. Each sample (``LBREFID``) has two
+    LB rows: ``LBTESTCD = "BCRABL1"``, the BCR-ABL1 ratio on the International Scale in %
+    (``LBSTRESN``; ``LBSTRESC = "NOT DETECTED"`` and no number when no transcript was found)
+    and ``LBTESTCD = "ABL1"``, the control-gene copies. DTHDTC and RFPENDTC come from the
+    patient table's death and last follow-up. Synthetic: not real patients.
+    """
+    labs, patients = cml_two_arm(seed)
+
+    def whole(c: str) -> pl.Expr:
+        return (pl.col(c) * _DAYS_PER_MONTH).round().cast(pl.Int64)
+
+    ids = patients.select(
+        pl.col("patient_id").alias("subject"),
+        "arm",
+        whole("last_follow_up").alias("end_day"),
+        whole("death").alias("death_day"),
+    )
+    dm = _dm(ids, "CML02", SDTM_FIRST_START["cml_two_arm"])
+    start = dm.select("USUBJID", pl.col("RFSTDTC").str.to_date().alias("__start"))
+    samples = labs.join(start, left_on="patient_id", right_on="USUBJID").with_columns(
+        (pl.int_range(pl.len()).over("patient_id") + 1).alias("__n"),
+        _iso(pl.col("__start"), whole("time")).alias("LBDTC"),
+        _sdtm_study_day(whole("time")).alias("LBDY"),
+    )
+    common = [
+        pl.lit("CML02").alias("STUDYID"),
+        pl.lit("LB").alias("DOMAIN"),
+        pl.col("patient_id").alias("USUBJID"),
+        pl.format("{}-S{}", "patient_id", pl.col("__n").cast(pl.String).str.zfill(3)).alias(
+            "LBREFID"
+        ),
+    ]
+    bcr = samples.select(
+        *common,
+        pl.lit("BCRABL1").alias("LBTESTCD"),
+        pl.lit("BCR-ABL1/ABL1 International Scale").alias("LBTEST"),
+        pl.when("detected")
+        .then(pl.col("is_percent").cast(pl.String))
+        .otherwise(pl.lit("NOT DETECTED"))
+        .alias("LBSTRESC"),
+        pl.col("is_percent").alias("LBSTRESN"),
+        pl.lit("%").alias("LBSTRESU"),
+        "LBDTC",
+        "LBDY",
+    )
+    control = samples.select(
+        *common,
+        pl.col("control_gene").alias("LBTESTCD"),
+        pl.format("{} Copies", "control_gene").alias("LBTEST"),
+        pl.col("control_copies").cast(pl.Int64).cast(pl.String).alias("LBSTRESC"),
+        pl.col("control_copies").alias("LBSTRESN"),
+        pl.lit("copies").alias("LBSTRESU"),
+        "LBDTC",
+        "LBDY",
+    )
+    lb = pl.concat([bcr, control]).sort(
+        "USUBJID", "LBREFID", "LBTESTCD", descending=[False, False, True]
+    )
+    lb = lb.with_columns((pl.int_range(pl.len()).over("USUBJID") + 1).alias("LBSEQ"))
+    return dm, lb
