@@ -107,6 +107,10 @@ PCR_DEFINITIONS: tuple[str, ...] = get_args(PcrDefinition)
 SameDay = Literal["before", "after"]
 SAME_DAY: tuple[str, ...] = get_args(SameDay)
 
+#: The file format of the ADaM datasets a derivation writes (``--adam DIR``).
+AdamFormat = Literal["parquet", "xpt"]
+ADAM_FORMATS: tuple[str, ...] = get_args(AdamFormat)
+
 # survstat/analyses and the command line
 
 #: Where the risk table is computed.

@@ -342,3 +342,102 @@ def test_from_dates_carries_adt_and_startdt(tmp_path):
     ovr = pl.read_parquet(tmp_path / "adrs.parquet").filter(pl.col("PARAMCD") == "OVR")
     ady = (ovr["ADT"] - pl.Series([start] * ovr.height)).dt.total_days() + 1
     assert ady.cast(pl.Float64).to_list() == ovr["ADY"].to_list()
+
+
+# --- SAS transport (--adam-format xpt) -----------------------------------------------------
+
+
+def test_adam_xpt_holds_what_the_parquet_holds(recist, tmp_path):
+    """`--adam-format xpt`: the same rows, values and labels as the Parquet datasets, less the
+    carried columns SAS cannot name (said in the notes); text nulls read back as ""."""
+    out = _cli(
+        "recist",
+        "derive",
+        _data("breast_trial_assessments"),
+        "--subjects",
+        _data("breast_trial_subjects"),
+        "--adam",
+        tmp_path,
+        "--adam-format",
+        "xpt",
+    )
+    assert "2 subject-table columns left out of the SAS transport file" in out
+    assert "pakt_hscore, prior_cdk46" in out
+    for name in ("adrs", "adtte"):
+        parquet = pl.read_parquet(recist["--confirm"] / f"{name}.parquet")
+        xpt = survstat.io.scan(tmp_path / f"{name}.xpt")[0].collect()
+        expected = parquet.drop("pakt_hscore", "prior_cdk46")
+        assert xpt.columns == expected.columns
+        for column in expected.columns:
+            want = expected.get_column(column)
+            if want.dtype == pl.String:
+                want = want.fill_null("")
+            else:
+                want = want.cast(pl.Float64) if want.dtype.is_numeric() else want
+            assert_frame_equal(
+                xpt.select(column), want.to_frame(), check_dtypes=False, check_column_order=False
+            )
+        assert read_labels(tmp_path / f"{name}.xpt") == read_labels(
+            recist["--confirm"] / f"{name}.parquet"
+        )
+        assert read_metadata(tmp_path / f"{name}.xpt")["analysis"] == "recist derive"
+    got = km(tmp_path / "adtte.xpt", param="PFS", by=["arm"]).table
+    want = km(recist["--confirm"] / "adtte.parquet", param="PFS", by=["arm"]).table
+    assert_frame_equal(got, want)
+
+
+def test_adam_xpt_refusal_writes_no_dataset(tmp_path):
+    """A carried value SAS transport cannot hold (non-ASCII) is refused before any file."""
+    subjects = pl.read_parquet(_data("breast_trial_subjects")).with_columns(
+        pl.when(pl.col("subject_id") == "S002")
+        .then(pl.lit("bras B (é)"))
+        .otherwise("arm")
+        .alias("arm")
+    )
+    subjects.write_parquet(tmp_path / "subjects.parquet")
+    folder = tmp_path / "adam"
+    folder.mkdir()
+    r = runner.invoke(
+        app,
+        [
+            "recist",
+            "derive",
+            _data("breast_trial_assessments"),
+            "--subjects",
+            str(tmp_path / "subjects.parquet"),
+            "--adam",
+            str(folder),
+            "--adam-format",
+            "xpt",
+        ],
+    )
+    assert r.exit_code == 1
+    assert "column `arm` of dataset `ADRS` must be ASCII text" in r.output
+    assert list(folder.iterdir()) == []
+
+
+def test_cml_adam_xpt(tmp_path):
+    _cli(
+        "cml",
+        "endpoints",
+        _data("cml_two_arm_labs"),
+        "--patients",
+        _data("cml_two_arm_patients"),
+        "--adam",
+        tmp_path,
+        "--adam-format",
+        "xpt",
+    )
+    got = km(tmp_path / "adtte.xpt", param="TTMR45", by=["arm"]).table
+    parquet = tmp_path / "parquet"
+    parquet.mkdir()
+    _cli(
+        "cml",
+        "endpoints",
+        _data("cml_two_arm_labs"),
+        "--patients",
+        _data("cml_two_arm_patients"),
+        "--adam",
+        parquet,
+    )
+    assert_frame_equal(got, km(parquet / "adtte.parquet", param="TTMR45", by=["arm"]).table)

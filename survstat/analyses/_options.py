@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from survstat._choices import AdamFormat as AdamFormatChoice
 from survstat._choices import ConfType as ConfTypeChoice
 from survstat._choices import ResponseLevel, SameDay, TimeUnit
 from survstat.analyses._declare import Column, Frame, Input, Option
@@ -79,6 +80,17 @@ Annotate = Annotated[bool, Option(help="Print the test p-value (and HR).", off="
 XLabel = Annotated[str, Option(help="Label of the time axis.")]
 Title = Annotated[str | None, Option(help="Figure title.")]
 ConfInt = Annotated[bool, Option(help="Draw the pointwise confidence bands.", off="--no-conf-int")]
+
+#: The file format of the ADaM datasets of `recist derive --adam` and `cml endpoints --adam`.
+AdamFormat = Annotated[
+    AdamFormatChoice,
+    Option(
+        help="Format of the --adam datasets: parquet, or xpt (SAS transport v5 as FDA "
+        "submissions take it, variable and dataset labels kept, provenance in FILE.xpt.json "
+        "beside each; subject-table columns whose names SAS cannot hold are left out, and "
+        "the notes say which)."
+    ),
+]
 
 # CML: the analyses that read the lab results and a patient table
 

@@ -18,16 +18,32 @@ if TYPE_CHECKING:
 def _write(
     paths: Mapping[str, Path], tables: Mapping[str, AdamTable], analysis: str, **record: Any
 ) -> tuple[str, ...]:
-    """Write each dataset to its path with provenance; the notes saying where."""
-    from survstat.io import provenance, write_adam_dataset
+    """Write each dataset to its path with provenance; the notes saying where (and, for SAS
+    transport, which carried columns were left out). Every dataset is checked before the
+    first is written, so that a refusal leaves none behind."""
+    from survstat.io import check_adam_datasets, provenance, write_adam_dataset, xpt_columns
 
     inputs = record.pop("inputs")
     source = inputs[0] if isinstance(inputs[0], str) else None
+    fitted = {
+        name: xpt_columns(adam.table, adam.labels, paths[name]) for name, adam in tables.items()
+    }
+    check_adam_datasets(
+        {name: (fitted[name][0], adam.labels) for name, adam in tables.items()}, paths
+    )
     notes = []
     for name, adam in tables.items():
-        meta = provenance(analysis, record, input_path=source, n_rows=adam.table.height)
-        path = write_adam_dataset(adam.table, paths[name], labels=adam.labels, metadata=meta)
-        notes.append(f"ADaM {name.upper()}: wrote {adam.table.height} rows to {path}")
+        frame, left_out = fitted[name]
+        meta = provenance(analysis, record, input_path=source, n_rows=frame.height)
+        path = write_adam_dataset(frame, paths[name], labels=adam.labels, metadata=meta)
+        notes.append(f"ADaM {name.upper()}: wrote {frame.height} rows to {path}")
+        if left_out:
+            notes.append(
+                f"ADaM {name.upper()}: {len(left_out)} subject-table "
+                f"{'column' if len(left_out) == 1 else 'columns'} left out of the SAS transport "
+                f"file, their names longer than 8 characters or not SAS names: "
+                f"{', '.join(left_out)} (join them from ADSL by USUBJID, or write Parquet)"
+            )
     return tuple(notes)
 
 

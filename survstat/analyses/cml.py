@@ -12,6 +12,7 @@ from survstat._choices import Alternative, RateMethod, TimeUnit
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
+    AdamFormat,
     ConfLevel,
     ConfType,
     FromDates,
@@ -81,10 +82,11 @@ def endpoints(
     adam: Annotated[
         str | None,
         Option(
-            help="Also write a CDISC ADaM ADTTE into this existing folder: adtte.parquet (time "
-            "to MR4.5 and to --level, loss of MMR), with CDISC labels."
+            help="Also write a CDISC ADaM ADTTE into this existing folder: adtte (time to "
+            "MR4.5 and to --level, loss of MMR), with CDISC labels, as --adam-format says."
         ),
     ] = None,
+    adam_format: AdamFormat = "parquet",
 ) -> AnalysisOutput:
     """Per-patient time to first response, with competing events, and landmark response.
 
@@ -94,7 +96,8 @@ def endpoints(
     negative time is a pre-study sample) to the first competing event or the last follow-up;
     the patient table's discontinuation, progression and death columns may be absent.
 
-    With --adam DIR the times are also written as an ADaM ADTTE, DIR/adtte.parquet: PARAMCD
+    With --adam DIR the times are also written as an ADaM ADTTE, DIR/adtte.parquet (or
+    DIR/adtte.xpt with --adam-format xpt): PARAMCD
     TTMR45 (time to MR4.5) and the --level's (TTMMR, TTMR4, TTMR5), CNSR 0 for the response,
     1 at the last follow-up, 2 discontinuation, 3 progression, 4 death (a competing event is
     censored at its time); LOSSMMR, the time from MMR to its (unconfirmed) loss, CNSR 1 when
@@ -111,7 +114,9 @@ def endpoints(
     from survstat.endpoints.cml import response_endpoints
     from survstat.io import adam_paths
 
-    path = adam_paths(adam, ("adtte",), (data, patients))["adtte"] if adam is not None else None
+    path = None
+    if adam is not None:
+        path = adam_paths(adam, ("adtte",), (data, patients), file_format=adam_format)["adtte"]
     labs, pts = _on_time_scale(data, patients, from_dates, unit)
     table = response_endpoints(labs, pts, level=level, landmark=landmark, window=window)
     notes: tuple[str, ...] = ()

@@ -12,6 +12,7 @@ from survstat._choices import PcrDefinition
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
 from survstat.analyses._declare import Column, Data, Frame, Input, Option
 from survstat.analyses._options import (
+    AdamFormat,
     Arm,
     CbrWeeks,
     Confirm,
@@ -147,10 +148,12 @@ def derive(
     adam: Annotated[
         str | None,
         Option(
-            help="Also write CDISC ADaM datasets into this existing folder: adrs.parquet (OVR "
-            "per assessment, BOR, CBOR) and adtte.parquet (PFS, TTP, OS, DOR), with CDISC labels."
+            help="Also write CDISC ADaM datasets into this existing folder: adrs (OVR per "
+            "assessment, BOR, CBOR) and adtte (PFS, TTP, OS, DOR), with CDISC labels, as "
+            "--adam-format says."
         ),
     ] = None,
+    adam_format: AdamFormat = "parquet",
 ) -> AnalysisOutput:
     """Best overall response and PFS/TTP/OS/DoR per subject from visit-level responses.
 
@@ -166,7 +169,8 @@ def derive(
     baseline tumour assessment) is censored at day 0 with best response NE (FDA 2018); without
     that column the rule cannot be applied and the output's notes say so.
 
-    With --adam DIR the derivation is also written as ADaM datasets: DIR/adrs.parquet (PARAMCD
+    With --adam DIR the derivation is also written as ADaM datasets (Parquet, or SAS transport
+    v5 with --adam-format xpt): DIR/adrs.parquet (PARAMCD
     OVR, BOR without and CBOR with confirmation; AVALC and AVAL codes CR 1, PR 2, SD 3,
     NON-CR/NON-PD 4, PD 5, NE 6, NED 8) and DIR/adtte.parquet (PFS, TTP, OS, DOR; AVAL the days
     since the start as derived, CNSR 0 for an event and a code per censoring reason, EVNTDESC
@@ -184,7 +188,11 @@ def derive(
     from survstat.endpoints.recist_tte import time_to_event_endpoints
     from survstat.io import adam_paths
 
-    paths = adam_paths(adam, ("adrs", "adtte"), (data, subjects)) if adam is not None else None
+    paths = (
+        adam_paths(adam, ("adrs", "adtte"), (data, subjects), file_format=adam_format)
+        if adam is not None
+        else None
+    )
     options = {
         "confirm": confirm,
         "sd_min_days": sd_min_days,

@@ -8,7 +8,7 @@ input and options; :mod:`survstat.io.xpt` writes SAS transport v5 files as FDA s
 require them; :mod:`survstat.io.adam` writes ADaM datasets with their CDISC labels.
 """
 
-from survstat.io.adam import adam_paths, write_adam_dataset
+from survstat.io.adam import adam_paths, check_adam_datasets, write_adam_dataset, xpt_columns
 from survstat.io.read import (
     LABEL_KEY,
     TABLE_EXTENSIONS,
@@ -42,6 +42,7 @@ __all__ = [
     "TABLE_OUTPUTS",
     "FrameLike",
     "adam_paths",
+    "check_adam_datasets",
     "check_input_path",
     "check_output_path",
     "check_parquet_file",
@@ -62,4 +63,5 @@ __all__ = [
     "write_parquet",
     "write_table",
     "write_xpt",
+    "xpt_columns",
 ]

@@ -38,6 +38,7 @@ def check_table(
     *,
     labels: Mapping[str, str] | None = None,
     name: str | None = None,
+    label: str | None = None,
 ) -> None:
     """Raise unless :func:`write_table` can write ``frame`` to ``path``, writing nothing.
 
@@ -51,6 +52,8 @@ def check_table(
         Column labels, as :func:`write_table` takes them.
     name
         The XPT dataset name, as :func:`write_table` takes it.
+    label
+        The XPT dataset label, as :func:`write_table` takes it.
 
     Raises
     ------
@@ -65,7 +68,7 @@ def check_table(
     target = Path(path)
     if _suffix(target) == ".xpt":
         dataset, where = dataset_name(target, name)
-        check_xpt(frame, dataset, labels=labels, where=where)
+        check_xpt(frame, dataset, labels=labels, label=label, where=where)
 
 
 def write_table(
@@ -75,6 +78,7 @@ def write_table(
     labels: Mapping[str, str] | None = None,
     metadata: Mapping[str, Any] | None = None,
     name: str | None = None,
+    label: str | None = None,
 ) -> Path:
     """Write ``frame`` atomically as Parquet or SAS transport v5, by ``path``'s extension.
 
@@ -94,6 +98,8 @@ def write_table(
     name
         The XPT dataset name; default the file name without ``.xpt`` in capitals. Ignored
         for Parquet.
+    label
+        The XPT dataset label (at most 40 ASCII characters), or None. Ignored for Parquet.
 
     Returns
     -------
@@ -112,7 +118,7 @@ def write_table(
     target = Path(path)
     if _suffix(target) == ".parquet":
         return write_parquet(frame, target, metadata, labels)
-    written = write_xpt(frame, target, labels=labels, name=name)
+    written = write_xpt(frame, target, labels=labels, name=name, label=label)
     if metadata is not None:
         record = {
             "file": written.name,

@@ -71,6 +71,23 @@ def _advice(what: str) -> str:
     return f"{what}; write Parquet (.parquet) instead, which has no such limit, or rename it"
 
 
+def is_xpt_name(name: str) -> bool:
+    """Whether ``name`` can name a SAS transport v5 variable or dataset.
+
+    Parameters
+    ----------
+    name
+        The name.
+
+    Returns
+    -------
+    bool
+        True for ASCII names of at most 8 characters: a letter, then letters, digits and
+        underscores (TS-140; FDA Study Data Technical Conformance Guide).
+    """
+    return name.isascii() and len(name) <= MAX_NAME and _NAME.fullmatch(name) is not None
+
+
 def _check_name(name: str, what: str, where: str = "") -> None:
     """A dataset or variable name: a letter, then letters, digits, underscores; 8 at most."""
     if not name.isascii():
