@@ -63,6 +63,9 @@ class AnalysisOutput:
         What to print in place of ``table`` when that is a long per-row table (e.g. counts
         of best response for a per-subject derivation); None prints ``table``. It is written
         like an extra table.
+    labels
+        Column -> label of the main table's columns (e.g. CDISC variable labels), written as
+        Parquet field metadata or SAS variable labels; None for none.
     """
 
     table: pl.DataFrame
@@ -71,6 +74,7 @@ class AnalysisOutput:
     extras: tuple[Extra, ...] = ()
     notes: tuple[str, ...] = ()
     display: Extra | None = None
+    labels: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         seen = [e.name for e in self.written_extras()]

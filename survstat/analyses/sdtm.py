@@ -166,6 +166,34 @@ def lb(
     return AnalysisOutput(table, "BCR-ABL1 samples", table.height)
 
 
+def adsl(
+    data: Data, *, impute: Impute = "none", date_imputation: DateRule = "first"
+) -> AnalysisOutput:
+    """ADaM ADSL (subject-level analysis dataset) from SDTM DM, with CDISC labels.
+
+    DATA is DM. One row per subject: STUDYID, USUBJID, SUBJID, TRT01P (ARM), TRT01A
+    (ACTARM), TRTSDT (RFXSTDTC), DTHDT (DTHDTC, imputed as --impute says, never after
+    RFPENDTC), DTHFL, ITTFL ("Y" when an arm was assigned: ARMCD not blank, SCRNFAIL or
+    NOTASSGN) and SAFFL ("Y" when study treatment started: RFXSTDTC not blank), those DM
+    allows (ADaM IG 1.3). Stratification factors and baseline characteristics come from
+    other domains: join them by USUBJID. Write it as SAS transport with -o adsl.xpt, then
+    give it to the analyses with --adsl adsl.xpt (and --population ITTFL).
+
+    Example: `survstat sdtm adsl breast_trial_dm.parquet -o adsl.xpt`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per subject, with the variables' labels.
+    """
+    from survstat.endpoints.sdtm import Imputation
+    from survstat.endpoints.sdtm_adsl import dm_adsl
+
+    result = dm_adsl(data, Imputation(impute, date_imputation))
+    table = result.table
+    return AnalysisOutput(table, "ADSL from DM", table.height, labels=result.labels)
+
+
 def _columns(*data: str) -> Any:
     """The fixed SDTM variables of DATA and DM."""
 
@@ -185,6 +213,7 @@ def _dm_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
 SDTM_ANALYSES = (
     Analysis("sdtm rs", rs, requires=_columns("RSTESTCD", "RSSTRESC", "RSDTC")),
     Analysis("sdtm dm", subjects, requires=_dm_columns),
+    Analysis("sdtm adsl", adsl, requires=_dm_columns),
     Analysis("sdtm tr", tr, requires=_columns("TRTESTCD", "TRSTRESN", "TRDTC")),
     Analysis("sdtm lb", lb, requires=_columns("LBTESTCD", "LBSTRESC", "LBSTRESN", "LBDTC")),
 )

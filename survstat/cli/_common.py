@@ -340,12 +340,12 @@ def write_output(
     meta = provenance(
         analysis, parameters, input_path=data, n_rows=out.n_rows, notes=list(out.notes)
     )
-    tables = [(output, out.table, None)]
+    tables = [(output, out.table, None, out.labels)]
     tables += [
-        (sibling_path(output, e.name), e.table, e.name.upper()) for e in out.written_extras()
+        (sibling_path(output, e.name), e.table, e.name.upper(), None) for e in out.written_extras()
     ]
-    for target, frame, name in tables:
-        check_table(frame, target, name=name)
-    for target, frame, name in tables:
-        path = write_table(frame, target, metadata=meta, name=name)
+    for target, frame, name, labels in tables:
+        check_table(frame, target, name=name, labels=labels)
+    for target, frame, name, labels in tables:
+        path = write_table(frame, target, metadata=meta, name=name, labels=labels)
         say(f"wrote {frame.height} {'row' if frame.height == 1 else 'rows'} to {path}")
