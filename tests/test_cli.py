@@ -195,9 +195,11 @@ def test_unknown_dataset(tmp_path):
     assert r.exit_code == 1
     assert (
         "unknown dataset 'nope'; available: actim_like_labs, actim_like_patients, "
-        "breast_trial_assessments, breast_trial_dm, breast_trial_pathology, breast_trial_rs, "
-        "breast_trial_subjects, breast_trial_tr, cml_two_arm_dm, cml_two_arm_labs, "
-        "cml_two_arm_lb, cml_two_arm_patients, gbsg2" in " ".join(r.output.split())
+        "breast_trial_adrs, breast_trial_adsl, breast_trial_adtte, breast_trial_assessments, "
+        "breast_trial_dm, breast_trial_pathology, breast_trial_rs, breast_trial_subjects, "
+        "breast_trial_tr, cml_two_arm_adsl, cml_two_arm_adtte, cml_two_arm_dm, "
+        "cml_two_arm_labs, cml_two_arm_lb, cml_two_arm_patients, gbsg2"
+        in " ".join(r.output.split())
     )
 
 

@@ -359,15 +359,6 @@ def test_lb_errors_name_column_value_and_subject(row, message):
 # --- the bundled synthetic SDTM trials ------------------------------------------------------
 
 
-def test_bundled_sdtm_files_are_the_generator_output():
-    dm, rs, tr = breast_trial_sdtm()
-    for name, frame in (("breast_trial_dm", dm), ("breast_trial_rs", rs), ("breast_trial_tr", tr)):
-        assert survstat.datasets.load(name).equals(frame), name
-    dm, lb = cml_two_arm_sdtm()
-    assert survstat.datasets.load("cml_two_arm_dm").equals(dm)
-    assert survstat.datasets.load("cml_two_arm_lb").equals(lb)
-
-
 RECIST_COLUMNS = ["subject_id", "bor", "confirmed", "objective_response", "pfs_event"]
 RECIST_COLUMNS += ["pfs_censor_reason", "pfs_time", "dor_time", "os_time", "os_event"]
 

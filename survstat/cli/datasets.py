@@ -37,7 +37,7 @@ def export(
         typer.Option("--output", "-o", help=".parquet or .xpt file to write.", show_default=False),
     ],
 ) -> None:
-    """Write a bundled dataset to a Parquet file.
+    """Write a bundled dataset to a Parquet or SAS transport (.xpt) file, with its labels.
 
     Example: `survstat datasets export gbsg2 -o gbsg2.parquet`
     """
@@ -45,7 +45,7 @@ def export(
 
     frame = _datasets.load(name)
     write_output(
-        AnalysisOutput(frame, name, frame.height),
+        AnalysisOutput(frame, name, frame.height, labels=_datasets.labels(name) or None),
         output,
         analysis="datasets export",
         parameters={"name": name},

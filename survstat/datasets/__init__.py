@@ -84,29 +84,53 @@ _DATASETS = {
         "SYNTHETIC neoadjuvant breast pathology (ypT, ypN) of 30 patients for pCR",
     ),
     "breast_trial_dm": (
-        "breast_trial_dm.parquet",
+        "breast_trial_dm.xpt",
         "SYNTHETIC SDTM DM of the breast trial: reference start, death, end of participation, "
         "arm (survstat.datasets.synthetic.breast_trial_sdtm)",
     ),
     "breast_trial_rs": (
-        "breast_trial_rs.parquet",
+        "breast_trial_rs.xpt",
         "SYNTHETIC SDTM RS of the breast trial: investigator's RECIST 1.1 overall response "
         "(OVRLRESP) per assessment, dated",
     ),
     "breast_trial_tr": (
-        "breast_trial_tr.parquet",
+        "breast_trial_tr.xpt",
         "SYNTHETIC SDTM TR of the breast trial: target-lesion longest diameters (LDIAM) at "
         "baseline and each assessment",
     ),
     "cml_two_arm_dm": (
-        "cml_two_arm_dm.parquet",
+        "cml_two_arm_dm.xpt",
         "SYNTHETIC SDTM DM of the randomised CML trial: reference start, death, arm "
         "(survstat.datasets.synthetic.cml_two_arm_sdtm)",
     ),
     "cml_two_arm_lb": (
-        "cml_two_arm_lb.parquet",
+        "cml_two_arm_lb.xpt",
         "SYNTHETIC SDTM LB of the randomised CML trial: BCR-ABL1 (IS %) and ABL1 copies per "
         "specimen (LBREFID), dated",
+    ),
+    "breast_trial_adsl": (
+        "breast_trial_adsl.xpt",
+        "SYNTHETIC ADaM ADSL of the breast trial, from its DM (survstat sdtm adsl): TRT01P, "
+        "TRT01A, TRTSDT, DTHDT, ITTFL, SAFFL",
+    ),
+    "breast_trial_adrs": (
+        "breast_trial_adrs.xpt",
+        "SYNTHETIC ADaM ADRS of the breast trial (OVR, BOR, CBOR), derived from its SDTM RS "
+        "and DM (survstat recist derive --from-dates --adam)",
+    ),
+    "breast_trial_adtte": (
+        "breast_trial_adtte.xpt",
+        "SYNTHETIC ADaM ADTTE of the breast trial (PFS, TTP, OS, DOR in days), derived from "
+        "its SDTM RS and DM",
+    ),
+    "cml_two_arm_adsl": (
+        "cml_two_arm_adsl.xpt",
+        "SYNTHETIC ADaM ADSL of the randomised CML trial, from its DM (survstat sdtm adsl)",
+    ),
+    "cml_two_arm_adtte": (
+        "cml_two_arm_adtte.xpt",
+        "SYNTHETIC ADaM ADTTE of the randomised CML trial (TTMR45, LOSSMMR in months; "
+        "survstat cml endpoints --adam)",
     ),
 }
 
@@ -117,7 +141,24 @@ def names() -> dict[str, str]:
 
 
 def path(name: str) -> str:
-    """Filesystem path of a bundled dataset's Parquet file."""
+    """Filesystem path of a bundled dataset's file (Parquet, or SAS transport for the CDISC
+    datasets).
+
+    Parameters
+    ----------
+    name
+        The dataset's name (see :func:`names`).
+
+    Returns
+    -------
+    str
+        The file's path.
+
+    Raises
+    ------
+    OptionError
+        For an unknown name.
+    """
     if name not in _DATASETS:
         raise OptionError(f"unknown dataset {name!r}; available: {', '.join(sorted(_DATASETS))}")
     return str(resources.files(__name__).joinpath(_DATASETS[name][0]))
@@ -126,9 +167,43 @@ def path(name: str) -> str:
 def load(name: str) -> pl.DataFrame:
     """Load a bundled dataset as a polars DataFrame.
 
+    Parameters
+    ----------
+    name
+        The dataset's name (see :func:`names`).
+
+    Returns
+    -------
+    polars.DataFrame
+        Its rows; a SAS transport dataset as :func:`survstat.io.read_table_file` reads it.
+
     Examples
     --------
     >>> load("gbsg2").shape
     (686, 10)
     """
-    return pl.read_parquet(path(name))
+    file = path(name)
+    if file.endswith(".parquet"):
+        return pl.read_parquet(file)
+    from survstat.io import read_table_file
+
+    return read_table_file(file)[0]
+
+
+def labels(name: str) -> dict[str, str]:
+    """The column labels of a bundled dataset (CDISC variable labels of the SAS transport
+    datasets; none for the others).
+
+    Parameters
+    ----------
+    name
+        The dataset's name (see :func:`names`).
+
+    Returns
+    -------
+    dict
+        Column -> label, for the labelled columns.
+    """
+    from survstat.io import read_labels
+
+    return read_labels(path(name))

@@ -481,3 +481,49 @@ def cml_two_arm_sdtm(seed: int = 2024) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     lb = lb.with_columns((pl.int_range(pl.len()).over("USUBJID") + 1).alias("LBSEQ"))
     return dm, lb
+
+
+#: CDISC SDTM IG 3.3 labels of the variables of the synthetic SDTM domains, written into
+#: their SAS transport files.
+SDTM_LABELS: dict[str, str] = {
+    "STUDYID": "Study Identifier",
+    "DOMAIN": "Domain Abbreviation",
+    "USUBJID": "Unique Subject Identifier",
+    "SUBJID": "Subject Identifier for the Study",
+    "RFSTDTC": "Subject Reference Start Date/Time",
+    "RFXSTDTC": "Date/Time of First Study Treatment",
+    "RFPENDTC": "Date/Time of End of Participation",
+    "DTHDTC": "Date/Time of Death",
+    "DTHFL": "Subject Death Flag",
+    "ARM": "Description of Planned Arm",
+    "ACTARM": "Description of Actual Arm",
+    "RSSEQ": "Sequence Number",
+    "RSTESTCD": "Assessment Short Name",
+    "RSTEST": "Assessment Name",
+    "RSCAT": "Category for Assessment",
+    "RSORRES": "Result or Finding in Original Units",
+    "RSSTRESC": "Character Result/Finding in Std Format",
+    "RSEVAL": "Evaluator",
+    "VISIT": "Visit Name",
+    "RSDTC": "Date/Time of Assessment",
+    "RSDY": "Study Day of Assessment",
+    "TRSEQ": "Sequence Number",
+    "TRGRPID": "Group ID",
+    "TRLNKID": "Link ID",
+    "TRTESTCD": "Tumor/Lesion Assessment Short Name",
+    "TRTEST": "Tumor/Lesion Assessment Test Name",
+    "TRSTRESN": "Numeric Result/Finding in Standard Units",
+    "TRSTRESU": "Standard Units",
+    "TRSTAT": "Completion Status",
+    "TRDTC": "Date/Time of Tumor/Lesion Measurement",
+    "TRDY": "Study Day of Tumor/Lesion Measurement",
+    "LBREFID": "Specimen ID",
+    "LBTESTCD": "Lab Test or Examination Short Name",
+    "LBTEST": "Lab Test or Examination Name",
+    "LBSTRESC": "Character Result/Finding in Std Format",
+    "LBSTRESN": "Numeric Result/Finding in Standard Units",
+    "LBSTRESU": "Standard Units",
+    "LBDTC": "Date/Time of Specimen Collection",
+    "LBDY": "Study Day of Specimen Collection",
+    "LBSEQ": "Sequence Number",
+}
