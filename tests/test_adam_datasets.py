@@ -441,3 +441,27 @@ def test_cml_adam_xpt(tmp_path):
         parquet,
     )
     assert_frame_equal(got, km(parquet / "adtte.parquet", param="TTMR45", by=["arm"]).table)
+
+
+@pytest.mark.parametrize("option", ['adam = "adam"', 'adam_format = "xpt"'])
+def test_a_job_file_does_not_write_adam_datasets(tmp_path, option):
+    """A job writes only inside its output folder; --adam writes elsewhere: refused, with the
+    command to run instead."""
+    from survstat.batch import JobError, load_job
+
+    job = tmp_path / "job.toml"
+    job.write_text(
+        f"""[inputs]
+visits = "{_data("breast_trial_assessments")}"
+subjects = "{_data("breast_trial_subjects")}"
+
+[[step]]
+analysis = "recist derive"
+data = "visits"
+subjects = "subjects"
+{option}
+"""
+    )
+    name = option.split(" ")[0]
+    with pytest.raises(JobError, match=rf"`{name}` is for the command line only: it writes ADaM"):
+        load_job(job)

@@ -76,6 +76,9 @@ class Option:
     provenance
         The key under which the command line records the value in an output's provenance,
         when it is not the parameter's name (kept as earlier versions wrote it).
+    command_line_only
+        Why a job file may not set it (e.g. it writes files outside the job's output folder,
+        which a job never does), or None when it may.
     """
 
     help: str
@@ -85,6 +88,7 @@ class Option:
     max: float | None = None
     code: bool = False
     provenance: str | None = None
+    command_line_only: str | None = None
 
     def cli_flag(self, name: str) -> str:
         """The command-line option of the parameter ``name``."""

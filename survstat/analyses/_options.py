@@ -81,6 +81,11 @@ XLabel = Annotated[str, Option(help="Label of the time axis.")]
 Title = Annotated[str | None, Option(help="Figure title.")]
 ConfInt = Annotated[bool, Option(help="Draw the pointwise confidence bands.", off="--no-conf-int")]
 
+#: Why a job file does not write ADaM datasets (a job writes only inside its output folder).
+ADAM_IN_JOBS = (
+    "it writes ADaM datasets outside the job's output folder, which a job never does; run "
+    "`survstat recist derive --adam DIR` or `survstat cml endpoints --adam DIR` instead"
+)
 #: The file format of the ADaM datasets of `recist derive --adam` and `cml endpoints --adam`.
 AdamFormat = Annotated[
     AdamFormatChoice,
@@ -88,7 +93,8 @@ AdamFormat = Annotated[
         help="Format of the --adam datasets: parquet, or xpt (SAS transport v5 as FDA "
         "submissions take it, variable and dataset labels kept, provenance in FILE.xpt.json "
         "beside each; subject-table columns whose names SAS cannot hold are left out, and "
-        "the notes say which)."
+        "the notes say which).",
+        command_line_only=ADAM_IN_JOBS,
     ),
 ]
 

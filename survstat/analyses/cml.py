@@ -12,6 +12,7 @@ from survstat._choices import Alternative, RateMethod, TimeUnit
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
+    ADAM_IN_JOBS,
     AdamFormat,
     ConfLevel,
     ConfType,
@@ -83,7 +84,8 @@ def endpoints(
         str | None,
         Option(
             help="Also write a CDISC ADaM ADTTE into this existing folder: adtte (time to "
-            "MR4.5 and to --level, loss of MMR), with CDISC labels, as --adam-format says."
+            "MR4.5 and to --level, loss of MMR), with CDISC labels, as --adam-format says.",
+            command_line_only=ADAM_IN_JOBS,
         ),
     ] = None,
     adam_format: AdamFormat = "parquet",

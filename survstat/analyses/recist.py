@@ -12,6 +12,7 @@ from survstat._choices import PcrDefinition
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
 from survstat.analyses._declare import Column, Data, Frame, Input, Option
 from survstat.analyses._options import (
+    ADAM_IN_JOBS,
     AdamFormat,
     Arm,
     CbrWeeks,
@@ -150,7 +151,8 @@ def derive(
         Option(
             help="Also write CDISC ADaM datasets into this existing folder: adrs (OVR per "
             "assessment, BOR, CBOR) and adtte (PFS, TTP, OS, DOR), with CDISC labels, as "
-            "--adam-format says."
+            "--adam-format says.",
+            command_line_only=ADAM_IN_JOBS,
         ),
     ] = None,
     adam_format: AdamFormat = "parquet",

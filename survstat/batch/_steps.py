@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from survstat._choices import ENGINES
 from survstat.analyses import ANALYSES, Analysis
+from survstat.analyses._declare import Option
 from survstat.analyses.plots import FORMATS, PLOTS
 from survstat.batch._checker import Checker, suggest
 
@@ -196,6 +197,10 @@ def _values(
             continue
         if key not in params:
             problem(key, f"unknown option `{key}` for {what}" + suggest(key, [*params]))
+            continue
+        option = params[key].option
+        if isinstance(option, Option) and option.command_line_only is not None:
+            problem(key, f"`{key}` is for the command line only: {option.command_line_only}")
             continue
         try:
             values[key] = params[key].coerce(value)
