@@ -325,7 +325,11 @@ def test_swapping_the_reference_inverts_the_comparisons(frame):
         assert d_a["estimate"] is None
     else:
         assert d_b["estimate"] == pytest.approx(-d_a["estimate"], abs=1e-12)
-        assert d_b["conf_low"] == pytest.approx(-d_a["conf_high"], abs=1e-12)
+        if d_b["std_error"] is None:  # a curve that reached 0: no interval, with the reason
+            assert d_a["conf_high"] is None
+            assert d_b["note"] is not None
+        else:
+            assert d_b["conf_low"] == pytest.approx(-d_a["conf_high"], abs=1e-12)
     # every null has a reason, nothing is NaN
     for result in (ab, ba):
         assert result.ard.filter(pl.col("estimate").is_null()).get_column("note").null_count() == 0
@@ -399,3 +403,33 @@ def test_job_step(tmp_path):
         timepoints=[365, 730],
     ).ard
     assert ard.equals(want)
+
+
+def test_rate_of_zero_has_no_standard_error():
+    # arm A's curve reaches 0 at its last time, 4: R summary(fit, times=4) gives surv 0 and
+    # std.err NaN
+    ard = tte_table(TINY, by="arm", time="time", event="event", timepoints=[4.0]).ard
+    a = _get(ard, "A", "event_free_rate", 4.0)
+    assert a["estimate"] == 0.0
+    assert a["std_error"] is None
+    assert a["conf_low"] is None
+    assert a["note"].startswith("standard error at time 4 undefined: the curve has reached 0")
+    diff = _get(ard, "B", "event_free_rate_difference", 4.0)
+    assert diff["estimate"] == pytest.approx(2 / 3)
+    assert diff["std_error"] is None
+    assert diff["conf_high"] is None
+    assert diff["note"].endswith("in the reference arm: no interval for the difference")
+
+
+def test_strata_aliased_with_the_arm_give_null_comparisons_with_reasons():
+    frame = TINY.with_columns(site=pl.col("arm"))
+    ard = tte_table(frame, by="arm", time="time", event="event", strata="site").ard
+    hr = _get(ard, "B", "hazard_ratio_stratified")
+    assert hr["estimate"] is None
+    assert hr["note"].startswith("Cox fit failed: no term can be estimated")
+    p = _get(ard, "B", "logrank_p_value_stratified")
+    assert p["estimate"] is None
+    assert p["note"] == (
+        "log-rank test undefined: no event time at which both arms are at risk within a stratum"
+    )
+    assert _get(ard, "B", "hazard_ratio")["estimate"] is not None

@@ -52,6 +52,11 @@ _SCHEMA = {
     "censored": pl.Boolean,
     "note": pl.String,
 }
+#: Why a rate's standard error (and interval) is null while the rate is not.
+_UNDEFINED_SE = (
+    "standard error at time {t:g} undefined: the curve has reached 0 (Greenwood variance 0 x "
+    "infinity; R gives NaN)"
+)
 #: The quantile statistics: name -> probability of an event by that time.
 _QUANTILES = {"median": 0.5, "q1": 0.25, "q3": 0.75}
 
@@ -192,6 +197,8 @@ def _rates(km: Any, by: str, timepoints: tuple[float, ...], last: dict[Any, floa
                 conf_low=r["conf_low"],
                 conf_high=r["conf_high"],
             )
+            if r["std_error"] is None or r["conf_low"] is None or r["conf_high"] is None:
+                row["note"] = _UNDEFINED_SE.format(t=t)
         out.setdefault(r[by], {})[t] = row
     return out
 
@@ -204,7 +211,11 @@ def _rate_difference(arm: Row, ref: Row, z: float) -> Row:
         note = f"event-free rate at time {t:g} not estimable in {which}"
         return _row("event_free_rate_difference", time=t, note=note)
     diff = arm["estimate"] - ref["estimate"]
-    se = math.hypot(arm["std_error"] or 0.0, ref["std_error"] or 0.0)
+    if arm["std_error"] is None or ref["std_error"] is None:
+        which = "this arm" if arm["std_error"] is None else "the reference arm"
+        note = f"{_UNDEFINED_SE.format(t=t)} in {which}: no interval for the difference"
+        return _row("event_free_rate_difference", diff, time=t, note=note)
+    se = math.hypot(arm["std_error"], ref["std_error"])
     return _row(
         "event_free_rate_difference",
         diff,
@@ -253,7 +264,9 @@ def _comparisons(
         except SurvstatError as exc:
             value, why = None, f"log-rank test not computable: {exc}"
         if value is None and why is None:
-            why = "no events in either arm: log-rank test not computable"
+            why = "log-rank test undefined: no event time at which both arms are at risk" + (
+                " within a stratum" if cols else ""
+            )
         rows.append(_row(f"logrank_p_value{suffix}", value, note=why))
     return rows
 
@@ -325,13 +338,15 @@ def tte_table(
       when no event happens at that time (displayed as ``154+``);
     - ``event_free_rate`` at each timepoint (``time`` set): R ``summary(fit, times=)``, with
       the Greenwood standard error of the survival probability; null with a note when no
-      patient is at risk at the time (tern ``s_surv_timepoint``);
+      patient is at risk at the time (tern ``s_surv_timepoint``; ``recist table`` instead
+      keeps a rate of 0 past the end of a curve that reached 0). Where the curve has
+      reached 0 the rate is 0 and its standard error and interval are null (R: NaN);
 
     and on the rows of each non-reference arm, against the reference arm:
 
     - ``event_free_rate_difference`` at each timepoint: this arm's rate minus the
       reference's, with ``std_error`` = sqrt(se1² + se2²) and the normal interval diff ± z se
-      (tern ``s_surv_timepoint_diff``);
+      (tern ``s_surv_timepoint_diff``; not clipped to [-1, 1]), null when a rate is;
     - ``hazard_ratio``: Cox model with Efron ties on the two arms alone (tern
       ``s_coxph_pairwise``), Wald interval exp(b ± z se); ``std_error`` is se, of log(HR);
       null with the reason in ``note`` when an arm has no events or the fit gives no finite
