@@ -433,3 +433,31 @@ def test_strata_aliased_with_the_arm_give_null_comparisons_with_reasons():
         "log-rank test undefined: no event time at which both arms are at risk within a stratum"
     )
     assert _get(ard, "B", "hazard_ratio")["estimate"] is not None
+
+
+@pytest.mark.parametrize("backend", ["lazy", "arrow", "pandas", "parquet"])
+def test_every_input_backend_gives_the_same_ard(backend, tmp_path):
+    frame = _gbsg2()
+    if backend == "lazy":
+        data = frame.lazy()
+    elif backend == "arrow":
+        data = frame.to_arrow()
+    elif backend == "pandas":
+        data = frame.to_pandas()
+    else:
+        data = tmp_path / "gbsg2.parquet"
+        frame.write_parquet(data)
+    args = {"by": "arm", "time": "time", "event": "event", "strata": "tgrade", "timepoints": [365]}
+    assert tte_table(data, **args).ard.equals(tte_table(frame, **args).ard)
+
+
+def test_cli_xpt_output_is_refused_in_one_line(tmp_path):
+    adtte, _ = _adtte(tmp_path)
+    out = tmp_path / "os.xpt"
+    r = runner.invoke(app, ["table", "tte", str(adtte), "--param", "OS", "--by", "arm",
+                            "-o", str(out)])  # fmt: skip
+    assert r.exit_code == 1
+    assert (
+        "error: column `statistic` of dataset `OS`: the variable name `statistic` has 9" in r.output
+    )
+    assert not out.exists()
