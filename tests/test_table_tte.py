@@ -461,3 +461,14 @@ def test_cli_xpt_output_is_refused_in_one_line(tmp_path):
         "error: column `statistic` of dataset `OS`: the variable name `statistic` has 9" in r.output
     )
     assert not out.exists()
+
+
+def test_quantile_limit_not_reached_is_null_with_reason():
+    ard = tte_table(_gbsg2(), by="arm", time="time", event="event", reference="no").ard
+    q3 = _get(ard, "no", "q3")
+    assert q3["estimate"] == 2456.0
+    assert q3["conf_high"] is None
+    assert q3["note"] == (
+        "upper confidence limit not reached: the upper confidence curve stays above 0.25"
+    )
+    assert _get(ard, "yes", "q3")["note"] == "q3 not reached: the survival curve stays above 0.25"

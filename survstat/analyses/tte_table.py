@@ -124,10 +124,11 @@ def _quantile_note(name: str, prob: float, row: Row) -> str | None:
     missing = [side for side, column in sides if row[column] is None]
     if not missing:
         return None
-    curves = " and ".join(missing)
+    sides = " and ".join(missing)
+    one = len(missing) == 1
+    limits, curves = ("limit", "curve stays") if one else ("limits", "curves stay")
     return (
-        f"{curves} confidence limit not reached: the {curves} confidence curve stays above "
-        f"{level:g}"
+        f"{sides} confidence {limits} not reached: the {sides} confidence {curves} above {level:g}"
     )
 
 
