@@ -64,10 +64,19 @@ _NAMES = {
     "risk_table": "survstat.risk",
 }
 #: Submodules reachable as attributes of the package.
-_SUBMODULES = ("analyses", "batch", "datasets", "endpoints", "estimators", "io", "plot")
+_SUBMODULES = (
+    "analyses",
+    "batch",
+    "datasets",
+    "endpoints",
+    "estimators",
+    "io",
+    "plot",
+    "tables",
+)
 
 if TYPE_CHECKING:  # the names as type checkers and IDEs see them
-    from survstat import analyses, batch, datasets, endpoints, estimators, io, plot
+    from survstat import analyses, batch, datasets, endpoints, estimators, io, plot, tables
     from survstat.data import SurvivalData
     from survstat.estimators.compare_rates import ComparisonResult, compare_proportions
     from survstat.estimators.cox import CoxResult, cox
@@ -132,5 +141,6 @@ __all__ = [
     "proportion",
     "read_metadata",
     "risk_table",
+    "tables",
     "write_parquet",
 ]

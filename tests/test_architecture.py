@@ -45,6 +45,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("survstat.plot",),
     ("survstat.endpoints",),
     ("survstat.analyses",),
+    # analysis results data (computed by the analyses) and the displays rendered from it
+    ("survstat.tables",),
     ("survstat.batch",),
     ("survstat.cli",),
     ("survstat", "survstat.__main__"),

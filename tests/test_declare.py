@@ -136,7 +136,7 @@ FREE_TEXT |= {
 }
 #: The folder the ADaM datasets of a derivation are written to.
 FREE_TEXT |= {("recist derive", "adam"), ("cml endpoints", "adam")}
-FREE_TEXT |= {(c, "param") for c in ("cif", "gray", "finegray", "plot cif")}
+FREE_TEXT |= {(c, "param") for c in ("cif", "gray", "finegray", "plot cif", "table tte")}
 
 
 def _declaration(path: tuple[str, ...]) -> Analysis:

@@ -34,6 +34,7 @@ from survstat.analyses.rates import RATE_ANALYSES
 from survstat.analyses.recist import RECIST_ANALYSES
 from survstat.analyses.sdtm import SDTM_ANALYSES
 from survstat.analyses.survival import SURVIVAL_ANALYSES
+from survstat.analyses.tables import TABLE_ANALYSES
 
 #: Every named analysis, by the name used on the command line and in job files.
 ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
@@ -44,6 +45,7 @@ ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
         *CML_ANALYSES,
         *RECIST_ANALYSES,
         *SDTM_ANALYSES,
+        *TABLE_ANALYSES,
     )
 }
 
@@ -51,5 +53,5 @@ __all__ = ["ANALYSES", "Analysis", "AnalysisOutput", "Extra", "Parameter"]
 
 # the modules that compose estimators into results load when first used
 __getattr__, __dir__ = lazy_submodules(
-    __name__, ("cml_response", "cml_tfr", "efficacy", "plots", "subgroups")
+    __name__, ("cml_response", "cml_tfr", "efficacy", "plots", "subgroups", "tte_table")
 )

@@ -204,3 +204,13 @@ Reference = Annotated[
         help="Reference arm (default: the first arm; numeric arms sorted by value, others as text)."
     ),
 ]
+#: The arm of the analyses that compare arms with a reference arm on one input table.
+TteArm = Annotated[
+    str,
+    Column(
+        "data",
+        help="Arm column (e.g. TRT01P; from --adsl when given): text, integer codes or boolean, "
+        "always compared as categories.",
+        flag="--by",
+    ),
+]

@@ -35,13 +35,14 @@ app = typer.Typer(
         "terminal_width": shutil.get_terminal_size((100, 24)).columns,
     },
 )
-#: The groups of sub-commands: analyses named "cml ...", "recist ..." and "sdtm ...", and
-#: the figures.
+#: The groups of sub-commands: analyses named "cml ...", "recist ...", "sdtm ..." and
+#: "table ...", and the figures.
 _GROUPS = {
     "plot": "Publication figures: Kaplan–Meier, cumulative incidence, forest plots.",
     "cml": "Molecular response in CML: classify results, derive endpoints, estimate response.",
     "recist": "RECIST 1.1: derive best response and PFS/OS/DoR, tabulate efficacy by arm.",
     "sdtm": "SDTM sources: RS, TR and LB (with DM) into the tables of recist and cml.",
+    "table": "Summary tables as analysis results data (ARD): the time-to-event table.",
 }
 
 
@@ -67,6 +68,7 @@ app.add_typer(datasets.app, name="datasets")
 app.add_typer(groups["cml"], name="cml")
 app.add_typer(groups["recist"], name="recist")
 app.add_typer(groups["sdtm"], name="sdtm")
+app.add_typer(groups["table"], name="table")
 
 
 def _version(value: bool) -> None:

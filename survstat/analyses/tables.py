@@ -1,0 +1,97 @@
+"""Summary tables as analysis results data: ``table tte``.
+
+Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
+table is computed by :mod:`survstat.analyses.tte_table` when it runs, and a display is
+rendered from its ARD.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from survstat.analyses._core import Analysis, AnalysisOutput
+from survstat.analyses._declare import Data, Option
+from survstat.analyses._options import (
+    Adsl,
+    Censor,
+    ConfLevel,
+    ConfType,
+    Param,
+    ParamColumn,
+    Population,
+    Reference,
+    Strata,
+    TteArm,
+    TteEvent,
+    TteTime,
+)
+
+
+def table_tte(
+    data: Data,
+    adsl: Adsl = None,
+    *,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
+    by: TteArm,
+    reference: Reference = None,
+    strata: Strata = None,
+    timepoints: Annotated[
+        list[float] | None,
+        Option(help="Times of the event-free rates and their differences (comma-separated)."),
+    ] = None,
+    conf_type: ConfType = "log-log",
+    conf_level: ConfLevel = 0.95,
+) -> AnalysisOutput:
+    """Time-to-event summary table per arm (TTET01) as analysis results data.
+
+    One row per arm and statistic: `<by>`, statistic, time, estimate, std_error, conf_low,
+    conf_high, censored, note. Per arm: n, n_event, n_censor; median, q1, q3 with
+    Brookmeyer–Crowley CIs (--conf-type); min_time and max_time (censored: no event at that
+    time); event_free_rate at each --timepoints time. On the other arms, against --reference
+    (pairwise, on the two arms alone): event_free_rate_difference (normal CI, Greenwood
+    standard errors), hazard_ratio (Cox, Efron ties, Wald CI), logrank_p_value, and with
+    --strata hazard_ratio_stratified and logrank_p_value_stratified. A null value has its
+    reason in note.
+
+    Example: `survstat table tte breast_trial_adtte.parquet --param PFS
+    --adsl breast_trial_adsl.parquet --population ITTFL --by TRT01P
+    --reference "B: aromatase inhibitor + AKTi" --timepoints 182.625,365.25 -o pfs_table.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        The ARD, one row per arm and statistic.
+    """
+    from survstat.adsl import with_adsl
+    from survstat.analyses.tte_table import tte_table
+    from survstat.data import tte_roles
+
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
+    subjects = with_adsl(data, adsl, population=population)
+    result = tte_table(
+        subjects.data,
+        by=by,
+        time=time,
+        event=event,
+        reference=reference,
+        strata=strata,
+        timepoints=timepoints or (),
+        conf_type=conf_type,
+        conf_level=conf_level,
+    )
+    n_rows = int(result.ard.filter(statistic="n").get_column("estimate").sum())
+    title = (
+        f"Time-to-event summary vs {result.reference} ({conf_type} {conf_level:g} CI for the "
+        "quantiles and rates)"
+    )
+    return AnalysisOutput(result.ard, title, n_rows, notes=subjects.notes)
+
+
+TABLE_ANALYSES = (Analysis("table tte", table_tte),)

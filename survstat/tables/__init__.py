@@ -1,0 +1,16 @@
+"""Summary tables of trials as analysis results data (ARD), the one source of their displays.
+
+Each table is computed by a named analysis (:mod:`survstat.analyses`) and returned as a frozen
+result whose ``.ard`` is a long-form polars DataFrame with fixed column and statistic names
+(documented in the README's "Output schemas"); a renderer reads that and nothing else.
+
+- :func:`tte_table`: the time-to-event summary of one endpoint (TTET01): per arm N, events,
+  censorings, median and quartiles with intervals, range of follow-up, event-free rates at
+  chosen times and their differences, hazard ratio and log-rank p-value against the reference.
+"""
+
+from __future__ import annotations
+
+from survstat.analyses.tte_table import ARD_COLUMNS, TteTable, tte_table
+
+__all__ = ["ARD_COLUMNS", "TteTable", "tte_table"]
