@@ -129,10 +129,9 @@ FREE_TEXT |= {("plot cif", "title"), ("plot forest", "xlabel"), ("plot forest", 
 FREE_TEXT |= {("recist pcr", "patient")}
 #: Axis labels and titles of the per-subject figures.
 FREE_TEXT |= {
-    (f"plot {c}", o)
-    for c in ("swimmer", "waterfall", "spider", "cml-trajectories")
-    for o in ("xlabel", "title")
+    (f"plot {c}", "title") for c in ("swimmer", "waterfall", "spider", "cml-trajectories")
 }
+FREE_TEXT |= {(f"plot {c}", "xlabel") for c in ("swimmer", "spider", "cml-trajectories")}
 #: Values of SDTM variables: the evaluator (RSEVAL) and test codes (LBTESTCD).
 FREE_TEXT |= {("sdtm rs", "evaluator"), ("sdtm lb", "is_test"), ("sdtm lb", "control_test")}
 #: A value of the parameter column (ADaM PARAMCD), free text like the above.

@@ -505,3 +505,60 @@ def test_the_text_check_sees_overlap_and_clipping():
     fig.text(0.9, 0.5, "a label running past the right edge")
     with pytest.raises(AssertionError, match="clipped"):
         assert_texts_fit(fig)
+
+
+def test_job_plot_steps_draw_the_series_figures(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    job = tmp_path / "series.toml"
+    job.write_text(
+        """
+[job]
+title = "Phase Ib series"
+output = "out"
+
+[inputs]
+assessments = { dataset = "breast_trial_assessments" }
+subjects = { dataset = "breast_trial_subjects" }
+tr = { dataset = "breast_trial_tr" }
+dm = { dataset = "breast_trial_dm" }
+labs = { dataset = "actim_like_labs" }
+
+[[step]]
+name = "derived"
+analysis = "recist derive"
+input = "assessments"
+subjects = "subjects"
+
+[[step]]
+name = "sums"
+analysis = "sdtm tr"
+input = "tr"
+dm = "dm"
+
+[[step]]
+name = "swimmer"
+plot = "swimmer"
+input = "derived"
+by = "arm"
+
+[[step]]
+name = "waterfall"
+plot = "waterfall"
+input = "sums"
+derived = "derived"
+
+[[step]]
+name = "trajectories"
+plot = "cml-trajectories"
+input = "labs"
+"""
+    )
+    r = CliRunner().invoke(app, ["run", str(job), "--output", str(tmp_path / "out"), "-q"])
+    assert r.exit_code == 0, r.output
+    for name in ("swimmer", "waterfall", "trajectories"):
+        figures = list((tmp_path / "out").glob(f"{name}.*"))
+        assert [f.suffix for f in figures] == [".png"], figures
+        _nonblank_png(figures[0])
