@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from survstat.errors import InvalidValueError
+from survstat.errors import InvalidValueError, OptionError
 from survstat.io import FrameLike
 from survstat.plot_series import (
     OKABE_ITO,
@@ -87,6 +87,7 @@ def cml_trajectories_figure(
     detected: str = "detected",
     by: str | None = None,
     levels: Sequence[tuple[str, float]] = ELN_LEVELS,
+    median_every: float | None = None,
     note: str | None = None,
     xlabel: str = "months since start of treatment",
     title: str | None = None,
@@ -94,7 +95,8 @@ def cml_trajectories_figure(
     """BCR-ABL1 IS % over time, one line per patient, on a log axis with the response levels.
 
     Detectable results are filled circles at their IS %; undetectable ones hollow downward
-    triangles at their detection limit (``value`` holds the limit for them). With ``by``, one
+    triangles at their detection limit (``value`` holds the limit for them); an optional thick
+    black line follows the median (``median_every``). With ``by``, one
     panel per level of the column (e.g. the arm), sharing both axes; each panel's lines take
     the Okabe–Ito colours in turn. Dotted horizontal lines mark ``levels``, labelled right of
     the plot.
@@ -116,6 +118,12 @@ def cml_trajectories_figure(
         The column to draw one panel per level of (one value per patient); None for one panel.
     levels
         The horizontal lines: (label, IS %) pairs, by default the ELN 2020 levels.
+    median_every
+        Also draw, per panel, the median over patients of their last result in each window of
+        this width centred on 0, ``median_every``, 2 x ``median_every``, ... (e.g. 3 for the
+        3-monthly visits of ELN monitoring), as a thick black line; undetectable results
+        enter at their detection limit, so where they count the line is an upper bound of
+        the median. None (default) draws none.
     note
         A line of text under the plot, above the marker legend (e.g. what was left out);
         None for none.
@@ -139,6 +147,8 @@ def cml_trajectories_figure(
     """
     import matplotlib.pyplot as plt
 
+    if median_every is not None and not (0 < median_every < math.inf):
+        raise OptionError(f"`median_every` must be a positive number; got {median_every}")
     points = _checked(data, patient, time, value, detected, by)
     facets = ordered_levels(points.get_column("facet")) if by else [None]
     fig, axes = plt.subplots(
@@ -157,6 +167,8 @@ def cml_trajectories_figure(
         if by and facet is None:
             rows = points.filter(pl.col("facet").is_null())
         _draw_patients(ax, rows)
+        if median_every is not None:
+            _median_line(ax, rows, median_every)
         ax.set_yscale("log")
         ax.set_ylim(10 ** math.floor(math.log10(low) - 0.3), 10 ** math.ceil(math.log10(high)))
         _level_lines(ax, levels)
@@ -166,7 +178,7 @@ def cml_trajectories_figure(
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     axes[-1, 0].set_xlabel(xlabel)
-    _legend(fig, note)
+    _legend(fig, note, median_every is not None)
     if title:
         fig.suptitle(title)
     return fig
@@ -197,6 +209,25 @@ def _draw_patients(ax: Axes, rows: pl.DataFrame) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
 
 
+def _median_line(ax: Axes, rows: pl.DataFrame, every: float) -> None:
+    """The median over patients of each one's last result per window of width ``every``."""
+    window = (pl.col("t") / every).round(0) * every
+    last = (
+        rows.with_columns(window.alias("window"))
+        .group_by(["patient", "window"])
+        .agg(pl.col("v").sort_by("t").last())
+    )
+    median = last.group_by("window").agg(pl.col("v").median()).sort("window")
+    ax.plot(
+        median.get_column("window").to_list(),
+        median.get_column("v").to_list(),
+        color="black",
+        lw=2.4,
+        zorder=5,
+        label="_median",
+    )
+
+
 def _level_lines(ax: Axes, levels: Sequence[tuple[str, float]]) -> None:
     """Dotted lines at the response levels, labelled just right of the axes."""
     for name, at in levels:
@@ -213,9 +244,9 @@ def _level_lines(ax: Axes, levels: Sequence[tuple[str, float]]) -> None:
         )
 
 
-def _legend(fig: Figure, note: str | None) -> None:
-    """The marker legend (detectable, undetectable at the detection limit) under the plot,
-    with the note as its title."""
+def _legend(fig: Figure, note: str | None, median: bool) -> None:
+    """The marker legend (detectable, undetectable at the detection limit, the median line)
+    under the plot, with the note as its title."""
     from matplotlib.lines import Line2D
 
     handles: list[Any] = [
@@ -231,8 +262,10 @@ def _legend(fig: Figure, note: str | None) -> None:
             label="undetectable: at the detection limit",
         ),
     ]
+    if median:
+        handles.append(Line2D([], [], color="black", lw=2.4, label="median"))
     legend = fig.legend(
-        handles=handles, loc="outside lower center", ncols=2, frameon=False, title=note
+        handles=handles, loc="outside lower center", ncols=len(handles), frameon=False, title=note
     )
     for text in legend.get_texts():
         text.set_fontsize(8)

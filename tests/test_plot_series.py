@@ -28,6 +28,7 @@ from survstat.errors import (
     EmptyDataError,
     InvalidValueError,
     MissingValueError,
+    OptionError,
 )
 from survstat.plot_cml import ELN_LEVELS, cml_trajectories_figure
 from survstat.plot_series import (
@@ -319,6 +320,8 @@ def test_waterfall_bad_input():
         PLOTS["waterfall"].run(
             SUMS.with_columns(arm=pl.Series(["a", "b", *["a"] * 8])), color_by="arm"
         )
+    with pytest.raises(EmptyDataError, match=r"`percent_change` \(% change\) has no post-baseline"):
+        PLOTS["waterfall"].run(SUMS.filter(pl.col("baseline")))
 
 
 # --- spider ------------------------------------------------------------------------------
@@ -423,6 +426,18 @@ def test_cml_points_levels_and_detection_limits():
     )
     assert _legend_labels(fig) == ["detectable: IS %", "undetectable: at the detection limit"]
     assert_texts_fit(fig)
+
+
+def test_cml_median_line_per_window():
+    fig = PLOTS["cml-trajectories"].run(LABS, median_every=3.0)
+    (median,) = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "_median"]
+    # windows 0, 3, 6, 12: each patient's last result in the window (P2 at its limit 0.002%)
+    assert list(median.get_xdata()) == [0.0, 3.0, 6.0, 12.0]
+    assert list(median.get_ydata()) == pytest.approx([7.5, 0.5, 0.041, 0.004])
+    assert _legend_labels(fig)[-1] == "median"
+    assert_texts_fit(fig)
+    with pytest.raises(OptionError, match=r"`median_every` must be a positive number; got 0"):
+        PLOTS["cml-trajectories"].run(LABS, median_every=0.0)
 
 
 def test_cml_facets_per_arm():

@@ -159,6 +159,13 @@ def waterfall_plot(
 
     frame, colour = _with_derived(data, derived, subject, color_by)
     best = best_change(frame, subject=subject, change=change, baseline=baseline)
+    if best.height == 0:
+        from survstat.errors import EmptyDataError
+
+        raise EmptyDataError(
+            f"`{change}` (% change) has no post-baseline value in {frame.height} rows: no "
+            "subject has a best change to draw"
+        )
     if colour is not None:
         from survstat.plot_series import frame_of, per_subject
 
@@ -231,6 +238,14 @@ def cml_trajectories_plot(
         str | None,
         Column(("patients", "data"), help="Column to draw one panel per level of (the arm)."),
     ] = None,
+    median_every: Annotated[
+        float | None,
+        Option(
+            help="Draw the median of the patients' last results in windows of this width "
+            "(e.g. 3: months 0, 3, 6, ...); undetectable results count at their detection "
+            "limit."
+        ),
+    ] = None,
     xlabel: Annotated[str, Option(help="Label of the time axis.")] = (
         "months since start of treatment"
     ),
@@ -238,7 +253,7 @@ def cml_trajectories_plot(
 ) -> Any:
     """BCR-ABL1 IS % over time per patient on a log axis, with the ELN 2020 levels MMR,
     MR4, MR4.5 and MR5; undetectable results at their detection limit (hollow triangles);
-    one panel per arm with --by.
+    one panel per arm with --by; a median line with --median-every.
 
     The detection limit of an undetectable result is the IS % one copy less would reach:
     0.01% x 10,000 / ABL1 copies (24,000 / GUSB copies), as `survstat cml classify` reads
@@ -246,7 +261,7 @@ def cml_trajectories_plot(
     (EUTOS: under 10,000 ABL1) are not drawn and the figure says how many.
 
     Example: `survstat plot cml-trajectories actim_like_labs.parquet --patients
-    actim_like_patients.parquet --by arm -o cml_trajectories.png`
+    actim_like_patients.parquet --by arm --median-every 3 -o cml_trajectories.png`
 
     Returns
     -------
@@ -294,6 +309,7 @@ def cml_trajectories_plot(
         detected="detected",
         by=by,
         levels=levels,
+        median_every=median_every,
         note=note,
         xlabel=xlabel,
         title=title,
