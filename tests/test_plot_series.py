@@ -30,11 +30,12 @@ from survstat.errors import (
     MissingValueError,
     OptionError,
 )
-from survstat.plot_cml import ELN_LEVELS, cml_trajectories_figure
 from survstat.plot_series import (
+    ELN_LEVELS,
     OKABE_ITO,
     RESPONSE_COLOURS,
     best_change,
+    cml_trajectories_figure,
     spider_figure,
     swimmer_figure,
     waterfall_figure,

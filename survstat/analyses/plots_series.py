@@ -2,8 +2,7 @@
 cml-trajectories`` and job plot steps (listed in :data:`survstat.analyses.plots.PLOTS`).
 
 Each reads the tables other commands write (``recist derive``, ``sdtm tr``, the CML lab
-results) and returns a matplotlib Figure drawn by :mod:`survstat.plot_series` or
-:mod:`survstat.plot_cml`.
+results) and returns a matplotlib Figure drawn by :mod:`survstat.plot_series`.
 """
 
 from __future__ import annotations
@@ -167,7 +166,7 @@ def waterfall_plot(
             "subject has a best change to draw"
         )
     if colour is not None:
-        from survstat.plot_series import frame_of, per_subject
+        from survstat.plot_series._common import frame_of, per_subject
 
         per_subject(frame_of(frame, {colour: "color_by"}), subject, colour, "color_by")
         best = best.join(frame.select(subject, colour).unique(subject), on=subject, how="left")
@@ -274,7 +273,7 @@ def cml_trajectories_plot(
     from survstat.endpoints.cml_levels import classified_results
     from survstat.errors import ColumnNotFoundError
     from survstat.io import scan
-    from survstat.plot_cml import cml_trajectories_figure
+    from survstat.plot_series import cml_trajectories_figure
 
     thr = Thresholds()
     cols = Columns(patient, time, is_percent, detected, control_gene, control_copies)

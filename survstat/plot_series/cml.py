@@ -17,7 +17,7 @@ import polars as pl
 
 from survstat.errors import InvalidValueError, OptionError
 from survstat.io import FrameLike
-from survstat.plot_series import (
+from survstat.plot_series._common import (
     OKABE_ITO,
     flags,
     frame_of,
