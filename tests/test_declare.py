@@ -127,6 +127,11 @@ NOT_ANALYSES = {("run",), ("report",), ("datasets", "list"), ("datasets", "expor
 FREE_TEXT = {("plot km", "xlabel"), ("plot km", "title"), ("plot cif", "xlabel")}
 FREE_TEXT |= {("plot cif", "title"), ("plot forest", "xlabel"), ("plot forest", "title")}
 FREE_TEXT |= {("recist pcr", "patient")}
+#: Axis labels and titles of the per-subject figures.
+FREE_TEXT |= {
+    (f"plot {c}", "title") for c in ("swimmer", "waterfall", "spider", "cml-trajectories")
+}
+FREE_TEXT |= {(f"plot {c}", "xlabel") for c in ("swimmer", "spider", "cml-trajectories")}
 #: Values of SDTM variables: the evaluator (RSEVAL) and test codes (LBTESTCD).
 FREE_TEXT |= {("sdtm rs", "evaluator"), ("sdtm lb", "is_test"), ("sdtm lb", "control_test")}
 #: A value of the parameter column (ADaM PARAMCD), free text like the above.

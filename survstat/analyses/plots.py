@@ -34,6 +34,7 @@ from survstat.analyses._options import (
     Weight,
     XLabel,
 )
+from survstat.analyses.plots_series import SERIES_PLOTS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -270,5 +271,6 @@ PLOTS: dict[str, Analysis[Figure]] = {
         Analysis("km", km_plot),
         Analysis("cif", cif_plot),
         Analysis("forest", forest_plot),
+        *SERIES_PLOTS,
     )
 }

@@ -38,7 +38,8 @@ app = typer.Typer(
 #: The groups of sub-commands: analyses named "cml ...", "recist ...", "sdtm ..." and
 #: "table ...", and the figures.
 _GROUPS = {
-    "plot": "Publication figures: Kaplan–Meier, cumulative incidence, forest plots.",
+    "plot": "Publication figures: Kaplan–Meier, cumulative incidence, forest, swimmer, "
+    "waterfall, spider and BCR-ABL1 trajectory plots.",
     "cml": "Molecular response in CML: classify results, derive endpoints, estimate response.",
     "recist": "RECIST 1.1: derive best response and PFS/OS/DoR, tabulate efficacy by arm.",
     "sdtm": "SDTM sources: RS, TR and LB (with DM) into the tables of recist and cml.",
