@@ -451,20 +451,29 @@ def _layout(fig: Figure) -> None:
 
 
 def _wrap(text: Text, room: float, renderer: Any) -> str:
-    """The text's lines broken at ``"; "``, and where still wider than ``room`` pixels,
-    between words."""
+    """The text's lines broken at ``"; "``; a line still wider than ``room`` pixels after its
+    last ``": "`` (what is estimated, then the estimate), then between words."""
+
+    def width(value: str) -> float:
+        text.set_text(value)
+        return text.get_window_extent(renderer).width
+
     lines: list[str] = []
     for line in text.get_text().replace("; ", "\n").split("\n"):
-        current = ""
-        for word in line.split(" "):
-            trial = f"{current} {word}" if current else word
-            text.set_text(trial)
-            if current and text.get_window_extent(renderer).width > room:
-                lines.append(current)
-                current = word
-            else:
-                current = trial
-        lines.append(current)
+        pieces = [line]
+        if ": " in line and width(line) > room:
+            head, tail = line.rsplit(": ", 1)
+            pieces = [head + ":", tail]
+        for piece in pieces:
+            current = ""
+            for word in piece.split(" "):
+                trial = f"{current} {word}" if current else word
+                if current and width(trial) > room:
+                    lines.append(current)
+                    current = word
+                else:
+                    current = trial
+            lines.append(current)
     return "\n".join(lines)
 
 

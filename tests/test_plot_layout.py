@@ -335,3 +335,34 @@ def test_a_figure_too_small_for_its_texts_is_one_clear_error():
         r"give a larger `width` or `height`",
     ):
         _km(4, width=3.0, height=3.0, cumulative_events=True, cumulative_censored=True)
+
+
+def test_display_labels_on_the_command_line_and_in_the_annotation(tmp_path):
+    g = survstat.datasets.load("gbsg2")
+    fig = PLOTS["km"].run(
+        g, time="time", event="cens", by=["horTh"], labels=["yes=Hormone therapy", "no=None"]
+    )
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["None", "Hormone therapy"]
+    assert (
+        fig.axes[0]
+        .texts[-1]
+        .get_text()
+        .startswith("HR (Cox, unadjusted), Hormone therapy vs None: 0.69 (95% CI 0.54–0.89)")
+    )
+    with pytest.raises(
+        OptionError,
+        match=r"`labels` must be LEVEL=LABEL pairs; found 1 without `=` \(first: 'Arm A'\)",
+    ):
+        PLOTS["km"].run(g, time="time", event="cens", by=["horTh"], labels=["Arm A"])
+    with pytest.raises(OptionError, match=r"`labels` names 1 level\(s\) that no curve has"):
+        _cif(2, labels=["E=Arm E"])
+    data = tmp_path / "gbsg2.parquet"
+    g.write_parquet(data)
+    args = ["plot", "km", str(data), "--time", "time", "--event", "cens", "--by", "horTh"]
+    r = CliRunner().invoke(app, [*args, "--labels", "no=Arm A", "-o", str(tmp_path / "km.svg")])
+    assert r.exit_code == 0, r.output
+    assert "Arm A" in (tmp_path / "km.svg").read_text()
+    r = CliRunner().invoke(app, [*args, "--labels", "x=Arm X", "-o", str(tmp_path / "x.svg")])
+    assert r.exit_code == 1
+    assert "`labels` names 1 level(s) that no curve has (first: 'x')" in " ".join(r.output.split())

@@ -91,6 +91,13 @@ CumulativeCensored = Annotated[
     bool,
     Option(help="Add the cumulative number censored to the table under the plot (KMunicate)."),
 ]
+Labels = Annotated[
+    list[str] | None,
+    Option(
+        help="Display labels of the group levels in the legend and table, LEVEL=LABEL "
+        'comma-separated (e.g. "A=Arm A,B=Arm B"); levels not named show their own name.'
+    ),
+]
 Width = Annotated[
     float | None,
     Option(help="Figure width in inches (default 7.5).", min=3.0, max=30.0),

@@ -28,6 +28,7 @@ from survstat.analyses._options import (
     Dpi,
     Entry,
     Height,
+    Labels,
     MedianLines,
     Param,
     ParamColumn,
@@ -47,14 +48,31 @@ if TYPE_CHECKING:
     from survstat.data import SurvivalData
 
 
+def _labels(pairs: list[str] | str | None) -> dict[str, str] | None:
+    """Display labels from ``LEVEL=LABEL`` pairs (split at the first ``=``)."""
+    from survstat.errors import OptionError
+
+    if pairs is None:
+        return None
+    pairs = [pairs] if isinstance(pairs, str) else pairs
+    bad = [p for p in pairs if "=" not in p]
+    if bad:
+        raise OptionError(
+            f"`labels` must be LEVEL=LABEL pairs; found {len(bad)} without `=` (first: {bad[0]!r})"
+        )
+    return dict(p.split("=", 1) for p in pairs)
+
+
 def _p(value: float) -> str:
     return "p < 0.0001" if value < 1e-4 else f"p = {value:.4f}"
 
 
-def _logrank_annotation(sd: SurvivalData, levels: list[str], conf_level: float) -> str:
+def _logrank_annotation(
+    sd: SurvivalData, levels: list[str], conf_level: float, shown: dict[str, str] | None = None
+) -> str:
     """Log-rank p and, for two groups, the unadjusted Cox hazard ratio of the second level
     against the first, saying what it is: ``HR (Cox, unadjusted), B vs A: 0.69 (95% CI
-    0.45–1.05); log-rank p = 0.0900``."""
+    0.45–1.05); log-rank p = 0.0900``, the levels by their ``shown`` labels if given."""
     from survstat.errors import SurvstatError
     from survstat.estimators.cox import cox
     from survstat.estimators.logrank import logrank
@@ -73,6 +91,7 @@ def _logrank_annotation(sd: SurvivalData, levels: list[str], conf_level: float) 
             ).row(0)
             compared = term[len(sd.by[0]) + 1 : -1]
             reference = levels[0] if compared == levels[1] else levels[1]
+            compared, reference = ((shown or {}).get(v, v) for v in (compared, reference))
             parts.insert(
                 0,
                 f"HR (Cox, unadjusted), {compared} vs {reference}: {hr:.2f} "
@@ -103,6 +122,7 @@ def km_plot(
     conf_int: ConfInt = True,
     cumulative_events: CumulativeEvents = False,
     cumulative_censored: CumulativeCensored = False,
+    labels: Labels = None,
     annotate: Annotate = True,
     xlabel: XLabel = "time",
     title: Title = None,
@@ -143,8 +163,11 @@ def km_plot(
     fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     # the log-rank test and Cox model here take neither delayed entry nor case weights
     plain = entry is None and weight is None
+    shown = _labels(labels)
     levels = level_names(fit.risk)
-    note = _logrank_annotation(sd, levels, conf_level) if annotate and sd.by and plain else None
+    note = (
+        _logrank_annotation(sd, levels, conf_level, shown) if annotate and sd.by and plain else None
+    )
     return km_figure(
         fit,
         at_risk_times=at_risk_times,
@@ -155,6 +178,7 @@ def km_plot(
         title=title,
         cumulative_events=cumulative_events,
         cumulative_censored=cumulative_censored,
+        labels=shown,
         width=width,
         height=height,
         dpi=dpi,
@@ -181,6 +205,7 @@ def cif_plot(
     conf_int: ConfInt = True,
     cumulative_events: CumulativeEvents = False,
     cumulative_censored: CumulativeCensored = False,
+    labels: Labels = None,
     annotate: Annotate = True,
     xlabel: XLabel = "time",
     title: Title = None,
@@ -233,6 +258,7 @@ def cif_plot(
         title=title,
         cumulative_events=cumulative_events,
         cumulative_censored=cumulative_censored,
+        labels=_labels(labels),
         width=width,
         height=height,
         dpi=dpi,
