@@ -344,7 +344,8 @@ def _curve_figure(curves: Sequence[_Curve], lay: _Layout) -> Figure:
                 c.time, c.low, c.high, step="post", alpha=alpha, color=line.get_color(), lw=0
             )
         marks = np.concatenate([[False], c.censored])
-        ax.plot(c.time[marks], c.value[marks], "+", color=line.get_color(), ms=5, mew=1)
+        if marks.any():
+            ax.plot(c.time[marks], c.value[marks], "+", color=line.get_color(), ms=5, mew=1)
     ax.set_ylim(0, 1.02)
     ax.set_yticks([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_xlim(0, lay.right)

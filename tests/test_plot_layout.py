@@ -181,6 +181,11 @@ def test_table_columns_are_the_plot_ticks(figure):
 def test_given_at_risk_times_are_the_ticks():
     fig = _km(2, at_risk_times=[0.0, 365.0, 730.0, 1095.0])
     assert list(fig.axes[0].get_xticks()) == [0.0, 365.0, 730.0, 1095.0]
+    # without 0 and past the last time: the axis runs to the last given time, nothing clipped
+    fig = _km(3, at_risk_times=[365.0, 730.0, 1095.0, 3000.0])
+    assert list(fig.axes[0].get_xticks()) == [365.0, 730.0, 1095.0, 3000.0]
+    assert fig.axes[0].get_xlim() == (0.0, 3000.0)
+    _check_layout(fig)
     with pytest.raises(OptionError, match=r"`at_risk_times` must be finite and non-negative; "):
         _km(2, at_risk_times=[-1.0, 5.0])
 
@@ -267,7 +272,7 @@ def test_one_curve_has_no_legend_and_a_table_row():
 
 def test_okabe_ito_colours_and_line_styles():
     fig = _km(4, median_lines=False)
-    steps = fig.axes[0].get_lines()[::2]  # each curve, then its censoring marks
+    steps = [x for x in fig.axes[0].get_lines() if not x.get_label().startswith("_")]
     assert [line.get_color() for line in steps] == list(PALETTE[:4])
     styles = {line.get_linestyle() for line in steps}
     assert len(styles) == 4
