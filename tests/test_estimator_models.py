@@ -605,7 +605,7 @@ def test_model_tables_in_jobs_and_report(tmp_path):
     assert "<th>infinite</th>" in html
 
 
-def test_km_plot_annotation_leaves_out_an_infinite_hazard_ratio():
+def test_km_plot_annotation_says_an_infinite_hazard_ratio_is_not_estimable():
     from survstat.analyses.plots import _logrank_annotation
     from survstat.data import SurvivalData
 
@@ -615,9 +615,8 @@ def test_km_plot_annotation_leaves_out_an_infinite_hazard_ratio():
     )
     sd = SurvivalData.right_censored(df, time="t", event="d", by="g")
     with pytest.warns(SurvstatWarning, match="may be infinite|did not converge"):
-        text = _logrank_annotation(sd, 0.95)
-    assert text.startswith("log-rank p = ")
-    assert "HR" not in text
+        text = _logrank_annotation(sd, ["a", "b"], 0.95)
+    assert text.startswith("HR (Cox, unadjusted) not estimable; log-rank p = ")
 
 
 def test_cox_not_converged_is_flagged(monkeypatch):

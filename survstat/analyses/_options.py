@@ -80,6 +80,35 @@ Annotate = Annotated[bool, Option(help="Print the test p-value (and HR).", off="
 XLabel = Annotated[str, Option(help="Label of the time axis.")]
 Title = Annotated[str | None, Option(help="Figure title.")]
 ConfInt = Annotated[bool, Option(help="Draw the pointwise confidence bands.", off="--no-conf-int")]
+MedianLines = Annotated[
+    bool, Option(help="Draw the median survival lines.", off="--no-median-lines")
+]
+CumulativeEvents = Annotated[
+    bool,
+    Option(help="Add the cumulative number of events to the table under the plot (KMunicate)."),
+]
+CumulativeCensored = Annotated[
+    bool,
+    Option(help="Add the cumulative number censored to the table under the plot (KMunicate)."),
+]
+Labels = Annotated[
+    list[str] | None,
+    Option(
+        help="Display labels of the group levels in the legend and table, LEVEL=LABEL "
+        'comma-separated (e.g. "A=Arm A,B=Arm B"); levels not named show their own name.'
+    ),
+]
+Width = Annotated[
+    float | None,
+    Option(help="Figure width in inches (default 7.5).", min=3.0, max=30.0),
+]
+Height = Annotated[
+    float | None,
+    Option(help="Figure height in inches (default: tall enough for the table).", min=3.0, max=30.0),
+]
+Dpi = Annotated[
+    int, Option(help="Resolution in dots per inch of PNG files (default 150).", min=50, max=1200)
+]
 
 #: Why a job file does not write ADaM datasets (a job writes only inside its output folder).
 ADAM_IN_JOBS = (

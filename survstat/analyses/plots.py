@@ -23,7 +23,13 @@ from survstat.analyses._options import (
     ConfInt,
     ConfLevel,
     ConfType,
+    CumulativeCensored,
+    CumulativeEvents,
+    Dpi,
     Entry,
+    Height,
+    Labels,
+    MedianLines,
     Param,
     ParamColumn,
     Population,
@@ -32,6 +38,7 @@ from survstat.analyses._options import (
     TteEvent,
     TteTime,
     Weight,
+    Width,
     XLabel,
 )
 from survstat.analyses.plots_series import SERIES_PLOTS
@@ -42,30 +49,58 @@ if TYPE_CHECKING:
     from survstat.data import SurvivalData
 
 
+def _labels(pairs: list[str] | str | None) -> dict[str, str] | None:
+    """Display labels from ``LEVEL=LABEL`` pairs (split at the first ``=``)."""
+    from survstat.errors import OptionError
+
+    if pairs is None:
+        return None
+    pairs = [pairs] if isinstance(pairs, str) else pairs
+    bad = [p for p in pairs if "=" not in p]
+    if bad:
+        raise OptionError(
+            f"`labels` must be LEVEL=LABEL pairs; found {len(bad)} without `=` (first: {bad[0]!r})"
+        )
+    return dict(p.split("=", 1) for p in pairs)
+
+
 def _p(value: float) -> str:
     return "p < 0.0001" if value < 1e-4 else f"p = {value:.4f}"
 
 
-def _logrank_annotation(sd: SurvivalData, conf_level: float) -> str:
-    """Log-rank p and, for two groups, the Cox hazard ratio of the second against the first."""
+def _logrank_annotation(
+    sd: SurvivalData, levels: list[str], conf_level: float, shown: dict[str, str] | None = None
+) -> str:
+    """Log-rank p and, for two groups, the unadjusted Cox hazard ratio of the second level
+    against the first, saying what it is: ``HR (Cox, unadjusted), B vs A: 0.69 (95% CI
+    0.45–1.05); log-rank p = 0.0900``, the levels by their ``shown`` labels if given."""
     from survstat.errors import SurvstatError
     from survstat.estimators.cox import cox
     from survstat.estimators.logrank import logrank
 
     p = logrank(sd).table.get_column("p_value").item()
-    lines = [f"log-rank {_p(p)}" if p is not None else "log-rank test undefined"]
-    if len(sd.by) == 1:
+    parts = [f"log-rank {_p(p)}" if p is not None else "log-rank test undefined"]
+    if len(sd.by) == 1 and len(levels) == 2:
         try:
             fit = cox(sd, covariates=list(sd.by), conf_level=conf_level)
         except SurvstatError:  # e.g. no event at all: the curves stand, the HR does not
-            return "\n".join(["HR not estimable", *lines])
+            return "; ".join(["HR (Cox, unadjusted) not estimable", *parts])
         # an infinite or aliased hazard ratio has no estimate to print
         if fit.table.height == 1 and fit.table.get_column("status").item() == "ok":
             term, hr, lo, hi = fit.table.select(
                 "term", "hazard_ratio", "conf_low", "conf_high"
             ).row(0)
-            lines.insert(0, f"HR {term} {hr:.2f} ({lo:.2f}–{hi:.2f})")
-    return "\n".join(lines)
+            compared = term[len(sd.by[0]) + 1 : -1]
+            reference = levels[0] if compared == levels[1] else levels[1]
+            compared, reference = ((shown or {}).get(v, v) for v in (compared, reference))
+            parts.insert(
+                0,
+                f"HR (Cox, unadjusted), {compared} vs {reference}: {hr:.2f} "
+                f"({conf_level * 100:g}% CI {lo:.2f}–{hi:.2f})",
+            )
+        else:
+            parts.insert(0, "HR (Cox, unadjusted) not estimable")
+    return "; ".join(parts)
 
 
 def km_plot(
@@ -84,13 +119,17 @@ def km_plot(
     conf_type: ConfType = "log-log",
     conf_level: ConfLevel = 0.95,
     at_risk_times: AtRiskTimes = None,
-    median_lines: Annotated[
-        bool, Option(help="Draw the median survival lines.", off="--no-median-lines")
-    ] = True,
+    median_lines: MedianLines = True,
     conf_int: ConfInt = True,
+    cumulative_events: CumulativeEvents = False,
+    cumulative_censored: CumulativeCensored = False,
+    labels: Labels = None,
     annotate: Annotate = True,
     xlabel: XLabel = "time",
     title: Title = None,
+    width: Width = None,
+    height: Height = None,
+    dpi: Dpi = 150,
 ) -> Any:
     """Kaplan–Meier curves with CI bands, censoring marks, median lines and numbers at risk;
     the log-rank p-value, and for two groups the Cox hazard ratio, on the plot.
@@ -109,7 +148,7 @@ def km_plot(
     from survstat.adsl import with_adsl
     from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.kaplan_meier import kaplan_meier
-    from survstat.plot import km_figure
+    from survstat.plot import km_figure, level_names
 
     data, time, event = tte_roles(
         data, time=time, event=event, censor=censor, param=param, param_column=param_column
@@ -125,7 +164,11 @@ def km_plot(
     fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     # the log-rank test and Cox model here take neither delayed entry nor case weights
     plain = entry is None and weight is None
-    note = _logrank_annotation(sd, conf_level) if annotate and sd.by and plain else None
+    shown = _labels(labels)
+    levels = level_names(fit.risk)
+    note = (
+        _logrank_annotation(sd, levels, conf_level, shown) if annotate and sd.by and plain else None
+    )
     return km_figure(
         fit,
         at_risk_times=at_risk_times,
@@ -134,6 +177,12 @@ def km_plot(
         conf_int=conf_int,
         xlabel=xlabel,
         title=title,
+        cumulative_events=cumulative_events,
+        cumulative_censored=cumulative_censored,
+        labels=shown,
+        width=width,
+        height=height,
+        dpi=dpi,
     )
 
 
@@ -155,9 +204,15 @@ def cif_plot(
     conf_level: ConfLevel = 0.95,
     at_risk_times: AtRiskTimes = None,
     conf_int: ConfInt = True,
+    cumulative_events: CumulativeEvents = False,
+    cumulative_censored: CumulativeCensored = False,
+    labels: Labels = None,
     annotate: Annotate = True,
     xlabel: XLabel = "time",
     title: Title = None,
+    width: Width = None,
+    height: Height = None,
+    dpi: Dpi = 150,
 ) -> Any:
     """Cumulative incidence of one cause per group with CI bands and numbers at risk;
     Gray's test p-value on the plot.
@@ -202,6 +257,12 @@ def cif_plot(
         conf_int=conf_int,
         xlabel=xlabel,
         title=title,
+        cumulative_events=cumulative_events,
+        cumulative_censored=cumulative_censored,
+        labels=_labels(labels),
+        width=width,
+        height=height,
+        dpi=dpi,
     )
 
 
