@@ -181,6 +181,8 @@ _ROW_HEIGHT = 0.2  # inches per row of the table under the plot
 #: Bounds of the figure's size (inches) and resolution (dots per inch).
 SIZE_RANGE = (3.0, 30.0)
 DPI_RANGE = (50, 1200)
+#: The resolution figures are drawn and saved at unless one is given (pixels per inch).
+DEFAULT_DPI = 150
 
 
 @dataclass(frozen=True, slots=True)
@@ -544,7 +546,7 @@ def km_figure(
     cumulative_censored: bool = False,
     width: float | None = None,
     height: float | None = None,
-    dpi: float = 150,
+    dpi: float = DEFAULT_DPI,
 ) -> Figure:
     """Publication Kaplan-Meier figure in the KMunicate layout (Morris et al. 2019).
 
@@ -661,7 +663,7 @@ def cif_figure(
     cumulative_censored: bool = False,
     width: float | None = None,
     height: float | None = None,
-    dpi: float = 150,
+    dpi: float = DEFAULT_DPI,
 ) -> Figure:
     """Cumulative-incidence figure of one cause, one curve per group, in the layout of
     :func:`km_figure` (KMunicate, Morris et al. 2019).

@@ -17,6 +17,7 @@ import polars as pl
 
 from survstat.errors import InvalidValueError, OptionError
 from survstat.io import FrameLike
+from survstat.plot import DEFAULT_DPI
 from survstat.plot_series._common import (
     OKABE_ITO,
     flags,
@@ -159,6 +160,7 @@ def cml_trajectories_figure(
         sharey=True,
         squeeze=False,
         layout="constrained",
+        dpi=DEFAULT_DPI,
     )
     values = points.get_column("v").to_list()
     low, high = min(*values, *(v for _, v in levels)), max(*values, 1.0)

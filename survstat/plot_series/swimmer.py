@@ -8,6 +8,7 @@ import polars as pl
 
 from survstat.errors import InvalidValueError
 from survstat.io import FrameLike
+from survstat.plot import DEFAULT_DPI
 from survstat.plot_series._common import (
     OKABE_ITO,
     colours_of,
@@ -166,7 +167,7 @@ def swimmer_figure(
     n = lanes.height
     fontsize = 8 if n <= 40 else 6
     fig, ax = plt.subplots(
-        figsize=(8.0, 1.4 + (0.22 if n <= 40 else 0.13) * n), layout="constrained"
+        figsize=(8.0, 1.4 + (0.22 if n <= 40 else 0.13) * n), layout="constrained", dpi=DEFAULT_DPI
     )
     levels = ordered_levels(lanes.get_column("by")) if by else [None]
     colours = colours_of(levels) if by else {None: OKABE_ITO[0]}

@@ -16,6 +16,7 @@ import polars as pl
 
 from survstat.errors import EmptyDataError, InvalidValueError
 from survstat.io import FrameLike
+from survstat.plot import DEFAULT_DPI
 from survstat.plot_series._common import (
     OKABE_ITO,
     RECIST_LABELS,
@@ -141,7 +142,9 @@ def waterfall_figure(
         (pl.col(color) if color else pl.lit(None)).alias("colour"),
     ).sort(["change", "subject"], descending=[True, False])
     n = bars.height
-    fig, ax = plt.subplots(figsize=(min(4.5 + 0.12 * n, 14.0), 4.5), layout="constrained")
+    fig, ax = plt.subplots(
+        figsize=(min(4.5 + 0.12 * n, 14.0), 4.5), layout="constrained", dpi=DEFAULT_DPI
+    )
     levels = ordered_levels(bars.get_column("colour")) if color else [None]
     colours = colours_of(levels) if color else {None: OKABE_ITO[0]}
     shown = bars.get_column("colour").to_list()
@@ -250,7 +253,7 @@ def spider_figure(
     )
     if points.height == 0:
         raise EmptyDataError(f"`{change}` (% change) has no value to draw: every row is missing")
-    fig, ax = plt.subplots(figsize=(8.0, 4.8), layout="constrained")
+    fig, ax = plt.subplots(figsize=(8.0, 4.8), layout="constrained", dpi=DEFAULT_DPI)
     levels = ordered_levels(points.get_column("colour")) if color else [None]
     colours = colours_of(levels) if color else {None: OKABE_ITO[0]}
     for (sid,), rows in points.group_by(["subject"], maintain_order=True):
