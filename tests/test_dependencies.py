@@ -19,7 +19,12 @@ ROOT = Path(__file__).parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 # import name -> distribution name, where the two differ
-DISTRIBUTION = {"sksurv": "scikit-survival", "sklearn": "scikit-learn"}
+DISTRIBUTION = {
+    "sksurv": "scikit-survival",
+    "sklearn": "scikit-learn",
+    "docx": "python-docx",
+    "great_tables": "great-tables",
+}
 # extras that switch on a documented feature of the package (not a test or benchmark tool)
 FEATURE_EXTRAS = ("spark",)
 

@@ -56,7 +56,8 @@ def table_tte(
     (pairwise, on the two arms alone): event_free_rate_difference (normal CI, Greenwood
     standard errors), hazard_ratio (Cox, Efron ties, Wald CI), logrank_p_value, and with
     --strata hazard_ratio_stratified and logrank_p_value_stratified. A null value has its
-    reason in note.
+    reason in note. With -o ending in .docx, .rtf, .html, .tex or .xlsx, the display of
+    that ARD (TTET01 layout) is written instead.
 
     Example: `survstat table tte breast_trial_adtte.parquet --param PFS
     --adsl breast_trial_adsl.parquet --population ITTFL --by TRT01P

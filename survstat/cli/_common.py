@@ -68,7 +68,7 @@ def run(
     from survstat.analyses import ANALYSES  # the estimators load when a command runs
 
     if output is not None:
-        check_output_path(output, TABLE_OUTPUTS, inputs)
+        check_output_path(output, output_suffixes(name), inputs)
     if engine == "polars" and spark_master is not None:
         raise typer.BadParameter("--spark-master applies to --engine spark only")
     from survstat.engines import open_input
@@ -91,6 +91,21 @@ def run(
         parameters=parameters,
         data=str(inputs[0]),
     )
+
+
+#: The analyses whose ``-o`` also writes a display file (HTML, LaTeX, RTF, DOCX, XLSX) built
+#: from their table (:mod:`survstat.tables.display`).
+DISPLAY_ANALYSES = ("table tte",)
+
+
+def output_suffixes(analysis: str) -> tuple[str, ...]:
+    """The file endings ``-o`` takes for ``analysis``: Parquet and XPT, and for the
+    analyses of :data:`DISPLAY_ANALYSES` the display formats."""
+    if analysis not in DISPLAY_ANALYSES:
+        return TABLE_OUTPUTS
+    from survstat.tables.render import DISPLAY_OUTPUTS
+
+    return TABLE_OUTPUTS + DISPLAY_OUTPUTS
 
 
 def code_value(value: str | None) -> object:
@@ -333,13 +348,22 @@ def write_output(
     to ``output`` (``.parquet``, or ``.xpt`` with its provenance in ``OUT.xpt.json``), each
     extra (and display) table to ``OUT.<name>.parquet`` (``.xpt``: dataset ``<NAME>``).
     Every table is checked before any is written, so a table SAS transport cannot hold (a
-    column name over 8 characters) leaves no file behind."""
+    column name over 8 characters) leaves no file behind. For the analyses of
+    :data:`DISPLAY_ANALYSES`, an ``output`` ending in ``.html``, ``.tex``, ``.rtf``, ``.docx``
+    or ``.xlsx`` gets the display of the table instead, its provenance in ``OUT.<ext>.json``."""
     if output is None:
         return
-    check_output_path(output, TABLE_OUTPUTS)
+    check_output_path(output, output_suffixes(analysis))
     meta = provenance(
         analysis, parameters, input_path=data, n_rows=out.n_rows, notes=list(out.notes)
     )
+    if output.suffix.lower() not in TABLE_OUTPUTS:
+        from survstat.tables.display import run_display
+        from survstat.tables.render import write_display
+
+        display = run_display(out.table, parameters, source=data)
+        say(f"wrote {write_display(display, output, metadata=meta)}")
+        return
     tables = [(output, out.table, None, out.labels)]
     tables += [
         (sibling_path(output, e.name), e.table, e.name.upper(), None) for e in out.written_extras()

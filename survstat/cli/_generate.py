@@ -25,6 +25,7 @@ from survstat._choices import FORMATS, EngineName
 from survstat.analyses._core import Analysis
 from survstat.analyses._parameters import Parameter
 from survstat.cli._common import (
+    DISPLAY_ANALYSES,
     code_value,
     err_console,
     parse_numbers,
@@ -45,6 +46,17 @@ _OUTPUT = Annotated[
         "-o",
         help="Write the table to this file (atomically): .parquet, or .xpt (SAS transport v5, "
         "provenance in OUT.xpt.json beside it).",
+    ),
+]
+#: ``-o`` of the analyses that also write a display (:data:`DISPLAY_ANALYSES`).
+_DISPLAY_OUTPUT = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the table to this file (atomically): .parquet, or .xpt (SAS transport v5, "
+        "provenance in OUT.xpt.json beside it); or its display: .html, .tex, .rtf, .docx or "
+        ".xlsx (provenance in OUT.<ext>.json beside it).",
     ),
 ]
 _FIGURE = Annotated[
@@ -142,7 +154,8 @@ def _signature(spec: Analysis[Any], figure: bool) -> inspect.Signature:
     if figure:
         params.append(inspect.Parameter("output", _KEYWORD, annotation=_FIGURE))
     else:
-        params.append(inspect.Parameter("output", _KEYWORD, annotation=_OUTPUT, default=None))
+        hint = _DISPLAY_OUTPUT if spec.name in DISPLAY_ANALYSES else _OUTPUT
+        params.append(inspect.Parameter("output", _KEYWORD, annotation=hint, default=None))
     if "spark" in spec.engines:
         params += [
             inspect.Parameter("engine", _KEYWORD, annotation=_ENGINE, default="polars"),
