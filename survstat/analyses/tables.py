@@ -1,14 +1,15 @@
-"""Summary tables as analysis results data: ``table tte``.
+"""Summary tables as analysis results data: ``table tte``, ``table response``.
 
 Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
-table is computed by :mod:`survstat.analyses.tte_table` when it runs, and a display is
-rendered from its ARD.
+table is computed by :mod:`survstat.analyses.tte_table` or
+:mod:`survstat.analyses.response_table` when it runs, and a display is rendered from its ARD.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from survstat._choices import DifferenceMethod, OddsRatioMethod, RateMethod, RateTest
 from survstat.analyses._core import Analysis, AnalysisOutput
 from survstat.analyses._declare import Data, Option
 from survstat.analyses._options import (
@@ -25,6 +26,7 @@ from survstat.analyses._options import (
     TteEvent,
     TteTime,
 )
+from survstat.analyses.rates import MissingAs, RateParam, RateResponse, ResponderValues
 
 
 def table_tte(
@@ -95,4 +97,88 @@ def table_tte(
     return AnalysisOutput(result.ard, title, n_rows, notes=subjects.notes)
 
 
-TABLE_ANALYSES = (Analysis("table tte", table_tte),)
+def table_response(
+    data: Data,
+    adsl: Adsl = None,
+    *,
+    response: RateResponse = None,
+    param: RateParam = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
+    responder_values: ResponderValues = None,
+    by: TteArm,
+    reference: Reference = None,
+    strata: Strata = None,
+    method: Annotated[RateMethod, Option(help="Interval of the rates.")] = "clopper-pearson",
+    difference_method: Annotated[
+        DifferenceMethod,
+        Option(help="Interval of the rate difference: newcombe or miettinen-nurminen."),
+    ] = "newcombe",
+    odds_ratio_method: Annotated[
+        OddsRatioMethod, Option(help="Odds ratio: exact (as fisher.test) or woolf.")
+    ] = "exact",
+    test: Annotated[
+        RateTest, Option(help="Test: fisher, chi-square or chi-square-uncorrected.")
+    ] = "fisher",
+    stratified_difference_method: Annotated[
+        DifferenceMethod,
+        Option(
+            help="With --strata, the Mantel-Haenszel difference: mh-sato or mh-greenland-robins."
+        ),
+    ] = "mh-sato",
+    stratified_test: Annotated[
+        RateTest, Option(help="With --strata, the test: cmh or cmh-uncorrected.")
+    ] = "cmh",
+    missing: MissingAs = "nonresponder",
+    conf_level: ConfLevel = 0.95,
+) -> AnalysisOutput:
+    """Response-rate table per arm (RSPT01) as analysis results data.
+
+    One row per arm and statistic: `<by>`, statistic, time, estimate, std_error, conf_low,
+    conf_high, censored, note, category. Per arm: n, n_responders, rate (--method interval,
+    Clopper-Pearson by default); on the other arms, against --reference: rate_difference,
+    odds_ratio, p_value, and with --strata rate_difference_stratified, odds_ratio_stratified,
+    p_value_stratified; then per arm category_n and category_rate of each response category
+    (CR, PR, SD, NON-CR/NON-PD, PD, NE, then others, then missing as a null category). A
+    null value has its reason in note.
+
+    Example: `survstat table response breast_trial_adrs.parquet --param CBOR
+    --adsl breast_trial_adsl.parquet --population ITTFL --responder-values CR,PR --by TRT01P
+    --reference "B: aromatase inhibitor + AKTi" -o orr_table.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        The ARD, one row per arm and statistic.
+    """
+    from survstat.adsl import with_adsl
+    from survstat.analyses.response_table import response_table
+    from survstat.data import response_roles
+
+    data, response = response_roles(data, response=response, param=param, param_column=param_column)
+    subjects = with_adsl(data, adsl, population=population)
+    result = response_table(
+        subjects.data,
+        by=by,
+        response=response,
+        responder_values=responder_values,
+        reference=reference,
+        strata=strata,
+        method=method,
+        difference_method=difference_method,
+        odds_ratio_method=odds_ratio_method,
+        test=test,
+        stratified_difference_method=stratified_difference_method,
+        stratified_test=stratified_test,
+        missing=missing,
+        conf_level=conf_level,
+    )
+    totals = result.ard.filter(statistic="category_n").get_column("estimate").sum()
+    title = f"Response rate vs {result.reference} ({method} {conf_level:g} CI for the rates)"
+    return AnalysisOutput(result.ard, title, int(totals), notes=subjects.notes)
+
+
+TABLE_ANALYSES = (
+    Analysis("table tte", table_tte),
+    Analysis("table response", table_response),
+)

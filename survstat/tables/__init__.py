@@ -7,10 +7,23 @@ result whose ``.ard`` is a long-form polars DataFrame with fixed column and stat
 - :func:`tte_table`: the time-to-event summary of one endpoint (TTET01): per arm N, events,
   censorings, median and quartiles with intervals, range of follow-up, event-free rates at
   chosen times and their differences, hazard ratio and log-rank p-value against the reference.
+- :func:`response_table`: the response-rate table of one response parameter (RSPT01): per arm
+  N, responders and the rate with its interval, the rate difference, odds ratio and test
+  against the reference (also stratified), and the distribution of the response categories.
 """
 
 from __future__ import annotations
 
+from survstat.analyses.response_table import ARD_COLUMNS as RESPONSE_ARD_COLUMNS
+from survstat.analyses.response_table import RECIST_CATEGORIES, ResponseTable, response_table
 from survstat.analyses.tte_table import ARD_COLUMNS, TteTable, tte_table
 
-__all__ = ["ARD_COLUMNS", "TteTable", "tte_table"]
+__all__ = [
+    "ARD_COLUMNS",
+    "RECIST_CATEGORIES",
+    "RESPONSE_ARD_COLUMNS",
+    "ResponseTable",
+    "TteTable",
+    "response_table",
+    "tte_table",
+]
