@@ -19,7 +19,13 @@ from typer.testing import CliRunner
 import survstat
 from survstat.batch import load_job, run_job
 from survstat.cli import app
-from survstat.errors import ColumnNotFoundError, InvalidValueError, MissingValueError, OptionError
+from survstat.errors import (
+    ColumnNotFoundError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    SurvstatWarning,
+)
 from survstat.tables import ALL_PATIENTS, ARD_COLUMNS, SubgroupsTable, subgroups_table
 
 HERE = Path(__file__).parent
@@ -177,7 +183,8 @@ def test_arm_with_no_patients_in_a_level():
             "g": ["x", "x", "x", "x", "y", "y"],
         }
     )
-    ard = subgroups_table(frame, by="arm", time="time", event="event", subgroups="g").ard
+    with pytest.warns(SurvstatWarning, match=r"^hazard ratio of arm 'B' in g = x: Cox model"):
+        ard = subgroups_table(frame, by="arm", time="time", event="event", subgroups="g").ard
     assert _get(ard, "g", "y", "B", "n")["estimate"] == 0.0
     median = _get(ard, "g", "y", "B", "median")
     assert median["estimate"] is None

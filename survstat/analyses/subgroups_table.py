@@ -25,7 +25,7 @@ from scipy import stats
 from scipy.stats import norm
 
 from survstat.analyses._arms import arm_labels, cox_by_arm, read_arms, sorted_levels
-from survstat.analyses.subgroups import _likelihood_ratio
+from survstat.analyses.subgroups import _likelihood_ratio, _warnings_about
 from survstat.analyses.tte_table import _quantile_note
 from survstat.endpoints.recist_input import counted
 from survstat.errors import InvalidValueError, MissingValueError, OptionError, SurvstatWarning
@@ -177,9 +177,10 @@ def _block(
         if arm == ref:
             continue
         pair = part.filter(pl.col(by).is_in([ref, arm]))
-        hr, low, high, note = cox_by_arm(
-            pair, by, [ref, arm], ref, strata, time, event, conf_level, where
-        )[arm]
+        with _warnings_about(f"hazard ratio of arm {arm!r}{where or ' in all patients'}"):
+            hr, low, high, note = cox_by_arm(
+                pair, by, [ref, arm], ref, strata, time, event, conf_level, where
+            )[arm]
         se = None if low is None or high is None else (math.log(high) - math.log(low)) / (2 * z)
         rows.append(
             {
