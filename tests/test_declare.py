@@ -142,7 +142,16 @@ FREE_TEXT |= {
 #: The folder the ADaM datasets of a derivation are written to.
 FREE_TEXT |= {("recist derive", "adam"), ("cml endpoints", "adam")}
 FREE_TEXT |= {
-    (c, "param") for c in ("cif", "gray", "finegray", "plot cif", "table tte", "table response")
+    (c, "param")
+    for c in (
+        "cif",
+        "gray",
+        "finegray",
+        "plot cif",
+        "table tte",
+        "table response",
+        "table subgroups",
+    )
 }
 
 

@@ -1,17 +1,20 @@
-"""Summary tables as analysis results data: ``table tte``, ``table response``.
+"""Summary tables as analysis results data: ``table tte``, ``table response``, ``table subgroups``.
 
 Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
-table is computed by :mod:`survstat.analyses.tte_table` or
-:mod:`survstat.analyses.response_table` when it runs, and a display is rendered from its ARD.
+table is computed by :mod:`survstat.analyses.tte_table`,
+:mod:`survstat.analyses.response_table` or :mod:`survstat.analyses.subgroups_table` when it
+runs, and a display is rendered from its ARD.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
+import polars as pl
+
 from survstat._choices import DifferenceMethod, OddsRatioMethod, RateMethod, RateTest
 from survstat.analyses._core import Analysis, AnalysisOutput
-from survstat.analyses._declare import Data, Option
+from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
     Adsl,
     Censor,
@@ -178,7 +181,73 @@ def table_response(
     return AnalysisOutput(result.ard, title, int(totals), notes=subjects.notes)
 
 
+def table_subgroups(
+    data: Data,
+    adsl: Adsl = None,
+    *,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
+    by: TteArm,
+    reference: Reference = None,
+    subgroups: Annotated[
+        list[str],
+        Column(
+            "data",
+            help="Subgroup variables (categorical columns), comma-separated: one block per "
+            "level and an interaction test per variable.",
+        ),
+    ],
+    strata: Strata = None,
+    conf_level: ConfLevel = 0.95,
+) -> AnalysisOutput:
+    """Hazard ratios by subgroup with the interaction tests (TTE forest) as analysis results data.
+
+    One block for all patients, then one per level of each --subgroups variable:
+    subgroup (null for all patients), level, `<by>`, statistic, time, estimate, std_error,
+    conf_low, conf_high, censored, note. Per arm: n, n_event, median (Kaplan-Meier, log-log
+    Brookmeyer-Crowley CI); on the other arms, against --reference on the two arms alone:
+    hazard_ratio (Cox, Efron ties, Wald CI; stratified with --strata). Per subgroup variable:
+    interaction_p_value, the likelihood-ratio test of arm x variable (R anova of two coxph
+    fits). A null value has its reason in note.
+
+    Example: `survstat table subgroups gbsg2.parquet --time time --event cens --by horTh
+    --reference no --subgroups menostat,tgrade -o subgroups_table.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        The ARD, one row per block, arm and statistic.
+    """
+    from survstat.adsl import with_adsl
+    from survstat.analyses.subgroups_table import subgroups_table
+    from survstat.data import tte_roles
+
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
+    subjects = with_adsl(data, adsl, population=population)
+    result = subgroups_table(
+        subjects.data,
+        by=by,
+        subgroups=subgroups,
+        time=time,
+        event=event,
+        reference=reference,
+        strata=strata,
+        conf_level=conf_level,
+    )
+    everyone = result.ard.filter(pl.col("subgroup").is_null(), pl.col("statistic") == "n")
+    n_rows = int(everyone.get_column("estimate").sum())
+    title = f"Hazard ratios by subgroup vs {result.reference} ({conf_level:g} CI)"
+    return AnalysisOutput(result.ard, title, n_rows, notes=subjects.notes)
+
+
 TABLE_ANALYSES = (
     Analysis("table tte", table_tte),
     Analysis("table response", table_response),
+    Analysis("table subgroups", table_subgroups),
 )
