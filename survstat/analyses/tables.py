@@ -148,7 +148,8 @@ def table_response(
     odds_ratio, p_value, and with --strata rate_difference_stratified, odds_ratio_stratified,
     p_value_stratified; then per arm category_n and category_rate of each response category
     (CR, PR, SD, NON-CR/NON-PD, PD, NE, then others, then missing as a null category). A
-    null value has its reason in note.
+    null value has its reason in note. With -o ending in .docx, .rtf, .html, .tex or .xlsx,
+    the display of that ARD (RSPT01 layout) is written instead.
 
     Example: `survstat table response breast_trial_adrs.parquet --param CBOR
     --adsl breast_trial_adsl.parquet --population ITTFL --responder-values CR,PR --by TRT01P

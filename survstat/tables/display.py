@@ -18,10 +18,18 @@ import polars as pl
 
 from survstat.errors import ColumnNotFoundError, InputFormatError
 
-#: Decimals shown, by kind of statistic: counts 0, percents 1, times 1, event-free rates and
-#: their differences as percents with 1, hazard ratios 2, p-values 4 (below 0.0001 shown as
-#: ``<0.0001``).
-DECIMALS = {"count": 0, "percent": 1, "time": 1, "rate": 1, "hazard_ratio": 2, "p_value": 4}
+#: Decimals shown, by kind of statistic: counts 0, percents 1, times 1, event-free and
+#: response rates and their differences as percents with 1, hazard and odds ratios 2,
+#: p-values 4 (below 0.0001 shown as ``<0.0001``).
+DECIMALS = {
+    "count": 0,
+    "percent": 1,
+    "time": 1,
+    "rate": 1,
+    "hazard_ratio": 2,
+    "odds_ratio": 2,
+    "p_value": 4,
+}
 #: What a null value shows: not estimable (its reason is a footnote).
 NOT_ESTIMABLE = "NE"
 #: Headers of the Kaplan-Meier interval's transforms, as the footnote names them.
@@ -102,7 +110,7 @@ def format_number(value: float | None, kind: str) -> str:
         The value; None gives ``NE``.
     kind
         ``count``, ``percent``, ``time``, ``rate`` (a probability shown as a percent),
-        ``hazard_ratio`` or ``p_value``.
+        ``hazard_ratio``, ``odds_ratio`` or ``p_value``.
 
     Returns
     -------
