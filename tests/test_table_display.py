@@ -76,6 +76,7 @@ def _ard(*, stratified: bool = False) -> pl.DataFrame:
         _r("A", "q3", None, low=9.0, note=_Q3_NOTE),
         _r("A", "min_time", 1.0, censored=False),
         _r("A", "max_time", 30.0, censored=True),
+        _r("A", "n_risk", 7.0, time=6.0),
         _r("A", "event_free_rate", 0.81234, time=6.0, low=0.5, high=0.95),
         _r("B", "n", 12.0),
         _r("B", "n_event", 12.0),
@@ -85,6 +86,7 @@ def _ard(*, stratified: bool = False) -> pl.DataFrame:
         _r("B", "q3", 9.0, low=7.0, high=12.0),
         _r("B", "min_time", 0.5, censored=False),
         _r("B", "max_time", 20.0, censored=False),
+        _r("B", "n_risk", 5.0, time=6.0),
         _r("B", "event_free_rate", 0.5, time=6.0, low=0.25, high=0.7),
         _r("B", "event_free_rate_difference", -0.31234, time=6.0, low=-0.6, high=-0.02),
         _r("B", "hazard_ratio", 2.346, low=1.1, high=5.0),
@@ -145,6 +147,7 @@ def test_layout_follows_ttet01():
         ("Hazard ratio", 1),
         ("95% CI", 2),
         ("Time 6", 0),
+        ("Patients remaining at risk", 1),
         ("Event-free rate (%)", 1),
         ("95% CI", 2),
         ("Difference in event-free rate (%)", 1),
@@ -160,6 +163,7 @@ def test_layout_follows_ttet01():
     assert cells["p-value (log-rank)"] == [("", "<0.0001")]
     assert cells["Hazard ratio"] == [("", "2.35")]
     assert cells["95% CI"][1] == ("", "(1.10, 5.00)")
+    assert cells["Patients remaining at risk"] == [("7", "5")]
     assert cells["Event-free rate (%)"] == [("81.2", "50.0")]
     assert cells["95% CI"][2] == ("(50.0, 95.0)", "(25.0, 70.0)")
     assert cells["Difference in event-free rate (%)"] == [("", "-31.2")]
@@ -220,6 +224,44 @@ def test_run_display_reads_the_recorded_options():
     assert "90% CI" in _cells(d)
 
 
+@pytest.mark.parametrize(
+    ("unit", "time", "heading"),
+    [
+        ("months", 6.0, "6 months"),
+        ("days", 182.625, "182.6 days"),
+        ("years", 1.0, "1 year"),
+        ("weeks", 26.0, "26 weeks"),
+    ],
+)
+def test_time_unit_labels_the_timepoints_and_the_median(unit, time, heading):
+    ard = _ard().with_columns(time=pl.when(pl.col("time").is_not_null()).then(time))
+    d = tte_display(ard, time_unit=unit)
+    labels = [r.label for r in d.rows]
+    assert heading in labels
+    assert f"Median ({unit})" in labels
+    assert not any(label.startswith("Time ") for label in labels if label != "Time to event")
+    # the labels only: the cells are the same numbers
+    assert _cells(d)["Event-free rate (%)"] == [("81.2", "50.0")]
+
+
+def test_without_time_unit_the_timepoints_read_time():
+    d = tte_display(_ard().with_columns(time=pl.col("time") * 30.4375))
+    labels = [r.label for r in d.rows]
+    assert "Time 182.625" in labels
+    assert "Median" in labels
+
+
+def test_an_ard_without_n_risk_has_no_at_risk_row():
+    d = tte_display(_ard().filter(pl.col("statistic") != "n_risk"))
+    assert "Patients remaining at risk" not in _cells(d)
+
+
+def test_run_display_reads_the_time_unit():
+    d = run_display(_ard(), {"time_unit": "months"})
+    assert "6 months" in [r.label for r in d.rows]
+    assert "Median (months)" in [r.label for r in d.rows]
+
+
 def test_a_table_that_is_not_the_ard_is_an_error():
     with pytest.raises(ColumnNotFoundError, match="column `statistic` not found in the ARD"):
         tte_display(pl.DataFrame({"arm": ["A"], "estimate": [1.0]}))
@@ -237,6 +279,11 @@ def test_display_of_a_computed_table_shows_the_ard_values():
     assert cells["95% CI"][1] == ("", f"({hr['conf_low']:.2f}, {hr['conf_high']:.2f})")
     rate = ard.filter(statistic="event_free_rate", horTh="yes").row(0, named=True)
     assert cells["Event-free rate (%)"][0][1] == f"{100 * rate['estimate']:.1f}"
+    # patients at risk: the Kaplan-Meier fit's (R-checked) n_risk at the timepoint
+    km = survstat.kaplan_meier(survstat.datasets.load("gbsg2"), time="time", event="cens",
+                               by="horTh").at([365.25])  # fmt: skip
+    n_risk = {r["horTh"]: f"{r['n_risk']:.0f}" for r in km.iter_rows(named=True)}
+    assert cells["Patients remaining at risk"] == [(n_risk["no"], n_risk["yes"])]
 
 
 # --- renderers: the file read back holds every cell -------------------------------------
@@ -398,6 +445,33 @@ def test_cli_docx_shows_the_ard_numbers(tmp_path):
     n = ard.filter(statistic="n").get_column("estimate").to_list()
     header = [c.text for c in doc.tables[0].rows[0].cells][1:]
     assert [int(re.search(r"N=(\d+)", h).group(1)) for h in header] == n  # type: ignore[union-attr]
+
+
+def test_cli_time_unit_labels_the_display_and_is_recorded(tmp_path):
+    out = tmp_path / "pfs.docx"
+    r = runner.invoke(app, [*_args(tmp_path, out), "--time-unit", "days"])
+    assert r.exit_code == 0, r.output
+    record = json.loads(Path(f"{out}.json").read_text())
+    assert record["survstat"]["parameters"]["time_unit"] == "days"
+    labels = [row.cells[0].text.strip() for row in docx.Document(str(out)).tables[0].rows]
+    assert "182.6 days" in labels
+    assert "365.2 days" in labels  # 365.25 to one decimal, half to even
+    assert "Median (days)" in labels
+    r = runner.invoke(app, [*_args(tmp_path, tmp_path / "pfs.parquet"), "--time-unit", "days"])
+    assert r.exit_code == 0, r.output
+    ard = pl.read_parquet(tmp_path / "pfs.parquet")
+    assert "time_unit" not in ard.columns
+    rows = [row for row in docx.Document(str(out)).tables[0].rows]
+    at_risk = [[c.text for c in row.cells[1:]] for row in rows
+               if row.cells[0].text.strip() == "Patients remaining at risk"]  # fmt: skip
+    n_risk = ard.filter(statistic="n_risk", time=182.625).get_column("estimate").to_list()
+    assert at_risk[0] == [f"{v:.0f}" for v in n_risk]
+
+
+def test_cli_time_unit_is_checked():
+    r = runner.invoke(app, ["table", "tte", "x.parquet", "--by", "a", "--time-unit", "decades"])
+    assert r.exit_code != 0
+    assert "decades" in r.output
 
 
 def test_cli_other_suffix_is_a_one_line_error(tmp_path):

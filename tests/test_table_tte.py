@@ -113,6 +113,27 @@ def test_event_free_rates_match_r_summary_survfit(case):
                 _close(got[column], rate[column])
 
 
+def test_numbers_at_risk_match_r_summary_survfit(case):
+    ref, result = case
+    for arm, want in ref["arms"].items():
+        for rate in want["rates"]:
+            got = _get(result.ard, arm, "n_risk", rate["time"])
+            assert got["estimate"] == rate["n_risk"]
+            assert got["note"] is None
+
+
+def test_numbers_at_risk_equal_kaplan_meier_at():
+    from survstat import kaplan_meier
+
+    ard = tte_table(TINY, by="arm", time="time", event="event", timepoints=[0.0, 3.0, 5.5]).ard
+    km = kaplan_meier(TINY, time="time", event="event", by="arm").at([0.0, 3.0, 5.5])
+    for r in km.iter_rows(named=True):
+        assert _get(ard, r["arm"], "n_risk", r["time"])["estimate"] == r["n_risk"]
+    # by hand: at 3, A has 3+ and 4 left; B has 3, 5, 6+; past the follow-up none
+    assert [_get(ard, a, "n_risk", 3.0)["estimate"] for a in ("A", "B")] == [2, 3]
+    assert _get(ard, "A", "n_risk", 5.5)["estimate"] == 0
+
+
 def test_rate_differences_match_the_normal_approximation(case):
     ref, result = case
     for arm, want in ref["arms"].items():
@@ -158,7 +179,7 @@ def test_ard_shape_order_and_metadata(case):
     assert first[:8] == ["n", "n_event", "n_censor", "median", "q1", "q3", "min_time", "max_time"]
     # time only on the timepoint statistics, censored only on the range
     timed = result.ard.filter(pl.col("time").is_not_null()).get_column("statistic").unique()
-    assert set(timed) == {"event_free_rate", "event_free_rate_difference"}
+    assert set(timed) == {"n_risk", "event_free_rate", "event_free_rate_difference"}
     flagged = result.ard.filter(pl.col("censored").is_not_null()).get_column("statistic").unique()
     assert set(flagged) == {"min_time", "max_time"}
     # undefined is null with a reason, never NaN or inf

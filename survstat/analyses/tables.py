@@ -12,7 +12,7 @@ from typing import Annotated
 
 import polars as pl
 
-from survstat._choices import DifferenceMethod, OddsRatioMethod, RateMethod, RateTest
+from survstat._choices import DifferenceMethod, OddsRatioMethod, RateMethod, RateTest, TimeUnit
 from survstat.analyses._core import Analysis, AnalysisOutput
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
@@ -51,18 +51,26 @@ def table_tte(
     ] = None,
     conf_type: ConfType = "log-log",
     conf_level: ConfLevel = 0.95,
+    time_unit: Annotated[
+        TimeUnit | None,
+        Option(
+            help="Unit of --time for the display's labels only (6 months, Median (days)); "
+            "recorded in the provenance, the ARD is unchanged."
+        ),
+    ] = None,
 ) -> AnalysisOutput:
     """Time-to-event summary table per arm (TTET01) as analysis results data.
 
     One row per arm and statistic: `<by>`, statistic, time, estimate, std_error, conf_low,
     conf_high, censored, note. Per arm: n, n_event, n_censor; median, q1, q3 with
     Brookmeyer–Crowley CIs (--conf-type); min_time and max_time (censored: no event at that
-    time); event_free_rate at each --timepoints time. On the other arms, against --reference
-    (pairwise, on the two arms alone): event_free_rate_difference (normal CI, Greenwood
+    time); n_risk and event_free_rate at each --timepoints time. On the other arms, against
+    --reference (pairwise, on the two arms alone): event_free_rate_difference (normal CI, Greenwood
     standard errors), hazard_ratio (Cox, Efron ties, Wald CI), logrank_p_value, and with
     --strata hazard_ratio_stratified and logrank_p_value_stratified. A null value has its
     reason in note. With -o ending in .docx, .rtf, .html, .tex or .xlsx, the display of
-    that ARD (TTET01 layout) is written instead.
+    that ARD (TTET01 layout) is written instead; --time-unit names the unit of its time
+    labels.
 
     Example: `survstat table tte breast_trial_adtte.parquet --param PFS
     --adsl breast_trial_adsl.parquet --population ITTFL --by TRT01P
@@ -143,7 +151,8 @@ def table_response(
     odds_ratio, p_value, and with --strata rate_difference_stratified, odds_ratio_stratified,
     p_value_stratified; then per arm category_n and category_rate of each response category
     (CR, PR, SD, NON-CR/NON-PD, PD, NE, then others, then missing as a null category). A
-    null value has its reason in note.
+    null value has its reason in note. With -o ending in .docx, .rtf, .html, .tex or .xlsx,
+    the display of that ARD (RSPT01 layout) is written instead.
 
     Example: `survstat table response breast_trial_adrs.parquet --param CBOR
     --adsl breast_trial_adsl.parquet --population ITTFL --responder-values CR,PR --by TRT01P

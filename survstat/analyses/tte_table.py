@@ -173,16 +173,19 @@ def _quantiles(km: Any, by: str) -> dict[Any, list[Row]]:
 
 
 def _rates(km: Any, by: str, timepoints: tuple[float, ...], last: dict[Any, float]) -> dict:
-    """Event-free rate per arm and timepoint: ``{arm: {time: row}}``.
+    """Event-free rate per arm and timepoint: ``{arm: {time: row}}``; the number at risk
+    at each timepoint is under the key ``("n_risk", time)``.
 
     Null with the reason when no patient is at risk at the time (past the arm's follow-up),
     as tern's ``s_surv_timepoint`` does.
     """
-    out: dict[Any, dict[float, Row]] = {}
+    out: dict[Any, dict[Any, Row]] = {}
     if not timepoints:
         return out
     for r in km.at(list(timepoints)).iter_rows(named=True):
         t = r["time"]
+        n_risk = _row("n_risk", float(r["n_risk"]), time=t)
+        out.setdefault(r[by], {})[("n_risk", t)] = n_risk
         if r["n_risk"] == 0:
             note = (
                 f"no patients at risk at time {t:g}: beyond the arm's follow-up (last time "
@@ -337,6 +340,8 @@ def tte_table(
       ``conf_type`` pointwise interval; null with a note when not reached;
     - ``min_time``, ``max_time``: the shortest and longest follow-up, with ``censored`` true
       when no event happens at that time (displayed as ``154+``);
+    - ``n_risk`` at each timepoint (``time`` set): the patients still at risk at that time
+      (R ``summary(fit, times=)$n.risk``; 0 past the arm's follow-up);
     - ``event_free_rate`` at each timepoint (``time`` set): R ``summary(fit, times=)``, with
       the Greenwood standard error of the survival probability; null with a note when no
       patient is at risk at the time (tern ``s_surv_timepoint``; ``recist table`` instead
@@ -397,6 +402,7 @@ def tte_table(
     rows: list[Row] = []
     for arm in arms:
         arm_rows = counts[arm][:3] + quantiles[arm] + counts[arm][3:]
+        arm_rows += [rates[arm][("n_risk", t)] for t in times]
         arm_rows += [rates[arm][t] for t in times]
         if arm != ref:
             arm_rows += [_rate_difference(rates[arm][t], rates[ref][t], z) for t in times]

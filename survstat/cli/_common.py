@@ -95,7 +95,7 @@ def run(
 
 #: The analyses whose ``-o`` also writes a display file (HTML, LaTeX, RTF, DOCX, XLSX) built
 #: from their table (:mod:`survstat.tables.display`).
-DISPLAY_ANALYSES = ("table tte",)
+DISPLAY_ANALYSES = ("table tte", "table response")
 
 
 def output_suffixes(analysis: str) -> tuple[str, ...]:
@@ -360,8 +360,10 @@ def write_output(
     if output.suffix.lower() not in TABLE_OUTPUTS:
         from survstat.tables.display import run_display
         from survstat.tables.render import write_display
+        from survstat.tables.response_display import run_response_display
 
-        display = run_display(out.table, parameters, source=data)
+        build = run_response_display if analysis == "table response" else run_display
+        display = build(out.table, parameters, source=data)
         say(f"wrote {write_display(display, output, metadata=meta)}")
         return
     tables = [(output, out.table, None, out.labels)]

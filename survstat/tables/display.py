@@ -18,10 +18,18 @@ import polars as pl
 
 from survstat.errors import ColumnNotFoundError, InputFormatError
 
-#: Decimals shown, by kind of statistic: counts 0, percents 1, times 1, event-free rates and
-#: their differences as percents with 1, hazard ratios 2, p-values 4 (below 0.0001 shown as
-#: ``<0.0001``).
-DECIMALS = {"count": 0, "percent": 1, "time": 1, "rate": 1, "hazard_ratio": 2, "p_value": 4}
+#: Decimals shown, by kind of statistic: counts 0, percents 1, times 1, event-free and
+#: response rates and their differences as percents with 1, hazard and odds ratios 2,
+#: p-values 4 (below 0.0001 shown as ``<0.0001``).
+DECIMALS = {
+    "count": 0,
+    "percent": 1,
+    "time": 1,
+    "rate": 1,
+    "hazard_ratio": 2,
+    "odds_ratio": 2,
+    "p_value": 4,
+}
 #: What a null value shows: not estimable (its reason is a footnote).
 NOT_ESTIMABLE = "NE"
 #: Headers of the Kaplan-Meier interval's transforms, as the footnote names them.
@@ -102,7 +110,7 @@ def format_number(value: float | None, kind: str) -> str:
         The value; None gives ``NE``.
     kind
         ``count``, ``percent``, ``time``, ``rate`` (a probability shown as a percent),
-        ``hazard_ratio`` or ``p_value``.
+        ``hazard_ratio``, ``odds_ratio`` or ``p_value``.
 
     Returns
     -------
@@ -184,6 +192,7 @@ def tte_display(
     population: str | None = None,
     source: str | None = None,
     time_label: str = "Time",
+    time_unit: str | None = None,
 ) -> DisplayTable:
     """Lay out the ARD of :func:`survstat.tables.tte_table` as the TTET01 display.
 
@@ -204,7 +213,13 @@ def tte_display(
     source
         The data file, named in a footnote; None for none.
     time_label
-        How the timepoint groups are headed: ``<time_label> <t>`` (e.g. ``Day 365.25``).
+        How the timepoint groups are headed without a ``time_unit``: ``<time_label> <t>``
+        (e.g. ``Time 365.25``).
+    time_unit
+        The unit of the ARD's times (``days``, ``weeks``, ``months``, ``years``), for the
+        labels only: the timepoint groups read ``<t> <unit>`` with ``t`` to one decimal
+        (``6 months``, ``182.6 days``, ``1 year``) and the median row ``Median (<unit>)``.
+        None (default): ``<time_label> <t>`` and ``Median``.
 
     Returns
     -------
@@ -212,7 +227,8 @@ def tte_display(
         The rows, in tern's TTET01 order: patients with event (%), patients censored (%),
         time to event (median with its CI, 25% and 75% percentiles, range with ``+`` for a
         censored end), unstratified analysis (log-rank p-value, hazard ratio with its CI),
-        stratified analysis when the ARD has one, and per timepoint the event-free rate (%)
+        stratified analysis when the ARD has one, and per timepoint the patients remaining at
+        risk, the event-free rate (%)
         with its CI and the difference from the reference arm with its CI. Null values show
         ``NE`` with their note as a numbered footnote.
 
@@ -225,8 +241,8 @@ def tte_display(
 
     Notes
     -----
-    Decimals follow :data:`DECIMALS`. The display has no "patients remaining at risk" row:
-    the ARD does not hold that count, and the display shows only what the ARD holds.
+    Decimals follow :data:`DECIMALS`. The "Patients remaining at risk" row of a timepoint
+    shows the ARD's ``n_risk`` (absent from an ARD written before it held that count).
 
     References
     ----------
@@ -275,7 +291,8 @@ def tte_display(
             cells.append(f"{format_number(count, 'count')} ({format_number(pct, 'percent')}%)")
         add(label, cells)
     add("Time to event", [""] * len(arms))
-    add("Median", values([get(a, "median") for a in arms], "time"), 1)
+    median_label = f"Median ({time_unit})" if time_unit else "Median"
+    add(median_label, values([get(a, "median") for a in arms], "time"), 1)
     add(level, [_interval(get(a, "median"), "time") for a in arms], 2)
     quartiles = []
     for a in arms:
@@ -305,7 +322,10 @@ def tte_display(
         .to_list()
     )
     for t in times:
-        add(f"{time_label} {t:g}", [""] * len(arms))
+        add(_time_heading(t, time_label, time_unit), [""] * len(arms))
+        at_risk = [get(a, "n_risk", t) for a in arms]
+        if any(at_risk):
+            add("Patients remaining at risk", values(at_risk, "count"), 1)
         rate = [get(a, "event_free_rate", t) for a in arms]
         add("Event-free rate (%)", values(rate, "rate"), 1)
         add(level, [_interval(r, "rate") for r in rate], 2)
@@ -375,7 +395,8 @@ def run_display(
         The ARD the run returned.
     parameters
         The run's options as recorded in its provenance: ``conf_type``, ``conf_level``,
-        ``population`` and ``param`` are read (defaults: log-log, 0.95, none, none).
+        ``population``, ``param`` and ``time_unit`` are read (defaults: log-log, 0.95, none,
+        none, none).
     source
         The data file, named in a footnote.
 
@@ -394,7 +415,17 @@ def run_display(
         title=title,
         population=population_line(parameters.get("population")),
         source=source,
+        time_unit=parameters.get("time_unit") or None,
     )
+
+
+def _time_heading(t: float, time_label: str, time_unit: str | None) -> str:
+    """The heading of a timepoint group: ``Time 182.625``, or ``182.6 days`` with a unit."""
+    if not time_unit:
+        return f"{time_label} {t:g}"
+    shown = f"{round(t, 1):g}"
+    unit = time_unit[:-1] if shown == "1" and time_unit.endswith("s") else time_unit
+    return f"{shown} {unit}"
 
 
 def _whole(row: dict[str, Any] | None) -> dict[str, Any] | None:
