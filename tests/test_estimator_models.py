@@ -319,9 +319,12 @@ def test_cox_covariate_constant_within_strata_is_always_aliased(n, n_strata, see
     # (a diverging x, in such small data, is infinite or not converged by a rounding margin)
     if alone.table["status"][0] == "ok":
         assert both.table["status"][1] == "ok"
-        np.testing.assert_allclose(both.table["coef"][1], alone.table["coef"][0], rtol=1e-9)
+        # the two fits stop at the convergence tolerance of the log-likelihood (as R's
+        # coxph, eps 1e-9), not at the same iterate: on a nearly flat likelihood (small data,
+        # a coefficient of -5 with standard error 6) the standard errors differ by ~3e-9
+        np.testing.assert_allclose(both.table["coef"][1], alone.table["coef"][0], rtol=1e-7)
         np.testing.assert_allclose(
-            both.table["std_error"][1], alone.table["std_error"][0], rtol=1e-9
+            both.table["std_error"][1], alone.table["std_error"][0], rtol=1e-7
         )
     with pytest.raises(SurvstatError, match="no term can be estimated"):
         survstat.cox(df, covariates=["nested"], **kw)
