@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import logging
 import math
 import os
@@ -93,9 +94,14 @@ def run(
     )
 
 
-#: The analyses whose ``-o`` also writes a display file (HTML, LaTeX, RTF, DOCX, XLSX) built
-#: from their table (:mod:`survstat.tables.display`).
-DISPLAY_ANALYSES = ("table tte", "table response")
+#: The analyses whose ``-o`` also writes a display file (HTML, LaTeX, RTF, DOCX, XLSX), with
+#: the module and function that build it from their table and options, called as
+#: ``builder(ard, parameters, source=path)``; imported only when a display is written.
+DISPLAY_BUILDERS = {
+    "table tte": ("survstat.tables.display", "run_display"),
+    "table response": ("survstat.tables.response_display", "run_response_display"),
+}
+DISPLAY_ANALYSES = tuple(DISPLAY_BUILDERS)
 
 
 def output_suffixes(analysis: str) -> tuple[str, ...]:
@@ -358,11 +364,10 @@ def write_output(
         analysis, parameters, input_path=data, n_rows=out.n_rows, notes=list(out.notes)
     )
     if output.suffix.lower() not in TABLE_OUTPUTS:
-        from survstat.tables.display import run_display
         from survstat.tables.render import write_display
-        from survstat.tables.response_display import run_response_display
 
-        build = run_response_display if analysis == "table response" else run_display
+        module, function = DISPLAY_BUILDERS[analysis]
+        build = getattr(importlib.import_module(module), function)
         display = build(out.table, parameters, source=data)
         say(f"wrote {write_display(display, output, metadata=meta)}")
         return
