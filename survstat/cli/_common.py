@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib
 import logging
 import math
 import os
@@ -33,6 +32,7 @@ from survstat.io import (
     sibling_path,
     write_table,
 )
+from survstat.tables.registry import DISPLAY_ANALYSES, build_display
 
 if TYPE_CHECKING:
     from survstat.analyses import AnalysisOutput
@@ -92,16 +92,6 @@ def run(
         parameters=parameters,
         data=str(inputs[0]),
     )
-
-
-#: The analyses whose ``-o`` also writes a display file (HTML, LaTeX, RTF, DOCX, XLSX), with
-#: the module and function that build it from their table and options, called as
-#: ``builder(ard, parameters, source=path)``; imported only when a display is written.
-DISPLAY_BUILDERS = {
-    "table tte": ("survstat.tables.display", "run_display"),
-    "table response": ("survstat.tables.response_display", "run_response_display"),
-}
-DISPLAY_ANALYSES = tuple(DISPLAY_BUILDERS)
 
 
 def output_suffixes(analysis: str) -> tuple[str, ...]:
@@ -366,9 +356,7 @@ def write_output(
     if output.suffix.lower() not in TABLE_OUTPUTS:
         from survstat.tables.render import write_display
 
-        module, function = DISPLAY_BUILDERS[analysis]
-        build = getattr(importlib.import_module(module), function)
-        display = build(out.table, parameters, source=data)
+        display = build_display(analysis, out.table, parameters, source=data)
         say(f"wrote {write_display(display, output, metadata=meta)}")
         return
     tables = [(output, out.table, None, out.labels)]

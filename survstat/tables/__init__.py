@@ -17,10 +17,47 @@ result whose ``.ard`` is a long-form polars DataFrame with fixed column and stat
 
 from __future__ import annotations
 
-from survstat.analyses.response_table import ARD_COLUMNS as RESPONSE_ARD_COLUMNS
-from survstat.analyses.response_table import RECIST_CATEGORIES, ResponseTable, response_table
-from survstat.analyses.subgroups_table import ALL_PATIENTS, SubgroupsTable, subgroups_table
-from survstat.analyses.tte_table import ARD_COLUMNS, TteTable, tte_table
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from survstat.analyses.response_table import ARD_COLUMNS as RESPONSE_ARD_COLUMNS
+    from survstat.analyses.response_table import (
+        RECIST_CATEGORIES,
+        ResponseTable,
+        response_table,
+    )
+    from survstat.analyses.subgroups_table import ALL_PATIENTS, SubgroupsTable, subgroups_table
+    from survstat.analyses.tte_table import ARD_COLUMNS, TteTable, tte_table
+
+#: Where each public name lives: imported on first use (PEP 562), so that the light
+#: submodules (:mod:`survstat.tables.registry`) cost nothing at start-up.
+_PUBLIC = {
+    "ALL_PATIENTS": ("survstat.analyses.subgroups_table", "ALL_PATIENTS"),
+    "ARD_COLUMNS": ("survstat.analyses.tte_table", "ARD_COLUMNS"),
+    "RECIST_CATEGORIES": ("survstat.analyses.response_table", "RECIST_CATEGORIES"),
+    "RESPONSE_ARD_COLUMNS": ("survstat.analyses.response_table", "ARD_COLUMNS"),
+    "ResponseTable": ("survstat.analyses.response_table", "ResponseTable"),
+    "SubgroupsTable": ("survstat.analyses.subgroups_table", "SubgroupsTable"),
+    "TteTable": ("survstat.analyses.tte_table", "TteTable"),
+    "response_table": ("survstat.analyses.response_table", "response_table"),
+    "subgroups_table": ("survstat.analyses.subgroups_table", "subgroups_table"),
+    "tte_table": ("survstat.analyses.tte_table", "tte_table"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'survstat.tables' has no attribute {name!r}")
+    module, attribute = _PUBLIC[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})
+
 
 __all__ = [
     "ALL_PATIENTS",
