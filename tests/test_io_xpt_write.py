@@ -450,8 +450,10 @@ def test_write_table_chooses_the_writer_by_extension(tmp_path):
         "sha256": hashlib.sha256(xpt.read_bytes()).hexdigest(),
         "survstat": meta,
     }
-    with pytest.raises(OutputPathError, match=r"`.*a\.csv` must end in \.parquet or \.xpt"):
-        write_table(_frame(), tmp_path / "a.csv")
+    with pytest.raises(
+        OutputPathError, match=r"`.*a\.txt` must end in \.parquet or \.xpt or \.csv"
+    ):
+        write_table(_frame(), tmp_path / "a.txt")
     write_table(_frame(), tmp_path / "plain.xpt")
     assert not (tmp_path / "plain.xpt.json").exists()
     assert read_metadata(tmp_path / "plain.xpt") == {}
@@ -486,9 +488,9 @@ def test_cli_long_column_names_are_an_error_suggesting_parquet(tmp_path):
         "instead, which has no such limit, or rename it"
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.parquet"]  # nothing written
-    r = runner.invoke(app, [*args, "-o", str(tmp_path / "km.csv")])
+    r = runner.invoke(app, [*args, "-o", str(tmp_path / "km.txt")])
     assert r.exit_code == 1
-    assert "must end in .parquet or .xpt" in r.stderr
+    assert "must end in .parquet or .xpt or .csv" in r.stderr
     r = runner.invoke(app, ["datasets", "export", "gbsg2", "-o", str(tmp_path / "gbsg2-v1.xpt")])
     assert r.exit_code == 1
     assert r.stderr.startswith(

@@ -477,7 +477,10 @@ def test_cli_time_unit_is_checked():
 def test_cli_other_suffix_is_a_one_line_error(tmp_path):
     r = runner.invoke(app, _args(tmp_path, tmp_path / "pfs.pdf"))
     assert r.exit_code == 1
-    assert "must end in .parquet or .xpt or .html or .tex or .rtf or .docx or .xlsx" in r.output
+    assert (
+        "must end in .parquet or .xpt or .csv or .html or .tex or .rtf or .docx or .xlsx"
+        in r.output
+    )
     assert len(r.output.strip().splitlines()) == 1
     assert not (tmp_path / "pfs.pdf").exists()
 

@@ -44,8 +44,8 @@ _OUTPUT = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Write the table to this file (atomically): .parquet, or .xpt (SAS transport v5, "
-        "provenance in OUT.xpt.json beside it).",
+        help="Write the table to this file (atomically): .parquet, .csv, or .xpt (SAS "
+        "transport v5); a CSV or XPT file's provenance goes in OUT.<ext>.json beside it.",
     ),
 ]
 #: ``-o`` of the analyses that also write a display (:data:`DISPLAY_ANALYSES`).
@@ -54,9 +54,9 @@ _DISPLAY_OUTPUT = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Write the table to this file (atomically): .parquet, or .xpt (SAS transport v5, "
-        "provenance in OUT.xpt.json beside it); or its display: .html, .tex, .rtf, .docx or "
-        ".xlsx (provenance in OUT.<ext>.json beside it).",
+        help="Write the table to this file (atomically): .parquet, .csv, or .xpt (SAS "
+        "transport v5); or its display: .html, .tex, .rtf, .docx or .xlsx. Provenance goes "
+        "inside a Parquet file, else in OUT.<ext>.json beside it.",
     ),
 ]
 _FIGURE = Annotated[

@@ -34,10 +34,12 @@ def export(
     name: Annotated[str, typer.Argument(help="Dataset name (see `survstat datasets list`).")],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help=".parquet or .xpt file to write.", show_default=False),
+        typer.Option(
+            "--output", "-o", help=".parquet, .xpt or .csv file to write.", show_default=False
+        ),
     ],
 ) -> None:
-    """Write a bundled dataset to a Parquet or SAS transport (.xpt) file, with its labels.
+    """Write a bundled dataset to a Parquet, SAS transport (.xpt) or CSV file, with its labels.
 
     Example: `survstat datasets export gbsg2 -o gbsg2.parquet`
     """

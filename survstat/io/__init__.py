@@ -32,6 +32,7 @@ from survstat.io.write import (
     sibling_path,
     write_atomically,
     write_parquet,
+    write_provenance_beside,
 )
 from survstat.io.xpt import check_xpt, write_xpt
 
@@ -61,6 +62,7 @@ __all__ = [
     "write_adam_dataset",
     "write_atomically",
     "write_parquet",
+    "write_provenance_beside",
     "write_table",
     "write_xpt",
     "xpt_columns",

@@ -1,15 +1,16 @@
-"""Writing a result table by its file's extension: Parquet, or SAS transport v5.
+"""Writing a result table by its file's extension: Parquet, SAS transport v5, or CSV.
 
-A Parquet file carries its provenance inside (key-value metadata ``survstat``); an XPT file
-has no place for it, so it goes into a JSON file beside it, ``OUT.xpt.json``
-(:func:`survstat.io.provenance_path`), with the XPT file's name and SHA-256 so that the two
-can be matched: a JSON file whose hash differs describes an earlier file.
+A Parquet file carries its provenance inside (key-value metadata ``survstat``); XPT and CSV
+files have no place for it, so it goes into a JSON file beside them, ``OUT.xpt.json`` or
+``OUT.csv.json`` (:func:`survstat.io.write_provenance_beside`), with the file's name and
+SHA-256 so that the two can be matched: a JSON file whose hash differs describes an earlier
+file. CSV (RFC 4180, UTF-8, LF line ends) writes numbers so that they read back to the
+same doubles, a null as an empty field and dates in ISO 8601; its column labels go into the
+JSON file too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,12 +18,12 @@ from typing import Any
 
 import polars as pl
 
-from survstat.errors import OutputPathError
-from survstat.io.write import METADATA_KEY, provenance_path, write_atomically, write_parquet
+from survstat.errors import ColumnTypeError, OutputPathError
+from survstat.io.write import write_atomically, write_parquet, write_provenance_beside
 from survstat.io.xpt import check_xpt, dataset_name, write_xpt
 
 #: The extensions :func:`write_table` writes.
-TABLE_OUTPUTS = (".parquet", ".xpt")
+TABLE_OUTPUTS = (".parquet", ".xpt", ".csv")
 
 
 def _suffix(path: Path) -> str:
@@ -47,7 +48,7 @@ def check_table(
     frame
         The table.
     path
-        A ``.parquet`` or ``.xpt`` file.
+        A ``.parquet``, ``.xpt`` or ``.csv`` file.
     labels
         Column labels, as :func:`write_table` takes them.
     name
@@ -63,12 +64,35 @@ def check_table(
         For ``.xpt``: a name, label or value SAS transport v5 cannot hold
         (:func:`survstat.io.check_xpt`).
     ColumnTypeError
-        For ``.xpt``: a column type SAS transport v5 cannot hold.
+        For ``.xpt``: a column type SAS transport v5 cannot hold; for ``.csv``: a nested
+        or binary column, which has no CSV form.
     """
     target = Path(path)
-    if _suffix(target) == ".xpt":
+    suffix = _suffix(target)
+    if suffix == ".xpt":
         dataset, where = dataset_name(target, name)
         check_xpt(frame, dataset, labels=labels, label=label, where=where)
+    elif suffix == ".csv":
+        _check_csv(frame, target)
+
+
+def _check_csv(frame: pl.DataFrame, target: Path) -> None:
+    """Refuse the columns CSV has no form for: lists, arrays, structs, binary, objects."""
+    bad = [
+        f"`{column}` ({dtype})"
+        for column, dtype in frame.schema.items()
+        if dtype.is_nested() or dtype in (pl.Binary, pl.Object)
+    ]
+    if bad:
+        raise ColumnTypeError(
+            f"`{target}`: CSV has no form for {len(bad)} column{'s' * (len(bad) > 1)} of "
+            f"nested or binary values: {', '.join(bad[:3])}; write Parquet (.parquet)"
+        )
+
+
+def _write_csv(frame: pl.DataFrame, target: Path) -> Path:
+    # polars writes the shortest decimal that reads back to the same double
+    return write_atomically(target, lambda tmp: frame.write_csv(tmp, line_terminator="\n"))
 
 
 def write_table(
@@ -87,14 +111,15 @@ def write_table(
     frame
         The table to write.
     path
-        A ``.parquet`` file (:func:`survstat.io.write_parquet`) or a ``.xpt`` file
-        (:func:`survstat.io.write_xpt`).
+        A ``.parquet`` file (:func:`survstat.io.write_parquet`), a ``.xpt`` file
+        (:func:`survstat.io.write_xpt`) or a ``.csv`` file.
     labels
-        Column labels: Parquet field metadata, or SAS variable labels.
+        Column labels: Parquet field metadata, SAS variable labels, or for CSV under
+        ``labels`` in ``OUT.csv.json`` (written only with ``metadata``).
     metadata
         The provenance record (:func:`survstat.io.provenance`): inside a Parquet file; for
-        ``.xpt``, in ``OUT.xpt.json`` beside it as ``{"file", "sha256", "survstat"}``, the
-        record under ``survstat``. None writes none.
+        ``.xpt`` and ``.csv``, in ``OUT.<ext>.json`` beside it as ``{"file", "sha256",
+        "survstat"}``, the record under ``survstat``. None writes none.
     name
         The XPT dataset name; default the file name without ``.xpt`` in capitals. Ignored
         for Parquet.
@@ -113,20 +138,19 @@ def write_table(
     XptFormatError
         For ``.xpt``: a name, label or value SAS transport v5 cannot hold.
     ColumnTypeError
-        For ``.xpt``: a column type SAS transport v5 cannot hold.
+        For ``.xpt``: a column type SAS transport v5 cannot hold; for ``.csv``: a nested
+        or binary column.
     """
     target = Path(path)
-    if _suffix(target) == ".parquet":
+    suffix = _suffix(target)
+    if suffix == ".parquet":
         return write_parquet(frame, target, metadata, labels)
-    written = write_xpt(frame, target, labels=labels, name=name, label=label)
+    if suffix == ".csv":
+        _check_csv(frame, target)
+        written = _write_csv(frame, target)
+    else:
+        written = write_xpt(frame, target, labels=labels, name=name, label=label)
+        labels = None  # the XPT file holds them
     if metadata is not None:
-        record = {
-            "file": written.name,
-            "sha256": hashlib.sha256(written.read_bytes()).hexdigest(),
-            METADATA_KEY.decode(): dict(metadata),
-        }
-        text = json.dumps(record, default=str, sort_keys=True, indent=2) + "\n"
-        write_atomically(
-            provenance_path(written), lambda tmp: Path(tmp).write_text(text, encoding="utf-8")
-        )
+        write_provenance_beside(written, metadata, labels=labels)
     return written

@@ -49,13 +49,13 @@ def sibling_path(path: str | os.PathLike[str], name: str) -> Path:
 
 
 def provenance_path(path: str | os.PathLike[str]) -> Path:
-    """The JSON file beside an XPT output that holds its provenance: ``OUT.xpt`` ->
-    ``OUT.xpt.json`` (SAS transport files have no place for it).
+    """The JSON file beside an output that holds its provenance when the file has no place
+    for it (SAS transport, CSV, a display document): ``OUT.xpt`` -> ``OUT.xpt.json``.
 
     Parameters
     ----------
     path
-        The XPT file.
+        The output file.
 
     Returns
     -------
@@ -64,6 +64,43 @@ def provenance_path(path: str | os.PathLike[str]) -> Path:
     """
     p = Path(path)
     return p.with_name(p.name + ".json")
+
+
+def write_provenance_beside(
+    written: Path, metadata: Mapping[str, Any], *, labels: Mapping[str, str] | None = None
+) -> Path:
+    """Write ``OUT.<ext>.json`` (:func:`provenance_path`) beside ``written`` atomically:
+    ``{"file", "sha256", "survstat"[, "labels"]}``, the file's name and SHA-256 so that the
+    two can be matched (a JSON file whose hash differs describes an earlier file).
+
+    Parameters
+    ----------
+    written
+        The output file, already written.
+    metadata
+        The provenance record (:func:`provenance`), stored under ``survstat``.
+    labels
+        Column labels the file itself cannot hold (CSV), stored under ``labels``; None or
+        empty for none.
+
+    Returns
+    -------
+    Path
+        The JSON file.
+    """
+    import hashlib
+
+    record: dict[str, Any] = {
+        "file": written.name,
+        "sha256": hashlib.sha256(written.read_bytes()).hexdigest(),
+        METADATA_KEY.decode(): dict(metadata),
+    }
+    if labels:
+        record["labels"] = dict(labels)
+    text = json.dumps(record, default=str, sort_keys=True, indent=2) + "\n"
+    return write_atomically(
+        provenance_path(written), lambda tmp: Path(tmp).write_text(text, encoding="utf-8")
+    )
 
 
 def provenance(
@@ -320,7 +357,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     Parameters
     ----------
     path
-        A Parquet file, or an XPT file whose record is in ``OUT.xpt.json``
+        A Parquet file, or an XPT or CSV file whose record is in ``OUT.<ext>.json``
         (:func:`provenance_path`).
 
     Returns
@@ -332,7 +369,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     p = Path(path)
-    if p.suffix.lower() == ".xpt":
+    if p.suffix.lower() in (".xpt", ".csv"):
         beside = provenance_path(p)
         if not beside.is_file():
             return {}

@@ -16,9 +16,7 @@ clock). The provenance JSON holds the file's SHA-256 and a creation time only wh
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import io
-import json
 import os
 import zipfile
 from collections.abc import Callable, Mapping
@@ -27,8 +25,7 @@ from typing import Any
 
 from survstat._clock import source_date_epoch
 from survstat.errors import OutputPathError
-from survstat.io import provenance_path, write_atomically
-from survstat.io.write import METADATA_KEY
+from survstat.io import write_atomically, write_provenance_beside
 from survstat.tables.display import DisplayTable
 
 #: The display files :func:`write_display` writes, by extension.
@@ -252,13 +249,7 @@ def write_display(
         )
     written = write_atomically(target, writers[suffix]())
     if metadata is not None:
-        record = {
-            "file": written.name,
-            "sha256": hashlib.sha256(written.read_bytes()).hexdigest(),
-            METADATA_KEY.decode(): dict(metadata),
-        }
-        text = json.dumps(record, default=str, sort_keys=True, indent=2) + "\n"
-        write_atomically(provenance_path(written), _text_writer(text))
+        write_provenance_beside(written, metadata)
     return written
 
 
