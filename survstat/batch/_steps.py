@@ -12,6 +12,7 @@ from survstat.analyses import ANALYSES, Analysis
 from survstat.analyses._declare import Option
 from survstat.analyses.plots import FORMATS, PLOTS
 from survstat.batch._checker import Checker, suggest
+from survstat.tables.registry import DISPLAY_ANALYSES, DISPLAY_OUTPUTS
 
 if TYPE_CHECKING:
     from survstat.batch.job import Source
@@ -20,6 +21,11 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: Names of an analysis's extra tables (see survstat.analyses.Extra).
 _EXTRA = re.compile(r"[a-z][a-z0-9_]*")
 _STEP_KEYS = ("name", "analysis", "plot", "input", "by_partition", "formats", "engine")
+#: The files an analysis step may write besides its Parquet table (which it always writes:
+#: later steps and the report read it): the table as CSV or SAS transport v5 ...
+TABLE_FORMATS = ("csv", "xpt")
+#: ... and, for the analyses with a display (:data:`DISPLAY_ANALYSES`), the display.
+DISPLAY_FORMATS = tuple(suffix.lstrip(".") for suffix in DISPLAY_OUTPUTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +58,10 @@ class Step:
         return self.analysis if self.kind == "analysis" else f"plot {self.analysis}"
 
     def outputs(self) -> tuple[str, ...]:
-        """The file names the step writes in the output directory."""
+        """The file names the step writes in the output directory: for an analysis its
+        Parquet table first (the one later steps read), then the other ``formats``."""
         if self.kind == "analysis":
-            return (f"{self.name}.parquet",)
+            return (f"{self.name}.parquet", *(f"{self.name}.{fmt}" for fmt in self.formats))
         return tuple(f"{self.name}.{fmt}" for fmt in self.formats)
 
 
@@ -267,7 +274,8 @@ def _engine(raw, spec, inputs, sources, by_partition, default, problem) -> str:
 def _layout(
     raw: Mapping[str, Any], kind: str, problem: Any
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A step's ``by_partition`` columns (analyses) and figure ``formats`` (plots)."""
+    """A step's ``by_partition`` columns (analyses) and ``formats``: the figure's files
+    (plots), or the files an analysis writes besides its Parquet table."""
     by_partition: tuple[str, ...] = ()
     if "by_partition" in raw:
         value = raw["by_partition"]
@@ -287,8 +295,44 @@ def _layout(
         else:
             formats = tuple(dict.fromkeys(value))
     elif "formats" in raw:
-        problem("formats", "`formats` applies to plot steps only")
+        formats = _table_formats(raw, by_partition, problem)
     return by_partition, formats
+
+
+def _table_formats(
+    raw: Mapping[str, Any], by_partition: tuple[str, ...], problem: Any
+) -> tuple[str, ...]:
+    """An analysis step's ``formats``: the files it writes besides its Parquet table."""
+    value = raw["formats"]
+    value = [value] if isinstance(value, str) else value
+    analysis = raw["analysis"]
+    display = analysis in DISPLAY_ANALYSES
+    allowed = ("parquet", *TABLE_FORMATS, *(DISPLAY_FORMATS if display else ()))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problem("formats", f"`formats` must list some of {', '.join(allowed)}; got {value!r}")
+        return ()
+    bad = [v for v in value if v not in allowed]
+    if bad:
+        why = (
+            f"; only {', '.join(DISPLAY_ANALYSES)} have a display"
+            if any(v in DISPLAY_FORMATS for v in bad) and not display
+            else ""
+        )
+        problem(
+            "formats",
+            f"`formats` of analysis `{analysis}` must list some of {', '.join(allowed)}; got "
+            f"{', '.join(map(repr, bad))}{why}",
+        )
+        return ()
+    shown = [v for v in value if v in DISPLAY_FORMATS]
+    if shown and by_partition:
+        problem(
+            "formats",
+            f"a display ({', '.join(shown)}) shows one table, not one per partition: drop "
+            "`by_partition` or the display formats",
+        )
+        return ()
+    return tuple(v for v in dict.fromkeys(value) if v != "parquet")
 
 
 def _check_columns(spec, full, inputs, by_partition, sources, schemas, problem) -> None:

@@ -154,9 +154,13 @@ def _step_section(step: Step, record: Mapping[str, Any], folder: Path) -> str:
         # the notes (e.g. the subjects a population removed) are in each output's provenance
         notes = read_metadata(files[0]).get("notes", []) if files else []
         parts += [f'<p class="note">{_esc(note)}</p>' for note in notes]
-        for path in files:
+        tables = [p for p in files if p.suffix == ".parquet"]
+        for path in tables:
             parts.append(_table(pl.read_parquet(path)))
             parts.append(f'<p class="note">file: {_esc(path.name)}</p>')
+        others = [p.name for p in files if p.suffix != ".parquet"]  # the other formats
+        if others:
+            parts.append(f'<p class="note">also written: {_esc(", ".join(others))}</p>')
     return "\n".join(parts)
 
 

@@ -53,7 +53,16 @@ from survstat.batch.manifest import (
     write_manifest,
 )
 from survstat.errors import SurvstatWarning
-from survstat.io import provenance, reading, scan, sibling_path, write_parquet
+from survstat.io import (
+    TABLE_OUTPUTS,
+    check_table,
+    provenance,
+    reading,
+    scan,
+    sibling_path,
+    write_parquet,
+    write_table,
+)
 
 
 class Reporter(Protocol):
@@ -255,11 +264,43 @@ def _run_analysis(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], 
             "by_partition": list(step.by_partition),
         },
     )
-    paths = [write_parquet(out.table, target, meta)]
+    paths = [write_parquet(out.table, target, meta, out.labels)]  # CDISC labels kept
     paths += [
         write_parquet(e.table, sibling_path(target, e.name), meta) for e in out.written_extras()
     ]
+    paths += _other_formats(step, run, out)
     return [str(p) for p in paths], out.table.height, n_parts
+
+
+def _other_formats(step: Step, run: _Run, out: AnalysisOutput) -> list[Path]:
+    """Write the step's table in its other ``formats``: CSV or SAS transport (the extra
+    tables beside it too), and its display. All are checked before any is written. The
+    manifest vouches for them (their hashes), so no provenance file goes beside them."""
+    folder = run.job.output
+    tables: list[tuple[Path, pl.DataFrame, str | None, Mapping[str, str] | None]] = []
+    for fmt in (f for f in step.formats if f".{f}" in TABLE_OUTPUTS):
+        target = folder / f"{step.name}.{fmt}"
+        tables.append((target, out.table, None, out.labels))
+        tables += [
+            (sibling_path(target, e.name), e.table, e.name.upper(), None)
+            for e in out.written_extras()
+        ]
+    for target, frame, name, labels in tables:
+        check_table(frame, target, name=name, labels=labels)
+    paths = [
+        write_table(frame, target, name=name, labels=labels)
+        for target, frame, name, labels in tables
+    ]
+    shown = [fmt for fmt in step.formats if f".{fmt}" not in TABLE_OUTPUTS]
+    if shown:
+        from survstat.tables.registry import build_display
+        from survstat.tables.render import write_display
+
+        data = step.inputs.get("data")
+        source = None if data is None else run.path_of(data)
+        display = build_display(step.analysis, out.table, step.parameters, source=source)
+        paths += [write_display(display, folder / f"{step.name}.{fmt}") for fmt in shown]
+    return paths
 
 
 def _run_plot(step: Step, run: _Run, frames: list[Any]) -> tuple[list[str], int | None, int]:

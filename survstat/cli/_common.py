@@ -32,7 +32,7 @@ from survstat.io import (
     sibling_path,
     write_table,
 )
-from survstat.tables.registry import DISPLAY_ANALYSES, build_display
+from survstat.tables.registry import DISPLAY_ANALYSES, DISPLAY_OUTPUTS, build_display
 
 if TYPE_CHECKING:
     from survstat.analyses import AnalysisOutput
@@ -99,8 +99,6 @@ def output_suffixes(analysis: str) -> tuple[str, ...]:
     analyses of :data:`DISPLAY_ANALYSES` the display formats."""
     if analysis not in DISPLAY_ANALYSES:
         return TABLE_OUTPUTS
-    from survstat.tables.render import DISPLAY_OUTPUTS
-
     return TABLE_OUTPUTS + DISPLAY_OUTPUTS
 
 

@@ -25,6 +25,8 @@ DISPLAY_BUILDERS: Mapping[str, tuple[str, str]] = {
     "table response": ("survstat.tables.response_display", "run_response_display"),
 }
 DISPLAY_ANALYSES = tuple(DISPLAY_BUILDERS)
+#: The display files :func:`survstat.tables.render.write_display` writes, by extension.
+DISPLAY_OUTPUTS = (".html", ".tex", ".rtf", ".docx", ".xlsx")
 
 
 def display_builder(
@@ -70,4 +72,10 @@ def build_display(
     return display_builder(analysis)(table, dict(parameters), source=source)
 
 
-__all__ = ["DISPLAY_ANALYSES", "DISPLAY_BUILDERS", "build_display", "display_builder"]
+__all__ = [
+    "DISPLAY_ANALYSES",
+    "DISPLAY_BUILDERS",
+    "DISPLAY_OUTPUTS",
+    "build_display",
+    "display_builder",
+]

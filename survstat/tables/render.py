@@ -27,9 +27,8 @@ from survstat._clock import source_date_epoch
 from survstat.errors import OutputPathError
 from survstat.io import write_atomically, write_provenance_beside
 from survstat.tables.display import DisplayTable
+from survstat.tables.registry import DISPLAY_OUTPUTS
 
-#: The display files :func:`write_display` writes, by extension.
-DISPLAY_OUTPUTS = (".html", ".tex", ".rtf", ".docx", ".xlsx")
 #: The fixed time of a document's properties when ``SOURCE_DATE_EPOCH`` is not set.
 _DEFAULT_TIME = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
 
