@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("survstat.engines",),
     ("survstat.data", "survstat._validation", "survstat.adsl"),
     ("survstat.risk",),
-    ("survstat.estimators",),
+    ("survstat.estimators", "survstat.design"),
     # figures drawn from the estimators' results, which the figure analyses call
     ("survstat.plot", "survstat.plot_series"),
     ("survstat.endpoints",),
