@@ -15,6 +15,8 @@ from survstat._choices import FORMATS
 from survstat._clock import source_date_epoch
 from survstat.errors import OptionError, OutputPathError
 from survstat.io import write_atomically
+from survstat.plot_forest import forest_figure as forest_figure  # moved; re-exported
+from survstat.plot_forest import subgroups_forest_figure as subgroups_forest_figure
 
 if TYPE_CHECKING:
     import polars as pl
@@ -748,96 +750,3 @@ def cif_figure(
         dpi=dpi,
     )
     return _curve_figure(curves, lay)
-
-
-def _positive(value: float | None) -> float | None:
-    """``value`` as a float when it can sit on a log axis (finite and > 0), else None."""
-    if value is None:
-        return None
-    v = float(value)
-    return v if math.isfinite(v) and v > 0 else None
-
-
-def forest_figure(
-    table: pl.DataFrame,
-    *,
-    label: str,
-    estimate: str = "hazard_ratio",
-    low: str = "conf_low",
-    high: str = "conf_high",
-    reference_line: float = 1.0,
-    xlabel: str = "hazard ratio (95% CI)",
-    title: str | None = None,
-) -> Figure:
-    """Forest plot of estimates with intervals (e.g. subgroup hazard ratios) on a log axis.
-
-    ``table`` is a polars DataFrame with one row per line. A row whose estimate is null (a
-    reference arm, a hazard ratio that is not estimable) or cannot sit on a log axis (zero,
-    negative, infinite) is listed with "not estimable" and no point; an estimate whose interval
-    is null or not positive is drawn without its interval.
-
-    Parameters
-    ----------
-    table
-        One row per line of the plot, top to bottom.
-    label
-        The column of the lines' labels.
-    estimate, low, high
-        The columns of the estimate and its interval's limits (by default ``hazard_ratio``,
-        ``conf_low`` and ``conf_high``, as the Cox and subgroup tables name them).
-    reference_line
-        Where to draw the dashed line of no effect (1 by default).
-    xlabel
-        Label of the estimate axis.
-    title
-        Title of the plot; None for none.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import FormatStrFormatter, NullFormatter
-
-    rows = table.select(label, estimate, low, high).rows()
-    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.4 * len(rows)), dpi=150)
-    shown: list[float] = []
-    for i, (_name, raw_est, raw_lo, raw_hi) in enumerate(rows):
-        y = len(rows) - 1 - i
-        est, lo, hi = _positive(raw_est), _positive(raw_lo), _positive(raw_hi)
-        if est is None:
-            text = "" if raw_est is None and raw_lo is None else "not estimable"
-        elif lo is None or hi is None:
-            ax.plot([est], [y], "s", color="0.2", ms=6)
-            text, shown = f"{est:.2f} (interval not estimable)", [*shown, est]
-        else:
-            ax.plot([lo, hi], [y, y], color="0.2", lw=1.2)
-            ax.plot([est], [y], "s", color="0.2", ms=6)
-            text, shown = f"{est:.2f} ({lo:.2f}-{hi:.2f})", [*shown, est, lo, hi]
-        if text:
-            ax.text(
-                1.02,
-                y,
-                text,
-                transform=ax.get_yaxis_transform(),
-                va="center",
-                fontsize=8,
-                parse_math=False,
-            )
-    ax.axvline(reference_line, color="0.5", ls="--", lw=0.8)
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FormatStrFormatter("%g"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    if shown:
-        lo_all, hi_all = min(shown), max(shown)
-        ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10) if lo_all / 1.5 <= v <= hi_all * 1.5]
-        ax.set_xticks(sorted({*ticks, reference_line}))
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([str(r[0]) for r in reversed(rows)], parse_math=False)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xlabel(xlabel)
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    return fig

@@ -49,7 +49,9 @@ if TYPE_CHECKING:
     from survstat.data import SurvivalData
 
 
-def _labels(pairs: list[str] | str | None) -> dict[str, str] | None:
+def _labels(
+    pairs: list[str] | str | None, option: str = "labels", form: str = "LEVEL=LABEL"
+) -> dict[str, str] | None:
     """Display labels from ``LEVEL=LABEL`` pairs (split at the first ``=``)."""
     from survstat.errors import OptionError
 
@@ -59,7 +61,7 @@ def _labels(pairs: list[str] | str | None) -> dict[str, str] | None:
     bad = [p for p in pairs if "=" not in p]
     if bad:
         raise OptionError(
-            f"`labels` must be LEVEL=LABEL pairs; found {len(bad)} without `=` (first: {bad[0]!r})"
+            f"`{option}` must be {form} pairs; found {len(bad)} without `=` (first: {bad[0]!r})"
         )
     return dict(p.split("=", 1) for p in pairs)
 
@@ -266,25 +268,101 @@ def cif_plot(
     )
 
 
+def _subgroups_ard(frame: Any) -> bool:
+    """Whether ``frame`` is the ARD of ``table subgroups``: ``subgroup, level``, the arm
+    column, then the ARD's columns (README "Output schemas")."""
+    from survstat.analyses.subgroups_table import ARD_COLUMNS
+
+    columns = list(frame.columns)
+    return columns[:2] == ["subgroup", "level"] and columns[3:] == list(ARD_COLUMNS)
+
+
+def _recorded(data: Any) -> tuple[float, dict[str, str]]:
+    """The confidence level a ``table subgroups`` output was computed with, and the column
+    labels of its input files (data and ``--adsl``), from the provenance it was written with."""
+    import json
+    import os
+    from pathlib import Path
+
+    from survstat.io import read_labels, read_metadata
+
+    if not isinstance(data, str | os.PathLike) or not Path(data).is_file():
+        return 0.95, {}
+    record = read_metadata(data) if Path(data).suffix.lower() in (".parquet", ".xpt") else {}
+    if record.get("analysis") != "table subgroups":
+        return 0.95, {}
+    parameters = record.get("parameters") or {}
+    inputs = record.get("input")
+    if isinstance(inputs, str) and inputs.startswith("{"):  # a job step's inputs by role
+        inputs = list(json.loads(inputs).values())
+    labels: dict[str, str] = {}
+    for raw in [*(inputs if isinstance(inputs, list) else [inputs]), parameters.get("adsl")]:
+        path = Path(raw) if isinstance(raw, str) else None
+        if path and path.suffix.lower() in (".xpt", ".sas7bdat", ".parquet") and path.is_file():
+            labels |= read_labels(path)
+    return float(parameters.get("conf_level") or 0.95), labels
+
+
 def forest_plot(
     data: Data,
     *,
-    label: Annotated[list[str], Column("data", help="Column of row labels.")],
+    label: Annotated[
+        list[str] | None,
+        Column(
+            "data",
+            help="Column(s) of row labels of a wide table; leave out for the ARD of "
+            "`table subgroups`.",
+        ),
+    ] = None,
     estimate: Annotated[str, Column("data", help="Estimate column.")] = "hazard_ratio",
     low: Annotated[str, Column("data", help="Lower confidence limit column.")] = "conf_low",
     high: Annotated[str, Column("data", help="Upper confidence limit column.")] = "conf_high",
     reference_line: Annotated[float, Option(help="Where to draw the no-effect line.")] = 1.0,
     xlabel: XLabel = "hazard ratio (95% CI)",
     title: Title = None,
+    subgroup_labels: Annotated[
+        list[str] | None,
+        Option(
+            help="With a `table subgroups` ARD: labels of the subgroup variables, VAR=LABEL "
+            'comma-separated (e.g. "tgrade=Tumour grade"); default: the labels of the '
+            "columns in the table's input files, else their names."
+        ),
+    ] = None,
+    favours: Annotated[
+        bool,
+        Option(
+            help="With a `table subgroups` ARD: write which arm each side of 1 favours under "
+            "the axis.",
+            off="--no-favours",
+        ),
+    ] = True,
+    width: Annotated[
+        float | None,
+        Option(
+            help="With a `table subgroups` ARD: figure width in inches (default: the table's "
+            "width and a 2.4-inch plot).",
+            min=3.0,
+            max=30.0,
+        ),
+    ] = None,
+    dpi: Dpi = 150,
 ) -> Any:
-    """Forest plot of estimates with confidence intervals on a log axis, one line per row
-    (e.g. the output of `survstat cox -o`).
+    """Forest plot of estimates with confidence intervals on a log axis: the subgroup forest
+    plot of a `table subgroups` output, or one line per row of a wide table (e.g. the output
+    of `survstat cox -o`).
 
-    A row's label joins its --label columns (e.g. `subgroup,arm` for the output of
-    `survstat recist subgroups`).
+    A `table subgroups` output (recognised by its columns: subgroup, level, the arm, then
+    the ARD's) draws tern's forest plot: the subgroups with N and events per arm on the left,
+    each other arm's hazard ratio against the reference with its CI in the middle (one
+    coloured line per arm with 3 or 4 arms), the HR (95% CI) and interaction p-values on the
+    right; a null hazard ratio reads NE. Any other table needs --label: a row's label joins
+    its --label columns (e.g. `subgroup,arm` for the output of `survstat recist subgroups`).
 
     Example: `survstat plot forest cox.parquet --label term -o forest.svg` (the output of the
     `survstat cox` example)
+
+    Example: `survstat plot forest subgroups_table.parquet -o subgroups_forest.png` (the
+    output of the `survstat table subgroups` example)
 
     Returns
     -------
@@ -295,10 +373,32 @@ def forest_plot(
 
     from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError
     from survstat.io import scan
-    from survstat.plot import forest_figure
+    from survstat.plot import forest_figure, subgroups_forest_figure
 
     columns = names(label) or []
     frame = scan(data)[0].collect()
+    if not (0 < reference_line < math.inf):
+        raise OptionError(f"`reference_line` must be positive (a log axis); got {reference_line}")
+    if not columns and _subgroups_ard(frame):
+        conf_level, found = _recorded(data)
+        default_xlabel = xlabel == "hazard ratio (95% CI)"
+        return subgroups_forest_figure(
+            frame,
+            labels={**found, **(_labels(subgroup_labels, "subgroup_labels", "VAR=LABEL") or {})},
+            favours=favours,
+            reference_line=reference_line,
+            conf_level=conf_level,
+            xlabel=None if default_xlabel else xlabel,
+            title=title,
+            width=width,
+            dpi=dpi,
+        )
+    if not columns:
+        raise OptionError(
+            "`label` is needed: name the column(s) of the row labels (only the output of "
+            "`table subgroups` is drawn without it); the table's columns are "
+            f"{', '.join(frame.columns)}"
+        )
     for column, role in [
         *((c, "label") for c in columns),
         (estimate, "estimate"),
@@ -310,8 +410,6 @@ def forest_plot(
         dtype = frame.schema[column]
         if role != "label" and not (dtype.is_numeric() or dtype == pl.Null):
             raise ColumnTypeError(f"`{column}` ({role}) must be numeric; found dtype {dtype}")
-    if not (0 < reference_line < math.inf):
-        raise OptionError(f"`reference_line` must be positive (a log axis); got {reference_line}")
     text = pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator=" · ")
     return forest_figure(
         frame.with_columns(text.alias("_label")),

@@ -221,7 +221,10 @@ def table_subgroups(
     Brookmeyer-Crowley CI); on the other arms, against --reference on the two arms alone:
     hazard_ratio (Cox, Efron ties, Wald CI; stratified with --strata). Per subgroup variable:
     interaction_p_value, the likelihood-ratio test of arm x variable (R anova of two coxph
-    fits). A null value has its reason in note.
+    fits). A null value has its reason in note. With -o ending in .docx, .rtf, .html, .tex
+    or .xlsx, the display of that ARD (tern's TTE forest table: total n, per arm n, events
+    and median, hazard ratio with its CI, interaction p-value; subgroup variables headed by
+    their labels when the input has them) is written instead.
 
     Example: `survstat table subgroups gbsg2.parquet --time time --event cens --by horTh
     --reference no --subgroups menostat,tgrade -o subgroups_table.parquet`
