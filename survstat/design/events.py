@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import polars as pl
 
+from survstat._choices import EventsMethod
 from survstat.design._checks import positive, probability
 from survstat.design._checks import sided as check_sided
 from survstat.errors import OptionError
 
-#: The methods :func:`events` takes.
-EventMethod = Literal["schoenfeld", "freedman"]
 #: Columns of :attr:`EventsDesign.table`.
 EVENTS_COLUMNS = (
     "method",
@@ -51,7 +49,7 @@ class EventsDesign:
     ``events_exact`` (unrounded) and ``events`` (rounded up).
     """
 
-    method: EventMethod
+    method: EventsMethod
     hazard_ratio: float
     alpha: float
     sided: int
@@ -69,7 +67,7 @@ def events(
     sided: int = 2,
     power: float = 0.8,
     ratio: float = 1.0,
-    method: EventMethod = "schoenfeld",
+    method: EventsMethod = "schoenfeld",
 ) -> EventsDesign:
     """Events needed to detect ``hazard_ratio`` with a log-rank test (Schoenfeld, Freedman).
 
@@ -137,4 +135,4 @@ def events(
     return EventsDesign(method, hr, alpha, sides, power, r, exact, rounded, table)
 
 
-__all__ = ["EVENTS_COLUMNS", "EventMethod", "EventsDesign", "events"]
+__all__ = ["EVENTS_COLUMNS", "EventsDesign", "events"]

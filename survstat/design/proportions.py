@@ -35,18 +35,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import polars as pl
 
+from survstat._choices import ProportionsMethod
 from survstat.design._checks import max_n as check_max_n
 from survstat.design._checks import positive, probability
 from survstat.design._checks import sided as check_sided
 from survstat.errors import OptionError
 
-#: The methods :func:`two_proportions` takes.
-ProportionsMethod = Literal["normal", "normal-cc", "fisher"]
 #: Columns of :attr:`ProportionsDesign.table`.
 PROPORTIONS_COLUMNS = (
     "design",
@@ -335,7 +333,6 @@ __all__ = [
     "FISHER_LIMIT",
     "PROPORTIONS_COLUMNS",
     "ProportionsDesign",
-    "ProportionsMethod",
     "fisher_power",
     "two_proportions",
 ]
