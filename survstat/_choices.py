@@ -111,6 +111,14 @@ SAME_DAY: tuple[str, ...] = get_args(SameDay)
 AdamFormat = Literal["parquet", "xpt"]
 ADAM_FORMATS: tuple[str, ...] = get_args(AdamFormat)
 
+#: How events for a hazard ratio are computed (survstat.design.events).
+EventsMethod = Literal["schoenfeld", "freedman"]
+EVENTS_METHODS: tuple[str, ...] = get_args(EventsMethod)
+
+#: How two-arm sizes for proportions are computed (survstat.design.proportions).
+ProportionsMethod = Literal["normal", "normal-cc", "fisher"]
+PROPORTIONS_METHODS: tuple[str, ...] = get_args(ProportionsMethod)
+
 # survstat/analyses and the command line
 
 #: Where the risk table is computed.

@@ -30,6 +30,7 @@ from survstat.analyses._core import (
     Parameter,
 )
 from survstat.analyses.cml import CML_ANALYSES
+from survstat.analyses.design import DESIGN_ANALYSES
 from survstat.analyses.rates import RATE_ANALYSES
 from survstat.analyses.recist import RECIST_ANALYSES
 from survstat.analyses.sdtm import SDTM_ANALYSES
@@ -46,6 +47,7 @@ ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
         *RECIST_ANALYSES,
         *SDTM_ANALYSES,
         *TABLE_ANALYSES,
+        *DESIGN_ANALYSES,
     )
 }
 

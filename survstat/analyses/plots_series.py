@@ -316,9 +316,35 @@ def cml_trajectories_plot(
 
 
 #: The per-subject figures, by the name used in ``survstat plot NAME`` and in job plot steps.
+def oc_plot(
+    data: Data,
+    *,
+    p0: Annotated[float | None, Option(help="Mark the rate not worth pursuing.")] = None,
+    p1: Annotated[float | None, Option(help="Mark the rate worth pursuing.")] = None,
+    title: Title = None,
+) -> Any:
+    """Operating characteristics of a response-rate design: probability of success and of
+    stopping after stage 1 against the true rate, expected patients on a second axis.
+
+    DATA is the output of `survstat design oc` (true_rate, p_success, pet, expected_n).
+
+    Example: `survstat plot oc simon_oc.parquet --p0 0.2 --p1 0.4 -o oc.png` (the output of
+    `survstat design oc --n 43 --r 12 --n1 13 --r1 3 -o simon_oc.parquet`)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
+    from survstat.plot_series.design import oc_figure
+
+    return oc_figure(data, p0=p0, p1=p1, title=title)
+
+
 SERIES_PLOTS: tuple[Analysis[Figure], ...] = (
     Analysis("swimmer", swimmer_plot),
     Analysis("waterfall", waterfall_plot),
     Analysis("spider", spider_plot),
+    Analysis("oc", oc_plot),
     Analysis("cml-trajectories", cml_trajectories_plot),
 )

@@ -35,8 +35,8 @@ app = typer.Typer(
         "terminal_width": shutil.get_terminal_size((100, 24)).columns,
     },
 )
-#: The groups of sub-commands: analyses named "cml ...", "recist ...", "sdtm ..." and
-#: "table ...", and the figures.
+#: The groups of sub-commands: analyses named "cml ...", "recist ...", "sdtm ...", "table ..."
+#: and "design ...", and the figures.
 _GROUPS = {
     "plot": "Publication figures: Kaplan–Meier, cumulative incidence, forest, swimmer, "
     "waterfall, spider and BCR-ABL1 trajectory plots.",
@@ -44,6 +44,8 @@ _GROUPS = {
     "recist": "RECIST 1.1: derive best response and PFS/OS/DoR, tabulate efficacy by arm.",
     "sdtm": "SDTM sources: RS, TR and LB (with DM) into the tables of recist and cml.",
     "table": "Summary tables as analysis results data (ARD): the time-to-event table.",
+    "design": "Trial design: Simon two-stage and exact single-arm designs, events and "
+    "sample sizes.",
 }
 
 
@@ -70,6 +72,7 @@ app.add_typer(groups["cml"], name="cml")
 app.add_typer(groups["recist"], name="recist")
 app.add_typer(groups["sdtm"], name="sdtm")
 app.add_typer(groups["table"], name="table")
+app.add_typer(groups["design"], name="design")
 
 
 def _version(value: bool) -> None:

@@ -74,9 +74,12 @@ def run(
         raise typer.BadParameter("--spark-master applies to --engine spark only")
     from survstat.engines import open_input
 
-    with err_console.status(Text(f"Opening {inputs[0]} ({engine}) …")):
-        frames = (open_input(inputs[0], engine, spark_master), *inputs[1:])
-    status = Text(f"Running {name} on {inputs[0]} ({engine}) …")
+    if inputs:
+        with err_console.status(Text(f"Opening {inputs[0]} ({engine}) …")):
+            frames = (open_input(inputs[0], engine, spark_master), *inputs[1:])
+        status = Text(f"Running {name} on {inputs[0]} ({engine}) …")
+    else:  # a design reads no table
+        frames, status = (), Text(f"Running {name} …")
     with err_console.status(status), reading(*inputs):
         out = ANALYSES[name].run(*frames, **options)
     for extra in out.extras:
@@ -90,7 +93,7 @@ def run(
         output,
         analysis=name,
         parameters=parameters,
-        data=str(inputs[0]),
+        data=str(inputs[0]) if inputs else None,
     )
 
 
@@ -336,7 +339,7 @@ def write_output(
     *,
     analysis: str,
     parameters: dict[str, Any],
-    data: str,
+    data: str | None,
 ) -> None:
     """Write an analysis' tables with provenance if an output path was given: the main table
     to ``output`` (``.parquet``, or ``.xpt`` with its provenance in ``OUT.xpt.json``), each

@@ -1,0 +1,197 @@
+"""Trial designs: design simon, design single-arm, design oc, design events, design proportions.
+
+Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
+designs (:mod:`survstat.design`) load when it runs. A design reads no table: its inputs are
+the targets, and its output table is the design (columns in the README's "Output schemas").
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from survstat._choices import EventsMethod, ProportionsMethod
+from survstat.analyses._core import Analysis, AnalysisOutput
+from survstat.analyses._declare import Option
+
+P0 = Annotated[float, Option(help="The response rate not worth pursuing (H0: p <= p0).")]
+P1 = Annotated[float, Option(help="The response rate worth pursuing, above --p0.")]
+Alpha = Annotated[float, Option(help="Type I error (one-sided for response-rate designs).")]
+Power = Annotated[float, Option(help="Power wanted.")]
+MaxN = Annotated[int, Option(help="The largest number of patients searched.")]
+Sided = Annotated[int, Option(help="1 or 2: a one- or two-sided test (alpha in total).")]
+Ratio = Annotated[float, Option(help="Allocation ratio: patients on treatment per control.")]
+
+
+def design_simon(
+    *, p0: P0, p1: P1, alpha: Alpha = 0.05, power: Power = 0.8, max_n: MaxN = 100
+) -> AnalysisOutput:
+    """Simon two-stage designs for a response rate: minimax, admissible and optimal.
+
+    Stop after stage 1 when responders <= r1 of n1; declare the treatment promising when
+    responders > r of n. One row per design: design, r1, n1, r, n, en0 (expected n under
+    p0), pet0 (probability of early termination under p0), alpha and power (exact), q_low and
+    q_high (the weights for which an admissible design is best, Jung et al. 2004). Exact
+    binomial search of every design up to --max-n, as R clinfun::ph2simon
+    (survstat.design.binomial.simon(...).by_n holds the best design for each n).
+
+    Example: `survstat design simon --p0 0.2 --p1 0.4 --alpha 0.05 --power 0.8 -o simon.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        The designs.
+    """
+    from survstat.design.binomial import simon
+
+    result = simon(p0=p0, p1=p1, alpha=alpha, power=power, max_n=max_n)
+    title = f"Simon two-stage designs: p0 {p0:g}, p1 {p1:g}, alpha {alpha:g}, power {power:g}"
+    return AnalysisOutput(result.table, title, 0)
+
+
+def design_single_arm(
+    *, p0: P0, p1: P1, alpha: Alpha = 0.05, power: Power = 0.8, max_n: MaxN = 200
+) -> AnalysisOutput:
+    """Exact single-stage design for a response rate (A'Hern 2001).
+
+    Reject H0 when responders >= critical_responders of n. Power is not monotone in n, so two
+    rows: smallest (the smallest n that meets the targets) and stable (the smallest n from
+    which every larger n up to --max-n meets them). Columns: design, n, critical_responders,
+    alpha and power (exact binomial).
+
+    Example: `survstat design single-arm --p0 0.23 --p1 0.45 --alpha 0.05 --power 0.8`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per answer.
+    """
+    from survstat.design.binomial import single_stage
+
+    result = single_stage(p0=p0, p1=p1, alpha=alpha, power=power, max_n=max_n)
+    title = f"Single-stage exact design: p0 {p0:g}, p1 {p1:g}, alpha {alpha:g}, power {power:g}"
+    return AnalysisOutput(result.table, title, 0)
+
+
+def design_oc(
+    *,
+    n: Annotated[int, Option(help="Total number of patients.")],
+    r: Annotated[int, Option(help="Success when responders > r of n.")],
+    n1: Annotated[int | None, Option(help="Stage-1 patients (two-stage designs).")] = None,
+    r1: Annotated[int | None, Option(help="Stop after stage 1 when responders <= r1.")] = None,
+    rates: Annotated[
+        list[float] | None,
+        Option(help="True response rates, e.g. 0.1,0.2,0.3 (default 0-1 by 0.05)."),
+    ] = None,
+) -> AnalysisOutput:
+    """Operating characteristics of a single- or two-stage design over true response rates.
+
+    One row per true_rate: p_success (probability of declaring the treatment promising), pet
+    (probability of stopping after stage 1) and expected_n. Exact binomial, as R
+    clinfun::oc.twostage.bdry.
+
+    Example: `survstat design oc --n 43 --r 12 --n1 13 --r1 3 --rates 0.2,0.3,0.4`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per true rate.
+    """
+    from survstat.design.binomial import operating_characteristics
+
+    result = operating_characteristics(n=n, r=r, n1=n1, r1=r1, rates=rates)
+    stages = f"{r1}/{n1}, {r}/{n}" if n1 is not None else f"{r}/{n}"
+    return AnalysisOutput(result.table, f"Operating characteristics of {stages}", 0)
+
+
+def design_events(
+    *,
+    hazard_ratio: Annotated[float, Option(help="Hazard ratio to detect (treatment vs control).")],
+    alpha: Alpha = 0.05,
+    sided: Sided = 2,
+    power: Power = 0.8,
+    ratio: Ratio = 1.0,
+    method: Annotated[EventsMethod, Option(help="schoenfeld or freedman.")] = "schoenfeld",
+) -> AnalysisOutput:
+    """Events needed to detect a hazard ratio with a log-rank test (Schoenfeld, Freedman).
+
+    One row: the targets, events_exact (unrounded) and events (rounded up). As R
+    rpact::getSampleSizeSurvival(typeOfComputation = "Schoenfeld" | "Freedman").
+
+    Example: `survstat design events --hazard-ratio 0.7 --alpha 0.025 --sided 1 --power 0.8`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row.
+    """
+    from survstat.design.events import events
+
+    result = events(
+        hazard_ratio=hazard_ratio, alpha=alpha, sided=sided, power=power, ratio=ratio, method=method
+    )
+    title = f"Events to detect HR {hazard_ratio:g} ({method})"
+    return AnalysisOutput(result.table, title, 0)
+
+
+def design_proportions(
+    *,
+    p_control: Annotated[float, Option(help="Response rate on control.")],
+    p_treatment: Annotated[float | None, Option(help="Response rate on treatment.")] = None,
+    odds_ratio: Annotated[
+        float | None, Option(help="Odds ratio of response (instead of --p-treatment).")
+    ] = None,
+    alpha: Alpha = 0.05,
+    sided: Sided = 2,
+    power: Power = 0.8,
+    ratio: Ratio = 1.0,
+    method: Annotated[
+        ProportionsMethod,
+        Option(help="normal, normal-cc (continuity-corrected) or fisher (exact power)."),
+    ] = "normal",
+    max_n: Annotated[
+        int | None,
+        Option(help="fisher: the largest control size searched (default twice normal-cc's)."),
+    ] = None,
+) -> AnalysisOutput:
+    """Patients per arm to compare two proportions, such as pCR by arm.
+
+    Columns: design, method, p_control, p_treatment, n_control_exact (unrounded normal size),
+    n_control, n_treatment, n_total, power. normal is R power.prop.test; normal-cc adds the
+    Fleiss-Tytun-Ury continuity correction; fisher finds the smallest sizes whose exact power
+    of Fisher's test (every pair of outcomes enumerated) reaches --power, and the smallest
+    from which every larger size does.
+
+    Example: `survstat design proportions --p-control 0.2 --p-treatment 0.4 --method fisher`
+
+    Returns
+    -------
+    AnalysisOutput
+        The sizes.
+    """
+    from survstat.design.proportions import two_proportions
+
+    result = two_proportions(
+        p_control=p_control,
+        p_treatment=p_treatment,
+        odds_ratio=odds_ratio,
+        alpha=alpha,
+        sided=sided,
+        power=power,
+        ratio=ratio,
+        method=method,
+        max_n=max_n,
+    )
+    title = (
+        f"Two-arm sizes ({method}): p_control {result.p_control:g}, p_treatment "
+        f"{result.p_treatment:.4g}, alpha {alpha:g} ({sided}-sided), power {power:g}"
+    )
+    return AnalysisOutput(result.table, title, 0)
+
+
+DESIGN_ANALYSES = (
+    Analysis("design simon", design_simon),
+    Analysis("design single-arm", design_single_arm),
+    Analysis("design oc", design_oc),
+    Analysis("design events", design_events),
+    Analysis("design proportions", design_proportions),
+)
