@@ -129,7 +129,7 @@ FREE_TEXT |= {("plot cif", "title"), ("plot forest", "xlabel"), ("plot forest", 
 FREE_TEXT |= {("recist pcr", "patient")}
 #: Axis labels and titles of the per-subject figures.
 FREE_TEXT |= {
-    (f"plot {c}", "title") for c in ("swimmer", "waterfall", "spider", "cml-trajectories")
+    (f"plot {c}", "title") for c in ("swimmer", "waterfall", "spider", "cml-trajectories", "oc")
 }
 FREE_TEXT |= {(f"plot {c}", "xlabel") for c in ("swimmer", "spider", "cml-trajectories")}
 #: Values of SDTM variables: the evaluator (RSEVAL) and test codes (LBTESTCD).

@@ -89,7 +89,7 @@ def design_oc(
     (probability of stopping after stage 1) and expected_n. Exact binomial, as R
     clinfun::oc.twostage.bdry.
 
-    Example: `survstat design oc --n 43 --r 12 --n1 13 --r1 3 --rates 0.2,0.3,0.4`
+    Example: `survstat design oc --n 43 --r 12 --n1 13 --r1 3 -o simon_oc.parquet`
 
     Returns
     -------

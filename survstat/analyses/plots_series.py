@@ -329,7 +329,7 @@ def oc_plot(
     DATA is the output of `survstat design oc` (true_rate, p_success, pet, expected_n).
 
     Example: `survstat plot oc simon_oc.parquet --p0 0.2 --p1 0.4 -o oc.png` (the output of
-    `survstat design oc --n 43 --r 12 --n1 13 --r1 3 -o simon_oc.parquet`)
+    the `design oc` example)
 
     Returns
     -------

@@ -108,7 +108,7 @@ def oc_figure(
         label="expected patients",
     )
     right.set_ylabel("expected number of patients")
-    top = float(values["expected_n"].max())
+    top = float(values["expected_n"].to_numpy().max())
     right.set_ylim(0, top * 1.05 if top > 0 else 1)
     for rate, name in ((p0, "p0"), (p1, "p1")):
         if rate is not None:
