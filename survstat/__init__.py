@@ -11,6 +11,7 @@ The public API::
     survstat.cumulative_incidence(data, time=..., cause=..., by=None)
     survstat.gray_test(data, time=..., cause=..., by=..., strata=None, rho=0)
     survstat.cox(data, time=..., event=..., covariates=[...], strata=None, ties="efron")
+    survstat.concordance(data, time=..., event=..., score=..., reverse=False)
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
     survstat.proportion(data, response=..., responder_values=None, by=None, null_rate=None)
     survstat.datasets.load("gbsg2")
@@ -41,6 +42,8 @@ from survstat.errors import SurvstatError
 _NAMES = {
     "ComparisonResult": "survstat.estimators.compare_rates",
     "compare_proportions": "survstat.estimators.compare_rates",
+    "ConcordanceResult": "survstat.estimators.concordance",
+    "concordance": "survstat.estimators.concordance",
     "CoxResult": "survstat.estimators.cox",
     "cox": "survstat.estimators.cox",
     "CumulativeIncidenceResult": "survstat.estimators.cumulative_incidence",
@@ -79,6 +82,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from survstat import analyses, batch, datasets, endpoints, estimators, io, plot, tables
     from survstat.data import SurvivalData
     from survstat.estimators.compare_rates import ComparisonResult, compare_proportions
+    from survstat.estimators.concordance import ConcordanceResult, concordance
     from survstat.estimators.cox import CoxResult, cox
     from survstat.estimators.cumulative_incidence import (
         CumulativeIncidenceResult,
@@ -111,6 +115,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ComparisonResult",
+    "ConcordanceResult",
     "CoxResult",
     "CumulativeIncidenceResult",
     "FineGrayResult",
@@ -126,6 +131,7 @@ __all__ = [
     "analyses",
     "batch",
     "compare_proportions",
+    "concordance",
     "cox",
     "cumulative_incidence",
     "datasets",

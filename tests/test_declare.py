@@ -137,7 +137,16 @@ FREE_TEXT |= {("sdtm rs", "evaluator"), ("sdtm lb", "is_test"), ("sdtm lb", "con
 #: A value of the parameter column (ADaM PARAMCD), free text like the above.
 FREE_TEXT |= {
     (c, "param")
-    for c in ("km", "summary", "logrank", "cox", "plot km", "response", "compare-rates")
+    for c in (
+        "km",
+        "summary",
+        "logrank",
+        "cox",
+        "concordance",
+        "plot km",
+        "response",
+        "compare-rates",
+    )
 }
 #: The folder the ADaM datasets of a derivation are written to.
 FREE_TEXT |= {("recist derive", "adam"), ("cml endpoints", "adam")}

@@ -360,7 +360,7 @@ def test_cox_options_that_would_be_ignored_or_mean_nothing(kwargs, pattern):
 
 
 def test_cox_concordance_without_comparable_pairs_is_null():
-    from survstat.estimators.concordance import concordance
+    from survstat.estimators.concordance import concordance_counts as concordance
 
     # the only event is the last time: no pair is comparable
     c = concordance(np.array([1.0, 2.0]), np.array([0, 1]), np.array([0.3, 0.1]))

@@ -55,7 +55,7 @@ from survstat.estimators._term_table import (
     terms_with,
     warn_status,
 )
-from survstat.estimators.concordance import Concordance, concordance
+from survstat.estimators.concordance import Concordance, concordance_counts
 from survstat.io import FrameLike
 
 #: R ``coxph.control()``'s ``iter.max``.
@@ -295,7 +295,9 @@ def cox(
         robust=use_robust,
         iterations=fit.iterations,
         converged=fit.converged,
-        concordance=concordance(lay.time, lay.event, lay.x @ fit.beta, lay.w, lay.stratum_start),
+        concordance=concordance_counts(
+            lay.time, lay.event, lay.x @ fit.beta, lay.w, lay.stratum_start
+        ),
         aliased=terms_with(design.terms, status, "aliased"),
         infinite=terms_with(design.terms, status, "infinite"),
     )

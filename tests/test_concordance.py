@@ -1,0 +1,187 @@
+"""Harrell's concordance of any score with its standard error, against R
+survival::concordance (tests/reference/make_reference_concordance.R), by hand, and as a
+command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import survstat
+from survstat.cli import app
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidValueError,
+    MissingValueError,
+)
+from survstat.estimators.concordance import concordance, concordance_counts
+
+runner = CliRunner()
+REF = json.loads(
+    (Path(__file__).parent / "reference" / "r_reference_concordance.json").read_text(
+        encoding="utf-8"
+    )
+)
+NAMES = ("concordant", "discordant", "tied.x", "tied.y", "tied.xy")
+
+
+def _data() -> dict[str, pl.DataFrame]:
+    gbsg = survstat.datasets.load("gbsg2")
+    gbsg = gbsg.with_row_index("row", offset=1).with_columns(
+        w=(1 + pl.col("row") % 3).cast(pl.Float64), cl=(pl.col("row") - 1) // 2
+    )
+    mgus = survstat.datasets.load("mgus2").with_row_index("row", offset=1)
+    mgus = mgus.with_columns(w=(1 + pl.col("row") % 3).cast(pl.Float64))
+    return {"gbsg2": gbsg, "mgus2": mgus}
+
+
+CASES = {
+    "gbsg2 pnodes risk": ("gbsg2", "time", "cens", "pnodes", {"reverse": True}),
+    "gbsg2 age": ("gbsg2", "time", "cens", "age", {}),
+    "gbsg2 tsize risk strata horTh": (
+        "gbsg2",
+        "time",
+        "cens",
+        "tsize",
+        {"reverse": True, "strata": "horTh"},
+    ),
+    "gbsg2 progrec weights": ("gbsg2", "time", "cens", "progrec", {"weight": "w"}),
+    "gbsg2 pnodes risk cluster": (
+        "gbsg2",
+        "time",
+        "cens",
+        "pnodes",
+        {"reverse": True, "cluster": "cl"},
+    ),
+    "mgus2 age risk": ("mgus2", "futime", "death", "age", {"reverse": True}),
+    "mgus2 age risk strata sex weights": (
+        "mgus2",
+        "futime",
+        "death",
+        "age",
+        {"reverse": True, "strata": "sex", "weight": "w"},
+    ),
+}
+
+
+@pytest.mark.parametrize("ref", REF, ids=lambda r: r["name"])
+def test_matches_r_concordance(ref):
+    name, time, event, score, options = CASES[ref["name"]]
+    result = concordance(_data()[name], time=time, event=event, score=score, **options)
+    row = result.table.row(0, named=True)
+    assert row["concordance"] == pytest.approx(ref["concordance"], rel=1e-12)
+    assert row["std_error"] == pytest.approx(ref["std_error"], rel=1e-9)
+    count = ref["count"]
+    if isinstance(count, list):  # per stratum, column-major: sum each column
+        k = len(count) // 5
+        count = {n: sum(count[i * k : (i + 1) * k]) for i, n in enumerate(NAMES)}
+    got = [row["concordant"], row["discordant"], row["tied_x"], row["tied_y"], row["tied_xy"]]
+    assert got == pytest.approx([count[n] for n in NAMES], rel=1e-12)
+
+
+def test_small_case_by_hand():
+    # times 1..4, all events; scores predicting longer survival 1, 3, 2, 4: pairs (i < j):
+    # (1,2) conc, (1,3) conc, (1,4) conc, (2,3) disc, (2,4) conc, (3,4) conc: C = 5/6
+    frame = pl.DataFrame({"t": [1.0, 2, 3, 4], "e": [1, 1, 1, 1], "s": [1.0, 3, 2, 4]})
+    row = concordance(frame, time="t", event="e", score="s").table.row(0, named=True)
+    assert (row["concordant"], row["discordant"], row["tied_x"]) == (5.0, 1.0, 0.0)
+    assert row["concordance"] == pytest.approx(5 / 6)
+    # influence by hand: subject 1 in 3 conc pairs, 2: 2 conc 1 disc, 3: 2 conc 1 disc, 4: 3
+    somers = (5 - 1) / 6
+    d = np.array([3 - 3 * somers, 1 - 3 * somers, 1 - 3 * somers, 3 - 3 * somers]) / 12
+    assert row["std_error"] == pytest.approx(float(np.sqrt(np.sum(d**2))), rel=1e-12)
+    assert row["n"] == 4
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(1, 8), st.booleans(), st.integers(0, 4), st.integers(1, 3)),
+        min_size=2,
+        max_size=25,
+    )
+)
+def test_counts_and_variance_equal_brute_force(rows):
+    t = np.array([r[0] for r in rows], float)
+    e = np.array([r[1] for r in rows])
+    s = np.array([r[2] for r in rows], float)
+    w = np.array([r[3] for r in rows], float)
+    n = len(rows)
+    counts = np.zeros(3)
+    infl = np.zeros((n, 3))
+    for i in range(n):
+        for j in range(n):
+            # i fails first: event before j's time, or at j's time with j censored
+            if not e[i] or not (t[i] < t[j] or (t[i] == t[j] and not e[j])):
+                continue
+            kind = 0 if s[i] > s[j] else (1 if s[i] < s[j] else 2)
+            counts[kind] += w[i] * w[j]
+            infl[i, kind] += w[j]
+            infl[j, kind] += w[i]
+    got = concordance_counts(t, e, s, w, variance=True)
+    assert [got.concordant, got.discordant, got.tied_x] == pytest.approx(list(counts))
+    pairs = counts.sum()
+    if pairs == 0:
+        assert got.variance is None
+        return
+    somers = (counts[0] - counts[1]) / pairs
+    dfbeta = ((infl[:, 0] - infl[:, 1]) - infl.sum(axis=1) * somers) * w / (2 * pairs)
+    assert got.variance == pytest.approx(float(np.sum(dfbeta**2)), rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("frame", "error", "message"),
+    [
+        (
+            pl.DataFrame({"t": [1.0, 2], "e": [1, 0], "s": ["a", "b"]}),
+            ColumnTypeError,
+            r"`s` \(score\) must be numeric",
+        ),
+        (
+            pl.DataFrame({"t": [1.0, 2], "e": [1, 0], "s": [1.0, None]}),
+            MissingValueError,
+            r"`s` \(score\) has 1 missing values \(first at row 1\)",
+        ),
+        (
+            pl.DataFrame({"t": [1.0, 2], "e": [1, 0], "s": [1.0, float("inf")]}),
+            InvalidValueError,
+            r"`s` \(score\) must be finite",
+        ),
+        (pl.DataFrame({"t": [1.0, 2], "e": [1, 0], "x": [1.0, 2.0]}), ColumnNotFoundError, r"s"),
+    ],
+)
+def test_bad_scores_are_one_line_errors(frame, error, message):
+    with pytest.raises(error, match=message):
+        concordance(frame, time="t", event="e", score="s")
+
+
+def test_no_comparable_pair_is_null_not_nan():
+    frame = pl.DataFrame({"t": [1.0, 2.0], "e": [0, 0], "s": [1.0, 2.0]})
+    row = concordance(frame, time="t", event="e", score="s").table.row(0, named=True)
+    assert row["concordance"] is None
+    assert row["std_error"] is None
+    assert row["conf_low"] is None
+
+
+def test_cli_writes_the_library_table(tmp_path):
+    data = tmp_path / "g.parquet"
+    survstat.datasets.load("gbsg2").write_parquet(data)
+    out = tmp_path / "c.parquet"
+    args = ["concordance", str(data), "--time", "time", "--event", "cens", "--score", "pnodes"]
+    r = runner.invoke(app, [*args, "--reverse", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    expected = concordance(
+        survstat.datasets.load("gbsg2"), time="time", event="cens", score="pnodes", reverse=True
+    )
+    assert pl.read_parquet(out).equals(expected.table)
+    r = runner.invoke(app, [*args[:-1], "nodes"])
+    assert r.exit_code == 1
+    assert "nodes" in r.stderr
