@@ -25,6 +25,9 @@ class Design:
 
     matrix: np.ndarray
     terms: tuple[str, ...]
+    #: Per term, whether it is an indicator (a level of a categorical covariate, or a boolean
+    #: covariate): R centres only the other terms (``coxph``'s ``means`` are 0 for them).
+    indicator: tuple[bool, ...] = ()
 
 
 def _is_categorical(dtype: pl.DataType) -> bool:
@@ -60,7 +63,7 @@ def design_matrix(
     if unknown:
         raise OptionError(f"`reference` names columns that are not covariates: {unknown}")
     covariates = covariate_list(covariates)
-    blocks, names = [], []
+    blocks, names, indicator = [], [], []
     for col in covariates:
         if col not in frame.columns:
             raise ColumnNotFoundError(col, frame.columns, role="covariate")
@@ -93,6 +96,7 @@ def design_matrix(
                     continue
                 blocks.append((values == str(lvl)).astype(float))
                 names.append(f"{col}[{lvl}]")
+                indicator.append(True)
         elif dtype.is_numeric() or dtype == pl.Boolean:
             if col in reference:
                 raise OptionError(
@@ -108,10 +112,11 @@ def design_matrix(
                 )
             blocks.append(x)
             names.append(col)
+            indicator.append(dtype == pl.Boolean)
         else:
             raise ColumnTypeError(
                 f"`{col}` (covariate) must be numeric, boolean or categorical; found dtype {dtype}"
             )
     if not blocks:
         raise OptionError("give at least one covariate")
-    return Design(np.column_stack(blocks), tuple(names))
+    return Design(np.column_stack(blocks), tuple(names), tuple(indicator))
