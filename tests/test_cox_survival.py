@@ -136,6 +136,17 @@ def test_profiles_table_and_errors():
         cox_survival(fit, {"horTh[yes]": 1.0, "age": float("nan")})
 
 
+def test_profiles_by_covariate_as_r_newdata():
+    fit, profiles = FITS["gbsg2 efron"]
+    by_terms = cox_survival(fit, profiles).table
+    by_covariates = cox_survival(fit, [{"horTh": "yes", "age": 50}, {"horTh": "no", "age": 60}])
+    assert by_covariates.table.equals(by_terms)
+    with pytest.raises(
+        OptionError, match=r"profile 0: `horTh` = 'yess' is not a level of the model \(no, yes\)"
+    ):
+        cox_survival(fit, {"horTh": "yess", "age": 50})
+
+
 def test_a_higher_risk_profile_has_lower_survival_everywhere():
     fit, _ = FITS["gbsg2 efron"]
     table = cox_survival(

@@ -114,6 +114,8 @@ class CoxBasis:
     terms: tuple[str, ...]
     beta: np.ndarray
     indicator: tuple[bool, ...] = ()
+    source: tuple[tuple[str, str | None], ...] = ()
+    references: tuple[tuple[str, str], ...] = ()
 
     @property
     def means(self) -> np.ndarray:
@@ -387,6 +389,8 @@ def cox(
             terms=design.terms,
             beta=np.where(np.isfinite(beta), beta, 0.0),
             indicator=design.indicator,
+            source=design.source,
+            references=design.references,
         ),
     )
 

@@ -80,23 +80,53 @@ def _profiles(
         raise OptionError("`profiles` is empty: give at least one profile, or None for the means")
     rows = []
     for i, profile in enumerate(given):
+        profile = _as_terms(basis, profile, i)
         unknown = sorted(set(profile) - set(basis.terms))
         missing = [t for t in basis.terms if t not in profile]
         if unknown or missing:
             raise OptionError(
                 f"profile {i} must give a value for each model term "
-                f"({', '.join(basis.terms)}); "
+                f"({', '.join(basis.terms)}) or covariate; "
                 + (
                     f"unknown: {', '.join(unknown)}"
                     if unknown
                     else f"missing: {', '.join(missing)}"
                 )
             )
-        values = np.array([float(profile[t]) for t in basis.terms])
+        try:
+            values = np.array([float(profile[t]) for t in basis.terms])  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise OptionError(f"profile {i} has a value that is not a number: {profile}") from None
         if not np.all(np.isfinite(values)):
             raise OptionError(f"profile {i} has a value that is not a finite number: {profile}")
         rows.append(values)
     return np.vstack(rows)
+
+
+def _as_terms(basis: CoxBasis, profile: Mapping[str, object], i: int) -> dict[str, object]:
+    """A profile keyed by covariates (``{"horTh": "yes", "age": 50}``, as R's ``newdata``)
+    as one keyed by terms; keys that are terms stay as they are. A categorical covariate's
+    value must be its reference level or a level with a term."""
+    references = dict(basis.references)
+    out: dict[str, object] = {}
+    for key, value in profile.items():
+        terms = [t for t, (c, _) in zip(basis.terms, basis.source, strict=True) if c == key]
+        if key in basis.terms or not terms:
+            out[key] = value
+        elif key not in references:  # a numeric or boolean covariate is its own term
+            out[terms[0]] = value
+        else:
+            levels = {
+                lvl: t for t, (c, lvl) in zip(basis.terms, basis.source, strict=True) if c == key
+            }
+            text = str(value)
+            if text != references[key] and text not in levels:
+                known = ", ".join([references[key], *map(str, levels)])
+                raise OptionError(
+                    f"profile {i}: `{key}` = {value!r} is not a level of the model ({known})"
+                )
+            out.update({t: float(text == lvl) for lvl, t in levels.items()})
+    return out
 
 
 def _stratum_curves(
@@ -181,8 +211,10 @@ def cox_survival(
     fit
         A fit of :func:`survstat.cox`.
     profiles
-        One profile or a list of them, each a mapping of every model term (as the fit's
-        ``table`` names them, e.g. ``{"horTh[yes]": 1, "age": 50}``) to its value; None for
+        One profile or a list of them, each a mapping of every covariate to its value, as
+        R's ``newdata`` (``{"horTh": "yes", "age": 50}``; a level the model has no term for is
+        the reference level), or of every model term as the fit's ``table`` names them
+        (``{"horTh[yes]": 1, "age": 50}``); None for
         one curve at R's ``means`` (each term's weighted mean, 0 for the indicators of
         categorical and boolean covariates: R's default curve).
     conf_type
