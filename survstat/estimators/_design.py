@@ -25,6 +25,13 @@ class Design:
 
     matrix: np.ndarray
     terms: tuple[str, ...]
+    #: Per term, whether it is an indicator (a level of a categorical covariate, or a boolean
+    #: covariate): R centres only the other terms (``coxph``'s ``means`` are 0 for them).
+    indicator: tuple[bool, ...] = ()
+    #: Per term, its covariate and, for a level of a categorical covariate, the level.
+    source: tuple[tuple[str, str | None], ...] = ()
+    #: The reference level of each categorical covariate.
+    references: tuple[tuple[str, str], ...] = ()
 
 
 def _is_categorical(dtype: pl.DataType) -> bool:
@@ -60,7 +67,9 @@ def design_matrix(
     if unknown:
         raise OptionError(f"`reference` names columns that are not covariates: {unknown}")
     covariates = covariate_list(covariates)
-    blocks, names = [], []
+    blocks, names, indicator = [], [], []
+    source: list[tuple[str, str | None]] = []
+    references: list[tuple[str, str]] = []
     for col in covariates:
         if col not in frame.columns:
             raise ColumnNotFoundError(col, frame.columns, role="covariate")
@@ -88,11 +97,14 @@ def design_matrix(
                     f"`{col}` (covariate) has a single level {ref!r}: it cannot enter a model"
                 )
             values = series.cast(pl.String).to_numpy()
+            references.append((col, str(ref)))
             for lvl in levels:
                 if lvl == ref:
                     continue
                 blocks.append((values == str(lvl)).astype(float))
                 names.append(f"{col}[{lvl}]")
+                indicator.append(True)
+                source.append((col, str(lvl)))
         elif dtype.is_numeric() or dtype == pl.Boolean:
             if col in reference:
                 raise OptionError(
@@ -108,10 +120,14 @@ def design_matrix(
                 )
             blocks.append(x)
             names.append(col)
+            indicator.append(dtype == pl.Boolean)
+            source.append((col, None))
         else:
             raise ColumnTypeError(
                 f"`{col}` (covariate) must be numeric, boolean or categorical; found dtype {dtype}"
             )
     if not blocks:
         raise OptionError("give at least one covariate")
-    return Design(np.column_stack(blocks), tuple(names))
+    return Design(
+        np.column_stack(blocks), tuple(names), tuple(indicator), tuple(source), tuple(references)
+    )

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat._choices import TIES, Ties
+from survstat._choices import TIES, ConfType, Ties
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import (
     ColumnNotFoundError,
@@ -57,6 +57,9 @@ from survstat.estimators._term_table import (
 )
 from survstat.estimators.concordance import Concordance, concordance_counts
 from survstat.io import FrameLike
+
+if TYPE_CHECKING:
+    from survstat.estimators.cox_survival import CoxSurvival
 
 #: R ``coxph.control()``'s ``iter.max``.
 MAX_ITER = 20
@@ -98,6 +101,30 @@ def _newton(lay: Layout, ties: Ties, p: int, max_iter: int | None = None) -> _Fi
 
 
 @dataclass(frozen=True, slots=True)
+class CoxBasis:
+    """What survival curves after a fit need (:mod:`survstat.estimators.cox_survival`): the
+    rows used (weight above 0), in input order, with their design matrix on the covariates' own
+    scale, stratum keys, and the coefficients (0 for aliased terms, as R drops them)."""
+
+    time: np.ndarray
+    event: np.ndarray
+    weight: np.ndarray
+    x: np.ndarray
+    strata: pl.DataFrame  # one row per record: the stratum columns (no columns: one stratum)
+    terms: tuple[str, ...]
+    beta: np.ndarray
+    indicator: tuple[bool, ...] = ()
+    source: tuple[tuple[str, str | None], ...] = ()
+    references: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def means(self) -> np.ndarray:
+        """R ``coxph``'s ``means``: each term's weighted mean, 0 for indicator terms."""
+        mean = (self.weight @ self.x) / self.weight.sum()
+        return np.where(np.array(self.indicator, dtype=bool), 0.0, mean)
+
+
+@dataclass(frozen=True, slots=True)
 class CoxResult:
     """A fitted Cox model.
 
@@ -136,6 +163,9 @@ class CoxResult:
         Harrell's concordance of the linear predictor, within strata and with case weights,
         as R reports it for a ``coxph`` fit (pair counts and ``.value``; ``.value`` is None
         when no pair is comparable).
+    basis
+        The rows and design the fit used, for survival curves after it
+        (:func:`survstat.estimators.cox_survival.cox_survival`).
     """
 
     table: pl.DataFrame
@@ -152,6 +182,52 @@ class CoxResult:
     concordance: Concordance
     aliased: tuple[str, ...] = ()
     infinite: tuple[str, ...] = ()
+    basis: CoxBasis | None = field(default=None, repr=False)
+
+    def survival(
+        self,
+        profiles: Sequence[Mapping[str, float]] | Mapping[str, float] | None = None,
+        *,
+        conf_type: ConfType = "log",
+        conf_level: float = 0.95,
+    ) -> CoxSurvival:
+        """Survival curves of covariate profiles (R ``survfit(fit, newdata)``).
+
+        Parameters
+        ----------
+        profiles
+            Each profile maps every term to its value (``{"horTh[yes]": 1, "age": 50}``);
+            None: one curve at R's ``means``.
+        conf_type
+            Interval transform of S (``log`` by default, as ``survfit.coxph``).
+        conf_level
+            Confidence level.
+
+        Returns
+        -------
+        CoxSurvival
+            See :func:`survstat.estimators.cox_survival.cox_survival`.
+        """
+        from survstat.estimators.cox_survival import cox_survival
+
+        return cox_survival(self, profiles, conf_type=conf_type, conf_level=conf_level)
+
+    def baseline_hazard(self, *, centered: bool = True) -> pl.DataFrame:
+        """The baseline cumulative hazard (R ``basehaz(fit, centered=)``).
+
+        Parameters
+        ----------
+        centered
+            At R's ``means`` (True, R's default) or at every term 0.
+
+        Returns
+        -------
+        polars.DataFrame
+            The stratum columns, ``time`` and ``cumhaz``.
+        """
+        from survstat.estimators.cox_survival import baseline_hazard
+
+        return baseline_hazard(self, centered=centered)
 
     @property
     def model(self) -> pl.DataFrame:
@@ -300,6 +376,22 @@ def cox(
         ),
         aliased=terms_with(design.terms, status, "aliased"),
         infinite=terms_with(design.terms, status, "infinite"),
+        basis=CoxBasis(
+            time=frame.get_column(sd.time).cast(pl.Float64).to_numpy(),
+            event=frame.get_column(sd.event).cast(pl.Int8).to_numpy().astype(bool),
+            weight=(
+                frame.get_column(sd.weight).cast(pl.Float64).to_numpy()
+                if sd.weight
+                else np.ones(frame.height)
+            ),
+            x=design.matrix,
+            strata=frame.select(sd.strata),
+            terms=design.terms,
+            beta=np.where(np.isfinite(beta), beta, 0.0),
+            indicator=design.indicator,
+            source=design.source,
+            references=design.references,
+        ),
     )
 
 
