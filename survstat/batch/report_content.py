@@ -42,6 +42,9 @@ from survstat.tables.registry import DISPLAY_ANALYSES, build_display
 
 #: Rows of a table shown in the report; longer tables go to the appendix, cut to this many.
 MAX_ROWS = 60
+#: A table with more columns than this and no more rows is printed turned (one row per
+#: column), so that it fits the page.
+WIDE_COLUMNS = 10
 #: Analyses whose table has a row per subject (or per record): a listing, in the appendix.
 LISTINGS = frozenset(
     {
@@ -82,6 +85,15 @@ class TableBlock:
     def truncated(self) -> bool:
         """Whether rows of the file are not shown."""
         return self.total > len(self.rows)
+
+    @property
+    def wide(self) -> bool:
+        """Whether the table is printed turned: many columns, few rows."""
+        return len(self.columns) > WIDE_COLUMNS and len(self.rows) <= WIDE_COLUMNS
+
+    def turned(self) -> tuple[tuple[str, ...], ...]:
+        """The table turned: one row per column, its name first, then its cells."""
+        return tuple((c, *(r[j] for r in self.rows)) for j, c in enumerate(self.columns))
 
 
 @dataclass(frozen=True, slots=True)
@@ -540,6 +552,7 @@ __all__ = [
     "DATA_CUT_COLUMN",
     "LISTINGS",
     "MAX_ROWS",
+    "WIDE_COLUMNS",
     "Block",
     "DisplayBlock",
     "FigureBlock",

@@ -7,8 +7,8 @@ document asks to update its fields). The display tables are written by
 :func:`survstat.tables.render.add_display`, as ``survstat table tte -o OUT.docx`` writes
 them; figures are their PNG file, sized to the page's text width (a figure written only as
 SVG or PDF is named, not embedded); the appendix is in landscape, its listings cut to the
-rows the HTML shows. Tables wider than :data:`WIDE_COLUMNS` columns with few rows are
-written turned (one row per column), so that they fit the page. The core properties and the
+rows the HTML shows. Wide tables with few rows are written turned (one row per column),
+as the HTML report prints them, so that they fit the page. The core properties and the
 zip entries carry the ``SOURCE_DATE_EPOCH`` time (else 2000-01-01), so the same content
 gives the same bytes.
 """
@@ -31,8 +31,6 @@ from survstat.batch.report_content import (
 )
 from survstat.tables.render import add_display, document_bytes, new_document
 
-#: Tables with more columns than this, and no more rows, are written turned.
-WIDE_COLUMNS = 10
 _NOTE_PT = 8
 _TABLE_PT = 7
 
@@ -98,12 +96,10 @@ def _grid(document: Any, header: list[str] | None, rows: list[list[str]], size: 
 
 
 def _table(document: Any, block: TableBlock) -> None:
-    rows = [list(r) for r in block.rows]
-    if len(block.columns) > WIDE_COLUMNS and len(rows) <= WIDE_COLUMNS:
-        turned = [[c, *(r[j] for r in rows)] for j, c in enumerate(block.columns)]
-        _grid(document, None, turned, _TABLE_PT)
+    if block.wide:
+        _grid(document, None, [list(r) for r in block.turned()], _TABLE_PT)
     else:
-        _grid(document, list(block.columns), rows, _TABLE_PT)
+        _grid(document, list(block.columns), [list(r) for r in block.rows], _TABLE_PT)
     if block.file:
         _text(document, TextBlock(f"file: {block.file}", "note"))
 
@@ -201,4 +197,4 @@ def render_docx_report(content: ReportContent) -> bytes:
     return document_bytes(document)
 
 
-__all__ = ["WIDE_COLUMNS", "render_docx_report"]
+__all__ = ["render_docx_report"]

@@ -51,15 +51,19 @@ dl.options { display: grid; grid-template-columns: minmax(10em, 2fr) 3fr; gap: 0
 dl.options dt { color: #444; } dl.options dd { margin: 0; overflow-wrap: anywhere; }
 dl.options code { color: #888; font-size: 0.8em; }
 details { margin: 0.6em 0; } details > summary { cursor: pointer; color: #333; }
-.display { margin: 1em 0; max-width: 100%; overflow-x: auto; }
+.display { margin: 1em 0; max-width: 100%; overflow-x: auto; } .turned { display: none; }
+@page listings { size: A4 landscape; } #_appendix, #_appendix ~ * { page: listings; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
-  h2 { break-before: page; } nav.toc + h2, h1 + table + nav.toc { break-before: auto; }
+  h2 { break-before: page; } nav.toc h2 { break-before: auto; }
   h2, h3 { break-after: avoid; }
   .scroll, .display, .display > div { overflow: visible !important; }
+  .screen { display: none; } .turned { display: block; }
   table { font-size: 7pt; } .scroll table { width: 100%; table-layout: auto; }
-  th, td { padding: 0.1em 0.3em; overflow-wrap: anywhere; word-break: break-word; }
-  td.num { white-space: normal; }
+  th, td { padding: 0.1em 0.3em; } td { overflow-wrap: anywhere; } td.num { white-space: normal; }
+  .display .gt_table { font-size: 8pt !important; }
+  .display .gt_row, .display .gt_col_heading { padding-top: 1px !important;
+                                                padding-bottom: 1px !important; }
   figure, .display, .keep { break-inside: avoid; } tr { break-inside: avoid; }
   figure img { max-height: 90vh; }
   details::details-content { display: block; content-visibility: visible; }
@@ -99,21 +103,33 @@ def _scoped_display(block: DisplayBlock) -> str:
     )
 
 
-def _table(block: TableBlock, listing: bool = False) -> str:
-    head = "".join(f"<th>{_esc(c)}</th>" for c in block.columns)
-    rows = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="num">{_esc(v)}</td>' if num else f"<td>{_esc(v)}</td>"
-            for v, num in zip(row, block.numeric, strict=True)
-        )
-        + "</tr>"
-        for row in block.rows
+def _header(name: str) -> str:
+    """A column name that may wrap after its underscores (``pfs_<wbr>median``)."""
+    return "_<wbr>".join(_esc(part) for part in name.split("_"))
+
+
+def _cells(row: tuple[str, ...], numeric: tuple[bool, ...]) -> str:
+    return "".join(
+        f'<td class="num">{_esc(v)}</td>' if num else f"<td>{_esc(v)}</td>"
+        for v, num in zip(row, numeric, strict=True)
     )
+
+
+def _table(block: TableBlock, listing: bool = False) -> str:
+    head = "".join(f"<th>{_header(c)}</th>" for c in block.columns)
+    rows = "".join(f"<tr>{_cells(row, block.numeric)}</tr>" for row in block.rows)
     kind = "scroll" if listing or block.truncated else "scroll keep"
     table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
     note = f'<p class="note">file: {_esc(block.file)}</p>' if block.file else ""
-    return f'<div class="{kind}">{table}</div>{note}'
+    if not block.wide:
+        return f'<div class="{kind}">{table}</div>{note}'
+    # printed turned, one row per column, so that it fits the page
+    flags = (False,) + (True,) * len(block.rows)
+    turned = "".join(f"<tr>{_cells(row, flags[: len(row)])}</tr>" for row in block.turned())
+    return (
+        f'<div class="{kind} screen">{table}</div>'
+        f'<div class="scroll keep turned"><table><tbody>{turned}</tbody></table></div>{note}'
+    )
 
 
 def _figure(block: FigureBlock) -> str:
