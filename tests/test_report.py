@@ -21,7 +21,7 @@ from survstat.batch import load_job, run_job
 from survstat.batch.report import render_report, write_report
 from survstat.batch.report_content import MAX_ROWS, data_cut, report_content
 from survstat.cli import app
-from survstat.errors import OutputPathError
+from survstat.errors import InputFormatError, OutputPathError
 from survstat.io import read_metadata
 from survstat.tables.registry import build_display
 
@@ -221,6 +221,67 @@ def test_a_table_over_the_row_limit_goes_to_the_appendix(tmp_path):
     assert re.findall(r'<h3 id="_result-([^"]+)"', html) == ["lr"]
     # with no display table or figure, the summary says so
     assert "this job has no summary tables and no figures" in _section(html, "_summary")
+
+
+def test_the_other_table_steps_are_in_the_summary(tmp_path):
+    survstat.datasets.load("gbsg2").write_parquet(tmp_path / "gbsg2.parquet")
+    (tmp_path / "job.toml").write_text(
+        '[job]\noutput = "out"\n\n[inputs]\ngbsg2 = "gbsg2.parquet"\n\n'
+        '[[step]]\nname = "lr"\nanalysis = "logrank"\ninput = "gbsg2"\ntime = "time"\n'
+        'event = "cens"\nby = "horTh"\n\n'
+        '[[step]]\nname = "by_grade"\nanalysis = "table subgroups"\ninput = "gbsg2"\n'
+        'time = "time"\nevent = "cens"\nby = "horTh"\nreference = "no"\n'
+        'subgroups = ["tgrade"]\n'
+    )
+    job = load_job(tmp_path / "job.toml")
+    html = render_report(job, run_job(job))
+    assert re.findall(r'<h3 id="([^"]+)"', _section(html, "_summary")) == ["_result-by_grade"]
+    assert re.findall(r'<h3 id="([^"]+)"', _section(html, "_results")) == ["_result-lr"]
+    assert "interaction_p_value" in _section(html, "_summary")
+
+
+TABLE_TTE_BY_GRADE = """
+[[step]]
+name = "t"
+analysis = "table tte"
+input = "gbsg2"
+time = "time"
+event = "cens"
+by = "horTh"
+by_partition = "tgrade"
+"""
+
+
+def test_a_display_step_run_by_partition_has_one_display_per_partition(tmp_path):
+    survstat.datasets.load("gbsg2").write_parquet(tmp_path / "gbsg2.parquet")
+    (tmp_path / "job.toml").write_text(
+        '[job]\noutput = "out"\n\n[inputs]\ngbsg2 = "gbsg2.parquet"\n' + TABLE_TTE_BY_GRADE
+    )
+    job = load_job(tmp_path / "job.toml")
+    html = render_report(job, run_job(job))
+    summary = _section(html, "_summary")
+    titles = re.findall(r"Time-to-event summary by horTh: tgrade = (I+)", summary)
+    assert titles == ["I", "II", "III"]
+    assert len(set(re.findall(r'<div id="(_display-[^"]+)"', summary))) == 3
+
+
+def test_an_ard_without_a_display_is_shown_with_the_reason(tmp_path, monkeypatch):
+    import survstat.batch.report_content as content
+
+    def refuse(*args, **kwargs):
+        raise InputFormatError("the ARD of `table tte` must have its arm column first")
+
+    monkeypatch.setattr(content, "build_display", refuse)
+    survstat.datasets.load("gbsg2").write_parquet(tmp_path / "gbsg2.parquet")
+    (tmp_path / "job.toml").write_text(
+        '[job]\noutput = "out"\n\n[inputs]\ngbsg2 = "gbsg2.parquet"\n' + TABLE_TTE_BY_GRADE
+    )
+    job = load_job(tmp_path / "job.toml")
+    summary = _section(render_report(job, run_job(job)), "_summary")
+    assert (
+        '<p class="error">no display: the ARD of `table tte` must have its arm column first</p>'
+    ) in summary
+    assert "<th>statistic</th>" in summary
 
 
 def test_a_failed_step_is_said_in_the_summary(tmp_path):

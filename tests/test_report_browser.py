@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -142,3 +143,25 @@ def test_a_screenshot_renders(report):
     ink = (pixels < 0.9).any(axis=-1).mean()  # the share of pixels that are not white
     assert 0.01 < ink < 0.5
     assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 20
+
+
+def _pdf_pages(report: Path, html: str, name: str) -> int:
+    page = report.with_name(f"{name}.html")
+    page.write_text(html)
+    pdf = report.with_name(f"{name}.pdf")
+    proc = _chromium(
+        report.parent, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri(), width=1280
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+
+
+def test_printing_unfolds_the_listings(report):
+    """The print stylesheet unfolds the appendix's <details>: the printed report has more
+    pages than a copy without them, as many as a copy with them open."""
+    html = report.read_text()
+    start, end = html.index("<details"), html.rindex("</details>") + len("</details>")
+    folded = _pdf_pages(report, html, "print")
+    without = _pdf_pages(report, html[:start] + html[end:], "print-without")
+    opened = _pdf_pages(report, html.replace("<details ", "<details open "), "print-open")
+    assert without < folded == opened

@@ -24,7 +24,7 @@ import datetime as _dt
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -61,7 +61,8 @@ LISTINGS = frozenset(
         "sdtm lb",
     }
 )
-#: The ADaM ADSL variable of the data cut-off date (ADaM IG v1.3, section 3.2.1).
+#: The ADaM ADSL variable of the data cut-off date ("Date of Data Cut", CDISC ADaM
+#: Implementation Guide, ADSL variables); a numeric SAS date in a transport file.
 DATA_CUT_COLUMN = "DCUTDT"
 _SAS_EPOCH = _dt.date(1960, 1, 1)
 _MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -194,11 +195,27 @@ def _source_name(job: Job, ref: str) -> str:
     return source.given if source is not None else f"{ref}.parquet (step {ref})"
 
 
-def _display(job: Job, step: Step, path: Path) -> DisplayBlock:
+def _displays(job: Job, step: Step, path: Path) -> list[Block]:
+    """The display of the step's ARD; one per partition for a step run ``by_partition``
+    (titled by its values), or the ARD itself with the reason when no display can be built
+    from it."""
     parameters = read_metadata(path).get("parameters", {})
     source = _source_name(job, step.inputs["data"]) if "data" in step.inputs else None
-    display = build_display(step.analysis, pl.read_parquet(path), parameters, source=source)
-    return DisplayBlock(key=step.name, display=display, file=path.name)
+    ard = pl.read_parquet(path)
+    keys = [c for c in step.by_partition if c in ard.columns]
+    parts = ard.partition_by(keys, maintain_order=True, as_dict=True) if keys else {(): ard}
+    blocks: list[Block] = []
+    try:
+        for i, (values, part) in enumerate(parts.items()):
+            display = build_display(step.analysis, part.drop(keys), parameters, source=source)
+            if keys:
+                where = ", ".join(f"{k} = {v}" for k, v in zip(keys, values, strict=True))
+                display = replace(display, title=f"{display.title}: {where}")
+            key = f"{step.name}/{i + 1}" if keys else step.name  # no step name holds a /
+            blocks.append(DisplayBlock(key=key, display=display, file=path.name))
+    except SurvstatError as exc:
+        return [TextBlock(f"no display: {exc}", "error"), _table_block(ard, path.name)]
+    return blocks
 
 
 #: The end of a sentence: a full stop before a capital, not that of "e.g." or "i.e.".
@@ -315,8 +332,8 @@ def _step_outputs(job: Job, step: Step, record: Mapping[str, Any], parts: _Parts
         TextBlock(note, "note") for note in read_metadata(files[0]).get("notes", [])
     ]
     if step.analysis in DISPLAY_ANALYSES:
-        display = _display(job, step, files[0])
-        parts.summary.append(Section(f"_summary-{step.name}", title, (display, *notes)))
+        displays = _displays(job, step, files[0])
+        parts.summary.append(Section(f"_summary-{step.name}", title, (*displays, *notes)))
         return
     tables = [_table_block(pl.read_parquet(path), path.name) for path in files]
     listing = step.analysis in LISTINGS
