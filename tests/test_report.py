@@ -284,6 +284,24 @@ def test_an_ard_without_a_display_is_shown_with_the_reason(tmp_path, monkeypatch
     assert "<th>statistic</th>" in summary
 
 
+def test_other_files_of_a_table_step_are_named_beside_its_display(tmp_path):
+    """A table step may also write its display as DOCX or RTF (listed in the manifest): the
+    report names them and reads only the Parquet tables."""
+    survstat.datasets.load("gbsg2").write_parquet(tmp_path / "gbsg2.parquet")
+    step = TABLE_TTE_BY_GRADE.replace('by_partition = "tgrade"\n', "")
+    (tmp_path / "job.toml").write_text(
+        '[job]\noutput = "out"\n\n[inputs]\ngbsg2 = "gbsg2.parquet"\n' + step
+    )
+    job = load_job(tmp_path / "job.toml")
+    manifest = run_job(job).with_columns(
+        pl.col("outputs").list.concat(pl.lit(["t.docx", "t.docx.json"]))
+    )
+    (tmp_path / "out" / "t.docx").write_bytes(b"PK")
+    summary = _section(render_report(job, manifest), "_summary")
+    assert '<p class="note">also written: t.docx, t.docx.json</p>' in summary
+    assert "Time-to-event summary by horTh" in summary
+
+
 def test_a_failed_step_is_said_in_the_summary(tmp_path):
     survstat.datasets.load("gbsg2").write_parquet(tmp_path / "gbsg2.parquet")
     (tmp_path / "job.toml").write_text(

@@ -176,8 +176,9 @@ def _table_block(frame: pl.DataFrame, file: str | None, max_rows: int = MAX_ROWS
 
 def _figure(step: Step, files: Sequence[Path]) -> FigureBlock:
     """The step's figure: SVG, else PNG, else PDF embedded; the PNG kept for DOCX."""
-    ranked = sorted(files, key=lambda p: ("svg", "png", "pdf").index(p.suffix.lstrip(".")))
-    shown = ranked[0]
+    order = ("svg", "png", "pdf")
+    figures = [p for p in files if p.suffix.lstrip(".") in order]
+    shown = min(figures, key=lambda p: order.index(p.suffix.lstrip(".")))
     png = next((p.read_bytes() for p in files if p.suffix == ".png"), None)
     return FigureBlock(
         alt=f"{step.name}: {step.label}",
@@ -321,16 +322,23 @@ class _Parts:
 
 def _step_outputs(job: Job, step: Step, record: Mapping[str, Any], parts: _Parts) -> None:
     """Put the outputs of a finished step where a reader looks for them."""
-    files = [job.output / f for f in record["outputs"] or []]
-    if not files:
-        return
+    outputs = [job.output / f for f in record["outputs"] or []]
     title = f"{step.name} ({step.label})"
     if step.kind == "plot":
-        parts.figures.append(Section(f"_figure-{step.name}", title, (_figure(step, files),)))
+        if any(p.suffix.lstrip(".") in _MIME for p in outputs):
+            figure = _figure(step, outputs)
+            parts.figures.append(Section(f"_figure-{step.name}", title, (figure,)))
         return
+    files = [p for p in outputs if p.suffix == ".parquet"]
+    if not files:
+        return
+    # other files of the step (its display as DOCX or RTF, say) are named beside its tables
+    others = [p.name for p in outputs if p.suffix != ".parquet"]
     notes: list[Block] = [
         TextBlock(note, "note") for note in read_metadata(files[0]).get("notes", [])
     ]
+    if others:
+        notes.append(TextBlock(f"also written: {', '.join(others)}", "note"))
     if step.analysis in DISPLAY_ANALYSES:
         displays = _displays(job, step, files[0])
         parts.summary.append(Section(f"_summary-{step.name}", title, (*displays, *notes)))
