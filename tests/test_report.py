@@ -19,7 +19,9 @@ from typer.testing import CliRunner
 import survstat
 from survstat.batch import load_job, run_job
 from survstat.batch.report import render_report, write_report
-from survstat.batch.report_content import MAX_ROWS, data_cut, report_content
+from survstat.batch.report_blocks import MAX_ROWS
+from survstat.batch.report_content import report_content
+from survstat.batch.report_inputs import data_cut
 from survstat.cli import app
 from survstat.errors import InputFormatError, OutputPathError
 from survstat.io import read_metadata

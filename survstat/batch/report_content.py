@@ -1,7 +1,8 @@
 """What a job's report says, in order: built once from the job and its manifest.
 
 The HTML (:mod:`survstat.batch.report_html`) and DOCX (:mod:`survstat.batch.report_docx`)
-reports render the same :class:`ReportContent`, so the two say the same things:
+reports render the same :class:`~survstat.batch.report_blocks.ReportContent`, so the two
+say the same things:
 
 1. a title block: the job's title, the date of the data cut when the inputs give one
    (ADaM ADSL ``DCUTDT``), the survstat version, the creation time, the job file's and the
@@ -15,18 +16,17 @@ reports render the same :class:`ReportContent`, so the two say the same things:
 5. **Inputs and provenance**: the inputs with their full hashes and column labels, the
    step summary;
 6. **Appendix**: the listings, per-subject tables and any table of more than
-   :data:`MAX_ROWS` rows, truncated to that many rows with the total said.
+   :data:`~survstat.batch.report_blocks.MAX_ROWS` rows, truncated to that many rows with
+   the total said.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 
@@ -34,17 +34,22 @@ from survstat._clock import utc_now
 from survstat._format import format_value
 from survstat._version import __version__
 from survstat.batch.job import Job, Step
-from survstat.batch.runner import content_sha256
+from survstat.batch.report_blocks import (
+    MAX_ROWS,
+    Block,
+    DisplayBlock,
+    FigureBlock,
+    PairsBlock,
+    ReportContent,
+    Section,
+    TableBlock,
+    TextBlock,
+)
+from survstat.batch.report_inputs import column_labels, data_cut, input_hashes
 from survstat.errors import SurvstatError
-from survstat.io import read_labels, read_metadata, scan
-from survstat.tables.display import DisplayTable
+from survstat.io import read_metadata
 from survstat.tables.registry import DISPLAY_ANALYSES, build_display
 
-#: Rows of a table shown in the report; longer tables go to the appendix, cut to this many.
-MAX_ROWS = 60
-#: A table with more columns than this and no more rows is printed turned (one row per
-#: column), so that it fits the page.
-WIDE_COLUMNS = 10
 #: Analyses whose table has a row per subject (or per record): a listing, in the appendix.
 LISTINGS = frozenset(
     {
@@ -61,106 +66,7 @@ LISTINGS = frozenset(
         "sdtm lb",
     }
 )
-#: The ADaM ADSL variable of the data cut-off date ("Date of Data Cut", CDISC ADaM
-#: Implementation Guide, ADSL variables); a numeric SAS date in a transport file.
-DATA_CUT_COLUMN = "DCUTDT"
-_SAS_EPOCH = _dt.date(1960, 1, 1)
 _MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
-
-
-@dataclass(frozen=True, slots=True)
-class TableBlock:
-    """A table read from an output file, its cells formatted as text.
-
-    ``rows`` holds at most :data:`MAX_ROWS` rows of the ``total`` in the file; ``file`` is
-    the output file's name (None for a table made by the report itself).
-    """
-
-    columns: tuple[str, ...]
-    numeric: tuple[bool, ...]
-    rows: tuple[tuple[str, ...], ...]
-    total: int
-    file: str | None = None
-
-    @property
-    def truncated(self) -> bool:
-        """Whether rows of the file are not shown."""
-        return self.total > len(self.rows)
-
-    @property
-    def wide(self) -> bool:
-        """Whether the table is printed turned: many columns, few rows."""
-        return len(self.columns) > WIDE_COLUMNS and len(self.rows) <= WIDE_COLUMNS
-
-    def turned(self) -> tuple[tuple[str, ...], ...]:
-        """The table turned: one row per column, its name first, then its cells."""
-        return tuple((c, *(r[j] for r in self.rows)) for j, c in enumerate(self.columns))
-
-
-@dataclass(frozen=True, slots=True)
-class DisplayBlock:
-    """A summary table's display (built from its ARD) and the ARD file it came from."""
-
-    key: str
-    display: DisplayTable
-    file: str
-
-
-@dataclass(frozen=True, slots=True)
-class FigureBlock:
-    """A figure: the file embedded in HTML, the PNG file's bytes for DOCX (None when the step
-    wrote no PNG) and every file of the figure."""
-
-    alt: str
-    mime: str
-    data: bytes
-    png: bytes | None
-    files: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TextBlock:
-    """A paragraph: plain text, a note (smaller, grey) or an error."""
-
-    text: str
-    style: Literal["text", "note", "error", "status-ok", "status-failed"] = "text"
-
-
-@dataclass(frozen=True, slots=True)
-class PairsBlock:
-    """Label-value rows: the title block's facts and the steps' options."""
-
-    rows: tuple[tuple[str, str], ...]
-    keys: tuple[str, ...] = ()
-
-
-Block = TableBlock | DisplayBlock | FigureBlock | TextBlock | PairsBlock
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """A heading with its anchor, its blocks and its subsections; ``collapsed`` sections
-    (listings) are folded in the HTML report.
-
-    A step's own section (under "Methods and parameters") has the step's name as its
-    ``id``; every other id starts with ``_``, which no step name can (a step may be named
-    ``summary``).
-    """
-
-    id: str
-    title: str
-    blocks: tuple[Block, ...] = ()
-    subsections: tuple[Section, ...] = ()
-    collapsed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ReportContent:
-    """The whole report: title, the title block's facts, then the sections in order."""
-
-    title: str
-    facts: PairsBlock
-    sections: tuple[Section, ...] = field(default_factory=tuple)
 
 
 def _table_block(frame: pl.DataFrame, file: str | None, max_rows: int = MAX_ROWS) -> TableBlock:
@@ -371,94 +277,6 @@ def _truncation(table: TableBlock) -> str:
     return f"{table.file}: {table.total} rows"
 
 
-def _input_hashes(job: Job, manifest: pl.DataFrame) -> dict[str, str]:
-    """Content hash of each input, as the run recorded it (hashing a large dataset again
-    would double the reading); an input no step read is hashed here."""
-    hashes: dict[str, str] = {}
-    for refs, digests in manifest.select("inputs", "input_sha256").iter_rows():
-        if refs and digests:
-            by_role = json.loads(digests)
-            hashes.update({ref: by_role[role] for role, ref in json.loads(refs).items()})
-    return {
-        name: hashes.get(name) or content_sha256(source.path)
-        for name, source in job.sources.items()
-    }
-
-
-def _used_columns(job: Job) -> dict[str, list[str]]:
-    """The columns the job's steps read from each of its inputs, in the order first used."""
-    used: dict[str, dict[str, None]] = {}
-    for step in job.steps:
-        needed = step.spec.columns({**step.parameters, **step.inputs})
-        if step.by_partition:
-            needed.setdefault("data", []).extend((c, "by_partition") for c in step.by_partition)
-        for role, pairs in needed.items():
-            ref = step.inputs.get(role)
-            if ref is not None and ref in job.sources:
-                used.setdefault(ref, {}).update(dict.fromkeys(c for c, _ in pairs))
-    return {ref: list(columns) for ref, columns in used.items()}
-
-
-def _local_file(path: str) -> bool:
-    return "://" not in path and Path(path).is_file()
-
-
-def _column_labels(job: Job) -> pl.DataFrame:
-    """The label of each column the job used, for the inputs that are files with column
-    labels (SAS files, Parquet written with labels); a column without one shows blank."""
-    rows: list[tuple[str, str, str]] = []
-    for ref, columns in _used_columns(job).items():
-        path = job.sources[ref].path
-        if not _local_file(path):
-            continue  # folders, globs and remote data: no one file to take labels from
-        try:
-            labels = read_labels(path)
-        except SurvstatError:  # a file the run could not read has said so already
-            continue
-        if labels:
-            rows += [(ref, c, labels.get(c, "")) for c in columns]
-    return pl.DataFrame(rows, schema=["input", "column", "label"], orient="row")
-
-
-def _as_date(value: Any) -> str | None:
-    """A data cut-off value as ISO 8601: a date, a datetime, ISO text, or a SAS date (days
-    since 1960-01-01, how SAS transport files store numeric dates)."""
-    if isinstance(value, _dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, int | float):
-        return (_SAS_EPOCH + _dt.timedelta(days=int(value))).isoformat()
-    return str(value).strip() or None
-
-
-def data_cut(job: Job) -> str | None:
-    """The date of the data cut: the one value of ADaM ``DCUTDT`` over the job's inputs that
-    carry it; None when no input has it or they disagree.
-
-    Parameters
-    ----------
-    job
-        The job whose inputs are read.
-
-    Returns
-    -------
-    str or None
-        The date, ISO 8601.
-    """
-    found: set[str] = set()
-    for source in job.sources.values():
-        try:
-            frame = scan(source.path)[0]
-            if DATA_CUT_COLUMN not in frame.collect_schema().names():
-                continue
-            values = frame.select(pl.col(DATA_CUT_COLUMN).drop_nulls().unique()).collect()
-        except (SurvstatError, OSError, pl.exceptions.PolarsError):
-            continue
-        found.update(d for d in map(_as_date, values.to_series()) if d)
-    return found.pop() if len(found) == 1 else None
-
-
 def _facts(job: Job, digests: Mapping[str, str]) -> PairsBlock:
     rows: list[tuple[str, str]] = []
     cut = data_cut(job)
@@ -490,7 +308,7 @@ def _provenance(job: Job, manifest: pl.DataFrame, digests: Mapping[str, str]) ->
             "sha256": [digests[s.name] for s in job.sources.values()],
         }
     )
-    labels = _column_labels(job)
+    labels = column_labels(job)
     steps = manifest.select(
         "step", "analysis", "status", "rows", "partitions", "duration_s", "finished_utc", "error"
     )
@@ -547,7 +365,7 @@ def report_content(job: Job, manifest: pl.DataFrame) -> ReportContent:
         methods.append(_methods(job, step, record))
         if record["status"] in ("ok", "skipped"):
             _step_outputs(job, step, record, parts)
-    digests = _input_hashes(job, manifest)
+    digests = input_hashes(job, manifest)
     sections = [
         Section(
             "_summary",
@@ -573,19 +391,4 @@ def report_content(job: Job, manifest: pl.DataFrame) -> ReportContent:
     return ReportContent(job.title, _facts(job, digests), tuple(sections))
 
 
-__all__ = [
-    "DATA_CUT_COLUMN",
-    "LISTINGS",
-    "MAX_ROWS",
-    "WIDE_COLUMNS",
-    "Block",
-    "DisplayBlock",
-    "FigureBlock",
-    "PairsBlock",
-    "ReportContent",
-    "Section",
-    "TableBlock",
-    "TextBlock",
-    "data_cut",
-    "report_content",
-]
+__all__ = ["LISTINGS", "report_content"]

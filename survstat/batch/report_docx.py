@@ -1,6 +1,6 @@
 """The report as a Word document (python-docx), saying what the HTML report says.
 
-It renders a :class:`~survstat.batch.report_content.ReportContent` with Word's own headings
+It renders a :class:`~survstat.batch.report_blocks.ReportContent` with Word's own headings
 (Heading 1 for the sections, Heading 2 for their parts), so that the table of contents field
 placed after the title block lists them: Word fills it in when the document is opened (the
 document asks to update its fields). The display tables are written by
@@ -19,7 +19,7 @@ import io
 import struct
 from typing import Any
 
-from survstat.batch.report_content import (
+from survstat.batch.report_blocks import (
     Block,
     DisplayBlock,
     FigureBlock,

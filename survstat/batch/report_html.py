@@ -1,6 +1,6 @@
 """The report as one self-contained HTML file: styles inline, figures as data URIs.
 
-It renders a :class:`~survstat.batch.report_content.ReportContent`: the title block, a table
+It renders a :class:`~survstat.batch.report_blocks.ReportContent`: the title block, a table
 of contents linking every section, then the sections. Wide tables scroll inside their own
 box, so the page itself never scrolls sideways; the listings of the appendix are folded in
 ``<details>``. The print stylesheet unfolds them, drops the scroll boxes (tables shrink and
@@ -17,7 +17,7 @@ import base64
 import html
 import re
 
-from survstat.batch.report_content import (
+from survstat.batch.report_blocks import (
     Block,
     DisplayBlock,
     FigureBlock,
