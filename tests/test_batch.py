@@ -456,7 +456,7 @@ def test_the_report_lists_the_labels_of_the_columns_used(tmp_path):
     r = runner.invoke(app, ["report", str(path), "-o", str(tmp_path / "r.html")])
     assert r.exit_code == 0, r.output
     html = (tmp_path / "r.html").read_text()
-    section = html[html.index("<h3>Column labels</h3>") : html.index("<h2>Steps</h2>")]
+    section = html[html.index('<h3 id="_column-labels">') : html.index('<h3 id="_steps">')]
     rows = [
         [cell.split(">", 1)[1] for cell in row.split("</td>")[:-1]]
         for row in section.split("<tr>")[2:]

@@ -64,7 +64,7 @@ def _problems(path: Path, **kwargs) -> list[str]:
         ),
         (
             'output = "o"\nreport = "r.txt"',
-            "`report` must be a file name ending in .html; got 'r.txt'",
+            "`report` must be a file name ending in .html or .docx; got 'r.txt'",
         ),
         ('output = "o"\ntitle = 3', "j.toml:3: [job]: `title` must be a string; got 3"),
     ],

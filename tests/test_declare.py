@@ -109,8 +109,9 @@ def test_an_option_declared_once_is_checked_in_job_files(monkeypatch, tmp_path, 
     assert job.steps[0].parameters == {"time": "time", "shape": "square"}
     manifest = run_job(job)
     html = render_report(job, manifest)
-    assert '<td title="The shape of the toy.">shape</td>' in html
-    assert '<td title="Follow-up time column.">time</td>' in html
+    # the report writes each option as its declared help and value, the key beside it
+    assert "<dt>The shape of the toy <code>shape</code></dt><dd>square</dd>" in html
+    assert "<dt>Follow-up time column <code>time</code></dt><dd>time</dd>" in html
 
 
 def _leaves(group, prefix=()):

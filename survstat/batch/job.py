@@ -177,11 +177,11 @@ def _check_meta(meta: Any, check: Checker, output: str | Path | None) -> dict[st
         spark_master = None
     report = meta.get("report")
     if report is not None:
-        if not isinstance(report, str) or not report.endswith(".html"):
+        if not isinstance(report, str) or not report.endswith((".html", ".docx")):
             check.add(
                 check.lines.of("job", 0, "report"),
                 "[job]: ",
-                f"`report` must be a file name ending in .html; got {report!r}",
+                f"`report` must be a file name ending in .html or .docx; got {report!r}",
             )
             report = None
         elif not _confined(

@@ -172,8 +172,8 @@ def run(
     folder, with `manifest.parquet` recording status, rows, duration and content hashes. A step
     that fails or does not run leaves no file; temporary files of a killed run are removed by
     the next run. Steps whose inputs and parameters are unchanged are skipped unless --force,
-    and keep the duration of the run that made their outputs. With `[job] report` the HTML
-    report is written too.
+    and keep the duration of the run that made their outputs. With `[job] report` the report
+    (HTML or DOCX) is written too.
 
     Example: `survstat run examples/gbsg2.toml --output results/gbsg2`
     """
@@ -201,21 +201,27 @@ def report(
     output: OutDirOpt = None,
     report_file: Annotated[
         Path | None,
-        typer.Option("--report", "-o", help="HTML file (default: [job] report or report.html)."),
+        typer.Option(
+            "--report",
+            "-o",
+            help="Report file: .html or .docx (default: [job] report or report.html).",
+        ),
     ] = None,
     force: ForceOpt = False,
     continue_on_error: ContinueOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
-    """Run a job (finished, unchanged steps are skipped) and write one self-contained HTML
-    report with its tables, figures, parameters and provenance.
+    """Run a job (finished, unchanged steps are skipped) and write its report: one
+    self-contained HTML file, or a Word document with -o ending in .docx. Title block,
+    contents, summary (display tables and figures), results, methods and parameters as text,
+    inputs and provenance, and an appendix of listings.
 
     Example: `survstat report examples/gbsg2.toml --output results/gbsg2 -o gbsg2.html`
     """
-    from survstat.batch.report import write_report
+    from survstat.batch.report import REPORT_SUFFIXES, write_report
 
     if report_file is not None:
-        check_output_path(report_file)  # before the job runs
+        check_output_path(report_file, REPORT_SUFFIXES)  # before the job runs
     job, manifest = _execute(job_file, output, force, continue_on_error, quiet)
     path = write_report(job, manifest, report_file)
     say(f"wrote {path}")

@@ -131,29 +131,47 @@ def _fixed_zip_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render_docx(display: DisplayTable) -> bytes:
-    """The display as a Word document (python-docx): title, population, table, footnotes.
+def new_document(title: str) -> Any:
+    """An empty Word document (python-docx) whose core properties are pinned: author
+    survstat, revision 1, every time ``SOURCE_DATE_EPOCH`` (else 2000-01-01).
 
     Parameters
     ----------
-    display
-        The display table.
+    title
+        The document's title property.
 
     Returns
     -------
-    bytes
-        The DOCX file's content, with pinned core properties and zip entry times.
+    docx.document.Document
+        The document.
     """
     import docx
-    from docx.shared import Pt
 
     document = docx.Document()
     props = document.core_properties
     props.created = props.modified = props.last_printed = _stamp().replace(tzinfo=None)
     props.author = props.last_modified_by = "survstat"
     props.revision = 1
-    props.title = display.title
-    document.add_heading(display.title, level=2)
+    props.title = title
+    return document
+
+
+def add_display(document: Any, display: DisplayTable, *, level: int = 2) -> None:
+    """Append the display to a Word document: its title as a heading of ``level``, the
+    population line, the table and the footnotes.
+
+    Parameters
+    ----------
+    document
+        A python-docx document (:func:`new_document`).
+    display
+        The display table.
+    level
+        The heading level of the display's title.
+    """
+    from docx.shared import Pt
+
+    document.add_heading(display.title, level=level)
     if display.population:
         document.add_paragraph(display.population)
     table = document.add_table(rows=1 + len(display.rows), cols=1 + len(display.columns))
@@ -167,9 +185,42 @@ def render_docx(display: DisplayTable) -> bytes:
             table.cell(i, j).text = text
     for note in display.footnotes:
         document.add_paragraph(note).runs[0].font.size = Pt(8)
+
+
+def document_bytes(document: Any) -> bytes:
+    """The Word document's file content, its zip entries stamped with the pinned time.
+
+    Parameters
+    ----------
+    document
+        A python-docx document.
+
+    Returns
+    -------
+    bytes
+        The DOCX file's content: the same document gives the same bytes.
+    """
     buffer = io.BytesIO()
     document.save(buffer)
     return _fixed_zip_times(buffer.getvalue())
+
+
+def render_docx(display: DisplayTable) -> bytes:
+    """The display as a Word document (python-docx): title, population, table, footnotes.
+
+    Parameters
+    ----------
+    display
+        The display table.
+
+    Returns
+    -------
+    bytes
+        The DOCX file's content, with pinned core properties and zip entry times.
+    """
+    document = new_document(display.title)
+    add_display(document, display)
+    return document_bytes(document)
 
 
 def _write_xlsx(display: DisplayTable, path: str) -> None:
@@ -254,6 +305,9 @@ def write_display(
 
 __all__ = [
     "DISPLAY_OUTPUTS",
+    "add_display",
+    "document_bytes",
+    "new_document",
     "render_docx",
     "render_html",
     "render_latex",
