@@ -225,7 +225,7 @@ def test_a_table_over_the_row_limit_goes_to_the_appendix(tmp_path):
     assert "this job has no summary tables and no figures" in _section(html, "_summary")
 
 
-def test_the_other_table_steps_are_in_the_summary(tmp_path):
+def test_the_subgroups_table_is_in_the_summary_as_its_display(tmp_path):
     survstat.datasets.load("gbsg2").write_parquet(tmp_path / "gbsg2.parquet")
     (tmp_path / "job.toml").write_text(
         '[job]\noutput = "out"\n\n[inputs]\ngbsg2 = "gbsg2.parquet"\n\n'
@@ -237,9 +237,9 @@ def test_the_other_table_steps_are_in_the_summary(tmp_path):
     )
     job = load_job(tmp_path / "job.toml")
     html = render_report(job, run_job(job))
-    assert re.findall(r'<h3 id="([^"]+)"', _section(html, "_summary")) == ["_result-by_grade"]
+    assert re.findall(r'<h3 id="([^"]+)"', _section(html, "_summary")) == ["_summary-by_grade"]
     assert re.findall(r'<h3 id="([^"]+)"', _section(html, "_results")) == ["_result-lr"]
-    assert "interaction_p_value" in _section(html, "_summary")
+    assert "Interaction p-value" in _section(html, "_summary")  # the forest table's display
 
 
 TABLE_TTE_BY_GRADE = """
