@@ -111,6 +111,10 @@ SAME_DAY: tuple[str, ...] = get_args(SameDay)
 AdamFormat = Literal["parquet", "xpt"]
 ADAM_FORMATS: tuple[str, ...] = get_args(AdamFormat)
 
+#: The time transforms of the proportional-hazards test (survstat.estimators.cox_zph).
+ZphTransform = Literal["km", "rank", "identity", "log"]
+ZPH_TRANSFORMS: tuple[str, ...] = get_args(ZphTransform)
+
 #: How events for a hazard ratio are computed (survstat.design.events).
 EventsMethod = Literal["schoenfeld", "freedman"]
 EVENTS_METHODS: tuple[str, ...] = get_args(EventsMethod)

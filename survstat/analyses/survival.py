@@ -225,6 +225,10 @@ def cox_model(
         str | None, Column("data", help="Cluster column for robust standard errors.")
     ] = None,
     conf_level: ConfLevel = 0.95,
+    ph_test: Annotated[
+        bool,
+        Option(help="Also test proportional hazards per covariate (R cox.zph, km transform)."),
+    ] = False,
 ) -> AnalysisOutput:
     """Cox proportional hazards model (R coxph).
 
@@ -233,7 +237,9 @@ def cox_model(
     status is ok, aliased (linearly dependent or constant: the row is null), infinite
     (monotone likelihood, e.g. no events in one arm: no hazard ratio, interval or p-value) or
     not converged. The global tests and a model table (n, events, concordance, iterations,
-    converged, aliased and infinite terms) are printed and written beside the output.
+    converged, aliased and infinite terms) are printed and written beside the output; with
+    --ph-test, the proportional-hazards tests too (term, statistic, df, p_value per covariate
+    and GLOBAL, as R cox.zph).
 
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
     -o cox.parquet`
@@ -263,6 +269,11 @@ def cox_model(
         extras=(
             Extra("tests", "Global tests", fit.tests),
             Extra("model", _MODEL_TITLE, fit.model),
+            *(
+                [Extra("zph", "Proportional-hazards tests (cox.zph, km)", fit.zph().table)]
+                if ph_test
+                else []
+            ),
         ),
         notes=subjects.notes,
     )

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat._choices import TIES, ConfType, Ties
+from survstat._choices import TIES, ConfType, Ties, ZphTransform
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import (
     ColumnNotFoundError,
@@ -60,6 +60,7 @@ from survstat.io import FrameLike
 
 if TYPE_CHECKING:
     from survstat.estimators.cox_survival import CoxSurvival
+    from survstat.estimators.cox_zph import CoxZph
 
 #: R ``coxph.control()``'s ``iter.max``.
 MAX_ITER = 20
@@ -228,6 +229,25 @@ class CoxResult:
         from survstat.estimators.cox_survival import baseline_hazard
 
         return baseline_hazard(self, centered=centered)
+
+    def zph(self, *, transform: ZphTransform = "km", terms: bool = True) -> CoxZph:
+        """Test proportional hazards per covariate and globally (R ``cox.zph``).
+
+        Parameters
+        ----------
+        transform
+            ``km`` (default), ``rank``, ``identity`` or ``log``.
+        terms
+            One test per covariate (True) or per model column.
+
+        Returns
+        -------
+        CoxZph
+            See :func:`survstat.estimators.cox_zph.cox_zph`.
+        """
+        from survstat.estimators.cox_zph import cox_zph
+
+        return cox_zph(self, transform=transform, terms=terms)
 
     @property
     def model(self) -> pl.DataFrame:
