@@ -27,6 +27,7 @@ from survstat.errors import OptionError
 
 REFERENCE = json.loads((Path(__file__).parent / "reference" / "group_sequential.json").read_text())
 DESIGNS = REFERENCE["designs"]
+FUTILITY = REFERENCE["futility"]
 COLUMNS = [
     "look",
     "information_fraction",
@@ -34,6 +35,7 @@ COLUMNS = [
     "nominal_p",
     "alpha_spent",
     "cumulative_alpha",
+    "z_futility",
 ]
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -41,7 +43,11 @@ SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[Healt
 def _id(case: dict) -> str:
     gamma = "" if case["gamma"] is None else f"{case['gamma']:g}"
     timing = "equal" if case["timing"] is None else "unequal"
-    return f"{case['spending']}{gamma}-K{case['looks']}-{timing}-sided{case['sided']}-pw{case['power']:g}"
+    futility = ""
+    if case.get("futility_spending"):
+        fg = "" if case["futility_gamma"] is None else f"{case['futility_gamma']:g}"
+        futility = f"-beta-{case['futility_spending']}{fg}"
+    return f"{case['spending']}{gamma}{futility}-K{case['looks']}-{timing}-sided{case['sided']}-pw{case['power']:g}"
 
 
 def _design(case: dict):
@@ -53,6 +59,8 @@ def _design(case: dict):
         spending=case["spending"],
         gamma=case["gamma"],
         power=case["power"],
+        futility_spending=case.get("futility_spending"),
+        futility_gamma=case.get("futility_gamma"),
     )
 
 
@@ -94,6 +102,20 @@ def test_boundaries_match_rpact(case):
     )
     # rpact spends alpha - 1e-8 by the final look (its tolerance)
     np.testing.assert_allclose(table["cumulative_alpha"], case["alpha_spent"], rtol=0, atol=2e-8)
+    assert design.inflation_factor == pytest.approx(case["inflation_factor"], rel=1e-7)
+    assert design.drift**2 == pytest.approx(case["shift"], rel=1e-7)
+
+
+@pytest.mark.parametrize("case", FUTILITY, ids=_id)
+def test_futility_bounds_match_rpact(case):
+    """Beta spending, non-binding (rpact typeBetaSpending, bindingFutility = FALSE)."""
+    design = _design(case)
+    table = design.table
+    np.testing.assert_allclose(table["z_efficacy"], case["critical_values"], rtol=0, atol=1e-6)
+    futility = table["z_futility"].to_numpy()
+    # rpact lists the interim futility bounds; the final one is the efficacy bound
+    np.testing.assert_allclose(futility[:-1], case["futility_bounds"], rtol=0, atol=1e-6)
+    assert futility[-1] == table["z_efficacy"][-1]
     assert design.inflation_factor == pytest.approx(case["inflation_factor"], rel=1e-7)
     assert design.drift**2 == pytest.approx(case["shift"], rel=1e-7)
 
@@ -264,6 +286,8 @@ def test_obrien_fleming_bounds_decrease_and_pocock_is_nearly_flat():
 def test_result_shape():
     design = boundaries(looks=3, alpha=0.025, timing=(0.5, 0.75, 1))
     assert design.table.columns == COLUMNS
+    assert design.table["z_futility"].null_count() == 3
+    assert design.table.schema["z_futility"] == pl.Float64
     assert design.table.schema["look"] == pl.Int64
     assert design.table["look"].to_list() == [1, 2, 3]
     assert design.timing == (0.5, 0.75, 1.0)
@@ -276,6 +300,43 @@ def test_result_shape():
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
         design.alpha = 0.05  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("spending", SPENDINGS)
+def test_futility_is_non_binding_and_keeps_the_power(spending):
+    gamma = 1.0 if spending == "hwang-shih-decani" else None
+    plain = boundaries(looks=4, alpha=0.025, timing=[0.3, 0.5, 0.8, 1], power=0.85)
+    design = boundaries(
+        looks=4,
+        alpha=0.025,
+        timing=[0.3, 0.5, 0.8, 1],
+        power=0.85,
+        futility_spending=spending,
+        futility_gamma=gamma,
+    )
+    # non-binding: the efficacy boundaries ignore the futility stops
+    assert design.table.drop("z_futility").equals(plain.table.drop("z_futility"))
+    futility = design.table["z_futility"].to_numpy()
+    efficacy = design.table["z_efficacy"].to_numpy()
+    assert np.all(futility[:-1] < efficacy[:-1])
+    assert np.all(np.diff(futility) > 0)
+    timing = design.table["information_fraction"].to_numpy()
+    reject = rejection_probability(
+        bounds=efficacy, timing=timing, drift=design.drift, futility=futility
+    )
+    assert reject.sum() == pytest.approx(0.85, abs=1e-9)
+    # futility stops cost power, so the design needs more information than without them
+    assert design.inflation_factor > plain.inflation_factor
+
+
+def test_first_futility_bound_by_hand():
+    """P_delta(Z_1 <= a_1) = beta(t_1): a_1 = delta sqrt(t_1) + Phi^-1(beta(t_1))."""
+    design = boundaries(
+        looks=3, alpha=0.025, futility_spending="pocock", timing=[0.4, 0.7, 1], power=0.9
+    )
+    beta_1 = alpha_spending(spending="pocock", alpha=0.1, timing=[0.4])[0]
+    expected = design.drift * math.sqrt(0.4) + stats.norm.ppf(beta_1)
+    assert design.table["z_futility"][0] == pytest.approx(expected, rel=1e-12)
 
 
 def test_five_looks_under_a_second():
@@ -398,3 +459,34 @@ def test_power_of_the_design_at_its_drift():
         drift=design.drift,
     )
     assert reject.sum() == pytest.approx(0.9, abs=1e-11)
+
+
+@SETTINGS
+@given(
+    designs(),
+    st.floats(0.005, 0.2),
+    st.floats(0.6, 0.95),
+    st.sampled_from(SPENDINGS),
+    st.floats(-4, 4),
+)
+def test_futility_below_efficacy_and_power_kept(design, alpha, power, futility, futility_gamma):
+    design = {**design, "sided": 1}
+    result = boundaries(
+        alpha=alpha,
+        power=power,
+        futility_spending=futility,
+        futility_gamma=futility_gamma if futility == "hwang-shih-decani" else None,
+        **design,
+    )
+    table = result.table
+    efficacy = table["z_efficacy"].to_numpy()
+    lower = table["z_futility"].to_numpy()
+    assert np.all(lower <= efficacy)
+    assert lower[-1] == efficacy[-1]
+    reject = rejection_probability(
+        bounds=efficacy,
+        timing=table["information_fraction"].to_numpy(),
+        drift=result.drift,
+        futility=lower,
+    )
+    assert reject.sum() == pytest.approx(power, abs=1e-8)

@@ -8,7 +8,8 @@ under the null hypothesis of crossing it at look ``k``, not having crossed befor
 recursive numerical integration of Armitage, McPherson & Rowe (1969) over the canonical joint
 distribution of the Z statistics, on the grid of Jennison & Turnbull (2000, ch. 19) with
 Simpson weights, as ``gsDesign`` and ``rpact`` do; the boundary is then the root of a smooth,
-decreasing function of ``c_k``.
+decreasing function of ``c_k``. Optional non-binding futility boundaries spend beta the same way
+under the drift that gives the design its power (Pampallona, Tsiatis & Kim 2001).
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class GroupSequentialBoundaries:
 
     Attributes
     ----------
-    looks, alpha, sided, timing, spending, gamma, power
+    looks, alpha, sided, timing, spending, gamma, power, futility_spending, futility_gamma
         The inputs as given (``timing`` as a tuple, or None for equally spaced looks).
     drift
         The expected Z statistic at the final look (``theta sqrt(I_max)``) under which the
@@ -120,7 +121,9 @@ class GroupSequentialBoundaries:
         One row per look: ``look``, ``information_fraction``, ``z_efficacy`` (the boundary on
         the Z scale; reject when Z >= it, or |Z| >= it when two-sided), ``nominal_p`` (the
         p-value threshold of the look, two-sided when ``sided = 2``), ``alpha_spent`` (at
-        this look), ``cumulative_alpha``.
+        this look), ``cumulative_alpha``, ``z_futility`` (the futility boundary: stop for
+        futility when Z <= it; equal to ``z_efficacy`` at the final look; null without
+        ``futility_spending``).
     """
 
     looks: int
@@ -130,6 +133,8 @@ class GroupSequentialBoundaries:
     spending: str
     gamma: float | None
     power: float
+    futility_spending: str | None
+    futility_gamma: float | None
     drift: float
     inflation_factor: float
     table: pl.DataFrame
@@ -164,31 +169,32 @@ class _Recursion:
     Z_k sqrt(t_k) is a Brownian motion with drift ``delta`` observed at t_k.
     """
 
-    def __init__(self, drift: float, two_sided: bool, r: int) -> None:
+    def __init__(self, drift: float, r: int) -> None:
         self.drift = drift
-        self.two_sided = two_sided
         self.r = r
         self.t = 0.0
         self.z = np.zeros(1)
         self.h = np.ones(1)  # weighted sub-density; at t = 0, a unit mass at 0
 
-    def crossing(self, c: float, t: float) -> tuple[float, float]:
-        """Probabilities of crossing above c and below -c (when two-sided) at fraction t, not
-        before."""
+    def _standardised(self, bound: float, t: float) -> np.ndarray:
+        """(bound sqrt(t) - E[Z_t sqrt(t) | Z_prev]) / sd, at each grid point of the last look."""
         dt = t - self.t
-        scale = math.sqrt(dt)
         shift = self.z * math.sqrt(self.t) + self.drift * dt
-        upper = float(self.h @ special.ndtr((shift - c * math.sqrt(t)) / scale))
-        lower = 0.0
-        if self.two_sided:
-            lower = float(self.h @ special.ndtr((-c * math.sqrt(t) - shift) / scale))
-        return upper, lower
+        return (bound * math.sqrt(t) - shift) / math.sqrt(dt)
 
-    def advance(self, c: float, t: float) -> None:
-        """Move to look t, keeping the paths that stayed inside the boundary c."""
+    def above(self, c: float, t: float) -> float:
+        """Probability of Z >= c at fraction t, having stayed in the continuation regions."""
+        return float(self.h @ special.ndtr(-self._standardised(c, t)))
+
+    def below(self, a: float, t: float) -> float:
+        """Probability of Z <= a at fraction t, having stayed in the continuation regions."""
+        return float(self.h @ special.ndtr(self._standardised(a, t)))
+
+    def advance(self, lower: float, upper: float, t: float) -> None:
+        """Move to look t, keeping the paths that stay in (lower, upper) there."""
         dt = t - self.t
         st = math.sqrt(t)
-        z, w = _grid(self.drift * st, -c if self.two_sided else -math.inf, c, self.r)
+        z, w = _grid(self.drift * st, lower, upper, self.r)
         arg = (z[:, None] * st - self.z[None, :] * math.sqrt(self.t) - self.drift * dt) / (
             math.sqrt(dt)
         )
@@ -204,7 +210,7 @@ def _root(f: Callable[[float], float], a: float, b: float) -> float:
 
 def _solve_bounds(increments: np.ndarray, timing: np.ndarray, sided: int, r: int) -> np.ndarray:
     """Boundaries spending ``increments`` of alpha at each look under the null hypothesis."""
-    rec = _Recursion(0.0, sided == 2, r)
+    rec = _Recursion(0.0, r)
     bounds = np.empty(timing.size)
     for k, (spend, t) in enumerate(zip(increments, timing, strict=True)):
         if k == 0:
@@ -212,12 +218,52 @@ def _solve_bounds(increments: np.ndarray, timing: np.ndarray, sided: int, r: int
         else:
 
             def excess(c: float, t: float = t, spend: float = spend) -> float:
-                return sum(rec.crossing(c, t)) - spend
+                lower = rec.below(-c, t) if sided == 2 else 0.0
+                return rec.above(c, t) + lower - spend
 
             c = _root(excess, _Z_LOW, _Z_HIGH)
         bounds[k] = c
-        rec.advance(c, t)
+        rec.advance(-c if sided == 2 else -math.inf, c, t)
     return bounds
+
+
+def _futility_bounds(
+    efficacy: np.ndarray, timing: np.ndarray, increments: np.ndarray, drift: float
+) -> tuple[np.ndarray, float]:
+    """Futility bounds spending ``increments`` of beta under ``drift`` (efficacy non-binding),
+    and the beta spent in all, with the final futility bound at the efficacy bound."""
+    rec = _Recursion(drift, GRID_R)
+    bounds = efficacy.copy()
+    last = timing.size - 1
+    spent = 0.0
+    for k in range(last):
+        t, c, spend = float(timing[k]), float(efficacy[k]), float(increments[k])
+        below_c = rec.below(c, t)
+        if below_c <= spend:
+            a, spend = c, below_c  # the spending cannot be met below the efficacy bound
+        else:
+
+            def excess(a: float, t: float = t, spend: float = spend) -> float:
+                return rec.below(a, t) - spend
+
+            a = _root(excess, _Z_LOW, c)
+        bounds[k] = a
+        spent += spend
+        rec.advance(a, c, t)
+    return bounds, spent + rec.below(float(efficacy[last]), float(timing[last]))
+
+
+def _futility_design(
+    efficacy: np.ndarray, timing: np.ndarray, increments: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The drift at which the final futility bound meets the final efficacy bound, and the
+    futility bounds there."""
+
+    def excess(drift: float) -> float:
+        return _futility_bounds(efficacy, timing, increments, drift)[1] - increments.sum()
+
+    drift = _root(excess, 0.0, 40.0)
+    return _futility_bounds(efficacy, timing, increments, drift)[0], drift
 
 
 def rejection_probability(
@@ -226,19 +272,24 @@ def rejection_probability(
     timing: Sequence[float] | np.ndarray,
     drift: float,
     sided: int = 1,
+    futility: Sequence[float] | np.ndarray | None = None,
 ) -> np.ndarray:
     """Probability of crossing each efficacy boundary first at each look.
 
     Parameters
     ----------
     bounds
-        Boundaries on the Z scale, one per look.
+        Efficacy boundaries on the Z scale, one per look.
     timing
         Information fractions, increasing in (0, 1] and ending at 1.
     drift
         The mean of the Z statistic at information fraction 1 (0 under the null hypothesis).
     sided
-        1: cross above the bound; 2: cross above it or below its negative.
+        1: cross above the bound; 2: a two-sided design, which stops too below the negative
+        bound.
+    futility
+        Futility boundaries (one-sided designs), one per look: the trial stops for futility
+        when Z falls at or below it. None: no futility stop.
 
     Returns
     -------
@@ -256,12 +307,17 @@ def rejection_probability(
     if sided not in (1, 2) or isinstance(sided, bool):
         raise OptionError(f"`--sided` must be 1 or 2; got {sided!r}")
     timing = _check_timing(timing, len(bounds))
-    rec = _Recursion(float(drift), sided == 2, GRID_R)
-    out = np.empty(len(bounds))
-    for k, (c, t) in enumerate(zip(bounds, timing, strict=True)):
-        out[k] = rec.crossing(float(c), float(t))[0]
-        if k + 1 < len(bounds):
-            rec.advance(float(c), float(t))
+    upper = np.asarray(bounds, dtype=float)
+    if futility is not None:
+        lower = np.asarray(futility, dtype=float)
+    else:
+        lower = -upper if sided == 2 else np.full(upper.size, -math.inf)
+    rec = _Recursion(float(drift), GRID_R)
+    out = np.empty(upper.size)
+    for k, t in enumerate(timing):
+        out[k] = rec.above(float(upper[k]), float(t))
+        if k + 1 < upper.size:
+            rec.advance(float(lower[k]), float(upper[k]), float(t))
     return out
 
 
@@ -303,19 +359,40 @@ def _check_timing(timing: Sequence[float] | np.ndarray | None, looks: int) -> np
     return t
 
 
-def _check_gamma(spending: str, gamma: float | None) -> float | None:
+def _check_gamma(
+    spending: str, gamma: float | None, *, flag: str = "--spending", gamma_flag: str = "--gamma"
+) -> float | None:
     if spending != "hwang-shih-decani":
         if gamma is not None:
             raise OptionError(
-                f"`--gamma` applies to `--spending hwang-shih-decani` only; got {gamma!r} "
+                f"`{gamma_flag}` applies to `{flag} hwang-shih-decani` only; got {gamma!r} "
                 f"with {spending!r}"
             )
         return None
     if gamma is None:
-        raise OptionError("`--gamma` is required with `--spending hwang-shih-decani`; got none")
+        raise OptionError(f"`{gamma_flag}` is required with `{flag} hwang-shih-decani`; got none")
     if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not math.isfinite(gamma):
-        raise OptionError(f"`--gamma` must be a finite number; got {gamma!r}")
+        raise OptionError(f"`{gamma_flag}` must be a finite number; got {gamma!r}")
     return float(gamma)
+
+
+def _check_futility(
+    spending: str | None, gamma: float | None, sided: int
+) -> tuple[Spending, float | None] | None:
+    if spending is None:
+        if gamma is not None:
+            raise OptionError(
+                f"`--futility-gamma` applies to `--futility-spending hwang-shih-decani` only; "
+                f"got {gamma!r} without `--futility-spending`"
+            )
+        return None
+    check_choice("--futility-spending", spending, SPENDINGS)
+    if sided != 1:
+        raise OptionError(
+            f"`--futility-spending` needs a one-sided design (`--sided 1`); got `--sided {sided}`"
+        )
+    flags = {"flag": "--futility-spending", "gamma_flag": "--futility-gamma"}
+    return cast(Spending, spending), _check_gamma(spending, gamma, **flags)
 
 
 def boundaries(
@@ -327,6 +404,8 @@ def boundaries(
     spending: Spending = "obrien-fleming",
     gamma: float | None = None,
     power: float = 0.8,
+    futility_spending: Spending | None = None,
+    futility_gamma: float | None = None,
 ) -> GroupSequentialBoundaries:
     """Lan–DeMets alpha-spending efficacy boundaries, as ``rpact::getDesignGroupSequential``.
 
@@ -353,7 +432,15 @@ def boundaries(
         early (1 is close to Pocock); 0 spends linearly, the family's limit.
     power
         Power at which the drift and the inflation factor are computed (rpact
-        ``1 - beta``, default 0.8 as there); it does not change the boundaries.
+        ``1 - beta``, default 0.8 as there). It does not change the efficacy boundaries; with
+        ``futility_spending`` it sets the futility boundaries (beta = 1 - power is spent).
+    futility_spending
+        A beta-spending family for non-binding futility boundaries (one-sided designs; rpact
+        ``typeBetaSpending`` ``bsOF``, ``bsP``, ``bsHSD``): the same families as
+        ``spending``, applied to beta. None (default): no futility boundaries.
+    futility_gamma
+        The Hwang–Shih–DeCani parameter of the beta spending (rpact ``gammaB``); required
+        with that family and only there.
 
     Returns
     -------
@@ -366,7 +453,8 @@ def boundaries(
         When an option is out of range: ``alpha`` or ``power`` outside (0, 1), ``power`` not
         above the one-sided alpha, ``looks`` below 1, ``sided`` not 1 or 2, ``timing`` of the
         wrong length, not increasing in (0, 1] or not ending at 1, an unknown ``spending``,
-        ``gamma`` missing with, or given without, Hwang–Shih–DeCani.
+        ``gamma`` missing with, or given without, Hwang–Shih–DeCani (and the same for
+        ``futility_spending`` and ``futility_gamma``), futility with ``sided = 2``.
 
     See Also
     --------
@@ -387,6 +475,17 @@ def boundaries(
     ``z_{alpha/sided} + z_{1-power}``. ``nominal_p`` is ``sided (1 - Phi(c_k))`` (rpact's
     ``stageLevels`` times ``sided``).
 
+    Futility (beta spending, non-binding, as rpact's default ``bindingFutility = FALSE``): the
+    efficacy boundaries are those without futility; for a drift ``delta`` each interim
+    futility boundary ``a_k`` solves
+    ``P_delta(Z_k <= a_k, a_j < Z_j < c_j for j < k) = beta(t_k) - beta(t_{k-1})``, and the
+    drift is the one at which the final look spends the rest of beta with ``a_K = c_K``
+    (Pampallona, Tsiatis & Kim 2001). The drift and inflation factor are then those of the
+    design with futility stops. Where an interim spending cannot be met below ``c_k`` the
+    futility boundary is set to ``c_k`` and the final look spends what is left of beta, so
+    that the power is still ``power`` (rpact instead adjusts the spending, its
+    ``betaAdjustment``; the designs differ only in that case).
+
     References
     ----------
     1. Lan KKG, DeMets DL (1983). Discrete sequential boundaries for clinical trials.
@@ -397,6 +496,9 @@ def boundaries(
        Trials, ch. 19. Chapman & Hall/CRC.
     4. Hwang IK, Shih WJ, DeCani JS (1990). Group sequential designs using a family of type I
        error probability spending functions. Stat Med 9:1439-1445.
+    5. Pampallona S, Tsiatis AA, Kim K (2001). Interim monitoring of group sequential trials
+       using spending functions for the type I and type II error probabilities. Drug Inf J
+       35:1113-1121.
 
     Examples
     --------
@@ -420,13 +522,20 @@ def boundaries(
     check_choice("--spending", spending, SPENDINGS)
     gamma_value = _check_gamma(spending, gamma)
     t = _check_timing(timing, looks)
+    futility = _check_futility(futility_spending, futility_gamma, sided)
     cumulative = alpha_spending(
         spending=spending, alpha=alpha, timing=t, gamma=gamma_value, sided=sided
     )
     cumulative[-1] = alpha
     spent = np.diff(cumulative, prepend=0.0)
     bounds = _solve_bounds(spent, t, sided, GRID_R)
-    drift = _drift_for_power(bounds, t, sided, power)
+    if futility is None:
+        drift = _drift_for_power(bounds, t, sided, power)
+        z_futility = np.full(looks, None)
+    else:
+        beta = alpha_spending(spending=futility[0], alpha=1.0 - power, timing=t, gamma=futility[1])
+        beta[-1] = 1.0 - power
+        z_futility, drift = _futility_design(bounds, t, np.diff(beta, prepend=0.0))
     fixed = float(stats.norm.isf(alpha / sided) + stats.norm.isf(1.0 - power))
     table = pl.DataFrame(
         {
@@ -436,6 +545,7 @@ def boundaries(
             "nominal_p": sided * stats.norm.sf(bounds),
             "alpha_spent": spent,
             "cumulative_alpha": cumulative,
+            "z_futility": z_futility,
         },
         schema={
             "look": pl.Int64,
@@ -444,6 +554,7 @@ def boundaries(
             "nominal_p": pl.Float64,
             "alpha_spent": pl.Float64,
             "cumulative_alpha": pl.Float64,
+            "z_futility": pl.Float64,
         },
     )
     return GroupSequentialBoundaries(
@@ -454,6 +565,8 @@ def boundaries(
         spending=spending,
         gamma=gamma,
         power=power,
+        futility_spending=futility_spending,
+        futility_gamma=futility_gamma,
         drift=drift,
         inflation_factor=(drift / fixed) ** 2,
         table=table,

@@ -5,7 +5,8 @@
 # It writes tests/reference/group_sequential.json: for each design (alpha-spending family,
 # number of looks, information rates, sidedness) rpact's getDesignGroupSequential
 # criticalValues, stageLevels and alphaSpent, and getDesignCharacteristics' inflationFactor
-# and shift (the squared drift) at the design's beta. Values are written with 15 significant
+# and shift (the squared drift) at the design's beta; and, for one-sided designs with beta
+# spending (typeBetaSpending, non-binding futility), the futilityBounds of the interim looks. Values are written with 15 significant
 # digits. rpact 3.3.4 (r-cran-rpact), R 4.2.
 #
 # rpact solves each boundary to its default tolerance (1e-8 in alpha) and spends
@@ -30,10 +31,14 @@ timings <- list(
 )
 tests <- list(list(alpha = 0.025, sided = 1), list(alpha = 0.05, sided = 2))
 
-one_design <- function(family, looks, timing, test, beta) {
+one_design <- function(family, looks, timing, test, beta, futility = NULL) {
   args <- list(kMax = looks, alpha = test$alpha, sided = test$sided, beta = beta,
                typeOfDesign = family$type)
   if (!is.null(family$gamma)) args$gammaA <- family$gamma
+  if (!is.null(futility)) {
+    args$typeBetaSpending <- sub("^as", "bs", futility$type)
+    if (!is.null(futility$gamma)) args$gammaB <- futility$gamma
+  }
   if (!is.null(timing)) args$informationRates <- timing
   design <- do.call(getDesignGroupSequential, args)
   chars <- getDesignCharacteristics(design)
@@ -43,7 +48,10 @@ one_design <- function(family, looks, timing, test, beta) {
     information_rates = design$informationRates,
     critical_values = design$criticalValues, stage_levels = design$stageLevels,
     alpha_spent = design$alphaSpent,
-    inflation_factor = chars$inflationFactor, shift = chars$shift
+    inflation_factor = chars$inflationFactor, shift = chars$shift,
+    futility_spending = futility$spending, futility_gamma = futility$gamma,
+    futility_bounds = if (is.null(futility)) NULL else design$futilityBounds,
+    beta_spent = if (is.null(futility)) NULL else design$betaSpent
   )
 }
 
@@ -61,10 +69,25 @@ for (family in families) {
 designs[[length(designs) + 1]] <- one_design(families[[1]], 4L, NULL, tests[[1]], 0.1)
 designs[[length(designs) + 1]] <- one_design(families[[2]], 4L, c(0.2, 0.5, 0.7, 1), tests[[2]], 0.1)
 
+# beta spending: non-binding futility bounds (one-sided)
+futility <- list()
+pairs <- list(c(1, 1), c(2, 2), c(3, 4), c(1, 5), c(3, 3))
+for (pair in pairs) {
+  for (looks in names(timings)) {
+    for (timing in timings[[looks]]) {
+      for (beta in c(0.2, 0.1)) {
+        futility[[length(futility) + 1]] <- one_design(
+          families[[pair[1]]], as.integer(looks), timing, tests[[1]], beta, families[[pair[2]]])
+      }
+    }
+  }
+}
+
 out <- list(
   source = "rpact::getDesignGroupSequential, rpact::getDesignCharacteristics",
   rpact_version = as.character(packageVersion("rpact")),
-  designs = designs
+  designs = designs,
+  futility = futility
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = I(15), null = "null", pretty = TRUE),
            "tests/reference/group_sequential.json")
