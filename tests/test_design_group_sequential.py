@@ -408,7 +408,15 @@ def test_spending_sums_to_alpha(design, alpha):
         ),
         (
             {"spending": "hwang-shih-decani", "gamma": math.nan},
-            r"^`--gamma` must be a finite number; got nan$",
+            r"^`--gamma` must be a number in \[-10, 5\]; got nan$",
+        ),
+        (
+            {"spending": "hwang-shih-decani", "gamma": -12},
+            r"^`--gamma` must be a number in \[-10, 5\]; got -12$",
+        ),
+        (
+            {"futility_spending": "hwang-shih-decani", "futility_gamma": 6},
+            r"^`--futility-gamma` must be a number in \[-10, 5\]; got 6$",
         ),
         (
             {"gamma": -4},
@@ -490,3 +498,18 @@ def test_futility_below_efficacy_and_power_kept(design, alpha, power, futility, 
         futility=lower,
     )
     assert reject.sum() == pytest.approx(power, abs=1e-8)
+
+
+def test_alpha_spending_at_zero_and_its_errors():
+    for spending, gamma in [("obrien-fleming", None), ("pocock", None), ("hwang-shih-decani", -2)]:
+        spent = alpha_spending(spending=spending, alpha=0.025, timing=[0.0, 1.0], gamma=gamma)
+        assert spent[0] == 0.0
+        assert spent[1] == pytest.approx(0.025, rel=1e-14)
+    with pytest.raises(OptionError, match=r"^`--spending` must be one of .*; got 'asOF'$"):
+        alpha_spending(spending="asOF", alpha=0.025, timing=[1.0])  # type: ignore[arg-type]
+    with pytest.raises(
+        OptionError, match=r"^`--gamma` is required with `--spending hwang-shih-decani`; got none$"
+    ):
+        alpha_spending(spending="hwang-shih-decani", alpha=0.025, timing=[1.0])
+    with pytest.raises(OptionError, match=r"^`--sided` must be 1 or 2; got 3$"):
+        alpha_spending(spending="pocock", alpha=0.025, timing=[1.0], sided=3)

@@ -38,7 +38,8 @@ _XTOL = 1e-13
 
 
 def _obrien_fleming(alpha: float, t: np.ndarray, gamma: float | None) -> np.ndarray:
-    return 2.0 * stats.norm.sf(stats.norm.isf(alpha / 2.0) / np.sqrt(t))
+    with np.errstate(divide="ignore"):  # t = 0 spends nothing: sf(inf) = 0
+        return 2.0 * stats.norm.sf(stats.norm.isf(alpha / 2.0) / np.sqrt(t))
 
 
 def _pocock(alpha: float, t: np.ndarray, gamma: float | None) -> np.ndarray:
@@ -87,7 +88,8 @@ def alpha_spending(
     timing
         Information fractions in ``[0, 1]``.
     gamma
-        The Hwang–Shih–DeCani parameter; ignored by the other families.
+        The Hwang–Shih–DeCani parameter, in [-10, 5] (rpact's range); required with that
+        family and only there.
     sided
         1 or 2: the number of tails sharing ``alpha``.
 
@@ -95,9 +97,23 @@ def alpha_spending(
     -------
     numpy.ndarray
         ``alpha(t)`` at each fraction, both tails together.
+
+    Raises
+    ------
+    OptionError
+        When ``spending`` is unknown, ``gamma`` is missing with, or given without,
+        Hwang–Shih–DeCani, or ``sided`` is not 1 or 2.
     """
+    check_choice("--spending", spending, SPENDINGS)
+    gamma = _check_gamma(spending, gamma)
+    _check_sided(sided)
     t = np.asarray(timing, dtype=float)
     return sided * SPENDING_FUNCTIONS[spending](alpha / sided, t, gamma)
+
+
+def _check_sided(sided: int) -> None:
+    if sided not in (1, 2) or isinstance(sided, bool):
+        raise OptionError(f"`--sided` must be 1 or 2; got {sided!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,8 +320,7 @@ def rejection_probability(
         When ``timing`` does not give one fraction per bound, increasing in (0, 1] to 1, or
         ``sided`` is not 1 or 2.
     """
-    if sided not in (1, 2) or isinstance(sided, bool):
-        raise OptionError(f"`--sided` must be 1 or 2; got {sided!r}")
+    _check_sided(sided)
     timing = _check_timing(timing, len(bounds))
     upper = np.asarray(bounds, dtype=float)
     if futility is not None:
@@ -371,8 +386,8 @@ def _check_gamma(
         return None
     if gamma is None:
         raise OptionError(f"`{gamma_flag}` is required with `{flag} hwang-shih-decani`; got none")
-    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not math.isfinite(gamma):
-        raise OptionError(f"`{gamma_flag}` must be a finite number; got {gamma!r}")
+    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not -10 <= gamma <= 5:
+        raise OptionError(f"`{gamma_flag}` must be a number in [-10, 5]; got {gamma!r}")
     return float(gamma)
 
 
@@ -427,9 +442,10 @@ def boundaries(
         rpact ``asOF``), ``pocock`` (Lan–DeMets Pocock type, rpact ``asP``) or
         ``hwang-shih-decani`` (rpact ``asHSD``, with ``gamma``). See :func:`alpha_spending`.
     gamma
-        The Hwang–Shih–DeCani parameter (rpact ``gammaA``); required with that family and
-        only there. Negative values spend late (-4 is close to O'Brien–Fleming), positive
-        early (1 is close to Pocock); 0 spends linearly, the family's limit.
+        The Hwang–Shih–DeCani parameter (rpact ``gammaA``), in [-10, 5] as there; required
+        with that family and only there. Negative values spend late (-4 is close to
+        O'Brien–Fleming), positive early (1 is close to Pocock); 0 spends linearly, the
+        family's limit.
     power
         Power at which the drift and the inflation factor are computed (rpact
         ``1 - beta``, default 0.8 as there). It does not change the efficacy boundaries; with
@@ -439,8 +455,8 @@ def boundaries(
         ``typeBetaSpending`` ``bsOF``, ``bsP``, ``bsHSD``): the same families as
         ``spending``, applied to beta. None (default): no futility boundaries.
     futility_gamma
-        The Hwang–Shih–DeCani parameter of the beta spending (rpact ``gammaB``); required
-        with that family and only there.
+        The Hwang–Shih–DeCani parameter of the beta spending (rpact ``gammaB``), in
+        [-10, 5]; required with that family and only there.
 
     Returns
     -------
@@ -513,8 +529,7 @@ def boundaries(
         raise OptionError(f"`--looks` must be a whole number of at least 1; got {looks!r}")
     alpha = _check_fraction("--alpha", alpha)
     power = _check_fraction("--power", power)
-    if sided not in (1, 2) or isinstance(sided, bool):
-        raise OptionError(f"`--sided` must be 1 or 2; got {sided!r}")
+    _check_sided(sided)
     if power <= alpha / sided:
         raise OptionError(
             f"`--power` must exceed the one-sided alpha ({alpha / sided:g}); got {power!r}"
