@@ -292,3 +292,21 @@ def test_bad_options(kwargs, message):
     }
     with pytest.raises(OptionError, match=message):
         lachin_foulkes(**options)
+
+
+def test_probability_of_event_large_rates_and_errors():
+    # a long accrual at a high hazard: no overflow, and the limit lambda / (lambda + eta)
+    p = probability_of_event(hazard=100.0, dropout_hazard=1.0, accrual_time=12, study_duration=24)
+    lost = math.exp(-101 * 12) - math.exp(-101 * 24)  # 0 in double precision
+    assert p == pytest.approx(100 / 101 * (1 - lost / (101 * 12)), rel=1e-14)
+    assert p == pytest.approx(100 / 101, rel=1e-14)
+    design = lachin_foulkes(
+        hazard_control=100.0, hazard_ratio=0.5, accrual_time=12, study_duration=12
+    )
+    assert np.isfinite(design.n)
+    with pytest.raises(OptionError, match=r"^`--hazard` must be a finite positive number; got 0$"):
+        probability_of_event(hazard=0, dropout_hazard=0, accrual_time=1, study_duration=2)
+    with pytest.raises(
+        OptionError, match=r"^`--study-duration` must be at least `--accrual-time` \(3\); got 2$"
+    ):
+        probability_of_event(hazard=0.1, dropout_hazard=0, accrual_time=3, study_duration=2)

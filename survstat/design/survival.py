@@ -97,12 +97,42 @@ def probability_of_event(
     float
         ``lambda / (lambda + eta) (1 - (exp(-(lambda + eta)(T - R)) - exp(-(lambda + eta) T))
         / ((lambda + eta) R))``: Lachin & Foulkes (1986) eq. for uniform entry; gsDesign's
-        internal ``pe()`` (no input checks here: :func:`lachin_foulkes` checks them).
+        internal ``pe()``.
+
+    Raises
+    ------
+    OptionError
+        When a hazard or duration is not a finite positive number (the dropout hazard:
+        negative), or the study is shorter than its accrual.
     """
-    a = hazard + dropout_hazard
-    ar = a * accrual_time
-    # exp(-a(T - R)) - exp(-aT) = exp(-aT) expm1(aR), exact for small aR
-    return hazard / a * (1.0 - math.exp(-a * study_duration) * math.expm1(ar) / ar)
+    hazard = _positive("--hazard", hazard)
+    dropout, accrual, duration = _check_times(dropout_hazard, accrual_time, study_duration)
+    return _probability_of_event(hazard, dropout, accrual, duration)
+
+
+def _probability_of_event(hazard: float, dropout: float, accrual: float, duration: float) -> float:
+    a = hazard + dropout
+    ar = a * accrual
+    if ar < 1.0:
+        # exp(-a(T - R)) - exp(-aT) = exp(-aT) expm1(aR), without cancellation for small aR
+        lost = math.exp(-a * duration) * math.expm1(ar)
+    else:
+        lost = math.exp(-a * (duration - accrual)) - math.exp(-a * duration)
+    return hazard / a * (1.0 - lost / ar)
+
+
+def _check_times(
+    dropout_hazard: float, accrual_time: float, study_duration: float
+) -> tuple[float, float, float]:
+    dropout = _positive("--dropout-hazard", dropout_hazard, zero=True)
+    accrual = _positive("--accrual-time", accrual_time)
+    duration = _positive("--study-duration", study_duration)
+    if duration < accrual:
+        raise OptionError(
+            f"`--study-duration` must be at least `--accrual-time` ({accrual:g}); "
+            f"got {study_duration!r}"
+        )
+    return dropout, accrual, duration
 
 
 def _number(value: object) -> float:
@@ -273,14 +303,7 @@ def lachin_foulkes(
     control, treatment = _hazards(
         hazard_control, hazard_treatment, hazard_ratio, median_control, median_treatment
     )
-    dropout = _positive("--dropout-hazard", dropout_hazard, zero=True)
-    accrual = _positive("--accrual-time", accrual_time)
-    duration = _positive("--study-duration", study_duration)
-    if duration < accrual:
-        raise OptionError(
-            f"`--study-duration` must be at least `--accrual-time` ({accrual:g}); "
-            f"got {study_duration!r}"
-        )
+    dropout, accrual, duration = _check_times(dropout_hazard, accrual_time, study_duration)
     alpha = _fraction("--alpha", alpha)
     power = _fraction("--power", power)
     if sided not in (1, 2) or isinstance(sided, bool):
@@ -289,10 +312,9 @@ def lachin_foulkes(
 
     xi_c = 1.0 / (1.0 + allocation)
     xi_t = allocation / (1.0 + allocation)
-    times = {"dropout_hazard": dropout, "accrual_time": accrual, "study_duration": duration}
-    p_c = probability_of_event(hazard=control, **times)
-    p_t = probability_of_event(hazard=treatment, **times)
-    p_bar = probability_of_event(hazard=xi_c * control + xi_t * treatment, **times)
+    p_c = _probability_of_event(control, dropout, accrual, duration)
+    p_t = _probability_of_event(treatment, dropout, accrual, duration)
+    p_bar = _probability_of_event(xi_c * control + xi_t * treatment, dropout, accrual, duration)
     z_alpha = float(stats.norm.isf(alpha / sided))
     z_beta = float(stats.norm.isf(1.0 - power))
     root_n = z_alpha / math.sqrt(p_bar * xi_c * xi_t) + z_beta * math.sqrt(
