@@ -513,3 +513,29 @@ def test_alpha_spending_at_zero_and_its_errors():
         alpha_spending(spending="hwang-shih-decani", alpha=0.025, timing=[1.0])
     with pytest.raises(OptionError, match=r"^`--sided` must be 1 or 2; got 3$"):
         alpha_spending(spending="pocock", alpha=0.025, timing=[1.0], sided=3)
+
+
+def test_very_early_looks():
+    # O'Brien–Fleming at t = 0.01 spends about 1e-111: still a boundary (rpact gives Inf)
+    design = boundaries(looks=3, alpha=0.025, timing=[0.01, 0.02, 1])
+    z = design.table["z_efficacy"].to_numpy()
+    assert z[0] == pytest.approx(stats.norm.isf(design.table["alpha_spent"][0]), rel=1e-14)
+    assert z[0] == pytest.approx(22.383, abs=1e-3)
+    assert np.all(np.isfinite(z))
+    # at t = 0.001 nothing is left in double precision
+    with pytest.raises(
+        OptionError,
+        match=r"^`--timing` puts look 1 at 0\.001, where `--spending` spends 0 of alpha: too little for a boundary below z = 40; move the look later or choose another `--spending`$",
+    ):
+        boundaries(looks=3, alpha=0.025, timing=[0.001, 0.5, 1])
+    with pytest.raises(
+        OptionError,
+        match=r"^`--timing` puts look 1 at 0\.001, where `--futility-spending` spends 0 of beta: too little for a boundary above z = -40; move the look later or choose another `--futility-spending`$",
+    ):
+        boundaries(
+            looks=3,
+            alpha=0.025,
+            timing=[0.001, 0.5, 1],
+            spending="pocock",
+            futility_spending="obrien-fleming",
+        )

@@ -229,18 +229,27 @@ def _solve_bounds(increments: np.ndarray, timing: np.ndarray, sided: int, r: int
     rec = _Recursion(0.0, r)
     bounds = np.empty(timing.size)
     for k, (spend, t) in enumerate(zip(increments, timing, strict=True)):
-        if k == 0:
-            c = float(stats.norm.isf(spend / sided))
-        else:
 
-            def excess(c: float, t: float = t, spend: float = spend) -> float:
-                lower = rec.below(-c, t) if sided == 2 else 0.0
-                return rec.above(c, t) + lower - spend
+        def excess(c: float, t: float = t, spend: float = spend) -> float:
+            lower = rec.below(-c, t) if sided == 2 else 0.0
+            return rec.above(c, t) + lower - spend
 
-            c = _root(excess, _Z_LOW, _Z_HIGH)
+        if excess(_Z_HIGH) >= 0:
+            raise _too_little(k, float(t), float(spend), "alpha", "--spending", "below", _Z_HIGH)
+        c = float(stats.norm.isf(spend / sided)) if k == 0 else _root(excess, _Z_LOW, _Z_HIGH)
         bounds[k] = c
         rec.advance(-c if sided == 2 else -math.inf, c, t)
     return bounds
+
+
+def _too_little(
+    k: int, t: float, spend: float, error: str, flag: str, side: str, z: float
+) -> OptionError:
+    return OptionError(
+        f"`--timing` puts look {k + 1} at {t:g}, where `{flag}` spends {spend:.3g} of {error}: "
+        f"too little for a boundary {side} z = {z:g}; move the look later or choose another "
+        f"`{flag}`"
+    )
 
 
 def _futility_bounds(
@@ -254,14 +263,16 @@ def _futility_bounds(
     spent = 0.0
     for k in range(last):
         t, c, spend = float(timing[k]), float(efficacy[k]), float(increments[k])
-        below_c = rec.below(c, t)
+
+        def excess(a: float, t: float = t, spend: float = spend) -> float:
+            return rec.below(a, t) - spend
+
+        below_c = excess(c) + spend
         if below_c <= spend:
             a, spend = c, below_c  # the spending cannot be met below the efficacy bound
+        elif excess(_Z_LOW) >= 0:
+            raise _too_little(k, t, spend, "beta", "--futility-spending", "above", _Z_LOW)
         else:
-
-            def excess(a: float, t: float = t, spend: float = spend) -> float:
-                return rec.below(a, t) - spend
-
             a = _root(excess, _Z_LOW, c)
         bounds[k] = a
         spent += spend
