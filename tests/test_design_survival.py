@@ -310,3 +310,85 @@ def test_probability_of_event_large_rates_and_errors():
         OptionError, match=r"^`--study-duration` must be at least `--accrual-time` \(3\); got 2$"
     ):
         probability_of_event(hazard=0.1, dropout_hazard=0, accrual_time=3, study_duration=2)
+
+
+# --- accrual given as a rate -----------------------------------------------------------------
+
+RATES = REFERENCE["accrual_rate"]
+
+
+@pytest.mark.parametrize("s", RATES, ids=lambda s: f"rate{s['rate']:g}-F{s['follow_up']:g}")
+def test_accrual_rate_matches_gsdesign_nsurv(s):
+    """gsDesign's nSurv(T = NULL, method = "LachinFoulkes", tol = 1e-13)."""
+    design = lachin_foulkes(
+        hazard_control=s["hc"],
+        hazard_ratio=s["hr"],
+        dropout_hazard=s["eta"],
+        accrual_rate=s["rate"],
+        follow_up=s["follow_up"],
+        ratio=s["ratio"],
+        alpha=s["alpha"],
+        sided=s["sided"],
+        power=s["power"],
+    )
+    row = design.table.row(0, named=True)
+    assert row["accrual_time"] == pytest.approx(s["accrual_time"], rel=1e-11)
+    assert row["study_duration"] == pytest.approx(s["study_duration"], rel=1e-11)
+    assert design.n == pytest.approx(s["n"], rel=1e-11)
+    assert design.events == pytest.approx(s["events"], rel=1e-11)
+    assert (design.accrual_time, design.study_duration) == (None, None)
+    assert (design.accrual_rate, design.follow_up) == (s["rate"], s["follow_up"])
+
+
+@pytest.mark.parametrize("rate", [0.5, 30.0, 1e4])
+@pytest.mark.parametrize("follow_up", [0.0, 2.0])
+def test_accrual_rate_fills_the_design(rate, follow_up):
+    """The solved accrual brings exactly the subjects the design with that accrual needs."""
+    common = {"hazard_control": 0.3, "hazard_ratio": 0.6, "dropout_hazard": 0.05}
+    design = lachin_foulkes(accrual_rate=rate, follow_up=follow_up, **common)
+    row = design.table.row(0, named=True)
+    assert design.n == pytest.approx(rate * row["accrual_time"], rel=1e-12)
+    assert row["study_duration"] == row["accrual_time"] + follow_up
+    fixed = lachin_foulkes(
+        accrual_time=row["accrual_time"], study_duration=row["study_duration"], **common
+    )
+    assert fixed.n == pytest.approx(design.n, rel=1e-12)
+    faster = lachin_foulkes(accrual_rate=2 * rate, follow_up=follow_up, **common)
+    assert faster.table["accrual_time"][0] < row["accrual_time"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"accrual_rate": 10},
+            r"^give the accrual by `--accrual-time` and `--study-duration`, or by `--accrual-rate` and `--follow-up`; got `--accrual-time` 12, `--study-duration` 24, `--accrual-rate` 10$",
+        ),
+        (
+            {"accrual_time": None, "study_duration": None},
+            r"^give the accrual by `--accrual-time` and `--study-duration`, or by `--accrual-rate` and `--follow-up`; got none$",
+        ),
+        (
+            {"study_duration": None, "follow_up": 6},
+            r"^give the accrual by .*; got `--accrual-time` 12, `--follow-up` 6$",
+        ),
+        (
+            {"accrual_time": None, "study_duration": None, "accrual_rate": 0, "follow_up": 6},
+            r"^`--accrual-rate` must be a finite positive number; got 0$",
+        ),
+        (
+            {"accrual_time": None, "study_duration": None, "accrual_rate": 5, "follow_up": -1},
+            r"^`--follow-up` must be a finite non-negative number; got -1$",
+        ),
+    ],
+)
+def test_bad_accrual(kwargs, message):
+    options = {
+        "hazard_control": 0.1,
+        "hazard_treatment": 0.05,
+        "accrual_time": 12,
+        "study_duration": 24,
+        **kwargs,
+    }
+    with pytest.raises(OptionError, match=message):
+        lachin_foulkes(**options)

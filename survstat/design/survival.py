@@ -5,22 +5,26 @@ study at ``T >= R``; event times and dropout times are exponential. The method o
 Foulkes (1986) sizes the trial for the log-rank test of a hazard ratio from each arm's
 probability of an event by ``T``, with the variance of the log hazard ratio under the null
 hypothesis (at the average hazard) and under the alternative, as ``gsDesign::nSurvival`` does
-(its ``type = "rr"``, ``entry = "unif"``).
+(its ``type = "rr"``, ``entry = "unif"``). Accrual is given by its length and the study's, or by
+a rate and a minimum follow-up, the accrual time then solved as ``gsDesign::nSurv`` does.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import polars as pl
-from scipy import stats
+from scipy import optimize, stats
 
 from survstat.errors import OptionError
 
 #: Columns of :attr:`SurvivalSampleSize.table`, in order.
 COLUMNS = (
+    "accrual_time",
+    "study_duration",
     "hazard_control",
     "hazard_treatment",
     "hazard_ratio",
@@ -45,12 +49,15 @@ class SurvivalSampleSize:
     ----------
     hazard_control, hazard_treatment, hazard_ratio, median_control, median_treatment
         The event-rate inputs as given (None where not given).
-    dropout_hazard, accrual_time, study_duration, alpha, sided, power, ratio
+    dropout_hazard, accrual_time, study_duration, accrual_rate, follow_up
+        The accrual and dropout inputs as given (None where not given).
+    alpha, sided, power, ratio
         The other inputs as given.
     n, events
         Total sample size and expected number of events, unrounded.
     table
-        One row: ``hazard_control``, ``hazard_treatment`` and ``hazard_ratio`` (as used, from
+        One row: ``accrual_time`` and ``study_duration`` (as given, or solved from the accrual
+        rate), ``hazard_control``, ``hazard_treatment`` and ``hazard_ratio`` (as used, from
         hazards or medians), ``probability_event_control`` and
         ``probability_event_treatment`` (of an event by the end of the study),
         ``n`` (total, unrounded), ``n_rounded`` (the sum of the arms' rounded sizes),
@@ -65,8 +72,10 @@ class SurvivalSampleSize:
     median_control: float | None
     median_treatment: float | None
     dropout_hazard: float
-    accrual_time: float
-    study_duration: float
+    accrual_time: float | None
+    study_duration: float | None
+    accrual_rate: float | None
+    follow_up: float | None
     alpha: float
     sided: int
     power: float
@@ -122,7 +131,7 @@ def _probability_of_event(hazard: float, dropout: float, accrual: float, duratio
 
 
 def _check_times(
-    dropout_hazard: float, accrual_time: float, study_duration: float
+    dropout_hazard: object, accrual_time: object, study_duration: object
 ) -> tuple[float, float, float]:
     dropout = _positive("--dropout-hazard", dropout_hazard, zero=True)
     accrual = _positive("--accrual-time", accrual_time)
@@ -202,6 +211,49 @@ def _hazards(
     return control, treatment
 
 
+@dataclass(frozen=True, slots=True)
+class _LachinFoulkes:
+    """The checked targets of a design; ``n`` gives its size for an accrual and duration."""
+
+    control: float
+    treatment: float
+    dropout: float
+    alpha: float  # one-sided
+    power: float
+    allocation: float
+
+    def n(self, accrual: float, duration: float) -> tuple[float, float, float]:
+        """Total sample size and each arm's probability of an event."""
+        xi_c = 1.0 / (1.0 + self.allocation)
+        xi_t = self.allocation / (1.0 + self.allocation)
+        p_c = _probability_of_event(self.control, self.dropout, accrual, duration)
+        p_t = _probability_of_event(self.treatment, self.dropout, accrual, duration)
+        average = xi_c * self.control + xi_t * self.treatment
+        p_bar = _probability_of_event(average, self.dropout, accrual, duration)
+        z_alpha = float(stats.norm.isf(self.alpha))
+        z_beta = float(stats.norm.isf(1.0 - self.power))
+        root_n = z_alpha / math.sqrt(p_bar * xi_c * xi_t) + z_beta * math.sqrt(
+            1.0 / (xi_c * p_c) + 1.0 / (xi_t * p_t)
+        )
+        return (root_n / math.log(self.control / self.treatment)) ** 2, p_c, p_t
+
+
+def _accrual_for_rate(design: _LachinFoulkes, rate: float, follow: float) -> float:
+    """The accrual time R at which ``rate R`` subjects are what the design needs."""
+
+    def surplus(accrual: float) -> float:
+        return rate * accrual - design.n(accrual, accrual + follow)[0]
+
+    high = max(design.n(1.0, 1.0 + follow)[0] / rate, 1e-6)
+    while surplus(high) <= 0:
+        high *= 2.0
+    low = high / 2.0
+    while surplus(low) > 0:
+        low /= 2.0
+    root = optimize.brentq(surplus, low, high, xtol=high * 1e-15)
+    return cast(float, root)  # without full_output brentq returns the root alone
+
+
 def lachin_foulkes(
     *,
     hazard_control: float | None = None,
@@ -210,8 +262,10 @@ def lachin_foulkes(
     median_control: float | None = None,
     median_treatment: float | None = None,
     dropout_hazard: float = 0.0,
-    accrual_time: float,
-    study_duration: float,
+    accrual_time: float | None = None,
+    study_duration: float | None = None,
+    accrual_rate: float | None = None,
+    follow_up: float | None = None,
     alpha: float = 0.025,
     sided: int = 1,
     power: float = 0.9,
@@ -239,6 +293,14 @@ def lachin_foulkes(
     study_duration
         Time from the first entry to the end of the study (gsDesign ``Ts``), at least
         ``accrual_time``; the minimum follow-up is their difference.
+    accrual_rate
+        Subjects entering per unit of time; with ``follow_up`` instead of ``accrual_time``
+        and ``study_duration``: the accrual time ``R`` is then solved so that
+        ``accrual_rate R`` subjects are the ``n`` the design needs with a study of
+        ``R + follow_up`` (as ``gsDesign::nSurv`` does when its ``R`` is not given).
+    follow_up
+        Minimum follow-up, from the last entry to the end of the study (0 or more); with
+        ``accrual_rate``.
     alpha
         Type I error, in (0, 1); one-sided when ``sided = 1``, the total of both tails when
         ``sided = 2`` (the test uses ``z_{alpha/sided}``).
@@ -258,8 +320,10 @@ def lachin_foulkes(
     Raises
     ------
     OptionError
-        When a hazard, median, duration or ratio is not a finite positive number (dropout:
-        negative), the study is shorter than its accrual, ``alpha`` or ``power`` is outside
+        When a hazard, median, duration, rate or ratio is not a finite positive number
+        (dropout, follow-up: negative), the study is shorter than its accrual, the accrual is
+        given by other than ``accrual_time`` and ``study_duration`` or ``accrual_rate`` and
+        ``follow_up``, ``alpha`` or ``power`` is outside
         (0, 1), ``sided`` is not 1 or 2, the arms' hazards are equal (a hazard ratio of 1),
         or an arm's event rate is given in none or more than one way.
 
@@ -280,6 +344,10 @@ def lachin_foulkes(
     ``gsDesign::nSurvival(type = "rr", entry = "unif")``. Each arm's size ``xi n`` is rounded
     up and ``n_rounded`` is their sum, so each arm gets at least its required size;
     ``events_rounded`` rounds the expected events up, as ``print.nSurvival`` does.
+
+    Given an accrual rate ``a`` and follow-up ``F``, ``a R - n(R, R + F)`` increases with
+    ``R`` (longer accrual, longer follow-up, fewer subjects needed) from below 0, so its root
+    is unique; it is found by Brent's method to about 1e-15 relative.
 
     References
     ----------
@@ -303,28 +371,42 @@ def lachin_foulkes(
     control, treatment = _hazards(
         hazard_control, hazard_treatment, hazard_ratio, median_control, median_treatment
     )
-    dropout, accrual, duration = _check_times(dropout_hazard, accrual_time, study_duration)
+    dropout = _positive("--dropout-hazard", dropout_hazard, zero=True)
     alpha = _fraction("--alpha", alpha)
     power = _fraction("--power", power)
     if sided not in (1, 2) or isinstance(sided, bool):
         raise OptionError(f"`--sided` must be 1 or 2; got {sided!r}")
     allocation = _positive("--ratio", ratio)
-
+    given = {
+        "--accrual-time": accrual_time,
+        "--study-duration": study_duration,
+        "--accrual-rate": accrual_rate,
+        "--follow-up": follow_up,
+    }
+    named = {k for k, v in given.items() if v is not None}
+    design = _LachinFoulkes(control, treatment, dropout, alpha / sided, power, allocation)
+    if named == {"--accrual-time", "--study-duration"}:
+        _, accrual, duration = _check_times(dropout, accrual_time, study_duration)
+    elif named == {"--accrual-rate", "--follow-up"}:
+        rate = _positive("--accrual-rate", accrual_rate)
+        follow = _positive("--follow-up", follow_up, zero=True)
+        accrual = _accrual_for_rate(design, rate, follow)
+        duration = accrual + follow
+    else:
+        got = ", ".join(f"`{k}` {v!r}" for k, v in given.items() if v is not None) or "none"
+        raise OptionError(
+            "give the accrual by `--accrual-time` and `--study-duration`, or by "
+            f"`--accrual-rate` and `--follow-up`; got {got}"
+        )
+    n, p_c, p_t = design.n(accrual, duration)
     xi_c = 1.0 / (1.0 + allocation)
     xi_t = allocation / (1.0 + allocation)
-    p_c = _probability_of_event(control, dropout, accrual, duration)
-    p_t = _probability_of_event(treatment, dropout, accrual, duration)
-    p_bar = _probability_of_event(xi_c * control + xi_t * treatment, dropout, accrual, duration)
-    z_alpha = float(stats.norm.isf(alpha / sided))
-    z_beta = float(stats.norm.isf(1.0 - power))
-    root_n = z_alpha / math.sqrt(p_bar * xi_c * xi_t) + z_beta * math.sqrt(
-        1.0 / (xi_c * p_c) + 1.0 / (xi_t * p_t)
-    )
-    n = (root_n / math.log(control / treatment)) ** 2
     events = n * (xi_c * p_c + xi_t * p_t)
     n_c, n_t = xi_c * n, xi_t * n
     arms_rounded = np.ceil([n_c, n_t]).astype(np.int64)
     row = {
+        "accrual_time": accrual,
+        "study_duration": duration,
         "hazard_control": control,
         "hazard_treatment": treatment,
         "hazard_ratio": treatment / control,
@@ -349,6 +431,8 @@ def lachin_foulkes(
         dropout_hazard=dropout_hazard,
         accrual_time=accrual_time,
         study_duration=study_duration,
+        accrual_rate=accrual_rate,
+        follow_up=follow_up,
         alpha=alpha,
         sided=sided,
         power=power,
