@@ -115,6 +115,10 @@ ADAM_FORMATS: tuple[str, ...] = get_args(AdamFormat)
 ZphTransform = Literal["km", "rank", "identity", "log"]
 ZPH_TRANSFORMS: tuple[str, ...] = get_args(ZphTransform)
 
+#: Lan-DeMets spending families of group-sequential boundaries (survstat.design).
+Spending = Literal["obrien-fleming", "pocock", "hwang-shih-decani"]
+SPENDINGS: tuple[str, ...] = get_args(Spending)
+
 #: How events for a hazard ratio are computed (survstat.design.events).
 EventsMethod = Literal["schoenfeld", "freedman"]
 EVENTS_METHODS: tuple[str, ...] = get_args(EventsMethod)

@@ -14,12 +14,37 @@ from survstat.analyses import ANALYSES
 from survstat.cli import app
 from survstat.design.binomial import operating_characteristics, simon, single_stage
 from survstat.design.events import events
+from survstat.design.group_sequential import boundaries
 from survstat.design.proportions import two_proportions
+from survstat.design.survival import lachin_foulkes
 from survstat.io import read_metadata
 
 runner = CliRunner()
 
 CASES = [
+    (
+        ["design", "boundaries", "--looks", "3", "--timing", "0.4,0.7,1", "--spending", "pocock"],
+        lambda: boundaries(looks=3, alpha=0.025, timing=[0.4, 0.7, 1.0], spending="pocock").table,
+    ),
+    (
+        [
+            "design",
+            "survival",
+            "--median-control",
+            "12",
+            "--hazard-ratio",
+            "0.7",
+            "--accrual-time",
+            "24",
+            "--study-duration",
+            "36",
+        ],
+        lambda: (
+            lachin_foulkes(
+                median_control=12, hazard_ratio=0.7, accrual_time=24, study_duration=36
+            ).table
+        ),
+    ),
     (
         ["design", "simon", "--p0", "0.2", "--p1", "0.4"],
         lambda: simon(p0=0.2, p1=0.4).table,
@@ -140,6 +165,11 @@ def test_the_readme_trial_design_numbers():
         for m in ("normal", "normal-cc", "fisher")
     }
     assert sizes == {"normal": 82, "normal-cc": 91, "fisher": 90}
+    bounds = boundaries(looks=3, alpha=0.025)
+    assert [round(z, 2) for z in bounds.table["z_efficacy"]] == [3.71, 2.51, 1.99]
+    assert round(bounds.inflation_factor, 3) == 1.013
+    fixed = events(hazard_ratio=0.7, alpha=0.025, sided=1, power=0.8).events_exact
+    assert round(fixed * bounds.inflation_factor, 1) == 249.9
 
 
 def test_every_design_is_a_named_analysis():
@@ -149,4 +179,6 @@ def test_every_design_is_a_named_analysis():
         "design oc",
         "design events",
         "design proportions",
+        "design boundaries",
+        "design survival",
     }

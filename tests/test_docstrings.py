@@ -24,6 +24,7 @@ import pytest
 PACKAGE = Path(__file__).parent.parent / "survstat"
 PUBLIC = (
     "estimators/*.py",
+    "design/*.py",
     "io/*.py",
     "plot.py",
     "plot_series/*.py",

@@ -1,4 +1,4 @@
-"""Trial designs: design simon, design single-arm, design oc, design events, design proportions.
+"""Trial designs: design simon, single-arm, oc, events, proportions, boundaries and survival.
 
 Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
 designs (:mod:`survstat.design`) load when it runs. A design reads no table: its inputs are
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from survstat._choices import EventsMethod, ProportionsMethod
+from survstat._choices import EventsMethod, ProportionsMethod, Spending
 from survstat.analyses._core import Analysis, AnalysisOutput
 from survstat.analyses._declare import Option
 
@@ -188,10 +188,143 @@ def design_proportions(
     return AnalysisOutput(result.table, title, 0)
 
 
+def design_boundaries(
+    *,
+    looks: Annotated[int, Option(help="Number of analyses, the last one final.")],
+    alpha: Annotated[
+        float, Option(help="Type I error (one-sided, or both tails in total with --sided 2).")
+    ] = 0.025,
+    sided: Sided = 1,
+    timing: Annotated[
+        list[float] | None,
+        Option(help="Information fractions of the looks, e.g. 0.33,0.67,1 (default equal)."),
+    ] = None,
+    spending: Annotated[
+        Spending, Option(help="obrien-fleming, pocock or hwang-shih-decani (with --gamma).")
+    ] = "obrien-fleming",
+    gamma: Annotated[float | None, Option(help="Hwang-Shih-DeCani parameter, in [-10, 5].")] = None,
+    power: Annotated[
+        float, Option(help="Power for the drift, the inflation factor and futility bounds.")
+    ] = 0.8,
+    futility_spending: Annotated[
+        Spending | None,
+        Option(help="Also non-binding futility bounds, spending beta with this family."),
+    ] = None,
+    futility_gamma: Annotated[
+        float | None, Option(help="Hwang-Shih-DeCani parameter of the futility spending.")
+    ] = None,
+) -> AnalysisOutput:
+    """Lan-DeMets alpha-spending boundaries of a group-sequential design (rpact).
+
+    One row per look: look, information_fraction, z_efficacy (reject when Z >= it; |Z| when
+    two-sided), nominal_p, alpha_spent, cumulative_alpha, z_futility (null without
+    --futility-spending). Computed by the recursive numerical integration of Armitage,
+    McPherson & Rowe, as rpact::getDesignGroupSequential. The inflation factor (maximum
+    information over the fixed design's) is in the title: multiply a fixed design's events by
+    it.
+
+    Example: `survstat design boundaries --looks 3 --alpha 0.025 --spending obrien-fleming
+    -o bounds.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per look.
+    """
+    from survstat.design.group_sequential import boundaries
+
+    result = boundaries(
+        looks=looks,
+        alpha=alpha,
+        sided=sided,
+        timing=timing,
+        spending=spending,
+        gamma=gamma,
+        power=power,
+        futility_spending=futility_spending,
+        futility_gamma=futility_gamma,
+    )
+    title = (
+        f"{spending} boundaries, {looks} looks, alpha {alpha:g} ({sided}-sided); inflation "
+        f"factor {result.inflation_factor:.4f}"
+    )
+    return AnalysisOutput(result.table, title, 0)
+
+
+def design_survival(
+    *,
+    hazard_control: Annotated[float | None, Option(help="Event hazard on control.")] = None,
+    median_control: Annotated[
+        float | None, Option(help="Median event time on control (instead of the hazard).")
+    ] = None,
+    hazard_treatment: Annotated[float | None, Option(help="Event hazard on treatment.")] = None,
+    hazard_ratio: Annotated[
+        float | None, Option(help="Hazard ratio, treatment over control.")
+    ] = None,
+    median_treatment: Annotated[
+        float | None, Option(help="Median event time on treatment.")
+    ] = None,
+    dropout_hazard: Annotated[float, Option(help="Dropout hazard (both arms).")] = 0.0,
+    accrual_time: Annotated[
+        float | None, Option(help="Accrual duration (uniform accrual).")
+    ] = None,
+    study_duration: Annotated[
+        float | None, Option(help="Study duration from the first patient in.")
+    ] = None,
+    accrual_rate: Annotated[
+        float | None, Option(help="Patients per unit of time, instead of --accrual-time.")
+    ] = None,
+    follow_up: Annotated[
+        float | None, Option(help="Follow-up after accrual ends, with --accrual-rate.")
+    ] = None,
+    alpha: Annotated[float, Option(help="Type I error (in total with --sided 2).")] = 0.025,
+    sided: Sided = 1,
+    power: Annotated[float, Option(help="Power wanted.")] = 0.9,
+    ratio: Ratio = 1.0,
+) -> AnalysisOutput:
+    """Sample size and events of a two-arm survival trial (Lachin-Foulkes, gsDesign nSurvival).
+
+    Exponential event and dropout times, uniform accrual over --accrual-time and follow-up to
+    --study-duration (or --accrual-rate and --follow-up). One row: accrual_time,
+    study_duration, hazards and hazard ratio, the probabilities of an event per arm, n and
+    events unrounded and rounded up (n per arm too).
+
+    Example: `survstat design survival --median-control 12 --hazard-ratio 0.7
+    --accrual-time 24 --study-duration 36 -o survival_n.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row.
+    """
+    from survstat.design.survival import lachin_foulkes
+
+    result = lachin_foulkes(
+        hazard_control=hazard_control,
+        hazard_treatment=hazard_treatment,
+        hazard_ratio=hazard_ratio,
+        median_control=median_control,
+        median_treatment=median_treatment,
+        dropout_hazard=dropout_hazard,
+        accrual_time=accrual_time,
+        study_duration=study_duration,
+        accrual_rate=accrual_rate,
+        follow_up=follow_up,
+        alpha=alpha,
+        sided=sided,
+        power=power,
+        ratio=ratio,
+    )
+    title = f"Lachin-Foulkes sample size: n {result.n:.1f}, events {result.events:.1f}"
+    return AnalysisOutput(result.table, title, 0)
+
+
 DESIGN_ANALYSES = (
     Analysis("design simon", design_simon),
     Analysis("design single-arm", design_single_arm),
     Analysis("design oc", design_oc),
     Analysis("design events", design_events),
     Analysis("design proportions", design_proportions),
+    Analysis("design boundaries", design_boundaries),
+    Analysis("design survival", design_survival),
 )

@@ -17,17 +17,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from typing import cast
 
 import numpy as np
 import polars as pl
 from scipy import optimize, special, stats
 
+from survstat._choices import SPENDINGS, Spending
 from survstat.errors import OptionError, check_choice
-
-#: Alpha-spending families (rpact ``typeOfDesign`` ``asOF``, ``asP``, ``asHSD``).
-Spending = Literal["obrien-fleming", "pocock", "hwang-shih-decani"]
-SPENDINGS: tuple[str, ...] = get_args(Spending)
 
 #: Half the number of grid points per unit of the Jennison–Turnbull grid (their ``r``). They
 #: report 1e-6 accuracy with r = 16; 64 brings the crossing probabilities to about 1e-11.
