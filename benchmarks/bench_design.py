@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from survstat.design.binomial import simon, single_stage
+from survstat.design.group_sequential import boundaries
 from survstat.design.proportions import two_proportions
 
 SETTINGS = [(0.2, 0.4, 0.05, 0.8, 100), (0.05, 0.25, 0.05, 0.9, 100), (0.7, 0.9, 0.05, 0.8, 100)]
@@ -66,6 +67,9 @@ def main() -> None:
     print(f"| single stage p0 0.2, p1 0.4, n <= 2000 | {ours:.3f} | — |")
     ours = best(lambda: two_proportions(p_control=0.2, p_treatment=0.4, method="fisher"), repeat)
     print(f"| Fisher exact sizes 0.2 vs 0.4 (every n up to 182 per arm) | {ours:.3f} | — |")
+    for looks in (3, 5):
+        ours = best(lambda: boundaries(looks=looks, alpha=0.025), repeat)  # noqa: B023
+        print(f"| O'Brien-Fleming boundaries, {looks} looks | {ours:.3f} | — |")
 
 
 if __name__ == "__main__":
