@@ -26,6 +26,7 @@ PUBLIC = (
     "estimators/*.py",
     "io/*.py",
     "plot.py",
+    "plot_curves/*.py",
     "plot_series/*.py",
     "errors.py",
     "data.py",

@@ -371,3 +371,64 @@ def test_display_labels_on_the_command_line_and_in_the_annotation(tmp_path):
     r = CliRunner().invoke(app, [*args, "--labels", "x=Arm X", "-o", str(tmp_path / "x.svg")])
     assert r.exit_code == 1
     assert "`labels` names 1 level(s) that no curve has (first: 'x')" in " ".join(r.output.split())
+
+
+#: Arm names of 40 characters and more, as a protocol's full treatment descriptions read.
+LONG_ARMS = (
+    "Arm A: fulvestrant 500 mg + capivasertib 400 mg bid",
+    "Arm B: anastrozole 1 mg + capivasertib 400 mg twice daily",
+    "Arm C: fulvestrant 500 mg + placebo (matched to capivasertib)",
+    "Arm D: letrozole 2.5 mg + palbociclib 125 mg + everolimus (exploratory)",
+)
+
+
+def _long(frame: pl.DataFrame, n_arms: int) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.Series("arm", [LONG_ARMS[i % n_arms] for i in range(frame.height)])
+    )
+
+
+@pytest.mark.parametrize("figure", ["km", "cif"])
+@pytest.mark.parametrize("n_arms", [2, 3, 4])
+def test_long_arm_names_wrap_and_the_plot_keeps_its_width(figure, n_arms):
+    """Names of 40+ characters are wrapped between words in the table's label column (at
+    most LABEL_SHARE of the figure's width) instead of narrowing the plot: nothing is clipped
+    or overlaps, and the plot keeps at least 60% of the figure's width."""
+    from survstat.plot_curves._layout import LABEL_SHARE
+
+    assert all(len(name) >= 40 for name in LONG_ARMS)
+    if figure == "km":
+        g = _long(survstat.datasets.load("gbsg2"), n_arms)
+        fig = PLOTS["km"].run(g, time="time", event="cens", by=["arm"], cumulative_events=True)
+    else:
+        bmt = _long(pl.read_csv("tests/reference/data/bmt.csv"), n_arms)
+        fig = PLOTS["cif"].run(bmt, time="ftime", cause="status", by=["arm"], of_interest=1)
+    _check_layout(fig)
+    plot = fig.axes[0].get_window_extent()
+    assert plot.width >= 0.6 * fig.bbox.width
+    labels = [t for t in fig.axes[1].texts if t.get_color() != "black" and t.get_text()]
+    assert {t.get_text().replace("\n", " ") for t in labels} == set(LONG_ARMS[:n_arms])
+    assert all("\n" in t.get_text() for t in labels)
+    # each line of a name within its column (a line is measured as its own text)
+    probe = fig.axes[1].text(0, 0, "", fontsize=labels[0].get_fontsize())
+    for t in labels:
+        for line in t.get_text().split("\n"):
+            probe.set_text(line)
+            assert _extent(probe).width <= LABEL_SHARE * fig.bbox.width + 0.5
+    probe.remove()
+    # the legend keeps the names whole when they fit above the plot, one to a line
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(LONG_ARMS[:n_arms])
+
+
+def test_a_legend_name_wider_than_the_figure_is_wrapped():
+    name = "Arm A: " + " ".join(["fulvestrant 500 mg + capivasertib 400 mg"] * 3)
+    g = survstat.datasets.load("gbsg2")
+    arm = pl.Series("arm", [name if i % 2 else "Arm B: anastrozole" for i in range(g.height)])
+    fig = PLOTS["km"].run(g.with_columns(arm), time="time", event="cens", by=["arm"], width=6.0)
+    _check_layout(fig)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "\n" in texts[0]
+    assert texts[0].replace("\n", " ") == name
+    assert texts[1] == "Arm B: anastrozole"
+    assert fig.axes[0].get_window_extent().width >= 0.6 * fig.bbox.width
