@@ -143,7 +143,29 @@ def test_breast_trial_three_arms_from_adam():
     _check_layout(fig)
     legend = fig.axes[0].get_legend()
     assert legend.get_title().get_text() == "TRT01P"
-    assert [t.get_text() for t in legend.get_texts()] == list(ARMS[:3])
+    assert _reading(legend) == list(ARMS[:3])
+
+
+def _reading(legend) -> list[str]:
+    """The legend's entries as read: row by row from the top, left to right."""
+    texts = [(_extent(t), t.get_text()) for t in legend.get_texts()]
+    return [name for e, name in sorted(texts, key=lambda x: (-round(x[0].y0), x[0].x0))]
+
+
+@pytest.mark.parametrize("n", range(2, 8))
+def test_legend_entries_read_row_by_row_in_curve_order(n):
+    """matplotlib fills a legend's columns top to bottom; the entries are handed to it so that
+    they read left to right, row by row, in the order of the curves and the table's rows."""
+    from survstat.plot_curves._layout import reading_order
+
+    fig, ax = plt.subplots()
+    lines = [ax.plot([0, 1], [0, i])[0] for i in range(n)]
+    for ncols in range(1, n + 1):
+        order = reading_order(n, ncols)
+        assert sorted(order) == list(range(n))
+        legend = ax.legend([lines[i] for i in order], [f"curve {i}" for i in order], ncols=ncols)
+        fig.canvas.draw()
+        assert _reading(legend) == [f"curve {i}" for i in range(n)]
 
 
 def test_long_annotation_breaks_at_its_semicolon():
@@ -432,3 +454,39 @@ def test_a_legend_name_wider_than_the_figure_is_wrapped():
     assert texts[0].replace("\n", " ") == name
     assert texts[1] == "Arm B: anastrozole"
     assert fig.axes[0].get_window_extent().width >= 0.6 * fig.bbox.width
+
+
+@pytest.mark.parametrize(
+    ("top", "ticks"),
+    [
+        (0.0, [0.0, 0.05]),
+        (0.12, [0.0, 0.05, 0.1, 0.15]),
+        (0.25, [0.0, 0.05, 0.1, 0.15, 0.2, 0.25]),
+        (0.305, [0.0, 0.1, 0.2, 0.3, 0.4]),
+        (0.6, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+        (0.61, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (float("nan"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+    ],
+)
+def test_probability_axis_ticks(top, ticks):
+    from survstat.plot_curves._layout import probability_ticks
+
+    assert probability_ticks(top) == ticks
+
+
+def test_a_small_incidence_fills_the_plot_and_survival_keeps_0_to_1():
+    """The cumulative incidence axis ends at the first round value above the highest band
+    (Pocock et al. 2002); the Kaplan-Meier axis is always 0 to 1."""
+    mgus = survstat.datasets.load("mgus2")
+    fig = PLOTS["cif"].run(mgus, time="etime", cause="event", of_interest=1, by=["sex"])
+    cif = survstat.cumulative_incidence(mgus, time="etime", cause="event", by="sex")
+    highest = cif.table.filter(pl.col("cause") == 1).get_column("conf_high").max()
+    assert 0.3 < highest < 0.4
+    assert list(fig.axes[0].get_yticks()) == [0.0, 0.1, 0.2, 0.3, 0.4]
+    assert fig.axes[0].get_ylim()[1] == pytest.approx(0.408)
+    _check_layout(fig)
+    without_bands = PLOTS["cif"].run(
+        mgus, time="etime", cause="event", of_interest=1, by=["sex"], conf_int=False
+    )
+    assert list(without_bands.axes[0].get_yticks()) == [0.0, 0.05, 0.1, 0.15, 0.2]
+    assert list(_km(2).axes[0].get_yticks()) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]

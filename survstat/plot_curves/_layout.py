@@ -4,6 +4,7 @@ figure and apart from the others."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -56,6 +57,7 @@ class Layout:
     counts: Counts
     rows: tuple[str, ...]
     ylabel: str
+    yticks: list[float]
     xlabel: str
     annotation: str | None
     title: str | None
@@ -93,8 +95,8 @@ def curve_figure(curves: Sequence[Curve], lay: Layout) -> Figure:
         marks = np.concatenate([[False], c.censored])
         if marks.any():
             ax.plot(c.time[marks], c.value[marks], "+", color=line.get_color(), ms=5, mew=1)
-    ax.set_ylim(0, 1.02)
-    ax.set_yticks([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.set_ylim(0, lay.yticks[-1] * 1.02)
+    ax.set_yticks(lay.yticks)
     ax.set_xlim(0, lay.right)
     ax.set_xticks(lay.ticks)
     ax.set_ylabel(lay.ylabel, parse_math=False)
@@ -126,6 +128,18 @@ def curve_figure(curves: Sequence[Curve], lay: Layout) -> Figure:
     return fig
 
 
+def probability_ticks(top: float = 1.0) -> list[float]:
+    """Ticks of a probability axis that reaches just above ``top``: 0 to 1 by 0.2 when
+    ``top`` is above 0.6 (or not finite), else steps of 0.1 (of 0.05 up to 0.25) to the
+    first tick at or above ``top``, so that a small cumulative incidence fills the plot
+    (Pocock et al. 2002)."""
+    if not math.isfinite(top) or top > 0.6:
+        return [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    step = 0.05 if top <= 0.25 else 0.1
+    n = max(1, math.ceil(top / step - 1e-9))
+    return [round(k * step, 10) for k in range(n + 1)]
+
+
 def _table_names(fig: Figure, names: Sequence[str]) -> list[str]:
     """The curves' names as the table shows them: wrapped between words to at most
     :data:`LABEL_SHARE` of the figure's width (or the widest heading, if wider)."""
@@ -152,9 +166,10 @@ def _legend(fig: Figure, ax: Axes, handles: list[Any], lay: Layout) -> Legend:
     room = fig.bbox.x1 - ax.get_window_extent(renderer).x0
 
     def make(ncols: int, names: Sequence[str]) -> Legend:
+        order = reading_order(len(handles), ncols)
         legend = ax.legend(
-            handles,
-            names,
+            [handles[i] for i in order],
+            [names[i] for i in order],
             loc="lower left",
             bbox_to_anchor=(0.0, 1.01),
             borderaxespad=0.0,
@@ -185,6 +200,14 @@ def _legend(fig: Figure, ax: Axes, handles: list[Any], lay: Layout) -> Legend:
     names = [wrap_words(probe, name, widest - over, renderer) for name in lay.names]
     probe.remove()
     return make(1, names)
+
+
+def reading_order(n: int, ncols: int) -> list[int]:
+    """The order to hand ``n`` legend entries to matplotlib, which fills ``ncols`` columns
+    top to bottom (the first ``n % ncols`` one entry longer), so that they read left to
+    right, row by row, in curve order as the table's rows do."""
+    rows = -(-n // ncols)
+    return [r * ncols + c for c in range(ncols) for r in range(rows) if r * ncols + c < n]
 
 
 def _fit_annotation(fig: Figure, ax: Axes) -> None:

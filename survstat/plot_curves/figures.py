@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from survstat.plot_curves._layout import Curve, Layout, curve_figure
+from survstat.plot_curves._layout import Curve, Layout, curve_figure, probability_ticks
 from survstat.plot_curves._table import Counts, table_rows
 from survstat.plot_curves._table import counts as counts_at
 from survstat.plot_curves._table import ticks as axis_ticks
@@ -135,6 +135,7 @@ def km_figure(
         counts=counts,
         rows=table_rows(cumulative_events, cumulative_censored),
         ylabel="survival probability",
+        yticks=probability_ticks(),
         xlabel=xlabel,
         annotation=annotation,
         title=title,
@@ -169,6 +170,10 @@ def cif_figure(
 ) -> Figure:
     """Cumulative-incidence figure of one cause, one curve per group, in the layout of
     :func:`km_figure` (KMunicate, Morris et al. 2019).
+
+    The curves rise from 0; the probability axis ends at the first round value above the
+    highest curve or band drawn (0 to 1 once that is above 0.6), so that a small incidence
+    is not squeezed at the bottom of the plot, as Pocock et al. (2002) advise.
 
     Parameters
     ----------
@@ -206,6 +211,13 @@ def cif_figure(
     ------
     OptionError
         As :func:`km_figure`.
+
+    References
+    ----------
+    1. Morris TP, Jarvis CI, Cragg W, et al. Proposals on Kaplan-Meier plots in medical
+       research and a survey of stakeholder views: KMunicate. BMJ Open 2019;9:e030215.
+    2. Pocock SJ, Clayton TC, Altman DG. Survival plots of time-to-event outcomes in clinical
+       trials: good practice and pitfalls. Lancet 2002;359:1686-1689.
     """
     import polars as pl
 
@@ -242,6 +254,7 @@ def cif_figure(
         counts=counts_at(rt, ticks, rt.n_event_by_cause[:, k]),
         rows=table_rows(cumulative_events, cumulative_censored),
         ylabel=f"cumulative incidence ({cause})",
+        yticks=probability_ticks(_highest(curves)),
         xlabel=xlabel,
         annotation=annotation,
         title=title,
@@ -250,3 +263,11 @@ def cif_figure(
         dpi=dpi,
     )
     return curve_figure(curves, lay)
+
+
+def _highest(curves: list[Curve]) -> float:
+    """The highest point drawn: of the curves, and of their bands when drawn."""
+    drawn = [c.value for c in curves] + [c.high for c in curves if c.high is not None]
+    values = np.concatenate(drawn) if drawn else np.zeros(1)
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else 1.0
