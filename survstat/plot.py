@@ -28,7 +28,7 @@ from survstat.plot_curves import (
     km_figure,
     level_names,
 )
-from survstat.plot_curves.style import curve_style, literal
+from survstat.plot_curves.style import curve_style, literal, reading_order
 
 if TYPE_CHECKING:
     import polars as pl
@@ -272,17 +272,21 @@ def _step(
 
 
 def _step_legend(ax: Axes, rt: RiskTable, lines: list[Line2D]) -> None:
-    """The curves' level names, titled with the group columns, in a row above the plot."""
+    """The curves' level names, titled with the group columns, above the plot: up to four
+    to a row, read row by row in curve order."""
     if not rt.groups:
         return
+    names = level_names(rt)
+    ncols = min(rt.n_curves, 4)
+    order = reading_order(rt.n_curves, ncols)
     legend = ax.legend(
-        lines,
-        level_names(rt),
+        [lines[i] for i in order],
+        [names[i] for i in order],
         title=", ".join(rt.groups),
         loc="lower left",
         bbox_to_anchor=(0.0, 1.01),
         borderaxespad=0.0,
-        ncols=min(rt.n_curves, 4),
+        ncols=ncols,
         alignment="left",
         frameon=False,
         fontsize=9,

@@ -156,7 +156,7 @@ def _reading(legend) -> list[str]:
 def test_legend_entries_read_row_by_row_in_curve_order(n):
     """matplotlib fills a legend's columns top to bottom; the entries are handed to it so that
     they read left to right, row by row, in the order of the curves and the table's rows."""
-    from survstat.plot_curves._layout import reading_order
+    from survstat.plot_curves.style import reading_order
 
     fig, ax = plt.subplots()
     lines = [ax.plot([0, 1], [0, i])[0] for i in range(n)]

@@ -104,3 +104,20 @@ def test_cif_plot_of_an_unknown_cause_is_one_clear_error():
         OptionError, match=r"`cause` must be one of the result's causes \(1, 2\); got 3"
     ):
         cif.plot(cause=3)
+
+
+def test_km_plot_legend_reads_row_by_row_in_curve_order():
+    """Six curves: four to a row, read left to right, row by row, in curve order."""
+    g = survstat.datasets.load("gbsg2").with_row_index("i")
+    g = g.with_columns(group=(pl.col("i") % 6).cast(pl.String).str.replace(r"^", "group "))
+    ax = survstat.kaplan_meier(g, time="time", event="cens", by="group").plot()
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    texts = [(t.get_window_extent(renderer), t.get_text()) for t in ax.get_legend().get_texts()]
+    read = [name for e, name in sorted(texts, key=lambda x: (-round(x[0].y0), x[0].x0))]
+    assert read == [f"group {i}" for i in range(6)]
+    assert [h.get_color() for h in ax.get_legend().legend_handles] == [
+        PALETTE[int(t.get_text()[-1])] for t in ax.get_legend().get_texts()
+    ]
+    assert [line.get_color() for line in _steps(ax)] == list(PALETTE[:6])
+    _legend_off_the_curves(ax)

@@ -20,7 +20,7 @@ from survstat.plot_curves._table import (
     draw_table,
     table_height,
 )
-from survstat.plot_curves.style import curve_style, literal
+from survstat.plot_curves.style import curve_style, literal, reading_order
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -200,14 +200,6 @@ def _legend(fig: Figure, ax: Axes, handles: list[Any], lay: Layout) -> Legend:
     names = [wrap_words(probe, name, widest - over, renderer) for name in lay.names]
     probe.remove()
     return make(1, names)
-
-
-def reading_order(n: int, ncols: int) -> list[int]:
-    """The order to hand ``n`` legend entries to matplotlib, which fills ``ncols`` columns
-    top to bottom (the first ``n % ncols`` one entry longer), so that they read left to
-    right, row by row, in curve order as the table's rows do."""
-    rows = -(-n // ncols)
-    return [r * ncols + c for c in range(ncols) for r in range(rows) if r * ncols + c < n]
 
 
 def _fit_annotation(fig: Figure, ax: Axes) -> None:

@@ -50,6 +50,29 @@ def curve_style(i: int) -> dict[str, Any]:
     return {"color": PALETTE[i % len(PALETTE)], "ls": LINESTYLES[i % len(LINESTYLES)]}
 
 
+def reading_order(n: int, ncols: int) -> list[int]:
+    """The order to hand legend entries to matplotlib so that they read row by row.
+
+    matplotlib fills a legend's columns top to bottom, the first ``n % ncols`` columns one
+    entry longer; handed in this order, the entries read left to right, row by row, in curve
+    order, as the rows of the table under a figure do.
+
+    Parameters
+    ----------
+    n
+        The number of entries.
+    ncols
+        The number of columns of the legend.
+
+    Returns
+    -------
+    list of int
+        The entries' positions (0-based, in curve order) in the order to hand them over.
+    """
+    rows = -(-n // ncols)
+    return [r * ncols + c for c in range(ncols) for r in range(rows) if r * ncols + c < n]
+
+
 def level_names(rt: RiskTable, labels: Mapping[str, str] | None = None) -> list[str]:
     """The name of each curve of a risk table: its group level(s), or a display label.
 
