@@ -381,7 +381,7 @@ def subgroups_forest_figure(
     """
     import matplotlib.pyplot as plt
 
-    from survstat.plot import PALETTE
+    from survstat.plot_curves.style import PALETTE
 
     if not (0 < reference_line < math.inf):
         raise OptionError(f"`reference_line` must be positive (a log axis); got {reference_line}")

@@ -42,7 +42,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("survstat.risk",),
     ("survstat.estimators", "survstat.design"),
     # figures drawn from the estimators' results, which the figure analyses call
-    ("survstat.plot", "survstat.plot_series", "survstat.plot_forest"),
+    ("survstat.plot", "survstat.plot_curves", "survstat.plot_series", "survstat.plot_forest"),
     ("survstat.endpoints",),
     ("survstat.analyses",),
     # analysis results data (computed by the analyses) and the displays rendered from it

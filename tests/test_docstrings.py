@@ -27,6 +27,7 @@ PUBLIC = (
     "design/*.py",
     "io/*.py",
     "plot.py",
+    "plot_curves/*.py",
     "plot_series/*.py",
     "errors.py",
     "data.py",

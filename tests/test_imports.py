@@ -74,6 +74,7 @@ NOT_AT_START = (
     "survstat.endpoints",
     "survstat.data",
     "survstat.plot",
+    "survstat.plot_curves",
     "survstat.batch",
 )
 

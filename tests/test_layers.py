@@ -24,6 +24,7 @@ FORBIDDEN = (
     "survstat.batch",
     "survstat.cli",
     "survstat.plot",
+    "survstat.plot_curves",
 )
 
 

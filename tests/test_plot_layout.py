@@ -143,7 +143,29 @@ def test_breast_trial_three_arms_from_adam():
     _check_layout(fig)
     legend = fig.axes[0].get_legend()
     assert legend.get_title().get_text() == "TRT01P"
-    assert [t.get_text() for t in legend.get_texts()] == list(ARMS[:3])
+    assert _reading(legend) == list(ARMS[:3])
+
+
+def _reading(legend) -> list[str]:
+    """The legend's entries as read: row by row from the top, left to right."""
+    texts = [(_extent(t), t.get_text()) for t in legend.get_texts()]
+    return [name for e, name in sorted(texts, key=lambda x: (-round(x[0].y0), x[0].x0))]
+
+
+@pytest.mark.parametrize("n", range(2, 8))
+def test_legend_entries_read_row_by_row_in_curve_order(n):
+    """matplotlib fills a legend's columns top to bottom; the entries are handed to it so that
+    they read left to right, row by row, in the order of the curves and the table's rows."""
+    from survstat.plot_curves.style import reading_order
+
+    fig, ax = plt.subplots()
+    lines = [ax.plot([0, 1], [0, i])[0] for i in range(n)]
+    for ncols in range(1, n + 1):
+        order = reading_order(n, ncols)
+        assert sorted(order) == list(range(n))
+        legend = ax.legend([lines[i] for i in order], [f"curve {i}" for i in order], ncols=ncols)
+        fig.canvas.draw()
+        assert _reading(legend) == [f"curve {i}" for i in range(n)]
 
 
 def test_long_annotation_breaks_at_its_semicolon():
@@ -371,3 +393,100 @@ def test_display_labels_on_the_command_line_and_in_the_annotation(tmp_path):
     r = CliRunner().invoke(app, [*args, "--labels", "x=Arm X", "-o", str(tmp_path / "x.svg")])
     assert r.exit_code == 1
     assert "`labels` names 1 level(s) that no curve has (first: 'x')" in " ".join(r.output.split())
+
+
+#: Arm names of 40 characters and more, as a protocol's full treatment descriptions read.
+LONG_ARMS = (
+    "Arm A: fulvestrant 500 mg + capivasertib 400 mg bid",
+    "Arm B: anastrozole 1 mg + capivasertib 400 mg twice daily",
+    "Arm C: fulvestrant 500 mg + placebo (matched to capivasertib)",
+    "Arm D: letrozole 2.5 mg + palbociclib 125 mg + everolimus (exploratory)",
+)
+
+
+def _long(frame: pl.DataFrame, n_arms: int) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.Series("arm", [LONG_ARMS[i % n_arms] for i in range(frame.height)])
+    )
+
+
+@pytest.mark.parametrize("figure", ["km", "cif"])
+@pytest.mark.parametrize("n_arms", [2, 3, 4])
+def test_long_arm_names_wrap_and_the_plot_keeps_its_width(figure, n_arms):
+    """Names of 40+ characters are wrapped between words in the table's label column (at
+    most LABEL_SHARE of the figure's width) instead of narrowing the plot: nothing is clipped
+    or overlaps, and the plot keeps at least 60% of the figure's width."""
+    from survstat.plot_curves._layout import LABEL_SHARE
+
+    assert all(len(name) >= 40 for name in LONG_ARMS)
+    if figure == "km":
+        g = _long(survstat.datasets.load("gbsg2"), n_arms)
+        fig = PLOTS["km"].run(g, time="time", event="cens", by=["arm"], cumulative_events=True)
+    else:
+        bmt = _long(pl.read_csv("tests/reference/data/bmt.csv"), n_arms)
+        fig = PLOTS["cif"].run(bmt, time="ftime", cause="status", by=["arm"], of_interest=1)
+    _check_layout(fig)
+    plot = fig.axes[0].get_window_extent()
+    assert plot.width >= 0.6 * fig.bbox.width
+    labels = [t for t in fig.axes[1].texts if t.get_color() != "black" and t.get_text()]
+    assert {t.get_text().replace("\n", " ") for t in labels} == set(LONG_ARMS[:n_arms])
+    assert all("\n" in t.get_text() for t in labels)
+    # each line of a name within its column (a line is measured as its own text)
+    probe = fig.axes[1].text(0, 0, "", fontsize=labels[0].get_fontsize())
+    for t in labels:
+        for line in t.get_text().split("\n"):
+            probe.set_text(line)
+            assert _extent(probe).width <= LABEL_SHARE * fig.bbox.width + 0.5
+    probe.remove()
+    # the legend keeps the names whole when they fit above the plot, one to a line
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == list(LONG_ARMS[:n_arms])
+
+
+def test_a_legend_name_wider_than_the_figure_is_wrapped():
+    name = "Arm A: " + " ".join(["fulvestrant 500 mg + capivasertib 400 mg"] * 3)
+    g = survstat.datasets.load("gbsg2")
+    arm = pl.Series("arm", [name if i % 2 else "Arm B: anastrozole" for i in range(g.height)])
+    fig = PLOTS["km"].run(g.with_columns(arm), time="time", event="cens", by=["arm"], width=6.0)
+    _check_layout(fig)
+    texts = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "\n" in texts[0]
+    assert texts[0].replace("\n", " ") == name
+    assert texts[1] == "Arm B: anastrozole"
+    assert fig.axes[0].get_window_extent().width >= 0.6 * fig.bbox.width
+
+
+@pytest.mark.parametrize(
+    ("top", "ticks"),
+    [
+        (0.0, [0.0, 0.05]),
+        (0.12, [0.0, 0.05, 0.1, 0.15]),
+        (0.25, [0.0, 0.05, 0.1, 0.15, 0.2, 0.25]),
+        (0.305, [0.0, 0.1, 0.2, 0.3, 0.4]),
+        (0.6, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+        (0.61, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+        (float("nan"), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]),
+    ],
+)
+def test_probability_axis_ticks(top, ticks):
+    from survstat.plot_curves._layout import probability_ticks
+
+    assert probability_ticks(top) == ticks
+
+
+def test_a_small_incidence_fills_the_plot_and_survival_keeps_0_to_1():
+    """The cumulative incidence axis ends at the first round value above the highest band
+    (Pocock et al. 2002); the Kaplan-Meier axis is always 0 to 1."""
+    mgus = survstat.datasets.load("mgus2")
+    fig = PLOTS["cif"].run(mgus, time="etime", cause="event", of_interest=1, by=["sex"])
+    cif = survstat.cumulative_incidence(mgus, time="etime", cause="event", by="sex")
+    highest = cif.table.filter(pl.col("cause") == 1).get_column("conf_high").max()
+    assert 0.3 < highest < 0.4
+    assert list(fig.axes[0].get_yticks()) == [0.0, 0.1, 0.2, 0.3, 0.4]
+    assert fig.axes[0].get_ylim()[1] == pytest.approx(0.408)
+    _check_layout(fig)
+    without_bands = PLOTS["cif"].run(
+        mgus, time="etime", cause="event", of_interest=1, by=["sex"], conf_int=False
+    )
+    assert list(without_bands.axes[0].get_yticks()) == [0.0, 0.05, 0.1, 0.15, 0.2]
+    assert list(_km(2).axes[0].get_yticks()) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]

@@ -246,7 +246,7 @@ def test_plot_draws_one_curve_per_group(tmp_path):
     ax = km.plot()
     steps = [line for line in ax.get_lines() if line.get_drawstyle() == "steps-post"]
     assert len(steps) == 2
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["horTh=no", "horTh=yes"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["no", "yes"]
     out = tmp_path / "km.png"
     ax.figure.savefig(out, dpi=60)
     image = plt.imread(out)

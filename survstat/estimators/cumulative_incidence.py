@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -31,6 +31,9 @@ from survstat.estimators._confint import CONF_TYPES, survival_interval, z_value
 from survstat.estimators._robust import cif_robust_variance
 from survstat.io import FrameLike
 from survstat.risk import RiskTable, build_risk_table
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 def _within_curve_previous(values: np.ndarray, rt: RiskTable, first: float) -> np.ndarray:
@@ -220,6 +223,28 @@ class CumulativeIncidenceResult:
     risk: RiskTable = field(repr=False)
     cif: np.ndarray = field(repr=False)
     std_error: np.ndarray = field(repr=False)
+
+    def plot(self, ax: Axes | None = None, *, cause: Any = None, conf_int: bool = True) -> Axes:
+        """Step plot of one cause's curves with pointwise bands
+        (:func:`survstat.plot.plot_incidence_curves`).
+
+        Parameters
+        ----------
+        ax
+            The matplotlib Axes to draw on; None (default) opens a new figure.
+        cause
+            The cause to draw, one of :attr:`causes`; None (default) draws the first.
+        conf_int
+            Shade the pointwise confidence bands.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The Axes drawn on.
+        """
+        from survstat.plot import plot_incidence_curves
+
+        return plot_incidence_curves(self, ax=ax, cause=cause, conf_int=conf_int)
 
     def at(self, times: float | Sequence[float]) -> pl.DataFrame:
         """Cumulative incidence at chosen times, as ``cmprsk::timepoints``.
