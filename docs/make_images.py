@@ -112,6 +112,16 @@ IMAGES: dict[str, Image] = {
         ),
         "forest.png",
     ),
+    "forest_subgroups.png": Image(
+        "Forest plot of hazard ratios by subgroup, from the table subgroups ARD",
+        (
+            "survstat table subgroups gbsg2.parquet --time time --event cens --by horTh "
+            "--reference no --subgroups menostat,tgrade -o subgroups.parquet",
+            'survstat plot forest subgroups.parquet --title "GBSG2: hormonal therapy by '
+            'subgroup" -o forest_subgroups.png',
+        ),
+        "forest_subgroups.png",
+    ),
     "swimmer.png": Image(
         "Swimmer plot",
         ("survstat plot swimmer derived.parquet --by arm -o swimmer.png",),
@@ -155,6 +165,24 @@ IMAGES: dict[str, Image] = {
             f"--reference {_ARM_B} -o table_response.html",
         ),
         "table_response.html",
+    ),
+    "table_subgroups.png": Image(
+        "Hazard ratios by subgroup (TTE forest table), the HTML display",
+        (
+            "survstat table subgroups gbsg2.parquet --time time --event cens --by horTh "
+            "--reference no --subgroups menostat,tgrade -o table_subgroups.html",
+        ),
+        "table_subgroups.html",
+    ),
+    "design_oc.png": Image(
+        "Operating characteristics of a Simon two-stage design",
+        (
+            "survstat design simon --p0 0.2 --p1 0.4 --alpha 0.05 --power 0.8 -o simon.parquet",
+            "survstat design oc --n 43 --r 12 --n1 13 --r1 3 -o simon_oc.parquet",
+            'survstat plot oc simon_oc.parquet --p0 0.2 --p1 0.4 --title "Simon optimal design '
+            '3/13, 12/43" -o design_oc.png',
+        ),
+        "design_oc.png",
     ),
 }
 
