@@ -9,7 +9,8 @@ from survstat.errors import OptionError
 
 def probability(value: float, flag: str) -> float:
     """``value`` if it is a number strictly between 0 and 1, else an error naming ``flag``."""
-    if not isinstance(value, int | float) or not math.isfinite(value) or not 0 < value < 1:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not math.isfinite(value) or not 0 < value < 1:
         raise OptionError(f"`{flag}` must be in (0, 1); got {value!r}")
     return float(value)
 
@@ -23,7 +24,7 @@ def positive(value: float, flag: str) -> float:
 
 def sided(value: int) -> int:
     """``value`` if it is 1 or 2 (a one- or two-sided test), else an error."""
-    if value not in (1, 2):
+    if isinstance(value, bool) or value not in (1, 2):
         raise OptionError(f"`--sided` must be 1 or 2; got {value!r}")
     return int(value)
 

@@ -24,6 +24,8 @@ import polars as pl
 from scipy import optimize, special, stats
 
 from survstat._choices import SPENDINGS, Spending
+from survstat.design._checks import probability
+from survstat.design._checks import sided as check_sided
 from survstat.errors import OptionError, check_choice
 
 #: Half the number of grid points per unit of the Jennison–Turnbull grid (their ``r``). They
@@ -103,14 +105,9 @@ def alpha_spending(
     """
     check_choice("--spending", spending, SPENDINGS)
     gamma = _check_gamma(spending, gamma)
-    _check_sided(sided)
+    check_sided(sided)
     t = np.asarray(timing, dtype=float)
     return sided * SPENDING_FUNCTIONS[spending](alpha / sided, t, gamma)
-
-
-def _check_sided(sided: int) -> None:
-    if sided not in (1, 2) or isinstance(sided, bool):
-        raise OptionError(f"`--sided` must be 1 or 2; got {sided!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,7 +325,7 @@ def rejection_probability(
         When ``timing`` does not give one fraction per bound, increasing in (0, 1] to 1, or
         ``sided`` is not 1 or 2.
     """
-    _check_sided(sided)
+    check_sided(sided)
     timing = _check_timing(timing, len(bounds))
     upper = np.asarray(bounds, dtype=float)
     if futility is not None:
@@ -350,12 +347,6 @@ def _drift_for_power(bounds: np.ndarray, timing: np.ndarray, sided: int, power: 
         return float(reject.sum()) - power
 
     return _root(shortfall, 0.0, 40.0)
-
-
-def _check_fraction(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 < value < 1.0:
-        raise OptionError(f"`{name}` must be in (0, 1); got {value!r}")
-    return float(value)
 
 
 def _check_timing(timing: Sequence[float] | np.ndarray | None, looks: int) -> np.ndarray:
@@ -535,9 +526,9 @@ def boundaries(
     """
     if isinstance(looks, bool) or not isinstance(looks, int) or looks < 1:
         raise OptionError(f"`--looks` must be a whole number of at least 1; got {looks!r}")
-    alpha = _check_fraction("--alpha", alpha)
-    power = _check_fraction("--power", power)
-    _check_sided(sided)
+    alpha = probability(alpha, "--alpha")
+    power = probability(power, "--power")
+    check_sided(sided)
     if power <= alpha / sided:
         raise OptionError(
             f"`--power` must exceed the one-sided alpha ({alpha / sided:g}); got {power!r}"

@@ -19,6 +19,8 @@ import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
+from survstat.design._checks import probability
+from survstat.design._checks import sided as check_sided
 from survstat.errors import OptionError
 
 #: Columns of :attr:`SurvivalSampleSize.table`, in order.
@@ -156,13 +158,6 @@ def _positive(name: str, value: object, *, zero: bool = False) -> float:
     if not math.isfinite(x) or (x < 0 if zero else x <= 0):
         rule = "non-negative" if zero else "positive"
         raise OptionError(f"`{name}` must be a finite {rule} number; got {value!r}")
-    return x
-
-
-def _fraction(name: str, value: object) -> float:
-    x = _number(value)
-    if not 0.0 < x < 1.0:
-        raise OptionError(f"`{name}` must be in (0, 1); got {value!r}")
     return x
 
 
@@ -372,10 +367,9 @@ def lachin_foulkes(
         hazard_control, hazard_treatment, hazard_ratio, median_control, median_treatment
     )
     dropout = _positive("--dropout-hazard", dropout_hazard, zero=True)
-    alpha = _fraction("--alpha", alpha)
-    power = _fraction("--power", power)
-    if sided not in (1, 2) or isinstance(sided, bool):
-        raise OptionError(f"`--sided` must be 1 or 2; got {sided!r}")
+    alpha = probability(alpha, "--alpha")
+    power = probability(power, "--power")
+    check_sided(sided)
     allocation = _positive("--ratio", ratio)
     given = {
         "--accrual-time": accrual_time,
