@@ -168,19 +168,53 @@ def _range(low: dict[str, Any], high: dict[str, Any]) -> str:
     return f"{end(low)} to {end(high)}"
 
 
-def _check_ard(ard: pl.DataFrame) -> str:
-    """The arm column of ``ard``, after checking it has the ARD's columns."""
-    from survstat.tables import ARD_COLUMNS
+def arm_column(
+    ard: pl.DataFrame, columns: Sequence[str], analysis: str, *, before: Sequence[str] = ()
+) -> str:
+    """The arm column of an ARD laid out as ``*before, <arm>, *columns``, after checking
+    the layout (a display reads nothing else).
 
-    missing = [c for c in ARD_COLUMNS if c not in ard.columns]
+    Parameters
+    ----------
+    ard
+        The analysis results data.
+    columns
+        The columns after the arm column, in order.
+    analysis
+        The analysis that writes it, for the message (``"table tte"``).
+    before
+        The columns before the arm column (``subgroup, level`` for ``table subgroups``).
+
+    Returns
+    -------
+    str
+        The arm column's name.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        When a column is missing.
+    InputFormatError
+        When the columns are not in that layout.
+    """
+    expected = (*before, *columns)
+    missing = [c for c in expected if c not in ard.columns]
     if missing:
-        raise ColumnNotFoundError(missing[0], ard.columns, where="the ARD of `table tte`")
-    if ard.width != len(ARD_COLUMNS) + 1 or ard.columns[0] in ARD_COLUMNS:
-        raise InputFormatError(
-            f"the ARD of `table tte` must have its arm column first, then "
-            f"{', '.join(ARD_COLUMNS)}; found {ard.width} columns: {', '.join(ard.columns)}"
+        raise ColumnNotFoundError(missing[0], ard.columns, where=f"the ARD of `{analysis}`")
+    k = len(before)
+    if (
+        ard.width != len(expected) + 1
+        or ard.columns[:k] != list(before)
+        or ard.columns[k] in expected
+    ):
+        layout = (
+            f"the columns {', '.join(before)}, the arm column" if before else "its arm column first"
         )
-    return ard.columns[0]
+        raise InputFormatError(
+            f"the ARD of `{analysis}` must have {layout}, then {', '.join(columns)}; found "
+            f"{ard.width} columns: {', '.join(ard.columns)}"
+        )
+    return ard.columns[k]
 
 
 def tte_display(
@@ -262,7 +296,9 @@ def tte_display(
     >>> d.rows[0]
     DisplayRow(label='Patients with event (%)', cells=('205 (46.6%)', '94 (38.2%)'), indent=0)
     """
-    by = _check_ard(ard)
+    from survstat.tables import ARD_COLUMNS
+
+    by = arm_column(ard, ARD_COLUMNS, "table tte")
     arms = ard.get_column(by).unique(maintain_order=True).to_list()
     rows_of: dict[tuple[Any, str, float | None], dict[str, Any]] = {
         (r[by], r["statistic"], r["time"]): r for r in ard.iter_rows(named=True)

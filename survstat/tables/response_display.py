@@ -18,13 +18,13 @@ from typing import Any
 
 import polars as pl
 
-from survstat.errors import ColumnNotFoundError, InputFormatError
 from survstat.tables.display import (
     DisplayRow,
     DisplayTable,
     _Notes,
     _value,
     _whole,
+    arm_column,
     format_number,
     population_line,
 )
@@ -68,22 +68,6 @@ _DEFAULTS = {
     "stratified_difference_method": "mh-sato",
     "stratified_test": "cmh",
 }
-
-
-def _check_ard(ard: pl.DataFrame) -> str:
-    """The arm column of ``ard``, after checking it has the response ARD's columns."""
-    from survstat.tables import RESPONSE_ARD_COLUMNS
-
-    missing = [c for c in RESPONSE_ARD_COLUMNS if c not in ard.columns]
-    if missing:
-        raise ColumnNotFoundError(missing[0], ard.columns, where="the ARD of `table response`")
-    if ard.width != len(RESPONSE_ARD_COLUMNS) + 1 or ard.columns[0] in RESPONSE_ARD_COLUMNS:
-        raise InputFormatError(
-            f"the ARD of `table response` must have its arm column first, then "
-            f"{', '.join(RESPONSE_ARD_COLUMNS)}; found {ard.width} columns: "
-            f"{', '.join(ard.columns)}"
-        )
-    return ard.columns[0]
 
 
 def _name(method: str) -> str:
@@ -158,7 +142,9 @@ def response_display(
     >>> d.rows[0]
     DisplayRow(label='Responders', cells=('5 (22.7%)', '13 (54.2%)'), indent=0)
     """
-    by = _check_ard(ard)
+    from survstat.tables import RESPONSE_ARD_COLUMNS
+
+    by = arm_column(ard, RESPONSE_ARD_COLUMNS, "table response")
     chosen = {**_DEFAULTS, **{k: v for k, v in (methods or {}).items() if v}}
     arms = ard.get_column(by).unique(maintain_order=True).to_list()
     rows_of = {(r[by], r["statistic"], r["category"]): r for r in ard.iter_rows(named=True)}

@@ -21,13 +21,14 @@ from typing import Any
 
 import polars as pl
 
-from survstat.errors import ColumnNotFoundError, InputFormatError
+from survstat.errors import InputFormatError
 from survstat.tables.display import (
     DisplayRow,
     DisplayTable,
     _Notes,
     _value,
     _whole,
+    arm_column,
     format_number,
     population_line,
 )
@@ -36,27 +37,6 @@ from survstat.tables.display import (
 _ALL = "All patients"
 #: Files whose column labels :func:`run_subgroups_display` reads (SAS transport, SAS, Parquet).
 _LABELLED = (".xpt", ".sas7bdat", ".parquet")
-
-
-def _check_ard(ard: pl.DataFrame) -> str:
-    """The arm column of ``ard``, after checking it has the subgroup ARD's columns."""
-    from survstat.analyses.subgroups_table import ARD_COLUMNS
-
-    expected = ("subgroup", "level", *ARD_COLUMNS)
-    missing = [c for c in expected if c not in ard.columns]
-    if missing:
-        raise ColumnNotFoundError(missing[0], ard.columns, where="the ARD of `table subgroups`")
-    if (
-        ard.width != len(expected) + 1
-        or ard.columns[:2] != ["subgroup", "level"]
-        or ard.columns[2] in expected
-    ):
-        raise InputFormatError(
-            "the ARD of `table subgroups` must have the columns subgroup, level, the arm "
-            f"column, then {', '.join(ARD_COLUMNS)}; found {ard.width} columns: "
-            f"{', '.join(ard.columns)}"
-        )
-    return ard.columns[2]
 
 
 def _blocks(ard: pl.DataFrame) -> list[tuple[str | None, list[str | None]]]:
@@ -148,7 +128,9 @@ def subgroups_display(
     >>> d.rows[0].label, d.rows[0].cells[:4], d.rows[0].cells[7]
     ('All patients', ('686', '440', '205', '1528.0'), '0.69 (0.54, 0.89)')
     """
-    by = _check_ard(ard)
+    from survstat.analyses.subgroups_table import ARD_COLUMNS
+
+    by = arm_column(ard, ARD_COLUMNS, "table subgroups", before=("subgroup", "level"))
     arms = ard.get_column(by).drop_nulls().unique(maintain_order=True).to_list()
     if not arms:
         raise InputFormatError(f"the ARD of `table subgroups` has no arm in column `{by}`")
