@@ -111,6 +111,12 @@ SAME_DAY: tuple[str, ...] = get_args(SameDay)
 AdamFormat = Literal["parquet", "xpt"]
 ADAM_FORMATS: tuple[str, ...] = get_args(AdamFormat)
 
+#: The residuals of a Cox fit (survstat.estimators.cox_residuals), R's names.
+ResidualType = Literal[
+    "martingale", "deviance", "score", "schoenfeld", "scaledsch", "dfbeta", "dfbetas"
+]
+RESIDUAL_TYPES: tuple[str, ...] = get_args(ResidualType)
+
 #: The time transforms of the proportional-hazards test (survstat.estimators.cox_zph).
 ZphTransform = Literal["km", "rank", "identity", "log"]
 ZPH_TRANSFORMS: tuple[str, ...] = get_args(ZphTransform)

@@ -148,8 +148,22 @@ def terms(beta: np.ndarray, lay: Layout, ties: Ties) -> Point:
         return cox_terms(beta, lay, ties)
 
 
-def score_residuals(beta: np.ndarray, lay: Layout, ties: Ties) -> np.ndarray:
-    """Score residuals per row (R coxscore2), rows in layout order."""
+@dataclass(frozen=True, slots=True)
+class RowHazards:
+    """Per row (layout order) what the residuals of a fit are made of: the risk score
+    exp(x beta), the cumulative hazard the row is exposed to up to its own time (for a death
+    tied with others under Efron's method, only its share of its own time's hazard, as R's
+    ``coxmart``), its hazard-weighted mean covariates, and the deaths' mean at its time."""
+
+    score: np.ndarray
+    hazard: np.ndarray
+    hazard_mean: np.ndarray
+    death_mean: np.ndarray
+
+
+def row_hazards(beta: np.ndarray, lay: Layout, ties: Ties) -> RowHazards:
+    """The hazard pieces of every row (R ``coxmart`` and ``coxscore2``), rows in layout
+    order."""
     x, w, ev = lay.x, lay.w, lay.event.astype(float)
     score = np.exp(x @ beta)
     r = w * score
@@ -195,9 +209,23 @@ def score_residuals(beta: np.ndarray, lay: Layout, ties: Ties) -> np.ndarray:
     hm_cum = group_suffix(hm_all, lay, group_of_row)
     own_h = np.where(ev > 0, h_tie[group_of_row] - h_all[group_of_row], 0.0)
     own_hm = np.where(ev[:, None] > 0, hm_tie[group_of_row] - hm_all[group_of_row], 0.0)
-    resid = ev[:, None] * (x - m_tie[group_of_row])
-    resid -= score[:, None] * (x * (h_cum + own_h)[:, None] - (hm_cum + own_hm))
+    return RowHazards(score, h_cum + own_h, hm_cum + own_hm, m_tie[group_of_row])
+
+
+def score_residuals(beta: np.ndarray, lay: Layout, ties: Ties) -> np.ndarray:
+    """Score residuals per row (R coxscore2), rows in layout order."""
+    pieces = row_hazards(beta, lay, ties)
+    ev = lay.event.astype(float)
+    resid = ev[:, None] * (lay.x - pieces.death_mean)
+    resid -= pieces.score[:, None] * (lay.x * pieces.hazard[:, None] - pieces.hazard_mean)
     return resid
+
+
+def martingale_residuals(beta: np.ndarray, lay: Layout, ties: Ties) -> np.ndarray:
+    """Martingale residuals per row (R ``coxmart``): events minus the expected count
+    exp(x beta) times the cumulative hazard to the row's time, rows in layout order."""
+    pieces = row_hazards(beta, lay, ties)
+    return lay.event.astype(float) - pieces.score * pieces.hazard
 
 
 def group_suffix(values: np.ndarray, lay: Layout, group_of_row: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from survstat._choices import TIES, ConfType, Ties, ZphTransform
+from survstat._choices import TIES, ConfType, ResidualType, Ties, ZphTransform
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import (
     ColumnNotFoundError,
@@ -117,6 +117,13 @@ class CoxBasis:
     indicator: tuple[bool, ...] = ()
     source: tuple[tuple[str, str | None], ...] = ()
     references: tuple[tuple[str, str], ...] = ()
+    #: The fit's own layout (rows sorted by stratum and decreasing time, covariates centred
+    #: and scaled), the input row of each layout row, each column's scale factor and the
+    #: coefficients on that scale: what the residuals are computed from.
+    layout: Layout | None = None
+    order: np.ndarray | None = None
+    factor: np.ndarray | None = None
+    beta_scaled: np.ndarray | None = None
 
     @property
     def means(self) -> np.ndarray:
@@ -229,6 +236,28 @@ class CoxResult:
         from survstat.estimators.cox_survival import baseline_hazard
 
         return baseline_hazard(self, centered=centered)
+
+    def residuals(
+        self, type: ResidualType = "martingale", *, weighted: bool | None = None
+    ) -> pl.DataFrame:
+        """Residuals of the fit (R ``residuals(fit, type=)``).
+
+        Parameters
+        ----------
+        type
+            ``martingale``, ``deviance``, ``score``, ``schoenfeld``, ``scaledsch``,
+            ``dfbeta`` or ``dfbetas``.
+        weighted
+            Multiply by the case weights; default as R (only dfbeta and dfbetas).
+
+        Returns
+        -------
+        polars.DataFrame
+            See :func:`survstat.estimators.cox_residuals.cox_residuals`.
+        """
+        from survstat.estimators.cox_residuals import cox_residuals
+
+        return cox_residuals(self, type, weighted=weighted)
 
     def zph(self, *, transform: ZphTransform = "km", terms: bool = True) -> CoxZph:
         """Test proportional hazards per covariate and globally (R ``cox.zph``).
@@ -411,6 +440,10 @@ def cox(
             indicator=design.indicator,
             source=design.source,
             references=design.references,
+            layout=lay,
+            order=order,
+            factor=scaling.factor,
+            beta_scaled=fit.beta,
         ),
     )
 
