@@ -3,6 +3,7 @@ plot.cox.zph (tests/reference/make_reference_zph_smooth.R), and its figure."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_figure_draws_the_smooth_and_keeps_its_texts_inside():
                     assert box.y0 - 0.5 <= e.y0
                     assert e.y1 <= box.y1 + 0.5
             ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
-            for a, b in zip(ticks, ticks[1:], strict=False):
+            for a, b in itertools.pairwise(ticks):
                 assert a.x1 <= b.x0, "time labels overlap"
     finally:
         plt.close(fig)
