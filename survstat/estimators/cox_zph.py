@@ -234,4 +234,127 @@ def _basis(fit: CoxResult) -> CoxBasis:
     return fit.basis
 
 
-__all__ = ["ZPH_COLUMNS", "CoxZph", "cox_zph"]
+def _natural_spline_basis(
+    x: np.ndarray, knots: np.ndarray, boundary: tuple[float, float]
+) -> np.ndarray:
+    """A basis of the natural cubic splines with these interior knots and boundary knots,
+    intercept included (the space of R ``splines::ns(x, knots=, Boundary.knots=,
+    intercept=TRUE)``; Hastie, Tibshirani & Friedman 2009, eq. 5.4-5.5)."""
+    lo, hi = boundary
+    span = hi - lo if hi > lo else 1.0
+    u = (x - lo) / span  # the space is the same on a rescaled axis; this keeps it well scaled
+    k = np.concatenate([[0.0], (np.asarray(knots) - lo) / span, [1.0]])
+    last = len(k) - 1
+
+    def d(j: int) -> np.ndarray:
+        return (np.maximum(u - k[j], 0.0) ** 3 - np.maximum(u - k[last], 0.0) ** 3) / (
+            k[last] - k[j]
+        )
+
+    columns = [np.ones_like(u), u] + [d(j) - d(last - 1) for j in range(last - 1)]
+    return np.column_stack(columns)
+
+
+def zph_smooth(
+    fit: CoxResult, *, transform: ZphTransform = "km", df: int = 4, points: int = 40
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The scaled Schoenfeld residuals of each model column against transformed time, and
+    their smooth with a band (R ``plot(cox.zph(fit, transform=, terms=FALSE))``).
+
+    The smooth is the least-squares fit of a natural cubic spline with ``df`` degrees of
+    freedom (interior knots at the quantiles of the grid and the event times together, as
+    ``plot.cox.zph`` places them with ``ns``), evaluated on ``points`` equally spaced values
+    of the transformed time; the band is the smooth ± 2 sqrt(d V_jj s(x)) with d the number
+    of events, V the coefficients' model-based covariance and s(x) the spline's leverage at
+    x, as there. A
+    coefficient constant in time is a flat smooth at its estimate. For an unstratified fit
+    the residuals are R's ``cox.zph(fit, terms=FALSE)$y``.
+
+    Parameters
+    ----------
+    fit
+        A fit of :func:`survstat.cox`.
+    transform
+        The time scale of the x axis: ``km`` (default), ``rank``, ``identity`` or ``log``.
+    df
+        Degrees of freedom of the spline (at least 2).
+    points
+        Number of points of the smooth.
+
+    Returns
+    -------
+    tuple of polars.DataFrame
+        The residuals (``term, time, x, residual``: one row per event and term) and the
+        smooth (``term, x, estimate, conf_low, conf_high``).
+
+    Raises
+    ------
+    OptionError
+        A bad transform, ``df`` below 2 or ``points`` below 2, or a fit without its data.
+    EstimationError
+        When the spline cannot be fitted (fewer distinct event times than ``df``).
+    """
+    from survstat.estimators.cox_residuals import cox_residuals
+
+    if transform not in ZPH_TRANSFORMS:
+        raise OptionError(
+            f"`transform` must be one of {', '.join(ZPH_TRANSFORMS)}; got {transform!r}"
+        )
+    for name, value in (("df", df), ("points", points)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+            raise OptionError(f"`{name}` must be a whole number of at least 2; got {value!r}")
+    basis = _basis(fit)
+    resid = cox_residuals(fit, "scaledsch")
+    status = dict(fit.table.select("term", "status").rows())
+    terms = [t for t in basis.terms if status.get(t) != "aliased"]
+    g = _transform(basis.time, basis.event, transform)
+    # the events in the residuals' order: by stratum, time, then input order
+    strata = basis.strata
+    code = (
+        strata.select(pl.struct(strata.columns).rank("dense")).to_series().to_numpy()
+        if strata.width
+        else np.zeros(len(basis.time), dtype=np.int64)
+    )
+    index = np.flatnonzero(basis.event)
+    index = index[np.lexsort((index, basis.time[index], code[index]))]
+    x = g[index]
+    grid = np.linspace(x.min(), x.max(), points)
+    both = np.concatenate([grid, x])
+    knots = np.quantile(both, np.arange(1, df - 1) / (df - 1))  # R quantile type 7
+    boundary = (float(both.min()), float(both.max()))
+    design = _natural_spline_basis(x, knots, boundary)
+    predict = _natural_spline_basis(grid, knots, boundary)
+    q, r = np.linalg.qr(design)
+    if np.linalg.matrix_rank(r) < df:
+        raise EstimationError(
+            f"the smooth of the residuals with {df} degrees of freedom is singular: too few "
+            "distinct event times"
+        )
+    r_inv = np.linalg.inv(r)
+    leverage = np.einsum("ij,jk,ik->i", predict, r_inv @ r_inv.T, predict)
+    residual_rows, smooth_rows = [], []
+    for term in terms:
+        y = resid.get_column(term).to_numpy().astype(float)
+        coef = r_inv @ (q.T @ y)
+        estimate = predict @ coef
+        j = basis.terms.index(term)
+        # cox.zph's var is that of the scaled residuals: d V with d the number of events
+        half = 2.0 * np.sqrt(len(index) * fit.naive_covariance[j, j] * leverage)
+        smooth_rows.append(
+            pl.DataFrame(
+                {
+                    "term": term,
+                    "x": grid,
+                    "estimate": estimate,
+                    "conf_low": estimate - half,
+                    "conf_high": estimate + half,
+                }
+            )
+        )
+        residual_rows.append(
+            pl.DataFrame({"term": term, "time": basis.time[index], "x": x, "residual": y})
+        )
+    return pl.concat(residual_rows), pl.concat(smooth_rows)
+
+
+__all__ = ["ZPH_COLUMNS", "CoxZph", "cox_zph", "zph_smooth"]
