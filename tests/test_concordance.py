@@ -163,6 +163,26 @@ def test_bad_scores_are_one_line_errors(frame, error, message):
         concordance(frame, time="t", event="e", score="s")
 
 
+def test_a_boolean_score_counts_false_below_true_and_a_missing_cluster_is_an_error():
+    frame = pl.DataFrame(
+        {
+            "t": [1.0, 2, 3, 4],
+            "e": [1, 1, 1, 0],
+            "s": [False, True, False, True],
+            "c": [1, 1, None, 2],
+        }
+    )
+    as_bool = concordance(frame, time="t", event="e", score="s").table
+    as_int = concordance(
+        frame.with_columns(pl.col("s").cast(pl.Int64)), time="t", event="e", score="s"
+    ).table
+    assert as_bool.equals(as_int)
+    with pytest.raises(
+        MissingValueError, match=r"`c` \(cluster\) has 1 missing values \(first at row 2\)"
+    ):
+        concordance(frame, time="t", event="e", score="s", cluster="c")
+
+
 def test_no_comparable_pair_is_null_not_nan():
     frame = pl.DataFrame({"t": [1.0, 2.0], "e": [0, 0], "s": [1.0, 2.0]})
     row = concordance(frame, time="t", event="e", score="s").table.row(0, named=True)

@@ -34,7 +34,7 @@ def fit(c):
         strata=option(c.get("strata")),
         weight=option(c.get("weight")),
         cluster=option(c.get("cluster")),
-        robust=True if c["robust"] else None,
+        robust=bool(c["robust"]),  # as the R script passes it
         ties=c["ties"],
     )
 
@@ -277,3 +277,25 @@ def test_concordance_equals_brute_force(seed):
     both = (d[i] == 1) & (d[j] == 1) & (t[i] == t[j]) & (i < j)
     assert a.tied_y == pytest.approx(np.sum(pw * (both & (s[i] != s[j]))), rel=1e-12)
     assert a.tied_xy == pytest.approx(np.sum(pw * (both & (s[i] == s[j]))), rel=1e-12)
+
+
+def test_fractional_weights_give_the_robust_variance_by_default_as_r():
+    # R: coxph(Surv(time, cens) ~ horTh + age, data = gbsg2, weights = w) with w = 0.5 and
+    # w = 1 + (row %% 3) / 4: robust by default (weights not all whole numbers)
+    g = survstat.datasets.load("gbsg2").with_row_index("row", offset=1)
+    g = g.with_columns(half=pl.lit(0.5), w2=1 + (pl.col("row") % 3) / 4)
+    for weight, expected in (
+        ("half", [0.127010719053810672, 0.006376335054650367]),
+        ("w2", [0.12800926115832570, 0.00643302394386551]),
+    ):
+        f = survstat.cox(g, time="time", event="cens", covariates=["horTh", "age"], weight=weight)
+        assert f.robust
+        assert f.table["std_error"].to_list() == pytest.approx(expected, rel=1e-8)
+    whole = survstat.cox(
+        g.with_columns(two=pl.lit(2.0)),
+        time="time",
+        event="cens",
+        covariates=["age"],
+        weight="two",
+    )
+    assert not whole.robust

@@ -157,3 +157,18 @@ def test_a_higher_risk_profile_has_lower_survival_everywhere():
     assert hr < 1
     # proportional hazards: S_yes = S_no ** HR at every time
     np.testing.assert_allclose(yes, no**hr, rtol=1e-12)
+
+
+def test_columns_of_minus_one_zero_one_are_not_centred_as_r():
+    # R: coxph(Surv(time, cens) ~ b01 + age) with b01 = horTh == "yes" as an integer: R's
+    # means leave b01 at 0 (nocenter = c(-1, 0, 1)), so survfit(fit) at 1807 gives S
+    # 0.45364747917548082, std.err 0.06148482950278716 and basehaz 0.79043486014269893
+    g = survstat.datasets.load("gbsg2").with_columns(b01=(pl.col("horTh") == "yes").cast(pl.Int64))
+    fit = survstat.cox(g, time="time", event="cens", covariates=["b01", "age"])
+    assert fit.basis is not None
+    assert fit.basis.means.tolist() == pytest.approx([0.0, 53.05247813411079], rel=1e-12)
+    row = fit.survival().table.filter(time=1807.0).row(0, named=True)
+    assert row["survival"] == pytest.approx(0.45364747917548082, rel=1e-9)
+    assert row["cumhaz_std_error"] == pytest.approx(0.06148482950278716, rel=1e-9)
+    base = fit.baseline_hazard().filter(time=1807.0)["cumhaz"].item()
+    assert base == pytest.approx(0.79043486014269893, rel=1e-9)

@@ -63,7 +63,7 @@ def _one(values, dtype=None, name="X") -> pl.DataFrame:
             {"name": "ADVERSEEV"},
             XptFormatError,
             r"dataset name `ADVERSEEV` \(of `t\.xpt`\) has 9 characters; SAS transport v5 names hold at most "
-            r"8 \(TS-140\); write Parquet \(\.parquet\) instead",
+            r"8 \(TS-140\); write Parquet \(\.parquet\) or CSV \(\.csv\) instead",
             id="dataset-name-long",
         ),
         pytest.param(
@@ -80,7 +80,7 @@ def _one(values, dtype=None, name="X") -> pl.DataFrame:
             XptFormatError,
             r"column `conf_high` of dataset `T`: the variable name `conf_high` has 9 "
             r"characters; SAS transport v5 names hold at most 8 \(TS-140\); write Parquet "
-            r"\(\.parquet\) instead, which has no such limit, or rename it",
+            r"\(\.parquet\) or CSV \(\.csv\) instead, which have no such limit, or rename it",
             id="variable-name-long",
         ),
         pytest.param(
@@ -485,7 +485,7 @@ def test_cli_long_column_names_are_an_error_suggesting_parquet(tmp_path):
     assert r.stderr.strip().splitlines() == [
         "error: column `std_error` of dataset `KM`: the variable name `std_error` has 9 "
         "characters; SAS transport v5 names hold at most 8 (TS-140); write Parquet (.parquet) "
-        "instead, which has no such limit, or rename it"
+        "or CSV (.csv) instead, which have no such limit, or rename it"
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.parquet"]  # nothing written
     r = runner.invoke(app, [*args, "-o", str(tmp_path / "km.txt")])
@@ -523,7 +523,7 @@ def test_cli_xpt_in_a_real_process(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         "error: column `conf_high` of dataset `SUMMARY`: the variable name `conf_high` has 9 "
         "characters; SAS transport v5 names hold at most 8 (TS-140); write Parquet (.parquet) "
-        "instead, which has no such limit, or rename it"
+        "or CSV (.csv) instead, which have no such limit, or rename it"
     ]
 
 

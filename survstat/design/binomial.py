@@ -401,7 +401,9 @@ def operating_characteristics(
     for flag, value in (("--n", n), ("--r", r), ("--n1", n1), ("--r1", r1)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise OptionError(f"`{flag}` must be a whole number; got {value!r}")
-    if n < 1 or not 0 <= r < n:
+    if n < 1:
+        raise OptionError(f"`--n` must be a whole number of at least 1; got {n}")
+    if not 0 <= r < n:
         raise OptionError(f"`--r` must be from 0 to n - 1 = {n - 1} (n = {n}); got {r}")
     if n1 is not None and r1 is not None and (not 1 <= n1 < n or not 0 <= r1 < n1 or r1 > r):
         raise OptionError(
@@ -410,7 +412,8 @@ def operating_characteristics(
         )
     grid = np.round(np.arange(0, 21) / 20, 10) if rates is None else np.asarray(rates, float)
     if grid.size == 0 or not np.all((grid >= 0) & (grid <= 1)):
-        raise OptionError(f"`--rates` must be numbers in [0, 1]; got {list(grid)!r}")
+        shown = ", ".join(f"{float(v):g}" for v in grid)
+        raise OptionError(f"`--rates` must be numbers in [0, 1]; got {shown or 'none'}")
     if n1 is None or r1 is None:
         success = binom.sf(r, n, grid)
         pet = np.zeros_like(grid)

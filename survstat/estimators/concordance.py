@@ -367,6 +367,14 @@ def concordance(
     extra = [c for c in (score, cluster) if c is not None and c not in cols]
     frame = sd.frame.select(*cols, *dict.fromkeys(extra)).collect()
     values = _score_values(frame, score)
+    if cluster is not None and frame.get_column(cluster).null_count():
+        from survstat.errors import MissingValueError
+
+        missing = frame.get_column(cluster).is_null().arg_true()
+        raise MissingValueError(
+            f"`{cluster}` (cluster) has {len(missing)} missing values (first at row "
+            f"{missing[0]}); every record needs its cluster"
+        )
     stratum = None
     if sd.strata:
         stratum = frame.select(pl.struct(list(sd.strata)).rank("dense")).to_series().to_numpy()
@@ -404,9 +412,13 @@ def concordance(
 
 def _score_values(frame: Any, score: str) -> np.ndarray:
     """The score as finite doubles, or a one-line error naming the column and first row."""
+    import polars as pl
+
     from survstat.errors import ColumnTypeError, InvalidValueError, MissingValueError
 
     column = frame.get_column(score)
+    if column.dtype == pl.Boolean:  # a logical score, as R takes it: FALSE < TRUE
+        column = column.cast(pl.Int8)
     if not column.dtype.is_numeric():
         raise ColumnTypeError(f"`{score}` (score) must be numeric; found dtype {column.dtype}")
     values = column.cast(float).to_numpy()

@@ -127,9 +127,12 @@ class CoxBasis:
 
     @property
     def means(self) -> np.ndarray:
-        """R ``coxph``'s ``means``: each term's weighted mean, 0 for indicator terms."""
+        """R ``coxph``'s ``means``: each term's weighted mean, 0 for a term R does not centre
+        (an indicator, or any column whose values are all -1, 0 or 1: ``nocenter``)."""
         mean = (self.weight @ self.x) / self.weight.sum()
-        return np.where(np.array(self.indicator, dtype=bool), 0.0, mean)
+        no_centre = np.all(np.isin(self.x, (-1.0, 0.0, 1.0)), axis=0)
+        no_centre |= np.array(self.indicator, dtype=bool)
+        return np.where(no_centre, 0.0, mean)
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +335,9 @@ def cox(
     ties
         ``"efron"`` (default, as R) or ``"breslow"``.
     robust
-        Sandwich variance; default: only when ``cluster`` is given.
+        Sandwich variance; default as R ``coxph``: when ``cluster`` is given or the case
+        weights are not all whole numbers (sampling weights such as IPTW), else the model
+        variance.
     reference
         Reference level per categorical covariate, e.g. ``{"arm": "placebo"}``; naming a
         numeric covariate is an error.
@@ -401,7 +406,15 @@ def cox(
     fit = _newton(lay, ties, design.matrix.shape[1])
     status = _status(fit, lay, design.terms, sd.strata)
     warn_status("Cox model", design.terms, status, fit.converged)
-    use_robust = (cluster is not None) if robust is None else bool(robust)
+    if robust is None:
+        # R coxph's rule: robust with clusters, or with case weights that are not all whole
+        # numbers (sampling weights such as IPTW, for which the model variance is wrong)
+        fractional = sd.weight is not None and bool(
+            np.any(np.mod(frame.get_column(sd.weight).to_numpy(), 1.0) != 0)
+        )
+        use_robust = cluster is not None or fractional
+    else:
+        use_robust = bool(robust)
     cov_s = fit.var
     if use_robust:
         ids = None if cluster is None else frame.get_column(cluster).to_numpy()[order]

@@ -216,7 +216,8 @@ def cox_survival(
         the reference level), or of every model term as the fit's ``table`` names them
         (``{"horTh[yes]": 1, "age": 50}``); None for
         one curve at R's ``means`` (each term's weighted mean, 0 for the indicators of
-        categorical and boolean covariates: R's default curve).
+        categorical and boolean covariates and for columns of -1, 0 and 1 only: R's default
+        curve).
     conf_type
         Interval transform of S: ``log`` (default, as ``survfit.coxph``), ``log-log``,
         ``plain``, ``logit`` or ``arcsine``.

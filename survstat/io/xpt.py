@@ -68,7 +68,10 @@ _UNSUPPORTED = {
 
 
 def _advice(what: str) -> str:
-    return f"{what}; write Parquet (.parquet) instead, which has no such limit, or rename it"
+    return (
+        f"{what}; write Parquet (.parquet) or CSV (.csv) instead, which have no such limit, "
+        "or rename it"
+    )
 
 
 def is_xpt_name(name: str) -> bool:
