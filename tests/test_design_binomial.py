@@ -239,6 +239,14 @@ def test_fisher_smallest_size_matches_the_r_scan():
     [
         (lambda: simon(p0=0.4, p1=0.2), r"`--p1` \(the rate worth pursuing\) must be above `--p0`"),
         (lambda: simon(p0=0.2, p1=0.4, alpha=1.5), r"`--alpha` must be in \(0, 1\); got 1.5"),
+        (
+            lambda: simon(p0=0.2, p1=0.4, alpha=0.6),
+            r"`--alpha` must leave a one-sided test below 0.5; got 0.6",
+        ),
+        (
+            lambda: events(hazard_ratio=0.7, alpha=0.99, sided=1),
+            r"`--alpha` must leave a one-sided test below 0.5; got 0.99",
+        ),
         (lambda: simon(p0=0.2, p1=0.4, power=0), r"`--power` must be in \(0, 1\); got 0"),
         (lambda: simon(p0=0.2, p1=0.4, max_n=20), r"no two-stage design with at most 20 patients"),
         (

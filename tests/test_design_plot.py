@@ -112,6 +112,14 @@ def test_bad_tables_are_one_line_errors(frame, options, error, message):
         oc_figure(frame, **options)
 
 
+def test_p1_must_be_above_p0():
+    oc = operating_characteristics(n=24, r=9).table
+    with pytest.raises(
+        OptionError, match=r"`--p1` \(the rate worth pursuing\) must be above `--p0`"
+    ):
+        oc_figure(oc, p0=0.4, p1=0.2)
+
+
 def test_cli_design_then_figure(tmp_path):
     table = tmp_path / "oc.parquet"
     r = runner.invoke(

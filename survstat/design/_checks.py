@@ -15,6 +15,16 @@ def probability(value: float, flag: str) -> float:
     return float(value)
 
 
+def significance(value: float, sided: int = 1) -> float:
+    """``--alpha`` if it is in (0, 1) and leaves each tail below one half (a test at one-sided
+    level 0.5 or more rejects more often than chance would), else an error."""
+    alpha = probability(value, "--alpha")
+    if alpha / sided >= 0.5:
+        tail = "a one-sided test" if sided == 1 else "each tail of a two-sided test"
+        raise OptionError(f"`--alpha` must leave {tail} below 0.5; got {value!r}")
+    return alpha
+
+
 def positive(value: float, flag: str) -> float:
     """``value`` if it is a finite number above 0, else an error naming ``flag``."""
     if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:

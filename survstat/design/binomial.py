@@ -49,7 +49,7 @@ import numpy as np
 import polars as pl
 
 from survstat.design._checks import max_n as _max_n
-from survstat.design._checks import probability, rates
+from survstat.design._checks import probability, rates, significance
 from survstat.errors import OptionError
 
 #: Columns of :attr:`SimonDesigns.table`.
@@ -130,7 +130,7 @@ def single_stage(
     ('smallest', 35, 12)
     """
     p0, p1 = rates(p0, p1)
-    alpha, power = probability(alpha, "--alpha"), probability(power, "--power")
+    alpha, power = significance(alpha), probability(power, "--power")
     max_n = _max_n(max_n, SINGLE_STAGE_LIMIT)
     n = np.arange(1, max_n + 1)
     _, sf0 = _binomial_tables(max_n, p0)
@@ -308,7 +308,7 @@ def simon(
     [('minimax', 4, 18, 10, 33), ('optimal', 3, 13, 12, 43)]
     """
     p0, p1 = rates(p0, p1)
-    alpha, power = probability(alpha, "--alpha"), probability(power, "--power")
+    alpha, power = significance(alpha), probability(power, "--power")
     max_n = _max_n(max_n, MAX_N_LIMIT)
     best = _best_for_each_n(p0, p1, alpha, power, max_n)
     if not best:

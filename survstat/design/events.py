@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from survstat._choices import EventsMethod
-from survstat.design._checks import positive, probability
+from survstat.design._checks import positive, probability, significance
 from survstat.design._checks import sided as check_sided
 from survstat.errors import OptionError
 
@@ -108,8 +108,8 @@ def events(
     hr = positive(hazard_ratio, "--hazard-ratio")
     if hr == 1:
         raise OptionError("`--hazard-ratio` must differ from 1: no number of events detects 1")
-    alpha, power = probability(alpha, "--alpha"), probability(power, "--power")
     sides = check_sided(sided)
+    alpha, power = significance(alpha, sides), probability(power, "--power")
     r = positive(ratio, "--ratio")
     z = float(norm.ppf(1 - alpha / sides) + norm.ppf(power))
     if method == "schoenfeld":

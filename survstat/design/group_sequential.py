@@ -24,7 +24,7 @@ import polars as pl
 from scipy import optimize, special, stats
 
 from survstat._choices import SPENDINGS, Spending
-from survstat.design._checks import probability
+from survstat.design._checks import probability, significance
 from survstat.design._checks import sided as check_sided
 from survstat.errors import OptionError, check_choice
 
@@ -526,9 +526,9 @@ def boundaries(
     """
     if isinstance(looks, bool) or not isinstance(looks, int) or looks < 1:
         raise OptionError(f"`--looks` must be a whole number of at least 1; got {looks!r}")
-    alpha = probability(alpha, "--alpha")
-    power = probability(power, "--power")
     check_sided(sided)
+    alpha = significance(alpha, sided)
+    power = probability(power, "--power")
     if power <= alpha / sided:
         raise OptionError(
             f"`--power` must exceed the one-sided alpha ({alpha / sided:g}); got {power!r}"

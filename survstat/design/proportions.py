@@ -41,7 +41,7 @@ import polars as pl
 
 from survstat._choices import ProportionsMethod
 from survstat.design._checks import max_n as check_max_n
-from survstat.design._checks import positive, probability
+from survstat.design._checks import positive, probability, significance
 from survstat.design._checks import sided as check_sided
 from survstat.errors import OptionError
 
@@ -262,8 +262,8 @@ def two_proportions(
     """
     pc = probability(p_control, "--p-control")
     pt = _treatment_rate(pc, p_treatment, odds_ratio)
-    alpha, power = probability(alpha, "--alpha"), probability(power, "--power")
     sides = check_sided(sided)
+    alpha, power = significance(alpha, sides), probability(power, "--power")
     k = positive(ratio, "--ratio")
     if method in ("normal", "normal-cc"):
         exact = _normal_n(pc, pt, alpha, sides, power, k)

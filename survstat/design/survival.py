@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 from scipy import optimize, stats
 
-from survstat.design._checks import probability
+from survstat.design._checks import probability, significance
 from survstat.design._checks import sided as check_sided
 from survstat.errors import OptionError
 
@@ -367,9 +367,9 @@ def lachin_foulkes(
         hazard_control, hazard_treatment, hazard_ratio, median_control, median_treatment
     )
     dropout = _positive("--dropout-hazard", dropout_hazard, zero=True)
-    alpha = probability(alpha, "--alpha")
-    power = probability(power, "--power")
     check_sided(sided)
+    alpha = significance(alpha, sided)
+    power = probability(power, "--power")
     allocation = _positive("--ratio", ratio)
     given = {
         "--accrual-time": accrual_time,

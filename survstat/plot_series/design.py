@@ -59,7 +59,7 @@ def oc_figure(
     InvalidValueError
         When a rate or probability is outside [0, 1], or the expected n is negative.
     OptionError
-        When ``p0`` or ``p1`` is outside [0, 1].
+        When ``p0`` or ``p1`` is outside [0, 1], or ``p1`` is not above ``p0``.
     """
     import matplotlib.pyplot as plt
 
@@ -80,6 +80,10 @@ def oc_figure(
     for flag, rate in (("p0", p0), ("p1", p1)):
         if rate is not None and not 0 <= rate <= 1:
             raise OptionError(f"`--{flag}` must be in [0, 1]; got {rate!r}")
+    if p0 is not None and p1 is not None and p1 <= p0:
+        raise OptionError(
+            f"`--p1` (the rate worth pursuing) must be above `--p0`; got p0 = {p0:g}, p1 = {p1:g}"
+        )
     x = values["true_rate"].to_numpy()
     fig, ax = plt.subplots(figsize=(7.0, 4.2), dpi=DEFAULT_DPI, layout="constrained")
     ax.plot(x, values["p_success"].to_numpy(), color=OKABE_ITO[0], lw=2, label="P(success)")
