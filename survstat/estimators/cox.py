@@ -125,6 +125,32 @@ class CoxBasis:
     factor: np.ndarray | None = None
     beta_scaled: np.ndarray | None = None
 
+    def stratum_codes(self) -> np.ndarray:
+        """Each record's stratum as 0, 1, ... in the strata's sorted order.
+
+        Returns
+        -------
+        numpy.ndarray
+            One code per record (all 0 without strata).
+        """
+        if not self.strata.width:
+            return np.zeros(len(self.time), dtype=np.int64)
+        rank = self.strata.select(pl.struct(self.strata.columns).rank("dense")).to_series()
+        return rank.to_numpy().astype(np.int64) - 1
+
+    def event_order(self) -> np.ndarray:
+        """The records with an event, by stratum, time, then input order.
+
+        Returns
+        -------
+        numpy.ndarray
+            Their positions, in the order of R's Schoenfeld residuals (strata, time,
+            -status).
+        """
+        code = self.stratum_codes()
+        index = np.flatnonzero(self.event)
+        return index[np.lexsort((index, self.time[index], code[index]))]
+
     @property
     def means(self) -> np.ndarray:
         """R ``coxph``'s ``means``: each term's weighted mean, 0 for a term R does not centre

@@ -135,15 +135,8 @@ def _schoenfeld(
     assert basis.beta_scaled is not None
     pieces = row_hazards(basis.beta_scaled, lay, fit.ties)
     resid = _input_order((lay.x - pieces.death_mean) / basis.factor, order)
-    dead = basis.event
-    # events by stratum, then time, then input order (R orders by strata, time, -status)
+    index = basis.event_order()
     strata = basis.strata
-    if strata.width:
-        code = strata.select(pl.struct(strata.columns).rank("dense")).to_series().to_numpy()
-    else:
-        code = np.zeros(len(basis.time), dtype=np.int64)
-    index = np.flatnonzero(dead)
-    index = index[np.lexsort((index, basis.time[index], code[index]))]
     r = resid[index] * w[index][:, None]
     if scaled:
         coef = np.where(aliased, 0.0, basis.beta)

@@ -181,12 +181,7 @@ def cox_zph(fit: CoxResult, *, transform: ZphTransform = "km", terms: bool = Tru
     p = x.shape[1]
     score2 = np.zeros(p)
     info = np.zeros((2 * p, 2 * p))
-    strata = basis.strata
-    codes = (
-        strata.select(pl.struct(strata.columns).rank("dense")).to_series().to_numpy()
-        if strata.width
-        else np.zeros(len(basis.time), dtype=np.int64)
-    )
+    codes = basis.stratum_codes()
     for s in np.unique(codes):
         rows = codes == s
         times, u, i_t = _contributions(
@@ -308,15 +303,7 @@ def zph_smooth(
     status = dict(fit.table.select("term", "status").rows())
     terms = [t for t in basis.terms if status.get(t) != "aliased"]
     g = _transform(basis.time, basis.event, transform)
-    # the events in the residuals' order: by stratum, time, then input order
-    strata = basis.strata
-    code = (
-        strata.select(pl.struct(strata.columns).rank("dense")).to_series().to_numpy()
-        if strata.width
-        else np.zeros(len(basis.time), dtype=np.int64)
-    )
-    index = np.flatnonzero(basis.event)
-    index = index[np.lexsort((index, basis.time[index], code[index]))]
+    index = basis.event_order()  # the events in the residuals' order
     x = g[index]
     grid = np.linspace(x.min(), x.max(), points)
     both = np.concatenate([grid, x])
