@@ -286,6 +286,7 @@ def test_every_printed_table_is_also_written(gbsg, tmp_path):
         "n": 686,
         "n_event": 299,
         "concordance": fit.concordance.value,
+        "concordance_std_error": fit.concordance.std_error,
         "loglik_null": fit.loglik[0],
         "loglik": fit.loglik[1],
         "iterations": fit.iterations,

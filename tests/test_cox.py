@@ -255,6 +255,10 @@ def test_concordance_matches_coxph(name):
         ref[:6],
         rtol=1e-10,
     )
+    # R's std: the infinitesimal-jackknife standard error, summed within clusters
+    assert got.std_error == pytest.approx(ref[6], rel=1e-9)
+    model = fit(c).model
+    assert model["concordance_std_error"].item() == pytest.approx(ref[6], rel=1e-9)
 
 
 @pytest.mark.parametrize("seed", [4, 5, 6])

@@ -9,7 +9,10 @@ tied.y (tied.xy when also tied on the score) and left out (Harrell et al. 1982, 
 product of their case weights and only within strata.
 
 No pairs are formed: the counts are 2-D dominance sums (earlier in decreasing-time order, lower
-score), computed by a bottom-up merge sort whose levels are vectorised, O(n log^2 n).
+score). Up to :data:`COMPILED_FROM` records they come from a bottom-up merge sort whose levels
+are vectorised, O(n log^2 n); from there on from compiled passes over a Fenwick tree, O(n log n)
+(:mod:`survstat.estimators._concordance_kernel`), which pay a one-off load of the compiler
+that small data does not need.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+#: From this many records the pair counts come from the compiled O(n log n) passes (below it,
+#: the vectorised merge sort is faster than loading the compiled code).
+COMPILED_FROM = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,21 +214,66 @@ def concordance_counts(
     score = np.asarray(score, float)
     n = len(time)
     weight = np.ones(n) if weight is None else np.asarray(weight, float)
-    counts = np.zeros(5)
-    influence = np.zeros((n, 3)) if variance else None
-    if strata is None:
-        _stratum(time, event, score, weight, counts, influence)
+    if n >= COMPILED_FROM:
+        counts, influence = _compiled_counts(time, event, score, weight, strata)
     else:
-        for s in np.unique(strata):
-            rows = np.flatnonzero(strata == s)
-            part = None if influence is None else np.zeros((len(rows), 3))
-            _stratum(time[rows], event[rows], score[rows], weight[rows], counts, part)
-            if influence is not None and part is not None:
+        counts = np.zeros(5)
+        influence = np.zeros((n, 3))
+        if strata is None:
+            _stratum(time, event, score, weight, counts, influence)
+        else:
+            for s in np.unique(strata):
+                rows = np.flatnonzero(strata == s)
+                part = np.zeros((len(rows), 3))
+                _stratum(time[rows], event[rows], score[rows], weight[rows], counts, part)
                 influence[rows] = part
     # tied.y counted all same-time event pairs; those tied on the score too are tied.xy
     counts[3] -= counts[4]
-    var = None if influence is None else _ij_variance(counts, influence, weight, cluster)
+    var = _ij_variance(counts, influence, weight, cluster) if variance else None
     return Concordance(*map(float, counts), variance=var)
+
+
+def _compiled_counts(
+    time: np.ndarray,
+    event: np.ndarray,
+    score: np.ndarray,
+    weight: np.ndarray,
+    strata: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and the
+    per-record influence, by the compiled Fenwick-tree passes of
+    :mod:`survstat.estimators._concordance_kernel`: O(n log n)."""
+    from survstat.estimators import _concordance_kernel
+
+    n = len(time)
+    if strata is None:
+        code = np.zeros(n, dtype=np.int64)
+    else:
+        code = np.unique(np.asarray(strata), return_inverse=True)[1].reshape(-1)
+    # records by stratum, then decreasing time (a Cox fit's layout already is)
+    ordered = bool(np.all((np.diff(code) > 0) | ((np.diff(code) == 0) & (np.diff(time) <= 0))))
+    rows = np.arange(n) if ordered else np.lexsort((-time, code))
+    t, c = time[rows], code[rows]
+    new_stratum = np.r_[True, c[1:] != c[:-1]] if n else np.zeros(0, dtype=bool)
+    new_group = new_stratum | np.r_[True, t[1:] != t[:-1]] if n else new_stratum
+    group_start = np.append(np.flatnonzero(new_group), n)
+    stratum_start = np.append(np.flatnonzero(new_stratum[new_group]), len(group_start) - 1)
+    _, rank = np.unique(score, return_inverse=True)
+    n_ranks = int(rank.max()) + 1 if n else 1
+    # the kernel reads the records in that order, one after the other
+    influence_sorted = np.zeros((n, 3))
+    counts = _concordance_kernel.count_pairs(
+        group_start.astype(np.int64),
+        stratum_start.astype(np.int64),
+        event[rows],
+        rank.reshape(-1).astype(np.int64)[rows],
+        weight[rows],
+        n_ranks,
+        influence_sorted,
+    )
+    influence = np.empty_like(influence_sorted)
+    influence[rows] = influence_sorted
+    return counts, influence
 
 
 def _ij_variance(

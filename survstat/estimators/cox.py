@@ -309,13 +309,17 @@ class CoxResult:
 
     @property
     def model(self) -> pl.DataFrame:
-        """One row: ``n, n_event, concordance, loglik_null, loglik, iterations, converged,
-        aliased, infinite`` (the last two: comma-separated terms, "" when none)."""
+        """One row: ``n, n_event, concordance, concordance_std_error, loglik_null, loglik,
+        iterations, converged, aliased, infinite`` (the last two: comma-separated terms, ""
+        when none). The concordance is Harrell's C of the linear predictor and its standard
+        error the infinitesimal-jackknife one, summed within clusters when the fit has them
+        (R ``coxph``'s ``concordance`` and ``std``)."""
         return pl.DataFrame(
             {
                 "n": [self.n],
                 "n_event": [self.n_event],
                 "concordance": pl.Series([self.concordance.value], dtype=pl.Float64),
+                "concordance_std_error": pl.Series([self.concordance.std_error], dtype=pl.Float64),
                 "loglik_null": [self.loglik[0]],
                 "loglik": [self.loglik[1]],
                 "iterations": [self.iterations],
@@ -460,7 +464,13 @@ def cox(
         iterations=fit.iterations,
         converged=fit.converged,
         concordance=concordance_counts(
-            lay.time, lay.event, lay.x @ fit.beta, lay.w, lay.stratum_start
+            lay.time,
+            lay.event,
+            lay.x @ fit.beta,
+            lay.w,
+            lay.stratum_start,
+            variance=True,
+            cluster=None if cluster is None else frame.get_column(cluster).to_numpy()[order],
         ),
         aliased=terms_with(design.terms, status, "aliased"),
         infinite=terms_with(design.terms, status, "infinite"),
