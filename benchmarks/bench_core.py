@@ -166,9 +166,13 @@ def cox_frame(n: int, seed: int = 2026) -> pl.DataFrame:
 
 def cox_cases(n: int) -> dict[str, Callable[[], object]]:
     from lifelines import CoxPHFitter
+    from statsmodels.duration.hazard_regression import PHReg
 
     df = cox_frame(n)
     pdf = df.to_pandas()
+    exog = df.select("x1", "x2", "x3").to_numpy()
+    endog = df.get_column("time").to_numpy()
+    status = df.get_column("event").to_numpy()
     return {
         "floor (polars group_by + sort)": floor(df, False),
         "survstat cox (Efron, + concordance)": lambda: survstat.cox(
@@ -177,6 +181,7 @@ def cox_cases(n: int) -> dict[str, Callable[[], object]]:
         "lifelines CoxPHFitter (Efron)": lambda: CoxPHFitter().fit(
             pdf, duration_col="time", event_col="event"
         ),
+        "statsmodels PHReg (Efron)": lambda: PHReg(endog, exog, status=status, ties="efron").fit(),
     }
 
 
