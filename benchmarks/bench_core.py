@@ -1,7 +1,9 @@
 """Wall-time benchmark of survstat's estimators against the Python peers.
 
-Tasks: Kaplan-Meier (one group, 1,000 groups), two-group log-rank, and cumulative incidence with
-two competing causes (floor: polars ``group_by(cause, time)``).
+Tasks: Kaplan-Meier (one group, 1,000 groups), two-group log-rank, cumulative incidence with
+two competing causes (floor: polars ``group_by(cause, time)``), the Cox model and the Fine-Gray
+model with three covariates (R's ``coxph`` and ``crr`` are timed on the same data by
+``bench_r_models.R``, after ``--export DIR``).
 
 Data: n rows, times exponential (mean 10) rounded to 0.01, ~70% events, and either one group,
 two groups (log-rank) or 1,000 groups. The floor is the least work any exact method must do:
@@ -147,12 +149,11 @@ def cif_cases(df: pl.DataFrame) -> dict[str, Callable[[], object]]:
     }
 
 
-def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
-    from lifelines import CoxPHFitter
-
+def cox_frame(n: int, seed: int = 2026) -> pl.DataFrame:
+    """Exponential times depending on three normal covariates, rounded to 0.01; ~70% events."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3))
-    df = pl.DataFrame(
+    return pl.DataFrame(
         {
             "time": np.round(rng.exponential(10.0 * np.exp(-(x @ [0.5, -0.3, 0.2]))), 2),
             "event": (rng.random(n) < 0.7).astype(np.int8),
@@ -161,7 +162,17 @@ def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
             "x3": x[:, 2],
         }
     )
+
+
+def cox_cases(n: int) -> dict[str, Callable[[], object]]:
+    from lifelines import CoxPHFitter
+    from statsmodels.duration.hazard_regression import PHReg
+
+    df = cox_frame(n)
     pdf = df.to_pandas()
+    exog = df.select("x1", "x2", "x3").to_numpy()
+    endog = df.get_column("time").to_numpy()
+    status = df.get_column("event").to_numpy()
     return {
         "floor (polars group_by + sort)": floor(df, False),
         "survstat cox (Efron, + concordance)": lambda: survstat.cox(
@@ -169,6 +180,42 @@ def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
         ),
         "lifelines CoxPHFitter (Efron)": lambda: CoxPHFitter().fit(
             pdf, duration_col="time", event_col="event"
+        ),
+        "statsmodels PHReg (Efron)": lambda: PHReg(endog, exog, status=status, ties="efron").fit(),
+    }
+
+
+def fine_gray_data(n: int, seed: int = 2026) -> pl.DataFrame:
+    """Cause 1 with a subdistribution depending on three normal covariates, a competing cause
+    and censoring; times rounded to 0.01."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    t1 = rng.exponential(10.0 * np.exp(-(x @ [0.4, -0.2, 0.1])))
+    t2 = rng.exponential(15.0, n)
+    c = rng.exponential(20.0, n)
+    t = np.minimum(np.minimum(t1, t2), c)
+    status = np.where(t == t1, 1, np.where(t == t2, 2, 0))
+    return pl.DataFrame(
+        {"time": np.round(t, 2), "status": status, "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2]}
+    )
+
+
+def fine_gray_cases(n: int) -> dict[str, Callable[[], object]]:
+    """survstat's Fine-Gray fit (crr's estimates and sandwich variance); no Python peer fits
+    this model: ``bench_r_models.R`` times ``cmprsk::crr`` on the same data."""
+    df = fine_gray_data(n)
+    keys = ["status", "time"]
+    return {
+        "floor (polars group_by + sort)": lambda: (
+            df.group_by(keys).agg(pl.len().alias("n")).sort(keys)
+        ),
+        "survstat fine_gray (crr variance)": lambda: survstat.fine_gray(
+            df,
+            time="time",
+            cause="status",
+            failcode=1,
+            censor_value=0,
+            covariates=["x1", "x2", "x3"],
         ),
     }
 
@@ -182,6 +229,7 @@ def run(sizes: list[int], repeat: int, skip_slow: bool, tasks: str | None = None
             ("log-rank, 2 groups", lambda n=n: logrank_cases(make_data(n, 2))),
             ("CIF, 2 causes", lambda n=n: cif_cases(make_competing(n))),
             ("Cox, 3 covariates", lambda n=n: cox_cases(n)),
+            ("Fine-Gray, 3 covariates", lambda n=n: fine_gray_cases(n)),
         ):
             if tasks and not any(
                 word.strip().lower() in label.lower() for word in tasks.split(",")
@@ -205,6 +253,18 @@ def run(sizes: list[int], repeat: int, skip_slow: bool, tasks: str | None = None
     )
 
 
+def export(folder: str, sizes: list[int]) -> None:
+    """Write ``cox_<n>.csv`` and ``finegray_<n>.csv``: the frames the Cox and Fine-Gray tasks
+    time, for R to time its own fits on."""
+    import pathlib
+
+    out = pathlib.Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for n in sizes:
+        cox_frame(n).write_csv(out / f"cox_{n}.csv")
+        fine_gray_data(n).write_csv(out / f"finegray_{n}.csv")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000")
@@ -212,7 +272,15 @@ def main() -> None:
     parser.add_argument("--skip-slow-peers", action="store_true", help="no peers at 1e7 rows")
     parser.add_argument("--markdown", help="write the results table to this file")
     parser.add_argument("--tasks", help="comma-separated task filter, e.g. 'km,cox'")
+    parser.add_argument(
+        "--export",
+        metavar="DIR",
+        help="only write the Cox and Fine-Gray data of each size as CSV for bench_r_models.R",
+    )
     args = parser.parse_args()
+    if args.export:
+        export(args.export, [int(float(s)) for s in args.sizes.split(",")])
+        return
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     result = run(sizes, args.repeat, args.skip_slow_peers, args.tasks)
     if args.markdown:

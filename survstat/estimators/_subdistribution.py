@@ -43,8 +43,14 @@ def censoring_km_left(time: np.ndarray, kind: np.ndarray) -> np.ndarray:
     return g_at[np.searchsorted(utime, time)]
 
 
-def sums(beta: np.ndarray, dat: Data, second: bool):
-    """S0, S1 (and S2) over the subdistribution risk set at each failure time of interest."""
+def sums(beta: np.ndarray, dat: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """exp(x beta) per row and S0, S1 over the subdistribution risk set at each failure time
+    of interest, with the other-cause rows' weights r / G(T_i-) (zero for the other rows).
+
+    One backward cumulative sum gives the rows still under observation and one forward sum
+    the earlier other-cause failures (the forward-backward scan of Kawaguchi et al. 2020,
+    Stat Med 39:3229-3244): O(n p) per evaluation instead of crr's O(n^2 p).
+    """
     r = np.exp(dat.x @ beta)
     other = dat.kind == 2
     tail0 = np.cumsum(r[::-1])[::-1]
@@ -55,14 +61,21 @@ def sums(beta: np.ndarray, dat: Data, second: bool):
     f, g = dat.first, dat.g_minus[dat.first]
     s0 = tail0[f] + g * head0[f]
     s1 = tail1[f] + g[:, None] * head1[f]
-    if not second:
-        return r, s0, s1, None
-    rxx = r[:, None, None] * dat.x[:, :, None] * dat.x[:, None, :]
-    tail2 = np.cumsum(rxx[::-1], axis=0)[::-1]
-    roxx = np.where(other[:, None, None], rxx / dat.g_minus[:, None, None], 0.0)
-    head2 = np.concatenate([np.zeros((1, *rxx.shape[1:])), np.cumsum(roxx, axis=0)])
-    s2 = tail2[f] + g[:, None, None] * head2[f]
-    return r, s0, s1, s2
+    return r, ro, s0, s1
+
+
+def _risk_sums(dat: Data, per_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative sums of per-failure-time values ``per_time`` (shape (times,) or (times, p)),
+    padded so that index k (failure times before k: ``np.searchsorted(times, t, "right")``)
+    gives, for a row at time t, the sum over the failure times at or before t (``A[k]``: the
+    risk sets holding it as a row still under observation) and the G(t_j-)-weighted sum over
+    the later ones (``C[k]``: those an other-cause row stays in, with weight r / G(T_i-))."""
+    g = dat.g_minus[dat.first]
+    c = per_time * (g if per_time.ndim == 1 else g[:, None])
+    zero = np.zeros((1, *per_time.shape[1:]))
+    cum_a = np.concatenate([zero, np.cumsum(per_time, axis=0)])
+    tail_c = np.concatenate([np.cumsum(c[::-1], axis=0)[::-1], zero])
+    return cum_a, tail_c
 
 
 @overload
@@ -80,40 +93,34 @@ def objective(
     (None, None without ``derivatives``)."""
     fails = dat.kind == 1
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        _, s0, s1, s2 = sums(beta, dat, derivatives)
+        r, ro, s0, s1 = sums(beta, dat)
         eta_f = dat.x[fails] @ beta
         lik = float(-np.sum(eta_f) + np.sum(dat.d * np.log(s0)))
         if not derivatives:
             return lik, None, None
         xbar = s1 / s0[:, None]
         score = -dat.x[fails].sum(axis=0) + (dat.d[:, None] * xbar).sum(axis=0)
-        hess = np.einsum(
-            "t,tij->ij", dat.d, s2 / s0[:, None, None] - xbar[:, :, None] * xbar[:, None, :]
-        )
+        # sum_t d_t S2_t / S0_t as one weighted x'x: each row's share of those risk sets
+        cum_a, tail_c = _risk_sums(dat, dat.d / s0)
+        k = np.searchsorted(dat.time[dat.first], dat.time, side="right")
+        share = r * cum_a[k] + ro * tail_c[k]
+        dxbar = dat.d[:, None] * xbar
+        hess = (dat.x * share[:, None]).T @ dat.x - dxbar.T @ xbar
     return lik, score, hess
 
 
 def influence(beta: np.ndarray, dat: Data) -> np.ndarray:
     """Per-row influence of crr's estimating equation, with the censoring-weight term (crrvv)."""
     n, p = dat.x.shape
-    r, s0, s1, _ = sums(beta, dat, False)
+    r, _, s0, s1 = sums(beta, dat)
     xbar = s1 / s0[:, None]
     t_fail = dat.time[dat.first]
-    g_fail = dat.g_minus[dat.first]
-    # per failure time (counted once per failure row): 1/S0, xbar/S0 and their G-weighted forms
-    a0 = dat.d / s0
-    a1 = (dat.d / s0)[:, None] * xbar
-    c0, c1 = a0 * g_fail, a1 * g_fail[:, None]
-    cum_a0, cum_a1 = np.cumsum(a0), np.cumsum(a1, axis=0)
-    tail_c0 = np.cumsum(c0[::-1])[::-1]
-    tail_c1 = np.cumsum(c1[::-1], axis=0)[::-1]
-    # failure times at or before each row's time, and strictly after it
+    # per failure time (counted once per failure row): 1/S0 and xbar/S0, cumulated over the
+    # failure times at or before each row's time (A) and, G-weighted, strictly after it (C)
+    cum_a0, tail_c0 = _risk_sums(dat, dat.d / s0)
+    cum_a1, tail_c1 = _risk_sums(dat, (dat.d / s0)[:, None] * xbar)
     k_le = np.searchsorted(t_fail, dat.time, side="right")
-    A0 = np.where(k_le > 0, cum_a0[np.maximum(k_le - 1, 0)], 0.0)
-    A1 = np.where(k_le[:, None] > 0, cum_a1[np.maximum(k_le - 1, 0)], 0.0)
-    after = k_le < len(t_fail)
-    C0 = np.where(after, np.append(tail_c0, 0.0)[k_le], 0.0)
-    C1 = np.where(after[:, None], np.vstack([tail_c1, np.zeros((1, p))])[k_le], 0.0)
+    A0, A1, C0, C1 = cum_a0[k_le], cum_a1[k_le], tail_c0[k_le], tail_c1[k_le]
     st1 = -r[:, None] * (dat.x * A0[:, None] - A1)
     other = dat.kind == 2
     st1[other] -= (r[other] / dat.g_minus[other])[:, None] * (
@@ -128,8 +135,8 @@ def influence(beta: np.ndarray, dat: Data) -> np.ndarray:
     p0 = np.concatenate([[0.0], np.cumsum(ro)])[start]  # other-cause rows strictly before
     p1 = np.concatenate([np.zeros((1, p)), np.cumsum(ro[:, None] * dat.x, axis=0)])[start]
     k_ge = np.searchsorted(t_fail, utime, side="left")
-    e0 = np.append(tail_c0, 0.0)[k_ge]
-    e1 = np.vstack([tail_c1, np.zeros((1, p))])[k_ge]
+    e0 = tail_c0[k_ge]
+    e1 = tail_c1[k_ge]
     q = p1 * e0[:, None] - p0[:, None] * e1
     n_cens = np.add.reduceat((dat.kind == 0).astype(float), start)
     at_risk = (n - start).astype(float)

@@ -450,7 +450,7 @@ def fine_gray(
     beta_s[keep] = b
     cov_s = _sandwich(fit, dat, keep, status, design.terms)
     beta, cov = unscale(beta_s, cov_s, scaling, design.terms)
-    _, s0, _, _ = sums(b, dat, False)
+    _, _, s0, _ = sums(b, dat)
     jump_c = dat.d / s0  # baseline at the covariates' centre
     with np.errstate(over="ignore", under="ignore"):
         jump = jump_c * np.exp(-float(scaling.center[keep] @ beta[keep]))
