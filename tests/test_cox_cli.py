@@ -264,6 +264,19 @@ def test_plot_zph_draws_the_figure_of_the_api(gbsg, tmp_path):
         plt.close(fig)
 
 
+@pytest.mark.parametrize("transform", ["km", "rank", "identity", "log"])
+def test_plot_zph_every_transform_with_strata_and_ties(gbsg, tmp_path, transform):
+    out = tmp_path / f"zph_{transform}.svg"
+    args = ["plot", "zph", gbsg, "--time", "time", "--event", "cens", "--covariates", "age"]
+    args += ["--strata", "horTh", "--ties", "breslow", "--transform", transform]
+    args += ["--xlabel", "Days", "--title", "PH check", "-o", str(out)]
+    r = runner.invoke(app, args)
+    assert r.exit_code == 0, r.output
+    svg = out.read_text()
+    assert "PH check" in svg
+    assert "Days" in svg
+
+
 def test_plot_zph_bad_transform_and_width(gbsg, tmp_path):
     out = tmp_path / "zph.png"
     r = runner.invoke(app, ["plot", "zph", gbsg, *GBSG, "--transform", "sqrt", "-o", str(out)])
@@ -289,7 +302,7 @@ input = "gbsg2"
 time = "time"
 event = "cens"
 covariates = ["horTh", "age", "tgrade"]
-profiles = "horTh=no,age=50,tgrade=I;horTh=yes,age=50,tgrade=I"
+profiles = {profiles}
 baseline_hazard = true
 residuals = "{residuals}"
 
@@ -302,26 +315,41 @@ event = "cens"
 covariates = ["horTh", "age", "tgrade"]
 transform = "{transform}"
 width = 8
+
+[[step]]
+name = "km_cox"
+plot = "km"
+input = "gbsg2"
+time = "time"
+event = "cens"
+by = "tgrade"
+cox_covariates = ["horTh", "age"]
 """
 
 
 def _job(tmp_path, **values):
     survstat.datasets.load("gbsg2").write_parquet(tmp_path / "gbsg2.parquet")
     path = tmp_path / "job.toml"
-    path.write_text(JOB.format(**{"residuals": "deviance", "transform": "km", **values}))
+    defaults = {
+        "residuals": "deviance",
+        "transform": "km",
+        "profiles": '"horTh=no,age=50,tgrade=I;horTh=yes,age=50,tgrade=I"',
+    }
+    path.write_text(JOB.format(**(defaults | values)))
     return path
 
 
 def test_job_steps_run_cox_with_profiles_and_residuals_and_plot_zph(tmp_path, fit):
     job = load_job(_job(tmp_path))
     manifest = run_job(job)
-    assert manifest.get_column("status").to_list() == ["ok", "ok"]
+    assert manifest.get_column("status").to_list() == ["ok", "ok", "ok"]
     out = job.output
     for name in ("curves", "baseline_hazard", "residuals"):
         assert (out / f"cox.{name}.parquet").exists(), name
     residuals = pl.read_parquet(out / "cox.residuals.parquet")
     assert_frame_equal(residuals, fit.residuals("deviance"))
     assert (out / "zph.png").exists()
+    assert (out / "km_cox.png").exists()
 
 
 @pytest.mark.parametrize(
@@ -329,6 +357,7 @@ def test_job_steps_run_cox_with_profiles_and_residuals_and_plot_zph(tmp_path, fi
     [
         ({"residuals": "pearson"}, r"residuals.*pearson"),
         ({"transform": "sqrt"}, r"transform.*sqrt"),
+        ({"profiles": "3"}, r"profiles"),
     ],
 )
 def test_job_files_check_the_new_options(tmp_path, values, message):
