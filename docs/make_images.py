@@ -112,6 +112,23 @@ IMAGES: dict[str, Image] = {
         ),
         "forest.png",
     ),
+    "km_cox.png": Image(
+        "Kaplan–Meier with a Cox model's curves: a visual check of the model",
+        (
+            "survstat plot km gbsg2.parquet --time time --event cens --by tgrade "
+            '--cox-covariates horTh,age --xlabel "Days since surgery" '
+            '--title "GBSG2: tumour grade, Kaplan–Meier and Cox model" --dpi 110 -o km_cox.png',
+        ),
+        "km_cox.png",
+    ),
+    "zph.png": Image(
+        "Proportional hazards: scaled Schoenfeld residuals over time (R plot(cox.zph))",
+        (
+            "survstat plot zph gbsg2.parquet --time time --event cens "
+            '--covariates horTh,age,tgrade --xlabel "Days since surgery" --dpi 110 -o zph.png',
+        ),
+        "zph.png",
+    ),
     "forest_subgroups.png": Image(
         "Forest plot of hazard ratios by subgroup, from the table subgroups ARD",
         (

@@ -145,10 +145,13 @@ FREE_TEXT |= {
         "cox",
         "concordance",
         "plot km",
+        "plot zph",
         "response",
         "compare-rates",
     )
 }
+#: The zph figure's axis label and title; the covariate profiles of `cox --profiles`.
+FREE_TEXT |= {("plot zph", "xlabel"), ("plot zph", "title"), ("cox", "profiles")}
 #: The folder the ADaM datasets of a derivation are written to.
 FREE_TEXT |= {("recist derive", "adam"), ("cml endpoints", "adam")}
 FREE_TEXT |= {

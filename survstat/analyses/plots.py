@@ -41,6 +41,7 @@ from survstat.analyses._options import (
     Width,
     XLabel,
 )
+from survstat.analyses.plots_models import MODEL_PLOTS
 from survstat.analyses.plots_series import SERIES_PLOTS
 
 if TYPE_CHECKING:
@@ -132,15 +133,29 @@ def km_plot(
     width: Width = None,
     height: Height = None,
     dpi: Dpi = 150,
+    cox_covariates: Annotated[
+        list[str] | None,
+        Column(
+            "data",
+            help="Draw over each group's Kaplan–Meier curve, dashed in its colour, its survival "
+            "curve under a Cox model on the --by column(s) and these covariates "
+            "(comma-separated): numeric ones at their mean, text ones at their reference "
+            "level, as the footnote says. Needs --by; not with --entry.",
+        ),
+    ] = None,
 ) -> Any:
     """Kaplan–Meier curves with CI bands, censoring marks, median lines and numbers at risk;
     the log-rank p-value, and for two groups the Cox hazard ratio, on the plot.
 
     The hazard ratio is that of the second group against the first (one --by column, no
-    --entry or --weight).
+    --entry or --weight). --cox-covariates overlays a Cox model's curve per group (R
+    survfit(fit, newdata)), a visual check of the model.
 
     Example: `survstat plot km gbsg2.parquet --time time --event cens --by horTh
     --at-risk-times 0,500,1000,1500,2000 -o km.png`
+
+    Example: `survstat plot km gbsg2.parquet --time time --event cens --by tgrade
+    --cox-covariates age,horTh -o km_cox.png`
 
     Returns
     -------
@@ -155,15 +170,14 @@ def km_plot(
     data, time, event = tte_roles(
         data, time=time, event=event, censor=censor, param=param, param_column=param_column
     )
+    rows = with_adsl(data, adsl, population=population).data
     sd = SurvivalData.right_censored(
-        with_adsl(data, adsl, population=population).data,
-        time=time,
-        event=event,
-        by=names(by),
-        entry=entry,
-        weight=weight,
+        rows, time=time, event=event, by=names(by), entry=entry, weight=weight
     )
     fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
+    overlay = None
+    if cox_covariates is not None:
+        overlay = _cox_overlay(fit, rows, sd, cox_covariates)
     # the log-rank test and Cox model here take neither delayed entry nor case weights
     plain = entry is None and weight is None
     shown = _labels(labels)
@@ -185,7 +199,35 @@ def km_plot(
         width=width,
         height=height,
         dpi=dpi,
+        overlay=overlay,
     )
+
+
+def _cox_overlay(fit: Any, rows: Any, sd: SurvivalData, covariates: list[str]) -> Any:
+    """The Cox model curve of each group of ``fit`` (:func:`survstat.plot_curves.cox_overlay`),
+    the model on the group columns, each as categories, and ``covariates``."""
+    import polars as pl
+
+    from survstat.errors import OptionError
+    from survstat.estimators.cox import cox
+    from survstat.io import scan
+    from survstat.plot_curves import cox_overlay
+
+    if not sd.by:
+        raise OptionError("`cox_covariates` draws a Cox model curve per group: give --by too")
+    if sd.entry is not None:
+        raise OptionError(
+            "`cox_covariates` takes no --entry: Cox models with delayed entry are not available yet"
+        )
+    groups = [g for g in sd.by if g not in covariates]
+    frame = scan(rows)[0]
+    schema = frame.collect_schema()
+    text = [g for g in groups if schema[g].is_numeric()]  # a level is a category, not a number
+    frame = frame.with_columns(pl.col(text).cast(pl.String))
+    model = cox(
+        frame, time=sd.time, event=sd.event, covariates=[*groups, *covariates], weight=sd.weight
+    )
+    return cox_overlay(fit, model)
 
 
 def cif_plot(
@@ -430,6 +472,7 @@ PLOTS: dict[str, Analysis[Figure]] = {
         Analysis("km", km_plot),
         Analysis("cif", cif_plot),
         Analysis("forest", forest_plot),
+        *MODEL_PLOTS,
         *SERIES_PLOTS,
     )
 }

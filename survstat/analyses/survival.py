@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from survstat._choices import IncidenceVariance, LogrankWeights, Ties
+from survstat._choices import IncidenceVariance, LogrankWeights, ResidualType, Ties
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
@@ -229,6 +229,35 @@ def cox_model(
         bool,
         Option(help="Also test proportional hazards per covariate (R cox.zph, km transform)."),
     ] = False,
+    profiles: Annotated[
+        str | None,
+        Option(
+            help="Also write the survival curves of these covariate profiles (R "
+            "survfit(fit, newdata)): COVARIATE=VALUE pairs giving every covariate, a level "
+            "for a text covariate, a number or true/false otherwise, comma-separated; "
+            'profiles separated by ; (e.g. "horTh=yes,age=50;horTh=no,age=50").'
+        ),
+    ] = None,
+    baseline_hazard: Annotated[
+        bool, Option(help="Also write the baseline cumulative hazard (R basehaz, centred).")
+    ] = False,
+    residuals: Annotated[
+        ResidualType | None,
+        Option(
+            help="Also write these residuals (R residuals.coxph), keyed by the input row (and "
+            "--id): martingale, deviance, score, dfbeta, dfbetas one per row; schoenfeld, "
+            "scaledsch one per event."
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        Column(
+            "data",
+            help="Subject id column the residuals carry beside the input row (default USUBJID "
+            "when the data has it).",
+            flag="--id",
+        ),
+    ] = None,
 ) -> AnalysisOutput:
     """Cox proportional hazards model (R coxph).
 
@@ -239,10 +268,18 @@ def cox_model(
     not converged. The global tests and a model table (n, events, concordance, iterations,
     converged, aliased and infinite terms) are printed and written beside the output; with
     --ph-test, the proportional-hazards tests too (term, statistic, df, p_value per covariate
-    and GLOBAL, as R cox.zph).
+    and GLOBAL, as R cox.zph). --profiles writes the `curves` table (profile as written, the
+    strata, time, n_risk, n_event, n_censor, cumhaz, cumhaz_std_error, survival, conf_low,
+    conf_high; log interval as R survfit.coxph), --baseline-hazard the `baseline_hazard`
+    table (strata, time, cumhaz) and --residuals the `residuals` table (row: the input row
+    from 0, the --id column, then residual or one column per term; schoenfeld and scaledsch
+    also time and strata).
 
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
     -o cox.parquet`
+
+    Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age
+    --profiles "horTh=no,age=50;horTh=yes,age=50" --residuals martingale -o cox_curves.parquet`
 
     Returns
     -------
@@ -250,9 +287,13 @@ def cox_model(
         One row per term, with the ``tests`` and ``model`` extras.
     """
     from survstat.adsl import with_adsl
+    from survstat.analyses import cox_outputs
     from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.cox import cox
+    from survstat.io import scan
 
+    if residuals is not None:  # number the input rows before anything filters them
+        data = scan(data)[0].with_row_index(cox_outputs.INPUT_ROW)
     data, time, event = tte_roles(
         data, time=time, event=event, censor=censor, param=param, param_column=param_column
     )
@@ -260,21 +301,28 @@ def cox_model(
     sd = SurvivalData.right_censored(
         subjects.data, time=time, event=event, strata=names(strata), weight=weight
     )
+    id_column = cox_outputs.subject_column(sd, id_column, residuals is not None)
     fit = cox(sd, covariates=covariates, ties=ties, cluster=cluster, conf_level=conf_level)
     variance = "robust" if fit.robust else "model-based"
+    extras = [Extra("tests", "Global tests", fit.tests), Extra("model", _MODEL_TITLE, fit.model)]
+    if ph_test:
+        extras.append(Extra("zph", "Proportional-hazards tests (cox.zph, km)", fit.zph().table))
+    if profiles is not None:
+        curves = cox_outputs.profile_curves(fit, profiles, covariates, conf_level)
+        title = f"Survival curves of the profiles (survfit.coxph, log {conf_level:g} CI)"
+        extras.append(Extra("curves", title, curves))
+    if baseline_hazard:
+        title = "Baseline cumulative hazard (basehaz, at the means)"
+        extras.append(Extra("baseline_hazard", title, fit.baseline_hazard()))
+    if residuals is not None:
+        keys = cox_outputs.row_keys(sd, id_column)
+        table = cox_outputs.keyed_residuals(fit, residuals, keys)
+        extras.append(Extra("residuals", f"{residuals} residuals (residuals.coxph)", table))
     return AnalysisOutput(
         fit.table,
         f"Cox model ({ties} ties, {variance} standard errors)",
         sd.n_rows,
-        extras=(
-            Extra("tests", "Global tests", fit.tests),
-            Extra("model", _MODEL_TITLE, fit.model),
-            *(
-                [Extra("zph", "Proportional-hazards tests (cox.zph, km)", fit.zph().table)]
-                if ph_test
-                else []
-            ),
-        ),
+        extras=tuple(extras),
         notes=subjects.notes,
     )
 

@@ -10,10 +10,12 @@ figures are written with :func:`survstat.plot.save_figure`.
 """
 
 from survstat.plot_curves.figures import cif_figure, km_figure
+from survstat.plot_curves.overlay import ModelCurves, cox_overlay
 from survstat.plot_curves.style import (
     DEFAULT_DPI,
     DPI_RANGE,
     LINESTYLES,
+    OVERLAY_STYLE,
     PALETTE,
     SIZE_RANGE,
     curve_style,
@@ -24,9 +26,12 @@ __all__ = [
     "DEFAULT_DPI",
     "DPI_RANGE",
     "LINESTYLES",
+    "OVERLAY_STYLE",
     "PALETTE",
     "SIZE_RANGE",
+    "ModelCurves",
     "cif_figure",
+    "cox_overlay",
     "curve_style",
     "km_figure",
     "level_names",

@@ -20,7 +20,7 @@ from survstat.plot_curves._table import (
     draw_table,
     table_height,
 )
-from survstat.plot_curves.style import curve_style, literal, reading_order
+from survstat.plot_curves.style import OVERLAY_STYLE, curve_style, literal, reading_order
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -64,6 +64,11 @@ class Layout:
     width: float | None
     height: float | None
     dpi: float
+    #: Curves drawn over the others in their colours (thin dashes), their legend entry and
+    #: a footnote under the figure saying what they are.
+    overlay: Sequence[Curve] = ()
+    overlay_label: str | None = None
+    footnote: str | None = None
 
 
 def curve_figure(curves: Sequence[Curve], lay: Layout) -> Figure:
@@ -95,6 +100,8 @@ def curve_figure(curves: Sequence[Curve], lay: Layout) -> Figure:
         marks = np.concatenate([[False], c.censored])
         if marks.any():
             ax.plot(c.time[marks], c.value[marks], "+", color=line.get_color(), ms=5, mew=1)
+    for c, line in zip(lay.overlay, handles, strict=False):
+        ax.step(c.time, c.value, where="post", color=line.get_color(), **OVERLAY_STYLE)
     ax.set_ylim(0, lay.yticks[-1] * 1.02)
     ax.set_yticks(lay.yticks)
     ax.set_xlim(0, lay.right)
@@ -107,7 +114,14 @@ def curve_figure(curves: Sequence[Curve], lay: Layout) -> Figure:
     draw_table(fig, table, row_names, lay.rows, lay.ticks, lay.counts, colours)
     if lay.title:
         fig.suptitle(lay.title, parse_math=False)
-    legend = _legend(fig, ax, handles, lay) if len(curves) > 1 or lay.legend_title else None
+    names = list(lay.names)
+    if lay.overlay:
+        handles = [*handles, _overlay_handle()]
+        names.append(lay.overlay_label or "model")
+    shown = len(curves) > 1 or lay.legend_title or lay.overlay
+    legend = _legend(fig, ax, handles, names, lay.legend_title) if shown else None
+    if lay.footnote:
+        _footnote(fig, lay.footnote)
     if lay.annotation:
         # above the legend (or the plot), left-aligned with the plot
         ax.annotate(
@@ -156,7 +170,26 @@ def _table_names(fig: Figure, names: Sequence[str]) -> list[str]:
     return wrapped
 
 
-def _legend(fig: Figure, ax: Axes, handles: list[Any], lay: Layout) -> Legend:
+def _overlay_handle() -> Any:
+    """The legend's sample of the overlaid curves: their dashes, in grey."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color="0.35", **OVERLAY_STYLE)
+
+
+def _footnote(fig: Figure, text: str) -> None:
+    """``text`` under everything, left-aligned, wrapped between words to the figure's width;
+    the constrained layout keeps room for it."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    probe = fig.text(0, 0, "", fontsize=8, parse_math=False)
+    wrapped = wrap_words(probe, text, fig.bbox.width * 0.96, renderer)
+    probe.remove()
+    fig.supxlabel(wrapped, x=0.02, ha="left", fontsize=8, parse_math=False)
+
+
+def _legend(
+    fig: Figure, ax: Axes, handles: list[Any], names: Sequence[str], title: str | None
+) -> Legend:
     """The legend just above the plot, left-aligned with it, in as many columns as fit
     between the plot's left edge and the figure's right one; in one column, a name wider
     than that room is wrapped between words. A legend of the plot's Axes counts in the
@@ -174,7 +207,7 @@ def _legend(fig: Figure, ax: Axes, handles: list[Any], lay: Layout) -> Legend:
             bbox_to_anchor=(0.0, 1.01),
             borderaxespad=0.0,
             ncols=ncols,
-            title=lay.legend_title,
+            title=title,
             alignment="left",
             frameon=False,
             fontsize=9,
@@ -185,11 +218,11 @@ def _legend(fig: Figure, ax: Axes, handles: list[Any], lay: Layout) -> Legend:
         return legend
 
     for ncols in range(len(handles), 1, -1):
-        legend = make(ncols, lay.names)
+        legend = make(ncols, names)
         if legend.get_window_extent(renderer).width <= room:
             return legend
         legend.remove()
-    legend = make(1, lay.names)
+    legend = make(1, names)
     texts = legend.get_texts()
     widest = max(t.get_window_extent(renderer).width for t in texts)
     over = legend.get_window_extent(renderer).width - room
@@ -197,9 +230,9 @@ def _legend(fig: Figure, ax: Axes, handles: list[Any], lay: Layout) -> Legend:
         return legend
     legend.remove()
     probe = fig.text(0, 0, "", fontsize=9, parse_math=False)
-    names = [wrap_words(probe, name, widest - over, renderer) for name in lay.names]
+    wrapped = [wrap_words(probe, name, widest - over, renderer) for name in names]
     probe.remove()
-    return make(1, names)
+    return make(1, wrapped)
 
 
 def _fit_annotation(fig: Figure, ax: Axes) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from survstat.errors import OptionError
 from survstat.plot_curves._layout import Curve, Layout, curve_figure, probability_ticks
 from survstat.plot_curves._table import Counts, table_rows
 from survstat.plot_curves._table import counts as counts_at
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     from survstat.estimators.cumulative_incidence import CumulativeIncidenceResult
     from survstat.estimators.kaplan_meier import KaplanMeierResult
+    from survstat.plot_curves.overlay import ModelCurves
     from survstat.risk import RiskTable
 
 
@@ -47,6 +49,7 @@ def km_figure(
     width: float | None = None,
     height: float | None = None,
     dpi: float = DEFAULT_DPI,
+    overlay: ModelCurves | None = None,
 ) -> Figure:
     """Publication Kaplan-Meier figure in the KMunicate layout (Morris et al. 2019).
 
@@ -85,6 +88,10 @@ def km_figure(
     dpi
         Resolution of the figure (dots per inch), which :func:`survstat.plot.save_figure`
         writes PNG files at; 150 by default.
+    overlay
+        Model curves drawn over the Kaplan-Meier curves as thin dashed lines in their
+        colours, one per curve (e.g. :func:`~survstat.plot_curves.overlay.cox_overlay`);
+        the legend names them and their footnote is written under the figure.
 
     Returns
     -------
@@ -95,7 +102,8 @@ def km_figure(
     ------
     OptionError
         When ``labels`` names a level that no curve has, ``at_risk_times`` holds a negative
-        time, or the size or resolution is out of
+        time, ``overlay`` has not one curve per Kaplan-Meier curve, or the size or
+        resolution is out of
         :data:`~survstat.plot_curves.style.SIZE_RANGE` or
         :data:`~survstat.plot_curves.style.DPI_RANGE`.
 
@@ -127,6 +135,12 @@ def km_figure(
                 censored=rt.n_censor[sl] > 0,
             )
         )
+    if overlay is not None and len(overlay.time) != rt.n_curves:
+        raise OptionError(
+            f"`overlay` has {len(overlay.time)} curves for {rt.n_curves} Kaplan-Meier curves"
+        )
+    drawn = () if overlay is None else zip(overlay.time, overlay.survival, strict=True)
+    model = [Curve(t, s, None, None, np.zeros(len(t) - 1, dtype=bool)) for t, s in drawn]
     lay = Layout(
         names=names,
         legend_title=", ".join(rt.groups) or None,
@@ -142,6 +156,9 @@ def km_figure(
         width=width,
         height=height,
         dpi=dpi,
+        overlay=model,
+        overlay_label=None if overlay is None else overlay.label,
+        footnote=None if overlay is None else overlay.footnote,
     )
     fig = curve_figure(curves, lay)
     if median_lines:

@@ -26,6 +26,8 @@ PALETTE: tuple[str, ...] = (
 )
 #: Line styles taken with the colours, so that curves differ in print and to every reader.
 LINESTYLES: tuple[Any, ...] = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)))
+#: How model curves over the Kaplan-Meier curves are drawn: thin dashes in their colours.
+OVERLAY_STYLE: dict[str, Any] = {"ls": (0, (2.5, 2.0)), "lw": 1.1}
 
 #: Bounds of the figure's size (inches) and resolution (dots per inch).
 SIZE_RANGE = (3.0, 30.0)

@@ -54,6 +54,8 @@ def zph_figure(
     df: int = 4,
     xlabel: str = "Time",
     title: str | None = None,
+    width: float | None = None,
+    dpi: float | None = None,
 ) -> Figure:
     """Scaled Schoenfeld residuals of each model column against time, with their smooth.
 
@@ -69,16 +71,32 @@ def zph_figure(
         Label of the time axes.
     title
         The figure's title; None for none.
+    width
+        Width of the figure in inches; None: 4.6 per panel column (two columns at most).
+        The height follows in proportion.
+    dpi
+        Resolution (dots per inch) :func:`survstat.plot.save_figure` writes PNG files at;
+        None: 150.
 
     Returns
     -------
     matplotlib.figure.Figure
         One panel per model column.
+
+    Raises
+    ------
+    OptionError
+        A width or resolution out of :data:`~survstat.plot_curves.style.SIZE_RANGE` or
+        :data:`~survstat.plot_curves.style.DPI_RANGE`.
     """
     import matplotlib.pyplot as plt
 
     from survstat.estimators.cox_zph import cox_zph, zph_smooth
     from survstat.plot import DEFAULT_DPI
+    from survstat.plot_curves.style import check_size
+
+    dpi = DEFAULT_DPI if dpi is None else dpi
+    check_size(width, None, dpi)
 
     residuals, smooth = zph_smooth(fit, transform=transform, df=df)
     tests = dict(
@@ -88,11 +106,12 @@ def zph_figure(
     terms = list(dict.fromkeys(residuals["term"].to_list()))
     cols = min(2, len(terms))
     rows = math.ceil(len(terms) / cols)
+    scale = 1.0 if width is None else width / (4.6 * cols)
     fig, axes = plt.subplots(
         rows,
         cols,
-        figsize=(4.6 * cols, 3.4 * rows),
-        dpi=DEFAULT_DPI,
+        figsize=(4.6 * cols * scale, 3.4 * rows * scale),
+        dpi=dpi,
         layout="constrained",
         squeeze=False,
     )
