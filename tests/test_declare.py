@@ -147,6 +147,11 @@ FREE_TEXT |= {
         "plot km",
         "response",
         "compare-rates",
+        "followup",
+        "landmark",
+        "conditional",
+        "milestone",
+        "rmst",
     )
 }
 #: The folder the ADaM datasets of a derivation are written to.
