@@ -13,6 +13,10 @@ The public API::
     survstat.cox(data, time=..., event=..., covariates=[...], strata=None, ties="efron")
     survstat.concordance(data, time=..., event=..., score=..., reverse=False)
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
+    survstat.follow_up(data, time=..., event=..., by=None)
+    survstat.landmark(data, time=..., event=..., landmark=12, response_time=...)
+    survstat.conditional_survival(data, time=..., event=..., given=12, times=[...])
+    survstat.milestone(data, time=..., event=..., by=..., times=[...])
     survstat.proportion(data, response=..., responder_values=None, by=None, null_rate=None)
     survstat.datasets.load("gbsg2")
 
@@ -49,6 +53,13 @@ _NAMES = {
     "CumulativeIncidenceResult": "survstat.estimators.cumulative_incidence",
     "cumulative_incidence": "survstat.estimators.cumulative_incidence",
     "FineGrayResult": "survstat.estimators.fine_gray",
+    "FollowUpResult": "survstat.estimators.follow_up",
+    "follow_up": "survstat.estimators.follow_up",
+    "LandmarkResult": "survstat.estimators.landmark",
+    "landmark": "survstat.estimators.landmark",
+    "conditional_survival": "survstat.estimators.landmark",
+    "MilestoneResult": "survstat.estimators.milestone",
+    "milestone": "survstat.estimators.milestone",
     "fine_gray": "survstat.estimators.fine_gray",
     "GrayTestResult": "survstat.estimators.gray",
     "gray_test": "survstat.estimators.gray",
@@ -89,9 +100,12 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
         cumulative_incidence,
     )
     from survstat.estimators.fine_gray import FineGrayResult, fine_gray
+    from survstat.estimators.follow_up import FollowUpResult, follow_up
     from survstat.estimators.gray import GrayTestResult, gray_test
     from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
+    from survstat.estimators.landmark import LandmarkResult, conditional_survival, landmark
     from survstat.estimators.logrank import LogrankResult, logrank
+    from survstat.estimators.milestone import MilestoneResult, milestone
     from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
     from survstat.estimators.proportions import ProportionResult, proportion
     from survstat.io import read_metadata, write_parquet
@@ -119,9 +133,12 @@ __all__ = [
     "CoxResult",
     "CumulativeIncidenceResult",
     "FineGrayResult",
+    "FollowUpResult",
     "GrayTestResult",
     "KaplanMeierResult",
+    "LandmarkResult",
     "LogrankResult",
+    "MilestoneResult",
     "NelsonAalenResult",
     "ProportionResult",
     "RiskTable",
@@ -132,16 +149,20 @@ __all__ = [
     "batch",
     "compare_proportions",
     "concordance",
+    "conditional_survival",
     "cox",
     "cumulative_incidence",
     "datasets",
     "endpoints",
     "estimators",
     "fine_gray",
+    "follow_up",
     "gray_test",
     "io",
     "kaplan_meier",
+    "landmark",
     "logrank",
+    "milestone",
     "nelson_aalen",
     "plot",
     "proportion",

@@ -148,6 +148,11 @@ FREE_TEXT |= {
         "plot zph",
         "response",
         "compare-rates",
+        "followup",
+        "landmark",
+        "conditional",
+        "milestone",
+        "rmst",
     )
 }
 #: The zph figure's axis label and title; the covariate profiles of `cox --profiles`.

@@ -335,6 +335,66 @@ class KaplanMeierResult:
             )
         )
 
+    def rmst_ratio(self, tau: float, reference: Any = None) -> pl.DataFrame:
+        """Ratio of RMST between each group and a reference group.
+
+        ratio = RMST(group) / RMST(reference), with the interval and Wald test on the log
+        scale: se(log ratio) = sqrt((se_group / RMST_group)^2 + (se_ref / RMST_ref)^2) by the
+        delta method (independent groups; Uno et al. 2014, as R ``survRM2::rmst2`` reports the
+        ratio). Requires exactly one group column.
+
+        Parameters
+        ----------
+        tau
+            The truncation time, positive.
+        reference
+            The reference level of the group column (default: the first group).
+
+        Returns
+        -------
+        polars.DataFrame
+            ``<by>, reference, tau, ratio, log_std_error, conf_low, conf_high, statistic,
+            p_value``, one row per non-reference group; null where the log standard error is
+            0 or undefined (an RMST of 0).
+
+        References
+        ----------
+        .. [1] Uno H, Claggett B, Tian L, et al. (2014). Moving beyond the hazard ratio in
+           quantifying the between-group difference in survival analysis. J Clin Oncol
+           32:2380-2385.
+        """
+        diff = self.rmst_difference(tau, reference)
+        col = self.groups[0]
+        per = self.rmst(tau)
+        ref = diff.get_column("reference")
+        ref_value = ref[0] if len(ref) else None
+        ref_row = per.filter(pl.col(col) == ref_value)
+        others = per.filter(pl.col(col) != ref_value)
+        m0, s0 = ref_row.get_column("rmst").item(), ref_row.get_column("std_error").item()
+        m1 = others.get_column("rmst").to_numpy()
+        s1 = others.get_column("std_error").to_numpy()
+        z = z_value(self.conf_level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where((m0 > 0) & (m1 > 0), m1 / m0, np.nan)
+            log_se = np.sqrt((s1 / m1) ** 2 + (s0 / m0) ** 2)
+            log_se = np.where(np.isfinite(ratio) & np.isfinite(log_se), log_se, np.nan)
+            stat = np.where(log_se > 0, np.log(ratio) / log_se, np.nan)
+        return _nan_to_null(
+            pl.DataFrame(
+                {
+                    col: others.get_column(col),
+                    "reference": ref,
+                    "tau": others.get_column("tau"),
+                    "ratio": ratio,
+                    "log_std_error": log_se,
+                    "conf_low": ratio * np.exp(-z * log_se),
+                    "conf_high": ratio * np.exp(z * log_se),
+                    "statistic": stat,
+                    "p_value": 2.0 * stats.norm.sf(np.abs(stat)),
+                }
+            )
+        )
+
     def summary(self, tau: float | None = None) -> pl.DataFrame:
         """Median survival per group with its interval, and the RMST up to ``tau``.
 
