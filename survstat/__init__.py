@@ -12,6 +12,7 @@ The public API::
     survstat.gray_test(data, time=..., cause=..., by=..., strata=None, rho=0)
     survstat.cox(data, time=..., event=..., covariates=[...], strata=None, ties="efron")
     survstat.concordance(data, time=..., event=..., score=..., reverse=False)
+    survstat.cutpoint(data, time=..., event=..., marker=..., minprop=0.1, maxprop=0.9)
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
     survstat.follow_up(data, time=..., event=..., by=None)
     survstat.landmark(data, time=..., event=..., landmark=12, response_time=...)
@@ -50,6 +51,8 @@ _NAMES = {
     "concordance": "survstat.estimators.concordance",
     "CoxResult": "survstat.estimators.cox",
     "cox": "survstat.estimators.cox",
+    "CutpointResult": "survstat.estimators.cutpoint",
+    "cutpoint": "survstat.estimators.cutpoint",
     "CumulativeIncidenceResult": "survstat.estimators.cumulative_incidence",
     "cumulative_incidence": "survstat.estimators.cumulative_incidence",
     "FineGrayResult": "survstat.estimators.fine_gray",
@@ -99,6 +102,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
         CumulativeIncidenceResult,
         cumulative_incidence,
     )
+    from survstat.estimators.cutpoint import CutpointResult, cutpoint
     from survstat.estimators.fine_gray import FineGrayResult, fine_gray
     from survstat.estimators.follow_up import FollowUpResult, follow_up
     from survstat.estimators.gray import GrayTestResult, gray_test
@@ -132,6 +136,7 @@ __all__ = [
     "ConcordanceResult",
     "CoxResult",
     "CumulativeIncidenceResult",
+    "CutpointResult",
     "FineGrayResult",
     "FollowUpResult",
     "GrayTestResult",
@@ -152,6 +157,7 @@ __all__ = [
     "conditional_survival",
     "cox",
     "cumulative_incidence",
+    "cutpoint",
     "datasets",
     "endpoints",
     "estimators",

@@ -138,3 +138,7 @@ PROPORTIONS_METHODS: tuple[str, ...] = get_args(ProportionsMethod)
 #: Where the risk table is computed.
 EngineName = Literal["polars", "spark"]
 ENGINES: tuple[str, ...] = get_args(EngineName)
+#: Adjusted p-values of a maximally selected statistic: Lausen & Schumacher 1992, Lausen,
+#: Sauerbrei & Schumacher 1994 (R maxstat's "Lau92", "Lau94").
+CutpointPValue = Literal["Lau92", "Lau94"]
+CUTPOINT_P_VALUES: tuple[str, ...] = get_args(CutpointPValue)

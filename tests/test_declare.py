@@ -153,6 +153,7 @@ FREE_TEXT |= {
         "conditional",
         "milestone",
         "rmst",
+        "cutpoint",
     )
 }
 #: The zph figure's axis label and title; the covariate profiles of `cox --profiles`.

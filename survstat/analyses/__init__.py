@@ -29,6 +29,7 @@ from survstat.analyses._core import (
     Extra,
     Parameter,
 )
+from survstat.analyses.biomarkers import BIOMARKER_ANALYSES
 from survstat.analyses.cml import CML_ANALYSES
 from survstat.analyses.design import DESIGN_ANALYSES
 from survstat.analyses.follow_up import FOLLOW_UP_ANALYSES
@@ -44,6 +45,7 @@ ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
     for a in (
         *SURVIVAL_ANALYSES,
         *FOLLOW_UP_ANALYSES,
+        *BIOMARKER_ANALYSES,
         *RATE_ANALYSES,
         *CML_ANALYSES,
         *RECIST_ANALYSES,

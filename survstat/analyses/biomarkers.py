@@ -1,0 +1,98 @@
+"""Biomarker analyses: cutpoint.
+
+Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
+estimators load when it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from survstat._choices import CutpointPValue
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra
+from survstat.analyses._declare import Column, Data, Option
+from survstat.analyses._options import (
+    Adsl,
+    Censor,
+    ConfLevel,
+    ConfType,
+    Param,
+    ParamColumn,
+    Population,
+    TteEvent,
+    TteTime,
+)
+
+
+def cutpoint_search(
+    data: Data,
+    adsl: Adsl = None,
+    *,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
+    marker: Annotated[str, Column("data", help="Numeric biomarker column.")],
+    minprop: Annotated[
+        float, Option(help="Smallest share of patients in the lower group.", min=0.0, max=1.0)
+    ] = 0.1,
+    maxprop: Annotated[
+        float, Option(help="Largest share of patients in the lower group.", min=0.0, max=1.0)
+    ] = 0.9,
+    p_method: Annotated[
+        CutpointPValue,
+        Option(
+            help="Adjusted p-value: Lau92 (Lausen & Schumacher) or Lau94 (improved Bonferroni)."
+        ),
+    ] = "Lau92",
+    conf_type: ConfType = "log-log",
+    conf_level: ConfLevel = 0.95,
+) -> AnalysisOutput:
+    """Cut-point of a biomarker by maximally selected log-rank statistics (R maxstat.test).
+
+    One row: marker, cutpoint (low: marker <= cutpoint), statistic, p_value (adjusted for
+    the search over cut-points), p_method, n_low, n_high, minprop, maxprop, hazard_ratio,
+    conf_low, conf_high (Cox, high against low), note. Beside it: the two groups' Kaplan–Meier
+    medians (groups) and every split's statistic (statistics). A cut-point chosen from the
+    data needs validation in independent data; the output says so.
+
+    Example: `survstat cutpoint gbsg2.parquet --time time --event cens --marker pnodes`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row, with the ``groups`` and ``statistics`` extras.
+    """
+    from survstat.adsl import with_adsl
+    from survstat.data import SurvivalData, tte_roles
+    from survstat.estimators.cutpoint import VALIDATION_NOTE, cutpoint
+
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
+    subjects = with_adsl(data, adsl, population=population)
+    sd = SurvivalData.right_censored(subjects.data, time=time, event=event)
+    cp = cutpoint(
+        sd,
+        marker=marker,
+        minprop=minprop,
+        maxprop=maxprop,
+        p_method=p_method,
+        conf_type=conf_type,
+        conf_level=conf_level,
+    )
+    return AnalysisOutput(
+        cp.table,
+        f"Maximally selected log-rank statistic for `{marker}` ({p_method} p-value)",
+        sd.n_rows,
+        extras=(
+            Extra("groups", "Survival by the cut-point (Kaplan–Meier)", cp.groups),
+            Extra("statistics", "Standardised log-rank statistic of every split", cp.statistics),
+        ),
+        notes=(*subjects.notes, f"warning: {VALIDATION_NOTE}"),
+    )
+
+
+BIOMARKER_ANALYSES = (Analysis("cutpoint", cutpoint_search),)
