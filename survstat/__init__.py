@@ -13,6 +13,7 @@ The public API::
     survstat.cox(data, time=..., event=..., covariates=[...], strata=None, ties="efron")
     survstat.concordance(data, time=..., event=..., score=..., reverse=False)
     survstat.cutpoint(data, time=..., event=..., marker=..., minprop=0.1, maxprop=0.9)
+    survstat.interaction_tests(data, time=..., event=..., treatment=..., markers=[...])
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
     survstat.follow_up(data, time=..., event=..., by=None)
     survstat.landmark(data, time=..., event=..., landmark=12, response_time=...)
@@ -65,6 +66,8 @@ _NAMES = {
     "milestone": "survstat.estimators.milestone",
     "fine_gray": "survstat.estimators.fine_gray",
     "GrayTestResult": "survstat.estimators.gray",
+    "InteractionResult": "survstat.estimators.interaction",
+    "interaction_tests": "survstat.estimators.interaction",
     "gray_test": "survstat.estimators.gray",
     "KaplanMeierResult": "survstat.estimators.kaplan_meier",
     "kaplan_meier": "survstat.estimators.kaplan_meier",
@@ -106,6 +109,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from survstat.estimators.fine_gray import FineGrayResult, fine_gray
     from survstat.estimators.follow_up import FollowUpResult, follow_up
     from survstat.estimators.gray import GrayTestResult, gray_test
+    from survstat.estimators.interaction import InteractionResult, interaction_tests
     from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
     from survstat.estimators.landmark import LandmarkResult, conditional_survival, landmark
     from survstat.estimators.logrank import LogrankResult, logrank
@@ -140,6 +144,7 @@ __all__ = [
     "FineGrayResult",
     "FollowUpResult",
     "GrayTestResult",
+    "InteractionResult",
     "KaplanMeierResult",
     "LandmarkResult",
     "LogrankResult",
@@ -164,6 +169,7 @@ __all__ = [
     "fine_gray",
     "follow_up",
     "gray_test",
+    "interaction_tests",
     "io",
     "kaplan_meier",
     "landmark",

@@ -154,6 +154,7 @@ FREE_TEXT |= {
         "milestone",
         "rmst",
         "cutpoint",
+        "interaction",
     )
 }
 #: The zph figure's axis label and title; the covariate profiles of `cox --profiles`.

@@ -1,4 +1,4 @@
-"""Biomarker analyses: cutpoint.
+"""Biomarker analyses: cutpoint, interaction.
 
 Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
 estimators load when it runs.
@@ -16,9 +16,11 @@ from survstat.analyses._options import (
     Censor,
     ConfLevel,
     ConfType,
+    Covariates,
     Param,
     ParamColumn,
     Population,
+    Reference,
     TteEvent,
     TteTime,
 )
@@ -95,4 +97,58 @@ def cutpoint_search(
     )
 
 
-BIOMARKER_ANALYSES = (Analysis("cutpoint", cutpoint_search),)
+def interaction(
+    data: Data,
+    adsl: Adsl = None,
+    *,
+    time: TteTime = None,
+    event: TteEvent = None,
+    censor: Censor = None,
+    param: Param = None,
+    param_column: ParamColumn = "PARAMCD",
+    population: Population = None,
+    treatment: Annotated[str, Column("data", help="Treatment (arm) column.")],
+    markers: Covariates,
+    reference: Reference = None,
+    conf_level: ConfLevel = 0.95,
+) -> AnalysisOutput:
+    """Treatment-by-biomarker interaction tests across a panel, Holm and BH adjusted.
+
+    One row per biomarker: marker, n, n_event (patients with a value), interaction_hr,
+    conf_low, conf_high (two arms and a numeric or binary biomarker: the ratio of hazard
+    ratios per unit), statistic, df, p_value (Cox likelihood-ratio test of the interaction,
+    R anova of treatment + marker against treatment * marker), p_holm, p_bh (R p.adjust
+    across the panel), status.
+
+    Example: `survstat interaction gbsg2.parquet --time time --event cens --treatment horTh
+    --markers age,pnodes,tsize,progrec,estrec`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per biomarker.
+    """
+    from survstat.adsl import with_adsl
+    from survstat.data import SurvivalData, tte_roles
+    from survstat.estimators.interaction import interaction_tests
+
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
+    subjects = with_adsl(data, adsl, population=population)
+    sd = SurvivalData.right_censored(subjects.data, time=time, event=event)
+    res = interaction_tests(
+        sd, treatment=treatment, markers=markers, reference=reference, conf_level=conf_level
+    )
+    return AnalysisOutput(
+        res.table,
+        f"Interaction of `{treatment}` (reference {res.reference}) with each biomarker",
+        sd.n_rows,
+        notes=subjects.notes,
+    )
+
+
+BIOMARKER_ANALYSES = (
+    Analysis("cutpoint", cutpoint_search),
+    Analysis("interaction", interaction),
+)
