@@ -33,7 +33,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import gammaln
 
 from survstat._choices import Ties
 from survstat.estimators._regression import Point
@@ -65,21 +64,22 @@ def exact_terms(beta: np.ndarray, lay: Layout, ties: Ties) -> Point:
         loglik -= ll + shift * len(single)
         score -= sc
         info += inf
-    for g in np.flatnonzero(ndead > 1):
+    tied = np.flatnonzero(ndead > 1)
+    if ties == "discrete" and len(tied):
+        ll, sc, inf = _discrete_groups(x, w, r, lay, tied, ndead[tied].astype(np.int64))
+        loglik -= ll + shift * float(np.sum(ndead[tied]))
+        score -= sc
+        info += inf
+    for g in tied if ties == "exact" else ():
         risk = slice(lay.stratum_start[starts[g]], ends[g] + 1)
         rows = slice(starts[g], ends[g] + 1)
         dead = np.zeros(ends[g] + 1 - risk.start, dtype=bool)
         dead[starts[g] - risk.start :] = ev[rows]
-        if ties == "discrete":
-            ll, sc, inf = _discrete_group(x[risk], w[risk], r[risk], dead)
-            loglik -= ll + shift * ndead[g]
-            score -= sc
-        else:
-            # the marginal likelihood replaces the deaths' own terms as a whole
-            wd = w[rows] * ev[rows]
-            ll, sc, inf = _marginal_group(x[risk], w[risk], r[risk], dead)
-            loglik += ll - float(wd @ eta[rows])
-            score += sc - wd @ x[rows]
+        # the marginal likelihood replaces the deaths' own terms as a whole
+        wd = w[rows] * ev[rows]
+        ll, sc, inf = _marginal_group(x[risk], w[risk], r[risk], dead)
+        loglik += ll - float(wd @ eta[rows])
+        score += sc - wd @ x[rows]
         info += inf
     return Point(loglik, score, info)
 
@@ -106,40 +106,98 @@ def _breslow_groups(
     return float(np.sum(np.log(s0))), mean.sum(axis=0), info
 
 
-def _discrete_group(
-    x: np.ndarray, w: np.ndarray, r: np.ndarray, dead: np.ndarray
+def _discrete_groups(
+    x: np.ndarray, w: np.ndarray, r: np.ndarray, lay: Layout, groups: np.ndarray, ds: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """log e_d(r) over the risk set, its gradient and Hessian (Gail, Lubin & Rubinstein).
+    """Sum over the tied ``groups`` of log e_d(r) over their risk sets, its gradient and
+    Hessian (Gail, Lubin & Rubinstein).
 
-    Each e_k is carried divided by C(n, k) rbar^k (the mean of the products over subsets of
-    size k, of order 1), so the recursion neither overflows nor underflows where it matters;
-    the factor is a constant per k, so each step stays one cumulative sum.
+    A risk set is every row of the stratum up to the group's end, so one pass down each
+    stratum, carrying e_0..e_K of the rows so far (K the most tied deaths there), gives every
+    group's e_d where the group ends (:class:`_Elementary`). Rows of integer weight w count w
+    times.
     """
+    p = x.shape[1]
+    loglik, score, info = 0.0, np.zeros(p), np.zeros((p, p))
     counts = w.astype(np.int64)
-    x, r = np.repeat(x, counts, axis=0), np.repeat(r, counts)
-    n, d = len(r), int(np.sum(w[dead]))
-    rbar = float(np.mean(r))
-    rt = r / rbar
-    rx = rt[:, None] * x
-    rxx = rx[:, :, None] * x[:, None, :]
-    # prefix values over the first m rows, m = 0..n: e_0 = 1, derivatives 0
-    e0 = np.ones(n + 1)
-    e1 = np.zeros((n + 1, x.shape[1]))
-    e2 = np.zeros((n + 1, x.shape[1], x.shape[1]))
-    for k in range(1, d + 1):
-        c = k / (n - k + 1)
-        p0, p1, p2 = e0[:-1], e1[:-1], e2[:-1]
-        t2 = rxx * p0[:, None, None] + rx[:, :, None] * p1[:, None, :]
-        t2 = t2 + np.swapaxes(t2, 1, 2) - rxx * p0[:, None, None] + rt[:, None, None] * p2
-        e2 = np.concatenate([np.zeros((1, *e2.shape[1:])), c * np.cumsum(t2, axis=0)])
-        e1 = np.concatenate(
-            [np.zeros((1, x.shape[1])), c * np.cumsum(rx * p0[:, None] + rt[:, None] * p1, axis=0)]
+    end_of_row = np.cumsum(counts)  # rows up to and including each row, weights counted
+    first = lay.stratum_start[lay.group_start[groups]]
+    for stratum in np.unique(first):
+        mine = first == stratum
+        rows = slice(int(stratum), int(lay.group_end[groups[mine]].max()) + 1)
+        elementary = _Elementary(
+            np.repeat(x[rows], counts[rows], axis=0), np.repeat(r[rows], counts[rows]), ds[mine]
         )
-        e0 = np.concatenate([[0.0], c * np.cumsum(rt * p0)])
-    log_norm = gammaln(n + 1) - gammaln(d + 1) - gammaln(n - d + 1) + d * np.log(rbar)
-    mean = e1[-1] / e0[-1]
-    info = e2[-1] / e0[-1] - np.outer(mean, mean)
-    return float(np.log(e0[-1]) + log_norm), mean, info
+        offset = end_of_row[stratum] - counts[stratum]
+        for end, d in zip(end_of_row[lay.group_end[groups[mine]]] - offset, ds[mine], strict=True):
+            ll, mean, second = elementary.at(int(end), int(d))
+            loglik += ll
+            score += mean
+            info += second - np.outer(mean, mean)
+    return loglik, score, info
+
+
+class _Elementary:
+    """The elementary symmetric polynomials e_k (k = 0..K) of the scores of the first m rows,
+    with their first and second derivatives in beta, advanced down the rows by
+    e_k(m) = e_k(m') + sum_{m' < j <= m} r_j e_{k-1}(j - 1): one cumulative sum per k over a
+    block of rows. Each e_k is carried as a value times exp(scale_k), rescaled after every
+    block; a block that overflows is halved."""
+
+    def __init__(self, x: np.ndarray, r: np.ndarray, ds: np.ndarray) -> None:
+        self.x, self.r = x, r
+        self.k = int(ds.max())
+        p = x.shape[1]
+        self.e0 = np.zeros(self.k + 1)
+        self.e0[0] = 1.0
+        self.e1 = np.zeros((self.k + 1, p))
+        self.e2 = np.zeros((self.k + 1, p, p))
+        self.scale = np.zeros(self.k + 1)
+        self.rows = 0
+
+    def at(self, m: int, d: int) -> tuple[float, np.ndarray, np.ndarray]:
+        """log e_d, and the gradient and Hessian of log e_d... divided as E1 / e_d and E2 / e_d,
+        over the first ``m`` rows (m at or after the rows already passed)."""
+        while self.rows < m:
+            size = m - self.rows
+            while not self._advance(size, force=size == 1):
+                size = max(1, size // 2)
+        e0 = self.e0[d]
+        return float(np.log(e0) + self.scale[d]), self.e1[d] / e0, self.e2[d] / e0
+
+    def _advance(self, size: int, *, force: bool) -> bool:
+        block = slice(self.rows, self.rows + size)
+        r, x = self.r[block], self.x[block]
+        rx = r[:, None] * x
+        rxx = rx[:, :, None] * x[:, None, :]
+        e0, e1, e2 = self.e0.copy(), self.e1.copy(), self.e2.copy()
+        # level k - 1 at the rows before each row of the block (level 0: 1, no derivative)
+        prev0, prev1, prev2 = np.ones(size), np.zeros(x.shape), np.zeros(rxx.shape)
+        for k in range(1, self.k + 1):
+            factor = np.exp(self.scale[k - 1] - self.scale[k])
+            cross = rx[:, :, None] * prev1[:, None, :]
+            t2 = rxx * prev0[:, None, None] + cross + np.swapaxes(cross, 1, 2)
+            c0 = e0[k] + factor * np.cumsum(r * prev0)
+            c1 = e1[k] + factor * np.cumsum(rx * prev0[:, None] + r[:, None] * prev1, axis=0)
+            c2 = e2[k] + factor * np.cumsum(t2 + r[:, None, None] * prev2, axis=0)
+            prev0 = np.concatenate([[e0[k]], c0[:-1]])
+            prev1 = np.concatenate([e1[k][None], c1[:-1]])
+            prev2 = np.concatenate([e2[k][None], c2[:-1]])
+            e0[k], e1[k], e2[k] = c0[-1], c1[-1], c2[-1]
+        if not force and not (np.all(e0 < 1e280) and np.isfinite(e2).all()):
+            return False
+        scale = self.scale.copy()
+        for k in range(1, self.k + 1):
+            if e0[k] > 0:
+                scale[k] += np.log(e0[k])
+                e1[k] /= e0[k]
+                e2[k] /= e0[k]
+                e0[k] = 1.0
+            else:  # fewer rows than k so far: e_k is 0
+                scale[k] = scale[k - 1]
+        self.e0, self.e1, self.e2, self.scale = e0, e1, e2, scale
+        self.rows += size
+        return True
 
 
 def _marginal_group(
@@ -155,7 +213,7 @@ def _marginal_group(
     xbar = (wa * ra) @ xa / s0
     var_s = ((wa * ra)[:, None] * (xa - xbar)).T @ (xa - xbar) / s0
     a, wd, z = r[dead] / s0, w[dead], x[dead] - xbar
-    t, weights = _nodes(float(np.sum(wd)), float(np.max(a)))
+    t, weights = _nodes(a, wd)
     u = a[None, :] * t[:, None]  # nodes x deaths
     with np.errstate(over="ignore"):
         q = np.where(u > 0, u / np.expm1(u), 1.0)  # a t e^{-a t} / (1 - e^{-a t})
@@ -166,28 +224,40 @@ def _marginal_group(
     qw = q * wd
     v = qw @ z  # nodes x p: d log F / d beta
     first = f @ v / total
-    outer = np.einsum("n,ni,nj->ij", f, v, v) / total
+    outer = (f[:, None] * v).T @ v / total
     # second derivative of log F at each node: sum_j w_j z_j z_j' (q_j (1 - u_j) - q_j^2)
-    curv = np.einsum("n,nj,ja,jb->ab", f, qw * (1 - u - q), z, z) / total
+    curv = ((f @ (qw * (1 - u - q)))[:, None] * z).T @ z / total
     info = (
         outer + curv - first[:, None] * first[None, :] - float(f @ qw.sum(axis=1) / total) * var_s
     )
     return float(np.log(total)) + top, first, -info
 
 
-def _nodes(d: float, a_max: float) -> tuple[np.ndarray, np.ndarray]:
+def _nodes(a: np.ndarray, wd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Trapezoidal nodes t = e^s and weights (dt = t ds) for the marginal likelihood's integral
-    over (0, inf) with ``d`` tied deaths and largest r_j / S ``a_max``.
+    over (0, inf) of prod_j (1 - e^{-a_j t})^{w_j} e^{-t} dt.
 
-    The integrand is below e^{-t} everywhere and below t^d prod a_j near 0; the range runs
-    from 40 below the scale of the fastest factor (log 1 / a_max) to where t^d e^{-t} / d! is
-    negligible (t = 2d + 60 + 8 sqrt(d)). The step, 0.25 / sqrt(1 + d / 4), shrinks with d
-    because the integrand's growth off the real axis, e^{t (1 - cos y)}, does: the result is
-    accurate to about 1e-13 relatively (tested against exact rational arithmetic).
+    In s the log of the integrand, sum_j w_j log(1 - e^{-a_j e^s}) + s - e^s, is concave (its
+    slope 1 + sum_j w_j u_j / (e^{u_j} - 1) - e^s, u_j = a_j e^s, decreases), so the integrand
+    is one hump: a scan with step 0.5 from 40 below the scale of the fastest factor
+    (log 1 / max a_j) to where t^d e^{-t} / d! is negligible (t = 2d + 60 + 8 sqrt(d)) finds
+    where it lies within e^{-45} of its top, and the nodes cover that stretch. The step,
+    0.25 / sqrt(1 + d / 4), shrinks with the number of deaths d because the integrand's growth
+    off the real axis, e^{t (1 - cos y)}, grows with it: the result is accurate to about
+    1e-13 relatively (tested against exact rational arithmetic).
     """
-    low = min(-np.log(a_max), 0.0) - 40.0
+    d = float(np.sum(wd))
+
+    def log_integrand(s: np.ndarray) -> np.ndarray:
+        t = np.exp(s)
+        return np.log(-np.expm1(-a[None, :] * t[:, None])) @ wd + s - t
+
+    low = min(-np.log(np.max(a)), 0.0) - 40.0
     high = np.log(2.0 * d + 60.0 + 8.0 * np.sqrt(d))
+    coarse = np.arange(low, high + 0.5, 0.5)
+    values = log_integrand(coarse)
+    inside = np.flatnonzero(values > np.max(values) - 45.0)
     h = 0.25 / np.sqrt(1.0 + d / 4.0)
-    s = np.arange(low, high + h, h)
+    s = np.arange(coarse[inside[0]] - 0.5, coarse[inside[-1]] + 0.5 + h, h)
     t = np.exp(s)
     return t, h * t
