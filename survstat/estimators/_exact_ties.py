@@ -70,16 +70,14 @@ def exact_terms(beta: np.ndarray, lay: Layout, ties: Ties) -> Point:
         loglik -= ll + shift * float(np.sum(ndead[tied]))
         score -= sc
         info += inf
-    for g in tied if ties == "exact" else ():
-        risk = slice(lay.stratum_start[starts[g]], ends[g] + 1)
-        rows = slice(starts[g], ends[g] + 1)
-        dead = np.zeros(ends[g] + 1 - risk.start, dtype=bool)
-        dead[starts[g] - risk.start :] = ev[rows]
+    if ties == "exact" and len(tied):
+        ll, sc, inf = _marginal_groups(x, w, r, ev, lay, tied)
         # the marginal likelihood replaces the deaths' own terms as a whole
-        wd = w[rows] * ev[rows]
-        ll, sc, inf = _marginal_group(x[risk], w[risk], r[risk], dead)
-        loglik += ll - float(wd @ eta[rows])
-        score += sc - wd @ x[rows]
+        dead = np.zeros(len(x), dtype=bool)
+        for g in tied:
+            dead[starts[g] : ends[g] + 1] = ev[starts[g] : ends[g] + 1]
+        loglik += ll - float((w * dead) @ eta)
+        score += sc - (w * dead) @ x
         info += inf
     return Point(loglik, score, info)
 
@@ -200,19 +198,51 @@ class _Elementary:
         return True
 
 
-def _marginal_group(
-    x: np.ndarray, w: np.ndarray, r: np.ndarray, dead: np.ndarray
+def _marginal_groups(
+    x: np.ndarray, w: np.ndarray, r: np.ndarray, ev: np.ndarray, lay: Layout, groups: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """The log marginal likelihood of one tied time, its gradient and minus its Hessian."""
+    """Sum over the tied ``groups`` of the log marginal likelihood, its gradient and minus its
+    Hessian. The survivors' sums (S, and S x-bar and S times the second moment) are running
+    sums down each stratum up to the group, plus the group's censored rows."""
     p = x.shape[1]
-    alive = ~dead
-    wa, ra, xa = w[alive], r[alive], x[alive]
-    s0 = float(wa @ ra)
+    loglik, score, info = 0.0, np.zeros(p), np.zeros((p, p))
+    wr = w * r
+    starts, ends = lay.group_start[groups], lay.group_end[groups]
+    first = lay.stratum_start[starts]
+    for stratum in np.unique(first):
+        mine = np.flatnonzero(first == stratum)
+        rows = slice(int(stratum), int(ends[mine].max()) + 1)
+        wx = wr[rows, None] * x[rows]
+        cum = [np.cumsum(wr[rows]), np.cumsum(wx, axis=0)]
+        cum.append(np.cumsum(wx[:, :, None] * x[rows, None, :], axis=0))
+        for g in mine:
+            before = starts[g] - stratum  # rows of later times in the stratum
+            block = slice(int(starts[g]), int(ends[g]) + 1)
+            alive = ~ev[block]
+            wa, xa = wr[block][alive], x[block][alive]
+            sums = [wa.sum(), wa @ xa, (wa[:, None] * xa).T @ xa]
+            if before > 0:
+                sums = [total + c[before - 1] for total, c in zip(sums, cum, strict=True)]
+            dead = ev[block]
+            ll, sc, inf = _marginal_group(sums, x[block][dead], r[block][dead], w[block][dead])
+            loglik += ll
+            score += sc
+            info += inf
+    return loglik, score, info
+
+
+def _marginal_group(
+    sums: list[np.ndarray], xd: np.ndarray, rd: np.ndarray, wd: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """The log marginal likelihood of one tied time, its gradient and minus its Hessian, from
+    the survivors' sums of w r, w r x and w r x x' and the deaths' x, r and w."""
+    s0 = float(sums[0])
+    p = xd.shape[1]
     if s0 == 0:  # every one at risk dies: the probability is 1
         return 0.0, np.zeros(p), np.zeros((p, p))
-    xbar = (wa * ra) @ xa / s0
-    var_s = ((wa * ra)[:, None] * (xa - xbar)).T @ (xa - xbar) / s0
-    a, wd, z = r[dead] / s0, w[dead], x[dead] - xbar
+    xbar = sums[1] / s0
+    var_s = sums[2] / s0 - np.outer(xbar, xbar)
+    a, z = rd / s0, xd - xbar
     t, weights = _nodes(a, wd)
     u = a[None, :] * t[:, None]  # nodes x deaths
     with np.errstate(over="ignore"):
@@ -222,14 +252,14 @@ def _marginal_group(
     f = weights * np.exp(log_f - top)
     total = float(np.sum(f))
     qw = q * wd
-    v = qw @ z  # nodes x p: d log F / d beta
+    v = qw @ z  # nodes x p: d log F / d beta at each node
     first = f @ v / total
     outer = (f[:, None] * v).T @ v / total
     # second derivative of log F at each node: sum_j w_j z_j z_j' (q_j (1 - u_j) - q_j^2)
     curv = ((f @ (qw * (1 - u - q)))[:, None] * z).T @ z / total
-    info = (
-        outer + curv - first[:, None] * first[None, :] - float(f @ qw.sum(axis=1) / total) * var_s
-    )
+    # and the survivors' mean moves with beta: d z_j / d beta = -var_s
+    spread = float(f @ qw.sum(axis=1) / total) * var_s
+    info = outer + curv - np.outer(first, first) - spread
     return float(np.log(total)) + top, first, -info
 
 
