@@ -19,6 +19,7 @@ from reference_data import as_list, frame, num
 
 import survstat
 from survstat.errors import OptionError
+from survstat.estimators import _exact_ties as exact_ties
 from survstat.estimators._exact_ties import _marginal_group, exact_terms
 from survstat.estimators._partial_likelihood import layout
 
@@ -94,6 +95,51 @@ def test_what_builds_on_a_discrete_fit_matches_r(name):
     assert zph["term"].to_list()[:-1] == as_list(c["covariates"])
     np.testing.assert_allclose(zph["statistic"].to_numpy(), num(after["zph"]["statistic"]), 1e-8)
     np.testing.assert_allclose(zph["p_value"].to_numpy(), num(after["zph"]["p_value"]), 1e-7)
+
+
+@pytest.mark.parametrize("block", [1, 5])
+def test_discrete_in_small_blocks_matches_r(monkeypatch, block):
+    """The pass down the rows in blocks of any size gives the same fit."""
+    monkeypatch.setattr(exact_ties, "BLOCK", block)
+    for name in ("veteran_months_strata", "ovarian_months"):
+        c = CASES[name]
+        f = _fit(c)
+        np.testing.assert_allclose(f.table["coef"].to_numpy(), num(c["coef"]), rtol=1e-8)
+        np.testing.assert_allclose(f.loglik, num(c["loglik"]), rtol=1e-8)
+
+
+def test_discrete_with_hundreds_of_tied_deaths_per_time(monkeypatch):
+    """R's coxph(ties="exact") overflows here (e_d at 0 is C(3000, 534) > 1e308: it returns NA
+    and a log-likelihood of -Inf); carried with a scale per k, the fit converges, and the
+    blocks that overflow are halved without changing it."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    x = rng.normal(size=n)
+    data = pl.DataFrame(
+        {
+            "time": np.ceil(rng.exponential(1 / np.exp(0.5 * x)) * 4).clip(1, 12),
+            "event": (rng.random(n) < 0.8).astype(int),
+            "x": x,
+        }
+    )
+    assert data.filter(pl.col("event") == 1).group_by("time").len()["len"].max() == 534
+    block, halved = exact_ties._block, []
+
+    def counted(*args, **kwargs):
+        out = block(*args, **kwargs)
+        halved.append(out is None)
+        return out
+
+    monkeypatch.setattr(exact_ties, "_block", counted)
+    fit = survstat.cox(data, time="time", event="event", covariates=["x"], ties="discrete")
+    assert any(halved)
+    assert fit.converged
+    assert np.isfinite(fit.loglik).all()
+    assert fit.table["coef"][0] == pytest.approx(0.6010172155017, rel=1e-10)
+    monkeypatch.setattr(exact_ties, "BLOCK", 200)
+    small = survstat.cox(data, time="time", event="event", covariates=["x"], ties="discrete")
+    assert small.table["coef"][0] == pytest.approx(fit.table["coef"][0], rel=1e-12)
+    assert small.loglik == pytest.approx(fit.loglik, rel=1e-12)
 
 
 # --- brute-force oracles ---------------------------------------------------------------------

@@ -122,80 +122,112 @@ def _discrete_groups(
     first = lay.stratum_start[lay.group_start[groups]]
     for stratum in np.unique(first):
         mine = first == stratum
-        rows = slice(int(stratum), int(lay.group_end[groups[mine]].max()) + 1)
-        elementary = _Elementary(
-            np.repeat(x[rows], counts[rows], axis=0), np.repeat(r[rows], counts[rows]), ds[mine]
-        )
+        ends = lay.group_end[groups[mine]]
+        rows = slice(int(stratum), int(ends.max()) + 1)
         offset = end_of_row[stratum] - counts[stratum]
-        for end, d in zip(end_of_row[lay.group_end[groups[mine]]] - offset, ds[mine], strict=True):
-            ll, mean, second = elementary.at(int(end), int(d))
-            loglik += ll
-            score += mean
-            info += second - np.outer(mean, mean)
+        log_e, mean, second = _elementary(
+            np.repeat(x[rows], counts[rows], axis=0),
+            np.repeat(r[rows], counts[rows]),
+            end_of_row[ends] - offset,
+            ds[mine],
+        )
+        loglik += float(np.sum(log_e))
+        score += mean.sum(axis=0)
+        info += np.sum(second - mean[:, :, None] * mean[:, None, :], axis=0)
     return loglik, score, info
 
 
-class _Elementary:
-    """The elementary symmetric polynomials e_k (k = 0..K) of the scores of the first m rows,
-    with their first and second derivatives in beta, advanced down the rows by
-    e_k(m) = e_k(m') + sum_{m' < j <= m} r_j e_{k-1}(j - 1): one cumulative sum per k over a
-    block of rows. Each e_k is carried as a value times exp(scale_k), rescaled after every
-    block; a block that overflows is halved."""
+#: Rows per block of :func:`_elementary` at most (halved where a block overflows), and the
+#: most numbers a block holds (its second derivatives: K + 1 levels x rows x p x p).
+BLOCK = 1024
+BLOCK_NUMBERS = 4_000_000
 
-    def __init__(self, x: np.ndarray, r: np.ndarray, ds: np.ndarray) -> None:
-        self.x, self.r = x, r
-        self.k = int(ds.max())
-        p = x.shape[1]
-        self.e0 = np.zeros(self.k + 1)
-        self.e0[0] = 1.0
-        self.e1 = np.zeros((self.k + 1, p))
-        self.e2 = np.zeros((self.k + 1, p, p))
-        self.scale = np.zeros(self.k + 1)
-        self.rows = 0
 
-    def at(self, m: int, d: int) -> tuple[float, np.ndarray, np.ndarray]:
-        """log e_d, and the gradient and Hessian of log e_d... divided as E1 / e_d and E2 / e_d,
-        over the first ``m`` rows (m at or after the rows already passed)."""
-        while self.rows < m:
-            size = m - self.rows
-            while not self._advance(size, force=size == 1):
-                size = max(1, size // 2)
-        e0 = self.e0[d]
-        return float(np.log(e0) + self.scale[d]), self.e1[d] / e0, self.e2[d] / e0
+def _elementary(
+    x: np.ndarray, r: np.ndarray, ends: np.ndarray, ds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """log e_d(r_1..r_m) for each (m, d) in ``ends``, ``ds``, with its gradient and Hessian
+    in beta divided by e_d (the rows' scores r and covariates x).
 
-    def _advance(self, size: int, *, force: bool) -> bool:
-        block = slice(self.rows, self.rows + size)
-        r, x = self.r[block], self.x[block]
-        rx = r[:, None] * x
-        rxx = rx[:, :, None] * x[:, None, :]
-        e0, e1, e2 = self.e0.copy(), self.e1.copy(), self.e2.copy()
-        # level k - 1 at the rows before each row of the block (level 0: 1, no derivative)
-        prev0, prev1, prev2 = np.ones(size), np.zeros(x.shape), np.zeros(rxx.shape)
-        for k in range(1, self.k + 1):
-            factor = np.exp(self.scale[k - 1] - self.scale[k])
-            cross = rx[:, :, None] * prev1[:, None, :]
-            t2 = rxx * prev0[:, None, None] + cross + np.swapaxes(cross, 1, 2)
-            c0 = e0[k] + factor * np.cumsum(r * prev0)
-            c1 = e1[k] + factor * np.cumsum(rx * prev0[:, None] + r[:, None] * prev1, axis=0)
-            c2 = e2[k] + factor * np.cumsum(t2 + r[:, None, None] * prev2, axis=0)
-            prev0 = np.concatenate([[e0[k]], c0[:-1]])
-            prev1 = np.concatenate([e1[k][None], c1[:-1]])
-            prev2 = np.concatenate([e2[k][None], c2[:-1]])
-            e0[k], e1[k], e2[k] = c0[-1], c1[-1], c2[-1]
-        if not force and not (np.all(e0 < 1e280) and np.isfinite(e2).all()):
-            return False
-        scale = self.scale.copy()
-        for k in range(1, self.k + 1):
-            if e0[k] > 0:
-                scale[k] += np.log(e0[k])
-                e1[k] /= e0[k]
-                e2[k] /= e0[k]
-                e0[k] = 1.0
-            else:  # fewer rows than k so far: e_k is 0
-                scale[k] = scale[k - 1]
-        self.e0, self.e1, self.e2, self.scale = e0, e1, e2, scale
-        self.rows += size
-        return True
+    The rows are taken in blocks; across a block, e_k at every row is e_k before the block
+    plus a cumulative sum of r_j e_{k-1}(j - 1), for k = 1..K in turn, with the first and
+    second derivatives alongside. Each e_k is carried as a value times exp(scale_k), rescaled
+    after every block; a block that overflows is halved.
+    """
+    n, p = x.shape
+    top = int(ds.max())
+    e0, e1, e2 = np.zeros(top + 1), np.zeros((top + 1, p)), np.zeros((top + 1, p, p))
+    e0[0] = 1.0
+    scale = np.zeros(top + 1)
+    log_e, mean, second = np.zeros(len(ends)), np.zeros((len(ends), p)), np.zeros((len(ends), p, p))
+    done = 0
+    block = max(8, min(BLOCK, BLOCK_NUMBERS // ((top + 1) * (p * p + p + 1))))
+    while done < n:
+        size = min(block, n - done)
+        while True:
+            step = _block(x[done : done + size], r[done : done + size], e0, e1, e2, scale)
+            if step is not None or size == 1:
+                break
+            size //= 2
+        if step is None:  # one row overflows: left to the caller's step halving
+            step = _block(x[done : done + 1], r[done : done + 1], e0, e1, e2, scale, force=True)
+            assert step is not None
+        (c0, c1, c2), (e0, e1, e2, new_scale) = step
+        inside = np.flatnonzero((ends > done) & (ends <= done + size))
+        at, k = ends[inside] - done - 1, ds[inside]
+        log_e[inside] = np.log(c0[k, at]) + scale[k]
+        mean[inside] = c1[k, at] / c0[k, at][:, None]
+        second[inside] = c2[k, at] / c0[k, at][:, None, None]
+        scale = new_scale
+        done += size
+    return log_e, mean, second
+
+
+def _block(
+    x: np.ndarray,
+    r: np.ndarray,
+    e0: np.ndarray,
+    e1: np.ndarray,
+    e2: np.ndarray,
+    scale: np.ndarray,
+    *,
+    force: bool = False,
+) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] | None:
+    """e_k (k = 0..K) and their derivatives at every row of a block, given them before it
+    (as values times exp(scale)); and the rescaled state after the block. None where a value
+    overflows (unless ``force``)."""
+    size, p = x.shape
+    top = len(e0) - 1
+    rx = r[:, None] * x
+    rxx = rx[:, :, None] * x[:, None, :]
+    c0, c1 = np.zeros((top + 1, size)), np.zeros((top + 1, size, p))
+    c2 = np.zeros((top + 1, size, p, p))
+    c0[0] = 1.0
+    # level k - 1 at the rows before each row of the block (level 0: 1, no derivative)
+    prev0, prev1, prev2 = np.ones(size), np.zeros((size, p)), np.zeros((size, p, p))
+    for k in range(1, top + 1):
+        factor = np.exp(scale[k - 1] - scale[k])
+        cross = rx[:, :, None] * prev1[:, None, :]
+        t2 = rxx * prev0[:, None, None] + cross + np.swapaxes(cross, 1, 2)
+        c0[k] = e0[k] + factor * np.cumsum(r * prev0)
+        c1[k] = e1[k] + factor * np.cumsum(rx * prev0[:, None] + r[:, None] * prev1, axis=0)
+        c2[k] = e2[k] + factor * np.cumsum(t2 + r[:, None, None] * prev2, axis=0)
+        prev0 = np.concatenate([e0[k : k + 1], c0[k, :-1]])
+        prev1 = np.concatenate([e1[k : k + 1], c1[k, :-1]])
+        prev2 = np.concatenate([e2[k : k + 1], c2[k, :-1]])
+    last0, last1, last2 = c0[:, -1].copy(), c1[:, -1].copy(), c2[:, -1].copy()
+    if not force and not (np.all(last0 < 1e280) and np.isfinite(last2).all()):
+        return None
+    new_scale = scale.copy()
+    for k in range(1, top + 1):
+        if last0[k] > 0:
+            new_scale[k] += np.log(last0[k])
+            last1[k] /= last0[k]
+            last2[k] /= last0[k]
+            last0[k] = 1.0
+        else:  # fewer rows than k so far: e_k is 0
+            new_scale[k] = new_scale[k - 1]
+    return (c0, c1, c2), (last0, last1, last2, new_scale)
 
 
 def _marginal_groups(
