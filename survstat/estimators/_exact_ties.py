@@ -314,12 +314,12 @@ def _nodes(a: np.ndarray, wd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         t = np.exp(s)
         return np.log(-np.expm1(-a[None, :] * t[:, None])) @ wd + s - t
 
-    low = min(-np.log(np.max(a)), 0.0) - 40.0
-    high = np.log(2.0 * d + 60.0 + 8.0 * np.sqrt(d))
+    low = min(-float(np.log(np.max(a))), 0.0) - 40.0
+    high = float(np.log(2.0 * d + 60.0 + 8.0 * np.sqrt(d)))
     coarse = np.arange(low, high + 0.5, 0.5)
     values = log_integrand(coarse)
     inside = np.flatnonzero(values > np.max(values) - 45.0)
-    h = 0.25 / np.sqrt(1.0 + d / 4.0)
-    s = np.arange(coarse[inside[0]] - 0.5, coarse[inside[-1]] + 0.5 + h, h)
+    h = 0.25 / float(np.sqrt(1.0 + d / 4.0))
+    s = np.arange(float(coarse[inside[0]]) - 0.5, float(coarse[inside[-1]]) + 0.5 + h, h)
     t = np.exp(s)
     return t, h * t
