@@ -10,16 +10,24 @@ decreasing time, cut into tied-time groups), a time with deaths :math:`D` among 
   :math:`\exp(\sum_{j\in D}\eta_j) / \sum_{S\subset R,|S|=|D|}\exp(\sum_{j\in S}\eta_j)`. The
   denominator is the elementary symmetric polynomial :math:`e_d(r_R)`, computed with its first
   and second derivatives by the recursion :math:`e_k(r_1..r_m) = e_k(r_1..r_{m-1}) + r_m
-  e_{k-1}(r_1..r_{m-1})` of Gail, Lubin & Rubinstein (1981), as R's ``coxexact.c`` does: one
-  cumulative sum over the risk set per k, O(|R| |D|) per time.
+  e_{k-1}(r_1..r_{m-1})` of Gail, Lubin & Rubinstein (1981), as R's ``coxexact.c`` does.
+  Every risk set is a prefix of its stratum in the layout, so the recursion runs once down
+  each stratum (a cumulative sum over a block of rows per k, k up to the most tied deaths K)
+  and each time reads its e_d where its rows end: O(rows K p^2) per evaluation instead of
+  O(|R| |D|) per time. Each e_k carries its own scale, so C(|R|, |D|) beyond 1e308 does not
+  overflow (R's ``coxexact`` returns ``NA`` there).
 - ``exact`` (SAS PHREG ``TIES=EXACT``; Kalbfleisch & Prentice 1973): the probability that the
   tied deaths all fail before the rest of the risk set, in any order, :math:`\int_0^\infty
   \prod_{j\in D}(1-e^{-r_j t/S})\,e^{-t}\,dt` with :math:`S=\sum_{i\in R\setminus D} r_i`
   (DeLong, Guirguis & So 1994), with score and information differentiated under the integral.
-  With :math:`t=e^s` the integrand is analytic and decays doubly exponentially in :math:`s`, so
-  the trapezoidal rule in :math:`s` converges geometrically (Trefethen & Weideman 2014, SIAM
-  Rev 56:385-458); the step shrinks with :math:`|D|`, which widens the integrand, to keep the
-  error below 1e-13 relatively.
+  With :math:`t=e^s` the integrand is analytic, log-concave and decays doubly exponentially in
+  :math:`s`, so the trapezoidal rule in :math:`s` over its hump converges geometrically
+  (Trefethen & Weideman 2014, SIAM Rev 56:385-458): about 1e-13 relatively (:func:`_nodes`).
+  With :math:`a_j = r_j/S`, :math:`u_j = a_j t`, :math:`q_j = u_j/(e^{u_j}-1)` and
+  :math:`z_j = x_j - \bar x_S` (the survivors' mean), the integrand's log has gradient
+  :math:`\sum_j q_j z_j` and Hessian :math:`\sum_j q_j(1-u_j-q_j) z_j z_j^\top - \sum_j q_j
+  V_S` (:math:`V_S` the survivors' covariance); score and information are their averages
+  under the integrand, plus the variance of the gradient.
 
 A time with one death gives :math:`r_j / \sum_R r_i` under both, Breslow's term, computed for
 all such times at once. Integer case weights count rows (a row of weight 2 is two rows).
@@ -112,7 +120,7 @@ def _discrete_groups(
 
     A risk set is every row of the stratum up to the group's end, so one pass down each
     stratum, carrying e_0..e_K of the rows so far (K the most tied deaths there), gives every
-    group's e_d where the group ends (:class:`_Elementary`). Rows of integer weight w count w
+    group's e_d where the group ends (:func:`_elementary`). Rows of integer weight w count w
     times.
     """
     p = x.shape[1]
