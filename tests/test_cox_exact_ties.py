@@ -97,11 +97,13 @@ def test_what_builds_on_a_discrete_fit_matches_r(name):
     np.testing.assert_allclose(zph["p_value"].to_numpy(), num(after["zph"]["p_value"]), 1e-7)
 
 
-@pytest.mark.parametrize("block", [1, 5])
-def test_discrete_in_small_blocks_matches_r(monkeypatch, block):
-    """The pass down the rows in blocks of any size gives the same fit."""
+@pytest.mark.parametrize(("small", "block"), [(0, 1), (0, 5), (0, 1024), (1000, 1024)])
+def test_discrete_in_blocks_or_side_by_side_matches_r(monkeypatch, small, block):
+    """The pass down the rows gives the same fit in blocks of any size, and row by row with
+    the strata side by side (every stratum "small")."""
+    monkeypatch.setattr(exact_ties, "SMALL", small)
     monkeypatch.setattr(exact_ties, "BLOCK", block)
-    for name in ("veteran_months_strata", "ovarian_months"):
+    for name in ("veteran_months", "veteran_months_strata", "ovarian_months"):
         c = CASES[name]
         f = _fit(c)
         np.testing.assert_allclose(f.table["coef"].to_numpy(), num(c["coef"]), rtol=1e-8)

@@ -74,8 +74,8 @@ def exact_terms(beta: np.ndarray, lay: Layout, ties: Ties) -> Point:
         info += inf
     tied = np.flatnonzero(ndead > 1)
     if ties == "discrete" and len(tied):
-        ll, sc, inf = _discrete_groups(x, w, r, lay, tied, ndead[tied].astype(np.int64))
-        loglik -= ll + shift * float(np.sum(ndead[tied]))
+        ll, sc, inf = _discrete_groups(x, w, eta, lay, tied, ndead[tied].astype(np.int64))
+        loglik -= ll
         score -= sc
         info += inf
     if ties == "exact" and len(tied):
@@ -113,36 +113,108 @@ def _breslow_groups(
 
 
 def _discrete_groups(
-    x: np.ndarray, w: np.ndarray, r: np.ndarray, lay: Layout, groups: np.ndarray, ds: np.ndarray
+    x: np.ndarray, w: np.ndarray, eta: np.ndarray, lay: Layout, groups: np.ndarray, ds: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Sum over the tied ``groups`` of log e_d(r) over their risk sets, its gradient and
+    """Sum over the tied ``groups`` of log e_d(e^eta) over their risk sets, its gradient and
     Hessian (Gail, Lubin & Rubinstein).
 
     A risk set is every row of the stratum up to the group's end, so one pass down each
     stratum, carrying e_0..e_K of the rows so far (K the most tied deaths there), gives every
-    group's e_d where the group ends (:func:`_elementary`). Rows of integer weight w count w
-    times.
+    group's e_d where the group ends: in blocks of rows for a large stratum
+    (:func:`_elementary`), row by row across many small strata at once (:func:`_small`, as
+    in matched sets). Rows of integer weight w count w times; the scores are e^eta divided by
+    their largest value in the stratum.
     """
     p = x.shape[1]
-    loglik, score, info = 0.0, np.zeros(p), np.zeros((p, p))
     counts = w.astype(np.int64)
     end_of_row = np.cumsum(counts)  # rows up to and including each row, weights counted
     first = lay.stratum_start[lay.group_start[groups]]
-    for stratum in np.unique(first):
-        mine = first == stratum
-        ends = lay.group_end[groups[mine]]
-        rows = slice(int(stratum), int(ends.max()) + 1)
-        offset = end_of_row[stratum] - counts[stratum]
-        log_e, mean, second = _elementary(
+    ends = end_of_row[lay.group_end[groups]] - (end_of_row[first] - counts[first])
+    strata, code = np.unique(first, return_inverse=True)
+    size = np.zeros(len(strata), dtype=np.int64)
+    np.maximum.at(size, code, ends)  # rows each stratum's pass needs
+    log_e, mean = np.zeros(len(groups)), np.zeros((len(groups), p))
+    second = np.zeros((len(groups), p, p))
+    small = size <= SMALL
+    # small strata together, as many at a time as BLOCK_NUMBERS allows
+    per_stratum = (int(ds.max()) + 1) * (p * p + p + 1)
+    batch = max(1, BLOCK_NUMBERS // per_stratum)
+    small_strata = np.flatnonzero(small)
+    for chunk in range(0, len(small_strata), batch):
+        these = small_strata[chunk : chunk + batch]
+        place = np.full(len(strata), -1)
+        place[these] = np.arange(len(these))
+        mine = place[code] >= 0
+        log_e[mine], mean[mine], second[mine] = _small(
+            x, counts, eta, strata[these], size[these], place[code[mine]], ends[mine], ds[mine]
+        )
+    for s in np.flatnonzero(~small):
+        mine = code == s
+        rows = slice(int(strata[s]), int(lay.group_end[groups[mine]].max()) + 1)
+        top = float(np.max(eta[rows]))
+        log_e[mine], mean[mine], second[mine] = _elementary(
             np.repeat(x[rows], counts[rows], axis=0),
-            np.repeat(r[rows], counts[rows]),
-            end_of_row[ends] - offset,
+            np.repeat(np.exp(eta[rows] - top), counts[rows]),
+            ends[mine],
             ds[mine],
         )
-        loglik += float(np.sum(log_e))
-        score += mean.sum(axis=0)
-        info += np.sum(second - mean[:, :, None] * mean[:, None, :], axis=0)
-    return loglik, score, info
+        log_e[mine] += ds[mine] * top
+    info = np.sum(second - mean[:, :, None] * mean[:, None, :], axis=0)
+    return float(np.sum(log_e)), mean.sum(axis=0), info
+
+
+#: Strata whose pass needs at most this many rows (weights counted) go through :func:`_small`
+#: together; C(64, k) stays far from overflow.
+SMALL = 64
+
+
+def _small(
+    x: np.ndarray,
+    counts: np.ndarray,
+    eta: np.ndarray,
+    firsts: np.ndarray,
+    sizes: np.ndarray,
+    stratum: np.ndarray,
+    ends: np.ndarray,
+    ds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_elementary` for many small strata at once: their first ``sizes`` rows (weights
+    counted) from ``firsts`` laid side by side, padded with scores of 0, and the recursion
+    e_k(m) = e_k(m - 1) + r_m e_{k-1}(m - 1) taken one row position at a time for all strata
+    and all k together. Group i is in stratum ``stratum[i]`` and ends at row ``ends[i]``."""
+    n, p = len(sizes), x.shape[1]
+    width, top = int(sizes.max()), int(ds.max())
+    # the rows of each stratum, weights counted: row index per (stratum, position)
+    valid = np.arange(width)[None, :] < sizes[:, None]
+    index = np.minimum(firsts[:, None] + np.arange(width)[None, :], len(x) - 1)
+    if np.any(counts[index[valid]] != 1):
+        for i, (start, size) in enumerate(zip(firsts, sizes, strict=True)):
+            stop = min(start + size, len(counts))
+            rows = np.repeat(np.arange(start, stop), counts[start:stop])
+            index[i, :size] = rows[:size]
+    shift = np.max(np.where(valid, eta[index], -np.inf), axis=1)
+    r = np.where(valid, np.exp(eta[index] - shift[:, None]), 0.0)
+    xs = x[index]
+    e0 = np.zeros((n, top + 1))
+    e0[:, 0] = 1.0
+    e1, e2 = np.zeros((n, top + 1, p)), np.zeros((n, top + 1, p, p))
+    log_e, mean, second = np.zeros(len(ends)), np.zeros((len(ends), p)), np.zeros((len(ends), p, p))
+    for m in range(width):
+        rm, xm = r[:, m, None], xs[:, m, None, :]  # per stratum; broadcast over k
+        p0, p1, p2 = e0[:, :-1], e1[:, :-1], e2[:, :-1]
+        cross = xm[..., :, None] * p1[..., None, :]
+        t2 = xm[..., :, None] * xm[..., None, :] * p0[..., None, None] + cross
+        t2 = t2 + np.swapaxes(cross, -1, -2) + p2
+        e2 = np.concatenate([e2[:, :1], e2[:, 1:] + rm[..., None, None] * t2], axis=1)
+        e1 = np.concatenate([e1[:, :1], e1[:, 1:] + rm[..., None] * (xm * p0[..., None] + p1)], 1)
+        e0 = np.concatenate([e0[:, :1], e0[:, 1:] + rm * p0], axis=1)
+        done = np.flatnonzero(ends == m + 1)
+        if len(done):
+            g, k = stratum[done], ds[done]
+            log_e[done] = np.log(e0[g, k]) + k * shift[g]
+            mean[done] = e1[g, k] / e0[g, k][:, None]
+            second[done] = e2[g, k] / e0[g, k][:, None, None]
+    return log_e, mean, second
 
 
 #: Rows per block of :func:`_elementary` at most (halved where a block overflows), and the
