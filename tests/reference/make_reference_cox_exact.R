@@ -3,8 +3,8 @@
 #
 # Run from the repository root:
 #     Rscript tests/reference/make_reference_cox_exact.R
-# Uses survival's veteran (time in 30-day months), lung (time in 30-day months and in weeks)
-# and ovarian (time in 30-day months) data, and writes tests/reference/r_reference_cox_exact.json:
+# Uses survival's veteran (time in 30-day months), lung (time in 30-day months and in weeks;
+# and with the institutions as strata) and ovarian (time in 30-day months) data, and writes tests/reference/r_reference_cox_exact.json:
 # per case the data, coefficients, variance, both log-likelihoods, the likelihood-ratio, Wald
 # and score tests and the iterations; for two cases also what builds on the fit: survfit
 # (default curve and one profile), basehaz, martingale and deviance residuals and cox.zph.
@@ -74,6 +74,16 @@ cases[[length(cases) + 1]] <- cox_case("lung_months", lng, "month", "event",
                                        c("age", "sex", "ph.ecog"))
 cases[[length(cases) + 1]] <- cox_case("lung_weeks_strata", lng, "week", "event",
                                        c("age", "ph.ecog"), strata = "sex")
+
+# many small strata (institutions), as in matched sets: each stratum's pass is short
+lin <- lung[complete.cases(lung[, c("inst", "time", "status", "age", "sex")]),
+            c("inst", "time", "status", "age", "sex")]
+lin$event <- as.integer(lin$status == 2)
+lin$status <- NULL
+lin$month <- ceiling(lin$time / 30)
+lin$time <- NULL
+cases[[length(cases) + 1]] <- cox_case("lung_months_strata_inst", lin, "month", "event",
+                                       c("age", "sex"), strata = "inst")
 
 ova <- ovarian[, c("futime", "fustat", "age", "rx", "ecog.ps")]
 ova$month <- ceiling(ova$futime / 30)
