@@ -368,12 +368,14 @@ def cox(
         conditional logistic likelihood of a discrete-time model); survstat ``"exact"`` is
         SAS ``TIES=EXACT`` (Kalbfleisch & Prentice's marginal likelihood of a continuous-time
         model whose ties come from rounding), which R does not offer. Without tied event
-        times all four are the same likelihood. With ``"discrete"`` and ``"exact"`` a case
-        weight counts rows and must be a whole number (R refuses every case weight there);
-        delayed entry and a robust variance (``cluster``, ``robust=True``) are refused, as
-        are residuals other than martingale and deviance; survival curves, the baseline
-        hazard and :meth:`CoxResult.zph` use Breslow's increments, as R after
-        ``coxph(ties="exact")``.
+        times all four are the same likelihood. Ties are equal values of ``time`` (R's
+        ``timefix`` also merges times that differ by floating-point rounding; survstat does
+        not), so round times to the unit they were recorded in. With ``"discrete"`` and
+        ``"exact"`` a case weight counts rows and must be a whole number (R refuses every
+        case weight there); delayed entry and a robust variance (``cluster``,
+        ``robust=True``) are refused, as are residuals other than martingale and deviance;
+        survival curves, the baseline hazard and :meth:`CoxResult.zph` use Breslow's
+        increments, as R after ``coxph(ties="exact")``.
     robust
         Sandwich variance; default as R ``coxph``: when ``cluster`` is given or the case
         weights are not all whole numbers (sampling weights such as IPTW), else the model
