@@ -18,7 +18,7 @@ LogrankWeights = Literal["logrank", "fleming-harrington", "gehan-breslow", "taro
 WEIGHTS: tuple[str, ...] = get_args(LogrankWeights)
 
 #: Handling of tied event times in Cox models.
-Ties = Literal["efron", "breslow"]
+Ties = Literal["efron", "breslow", "discrete", "exact"]
 TIES: tuple[str, ...] = get_args(Ties)
 
 #: Variance of the cumulative incidence.

@@ -142,9 +142,9 @@ def test_agrees_with_lifelines():
             r"column `nope` \(given as covariate\) not found",
         ),
         (
-            {"covariates": ["age"], "ties": "exact"},
+            {"covariates": ["age"], "ties": "kalbfleisch"},
             OptionError,
-            "`ties` must be one of 'efron', 'breslow'",
+            "`ties` must be one of 'efron', 'breslow', 'discrete', 'exact'",
         ),
         (
             {"covariates": ["age"], "reference": {"horTh": "no"}},

@@ -219,7 +219,13 @@ def cox_model(
     population: Population = None,
     covariates: Covariates,
     strata: Strata = None,
-    ties: Annotated[Ties, Option(help="Tie handling: efron or breslow.")] = "efron",
+    ties: Annotated[
+        Ties,
+        Option(
+            help="Tie handling: efron (R's default), breslow (SAS's default), discrete (R "
+            "ties='exact', SAS TIES=DISCRETE) or exact (SAS TIES=EXACT)."
+        ),
+    ] = "efron",
     weight: Weight = None,
     cluster: Annotated[
         str | None, Column("data", help="Cluster column for robust standard errors.")

@@ -21,6 +21,7 @@ import polars as pl
 
 from survstat._choices import Ties
 from survstat.data import SurvivalData
+from survstat.estimators._exact_ties import EXACT_TIES, exact_terms
 from survstat.estimators._regression import Point, Scaling, scale_columns
 
 
@@ -145,6 +146,8 @@ def terms(beta: np.ndarray, lay: Layout, ties: Ties) -> Point:
     """:func:`cox_terms` with numpy's overflow warnings silenced: a step that overflows is
     halved back by the iteration, which checks :attr:`Point.finite`."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if ties in EXACT_TIES:
+            return exact_terms(beta, lay, ties)
         return cox_terms(beta, lay, ties)
 
 

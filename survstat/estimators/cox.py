@@ -2,6 +2,8 @@
 
 The partial likelihood with Efron's (default) or Breslow's handling of tied event times,
 stratified baseline hazards and case weights (:mod:`survstat.estimators._partial_likelihood`),
+or the discrete (R ``ties="exact"``, SAS ``TIES=DISCRETE``) or marginal (SAS ``TIES=EXACT``)
+likelihood of the tied times (:mod:`survstat.estimators._exact_ties`),
 maximised by Newton-Raphson with step halving exactly as R's ``coxfit6`` does (survival 3.5):
 covariates centred and scaled (and centred again within each stratum, which changes no
 estimate but makes a covariate nested in the strata exactly 0 there, so it is found aliased at
@@ -36,6 +38,7 @@ from survstat.errors import (
 )
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
+from survstat.estimators._exact_ties import EXACT_TIES
 from survstat.estimators._partial_likelihood import Layout, layout, robust_covariance, terms
 from survstat.estimators._regression import (
     EPS,
@@ -363,7 +366,20 @@ def cox(
         Column identifying clusters for robust standard errors (implies ``robust=True``; giving
         it with ``robust=False`` is an error, since the cluster would be ignored).
     ties
-        ``"efron"`` (default, as R) or ``"breslow"``.
+        Handling of tied event times: ``"efron"`` (default, as R), ``"breslow"`` (SAS PHREG's
+        default), ``"discrete"`` or ``"exact"``. The names differ between packages:
+        survstat ``"discrete"`` is R ``coxph(ties="exact")`` and SAS ``TIES=DISCRETE`` (the
+        conditional logistic likelihood of a discrete-time model); survstat ``"exact"`` is
+        SAS ``TIES=EXACT`` (Kalbfleisch & Prentice's marginal likelihood of a continuous-time
+        model whose ties come from rounding), which R does not offer. Without tied event
+        times all four are the same likelihood. Ties are equal values of ``time`` (R's
+        ``timefix`` also merges times that differ by floating-point rounding; survstat does
+        not), so round times to the unit they were recorded in. With ``"discrete"`` and
+        ``"exact"`` a case weight counts rows and must be a whole number (R refuses every
+        case weight there); delayed entry and a robust variance (``cluster``,
+        ``robust=True``) are refused, as are residuals other than martingale and deviance;
+        survival curves, the baseline hazard and :meth:`CoxResult.zph` use Breslow's
+        increments, as R after ``coxph(ties="exact")``.
     robust
         Sandwich variance; default as R ``coxph``: when ``cluster`` is given or the case
         weights are not all whole numbers (sampling weights such as IPTW), else the model
@@ -384,6 +400,9 @@ def cox(
     ------
     EstimationError
         No events, or no term that can be estimated (every covariate constant or aliased).
+    OptionError
+        ``cluster`` with ``robust=False``; with ``ties="discrete"`` or ``"exact"``, a robust
+        variance, delayed entry or case weights that are not whole numbers.
     InvalidValueError
         A covariate on a scale outside double precision.
 
@@ -400,6 +419,13 @@ def cox(
        J Am Stat Assoc 72:557-565.
     .. [3] Therneau TM, Grambsch PM (2000). Modeling Survival Data: Extending the Cox Model.
        Springer.
+    .. [4] Kalbfleisch JD, Prentice RL (1973). Marginal likelihoods based on Cox's regression
+       and life model. Biometrika 60:267-278.
+    .. [5] Gail MH, Lubin JH, Rubinstein LV (1981). Likelihood calculations for matched
+       case-control studies and survival studies with tied death times. Biometrika
+       68:703-707.
+    .. [6] DeLong DM, Guirguis GH, So YC (1994). Efficient computation of subset selection
+       probabilities with application to Cox regression. Biometrika 81:607-611.
 
     Examples
     --------
@@ -418,6 +444,7 @@ def cox(
     covariates = covariate_list(covariates)
     sd = as_survival_data(data, time=time, event=event, strata=strata, weight=weight, censor=censor)
     sd.require_rows("Cox regression")
+    _check_exact_ties(ties, sd, cluster, robust)
     if sd.entry is not None:
         raise OptionError("Cox models with delayed entry are not available yet")
     cols = [*sd.strata, sd.time, sd.event, *([sd.weight] if sd.weight else [])]
@@ -429,6 +456,8 @@ def cox(
             raise ColumnNotFoundError(col, available, role=role)
     frame = sd.frame.select(*cols, *extra).collect()
     _require_events(frame, sd)
+    if ties in EXACT_TIES and sd.weight is not None:
+        _require_whole_weights(frame, sd.weight, ties)
     if sd.weight is not None:
         frame = frame.filter(pl.col(sd.weight) > 0)
     design = design_matrix(frame, covariates, reference)
@@ -495,6 +524,41 @@ def cox(
             beta_scaled=fit.beta,
         ),
     )
+
+
+def _check_exact_ties(
+    ties: Ties, sd: SurvivalData, cluster: str | None, robust: bool | None
+) -> None:
+    """Refuse what ``ties="discrete"`` and ``ties="exact"`` do not define: delayed entry, and
+    a robust variance (R refuses the dfbeta residuals it needs after ``ties="exact"``)."""
+    if ties not in EXACT_TIES:
+        return
+    if sd.entry is not None:
+        raise OptionError(
+            f'ties="{ties}" is not available with delayed entry (`{sd.entry}`); use '
+            'ties="efron" or "breslow"'
+        )
+    if cluster is not None or robust:
+        given = f"cluster `{cluster}`" if cluster is not None else "robust=True"
+        raise OptionError(
+            f'ties="{ties}" has no robust variance ({given}): its score residuals are not '
+            'defined (R refuses them after coxph(ties="exact")); use ties="efron" or "breslow"'
+        )
+
+
+def _require_whole_weights(frame: pl.DataFrame, weight: str, ties: Ties) -> None:
+    """With ``ties="discrete"`` or ``"exact"`` a case weight counts rows, so it must be a
+    whole number (R refuses every case weight with ``ties="exact"``)."""
+    values = frame.get_column(weight).cast(pl.Float64).to_numpy()
+    bad = np.flatnonzero(np.mod(values, 1.0) != 0)
+    if len(bad):
+        noun = "value" if len(bad) == 1 else "values"
+        raise OptionError(
+            f'`{weight}` (weight) must be whole numbers with ties="{ties}", where a case weight '
+            f"counts rows; found {len(bad)} non-integer {noun} of {len(values)} rows (first: "
+            f'{values[bad[0]]} at row {bad[0]}); use ties="efron" or "breslow" for '
+            "sampling weights"
+        )
 
 
 def _require_events(frame: pl.DataFrame, sd: SurvivalData) -> None:

@@ -2,7 +2,8 @@ r"""Residuals of a Cox fit, as R ``residuals.coxph`` gives them.
 
 With :math:`\eta_i = x_i^\top\hat\beta`, :math:`\hat\Lambda_0` the fit's cumulative baseline
 hazard (Breslow, or Efron's, where a death tied with others is exposed to only its share of
-its own time's hazard, as R's ``coxmart``) and :math:`\delta_i` the event indicator:
+its own time's hazard, as R's ``coxmart``; Breslow's after ``ties="discrete"`` or ``"exact"``,
+as R's ``coxmart2`` after ``coxph(ties="exact")``) and :math:`\delta_i` the event indicator:
 
 - ``martingale``: :math:`\delta_i - e^{\eta_i}\hat\Lambda_0(t_i)`;
 - ``deviance``: :math:`\operatorname{sign}(m_i)\sqrt{-2\{m_i + \delta_i\log(\delta_i -
@@ -29,6 +30,7 @@ import polars as pl
 
 from survstat._choices import RESIDUAL_TYPES, ResidualType
 from survstat.errors import OptionError
+from survstat.estimators._exact_ties import EXACT_TIES
 from survstat.estimators._partial_likelihood import martingale_residuals, score_residuals
 from survstat.estimators.cox import CoxBasis, CoxResult
 
@@ -74,7 +76,8 @@ def cox_residuals(
     Raises
     ------
     OptionError
-        An unknown type, or a fit without its data.
+        An unknown type, a fit without its data, or a type other than martingale and deviance
+        after ``ties="discrete"`` or ``"exact"`` (as R after ``coxph(ties="exact")``).
 
     Examples
     --------
@@ -87,6 +90,12 @@ def cox_residuals(
     """
     if type not in RESIDUAL_TYPES:
         raise OptionError(f"`type` must be one of {', '.join(RESIDUAL_TYPES)}; got {type!r}")
+    if fit.ties in EXACT_TIES and type not in ("martingale", "deviance"):
+        raise OptionError(
+            f'{type} residuals are not available after ties="{fit.ties}", whose score '
+            'residuals are not defined (R refuses them after coxph(ties="exact")); martingale '
+            "and deviance residuals are"
+        )
     basis = _basis(fit)
     lay, order = basis.layout, basis.order
     assert lay is not None  # _basis checked these

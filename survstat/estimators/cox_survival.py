@@ -4,8 +4,10 @@ r"""Survival curves after a Cox fit, and the baseline cumulative hazard (R ``sur
 For a covariate profile :math:`x_0` and within each stratum, at each distinct time
 :math:`t_k` with weighted events :math:`d_k`, the weighted risk score sum
 :math:`R_k = \sum_{t_i \ge t_k} w_i e^{\eta_i}` and :math:`X_k = \sum_{t_i \ge t_k}
-w_i e^{\eta_i} x_i`, the hazard increment is Breslow's :math:`d_k / R_k`, or with Efron's
-ties (R's default ``ctype`` for an Efron fit) the mean over the :math:`m_k` tied deaths,
+w_i e^{\eta_i} x_i`, the hazard increment is Breslow's :math:`d_k / R_k` (also after
+``ties="discrete"`` or ``"exact"``, as ``survfit.coxph`` after ``coxph(ties="exact")``), or
+with Efron's ties (R's default ``ctype`` for an Efron fit) the mean over the :math:`m_k` tied
+deaths,
 :math:`h_k = d_k \frac{1}{m_k}\sum_{j=0}^{m_k-1} 1/(R_k - \frac{j}{m_k} E_k)` with
 :math:`E_k` the deaths' risk score sum. The curve is
 :math:`\Lambda(t \mid x_0) = e^{\eta_0} \sum_{t_k \le t} h_k` and

@@ -5,7 +5,8 @@ For each model term the test asks whether its coefficient changes with a functio
 covariates :math:`x\,g(t)`, at :math:`(\hat\beta, 0)` (Grambsch & Therneau 1994, Biometrika
 81:515; the form R has used since survival 3.0). With :math:`U(t)` and :math:`I(t)` the
 score and information contributions of the event time :math:`t` (Breslow, or Efron's
-average over the tied deaths, as the fit used), the augmented score is
+average over the tied deaths, as the fit used; Breslow's after ``ties="discrete"`` or
+``"exact"``, as R's ``cox.zph`` after ``coxph(ties="exact")``), the augmented score is
 :math:`(0, \sum_t g(t) U(t))` and the augmented information has the blocks
 :math:`\sum_t I(t)`, :math:`\sum_t g(t) I(t)` and :math:`\sum_t g(t)^2 I(t)`. A term's
 statistic is :math:`u^\top I^{-1} u` over the original coefficients and the term's extra
