@@ -239,6 +239,10 @@ def test_the_compiled_pair_counts_equal_the_vectorised_ones(seed, monkeypatch):
     want = module.concordance_counts(*args, variance=True, cluster=cluster)
     monkeypatch.setattr(module, "COMPILED_FROM", 0)
     got = module.concordance_counts(*args, variance=True, cluster=cluster)
+    monkeypatch.setattr(module, "COMPILED_FROM", 10**9)
+    monkeypatch.setattr(module, "COMPILED_FROM_STRATA", 1)  # many strata take it too
+    by_strata = module.concordance_counts(*args, variance=True, cluster=cluster)
     fields = ("concordant", "discordant", "tied_x", "tied_y", "tied_xy", "variance")
     for name in fields:
         assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-12, abs=1e-12)
+        assert getattr(by_strata, name) == getattr(got if strata is not None else want, name)

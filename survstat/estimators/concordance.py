@@ -27,6 +27,9 @@ import numpy as np
 #: From this many records the pair counts come from the compiled O(n log n) passes (below it,
 #: the vectorised merge sort is faster than loading the compiled code).
 COMPILED_FROM = 20_000
+#: ... and from this many strata, which the vectorised counts take one at a time (matched
+#: sets, many centres).
+COMPILED_FROM_STRATA = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,15 +217,16 @@ def concordance_counts(
     score = np.asarray(score, float)
     n = len(time)
     weight = np.ones(n) if weight is None else np.asarray(weight, float)
-    if n >= COMPILED_FROM:
+    levels = None if strata is None else np.unique(strata)
+    if n >= COMPILED_FROM or (levels is not None and len(levels) >= COMPILED_FROM_STRATA):
         counts, influence = _compiled_counts(time, event, score, weight, strata)
     else:
         counts = np.zeros(5)
         influence = np.zeros((n, 3))
-        if strata is None:
+        if strata is None or levels is None:
             _stratum(time, event, score, weight, counts, influence)
         else:
-            for s in np.unique(strata):
+            for s in levels:
                 rows = np.flatnonzero(strata == s)
                 part = np.zeros((len(rows), 3))
                 _stratum(time[rows], event[rows], score[rows], weight[rows], counts, part)
