@@ -14,6 +14,7 @@ The public API::
     survstat.concordance(data, time=..., event=..., score=..., reverse=False)
     survstat.cutpoint(data, time=..., event=..., marker=..., minprop=0.1, maxprop=0.9)
     survstat.interaction_tests(data, time=..., event=..., treatment=..., markers=[...])
+    survstat.panel_model(data, time=..., event=..., markers=[...], model="coxnet")
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
     survstat.follow_up(data, time=..., event=..., by=None)
     survstat.landmark(data, time=..., event=..., landmark=12, response_time=...)
@@ -74,6 +75,8 @@ _NAMES = {
     "LogrankResult": "survstat.estimators.logrank",
     "logrank": "survstat.estimators.logrank",
     "NelsonAalenResult": "survstat.estimators.nelson_aalen",
+    "PanelResult": "survstat.estimators.panel",
+    "panel_model": "survstat.estimators.panel",
     "nelson_aalen": "survstat.estimators.nelson_aalen",
     "ProportionResult": "survstat.estimators.proportions",
     "proportion": "survstat.estimators.proportions",
@@ -115,6 +118,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from survstat.estimators.logrank import LogrankResult, logrank
     from survstat.estimators.milestone import MilestoneResult, milestone
     from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
+    from survstat.estimators.panel import PanelResult, panel_model
     from survstat.estimators.proportions import ProportionResult, proportion
     from survstat.io import read_metadata, write_parquet
     from survstat.risk import RiskTable, risk_table
@@ -150,6 +154,7 @@ __all__ = [
     "LogrankResult",
     "MilestoneResult",
     "NelsonAalenResult",
+    "PanelResult",
     "ProportionResult",
     "RiskTable",
     "SurvivalData",
@@ -176,6 +181,7 @@ __all__ = [
     "logrank",
     "milestone",
     "nelson_aalen",
+    "panel_model",
     "plot",
     "proportion",
     "read_metadata",

@@ -142,3 +142,6 @@ ENGINES: tuple[str, ...] = get_args(EngineName)
 #: Sauerbrei & Schumacher 1994 (R maxstat's "Lau92", "Lau94").
 CutpointPValue = Literal["Lau92", "Lau94"]
 CUTPOINT_P_VALUES: tuple[str, ...] = get_args(CutpointPValue)
+#: Models of a biomarker panel: elastic-net Cox, random survival forest.
+PanelModel = Literal["coxnet", "rsf"]
+PANEL_MODELS: tuple[str, ...] = get_args(PanelModel)

@@ -155,6 +155,7 @@ FREE_TEXT |= {
         "rmst",
         "cutpoint",
         "interaction",
+        "panel",
     )
 }
 #: The zph figure's axis label and title; the covariate profiles of `cox --profiles`.
