@@ -20,6 +20,7 @@ The public API::
     survstat.landmark(data, time=..., event=..., landmark=12, response_time=...)
     survstat.conditional_survival(data, time=..., event=..., given=12, times=[...])
     survstat.milestone(data, time=..., event=..., by=..., times=[...])
+    survstat.meta_analysis(trials, events_treatment=..., n_treatment=..., events_control=..., ...)
     survstat.proportion(data, response=..., responder_values=None, by=None, null_rate=None)
     survstat.datasets.load("gbsg2")
 
@@ -73,6 +74,8 @@ _NAMES = {
     "KaplanMeierResult": "survstat.estimators.kaplan_meier",
     "kaplan_meier": "survstat.estimators.kaplan_meier",
     "LogrankResult": "survstat.estimators.logrank",
+    "MetaAnalysisResult": "survstat.estimators.meta_analysis",
+    "meta_analysis": "survstat.estimators.meta_analysis",
     "logrank": "survstat.estimators.logrank",
     "NelsonAalenResult": "survstat.estimators.nelson_aalen",
     "PanelResult": "survstat.estimators.panel",
@@ -116,6 +119,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
     from survstat.estimators.landmark import LandmarkResult, conditional_survival, landmark
     from survstat.estimators.logrank import LogrankResult, logrank
+    from survstat.estimators.meta_analysis import MetaAnalysisResult, meta_analysis
     from survstat.estimators.milestone import MilestoneResult, milestone
     from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
     from survstat.estimators.panel import PanelResult, panel_model
@@ -152,6 +156,7 @@ __all__ = [
     "KaplanMeierResult",
     "LandmarkResult",
     "LogrankResult",
+    "MetaAnalysisResult",
     "MilestoneResult",
     "NelsonAalenResult",
     "PanelResult",
@@ -179,6 +184,7 @@ __all__ = [
     "kaplan_meier",
     "landmark",
     "logrank",
+    "meta_analysis",
     "milestone",
     "nelson_aalen",
     "panel_model",

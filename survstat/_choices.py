@@ -145,3 +145,6 @@ CUTPOINT_P_VALUES: tuple[str, ...] = get_args(CutpointPValue)
 #: Models of a biomarker panel: elastic-net Cox, random survival forest.
 PanelModel = Literal["coxnet", "rsf"]
 PANEL_MODELS: tuple[str, ...] = get_args(PanelModel)
+#: Effect measures of a meta-analysis of two-arm binary outcomes.
+MetaMeasure = Literal["OR", "RR", "RD"]
+META_MEASURES: tuple[str, ...] = get_args(MetaMeasure)

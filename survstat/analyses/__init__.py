@@ -33,6 +33,7 @@ from survstat.analyses.biomarkers import BIOMARKER_ANALYSES
 from survstat.analyses.cml import CML_ANALYSES
 from survstat.analyses.design import DESIGN_ANALYSES
 from survstat.analyses.follow_up import FOLLOW_UP_ANALYSES
+from survstat.analyses.meta import META_ANALYSES
 from survstat.analyses.rates import RATE_ANALYSES
 from survstat.analyses.recist import RECIST_ANALYSES
 from survstat.analyses.sdtm import SDTM_ANALYSES
@@ -46,6 +47,7 @@ ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
         *SURVIVAL_ANALYSES,
         *FOLLOW_UP_ANALYSES,
         *BIOMARKER_ANALYSES,
+        *META_ANALYSES,
         *RATE_ANALYSES,
         *CML_ANALYSES,
         *RECIST_ANALYSES,

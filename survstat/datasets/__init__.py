@@ -9,6 +9,9 @@ name         description
 ``mgus2``    Mayo Clinic MGUS cohort: 1,384 patients, progression to a plasma cell
              malignancy with death as a competing risk (``etime`` in months, ``event``
              0 = censored, 1 = progression, 2 = death). See ``MGUS2.md`` beside this file.
+``bcg_trials`` 13 randomised trials of the BCG vaccine against tuberculosis (Colditz et al.
+             1994; R metafor's ``dat.bcg``): cases and patients per arm, for
+             meta-analysis. See ``BCG.md`` beside this file.
 ``actim_like_labs``, ``actim_like_patients``
              SYNTHETIC chronic myeloid leukaemia cohort (24 patients, BCR-ABL1 results every
              3 months for 12 months), made by :func:`survstat.datasets.synthetic.actim_like`.
@@ -49,6 +52,11 @@ _DATASETS = {
         "mgus2.parquet",
         "MGUS cohort (Kyle et al. 2002; R survival's mgus2): 1,384 patients, progression to a "
         "plasma cell malignancy with death as a competing risk",
+    ),
+    "bcg_trials": (
+        "bcg_trials.parquet",
+        "BCG vaccine trials (Colditz et al. 1994; R metafor's dat.bcg): tuberculosis cases and "
+        "patients per arm in 13 trials, for meta-analysis",
     ),
     "actim_like_labs": (
         "actim_like_labs.parquet",
