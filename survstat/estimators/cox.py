@@ -36,7 +36,13 @@ from survstat.errors import (
 )
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
-from survstat.estimators._partial_likelihood import Layout, layout, robust_covariance, terms
+from survstat.estimators._partial_likelihood import (
+    Layout,
+    layout,
+    linear_predictor,
+    robust_covariance,
+    terms,
+)
 from survstat.estimators._regression import (
     EPS,
     Point,
@@ -460,7 +466,7 @@ def cox(
         iterations=fit.iterations,
         converged=fit.converged,
         concordance=concordance_counts(
-            lay.time, lay.event, lay.x @ fit.beta, lay.w, lay.stratum_start
+            lay.time, lay.event, linear_predictor(lay.x, fit.beta), lay.w, lay.stratum_start
         ),
         aliased=terms_with(design.terms, status, "aliased"),
         infinite=terms_with(design.terms, status, "infinite"),
