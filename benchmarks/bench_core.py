@@ -1,7 +1,8 @@
 """Wall-time benchmark of survstat's estimators against the Python peers.
 
-Tasks: Kaplan-Meier (one group, 1,000 groups), two-group log-rank, and cumulative incidence with
-two competing causes (floor: polars ``group_by(cause, time)``).
+Tasks: Kaplan-Meier (one group, 1,000 groups), two-group log-rank, cumulative incidence with
+two competing causes (floor: polars ``group_by(cause, time)``), and Cox models with three
+covariates, on right-censored and on counting-process data (two rows per subject).
 
 Data: n rows, times exponential (mean 10) rounded to 0.01, ~70% events, and either one group,
 two groups (log-rank) or 1,000 groups. The floor is the least work any exact method must do:
@@ -10,6 +11,8 @@ the best of ``--repeat`` runs. Peers that only take one group are looped over gr
 splitting the rows by group counts as part of their work.
 
     python benchmarks/bench_core.py --sizes 100000,1000000 --repeat 3 [--markdown out.md]
+
+``--cox-csv DIR`` writes the Cox data instead, for R's timings (``benchmarks/bench_cox_r.R``).
 """
 
 from __future__ import annotations
@@ -147,12 +150,11 @@ def cif_cases(df: pl.DataFrame) -> dict[str, Callable[[], object]]:
     }
 
 
-def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
-    from lifelines import CoxPHFitter
-
+def make_cox(n: int, seed: int = 2026) -> pl.DataFrame:
+    """Exponential times depending on three normal covariates, ~70% events."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3))
-    df = pl.DataFrame(
+    return pl.DataFrame(
         {
             "time": np.round(rng.exponential(10.0 * np.exp(-(x @ [0.5, -0.3, 0.2]))), 2),
             "event": (rng.random(n) < 0.7).astype(np.int8),
@@ -161,6 +163,26 @@ def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
             "x3": x[:, 2],
         }
     )
+
+
+def make_cox_counting(n: int, seed: int = 2026) -> pl.DataFrame:
+    """n rows, two per subject: the follow-up of :func:`make_cox`'s first n / 2 subjects (0.01
+    added to every time) cut at a uniform fraction of it into (0, cut] and (cut, time], with
+    the event on the second row and ``x3`` changing at the cut (a time-varying covariate)."""
+    one = make_cox(n // 2, seed).with_columns(pl.col("time") + 0.01)
+    rng = np.random.default_rng(seed + 1)
+    cut = one["time"].to_numpy() * rng.uniform(0.1, 0.9, one.height)
+    first = one.with_columns(start=pl.lit(0.0), time=pl.Series(cut), event=pl.lit(0, pl.Int8))
+    second = one.with_columns(
+        start=pl.Series(cut), x3=pl.col("x3") + pl.Series(rng.normal(0, 0.5, one.height))
+    )
+    return pl.concat([first, second]).select("start", "time", "event", "x1", "x2", "x3")
+
+
+def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
+    from lifelines import CoxPHFitter
+
+    df = make_cox(n, seed)
     pdf = df.to_pandas()
     return {
         "floor (polars group_by + sort)": floor(df, False),
@@ -169,6 +191,16 @@ def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
         ),
         "lifelines CoxPHFitter (Efron)": lambda: CoxPHFitter().fit(
             pdf, duration_col="time", event_col="event"
+        ),
+    }
+
+
+def cox_counting_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
+    df = make_cox_counting(n, seed)
+    return {
+        "floor (polars group_by + sort)": floor(df, False),
+        "survstat cox (Efron, entry, + concordance)": lambda: survstat.cox(
+            df, entry="start", time="time", event="event", covariates=["x1", "x2", "x3"]
         ),
     }
 
@@ -182,6 +214,7 @@ def run(sizes: list[int], repeat: int, skip_slow: bool, tasks: str | None = None
             ("log-rank, 2 groups", lambda n=n: logrank_cases(make_data(n, 2))),
             ("CIF, 2 causes", lambda n=n: cif_cases(make_competing(n))),
             ("Cox, 3 covariates", lambda n=n: cox_cases(n)),
+            ("Cox, counting process", lambda n=n: cox_counting_cases(n)),
         ):
             if tasks and not any(
                 word.strip().lower() in label.lower() for word in tasks.split(",")
@@ -212,8 +245,17 @@ def main() -> None:
     parser.add_argument("--skip-slow-peers", action="store_true", help="no peers at 1e7 rows")
     parser.add_argument("--markdown", help="write the results table to this file")
     parser.add_argument("--tasks", help="comma-separated task filter, e.g. 'km,cox'")
+    parser.add_argument(
+        "--cox-csv",
+        help="only write the Cox data of each size to this folder as CSV, for bench_cox_r.R",
+    )
     args = parser.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
+    if args.cox_csv:
+        for n in sizes:
+            make_cox(n).write_csv(f"{args.cox_csv}/cox_{n}.csv")
+            make_cox_counting(n).write_csv(f"{args.cox_csv}/cox_counting_{n}.csv")
+        return
     result = run(sizes, args.repeat, args.skip_slow_peers, args.tasks)
     if args.markdown:
         lines = ["| rows | task | method | seconds | × floor |", "|---:|---|---|---:|---:|"]

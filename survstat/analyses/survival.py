@@ -219,6 +219,15 @@ def cox_model(
     population: Population = None,
     covariates: Covariates,
     strata: Strata = None,
+    entry: Annotated[
+        str | None,
+        Column(
+            "data",
+            help="Start of each row's time at risk (counting-process data, several rows per "
+            "subject, or delayed entry): rows are at risk on (entry, time], R's "
+            "Surv(entry, time, event).",
+        ),
+    ] = None,
     ties: Annotated[Ties, Option(help="Tie handling: efron or breslow.")] = "efron",
     weight: Weight = None,
     cluster: Annotated[
@@ -239,7 +248,9 @@ def cox_model(
     not converged. The global tests and a model table (n, events, concordance, iterations,
     converged, aliased and infinite terms) are printed and written beside the output; with
     --ph-test, the proportional-hazards tests too (term, statistic, df, p_value per covariate
-    and GLOBAL, as R cox.zph).
+    and GLOBAL, as R cox.zph; not yet with --entry). With --entry each row is at risk on
+    (entry, time]: time-varying covariates as several rows per subject (give the subject as
+    --cluster for robust standard errors) or delayed entry.
 
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
     -o cox.parquet`
@@ -258,7 +269,7 @@ def cox_model(
     )
     subjects = with_adsl(data, adsl, population=population)
     sd = SurvivalData.right_censored(
-        subjects.data, time=time, event=event, strata=names(strata), weight=weight
+        subjects.data, time=time, event=event, entry=entry, strata=names(strata), weight=weight
     )
     fit = cox(sd, covariates=covariates, ties=ties, cluster=cluster, conf_level=conf_level)
     variance = "robust" if fit.robust else "model-based"

@@ -244,6 +244,14 @@ def _risk_set_sums(values: np.ndarray, lay: Layout) -> tuple[np.ndarray, np.ndar
     return cs - before[lay.group_first], dead
 
 
+def cumulative(values: np.ndarray, lay: Layout) -> np.ndarray:
+    """Sums over each row's stratum of all rows up to it (rows ordered by decreasing time),
+    ignoring entry times: the risk sets of right-censored data, row by row."""
+    cs = np.cumsum(values, axis=0)
+    before = np.concatenate([np.zeros((1, *values.shape[1:])), cs[:-1]])
+    return cs - before[lay.stratum_start]
+
+
 def span_sum(per_group: np.ndarray, lay: Layout) -> np.ndarray:
     """For each row, the sum of per-group ``per_group`` over the groups whose risk set holds
     it (from its own time down to its stratum's first time, or to its entry)."""

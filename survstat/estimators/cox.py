@@ -11,8 +11,11 @@ columns, whose coefficients are reported as undefined, as R's ``NA`` (see
 :mod:`survstat.estimators._regression`). A monotone likelihood (e.g. no events in one arm) is
 detected by R's rule and its coefficient reported as infinite. Robust (sandwich) standard
 errors sum the weighted dfbeta residuals within clusters (Lin & Wei 1989, JASA 84:1074-1078;
-R ``coxph(..., cluster=)``). References: Cox 1972, JRSS B 34:187-220; Efron 1977, JASA
-72:557-565; Therneau & Grambsch 2000, *Modeling Survival Data*, ch. 3.
+R ``coxph(..., cluster=)``). Counting-process data, R's ``Surv(start, stop, event)``
+(``entry=``), put each row at risk on (entry, time] only (R ``agreg.fit``; Andersen & Gill
+1982, Ann Stat 10:1100-1120; Therneau & Grambsch 2000, sec. 3.7). References: Cox 1972,
+JRSS B 34:187-220; Efron 1977, JASA 72:557-565; Therneau & Grambsch 2000, *Modeling Survival
+Data*, ch. 3.
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ if TYPE_CHECKING:
 #: R ``coxph.control()``'s ``iter.max``.
 MAX_ITER = 20
 TABLE_COLUMNS = TERM_COLUMNS
+#: The tie methods whose risk sets close at an entry time (counting-process data).
+_ENTRY_TIES = ("efron", "breslow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,27 @@ class CoxBasis:
     order: np.ndarray | None = None
     factor: np.ndarray | None = None
     beta_scaled: np.ndarray | None = None
+    #: Entry times of counting-process data (rows at risk on (entry, time]), None without.
+    entry: np.ndarray | None = None
+
+    def require_right_censored(self, what: str) -> None:
+        """Refuse what is not available yet for counting-process data.
+
+        Parameters
+        ----------
+        what
+            What was asked for, as the message names it.
+
+        Raises
+        ------
+        OptionError
+            When the fit had an entry column.
+        """
+        if self.entry is not None:
+            raise OptionError(
+                f"{what} of a Cox model with an entry column (counting-process or delayed-entry "
+                "data) are not available yet"
+            )
 
     def stratum_codes(self) -> np.ndarray:
         """Each record's stratum as 0, 1, ... in the strata's sorted order.
@@ -205,7 +231,8 @@ class CoxResult:
     concordance
         Harrell's concordance of the linear predictor, within strata and with case weights,
         as R reports it for a ``coxph`` fit (pair counts and ``.value``; ``.value`` is None
-        when no pair is comparable).
+        when no pair is comparable); with an entry column, only pairs whose longer-lasting
+        row is at risk at the other's event time count, as R's.
     basis
         The rows and design the fit used, for survival curves after it
         (:func:`survstat.estimators.cox_survival.cox_survival`).
@@ -346,6 +373,7 @@ def cox(
     reference: Mapping[str, Any] | None = None,
     conf_level: float = 0.95,
     censor: str | None = None,
+    entry: str | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model (R ``coxph``).
 
@@ -356,6 +384,15 @@ def cox(
         baseline hazards. Rows with weight 0 are left out of the fit (SAS PHREG's rule).
     censor
         CDISC ADTTE ``CNSR``-style column (0 = event), in place of ``event``.
+    entry
+        Start of each row's time at risk: the row is at risk on (entry, time], R's
+        ``Surv(entry, time, event)``. Counting-process data (time-varying covariates as
+        several rows per subject, each over its own interval; give the subject as
+        ``cluster`` for a robust variance summed per subject) or delayed entry (left
+        truncation: one row per subject, entering the risk sets at ``entry``). It must be
+        non-negative and below ``time`` on every row. Residuals and the concordance follow
+        R for such data; survival curves, the baseline hazard and the proportional-hazards
+        test are not available with it yet.
     covariates
         Columns of the linear predictor: numeric/boolean as they are, text/categorical as
         indicators against a reference level (terms named ``arm[B]``). A covariate on a scale
@@ -418,11 +455,22 @@ def cox(
             "`cluster` gives robust standard errors; with robust=False it would be ignored"
         )
     covariates = covariate_list(covariates)
-    sd = as_survival_data(data, time=time, event=event, strata=strata, weight=weight, censor=censor)
+    sd = as_survival_data(
+        data, time=time, event=event, entry=entry, strata=strata, weight=weight, censor=censor
+    )
     sd.require_rows("Cox regression")
-    if sd.entry is not None:
-        raise OptionError("Cox models with delayed entry are not available yet")
-    cols = [*sd.strata, sd.time, sd.event, *([sd.weight] if sd.weight else [])]
+    if sd.entry is not None and ties not in _ENTRY_TIES:
+        raise OptionError(
+            f"ties={ties!r} with an entry column is not available yet; use "
+            + " or ".join(map(repr, _ENTRY_TIES))
+        )
+    cols = [
+        *sd.strata,
+        *([sd.entry] if sd.entry else []),
+        sd.time,
+        sd.event,
+        *([sd.weight] if sd.weight else []),
+    ]
     extra = [c for c in [*covariates, *([cluster] if cluster else [])] if c not in cols]
     available = sd.frame.collect_schema().names()
     for col in extra:
@@ -465,9 +513,7 @@ def cox(
         robust=use_robust,
         iterations=fit.iterations,
         converged=fit.converged,
-        concordance=concordance_counts(
-            lay.time, lay.event, linear_predictor(lay.x, fit.beta), lay.w, lay.stratum_start
-        ),
+        concordance=_concordance(lay, linear_predictor(lay.x, fit.beta)),
         aliased=terms_with(design.terms, status, "aliased"),
         infinite=terms_with(design.terms, status, "infinite"),
         basis=CoxBasis(
@@ -478,6 +524,7 @@ def cox(
                 if sd.weight
                 else np.ones(frame.height)
             ),
+            entry=(frame.get_column(sd.entry).cast(pl.Float64).to_numpy() if sd.entry else None),
             x=design.matrix,
             strata=frame.select(sd.strata),
             terms=design.terms,
@@ -490,6 +537,25 @@ def cox(
             factor=scaling.factor,
             beta_scaled=fit.beta,
         ),
+    )
+
+
+def _concordance(lay: Layout, eta: np.ndarray) -> Concordance:
+    """Harrell's concordance of the linear predictor as R reports it for a ``coxph`` fit.
+
+    With an entry column a pair is comparable only where the longer-lasting row is at risk at
+    the other's event time (entry < t <= time: R's counting-process concordance). Each row
+    then also enters as a record censored at its entry time with the opposite weight, which
+    takes away exactly the pairs whose row entered at or after the event time.
+    """
+    if lay.entry is None:
+        return concordance_counts(lay.time, lay.event, eta, lay.w, lay.stratum_start)
+    return concordance_counts(
+        np.concatenate([lay.time, lay.entry]),
+        np.concatenate([lay.event, np.zeros_like(lay.event)]),
+        np.concatenate([eta, eta]),
+        np.concatenate([lay.w, -lay.w]),
+        np.concatenate([lay.stratum_start, lay.stratum_start]),
     )
 
 

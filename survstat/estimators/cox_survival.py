@@ -336,6 +336,7 @@ def _basis(fit: CoxResult) -> CoxBasis:
         raise OptionError(
             "this Cox fit keeps no data for survival curves; fit it with survstat.cox"
         )
+    fit.basis.require_right_censored("survival curves and the baseline hazard")
     return fit.basis
 
 

@@ -226,6 +226,7 @@ def cox_zph(fit: CoxResult, *, transform: ZphTransform = "km", terms: bool = Tru
 def _basis(fit: CoxResult) -> CoxBasis:
     if fit.basis is None:
         raise OptionError("this Cox fit keeps no data for the test; fit it with survstat.cox")
+    fit.basis.require_right_censored("proportional-hazards tests (cox.zph)")
     return fit.basis
 
 
