@@ -303,18 +303,56 @@ def test_bad_entry_values():
         )
 
 
-def test_curves_and_ph_test_are_refused_with_an_entry_column():
-    f = FITS["heart_efron"]
+CURVES = [name for name, c in CASES.items() if option(c.get("curves"))]
+
+
+def _r_values(values) -> np.ndarray:
+    return np.array([np.nan if v in (None, "NA") else v for v in as_list(values)], float)
+
+
+@pytest.mark.parametrize("name", CURVES)
+def test_survival_curves_and_baseline_hazard_match_r(name):
+    c, f = CASES[name], FITS[name]
+    want = c["curves"]
+    profiles = pl.DataFrame(want["newdata"]).to_dicts()
+    table = f.survival(profiles).table
+    strata = [s for s in as_list(option(c.get("strata")) or [])]
+    for i, curve in enumerate(want["profiles"]):
+        got = table.filter(profile=i)
+        if strata:
+            assert got[strata[0]].to_list() == as_list(curve["strata"])
+        assert got["time"].to_list() == pytest.approx(num(curve["time"]).tolist(), rel=1e-15)
+        for ours, theirs in (
+            ("n_risk", "n_risk"),
+            ("n_event", "n_event"),
+            ("n_censor", "n_censor"),
+            ("survival", "surv"),
+            ("cumhaz", "cumhaz"),
+            ("cumhaz_std_error", "std_err"),
+            ("conf_low", "lower"),
+            ("conf_high", "upper"),
+        ):
+            np.testing.assert_allclose(
+                np.array(got[ours].to_list(), float),
+                _r_values(curve[theirs]),
+                rtol=1e-9,
+                atol=1e-14,
+                err_msg=ours,
+            )
+    base = f.baseline_hazard(centered=False)
+    np.testing.assert_allclose(base["time"], num(want["basehaz_uncentered"]["time"]), rtol=1e-15)
+    np.testing.assert_allclose(
+        base["cumhaz"], num(want["basehaz_uncentered"]["hazard"]), rtol=1e-9, atol=1e-14
+    )
+
+
+def test_ph_test_is_refused_with_an_entry_column():
     with pytest.raises(
         OptionError,
-        match=r"survival curves and the baseline hazard of a Cox model with an entry column "
+        match=r"proportional-hazards tests \(cox.zph\) of a Cox model with an entry column "
         r"\(counting-process or delayed-entry data\) are not available yet",
     ):
-        f.survival()
-    with pytest.raises(OptionError, match="baseline hazard of a Cox model with an entry column"):
-        f.baseline_hazard()
-    with pytest.raises(OptionError, match=r"proportional-hazards tests \(cox.zph\) of a Cox"):
-        f.zph()
+        FITS["heart_efron"].zph()
 
 
 def test_cli_and_job_step_with_entry(tmp_path):

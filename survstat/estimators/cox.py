@@ -390,9 +390,9 @@ def cox(
         several rows per subject, each over its own interval; give the subject as
         ``cluster`` for a robust variance summed per subject) or delayed entry (left
         truncation: one row per subject, entering the risk sets at ``entry``). It must be
-        non-negative and below ``time`` on every row. Residuals and the concordance follow
-        R for such data; survival curves, the baseline hazard and the proportional-hazards
-        test are not available with it yet.
+        non-negative and below ``time`` on every row. Residuals, survival curves, the
+        baseline hazard and the concordance follow R for such data; the proportional-hazards
+        test is not available with it yet.
     covariates
         Columns of the linear predictor: numeric/boolean as they are, text/categorical as
         indicators against a reference level (terms named ``arm[B]``). A covariate on a scale

@@ -7,7 +7,8 @@
 # stratified by centre) and lung (with an artificial delayed entry) data, and writes
 # tests/reference/r_reference_cox_counting.json: per fit the coefficients, model and robust
 # variances, log partial likelihoods, the three global tests, iterations, concordance counts
-# and, for some fits, residuals(fit, type=) of every type.
+# and, for some fits, residuals(fit, type=) of every type, survfit(fit, newdata=) curves and
+# basehaz(fit, centered = FALSE).
 
 suppressPackageStartupMessages({
   library(survival)
@@ -19,8 +20,27 @@ options(digits = 16)
 RESIDUALS <- c("martingale", "deviance", "score", "schoenfeld", "scaledsch", "dfbeta",
                "dfbetas")
 
+curves <- function(sf, nprofiles) {
+  strata <- if (is.null(sf$strata)) rep("", length(sf$time)) else
+    rep(names(sf$strata), sf$strata)
+  m <- function(v) if (is.matrix(v)) v else matrix(v, ncol = 1)
+  lapply(seq_len(nprofiles), function(i) list(
+    strata = strata, time = sf$time, n_risk = sf$n.risk, n_event = sf$n.event,
+    n_censor = sf$n.censor, surv = m(sf$surv)[, i], cumhaz = m(sf$cumhaz)[, i],
+    std_err = m(sf$std.err)[, i], lower = m(sf$lower)[, i], upper = m(sf$upper)[, i]))
+}
+
+survival_curves <- function(fit, newdata) {
+  sf <- survfit(fit, newdata = newdata, se.fit = TRUE)
+  bh <- basehaz(fit, centered = FALSE)
+  list(newdata = as.list(newdata), means = unname(fit$means),
+       profiles = curves(sf, nrow(newdata)),
+       basehaz_uncentered = list(time = bh$time, hazard = bh$hazard))
+}
+
 cox_case <- function(name, d, entry, time, event, covariates, ties = "efron", strata = NULL,
-                     weight = NULL, cluster = NULL, robust = FALSE, residuals = FALSE) {
+                     weight = NULL, cluster = NULL, robust = FALSE, residuals = FALSE,
+                     newdata = NULL) {
   rhs <- paste(covariates, collapse = " + ")
   if (!is.null(strata)) rhs <- paste(rhs, "+ strata(", strata, ")")
   f <- as.formula(sprintf("Surv(%s, %s, %s) ~ %s", entry, time, event, rhs))
@@ -46,7 +66,8 @@ cox_case <- function(name, d, entry, time, event, covariates, ties = "efron", st
        naive_var = if (is.null(fit$naive.var)) NULL else unname(fit$naive.var),
        loglik = fit$loglik, logtest = unname(s$logtest), wald = unname(fit$wald.test),
        score = unname(fit$score), iter = fit$iter, concordance = unname(fit$concordance),
-       n = fit$n, nevent = fit$nevent, residuals = res)
+       n = fit$n, nevent = fit$nevent, residuals = res,
+       curves = if (is.null(newdata)) NULL else survival_curves(fit, newdata))
 }
 
 cases <- list()
@@ -58,11 +79,14 @@ hrt <- heart
 hrt$transplant <- as.integer(as.character(hrt$transplant))
 hrt$w <- 1 + (hrt$id %% 3)
 covs <- c("age", "year", "surgery", "transplant")
-add(cox_case("heart_efron", hrt, "start", "stop", "event", covs, residuals = TRUE))
+add(cox_case("heart_efron", hrt, "start", "stop", "event", covs, residuals = TRUE,
+             newdata = data.frame(age = c(-5, 10), year = c(2, 4), surgery = c(0, 1),
+                                  transplant = c(1, 0))))
 add(cox_case("heart_breslow", hrt, "start", "stop", "event", covs, ties = "breslow",
              residuals = TRUE))
 add(cox_case("heart_cluster", hrt, "start", "stop", "event", covs, cluster = "id",
-             robust = TRUE))
+             robust = TRUE, newdata = data.frame(age = 0, year = 3, surgery = 0,
+                                                 transplant = 1)))
 add(cox_case("heart_weights", hrt, "start", "stop", "event", covs, weight = "w"))
 
 # chronic granulomatous disease: recurrent infections, stratified by centre, ids as clusters
@@ -72,7 +96,8 @@ cg$sex <- as.integer(cg$sex == "female")
 cg$center <- as.character(cg$center)
 cg$w <- 0.5 + (cg$id %% 4) / 4
 add(cox_case("cgd_strata_cluster", cg, "tstart", "tstop", "status", c("treat", "sex", "age"),
-             strata = "center", cluster = "id", robust = TRUE, residuals = TRUE))
+             strata = "center", cluster = "id", robust = TRUE, residuals = TRUE,
+             newdata = data.frame(treat = 1, sex = 0, age = 20)))
 add(cox_case("cgd_breslow_weights_cluster", cg, "tstart", "tstop", "status",
              c("treat", "sex", "age"), ties = "breslow", weight = "w", cluster = "id",
              robust = TRUE))
@@ -85,7 +110,8 @@ lng$status <- NULL
 lng$entry <- floor(lng$time * ((seq_len(nrow(lng)) %% 4) / 5))
 for (ties in c("efron", "breslow")) {
   add(cox_case(paste0("lung_entry_", ties), lng, "entry", "time", "event",
-               c("age", "sex", "ph.ecog"), ties = ties, residuals = ties == "efron"))
+               c("age", "sex", "ph.ecog"), ties = ties, residuals = ties == "efron",
+               newdata = data.frame(age = 60, sex = 2, ph.ecog = 1)))
 }
 
 meta <- list(R = R.version.string, survival = as.character(packageVersion("survival")),
