@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 import survstat
 from survstat.cli import app
-from survstat.errors import InvalidValueError, MissingValueError, OptionError
+from survstat.errors import InvalidValueError, MissingValueError
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "reference" / "r_reference_cox_counting.json").read_text()
@@ -346,13 +346,25 @@ def test_survival_curves_and_baseline_hazard_match_r(name):
     )
 
 
-def test_ph_test_is_refused_with_an_entry_column():
-    with pytest.raises(
-        OptionError,
-        match=r"proportional-hazards tests \(cox.zph\) of a Cox model with an entry column "
-        r"\(counting-process or delayed-entry data\) are not available yet",
-    ):
-        FITS["heart_efron"].zph()
+ZPH = [(name, z) for name, c in CASES.items() for z in c.get("zph") or []]
+
+
+@pytest.mark.parametrize(
+    ("name", "ref"), ZPH, ids=lambda v: v if isinstance(v, str) else v["transform"]
+)
+def test_ph_test_matches_r_cox_zph(name, ref):
+    from survstat.estimators.cox_zph import zph_smooth
+
+    f = FITS[name]
+    table = f.zph(transform=ref["transform"]).table
+    assert table["term"].to_list() == ref["term"]
+    assert table["df"].to_list() == as_list(ref["df"])
+    np.testing.assert_allclose(table["statistic"].to_numpy(), num(ref["statistic"]), rtol=1e-8)
+    # the transformed event times, as R's cox.zph(...)$x (with the Kaplan-Meier of km
+    # counting each row at risk on (entry, time])
+    residuals, _ = zph_smooth(f, transform=ref["transform"])
+    x = residuals.filter(term=f.table["term"][0])["x"].to_numpy()
+    np.testing.assert_allclose(x, num(ref["x"]), rtol=1e-10)
 
 
 def test_cli_and_job_step_with_entry(tmp_path):
@@ -370,10 +382,9 @@ def test_cli_and_job_step_with_entry(tmp_path):
     table = pl.read_parquet(out)
     np.testing.assert_allclose(table["coef"].to_numpy(), num(c["coef"]), rtol=1e-8)
     np.testing.assert_allclose(table["std_error"].to_numpy(), num(c["se"]), rtol=1e-8)
-    refused = runner.invoke(app, [*args, "--covariates", "age", "--ph-test", "-o", str(out)])
-    assert refused.exit_code == 1
-    assert "not available yet" in refused.output
-    assert "Traceback" not in refused.output
+    with_ph = runner.invoke(app, [*args, "--covariates", "age", "--ph-test", "-o", str(out)])
+    assert with_ph.exit_code == 0, with_ph.output
+    assert pl.read_parquet(tmp_path / "cox.zph.parquet")["term"].to_list() == ["age", "GLOBAL"]
     job = tmp_path / "job.toml"
     job.write_text(
         '[job]\ntitle = "heart"\noutput = "out"\n\n[inputs]\nheart = "heart.parquet"\n\n'

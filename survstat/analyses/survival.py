@@ -248,9 +248,9 @@ def cox_model(
     not converged. The global tests and a model table (n, events, concordance, iterations,
     converged, aliased and infinite terms) are printed and written beside the output; with
     --ph-test, the proportional-hazards tests too (term, statistic, df, p_value per covariate
-    and GLOBAL, as R cox.zph; not yet with --entry). With --entry each row is at risk on
-    (entry, time]: time-varying covariates as several rows per subject (give the subject as
-    --cluster for robust standard errors) or delayed entry.
+    and GLOBAL, as R cox.zph). With --entry each row is at risk on (entry, time]:
+    time-varying covariates as several rows per subject (give the subject as --cluster for
+    robust standard errors) or delayed entry.
 
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
     -o cox.parquet`

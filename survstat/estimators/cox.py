@@ -138,25 +138,6 @@ class CoxBasis:
     #: Entry times of counting-process data (rows at risk on (entry, time]), None without.
     entry: np.ndarray | None = None
 
-    def require_right_censored(self, what: str) -> None:
-        """Refuse what is not available yet for counting-process data.
-
-        Parameters
-        ----------
-        what
-            What was asked for, as the message names it.
-
-        Raises
-        ------
-        OptionError
-            When the fit had an entry column.
-        """
-        if self.entry is not None:
-            raise OptionError(
-                f"{what} of a Cox model with an entry column (counting-process or delayed-entry "
-                "data) are not available yet"
-            )
-
     def stratum_codes(self) -> np.ndarray:
         """Each record's stratum as 0, 1, ... in the strata's sorted order.
 
@@ -391,8 +372,8 @@ def cox(
         ``cluster`` for a robust variance summed per subject) or delayed entry (left
         truncation: one row per subject, entering the risk sets at ``entry``). It must be
         non-negative and below ``time`` on every row. Residuals, survival curves, the
-        baseline hazard and the concordance follow R for such data; the proportional-hazards
-        test is not available with it yet.
+        baseline hazard, the proportional-hazards test and the concordance follow R for such
+        data.
     covariates
         Columns of the linear predictor: numeric/boolean as they are, text/categorical as
         indicators against a reference level (terms named ``arm[B]``). A covariate on a scale

@@ -7,8 +7,9 @@
 # stratified by centre) and lung (with an artificial delayed entry) data, and writes
 # tests/reference/r_reference_cox_counting.json: per fit the coefficients, model and robust
 # variances, log partial likelihoods, the three global tests, iterations, concordance counts
-# and, for some fits, residuals(fit, type=) of every type, survfit(fit, newdata=) curves and
-# basehaz(fit, centered = FALSE).
+# and, for some fits, residuals(fit, type=) of every type, cox.zph(fit, transform=) for the
+# km, rank and identity transforms, survfit(fit, newdata=) curves and basehaz(fit,
+# centered = FALSE).
 
 suppressPackageStartupMessages({
   library(survival)
@@ -36,6 +37,15 @@ survival_curves <- function(fit, newdata) {
   list(newdata = as.list(newdata), means = unname(fit$means),
        profiles = curves(sf, nrow(newdata)),
        basehaz_uncentered = list(time = bh$time, hazard = bh$hazard))
+}
+
+ph_tests <- function(fit) {
+  lapply(c("km", "rank", "identity"), function(transform) {
+    z <- cox.zph(fit, transform = transform)
+    list(transform = transform, term = rownames(z$table),
+         statistic = unname(z$table[, "chisq"]), df = unname(z$table[, "df"]),
+         x = unname(z$x))
+  })
 }
 
 cox_case <- function(name, d, entry, time, event, covariates, ties = "efron", strata = NULL,
@@ -67,7 +77,8 @@ cox_case <- function(name, d, entry, time, event, covariates, ties = "efron", st
        loglik = fit$loglik, logtest = unname(s$logtest), wald = unname(fit$wald.test),
        score = unname(fit$score), iter = fit$iter, concordance = unname(fit$concordance),
        n = fit$n, nevent = fit$nevent, residuals = res,
-       curves = if (is.null(newdata)) NULL else survival_curves(fit, newdata))
+       curves = if (is.null(newdata)) NULL else survival_curves(fit, newdata),
+       zph = if (residuals) ph_tests(fit) else NULL)
 }
 
 cases <- list()
