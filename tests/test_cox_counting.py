@@ -216,6 +216,7 @@ def _split(d: pl.DataFrame, cut: np.ndarray) -> pl.DataFrame:
     ties=st.sampled_from(["efron", "breslow"]),
 )
 def test_cutting_follow_up_in_two_rows_gives_the_same_fit(seed, fraction, ties):
+    # strata, case weights, both tie methods, robust variance summed per subject
     d = _random_counting(seed, n=40).with_row_index("id")
     cut = d["entry"].to_numpy() + fraction * (d["time"] - d["entry"]).to_numpy()
     kwargs = {
@@ -224,6 +225,7 @@ def test_cutting_follow_up_in_two_rows_gives_the_same_fit(seed, fraction, ties):
         "event": "event",
         "covariates": ["x1", "x2"],
         "strata": "s",
+        "weight": "w",
         "ties": ties,
         "cluster": "id",
     }
