@@ -1,8 +1,9 @@
 """Wall-time benchmark of survstat's estimators against the Python peers.
 
 Tasks: Kaplan-Meier (one group, 1,000 groups), two-group log-rank, cumulative incidence with
-two competing causes (floor: polars ``group_by(cause, time)``), the Cox model and the Fine-Gray
-model with three covariates (R's ``coxph`` and ``crr`` are timed on the same data by
+two competing causes (floor: polars ``group_by(cause, time)``), Cox models with three covariates on
+right-censored and on counting-process data (two rows per subject), and the Fine-Gray model
+with three covariates (R's ``coxph`` and ``crr`` are timed on the same data by
 ``bench_r_models.R``, after ``--export DIR``).
 
 Data: n rows, times exponential (mean 10) rounded to 0.01, ~70% events, and either one group,
@@ -12,6 +13,8 @@ the best of ``--repeat`` runs. Peers that only take one group are looped over gr
 splitting the rows by group counts as part of their work.
 
     python benchmarks/bench_core.py --sizes 100000,1000000 --repeat 3 [--markdown out.md]
+
+``--cox-csv DIR`` writes the Cox data instead, for R's timings (``benchmarks/bench_cox_r.R``).
 """
 
 from __future__ import annotations
@@ -149,7 +152,7 @@ def cif_cases(df: pl.DataFrame) -> dict[str, Callable[[], object]]:
     }
 
 
-def cox_frame(n: int, seed: int = 2026) -> pl.DataFrame:
+def make_cox(n: int, seed: int = 2026) -> pl.DataFrame:
     """Exponential times depending on three normal covariates, rounded to 0.01; ~70% events."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3))
@@ -164,11 +167,25 @@ def cox_frame(n: int, seed: int = 2026) -> pl.DataFrame:
     )
 
 
-def cox_cases(n: int) -> dict[str, Callable[[], object]]:
+def make_cox_counting(n: int, seed: int = 2026) -> pl.DataFrame:
+    """n rows, two per subject: the follow-up of :func:`make_cox`'s first n / 2 subjects (0.01
+    added to every time) cut at a uniform fraction of it into (0, cut] and (cut, time], with
+    the event on the second row and ``x3`` changing at the cut (a time-varying covariate)."""
+    one = make_cox(n // 2, seed).with_columns(pl.col("time") + 0.01)
+    rng = np.random.default_rng(seed + 1)
+    cut = one["time"].to_numpy() * rng.uniform(0.1, 0.9, one.height)
+    first = one.with_columns(start=pl.lit(0.0), time=pl.Series(cut), event=pl.lit(0, pl.Int8))
+    second = one.with_columns(
+        start=pl.Series(cut), x3=pl.col("x3") + pl.Series(rng.normal(0, 0.5, one.height))
+    )
+    return pl.concat([first, second]).select("start", "time", "event", "x1", "x2", "x3")
+
+
+def cox_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
     from lifelines import CoxPHFitter
     from statsmodels.duration.hazard_regression import PHReg
 
-    df = cox_frame(n)
+    df = make_cox(n, seed)
     pdf = df.to_pandas()
     exog = df.select("x1", "x2", "x3").to_numpy()
     endog = df.get_column("time").to_numpy()
@@ -220,6 +237,16 @@ def fine_gray_cases(n: int) -> dict[str, Callable[[], object]]:
     }
 
 
+def cox_counting_cases(n: int, seed: int = 2026) -> dict[str, Callable[[], object]]:
+    df = make_cox_counting(n, seed)
+    return {
+        "floor (polars group_by + sort)": floor(df, False),
+        "survstat cox (Efron, entry, + concordance)": lambda: survstat.cox(
+            df, entry="start", time="time", event="event", covariates=["x1", "x2", "x3"]
+        ),
+    }
+
+
 def run(sizes: list[int], repeat: int, skip_slow: bool, tasks: str | None = None) -> pl.DataFrame:
     rows = []
     for n in sizes:
@@ -229,6 +256,7 @@ def run(sizes: list[int], repeat: int, skip_slow: bool, tasks: str | None = None
             ("log-rank, 2 groups", lambda n=n: logrank_cases(make_data(n, 2))),
             ("CIF, 2 causes", lambda n=n: cif_cases(make_competing(n))),
             ("Cox, 3 covariates", lambda n=n: cox_cases(n)),
+            ("Cox, counting process", lambda n=n: cox_counting_cases(n)),
             ("Fine-Gray, 3 covariates", lambda n=n: fine_gray_cases(n)),
         ):
             if tasks and not any(
@@ -254,14 +282,15 @@ def run(sizes: list[int], repeat: int, skip_slow: bool, tasks: str | None = None
 
 
 def export(folder: str, sizes: list[int]) -> None:
-    """Write ``cox_<n>.csv`` and ``finegray_<n>.csv``: the frames the Cox and Fine-Gray tasks
-    time, for R to time its own fits on."""
+    """Write ``cox_<n>.csv``, ``cox_counting_<n>.csv`` and ``finegray_<n>.csv``: the frames
+    the Cox and Fine-Gray tasks time, for R to time its own fits on."""
     import pathlib
 
     out = pathlib.Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     for n in sizes:
-        cox_frame(n).write_csv(out / f"cox_{n}.csv")
+        make_cox(n).write_csv(out / f"cox_{n}.csv")
+        make_cox_counting(n).write_csv(out / f"cox_counting_{n}.csv")
         fine_gray_data(n).write_csv(out / f"finegray_{n}.csv")
 
 
@@ -275,13 +304,14 @@ def main() -> None:
     parser.add_argument(
         "--export",
         metavar="DIR",
-        help="only write the Cox and Fine-Gray data of each size as CSV for bench_r_models.R",
+        help="only write the Cox (both tasks) and Fine-Gray data of each size as CSV for "
+        "bench_r_models.R",
     )
     args = parser.parse_args()
-    if args.export:
-        export(args.export, [int(float(s)) for s in args.sizes.split(",")])
-        return
     sizes = [int(float(s)) for s in args.sizes.split(",")]
+    if args.export:
+        export(args.export, sizes)
+        return
     result = run(sizes, args.repeat, args.skip_slow_peers, args.tasks)
     if args.markdown:
         lines = ["| rows | task | method | seconds | × floor |", "|---:|---|---|---:|---:|"]

@@ -219,6 +219,15 @@ def cox_model(
     population: Population = None,
     covariates: Covariates,
     strata: Strata = None,
+    entry: Annotated[
+        str | None,
+        Column(
+            "data",
+            help="Start of each row's time at risk (counting-process data, several rows per "
+            "subject, or delayed entry): rows are at risk on (entry, time], R's "
+            "Surv(entry, time, event).",
+        ),
+    ] = None,
     ties: Annotated[
         Ties,
         Option(
@@ -279,7 +288,9 @@ def cox_model(
     conf_high; log interval as R survfit.coxph), --baseline-hazard the `baseline_hazard`
     table (strata, time, cumhaz) and --residuals the `residuals` table (row: the input row
     from 0, the --id column, then residual or one column per term; schoenfeld and scaledsch
-    also time and strata).
+    also time and strata). With --entry each row is at risk on (entry, time]:
+    time-varying covariates as several rows per subject (give the subject as --cluster for
+    robust standard errors) or delayed entry.
 
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
     -o cox.parquet`
@@ -305,7 +316,7 @@ def cox_model(
     )
     subjects = with_adsl(data, adsl, population=population)
     sd = SurvivalData.right_censored(
-        subjects.data, time=time, event=event, strata=names(strata), weight=weight
+        subjects.data, time=time, event=event, entry=entry, strata=names(strata), weight=weight
     )
     id_column = cox_outputs.subject_column(sd, id_column, residuals is not None)
     fit = cox(sd, covariates=covariates, ties=ties, cluster=cluster, conf_level=conf_level)

@@ -13,8 +13,11 @@ columns, whose coefficients are reported as undefined, as R's ``NA`` (see
 :mod:`survstat.estimators._regression`). A monotone likelihood (e.g. no events in one arm) is
 detected by R's rule and its coefficient reported as infinite. Robust (sandwich) standard
 errors sum the weighted dfbeta residuals within clusters (Lin & Wei 1989, JASA 84:1074-1078;
-R ``coxph(..., cluster=)``). References: Cox 1972, JRSS B 34:187-220; Efron 1977, JASA
-72:557-565; Therneau & Grambsch 2000, *Modeling Survival Data*, ch. 3.
+R ``coxph(..., cluster=)``). Counting-process data, R's ``Surv(start, stop, event)``
+(``entry=``), put each row at risk on (entry, time] only (R ``agreg.fit``; Andersen & Gill
+1982, Ann Stat 10:1100-1120; Therneau & Grambsch 2000, sec. 3.7). References: Cox 1972,
+JRSS B 34:187-220; Efron 1977, JASA 72:557-565; Therneau & Grambsch 2000, *Modeling Survival
+Data*, ch. 3.
 """
 
 from __future__ import annotations
@@ -39,7 +42,13 @@ from survstat.errors import (
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import covariate_list, design_matrix
 from survstat.estimators._exact_ties import EXACT_TIES
-from survstat.estimators._partial_likelihood import Layout, layout, robust_covariance, terms
+from survstat.estimators._partial_likelihood import (
+    Layout,
+    layout,
+    linear_predictor,
+    robust_covariance,
+    terms,
+)
 from survstat.estimators._regression import (
     EPS,
     Point,
@@ -127,6 +136,8 @@ class CoxBasis:
     order: np.ndarray | None = None
     factor: np.ndarray | None = None
     beta_scaled: np.ndarray | None = None
+    #: Entry times of counting-process data (rows at risk on (entry, time]), None without.
+    entry: np.ndarray | None = None
 
     def stratum_codes(self) -> np.ndarray:
         """Each record's stratum as 0, 1, ... in the strata's sorted order.
@@ -202,7 +213,8 @@ class CoxResult:
     concordance
         Harrell's concordance of the linear predictor, within strata and with case weights,
         as R reports it for a ``coxph`` fit (pair counts and ``.value``; ``.value`` is None
-        when no pair is comparable).
+        when no pair is comparable); with an entry column, only pairs whose longer-lasting
+        row is at risk at the other's event time count, as R's.
     basis
         The rows and design the fit used, for survival curves after it
         (:func:`survstat.estimators.cox_survival.cox_survival`).
@@ -347,6 +359,7 @@ def cox(
     reference: Mapping[str, Any] | None = None,
     conf_level: float = 0.95,
     censor: str | None = None,
+    entry: str | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model (R ``coxph``).
 
@@ -357,6 +370,15 @@ def cox(
         baseline hazards. Rows with weight 0 are left out of the fit (SAS PHREG's rule).
     censor
         CDISC ADTTE ``CNSR``-style column (0 = event), in place of ``event``.
+    entry
+        Start of each row's time at risk: the row is at risk on (entry, time], R's
+        ``Surv(entry, time, event)``. Counting-process data (time-varying covariates as
+        several rows per subject, each over its own interval; give the subject as
+        ``cluster`` for a robust variance summed per subject) or delayed entry (left
+        truncation: one row per subject, entering the risk sets at ``entry``). It must be
+        non-negative and below ``time`` on every row. Residuals, survival curves, the
+        baseline hazard, the proportional-hazards test and the concordance follow R for such
+        data.
     covariates
         Columns of the linear predictor: numeric/boolean as they are, text/categorical as
         indicators against a reference level (terms named ``arm[B]``). A covariate on a scale
@@ -442,12 +464,18 @@ def cox(
             "`cluster` gives robust standard errors; with robust=False it would be ignored"
         )
     covariates = covariate_list(covariates)
-    sd = as_survival_data(data, time=time, event=event, strata=strata, weight=weight, censor=censor)
+    sd = as_survival_data(
+        data, time=time, event=event, entry=entry, strata=strata, weight=weight, censor=censor
+    )
     sd.require_rows("Cox regression")
     _check_exact_ties(ties, sd, cluster, robust)
-    if sd.entry is not None:
-        raise OptionError("Cox models with delayed entry are not available yet")
-    cols = [*sd.strata, sd.time, sd.event, *([sd.weight] if sd.weight else [])]
+    cols = [
+        *sd.strata,
+        *([sd.entry] if sd.entry else []),
+        sd.time,
+        sd.event,
+        *([sd.weight] if sd.weight else []),
+    ]
     extra = [c for c in [*covariates, *([cluster] if cluster else [])] if c not in cols]
     available = sd.frame.collect_schema().names()
     for col in extra:
@@ -492,14 +520,10 @@ def cox(
         robust=use_robust,
         iterations=fit.iterations,
         converged=fit.converged,
-        concordance=concordance_counts(
-            lay.time,
-            lay.event,
-            lay.x @ fit.beta,
-            lay.w,
-            lay.stratum_start,
-            variance=True,
-            cluster=None if cluster is None else frame.get_column(cluster).to_numpy()[order],
+        concordance=_concordance(
+            lay,
+            linear_predictor(lay.x, fit.beta),
+            None if cluster is None else frame.get_column(cluster).to_numpy()[order],
         ),
         aliased=terms_with(design.terms, status, "aliased"),
         infinite=terms_with(design.terms, status, "infinite"),
@@ -511,6 +535,7 @@ def cox(
                 if sd.weight
                 else np.ones(frame.height)
             ),
+            entry=(frame.get_column(sd.entry).cast(pl.Float64).to_numpy() if sd.entry else None),
             x=design.matrix,
             strata=frame.select(sd.strata),
             terms=design.terms,
@@ -559,6 +584,33 @@ def _require_whole_weights(frame: pl.DataFrame, weight: str, ties: Ties) -> None
             f'{values[bad[0]]} at row {bad[0]}); use ties="efron" or "breslow" for '
             "sampling weights"
         )
+
+
+def _concordance(lay: Layout, eta: np.ndarray, clusters: np.ndarray | None) -> Concordance:
+    """Harrell's concordance of the linear predictor as R reports it for a ``coxph`` fit,
+    with its infinitesimal-jackknife variance (summed within ``clusters``, in layout order,
+    when the fit has them).
+
+    With an entry column a pair is comparable only where the longer-lasting row is at risk at
+    the other's event time (entry < t <= time: R's counting-process concordance). Each row
+    then also enters as a record censored at its entry time with the opposite weight, which
+    takes away exactly the pairs whose row entered at or after the event time; the two
+    records of a row are one cluster, so the variance is that of the rows.
+    """
+    if lay.entry is None:
+        return concordance_counts(
+            lay.time, lay.event, eta, lay.w, lay.stratum_start, variance=True, cluster=clusters
+        )
+    ids = np.arange(len(lay.time)) if clusters is None else clusters
+    return concordance_counts(
+        np.concatenate([lay.time, lay.entry]),
+        np.concatenate([lay.event, np.zeros_like(lay.event)]),
+        np.concatenate([eta, eta]),
+        np.concatenate([lay.w, -lay.w]),
+        np.concatenate([lay.stratum_start, lay.stratum_start]),
+        variance=True,
+        cluster=np.concatenate([ids, ids]),
+    )
 
 
 def _require_events(frame: pl.DataFrame, sd: SurvivalData) -> None:

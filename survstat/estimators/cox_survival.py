@@ -22,7 +22,9 @@ with :math:`v_k = d_k / R_k^2` and :math:`\bar x_k = X_k / R_k` (Breslow), or th
 averages over the tied deaths, exactly as R's ``agsurv``; :math:`V` is the fit's covariance
 (robust when the fit is). The interval is on the log scale by default, as
 ``survfit.coxph``'s ``conf.type = "log"``. Linear predictors are centred at the covariates'
-weighted means, which changes nothing but the rounding.
+weighted means, which changes nothing but the rounding. With an entry column (counting-process
+data) the sums run over the records at risk at :math:`t_k`, entry :math:`< t_k \le` time,
+as R's ``agsurv``.
 """
 
 from __future__ import annotations
@@ -138,13 +140,17 @@ def _stratum_curves(
     x: np.ndarray,
     risk: np.ndarray,
     efron: bool,
+    entry: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """R ``agsurv`` for one stratum: per distinct time the weighted counts, the hazard
     increment, its fixed-coefficient variance increment and the hazard-weighted mean
-    covariates."""
+    covariates; with entry times, a record is at risk at t when entry < t <= time."""
     times, inv = np.unique(time, return_inverse=True)
     k = len(times)
     p = x.shape[1]
+    # with entry times: the last time at or before each record's entry (-1: none), from
+    # which on back to the first time the record is not at risk
+    left = None if entry is None else np.searchsorted(times, entry, side="right") - 1
 
     def by_time(values: np.ndarray) -> np.ndarray:
         return np.bincount(inv, weights=values, minlength=k)
@@ -152,13 +158,19 @@ def _stratum_curves(
     def from_later(values: np.ndarray) -> np.ndarray:  # sums over times >= t
         return np.cumsum(values[::-1], axis=0)[::-1]
 
+    def at_risk(values: np.ndarray) -> np.ndarray:  # sums over the records at risk at t
+        total = from_later(by_time(values))
+        if left is None:
+            return total
+        out = left >= 0
+        return total - from_later(np.bincount(left[out], weights=values[out], minlength=k))
+
     wrisk = w * risk
     n_event = by_time(w * event)
     n_censor = by_time(w * ~event)
-    n_risk = from_later(by_time(w))
-    r_sum = from_later(by_time(wrisk))
-    x_sum = from_later(np.column_stack([by_time(wrisk * x[:, j]) for j in range(p)]))
-    x_sum = x_sum.reshape(k, p)
+    n_risk = at_risk(w)
+    r_sum = at_risk(wrisk)
+    x_sum = np.column_stack([at_risk(wrisk * x[:, j]) for j in range(p)]).reshape(k, p)
     if not efron:
         with np.errstate(divide="ignore", invalid="ignore"):
             hazard = np.where(n_event > 0, n_event / r_sum, 0.0)
@@ -270,7 +282,13 @@ def cox_survival(
     for s in range(max(keys.height, 1)):
         rows = codes == s
         curves = _stratum_curves(
-            basis.time[rows], basis.event[rows], basis.weight[rows], xc[rows], risk[rows], efron
+            basis.time[rows],
+            basis.event[rows],
+            basis.weight[rows],
+            xc[rows],
+            risk[rows],
+            efron,
+            None if basis.entry is None else basis.entry[rows],
         )
         cum_hazard = np.cumsum(curves["hazard"])
         cum_var = np.cumsum(curves["var_inc"])

@@ -14,11 +14,14 @@ ones, chi-squared with the term's number of columns; the global test takes every
 covariate at once. :math:`g` is the time transform centred at its mean over the events:
 ``km`` (R's default: 1 − the Kaplan–Meier estimate of all records, left-continuous),
 ``rank`` (the times' ranks, ties averaged), ``identity`` or ``log``. Aliased terms are left
-out, as R leaves out coefficients that are ``NA``.
+out, as R leaves out coefficients that are ``NA``. With counting-process data (an entry
+column) the risk sets and the Kaplan–Meier of ``km`` hold the records with entry < t <= time,
+as R's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,8 +48,34 @@ class CoxZph:
     table: pl.DataFrame
 
 
-def _transform(time: np.ndarray, event: np.ndarray, transform: ZphTransform) -> np.ndarray:
-    """g(t) for every record before centring: R ``cox.zph``'s ``ttimes``."""
+def _at_risk(
+    entry: np.ndarray | None, times: np.ndarray, inv: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The sums of per-record values over the records at risk at each of ``times`` (the
+    distinct times, ``inv`` each record's place there): time >= t, and entry < t."""
+    k = len(times)
+    left = None if entry is None else np.searchsorted(times, entry, side="right") - 1
+
+    def by_time(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.zeros((k, *values.shape[1:]))
+        np.add.at(out, index, values)
+        return np.cumsum(out[::-1], axis=0)[::-1]
+
+    def at_risk(values: np.ndarray) -> np.ndarray:
+        total = by_time(inv, values)
+        if left is None:
+            return total
+        out = left >= 0
+        return total - by_time(left[out], values[out])
+
+    return at_risk
+
+
+def _transform(
+    time: np.ndarray, event: np.ndarray, transform: ZphTransform, entry: np.ndarray | None = None
+) -> np.ndarray:
+    """g(t) for every record before centring: R ``cox.zph``'s ``ttimes`` (with entry times,
+    the Kaplan-Meier of ``km`` counts a record at risk on (entry, time], as R)."""
     from scipy.stats import rankdata
 
     if transform == "identity":
@@ -58,9 +87,9 @@ def _transform(time: np.ndarray, event: np.ndarray, transform: ZphTransform) -> 
     if transform == "rank":
         return rankdata(time)
     # 1 - KM(t-) of all records, unweighted and unstratified, as R's survfitKM there
-    _, inv = np.unique(time, return_inverse=True)
+    times, inv = np.unique(time, return_inverse=True)
     deaths = np.bincount(inv, weights=event.astype(float))
-    at_risk = np.cumsum(np.bincount(inv)[::-1])[::-1].astype(float)
+    at_risk = _at_risk(entry, times, inv)(np.ones(len(time)))
     surv = np.cumprod(1.0 - deaths / at_risk)
     before = np.concatenate([[1.0], surv[:-1]])  # left-continuous: S just before each time
     return 1.0 - before[inv]
@@ -73,26 +102,26 @@ def _contributions(
     x: np.ndarray,
     eta: np.ndarray,
     efron: bool,
+    entry: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per distinct event time of one stratum: the time, the score contribution U(t) (p) and
-    the information contribution I(t) (p x p)."""
+    the information contribution I(t) (p x p); with entry times over the records at risk on
+    (entry, time] (R's ``zph2``)."""
     p = x.shape[1]
     risk = w * np.exp(eta)
     times, inv = np.unique(time, return_inverse=True)
     k = len(times)
+    at_risk = _at_risk(entry, times, inv)
 
     def by_time(values: np.ndarray) -> np.ndarray:  # sums per time, any trailing shape
         out = np.zeros((k, *values.shape[1:]))
         np.add.at(out, inv, values)
         return out
 
-    def from_later(values: np.ndarray) -> np.ndarray:
-        return np.cumsum(values[::-1], axis=0)[::-1]
-
     xx = x[:, :, None] * x[:, None, :]
-    s0 = from_later(by_time(risk))
-    s1 = from_later(by_time(risk[:, None] * x))
-    s2 = from_later(by_time(risk[:, None, None] * xx))
+    s0 = at_risk(risk)
+    s1 = at_risk(risk[:, None] * x)
+    s2 = at_risk(risk[:, None, None] * xx)
     dead = event.astype(bool)
     deaths = np.bincount(inv[dead], minlength=k)
     keep = deaths > 0
@@ -177,7 +206,7 @@ def cox_zph(fit: CoxResult, *, transform: ZphTransform = "km", terms: bool = Tru
     groups = [c for (c, _), k in zip(basis.source, keep, strict=True) if k] if terms else names
     eta = x @ beta
     eta = eta - eta.mean()
-    g = _transform(basis.time, basis.event, transform)
+    g = _transform(basis.time, basis.event, transform, basis.entry)
     g = g - g[basis.event].mean()
     p = x.shape[1]
     score2 = np.zeros(p)
@@ -192,6 +221,7 @@ def cox_zph(fit: CoxResult, *, transform: ZphTransform = "km", terms: bool = Tru
             x[rows],
             eta[rows],
             fit.ties == "efron",
+            None if basis.entry is None else basis.entry[rows],
         )
         # g is a function of time: read it at each event time from a record there
         g_of = dict(
@@ -303,7 +333,7 @@ def zph_smooth(
     resid = cox_residuals(fit, "scaledsch")
     status = dict(fit.table.select("term", "status").rows())
     terms = [t for t in basis.terms if status.get(t) != "aliased"]
-    g = _transform(basis.time, basis.event, transform)
+    g = _transform(basis.time, basis.event, transform, basis.entry)
     index = basis.event_order()  # the events in the residuals' order
     x = g[index]
     grid = np.linspace(x.min(), x.max(), points)
