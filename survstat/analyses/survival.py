@@ -244,6 +244,10 @@ def cox_model(
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age,tgrade
     -o cox.parquet`
 
+    On Spark (each Newton step one GROUP BY of per-time sums; no concordance, no --ph-test):
+    `survstat cox hdfs:///rwe/registry --time days --event death --covariates arm,age
+    --engine spark --spark-master yarn`
+
     Returns
     -------
     AnalysisOutput
@@ -275,7 +279,7 @@ def cox_model(
                 else []
             ),
         ),
-        notes=subjects.notes,
+        notes=(*subjects.notes, *fit.notes),
     )
 
 
@@ -492,14 +496,15 @@ def finegray(
     )
 
 
-#: Risk-table analyses run on Spark too (see survstat.engines.spark).
+#: Risk-table analyses, and the Cox model from per-time sums, run on Spark too (see
+#: survstat.engines.spark).
 _BOTH = ("polars", "spark")
 
 SURVIVAL_ANALYSES = (
     Analysis("km", km, engines=_BOTH),
     Analysis("summary", summary, engines=_BOTH),
     Analysis("logrank", logrank_test, engines=_BOTH),
-    Analysis("cox", cox_model),
+    Analysis("cox", cox_model, engines=_BOTH),
     Analysis("concordance", concordance_index),
     Analysis("cif", cif, engines=_BOTH),
     Analysis("gray", gray, engines=_BOTH),
