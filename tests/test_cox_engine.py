@@ -245,3 +245,16 @@ def test_bad_input_is_refused_as_in_memory(tmp_path, change, covariates, options
     kwargs = {"cluster": None, "ties": "efron", "robust": None, "reference": None}
     with pytest.raises(error, match=pattern):
         cox_on_engine(sd, covariates, **(kwargs | options), conf_level=0.95)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_tied_deaths_summed_in_blocks_give_the_same_fit(tmp_path, monkeypatch, ties):
+    # memory follows the distinct times: tied deaths are expanded a block at a time
+    df = _ties_frame(8)
+    path = tmp_path / "rows.parquet"
+    df.write_parquet(path)
+    c = {"time": "t", "event": "d", "covariates": ["age", "arm"], "ties": ties, "robust": False}
+    c |= {"cluster": "pid", "strata": "s", "weight": "w"}
+    whole = engine_fit(path, c, robust=None)
+    monkeypatch.setattr("survstat.estimators.cox_engine.BLOCK", 7)
+    same_fit(engine_fit(path, c, robust=None), whole, rtol=1e-12)

@@ -263,7 +263,9 @@ class Engine(Protocol):
     lazy
         The rows are never collected: risk tables and record keys are grouped where they live.
     row_level
-        Row-level analyses (Cox, Fine–Gray) can collect the rows of this engine.
+        Row-level analyses (Fine–Gray, the concordance, Cox survival curves and residuals)
+        can collect the rows of this engine; where they cannot, a Cox model is fitted from
+        the engine's per-time sums instead.
     """
 
     name: str

@@ -283,16 +283,87 @@ def _suffix(values: np.ndarray, stratum: np.ndarray) -> np.ndarray:
     return reversed_[::-1]
 
 
-def _tie_steps(n_event: np.ndarray, ties: Ties) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per tied death (Efron) or per time (Breslow): its time's row, the fraction of the tied
-    deaths' risk removed before it, and the share of the time's deaths it stands for."""
-    has = np.flatnonzero(n_event > 0)
-    if ties == "efron":
-        reps = n_event[has].astype(np.int64)
-        g = np.repeat(has, reps)
-        j = np.arange(len(g)) - np.repeat(np.cumsum(reps) - reps, reps)
-        return g, j / n_event[g], 1.0 / n_event[g]
-    return has, np.zeros(len(has)), np.ones(len(has))
+#: Tied deaths expanded at once by :func:`tie_sums` (memory: a few arrays of this length).
+BLOCK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class TieSums:
+    """Per (stratum, time) row, sums over its tied deaths' steps k = 0, ..., m-1.
+
+    Step k removes the fraction f = k/m of the deaths' risk (Efron; f = 0 and one step of the
+    full weight under Breslow), with weight ω = D·share (D the deaths' weight, share 1/m) and
+    denominator δ = S0 - f·d0. ``log`` is Σ ω log δ; ``a0``, ``a1`` are Σ ω/δ and Σ ω f/δ;
+    ``g0``, ``g1``, ``g2`` are Σ ω f^i/δ² (i = 0, 1, 2); ``m0``, ``m1`` are Σ share/δ and
+    Σ share f/δ. Every per-step term of the likelihood's derivatives, of the hazard and of
+    the deaths' mean is a sum of these times S1, S2 and d1, d2 (see :func:`point_from_sums`).
+    """
+
+    log: np.ndarray
+    a0: np.ndarray
+    a1: np.ndarray
+    g0: np.ndarray
+    g1: np.ndarray
+    g2: np.ndarray
+    m0: np.ndarray
+    m1: np.ndarray
+
+
+def _steps(n_event: np.ndarray, rows: np.ndarray, ties: Ties) -> tuple[np.ndarray, np.ndarray]:
+    """The time row and the fraction f of each tied-death step of ``rows``."""
+    if ties != "efron":
+        return rows, np.zeros(len(rows))
+    reps = n_event[rows].astype(np.int64)
+    g = np.repeat(rows, reps)
+    k = np.arange(len(g)) - np.repeat(np.cumsum(reps) - reps, reps)
+    return g, k / n_event[g]
+
+
+def tie_sums(sums: CoxSums, s0: np.ndarray, ties: Ties) -> TieSums:
+    """The per-time sums over tied deaths of :class:`TieSums`, expanding at most
+    :data:`BLOCK` deaths at a time, so that memory follows the distinct times, not the
+    deaths.
+
+    Parameters
+    ----------
+    sums
+        The engine's sums.
+    s0
+        The risk-set sums S0 of each row.
+    ties
+        ``efron`` or ``breslow``.
+
+    Returns
+    -------
+    TieSums
+        One value per row of ``sums`` (0 where no death).
+    """
+    n = len(s0)
+    out = {name: np.zeros(n) for name in TieSums.__slots__}  # type: ignore[attr-defined]
+    has = np.flatnonzero(sums.n_event > 0)
+    steps = sums.n_event[has] if ties == "efron" else np.ones(len(has))
+    ends = np.searchsorted(np.cumsum(steps), np.arange(BLOCK, steps.sum() + BLOCK, BLOCK))
+    first = 0
+    for last in np.unique(np.minimum(ends + 1, len(has))):
+        g, f = _steps(sums.n_event, has[first:last], ties)
+        first = last
+        share = 1.0 / sums.n_event[g] if ties == "efron" else np.ones(len(g))
+        wt = sums.w_event[g] * share
+        den = s0[g] - f * sums.d0[g]
+        inv, inv2 = 1.0 / den, 1.0 / (den * den)
+        terms = {
+            "log": wt * np.log(den),
+            "a0": wt * inv,
+            "a1": wt * f * inv,
+            "g0": wt * inv2,
+            "g1": wt * f * inv2,
+            "g2": wt * f * f * inv2,
+            "m0": share * inv,
+            "m1": share * f * inv,
+        }
+        for name, values in terms.items():
+            out[name] += np.bincount(g, weights=values, minlength=n)
+    return TieSums(**out)
 
 
 def point_from_sums(sums: CoxSums, ties: Ties) -> Point:
@@ -300,9 +371,10 @@ def point_from_sums(sums: CoxSums, ties: Ties) -> Point:
     over risk sets, vectorised over the distinct times).
 
     With S0, S1, S2 the risk-set sums at a time with m tied deaths of total weight D, Efron's
-    k-th death (k = 0, ..., m-1) has the denominator S0 - (k/m) d0 and weight D/m; Breslow's
-    one term has S0 and D. The log-likelihood is sum(w d xβ) - sum(weight log denominator),
-    the score and information the matching first and second derivatives.
+    k-th death (k = 0, ..., m-1) has the denominator δ = S0 - (k/m) d0 and weight ω = D/m;
+    Breslow's one term has S0 and D. The log-likelihood is Σ w d xβ - Σ ω log δ, the score
+    Σ w d x - Σ ω a with a = (S1 - f d1)/δ, and the information Σ ω (c - a aᵀ) with
+    c = (S2 - f d2)/δ, each summed per time first (:func:`tie_sums`).
 
     Parameters
     ----------
@@ -320,14 +392,15 @@ def point_from_sums(sums: CoxSums, ties: Ties) -> Point:
         s0 = _risk_sets(sums.s0, sums.stratum)
         s1 = _risk_sets(sums.s1, sums.stratum)
         s2 = _risk_sets(sums.s2, sums.stratum)
-        g, frac, share = _tie_steps(sums.n_event, ties)
-        wt = sums.w_event[g] * share
-        den = s0[g] - frac * sums.d0[g]
-        a = (s1[g] - frac[:, None] * sums.d1[g]) / den[:, None]
-        c = (s2[g] - frac[:, None, None] * sums.d2[g]) / den[:, None, None]
-        loglik = float(np.sum(sums.w_eta_event) - np.sum(wt * np.log(den)))
-        score = sums.wx_event.sum(axis=0) - wt @ a
-        info = np.einsum("k,kij->ij", wt, c - a[:, :, None] * a[:, None, :])
+        t = tie_sums(sums, s0, ties)
+        d1, d2 = sums.d1, sums.d2
+        loglik = float(np.sum(sums.w_eta_event) - np.sum(t.log))
+        score = sums.wx_event.sum(axis=0) - (t.a0 @ s1 - t.a1 @ d1)
+        second = np.einsum("g,gij->ij", t.a0, s2) - np.einsum("g,gij->ij", t.a1, d2)
+        cross = np.einsum("g,gi,gj->ij", t.g1, s1, d1)
+        outer = np.einsum("g,gi,gj->ij", t.g0, s1, s1) - cross - cross.T
+        outer += np.einsum("g,gi,gj->ij", t.g2, d1, d1)
+        info = second - outer
     return Point(loglik, score, info)
 
 
@@ -353,20 +426,17 @@ def hazard_table(sums: CoxSums, strata: Sequence[str], ties: Ties) -> pl.DataFra
     polars.DataFrame
         The table of :meth:`survstat.engines.Engine.cox_dfbeta`.
     """
-    n, p = len(sums.time), sums.s1.shape[1]
+    p = sums.s1.shape[1]
     s0 = _risk_sets(sums.s0, sums.stratum)
     s1 = _risk_sets(sums.s1, sums.stratum)
-    g, frac, share = _tie_steps(sums.n_event, ties)
-    den = s0[g] - frac * sums.d0[g]
-    hz = sums.w_event[g] * share / den
-    mean = (s1[g] - frac[:, None] * sums.d1[g]) / den[:, None]
-    h_all, h_tie = np.zeros(n), np.zeros(n)
-    hm_all, hm_tie, m_tie = np.zeros((n, p)), np.zeros((n, p)), np.zeros((n, p))
-    np.add.at(h_all, g, hz)
-    np.add.at(hm_all, g, hz[:, None] * mean)
-    np.add.at(h_tie, g, hz * (1 - frac))
-    np.add.at(hm_tie, g, (hz * (1 - frac))[:, None] * mean)
-    np.add.at(m_tie, g, mean * share[:, None])
+    d1 = sums.d1
+    t = tie_sums(sums, s0, ties)
+    # per time: the hazard increment Σ ω/δ and its mean-weighted Σ ω (S1 - f d1)/δ², for all
+    # at risk and for the tied deaths (each taking 1 - f of its step)
+    h_all, h_tie = t.a0, t.a0 - t.a1
+    hm_all = t.g0[:, None] * s1 - t.g1[:, None] * d1
+    hm_tie = (t.g0 - t.g1)[:, None] * s1 - (t.g1 - t.g2)[:, None] * d1
+    m_tie = t.m0[:, None] * s1 - t.m1[:, None] * d1
     h_cum = _suffix(h_all, sums.stratum)
     hm_cum = _suffix(hm_all, sums.stratum)
     hm_event = hm_cum + hm_tie - hm_all
