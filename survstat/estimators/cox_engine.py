@@ -10,7 +10,10 @@ which this module forms the log partial likelihood, score and information for Ef
 Breslow's handling of ties, vectorised over the distinct times (Therneau & Grambsch 2000,
 *Modeling Survival Data*, sec. 3.3; Efron 1977, JASA 72:557-565). The iteration, aliasing,
 infinite terms and tests are those of the in-memory fit (:mod:`survstat.estimators._regression`,
-:mod:`survstat.estimators.cox`), so both give the same model to rounding.
+:mod:`survstat.estimators.cox`), so both give the same model to rounding; one difference:
+when the iterations run out, R's rule that a linear predictor beyond 500 marks a diverging
+coefficient is applied to the bound sum_j |β_j| max |x_j| from the columns' ranges, as the
+rows' largest xβ would need one more pass.
 
 The robust variance sums each row's weighted dfbeta residual (R ``coxscore2``) within
 clusters: the per-time cumulative hazards and hazard-weighted means come from the sums at the
