@@ -157,6 +157,21 @@ def test_column_names_with_dots_and_spaces(spark):
     got = survstat.kaplan_meier(sdf, time="follow up.t", event="ev", by="arm.x").table
     want = survstat.kaplan_meier(local, time="follow up.t", event="ev", by="arm.x").table
     assert_frame_equal(got, want)
+    # the Cox model's design, strata join and clusters take such names literally too
+    rng = np.random.default_rng(1)
+    local = pl.DataFrame(
+        {
+            "follow up.t": rng.integers(1, 20, 300).astype(float),
+            "ev": rng.integers(0, 2, 300),
+            "site.x": rng.choice(["a", "b"], 300),
+            "arm x": rng.choice(["A", "B"], 300),
+            "pid.1": rng.integers(0, 30, 300),
+        }
+    )
+    model = {"time": "follow up.t", "event": "ev", "covariates": ["arm x"], "strata": "site.x"}
+    got = survstat.cox(spark.createDataFrame(local.to_arrow()), **model, cluster="pid.1")
+    want = survstat.cox(local, **model, cluster="pid.1")
+    assert_frame_equal(got.table, want.table, check_exact=False, rel_tol=1e-10)
 
 
 def test_text_causes_and_declared_causes(spark):
