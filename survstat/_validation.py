@@ -443,6 +443,30 @@ def _event_checks(schema: pl.Schema, event: str) -> list[Check]:
     return checks
 
 
+def run_checks(rows: Engine, checks: list[Check]) -> int:
+    """Count every rule in one pass of the engine and raise for the first broken one.
+
+    Parameters
+    ----------
+    rows
+        The engine holding the rows.
+    checks
+        The rules, in the order they are reported.
+
+    Returns
+    -------
+    int
+        The number of rows.
+
+    Raises
+    ------
+    SurvstatError
+        The error class of the first broken rule, naming the column, the rule, how many rows
+        break it and examples.
+    """
+    return _run_checks(rows, checks)
+
+
 def _run_checks(rows: Engine, checks: list[Check]) -> int:
     """Evaluate all rules in one pass; raise for the first broken one, else return the row count."""
     n_rows, counts = rows.count(checks)

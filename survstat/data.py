@@ -142,8 +142,9 @@ class SurvivalData:
         if not self.rows.row_level:
             raise EngineError(
                 f"{analysis} needs row-level data and does not run on the {self.engine} engine; "
-                "the Spark engine computes risk tables only (Kaplan–Meier, Nelson–Aalen, "
-                "log-rank, cumulative incidence, Gray's test). Run it on the polars engine, "
+                "the Spark engine computes risk tables (Kaplan–Meier, Nelson–Aalen, "
+                "log-rank, cumulative incidence, Gray's test) and Cox models only. Run it on "
+                "the polars engine, "
                 "e.g. on a Parquet extract of the rows it needs"
             )
 

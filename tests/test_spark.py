@@ -1,4 +1,5 @@
-"""The Spark engine gives the polars engine's tables: counts exactly, estimates to 1e-12.
+"""The Spark engine gives the polars engine's tables: counts exactly, estimates to 1e-12, Cox
+models to 1e-10.
 
 A local[2] session is started once for the module. These tests need Java; without it they are
 skipped with that reason (pyspark itself is part of the test extra and must be importable).
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 from layouts import cohort, write_layouts
 from polars.testing import assert_frame_equal
-from reference_data import case, cases, frame, roles
+from reference_data import as_list, case, cases, frame, num, roles
 from typer.testing import CliRunner
 
 import survstat
@@ -156,6 +157,21 @@ def test_column_names_with_dots_and_spaces(spark):
     got = survstat.kaplan_meier(sdf, time="follow up.t", event="ev", by="arm.x").table
     want = survstat.kaplan_meier(local, time="follow up.t", event="ev", by="arm.x").table
     assert_frame_equal(got, want)
+    # the Cox model's design, strata join and clusters take such names literally too
+    rng = np.random.default_rng(1)
+    local = pl.DataFrame(
+        {
+            "follow up.t": rng.integers(1, 20, 300).astype(float),
+            "ev": rng.integers(0, 2, 300),
+            "site.x": rng.choice(["a", "b"], 300),
+            "arm x": rng.choice(["A", "B"], 300),
+            "pid.1": rng.integers(0, 30, 300),
+        }
+    )
+    model = {"time": "follow up.t", "event": "ev", "covariates": ["arm x"], "strata": "site.x"}
+    got = survstat.cox(spark.createDataFrame(local.to_arrow()), **model, cluster="pid.1")
+    want = survstat.cox(local, **model, cluster="pid.1")
+    assert_frame_equal(got.table, want.table, check_exact=False, rel_tol=1e-10)
 
 
 def test_text_causes_and_declared_causes(spark):
@@ -232,8 +248,6 @@ def test_other_bad_inputs(spark, tmp_path):
 
 def test_row_level_analyses_are_refused(spark):
     sdf = spark.createDataFrame(cohort(200).to_arrow())
-    with pytest.raises(EngineError, match="Cox regression needs row-level data"):
-        survstat.cox(sdf, time="time", event="event", covariates=["site"])
     with pytest.raises(EngineError, match="Fine–Gray regression needs row-level data"):
         survstat.fine_gray(sdf, time="time", cause="cause", covariates=["site"], failcode=1)
 
@@ -257,9 +271,15 @@ def test_cli_engine_spark_writes_the_polars_table(spark, layouts, tmp_path):
         r = runner.invoke(app, [*args, "--engine", engine, "-o", str(outs[engine])])
         assert r.exit_code == 0, r.output
     assert pl.read_parquet(outs["spark"]).equals(pl.read_parquet(outs["polars"]))
-    r = runner.invoke(app, ["cox", paths["file"], "--time", "time", "--event", "event",
-                            "--covariates", "site", "--engine", "spark"])  # fmt: skip
-    assert r.exit_code == 2  # no such option: Cox is not a risk-table analysis
+    for engine in ("polars", "spark"):
+        outs[engine] = tmp_path / f"cox-{engine}.parquet"
+        args = ["cox", paths["file"], "--time", "time", "--event", "event", "--covariates",
+                "arm,site", "--strata", "study", "--engine", engine, "-o", str(outs[engine])]  # fmt: skip
+        r = runner.invoke(app, args)
+        assert r.exit_code == 0, r.output
+    assert "concordance not computed" in r.output
+    got, want = pl.read_parquet(outs["spark"]), pl.read_parquet(outs["polars"])
+    assert_frame_equal(got, want, check_exact=False, rel_tol=1e-10)
 
 
 def test_job_with_spark_steps(spark, layouts, tmp_path):
@@ -298,11 +318,18 @@ input = "cohort"
 time = "time"
 cause = "cause"
 by = ["arm"]
+
+[[step]]
+analysis = "cox"
+input = "cohort"
+time = "time"
+event = "event"
+covariates = ["arm"]
 """
     )
     manifest = run_job(load_job(job))
-    assert manifest.get_column("status").to_list() == ["ok"] * 3
-    assert manifest.get_column("engine").to_list() == ["spark", "polars", "spark"]
+    assert manifest.get_column("status").to_list() == ["ok"] * 4
+    assert manifest.get_column("engine").to_list() == ["spark", "polars", "spark", "spark"]
     out = tmp_path / "out"
     assert pl.read_parquet(out / "km.parquet").equals(pl.read_parquet(out / "km_polars.parquet"))
     meta = json.loads(pq.read_schema(out / "km.parquet").metadata[b"survstat"])
@@ -322,11 +349,12 @@ engine = "spark"
 cohort = "{paths["hive"]}"
 
 [[step]]
-analysis = "cox"
+analysis = "finegray"
 input = "cohort"
 time = "time"
-event = "event"
+cause = "cause"
 covariates = ["site"]
+failcode = 1
 
 [[step]]
 analysis = "km"
@@ -361,12 +389,13 @@ by_partition = ["study"]
     with pytest.raises(survstat.SurvstatError) as info:
         load_job(job)
     assert info.value.problems == [
-        "job.toml:9: step 1 (cox): `cox` needs row-level data and does not run on the spark "
-        'engine (only km, summary, logrank, cif, gray do); set `engine = "polars"` on this step',
-        "job.toml:25: step 3 (again): on the spark engine the input must be a job input, not "
+        "job.toml:9: step 1 (finegray): `finegray` needs row-level data and does not run on the "
+        'spark engine (only km, summary, logrank, cox, cif, gray do); set `engine = "polars"` on '
+        "this step",
+        "job.toml:26: step 3 (again): on the spark engine the input must be a job input, not "
         "step `km`",
-        "job.toml:32: step 4 (typo): `engine` must be one of polars, spark; got 'sprak'",
-        "job.toml:43: step 5 (parts): `by_partition` is not available on the spark engine; "
+        "job.toml:33: step 4 (typo): `engine` must be one of polars, spark; got 'sprak'",
+        "job.toml:44: step 5 (parts): `by_partition` is not available on the spark engine; "
         "group with `by` instead (one curve per level)",
     ]
 
@@ -386,3 +415,77 @@ def test_cli_in_a_subprocess_on_its_own_spark(tmp_path):
     want = survstat.kaplan_meier(data, time="time", event="event", by="arm").table
     assert_frame_equal(pl.read_parquet(out), want)
     assert np.isfinite(pl.read_parquet(out).get_column("survival").to_numpy()).all()
+
+
+#: The R reference Cox cases with strata, clusters, weights, ties and a categorical covariate
+#: (tests/reference/make_reference_cox.R).
+COX_CASES = ["gbsg2_strata_cluster", "veteran_weights_robust_breslow"]
+
+
+@pytest.fixture(scope="module")
+def cox_fits(spark, tmp_path_factory):
+    from test_cox import CASES, fit
+
+    from survstat.engines import open_input
+
+    fits = {}
+    for name in COX_CASES:
+        c = CASES[name]
+        path = tmp_path_factory.mktemp("cox") / f"{name}.parquet"
+        frame(c).write_parquet(path)
+        fits[name] = (c, fit(c), _cox_from(open_input(path, "spark"), c))
+    return fits
+
+
+def _cox_from(data, c):
+    from test_cox import option
+
+    return survstat.cox(
+        data,
+        time=c["time"],
+        event=c["event"],
+        covariates=as_list(c["covariates"]),
+        strata=option(c.get("strata")),
+        weight=option(c.get("weight")),
+        cluster=option(c.get("cluster")),
+        robust=bool(c["robust"]),
+        ties=c["ties"],
+    )
+
+
+@pytest.mark.parametrize("name", COX_CASES)
+def test_cox_on_spark_equals_the_polars_engine_and_r(cox_fits, name):
+    from test_cox_engine import same_fit
+
+    c, want, got = cox_fits[name]
+    # Efron with strata and clusters; Breslow with weights and robust errors; both with a
+    # categorical covariate and tied times
+    same_fit(got, want)
+    assert got.robust
+    ref = {"coef": num(c["coef"]), "std_error": num(c["se"])}
+    for col, values in ref.items():
+        np.testing.assert_allclose(got.table[col].to_numpy(), values, rtol=1e-8)
+    np.testing.assert_allclose(got.loglik, num(c["loglik"]), rtol=1e-8)
+    assert got.concordance is None
+    assert got.model["concordance"].to_list() == [None]
+    assert got.notes[0].startswith("concordance not computed")
+
+
+def test_what_needs_the_rows_is_refused_on_spark(spark, cox_fits):
+    from survstat.data import SurvivalData
+
+    _, _, fit = cox_fits[COX_CASES[0]]
+    assert fit.basis is None
+    message = "needs the rows in memory, which the spark engine keeps; run the Cox model on the"
+    for call in (fit.survival, fit.baseline_hazard, fit.residuals, fit.zph):
+        with pytest.raises(EngineError, match=message):
+            call()
+    sdf = spark.createDataFrame(cohort(200).to_arrow())
+    with_entry = SurvivalData.right_censored(sdf, time="time", event="event", entry="entry")
+    with pytest.raises(EngineError, match=r"delayed entry \(`entry`\) need the rows in memory"):
+        survstat.cox(with_entry, covariates=["site"])
+    for ties in ("discrete", "exact"):
+        with pytest.raises(EngineError, match=f'ties="{ties}" needs the rows in memory'):
+            survstat.cox(sdf, time="time", event="event", covariates=["site"], ties=ties)
+    with pytest.raises(EngineError, match="concordance needs row-level data"):
+        survstat.concordance(sdf, time="time", event="event", score="site")

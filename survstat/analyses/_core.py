@@ -114,7 +114,8 @@ class Analysis(Generic[_R]):
         Columns the analysis reads under fixed names (CML and RECIST tables), given the
         parameters; the columns that parameters name are declared with ``Column``.
     engines
-        The engines it runs on: ``"spark"`` too for analyses that need only the risk table.
+        The engines it runs on: ``"spark"`` too for analyses that need only the risk table
+        or, as the Cox model, per-time sums.
     """
 
     name: str

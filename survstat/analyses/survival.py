@@ -298,6 +298,10 @@ def cox_model(
     Example: `survstat cox gbsg2.parquet --time time --event cens --covariates horTh,age
     --profiles "horTh=no,age=50;horTh=yes,age=50" --residuals martingale -o cox_curves.parquet`
 
+    On Spark (each Newton step one GROUP BY of per-time sums; no concordance, no --ph-test):
+    `survstat cox hdfs:///rwe/registry --time days --event death --covariates arm,age
+    --engine spark --spark-master yarn`
+
     Returns
     -------
     AnalysisOutput
@@ -340,7 +344,7 @@ def cox_model(
         f"Cox model ({ties} ties, {variance} standard errors)",
         sd.n_rows,
         extras=tuple(extras),
-        notes=subjects.notes,
+        notes=(*subjects.notes, *fit.notes),
     )
 
 
@@ -557,14 +561,15 @@ def finegray(
     )
 
 
-#: Risk-table analyses run on Spark too (see survstat.engines.spark).
+#: Risk-table analyses, and the Cox model from per-time sums, run on Spark too (see
+#: survstat.engines.spark).
 _BOTH = ("polars", "spark")
 
 SURVIVAL_ANALYSES = (
     Analysis("km", km, engines=_BOTH),
     Analysis("summary", summary, engines=_BOTH),
     Analysis("logrank", logrank_test, engines=_BOTH),
-    Analysis("cox", cox_model),
+    Analysis("cox", cox_model, engines=_BOTH),
     Analysis("concordance", concordance_index),
     Analysis("cif", cif, engines=_BOTH),
     Analysis("gray", gray, engines=_BOTH),

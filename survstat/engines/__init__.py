@@ -21,7 +21,15 @@ from typing import Any
 import polars as pl
 
 from survstat.engines._counts import sorted_keys
-from survstat.engines._protocol import Check, Counts, CoxSums, Engine, FrameLike, Roles
+from survstat.engines._protocol import (
+    Check,
+    Counts,
+    CoxSums,
+    DesignColumn,
+    Engine,
+    FrameLike,
+    Roles,
+)
 from survstat.engines.polars import PolarsEngine
 from survstat.errors import OptionError
 from survstat.io import scan
@@ -31,6 +39,7 @@ __all__ = [
     "Check",
     "Counts",
     "CoxSums",
+    "DesignColumn",
     "Engine",
     "FrameLike",
     "PolarsEngine",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import polars as pl
 
 from survstat import _exact
-from survstat.engines._protocol import Counts, Roles
+from survstat.engines._protocol import Counts, CoxSums, Roles
 
 
 def from_counts(
@@ -71,3 +73,54 @@ def runs(frame: pl.DataFrame, groups: list[str]) -> tuple[np.ndarray, pl.DataFra
     changed = pl.any_horizontal([pl.col(c) != pl.col(c).shift(1) for c in groups])
     first = frame.select(changed.fill_null(True)).to_series().to_numpy()
     return np.cumsum(first) - 1, frame.select(groups).filter(pl.Series(first))
+
+
+def cox_arrays(agg: pl.DataFrame, strata: list[str], p: int) -> CoxSums:
+    """:class:`CoxSums` from the aggregated Cox sums of any engine.
+
+    ``agg`` holds per (stratum, ``__time``) ``n_event``, ``w_event``, ``w_eta_event``,
+    ``s0``, ``d0``, and per covariate ``wx_{j}``, ``s1_{j}``, ``d1_{j}`` and ``s2_{j}_{k}``,
+    ``d2_{j}_{k}`` (k >= j), sorted by stratum then decreasing time.
+    """
+    stratum, levels = runs(agg, strata)
+
+    def vector(name: str) -> np.ndarray:
+        return agg.get_column(name).cast(pl.Float64).to_numpy()
+
+    def columns(prefix: str) -> np.ndarray:
+        if not p:
+            return np.zeros((agg.height, 0))
+        return np.column_stack([vector(f"{prefix}_{j}") for j in range(p)])
+
+    def matrix(prefix: str) -> np.ndarray:
+        out = np.zeros((agg.height, p, p))
+        for j in range(p):
+            for k in range(j, p):
+                out[:, j, k] = out[:, k, j] = vector(f"{prefix}_{j}_{k}")
+        return out
+
+    return CoxSums(
+        levels=levels,
+        stratum=stratum,
+        time=vector("__time"),
+        n_event=vector("n_event"),
+        w_event=vector("w_event"),
+        wx_event=columns("wx"),
+        w_eta_event=vector("w_eta_event"),
+        s0=vector("s0"),
+        s1=columns("s1"),
+        s2=matrix("s2"),
+        d0=vector("d0"),
+        d1=columns("d1"),
+        d2=matrix("d2"),
+    )
+
+
+def symmetric(upper: Sequence[float], p: int) -> np.ndarray:
+    """The p × p symmetric matrix from its upper triangle, row by row."""
+    out = np.zeros((p, p))
+    values = iter(upper)
+    for j in range(p):
+        for k in range(j, p):
+            out[j, k] = out[k, j] = float(next(values) or 0.0)
+    return out

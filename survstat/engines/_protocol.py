@@ -7,8 +7,11 @@ An engine answers three kinds of questions about a frame, and nothing above
   :class:`survstat.data.SurvivalData` phrases into its checks and error messages;
 - the risk table's GROUP BY (:meth:`Engine.risk_counts`), the sufficient statistics of the
   Kaplan–Meier, Nelson–Aalen, log-rank, Aalen–Johansen and Gray estimators;
-- the record keys of the infinitesimal-jackknife variance (:meth:`Engine.record_keys`) and the
-  per-time sums of one Newton step of a Cox model (:meth:`Engine.cox_sums`).
+- the record keys of the infinitesimal-jackknife variance (:meth:`Engine.record_keys`) and, for
+  a Cox model, its design columns (:meth:`Engine.with_design`), their moments
+  (:meth:`Engine.design_moments`), the per-time sums of one Newton step
+  (:meth:`Engine.cox_sums`) and the cross-products of the dfbeta residuals of its robust
+  variance (:meth:`Engine.cox_dfbeta`).
 
 Every answer is a small polars DataFrame or numpy array: the rows themselves stay with the
 engine.
@@ -214,6 +217,36 @@ class CoxSums:
     d2: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class DesignColumn:
+    """One column of a model matrix, formed by the engine from an input column.
+
+    The value is ``(raw / divisor - shift) * factor`` as a double, where ``raw`` is the input
+    column cast to double or, with ``level``, the indicator (1.0 or 0.0) that the column, as
+    text, equals ``level``. Defaults leave the raw value as it is.
+
+    Parameters
+    ----------
+    name
+        The name of the new column.
+    source
+        The input column.
+    level
+        The level a text column is compared with; None: the column's own (numeric or
+        boolean) value.
+    divisor, shift, factor
+        The centring and scaling, applied in this order (R ``coxfit6``'s, see
+        :func:`survstat.estimators._regression.scale_columns`).
+    """
+
+    name: str
+    source: str
+    level: str | None = None
+    divisor: float = 1.0
+    shift: float = 0.0
+    factor: float = 1.0
+
+
 class Engine(Protocol):
     """Where the rows live, and the queries survstat runs there.
 
@@ -230,7 +263,9 @@ class Engine(Protocol):
     lazy
         The rows are never collected: risk tables and record keys are grouped where they live.
     row_level
-        Row-level analyses (Cox, Fine–Gray) can collect the rows of this engine.
+        Row-level analyses (Fine–Gray, the concordance, Cox survival curves and residuals)
+        can collect the rows of this engine; where they cannot, a Cox model is fitted from
+        the engine's per-time sums instead.
     """
 
     name: str
@@ -454,5 +489,105 @@ class Engine(Protocol):
         -------
         CoxSums
             One row per (stratum, exit time), sorted by stratum then decreasing time.
+        """
+        ...
+
+    def with_design(
+        self,
+        columns: Sequence[DesignColumn],
+        *,
+        positive: str | None = None,
+        strata: Sequence[str] = (),
+        centres: pl.DataFrame | None = None,
+    ) -> Engine:
+        """The same engine over the rows with the design columns added, nothing collected.
+
+        Parameters
+        ----------
+        columns
+            The columns to add (:class:`DesignColumn`), as Float64.
+        positive
+            Keep only the rows where this column (the case weight) is above 0; None: all.
+        strata
+            The stratum columns ``centres`` is keyed by.
+        centres
+            One row per stratum: the ``strata`` columns, then one Float64 column per design
+            column (by its name), subtracted from the column on that stratum's rows; None:
+            nothing subtracted.
+
+        Returns
+        -------
+        Engine
+            An engine of the same kind and laziness over the new rows.
+        """
+        ...
+
+    def design_moments(
+        self, roles: Roles, strata: Sequence[str], columns: Sequence[str]
+    ) -> pl.DataFrame:
+        """Weighted moments and ranges of numeric columns per stratum, in one pass.
+
+        These are ordinary double sums (they centre and scale a design, and need not be
+        exact).
+
+        Parameters
+        ----------
+        roles
+            The event and (optional) weight columns (w = 1 without one).
+        strata
+            The stratum columns; empty: one row for all rows.
+        columns
+            The numeric columns, e.g. design columns of :meth:`with_design`.
+
+        Returns
+        -------
+        polars.DataFrame
+            One row per stratum (in no particular order): the ``strata`` columns, then
+            ``__rows`` (Int64 rows), ``__events`` (Int64 rows with an event),
+            ``__fractional`` (Int64 rows whose weight is not a whole number), ``__w`` (sum of
+            w) and per column ``j`` of ``columns``: ``__sum{j}`` (sum of w·x), ``__abs{j}``
+            (sum of w·|x|), ``__min{j}`` and ``__max{j}``, all Float64.
+        """
+        ...
+
+    def cox_dfbeta(
+        self,
+        roles: Roles,
+        strata: Sequence[str],
+        covariates: Sequence[str],
+        beta: np.ndarray,
+        var: np.ndarray,
+        hazards: pl.DataFrame,
+        cluster: str | None,
+    ) -> np.ndarray:
+        """The cross-products of the weighted dfbeta residuals of a Cox fit, summed within
+        clusters first (R ``coxph(robust=TRUE)``'s sandwich).
+
+        Each row's score residual (R ``coxscore2``) is
+        ``d (x - m) - exp(xβ) (x H - HM)``, with H and HM the cumulative hazard and
+        hazard-weighted covariate sums of the row's (stratum, time), for an event or a
+        censoring (``hazards``); its dfbeta is ``w · residual · var``.
+
+        Parameters
+        ----------
+        roles
+            The time, event and (optional) weight columns.
+        strata
+            The stratum columns ``hazards`` is keyed by, with its ``__time``.
+        covariates
+            The design columns, in the order of ``beta``.
+        beta, var
+            The coefficients and the inverse information, on the design's scale.
+        hazards
+            One row per (stratum, exit time): the ``strata`` columns, ``__time``, ``__hc``
+            and ``__he`` (H of a censored row and of an event), and per covariate ``j``
+            ``__hmc{j}``, ``__hme{j}`` (HM) and ``__m{j}`` (the deaths' mean m).
+        cluster
+            Sum the dfbeta within the values of this column first; None: each row alone.
+
+        Returns
+        -------
+        numpy.ndarray
+            The p × p matrix of summed cross-products, the robust variance.
         """
         ...

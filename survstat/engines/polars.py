@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 
 from survstat import _exact
-from survstat.engines._counts import from_counts, runs, sorted_keys
-from survstat.engines._protocol import Check, Counts, CoxSums, Roles
+from survstat.engines._counts import cox_arrays, from_counts, sorted_keys, symmetric
+from survstat.engines._protocol import Check, Counts, CoxSums, DesignColumn, Roles
 from survstat.engines._sorted import aggregate_sorted, many_groups
 
 
@@ -220,6 +220,108 @@ class PolarsEngine:
         when ``lazy``."""
         return cox_sums(self.frame, roles, strata, covariates, beta, streaming=self.lazy)
 
+    def with_design(
+        self,
+        columns: Sequence[DesignColumn],
+        *,
+        positive: str | None = None,
+        strata: Sequence[str] = (),
+        centres: pl.DataFrame | None = None,
+    ) -> PolarsEngine:
+        """See :meth:`Engine.with_design`: the columns are added to the lazy query."""
+        frame = self.frame
+        if positive is not None:
+            frame = frame.filter(pl.col(positive) > 0)
+        frame = frame.with_columns(_design_column(c) for c in columns)
+        if centres is not None:
+            names = [c.name for c in columns]
+            offsets = centres.select(*strata, *(pl.col(n).alias(f"__centre_{n}") for n in names))
+            if strata:
+                frame = frame.join(offsets.lazy(), on=list(strata), how="left")
+            else:
+                frame = frame.join(offsets.lazy(), how="cross")
+            frame = frame.with_columns(pl.col(n) - pl.col(f"__centre_{n}") for n in names)
+            frame = frame.drop(f"__centre_{n}" for n in names)
+        return PolarsEngine(frame, lazy=self.lazy)
+
+    def design_moments(
+        self, roles: Roles, strata: Sequence[str], columns: Sequence[str]
+    ) -> pl.DataFrame:
+        """See :meth:`Engine.design_moments`: one GROUP BY, streamed when ``lazy``."""
+        f64 = pl.Float64
+        w = pl.col(roles.weight).cast(f64) if roles.weight else pl.lit(1.0)
+        aggs = [
+            pl.len().cast(pl.Int64).alias("__rows"),
+            pl.col(roles.event).cast(pl.Int64).sum().alias("__events"),
+            (w != w.round(0)).sum().cast(pl.Int64).alias("__fractional"),
+            # a literal weight sums to itself, not once per row
+            (w.sum() if roles.weight else pl.len().cast(f64)).alias("__w"),
+        ]
+        for j, name in enumerate(columns):
+            x = pl.col(name).cast(f64)
+            aggs += [(w * x).sum().alias(f"__sum{j}"), (w * x.abs()).sum().alias(f"__abs{j}")]
+            aggs += [x.min().alias(f"__min{j}"), x.max().alias(f"__max{j}")]
+        engine = "streaming" if self.lazy else "auto"
+        if not strata:
+            return self.frame.select(aggs).collect(engine=engine)
+        return self.frame.group_by(list(strata)).agg(aggs).collect(engine=engine)
+
+    def cox_dfbeta(
+        self,
+        roles: Roles,
+        strata: Sequence[str],
+        covariates: Sequence[str],
+        beta: np.ndarray,
+        var: np.ndarray,
+        hazards: pl.DataFrame,
+        cluster: str | None,
+    ) -> np.ndarray:
+        """See :meth:`Engine.cox_dfbeta`: ``hazards`` joined to the rows, then one
+        aggregation (a GROUP BY cluster first with clusters)."""
+        f64 = pl.Float64
+        keys = [*strata, "__time"]
+        frame = self.frame.with_columns(pl.col(roles.time).cast(f64).alias("__time"))
+        frame = frame.join(hazards.lazy(), on=keys, how="left")
+        d = pl.col(roles.event).cast(f64)
+        w = pl.col(roles.weight).cast(f64) if roles.weight else pl.lit(1.0)
+        x = [pl.col(c).cast(f64) for c in covariates]
+        eta = pl.lit(0.0)
+        for b, xj in zip(beta.tolist(), x, strict=True):
+            eta = eta + b * xj
+        risk = eta.exp()
+        hazard = pl.when(d > 0).then(pl.col("__he")).otherwise(pl.col("__hc"))
+        resid = []
+        for j, xj in enumerate(x):
+            mean = pl.when(d > 0).then(pl.col(f"__hme{j}")).otherwise(pl.col(f"__hmc{j}"))
+            resid.append(d * (xj - pl.col(f"__m{j}")) - risk * (xj * hazard - mean))
+        p = len(covariates)
+        dfbeta = []
+        for k in range(p):
+            total = pl.lit(0.0)
+            for j in range(p):
+                total = total + resid[j] * float(var[j, k])
+            dfbeta.append((w * total).alias(f"__b{k}"))
+        frame = frame.select(*([pl.col(cluster)] if cluster else []), *dfbeta)
+        if cluster is not None:
+            frame = frame.group_by(cluster).agg(pl.col(f"__b{k}").sum() for k in range(p))
+        products = [
+            (pl.col(f"__b{j}") * pl.col(f"__b{k}")).sum().alias(f"__p{j}_{k}")
+            for j in range(p)
+            for k in range(j, p)
+        ]
+        row = frame.select(products).collect(engine="streaming" if self.lazy else "auto").row(0)
+        return symmetric(row, p)
+
+
+def _design_column(column: DesignColumn) -> pl.Expr:
+    """The polars expression of one :class:`DesignColumn`."""
+    source = pl.col(column.source)
+    if column.level is None:
+        raw = source.cast(pl.Float64)
+    else:
+        raw = (source.cast(pl.String) == column.level).cast(pl.Float64)
+    return ((raw / column.divisor - column.shift) * column.factor).alias(column.name)
+
 
 def aggregate_hashed(frame: pl.LazyFrame, data: Roles, *, streaming: bool = False) -> Counts:
     """polars GROUP BY (group, time) then ORDER BY: best when there are few distinct keys.
@@ -344,7 +446,7 @@ def cox_sums(
     agg = grouped.collect(engine="streaming" if streaming else "auto").sort(
         [*strata, "__time"], descending=[*[False] * len(strata), True]
     )
-    return _cox_arrays(agg, list(strata), len(covariates))
+    return cox_arrays(agg, list(strata), len(covariates))
 
 
 def _cox_aggregations(x: list[pl.Expr], w: pl.Expr, eta: pl.Expr) -> list[pl.Expr]:
@@ -361,39 +463,3 @@ def _cox_aggregations(x: list[pl.Expr], w: pl.Expr, eta: pl.Expr) -> list[pl.Exp
             sums.append((r * xj * x[k]).sum().alias(f"s2_{j}_{k}"))
             sums.append((r * d * xj * x[k]).sum().alias(f"d2_{j}_{k}"))
     return sums
-
-
-def _cox_arrays(agg: pl.DataFrame, strata: list[str], p: int) -> CoxSums:
-    """:class:`CoxSums` from the aggregated table of :func:`_cox_aggregations`."""
-    stratum, levels = runs(agg, strata)
-
-    def vector(name: str) -> np.ndarray:
-        return agg.get_column(name).cast(pl.Float64).to_numpy()
-
-    def columns(prefix: str) -> np.ndarray:
-        if not p:
-            return np.zeros((agg.height, 0))
-        return np.column_stack([vector(f"{prefix}_{j}") for j in range(p)])
-
-    def matrix(prefix: str) -> np.ndarray:
-        out = np.zeros((agg.height, p, p))
-        for j in range(p):
-            for k in range(j, p):
-                out[:, j, k] = out[:, k, j] = vector(f"{prefix}_{j}_{k}")
-        return out
-
-    return CoxSums(
-        levels=levels,
-        stratum=stratum,
-        time=vector("__time"),
-        n_event=vector("n_event"),
-        w_event=vector("w_event"),
-        wx_event=columns("wx"),
-        w_eta_event=vector("w_eta_event"),
-        s0=vector("s0"),
-        s1=columns("s1"),
-        s2=matrix("s2"),
-        d0=vector("d0"),
-        d1=columns("d1"),
-        d2=matrix("d2"),
-    )

@@ -14,8 +14,11 @@ Nothing here assumes local mode: the session comes from :func:`session` (an exis
 ``spark-submit``'s settings, a master URL, or a Spark Connect ``sc://`` address), only the
 DataFrame API is used (no RDDs, no SparkContext), and results come back as Arrow.
 
-Cox and Fine–Gray regression need row-level data; asked to run on a Spark DataFrame they
-raise :class:`~survstat.errors.EngineError`.
+A Cox model runs here too: its design columns are Spark column expressions, each Newton step
+is one GROUP BY (stratum, time) of per-time sums (:meth:`SparkEngine.cox_sums`) and the robust
+variance one more pass over the rows with the small per-time hazard table broadcast to them
+(:meth:`SparkEngine.cox_dfbeta`). Fine–Gray regression, the concordance and whatever else needs
+the rows themselves raise :class:`~survstat.errors.EngineError`.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ import numpy as np
 import polars as pl
 
 from survstat import _exact
-from survstat.engines._counts import from_counts, sorted_keys
-from survstat.engines._protocol import Check, Counts, CoxSums, Engine, Roles
+from survstat.engines._counts import cox_arrays, from_counts, sorted_keys, symmetric
+from survstat.engines._protocol import Check, Counts, CoxSums, DesignColumn, Engine, Roles
 from survstat.errors import EngineError, InputFormatError
 from survstat.io import check_parquet_path
 
@@ -201,8 +204,8 @@ class SparkEngine:
     """The :class:`~survstat.engines.Engine` queries, run by Spark on a Spark DataFrame.
 
     Spark rows have no stable order, so error messages give the offending values and counts
-    but no row positions. Only the aggregated tables come back to the driver: row-level
-    analyses (Cox, Fine–Gray) are refused.
+    but no row positions. Only the aggregated tables come back to the driver: analyses that
+    need the rows themselves (Fine–Gray, the concordance) are refused.
 
     Parameters
     ----------
@@ -295,11 +298,171 @@ class SparkEngine:
     def cox_sums(
         self, roles: Roles, strata: Sequence[str], covariates: Sequence[str], beta: np.ndarray
     ) -> CoxSums:
-        """See :meth:`Engine.cox_sums`: not yet on Spark, raises
-        :class:`~survstat.errors.EngineError`."""
-        raise EngineError(
-            "Cox models do not run on the spark engine yet; run them on the polars engine"
+        """See :meth:`Engine.cox_sums`: one Spark GROUP BY (stratum, time)."""
+        return _cox_sums(self.frame, roles, strata, covariates, beta)
+
+    def with_design(
+        self,
+        columns: Sequence[DesignColumn],
+        *,
+        positive: str | None = None,
+        strata: Sequence[str] = (),
+        centres: pl.DataFrame | None = None,
+    ) -> SparkEngine:
+        """See :meth:`Engine.with_design`: column expressions added to the Spark plan, the
+        centres of the strata broadcast to the rows."""
+        F = _functions()
+        frame = self.frame
+        if positive is not None:
+            frame = frame.filter(_col(positive) > 0)
+        frame = frame.withColumns({c.name: _design_column(c) for c in columns})
+        if centres is None:
+            return SparkEngine(frame)
+        names = [c.name for c in columns]
+        if not strata:
+            row = centres.row(0, named=True)
+            return SparkEngine(
+                frame.withColumns({n: _col(n) - F.lit(float(row[n])) for n in names})
+            )
+        offsets = centres.select(*strata, *(pl.col(n).alias(f"__centre_{n}") for n in names))
+        frame = frame.join(F.broadcast(_small_frame(frame, offsets, strata)), on=list(strata))
+        frame = frame.withColumns({n: _col(n) - _col(f"__centre_{n}") for n in names})
+        return SparkEngine(frame.drop(*[f"__centre_{n}" for n in names]))
+
+    def design_moments(
+        self, roles: Roles, strata: Sequence[str], columns: Sequence[str]
+    ) -> pl.DataFrame:
+        """See :meth:`Engine.design_moments`: one Spark job."""
+        F = _functions()
+        w = _col(roles.weight).cast("double") if roles.weight else F.lit(1.0)
+        aggs = [
+            F.count(F.lit(1)).cast("long").alias("__rows"),
+            F.sum(_col(roles.event).cast("long")).cast("long").alias("__events"),
+            F.sum((w != F.round(w, 0)).cast("long")).cast("long").alias("__fractional"),
+            F.sum(w).alias("__w"),
+        ]
+        for j, name in enumerate(columns):
+            x = _col(name).cast("double")
+            aggs += [F.sum(w * x).alias(f"__sum{j}"), F.sum(w * F.abs(x)).alias(f"__abs{j}")]
+            aggs += [F.min(x).alias(f"__min{j}"), F.max(x).alias(f"__max{j}")]
+        frame = self.frame.groupBy(*[_col(s) for s in strata]) if strata else self.frame
+        return _to_polars(frame.agg(*aggs))
+
+    def cox_dfbeta(
+        self,
+        roles: Roles,
+        strata: Sequence[str],
+        covariates: Sequence[str],
+        beta: np.ndarray,
+        var: np.ndarray,
+        hazards: pl.DataFrame,
+        cluster: str | None,
+    ) -> np.ndarray:
+        """See :meth:`Engine.cox_dfbeta`: ``hazards`` broadcast to the rows, the dfbeta
+        formed as column expressions, summed per cluster (a GROUP BY) and multiplied out in
+        one more aggregation."""
+        return _cox_dfbeta(self.frame, roles, strata, covariates, beta, var, hazards, cluster)
+
+
+def _design_column(column: DesignColumn) -> Any:
+    """Spark's phrasing of :class:`DesignColumn`."""
+    F = _functions()
+    source = _col(column.source)
+    if column.level is None:
+        raw = source.cast("double")
+    else:
+        raw = (source.cast("string") == F.lit(column.level)).cast("double")
+    return (raw / F.lit(column.divisor) - F.lit(column.shift)) * F.lit(column.factor)
+
+
+def _small_frame(frame: Any, table: pl.DataFrame, keys: Sequence[str]) -> Any:
+    """The small driver-side ``table`` as a Spark DataFrame on ``frame``'s session, its
+    ``keys`` cast to ``frame``'s types so that the two join."""
+    small = frame.sparkSession.createDataFrame(table.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    return small.withColumns({k: _col(k).cast(frame.schema[k].dataType) for k in keys})
+
+
+def _linear(values: Sequence[float], x: Sequence[Any]) -> Any:
+    """sum(values[j] * x[j]) as a Spark column."""
+    F = _functions()
+    total = F.lit(0.0)
+    for b, xj in zip(values, x, strict=True):
+        total = total + F.lit(float(b)) * xj
+    return total
+
+
+def _cox_sums(
+    frame: Any, roles: Roles, strata: Sequence[str], covariates: Sequence[str], beta: np.ndarray
+) -> CoxSums:
+    """The sums of :class:`CoxSums` by one Spark GROUP BY (the aggregations of
+    :func:`survstat.engines.polars.cox_sums`)."""
+    F = _functions()
+    p = len(covariates)
+    xs = [f"__x{j}" for j in range(p)]
+    w = _col(roles.weight).cast("double") if roles.weight else F.lit(1.0)
+    prepared = frame.select(
+        *[_col(s) for s in strata],
+        _col(roles.time).cast("double").alias("__time"),
+        _col(roles.event).cast("double").alias("__d"),
+        w.alias("__w"),
+        *[_col(c).cast("double").alias(x) for c, x in zip(covariates, xs, strict=True)],
+    )
+    x = [F.col(n) for n in xs]
+    prepared = prepared.withColumn("__eta", _linear(beta.tolist(), x))
+    prepared = prepared.withColumn("__r", F.col("__w") * F.exp(F.col("__eta")))
+    d, r, wt, eta = F.col("__d"), F.col("__r"), F.col("__w"), F.col("__eta")
+    sums = [F.sum(d).alias("n_event"), F.sum(wt * d).alias("w_event")]
+    sums += [F.sum(wt * d * eta).alias("w_eta_event"), F.sum(r).alias("s0")]
+    sums.append(F.sum(r * d).alias("d0"))
+    for j, xj in enumerate(x):
+        sums += [F.sum(wt * d * xj).alias(f"wx_{j}"), F.sum(r * xj).alias(f"s1_{j}")]
+        sums.append(F.sum(r * d * xj).alias(f"d1_{j}"))
+        for k in range(j, p):
+            sums.append(F.sum(r * xj * x[k]).alias(f"s2_{j}_{k}"))
+            sums.append(F.sum(r * d * xj * x[k]).alias(f"d2_{j}_{k}"))
+    grouped = prepared.groupBy(*[_col(s) for s in strata], F.col("__time")).agg(*sums)
+    agg = _to_polars(grouped).sort([*strata, "__time"], descending=[*[False] * len(strata), True])
+    return cox_arrays(agg, list(strata), p)
+
+
+def _cox_dfbeta(
+    frame: Any,
+    roles: Roles,
+    strata: Sequence[str],
+    covariates: Sequence[str],
+    beta: np.ndarray,
+    var: np.ndarray,
+    hazards: pl.DataFrame,
+    cluster: str | None,
+) -> np.ndarray:
+    """The dfbeta cross-products of :meth:`Engine.cox_dfbeta`, by Spark."""
+    F = _functions()
+    p = len(covariates)
+    keys = [*strata, "__time"]
+    rows = frame.withColumn("__time", _col(roles.time).cast("double"))
+    rows = rows.join(F.broadcast(_small_frame(rows, hazards, keys)), on=keys, how="left")
+    d = _col(roles.event).cast("double")
+    w = _col(roles.weight).cast("double") if roles.weight else F.lit(1.0)
+    x = [_col(c).cast("double") for c in covariates]
+    risk = F.exp(_linear(beta.tolist(), x))
+    event = d > 0
+    hazard = F.when(event, F.col("__he")).otherwise(F.col("__hc"))
+    resid = []
+    for j, xj in enumerate(x):
+        mean = F.when(event, F.col(f"__hme{j}")).otherwise(F.col(f"__hmc{j}"))
+        resid.append(d * (xj - F.col(f"__m{j}")) - risk * (xj * hazard - mean))
+    dfbeta = [(w * _linear(var[:, k].tolist(), resid)).alias(f"__b{k}") for k in range(p)]
+    rows = rows.select(*([_col(cluster)] if cluster else []), *dfbeta)
+    if cluster is not None:
+        rows = rows.groupBy(_col(cluster)).agg(
+            *[F.sum(f"__b{k}").alias(f"__b{k}") for k in range(p)]
         )
+    products = [
+        F.sum(F.col(f"__b{j}") * F.col(f"__b{k}")).alias(f"__p{j}_{k}")
+        for j in range(p)
+        for k in range(j, p)
+    ]
+    return symmetric(_to_polars(rows.agg(*products)).row(0), p)
 
 
 def _scale(frame: Any, data: Roles) -> float | None:

@@ -22,7 +22,7 @@ Data*, ch. 3.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ from survstat._choices import TIES, ConfType, ResidualType, Ties, ZphTransform
 from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import (
     ColumnNotFoundError,
+    EngineError,
     EstimationError,
     InvalidValueError,
     OptionError,
@@ -214,10 +215,18 @@ class CoxResult:
         Harrell's concordance of the linear predictor, within strata and with case weights,
         as R reports it for a ``coxph`` fit (pair counts and ``.value``; ``.value`` is None
         when no pair is comparable); with an entry column, only pairs whose longer-lasting
-        row is at risk at the other's event time count, as R's.
+        row is at risk at the other's event time count, as R's; None for a fit on an engine
+        that keeps its rows (Spark: the pairs need the rows in memory), as ``notes`` says.
     basis
         The rows and design the fit used, for survival curves after it
-        (:func:`survstat.estimators.cox_survival.cox_survival`).
+        (:func:`survstat.estimators.cox_survival.cox_survival`); None for a fit on an engine
+        that keeps its rows.
+    engine
+        The engine that kept the rows, for a fit made where they live
+        (:mod:`survstat.estimators.cox_engine`); None: the rows were in memory. Survival
+        curves, residuals and the proportional-hazards test need them, and refuse such a fit.
+    notes
+        What was not computed, and why.
     """
 
     table: pl.DataFrame
@@ -231,10 +240,31 @@ class CoxResult:
     robust: bool
     iterations: int
     converged: bool
-    concordance: Concordance
+    concordance: Concordance | None
     aliased: tuple[str, ...] = ()
     infinite: tuple[str, ...] = ()
     basis: CoxBasis | None = field(default=None, repr=False)
+    engine: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def require_rows(self, what: str) -> None:
+        """Refuse ``what`` for a fit made on an engine that keeps its rows.
+
+        Parameters
+        ----------
+        what
+            What needs the rows, as the message names it (e.g. ``"fit.survival"``).
+
+        Raises
+        ------
+        EngineError
+            The fit was made where the rows live (:attr:`engine` is set).
+        """
+        if self.engine is not None:
+            raise EngineError(
+                f"{what} needs the rows in memory, which the {self.engine} engine keeps; run "
+                "the Cox model on the polars engine"
+            )
 
     def survival(
         self,
@@ -262,6 +292,7 @@ class CoxResult:
         """
         from survstat.estimators.cox_survival import cox_survival
 
+        self.require_rows("fit.survival")
         return cox_survival(self, profiles, conf_type=conf_type, conf_level=conf_level)
 
     def baseline_hazard(self, *, centered: bool = True) -> pl.DataFrame:
@@ -279,6 +310,7 @@ class CoxResult:
         """
         from survstat.estimators.cox_survival import baseline_hazard
 
+        self.require_rows("fit.baseline_hazard")
         return baseline_hazard(self, centered=centered)
 
     def residuals(
@@ -301,6 +333,7 @@ class CoxResult:
         """
         from survstat.estimators.cox_residuals import cox_residuals
 
+        self.require_rows("fit.residuals")
         return cox_residuals(self, type, weighted=weighted)
 
     def zph(self, *, transform: ZphTransform = "km", terms: bool = True) -> CoxZph:
@@ -320,6 +353,7 @@ class CoxResult:
         """
         from survstat.estimators.cox_zph import cox_zph
 
+        self.require_rows("fit.zph")
         return cox_zph(self, transform=transform, terms=terms)
 
     @property
@@ -333,8 +367,14 @@ class CoxResult:
             {
                 "n": [self.n],
                 "n_event": [self.n_event],
-                "concordance": pl.Series([self.concordance.value], dtype=pl.Float64),
-                "concordance_std_error": pl.Series([self.concordance.std_error], dtype=pl.Float64),
+                "concordance": pl.Series(
+                    [None if self.concordance is None else self.concordance.value],
+                    dtype=pl.Float64,
+                ),
+                "concordance_std_error": pl.Series(
+                    [None if self.concordance is None else self.concordance.std_error],
+                    dtype=pl.Float64,
+                ),
                 "loglik_null": [self.loglik[0]],
                 "loglik": [self.loglik[1]],
                 "iterations": [self.iterations],
@@ -467,8 +507,26 @@ def cox(
     sd = as_survival_data(
         data, time=time, event=event, entry=entry, strata=strata, weight=weight, censor=censor
     )
-    sd.require_rows("Cox regression")
     _check_exact_ties(ties, sd, cluster, robust)
+    if not sd.rows.row_level:
+        if ties in EXACT_TIES:
+            raise EngineError(
+                f'ties="{ties}" needs the rows in memory (its risk-set sums are not per-time '
+                f"sums) and does not run on the {sd.engine} engine; use the polars engine or "
+                'ties="efron" or "breslow"'
+            )
+        # the rows stay where they live: the model is fitted from the engine's per-time sums
+        from survstat.estimators.cox_engine import cox_on_engine
+
+        return cox_on_engine(
+            sd,
+            covariates,
+            cluster=cluster,
+            ties=ties,
+            robust=robust,
+            reference=reference,
+            conf_level=conf_level,
+        )
     cols = [
         *sd.strata,
         *([sd.entry] if sd.entry else []),
@@ -491,7 +549,7 @@ def cox(
     design = design_matrix(frame, covariates, reference)
     lay, order, scaling = layout(frame, sd, design.matrix)
     fit = _newton(lay, ties, design.matrix.shape[1])
-    status = _status(fit, lay, design.terms, sd.strata)
+    status = _status(fit, lambda: float(np.max(np.abs(lay.x @ fit.beta))), design.terms, sd.strata)
     warn_status("Cox model", design.terms, status, fit.converged)
     if robust is None:
         # R coxph's rule: robust with clusters, or with case weights that are not all whole
@@ -633,7 +691,9 @@ def _require_events(frame: pl.DataFrame, sd: SurvivalData) -> None:
         )
 
 
-def _status(fit: _Fit, lay: Layout, terms: tuple[str, ...], strata: tuple[str, ...]) -> list[str]:
+def _status(
+    fit: _Fit, largest_lp: Callable[[], float], terms: tuple[str, ...], strata: tuple[str, ...]
+) -> list[str]:
     """Aliased terms and infinite ones; an error when no term is left.
 
     Aliased: the zero pivots of the Cholesky decomposition of the information at 0, with
@@ -641,7 +701,9 @@ def _status(fit: _Fit, lay: Layout, terms: tuple[str, ...], strata: tuple[str, .
     except below). Infinite: R ``coxph.fit``'s test, and a term whose information has fallen
     to a zero pivot along the way though it had information at 0: its likelihood has become
     flat in a diverging direction (R reports such a term as ``NA``, or, alone, fails to flag
-    it; it is neither aliased nor estimable).
+    it; it is neither aliased nor estimable). ``largest_lp`` gives the largest absolute
+    linear predictor at the estimate (or a bound on it), asked only when the fit did not
+    converge.
     """
     aliased = fit.aliased
     collapsed = (np.diag(fit.var) == 0) & ~aliased
@@ -663,7 +725,7 @@ def _status(fit: _Fit, lay: Layout, terms: tuple[str, ...], strata: tuple[str, .
         with np.errstate(over="ignore", invalid="ignore"):
             step = fit.last.score @ fit.var
             flat = 0.5 * float(step @ fit.last.score) <= EPS * abs(fit.last.loglik)
-        lp = np.max(np.abs(lay.x @ fit.beta))
+        lp = largest_lp()
         infinite &= flat or lp > 500 or not np.isfinite(step).all()
     return term_status(aliased, infinite | collapsed, fit.converged)
 

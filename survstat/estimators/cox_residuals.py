@@ -36,6 +36,7 @@ from survstat.estimators.cox import CoxBasis, CoxResult
 
 
 def _basis(fit: CoxResult) -> CoxBasis:
+    fit.require_rows("residuals")
     basis = fit.basis
     if basis is None or basis.layout is None or basis.order is None:
         raise OptionError("this Cox fit keeps no data for residuals; fit it with survstat.cox")

@@ -352,6 +352,7 @@ def baseline_hazard(fit: CoxResult, *, centered: bool = True) -> pl.DataFrame:
 
 
 def _basis(fit: CoxResult) -> CoxBasis:
+    fit.require_rows("survival curves")
     if fit.basis is None:
         raise OptionError(
             "this Cox fit keeps no data for survival curves; fit it with survstat.cox"

@@ -255,6 +255,7 @@ def cox_zph(fit: CoxResult, *, transform: ZphTransform = "km", terms: bool = Tru
 
 
 def _basis(fit: CoxResult) -> CoxBasis:
+    fit.require_rows("the proportional-hazards test")
     if fit.basis is None:
         raise OptionError("this Cox fit keeps no data for the test; fit it with survstat.cox")
     return fit.basis
