@@ -180,6 +180,10 @@ def test_conditional_survival_is_the_ratio_of_the_curve(rows, s, t):
     full = survstat.kaplan_meier(frame, time="t", event="d").at([s, s + t])
     cs = survstat.conditional_survival(frame, time="t", event="d", given=s, times=[s + t])
     s_s, s_t = full["survival"].to_list()
+    if cs["status"].item() == "beyond follow-up":  # past the last time, the curve above 0
+        assert cs["survival"].item() is None
+        assert s + t > frame["t"].max()
+        return
     assert cs["survival"].item() == pytest.approx(s_t / s_s, rel=1e-12)
 
 
@@ -398,3 +402,37 @@ tau = 1825
     assert manifest.get_column("status").to_list() == ["ok"] * 4
     for name in ("fu", "lm", "lm.comparison", "ms.differences", "rm.ratio"):
         assert (job.output / f"{name}.parquet").exists(), name
+
+
+def test_milestones_beyond_follow_up_are_null_with_a_status():
+    # gbsg2 follow-up ends at 2563 (no hormonal therapy) and 2659 (hormonal therapy)
+    ms = survstat.milestone(
+        DATA["gbsg2"], time="time", event="cens", by="horTh", times=[1825, 2600, 5000]
+    )
+    rates = ms.rates
+    assert rates.filter(pl.col("time") == 5000)["status"].to_list() == ["beyond follow-up"] * 2
+    assert rates.filter(pl.col("time") == 5000)["survival"].null_count() == 2
+    assert (
+        rates.filter((pl.col("time") == 2600) & (pl.col("horTh") == "yes"))["status"].item() == "ok"
+    )
+    d = ms.differences
+    assert d["status"].to_list() == ["ok", "beyond follow-up", "beyond follow-up"]
+    assert d["difference"][1] is None
+    assert d["p_value"][2] is None
+
+
+def test_milestone_with_one_arm_is_an_error():
+    one = DATA["gbsg2"].filter(pl.col("horTh") == "no")
+    with pytest.raises(InvalidValueError, match="one arm"):
+        survstat.milestone(one, time="time", event="cens", by="horTh", times=[365])
+
+
+def test_conditional_survival_keeps_a_group_with_nobody_at_risk():
+    cs = survstat.conditional_survival(
+        DATA["mgus2"], time="futime", event="death", given=400, times=[410, 500], by="sex"
+    )
+    assert cs["sex"].to_list() == ["F", "F", "M", "M"]
+    empty = cs.filter(pl.col("sex") == "F")
+    assert empty["status"].to_list() == ["nobody at risk after 400"] * 2
+    assert empty["survival"].null_count() == 2
+    assert empty["n_risk"].to_list() == [0.0, 0.0]

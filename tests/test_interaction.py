@@ -142,3 +142,19 @@ def test_cli_writes_the_library_table(tmp_path):
         reference="yes",
     )
     assert_frame_equal(pl.read_parquet(out), want.table)
+
+
+def test_a_marker_that_cannot_be_modelled_leaves_the_others_standing():
+    g = survstat.datasets.load("gbsg2").with_columns(
+        pl.when(pl.col("horTh") == "yes").then(5.0).otherwise(None).alias("one_arm"),
+        pl.lit(None, dtype=pl.Float64).alias("empty"),
+    )
+    t = survstat.interaction_tests(
+        g, time="time", event="cens", treatment="horTh", markers=["age", "one_arm", "empty"]
+    ).table
+    rows = {r["marker"]: r for r in t.iter_rows(named=True)}
+    assert rows["age"]["status"] == "ok"
+    assert rows["one_arm"]["p_value"] is None
+    assert rows["one_arm"]["status"].startswith("no term can be estimated")
+    assert rows["empty"]["status"] == "no patient has a value"
+    assert rows["age"]["p_holm"] == pytest.approx(rows["age"]["p_value"])  # a family of one

@@ -182,3 +182,26 @@ def test_cli_writes_both_tables(tmp_path):
     want = _fit(case, "RR")
     assert_frame_equal(pl.read_parquet(out), want.pooled)
     assert_frame_equal(pl.read_parquet(tmp_path / "ma.studies.parquet"), want.studies)
+
+
+def test_no_events_anywhere_gives_a_null_mantel_haenszel_row():
+    frame = pl.DataFrame({"ai": [0, 0], "n1i": [10, 12], "ci": [0, 0], "n2i": [11, 9]})
+    for measure in ("OR", "RR", "RD"):
+        mh = survstat.meta_analysis(frame, measure=measure, **ROLES).pooled.row(0, named=True)
+        assert mh["estimate"] is None
+        assert mh["conf_low"] is None
+        assert mh["q_df"] is None
+
+
+def test_panel_default_times_lie_within_every_fold():
+    small = survstat.datasets.load("gbsg2").head(60)
+    res = survstat.panel_model(small, time="time", event="cens", markers=["tgrade"], folds=3)
+    assert len(res.times) >= 1
+    with pytest.raises(OptionError, match="within every fold's follow-up"):
+        survstat.panel_model(
+            survstat.datasets.load("gbsg2"),
+            time="time",
+            event="cens",
+            markers=["age", "tsize", "pnodes"],
+            times=[500, 1000, 2500],
+        )

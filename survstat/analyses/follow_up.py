@@ -26,8 +26,6 @@ from survstat.analyses._options import (
     TteTime,
 )
 
-Times = Annotated[list[float], Option(help="Times to report (comma-separated).")]
-
 
 def _survival_data(
     data: Any,

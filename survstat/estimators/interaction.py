@@ -23,7 +23,12 @@ import polars as pl
 from scipy import stats
 
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError
+from survstat.errors import (
+    ColumnNotFoundError,
+    EstimationError,
+    InvalidValueError,
+    OptionError,
+)
 from survstat.estimators._multiplicity import benjamini_hochberg, holm
 from survstat.io import FrameLike
 
@@ -177,14 +182,16 @@ def _level(levels: list[Any], value: Any, column: str) -> Any:
 def _marker_columns(frame: pl.DataFrame, marker: str) -> tuple[pl.DataFrame, list[str]]:
     """The biomarker as numeric design columns (indicators against the first level for
     text), on the rows with a value."""
-    kept = frame.filter(pl.col(marker).is_not_null())
+    kept = frame.with_row_index("__input_row").filter(pl.col(marker).is_not_null())
     column = kept.get_column(marker)
     if column.dtype == pl.Boolean or column.dtype.is_numeric():
         values = column.cast(pl.Float64)
         if values.is_nan().any() or values.is_infinite().any():
-            bad = (values.is_nan() | values.is_infinite()).arg_true()[0]
+            bad = (values.is_nan() | values.is_infinite()).arg_true()
+            row = kept.get_column("__input_row")[bad[0]]
             raise InvalidValueError(
-                f"`{marker}` (marker) has non-finite values (first: {values[bad]} at row {bad})"
+                f"`{marker}` (marker) has {len(bad)} non-finite values (first: "
+                f"{values[bad[0]]} at row {row})"
             )
         return kept.with_columns(values.alias(f"__m[{marker}]")), [f"__m[{marker}]"]
     levels = column.cast(pl.String).unique().sort().to_list()
@@ -214,15 +221,32 @@ def _one(
             kept = kept.with_columns((pl.col(a) * pl.col(m)).alias(name))
             inter.append(name)
     n, n_event = kept.height, int(kept.get_column(sd.event).cast(pl.Int64).sum())
-    if not marker_columns or n_event == 0:
-        why = "marker has one level" if not marker_columns else "no events"
+    why = None
+    if n == 0:
+        why = "no patient has a value"
+    elif not marker_columns:
+        why = "marker has one level"
+    elif n_event == 0:
+        why = "no events"
+    if why is not None:
         return (marker, n, n_event, None, None, None, None, len(inter), None, why)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the status column says what went wrong
-        main = cox(kept, time=sd.time, event=sd.event, covariates=[*arm_columns, *marker_columns])
-        full = cox(
-            kept, time=sd.time, event=sd.event, covariates=[*arm_columns, *marker_columns, *inter]
-        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the status column says what went wrong
+            main = cox(
+                kept, time=sd.time, event=sd.event, covariates=[*arm_columns, *marker_columns]
+            )
+            full = cox(
+                kept,
+                time=sd.time,
+                event=sd.event,
+                covariates=[*arm_columns, *marker_columns, *inter],
+            )
+    except (EstimationError, InvalidValueError) as error:
+        # one marker that cannot be modelled (e.g. recorded in one arm only) leaves the
+        # others' tests standing; its row says why
+        reason = str(error).split(";")[0]
+        return (marker, n, n_event, None, None, None, None, len(inter), None, reason)
     status = "ok"
     if not (main.converged and full.converged):
         status = "not converged"

@@ -12,7 +12,7 @@ model. The classic CML question is survival by major molecular response at 12 mo
 Conditional survival S(t | s) = S(t) / S(s), the chance of surviving to t having survived to
 s, equals the Kaplan–Meier estimate of the patients still at risk after s (every risk set
 after s is the same), and its Greenwood variance sums over the event times in (s, t] only
-(Zabor et al. 2013, Clin Cancer Res 19:2563-2572).
+(Zabor et al. 2013, Cancer 119:3589-3592).
 """
 
 from __future__ import annotations
@@ -306,6 +306,7 @@ CONDITIONAL_COLUMNS = (
     "std_error",
     "conf_low",
     "conf_high",
+    "status",
 )
 
 
@@ -342,7 +343,11 @@ def conditional_survival(
     Returns
     -------
     polars.DataFrame
-        The group columns, then :data:`CONDITIONAL_COLUMNS`.
+        The group columns, then :data:`CONDITIONAL_COLUMNS`; ``status`` is ``ok``, ``beyond
+        follow-up`` (a time after the group's last observed time while its curve is above 0:
+        the survival is null there, where R's ``extend=TRUE`` carries it forward) or ``nobody
+        at risk after s`` (a group with no patient still at risk after ``given``: its rows are
+        null).
 
     Raises
     ------
@@ -389,8 +394,18 @@ def conditional_survival(
         conf_type=conf_type,
         conf_level=conf_level,
     )
-    table = km.at(req.tolist()).with_columns(pl.lit(s).alias("given"))
-    return table.select(*sd.by, *CONDITIONAL_COLUMNS)
+    from survstat.estimators.milestone import within_follow_up
+
+    by = list(sd.by)
+    table = within_follow_up(km.table, km.at(req.tolist()), by)
+    if by:
+        # a group with nobody at risk after `given` keeps its rows, empty, with the reason
+        grid = frame.select(by).unique().sort(by).join(pl.DataFrame({"time": req}), how="cross")
+        table = grid.join(table, on=[*by, "time"], how="left", nulls_equal=True).with_columns(
+            pl.col("n_risk").fill_null(0.0),
+            pl.col("status").fill_null(pl.lit(f"nobody at risk after {s:g}")),
+        )
+    return table.with_columns(pl.lit(s).alias("given")).select(*by, *CONDITIONAL_COLUMNS)
 
 
 __all__ = [

@@ -162,9 +162,12 @@ def _mantel_haenszel(
     a: np.ndarray, n1: np.ndarray, c: np.ndarray, n2: np.ndarray, measure: MetaMeasure
 ) -> tuple[float | None, float | None]:
     """The Mantel–Haenszel estimate (log scale for ratios) and its standard error (R
-    ``rma.mh``); None when undefined (no events in an arm across all trials)."""
+    ``rma.mh``); None when undefined (no events in an arm across all trials, or no events,
+    or only events, anywhere)."""
     b, d = n1 - a, n2 - c
     n = n1 + n2
+    if (a + c).sum() == 0 or (b + d).sum() == 0:
+        return None, None  # no trial has an event (or a non-event) in either arm
     if measure == "OR":
         p, q = (a + d) / n, (b + c) / n
         r, s = a * d / n, b * c / n
@@ -326,7 +329,7 @@ def meta_analysis(
             i2_mh,
             h2_mh,
             q_mh,
-            k_mh - 1,
+            k_mh - 1 if k_mh > 1 else None,
             q_mh_p,
             scale,
         )
@@ -458,7 +461,7 @@ def _row(
     i2: float | None,
     h2: float | None,
     q: float | None,
-    q_df: int,
+    q_df: int | None,
     q_p: float | None,
     scale,
 ) -> tuple:

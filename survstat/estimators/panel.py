@@ -16,8 +16,8 @@ and the model is judged on the patients it did not see, by K-fold cross-validati
   (Graf et al. 1999, Stat Med 18:2529-2545).
 
 The censoring distribution of these weights is estimated on the training fold, so the
-evaluation times must lie within every training fold's follow-up; they default to the 25%,
-50% and 75% quantiles of the event times, and ``tau`` to the largest of them. The folds are
+evaluation times must lie within every fold's follow-up; they default to the 25%, 50% and 75%
+quantiles of the event times within it, and ``tau`` to the largest of them. The folds are
 drawn with a seeded generator, stratified by event status, so a rerun gives the same numbers.
 """
 
@@ -116,7 +116,7 @@ def panel_model(
         Seed of the folds and the forest.
     times
         Evaluation times of the AUC and Brier score (default: the 25%, 50% and 75% quantiles
-        of the event times).
+        of the event times within every fold's follow-up).
     l1_ratio
         The elastic net's mix of lasso (1) and ridge (0) penalty, in (0, 1].
     n_trees, min_leaf
@@ -274,16 +274,25 @@ def _folds(event: np.ndarray, k: int, seed: int) -> np.ndarray:
 def _times(
     t: np.ndarray, d: np.ndarray, times: Sequence[float] | None, fold_of: np.ndarray, k: int
 ) -> np.ndarray:
-    """The evaluation times, checked to lie within every training fold's follow-up."""
+    """The evaluation times: within every test fold's follow-up (from its first to before its
+    last time, which the time-dependent AUC and Brier score need) and before every training
+    fold's last time (where the censoring weights are estimated). By default the quartiles of
+    the event times inside that window."""
+    first = max(float(t[fold_of == j].min()) for j in range(k))
+    limit = min(min(float(t[fold_of == j].max()), float(t[fold_of != j].max())) for j in range(k))
     if times is None:
-        chosen = np.quantile(t[d], [0.25, 0.5, 0.75], method="inverted_cdf")
+        inside = t[d & (t >= first) & (t < limit)]
+        if inside.size == 0:
+            raise EstimationError(
+                f"no event time lies within every fold's follow-up (from {first:g} to below "
+                f"{limit:g}): too few patients for {k}-fold cross-validation"
+            )
+        chosen = np.quantile(inside, [0.25, 0.5, 0.75], method="inverted_cdf")
     else:
         chosen = np.asarray(list(times), dtype=float)
     chosen = np.unique(chosen)
     if chosen.size == 0 or not np.all(np.isfinite(chosen)) or np.any(chosen <= 0):
         raise OptionError(f"`times` must be positive and finite; got {list(chosen)}")
-    limit = min(float(t[fold_of != j].max()) for j in range(k))
-    first = min(float(t[fold_of == j].min()) for j in range(k))
     if chosen.max() >= limit or chosen.min() < first:
         raise OptionError(
             f"`times` must lie within every fold's follow-up, from {first:g} to below {limit:g}; "
