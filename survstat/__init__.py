@@ -13,6 +13,8 @@ The public API::
     survstat.cox(data, time=..., event=..., covariates=[...], strata=None, ties="efron")
     survstat.concordance(data, time=..., event=..., score=..., reverse=False)
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
+    survstat.survreg(data, time=..., event=..., covariates=[...], distribution="weibull")
+    survstat.survreg_compare(data, time=..., event=..., distributions=[...])
     survstat.follow_up(data, time=..., event=..., by=None)
     survstat.landmark(data, time=..., event=..., landmark=12, response_time=...)
     survstat.conditional_survival(data, time=..., event=..., given=12, times=[...])
@@ -71,6 +73,9 @@ _NAMES = {
     "nelson_aalen": "survstat.estimators.nelson_aalen",
     "ProportionResult": "survstat.estimators.proportions",
     "proportion": "survstat.estimators.proportions",
+    "SurvregResult": "survstat.estimators.survreg",
+    "survreg": "survstat.estimators.survreg",
+    "survreg_compare": "survstat.estimators.survreg_compare",
     "SurvivalData": "survstat.data",
     "read_metadata": "survstat.io",
     "write_parquet": "survstat.io",
@@ -108,6 +113,8 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from survstat.estimators.milestone import MilestoneResult, milestone
     from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
     from survstat.estimators.proportions import ProportionResult, proportion
+    from survstat.estimators.survreg import SurvregResult, survreg
+    from survstat.estimators.survreg_compare import survreg_compare
     from survstat.io import read_metadata, write_parquet
     from survstat.risk import RiskTable, risk_table
 
@@ -143,6 +150,7 @@ __all__ = [
     "ProportionResult",
     "RiskTable",
     "SurvivalData",
+    "SurvregResult",
     "SurvstatError",
     "__version__",
     "analyses",
@@ -168,6 +176,8 @@ __all__ = [
     "proportion",
     "read_metadata",
     "risk_table",
+    "survreg",
+    "survreg_compare",
     "tables",
     "write_parquet",
 ]

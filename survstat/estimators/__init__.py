@@ -17,6 +17,9 @@ __getattr__, __dir__ = lazy_submodules(
         "nelson_aalen",
         "proportions",
         "rmst",
+        "survreg",
+        "survreg_compare",
+        "survreg_predict",
         "two_by_two",
     ),
 )
