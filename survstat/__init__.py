@@ -15,6 +15,7 @@ The public API::
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
     survstat.survreg(data, time=..., event=..., covariates=[...], distribution="weibull")
     survstat.survreg_compare(data, time=..., event=..., distributions=[...])
+    survstat.flexible_survreg(data, time=..., event=..., distribution="gengamma")
     survstat.follow_up(data, time=..., event=..., by=None)
     survstat.landmark(data, time=..., event=..., landmark=12, response_time=...)
     survstat.conditional_survival(data, time=..., event=..., given=12, times=[...])
@@ -73,6 +74,8 @@ _NAMES = {
     "nelson_aalen": "survstat.estimators.nelson_aalen",
     "ProportionResult": "survstat.estimators.proportions",
     "proportion": "survstat.estimators.proportions",
+    "FlexibleResult": "survstat.estimators.flexible",
+    "flexible_survreg": "survstat.estimators.flexible",
     "SurvregResult": "survstat.estimators.survreg",
     "survreg": "survstat.estimators.survreg",
     "survreg_compare": "survstat.estimators.survreg_compare",
@@ -105,6 +108,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
         cumulative_incidence,
     )
     from survstat.estimators.fine_gray import FineGrayResult, fine_gray
+    from survstat.estimators.flexible import FlexibleResult, flexible_survreg
     from survstat.estimators.follow_up import FollowUpResult, follow_up
     from survstat.estimators.gray import GrayTestResult, gray_test
     from survstat.estimators.kaplan_meier import KaplanMeierResult, kaplan_meier
@@ -140,6 +144,7 @@ __all__ = [
     "CoxResult",
     "CumulativeIncidenceResult",
     "FineGrayResult",
+    "FlexibleResult",
     "FollowUpResult",
     "GrayTestResult",
     "KaplanMeierResult",
@@ -164,6 +169,7 @@ __all__ = [
     "endpoints",
     "estimators",
     "fine_gray",
+    "flexible_survreg",
     "follow_up",
     "gray_test",
     "io",

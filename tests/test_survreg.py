@@ -234,6 +234,7 @@ def test_not_converged_is_flagged(monkeypatch):
     assert f.model["converged"].to_list() == [False]
     assert set(f.table["status"]) == {"not converged"}
     assert f.table["std_error"].null_count() == f.table.height
+    assert f.scales["std_error"].to_list() == [None]
     with pytest.raises(EstimationError, match="did not converge: it gives no predictions"):
         f.predict(frame(CASES["gbsg2_weibull"]).head(1))
 

@@ -154,3 +154,52 @@ def test_job_checks_the_distribution(tmp_path, gbsg):
     )
     with pytest.raises(survstat.SurvstatError, match="weibul"):
         load_job(job)
+
+
+def test_parametric_overlay_curves_are_the_fit():
+    from survstat.plot_curves import km_figure, parametric_overlay
+
+    gbsg = survstat.datasets.load("gbsg2")
+    km = survstat.kaplan_meier(gbsg, time="time", event="cens", by="tgrade")
+    fit = survstat.survreg(gbsg, time="time", event="cens", covariates=["tgrade"])
+    curves = parametric_overlay(km, fit, points=50)
+    assert curves.label == "weibull model"
+    assert len(curves.time) == 3
+    expected = fit.survival({"tgrade": "III"}, curves.time[2])["survival"].to_numpy()
+    assert curves.survival[2].tolist() == expected.tolist()
+    assert curves.time[0][0] == 0.0
+    assert curves.survival[0][0] == 1.0
+    assert curves.time[0][-1] == float(gbsg["time"].max())
+    km_figure(km, overlay=curves)
+    one = survstat.kaplan_meier(gbsg, time="time", event="cens")
+    null = survstat.survreg(gbsg, time="time", event="cens", distribution="lognormal")
+    assert len(parametric_overlay(one, null).survival) == 1
+
+
+def test_parametric_overlay_refuses_other_models():
+    from survstat.plot_curves import parametric_overlay
+
+    gbsg = survstat.datasets.load("gbsg2")
+    km = survstat.kaplan_meier(gbsg, time="time", event="cens", by="horTh")
+    other = survstat.survreg(gbsg, time="time", event="cens", covariates=["horTh", "age"])
+    with pytest.raises(survstat.SurvstatError, match="must be the Kaplan-Meier group column"):
+        parametric_overlay(km, other)
+    strata = survstat.survreg(
+        gbsg, time="time", event="cens", covariates=["horTh"], strata="menostat"
+    )
+    with pytest.raises(survstat.SurvstatError, match="take a model without strata"):
+        parametric_overlay(km, strata)
+
+
+def test_plot_km_parametric(tmp_path, gbsg):
+    out = tmp_path / "km.png"
+    args = ["plot", "km", str(gbsg), "--time", "time", "--event", "cens", "--by", "horTh"]
+    r = runner.invoke(app, [*args, "--parametric", "weibull", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.stat().st_size > 10_000
+    both = [*args, "--parametric", "weibull", "--cox-covariates", "age", "-o", str(out)]
+    r = runner.invoke(app, both)
+    assert r.exit_code in (1, 2)
+    assert "give one model to draw over the curves" in r.output
+    r = runner.invoke(app, [*args, "--parametric", "gompertz", "-o", str(out)])
+    assert r.exit_code == 2

@@ -54,8 +54,8 @@ def survreg_model(
         list[str] | None,
         Option(
             help="Also fit these distributions (comma-separated, e.g. "
-            "exponential,weibull,lognormal,loglogistic; without --strata) and write their "
-            "log-likelihood, df, AIC and BIC."
+            "exponential,weibull,gompertz,lognormal,loglogistic,gengamma; without --strata) "
+            "and write their log-likelihood, df, AIC and BIC."
         ),
     ] = None,
     profiles: Annotated[

@@ -10,6 +10,7 @@ __getattr__, __dir__ = lazy_submodules(
         "cox",
         "cumulative_incidence",
         "fine_gray",
+        "flexible",
         "gray",
         "kaplan_meier",
         "logrank",

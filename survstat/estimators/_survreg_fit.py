@@ -191,3 +191,17 @@ def start(rows: Rows, dist: Distribution) -> np.ndarray:
         sd = np.sqrt(var) / dist.spread if var > 0 else 1.0
         logs.append(np.log(sd))
     return np.array([mean, *logs])
+
+
+def standardise(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale the non-intercept columns; returns the new matrix and the map A with
+    beta = A beta_standardised."""
+    mean = (w @ x) / w.sum()
+    sd = np.sqrt((w @ (x - mean) ** 2) / w.sum())
+    mean[0], sd[0] = 0.0, 1.0
+    sd = np.where(sd > 0, sd, 1.0)
+    z = (x - mean) / sd
+    z[:, 0] = 1.0
+    a = np.diag(1.0 / sd)
+    a[0, 1:] = -mean[1:] / sd[1:]
+    return z, a

@@ -18,14 +18,12 @@ Survival Data in Medical Research*, 3rd ed., ch. 6.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 from survstat._choices import SURVREG_DISTRIBUTIONS, SurvregDistribution
 from survstat.data import SurvivalData, as_survival_data
@@ -34,13 +32,13 @@ from survstat.errors import (
     EstimationError,
     InvalidValueError,
     OptionError,
-    SurvstatWarning,
     check_choice,
 )
 from survstat.estimators._confint import z_value
 from survstat.estimators._design import Design, covariate_list, design_matrix
 from survstat.estimators._survreg_dist import DISTRIBUTIONS
-from survstat.estimators._survreg_fit import Rows, aliased_columns, maximise, start
+from survstat.estimators._survreg_fit import Rows, aliased_columns, maximise, standardise, start
+from survstat.estimators._survreg_table import coefficient_table, expand_covariance, warn_status
 from survstat.io import FrameLike
 
 INTERCEPT = "(Intercept)"
@@ -70,6 +68,12 @@ class SurvregBasis:
     log_scale: np.ndarray  # one per stratum ([0.0] for the exponential)
     covariance: np.ndarray  # over (used beta, log scales); aliased terms dropped
     used: np.ndarray  # the terms that are not aliased
+    #: The rows used (weight above 0): time, event, weight, and the design with the intercept
+    #: (every term, aliased ones included).
+    time: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    event: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    weight: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    x: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +202,7 @@ class SurvregResult:
     def survival(
         self,
         profiles: Any,
-        times: Sequence[float],
+        times: Sequence[float] | np.ndarray,
         *,
         tau: float | None = None,
         conf_level: float | None = None,
@@ -288,21 +292,6 @@ def _stratum_label(strata: tuple[str, ...], key: tuple[Any, ...]) -> str:
     """R's name of a stratum's scale: ``sex=1`` (``a=1, b=2`` with two columns; ``""``
     without strata)."""
     return ", ".join(f"{c}={v}" for c, v in zip(strata, key, strict=True))
-
-
-def _standardise(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centre and scale the non-intercept columns; returns the new matrix and the map A with
-    beta = A beta_standardised."""
-    p = x.shape[1]
-    mean = (w @ x) / w.sum()
-    sd = np.sqrt((w @ (x - mean) ** 2) / w.sum())
-    mean[0], sd[0] = 0.0, 1.0
-    sd = np.where(sd > 0, sd, 1.0)
-    z = (x - mean) / sd
-    z[:, 0] = 1.0
-    a = np.diag(1.0 / sd)
-    a[0, 1:] = -mean[1:] / sd[1:]
-    return z, a if p else np.eye(0)
 
 
 def survreg(
@@ -413,7 +402,7 @@ def survreg(
         terms = (INTERCEPT, *design.terms)
     aliased = aliased_columns(x_full, w)
     used = ~aliased
-    x, a = _standardise(x_full[:, used], w)
+    x, a = standardise(x_full[:, used], w)
     null = maximise(start(rows, dist), x[:, :1], rows, dist)
     k = 0 if dist.fixed_scale else len(keys)
     theta0 = np.concatenate([null.theta[:1], np.zeros(x.shape[1] - 1), null.theta[1:]])
@@ -430,28 +419,29 @@ def survreg(
     converged = fit.converged and null.converged
     status = ["aliased" if al else "ok" if converged else "not converged" for al in aliased]
     status += ["ok" if converged else "not converged"] * k
-    _warn(terms, status, converged, distribution)
+    warn_status(terms, status, converged, distribution)
     beta = np.zeros(len(terms))
     beta[used] = theta[:q]
     log_scale = theta[q:] if k else np.zeros(1)
     labels = [_stratum_label(sd.strata, key) for key in keys]
     scale_terms = [f"Log(scale):{lab}" if sd.strata else "Log(scale)" for lab in labels]
-    table = _table(
+    table = coefficient_table(
         (*terms, *scale_terms[:k]),
         np.concatenate([beta, theta[q:]]),
-        _expand(cov, used, k),
+        expand_covariance(cov, used, k),
         status,
         conf_level,
         dist.log_time,
         len(terms),
     )
-    se_scale = np.sqrt(np.diag(cov)[q:]) if k else np.zeros(1)
+    # no standard error for the exponential's fixed scale, nor without convergence
+    se_scale = np.sqrt(np.diag(cov)[q:]) if k and converged else np.full(len(log_scale), np.nan)
     scales = pl.DataFrame(
         {
             "stratum": labels if k else [""],
             "scale": np.exp(log_scale),
             "log_scale": log_scale,
-            "std_error": pl.Series(se_scale if k else [None], dtype=pl.Float64),
+            "std_error": pl.Series(se_scale, dtype=pl.Float64, nan_to_null=True),
         }
     )
     return SurvregResult(
@@ -474,66 +464,9 @@ def survreg(
             log_scale=log_scale,
             covariance=cov,
             used=used,
+            time=t,
+            event=rows.event,
+            weight=w,
+            x=x_full,
         ),
     )
-
-
-def _expand(cov: np.ndarray, used: np.ndarray, k: int) -> np.ndarray:
-    """The covariance over every term (aliased rows and columns NaN) and the log scales."""
-    mask = np.concatenate([used, np.ones(k, dtype=bool)])
-    full = np.full((len(mask), len(mask)), np.nan)
-    full[np.ix_(mask, mask)] = cov
-    return full
-
-
-def _warn(terms: tuple[str, ...], status: list[str], converged: bool, dist: str) -> None:
-    aliased = [t for t, s in zip(terms, status, strict=False) if s == "aliased"]
-    if aliased:
-        listed = ", ".join(f"`{t}`" for t in aliased)
-        warnings.warn(
-            f"parametric model ({dist}): {len(aliased)} coefficient(s) not defined because of "
-            f"singularities ({listed}: a linear combination of earlier terms); their rows are "
-            "null",
-            SurvstatWarning,
-            stacklevel=3,
-        )
-    if not converged:
-        warnings.warn(
-            f"parametric model ({dist}): the iterations did not converge; the estimates are "
-            "the last iteration's and carry no inference (`converged` is false)",
-            SurvstatWarning,
-            stacklevel=3,
-        )
-
-
-def _table(
-    terms: tuple[str, ...],
-    coef: np.ndarray,
-    cov: np.ndarray,
-    status: list[str],
-    conf_level: float,
-    log_time: bool,
-    n_coef: int,
-) -> pl.DataFrame:
-    z = z_value(conf_level)
-    ok = np.array([s == "ok" for s in status])
-    shown = np.array([s != "aliased" for s in status])
-    with np.errstate(invalid="ignore", over="ignore"):
-        se = np.where(ok, np.sqrt(np.diag(cov)), np.nan)
-        zval = coef / se
-        ratio = np.where((np.arange(len(terms)) >= 1) & (np.arange(len(terms)) < n_coef), 1, 0)
-        columns = {
-            "coef": np.where(shown, coef, np.nan),
-            "std_error": se,
-            "conf_low": coef - z * se,
-            "conf_high": coef + z * se,
-            "z": zval,
-            "p_value": 2.0 * stats.norm.sf(np.abs(zval)),
-            "time_ratio": np.where(shown & (ratio == 1) & log_time, np.exp(coef), np.nan),
-        }
-    body: dict[str, Any] = {"term": list(terms)}
-    for name, values in columns.items():
-        values = np.where(np.isfinite(values), values, np.nan)
-        body[name] = pl.Series(name, values, dtype=pl.Float64, nan_to_null=True)
-    body["status"] = status
-    return pl.DataFrame(body, schema_overrides={"term": pl.String, "status": pl.String})

@@ -17,8 +17,25 @@ import polars as pl
 from survstat._choices import SURVREG_DISTRIBUTIONS, SurvregDistribution
 from survstat.data import SurvivalData
 from survstat.errors import OptionError, check_choice
+from survstat.estimators.flexible import (
+    FLEXIBLE_DISTRIBUTIONS,
+    FlexibleDistribution,
+    flexible_survreg,
+)
 from survstat.estimators.survreg import survreg
 from survstat.io import FrameLike
+
+#: Columns of the comparison table.
+COLUMNS = {
+    "distribution": pl.String,
+    "n": pl.Int64,
+    "n_event": pl.Int64,
+    "loglik": pl.Float64,
+    "df": pl.Int64,
+    "aic": pl.Float64,
+    "bic": pl.Float64,
+    "converged": pl.Boolean,
+}
 
 #: The distributions compared by default: the log-time models of R ``survreg``.
 DEFAULT_DISTRIBUTIONS: tuple[SurvregDistribution, ...] = (
@@ -35,7 +52,7 @@ def survreg_compare(
     time: str | None = None,
     event: str | None = None,
     covariates: Sequence[str] = (),
-    distributions: Sequence[SurvregDistribution] = DEFAULT_DISTRIBUTIONS,
+    distributions: Sequence[SurvregDistribution | FlexibleDistribution] = DEFAULT_DISTRIBUTIONS,
     weight: str | None = None,
     reference: Mapping[str, Any] | None = None,
     censor: str | None = None,
@@ -49,7 +66,8 @@ def survreg_compare(
     covariates
         Columns of the linear predictor, the same in every model.
     distributions
-        The distributions to fit (default: exponential, Weibull, log-normal, log-logistic).
+        The distributions to fit (default: exponential, Weibull, log-normal, log-logistic);
+        also ``gengamma`` and ``gompertz`` (:func:`survstat.estimators.flexible.flexible_survreg`).
     reference
         Reference level per categorical covariate.
 
@@ -73,31 +91,42 @@ def survreg_compare(
     >>> table.get_column("distribution").to_list()
     ['exponential', 'weibull', 'lognormal', 'loglogistic']
     """
-    names: list[SurvregDistribution] = (
-        [distributions] if isinstance(distributions, str) else list(distributions)  # type: ignore[list-item]
+    names: list[str] = (
+        [distributions] if isinstance(distributions, str) else [str(d) for d in distributions]
     )
     if not names:
         raise OptionError("give at least one distribution to compare")
     for name in names:
-        check_choice("distribution", name, SURVREG_DISTRIBUTIONS)
+        check_choice("distribution", name, (*SURVREG_DISTRIBUTIONS, *FLEXIBLE_DISTRIBUTIONS))
     repeated = sorted({d for d in names if names.count(d) > 1})
     if repeated:
         raise OptionError(f"distribution(s) listed more than once: {repeated}")
     rows = []
     for name in names:
+        if name in FLEXIBLE_DISTRIBUTIONS:
+            flex = flexible_survreg(
+                data,
+                time=time,
+                event=event,
+                covariates=covariates,
+                distribution=name,  # type: ignore[arg-type]
+                weight=weight,
+                reference=reference,
+                censor=censor,
+            )
+            values = (flex.n, flex.n_event, flex.loglik, flex.df, flex.aic, flex.bic)
+            rows.append((name, *values, flex.converged))
+            continue
         fit = survreg(
             data,
             time=time,
             event=event,
             covariates=covariates,
-            distribution=name,
+            distribution=name,  # type: ignore[arg-type]
             weight=weight,
             reference=reference,
             censor=censor,
         )
-        rows.append(
-            fit.model.select(
-                "distribution", "n", "n_event", "loglik", "df", "aic", "bic", "converged"
-            )
-        )
-    return pl.concat(rows)
+        values = (fit.n, fit.n_event, fit.loglik[1], fit.df, fit.aic, fit.bic)
+        rows.append((name, *values, fit.converged))
+    return pl.DataFrame(rows, schema=COLUMNS, orient="row")

@@ -222,7 +222,7 @@ def _restricted_mean(dist: Distribution, lp: float, sigma: float, tau: float) ->
 def predict_survival(
     fit: SurvregResult,
     profiles: Any,
-    times: Sequence[float],
+    times: Sequence[float] | np.ndarray,
     *,
     tau: float | None = None,
     conf_level: float | None = None,
