@@ -16,6 +16,9 @@ The public API::
     survstat.interaction_tests(data, time=..., event=..., treatment=..., markers=[...])
     survstat.panel_model(data, time=..., event=..., markers=[...], model="coxnet")
     survstat.fine_gray(data, time=..., cause=..., covariates=[...], failcode=1)
+    survstat.survreg(data, time=..., event=..., covariates=[...], distribution="weibull")
+    survstat.survreg_compare(data, time=..., event=..., distributions=[...])
+    survstat.flexible_survreg(data, time=..., event=..., distribution="gengamma")
     survstat.follow_up(data, time=..., event=..., by=None)
     survstat.landmark(data, time=..., event=..., landmark=12, response_time=...)
     survstat.conditional_survival(data, time=..., event=..., given=12, times=[...])
@@ -83,6 +86,11 @@ _NAMES = {
     "nelson_aalen": "survstat.estimators.nelson_aalen",
     "ProportionResult": "survstat.estimators.proportions",
     "proportion": "survstat.estimators.proportions",
+    "FlexibleResult": "survstat.estimators.flexible",
+    "flexible_survreg": "survstat.estimators.flexible",
+    "SurvregResult": "survstat.estimators.survreg",
+    "survreg": "survstat.estimators.survreg",
+    "survreg_compare": "survstat.estimators.survreg_compare",
     "SurvivalData": "survstat.data",
     "read_metadata": "survstat.io",
     "write_parquet": "survstat.io",
@@ -113,6 +121,7 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     )
     from survstat.estimators.cutpoint import CutpointResult, cutpoint
     from survstat.estimators.fine_gray import FineGrayResult, fine_gray
+    from survstat.estimators.flexible import FlexibleResult, flexible_survreg
     from survstat.estimators.follow_up import FollowUpResult, follow_up
     from survstat.estimators.gray import GrayTestResult, gray_test
     from survstat.estimators.interaction import InteractionResult, interaction_tests
@@ -124,6 +133,8 @@ if TYPE_CHECKING:  # the names as type checkers and IDEs see them
     from survstat.estimators.nelson_aalen import NelsonAalenResult, nelson_aalen
     from survstat.estimators.panel import PanelResult, panel_model
     from survstat.estimators.proportions import ProportionResult, proportion
+    from survstat.estimators.survreg import SurvregResult, survreg
+    from survstat.estimators.survreg_compare import survreg_compare
     from survstat.io import read_metadata, write_parquet
     from survstat.risk import RiskTable, risk_table
 
@@ -150,6 +161,7 @@ __all__ = [
     "CumulativeIncidenceResult",
     "CutpointResult",
     "FineGrayResult",
+    "FlexibleResult",
     "FollowUpResult",
     "GrayTestResult",
     "InteractionResult",
@@ -163,6 +175,7 @@ __all__ = [
     "ProportionResult",
     "RiskTable",
     "SurvivalData",
+    "SurvregResult",
     "SurvstatError",
     "__version__",
     "analyses",
@@ -177,6 +190,7 @@ __all__ = [
     "endpoints",
     "estimators",
     "fine_gray",
+    "flexible_survreg",
     "follow_up",
     "gray_test",
     "interaction_tests",
@@ -192,6 +206,8 @@ __all__ = [
     "proportion",
     "read_metadata",
     "risk_table",
+    "survreg",
+    "survreg_compare",
     "tables",
     "write_parquet",
 ]

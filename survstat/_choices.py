@@ -25,6 +25,12 @@ TIES: tuple[str, ...] = get_args(Ties)
 IncidenceVariance = Literal["auto", "cuminc", "delta", "robust"]
 VARIANCES: tuple[str, ...] = get_args(IncidenceVariance)
 
+#: Error distributions of parametric (AFT) survival models (R ``survreg``'s ``dist``).
+SurvregDistribution = Literal[
+    "exponential", "weibull", "lognormal", "loglogistic", "gaussian", "logistic"
+]
+SURVREG_DISTRIBUTIONS: tuple[str, ...] = get_args(SurvregDistribution)
+
 #: Binomial interval methods.
 RateMethod = Literal[
     "clopper-pearson", "wilson", "wilson-cc", "jeffreys", "agresti-coull", "mid-p", "wald"

@@ -156,10 +156,13 @@ FREE_TEXT |= {
         "cutpoint",
         "interaction",
         "panel",
+        "survreg",
     )
 }
 #: The zph figure's axis label and title; the covariate profiles of `cox --profiles`.
 FREE_TEXT |= {("plot zph", "xlabel"), ("plot zph", "title"), ("cox", "profiles")}
+#: The covariate profiles of `survreg --profiles`.
+FREE_TEXT |= {("survreg", "profiles")}
 #: The folder the ADaM datasets of a derivation are written to.
 FREE_TEXT |= {("recist derive", "adam"), ("cml endpoints", "adam")}
 FREE_TEXT |= {

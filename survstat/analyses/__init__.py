@@ -34,6 +34,7 @@ from survstat.analyses.cml import CML_ANALYSES
 from survstat.analyses.design import DESIGN_ANALYSES
 from survstat.analyses.follow_up import FOLLOW_UP_ANALYSES
 from survstat.analyses.meta import META_ANALYSES
+from survstat.analyses.parametric import PARAMETRIC_ANALYSES
 from survstat.analyses.rates import RATE_ANALYSES
 from survstat.analyses.recist import RECIST_ANALYSES
 from survstat.analyses.sdtm import SDTM_ANALYSES
@@ -45,6 +46,7 @@ ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
     a.name: a
     for a in (
         *SURVIVAL_ANALYSES,
+        *PARAMETRIC_ANALYSES,
         *FOLLOW_UP_ANALYSES,
         *BIOMARKER_ANALYSES,
         *META_ANALYSES,

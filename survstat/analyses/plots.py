@@ -10,6 +10,7 @@ import math
 from typing import TYPE_CHECKING, Annotated, Any
 
 from survstat._choices import FORMATS as FORMATS  # file formats of figures, re-exported
+from survstat._choices import SurvregDistribution
 from survstat.analyses._core import Analysis, names
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
@@ -43,6 +44,7 @@ from survstat.analyses._options import (
 )
 from survstat.analyses.plots_models import MODEL_PLOTS
 from survstat.analyses.plots_series import SERIES_PLOTS
+from survstat.errors import OptionError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -143,13 +145,22 @@ def km_plot(
             "level, as the footnote says. Needs --by; not with --entry.",
         ),
     ] = None,
+    parametric: Annotated[
+        SurvregDistribution | None,
+        Option(
+            help="Draw over each group's Kaplan–Meier curve, dashed in its colour, its survival "
+            "curve under this parametric model (R survreg) on the --by column(s) (one curve "
+            "without --by). Not with --entry or --cox-covariates."
+        ),
+    ] = None,
 ) -> Any:
     """Kaplan–Meier curves with CI bands, censoring marks, median lines and numbers at risk;
     the log-rank p-value, and for two groups the Cox hazard ratio, on the plot.
 
     The hazard ratio is that of the second group against the first (one --by column, no
     --entry or --weight). --cox-covariates overlays a Cox model's curve per group (R
-    survfit(fit, newdata)), a visual check of the model.
+    survfit(fit, newdata)), a visual check of the model; --parametric a parametric model's
+    (e.g. weibull: the fit behind an extrapolation).
 
     Example: `survstat plot km gbsg2.parquet --time time --event cens --by horTh
     --at-risk-times 0,500,1000,1500,2000 -o km.png`
@@ -176,8 +187,14 @@ def km_plot(
     )
     fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     overlay = None
+    if cox_covariates is not None and parametric is not None:
+        raise OptionError(
+            "give one model to draw over the curves: --cox-covariates or --parametric"
+        )
     if cox_covariates is not None:
         overlay = _cox_overlay(fit, rows, sd, cox_covariates)
+    if parametric is not None:
+        overlay = _parametric_overlay(fit, rows, sd, parametric)
     # the log-rank test and Cox model here take neither delayed entry nor case weights
     plain = entry is None and weight is None
     shown = _labels(labels)
@@ -228,6 +245,39 @@ def _cox_overlay(fit: Any, rows: Any, sd: SurvivalData, covariates: list[str]) -
         frame, time=sd.time, event=sd.event, covariates=[*groups, *covariates], weight=sd.weight
     )
     return cox_overlay(fit, model)
+
+
+def _parametric_overlay(
+    fit: Any, rows: Any, sd: SurvivalData, distribution: SurvregDistribution
+) -> Any:
+    """The parametric model curve of each group of ``fit``
+    (:func:`survstat.plot_curves.parametric_overlay`), the model on the group columns, each as
+    categories."""
+    import polars as pl
+
+    from survstat.estimators.survreg import survreg
+    from survstat.io import scan
+    from survstat.plot_curves import parametric_overlay
+
+    if sd.entry is not None:
+        raise OptionError(
+            "`parametric` takes no --entry: parametric models with delayed entry are not "
+            "available yet"
+        )
+    groups = list(sd.by)
+    frame = scan(rows)[0]
+    schema = frame.collect_schema()
+    text = [g for g in groups if schema[g].is_numeric()]  # a level is a category, not a number
+    frame = frame.with_columns(pl.col(text).cast(pl.String))
+    model = survreg(
+        frame,
+        time=sd.time,
+        event=sd.event,
+        covariates=groups,
+        distribution=distribution,
+        weight=sd.weight,
+    )
+    return parametric_overlay(fit, model)
 
 
 def cif_plot(

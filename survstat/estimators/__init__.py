@@ -10,6 +10,7 @@ __getattr__, __dir__ = lazy_submodules(
         "cox",
         "cumulative_incidence",
         "fine_gray",
+        "flexible",
         "gray",
         "kaplan_meier",
         "logrank",
@@ -17,6 +18,9 @@ __getattr__, __dir__ = lazy_submodules(
         "nelson_aalen",
         "proportions",
         "rmst",
+        "survreg",
+        "survreg_compare",
+        "survreg_predict",
         "two_by_two",
     ),
 )

@@ -10,7 +10,7 @@ figures are written with :func:`survstat.plot.save_figure`.
 """
 
 from survstat.plot_curves.figures import cif_figure, km_figure
-from survstat.plot_curves.overlay import ModelCurves, cox_overlay
+from survstat.plot_curves.overlay import ModelCurves, cox_overlay, parametric_overlay
 from survstat.plot_curves.style import (
     DEFAULT_DPI,
     DPI_RANGE,
@@ -35,4 +35,5 @@ __all__ = [
     "curve_style",
     "km_figure",
     "level_names",
+    "parametric_overlay",
 ]

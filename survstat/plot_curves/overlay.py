@@ -1,5 +1,5 @@
 """Model-based survival curves drawn over the Kaplan-Meier curves of :func:`km_figure`: a
-visual check of a Cox model against the data it was fitted on."""
+visual check of a Cox or parametric model against the data it was fitted on."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from survstat.errors import OptionError
 if TYPE_CHECKING:
     from survstat.estimators.cox import CoxResult
     from survstat.estimators.kaplan_meier import KaplanMeierResult
+    from survstat.estimators.survreg import SurvregResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,4 +142,74 @@ def cox_overlay(km: KaplanMeierResult, fit: CoxResult, *, label: str = "Cox mode
     return ModelCurves(tuple(times), tuple(survival), label, footnote)
 
 
-__all__ = ["ModelCurves", "cox_overlay"]
+def parametric_overlay(
+    km: KaplanMeierResult, fit: SurvregResult, *, label: str | None = None, points: int = 400
+) -> ModelCurves:
+    """The parametric model's survival curve of each Kaplan-Meier group.
+
+    S(t) of each group's profile (the group columns at the group's levels) on a grid of
+    ``points`` times from 0 to the largest time of the Kaplan-Meier curves.
+
+    Parameters
+    ----------
+    km
+        The Kaplan-Meier curves (by any group columns, or none).
+    fit
+        A :func:`survstat.survreg` model without strata whose covariates are exactly the group
+        columns of ``km`` (none for one curve), fitted on the same data.
+    label
+        The legend entry of the model curves (default: ``"<distribution> model"``).
+    points
+        Grid size of each curve.
+
+    Returns
+    -------
+    ModelCurves
+        One curve per Kaplan-Meier curve.
+
+    Raises
+    ------
+    OptionError
+        A stratified model, or one whose covariates are not the group columns.
+
+    Examples
+    --------
+    >>> import survstat
+    >>> from survstat.plot_curves import km_figure, parametric_overlay
+    >>> gbsg = survstat.datasets.load("gbsg2")
+    >>> km = survstat.kaplan_meier(gbsg, time="time", event="cens", by="horTh")
+    >>> fit = survstat.survreg(gbsg, time="time", event="cens", covariates=["horTh"])
+    >>> fig = km_figure(km, overlay=parametric_overlay(km, fit))
+    """
+    groups = list(km.risk.groups)
+    basis = fit.basis
+    if basis.strata:
+        raise OptionError(
+            "parametric curves over Kaplan-Meier curves take a model without strata; this one "
+            f"has a scale per level of {', '.join(basis.strata)}"
+        )
+    covariates = list(dict.fromkeys(column for column, _ in basis.design.source))
+    if sorted(covariates) != sorted(groups):
+        raise OptionError(
+            "the parametric model's covariates must be the Kaplan-Meier group column(s) "
+            f"({', '.join(groups) or 'none'}) to draw a curve per group; its covariates: "
+            f"{', '.join(covariates) or 'none'}"
+        )
+    references = dict(basis.design.references)
+    profiles: list[dict[str, object]] = []
+    for key in km.risk.keys.iter_rows(named=True) if groups else [{}]:
+        profiles.append({g: str(v) if g in references else float(v) for g, v in key.items()})
+    horizon = float(np.max(km.risk.time)) if len(km.risk.time) else 1.0
+    grid = np.linspace(0.0, horizon, points)
+    table = fit.survival(profiles, grid)
+    survival = [
+        table.filter(profile=i).get_column("survival").to_numpy() for i in range(len(profiles))
+    ]
+    name = label or f"{fit.distribution} model"
+    footnote = f"Dashed lines: {name} survival of each group" if groups else None
+    return ModelCurves(
+        tuple(grid for _ in profiles), tuple(survival), name, footnote and footnote + "."
+    )
+
+
+__all__ = ["ModelCurves", "cox_overlay", "parametric_overlay"]
