@@ -163,7 +163,7 @@ def test_parametric_overlay_curves_are_the_fit():
     km = survstat.kaplan_meier(gbsg, time="time", event="cens", by="tgrade")
     fit = survstat.survreg(gbsg, time="time", event="cens", covariates=["tgrade"])
     curves = parametric_overlay(km, fit, points=50)
-    assert curves.label == "weibull model"
+    assert curves.label == "Weibull model"
     assert len(curves.time) == 3
     expected = fit.survival({"tgrade": "III"}, curves.time[2])["survival"].to_numpy()
     assert curves.survival[2].tolist() == expected.tolist()

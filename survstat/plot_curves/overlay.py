@@ -205,7 +205,8 @@ def parametric_overlay(
     survival = [
         table.filter(profile=i).get_column("survival").to_numpy() for i in range(len(profiles))
     ]
-    name = label or f"{fit.distribution} model"
+    names = {"weibull": "Weibull", "lognormal": "log-normal", "loglogistic": "log-logistic"}
+    name = label or f"{names.get(fit.distribution, fit.distribution)} model"
     footnote = f"Dashed lines: {name} survival of each group" if groups else None
     return ModelCurves(
         tuple(grid for _ in profiles), tuple(survival), name, footnote and footnote + "."
