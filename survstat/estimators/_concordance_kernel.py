@@ -57,7 +57,7 @@ def _below(tree: np.ndarray, r: int) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def count_pairs(
+def failing_first(
     group_start: np.ndarray,
     stratum_start: np.ndarray,
     event: np.ndarray,
@@ -67,7 +67,8 @@ def count_pairs(
     influence: np.ndarray,
 ) -> np.ndarray:
     """Weighted concordant, discordant, score-tied, time-tied and doubly tied pairs, and each
-    record's partner-weighted concordant, discordant and score-tied pairs.
+    event's partner-weighted concordant, discordant and score-tied pairs as the member that
+    fails first.
 
     Parameters
     ----------
@@ -84,8 +85,7 @@ def count_pairs(
     n_ranks
         The number of distinct scores.
     influence
-        Zeros of shape (records, 3), filled in place with each record's concordant,
-        discordant and score-tied partner weights.
+        Zeros of shape (records, 3), filled in place.
 
     Returns
     -------
@@ -136,9 +136,36 @@ def count_pairs(
                     _add(tree, total, rank[i], weight[i])
                     seen += weight[i]
                     tied[rank[i]] = 0.0
-        # increasing time: each record (lasting longer) against the events before it, and at
-        # its own time too when it is censored
         _empty(tree, total, rank, int(group_start[g_lo]), int(group_start[g_hi]))
+    return counts
+
+
+@numba.njit(cache=True, nogil=True)
+def lasting_longer(
+    group_start: np.ndarray,
+    stratum_start: np.ndarray,
+    event: np.ndarray,
+    rank: np.ndarray,
+    weight: np.ndarray,
+    n_ranks: int,
+    influence: np.ndarray,
+) -> None:
+    """Each record's partner-weighted concordant, discordant and score-tied pairs as the
+    member that lasts longer: against the events before it, and at its own time too when it
+    is censored (the other half of the influence of :func:`failing_first`, independent of it,
+    so the two can run side by side).
+
+    Parameters
+    ----------
+    group_start, stratum_start, event, rank, weight, n_ranks
+        As for :func:`failing_first`.
+    influence
+        Zeros of shape (records, 3), filled in place.
+    """
+    tree = np.zeros(n_ranks + 1)
+    total = np.zeros(n_ranks)
+    for s in range(len(stratum_start) - 1):
+        g_lo, g_hi = stratum_start[s], stratum_start[s + 1]
         seen = 0.0
         for g in range(g_hi - 1, g_lo - 1, -1):
             a, b = group_start[g], group_start[g + 1]
@@ -157,4 +184,3 @@ def count_pairs(
                         influence[i, 1] += less
                         influence[i, 2] += equal
         _empty(tree, total, rank, int(group_start[g_lo]), int(group_start[g_hi]))
-    return counts

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +117,7 @@ def _stratum(
     """Add the stratum's weighted pair counts to ``counts``; with ``influence`` (n x 3), add
     each subject's partner-weighted concordant, discordant and score-tied pairs to its row."""
     n = len(time)
-    _, rank = np.unique(score, return_inverse=True)
+    rank = _codes(score)
     n_ranks = int(rank.max()) + 1 if n else 1
     # decreasing time; at one time: censored records, then the events' queries, then the events
     # as data, so an event sees later times and records censored at its time, but not its ties
@@ -217,16 +218,17 @@ def concordance_counts(
     score = np.asarray(score, float)
     n = len(time)
     weight = np.ones(n) if weight is None else np.asarray(weight, float)
-    levels = None if strata is None else np.unique(strata)
-    if n >= COMPILED_FROM or (levels is not None and len(levels) >= COMPILED_FROM_STRATA):
-        counts, influence = _compiled_counts(time, event, score, weight, strata)
+    code = None if strata is None else _codes(np.asarray(strata))
+    n_strata = 1 if code is None or not len(code) else int(code.max()) + 1
+    if n >= COMPILED_FROM or n_strata >= COMPILED_FROM_STRATA:
+        counts, influence = _compiled_counts(time, event, score, weight, code)
     else:
         counts = np.zeros(5)
         influence = np.zeros((n, 3))
-        if strata is None or levels is None:
+        if strata is None:
             _stratum(time, event, score, weight, counts, influence)
         else:
-            for s in levels:
+            for s in np.unique(strata):
                 rows = np.flatnonzero(strata == s)
                 part = np.zeros((len(rows), 3))
                 _stratum(time[rows], event[rows], score[rows], weight[rows], counts, part)
@@ -242,18 +244,17 @@ def _compiled_counts(
     event: np.ndarray,
     score: np.ndarray,
     weight: np.ndarray,
-    strata: np.ndarray | None,
+    code: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and the
     per-record influence, by the compiled Fenwick-tree passes of
-    :mod:`survstat.estimators._concordance_kernel`: O(n log n)."""
+    :mod:`survstat.estimators._concordance_kernel`: O(n log n). ``code``: the stratum of
+    each record as 0, 1, ... (:func:`_codes`), None for one stratum."""
     from survstat.estimators import _concordance_kernel
 
     n = len(time)
-    if strata is None:
+    if code is None:
         code = np.zeros(n, dtype=np.int64)
-    else:
-        code = np.unique(np.asarray(strata), return_inverse=True)[1].reshape(-1)
     # records by stratum, then decreasing time (a Cox fit's layout already is)
     ordered = bool(np.all((np.diff(code) > 0) | ((np.diff(code) == 0) & (np.diff(time) <= 0))))
     rows = np.arange(n) if ordered else np.lexsort((-time, code))
@@ -262,22 +263,39 @@ def _compiled_counts(
     new_group = new_stratum | np.r_[True, t[1:] != t[:-1]] if n else new_stratum
     group_start = np.append(np.flatnonzero(new_group), n)
     stratum_start = np.append(np.flatnonzero(new_stratum[new_group]), len(group_start) - 1)
-    _, rank = np.unique(score, return_inverse=True)
+    rank = _codes(score)
     n_ranks = int(rank.max()) + 1 if n else 1
-    # the kernel reads the records in that order, one after the other
-    influence_sorted = np.zeros((n, 3))
-    counts = _concordance_kernel.count_pairs(
+    # the passes read the records in that order, one after the other; the two halves of the
+    # influence are independent and run side by side (the compiled passes release the GIL)
+    args = (
         group_start.astype(np.int64),
         stratum_start.astype(np.int64),
         event[rows],
         rank.reshape(-1).astype(np.int64)[rows],
         weight[rows],
         n_ranks,
-        influence_sorted,
     )
-    influence = np.empty_like(influence_sorted)
-    influence[rows] = influence_sorted
+    first, later = np.zeros((n, 3)), np.zeros((n, 3))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        second = pool.submit(_concordance_kernel.lasting_longer, *args, later)
+        counts = _concordance_kernel.failing_first(*args, first)
+        second.result()
+    influence = np.empty_like(first)
+    influence[rows] = first + later
     return counts, influence
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Each value's dense rank from 0 (equal values share it); a Cox layout's stratum labels,
+    already in increasing order, are numbered by a single pass instead of a sort."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    if values.dtype.kind in "iu" and np.all(values[1:] >= values[:-1]):
+        return np.concatenate([[0], np.cumsum(values[1:] != values[:-1])]).astype(np.int64)
+    import polars as pl
+
+    # polars ranks on all cores; numpy's unique sorts on one
+    return pl.Series(values).rank("dense").to_numpy().astype(np.int64) - 1
 
 
 def _ij_variance(
