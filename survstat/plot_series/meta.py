@@ -1,0 +1,197 @@
+"""Forest plot of a meta-analysis (:func:`survstat.meta_analysis`), in the layout of Cochrane
+reviews (RevMan): per trial its events and patients in each arm and its weight on the left,
+its estimate as a square sized by that weight with the interval in the middle, the estimate
+and interval as text on the right; under the trials the pooled estimates as diamonds, the
+random-effects prediction interval as a line, and the heterogeneity statistics.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from survstat.errors import OptionError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from survstat.estimators.meta_analysis import MetaAnalysisResult
+
+_MEASURE_LABEL = {"OR": "odds ratio", "RR": "risk ratio", "RD": "risk difference"}
+_ROW = 0.24  # inches per line
+_FONT = 8.0
+
+
+def _number(value: float | None, measure: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "NE"
+    return f"{value:.2f}" if measure != "RD" else f"{value:+.3f}"
+
+
+def _interval(est: float | None, low: float | None, high: float | None, measure: str) -> str:
+    if est is None:
+        return "not estimable"
+    return f"{_number(est, measure)} [{_number(low, measure)}, {_number(high, measure)}]"
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "NE"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def meta_forest_figure(
+    result: MetaAnalysisResult,
+    *,
+    random: str = "REML",
+    fixed: str | None = "Mantel-Haenszel",
+    treatment: str = "Treatment",
+    control: str = "Control",
+    title: str | None = None,
+    width: float = 9.0,
+) -> Figure:
+    """Forest plot of a meta-analysis: the trials, the pooled fixed- and random-effects
+    estimates as diamonds, the prediction interval and the heterogeneity.
+
+    Ratios are drawn on a log axis, the risk difference on a linear one; the line of no
+    effect is dashed. Squares have an area proportional to the trial's random-effects weight.
+
+    Parameters
+    ----------
+    result
+        The meta-analysis (:func:`survstat.meta_analysis`).
+    random
+        The random-effects row of :attr:`MetaAnalysisResult.pooled` to draw (its ``method``:
+        ``"REML"``, ``"DerSimonian-Laird"``, or either with ``" + Hartung-Knapp"``); its
+        prediction interval is drawn under its diamond.
+    fixed
+        The fixed-effect row to draw too (``"Mantel-Haenszel"`` or ``"inverse variance"``);
+        None for none.
+    treatment, control
+        Column headers of the two arms.
+    title
+        Title of the figure; None for none.
+    width
+        Width of the figure in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+
+    Raises
+    ------
+    OptionError
+        A ``random`` or ``fixed`` method that the result does not have.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    pooled = {r["method"]: r for r in result.pooled.iter_rows(named=True)}
+    methods = [m for m in (fixed, random) if m is not None]
+    for m in methods:
+        if m not in pooled:
+            raise OptionError(f"no pooled row {m!r}; methods: {list(pooled)}")
+    measure = result.measure
+    log = measure != "RD"
+    studies = result.studies.to_dicts()
+    label_column = result.studies.columns[0]
+    # rows top down: the header, the trials, the pooled rows (a random-effects row with its
+    # prediction interval under it), the heterogeneity line
+    n_pi = sum(1 for m in methods if pooled[m]["model"] == "random" and pooled[m]["pi_low"])
+    top = 1.3 + len(studies) + 0.4 + len(methods) + 0.8 * n_pi + 0.2
+    bottom = -0.8  # room for the heterogeneity line
+    lower, upper = 0.62, 0.45 if title else 0.15  # inches: the x axis and its label; the title
+    height = _ROW * (top - bottom + 0.5) + lower + upper
+    fig = plt.figure(figsize=(width, height), dpi=100)
+    left, plot_w = 0.47, 0.27
+    y0, y1 = lower / height, 1 - upper / height
+    ax = fig.add_axes((left, y0, plot_w, y1 - y0))
+    ax.set_ylim(bottom, top + 0.5)
+    y_header = top
+
+    def text(x: float, y: float, s: str, **kw: Any) -> None:
+        frac = (y - bottom) / (top + 0.5 - bottom)
+        fig.text(x, y0 + (y1 - y0) * frac, s, fontsize=_FONT, va="center", **kw)
+
+    cols = (0.01, left - 0.20, left - 0.12, left - 0.015)
+    text(cols[0], y_header, label_column.capitalize(), weight="bold")
+    text(cols[1], y_header, f"{treatment}\nevents/N", ha="right", weight="bold")
+    text(cols[2], y_header, f"{control}\nevents/N", ha="right", weight="bold")
+    text(cols[3], y_header, "Weight", ha="right", weight="bold")
+    text(left + plot_w + 0.015, y_header, f"{measure} [95% CI]", weight="bold")
+    points: list[float] = []
+    y = top - 1.3
+    heaviest = max((s["weight_random"] or 0.0) for s in studies) or 1.0
+    for s in studies:
+        text(cols[0], y, str(s[label_column]))
+        text(cols[1], y, f"{s['events_treatment']}/{s['n_treatment']}", ha="right")
+        text(cols[2], y, f"{s['events_control']}/{s['n_control']}", ha="right")
+        text(cols[3], y, f"{s['weight_random']:.1f}%", ha="right")
+        text(
+            left + plot_w + 0.015,
+            y,
+            _interval(s["estimate"], s["conf_low"], s["conf_high"], measure),
+        )
+        ax.plot([s["conf_low"], s["conf_high"]], [y, y], color="0.2", lw=0.9)
+        size = 4 + 80 * (s["weight_random"] or 0.0) / heaviest
+        ax.scatter([s["estimate"]], [y], marker="s", s=size, color="0.2", zorder=3)
+        points += [s["conf_low"], s["conf_high"]]
+        y -= 1
+    y -= 0.4
+    for m in methods:
+        row = pooled[m]
+        label = ("Random effects, " if row["model"] == "random" else "Fixed effect, ") + m
+        text(cols[0], y, label, weight="bold")
+        est, low, high = row["estimate"], row["conf_low"], row["conf_high"]
+        text(left + plot_w + 0.015, y, _interval(est, low, high, measure), weight="bold")
+        if est is not None and low is not None and high is not None:
+            colour = "#0072B2" if row["model"] == "random" else "#D55E00"
+            ax.fill([low, est, high, est], [y, y + 0.32, y, y - 0.32], color=colour, zorder=3)
+            points += [low, high]
+        if row["model"] == "random" and row["pi_low"] is not None:
+            y -= 0.8
+            text(cols[0], y, "   prediction interval")
+            text(
+                left + plot_w + 0.015,
+                y,
+                f"[{_number(row['pi_low'], measure)}, {_number(row['pi_high'], measure)}]",
+            )
+            ax.plot([row["pi_low"], row["pi_high"]], [y, y], color="#0072B2", lw=2.2)
+            points += [row["pi_low"], row["pi_high"]]
+        y -= 1
+    het = pooled[random]
+    text(
+        cols[0],
+        y + 0.2,
+        f"Heterogeneity: τ² = {het['tau2']:.3f}; I² = {het['i2']:.0f}%; "
+        f"Q = {het['q']:.2f} (df = {het['q_df']}), {_p_text(het['q_p_value'])}",
+    )
+    finite = [p for p in points if p is not None and math.isfinite(p) and (p > 0 or not log)]
+    null = 1.0 if log else 0.0
+    lo, hi = min([*finite, null]), max([*finite, null])
+    if log:
+        ax.set_xscale("log")
+        ax.set_xlim(lo / 1.15, hi * 1.15)
+    else:
+        pad = 0.05 * (hi - lo or 1.0)
+        ax.set_xlim(lo - pad, hi + pad)
+    ax.axvline(null, color="0.4", ls="--", lw=0.8)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="x", labelsize=_FONT)
+    ax.set_xlabel(f"{_MEASURE_LABEL[measure]} (95% CI)", fontsize=_FONT)
+    if log:
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    if title:
+        fig.suptitle(title, fontsize=_FONT + 2, x=0.01, ha="left", y=1 - 0.12 / height)
+    return fig
+
+
+__all__ = ["meta_forest_figure"]
