@@ -436,3 +436,25 @@ def test_conditional_survival_keeps_a_group_with_nobody_at_risk():
     assert empty["status"].to_list() == ["nobody at risk after 400"] * 2
     assert empty["survival"].null_count() == 2
     assert empty["n_risk"].to_list() == [0.0, 0.0]
+
+
+def test_rmst_beyond_follow_up_warns_once(files, tmp_path):
+    r = runner.invoke(
+        app,
+        [
+            "rmst",
+            str(files / "gbsg2.parquet"),
+            "--time",
+            "time",
+            "--event",
+            "cens",
+            "--by",
+            "horTh",
+            "--tau",
+            "2600",
+            "-o",
+            str(tmp_path / "r.parquet"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert r.output.count("is beyond the follow-up") == 1

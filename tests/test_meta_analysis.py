@@ -205,3 +205,22 @@ def test_panel_default_times_lie_within_every_fold():
             markers=["age", "tsize", "pnodes"],
             times=[500, 1000, 2500],
         )
+
+
+@pytest.mark.parametrize(
+    ("column", "error", "message"),
+    [
+        (
+            [1, None],
+            "MissingValueError",
+            r"`ai` \(events_treatment\) has 1 missing values \(first at row 1\)",
+        ),
+        (["x", "y"], "ColumnTypeError", r"`ai` \(events_treatment\) must hold numeric counts"),
+    ],
+)
+def test_counts_that_are_missing_or_not_numbers_are_named(column, error, message):
+    import survstat.errors as errors
+
+    frame = pl.DataFrame({"ai": column, "n1i": [5, 5], "ci": [1, 2], "n2i": [5, 5]})
+    with pytest.raises(getattr(errors, error), match=message):
+        survstat.meta_analysis(frame, **ROLES)

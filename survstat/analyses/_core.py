@@ -168,3 +168,45 @@ class Analysis(Generic[_R]):
 def names(value: str | list[str] | None) -> list[str] | None:
     """One column name or several as a list (None stays None)."""
     return [value] if isinstance(value, str) else value
+
+
+def tte_subjects(
+    data: Any,
+    adsl: Any,
+    *,
+    time: str | None,
+    event: str | None,
+    censor: str | None,
+    param: str | None,
+    param_column: str,
+    population: str | None,
+    **roles: Any,
+) -> tuple[Any, Any]:
+    """The analysis rows of a time-to-event analysis as validated survival data: the ADTTE
+    parameter chosen (:func:`survstat.data.tte_roles`), ADSL joined and the population kept
+    (:func:`survstat.adsl.with_adsl`).
+
+    Parameters
+    ----------
+    data, adsl
+        The analysis table and the optional subject-level table.
+    time, event, censor, param, param_column, population
+        As the time-to-event analyses declare them.
+    **roles
+        Further column roles of :meth:`survstat.data.SurvivalData.right_censored` (``by``,
+        ``strata``, ``entry``, ``weight``).
+
+    Returns
+    -------
+    tuple
+        The :class:`~survstat.data.SurvivalData` and the subjects (whose ``notes`` the output
+        carries).
+    """
+    from survstat.adsl import with_adsl
+    from survstat.data import SurvivalData, tte_roles
+
+    data, time, event = tte_roles(
+        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    )
+    subjects = with_adsl(data, adsl, population=population)
+    return SurvivalData.right_censored(subjects.data, time=time, event=event, **roles), subjects

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from survstat._choices import CutpointPValue, PanelModel
-from survstat.analyses._core import Analysis, AnalysisOutput, Extra
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, tte_subjects
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
     Adsl,
@@ -67,15 +67,18 @@ def cutpoint_search(
     AnalysisOutput
         One row, with the ``groups`` and ``statistics`` extras.
     """
-    from survstat.adsl import with_adsl
-    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.cutpoint import VALIDATION_NOTE, cutpoint
 
-    data, time, event = tte_roles(
-        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    sd, subjects = tte_subjects(
+        data,
+        adsl,
+        time=time,
+        event=event,
+        censor=censor,
+        param=param,
+        param_column=param_column,
+        population=population,
     )
-    subjects = with_adsl(data, adsl, population=population)
-    sd = SurvivalData.right_censored(subjects.data, time=time, event=event)
     cp = cutpoint(
         sd,
         marker=marker,
@@ -128,15 +131,18 @@ def interaction(
     AnalysisOutput
         One row per biomarker.
     """
-    from survstat.adsl import with_adsl
-    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.interaction import interaction_tests
 
-    data, time, event = tte_roles(
-        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    sd, subjects = tte_subjects(
+        data,
+        adsl,
+        time=time,
+        event=event,
+        censor=censor,
+        param=param,
+        param_column=param_column,
+        population=population,
     )
-    subjects = with_adsl(data, adsl, population=population)
-    sd = SurvivalData.right_censored(subjects.data, time=time, event=event)
     res = interaction_tests(
         sd, treatment=treatment, markers=markers, reference=reference, conf_level=conf_level
     )
@@ -189,15 +195,18 @@ def panel(
     AnalysisOutput
         The summary, with the ``folds``, ``auc`` and ``coefficients`` extras.
     """
-    from survstat.adsl import with_adsl
-    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.panel import panel_model
 
-    data, time, event = tte_roles(
-        data, time=time, event=event, censor=censor, param=param, param_column=param_column
+    sd, subjects = tte_subjects(
+        data,
+        adsl,
+        time=time,
+        event=event,
+        censor=censor,
+        param=param,
+        param_column=param_column,
+        population=population,
     )
-    subjects = with_adsl(data, adsl, population=population)
-    sd = SurvivalData.right_censored(subjects.data, time=time, event=event)
     res = panel_model(
         sd,
         markers=markers,

@@ -7,9 +7,10 @@ estimators load when it runs.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
+from survstat.analyses._arms import reference_level, sorted_levels
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names, tte_subjects
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
     Adsl,
@@ -25,31 +26,6 @@ from survstat.analyses._options import (
     TteEvent,
     TteTime,
 )
-
-
-def _survival_data(
-    data: Any,
-    adsl: Any,
-    *,
-    time: str | None,
-    event: str | None,
-    censor: str | None,
-    param: str | None,
-    param_column: str,
-    population: str | None,
-    by: list[str] | None = None,
-) -> tuple[Any, Any]:
-    """The analysis rows as survival data (ADTTE parameter chosen, ADSL joined, population
-    kept) and the subjects' notes."""
-    from survstat.adsl import with_adsl
-    from survstat.data import SurvivalData, tte_roles
-
-    data, time, event = tte_roles(
-        data, time=time, event=event, censor=censor, param=param, param_column=param_column
-    )
-    subjects = with_adsl(data, adsl, population=population)
-    sd = SurvivalData.right_censored(subjects.data, time=time, event=event, by=by)
-    return sd, subjects
 
 
 def followup(
@@ -82,7 +58,7 @@ def followup(
     """
     from survstat.estimators.follow_up import follow_up
 
-    sd, subjects = _survival_data(
+    sd, subjects = tte_subjects(
         data,
         adsl,
         time=time,
@@ -143,7 +119,7 @@ def landmark_analysis(
     """
     from survstat.estimators.landmark import landmark as fit_landmark
 
-    sd, subjects = _survival_data(
+    sd, subjects = tte_subjects(
         data,
         adsl,
         time=time,
@@ -207,7 +183,7 @@ def conditional(
     """
     from survstat.estimators.landmark import conditional_survival
 
-    sd, subjects = _survival_data(
+    sd, subjects = tte_subjects(
         data,
         adsl,
         time=time,
@@ -258,7 +234,7 @@ def milestone_rates(
     """
     from survstat.estimators.milestone import milestone
 
-    sd, subjects = _survival_data(
+    sd, subjects = tte_subjects(
         data,
         adsl,
         time=time,
@@ -309,7 +285,7 @@ def rmst(
     """
     from survstat.estimators.kaplan_meier import kaplan_meier
 
-    sd, subjects = _survival_data(
+    sd, subjects = tte_subjects(
         data,
         adsl,
         time=time,
@@ -321,27 +297,19 @@ def rmst(
         by=[by],
     )
     km = kaplan_meier(sd, conf_level=conf_level)
-    ref = _arm_value(km.rmst(tau), by, reference)
+    levels = sorted_levels(km.table.get_column(by))
+    ref = reference_level(reference, levels, by)
+    per_arm, difference, ratio = km.rmst_comparison(tau, ref)
     return AnalysisOutput(
-        km.rmst(tau),
+        per_arm,
         f"Restricted mean survival time up to {tau:g}",
         sd.n_rows,
         extras=(
-            Extra("difference", "Arm minus reference", km.rmst_difference(tau, ref)),
-            Extra("ratio", "Arm over reference (log scale)", km.rmst_ratio(tau, ref)),
+            Extra("difference", "Arm minus reference", difference),
+            Extra("ratio", "Arm over reference (log scale)", ratio),
         ),
         notes=subjects.notes,
     )
-
-
-def _arm_value(per_arm: Any, arm: str, reference: str | int | None) -> Any:
-    """The reference as the arm column holds it (the command line gives text)."""
-    if reference is None:
-        return None
-    for value in per_arm.get_column(arm).to_list():
-        if str(value) == str(reference):
-            return value
-    return reference
 
 
 FOLLOW_UP_ANALYSES = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from survstat._choices import SurvregDistribution
-from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
+from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names, tte_subjects
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
     Adsl,
@@ -100,17 +100,20 @@ def survreg_model(
         One row per coefficient and scale, with the ``model``, ``scales`` and the optional
         extras.
     """
-    from survstat.adsl import with_adsl
-    from survstat.data import SurvivalData, tte_roles
     from survstat.estimators.survreg import survreg
     from survstat.estimators.survreg_compare import survreg_compare
 
-    data, time, event = tte_roles(
-        data, time=time, event=event, censor=censor, param=param, param_column=param_column
-    )
-    subjects = with_adsl(data, adsl, population=population)
-    sd = SurvivalData.right_censored(
-        subjects.data, time=time, event=event, strata=names(strata), weight=weight
+    sd, subjects = tte_subjects(
+        data,
+        adsl,
+        time=time,
+        event=event,
+        censor=censor,
+        param=param,
+        param_column=param_column,
+        population=population,
+        strata=names(strata),
+        weight=weight,
     )
     if compare and sd.strata:
         raise OptionError("`compare` fits models without strata: leave out `strata`")

@@ -299,41 +299,7 @@ class KaplanMeierResult:
            the hazard ratio for the design and analysis of randomized trials with a
            time-to-event outcome. BMC Med Res Methodol 13:152.
         """
-        if len(self.groups) != 1:
-            raise OptionError(
-                "rmst_difference needs exactly one group column; "
-                f"this result has {len(self.groups)}"
-            )
-        col = self.groups[0]
-        per = self.rmst(tau)
-        levels = per.get_column(col).to_list()
-        ref = levels[0] if reference is None else reference
-        if ref not in levels:
-            raise OptionError(f"reference level {ref!r} not found in `{col}`; levels: {levels}")
-        ref_row = per.filter(pl.col(col) == ref)
-        others = per.filter(pl.col(col) != ref)
-        m0, s0 = ref_row.get_column("rmst").item(), ref_row.get_column("std_error").item()
-        diff = others.get_column("rmst").to_numpy() - m0
-        se = np.sqrt(others.get_column("std_error").to_numpy() ** 2 + s0**2)
-        z = z_value(self.conf_level)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # with a standard error of 0 the statistic (and its p-value) is undefined
-            stat = np.where(se > 0, diff / se, np.nan)
-        return _nan_to_null(
-            pl.DataFrame(
-                {
-                    col: others.get_column(col),
-                    "reference": pl.Series([ref] * others.height, dtype=per.schema[col]),
-                    "tau": others.get_column("tau"),
-                    "difference": diff,
-                    "std_error": se,
-                    "conf_low": diff - z * se,
-                    "conf_high": diff + z * se,
-                    "statistic": stat,
-                    "p_value": 2.0 * stats.norm.sf(np.abs(stat)),
-                }
-            )
-        )
+        return self.rmst_comparison(tau, reference)[1]
 
     def rmst_ratio(self, tau: float, reference: Any = None) -> pl.DataFrame:
         """Ratio of RMST between each group and a reference group.
@@ -363,37 +329,81 @@ class KaplanMeierResult:
            quantifying the between-group difference in survival analysis. J Clin Oncol
            32:2380-2385.
         """
-        diff = self.rmst_difference(tau, reference)
+        return self.rmst_comparison(tau, reference)[2]
+
+    def rmst_comparison(
+        self, tau: float, reference: Any = None
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """The RMST per group (:meth:`rmst`), each group's difference from the reference
+        (:meth:`rmst_difference`) and its ratio to it (:meth:`rmst_ratio`), from one
+        computation of the restricted means (so a ``tau`` beyond follow-up warns once).
+
+        Parameters
+        ----------
+        tau
+            The truncation time, positive.
+        reference
+            The reference level of the group column (default: the first group).
+
+        Returns
+        -------
+        tuple of polars.DataFrame
+            The per-group, difference and ratio tables.
+        """
+        if len(self.groups) != 1:
+            raise OptionError(
+                "rmst_difference needs exactly one group column; "
+                f"this result has {len(self.groups)}"
+            )
         col = self.groups[0]
         per = self.rmst(tau)
-        ref = diff.get_column("reference")
-        ref_value = ref[0] if len(ref) else None
-        ref_row = per.filter(pl.col(col) == ref_value)
-        others = per.filter(pl.col(col) != ref_value)
+        levels = per.get_column(col).to_list()
+        ref = levels[0] if reference is None else reference
+        if ref not in levels:
+            raise OptionError(f"reference level {ref!r} not found in `{col}`; levels: {levels}")
+        ref_row = per.filter(pl.col(col) == ref)
+        others = per.filter(pl.col(col) != ref)
         m0, s0 = ref_row.get_column("rmst").item(), ref_row.get_column("std_error").item()
         m1 = others.get_column("rmst").to_numpy()
         s1 = others.get_column("std_error").to_numpy()
         z = z_value(self.conf_level)
+        keys = {
+            col: others.get_column(col),
+            "reference": pl.Series([ref] * others.height, dtype=per.schema[col]),
+            "tau": others.get_column("tau"),
+        }
+        diff = m1 - m0
+        se = np.sqrt(s1**2 + s0**2)
         with np.errstate(divide="ignore", invalid="ignore"):
+            # with a standard error of 0 the statistic (and its p-value) is undefined
+            stat = np.where(se > 0, diff / se, np.nan)
             ratio = np.where((m0 > 0) & (m1 > 0), m1 / m0, np.nan)
             log_se = np.sqrt((s1 / m1) ** 2 + (s0 / m0) ** 2)
             log_se = np.where(np.isfinite(ratio) & np.isfinite(log_se), log_se, np.nan)
-            stat = np.where(log_se > 0, np.log(ratio) / log_se, np.nan)
-        return _nan_to_null(
-            pl.DataFrame(
-                {
-                    col: others.get_column(col),
-                    "reference": ref,
-                    "tau": others.get_column("tau"),
-                    "ratio": ratio,
-                    "log_std_error": log_se,
-                    "conf_low": ratio * np.exp(-z * log_se),
-                    "conf_high": ratio * np.exp(z * log_se),
-                    "statistic": stat,
-                    "p_value": 2.0 * stats.norm.sf(np.abs(stat)),
-                }
-            )
+            log_stat = np.where(log_se > 0, np.log(ratio) / log_se, np.nan)
+        difference = pl.DataFrame(
+            {
+                **keys,
+                "difference": diff,
+                "std_error": se,
+                "conf_low": diff - z * se,
+                "conf_high": diff + z * se,
+                "statistic": stat,
+                "p_value": 2.0 * stats.norm.sf(np.abs(stat)),
+            }
         )
+        ratios = pl.DataFrame(
+            {
+                **keys,
+                "ratio": ratio,
+                "log_std_error": log_se,
+                "conf_low": ratio * np.exp(-z * log_se),
+                "conf_high": ratio * np.exp(z * log_se),
+                "statistic": log_stat,
+                "p_value": 2.0 * stats.norm.sf(np.abs(log_stat)),
+            }
+        )
+        return per, _nan_to_null(difference), _nan_to_null(ratios)
 
     def summary(self, tau: float | None = None) -> pl.DataFrame:
         """Median survival per group with its interval, and the RMST up to ``tau``.

@@ -33,7 +33,14 @@ import polars as pl
 from scipy import optimize, stats
 
 from survstat._choices import META_MEASURES, MetaMeasure
-from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError, check_choice
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidValueError,
+    MissingValueError,
+    OptionError,
+    check_choice,
+)
 from survstat.estimators._confint import z_value
 from survstat.io import FrameLike, scan
 
@@ -103,9 +110,15 @@ def _counts(frame: pl.DataFrame, columns: dict[str, str]) -> dict[str, np.ndarra
     out = {}
     for role, col in columns.items():
         series = frame.get_column(col)
-        if not series.dtype.is_numeric() or series.null_count():
-            raise InvalidValueError(
-                f"`{col}` ({role}) must be numeric counts without missing values"
+        if not series.dtype.is_numeric():
+            raise ColumnTypeError(
+                f"`{col}` ({role}) must hold numeric counts; found dtype {series.dtype}"
+            )
+        if series.null_count():
+            rows = series.is_null().arg_true()
+            raise MissingValueError(
+                f"`{col}` ({role}) has {len(rows)} missing values (first at row {rows[0]}); "
+                "every trial needs its counts"
             )
         values = series.cast(pl.Float64).to_numpy()
         bad = np.flatnonzero((values < 0) | (values != np.round(values)) | ~np.isfinite(values))
