@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from survstat.analyses._arms import reference_level, sorted_levels
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names, tte_subjects
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import (
@@ -283,6 +282,7 @@ def rmst(
     AnalysisOutput
         One row per arm, with the ``difference`` and ``ratio`` extras.
     """
+    from survstat.analyses._arms import reference_level, sorted_levels
     from survstat.estimators.kaplan_meier import kaplan_meier
 
     sd, subjects = tte_subjects(
