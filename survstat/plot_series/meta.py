@@ -189,8 +189,15 @@ def meta_forest_figure(
     ax.tick_params(axis="x", labelsize=_FONT)
     ax.set_xlabel(f"{_MEASURE_LABEL[measure]} ({level} CI)", fontsize=_FONT)
     if log:
-        from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FixedLocator, FuncFormatter
 
+        # the usual forest-plot ticks (0.1, 0.2, 0.5, 1, 2, 5, 10, ...) inside the axis
+        low, high = ax.get_xlim()
+        ticks = [m * 10.0**e for e in range(-4, 5) for m in (1, 2, 5)]
+        inside = [t for t in ticks if low <= t <= high]
+        if len(inside) > 9:  # a wide axis: decades only, so that the labels do not collide
+            inside = [t for t in inside if f"{t:g}".lstrip("0.").startswith("1")]
+        ax.xaxis.set_major_locator(FixedLocator(inside))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     if title:
