@@ -1,23 +1,23 @@
 """Seeded generators of SYNTHETIC data for the metformin case study (not real patients).
 
-A scoping review of randomised trials of metformin in breast cancer (Araujo et al.,
-"Metformin for the treatment of breast cancer: a scoping review of randomized clinical
-trials", protocol in BMJ Open 2021, 11:e044283: 40 trials, 5,623 participants) found a
-handful of randomised neoadjuvant trials with pathological complete response (pCR) as an
-endpoint, most of them small phase II trials, and few results reported by phenotype; the
-HER2-positive signal came from subgroups of one large adjuvant trial. These generators make
-the two tables such a review and its trials need:
+A scoping review of randomised trials of metformin in breast cancer ("Metformin for the
+treatment of breast cancer: a scoping review of randomized clinical trials"; its protocol:
+Araujo et al., BMJ Open 2021, 11:e044283; 40 trials, 5,623 participants) found a handful of
+randomised neoadjuvant trials with pathological complete response (pCR) as an endpoint, most
+of them small phase II trials, and few results reported by phenotype; the HER2-positive
+signal came from subgroups of one large adjuvant trial. These generators make the two tables
+such a review and its trials need:
 
 ``metformin_trials``: one row per randomised neoadjuvant trial of metformin + chemotherapy
 against chemotherapy alone (8 trials), pCR events and patients per arm. The first row carries
 the per-protocol counts published by METTEN (Martin-Castillo et al. 2018, Oncotarget
-9:35687-35704: HER2-positive, 19/29 pCR with metformin, 17/29 without); the other seven are
-SYNTHETIC: their arm sizes follow the sizes of the trials the review lists (about 12 to 60
-per arm: Egypt, China, Mexico, India), and their pCR counts are binomial draws at control
-rates of 10-35% (pCR after neoadjuvant chemotherapy by subtype) with a risk ratio of about
-1.15 for metformin. The smallest trial (12 per arm, control rate 5%) has no pCR in one arm,
-(its control arm), so that the 1/2 continuity correction of the odds and risk ratios
-shows.
+9:35687-35704: HER2-positive, 19/29 pCR with metformin, 17/29 without). The other seven are
+SYNTHETIC: their arms are sized like the small phase II trials the review lists (12 to 60 per
+arm; each labelled by the country of the trial it is modelled on), and their pCR counts are
+binomial draws at control rates of 5-35% (pCR after neoadjuvant chemotherapy by subtype) with
+a risk ratio of about 1.15 for metformin. The smallest trial (H, 12 per arm, control rate 5%)
+has no pCR in its control arm, so that the 1/2 continuity correction of the odds and risk
+ratios shows.
 
 ``metformin_patients``: one row per patient of a METTEN-sized trial (29 per arm): the arm,
 pCR yes/no (the published counts), and the time in months from surgery to death from breast
