@@ -201,6 +201,18 @@ IMAGES: dict[str, Image] = {
         ),
         "design_oc.png",
     ),
+    "meta_forest.png": Image(
+        "Forest plot of a meta-analysis (Cochrane layout): pCR across trials",
+        (
+            "survstat datasets export metformin_trials -o metformin_trials.parquet",
+            "survstat plot meta metformin_trials.parquet --study trial "
+            "--events-treatment pcr_metformin --n-treatment n_metformin "
+            "--events-control pcr_control --n-control n_control --measure RR "
+            '--treatment Metformin --title "pCR with metformin vs control: risk ratio" '
+            "--dpi 110 -o meta_forest.png",
+        ),
+        "meta_forest.png",
+    ),
 }
 
 

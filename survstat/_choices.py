@@ -154,3 +154,10 @@ PANEL_MODELS: tuple[str, ...] = get_args(PanelModel)
 #: Effect measures of a meta-analysis of two-arm binary outcomes.
 MetaMeasure = Literal["OR", "RR", "RD"]
 META_MEASURES: tuple[str, ...] = get_args(MetaMeasure)
+#: The random-effects model of a meta-analysis forest plot: REML or DerSimonian-Laird, each
+#: with or without the Hartung-Knapp adjustment.
+MetaRandom = Literal["reml", "dl", "reml-hk", "dl-hk"]
+META_RANDOM: tuple[str, ...] = get_args(MetaRandom)
+#: The fixed-effect model of a meta-analysis forest plot: Mantel-Haenszel, inverse variance, none.
+MetaFixed = Literal["mh", "iv", "none"]
+META_FIXED: tuple[str, ...] = get_args(MetaFixed)

@@ -161,6 +161,7 @@ FREE_TEXT |= {
 }
 #: The zph figure's axis label and title; the covariate profiles of `cox --profiles`.
 FREE_TEXT |= {("plot zph", "xlabel"), ("plot zph", "title"), ("cox", "profiles")}
+FREE_TEXT |= {("plot meta", "treatment"), ("plot meta", "control"), ("plot meta", "title")}
 #: The covariate profiles of `survreg --profiles`.
 FREE_TEXT |= {("survreg", "profiles")}
 #: The folder the ADaM datasets of a derivation are written to.

@@ -62,6 +62,7 @@ def _base() -> dict[str, dict[str, pl.DataFrame]]:
         "derived": {"data": derived},
         "pathology": {"data": load("breast_trial_pathology")},
         "forest": {"data": cox},
+        "trials": {"data": load("metformin_trials")},
         "rs": {"data": load("breast_trial_rs").head(60), "dm": load("breast_trial_dm").head(20)},
         "dm": {"data": load("breast_trial_dm").head(20)},
         "tr": {"data": load("breast_trial_tr").head(120), "dm": load("breast_trial_dm").head(20)},
@@ -102,6 +103,17 @@ PLOT_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "km": ("surv", {"time": "time", "event": "cens", "by": ["horTh"]}),
     "cif": ("cr", {"time": "etime", "cause": "event", "by": ["sex"]}),
     "forest": ("forest", {"label": ["term"]}),
+    "meta": (
+        "trials",
+        {
+            "study": "trial",
+            "events_treatment": "pcr_metformin",
+            "n_treatment": "n_metformin",
+            "events_control": "pcr_control",
+            "n_control": "n_control",
+            "measure": "RR",
+        },
+    ),
 }
 
 JUNK = ["", " ", "[bold]x[/bold]", "[red]", "NaN", "inf", "-1", "1e400", "Ω", "a\nb", "NA"]

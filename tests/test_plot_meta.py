@@ -69,3 +69,121 @@ def test_unknown_method_is_an_error(bcg):
     ma = survstat.meta_analysis(bcg, **ROLES)
     with pytest.raises(OptionError, match="no pooled row"):
         meta_forest_figure(ma, random="Paule-Mandel")
+
+
+# --- survstat plot meta: the command and the job step ---------------------------------------
+
+_FLAGS = [
+    "--study",
+    "study",
+    "--events-treatment",
+    "tb_vaccinated",
+    "--n-treatment",
+    "n_vaccinated",
+    "--events-control",
+    "tb_control",
+    "--n-control",
+    "n_control",
+]
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.texts]
+
+
+def test_plot_meta_command_writes_the_figure(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    data = tmp_path / "bcg.parquet"
+    survstat.datasets.load("bcg_trials").write_parquet(data)
+    out = tmp_path / "forest.png"
+    args = ["plot", "meta", str(data), *_FLAGS, "--measure", "RR", "--treatment", "BCG"]
+    r = CliRunner().invoke(app, [*args, "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = CliRunner().invoke(app, [*args, "--random", "tau", "-o", str(out)])
+    assert r.exit_code == 2
+    assert "tau" in r.output
+
+
+def test_plot_meta_draws_the_numbers_of_meta(bcg):
+    from survstat.analyses.plots import PLOTS
+
+    roles = {k: v for k, v in ROLES.items()}
+    ma = survstat.meta_analysis(bcg, measure="OR", **roles)
+    fig = PLOTS["meta"].run(bcg, measure="OR", random="reml-hk", fixed="iv", **roles)
+    texts = _texts(fig)
+    for method in ("REML + Hartung-Knapp", "inverse variance"):
+        row = ma.pooled.filter(ma.pooled["method"] == method).row(0, named=True)
+        drawn = f"{row['estimate']:.2f} [{row['conf_low']:.2f}, {row['conf_high']:.2f}]"
+        assert drawn in texts, method
+    assert "Fixed effect, inverse variance" in texts
+    assert "Random effects, REML + Hartung-Knapp" in texts
+    # the squares and weights are REML's: the first trial's
+    assert f"{ma.studies['weight_random'][0]:.1f}%" in texts
+    plt.close(fig)
+
+
+def test_plot_meta_weights_follow_the_random_effects_model(bcg):
+    # with DerSimonian-Laird the trials' weights are 1 / (v_i + tau2_DL), in percent
+    from survstat.analyses.plots import PLOTS
+
+    ma = survstat.meta_analysis(bcg, measure="RR", **ROLES)
+    tau2 = ma.pooled.filter(ma.pooled["method"] == "DerSimonian-Laird")["tau2"].item()
+    w = 1 / (ma.studies["vi"].to_numpy() + tau2)
+    expected = [f"{x:.1f}%" for x in 100 * w / w.sum()]
+    fig = PLOTS["meta"].run(bcg, measure="RR", random="dl", fixed="none", **ROLES)
+    texts = _texts(fig)
+    assert all(e in texts for e in expected)
+    assert not any(t.startswith("Fixed effect") for t in texts)
+    plt.close(fig)
+
+
+def test_plot_meta_confidence_level_is_shown(bcg):
+    from survstat.analyses.plots import PLOTS
+
+    fig = PLOTS["meta"].run(bcg, measure="RR", conf_level=0.9, **ROLES)
+    assert "RR [90% CI]" in _texts(fig)
+    assert fig.axes[0].get_xlabel() == "risk ratio (90% CI)"
+    plt.close(fig)
+
+
+def test_plot_meta_bad_choice_from_python_is_an_option_error(bcg):
+    from survstat.analyses.plots import PLOTS
+
+    with pytest.raises(OptionError, match="random"):
+        PLOTS["meta"].run(bcg, random="tau", **ROLES)
+
+
+def test_plot_meta_job_step(tmp_path):
+    from survstat.batch import load_job, run_job
+
+    job = tmp_path / "job.toml"
+    job.write_text(
+        """
+[job]
+output = "out"
+
+[inputs]
+bcg = { dataset = "bcg_trials" }
+
+[[step]]
+name = "forest"
+plot = "meta"
+input = "bcg"
+study = "study"
+events_treatment = "tb_vaccinated"
+n_treatment = "n_vaccinated"
+events_control = "tb_control"
+n_control = "n_control"
+measure = "RR"
+formats = ["png", "svg"]
+""",
+        encoding="utf-8",
+    )
+    manifest = run_job(load_job(job))
+    assert manifest["status"].to_list() == ["ok"]
+    assert (tmp_path / "out" / "forest.png").is_file()
+    assert (tmp_path / "out" / "forest.svg").is_file()

@@ -42,6 +42,7 @@ from survstat.analyses._options import (
     Width,
     XLabel,
 )
+from survstat.analyses.plots_meta import META_PLOTS
 from survstat.analyses.plots_models import MODEL_PLOTS
 from survstat.analyses.plots_series import SERIES_PLOTS
 from survstat.errors import OptionError
@@ -523,6 +524,7 @@ PLOTS: dict[str, Analysis[Figure]] = {
         Analysis("cif", cif_plot),
         Analysis("forest", forest_plot),
         *MODEL_PLOTS,
+        *META_PLOTS,
         *SERIES_PLOTS,
     )
 }

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from survstat._choices import Alternative, DifferenceMethod, Missing, RateMethod, RateTest
+from survstat._choices import (
+    Alternative,
+    DifferenceMethod,
+    Missing,
+    OddsRatioMethod,
+    RateMethod,
+    RateTest,
+)
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
 from survstat.analyses._declare import Column, Data, Option
 from survstat.analyses._options import Adsl, By, ConfLevel, ParamColumn, Population
@@ -118,6 +125,14 @@ def compare_rates(
         RateTest | None,
         Option(help="fisher (default), chi-square, chi-square-uncorrected; cmh with --strata."),
     ] = None,
+    odds_ratio_method: Annotated[
+        OddsRatioMethod | None,
+        Option(
+            help="Odds ratio: exact (default, conditional MLE with its exact interval, as R "
+            "fisher.test) or woolf (sample odds ratio, Wald interval on the log scale); with "
+            "--strata the Mantel-Haenszel odds ratio."
+        ),
+    ] = None,
     missing: MissingAs = "nonresponder",
     conf_level: ConfLevel = 0.95,
 ) -> AnalysisOutput:
@@ -151,6 +166,7 @@ def compare_rates(
         conf_level=conf_level,
         difference_method=difference_method,
         test=test,
+        odds_ratio_method=odds_ratio_method,
         strata=names(strata),
     )
     reference_arm = fit.table.get_column("reference")[0] if fit.table.height else reference

@@ -31,6 +31,11 @@ name         description
              SYNTHETIC SDTM DM and LB (BCR-ABL1 on the International Scale and ABL1 copies per
              specimen) of the CML trial, with dates, made by
              :func:`survstat.datasets.synthetic.cml_two_arm_sdtm`.
+``metformin_trials``, ``metformin_patients``
+             SYNTHETIC randomised neoadjuvant trials of metformin in breast cancer (8 trials,
+             pCR and patients per arm; the first has METTEN's published counts) and one
+             METTEN-sized trial's patients (2 x 29: pCR, breast cancer death with other-cause
+             death competing), made by :mod:`survstat.datasets.synthetic_metformin`.
 ===========  ==========================================================================
 """
 
@@ -90,6 +95,16 @@ _DATASETS = {
     "breast_trial_pathology": (
         "breast_trial_pathology.parquet",
         "SYNTHETIC neoadjuvant breast pathology (ypT, ypN) of 30 patients for pCR",
+    ),
+    "metformin_trials": (
+        "metformin_trials.parquet",
+        "SYNTHETIC randomised neoadjuvant trials of metformin vs control in breast cancer: pCR "
+        "and patients per arm in 8 trials (survstat.datasets.synthetic_metformin)",
+    ),
+    "metformin_patients": (
+        "metformin_patients.parquet",
+        "SYNTHETIC METTEN-sized trial of neoadjuvant metformin in HER2+ breast cancer: 2 x 29 "
+        "patients, pCR, months to breast cancer death, other-cause death or censoring",
     ),
     "breast_trial_dm": (
         "breast_trial_dm.xpt",

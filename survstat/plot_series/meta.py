@@ -49,6 +49,7 @@ def meta_forest_figure(
     control: str = "Control",
     title: str | None = None,
     width: float = 9.0,
+    dpi: float = 100.0,
 ) -> Figure:
     """Forest plot of a meta-analysis: the trials, the pooled fixed- and random-effects
     estimates as diamonds, the prediction interval and the heterogeneity.
@@ -73,6 +74,8 @@ def meta_forest_figure(
         Title of the figure; None for none.
     width
         Width of the figure in inches.
+    dpi
+        Resolution of the figure in dots per inch (of a PNG file written from it).
 
     Returns
     -------
@@ -105,7 +108,7 @@ def meta_forest_figure(
     bottom = -0.8  # room for the heterogeneity line
     lower, upper = 0.62, 0.45 if title else 0.15  # inches: the x axis and its label; the title
     height = _ROW * (top - bottom + 0.5) + lower + upper
-    fig = plt.figure(figsize=(width, height), dpi=100)
+    fig = plt.figure(figsize=(width, height), dpi=dpi)
     left, plot_w = 0.47, 0.27
     y0, y1 = lower / height, 1 - upper / height
     ax = fig.add_axes((left, y0, plot_w, y1 - y0))
@@ -121,7 +124,8 @@ def meta_forest_figure(
     text(cols[1], y_header, f"{treatment}\nevents/N", ha="right", weight="bold")
     text(cols[2], y_header, f"{control}\nevents/N", ha="right", weight="bold")
     text(cols[3], y_header, "Weight", ha="right", weight="bold")
-    text(left + plot_w + 0.015, y_header, f"{measure} [95% CI]", weight="bold")
+    level = f"{result.conf_level * 100:g}%"
+    text(left + plot_w + 0.015, y_header, f"{measure} [{level} CI]", weight="bold")
     points: list[float] = []
     y = top - 1.3
     heaviest = max((s["weight_random"] or 0.0) for s in studies) or 1.0
@@ -183,10 +187,17 @@ def meta_forest_figure(
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="x", labelsize=_FONT)
-    ax.set_xlabel(f"{_MEASURE_LABEL[measure]} (95% CI)", fontsize=_FONT)
+    ax.set_xlabel(f"{_MEASURE_LABEL[measure]} ({level} CI)", fontsize=_FONT)
     if log:
-        from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FixedLocator, FuncFormatter
 
+        # the usual forest-plot ticks (0.1, 0.2, 0.5, 1, 2, 5, 10, ...) inside the axis
+        low, high = ax.get_xlim()
+        ticks = [m * 10.0**e for e in range(-4, 5) for m in (1, 2, 5)]
+        inside = [t for t in ticks if low <= t <= high]
+        if len(inside) > 9:  # a wide axis: decades only, so that the labels do not collide
+            inside = [t for t in inside if f"{t:g}".lstrip("0.").startswith("1")]
+        ax.xaxis.set_major_locator(FixedLocator(inside))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     if title:
