@@ -31,6 +31,11 @@ name         description
              SYNTHETIC SDTM DM and LB (BCR-ABL1 on the International Scale and ABL1 copies per
              specimen) of the CML trial, with dates, made by
              :func:`survstat.datasets.synthetic.cml_two_arm_sdtm`.
+``cdk46_akt_cohort``
+             SYNTHETIC cohort of 150 patients with HR-positive advanced breast cancer (100 on
+             endocrine therapy with a CDK4/6 inhibitor, 50 on endocrine therapy alone):
+             phospho-AKT H-score, age, visceral metastases and PFS in months, made by
+             :func:`survstat.datasets.synthetic_cdk46_akt.cdk46_akt`.
 ===========  ==========================================================================
 """
 
@@ -139,6 +144,12 @@ _DATASETS = {
         "cml_two_arm_adtte.xpt",
         "SYNTHETIC ADaM ADTTE of the randomised CML trial (TTMR45, LOSSMMR in months; "
         "survstat cml endpoints --adam)",
+    ),
+    "cdk46_akt_cohort": (
+        "cdk46_akt_cohort.parquet",
+        "SYNTHETIC HR+ advanced breast cancer cohort: 150 patients on endocrine therapy with or "
+        "without a CDK4/6 inhibitor, phospho-AKT H-score and PFS in months "
+        "(survstat.datasets.synthetic_cdk46_akt)",
     ),
 }
 
