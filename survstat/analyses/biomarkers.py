@@ -199,7 +199,7 @@ def dichotomise(
         cut = float(row["cutpoint"])
         extras = (Extra("cutpoint", "The cut-point search", found.table),)
         notes = (
-            *subjects.notes,
+            *(f"cut-point search: {note}" for note in subjects.notes),
             f"cut-point {cut:g} by maximally selected log-rank statistics (M = "
             f"{row['statistic']:.3g}, {p_method} p = {row['p_value']:.3g})",
             f"warning: {VALIDATION_NOTE}",
