@@ -12,7 +12,15 @@ import pytest
 from case_studies import assert_quoted, readme_case_study, run_example
 
 import survstat
-from survstat.datasets.synthetic_cdk46_akt import ARMS, SYNTHETIC_NOTE, TRUE_CUT, cdk46_akt
+from survstat.datasets.synthetic_cdk46_akt import (
+    ARMS,
+    MEDIAN_CDK_HIGH,
+    MEDIAN_CDK_LOW,
+    MEDIAN_ET,
+    SYNTHETIC_NOTE,
+    TRUE_CUT,
+    cdk46_akt,
+)
 
 REFERENCE = json.loads(
     (Path(__file__).parent / "reference" / "r_reference_cdk46_akt.json").read_text()
@@ -67,19 +75,19 @@ def test_cohort_design():
 
 
 def test_large_draw_has_the_designed_medians():
-    """The model's medians, checked on a large draw without censoring's help: the share
-    progressed by the true median is one half in each of the four arm x pAKT cells."""
-    d = cdk46_akt(seed=11, n_cdk=20000, n_et=10000)
-    visceral = d["visceral"] == "yes"
-    d = d.filter(~visceral)  # visceral metastases multiply the hazard; leave them out
+    """The model's medians, on a large draw: the Kaplan-Meier median of each arm x pAKT cell
+    (patients without visceral metastases, whose hazard is not multiplied) is the designed
+    one."""
+    d = cdk46_akt(seed=11, n_cdk=20000, n_et=10000).filter(pl.col("visceral") == "no")
     for arm, high, median in [
-        (ARMS[0], False, 24.0),
-        (ARMS[0], True, 11.0),
-        (ARMS[1], False, 9.0),
+        (ARMS[0], False, MEDIAN_CDK_LOW),
+        (ARMS[0], True, MEDIAN_CDK_HIGH),
+        (ARMS[1], False, MEDIAN_ET),
+        (ARMS[1], True, MEDIAN_ET / 1.1),
     ]:
         cell = d.filter((pl.col("arm") == arm) & ((pl.col("pakt_hscore") > TRUE_CUT) == high))
         fit = survstat.kaplan_meier(cell, time="pfs_months", event="pfs_event")
-        assert fit.median()["time"].item() == pytest.approx(median, rel=0.08)
+        assert fit.median()["time"].item() == pytest.approx(median, rel=0.08), (arm, high)
 
 
 # the job against R --------------------------------------------------------------------------
@@ -178,6 +186,7 @@ def test_readme_quotes_the_cutpoint(out):
     row = _read(out, "pakt_cutpoint").row(0, named=True)
     n_splits = _read(out, "pakt_cutpoint.statistics").height
     assert_quoted(SECTION, f"over the {n_splits} H-scores searched")
+    assert_quoted(SECTION, f"({row['minprop']:.0%} to {row['maxprop']:.0%} of the patients")
     assert_quoted(SECTION, f"the best of {n_splits}")
     assert_quoted(SECTION, f"M = {row['statistic']:.2f} at an H-score of {row['cutpoint']:g}")
     assert_quoted(SECTION, f"{row['n_low']} patients low, {row['n_high']} high")
@@ -246,4 +255,9 @@ def test_readme_describes_the_cohort_the_generator_makes():
     n_cdk = d.filter(pl.col("CDKFL") == "Y").height
     assert_quoted(SECTION, f"{d.height} patients with HR-positive advanced breast cancer, {n_cdk}")
     assert_quoted(SECTION, f"and {d.height - n_cdk} on endocrine therapy alone")
-    assert_quoted(SECTION, f"at an H-score of at most {TRUE_CUT}")
+    assert_quoted(
+        SECTION,
+        f"true median PFS is {MEDIAN_CDK_LOW:g} months at an H-score of at most {TRUE_CUT} and "
+        f"{MEDIAN_CDK_HIGH:g} months above it",
+    )
+    assert_quoted(SECTION, f"alone it is {MEDIAN_ET:g} months whatever the H-score")

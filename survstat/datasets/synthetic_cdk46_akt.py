@@ -36,6 +36,10 @@ SYNTHETIC_NOTE = (
 ARMS = ("ET + CDK4/6i", "ET alone")
 #: The H-score above which phospho-AKT shortens PFS on the CDK4/6 inhibitor (the true cut).
 TRUE_CUT = 150
+#: Median PFS in months (without visceral metastases) on the CDK4/6 inhibitor at an H-score
+#: of at most :data:`TRUE_CUT` and above it, and on endocrine therapy alone (pAKT-low; the
+#: hazard is 1.1 times higher above the cut).
+MEDIAN_CDK_LOW, MEDIAN_CDK_HIGH, MEDIAN_ET = 24.0, 11.0, 9.0
 
 
 def cdk46_akt(seed: int = 5112, n_cdk: int = 100, n_et: int = 50) -> pl.DataFrame:
@@ -64,7 +68,11 @@ def cdk46_akt(seed: int = 5112, n_cdk: int = 100, n_et: int = 50) -> pl.DataFram
     age = np.round(rng.normal(60.0, 10.0, n)).astype(np.int64)
     visceral = rng.random(n) < 0.55
     high = hscore > TRUE_CUT
-    median = np.where(on_cdk, np.where(high, 11.0, 24.0), np.where(high, 9.0 / 1.1, 9.0))
+    median = np.where(
+        on_cdk,
+        np.where(high, MEDIAN_CDK_HIGH, MEDIAN_CDK_LOW),
+        np.where(high, MEDIAN_ET / 1.1, MEDIAN_ET),
+    )
     rate = math.log(2) / median * np.where(visceral, 1.4, 1.0)
     pfs = rng.exponential(1.0 / rate)
     potential = 42.0 - rng.uniform(0.0, 30.0, n)
@@ -110,4 +118,13 @@ def write(path: str, seed: int = 5112) -> None:
     pq.write_table(table, path)
 
 
-__all__ = ["ARMS", "SYNTHETIC_NOTE", "TRUE_CUT", "cdk46_akt", "write"]
+__all__ = [
+    "ARMS",
+    "MEDIAN_CDK_HIGH",
+    "MEDIAN_CDK_LOW",
+    "MEDIAN_ET",
+    "SYNTHETIC_NOTE",
+    "TRUE_CUT",
+    "cdk46_akt",
+    "write",
+]
