@@ -98,6 +98,8 @@ def test_rows_without_a_marker_are_not_searched():
             OptionError,
             r"`t` \(group column\) is already a column",
         ),
+        ({"marker": "x"}, OptionError, "give --cutpoint, or the --time and --event"),
+        ({"marker": "x", "time": "t"}, OptionError, "give --cutpoint, or the --time and --event"),
         (
             {"marker": "x", "cutpoint": 1.0, "search_population": "id"},
             OptionError,

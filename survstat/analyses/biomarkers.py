@@ -182,6 +182,10 @@ def dichotomise(
         )
     extras: tuple[Extra, ...] = ()
     notes: tuple[str, ...] = ()
+    if cutpoint is None and (time is None or (event is None and censor is None)):
+        raise OptionError(
+            "give --cutpoint, or the --time and --event (or --censor) columns to search for it"
+        )
     if cutpoint is None:
         value = pl.col(marker).cast(pl.Float64)
         sd, subjects = tte_subjects(
