@@ -213,6 +213,21 @@ IMAGES: dict[str, Image] = {
         ),
         "meta_forest.png",
     ),
+    "km_cdk46_akt.png": Image(
+        "Kaplan–Meier by a biomarker cut-point: phospho-AKT on a CDK4/6 inhibitor (SYNTHETIC)",
+        (
+            "survstat datasets export cdk46_akt_cohort -o cdk46_akt.parquet",
+            "survstat dichotomise cdk46_akt.parquet --marker pakt_hscore --time pfs_months "
+            "--event pfs_event --search-population CDKFL --group-column pakt_group "
+            "-o cdk46_akt_groups.parquet",
+            "survstat plot km cdk46_akt_groups.parquet --time pfs_months --event pfs_event "
+            '--by pakt_group --population CDKFL --labels "low=pAKT low,high=pAKT high" '
+            "--at-risk-times 0,6,12,18,24,30,36 "
+            '--xlabel "months since start of ET + CDK4/6 inhibitor" '
+            '--title "PFS on ET + CDK4/6 inhibitor by phospho-AKT" -o km_cdk46_akt.png',
+        ),
+        "km_cdk46_akt.png",
+    ),
 }
 
 

@@ -164,6 +164,8 @@ FREE_TEXT |= {("plot zph", "xlabel"), ("plot zph", "title"), ("cox", "profiles")
 FREE_TEXT |= {("plot meta", "treatment"), ("plot meta", "control"), ("plot meta", "title")}
 #: The covariate profiles of `survreg --profiles`.
 FREE_TEXT |= {("survreg", "profiles")}
+#: The name of the group column `dichotomise` adds (a new column, not one of the input's).
+FREE_TEXT |= {("dichotomise", "group_column")}
 #: The folder the ADaM datasets of a derivation are written to.
 FREE_TEXT |= {("recist derive", "adam"), ("cml endpoints", "adam")}
 FREE_TEXT |= {

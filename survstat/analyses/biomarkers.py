@@ -1,4 +1,4 @@
-"""Biomarker analyses: cutpoint, interaction, panel.
+"""Biomarker analyses: cutpoint, dichotomise, interaction, panel.
 
 Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
 estimators load when it runs.
@@ -24,6 +24,7 @@ from survstat.analyses._options import (
     TteEvent,
     TteTime,
 )
+from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError
 
 
 def cutpoint_search(
@@ -97,6 +98,146 @@ def cutpoint_search(
             Extra("statistics", "Standardised log-rank statistic of every split", cp.statistics),
         ),
         notes=(*subjects.notes, f"warning: {VALIDATION_NOTE}"),
+    )
+
+
+def dichotomise(
+    data: Data,
+    *,
+    marker: Annotated[str, Column("data", help="Numeric biomarker column.")],
+    cutpoint: Annotated[
+        float | None,
+        Option(
+            help="Low means at most this value; leave out to find the cut-point by maximally "
+            "selected log-rank statistics, as `survstat cutpoint` does."
+        ),
+    ] = None,
+    time: Annotated[
+        str | None, Column("data", help="Follow-up time column of the cut-point search.")
+    ] = None,
+    event: Annotated[
+        str | None, Column("data", help="Event column (0/1 or boolean) of the search.")
+    ] = None,
+    censor: Censor = None,
+    search_population: Annotated[
+        str | None,
+        Column(
+            "data",
+            help='Search the cut-point among the rows whose flag is "Y" (e.g. the patients '
+            "of one arm); every row gets its group.",
+        ),
+    ] = None,
+    minprop: Annotated[
+        float,
+        Option(
+            help="Smallest share of the searched patients in the lower group.", min=0.0, max=1.0
+        ),
+    ] = 0.1,
+    maxprop: Annotated[
+        float,
+        Option(help="Largest share of the searched patients in the lower group.", min=0.0, max=1.0),
+    ] = 0.9,
+    p_method: Annotated[
+        CutpointPValue, Option(help="Adjusted p-value of the search: Lau92 or Lau94.")
+    ] = "Lau92",
+    group_column: Annotated[
+        str | None,
+        Option(help="Name of the group column added (default: MARKER_group)."),
+    ] = None,
+) -> AnalysisOutput:
+    """Every row with its biomarker group (low: at most the cut-point; high: above it).
+
+    The cut-point is given, or found as `survstat cutpoint` finds it (maximally selected
+    log-rank statistics, R maxstat.test), among all rows or those of --search-population;
+    every row then gets its group, so that later job steps (Kaplan–Meier, Cox, interaction,
+    subgroups) can use it. A row without a marker value has a null group. A searched
+    cut-point overstates the separation it gives and needs validation in independent data.
+
+    Example: `survstat dichotomise gbsg2.parquet --marker pnodes --time time --event cens`
+
+    Returns
+    -------
+    AnalysisOutput
+        The input rows with the group column (shown as counts per group), and the
+        ``cutpoint`` extra (the search's row, as `survstat cutpoint` writes it) when searched.
+    """
+    import polars as pl
+
+    from survstat.estimators.cutpoint import VALIDATION_NOTE, marker_groups
+    from survstat.estimators.cutpoint import cutpoint as search
+    from survstat.io import scan
+
+    frame = scan(data)[0].collect()
+    column = group_column or f"{marker}_group"
+    if marker not in frame.columns:
+        raise ColumnNotFoundError(marker, frame.columns, role="marker")
+    if not frame.schema[marker].is_numeric():
+        raise ColumnTypeError(
+            f"`{marker}` (marker) must be numeric; found dtype {frame.schema[marker]}"
+        )
+    if column in frame.columns:
+        raise OptionError(
+            f"`{column}` (group column) is already a column of the data; name another with "
+            "--group-column"
+        )
+    extras: tuple[Extra, ...] = ()
+    notes: tuple[str, ...] = ()
+    if cutpoint is None and (time is None or (event is None and censor is None)):
+        raise OptionError(
+            "give --cutpoint, or the --time and --event (or --censor) columns to search for it"
+        )
+    if cutpoint is None:
+        value = pl.col(marker).cast(pl.Float64)
+        sd, subjects = tte_subjects(
+            frame.filter(value.is_not_null() & value.is_not_nan()),
+            None,
+            time=time,
+            event=event,
+            censor=censor,
+            param=None,
+            param_column="PARAMCD",
+            population=search_population,
+        )
+        found = search(sd, marker=marker, minprop=minprop, maxprop=maxprop, p_method=p_method)
+        row = found.table.row(0, named=True)
+        cut = float(row["cutpoint"])
+        extras = (Extra("cutpoint", "The cut-point search", found.table),)
+        notes = (
+            *(f"cut-point search: {note}" for note in subjects.notes),
+            f"cut-point {cut:g} by maximally selected log-rank statistics (M = "
+            f"{row['statistic']:.3g}, {p_method} p = {row['p_value']:.3g})",
+            f"warning: {VALIDATION_NOTE}",
+        )
+    else:
+        if search_population is not None:
+            raise OptionError("--search-population needs a search: leave out --cutpoint")
+        cut = float(cutpoint)
+        notes = (f"cut-point {cut:g} (given)",)
+    grouped = marker_groups(frame, marker, cut, column)
+    counts = (
+        grouped.group_by(column)
+        .agg(
+            pl.len().cast(pl.Int64).alias("n"),
+            pl.col(marker).cast(pl.Float64).min().alias("marker_min"),
+            pl.col(marker).cast(pl.Float64).max().alias("marker_max"),
+        )
+        .with_columns(pl.col(column).replace_strict({"low": 0, "high": 1}, default=2).alias("__o"))
+        .sort("__o")
+        .drop("__o")
+    )
+    missing = grouped.get_column(column).null_count()
+    if missing:
+        notes = (
+            *notes,
+            f"{missing} rows without a `{marker}` value have a null group (and are not searched)",
+        )
+    return AnalysisOutput(
+        grouped,
+        f"`{marker}` low (<= {cut:g}) or high, in `{column}`",
+        frame.height,
+        extras=extras,
+        notes=notes,
+        display=Extra("groups", "Rows per group", counts),
     )
 
 
@@ -237,6 +378,7 @@ def panel(
 
 BIOMARKER_ANALYSES = (
     Analysis("cutpoint", cutpoint_search),
+    Analysis("dichotomise", dichotomise),
     Analysis("interaction", interaction),
     Analysis("panel", panel),
 )

@@ -36,6 +36,11 @@ name         description
              pCR and patients per arm; the first has METTEN's published counts) and one
              METTEN-sized trial's patients (2 x 29: pCR, breast cancer death with other-cause
              death competing), made by :mod:`survstat.datasets.synthetic_metformin`.
+``cdk46_akt_cohort``
+             SYNTHETIC cohort of 150 patients with HR-positive advanced breast cancer (100 on
+             endocrine therapy with a CDK4/6 inhibitor, 50 on endocrine therapy alone):
+             phospho-AKT H-score, age, visceral metastases and PFS in months, made by
+             :func:`survstat.datasets.synthetic_cdk46_akt.cdk46_akt`.
 ===========  ==========================================================================
 """
 
@@ -154,6 +159,12 @@ _DATASETS = {
         "cml_two_arm_adtte.xpt",
         "SYNTHETIC ADaM ADTTE of the randomised CML trial (TTMR45, LOSSMMR in months; "
         "survstat cml endpoints --adam)",
+    ),
+    "cdk46_akt_cohort": (
+        "cdk46_akt_cohort.parquet",
+        "SYNTHETIC HR+ advanced breast cancer cohort: 150 patients on endocrine therapy with or "
+        "without a CDK4/6 inhibitor, phospho-AKT H-score and PFS in months "
+        "(survstat.datasets.synthetic_cdk46_akt)",
     ),
 }
 

@@ -66,6 +66,8 @@ CUTPOINT_COLUMNS = (
 #: The group column of the dichotomised marker and its two levels.
 GROUP_COLUMN = "marker_group"
 LOW, HIGH = "low", "high"
+#: The group column's type: low first, so that models take it as the reference level.
+GROUP_LEVELS = pl.Enum([LOW, HIGH])
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,12 +300,7 @@ def cutpoint(
     cut = float(xs[m_best - 1])
     b = float(stat[best])
     p = p_lausen92(b, minprop, maxprop) if p_method == "Lau92" else p_lausen94(b, n, m)
-    grouped = frame.with_columns(
-        pl.when(pl.col(marker).cast(pl.Float64) <= cut)
-        .then(pl.lit(LOW))
-        .otherwise(pl.lit(HIGH))
-        .alias(GROUP_COLUMN)
-    )
+    grouped = marker_groups(frame, marker, cut).with_columns(pl.col(GROUP_COLUMN).cast(pl.String))
     km = kaplan_meier(
         grouped,
         time=sd.time,
@@ -359,6 +356,47 @@ def cutpoint(
     return CutpointResult(table, statistics, groups, km)
 
 
+def marker_groups(
+    frame: pl.DataFrame, marker: str, cut: float, column: str = GROUP_COLUMN
+) -> pl.DataFrame:
+    """The rows of ``frame`` with the marker dichotomised at a cut-point, as :func:`cutpoint`
+    splits it.
+
+    Parameters
+    ----------
+    frame
+        The rows, with a numeric ``marker`` column.
+    marker
+        The marker column.
+    cut
+        The cut-point: ``"low"`` means ``marker <= cut``, ``"high"`` above it.
+    column
+        The name of the group column added (or replaced).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``frame`` with ``column`` (:data:`GROUP_LEVELS`, an Enum whose first level is low,
+        the reference of models): ``"low"``, ``"high"``, or null where the marker is null
+        or NaN (no group can be given).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> marker_groups(pl.DataFrame({"x": [1.0, 2.0, None]}), "x", 1.0)["marker_group"].to_list()
+    ['low', 'high', None]
+    """
+    value = pl.col(marker).cast(pl.Float64)
+    group = (
+        pl.when(value.is_null() | value.is_nan())
+        .then(pl.lit(None, dtype=pl.String))
+        .when(value <= cut)
+        .then(pl.lit(LOW))
+        .otherwise(pl.lit(HIGH))
+    )
+    return frame.with_columns(group.cast(GROUP_LEVELS).alias(column))
+
+
 def _marker_values(frame: pl.DataFrame, marker: str) -> np.ndarray:
     """The marker as finite doubles, or a one-line error naming the column and first row."""
     column = frame.get_column(marker)
@@ -380,6 +418,7 @@ __all__ = [
     "CutpointResult",
     "cutpoint",
     "logrank_scores",
+    "marker_groups",
     "p_lausen92",
     "p_lausen94",
 ]

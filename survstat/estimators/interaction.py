@@ -88,7 +88,8 @@ def interaction_tests(
         The treatment (arm) column, taken as categories.
     markers
         The biomarker columns: numeric, boolean (one term each) or text (indicators against
-        the first level).
+        the first level: the first in sorted order, or in the categories' order for an Enum
+        such as the group column of ``survstat dichotomise``).
     reference
         The reference arm (default: the first in sorted order).
     conf_level
@@ -194,7 +195,10 @@ def _marker_columns(frame: pl.DataFrame, marker: str) -> tuple[pl.DataFrame, lis
                 f"{values[bad[0]]} at row {row})"
             )
         return kept.with_columns(values.alias(f"__m[{marker}]")), [f"__m[{marker}]"]
-    levels = column.cast(pl.String).unique().sort().to_list()
+    present = column.cast(pl.String).unique().sort().to_list()
+    if isinstance(column.dtype, pl.Enum):  # its own order, as R's factor levels
+        present = [c for c in column.dtype.categories.to_list() if c in present]
+    levels = present
     names = []
     for level in levels[1:]:
         name = f"__m[{marker}={level}]"
