@@ -31,6 +31,11 @@ name         description
              SYNTHETIC SDTM DM and LB (BCR-ABL1 on the International Scale and ABL1 copies per
              specimen) of the CML trial, with dates, made by
              :func:`survstat.datasets.synthetic.cml_two_arm_sdtm`.
+``ipatasertib_adsl``, ``ipatasertib_adae``
+             SYNTHETIC ADaM ADSL and ADAE of a three-arm ipatasertib phase Ib study (the
+             subjects and arms of the breast trial; adverse events by CTCAE grade, serious,
+             action taken, DLTs in cycle 1), made by
+             :func:`survstat.datasets.synthetic_ipatasertib.ipatasertib_safety`.
 ===========  ==========================================================================
 """
 
@@ -139,6 +144,16 @@ _DATASETS = {
         "cml_two_arm_adtte.xpt",
         "SYNTHETIC ADaM ADTTE of the randomised CML trial (TTMR45, LOSSMMR in months; "
         "survstat cml endpoints --adam)",
+    ),
+    "ipatasertib_adsl": (
+        "ipatasertib_adsl.xpt",
+        "SYNTHETIC ADaM ADSL of an ipatasertib phase Ib study (the breast trial's subjects): "
+        "TRT01A, SAFFL, DLTEVLFL (survstat.datasets.synthetic_ipatasertib)",
+    ),
+    "ipatasertib_adae": (
+        "ipatasertib_adae.xpt",
+        "SYNTHETIC ADaM ADAE of the ipatasertib phase Ib study: term, SOC, CTCAE grade, AESER, "
+        "AEACN, TRTEMFL, start day, cycle, DLT flag",
     ),
 }
 
