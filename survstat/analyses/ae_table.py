@@ -283,7 +283,7 @@ def _events(
             f"adverse events are treatment-emergent, {left} left out"
         )
         events = events.filter(pl.col("__teae"))
-    outside_population = events.filter(~pl.col(SUBJECT).is_in(subjects.get_column(SUBJECT)))
+    outside_population = events.filter(~pl.col(SUBJECT).is_in(subjects.get_column(SUBJECT).to_list()))
     if outside_population.height:
         notes.append(
             f"{outside_population.height} adverse events of "
