@@ -283,7 +283,8 @@ def _events(
             f"adverse events are treatment-emergent, {left} left out"
         )
         events = events.filter(pl.col("__teae"))
-    outside_population = events.filter(~pl.col(SUBJECT).is_in(subjects.get_column(SUBJECT).to_list()))
+    analysed = subjects.get_column(SUBJECT).to_list()
+    outside_population = events.filter(~pl.col(SUBJECT).is_in(analysed))
     if outside_population.height:
         notes.append(
             f"{outside_population.height} adverse events of "
