@@ -346,3 +346,16 @@ def test_cli_errors_are_one_line(tmp_path):
     lines = [line for line in r.output.splitlines() if line.strip()]
     assert len(lines) == 1
     assert "`AETOXGR` (CTCAE v5 grade) must be a grade 1 to 5" in lines[0]
+
+
+def test_an_arm_without_dlt_evaluable_subjects_has_a_null_dlt_rate_with_its_reason():
+    adsl = _adsl().with_columns(DLTEVLFL=pl.Series(["Y", "Y", "N", "Y", "Y", "N"]))
+    t = _table(adsl=adsl)
+    r = _cell(t.ard, "C", "dlt")
+    assert (r["n"], r["denominator"], r["rate"], r["conf_low"], r["conf_high"]) == (
+        0, 0, None, None, None,
+    )  # fmt: skip
+    assert r["note"] == "no DLT-evaluable subjects in this arm: the rate is undefined"
+    rows = {row.label: row.cells for row in ae_display(t.ard).rows}
+    assert rows["DLT in cycle 1 (of the DLT-evaluable)"][2] == "0/0 (NE)"
+    assert t.ard.filter(pl.col("rate").is_null()).height == 1

@@ -209,9 +209,8 @@ def _subjects(
     frame = adsl.lazy()
     if population is not None:
         _check_flag(frame, population, "ADSL")
-        kept = _keep_population(frame, population)
-        assert isinstance(kept.data, pl.LazyFrame)  # a population keeps a LazyFrame
-        frame, notes = kept.data, kept.notes
+        notes = _keep_population(frame, population).notes
+        frame = frame.filter(_text(population) == "Y")
     if dlt_population is not None:
         _check_flag(frame, dlt_population, "ADSL")
     subjects = frame.collect()
@@ -295,15 +294,9 @@ def _events(
     return events.drop("__teae"), tuple(notes)
 
 
-def _count_rows(
-    counts: pl.DataFrame,
-    arms: Sequence[Any],
-    by: str,
-    denominators: dict[Any, int],
-    method: RateMethod,
-    conf_level: float,
-) -> list[Row]:
-    """Rate and interval of each count row (``by``, statistic, soc, term, grade, n)."""
+def _count_rows(counts: pl.DataFrame, method: RateMethod, conf_level: float) -> list[Row]:
+    """Rate and interval of each count row (arm, statistic, soc, term, grade, n,
+    denominator); null with a note over no subject (an arm without DLT-evaluable subjects)."""
     import numpy as np
 
     from survstat.estimators.proportions import binomial_interval
@@ -324,7 +317,8 @@ def _count_rows(
             r["note"] = None
         else:
             r.update(rate=None, conf_low=None, conf_high=None)
-            r["note"] = "no subjects in the denominator of this arm"
+            who = "DLT-evaluable subjects" if r["statistic"] == "dlt" else "subjects"
+            r["note"] = f"no {who} in this arm: the rate is undefined"
     return rows
 
 
@@ -554,7 +548,6 @@ def ae_table(
         set(adsl_frame.get_column(SUBJECT).to_list()) if SUBJECT in adsl_frame.columns else set()
     )
     events, event_notes = _events(adae_frame, subjects, adsl_ids, columns)
-    events = events.with_columns(pl.col(SUBJECT))
     arms = sorted(subjects.get_column(by).unique().to_list(), key=str)
     denominators = dict(subjects.group_by(by).len().iter_rows())
     order = _order(events)
@@ -579,7 +572,7 @@ def ae_table(
         ),
     ]
     counts = pl.concat(counted).with_columns(pl.col(by).cast(arm_dtype))
-    rows = _count_rows(counts, arms, by, denominators, method, conf_level)
+    rows = _count_rows(counts, method, conf_level)
     rank = _rank_of(arms, order)
     rows.sort(key=lambda r: rank(r, by))
     ard = pl.from_dicts(rows, schema={by: arm_dtype, **_SCHEMA})

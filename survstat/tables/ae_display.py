@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from survstat.tables.display import (
+    NOT_ESTIMABLE,
     DisplayRow,
     DisplayTable,
     arm_column,
@@ -46,18 +47,20 @@ GRADE_LABELS = {
 
 
 def _count(row: dict[str, Any] | None, fraction: bool = False) -> str:
-    """``n (pct%)``, or ``n/d (pct%)`` with ``fraction``; ``NE`` for the percent of an empty
-    denominator."""
+    """``n (pct%)``, or ``n/d (pct%)`` with ``fraction``; ``n/d (NE)`` over no subject."""
     if row is None:
         return ""
-    pct = None if row["rate"] is None else 100.0 * row["rate"]
     head = f"{row['n']}/{row['denominator']}" if fraction else f"{row['n']}"
-    return f"{head} ({format_number(pct, 'percent')}%)"
+    if row["rate"] is None:
+        return f"{head} ({NOT_ESTIMABLE})"
+    return f"{head} ({format_number(100.0 * row['rate'], 'percent')}%)"
 
 
 def _interval(row: dict[str, Any] | None) -> str:
     if row is None:
         return ""
+    if row["rate"] is None:
+        return NOT_ESTIMABLE
     low, high = row["conf_low"], row["conf_high"]
     return f"({format_number(low, 'rate')}, {format_number(high, 'rate')})"
 
@@ -180,7 +183,10 @@ def ae_display(
         "events in it (worst grade, system organ class, preferred term).",
     ]
     if any(get(a, "dlt") for a in arms):
-        footnotes.append("DLT: dose-limiting toxicity in cycle 1, over the DLT-evaluable subjects.")
+        footnotes.append(
+            "DLT: dose-limiting toxicity in cycle 1, over the DLT-evaluable subjects; NE: not "
+            "estimable (no DLT-evaluable subject)."
+        )
     if source is not None:
         footnotes.append(f"Source: {source}")
     return DisplayTable(
