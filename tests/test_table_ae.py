@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 import survstat
+from survstat.analyses.ae_table import GRADE_ROWS
 from survstat.cli import app
 from survstat.errors import ColumnNotFoundError, InvalidValueError, MissingValueError
 from survstat.tables import AE_ARD_COLUMNS, ae_table
@@ -359,3 +361,96 @@ def test_an_arm_without_dlt_evaluable_subjects_has_a_null_dlt_rate_with_its_reas
     rows = {row.label: row.cells for row in ae_display(t.ard).rows}
     assert rows["DLT in cycle 1 (of the DLT-evaluable)"][2] == "0/0 (NE)"
     assert t.ard.filter(pl.col("rate").is_null()).height == 1
+
+
+def _oracle(adae: pl.DataFrame, adsl: pl.DataFrame) -> dict[tuple, tuple[int, int]]:
+    """Every count of the ARD by plain loops over the rows (no TRTEMFL, DLT or population)."""
+    arm_of = dict(zip(adsl["USUBJID"], adsl["ARM"], strict=True))
+    size: dict = {}
+    for arm in arm_of.values():
+        size[arm] = size.get(arm, 0) + 1
+    worst: dict = {}
+    for subject, term, soc, grade, serious in adae.select(
+        "USUBJID", "AEDECOD", "AEBODSYS", "AETOXGR", "AESER"
+    ).iter_rows():
+        for key in ((subject,), (subject, soc), (subject, soc, term)):
+            worst[key] = max(worst.get(key, 0), int(grade))
+        if serious == "Y":
+            worst[(subject, "serious")] = 1
+    out: dict = {}
+
+    def add(arm, statistic, soc, term, grade, hit):
+        key = (arm, statistic, soc, term, grade)
+        n, d = out.get(key, (0, 0))
+        out[key] = (n + hit, d + 1)
+
+    socs = {(soc, term) for term, soc in adae.select("AEDECOD", "AEBODSYS").iter_rows()}
+    for subject, arm in arm_of.items():
+        w = worst.get((subject,), 0)
+        add(arm, "any_ae", None, None, None, w > 0)
+        for g in range(1, 6):
+            add(arm, "worst_grade", None, None, str(g), w == g)
+        add(arm, "grade_3_plus", None, None, None, w >= 3)
+        add(arm, "serious", None, None, None, (subject, "serious") in worst)
+        for soc in {s for s, _ in socs}:
+            for code, grades in GRADE_ROWS.items():
+                add(arm, "soc", soc, None, code, worst.get((subject, soc), 0) in grades)
+        for soc, term in socs:
+            for code, grades in GRADE_ROWS.items():
+                add(arm, "term", soc, term, code, worst.get((subject, soc, term), 0) in grades)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_counts_equal_a_loop_over_the_rows(seed):
+    """Random ADSL/ADAE (integer arm codes, repeated terms, arms without events): every count
+    and denominator equals a plain loop's."""
+    rng = np.random.default_rng(seed)
+    n_subjects = int(rng.integers(3, 30))
+    adsl = pl.DataFrame(
+        {
+            "USUBJID": [f"S{i}" for i in range(n_subjects)],
+            "ARM": rng.integers(1, 4, n_subjects).tolist(),
+        }
+    )
+    n_events = int(rng.integers(0, 60))
+    terms = [("Diarrhoea", GI), ("Nausea", GI), ("Rash", SKIN), ("Pruritus", SKIN)]
+    picked = rng.integers(0, len(terms), n_events)
+    adae = pl.DataFrame(
+        {
+            "USUBJID": rng.choice(adsl["USUBJID"].to_list(), n_events).tolist(),
+            "AEDECOD": [terms[i][0] for i in picked],
+            "AEBODSYS": [terms[i][1] for i in picked],
+            "AETOXGR": rng.integers(1, 6, n_events).tolist(),
+            "AESER": rng.choice(["Y", "N", ""], n_events).tolist(),
+        },
+        schema_overrides={"USUBJID": pl.String, "AEDECOD": pl.String, "AEBODSYS": pl.String,
+                          "AETOXGR": pl.Int64, "AESER": pl.String},
+    )  # fmt: skip
+    ard = ae_table(adae, adsl, by="ARM", serious="AESER").ard
+    expected = _oracle(adae, adsl)
+    got = {
+        (r["ARM"], r["statistic"], r["soc"], r["term"], r["grade"]): (r["n"], r["denominator"])
+        for r in ard.iter_rows(named=True)
+    }
+    assert got == expected
+    assert ard.schema["ARM"] == pl.Int64
+    assert ard["ARM"].unique(maintain_order=True).to_list() == sorted(set(adsl["ARM"]), key=str)
+
+
+@pytest.mark.parametrize("kind", ["lazy", "arrow", "pandas", "parquet"])
+def test_every_input_backend_gives_the_same_table(kind, tmp_path):
+    def as_input(frame: pl.DataFrame, name: str):
+        if kind == "lazy":
+            return frame.lazy()
+        if kind == "arrow":
+            return frame.to_arrow()
+        if kind == "pandas":
+            return frame.to_pandas()
+        path = tmp_path / f"{name}.parquet"
+        frame.write_parquet(path)
+        return str(path)
+
+    expected = _table().ard
+    got = _table(adae=as_input(_adae(), "adae"), adsl=as_input(_adsl(), "adsl")).ard
+    assert got.equals(expected)
