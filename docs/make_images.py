@@ -8,7 +8,8 @@ Run from the repository root::
 
 Each image is made by the ``survstat`` commands listed for it in ``IMAGES`` — the lines the
 README's "Tables and figures" section shows above the image — run through the public command
-line in a scratch folder prepared by ``PREPARE`` (bundled datasets exported). A figure is the
+line in a scratch folder prepared by ``PREPARE`` (bundled datasets exported) that holds a copy
+of ``examples/`` (the case studies' job files). A figure is the
 PNG the command writes; a table is the HTML display the command writes, photographed with
 headless Chromium (``CHROMIUM``, the Debian package ``chromium``) and cropped to the table.
 Every PNG is then stored with an adaptive palette of at most 256 colours, which keeps each
@@ -228,6 +229,17 @@ IMAGES: dict[str, Image] = {
         ),
         "km_cdk46_akt.png",
     ),
+    "ipatasertib_waterfall.png": Image(
+        "Ipatasertib phase Ib case study: best change in the target lesions by arm",
+        (
+            "survstat run examples/ipatasertib_phase1b.toml --output results/ipatasertib -q",
+            "survstat plot waterfall results/ipatasertib/target_sums.parquet "
+            "--derived results/ipatasertib/derived.parquet --color-by arm "
+            '--title "Ipatasertib phase Ib (synthetic): best change by arm" '
+            "-o ipatasertib_waterfall.png",
+        ),
+        "ipatasertib_waterfall.png",
+    ),
 }
 
 
@@ -310,6 +322,7 @@ def make(names: list[str]) -> list[Path]:
     written = []
     with tempfile.TemporaryDirectory(prefix="survstat-images-") as tmp:
         scratch = Path(tmp)
+        shutil.copytree(ROOT / "examples", scratch / "examples")  # the case studies' jobs
         for command in PREPARE:
             run(command, scratch)
         for name in names or list(IMAGES):

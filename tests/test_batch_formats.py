@@ -200,7 +200,7 @@ event = "cens"
 formats = ["docx"]
 """,
             "`formats` of analysis `km` must list some of parquet, csv, xpt; got 'docx'; only "
-            "table tte, table response, table subgroups have a display",
+            "table tte, table response, table subgroups, table ae have a display",
         ),
         (_pfs_step("formats = 3"), "`formats` must list some of parquet, csv, xpt, html"),
         (

@@ -1,9 +1,9 @@
-"""Summary tables as analysis results data: ``table tte``, ``table response``, ``table subgroups``.
+"""Summary tables as ARD: ``table tte``, ``table response``, ``table subgroups``, ``table ae``.
 
 Each function is the declaration of its command (see :mod:`survstat.analyses._declare`); the
 table is computed by :mod:`survstat.analyses.tte_table`,
-:mod:`survstat.analyses.response_table` or :mod:`survstat.analyses.subgroups_table` when it
-runs, and a display is rendered from its ARD.
+:mod:`survstat.analyses.response_table`, :mod:`survstat.analyses.subgroups_table` or
+:mod:`survstat.analyses.ae_table` when it runs, and a display is rendered from its ARD.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import polars as pl
 
 from survstat._choices import DifferenceMethod, OddsRatioMethod, RateMethod, RateTest, TimeUnit
 from survstat.analyses._core import Analysis, AnalysisOutput
-from survstat.analyses._declare import Column, Data, Option
+from survstat.analyses._declare import Column, Data, Frame, Input, Option
 from survstat.analyses._options import (
     Adsl,
     Censor,
@@ -258,8 +258,120 @@ def table_subgroups(
     return AnalysisOutput(result.ard, title, n_rows, notes=subjects.notes)
 
 
+def table_ae(
+    data: Data,
+    adsl: Annotated[
+        Frame,
+        Input(
+            "ADaM ADSL subject table (Parquet, .csv, .xpt or .sas7bdat): one row per subject, "
+            "the denominators (subjects without adverse events count too).",
+            flag="--adsl",
+        ),
+    ],
+    *,
+    by: Annotated[
+        str,
+        Column(
+            "adsl",
+            help="Arm column of --adsl (e.g. TRT01A, actual treatment); a missing arm is an error.",
+            flag="--by",
+        ),
+    ],
+    population: Annotated[
+        str | None,
+        Column(
+            "adsl",
+            help='ADSL flag of the analysis population (e.g. SAFFL): its "Y" subjects are the '
+            "denominators, the adverse events of the others are left out.",
+        ),
+    ] = None,
+    term: Annotated[str, Column("data", help="Preferred term column (MedDRA).")] = "AEDECOD",
+    soc: Annotated[
+        str, Column("data", help="System organ class column (MedDRA primary SOC).")
+    ] = "AEBODSYS",
+    grade: Annotated[
+        str, Column("data", help="CTCAE v5.0 grade column: 1 to 5, as numbers or text.")
+    ] = "AETOXGR",
+    serious: Annotated[
+        str | None,
+        Column("data", help='Seriousness flag column ("Y"/"N", e.g. AESER): adds serious.'),
+    ] = None,
+    discontinuation: Annotated[
+        str | None,
+        Column(
+            "data",
+            help="Action taken with study treatment (AEACN: DRUG WITHDRAWN counts) or a Y/N "
+            "flag of an AE leading to discontinuation: adds discontinuation.",
+        ),
+    ] = None,
+    treatment_emergent: Annotated[
+        str | None,
+        Column("data", help='Treatment-emergent flag column (TRTEMFL): only its "Y" rows count.'),
+    ] = None,
+    dlt: Annotated[
+        str | None,
+        Column("data", help='Dose-limiting toxicity flag column ("Y"/"N"): adds dlt.'),
+    ] = None,
+    dlt_cycle: Annotated[
+        str | None,
+        Column("data", help="Cycle in which the AE started: a DLT counts in cycle 1 only."),
+    ] = None,
+    dlt_population: Annotated[
+        str | None,
+        Column("adsl", help="ADSL flag of the DLT-evaluable subjects, the DLT denominator."),
+    ] = None,
+    method: Annotated[RateMethod, Option(help="Interval of the rates.")] = "clopper-pearson",
+    conf_level: ConfLevel = 0.95,
+) -> AnalysisOutput:
+    """Adverse events per arm (AET01, AET04) as analysis results data.
+
+    One row per arm and statistic: `<by>`, statistic, soc, term, grade, n, denominator,
+    rate, conf_low, conf_high, note; subjects counted over the --adsl subjects of the arm
+    (--population), each with the --method interval (Clopper-Pearson by default). Per arm:
+    any_ae, worst_grade (grade 1 to 5: each subject at the worst CTCAE grade of their
+    events), grade_3_plus, serious (--serious), discontinuation (--discontinuation), dlt
+    (--dlt; over the --dlt-population subjects, cycle 1 with --dlt-cycle); then per system
+    organ class (soc) and preferred term (term) the subjects in each grade row of tern AET04
+    (any, 1-2, 1, 2, 3-4, 3, 4, 5), once per row at their worst grade. A grade outside 1-5,
+    a subject of DATA not in --adsl and a missing arm are errors. With -o ending in .docx,
+    .rtf, .html, .tex or .xlsx, the display of that ARD is written instead.
+
+    Example: `survstat table ae ipatasertib_adae.parquet --adsl ipatasertib_adsl.parquet --by TRT01A
+    --population SAFFL --serious AESER --discontinuation AEACN --treatment-emergent TRTEMFL
+    --dlt DLTFL --dlt-cycle ACYCLE --dlt-population DLTEVLFL -o ae_table.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        The ARD, one row per arm and statistic.
+    """
+    from survstat.analyses.ae_table import ae_table
+
+    result = ae_table(
+        data,
+        adsl,
+        by=by,
+        population=population,
+        term=term,
+        soc=soc,
+        grade=grade,
+        serious=serious,
+        discontinuation=discontinuation,
+        treatment_emergent=treatment_emergent,
+        dlt=dlt,
+        dlt_cycle=dlt_cycle,
+        dlt_population=dlt_population,
+        method=method,
+        conf_level=conf_level,
+    )
+    n_events = int(result.ard.filter(statistic="any_ae").get_column("denominator").sum())
+    title = f"Adverse events by {by} ({method} {conf_level:g} CI)"
+    return AnalysisOutput(result.ard, title, n_events, notes=result.notes)
+
+
 TABLE_ANALYSES = (
     Analysis("table tte", table_tte),
     Analysis("table response", table_response),
     Analysis("table subgroups", table_subgroups),
+    Analysis("table ae", table_ae),
 )

@@ -41,6 +41,11 @@ name         description
              endocrine therapy with a CDK4/6 inhibitor, 50 on endocrine therapy alone):
              phospho-AKT H-score, age, visceral metastases and PFS in months, made by
              :func:`survstat.datasets.synthetic_cdk46_akt.cdk46_akt`.
+``ipatasertib_adsl``, ``ipatasertib_adae``
+             SYNTHETIC ADaM ADSL and ADAE of a three-arm ipatasertib phase Ib study (the
+             subjects and arms of the breast trial; adverse events by CTCAE grade, serious,
+             action taken, DLTs in cycle 1), made by
+             :func:`survstat.datasets.synthetic_ipatasertib.ipatasertib_safety`.
 ===========  ==========================================================================
 """
 
@@ -165,6 +170,16 @@ _DATASETS = {
         "SYNTHETIC HR+ advanced breast cancer cohort: 150 patients on endocrine therapy with or "
         "without a CDK4/6 inhibitor, phospho-AKT H-score and PFS in months "
         "(survstat.datasets.synthetic_cdk46_akt)",
+    ),
+    "ipatasertib_adsl": (
+        "ipatasertib_adsl.xpt",
+        "SYNTHETIC ADaM ADSL of an ipatasertib phase Ib study (the breast trial's subjects): "
+        "TRT01A, SAFFL, DLTEVLFL (survstat.datasets.synthetic_ipatasertib)",
+    ),
+    "ipatasertib_adae": (
+        "ipatasertib_adae.xpt",
+        "SYNTHETIC ADaM ADAE of the ipatasertib phase Ib study: term, SOC, CTCAE grade, AESER, "
+        "AEACN, TRTEMFL, start day, cycle, DLT flag",
     ),
 }
 

@@ -10,6 +10,10 @@ result whose ``.ard`` is a long-form polars DataFrame with fixed column and stat
 - :func:`response_table`: the response-rate table of one response parameter (RSPT01): per arm
   N, responders and the rate with its interval, the rate difference, odds ratio and test
   against the reference (also stratified), and the distribution of the response categories.
+- :func:`ae_table`: the adverse-event summary of a safety analysis (AET01, AET04): per arm
+  the subjects with any adverse event, by worst CTCAE grade, grade 3 or higher, serious,
+  leading to discontinuation and with a DLT in cycle 1, and by system organ class and
+  preferred term at their worst grade.
 - :func:`subgroups_table`: the table beside a forest plot (tern's TTE forest): for all
   patients and per level of each subgroup variable, per arm N, events and median, the hazard
   ratio against the reference, and per variable the arm-by-subgroup interaction test.
@@ -21,6 +25,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from survstat.analyses.ae_table import ARD_COLUMNS as AE_ARD_COLUMNS
+    from survstat.analyses.ae_table import AeTable, ae_table
     from survstat.analyses.response_table import ARD_COLUMNS as RESPONSE_ARD_COLUMNS
     from survstat.analyses.response_table import (
         RECIST_CATEGORIES,
@@ -33,6 +39,9 @@ if TYPE_CHECKING:
 #: Where each public name lives: imported on first use (PEP 562), so that the light
 #: submodules (:mod:`survstat.tables.registry`) cost nothing at start-up.
 _PUBLIC = {
+    "AE_ARD_COLUMNS": ("survstat.analyses.ae_table", "ARD_COLUMNS"),
+    "AeTable": ("survstat.analyses.ae_table", "AeTable"),
+    "ae_table": ("survstat.analyses.ae_table", "ae_table"),
     "ALL_PATIENTS": ("survstat.analyses.subgroups_table", "ALL_PATIENTS"),
     "ARD_COLUMNS": ("survstat.analyses.tte_table", "ARD_COLUMNS"),
     "RECIST_CATEGORIES": ("survstat.analyses.response_table", "RECIST_CATEGORIES"),
@@ -60,13 +69,16 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AE_ARD_COLUMNS",
     "ALL_PATIENTS",
     "ARD_COLUMNS",
     "RECIST_CATEGORIES",
     "RESPONSE_ARD_COLUMNS",
+    "AeTable",
     "ResponseTable",
     "SubgroupsTable",
     "TteTable",
+    "ae_table",
     "response_table",
     "subgroups_table",
     "tte_table",

@@ -24,6 +24,7 @@ DISPLAY_BUILDERS: Mapping[str, tuple[str, str]] = {
     "table tte": ("survstat.tables.display", "run_display"),
     "table response": ("survstat.tables.response_display", "run_response_display"),
     "table subgroups": ("survstat.tables.subgroups_display", "run_subgroups_display"),
+    "table ae": ("survstat.tables.ae_display", "run_ae_display"),
 }
 DISPLAY_ANALYSES = tuple(DISPLAY_BUILDERS)
 #: The display files :func:`survstat.tables.render.write_display` writes, by extension.
