@@ -154,3 +154,7 @@ PANEL_MODELS: tuple[str, ...] = get_args(PanelModel)
 #: Effect measures of a meta-analysis of two-arm binary outcomes.
 MetaMeasure = Literal["OR", "RR", "RD"]
 META_MEASURES: tuple[str, ...] = get_args(MetaMeasure)
+#: What a lab-trajectory figure draws: the value, its change or its percent change from
+#: baseline (ADaM AVAL, CHG, PCHG).
+LabScale = Literal["value", "change", "percent-change"]
+LAB_SCALES: tuple[str, ...] = get_args(LabScale)

@@ -31,6 +31,10 @@ name         description
              SYNTHETIC SDTM DM and LB (BCR-ABL1 on the International Scale and ABL1 copies per
              specimen) of the CML trial, with dates, made by
              :func:`survstat.datasets.synthetic.cml_two_arm_sdtm`.
+``alpelisib_exposure``, ``alpelisib_labs``, ``alpelisib_patients``
+             SYNTHETIC four-patient series on alpelisib 300 mg/day with pioglitazone for
+             hyperinsulinaemia: exposure records, fasting glucose and insulin, and response,
+             made by :func:`survstat.datasets.synthetic_alpelisib.alpelisib_series`.
 ===========  ==========================================================================
 """
 
@@ -139,6 +143,21 @@ _DATASETS = {
         "cml_two_arm_adtte.xpt",
         "SYNTHETIC ADaM ADTTE of the randomised CML trial (TTMR45, LOSSMMR in months; "
         "survstat cml endpoints --adam)",
+    ),
+    "alpelisib_exposure": (
+        "alpelisib_exposure.parquet",
+        "SYNTHETIC alpelisib case series: exposure records (study days, mg/day, planned 300) "
+        "of 4 patients (survstat.datasets.synthetic_alpelisib.alpelisib_series)",
+    ),
+    "alpelisib_labs": (
+        "alpelisib_labs.parquet",
+        "SYNTHETIC alpelisib case series: fasting plasma glucose (mg/dL) and insulin (uU/mL) "
+        "by study day (PARAMCD, ADY, AVAL)",
+    ),
+    "alpelisib_patients": (
+        "alpelisib_patients.parquet",
+        "SYNTHETIC alpelisib case series: pioglitazone and metformin start days, response, "
+        "progression and duration of response per patient",
     ),
 }
 
