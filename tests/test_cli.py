@@ -194,7 +194,8 @@ def test_unknown_dataset(tmp_path):
     r = run("datasets", "export", "nope", "-o", tmp_path / "x.parquet")
     assert r.exit_code == 1
     assert (
-        "unknown dataset 'nope'; available: actim_like_labs, actim_like_patients, bcg_trials, "
+        "unknown dataset 'nope'; available: actim_like_labs, actim_like_patients, "
+        "alpelisib_exposure, alpelisib_labs, alpelisib_patients, bcg_trials, "
         "breast_trial_adrs, breast_trial_adsl, breast_trial_adtte, breast_trial_assessments, "
         "breast_trial_dm, breast_trial_pathology, breast_trial_rs, breast_trial_subjects, "
         "breast_trial_tr, cml_two_arm_adsl, cml_two_arm_adtte, cml_two_arm_dm, "

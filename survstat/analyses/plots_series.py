@@ -464,7 +464,8 @@ def labs_plot(
 
     DATA holds one result per subject, parameter and day (subject_id, PARAMCD, ADY, AVAL by
     default). With --scale change or percent-change the panels show CHG or PCHG from the
-    baseline (the last value on or before --reference-day) and the thresholds are not drawn.
+    baseline (the last value on or before --reference-day, drawn at 0) and the thresholds
+    are not drawn.
 
     Example: `survstat plot labs alpelisib_labs.parquet --patients
     alpelisib_patients.parquet --mark pioglitazone_day --mark-label "pioglitazone start"
@@ -508,8 +509,11 @@ def labs_plot(
     y = {"value": value, "change": "CHG", "percent-change": "PCHG"}[scale]
     suffix = {"value": "", "change": ": change", "percent-change": ": % change"}[scale]
     names = _pairs(labels, "labels", "PARAM=LABEL")
+    drawn = pl.col(y).cast(pl.Float64)
+    if scale != "value":  # each line starts from its baseline, drawn at 0
+        drawn = pl.when(pl.col("ABLFL") == "Y").then(0.0).otherwise(drawn)
     return labs_figure(
-        bds.with_columns(pl.col(y).cast(pl.Float64)),
+        bds.with_columns(drawn.alias(y)),
         subject=subject,
         param=param,
         day=day,

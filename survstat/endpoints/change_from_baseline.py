@@ -22,6 +22,7 @@ import polars as pl
 
 from survstat.endpoints._records import ROW, numeric, read_records
 from survstat.errors import InvalidValueError
+from survstat.io import FrameLike
 
 #: The columns added to the records, in order.
 BDS_COLUMNS = ("ABLFL", "BASE", "CHG", "PCHG", "note")
@@ -43,7 +44,7 @@ SUMMARY_COLUMNS = (
 
 
 def change_from_baseline(
-    data: pl.DataFrame | pl.LazyFrame | str,
+    data: FrameLike,
     *,
     subject: str = "subject_id",
     param: str = "PARAMCD",

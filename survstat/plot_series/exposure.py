@@ -26,9 +26,9 @@ _COLOURS = tuple(c for c in OKABE_ITO if c not in ("#F0E442", "#000000"))
 
 #: CTCAE v4.03 fasting glucose grade boundaries (mg/dL): the lower limit of grades 2, 3, 4.
 CTCAE_GLUCOSE: tuple[tuple[str, float], ...] = (
-    ("grade 2 (>160)", 160.0),
-    ("grade 3 (>250)", 250.0),
-    ("grade 4 (>500)", 500.0),
+    ("CTCAE v4.03\ngrade 2 (>160)", 160.0),
+    ("CTCAE v4.03\ngrade 3 (>250)", 250.0),
+    ("CTCAE v4.03\ngrade 4 (>500)", 500.0),
 )
 
 
@@ -163,7 +163,8 @@ def labs_figure(
     Returns
     -------
     matplotlib.figure.Figure
-        The figure: one Axes per parameter, each subject's line labelled by its id.
+        The figure: one Axes per parameter, each subject's line labelled by its id; the
+        legend under the panels.
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -204,7 +205,13 @@ def labs_figure(
     top = axes[0, 0]
     if marks:
         top.add_line(Line2D([], [], color="0.3", ls="--", lw=0.9, label=f"{mark_label} (dashed)"))
-    outside_legend(fig, top, title=subject, order=(f"{mark_label} (dashed)",))
+    handles, names = top.get_legend_handles_labels()
+    legend = fig.legend(
+        handles, names, loc="outside lower center", ncols=min(len(names), 6), frameon=False
+    )
+    for text in legend.get_texts():
+        text.set_fontsize(8)
+        text.set_parse_math(False)
     if title:
         fig.suptitle(title, parse_math=False)
     return fig
