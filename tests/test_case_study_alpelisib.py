@@ -6,9 +6,11 @@ quotes is formatted from the job's tables and found in the subsection.
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
-from case_studies import assert_quoted, readme_case_study, run_example
+from case_studies import ROOT, assert_quoted, readme_case_study, run_example
 
 import survstat
 from survstat.datasets.synthetic_alpelisib import PLANNED_DOSE, alpelisib_series
@@ -148,4 +150,28 @@ def test_readme_quotes_the_duration_of_response(out):
     assert summary["median"] is None
     assert summary["conf_high"] is None
     assert_quoted(SECTION, f"the lower limit ({summary['conf_low']:.2f} months")
+    notes = survstat.io.read_metadata(out / "dor_summary.parquet")["notes"]
+    assert notes == [
+        "median not reached: the survival estimate stays above 0.5 (lowest 0.75); the median "
+        "and the upper limit of its interval are null (NE)"
+    ]
     assert (summary["n"], summary["n_event"]) == (4, 1)
+
+
+def test_duration_of_response_equals_r_survfit(out):
+    """The job's Kaplan-Meier table and median against R survfit / quantile
+    (tests/reference/make_reference_alpelisib.R)."""
+    ref = json.loads((ROOT / "tests" / "reference" / "r_reference_alpelisib.json").read_text())
+    km = _read(out, "dor_km")
+    for column, values in ref["km"].items():
+        assert km.get_column(column).to_list() == pytest.approx(values, rel=1e-8), column
+    summary = _read(out, "dor_summary").row(0, named=True)
+    for key in ("median", "conf_low", "conf_high"):
+        if ref["median"][key] is None:
+            assert summary[key] is None, key
+        else:
+            assert summary[key] == pytest.approx(ref["median"][key], rel=1e-8), key
+    # the reference data are the bundled dataset's
+    data = pl.read_csv(ROOT / "tests" / "reference" / "data" / "alpelisib_dor.csv")
+    bundled = survstat.datasets.load("alpelisib_patients").select(data.columns)
+    assert data.equals(bundled)
