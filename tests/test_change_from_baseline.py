@@ -127,3 +127,15 @@ def test_the_declared_analysis_writes_the_summary():
     out = ANALYSES["change-from-baseline"].run(_labs([("A", "G", 1, 100), ("A", "G", 8, 90)]))
     assert out.table.columns[-5:] == ["ABLFL", "BASE", "CHG", "PCHG", "note"]
     assert [e.name for e in out.extras] == ["summary"]
+
+
+@pytest.mark.parametrize("kind", ["polars", "lazy", "arrow", "pandas"])
+def test_every_input_backend(kind):
+    labs = _labs([("A", "G", -3, 100), ("A", "G", 8, 150), ("B", "G", 1, None)])
+    data = {
+        "polars": labs,
+        "lazy": labs.lazy(),
+        "arrow": labs.to_arrow(),
+        "pandas": labs.to_pandas(),
+    }[kind]
+    assert change_from_baseline(data).equals(change_from_baseline(labs))

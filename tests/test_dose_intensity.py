@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -178,3 +179,89 @@ def test_the_declared_analysis_writes_both_tables():
     assert out.table.columns == ["subject_id", *SUBJECT_COLUMNS]
     assert [e.name for e in out.extras] == ["over_time"]
     assert out.n_rows == 1
+
+
+def _daily_oracle(ex: pl.DataFrame, planned: float) -> dict:
+    """Obviously correct: each subject's dose on every day from the first to the last dose."""
+    out = {}
+    for (subject,), rows in ex.group_by(["subject_id"]):
+        daily = np.zeros(1000)
+        for _, a, b, d in rows.iter_rows():
+            daily[a : b + 1] = d
+        dosed = np.flatnonzero(daily > 0)
+        first = int(dosed[0])
+        daily = daily[first : dosed[-1] + 1]
+        cum = np.cumsum(daily)
+        out[subject] = (first, daily, cum / (planned * np.arange(1, daily.size + 1)))
+    return out
+
+
+def _random_records(rng: np.random.Generator, n_subjects: int) -> pl.DataFrame:
+    rows = []
+    for i in range(n_subjects):
+        day = int(rng.integers(1, 5))
+        for _ in range(int(rng.integers(1, 6))):
+            length = int(rng.integers(1, 40))
+            rows.append((f"S{i}", day, day + length - 1, float(rng.choice([0, 200, 250, 300]))))
+            day += length + int(rng.choice([0, 0, 1, 7]))
+        rows.append((f"S{i}", day, day + 3, 300.0))  # every subject is dosed
+    return _ex(rows).sample(fraction=1.0, shuffle=True, seed=int(rng.integers(1 << 30)))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_against_a_daily_oracle(seed):
+    ex = _random_records(np.random.default_rng(seed), 12)
+    res = dose_intensity(ex, planned_dose=300)
+    oracle = _daily_oracle(ex, 300.0)
+    for r in res.subjects.iter_rows(named=True):
+        first, daily, rdi = oracle[r["subject_id"]]
+        assert r["first_day"] == first
+        assert r["days_on_treatment"] == daily.size
+        assert r["days_dosed"] == int((daily > 0).sum())
+        assert r["cumulative_dose"] == pytest.approx(daily.sum(), rel=1e-12)
+        assert r["relative_dose_intensity"] == pytest.approx(rdi[-1], rel=1e-12)
+    for subject, day, value in res.over_time.select(
+        "subject_id", "day", "relative_dose_intensity"
+    ).iter_rows():
+        first, _, rdi = oracle[subject]
+        assert value == pytest.approx(rdi[day - first], rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["polars", "lazy", "arrow", "pandas"])
+def test_every_input_backend(kind):
+    ex = _ex([("A", 1, 7, 300.0), ("A", 15, 28, 250.0), ("B", 1, 10, 300.0)])
+    data = {
+        "polars": ex,
+        "lazy": ex.lazy(),
+        "arrow": ex.to_arrow(),
+        "pandas": ex.to_pandas(),
+    }[kind]
+    assert dose_intensity(data, planned_dose=300).subjects.equals(
+        dose_intensity(ex, planned_dose=300).subjects
+    )
+
+
+def test_a_missing_subject_is_an_error():
+    ex = _ex([("A", 1, 7, 300.0), (None, 8, 14, 300.0)])
+    with pytest.raises(
+        MissingValueError,
+        match=r"`subject_id` \(subject\) must not be missing; found 1 missing values "
+        r"\(first at row 1\)",
+    ):
+        dose_intensity(ex, planned_dose=300)
+
+
+def test_zero_dose_records_outside_the_dosing_are_not_time_on_treatment():
+    ex = _ex([("A", 1, 3, 0.0), ("A", 4, 10, 300.0), ("A", 11, 20, 0.0)])
+    r = _row(dose_intensity(ex, planned_dose=300))
+    assert (r["first_day"], r["last_day"], r["relative_dose_intensity"]) == (4, 10, 1.0)
+
+
+def test_a_subject_never_dosed_is_an_error():
+    ex = _ex([("A", 1, 3, 300.0), ("B", 1, 3, 0.0)])
+    with pytest.raises(
+        InvalidValueError,
+        match=r"must be above 0 in at least one record of each subject; 1 subjects have none, "
+        r"so no time on treatment \(first: B\)",
+    ):
+        dose_intensity(ex, planned_dose=300)

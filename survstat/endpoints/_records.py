@@ -20,9 +20,11 @@ from survstat.io import FrameLike, scan
 ROW = "__row"
 
 
-def read_records(data: FrameLike, columns: dict[str, str], *, what: str) -> pl.DataFrame:
-    """Read ``data``, check that it holds ``columns`` (column -> role) and rows, and number
-    its rows (column ``__row``).
+def read_records(
+    data: FrameLike, columns: dict[str, str], *, what: str, subject: str
+) -> pl.DataFrame:
+    """Read ``data``, check that it holds ``columns`` (column -> role), rows and a subject
+    id on every row, and number its rows (column ``__row``).
 
     Parameters
     ----------
@@ -32,6 +34,8 @@ def read_records(data: FrameLike, columns: dict[str, str], *, what: str) -> pl.D
         The columns read, each with the role it plays (named in errors).
     what
         What the rows are (``"exposure records"``), for the error on an empty table.
+    subject
+        The subject id column (one of ``columns``): it must not be missing.
 
     Returns
     -------
@@ -44,6 +48,8 @@ def read_records(data: FrameLike, columns: dict[str, str], *, what: str) -> pl.D
         When a column is missing (the error suggests the nearest names).
     EmptyDataError
         When the table has no rows.
+    MissingValueError
+        When a subject id is missing.
     """
     frame = scan(data)[0].collect()
     for column, role in columns.items():
@@ -51,6 +57,12 @@ def read_records(data: FrameLike, columns: dict[str, str], *, what: str) -> pl.D
             raise ColumnNotFoundError(column, frame.columns, role=role)
     if frame.height == 0:
         raise EmptyDataError(f"the {what} table has no rows")
+    missing = frame.get_column(subject).is_null()
+    if missing.any():
+        raise MissingValueError(
+            f"`{subject}` (subject) must not be missing; found {missing.sum()} missing values "
+            f"(first at row {missing.arg_true()[0]})"
+        )
     return frame.with_row_index(ROW)
 
 

@@ -100,7 +100,7 @@ def change_from_baseline(
     (None, 100.0, 50.0, 50.0)
     """
     roles = {subject: "subject", param: "parameter", day: "study day", value: "value"}
-    frame = read_records(data, roles, what="lab results")
+    frame = read_records(data, roles, what="lab results", subject=subject)
     days = numeric(frame, day, "study day", subject)
     values = numeric(frame, value, "value", subject, nulls=True)
     frame = frame.with_columns(days.alias("__day"), values.alias("__value"))

@@ -10,7 +10,9 @@ and the *relative dose intensity* is the delivered dose intensity over the plann
     RDI = DI / planned dose per day = cumulative dose / (planned dose per day x days).
 
 **Time on treatment** runs from the first dose day to the last dose day of the subject's
-records, both included (the ADaM TRTSDT to TRTEDT span). Within it:
+records, both included (the ADaM TRTSDT to TRTEDT span): records with dose 0 before the first
+dose or after the last are not part of it, and a subject with no dose at all is an error.
+Within it:
 
 * an *interruption* (a gap between records, or a record with dose 0) counts as days on
   treatment with no dose: it lowers the RDI;
@@ -170,12 +172,12 @@ def exposure_records(
         A subclass naming the column, the rule, the count and the first subject and row: a
         missing column or value, a fractional day, a record ending before it starts, a
         negative dose, a planned dose that is not positive or not one per subject, two
-        records of a subject covering the same day.
+        records of a subject covering the same day, a subject with no dose above 0.
     """
     roles = {subject: "subject", start: "start day", end: "end day", dose: "dose per day"}
     if planned is not None:
         roles[planned] = "planned dose per day"
-    frame = read_records(data, roles, what="exposure records")
+    frame = read_records(data, roles, what="exposure records", subject=subject)
     first, last = (
         whole_days(frame, start, "start day", subject),
         whole_days(frame, end, "end day", subject),
@@ -204,7 +206,26 @@ def exposure_records(
         _planned(frame, subject, planned, planned_dose).alias("__planned"),
     )
     _check_overlaps(records, subject, start, end)
-    return records.sort(subject, "__start")
+    dosed = pl.col("__dose") > 0
+    bounds = records.group_by(subject).agg(
+        pl.col("__start").filter(dosed).min().alias("__first"),
+        pl.col("__end").filter(dosed).max().alias("__last"),
+    )
+    never = bounds.filter(pl.col("__first").is_null()).sort(subject)
+    if never.height:
+        raise InvalidValueError(
+            f"`{dose}` (dose per day) must be above 0 in at least one record of each subject; "
+            f"{never.height} subjects have none, so no time on treatment (first: "
+            f"{never.get_column(subject)[0]})"
+        )
+    # zero-dose records before the first dose or after the last are not time on treatment
+    inside = (pl.col("__end") >= pl.col("__first")) & (pl.col("__start") <= pl.col("__last"))
+    return (
+        records.join(bounds, on=subject, how="left")
+        .filter(inside)
+        .drop("__first", "__last")
+        .sort(subject, "__start")
+    )
 
 
 def _over_time(records: pl.DataFrame, subject: str) -> pl.DataFrame:
