@@ -129,6 +129,10 @@ def test_readme_quotes_the_change_from_baseline_table(out):
     assert glucose.get_column("last").max() < 160
     pre = glucose.filter(pl.col("subject_id").is_in(["P1", "P2"])).get_column("peak")
     assert pre.max() < 250
+    # ... and those who started pioglitazone after the rise peak at grade 3 (>250) or near it
+    post = glucose.filter(pl.col("subject_id").is_in(["P3", "P4"])).get_column("peak")
+    assert post.max() > 250
+    assert post.min() > 240
 
 
 def test_readme_quotes_the_duration_of_response(out):
