@@ -240,6 +240,30 @@ IMAGES: dict[str, Image] = {
         ),
         "ipatasertib_waterfall.png",
     ),
+    "alpelisib_labs.png": Image(
+        "Lab trajectories: fasting glucose and insulin per patient, pioglitazone start marked "
+        "(SYNTHETIC alpelisib series)",
+        (
+            "survstat datasets export alpelisib_labs -o alpelisib_labs.parquet",
+            "survstat datasets export alpelisib_patients -o alpelisib_patients.parquet",
+            "survstat plot labs alpelisib_labs.parquet --patients alpelisib_patients.parquet "
+            '--params GLUC,INSULIN --labels "GLUC=fasting glucose (mg/dL),INSULIN=fasting '
+            'insulin (µU/mL)" --mark pioglitazone_day --mark-label "pioglitazone start" '
+            '--glucose GLUC --uln INSULIN=25 --xlabel "days since the first dose of alpelisib" '
+            '--title "Fasting glucose and insulin" -o alpelisib_labs.png',
+        ),
+        "alpelisib_labs.png",
+    ),
+    "alpelisib_rdi.png": Image(
+        "Cumulative relative dose intensity per patient (SYNTHETIC alpelisib series)",
+        (
+            "survstat datasets export alpelisib_exposure -o alpelisib_exposure.parquet",
+            "survstat plot dose-intensity alpelisib_exposure.parquet --planned planned_dose "
+            '--xlabel "days since the first dose of alpelisib" '
+            '--title "Cumulative relative dose intensity of alpelisib" -o alpelisib_rdi.png',
+        ),
+        "alpelisib_rdi.png",
+    ),
 }
 
 

@@ -161,3 +161,8 @@ META_RANDOM: tuple[str, ...] = get_args(MetaRandom)
 #: The fixed-effect model of a meta-analysis forest plot: Mantel-Haenszel, inverse variance, none.
 MetaFixed = Literal["mh", "iv", "none"]
 META_FIXED: tuple[str, ...] = get_args(MetaFixed)
+
+#: What a lab-trajectory figure draws: the value, its change or its percent change from
+#: baseline (ADaM AVAL, CHG, PCHG).
+LabScale = Literal["value", "change", "percent-change"]
+LAB_SCALES: tuple[str, ...] = get_args(LabScale)

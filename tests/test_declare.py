@@ -133,6 +133,10 @@ FREE_TEXT |= {
     (f"plot {c}", "title") for c in ("swimmer", "waterfall", "spider", "cml-trajectories", "oc")
 }
 FREE_TEXT |= {(f"plot {c}", "xlabel") for c in ("swimmer", "spider", "cml-trajectories")}
+#: The small-series figures' axis labels, titles, the marked day's legend entry and the
+#: parameter (PARAMCD value) holding glucose.
+FREE_TEXT |= {(f"plot {c}", t) for c in ("dose-intensity", "labs") for t in ("xlabel", "title")}
+FREE_TEXT |= {("plot labs", "mark_label"), ("plot labs", "glucose")}
 #: Values of SDTM variables: the evaluator (RSEVAL) and test codes (LBTESTCD).
 FREE_TEXT |= {("sdtm rs", "evaluator"), ("sdtm lb", "is_test"), ("sdtm lb", "control_test")}
 #: A value of the parameter column (ADaM PARAMCD), free text like the above.

@@ -32,6 +32,7 @@ from survstat.analyses._core import (
 from survstat.analyses.biomarkers import BIOMARKER_ANALYSES
 from survstat.analyses.cml import CML_ANALYSES
 from survstat.analyses.design import DESIGN_ANALYSES
+from survstat.analyses.exposure import EXPOSURE_ANALYSES
 from survstat.analyses.follow_up import FOLLOW_UP_ANALYSES
 from survstat.analyses.meta import META_ANALYSES
 from survstat.analyses.parametric import PARAMETRIC_ANALYSES
@@ -56,6 +57,7 @@ ANALYSES: dict[str, Analysis[AnalysisOutput]] = {
         *SDTM_ANALYSES,
         *TABLE_ANALYSES,
         *DESIGN_ANALYSES,
+        *EXPOSURE_ANALYSES,
     )
 }
 

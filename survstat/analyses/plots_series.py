@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
+from survstat._choices import LabScale
 from survstat.analyses._core import Analysis
 from survstat.analyses._declare import Column, Data, Frame, Input, Option
 from survstat.analyses._options import Title
@@ -315,6 +316,219 @@ def cml_trajectories_plot(
     )
 
 
+def dose_intensity_plot(
+    data: Data,
+    *,
+    subject: Subject = "subject_id",
+    start: Annotated[str, Column("data", help="First study day of the record.")] = "start_day",
+    end: Annotated[str, Column("data", help="Last study day of the record.")] = "end_day",
+    dose: Annotated[str, Column("data", help="Dose per day taken in the record.")] = "dose",
+    planned: Annotated[
+        str | None, Column("data", help="Column of the planned dose per day.")
+    ] = None,
+    planned_dose: Annotated[
+        float | None,
+        Option(help="Planned dose per day of every subject (in place of --planned).", min=0.0),
+    ] = None,
+    xlabel: Annotated[str, Option(help="Label of the time axis.")] = "study day",
+    title: Title = None,
+) -> Any:
+    """Cumulative relative dose intensity over time: one line per subject, the planned dose
+    intensity (100%) dashed.
+
+    DATA holds exposure records as `survstat dose-intensity` reads them (subject, first and
+    last study day, dose per day); the line is the cumulative dose over the planned dose of
+    the days since the first dose (Hryniuk & Bush 1984): it falls during an interruption or
+    a reduction and climbs back towards 100% at the full dose.
+
+    Example: `survstat plot dose-intensity alpelisib_exposure.parquet --planned-dose 300
+    -o rdi.png`
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
+    from survstat.endpoints.dose_intensity import dose_intensity
+    from survstat.plot_series.exposure import dose_intensity_figure
+
+    res = dose_intensity(
+        data,
+        subject=subject,
+        start=start,
+        end=end,
+        dose=dose,
+        planned=planned,
+        planned_dose=planned_dose,
+    )
+    return dose_intensity_figure(res.over_time, subject=subject, xlabel=xlabel, title=title)
+
+
+def _pairs(values: list[str] | None, option: str, form: str) -> dict[str, str]:
+    """``KEY=VALUE`` pairs (split at the first ``=``) as a dict."""
+    from survstat.errors import OptionError
+
+    bad = [v for v in values or [] if "=" not in v]
+    if bad:
+        raise OptionError(
+            f"`{option}` must be {form} pairs; found {len(bad)} without `=` (first: {bad[0]!r})"
+        )
+    return dict(v.split("=", 1) for v in values or [])
+
+
+def _marks(
+    patients: Frame | None, frame: pl.DataFrame, subject: str, mark: str | None
+) -> dict[object, float]:
+    """Subject -> the day to mark, from the --patients table (else DATA); none without
+    --mark."""
+    from survstat.errors import ColumnNotFoundError
+    from survstat.io import scan
+    from survstat.plot_series._common import numbers, per_subject
+
+    if mark is None:
+        return {}
+    table = frame if patients is None else scan(patients)[0].collect()
+    where = "the data" if patients is None else "--patients"
+    for column, role in ((subject, "subject"), (mark, "mark")):
+        if column not in table.columns:
+            raise ColumnNotFoundError(column, table.columns, role=role, where=where)
+    days = numbers(table, mark, "mark")
+    per_subject(table, subject, mark, "mark")
+    keyed = table.select(subject, days.alias("__mark")).drop_nulls("__mark").unique(subject)
+    return dict(
+        zip(keyed.get_column(subject).to_list(), keyed.get_column("__mark").to_list(), strict=True)
+    )
+
+
+def labs_plot(
+    data: Data,
+    patients: Annotated[
+        Frame | None,
+        Input(
+            "Per-subject table holding the day to mark (--mark), joined by the subject id.",
+            flag="--patients",
+        ),
+    ] = None,
+    *,
+    subject: Subject = "subject_id",
+    param: Annotated[str, Column("data", help="Parameter column (one panel each).")] = ("PARAMCD"),
+    day: Annotated[str, Column("data", help="Study day column.")] = "ADY",
+    value: Annotated[str, Column("data", help="Result column (AVAL).")] = "AVAL",
+    params: Annotated[
+        list[str] | None,
+        Option(help="Parameters to draw, top to bottom (default: all, in sorted order)."),
+    ] = None,
+    labels: Annotated[
+        list[str] | None,
+        Option(help='Y-axis labels, PARAM=LABEL (e.g. "GLUC=glucose (mg/dL)").'),
+    ] = None,
+    scale: Annotated[
+        LabScale,
+        Option(
+            help="Draw the value, its change or its percent change from baseline (ADaM AVAL, "
+            "CHG, PCHG; the baseline as `survstat change-from-baseline` takes it)."
+        ),
+    ] = "value",
+    reference_day: Annotated[
+        float,
+        Option(help="First dose day: the baseline is the last value on or before it."),
+    ] = 1.0,
+    mark: Annotated[
+        str | None,
+        Column(
+            ("patients", "data"),
+            help="Column of a day to mark per subject with a dashed line in its colour (e.g. "
+            "the start of a concomitant drug).",
+        ),
+    ] = None,
+    mark_label: Annotated[str, Option(help="What the marked day is, for the legend.")] = (
+        "marked day"
+    ),
+    glucose: Annotated[
+        str | None,
+        Option(
+            help="Parameter holding fasting glucose in mg/dL: its panel shows the CTCAE v4.03 "
+            "hyperglycaemia grade boundaries (160, 250, 500) within its range."
+        ),
+    ] = None,
+    uln: Annotated[
+        list[str] | None,
+        Option(help='Upper limits of normal to draw, PARAM=VALUE (e.g. "INSULIN=25").'),
+    ] = None,
+    xlabel: Annotated[str, Option(help="Label of the time axis.")] = "study day",
+    title: Title = None,
+) -> Any:
+    """Lab results over time: one panel per parameter, one line per subject (the same colour
+    in every panel), a dashed line at each subject's --mark day, optional CTCAE v4.03
+    hyperglycaemia grades and upper limits of normal.
+
+    DATA holds one result per subject, parameter and day (subject_id, PARAMCD, ADY, AVAL by
+    default). With --scale change or percent-change the panels show CHG or PCHG from the
+    baseline (the last value on or before --reference-day, drawn at 0) and the thresholds
+    are not drawn.
+
+    Example: `survstat plot labs alpelisib_labs.parquet --patients
+    alpelisib_patients.parquet --mark pioglitazone_day --mark-label "pioglitazone start"
+    --glucose GLUC --uln INSULIN=25 -o labs.png`
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
+    import polars as pl
+
+    from survstat.endpoints.change_from_baseline import change_from_baseline
+    from survstat.errors import OptionError
+    from survstat.plot_series.exposure import CTCAE_GLUCOSE, labs_figure
+
+    bds = change_from_baseline(
+        data, subject=subject, param=param, day=day, value=value, reference_day=reference_day
+    )
+    present = sorted(bds.get_column(param).drop_nulls().unique().to_list())
+    shown = params or present
+    missing = [p for p in shown if p not in present]
+    if missing:
+        raise OptionError(
+            f"`params` names {len(missing)} parameters not in `{param}` (first: "
+            f"{missing[0]!r}); the parameters are {', '.join(map(str, present))}"
+        )
+    limits = _pairs(uln, "uln", "PARAM=VALUE")
+    lines: dict[str, list[tuple[str, float]]] = {}
+    if scale == "value":
+        if glucose is not None:
+            lines.setdefault(glucose, []).extend(CTCAE_GLUCOSE)
+        for code, text in limits.items():
+            try:
+                at = float(text)
+            except ValueError:
+                raise OptionError(
+                    f"`uln` must be PARAM=VALUE with a number; got {code}={text!r}"
+                ) from None
+            lines.setdefault(code, []).append((f"ULN ({at:g})", at))
+    y = {"value": value, "change": "CHG", "percent-change": "PCHG"}[scale]
+    suffix = {"value": "", "change": ": change", "percent-change": ": % change"}[scale]
+    names = _pairs(labels, "labels", "PARAM=LABEL")
+    drawn = pl.col(y).cast(pl.Float64)
+    if scale != "value":  # each line starts from its baseline, drawn at 0
+        drawn = pl.when(pl.col("ABLFL") == "Y").then(0.0).otherwise(drawn)
+    return labs_figure(
+        bds.with_columns(drawn.alias(y)),
+        subject=subject,
+        param=param,
+        day=day,
+        y=y,
+        params=shown,
+        ylabels={p: names.get(p, p) + suffix for p in shown},
+        marks=_marks(patients, bds, subject, mark),
+        mark_label=mark_label,
+        lines=lines,
+        zero_line=scale != "value",
+        xlabel=xlabel,
+        title=title,
+    )
+
+
 #: The per-subject figures, by the name used in ``survstat plot NAME`` and in job plot steps.
 def oc_plot(
     data: Data,
@@ -347,4 +561,6 @@ SERIES_PLOTS: tuple[Analysis[Figure], ...] = (
     Analysis("spider", spider_plot),
     Analysis("oc", oc_plot),
     Analysis("cml-trajectories", cml_trajectories_plot),
+    Analysis("dose-intensity", dose_intensity_plot),
+    Analysis("labs", labs_plot),
 )

@@ -6,7 +6,7 @@ estimators load when it runs.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from survstat._choices import IncidenceVariance, LogrankWeights, ResidualType, Ties
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, names
@@ -133,7 +133,39 @@ def summary(
     )
     fit = kaplan_meier(sd, conf_type=conf_type, conf_level=conf_level)
     title = f"Median survival ({conf_type} {conf_level:g} CI)"
-    return AnalysisOutput(fit.summary(tau=tau), title, sd.n_rows, notes=subjects.notes)
+    table = fit.summary(tau=tau)
+    notes = (*subjects.notes, *_undefined_medians(table, fit.table, names(by) or []))
+    return AnalysisOutput(table, title, sd.n_rows, notes=notes)
+
+
+def _undefined_medians(summary: Any, curves: Any, by: list[str]) -> list[str]:
+    """Why a median or the upper limit of its interval is null: the curve or its upper band
+    never reaches 0.5 (Brookmeyer-Crowley), one line per group."""
+    import polars as pl
+
+    lowest = (
+        curves.group_by(by, maintain_order=True).agg(pl.col("survival").min()).rows()
+        if by
+        else [(curves.get_column("survival").min(),)]
+    )
+    low = {tuple(r[:-1]): r[-1] for r in lowest}
+    notes = []
+    for row in summary.iter_rows(named=True):
+        key = tuple(row[c] for c in by)
+        where = f" ({', '.join(f'{c}={v}' for c, v in zip(by, key, strict=True))})" if by else ""
+        s = low.get(key)
+        if row["median"] is None:
+            shown = "1" if s is None else f"{s:.4g}"
+            notes.append(
+                f"median not reached{where}: the survival estimate stays above 0.5 (lowest "
+                f"{shown}); the median and the upper limit of its interval are null (NE)"
+            )
+        elif row["conf_high"] is None:
+            notes.append(
+                f"upper limit of the median's interval not reached{where}: the upper "
+                "confidence band stays above 0.5; it is null (NE)"
+            )
+    return notes
 
 
 def logrank_test(

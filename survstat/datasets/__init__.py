@@ -46,6 +46,10 @@ name         description
              subjects and arms of the breast trial; adverse events by CTCAE grade, serious,
              action taken, DLTs in cycle 1), made by
              :func:`survstat.datasets.synthetic_ipatasertib.ipatasertib_safety`.
+``alpelisib_exposure``, ``alpelisib_labs``, ``alpelisib_patients``
+             SYNTHETIC four-patient series on alpelisib 300 mg/day with pioglitazone for
+             hyperinsulinaemia: exposure records, fasting glucose and insulin, and response,
+             made by :func:`survstat.datasets.synthetic_alpelisib.alpelisib_series`.
 ===========  ==========================================================================
 """
 
@@ -180,6 +184,21 @@ _DATASETS = {
         "ipatasertib_adae.xpt",
         "SYNTHETIC ADaM ADAE of the ipatasertib phase Ib study: term, SOC, CTCAE grade, AESER, "
         "AEACN, TRTEMFL, start day, cycle, DLT flag",
+    ),
+    "alpelisib_exposure": (
+        "alpelisib_exposure.parquet",
+        "SYNTHETIC alpelisib case series: exposure records (study days, mg/day, planned 300) "
+        "of 4 patients (survstat.datasets.synthetic_alpelisib.alpelisib_series)",
+    ),
+    "alpelisib_labs": (
+        "alpelisib_labs.parquet",
+        "SYNTHETIC alpelisib case series: fasting plasma glucose (mg/dL) and insulin (uU/mL) "
+        "by study day (PARAMCD, ADY, AVAL)",
+    ),
+    "alpelisib_patients": (
+        "alpelisib_patients.parquet",
+        "SYNTHETIC alpelisib case series: pioglitazone and metformin start days, response, "
+        "progression and duration of response per patient",
     ),
 }
 

@@ -9,7 +9,9 @@ milestones, loss of MMR, sustained response, the last from ``cml_sustained``); `
 DoR), with ``recist_input`` and ``recist_subjects`` (reading the assessment and subject
 tables) behind them; ``pcr`` (pathological complete response); ``adam_tte`` (an ADaM ADTTE
 parameter from dated event and censoring sources) and ``adam_datasets`` (ADaM ADRS and ADTTE
-rows from the RECIST and CML derivations).
+rows from the RECIST and CML derivations); ``dose_intensity`` (relative dose intensity from
+exposure records) and ``change_from_baseline`` (ADaM BDS baseline, change and percent change
+of lab results).
 
 Endpoints only derive columns: nothing here calls an estimator. The analyses composed from
 these endpoints and the estimators live in :mod:`survstat.analyses`: the per-arm efficacy
@@ -25,6 +27,7 @@ __getattr__, __dir__ = lazy_submodules(
     (
         "adam_datasets",
         "adam_tte",
+        "change_from_baseline",
         "cml",
         "cml_endpoints",
         "cml_input",
@@ -36,6 +39,7 @@ __getattr__, __dir__ = lazy_submodules(
         "cml_tfr_eligibility",
         "cml_thresholds",
         "dates",
+        "dose_intensity",
         "pcr",
         "recist",
         "recist_input",
