@@ -83,7 +83,8 @@ def dose_intensity_figure(
     for s in subjects:
         days, pct = _daily(frame.filter(pl.col(subject) == s))
         ax.plot(days, pct, color=colours[s], lw=1.6, label=label_of(s))
-    ax.axhline(100.0, color="black", ls="--", lw=0.9, zorder=3, label="planned (100%)")
+    # beneath the lines: a patient on full dose throughout is drawn on it, not hidden by it
+    ax.axhline(100.0, color="0.3", ls="--", lw=0.9, zorder=1.5, label="planned (100%)")
     low = min(float(rdi.to_numpy().min()), 100.0)
     ax.set_ylim(max(0.0, (low // 10) * 10 - 5), 105.0)
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
