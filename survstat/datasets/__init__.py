@@ -31,6 +31,11 @@ name         description
              SYNTHETIC SDTM DM and LB (BCR-ABL1 on the International Scale and ABL1 copies per
              specimen) of the CML trial, with dates, made by
              :func:`survstat.datasets.synthetic.cml_two_arm_sdtm`.
+``actim_dm``, ``actim_lb``
+             SYNTHETIC SDTM DM and LB of a cohort built to the published figures of the
+             single-arm ACTIM trial (imatinib + pioglitazone in CML, 24 patients, BCR-ABL1
+             every 3 months for 48 months), made by
+             :func:`survstat.datasets.synthetic_actim.actim_sdtm`.
 ===========  ==========================================================================
 """
 
@@ -139,6 +144,16 @@ _DATASETS = {
         "cml_two_arm_adtte.xpt",
         "SYNTHETIC ADaM ADTTE of the randomised CML trial (TTMR45, LOSSMMR in months; "
         "survstat cml endpoints --adam)",
+    ),
+    "actim_dm": (
+        "actim_dm.xpt",
+        "SYNTHETIC SDTM DM of an ACTIM-like CML cohort (24 patients, imatinib + pioglitazone): "
+        "reference start, end of participation (survstat.datasets.synthetic_actim.actim_sdtm)",
+    ),
+    "actim_lb": (
+        "actim_lb.xpt",
+        "SYNTHETIC SDTM LB of the ACTIM-like cohort: BCR-ABL1 (IS %) and ABL1 copies per "
+        "specimen every 3 months for 48 months, dated",
     ),
 }
 
