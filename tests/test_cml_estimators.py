@@ -133,3 +133,10 @@ def test_the_declared_analysis_writes_the_table_with_a_title():
     assert out.table.height == 4
     assert out.n_rows == 5
     assert out.title == "MR4.5 by 12: four estimators"
+
+
+def test_by_a_column_of_one_group_estimates_without_comparing():
+    t = response_estimators(LABS, PATIENTS.with_columns(pl.lit("x").alias("arm")), by="arm")
+    assert t.height == 4
+    assert t.get_column("arm").to_list() == ["x"] * 4
+    assert t.get_column("estimate").to_list()[2] == pytest.approx(0.4)

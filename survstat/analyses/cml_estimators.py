@@ -140,6 +140,7 @@ def response_estimators(
         conf_level=conf_level,
         conf_type=conf_type,
         rate_method=rate_method,
+        compare=False,
     )
     keys = [by] if by else []
     at = float(landmark) + float(window)
