@@ -78,3 +78,19 @@ def test_the_declared_analysis():
     out = ANALYSES["sdtm cml-patients"].run(_dm())
     assert out.table.height == 3
     assert out.title == "CML patients (from DM)"
+
+
+def test_a_job_without_rfpendtc_is_refused_before_it_runs(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    _dm().drop("RFPENDTC").write_parquet(tmp_path / "dm.parquet")
+    job = tmp_path / "job.toml"
+    job.write_text(
+        '[job]\noutput = "res"\n[inputs]\ndm = "dm.parquet"\n'
+        '[[step]]\nname = "patients"\nanalysis = "sdtm cml-patients"\ninput = "dm"\n'
+    )
+    r = CliRunner().invoke(app, ["run", str(job), "--check"])
+    assert r.exit_code == 1
+    assert "column `RFPENDTC` (end of participation) not in input `dm`" in r.output

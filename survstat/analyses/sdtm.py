@@ -238,11 +238,16 @@ def _dm_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
     return {"data": [("USUBJID", "subject"), ("RFSTDTC", "reference start date")]}
 
 
+def _dm_follow_up_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """DM's subject, start and end of participation (the last follow-up)."""
+    return {"data": [*_dm_columns(params)["data"], ("RFPENDTC", "end of participation")]}
+
+
 SDTM_ANALYSES = (
     Analysis("sdtm rs", rs, requires=_columns("RSTESTCD", "RSSTRESC", "RSDTC")),
     Analysis("sdtm dm", subjects, requires=_dm_columns),
     Analysis("sdtm adsl", adsl, requires=_dm_columns),
     Analysis("sdtm tr", tr, requires=_columns("TRTESTCD", "TRSTRESN", "TRDTC")),
     Analysis("sdtm lb", lb, requires=_columns("LBTESTCD", "LBSTRESC", "LBSTRESN", "LBDTC")),
-    Analysis("sdtm cml-patients", cml_patients, requires=_dm_columns),
+    Analysis("sdtm cml-patients", cml_patients, requires=_dm_follow_up_columns),
 )
