@@ -248,3 +248,33 @@ if __name__ == "__main__":
     build(Path(survstat.datasets.__file__).parent)
     endpoints_csv().write_csv(ENDPOINTS_CSV)
     sys.exit(0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_any_seed_gives_the_published_figures(seed):
+    """The outcomes are fixed and only drawn onto patients: any seed gives 13/23 by month 12
+    (3, 4, 3 and 3 first responses at the visits of months 3, 6, 9 and 12), the stop at 1.9
+    months, and 15 of the 17 followed to month 48."""
+    from survstat.analyses.cml_estimators import response_estimators
+    from survstat.endpoints.cml_endpoints import response_endpoints
+    from survstat.endpoints.sdtm_lb import dm_cml_patients, lb_labs
+
+    dm, lb = actim_sdtm(seed)
+    labs, patients = lb_labs(lb, dm), dm_cml_patients(dm)
+    by_12 = response_estimators(labs, patients, landmark=12)
+    km = _row(by_12, "one_minus_km")
+    assert km["estimate"] == pytest.approx(13 / 23, abs=1e-12)
+    assert (km["n"], km["n_responders"]) == (24, 13)
+    followed = _row(response_estimators(labs, patients, landmark=48), "rate", "followed")
+    assert (followed["n"], followed["n_responders"]) == (17, 15)
+    assert f"{patients.get_column('last_follow_up').min():.1f}" == "1.9"
+    ends = response_endpoints(labs, patients, level="MR4.5", landmark=12)
+    visits = ends.filter(pl.col("responded_by_landmark")).select(
+        (pl.col("first_response_time") / 3).round().cast(pl.Int64).alias("visit")
+    )
+    assert visits.get_column("visit").value_counts(sort=True).sort("visit").rows() == [
+        (1, 3),
+        (2, 4),
+        (3, 3),
+        (4, 3),
+    ]
