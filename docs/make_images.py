@@ -166,6 +166,19 @@ IMAGES: dict[str, Image] = {
         ),
         "cml_trajectories.png",
     ),
+    "actim_trajectories.png": Image(
+        "BCR-ABL1 trajectories from SDTM LB: the ACTIM case study (synthetic)",
+        (
+            "survstat datasets export actim_lb -o actim_lb.parquet",
+            "survstat datasets export actim_dm -o actim_dm.parquet",
+            "survstat sdtm lb actim_lb.parquet --dm actim_dm.parquet -o actim_labs.parquet",
+            "survstat plot cml-trajectories actim_labs.parquet --median-every 3 "
+            '--xlabel "months since the start of pioglitazone" '
+            '--title "BCR-ABL1 on imatinib plus pioglitazone (synthetic ACTIM cohort)" '
+            "-o actim_trajectories.png",
+        ),
+        "actim_trajectories.png",
+    ),
     "table_tte.png": Image(
         "Time-to-event summary table (TTET01), the HTML display",
         (

@@ -87,6 +87,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "cml classify": ("cml", {}),
     "cml endpoints": ("cml", {"level": "MR4.5", "landmark": 12.0}),
     "cml response": ("cml", {"level": "MMR", "landmark": 12.0, "window": 1.0}),
+    "cml estimators": ("cml", {"level": "MMR", "landmark": 12.0, "window": 1.0}),
     "cml milestones": ("cml", {}),
     "cml loss-of-mmr": ("cml", {}),
     "cml tfr": ("cml", {"min_treatment": 6.0, "min_deep_duration": 3.0}),
@@ -98,6 +99,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "sdtm dm": ("dm", {"impute": "M", "date_imputation": "last"}),
     "sdtm tr": ("tr", {}),
     "sdtm lb": ("lb", {}),
+    "sdtm cml-patients": ("dm", {}),
 }
 PLOT_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "km": ("surv", {"time": "time", "event": "cens", "by": ["horTh"]}),

@@ -23,6 +23,7 @@ from survstat.analyses._options import (
     Unit,
     Window,
 )
+from survstat.analyses.cml_estimators import estimators
 from survstat.analyses.cml_tfr import tfr, tfr_columns
 
 if TYPE_CHECKING:
@@ -339,6 +340,7 @@ CML_ANALYSES = (
     Analysis("cml classify", classify),
     Analysis("cml endpoints", endpoints, requires=_lab_columns),
     Analysis("cml response", response, requires=_lab_columns),
+    Analysis("cml estimators", estimators, requires=_lab_columns),
     Analysis("cml milestones", milestones, requires=_labs_only),
     Analysis("cml loss-of-mmr", loss_of_mmr_analysis, requires=_labs_only),
     Analysis("cml tfr", tfr, requires=tfr_columns),

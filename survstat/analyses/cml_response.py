@@ -147,6 +147,7 @@ def molecular_response(
     columns: Columns | None = None,
     patient_columns: PatientColumns | None = None,
     thresholds: Thresholds | None = None,
+    compare: bool = True,
 ) -> MolecularResponseResult:
     """From raw BCR-ABL1 results to "MR4.5 by month 12": incidence, rate and tests.
 
@@ -174,6 +175,9 @@ def molecular_response(
         Reference arm of the rate comparison (default: the first level).
     columns, patient_columns, thresholds
         Column names, level thresholds and copy floors.
+    compare
+        With ``by``, compare the arms (Gray's test and the difference in rates; they need two
+        arms or more); False estimates per arm only, leaving ``gray`` and ``comparison`` None.
 
     Returns
     -------
@@ -245,7 +249,9 @@ def molecular_response(
 
     incidence = _incidence(ends, by, at, conf_level, conf_type)
     one_minus_km = _one_minus_km(ends, by, at, conf_level, conf_type)
-    gray, comparison = _arm_tests(ends, by, reference, conf_level) if by else (None, None)
+    gray, comparison = None, None
+    if by is not None and compare:
+        gray, comparison = _arm_tests(ends, by, reference, conf_level)
     return MolecularResponseResult(
         endpoints=ends,
         incidence=table(incidence, ("cif", "std_error", "conf_low", "conf_high")),

@@ -166,6 +166,34 @@ def lb(
     return AnalysisOutput(table, "BCR-ABL1 samples", table.height)
 
 
+def cml_patients(data: Data) -> AnalysisOutput:
+    """CML patient table from SDTM DM, on the time scale of `survstat sdtm lb`.
+
+    DATA is DM. One row per patient: patient_id (USUBJID), arm (ARM), start_date (RFSTDTC),
+    last_follow_up (months from RFSTDTC to RFPENDTC, the end of participation, or to DTHDTC)
+    and death (months to DTHDTC), the patient table of `survstat cml endpoints` and `cml
+    response` beside the labs `sdtm lb` writes. RFPENDTC is required. DM records no
+    treatment discontinuation or progression: add discontinuation and progression (months)
+    from DS and the disease assessments; without them follow-up ends, censored, at RFPENDTC.
+
+    Example: `survstat sdtm cml-patients actim_dm.parquet -o sdtm_patients.parquet`
+
+    Returns
+    -------
+    AnalysisOutput
+        One row per patient.
+    """
+    from survstat.endpoints.sdtm_lb import dm_cml_patients
+
+    table = dm_cml_patients(data)
+    return AnalysisOutput(
+        table,
+        "CML patients (from DM)",
+        table.height,
+        notes=("DM holds no discontinuation or progression: add them from DS and assessments",),
+    )
+
+
 def adsl(
     data: Data, *, impute: Impute = "none", date_imputation: DateRule = "first"
 ) -> AnalysisOutput:
@@ -210,10 +238,16 @@ def _dm_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
     return {"data": [("USUBJID", "subject"), ("RFSTDTC", "reference start date")]}
 
 
+def _dm_follow_up_columns(params: Mapping[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """DM's subject, start and end of participation (the last follow-up)."""
+    return {"data": [*_dm_columns(params)["data"], ("RFPENDTC", "end of participation")]}
+
+
 SDTM_ANALYSES = (
     Analysis("sdtm rs", rs, requires=_columns("RSTESTCD", "RSSTRESC", "RSDTC")),
     Analysis("sdtm dm", subjects, requires=_dm_columns),
     Analysis("sdtm adsl", adsl, requires=_dm_columns),
     Analysis("sdtm tr", tr, requires=_columns("TRTESTCD", "TRSTRESN", "TRDTC")),
     Analysis("sdtm lb", lb, requires=_columns("LBTESTCD", "LBSTRESC", "LBSTRESN", "LBDTC")),
+    Analysis("sdtm cml-patients", cml_patients, requires=_dm_follow_up_columns),
 )

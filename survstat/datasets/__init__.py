@@ -50,6 +50,11 @@ name         description
              SYNTHETIC four-patient series on alpelisib 300 mg/day with pioglitazone for
              hyperinsulinaemia: exposure records, fasting glucose and insulin, and response,
              made by :func:`survstat.datasets.synthetic_alpelisib.alpelisib_series`.
+``actim_dm``, ``actim_lb``
+             SYNTHETIC SDTM DM and LB of a cohort built to the published figures of the
+             single-arm ACTIM trial (imatinib + pioglitazone in CML, 24 patients, BCR-ABL1
+             every 3 months for 48 months), made by
+             :func:`survstat.datasets.synthetic_actim.actim_sdtm`.
 ===========  ==========================================================================
 """
 
@@ -199,6 +204,16 @@ _DATASETS = {
         "alpelisib_patients.parquet",
         "SYNTHETIC alpelisib case series: pioglitazone and metformin start days, response, "
         "progression and duration of response per patient",
+    ),
+    "actim_dm": (
+        "actim_dm.xpt",
+        "SYNTHETIC SDTM DM of an ACTIM-like CML cohort (24 patients, imatinib + pioglitazone): "
+        "reference start, end of participation (survstat.datasets.synthetic_actim.actim_sdtm)",
+    ),
+    "actim_lb": (
+        "actim_lb.xpt",
+        "SYNTHETIC SDTM LB of the ACTIM-like cohort: BCR-ABL1 (IS %) and ABL1 copies per "
+        "specimen every 3 months for 48 months, dated",
     ),
 }
 

@@ -14,7 +14,7 @@ and is undetectable when none is found. ABL1 copies per sample are log-normal ar
 ``actim_like``: 24 chronic-phase patients on long-term imatinib, in MMR but not in MR4.5 at
 entry, given an add-on; 12 months of follow-up; slopes are set so that about 56% reach MR4.5 by
 month 12 (the design of the single-arm ACTIM trial of imatinib plus pioglitazone, Rousselot et
-al. 2017, Clin Cancer Res 23:1427-1433; that trial reported MR4.5 by 12 months in 56% of 24
+al. 2017, Cancer 123:1791-1799; that trial reported MR4.5 by 12 months in 56% of 24
 patients against 23% expected on imatinib alone). One patient stops treatment early.
 """
 

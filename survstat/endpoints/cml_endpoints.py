@@ -26,6 +26,7 @@ from survstat.endpoints.cml_patients import (
     time_or_never,
     warn_late_results,
 )
+from survstat.endpoints.cml_thresholds import compare
 from survstat.errors import InvalidValueError
 from survstat.io import FrameLike
 
@@ -276,4 +277,49 @@ def _endpoint_columns(
     )
 
 
-__all__ = ["CAUSES", "PatientColumns", "response_endpoints"]
+def followed_to(
+    endpoints: pl.DataFrame, at: float, patient_columns: PatientColumns | None = None
+) -> pl.Series:
+    """Whether each patient was followed on treatment to ``at``: the evaluable patients.
+
+    A patient is followed to ``at`` when the last follow-up is at or after ``at`` and no
+    discontinuation, progression or death comes before it (an event at ``at`` itself still
+    leaves the patient followed to ``at``): the patients "still on treatment" at a landmark,
+    whose response by then is known, as ACTIM counted the patients evaluable at month 48
+    (Rousselot et al. 2017, Cancer 123:1791-1799: 15 of 17 "evaluable patients who were still
+    on imatinib"). Times are compared at 6 significant digits, as every CML threshold (see
+    :func:`~survstat.endpoints.cml_thresholds.compare`).
+
+    Parameters
+    ----------
+    endpoints
+        The per-patient table of :func:`response_endpoints` (or any table with the patient
+        columns).
+    at
+        The time (landmark + window).
+    patient_columns
+        Names of the last follow-up and competing-event columns (absent event columns are
+        events that never happened).
+
+    Returns
+    -------
+    polars.Series
+        Boolean, ``followed``, one value per row of ``endpoints``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> ends = pl.DataFrame({"last_follow_up": [48.0, 48.0, 30.0],
+    ...     "discontinuation": [None, 20.0, None]})
+    >>> followed_to(ends, 48.0).to_list()
+    [True, False, False]
+    """
+    pcols = patient_columns or PatientColumns()
+    events = (pcols.discontinuation, pcols.progression, pcols.death)
+    ended = [compare(pl.col(c), "<", at) for c in events if c in endpoints.columns]
+    early = pl.any_horizontal(*(e.fill_null(False) for e in ended)) if ended else pl.lit(False)
+    followed = compare(pl.col(pcols.last_follow_up), ">=", at) & ~early
+    return endpoints.select(followed.fill_null(False).alias("followed")).to_series()
+
+
+__all__ = ["CAUSES", "PatientColumns", "followed_to", "response_endpoints"]

@@ -37,7 +37,7 @@ import polars as pl
 from survstat.endpoints.cml_input import DETECTED_CODES
 from survstat.endpoints.dates import DAYS_PER_UNIT
 from survstat.endpoints.sdtm import Imputation, complete_dates, read_dm, read_domain
-from survstat.errors import InvalidValueError
+from survstat.errors import ColumnNotFoundError, InvalidValueError, MissingValueError
 from survstat.io import FrameLike
 
 _LESS = r"^\s*<\s*(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$"
@@ -180,4 +180,72 @@ def lb_labs(
     )
 
 
-__all__ = ["lb_labs"]
+def _months(column: str) -> pl.Expr:
+    """Months (365.25 / 12 days each) from RFSTDT to the date ``column``."""
+    return (pl.col(column) - pl.col("RFSTDT")).dt.total_days() / DAYS_PER_UNIT["months"]
+
+
+def dm_cml_patients(dm: FrameLike) -> pl.DataFrame:
+    """The CML patient table from SDTM DM, on the time scale of :func:`lb_labs`.
+
+    Parameters
+    ----------
+    dm
+        The DM domain: USUBJID, RFSTDTC (the start of treatment) and RFPENDTC (the end of
+        participation); DTHDTC and ARM when present.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per patient: patient_id (USUBJID), arm (ARM, when DM has it), start_date
+        (RFSTDTC), last_follow_up (months from RFSTDTC to RFPENDTC, or to DTHDTC when the
+        patient died) and death (months to DTHDTC; null when alive). DM records no treatment
+        discontinuation or progression: add ``discontinuation`` and ``progression`` (months)
+        from DS and the disease assessments when the trial records them; without them a
+        patient's follow-up ends, censored, at the end of participation.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        DM without RFPENDTC.
+    MissingValueError
+        A patient without RFPENDTC (naming the number of patients and the first USUBJID).
+    InvalidValueError
+        Partial or invalid dates, an end of participation before the start.
+
+    Notes
+    -----
+    CDISC SDTM IG 3.4 section 5.2 (DM): RFSTDTC is the reference start date and RFPENDTC the
+    date of the end of participation, the last date the patient was followed; a month is
+    365.25 / 12 days, as the sample times of :func:`lb_labs`.
+    """
+    frame = read_domain(dm, "DM", ("USUBJID", "RFSTDTC"))
+    if "RFPENDTC" not in frame.columns:
+        raise ColumnNotFoundError("RFPENDTC", frame.columns, role="end of participation")
+    frame = read_dm(frame)
+    missing = frame.filter(pl.col("RFPENDT").is_null())
+    if missing.height:
+        raise MissingValueError(
+            f"DM `RFPENDTC` (end of participation: the last follow-up) is missing for "
+            f"{missing.height} of {frame.height} patients (first: USUBJID "
+            f"{missing['USUBJID'][0]!r})"
+        )
+    early = frame.filter(pl.col("RFPENDT") < pl.col("RFSTDT"))
+    if early.height:
+        first = early.row(0, named=True)
+        raise InvalidValueError(
+            f"DM `RFPENDTC` must not be before `RFSTDTC`; found {early.height} patients "
+            f"(first: USUBJID {first['USUBJID']!r}, RFPENDTC {first['RFPENDTC']!r}, RFSTDTC "
+            f"{first['RFSTDTC']!r})"
+        )
+    death = _months("DTHDT") if "DTHDT" in frame.columns else pl.lit(None, dtype=pl.Float64)
+    return frame.sort("USUBJID").select(
+        pl.col("USUBJID").alias("patient_id"),
+        *([pl.col("ARM").alias("arm")] if "ARM" in frame.columns else []),
+        pl.col("RFSTDT").alias("start_date"),
+        pl.coalesce(death, _months("RFPENDT")).alias("last_follow_up"),
+        death.alias("death"),
+    )
+
+
+__all__ = ["dm_cml_patients", "lb_labs"]
