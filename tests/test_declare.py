@@ -127,6 +127,7 @@ NOT_ANALYSES = {("run",), ("report",), ("datasets", "list"), ("datasets", "expor
 #: Text options that are free text, neither a choice nor a column of an input.
 FREE_TEXT = {("plot km", "xlabel"), ("plot km", "title"), ("plot cif", "xlabel")}
 FREE_TEXT |= {("plot cif", "title"), ("plot forest", "xlabel"), ("plot forest", "title")}
+FREE_TEXT |= {("plot km", "ylabel"), ("plot cif", "ylabel")}
 FREE_TEXT |= {("recist pcr", "patient")}
 #: Axis labels and titles of the per-subject figures.
 FREE_TEXT |= {

@@ -121,3 +121,30 @@ def test_km_plot_legend_reads_row_by_row_in_curve_order():
     ]
     assert [line.get_color() for line in _steps(ax)] == list(PALETTE[:6])
     _legend_off_the_curves(ax)
+
+
+def test_figures_name_the_probability_axis_as_asked(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+    from survstat.plot import cif_figure
+
+    g = survstat.datasets.load("gbsg2")
+    km = survstat.kaplan_meier(g, time="time", event="cens", by="horTh")
+    assert km_figure(km).axes[0].get_ylabel() == "survival probability"
+    shown = km_figure(km, ylabel="recurrence-free survival").axes[0].get_ylabel()
+    assert shown == "recurrence-free survival"
+    cif = survstat.cumulative_incidence(_bmt(), time="ftime", cause="status", by="arm")
+    assert cif_figure(cif).axes[0].get_ylabel() == "cumulative incidence (1)"
+    assert cif_figure(cif, ylabel="relapse").axes[0].get_ylabel() == "relapse"
+    # and from the command line
+    g.write_parquet(tmp_path / "g.parquet")
+    r = CliRunner().invoke(
+        app,
+        [
+            "plot", "km", str(tmp_path / "g.parquet"), "--time", "time", "--event", "cens",
+            "--ylabel", "recurrence-free survival", "-o", str(tmp_path / "km.png"),
+        ],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "km.png").stat().st_size > 0

@@ -78,6 +78,13 @@ AtRiskTimes = Annotated[
 ]
 Annotate = Annotated[bool, Option(help="Print the test p-value (and HR).", off="--no-annotate")]
 XLabel = Annotated[str, Option(help="Label of the time axis.")]
+YLabel = Annotated[
+    str | None,
+    Option(
+        help="Label of the probability axis (default: survival probability, or cumulative "
+        "incidence (CAUSE)), e.g. the endpoint's name."
+    ),
+]
 Title = Annotated[str | None, Option(help="Figure title.")]
 ConfInt = Annotated[bool, Option(help="Draw the pointwise confidence bands.", off="--no-conf-int")]
 MedianLines = Annotated[

@@ -41,6 +41,7 @@ from survstat.analyses._options import (
     Weight,
     Width,
     XLabel,
+    YLabel,
 )
 from survstat.analyses.plots_meta import META_PLOTS
 from survstat.analyses.plots_models import MODEL_PLOTS
@@ -132,6 +133,7 @@ def km_plot(
     labels: Labels = None,
     annotate: Annotate = True,
     xlabel: XLabel = "time",
+    ylabel: YLabel = None,
     title: Title = None,
     width: Width = None,
     height: Height = None,
@@ -210,6 +212,7 @@ def km_plot(
         annotation=note,
         conf_int=conf_int,
         xlabel=xlabel,
+        ylabel=ylabel,
         title=title,
         cumulative_events=cumulative_events,
         cumulative_censored=cumulative_censored,
@@ -304,6 +307,7 @@ def cif_plot(
     labels: Labels = None,
     annotate: Annotate = True,
     xlabel: XLabel = "time",
+    ylabel: YLabel = None,
     title: Title = None,
     width: Width = None,
     height: Height = None,
@@ -351,6 +355,7 @@ def cif_plot(
         annotation=note,
         conf_int=conf_int,
         xlabel=xlabel,
+        ylabel=ylabel,
         title=title,
         cumulative_events=cumulative_events,
         cumulative_censored=cumulative_censored,

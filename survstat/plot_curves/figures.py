@@ -42,6 +42,7 @@ def km_figure(
     annotation: str | None = None,
     conf_int: bool = True,
     xlabel: str = "time",
+    ylabel: str | None = None,
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
     cumulative_events: bool = False,
@@ -76,6 +77,8 @@ def km_figure(
         Shade the pointwise confidence bands.
     xlabel
         Label of the time axis.
+    ylabel
+        Label of the probability axis; None: "survival probability".
     title
         Title of the figure; None for none.
     labels
@@ -148,7 +151,7 @@ def km_figure(
         right=right,
         counts=counts,
         rows=table_rows(cumulative_events, cumulative_censored),
-        ylabel="survival probability",
+        ylabel="survival probability" if ylabel is None else ylabel,
         yticks=probability_ticks(),
         xlabel=xlabel,
         annotation=annotation,
@@ -177,6 +180,7 @@ def cif_figure(
     annotation: str | None = None,
     conf_int: bool = True,
     xlabel: str = "time",
+    ylabel: str | None = None,
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
     cumulative_events: bool = False,
@@ -207,6 +211,8 @@ def cif_figure(
         Shade the pointwise confidence bands.
     xlabel
         Label of the time axis.
+    ylabel
+        Label of the probability axis; None: "cumulative incidence (CAUSE)".
     title
         Title of the figure; None for none.
     labels
@@ -270,7 +276,7 @@ def cif_figure(
         right=right,
         counts=counts_at(rt, ticks, rt.n_event_by_cause[:, k]),
         rows=table_rows(cumulative_events, cumulative_censored),
-        ylabel=f"cumulative incidence ({cause})",
+        ylabel=f"cumulative incidence ({cause})" if ylabel is None else ylabel,
         yticks=probability_ticks(_highest(curves)),
         xlabel=xlabel,
         annotation=annotation,
