@@ -20,6 +20,7 @@ from survstat.cli import app
 from survstat.errors import ColumnNotFoundError, InputFormatError, OutputPathError
 from survstat.tables import tte_table
 from survstat.tables.display import (
+    DisplayRow,
     DisplayTable,
     format_number,
     population_line,
@@ -347,6 +348,26 @@ def test_rtf_holds_the_numbers():
     for cell in ("4 (40.0%)", "12.3 [1]", "(5.0, NE)", "1.0 to 30.0+", "2.35", "(1.10, 5.00)"):
         assert cell in text
     assert "Reference arm: A." in text
+
+
+def test_rtf_prints_plain_text_as_written():
+    # arm labels, file names and symbols are plain text, not markup: no subscript from "_",
+    # no superscript from "^", and RTF's own special characters escaped
+    d = DisplayTable(
+        title="AE_SUMMARY x^2",
+        population="Safety {SAFFL = Y}",
+        columns=("ARM_A (N=40)", "back\\slash"),
+        rows=(DisplayRow("Grade \u2265 3_4", ("1 (2.5%)", "{0}"), 0),),
+        footnotes=("Source: dataset ipatasertib_adae",),
+    )
+    rtf = render_rtf(d)
+    assert "\\sub" not in rtf
+    assert "\\super" not in rtf
+    for plain in ("AE_SUMMARY x^2", "ARM_A (N=40)", "dataset ipatasertib_adae", "3_4"):
+        assert plain in rtf
+    assert "Safety \\{SAFFL = Y\\}" in rtf
+    assert "\\{0\\}" in rtf
+    assert "back\\\\slash" in rtf
 
 
 def test_docx_cells_read_back(tmp_path):

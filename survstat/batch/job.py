@@ -64,6 +64,14 @@ class Job:
         """The steps keyed by name."""
         return {s.name: s for s in self.steps}
 
+    def source_name(self, ref: str) -> str:
+        """How a table's footnote names the table a step read: the input as the job file
+        gives it (a bundled dataset by its name, never the path it is installed at), or the
+        earlier step's output file. The same on every machine, so written displays rerun to
+        the same bytes."""
+        source = self.sources.get(ref)
+        return source.given if source is not None else f"{ref}.parquet (step {ref})"
+
 
 def _read_sources(
     table: Any, base: Path, check: Checker, schemas: dict[str, list[str]], invalid: set[str]

@@ -95,19 +95,12 @@ def _figure(step: Step, files: Sequence[Path]) -> FigureBlock:
     )
 
 
-def _source_name(job: Job, ref: str) -> str:
-    """How a footnote names the table a step read: the input as the job file gives it, or
-    the earlier step's output file."""
-    source = job.sources.get(ref)
-    return source.given if source is not None else f"{ref}.parquet (step {ref})"
-
-
 def _displays(job: Job, step: Step, path: Path) -> list[Block]:
     """The display of the step's ARD; one per partition for a step run ``by_partition``
     (titled by its values), or the ARD itself with the reason when no display can be built
     from it."""
     parameters = read_metadata(path).get("parameters", {})
-    source = _source_name(job, step.inputs["data"]) if "data" in step.inputs else None
+    source = job.source_name(step.inputs["data"]) if "data" in step.inputs else None
     ard = pl.read_parquet(path)
     keys = [c for c in step.by_partition if c in ard.columns]
     parts = ard.partition_by(keys, maintain_order=True, as_dict=True) if keys else {(): ard}

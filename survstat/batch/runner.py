@@ -297,7 +297,7 @@ def _other_formats(step: Step, run: _Run, out: AnalysisOutput) -> list[Path]:
         from survstat.tables.render import write_display
 
         data = step.inputs.get("data")
-        source = None if data is None else run.path_of(data)
+        source = None if data is None else run.job.source_name(data)
         display = build_display(step.analysis, out.table, step.parameters, source=source)
         paths += [write_display(display, folder / f"{step.name}.{fmt}") for fmt in shown]
     return paths

@@ -100,21 +100,44 @@ def render_rtf(display: DisplayTable) -> str:
     str
         The RTF text.
     """
+    import polars as pl
     import rtflite
 
+    # rtflite's text conversion reads LaTeX-like markup (``ARM_A`` would print A as a
+    # subscript, ``x^2`` a superscript); the table's text is plain, so it is switched off
+    # and only RTF's own special characters are escaped
     frame = display.frame()
+    frame = frame.with_columns(
+        pl.col(c)
+        .str.replace_all("\\", "\\\\", literal=True)
+        .str.replace_all("{", "\\{", literal=True)
+        .str.replace_all("}", "\\}", literal=True)
+        for c, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
     widths = [3.0] + [2.0] * len(display.columns)
     title = [display.title] + ([display.population] if display.population else [])
     doc = rtflite.RTFDocument(
         df=frame,
-        rtf_title=rtflite.RTFTitle(text=title),
+        rtf_title=rtflite.RTFTitle(text=[_rtf_escape(s) for s in title], text_convert=[False]),
         rtf_column_header=[
-            rtflite.RTFColumnHeader(text=["", *display.columns], col_rel_width=widths)
+            rtflite.RTFColumnHeader(
+                text=[_rtf_escape(s) for s in ["", *display.columns]],
+                col_rel_width=widths,
+                text_convert=False,
+            )
         ],
-        rtf_body=rtflite.RTFBody(col_rel_width=widths),
-        rtf_footnote=rtflite.RTFFootnote(text=list(display.footnotes), as_table=False),
+        rtf_body=rtflite.RTFBody(col_rel_width=widths, text_convert=False),
+        rtf_footnote=rtflite.RTFFootnote(
+            text=[_rtf_escape(s) for s in display.footnotes], as_table=False, text_convert=[False]
+        ),
     )
     return doc.rtf_encode()
+
+
+def _rtf_escape(text: str) -> str:
+    """``text`` with RTF's special characters (backslash and braces) escaped."""
+    return text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
