@@ -206,7 +206,7 @@ def test_swimmer_markers_at_the_input_days():
         "response duration",
         "progression",
         "death",
-        "ongoing",
+        "alive, still followed",
     ]
 
 

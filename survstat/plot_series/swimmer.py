@@ -82,7 +82,7 @@ _SWIMMER_LEGEND = (
     "response duration",
     "progression",
     "death",
-    "ongoing",
+    "alive, still followed",
 )
 
 
@@ -132,7 +132,7 @@ def swimmer_figure(
         The column of the day of progression (null: none). None for no progression markers.
     death
         The boolean (or 0/1) death column: true draws death at the lane's end, false an arrow
-        (ongoing). None for neither.
+        (alive, still followed). None for neither.
     xlabel
         The label of the time axis.
     title
@@ -204,7 +204,8 @@ def swimmer_figure(
 
 
 def _swimmer_markers(ax: Axes, lanes: pl.DataFrame, ys: list[int], longest: float) -> None:
-    """Response onsets and durations, progression, death and ongoing arrows on the lanes."""
+    """Response onsets and durations, progression, death, and arrows for the subjects alive and
+    still followed, on the lanes."""
     cols = set(lanes.columns)
     rows = lanes.rows(named=True)
     drawn: set[str] = set()
@@ -231,7 +232,9 @@ def _swimmer_markers(ax: Axes, lanes: pl.DataFrame, ys: list[int], longest: floa
         if "death" in cols and row["death"] is True:
             mark("death", row["length"], y)
         elif "death" in cols and row["death"] is False:
-            label = "ongoing" if "ongoing" not in drawn else None
+            # the arrow says the subject is alive and followed past the lane's end (after a
+            # progression too), not that the treatment or the response goes on
+            label = "alive, still followed" if "ongoing" not in drawn else None
             drawn.add("ongoing")
             ax.annotate(
                 "",
