@@ -16,7 +16,7 @@ class, term and grade (see :func:`ae_table`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,10 +145,12 @@ def _show(value: Any) -> str:
     return "null" if value is None else repr(value)
 
 
-def _require(frame: pl.DataFrame, columns: Sequence[str | None], where: str) -> None:
-    for column in columns:
+def _require(frame: pl.DataFrame, columns: Mapping[str, str | None], where: str) -> None:
+    """Every named column of ``columns`` (option -> column) is in ``frame``; the error names
+    the option that named a missing one, so the reader knows what to set."""
+    for role, column in columns.items():
         if column is not None and column not in frame.columns:
-            raise ColumnNotFoundError(column, frame.columns, where=where)
+            raise ColumnNotFoundError(column, frame.columns, role=role, where=where)
 
 
 def _text(column: str) -> pl.Expr:
@@ -203,7 +205,11 @@ def _subjects(
     """The population's subjects with their arm (and DLT evaluability), after the checks."""
     from survstat.adsl import _check_flag, _keep_population
 
-    _require(adsl, [SUBJECT, by, population, dlt_population], "ADSL")
+    _require(
+        adsl,
+        {"subject": SUBJECT, "by": by, "population": population, "dlt_population": dlt_population},
+        "ADSL",
+    )
     _first_bad(adsl, pl.col(SUBJECT).is_duplicated(), SUBJECT, "subject", "unique in ADSL")
     notes: tuple[str, ...] = ()
     frame = adsl.lazy()
@@ -232,7 +238,7 @@ def _events(
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """The treatment-emergent AEs of the subjects analysed, one row per AE with ``__grade``,
     ``__serious``, ``__withdrawn``, ``__dlt`` (booleans), ``__soc`` and ``__term``."""
-    _require(adae, [SUBJECT, *columns.values()], "ADAE")
+    _require(adae, {"subject": SUBJECT, **columns}, "ADAE")
     outside = ~pl.col(SUBJECT).is_in(list(adsl_ids))
     _first_bad(adae, outside, SUBJECT, "subject", "a subject of ADSL")
     for role in ("soc", "term"):
