@@ -265,3 +265,17 @@ def test_a_subject_never_dosed_is_an_error():
         r"so no time on treatment \(first: B\)",
     ):
         dose_intensity(ex, planned_dose=300)
+
+
+def test_a_dose_above_the_plan_warns_naming_the_record():
+    from survstat.errors import SurvstatWarning
+
+    ex = pl.DataFrame(
+        {"subject_id": ["A", "A", "B"], "start_day": [1, 15, 1], "end_day": [7, 28, 10]}
+    ).with_columns(dose=pl.Series([2500.0, 250.0, 300.0]))
+    with pytest.warns(SurvstatWarning, match=r"^`dose`: 1 exposure record\(s\) of 1 subject"):
+        res = dose_intensity(ex, planned_dose=300)
+    # the numbers are still computed as defined: an RDI above 100% is not hidden
+    rdi = dict(res.subjects.select("subject_id", "relative_dose_intensity").iter_rows())
+    assert rdi["A"] == pytest.approx((2500 * 7 + 250 * 14) / (300 * 28))
+    assert rdi["B"] == 1.0

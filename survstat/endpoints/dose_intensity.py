@@ -29,12 +29,13 @@ day's dose twice, and are an error naming the subject and both rows.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import polars as pl
 
 from survstat.endpoints._records import ROW, example, numeric, read_records, whole_days
-from survstat.errors import InvalidValueError, OptionError
+from survstat.errors import InvalidValueError, OptionError, SurvstatWarning
 from survstat.io import FrameLike
 
 #: Columns of the per-subject table, in order (after the subject id).
@@ -277,6 +278,21 @@ def _over_time(records: pl.DataFrame, subject: str) -> pl.DataFrame:
     )
 
 
+def _warn_above_planned(records: pl.DataFrame, subject: str, dose: str) -> None:
+    """Warn of records whose daily dose exceeds the planned dose: allowed (an escalation),
+    but an RDI above 100% is more often a dose entered in the wrong unit or a wrong plan."""
+    above = records.get_column("__dose") > records.get_column("__planned")
+    if above.any():
+        n_subjects = records.filter(above).get_column(subject).n_unique()
+        warnings.warn(
+            f"`{dose}`: {int(above.sum())} exposure record(s) of {n_subjects} subject(s) give a "
+            f"daily dose above the planned dose (first: {example(records, above, subject)}), "
+            "so their relative dose intensity can exceed 100%; check the dose units and the plan",
+            SurvstatWarning,
+            stacklevel=3,
+        )
+
+
 def dose_intensity(
     data: FrameLike,
     *,
@@ -344,6 +360,7 @@ def dose_intensity(
         planned=planned,
         planned_dose=planned_dose,
     )
+    _warn_above_planned(records, subject, dose)
     days = pl.col("__end") - pl.col("__start") + 1
     positive = pl.when(pl.col("__dose") > 0).then(pl.col("__dose"))
     flagged = records.with_columns(
