@@ -238,6 +238,7 @@ IMAGES: dict[str, Image] = {
             '--by pakt_group --population CDKFL --labels "low=pAKT low,high=pAKT high" '
             "--at-risk-times 0,6,12,18,24,30,36 "
             '--xlabel "months since start of ET + CDK4/6 inhibitor" '
+            '--ylabel "progression-free survival" '
             '--title "PFS on ET + CDK4/6 inhibitor by phospho-AKT" -o km_cdk46_akt.png',
         ),
         "km_cdk46_akt.png",
