@@ -10,8 +10,9 @@ product of their case weights and only within strata.
 
 No pairs are formed: the counts are 2-D dominance sums (earlier in decreasing-time order, lower
 score). Up to :data:`COMPILED_FROM` records they come from a bottom-up merge sort whose levels
-are vectorised, O(n log^2 n); from there on from compiled passes over a Fenwick tree, O(n log n)
-(:mod:`survstat.estimators._concordance_kernel`), which pay a one-off load of the compiler
+are vectorised, O(n log^2 n); from there on from one compiled pass over the records in score
+order, which adds them to Fenwick trees over the tied times of their stratum, O(n log n)
+(:mod:`survstat.estimators._concordance_kernel`), which pays a one-off load of the compiler
 that small data does not need.
 """
 
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,6 +179,7 @@ def concordance_counts(
     *,
     variance: bool = False,
     cluster: np.ndarray | None = None,
+    groups: TimeGroups | None = None,
 ) -> Concordance:
     """Concordance of ``score`` (higher = earlier failure) with right-censored times.
 
@@ -200,6 +201,9 @@ def concordance_counts(
     cluster
         Cluster labels: the influence is summed within each cluster before it is squared
         (R ``concordance(..., cluster=)``); default one cluster per record.
+    groups
+        The records' tied-time groups within the strata, when the caller has them (a Cox
+        fit's layout): they spare the compiled counts a sort of the records.
 
     Returns
     -------
@@ -218,10 +222,16 @@ def concordance_counts(
     score = np.asarray(score, float)
     n = len(time)
     weight = np.ones(n) if weight is None else np.asarray(weight, float)
-    code = None if strata is None else _codes(np.asarray(strata))
-    n_strata = 1 if code is None or not len(code) else int(code.max()) + 1
+    code = None
+    if groups is not None:
+        n_strata = 1 + int(np.count_nonzero(groups.lo[1:] != groups.lo[:-1]))
+    else:
+        code = None if strata is None else _codes(np.asarray(strata))
+        n_strata = 1 if code is None or not len(code) else int(code.max()) + 1
     if n >= COMPILED_FROM or n_strata >= COMPILED_FROM_STRATA:
-        counts, influence = _compiled_counts(time, event, score, weight, code)
+        if groups is None:
+            groups = _time_groups(time, code)
+        counts, influence = _grouped_counts(groups, event, score, weight)
     else:
         counts = np.zeros(5)
         influence = np.zeros((n, 3))
@@ -239,49 +249,64 @@ def concordance_counts(
     return Concordance(*map(float, counts), variance=var)
 
 
-def _compiled_counts(
-    time: np.ndarray,
-    event: np.ndarray,
-    score: np.ndarray,
-    weight: np.ndarray,
-    code: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and the
-    per-record influence, by the compiled Fenwick-tree passes of
-    :mod:`survstat.estimators._concordance_kernel`: O(n log n). ``code``: the stratum of
-    each record as 0, 1, ... (:func:`_codes`), None for one stratum."""
-    from survstat.estimators import _concordance_kernel
+@dataclass(frozen=True, slots=True)
+class TimeGroups:
+    """Records cut into tied-time groups within strata, numbered stratum by stratum and by
+    decreasing time within a stratum: each record's group (``group``) and, per group, the
+    first group of its stratum (``lo``) and one past its last (``hi``)."""
 
+    group: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _time_groups(time: np.ndarray, code: np.ndarray | None) -> TimeGroups:
+    """The tied-time groups of records with strata ``code`` (0, 1, ... as :func:`_codes`
+    numbers them; None: one stratum)."""
     n = len(time)
     if code is None:
         code = np.zeros(n, dtype=np.int64)
-    # records by stratum, then decreasing time (a Cox fit's layout already is)
+    # records by stratum, then decreasing time
     ordered = bool(np.all((np.diff(code) > 0) | ((np.diff(code) == 0) & (np.diff(time) <= 0))))
     rows = np.arange(n) if ordered else np.lexsort((-time, code))
     t, c = time[rows], code[rows]
     new_stratum = np.r_[True, c[1:] != c[:-1]] if n else np.zeros(0, dtype=bool)
     new_group = new_stratum | np.r_[True, t[1:] != t[:-1]] if n else new_stratum
-    group_start = np.append(np.flatnonzero(new_group), n)
-    stratum_start = np.append(np.flatnonzero(new_stratum[new_group]), len(group_start) - 1)
-    rank = _codes(score)
-    n_ranks = int(rank.max()) + 1 if n else 1
-    # the passes read the records in that order, one after the other; the two halves of the
-    # influence are independent and run side by side (the compiled passes release the GIL)
-    args = (
-        group_start.astype(np.int64),
-        stratum_start.astype(np.int64),
-        event[rows],
-        rank.reshape(-1).astype(np.int64)[rows],
-        weight[rows],
-        n_ranks,
+    group = np.empty(n, dtype=np.int64)
+    group[rows] = np.cumsum(new_group) - 1
+    group_start = np.flatnonzero(new_group)
+    first = np.flatnonzero(new_stratum[group_start])
+    size = np.diff(np.append(first, len(group_start)))
+    end = np.append(first[1:], len(group_start))
+    return TimeGroups(group, np.repeat(first, size), np.repeat(end, size))
+
+
+def _grouped_counts(
+    groups: TimeGroups, event: np.ndarray, score: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and the
+    per-record influence, by the compiled Fenwick-tree passes of
+    :mod:`survstat.estimators._concordance_kernel`: O(n log n)."""
+    from survstat.estimators import _concordance_kernel
+
+    n = len(groups.group)
+    lo = groups.lo
+    stratum = np.cumsum(np.r_[len(lo) > 0, lo[1:] != lo[:-1]]) - 1
+    influence = np.zeros((n, 3), order="F")  # column by column for the variance
+    if not n:
+        return np.zeros(5), influence
+    order, key = _concordance_kernel.score_order(np.ascontiguousarray(score, dtype=float))
+    counts = _concordance_kernel.pair_counts(
+        order,
+        key,
+        np.ascontiguousarray(groups.group, dtype=np.int64),
+        np.ascontiguousarray(lo, dtype=np.int64),
+        np.ascontiguousarray(groups.hi, dtype=np.int64),
+        stratum.astype(np.int64),
+        np.ascontiguousarray(event, dtype=np.bool_),
+        np.ascontiguousarray(weight, dtype=float),
+        influence,
     )
-    first, later = np.zeros((n, 3)), np.zeros((n, 3))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        second = pool.submit(_concordance_kernel.lasting_longer, *args, later)
-        counts = _concordance_kernel.failing_first(*args, first)
-        second.result()
-    influence = np.empty_like(first)
-    influence[rows] = first + later
     return counts, influence
 
 
@@ -307,8 +332,11 @@ def _ij_variance(
     if not (math.isfinite(pairs) and pairs > 0):
         return None
     somers = (counts[0] - counts[1]) / pairs
-    d = (influence[:, 0] - influence[:, 1]) - influence.sum(axis=1) * somers
-    dfbeta = d * weight / (2.0 * pairs)
+    conc, disc, tied = influence[:, 0], influence[:, 1], influence[:, 2]
+    d = conc - disc
+    d -= (conc + disc + tied) * somers
+    dfbeta = d * weight
+    dfbeta /= 2.0 * pairs
     if cluster is not None:
         _, inv = np.unique(np.asarray(cluster), return_inverse=True)
         dfbeta = np.bincount(inv, weights=dfbeta)
