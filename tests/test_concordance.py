@@ -306,3 +306,20 @@ def test_score_ties_across_strata_are_no_tied_pairs_with_fractional_weights(monk
     # (3, 0.3): the event at 2 before the event at 3 (0.7 > 0.3: concordant)
     assert got.concordant == pytest.approx(0.1 * 0.23 + 1.9 * 0.7, rel=1e-15)
     assert got.discordant == 0.0
+
+
+@pytest.mark.parametrize("run", [5, 1_000, 70_000])
+def test_the_score_order_sorts_doubles_by_value(run):
+    """The compiled radix sort: -0.0 is 0.0, negatives before positives, and runs of scores
+    that share their upper 32 bits (sorted by insertion, merge sort or radix passes by length)
+    in order of their lower bits."""
+    from survstat.estimators._concordance_kernel import score_order
+
+    rng = np.random.default_rng(run)
+    close = 1.0 + rng.permutation(run) * 1e-15  # one run of equal upper halves
+    score = np.concatenate([close, [-0.0, 0.0, -1.5, 2.0, -1.5, 1e-300, -1e300], close[:3]])
+    score = score[rng.permutation(len(score))]
+    order, key = score_order(score)
+    assert np.array_equal(np.sort(order), np.arange(len(score)))
+    assert np.all(np.diff(score[order]) >= 0)
+    assert np.array_equal(key[1:] == key[:-1], score[order][1:] == score[order][:-1])

@@ -9,7 +9,10 @@ Fenwick trees over the tied-time groups of their stratum (Fenwick 1994, Software
 partners with a lower and an equal score: O(n log g) for g distinct times, as R
 ``survival``'s ``concordancefit`` does with its balanced tree over the scores. A tree over the
 times is far smaller than one over the scores (there are usually far fewer distinct times than
-distinct scores), so it stays in the processor's cache.
+distinct scores), so it stays in the processor's cache. The two halves of each record's
+influence, as the member of a pair that fails first (:func:`failing_first`, which also counts
+the pairs) and as the one that lasts longer (:func:`lasting_longer`), use separate trees and
+run side by side.
 """
 
 from __future__ import annotations
@@ -17,8 +20,54 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-#: Bits of the score's sort key taken per radix pass (four passes of 16 bits).
+#: Bits of the score's sort key taken per radix pass.
 _DIGIT = 16
+#: Runs of equal upper key halves up to this long are put in order by insertion, longer ones
+#: up to :data:`_MERGE_UP_TO` by a merge sort, and longer still by radix passes.
+_INSERT_UP_TO = 16
+_MERGE_UP_TO = 1 << 16
+
+
+@numba.njit(cache=True, nogil=True)
+def _radix_passes(
+    key: np.ndarray,
+    order: np.ndarray,
+    key2: np.ndarray,
+    order2: np.ndarray,
+    a: int,
+    b: int,
+    digits: tuple[int, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    # stable counting-sort passes over the given 16-bit digits of key[a:b] (carrying order),
+    # least significant first; a pass in which every key has the same digit is skipped. The
+    # arrays swap roles at each pass: the sorted ones are returned first.
+    n_bins = 1 << _DIGIT
+    mask = np.uint64(n_bins - 1)
+    count = np.zeros((len(digits), n_bins), np.int64)
+    for i in range(a, b):
+        k = key[i]
+        for p in range(len(digits)):
+            count[p, (k >> np.uint64(_DIGIT * digits[p])) & mask] += 1
+    pos = np.empty(n_bins, np.int64)
+    for p in range(len(digits)):
+        start = a
+        constant = False
+        for d in range(n_bins):
+            pos[d] = start
+            start += count[p, d]
+            constant |= count[p, d] == b - a
+        if constant:
+            continue
+        shift = np.uint64(_DIGIT * digits[p])
+        for j in range(a, b):
+            k = key[j]
+            q = pos[(k >> shift) & mask]
+            key2[q] = k
+            order2[q] = order[j]
+            pos[(k >> shift) & mask] = q + 1
+        key, key2 = key2, key
+        order, order2 = order2, order
+    return key, order, key2, order2
 
 
 @numba.njit(cache=True, nogil=True)
@@ -38,9 +87,11 @@ def score_order(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Notes
     -----
-    A least-significant-digit radix sort of the doubles' bits (the sign flipped for positive
-    numbers, every bit for negative ones), 16 bits per pass; passes in which every key has the
-    same digit are skipped.
+    A radix sort of the doubles' bits (the sign flipped for positive numbers, every bit for
+    negative ones): two counting-sort passes over the upper 32 bits, 16 at a time, then each
+    run of keys with equal upper halves in order of the lower halves (runs are short where the
+    scores are spread out: a double's upper half holds its sign, exponent and 20 bits of
+    mantissa).
     """
     n = len(score)
     bits = score.view(np.uint64)
@@ -49,37 +100,40 @@ def score_order(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for i in range(n):
         k = np.uint64(0) if score[i] == 0.0 else bits[i]
         key[i] = ~k if k & sign else k | sign
-    n_bins = 1 << _DIGIT
-    mask = np.uint64(n_bins - 1)
-    n_pass = 64 // _DIGIT
-    count = np.zeros((n_pass, n_bins), np.int64)
-    for i in range(n):
-        k = key[i]
-        for p in range(n_pass):
-            count[p, (k >> np.uint64(p * _DIGIT)) & mask] += 1
     order = np.arange(n)
-    order2 = np.empty(n, np.int64)
     key2 = np.empty(n, np.uint64)
-    pos = np.empty(n_bins, np.int64)
-    for p in range(n_pass):
-        start = 0
-        constant = False
-        for b in range(n_bins):
-            pos[b] = start
-            start += count[p, b]
-            constant |= count[p, b] == n
-        if constant:
-            continue
-        shift = np.uint64(p * _DIGIT)
-        for j in range(n):
-            k = key[j]
-            d = (k >> shift) & mask
-            q = pos[d]
-            key2[q] = k
-            order2[q] = order[j]
-            pos[d] = q + 1
-        key, key2 = key2, key
-        order, order2 = order2, order
+    order2 = np.empty(n, np.int64)
+    key, order, key2, order2 = _radix_passes(key, order, key2, order2, 0, n, (2, 3))
+    half = np.uint64(32)
+    a = 0
+    while a < n:
+        upper = key[a] >> half
+        mixed = False
+        b = a + 1
+        while b < n and key[b] >> half == upper:
+            mixed |= key[b] != key[a]
+            b += 1
+        if not mixed:
+            pass
+        elif b - a <= _INSERT_UP_TO:
+            for j in range(a + 1, b):
+                k, o = key[j], order[j]
+                m = j - 1
+                while m >= a and key[m] > k:
+                    key[m + 1] = key[m]
+                    order[m + 1] = order[m]
+                    m -= 1
+                key[m + 1] = k
+                order[m + 1] = o
+        elif b - a <= _MERGE_UP_TO:
+            by = np.argsort(key[a:b], kind="mergesort")
+            key[a:b] = key[a:b][by]
+            order[a:b] = order[a:b][by]
+        else:
+            k2, o2, _, _ = _radix_passes(key, order, key2, order2, a, b, (0, 1))
+            key[a:b] = k2[a:b]
+            order[a:b] = o2[a:b]
+        a = b
     return order, key
 
 
@@ -110,24 +164,22 @@ def _prefix(tree: np.ndarray, offset: int, k: int) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def pair_counts(
+def prepare(
     order: np.ndarray,
-    key: np.ndarray,
     group: np.ndarray,
     group_lo: np.ndarray,
     group_hi: np.ndarray,
     group_stratum: np.ndarray,
     event: np.ndarray,
     weight: np.ndarray,
-    influence: np.ndarray,
-) -> np.ndarray:
-    """Weighted concordant, discordant, score-tied, time-tied and doubly tied pairs, and each
-    record's partner-weighted concordant, discordant and score-tied pairs.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The records in score order and, per tied-time group, where its trees are and the
+    weights :func:`failing_first` and :func:`lasting_longer` compare with.
 
     Parameters
     ----------
-    order, key
-        The records in increasing order of the score and their keys (:func:`score_order`).
+    order
+        The records in increasing order of the score (:func:`score_order`).
     group
         The tied-time group of each record: groups are numbered stratum by stratum, by
         decreasing time within a stratum.
@@ -139,31 +191,21 @@ def pair_counts(
         Whether each record ends in an event (booleans).
     weight
         Case weights.
-    influence
-        Zeros of shape (records, 3), filled in place: each record's concordant, discordant
-        and score-tied pairs, partners weighted, as the member that fails first and as the
-        member that lasts longer.
 
     Returns
     -------
-    numpy.ndarray
-        concordant, discordant, tied on the score, tied on the time (all event pairs at one
-        time), and tied on both.
-
-    Notes
-    -----
-    An event fails first against every record of a later time and every record censored at
-    its own time (the tree ``later`` over the groups before its own, and ``censored`` per
-    group); a record lasts longer than every event of an earlier time, and a censored record
-    also than the events at its own time (the tree ``earlier``, over the groups in reverse).
-    Before a run of equal scores is added, the trees hold exactly the partners with a lower
-    score; after it, those with a lower or equal score.
+    tuple
+        Each record's group, event and weight in score order; per group (in one row, one cache
+        line) the offset of its stratum's trees in the tree arrays, their size, the group's
+        own index in the tree of later times (the groups before it) and in the tree of earlier
+        times (the groups after it, reversed); per group the weight an event of the group
+        fails before (later times and the group's censored records), the events' weight
+        before an event and before a censored record of the group; and the weighted pairs of
+        events at one time (tied on the time).
     """
     n = len(order)
     n_groups = len(group_lo)
-    counts = np.zeros(5)
-    # the records' groups, events and weights in score order, gathered once in a loop without
-    # dependent loads; the influence is written in that order and put back at the end
+    # gathered once in a loop without dependent loads: the passes then read them in order
     group_s = np.empty(n, np.int64)
     event_s = np.empty(n, np.bool_)
     weight_s = np.empty(n)
@@ -185,123 +227,226 @@ def pair_counts(
             dead2[g] += w * w
         else:
             cens[g] += w
-    # per group, side by side (one cache line): where its stratum's trees are and their size,
-    # and its own index in ``later`` (the groups before it) and in ``earlier`` (reversed) ...
-    gi = np.empty((n_groups, 4), np.int64)
-    # ... the weight an event of the group fails before (later times and its censored
-    # records), the events' weight before an event and before a censored record of the group,
-    # the group's censored weight added so far, and its events' in the current run of scores
-    gf = np.zeros((n_groups, 5))
+    where = np.empty((n_groups, 4), np.int64)
+    seen = np.empty((n_groups, 3))
+    tied_y = 0.0
     before = 0.0
     for g in range(n_groups):
         lo, hi = group_lo[g], group_hi[g]
         if g == lo:
             before = 0.0
-        gi[g, 0] = lo + group_stratum[g]
-        gi[g, 1] = hi - lo
-        gi[g, 2] = g - lo
-        gi[g, 3] = hi - g
-        gf[g, 0] = before + cens[g]
+        where[g, 0] = lo + group_stratum[g]
+        where[g, 1] = hi - lo
+        where[g, 2] = g - lo
+        where[g, 3] = hi - g
+        seen[g, 0] = before + cens[g]
         before += total[g]
-        counts[3] += (dead[g] * dead[g] - dead2[g]) / 2.0
+        tied_y += (dead[g] * dead[g] - dead2[g]) / 2.0
     after = 0.0
     for g in range(n_groups - 1, -1, -1):
         if g + 1 == group_hi[g]:
             after = 0.0
-        gf[g, 1] = after
-        gf[g, 2] = after + dead[g]
+        seen[g, 1] = after
+        seen[g, 2] = after + dead[g]
         after += dead[g]
-    size = n_groups + group_stratum[-1] + 1 if n_groups else 1
-    later, earlier = np.zeros(size), np.zeros(size)
-    run_later, run_earlier = np.zeros(size), np.zeros(size)
-    # the records of a run of equal scores, apart: their own trees give the score-tied
-    # partners exactly (not as a difference of two sums, which would leave rounding residue)
-    run_cens = np.zeros(n_groups)
-    infl = np.zeros((n, 3))
+    return group_s, event_s, weight_s, where, seen, tied_y
+
+
+@numba.njit(cache=True, nogil=True)
+def failing_first(
+    key: np.ndarray,
+    group: np.ndarray,
+    event: np.ndarray,
+    weight: np.ndarray,
+    where: np.ndarray,
+    seen: np.ndarray,
+    influence: np.ndarray,
+) -> np.ndarray:
+    """Weighted concordant, discordant and score-tied pairs, and each event's
+    partner-weighted concordant, discordant and score-tied pairs as the member that fails
+    first: against every record of a later time and every record censored at its own time.
+
+    Parameters
+    ----------
+    key
+        The records' score keys in score order (:func:`score_order`).
+    group, event, weight, where, seen
+        From :func:`prepare`.
+    influence
+        Zeros of shape (records, 3), filled in place, records in score order.
+
+    Returns
+    -------
+    numpy.ndarray
+        concordant, discordant, tied on the score, 0 (tied on the time: :func:`prepare`) and
+        tied on both.
+
+    Notes
+    -----
+    The tree ``later`` holds, per group, the weight of the records added so far, and
+    ``cens`` the censored ones: before a run of equal scores is added, exactly the
+    partners with a lower score. The run's records go first into trees of their own, which
+    give the score-tied partners exactly (not as a difference of two sums, which would leave
+    rounding residue).
+    """
+    n = len(key)
+    counts = np.zeros(5)
+    size = where[-1, 0] + where[-1, 1] + 1 if len(where) else 1
+    later = np.zeros(size)
+    run_later = np.zeros(size)
+    # per group: its censored weight added so far, in the current run, and its events' weight
+    # in the current run
+    cens = np.zeros(len(seen))
+    run_cens = np.zeros(len(seen))
+    tied = np.zeros(len(seen))
     j = 0
     while j < n:
         b = j + 1
         while b < n and key[b] == key[j]:
             b += 1
-        if b == j + 1:
-            # a score of its own (the usual case): no tie on the score; the trees hold the
-            # partners with a lower score
-            g = group_s[j]
-            off, m, kl, ke = gi[g, 0], gi[g, 1], gi[g, 2], gi[g, 3]
-            w = weight_s[j]
-            if event_s[j]:
-                less = _prefix(earlier, off, ke - 1)
-                infl[j, 0] = gf[g, 1] - less
-                infl[j, 1] = less
-                less = _prefix(later, off, kl) + gf[g, 3]
-                more = gf[g, 0] - less
+        if b == j + 1:  # a score of its own (the usual case)
+            g = group[j]
+            off, m, kl = where[g, 0], where[g, 1], where[g, 2]
+            w = weight[j]
+            if event[j]:
+                less = _prefix(later, off, kl) + cens[g]
+                more = seen[g, 0] - less
                 counts[0] += w * less
                 counts[1] += w * more
-                infl[j, 0] += less
-                infl[j, 1] += more
-                _add(earlier, off, m, ke, w)
+                influence[j, 0] = less
+                influence[j, 1] = more
             else:
-                less = _prefix(earlier, off, ke)
-                infl[j, 0] = gf[g, 2] - less
-                infl[j, 1] = less
-                gf[g, 3] += w
+                cens[g] += w
             _add(later, off, m, kl + 1, w)
             j = b
             continue
         for q in range(j, b):
-            g = group_s[q]
-            off, m, kl, ke = gi[g, 0], gi[g, 1], gi[g, 2], gi[g, 3]
-            w = weight_s[q]
-            _add(run_later, off, m, kl + 1, w)
-            if event_s[q]:
-                _add(run_earlier, off, m, ke, w)
-            else:
-                run_cens[g] += w
+            g = group[q]
+            _add(run_later, where[g, 0], where[g, 1], where[g, 2] + 1, weight[q])
+            if not event[q]:
+                run_cens[g] += weight[q]
         for q in range(j, b):
-            # lower scores in the trees, equal ones in the run's
-            g = group_s[q]
-            off, m, kl, ke = gi[g, 0], gi[g, 1], gi[g, 2], gi[g, 3]
-            reach = ke - 1 if event_s[q] else ke
-            less = _prefix(earlier, off, reach)
-            equal = _prefix(run_earlier, off, reach)
-            seen = gf[g, 1] if event_s[q] else gf[g, 2]
-            # an earlier event with a higher score concords: it failed first and was predicted
-            # to
-            infl[q, 0] = seen - less - equal
-            infl[q, 1] = less
-            infl[q, 2] = equal
-            if not event_s[q]:
+            if not event[q]:
                 continue
-            less = _prefix(later, off, kl) + gf[g, 3]
+            g = group[q]
+            off, kl = where[g, 0], where[g, 2]
+            less = _prefix(later, off, kl) + cens[g]
             equal = _prefix(run_later, off, kl) + run_cens[g]
-            more = gf[g, 0] - less - equal
-            w = weight_s[q]
+            more = seen[g, 0] - less - equal
+            w = weight[q]
             counts[0] += w * less
             counts[1] += w * more
             counts[2] += w * equal
-            infl[q, 0] += less
-            infl[q, 1] += more
-            infl[q, 2] += equal
-            counts[4] += w * gf[g, 4]
-            gf[g, 4] += w
-        for q in range(j, b):
-            # the run joins the trees
-            g = group_s[q]
-            off, m, kl, ke = gi[g, 0], gi[g, 1], gi[g, 2], gi[g, 3]
-            w = weight_s[q]
-            gf[g, 4] = 0.0
+            influence[q, 0] = less
+            influence[q, 1] = more
+            influence[q, 2] = equal
+            counts[4] += w * tied[g]
+            tied[g] += w
+        for q in range(j, b):  # the run joins the trees
+            g = group[q]
+            off, m, kl = where[g, 0], where[g, 1], where[g, 2]
+            w = weight[q]
+            tied[g] = 0.0
             _add(later, off, m, kl + 1, w)
-            if event_s[q]:
-                _add(earlier, off, m, ke, w)
-            else:
-                gf[g, 3] += w
+            if not event[q]:
+                cens[g] += w
             _clear(run_later, off, m, kl + 1)
-            _clear(run_earlier, off, m, ke)
             run_cens[g] = 0.0
         j = b
-    for q in range(n):
-        i = order[q]
-        influence[i, 0] = infl[q, 0]
-        influence[i, 1] = infl[q, 1]
-        influence[i, 2] = infl[q, 2]
     return counts
+
+
+@numba.njit(cache=True, nogil=True)
+def lasting_longer(
+    key: np.ndarray,
+    group: np.ndarray,
+    event: np.ndarray,
+    weight: np.ndarray,
+    where: np.ndarray,
+    seen: np.ndarray,
+    influence: np.ndarray,
+) -> None:
+    """Each record's partner-weighted concordant, discordant and score-tied pairs as the
+    member that lasts longer: against every event of an earlier time, and a censored record
+    also against the events at its own time (the other half of the influence, independent of
+    :func:`failing_first`, so the two run side by side).
+
+    Parameters
+    ----------
+    key, group, event, weight, where, seen
+        As for :func:`failing_first`.
+    influence
+        Zeros of shape (records, 3), filled in place, records in score order.
+
+    Notes
+    -----
+    The tree ``earlier`` holds, per group in reverse, the events' weight added so far.
+    """
+    n = len(key)
+    size = where[-1, 0] + where[-1, 1] + 1 if len(where) else 1
+    earlier = np.zeros(size)
+    run_earlier = np.zeros(size)
+    j = 0
+    while j < n:
+        b = j + 1
+        while b < n and key[b] == key[j]:
+            b += 1
+        if b == j + 1:  # a score of its own (the usual case)
+            g = group[j]
+            off, m, ke = where[g, 0], where[g, 1], where[g, 3]
+            if event[j]:
+                less = _prefix(earlier, off, ke - 1)
+                influence[j, 0] = seen[g, 1] - less
+                _add(earlier, off, m, ke, weight[j])
+            else:
+                less = _prefix(earlier, off, ke)
+                influence[j, 0] = seen[g, 2] - less
+            influence[j, 1] = less
+            j = b
+            continue
+        for q in range(j, b):
+            if event[q]:
+                g = group[q]
+                _add(run_earlier, where[g, 0], where[g, 1], where[g, 3], weight[q])
+        for q in range(j, b):
+            g = group[q]
+            off, ke = where[g, 0], where[g, 3]
+            reach = ke - 1 if event[q] else ke
+            less = _prefix(earlier, off, reach)
+            equal = _prefix(run_earlier, off, reach)
+            total = seen[g, 1] if event[q] else seen[g, 2]
+            # an earlier event with a higher score concords: it failed first and was predicted
+            # to
+            influence[q, 0] = total - less - equal
+            influence[q, 1] = less
+            influence[q, 2] = equal
+        for q in range(j, b):  # the run joins the tree
+            if event[q]:
+                g = group[q]
+                off, m, ke = where[g, 0], where[g, 1], where[g, 3]
+                _add(earlier, off, m, ke, weight[q])
+                _clear(run_earlier, off, m, ke)
+        j = b
+
+
+@numba.njit(cache=True, nogil=True)
+def put_back(
+    order: np.ndarray, first: np.ndarray, later: np.ndarray, influence: np.ndarray
+) -> None:
+    """Add the two halves of the influence (records in score order) into ``influence``
+    (records in their own order).
+
+    Parameters
+    ----------
+    order
+        The records in score order (:func:`score_order`).
+    first, later
+        The halves from :func:`failing_first` and :func:`lasting_longer`.
+    influence
+        Of shape (records, 3), written in place.
+    """
+    for q in range(len(order)):
+        i = order[q]
+        influence[i, 0] = first[q, 0] + later[q, 0]
+        influence[i, 1] = first[q, 1] + later[q, 1]
+        influence[i, 2] = first[q, 2] + later[q, 2]

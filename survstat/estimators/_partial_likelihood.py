@@ -102,7 +102,10 @@ def layout(
     w = frame.get_column(sd.weight).cast(pl.Float64).to_numpy() if sd.weight else np.ones(n)
     s = stratum_codes(frame, sd.strata)
     order = sort_order(s, time, event, bool(sd.strata))
-    s, t, ev, wo = s[order], time[order], event[order], w[order]
+    t, ev = time[order], event[order]
+    # one stratum and no case weights: all zeros and ones in any order
+    s = s[order] if sd.strata else s
+    wo = w[order] if sd.weight else w
     new_stratum = np.r_[True, s[1:] != s[:-1]]
     new_group = new_stratum | np.r_[True, t[1:] != t[:-1]]
     group_start = np.flatnonzero(new_group)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -295,18 +296,27 @@ def _grouped_counts(
     influence = np.zeros((n, 3), order="F")  # column by column for the variance
     if not n:
         return np.zeros(5), influence
-    order, key = _concordance_kernel.score_order(np.ascontiguousarray(score, dtype=float))
-    counts = _concordance_kernel.pair_counts(
+    kernel = _concordance_kernel
+    order, key = kernel.score_order(np.ascontiguousarray(score, dtype=float))
+    group, event_s, weight_s, where, seen, tied_y = kernel.prepare(
         order,
-        key,
         np.ascontiguousarray(groups.group, dtype=np.int64),
         np.ascontiguousarray(lo, dtype=np.int64),
         np.ascontiguousarray(groups.hi, dtype=np.int64),
         stratum.astype(np.int64),
         np.ascontiguousarray(event, dtype=np.bool_),
         np.ascontiguousarray(weight, dtype=float),
-        influence,
     )
+    # the two halves of the influence are independent and run side by side (the compiled
+    # passes release the GIL)
+    args = (key, group, event_s, weight_s, where, seen)
+    first, later = np.zeros((n, 3)), np.zeros((n, 3))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(kernel.lasting_longer, *args, later)
+        counts = kernel.failing_first(*args, first)
+        other.result()
+    counts[3] = tied_y
+    kernel.put_back(order, first, later, influence)
     return counts, influence
 
 
