@@ -313,7 +313,7 @@ def test_the_score_order_sorts_doubles_by_value(run):
     """The compiled radix sort: -0.0 is 0.0, negatives before positives, and runs of scores
     that share their upper 32 bits (sorted by insertion, merge sort or radix passes by length)
     in order of their lower bits."""
-    from survstat.estimators._concordance_kernel import score_order
+    from survstat.estimators._sort_kernel import score_order
 
     rng = np.random.default_rng(run)
     close = 1.0 + rng.permutation(run) * 1e-15  # one run of equal upper halves

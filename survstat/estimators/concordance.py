@@ -288,7 +288,7 @@ def _grouped_counts(
     """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and the
     per-record influence, by the compiled Fenwick-tree passes of
     :mod:`survstat.estimators._concordance_kernel`: O(n log n)."""
-    from survstat.estimators import _concordance_kernel
+    from survstat.estimators import _concordance_kernel, _sort_kernel
 
     n = len(groups.group)
     lo = groups.lo
@@ -297,7 +297,7 @@ def _grouped_counts(
     if not n:
         return np.zeros(5), influence
     kernel = _concordance_kernel
-    order, key = kernel.score_order(np.ascontiguousarray(score, dtype=float))
+    order, key = _sort_kernel.score_order(np.ascontiguousarray(score, dtype=float))
     group, event_s, weight_s, where, seen, tied_y = kernel.prepare(
         order,
         np.ascontiguousarray(groups.group, dtype=np.int64),
