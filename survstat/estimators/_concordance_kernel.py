@@ -317,22 +317,35 @@ def lasting_longer(
 
 @numba.njit(cache=True, nogil=True)
 def put_back(
-    order: np.ndarray, first: np.ndarray, later: np.ndarray, influence: np.ndarray
+    order: np.ndarray,
+    first: np.ndarray,
+    later: np.ndarray,
+    weight: np.ndarray,
+    somers: float,
+    pairs: float,
+    dfbeta: np.ndarray,
 ) -> None:
-    """Add the two halves of the influence (records in score order) into ``influence``
-    (records in their own order).
+    """Each record's term of the infinitesimal-jackknife variance, from the two halves of its
+    influence, in the records' own order.
 
     Parameters
     ----------
     order
         The records in score order (:func:`survstat.estimators._sort_kernel.score_order`).
     first, later
-        The halves from :func:`failing_first` and :func:`lasting_longer`.
-    influence
-        Of shape (records, 3), written in place.
+        The halves from :func:`failing_first` and :func:`lasting_longer` (score order).
+    weight
+        Case weights in score order.
+    somers, pairs
+        Somers' d and the weighted comparable pairs.
+    dfbeta
+        Written in place: per record, w {(c - d) - (c + d + t) somers} / (2 pairs), with c,
+        d, t its partner-weighted concordant, discordant and score-tied pairs (the operations
+        in the order of :func:`survstat.estimators.concordance._dfbeta`).
     """
+    twice = 2.0 * pairs
     for q in range(len(order)):
-        i = order[q]
-        influence[i, 0] = first[q, 0] + later[q, 0]
-        influence[i, 1] = first[q, 1] + later[q, 1]
-        influence[i, 2] = first[q, 2] + later[q, 2]
+        c = first[q, 0] + later[q, 0]
+        d = first[q, 1] + later[q, 1]
+        t = first[q, 2] + later[q, 2]
+        dfbeta[order[q]] = ((c - d) - (c + d + t) * somers) * weight[q] / twice

@@ -232,7 +232,7 @@ def concordance_counts(
     if n >= COMPILED_FROM or n_strata >= COMPILED_FROM_STRATA:
         if groups is None:
             groups = _time_groups(time, code)
-        counts, influence = _grouped_counts(groups, event, score, weight)
+        counts, dfbeta = _grouped_counts(groups, event, score, weight, variance=variance)
     else:
         counts = np.zeros(5)
         influence = np.zeros((n, 3))
@@ -244,9 +244,10 @@ def concordance_counts(
                 part = np.zeros((len(rows), 3))
                 _stratum(time[rows], event[rows], score[rows], weight[rows], counts, part)
                 influence[rows] = part
+        dfbeta = _dfbeta(counts, influence, weight) if variance else None
     # tied.y counted all same-time event pairs; those tied on the score too are tied.xy
     counts[3] -= counts[4]
-    var = _ij_variance(counts, influence, weight, cluster) if variance else None
+    var = None if dfbeta is None else _ij_variance(dfbeta, cluster)
     return Concordance(*map(float, counts), variance=var)
 
 
@@ -283,19 +284,24 @@ def _time_groups(time: np.ndarray, code: np.ndarray | None) -> TimeGroups:
 
 
 def _grouped_counts(
-    groups: TimeGroups, event: np.ndarray, score: np.ndarray, weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and the
-    per-record influence, by the compiled Fenwick-tree passes of
+    groups: TimeGroups,
+    event: np.ndarray,
+    score: np.ndarray,
+    weight: np.ndarray,
+    *,
+    variance: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and,
+    with ``variance``, each record's term of the variance (as :func:`_dfbeta`; None without
+    comparable pairs), by the compiled Fenwick-tree passes of
     :mod:`survstat.estimators._concordance_kernel`: O(n log n)."""
     from survstat.estimators import _concordance_kernel, _sort_kernel
 
     n = len(groups.group)
     lo = groups.lo
     stratum = np.cumsum(np.r_[len(lo) > 0, lo[1:] != lo[:-1]]) - 1
-    influence = np.zeros((n, 3), order="F")  # column by column for the variance
     if not n:
-        return np.zeros(5), influence
+        return np.zeros(5), None
     kernel = _concordance_kernel
     order, key = _sort_kernel.score_order(np.ascontiguousarray(score, dtype=float))
     group, event_s, weight_s, where, seen, tied_y = kernel.prepare(
@@ -316,8 +322,13 @@ def _grouped_counts(
         counts = kernel.failing_first(*args, first)
         other.result()
     counts[3] = tied_y
-    kernel.put_back(order, first, later, influence)
-    return counts, influence
+    pairs = counts[0] + counts[1] + counts[2]
+    if not (variance and math.isfinite(pairs) and pairs > 0):
+        return counts, None
+    # the variance's terms, computed as _dfbeta does, put back in the records' order
+    dfbeta = np.empty(n)
+    kernel.put_back(order, first, later, weight_s, (counts[0] - counts[1]) / pairs, pairs, dfbeta)
+    return counts, dfbeta
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
@@ -333,11 +344,9 @@ def _codes(values: np.ndarray) -> np.ndarray:
     return pl.Series(values).rank("dense").to_numpy().astype(np.int64) - 1
 
 
-def _ij_variance(
-    counts: np.ndarray, influence: np.ndarray, weight: np.ndarray, cluster: np.ndarray | None
-) -> float | None:
-    """R ``concordance()``'s infinitesimal-jackknife variance from the per-subject influence
-    (see :class:`Concordance`); None without comparable pairs."""
+def _dfbeta(counts: np.ndarray, influence: np.ndarray, weight: np.ndarray) -> np.ndarray | None:
+    """Each record's term of R ``concordance()``'s infinitesimal-jackknife variance from its
+    influence (see :class:`Concordance`); None without comparable pairs."""
     pairs = counts[0] + counts[1] + counts[2]
     if not (math.isfinite(pairs) and pairs > 0):
         return None
@@ -347,6 +356,12 @@ def _ij_variance(
     d -= (conc + disc + tied) * somers
     dfbeta = d * weight
     dfbeta /= 2.0 * pairs
+    return dfbeta
+
+
+def _ij_variance(dfbeta: np.ndarray, cluster: np.ndarray | None) -> float | None:
+    """The infinitesimal-jackknife variance: the sum of the squared terms (:func:`_dfbeta`),
+    summed within clusters first; None when not finite."""
     if cluster is not None:
         _, inv = np.unique(np.asarray(cluster), return_inverse=True)
         dfbeta = np.bincount(inv, weights=dfbeta)
