@@ -17,6 +17,7 @@ Data*, ch. 3 and sec. 7.2.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,7 +113,17 @@ def layout(
     event = frame.get_column(sd.event).cast(pl.Int8).to_numpy()
     w = frame.get_column(sd.weight).cast(pl.Float64).to_numpy() if sd.weight else np.ones(n)
     s = stratum_codes(frame, sd.strata)
-    order = sort_order(s, time, event, bool(sd.strata))
+    # column-major throughout: the reductions over rows and the products with x per Newton
+    # step read it column by column; the covariates are scaled while the compiled sort (which
+    # releases the GIL) runs
+    if n >= RADIX_FROM:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            sorting = pool.submit(sort_order, s, time, event, bool(sd.strata))
+            xs, scaling = scale_columns(np.asfortranarray(x), w)
+            order = sorting.result()
+    else:
+        order = sort_order(s, time, event, bool(sd.strata))
+        xs, scaling = scale_columns(np.asfortranarray(x), w)
     t, ev = time[order], event[order]
     # one stratum and no case weights: all zeros and ones in any order
     s = s[order] if sd.strata else s
@@ -143,9 +154,6 @@ def layout(
     tie_at = np.repeat(np.arange(len(death_groups)), reps)
     tie_first = np.cumsum(reps) - reps
     tie_frac = (np.arange(len(tie_at)) - tie_first[tie_at]) / reps[tie_at]
-    # column-major throughout: the reductions over rows and the products with x per Newton
-    # step read it column by column
-    xs, scaling = scale_columns(np.asfortranarray(x), w)
     xo = np.empty(xs.shape, order="F")
     for j in range(xs.shape[1]):
         np.take(xs[:, j], order, out=xo[:, j])
