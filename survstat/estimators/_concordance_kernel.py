@@ -80,13 +80,13 @@ def prepare(
     Returns
     -------
     tuple
-        Each record's group, event and weight in score order; per group (in one row, one cache
-        line) the offset of its stratum's trees in the tree arrays, their size, the group's
-        own index in the tree of later times (the groups before it) and in the tree of earlier
-        times (the groups after it, reversed); per group the weight an event of the group
-        fails before (later times and the group's censored records), the events' weight
-        before an event and before a censored record of the group; and the weighted pairs of
-        events at one time (tied on the time).
+        Each record's group, event and weight in score order; per group (side by side in
+        one row, read together) the offset of its stratum's trees in the tree arrays, their
+        size, the group's own index in the tree of later times (the groups before it) and in
+        the tree of earlier times (the groups after it, reversed); per group the weight an
+        event of the group fails before (later times and the group's censored records), the
+        events' weight before an event and before a censored record of the group; and the
+        weighted pairs of events at one time (tied on the time).
     """
     n = len(order)
     n_groups = len(group_lo)
@@ -349,3 +349,181 @@ def put_back(
         d = first[q, 1] + later[q, 1]
         t = first[q, 2] + later[q, 2]
         dfbeta[order[q]] = ((c - d) - (c + d + t) * somers) * weight[q] / twice
+
+
+# Records in time order, a tree over the score ranks: for data with few records per tied time
+# (continuous times, counting-process records), where the trees over the times would be as
+# large as one over the scores and the records' groups would be read out of order.
+
+
+@numba.njit(cache=True, nogil=True)
+def _rank_add(tree: np.ndarray, total: np.ndarray, r: int, w: float) -> None:
+    # tree: 1-based Fenwick sums over ranks; total: the weight at each rank
+    total[r] += w
+    k = r + 1
+    while k < len(tree):
+        tree[k] += w
+        k += k & (-k)
+
+
+@numba.njit(cache=True, nogil=True)
+def _rank_clear(tree: np.ndarray, total: np.ndarray, r: int) -> None:
+    # zero the entries rank r was added to: exact, where subtracting its weight again would
+    # leave rounding residue in the sums of fractional weights
+    total[r] = 0.0
+    k = r + 1
+    while k < len(tree):
+        tree[k] = 0.0
+        k += k & (-k)
+
+
+@numba.njit(cache=True, nogil=True)
+def _rank_empty(tree: np.ndarray, total: np.ndarray, rank: np.ndarray, a: int, b: int) -> None:
+    # the tree holds at most records a..b-1: clear their paths, or all at once when many
+    if (b - a) * 8 > len(total):
+        tree[:] = 0.0
+        total[:] = 0.0
+    else:
+        for k in range(a, b):
+            _rank_clear(tree, total, rank[k])
+
+
+@numba.njit(cache=True, nogil=True)
+def _rank_below(tree: np.ndarray, r: int) -> float:
+    # the weight at ranks 0 .. r - 1: the tree's prefix up to its 1-based index r
+    s = 0.0
+    k = r
+    while k > 0:
+        s += tree[k]
+        k -= k & (-k)
+    return s
+
+
+@numba.njit(cache=True, nogil=True)
+def failing_first_by_time(
+    group_start: np.ndarray,
+    stratum_start: np.ndarray,
+    event: np.ndarray,
+    rank: np.ndarray,
+    weight: np.ndarray,
+    n_ranks: int,
+    influence: np.ndarray,
+) -> np.ndarray:
+    """Weighted concordant, discordant, score-tied, time-tied and doubly tied pairs, and each
+    event's partner-weighted concordant, discordant and score-tied pairs as the member that
+    fails first.
+
+    Parameters
+    ----------
+    group_start
+        First record of each (stratum, time) group, then the number of records.
+    stratum_start
+        First group of each stratum, then the number of groups.
+    event
+        Whether each record ends in an event (booleans).
+    rank
+        The dense rank of each record's score (0 .. n_ranks - 1); higher = earlier failure.
+    weight
+        Case weights.
+    n_ranks
+        The number of distinct scores.
+    influence
+        Zeros of shape (records, 3), filled in place.
+
+    Returns
+    -------
+    numpy.ndarray
+        concordant, discordant, tied on the score, tied on the time (all event pairs at one
+        time), and tied on both.
+
+    Notes
+    -----
+    Records are sorted by stratum, then decreasing time.
+    """
+    counts = np.zeros(5)
+    tree = np.zeros(n_ranks + 1)
+    total = np.zeros(n_ranks)
+    tied = np.zeros(n_ranks)
+    for s in range(len(stratum_start) - 1):
+        g_lo, g_hi = stratum_start[s], stratum_start[s + 1]
+        # decreasing time: each event (failing first) against the records already seen,
+        # which are the later times and the records censored at its own time
+        seen = 0.0
+        for g in range(g_lo, g_hi):
+            a, b = group_start[g], group_start[g + 1]
+            for i in range(a, b):
+                if not event[i]:
+                    _rank_add(tree, total, rank[i], weight[i])
+                    seen += weight[i]
+            same = 0.0
+            same2 = 0.0
+            for i in range(a, b):
+                if event[i]:
+                    less = _rank_below(tree, rank[i])
+                    equal = total[rank[i]]
+                    more = seen - less - equal
+                    w = weight[i]
+                    counts[0] += w * less
+                    counts[1] += w * more
+                    counts[2] += w * equal
+                    influence[i, 0] += less
+                    influence[i, 1] += more
+                    influence[i, 2] += equal
+                    same += w
+                    same2 += w * w
+                    counts[4] += w * tied[rank[i]]
+                    tied[rank[i]] += w
+            counts[3] += (same * same - same2) / 2.0
+            for i in range(a, b):
+                if event[i]:
+                    _rank_add(tree, total, rank[i], weight[i])
+                    seen += weight[i]
+                    tied[rank[i]] = 0.0
+        _rank_empty(tree, total, rank, int(group_start[g_lo]), int(group_start[g_hi]))
+    return counts
+
+
+@numba.njit(cache=True, nogil=True)
+def lasting_longer_by_time(
+    group_start: np.ndarray,
+    stratum_start: np.ndarray,
+    event: np.ndarray,
+    rank: np.ndarray,
+    weight: np.ndarray,
+    n_ranks: int,
+    influence: np.ndarray,
+) -> None:
+    """Each record's partner-weighted concordant, discordant and score-tied pairs as the
+    member that lasts longer: against the events before it, and at its own time too when it
+    is censored (the other half of the influence of :func:`failing_first_by_time`,
+    independent of it, so the two can run side by side).
+
+    Parameters
+    ----------
+    group_start, stratum_start, event, rank, weight, n_ranks
+        As for :func:`failing_first_by_time`.
+    influence
+        Zeros of shape (records, 3), filled in place.
+    """
+    tree = np.zeros(n_ranks + 1)
+    total = np.zeros(n_ranks)
+    for s in range(len(stratum_start) - 1):
+        g_lo, g_hi = stratum_start[s], stratum_start[s + 1]
+        seen = 0.0
+        for g in range(g_hi - 1, g_lo - 1, -1):
+            a, b = group_start[g], group_start[g + 1]
+            for step in range(3):  # the events, then the events as data, then the censored
+                for i in range(a, b):
+                    if step == 1:
+                        if event[i]:
+                            _rank_add(tree, total, rank[i], weight[i])
+                            seen += weight[i]
+                    elif (step == 0) == event[i]:
+                        less = _rank_below(tree, rank[i])
+                        equal = total[rank[i]]
+                        # an earlier event with a higher score concords: it failed first and
+                        # was predicted to
+                        influence[i, 0] += seen - less - equal
+                        influence[i, 1] += less
+                        influence[i, 2] += equal
+        _rank_empty(tree, total, rank, int(group_start[g_lo]), int(group_start[g_hi]))

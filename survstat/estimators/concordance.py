@@ -32,6 +32,10 @@ COMPILED_FROM = 20_000
 #: ... and from this many strata, which the vectorised counts take one at a time (matched
 #: sets, many centres).
 COMPILED_FROM_STRATA = 50
+#: From this many records per tied time (on average) the compiled passes take the records in
+#: score order against trees over the times; below it (continuous times, counting-process
+#: records) in time order against a tree over the scores.
+BY_SCORE_FROM = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +264,8 @@ class TimeGroups:
     group: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
+    #: The records in group order; None when they already are (a Cox layout).
+    rows: np.ndarray | None = None
 
 
 def _time_groups(time: np.ndarray, code: np.ndarray | None) -> TimeGroups:
@@ -280,7 +286,9 @@ def _time_groups(time: np.ndarray, code: np.ndarray | None) -> TimeGroups:
     first = np.flatnonzero(new_stratum[group_start])
     size = np.diff(np.append(first, len(group_start)))
     end = np.append(first[1:], len(group_start))
-    return TimeGroups(group, np.repeat(first, size), np.repeat(end, size))
+    return TimeGroups(
+        group, np.repeat(first, size), np.repeat(end, size), None if ordered else rows
+    )
 
 
 def _grouped_counts(
@@ -304,6 +312,9 @@ def _grouped_counts(
         return np.zeros(5), None
     kernel = _concordance_kernel
     order, key = _sort_kernel.score_order(np.ascontiguousarray(score, dtype=float))
+    if len(lo) * BY_SCORE_FROM > n:
+        counts, influence = _counts_by_time(groups, event, weight, order, key)
+        return counts, _dfbeta(counts, influence, weight) if variance else None
     group, event_s, weight_s, where, seen, tied_y = kernel.prepare(
         order,
         np.ascontiguousarray(groups.group, dtype=np.int64),
@@ -329,6 +340,41 @@ def _grouped_counts(
     dfbeta = np.empty(n)
     kernel.put_back(order, first, later, weight_s, (counts[0] - counts[1]) / pairs, pairs, dfbeta)
     return counts, dfbeta
+
+
+def _counts_by_time(
+    groups: TimeGroups, event: np.ndarray, weight: np.ndarray, order: np.ndarray, key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_grouped_counts` with the records in time order, against a Fenwick tree over
+    the scores' dense ranks (from their ``order`` and sorted ``key``), and the per-record
+    influence."""
+    from survstat.estimators import _concordance_kernel as kernel
+
+    n = len(order)
+    lo = groups.lo
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.cumsum(np.r_[0, key[1:] != key[:-1]])
+    rows = groups.rows
+    event = np.ascontiguousarray(event, dtype=np.bool_)
+    weight = np.ascontiguousarray(weight, dtype=float)
+    args = (
+        np.append(0, np.cumsum(np.bincount(groups.group, minlength=len(lo)))),
+        np.append(np.flatnonzero(np.r_[True, lo[1:] != lo[:-1]]), len(lo)),
+        event if rows is None else event[rows],
+        rank if rows is None else rank[rows],
+        weight if rows is None else weight[rows],
+        int(rank[order[-1]]) + 1,
+    )
+    first, later = np.zeros((n, 3)), np.zeros((n, 3))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(kernel.lasting_longer_by_time, *args, later)
+        counts = kernel.failing_first_by_time(*args, first)
+        other.result()
+    if rows is None:
+        return counts, first + later
+    influence = np.empty_like(first)
+    influence[rows] = first + later
+    return counts, influence
 
 
 def _codes(values: np.ndarray) -> np.ndarray:
