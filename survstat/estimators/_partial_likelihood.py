@@ -355,7 +355,8 @@ def cox_terms(beta: np.ndarray, lay: Layout, ties: Ties) -> Point:
     per-group arrays.
     """
     x, ev = lay.x, lay.event
-    r = lay.w * np.exp(linear_predictor(x, beta))
+    # at 0 (the first evaluation) exp(x beta) is exactly 1
+    r = lay.w * np.exp(linear_predictor(x, beta)) if beta.any() else lay.w
     d = deaths(r, lay, ties)
     n_groups = len(lay.group_start)
     c = span_sum(d.per_group(d.wt * d.u0, n_groups), lay)
