@@ -117,9 +117,11 @@ def test_counts_and_variance_equal_brute_force(rows):
     """Each pair by hand, for the vectorised and the compiled counts."""
     from survstat.estimators import concordance as module
 
-    for start in (module.COMPILED_FROM, 0):
+    for start, by_score in ((module.COMPILED_FROM, 8), (0, 0), (0, 10**9)):
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(module, "COMPILED_FROM", start)
+            # the compiled passes in score order (trees over the times) and in time order
+            patch.setattr(module, "BY_SCORE_FROM", by_score)
             _check_against_pairs(rows)
 
 
@@ -221,11 +223,15 @@ def test_cli_writes_the_library_table(tmp_path):
     assert "nodes" in r.stderr
 
 
+@pytest.mark.parametrize("by_score", [0, 10**9], ids=["by score", "by time"])
 @pytest.mark.parametrize("seed", range(6))
-def test_the_compiled_pair_counts_equal_the_vectorised_ones(seed, monkeypatch):
-    """Large data takes the compiled Fenwick-tree passes, small data the vectorised merge sort:
-    the same counts and variance on ties in time and score, weights, strata and clusters."""
+def test_the_compiled_pair_counts_equal_the_vectorised_ones(seed, by_score, monkeypatch):
+    """Large data takes the compiled Fenwick-tree passes (records in score order or in time
+    order), small data the vectorised merge sort: the same counts and variance on ties in time
+    and score, weights, strata and clusters."""
     from survstat.estimators import concordance as module
+
+    monkeypatch.setattr(module, "BY_SCORE_FROM", by_score)
 
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 300))
@@ -248,3 +254,89 @@ def test_the_compiled_pair_counts_equal_the_vectorised_ones(seed, monkeypatch):
         assert getattr(by_strata, name) == pytest.approx(
             getattr(got if strata is not None else want, name), rel=1e-12, abs=1e-12
         )
+
+
+def test_a_cox_layout_gives_the_same_counts_as_the_records(monkeypatch):
+    """A Cox fit hands its layout's tied-time groups to the compiled counts (no sort of the
+    records): the same counts and variance, to the bit with whole weights, as the records
+    themselves, and the vectorised counts' to rounding."""
+    from survstat.estimators import concordance as module
+    from survstat.estimators.cox import _concordance
+
+    rng = np.random.default_rng(11)
+    n = 30_000
+    frame = pl.DataFrame(
+        {
+            "t": rng.integers(1, 400, n).astype(float),
+            "e": (rng.random(n) < 0.6).astype(np.int8),
+            "x": rng.integers(0, 50, n).astype(float),  # many ties on the score
+            "z": rng.normal(size=n),
+            "site": rng.integers(0, 4, n),
+            "w": rng.integers(1, 4, n).astype(float),
+        }
+    )
+    fit = survstat.cox(frame, time="t", event="e", covariates=["x", "z"], strata="site", weight="w")
+    assert fit.basis is not None
+    assert fit.basis.layout is not None
+    lay = fit.basis.layout
+    eta = np.round(lay.x[:, 0], 6)  # the score ties of x
+    got = _concordance(lay, eta, None)
+    args = (lay.time, lay.event, eta, lay.w, lay.stratum_start)
+    records = module.concordance_counts(*args, variance=True)
+    assert got == records
+    # with few records per time (399 times for 30,000 records: 75 each) the records go in time
+    # order: the same counts to the bit, the variance to rounding (summed in another order)
+    monkeypatch.setattr(module, "BY_SCORE_FROM", 10**9)
+    by_time = _concordance(lay, eta, None)
+    assert (by_time.concordant, by_time.discordant, by_time.tied_x) == (
+        got.concordant,
+        got.discordant,
+        got.tied_x,
+    )
+    assert (by_time.tied_y, by_time.tied_xy) == (got.tied_y, got.tied_xy)
+    assert by_time.variance == pytest.approx(got.variance, rel=1e-12)
+    assert got.tied_x > 0
+    assert got.tied_xy > 0
+    monkeypatch.setattr(module, "COMPILED_FROM", 10**9)
+    monkeypatch.setattr(module, "COMPILED_FROM_STRATA", 10**9)
+    vectorised = module.concordance_counts(*args, variance=True)
+    for name in ("concordant", "discordant", "tied_x", "tied_y", "tied_xy", "variance"):
+        assert getattr(got, name) == pytest.approx(getattr(vectorised, name), rel=1e-12)
+
+
+def test_score_ties_across_strata_are_no_tied_pairs_with_fractional_weights(monkeypatch):
+    """Equal scores in different strata are never a pair: tied.x is exactly 0, not the
+    rounding residue of a difference of weighted sums."""
+    from survstat.estimators import concordance as module
+
+    monkeypatch.setattr(module, "COMPILED_FROM", 0)
+    time = np.array([5.0, 3.0, 4.0, 2.0, 6.0, 1.0])
+    event = np.array([1, 1, 0, 1, 1, 0], dtype=bool)
+    score = np.array([0.3, 0.3, 0.7, 0.7, 0.1, 0.1])
+    weight = np.array([0.1, 0.7, 0.3, 1.9, 0.23, 2.1])
+    strata = np.array([0, 1, 0, 1, 0, 1])
+    got = module.concordance_counts(time, event, score, weight, strata, variance=True)
+    assert got.tied_x == 0.0
+    assert got.tied_xy == 0.0
+    # stratum 0: (t=4 censored, 0.7), (5, 0.3), (6, 0.1): the event at 5 fails before the
+    # record at 6 (score 0.3 > 0.1: concordant); stratum 1: (1 censored, 0.1), (2, 0.7),
+    # (3, 0.3): the event at 2 before the event at 3 (0.7 > 0.3: concordant)
+    assert got.concordant == pytest.approx(0.1 * 0.23 + 1.9 * 0.7, rel=1e-15)
+    assert got.discordant == 0.0
+
+
+@pytest.mark.parametrize("run", [5, 1_000, 70_000])
+def test_the_score_order_sorts_doubles_by_value(run):
+    """The compiled radix sort: -0.0 is 0.0, negatives before positives, and runs of scores
+    that share their upper 32 bits (sorted by insertion, merge sort or radix passes by length)
+    in order of their lower bits."""
+    from survstat.estimators._sort_kernel import score_order
+
+    rng = np.random.default_rng(run)
+    close = 1.0 + rng.permutation(run) * 1e-15  # one run of equal upper halves
+    score = np.concatenate([close, [-0.0, 0.0, -1.5, 2.0, -1.5, 1e-300, -1e300], close[:3]])
+    score = score[rng.permutation(len(score))]
+    order, key = score_order(score)
+    assert np.array_equal(np.sort(order), np.arange(len(score)))
+    assert np.all(np.diff(score[order]) >= 0)
+    assert np.array_equal(key[1:] == key[:-1], score[order][1:] == score[order][:-1])

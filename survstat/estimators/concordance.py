@@ -10,8 +10,9 @@ product of their case weights and only within strata.
 
 No pairs are formed: the counts are 2-D dominance sums (earlier in decreasing-time order, lower
 score). Up to :data:`COMPILED_FROM` records they come from a bottom-up merge sort whose levels
-are vectorised, O(n log^2 n); from there on from compiled passes over a Fenwick tree, O(n log n)
-(:mod:`survstat.estimators._concordance_kernel`), which pay a one-off load of the compiler
+are vectorised, O(n log^2 n); from there on from one compiled pass over the records in score
+order, which adds them to Fenwick trees over the tied times of their stratum, O(n log n)
+(:mod:`survstat.estimators._concordance_kernel`), which pays a one-off load of the compiler
 that small data does not need.
 """
 
@@ -31,6 +32,10 @@ COMPILED_FROM = 20_000
 #: ... and from this many strata, which the vectorised counts take one at a time (matched
 #: sets, many centres).
 COMPILED_FROM_STRATA = 50
+#: From this many records per tied time (on average) the compiled passes take the records in
+#: score order against trees over the times; below it (continuous times, counting-process
+#: records) in time order against a tree over the scores.
+BY_SCORE_FROM = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +184,7 @@ def concordance_counts(
     *,
     variance: bool = False,
     cluster: np.ndarray | None = None,
+    groups: TimeGroups | None = None,
 ) -> Concordance:
     """Concordance of ``score`` (higher = earlier failure) with right-censored times.
 
@@ -200,6 +206,9 @@ def concordance_counts(
     cluster
         Cluster labels: the influence is summed within each cluster before it is squared
         (R ``concordance(..., cluster=)``); default one cluster per record.
+    groups
+        The records' tied-time groups within the strata, when the caller has them (a Cox
+        fit's layout): they spare the compiled counts a sort of the records.
 
     Returns
     -------
@@ -218,10 +227,16 @@ def concordance_counts(
     score = np.asarray(score, float)
     n = len(time)
     weight = np.ones(n) if weight is None else np.asarray(weight, float)
-    code = None if strata is None else _codes(np.asarray(strata))
-    n_strata = 1 if code is None or not len(code) else int(code.max()) + 1
+    code = None
+    if groups is not None:
+        n_strata = 1 + int(np.count_nonzero(groups.lo[1:] != groups.lo[:-1]))
+    else:
+        code = None if strata is None else _codes(np.asarray(strata))
+        n_strata = 1 if code is None or not len(code) else int(code.max()) + 1
     if n >= COMPILED_FROM or n_strata >= COMPILED_FROM_STRATA:
-        counts, influence = _compiled_counts(time, event, score, weight, code)
+        if groups is None:
+            groups = _time_groups(time, code)
+        counts, dfbeta = _grouped_counts(groups, event, score, weight, variance=variance)
     else:
         counts = np.zeros(5)
         influence = np.zeros((n, 3))
@@ -233,53 +248,130 @@ def concordance_counts(
                 part = np.zeros((len(rows), 3))
                 _stratum(time[rows], event[rows], score[rows], weight[rows], counts, part)
                 influence[rows] = part
+        dfbeta = _dfbeta(counts, influence, weight) if variance else None
     # tied.y counted all same-time event pairs; those tied on the score too are tied.xy
     counts[3] -= counts[4]
-    var = _ij_variance(counts, influence, weight, cluster) if variance else None
+    var = None if dfbeta is None else _ij_variance(dfbeta, cluster)
     return Concordance(*map(float, counts), variance=var)
 
 
-def _compiled_counts(
-    time: np.ndarray,
-    event: np.ndarray,
-    score: np.ndarray,
-    weight: np.ndarray,
-    code: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and the
-    per-record influence, by the compiled Fenwick-tree passes of
-    :mod:`survstat.estimators._concordance_kernel`: O(n log n). ``code``: the stratum of
-    each record as 0, 1, ... (:func:`_codes`), None for one stratum."""
-    from survstat.estimators import _concordance_kernel
+@dataclass(frozen=True, slots=True)
+class TimeGroups:
+    """Records cut into tied-time groups within strata, numbered stratum by stratum and by
+    decreasing time within a stratum: each record's group (``group``) and, per group, the
+    first group of its stratum (``lo``) and one past its last (``hi``)."""
 
+    group: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    #: The records in group order; None when they already are (a Cox layout).
+    rows: np.ndarray | None = None
+
+
+def _time_groups(time: np.ndarray, code: np.ndarray | None) -> TimeGroups:
+    """The tied-time groups of records with strata ``code`` (0, 1, ... as :func:`_codes`
+    numbers them; None: one stratum)."""
     n = len(time)
     if code is None:
         code = np.zeros(n, dtype=np.int64)
-    # records by stratum, then decreasing time (a Cox fit's layout already is)
+    # records by stratum, then decreasing time
     ordered = bool(np.all((np.diff(code) > 0) | ((np.diff(code) == 0) & (np.diff(time) <= 0))))
     rows = np.arange(n) if ordered else np.lexsort((-time, code))
     t, c = time[rows], code[rows]
     new_stratum = np.r_[True, c[1:] != c[:-1]] if n else np.zeros(0, dtype=bool)
     new_group = new_stratum | np.r_[True, t[1:] != t[:-1]] if n else new_stratum
-    group_start = np.append(np.flatnonzero(new_group), n)
-    stratum_start = np.append(np.flatnonzero(new_stratum[new_group]), len(group_start) - 1)
-    rank = _codes(score)
-    n_ranks = int(rank.max()) + 1 if n else 1
-    # the passes read the records in that order, one after the other; the two halves of the
-    # influence are independent and run side by side (the compiled passes release the GIL)
+    group = np.empty(n, dtype=np.int64)
+    group[rows] = np.cumsum(new_group) - 1
+    group_start = np.flatnonzero(new_group)
+    first = np.flatnonzero(new_stratum[group_start])
+    size = np.diff(np.append(first, len(group_start)))
+    end = np.append(first[1:], len(group_start))
+    return TimeGroups(
+        group, np.repeat(first, size), np.repeat(end, size), None if ordered else rows
+    )
+
+
+def _grouped_counts(
+    groups: TimeGroups,
+    event: np.ndarray,
+    score: np.ndarray,
+    weight: np.ndarray,
+    *,
+    variance: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The pair counts (as :func:`_stratum` adds them, tied.y still holding tied.xy) and,
+    with ``variance``, each record's term of the variance (as :func:`_dfbeta`; None without
+    comparable pairs), by the compiled Fenwick-tree passes of
+    :mod:`survstat.estimators._concordance_kernel`: O(n log n)."""
+    from survstat.estimators import _concordance_kernel, _sort_kernel
+
+    n = len(groups.group)
+    lo = groups.lo
+    stratum = np.cumsum(np.r_[len(lo) > 0, lo[1:] != lo[:-1]]) - 1
+    if not n:
+        return np.zeros(5), None
+    kernel = _concordance_kernel
+    order, key = _sort_kernel.score_order(np.ascontiguousarray(score, dtype=float))
+    if len(lo) * BY_SCORE_FROM > n:
+        counts, influence = _counts_by_time(groups, event, weight, order, key)
+        return counts, _dfbeta(counts, influence, weight) if variance else None
+    group, event_s, weight_s, where, seen, tied_y = kernel.prepare(
+        order,
+        np.ascontiguousarray(groups.group, dtype=np.int64),
+        np.ascontiguousarray(lo, dtype=np.int64),
+        np.ascontiguousarray(groups.hi, dtype=np.int64),
+        stratum.astype(np.int64),
+        np.ascontiguousarray(event, dtype=np.bool_),
+        np.ascontiguousarray(weight, dtype=float),
+    )
+    # the two halves of the influence are independent and run side by side (the compiled
+    # passes release the GIL)
+    args = (key, group, event_s, weight_s, where, seen)
+    first, later = np.zeros((n, 3)), np.zeros((n, 3))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(kernel.lasting_longer, *args, later)
+        counts = kernel.failing_first(*args, first)
+        other.result()
+    counts[3] = tied_y
+    pairs = counts[0] + counts[1] + counts[2]
+    if not (variance and math.isfinite(pairs) and pairs > 0):
+        return counts, None
+    # the variance's terms, computed as _dfbeta does, put back in the records' order
+    dfbeta = np.empty(n)
+    kernel.put_back(order, first, later, weight_s, (counts[0] - counts[1]) / pairs, pairs, dfbeta)
+    return counts, dfbeta
+
+
+def _counts_by_time(
+    groups: TimeGroups, event: np.ndarray, weight: np.ndarray, order: np.ndarray, key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_grouped_counts` with the records in time order, against a Fenwick tree over
+    the scores' dense ranks (from their ``order`` and sorted ``key``), and the per-record
+    influence."""
+    from survstat.estimators import _concordance_kernel as kernel
+
+    n = len(order)
+    lo = groups.lo
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.cumsum(np.r_[0, key[1:] != key[:-1]])
+    rows = groups.rows
+    event = np.ascontiguousarray(event, dtype=np.bool_)
+    weight = np.ascontiguousarray(weight, dtype=float)
     args = (
-        group_start.astype(np.int64),
-        stratum_start.astype(np.int64),
-        event[rows],
-        rank.reshape(-1).astype(np.int64)[rows],
-        weight[rows],
-        n_ranks,
+        np.append(0, np.cumsum(np.bincount(groups.group, minlength=len(lo)))),
+        np.append(np.flatnonzero(np.r_[True, lo[1:] != lo[:-1]]), len(lo)),
+        event if rows is None else event[rows],
+        rank if rows is None else rank[rows],
+        weight if rows is None else weight[rows],
+        int(rank[order[-1]]) + 1,
     )
     first, later = np.zeros((n, 3)), np.zeros((n, 3))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        second = pool.submit(_concordance_kernel.lasting_longer, *args, later)
-        counts = _concordance_kernel.failing_first(*args, first)
-        second.result()
+        other = pool.submit(kernel.lasting_longer_by_time, *args, later)
+        counts = kernel.failing_first_by_time(*args, first)
+        other.result()
+    if rows is None:
+        return counts, first + later
     influence = np.empty_like(first)
     influence[rows] = first + later
     return counts, influence
@@ -298,17 +390,24 @@ def _codes(values: np.ndarray) -> np.ndarray:
     return pl.Series(values).rank("dense").to_numpy().astype(np.int64) - 1
 
 
-def _ij_variance(
-    counts: np.ndarray, influence: np.ndarray, weight: np.ndarray, cluster: np.ndarray | None
-) -> float | None:
-    """R ``concordance()``'s infinitesimal-jackknife variance from the per-subject influence
-    (see :class:`Concordance`); None without comparable pairs."""
+def _dfbeta(counts: np.ndarray, influence: np.ndarray, weight: np.ndarray) -> np.ndarray | None:
+    """Each record's term of R ``concordance()``'s infinitesimal-jackknife variance from its
+    influence (see :class:`Concordance`); None without comparable pairs."""
     pairs = counts[0] + counts[1] + counts[2]
     if not (math.isfinite(pairs) and pairs > 0):
         return None
     somers = (counts[0] - counts[1]) / pairs
-    d = (influence[:, 0] - influence[:, 1]) - influence.sum(axis=1) * somers
-    dfbeta = d * weight / (2.0 * pairs)
+    conc, disc, tied = influence[:, 0], influence[:, 1], influence[:, 2]
+    d = conc - disc
+    d -= (conc + disc + tied) * somers
+    dfbeta = d * weight
+    dfbeta /= 2.0 * pairs
+    return dfbeta
+
+
+def _ij_variance(dfbeta: np.ndarray, cluster: np.ndarray | None) -> float | None:
+    """The infinitesimal-jackknife variance: the sum of the squared terms (:func:`_dfbeta`),
+    summed within clusters first; None when not finite."""
     if cluster is not None:
         _, inv = np.unique(np.asarray(cluster), return_inverse=True)
         dfbeta = np.bincount(inv, weights=dfbeta)

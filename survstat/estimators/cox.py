@@ -68,7 +68,7 @@ from survstat.estimators._term_table import (
     terms_with,
     warn_status,
 )
-from survstat.estimators.concordance import Concordance, concordance_counts
+from survstat.estimators.concordance import Concordance, TimeGroups, concordance_counts
 from survstat.io import FrameLike
 
 if TYPE_CHECKING:
@@ -656,8 +656,18 @@ def _concordance(lay: Layout, eta: np.ndarray, clusters: np.ndarray | None) -> C
     records of a row are one cluster, so the variance is that of the rows.
     """
     if lay.entry is None:
+        # the layout's tied-time groups are the concordance's: rows at risk to their stratum's
+        # earliest time
+        groups = TimeGroups(lay.row_group, lay.group_first, lay.span_end[lay.group_start])
         return concordance_counts(
-            lay.time, lay.event, eta, lay.w, lay.stratum_start, variance=True, cluster=clusters
+            lay.time,
+            lay.event,
+            eta,
+            lay.w,
+            lay.stratum_start,
+            variance=True,
+            cluster=clusters,
+            groups=groups,
         )
     ids = np.arange(len(lay.time)) if clusters is None else clusters
     return concordance_counts(
