@@ -16,7 +16,11 @@ from survstat.cli._generate import command
 _HELP = """Survival and response statistics for oncology trials, validated against R.
 
 Bad input exits with code 1 and one line `error: ...` on stderr; warnings print as one line
-`warning: ...`. Set SURVSTAT_DEBUG=1 to see the traceback of an unexpected error."""
+`warning: ...`. Set SURVSTAT_DEBUG=1 to see the traceback of an unexpected error.
+
+The examples in each command's --help read a bundled dataset, exported first with
+`survstat datasets export NAME -o NAME.parquet` (`survstat datasets list` names them), or the
+output of another command's example."""
 
 app = typer.Typer(
     name="survstat",
