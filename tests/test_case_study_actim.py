@@ -4,15 +4,15 @@
 :func:`survstat.datasets.synthetic_actim.actim_sdtm`; these tests check its tables against R
 (``tests/reference/make_reference_actim.R``), that every number the README's case study
 quotes is the one the job writes, the rule of the patients evaluable at month 48, and that the
-bundled files are the generator's output (``python tests/test_case_study_actim.py`` rewrites
-them, and the per-patient times R reads, after a deliberate change).
+bundled files are the generator's output (``python tests/reference/make_actim_inputs.py``
+rewrites them, and the per-patient times R reads, after a deliberate change).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -21,36 +21,32 @@ from case_studies import ROOT, assert_quoted, readme_case_study, run_example
 
 import survstat
 from survstat.datasets.synthetic import SDTM_LABELS
-from survstat.datasets.synthetic_actim import actim_sdtm
-from survstat.io import read_table_file, write_xpt
+from survstat.datasets.synthetic_actim import BUNDLED, actim_sdtm, write_bundled
+from survstat.io import read_table_file
 
 REFERENCE = ROOT / "tests" / "reference"
-#: The per-patient times R reads (written by :func:`endpoints_csv`).
-ENDPOINTS_CSV = REFERENCE / "data" / "actim_endpoints.csv"
 SECTION = readme_case_study("ACTIM")
 
-#: Bundled name -> (SAS dataset name, dataset label).
-SDTM = {
-    "actim_dm": ("DM", "Demographics (synthetic)"),
-    "actim_lb": ("LB", "Laboratory Test Results (synthetic)"),
-}
+
+def _inputs_script():
+    """``tests/reference/make_actim_inputs.py``, the script that writes what R reads."""
+    spec = importlib.util.spec_from_file_location(
+        "make_actim_inputs", REFERENCE / "make_actim_inputs.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def build(folder: Path) -> None:
-    """Write the bundled ACTIM SDTM datasets into ``folder`` as ``<name>.xpt``."""
-    for name, frame in zip(SDTM, actim_sdtm(), strict=True):
-        dataset, label = SDTM[name]
-        labels = {c: SDTM_LABELS[c] for c in frame.columns}
-        write_xpt(frame, folder / f"{name}.xpt", labels=labels, name=dataset, label=label)
-
-
-@pytest.mark.parametrize("name", list(SDTM))
+@pytest.mark.parametrize("name", list(BUNDLED))
 def test_bundled_files_are_the_generator_output(tmp_path, name):
-    build(tmp_path)
+    write_bundled(tmp_path)
     assert (
         Path(survstat.datasets.path(name)).read_bytes() == (tmp_path / f"{name}.xpt").read_bytes()
     )
-    frame = dict(zip(SDTM, actim_sdtm(), strict=True))[name]
+    frame = dict(zip(BUNDLED, actim_sdtm(), strict=True))[name]
     expected = frame.with_columns(
         [pl.col(c).fill_null("") for c, t in frame.schema.items() if t == pl.String]
         + [pl.col(c).cast(pl.Float64) for c, t in frame.schema.items() if t.is_integer()]
@@ -58,16 +54,6 @@ def test_bundled_files_are_the_generator_output(tmp_path, name):
     got, labels = read_table_file(survstat.datasets.path(name))
     assert got.equals(expected)
     assert labels == {c: SDTM_LABELS[c] for c in frame.columns}
-
-
-def endpoints_csv() -> pl.DataFrame:
-    """The per-patient time to MR4.5 (cause 1, else censored) and last follow-up R reads."""
-    from survstat.endpoints.cml_endpoints import response_endpoints
-    from survstat.endpoints.sdtm_lb import dm_cml_patients, lb_labs
-
-    dm, lb = actim_sdtm()
-    ends = response_endpoints(lb_labs(lb, dm), dm_cml_patients(dm), level="MR4.5", landmark=12)
-    return ends.select("patient_id", "time", "cause", "last_follow_up")
 
 
 @pytest.fixture(scope="module")
@@ -144,11 +130,36 @@ def test_the_estimators_equal_r(out):
                 assert got[value] == pytest.approx(want[value], rel=1e-8), (month, key, value)
             if key.startswith("rate"):
                 assert (got["n"], got["n_responders"]) == (want["n"], want["x"])
+            if key.startswith("rate") and month == 12:
                 assert got["p_value"] == pytest.approx(want["p_value"], rel=1e-8)
+            else:
+                assert "p_value" not in want
+                assert got["p_value"] is None
+
+
+def test_month_48_is_not_tested_against_the_month_12_expectation(out):
+    """23% is the month-12 rate expected on imatinib alone: no null rate by month 48."""
+    table = _table(out, "mr45_by_48")
+    assert table.get_column("null_rate").null_count() == 4
+    assert table.get_column("p_value").null_count() == 4
+    assert table.get_column("alternative").null_count() == 4
+    by_12 = _table(out, "mr45_by_12").filter(pl.col("estimator") == "rate")
+    assert by_12.get_column("null_rate").to_list() == [0.23, 0.23]
+    assert_quoted(SECTION, "The month-48 rates carry no test")
+
+
+def test_the_section_says_followed_in_the_study_not_on_treatment():
+    """DM's RFPENDTC is the end of participation: it cannot say who was still on imatinib."""
+    flat = " ".join(SECTION.split())
+    assert "followed in the study to month 48" in flat
+    assert "followed on" not in flat
+    assert_quoted(SECTION, "DM records the end of participation, not the end of treatment")
 
 
 def test_r_reads_the_times_of_the_bundled_cohort():
-    assert pl.read_csv(ENDPOINTS_CSV).equals(endpoints_csv())
+    script = _inputs_script()
+    assert script.ENDPOINTS_CSV == REFERENCE / "data" / "actim_endpoints.csv"
+    assert pl.read_csv(script.ENDPOINTS_CSV).equals(script.actim_endpoints())
 
 
 def test_the_evaluable_patients_are_those_followed_to_month_48_in_dm(out):
@@ -225,13 +236,26 @@ def test_every_number_of_month_48_is_quoted(out):
 
 
 def test_the_designs_quoted_are_the_jobs(out):
-    single = _table(out, "single_arm").filter(pl.col("design") == "stable").row(0, named=True)
+    rows = {r["design"]: r for r in _table(out, "single_arm").iter_rows(named=True)}
+    smallest, single = rows["smallest"], rows["stable"]
+    # the job's first row is the smallest design; the stable one is ACTIM's size
+    assert _table(out, "single_arm").get_column("design").to_list() == ["smallest", "stable"]
+    assert (smallest["n"], single["n"]) == (21, 24)
+    assert_quoted(
+        SECTION,
+        f"**{smallest['n']} patients, success with {smallest['critical_responders']} or more "
+        f"responders** (the `smallest` row: alpha {smallest['alpha']:.3f}, power "
+        f"{smallest['power']:.3f})",
+    )
     assert_quoted(
         SECTION,
         f"**{single['n']} patients, success with {single['critical_responders']} or more "
-        f"responders** (the `stable` row: alpha {single['alpha']:.3f}, power "
-        f"{single['power']:.3f})",
+        f"responders** (alpha {single['alpha']:.3f}, power {single['power']:.3f}), the size "
+        "ACTIM enrolled",
     )
+    # the stable n is the first after the last failing n (so n - 1 fails)
+    assert single["n"] - 1 > smallest["n"]
+    assert_quoted(SECTION, f"monotone in n and {single['n'] - 1} patients fall short")
     simon = {r["design"]: r for r in _table(out, "simon").iter_rows(named=True)}
     for design, text in (("optimal", "optimal design"), ("minimax", "minimax")):
         r = simon[design]
@@ -240,14 +264,9 @@ def test_the_designs_quoted_are_the_jobs(out):
     assert_quoted(
         SECTION,
         f"the chance of {single['critical_responders']} or more responders is "
-        f"{_pct(oc[0.23])}% if the true rate is 23% and {_pct(oc[0.5])}% if it is 50%",
+        f"{_pct(oc[0.23])}% if the true rate is 23% and {_pct(oc[0.5])}% if it is 50%; the "
+        f"{_row(_table(out, 'mr45_by_12'), 'rate')['n_responders']} observed clear it",
     )
-
-
-if __name__ == "__main__":
-    build(Path(survstat.datasets.__file__).parent)
-    endpoints_csv().write_csv(ENDPOINTS_CSV)
-    sys.exit(0)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -140,3 +140,70 @@ def test_by_a_column_of_one_group_estimates_without_comparing():
     assert t.height == 4
     assert t.get_column("arm").to_list() == ["x"] * 4
     assert t.get_column("estimate").to_list()[2] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize(
+    ("is_percent", "conf_type", "why"),
+    [
+        # one patient, in MR4.5 at 6: 1 - KM = 1, Greenwood's variance infinite (R: NA)
+        (0.002, "log-log", "the estimate is 1 (no patient left at risk without a response)"),
+        (0.002, "log", "the estimate is 1 (no patient left at risk without a response)"),
+        # one patient, never in MR4.5: 0, where log(-log) is undefined (R: NA)
+        (0.05, "log-log", "the estimate is 0 (no response by then)"),
+    ],
+)
+def test_null_confidence_limits_of_the_curves_have_a_reason(is_percent, conf_type, why):
+    one = labs([("a", 6.0, is_percent)])
+    pts = pl.DataFrame({"patient_id": ["a"], "last_follow_up": [12.0]})
+    t = response_estimators(one, pts, landmark=12, conf_type=conf_type)
+    km = _row(t, "one_minus_km")
+    assert (km["conf_low"], km["conf_high"]) == (None, None)
+    assert km["reason"] == (
+        f"confidence interval not defined: {why}, where the {conf_type} interval has no limits"
+    )
+    incidence = _row(t, "cumulative_incidence")
+    if conf_type == "log-log":
+        assert incidence["reason"] == km["reason"]
+    # the rates have exact limits at 0 and 1 (Clopper-Pearson): no reason
+    assert _row(t, "rate")["conf_low"] is not None
+    assert _row(t, "rate")["reason"] is None
+
+
+def test_curves_with_limits_have_no_reason():
+    t = response_estimators(LABS, PATIENTS, landmark=12)
+    assert t.filter(pl.col("estimator") != "rate").get_column("reason").to_list() == [None] * 2
+
+
+def test_the_rate_of_all_by_a_landmark_nobody_reached_is_null_with_the_reason():
+    # follow-up ends at 12 at the latest: by month 48 the 2 of 5 are a count by month 12
+    t = response_estimators(LABS, PATIENTS, landmark=48, null_rate=0.2, alternative="greater")
+    every = _row(t, "rate")
+    assert (every["n"], every["n_responders"]) == (5, 2)
+    assert (every["estimate"], every["conf_low"], every["conf_high"], every["p_value"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert every["reason"] == (
+        "not estimable: follow-up ends at 12, before landmark + window = 48; 3 of 5 "
+        "patients, censored before it, would count as not responding"
+    )
+    # the curves and the followed rate are null too: every row says why
+    assert t.get_column("estimate").null_count() == 4
+    assert t.get_column("reason").null_count() == 0
+
+
+def test_the_rate_of_all_stays_defined_when_every_outcome_by_the_landmark_is_known():
+    # nobody followed to 12, but a responded at 3 and d discontinued at 2: 1 of 2, known
+    two = labs([("a", 0.0, 0.05), ("a", 3.0, 0.002), ("d", 0.0, 0.05)])
+    pts = pl.DataFrame(
+        {
+            "patient_id": ["a", "d"],
+            "last_follow_up": [5.0, 2.0],
+            "discontinuation": [None, 2.0],
+        }
+    )
+    every = _row(response_estimators(two, pts, landmark=12), "rate")
+    assert (every["n"], every["n_responders"], every["estimate"]) == (2, 1, 0.5)
+    assert every["reason"] is None

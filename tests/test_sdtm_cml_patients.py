@@ -67,11 +67,41 @@ def test_on_the_time_scale_of_sdtm_lb():
             r"DM `RFPENDTC` must not be before `RFSTDTC`; found 1 patients \(first: USUBJID "
             r"'S2', RFPENDTC '2019-12-01', RFSTDTC '2020-01-01'\)",
         ),
+        (
+            # a death before the start: not a follow-up of -0.4 months
+            _dm(DTHDTC=["", "2019-12-20", ""]),
+            InvalidValueError,
+            r"DM `DTHDTC` must not be before `RFSTDTC`; found 1 patients \(first: USUBJID "
+            r"'S1', DTHDTC '2019-12-20', RFSTDTC '2020-01-01'\)",
+        ),
     ],
 )
 def test_errors_name_the_column_the_rule_and_the_patient(dm, error, message):
     with pytest.raises(error, match=message):
         dm_cml_patients(dm)
+
+
+def test_a_death_on_the_start_day_is_month_0():
+    out = dm_cml_patients(_dm(DTHDTC=["", "", "2020-03-01"]))
+    assert out.filter(pl.col("patient_id") == "S3").row(0)[3:] == (0.0, 0.0)
+
+
+def test_the_command_refuses_a_death_before_the_start_in_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    _dm(DTHDTC=["", "2019-12-20", ""]).write_parquet(tmp_path / "dm.parquet")
+    out = tmp_path / "patients.parquet"
+    r = CliRunner().invoke(
+        app, ["sdtm", "cml-patients", str(tmp_path / "dm.parquet"), "-o", str(out)]
+    )
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [
+        "error: DM `DTHDTC` must not be before `RFSTDTC`; found 1 patients (first: USUBJID "
+        "'S1', DTHDTC '2019-12-20', RFSTDTC '2020-01-01')"
+    ]
+    assert not out.exists()
 
 
 def test_the_declared_analysis():

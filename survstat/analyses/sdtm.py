@@ -172,7 +172,8 @@ def cml_patients(data: Data) -> AnalysisOutput:
     DATA is DM. One row per patient: patient_id (USUBJID), arm (ARM), start_date (RFSTDTC),
     last_follow_up (months from RFSTDTC to RFPENDTC, the end of participation, or to DTHDTC)
     and death (months to DTHDTC), the patient table of `survstat cml endpoints` and `cml
-    response` beside the labs `sdtm lb` writes. RFPENDTC is required. DM records no
+    response` beside the labs `sdtm lb` writes. RFPENDTC is required; an RFPENDTC or DTHDTC
+    before RFSTDTC is an error naming the patient and both dates. DM records no
     treatment discontinuation or progression: add discontinuation and progression (months)
     from DS and the disease assessments; without them follow-up ends, censored, at RFPENDTC.
 

@@ -14,9 +14,10 @@ trajectories are drawn around them:
   participation, so censored there);
 * 13 of the other 23 first reach MR4.5 by month 12 (3, 4, 3 and 3 at months 3, 6, 9 and 12),
   so 1 - Kaplan-Meier by month 12 is 13/23 and the exact rate 13/24;
-* 17 patients are followed to month 48 (on imatinib), 15 of them in MR4.5 by then (11 from the
-  first year, 4 later); 6 leave between months 12 and 48 (2 responders of the first year, one
-  later responder, 3 who never respond).
+* 17 patients are followed in the study to month 48 (RFPENDTC at or after it; they stand for
+  the paper's 17 still on imatinib, which DM cannot record), 15 of them in MR4.5 by then (11
+  from the first year, 4 later); 6 leave between months 12 and 48 (2 responders of the first
+  year, one later responder, 3 who never respond).
 
 Which patient has which outcome is drawn (seeded). Each trajectory is a straight line on the
 log10 IS scale (the slow phase of the BCR-ABL1 decline on long-term imatinib: Michor et al.
@@ -34,6 +35,7 @@ Samples are taken up to 10 days before each scheduled visit (month m is day roun
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -211,4 +213,29 @@ def _lb(rows: list[tuple], dm: pl.DataFrame) -> pl.DataFrame:
     return lb.with_columns((pl.int_range(pl.len()).over("USUBJID") + 1).alias("LBSEQ"))
 
 
-__all__ = ["ACTIM_FIRST_START", "actim_sdtm"]
+#: Bundled name -> (SAS dataset name, dataset label) of the files :func:`write_bundled` writes.
+BUNDLED = {
+    "actim_dm": ("DM", "Demographics (synthetic)"),
+    "actim_lb": ("LB", "Laboratory Test Results (synthetic)"),
+}
+
+
+def write_bundled(folder: str | Path) -> None:
+    """Write ``actim_dm.xpt`` and ``actim_lb.xpt`` into ``folder`` (SAS transport v5 with the
+    SDTM labels), the bundled files.
+
+    Parameters
+    ----------
+    folder
+        Where to write them.
+    """
+    from survstat.datasets.synthetic import SDTM_LABELS
+    from survstat.io import write_xpt
+
+    for name, frame in zip(BUNDLED, actim_sdtm(), strict=True):
+        dataset, label = BUNDLED[name]
+        labels = {c: SDTM_LABELS[c] for c in frame.columns}
+        write_xpt(frame, Path(folder) / f"{name}.xpt", labels=labels, name=dataset, label=label)
+
+
+__all__ = ["ACTIM_FIRST_START", "BUNDLED", "actim_sdtm", "write_bundled"]

@@ -280,14 +280,18 @@ def _endpoint_columns(
 def followed_to(
     endpoints: pl.DataFrame, at: float, patient_columns: PatientColumns | None = None
 ) -> pl.Series:
-    """Whether each patient was followed on treatment to ``at``: the evaluable patients.
+    """Whether each patient was followed in the study to ``at``: the evaluable patients.
 
     A patient is followed to ``at`` when the last follow-up is at or after ``at`` and no
     discontinuation, progression or death comes before it (an event at ``at`` itself still
-    leaves the patient followed to ``at``): the patients "still on treatment" at a landmark,
-    whose response by then is known, as ACTIM counted the patients evaluable at month 48
-    (Rousselot et al. 2017, Cancer 123:1791-1799: 15 of 17 "evaluable patients who were still
-    on imatinib"). Times are compared at 6 significant digits, as every CML threshold (see
+    leaves the patient followed to ``at``): the patients whose response by a landmark is
+    known, as ACTIM counted the patients evaluable at month 48 (Rousselot et al. 2017, Cancer
+    123:1791-1799: 15 of 17 "evaluable patients who were still on imatinib"). The patients
+    are still on treatment at ``at`` only when the table gives the treatment's
+    discontinuation: a patient table from SDTM DM alone (``sdtm cml-patients``) has the end
+    of participation (RFPENDTC) as the last follow-up and no discontinuation, so it can say
+    who was still in the study, not who was still on treatment. Times are compared at 6
+    significant digits, as every CML threshold (see
     :func:`~survstat.endpoints.cml_thresholds.compare`).
 
     Parameters

@@ -185,6 +185,18 @@ def _months(column: str) -> pl.Expr:
     return (pl.col(column) - pl.col("RFSTDT")).dt.total_days() / DAYS_PER_UNIT["months"]
 
 
+def _check_not_before_start(frame: pl.DataFrame, column: str) -> None:
+    """Refuse dates of ``column`` (RFPENDTC, DTHDTC) before RFSTDTC, naming the first."""
+    early = frame.filter(pl.col(column.removesuffix("C")) < pl.col("RFSTDT"))
+    if early.height:
+        first = early.row(0, named=True)
+        raise InvalidValueError(
+            f"DM `{column}` must not be before `RFSTDTC`; found {early.height} patients "
+            f"(first: USUBJID {first['USUBJID']!r}, {column} {first[column]!r}, RFSTDTC "
+            f"{first['RFSTDTC']!r})"
+        )
+
+
 def dm_cml_patients(dm: FrameLike) -> pl.DataFrame:
     """The CML patient table from SDTM DM, on the time scale of :func:`lb_labs`.
 
@@ -211,7 +223,9 @@ def dm_cml_patients(dm: FrameLike) -> pl.DataFrame:
     MissingValueError
         A patient without RFPENDTC (naming the number of patients and the first USUBJID).
     InvalidValueError
-        Partial or invalid dates, an end of participation before the start.
+        Partial or invalid dates, an end of participation (RFPENDTC) or a death (DTHDTC)
+        before the start (RFSTDTC), naming the number of patients and the first USUBJID
+        with both dates.
 
     Notes
     -----
@@ -230,14 +244,9 @@ def dm_cml_patients(dm: FrameLike) -> pl.DataFrame:
             f"{missing.height} of {frame.height} patients (first: USUBJID "
             f"{missing['USUBJID'][0]!r})"
         )
-    early = frame.filter(pl.col("RFPENDT") < pl.col("RFSTDT"))
-    if early.height:
-        first = early.row(0, named=True)
-        raise InvalidValueError(
-            f"DM `RFPENDTC` must not be before `RFSTDTC`; found {early.height} patients "
-            f"(first: USUBJID {first['USUBJID']!r}, RFPENDTC {first['RFPENDTC']!r}, RFSTDTC "
-            f"{first['RFSTDTC']!r})"
-        )
+    _check_not_before_start(frame, "RFPENDTC")
+    if "DTHDT" in frame.columns:
+        _check_not_before_start(frame, "DTHDTC")
     death = _months("DTHDT") if "DTHDT" in frame.columns else pl.lit(None, dtype=pl.Float64)
     return frame.sort("USUBJID").select(
         pl.col("USUBJID").alias("patient_id"),
