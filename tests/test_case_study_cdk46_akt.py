@@ -261,3 +261,23 @@ def test_readme_describes_the_cohort_the_generator_makes():
         f"{MEDIAN_CDK_HIGH:g} months above it",
     )
     assert_quoted(SECTION, f"alone it is {MEDIAN_ET:g} months whatever the H-score")
+
+
+def test_figure_footnote_gives_the_searched_cut_and_the_adjusted_p(out):
+    """The km_pakt figure travels without the README: its footnote (the job's and the README
+    commands') says that the cut was searched in these patients, with the adjusted p."""
+    import tomllib
+
+    job = tomllib.loads((Path(__file__).parent.parent / "examples" / "cdk46_akt.toml").read_text())
+    footnote = next(s for s in job["step"] if s["name"] == "km_pakt")["footnote"]
+    # the figure of both arms has the same groups, so the same footnote
+    assert next(s for s in job["step"] if s["name"] == "km_arm_pakt")["footnote"] == footnote
+    row = _read(out, "pakt_cutpoint").row(0, named=True)
+    assert f"pAKT low: H-score <= {row['cutpoint']:g}, a cut-point chosen by maximally" in footnote
+    assert "selected log-rank statistics in these patients" in footnote
+    assert f"(adjusted p, {row['p_method']}: {row['p_value']:.2g})" in footnote
+    # the case study's command and the gallery's draw the same footnote
+    assert_quoted(SECTION, f'--footnote "{footnote}"')
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text().split())
+    assert readme.count(f'--footnote "{footnote}"') == 2
+    assert_quoted(SECTION, f"the p-value adjusted for that search is {row['p_value']:.2g}")

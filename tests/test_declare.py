@@ -171,6 +171,8 @@ FREE_TEXT |= {("plot meta", "treatment"), ("plot meta", "control"), ("plot meta"
 FREE_TEXT |= {("survreg", "profiles")}
 #: The name of the group column `dichotomise` adds (a new column, not one of the input's).
 FREE_TEXT |= {("dichotomise", "group_column")}
+#: The text under the Kaplan-Meier and cumulative incidence figures.
+FREE_TEXT |= {("plot km", "footnote"), ("plot cif", "footnote")}
 #: The folder the ADaM datasets of a derivation are written to.
 FREE_TEXT |= {("recist derive", "adam"), ("cml endpoints", "adam")}
 FREE_TEXT |= {

@@ -3,6 +3,9 @@ cut-point or one searched as `survstat cutpoint` searches it, on hand-built tabl
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -10,7 +13,13 @@ from typer.testing import CliRunner
 import survstat
 from survstat.analyses import ANALYSES
 from survstat.cli import app
-from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidValueError,
+    OptionError,
+    SurvstatWarning,
+)
 from survstat.estimators.cutpoint import GROUP_LEVELS, cutpoint, marker_groups
 from survstat.estimators.interaction import interaction_tests
 
@@ -110,6 +119,103 @@ def test_rows_without_a_marker_are_not_searched():
 def test_bad_input_is_one_named_error(params, error, match):
     with pytest.raises(error, match=match):
         RUN(_frame(), **params)
+
+
+@pytest.mark.parametrize("cut", [math.nan, math.inf, -math.inf])
+def test_a_given_cutpoint_must_be_finite(cut):
+    # NaN would put every row in "low" (every comparison is false), inf every row in one group
+    with pytest.raises(OptionError, match=rf"^`cutpoint` must be a finite number; got {cut}$"):
+        RUN(_frame(), marker="x", cutpoint=cut)
+
+
+def test_a_nan_cutpoint_on_the_command_line_is_one_line(tmp_path):
+    data = tmp_path / "d.parquet"
+    _frame().write_parquet(data)
+    args = ["dichotomise", str(data), "--marker", "x", "--cutpoint", "nan"]
+    r = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "g.parquet")])
+    assert r.exit_code == 1
+    assert "`cutpoint` must be a finite number; got nan" in r.output
+    assert "Traceback" not in r.output
+    assert not (tmp_path / "g.parquet").exists()
+
+
+def _infinite() -> pl.DataFrame:
+    return _frame().with_columns(
+        pl.Series("x", [1.0, math.inf, 2.0, None, -math.inf]),
+        pl.Series("flag", ["Y", "Y", "Y", "Y", "N"]),
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"cutpoint": 1.5},
+        {"cutpoint": 1e308},
+        {"time": "t", "event": "d"},
+        # the infinite row outside the searched population still gets a group: still an error
+        {"time": "t", "event": "d", "search_population": "flag"},
+    ],
+)
+def test_an_infinite_marker_is_an_error_with_a_given_or_a_searched_cutpoint(params):
+    with pytest.raises(
+        InvalidValueError,
+        match=r"^`x` \(marker\) must be finite; found 2 infinite values \(first: inf at row 1\)$",
+    ):
+        RUN(_infinite(), marker="x", **params)
+
+
+def test_one_infinite_value_is_named_in_the_singular():
+    frame = _frame().with_columns(pl.Series("x", [1.0, 2.0, 3.0, 4.0, -math.inf]))
+    with pytest.raises(InvalidValueError, match=r"found 1 infinite value \(first: -inf at row 4\)"):
+        RUN(frame, marker="x", cutpoint=2.0)
+
+
+@pytest.mark.parametrize(
+    ("cut", "x", "empty", "low", "high"),
+    [
+        (0.5, [1.0, 2.0, 2.0, None, 5.0], "low", 1, 5),  # below the marker's minimum
+        (5.0, [1.0, 2.0, 2.0, None, 5.0], "high", 1, 5),  # at its maximum: all "at most"
+        (9.0, [1.0, 2.0, 2.0, None, 5.0], "high", 1, 5),  # above it
+        (3.0, [3.0, 3.0, 3.0, 3.0, 3.0], "high", 3, 3),  # a single-valued marker
+        (2.0, [3.0, 3.0, 3.0, 3.0, 3.0], "low", 3, 3),
+    ],
+)
+def test_a_given_cutpoint_that_leaves_a_group_empty_warns_and_counts_it(cut, x, empty, low, high):
+    frame = _frame().with_columns(pl.Series("x", x))
+    message = (
+        f"cut-point {cut:g} leaves the {empty} group empty: `x` ranges from {low} to {high}; "
+        "a comparison of the groups is not possible"
+    )
+    with pytest.warns(SurvstatWarning, match=f"^{message.replace('(', '.').replace(')', '.')}$"):
+        res = RUN(frame, marker="x", cutpoint=cut)
+    assert f"warning: {message}" in res.notes
+    assert res.display is not None
+    counts = res.display.table
+    levels = counts.filter(pl.col("x_group").is_not_null())
+    assert levels["x_group"].cast(pl.String).to_list() == ["low", "high"]
+    row = levels.filter(pl.col("x_group") == empty).row(0, named=True)
+    assert (row["n"], row["marker_min"], row["marker_max"]) == (0, None, None)
+    assert levels["n"].sum() == sum(v is not None for v in x)
+
+
+def test_a_marker_without_values_warns_that_both_groups_are_empty():
+    frame = _frame().with_columns(pl.lit(None, dtype=pl.Float64).alias("x"))
+    with pytest.warns(SurvstatWarning, match="^`x` has no value: at cut-point 1 both groups"):
+        res = RUN(frame, marker="x", cutpoint=1.0)
+    assert res.display is not None
+    assert res.display.table["n"].to_list() == [0, 0, 5]
+
+
+def test_two_nonempty_groups_do_not_warn_and_nan_leaves_no_nan_in_the_counts():
+    frame = _frame().with_columns(pl.Series("x", [1.0, 2.0, math.nan, None, 5.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = RUN(frame, marker="x", cutpoint=1.5)
+    assert not any("empty" in n for n in res.notes)
+    assert res.display is not None
+    counts = res.display.table
+    assert counts["n"].to_list() == [1, 2, 2]
+    assert counts.row(2) == (None, 2, None, None)  # the NaN row's range is null, not NaN
 
 
 def test_command_line_writes_the_rows_and_the_search(tmp_path):

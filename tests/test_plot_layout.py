@@ -67,11 +67,13 @@ def _cif(n_arms: int, **options):
 
 
 def _texts(fig):
-    """The figure's visible texts by part, drawn: legend, annotation, axes, table, title."""
+    """The figure's visible texts by part, drawn: legend, annotation, axes, table, title,
+    footnote."""
     fig.canvas.draw()
     curves, table = fig.axes
     leg = curves.get_legend()
     legend = [] if leg is None else [leg.get_title(), *leg.get_texts()]
+    footnote = fig._supxlabel  # type: ignore[attr-defined]
     axes = [curves.xaxis.label, curves.yaxis.label]
     axes += [t for t in curves.get_xticklabels() + curves.get_yticklabels()]
     parts = {
@@ -79,7 +81,8 @@ def _texts(fig):
         "annotation": list(curves.texts),
         "axes": axes,
         "table": list(table.texts),
-        "title": [t for t in fig.texts],
+        "title": [t for t in fig.texts if t is not footnote],
+        "footnote": [t for t in fig.texts if t is footnote],
     }
     return {k: [t for t in v if t.get_visible() and t.get_text()] for k, v in parts.items()}
 
@@ -115,6 +118,9 @@ def _check_layout(fig) -> None:
         assert _extent(t).y0 >= plot.y1 - 0.5, f"{t.get_text()!r} over the curves"
     for t in parts["table"]:
         assert _extent(t).y1 <= plot.y0, f"{t.get_text()!r} over the curves"
+    lowest = min((_extent(t).y0 for t in parts["table"]), default=plot.y0)
+    for t in parts["footnote"]:
+        assert _extent(t).y1 <= lowest, f"{t.get_text()!r} not under the table"
     if fig.axes[0].get_legend() is not None:
         assert fig.axes[0].get_legend().get_window_extent().y0 >= plot.y1 - 0.5
 
@@ -128,6 +134,62 @@ def test_km_texts_inside_and_apart(n_arms, rows):
 @pytest.mark.parametrize("n_arms", [1, 2, 3, 4])
 def test_cif_texts_inside_and_apart(n_arms):
     _check_layout(_cif(n_arms, of_interest=1, cumulative_events=True, title="Relapse"))
+
+
+#: A footnote as long as a case study's: how the groups' cut-point was chosen.
+FOOTNOTE = (
+    "Low: marker <= 150, a cut-point chosen by maximally selected log-rank statistics in these "
+    "patients; the log-rank p above does not allow for that search (adjusted p, Lau92: 0.023). "
+    "Synthetic data."
+)
+
+
+def _footnote(fig) -> str:
+    return " ".join(fig._supxlabel.get_text().split())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("n_arms", [1, 2, 4])
+@pytest.mark.parametrize("width", [5.0, 7.5])
+def test_km_footnote_under_the_table_inside_and_apart(n_arms, width):
+    fig = _km(n_arms, width=width, cumulative_events=True, title="PFS", footnote=FOOTNOTE)
+    _check_layout(fig)
+    assert _footnote(fig) == FOOTNOTE  # drawn as written, wrapped between words
+
+
+@pytest.mark.parametrize("n_arms", [1, 3])
+def test_cif_footnote_under_the_table_inside_and_apart(n_arms):
+    fig = _cif(n_arms, of_interest=1, title="Relapse", footnote=FOOTNOTE)
+    _check_layout(fig)
+    assert _footnote(fig) == FOOTNOTE
+
+
+def test_a_footnote_follows_the_model_overlays_and_a_blank_one_is_none():
+    g = _gbsg(2)
+    fig = _km(2, cox_covariates=["age"], footnote=FOOTNOTE)
+    _check_layout(fig)
+    paragraphs = fig._supxlabel.get_text()  # type: ignore[attr-defined]
+    assert _footnote(fig).startswith("Dashed lines: Cox model")
+    assert _footnote(fig).endswith(FOOTNOTE)
+    assert "\n" + FOOTNOTE.split(" ")[0] in paragraphs  # a paragraph of its own
+    blank = PLOTS["km"].run(g, time="time", event="cens", by=["arm"], footnote="  ")
+    assert blank._supxlabel is None  # type: ignore[attr-defined]
+
+
+def test_footnote_on_the_command_line_and_in_jobs(tmp_path):
+    g = tmp_path / "gbsg2.parquet"
+    survstat.datasets.load("gbsg2").write_parquet(g)
+    args = ["plot", "km", str(g), "--time", "time", "--event", "cens", "--by", "horTh"]
+    r = CliRunner().invoke(app, [*args, "--footnote", FOOTNOTE, "-o", str(tmp_path / "km.png")])
+    assert r.exit_code == 0, r.output
+    job = tmp_path / "job.toml"
+    job.write_text(
+        '[job]\ntitle = "t"\noutput = "out"\n\n[inputs]\ngbsg2 = "gbsg2.parquet"\n\n'
+        '[[step]]\nname = "fig"\nplot = "cif"\ninput = "gbsg2"\ntime = "time"\n'
+        f'cause = "cens"\nby = "horTh"\nfootnote = "{FOOTNOTE}"\nformats = ["png"]\n'
+    )
+    r = CliRunner().invoke(app, ["run", str(job)])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "out" / "fig.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.parametrize(("width", "height"), [(5.0, 4.0), (7.5, 6.0), (12.0, 8.0)])

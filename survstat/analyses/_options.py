@@ -86,6 +86,13 @@ YLabel = Annotated[
     ),
 ]
 Title = Annotated[str | None, Option(help="Figure title.")]
+Footnote = Annotated[
+    str | None,
+    Option(
+        help="Text under the figure, below the table, wrapped to its width (e.g. how a "
+        "cut-point defining the groups was chosen)."
+    ),
+]
 ConfInt = Annotated[bool, Option(help="Draw the pointwise confidence bands.", off="--no-conf-int")]
 MedianLines = Annotated[
     bool, Option(help="Draw the median survival lines.", off="--no-median-lines")

@@ -6,7 +6,9 @@ estimators load when it runs.
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+import warnings
+from typing import TYPE_CHECKING, Annotated
 
 from survstat._choices import CutpointPValue, PanelModel
 from survstat.analyses._core import Analysis, AnalysisOutput, Extra, tte_subjects
@@ -24,7 +26,16 @@ from survstat.analyses._options import (
     TteEvent,
     TteTime,
 )
-from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidValueError,
+    OptionError,
+    SurvstatWarning,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
 
 
 def cutpoint_search(
@@ -108,8 +119,8 @@ def dichotomise(
     cutpoint: Annotated[
         float | None,
         Option(
-            help="Low means at most this value; leave out to find the cut-point by maximally "
-            "selected log-rank statistics, as `survstat cutpoint` does."
+            help="Low means at most this value (a finite number); leave out to find the "
+            "cut-point by maximally selected log-rank statistics, as `survstat cutpoint` does."
         ),
     ] = None,
     time: Annotated[
@@ -150,15 +161,19 @@ def dichotomise(
     The cut-point is given, or found as `survstat cutpoint` finds it (maximally selected
     log-rank statistics, R maxstat.test), among all rows or those of --search-population;
     every row then gets its group, so that later job steps (Kaplan–Meier, Cox, interaction,
-    subgroups) can use it. A row without a marker value has a null group. A searched
-    cut-point overstates the separation it gives and needs validation in independent data.
+    subgroups) can use it. A row without a marker value (null or NaN) has a null group; an
+    infinite marker value is an error. A given cut-point that leaves the low or high group
+    empty (outside the marker's range) warns, and the count table shows the empty group with
+    n = 0. A searched cut-point overstates the separation it gives and needs validation in
+    independent data.
 
     Example: `survstat dichotomise gbsg2.parquet --marker pnodes --time time --event cens`
 
     Returns
     -------
     AnalysisOutput
-        The input rows with the group column (shown as counts per group), and the
+        The input rows with the group column (shown as counts per group: low and high,
+        then the rows without a group, each with the marker's range), and the
         ``cutpoint`` extra (the search's row, as `survstat cutpoint` writes it) when searched.
     """
     import polars as pl
@@ -167,6 +182,8 @@ def dichotomise(
     from survstat.estimators.cutpoint import cutpoint as search
     from survstat.io import scan
 
+    if cutpoint is not None and not math.isfinite(cutpoint):
+        raise OptionError(f"`cutpoint` must be a finite number; got {cutpoint}")
     frame = scan(data)[0].collect()
     column = group_column or f"{marker}_group"
     if marker not in frame.columns:
@@ -180,6 +197,7 @@ def dichotomise(
             f"`{column}` (group column) is already a column of the data; name another with "
             "--group-column"
         )
+    _require_finite(frame, marker)
     extras: tuple[Extra, ...] = ()
     notes: tuple[str, ...] = ()
     if cutpoint is None and (time is None or (event is None and censor is None)):
@@ -214,17 +232,11 @@ def dichotomise(
         cut = float(cutpoint)
         notes = (f"cut-point {cut:g} (given)",)
     grouped = marker_groups(frame, marker, cut, column)
-    counts = (
-        grouped.group_by(column)
-        .agg(
-            pl.len().cast(pl.Int64).alias("n"),
-            pl.col(marker).cast(pl.Float64).min().alias("marker_min"),
-            pl.col(marker).cast(pl.Float64).max().alias("marker_max"),
-        )
-        .with_columns(pl.col(column).replace_strict({"low": 0, "high": 1}, default=2).alias("__o"))
-        .sort("__o")
-        .drop("__o")
-    )
+    counts = _group_counts(grouped, marker, column)
+    empty = _empty_group(counts, marker, column, cut)
+    if empty is not None:
+        warnings.warn(empty, SurvstatWarning, stacklevel=2)
+        notes = (*notes, f"warning: {empty}")
     missing = grouped.get_column(column).null_count()
     if missing:
         notes = (
@@ -238,6 +250,58 @@ def dichotomise(
         extras=extras,
         notes=notes,
         display=Extra("groups", "Rows per group", counts),
+    )
+
+
+def _require_finite(frame: pl.DataFrame, marker: str) -> None:
+    """An error naming the marker, the count and the first row of its infinite values (a
+    missing or NaN value only leaves its row without a group)."""
+    import polars as pl
+
+    value = pl.col(marker).cast(pl.Float64)
+    bad = frame.select(value.is_infinite().fill_null(False).arg_true()).to_series()
+    if bad.len():
+        row = int(bad[0])
+        n = bad.len()
+        raise InvalidValueError(
+            f"`{marker}` (marker) must be finite; found {n} infinite value{'s' * (n != 1)} "
+            f"(first: {frame.item(row, marker)} at row {row})"
+        )
+
+
+def _group_counts(grouped: pl.DataFrame, marker: str, column: str) -> pl.DataFrame:
+    """Rows per group (both levels, an empty one with n = 0 and null range, then the rows
+    without a group, if any) with the marker's range in each."""
+    import polars as pl
+
+    from survstat.estimators.cutpoint import GROUP_LEVELS
+
+    value = pl.col(marker).cast(pl.Float64).fill_nan(None)
+    found = grouped.group_by(column).agg(
+        pl.len().cast(pl.Int64).alias("n"),
+        value.min().alias("marker_min"),
+        value.max().alias("marker_max"),
+    )
+    levels = pl.DataFrame({column: GROUP_LEVELS.categories}, schema={column: GROUP_LEVELS})
+    both = levels.join(found, on=column, how="left").with_columns(pl.col("n").fill_null(0))
+    return pl.concat([both, found.filter(pl.col(column).is_null())])
+
+
+def _empty_group(counts: pl.DataFrame, marker: str, column: str, cut: float) -> str | None:
+    """What a cut-point that leaves the low or high group empty does, or None if it does
+    not: the cut, the marker's range and the empty group."""
+    import polars as pl
+
+    levels = counts.filter(pl.col(column).is_not_null())
+    empty = levels.filter(pl.col("n") == 0).get_column(column).cast(pl.String).to_list()
+    if not empty:
+        return None
+    low, high = levels.select(pl.col("marker_min").min(), pl.col("marker_max").max()).row(0)
+    if low is None:
+        return f"`{marker}` has no value: at cut-point {cut:g} both groups are empty"
+    return (
+        f"cut-point {cut:g} leaves the {' and '.join(empty)} group empty: `{marker}` ranges "
+        f"from {low:g} to {high:g}; a comparison of the groups is not possible"
     )
 
 

@@ -28,6 +28,7 @@ from survstat.analyses._options import (
     CumulativeEvents,
     Dpi,
     Entry,
+    Footnote,
     Height,
     Labels,
     MedianLines,
@@ -135,6 +136,7 @@ def km_plot(
     xlabel: XLabel = "time",
     ylabel: YLabel = None,
     title: Title = None,
+    footnote: Footnote = None,
     width: Width = None,
     height: Height = None,
     dpi: Dpi = 150,
@@ -221,6 +223,7 @@ def km_plot(
         height=height,
         dpi=dpi,
         overlay=overlay,
+        footnote=footnote,
     )
 
 
@@ -309,6 +312,7 @@ def cif_plot(
     xlabel: XLabel = "time",
     ylabel: YLabel = None,
     title: Title = None,
+    footnote: Footnote = None,
     width: Width = None,
     height: Height = None,
     dpi: Dpi = 150,
@@ -363,6 +367,7 @@ def cif_plot(
         width=width,
         height=height,
         dpi=dpi,
+        footnote=footnote,
     )
 
 

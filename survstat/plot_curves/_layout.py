@@ -178,11 +178,12 @@ def _overlay_handle() -> Any:
 
 
 def _footnote(fig: Figure, text: str) -> None:
-    """``text`` under everything, left-aligned, wrapped between words to the figure's width;
-    the constrained layout keeps room for it."""
+    """``text`` under everything, left-aligned, each of its lines wrapped between words to
+    the figure's width; the constrained layout keeps room for it."""
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     probe = fig.text(0, 0, "", fontsize=8, parse_math=False)
-    wrapped = wrap_words(probe, text, fig.bbox.width * 0.96, renderer)
+    room = fig.bbox.width * 0.96
+    wrapped = "\n".join(wrap_words(probe, line, room, renderer) for line in text.split("\n"))
     probe.remove()
     fig.supxlabel(wrapped, x=0.02, ha="left", fontsize=8, parse_math=False)
 

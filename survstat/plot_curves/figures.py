@@ -51,6 +51,7 @@ def km_figure(
     height: float | None = None,
     dpi: float = DEFAULT_DPI,
     overlay: ModelCurves | None = None,
+    footnote: str | None = None,
 ) -> Figure:
     """Publication Kaplan-Meier figure in the KMunicate layout (Morris et al. 2019).
 
@@ -95,6 +96,10 @@ def km_figure(
         Model curves drawn over the Kaplan-Meier curves as thin dashed lines in their
         colours, one per curve (e.g. :func:`~survstat.plot_curves.overlay.cox_overlay`);
         the legend names them and their footnote is written under the figure.
+    footnote
+        Text under the figure, below the table (drawn as written, wrapped to the figure's
+        width), e.g. how a cut-point defining the groups was chosen; after the overlay's
+        footnote, if any. None (default) for none.
 
     Returns
     -------
@@ -161,7 +166,7 @@ def km_figure(
         dpi=dpi,
         overlay=model,
         overlay_label=None if overlay is None else overlay.label,
-        footnote=None if overlay is None else overlay.footnote,
+        footnote=_footnotes(None if overlay is None else overlay.footnote, footnote),
     )
     fig = curve_figure(curves, lay)
     if median_lines:
@@ -188,6 +193,7 @@ def cif_figure(
     width: float | None = None,
     height: float | None = None,
     dpi: float = DEFAULT_DPI,
+    footnote: str | None = None,
 ) -> Figure:
     """Cumulative-incidence figure of one cause, one curve per group, in the layout of
     :func:`km_figure` (KMunicate, Morris et al. 2019).
@@ -224,6 +230,9 @@ def cif_figure(
         Size of the figure in inches; None: 7.5 wide, and tall enough for the table.
     dpi
         Resolution of the figure (dots per inch); 150 by default.
+    footnote
+        Text under the figure, below the table (drawn as written, wrapped to the figure's
+        width); None (default) for none.
 
     Returns
     -------
@@ -284,8 +293,15 @@ def cif_figure(
         width=width,
         height=height,
         dpi=dpi,
+        footnote=_footnotes(footnote),
     )
     return curve_figure(curves, lay)
+
+
+def _footnotes(*texts: str | None) -> str | None:
+    """The footnotes given (blank ones left out), one paragraph each; None for none."""
+    given = [t.strip() for t in texts if t is not None and t.strip()]
+    return "\n".join(given) or None
 
 
 def _highest(curves: list[Curve]) -> float:
