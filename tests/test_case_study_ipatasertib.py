@@ -42,7 +42,8 @@ def test_the_job_writes_every_table_figure_and_the_report(out):
                  "efficacy.parquet", "target_sums.parquet", "swimmer.png", "waterfall.png"):  # fmt: skip
         assert (out / name).stat().st_size > 0, name
     report = (out / "report.html").read_text(encoding="utf-8")
-    for text in ("Subjects with any adverse event", "DLT in cycle 1", "Neutropenia"):
+    for text in ("Subjects with any treatment-emergent adverse event", "Worst grade 3",
+                 "DLT in cycle 1", "Neutropenia"):  # fmt: skip
         assert text in report
 
 
@@ -69,7 +70,7 @@ def test_the_adverse_event_table(out):
 
 
 def test_every_quoted_safety_number_is_the_jobs(out):
-    display = ae_display(pl.read_parquet(out / "ae_summary.parquet"))
+    display = ae_display(pl.read_parquet(out / "ae_summary.parquet"), treatment_emergent=True)
     rows = list(display.rows)
     assert display.columns == tuple(
         f"{arm} (N={n})" for arm, n in zip(ARMS, (40, 40, 38), strict=True)
@@ -79,9 +80,12 @@ def test_every_quoted_safety_number_is_the_jobs(out):
     for i, r in enumerate(rows):
         first.setdefault((r.label, r.indent), i)
     overview = [
-        ("Any adverse event", ("Subjects with any adverse event", 0)),
-        ("Worst grade 3", ("Grade 3", 1)),
-        ("Worst grade 4", ("Grade 4", 1)),
+        (
+            "Any treatment-emergent adverse event",
+            ("Subjects with any treatment-emergent adverse event", 0),
+        ),
+        ("Worst grade 3", ("Worst grade 3", 1)),
+        ("Worst grade 4", ("Worst grade 4", 1)),
         ("Grade 3 or higher", ("Grade 3 or higher", 0)),
         ("Serious", ("Serious adverse event", 0)),
         ("Leading to discontinuation", ("Leading to discontinuation", 0)),
