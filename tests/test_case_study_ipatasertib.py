@@ -167,3 +167,29 @@ def test_the_generator_follows_the_design():
     )
     by_arm = dict(neutropenia.iter_rows())
     assert by_arm[ARMS[2]] > 3 * max(by_arm.get(ARMS[0], 0), by_arm.get(ARMS[1], 0))
+
+
+def test_the_quoted_populations_are_the_jobs(out):
+    """Safety in the treated subjects (SAFFL = Y), efficacy in every enrolled subject: the
+    counts, and the two never-dosed subjects, the README names are the job's."""
+    ae = pl.read_parquet(out / "ae_summary.parquet").filter(pl.col("statistic") == "any_ae")
+    safety = ae.get_column("denominator").to_list()
+    efficacy = pl.read_parquet(out / "efficacy.parquet").get_column("n").to_list()
+    assert_quoted(
+        SECTION,
+        f"the {sum(safety)} treated subjects (`SAFFL` = Y: {safety[0]}, {safety[1]} and "
+        f"{safety[2]})",
+    )
+    assert len(set(efficacy)) == 1
+    assert_quoted(SECTION, f"all {sum(efficacy)} enrolled subjects, {efficacy[0]} per arm")
+    assert_quoted(SECTION, f"all enrolled subjects, {efficacy[0]} per arm, the two never dosed")
+    adsl = survstat.datasets.load("ipatasertib_adsl")
+    never = adsl.filter(pl.col("SAFFL") == "N").get_column("USUBJID").to_list()
+    derived = pl.read_parquet(out / "derived.parquet")
+    arms = derived.filter(pl.col("subject_id").is_in(never)).get_column("arm").unique()
+    assert arms.to_list() == [ARMS[2]]
+    assert_quoted(SECTION, f"Two subjects of arm C ({never[0]} and {never[1]}) are never dosed")
+    # they are in the efficacy analysis (ITT), with tumour assessments, not in the safety one
+    assert derived.height == sum(efficacy)
+    assert set(never) <= set(derived.get_column("subject_id"))
+    assert sum(safety) == adsl.height - len(never)
