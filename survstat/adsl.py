@@ -18,7 +18,16 @@ import polars as pl
 from survstat.engines import FrameLike, bind
 from survstat.errors import ColumnNotFoundError, EmptyDataError, EngineError, InvalidValueError
 
-__all__ = ["FLAG_VALUES", "SUBJECT", "Subjects", "with_adsl"]
+__all__ = [
+    "FLAG_VALUES",
+    "SUBJECT",
+    "Subjects",
+    "align_subject_ids",
+    "check_flag",
+    "keep_population",
+    "show_value",
+    "with_adsl",
+]
 
 #: The subject identifier that joins ADaM datasets (ADaM IG 1.3, section 3.1).
 SUBJECT = "USUBJID"
@@ -109,8 +118,8 @@ def with_adsl(
         frame = _join(frame, flags, where)
     if population is None:
         return Subjects(frame)
-    _check_flag(flags, population, where)
-    return _keep_population(frame, population)
+    check_flag(flags, population, where)
+    return keep_population(frame, population)
 
 
 def _rows(data: FrameLike) -> tuple[pl.LazyFrame, str | None]:
@@ -138,17 +147,13 @@ def _join(frame: pl.LazyFrame, adsl: pl.LazyFrame, where: str) -> pl.LazyFrame:
     schema = _require_subject(frame, "the analysis data")
     adsl_schema = _require_subject(adsl, where)
     key = pl.col(SUBJECT)
-    if schema[SUBJECT] != adsl_schema[SUBJECT]:  # e.g. integer ids in one table, text in other
-        frame, adsl = (
-            frame.with_columns(key.cast(pl.String)),
-            adsl.with_columns(key.cast(pl.String)),
-        )
+    frame, adsl = align_subject_ids(frame, adsl)
     repeated = adsl.group_by(SUBJECT, maintain_order=True).len().filter(pl.col("len") > 1).collect()
     if repeated.height:
         raise InvalidValueError(
             f"{where}: `{SUBJECT}` must identify one row per subject (ADaM IG 1.3, section "
             f"3.1); found {repeated.height} {_subjects(repeated.height)} on several rows (first: "
-            f"{_show(repeated.item(0, SUBJECT))} on {repeated.item(0, 'len')} rows)"
+            f"{show_value(repeated.item(0, SUBJECT))} on {repeated.item(0, 'len')} rows)"
         )
     absent = frame.join(adsl.select(SUBJECT), on=SUBJECT, how="anti").select(
         key.unique(maintain_order=True)
@@ -158,7 +163,7 @@ def _join(frame: pl.LazyFrame, adsl: pl.LazyFrame, where: str) -> pl.LazyFrame:
         raise InvalidValueError(
             f"{where} must hold every analysed subject (`{SUBJECT}`); found "
             f"{absent_ids.len()} {_subjects(absent_ids.len())} of the analysis data not in it "
-            f"(first: {_show(absent_ids[0])})"
+            f"(first: {show_value(absent_ids[0])})"
         )
     shared = [c for c in adsl_schema.names() if c in schema and c != SUBJECT]
     renamed = adsl.rename({c: _COPY + c for c in shared})
@@ -166,6 +171,32 @@ def _join(frame: pl.LazyFrame, adsl: pl.LazyFrame, where: str) -> pl.LazyFrame:
     if shared:
         _check_shared(joined, shared, schema, adsl_schema, where)
     return joined.drop(_COPY + c for c in shared)
+
+
+def align_subject_ids(frame: pl.LazyFrame, adsl: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Give ``USUBJID`` one type in both tables, so that they can be compared and joined.
+
+    Parameters
+    ----------
+    frame
+        The analysis rows (ADTTE, ADAE, ...), holding ``USUBJID``.
+    adsl
+        The ADSL rows, holding ``USUBJID``.
+
+    Returns
+    -------
+    tuple[pl.LazyFrame, pl.LazyFrame]
+        Both tables, unchanged when their ``USUBJID`` types agree; else with ``USUBJID`` as
+        Float64 when both are numeric (SAS transport files hold every number as a float),
+        and as text otherwise (integer ids in one table, text in the other).
+    """
+    left = frame.collect_schema()[SUBJECT]
+    right = adsl.collect_schema()[SUBJECT]
+    if left == right:
+        return frame, adsl
+    common = pl.Float64 if left.is_numeric() and right.is_numeric() else pl.String
+    key = pl.col(SUBJECT).cast(common)
+    return frame.with_columns(key), adsl.with_columns(key)
 
 
 def _check_shared(
@@ -190,14 +221,31 @@ def _check_shared(
             n = rows.get_column(SUBJECT).n_unique()
             raise InvalidValueError(
                 f"`{c}` is in both the analysis data and {where} with different values for "
-                f"{n} {_subjects(n)} (first: {_show(rows.item(0, SUBJECT))} with "
-                f"{_show(rows.item(0, c))} in the analysis data, "
-                f"{_show(rows.item(0, _COPY + c))} in ADSL); make them agree or drop one"
+                f"{n} {_subjects(n)} (first: {show_value(rows.item(0, SUBJECT))} with "
+                f"{show_value(rows.item(0, c))} in the analysis data, "
+                f"{show_value(rows.item(0, _COPY + c))} in ADSL); make them agree or drop one"
             )
 
 
-def _check_flag(frame: pl.LazyFrame, flag: str, where: str) -> None:
-    """The population flag must be "Y", "N" or blank (null) on every row of its table."""
+def check_flag(frame: pl.LazyFrame, flag: str, where: str) -> None:
+    """Check that a population flag is "Y", "N" or blank (null) on every row of its table.
+
+    Parameters
+    ----------
+    frame
+        The table holding the flag (ADSL, or the analysis rows).
+    flag
+        The flag column (``SAFFL``, ``ITTFL``, ...).
+    where
+        The table as messages name it (e.g. ``ADSL``).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        ``flag`` is not a column of ``frame``.
+    InvalidValueError
+        A value other than "Y", "N" or blank, naming how many rows and the first subject.
+    """
     schema = frame.collect_schema()
     if flag not in schema:
         raise ColumnNotFoundError(flag, schema.names(), role="population", where=where)
@@ -211,17 +259,40 @@ def _check_flag(frame: pl.LazyFrame, flag: str, where: str) -> None:
     )
     if bad.height:
         values = bad.get_column(flag).cast(pl.String).unique(maintain_order=True).to_list()
-        listed = ", ".join(_show(v) for v in values)
-        at = f"subject {_show(bad.item(0, SUBJECT))}" if context else f"row {bad.item(0, '__row')}"
+        listed = ", ".join(show_value(v) for v in values)
+        at = (
+            f"subject {show_value(bad.item(0, SUBJECT))}"
+            if context
+            else f"row {bad.item(0, '__row')}"
+        )
         raise InvalidValueError(
             f'`{flag}` (population flag) in {where} must be "Y", "N" or blank (ADaM IG 1.3, '
             f"section 3.1); found {bad.height} {'row' if bad.height == 1 else 'rows'} with "
-            f"{listed} (first: {_show(bad.item(0, flag))} for {at})"
+            f"{listed} (first: {show_value(bad.item(0, flag))} for {at})"
         )
 
 
-def _keep_population(frame: pl.LazyFrame, flag: str) -> Subjects:
-    """The rows whose ``flag`` is "Y", and a note of the subjects (or rows) removed."""
+def keep_population(frame: pl.LazyFrame, flag: str) -> Subjects:
+    """Keep the rows whose ``flag`` is "Y", with a note of the subjects (or rows) removed.
+
+    Parameters
+    ----------
+    frame
+        The rows, with the flag (already checked by :func:`check_flag`).
+    flag
+        The population flag column.
+
+    Returns
+    -------
+    Subjects
+        The rows kept and one note: how many subjects (rows, without ``USUBJID``) were kept
+        and removed.
+
+    Raises
+    ------
+    EmptyDataError
+        The flag keeps none of the rows.
+    """
     keep = pl.col(flag).cast(pl.String).str.strip_chars() == "Y"
     if SUBJECT in frame.collect_schema():
         unit = pl.col(SUBJECT)
@@ -244,6 +315,17 @@ def _subjects(n: int) -> str:
     return "subject" if n == 1 else "subjects"
 
 
-def _show(value: Any) -> str:
-    """A value as messages quote it: text in quotes, null as null."""
+def show_value(value: Any) -> str:
+    """A value as messages quote it: text in quotes, null as null.
+
+    Parameters
+    ----------
+    value
+        Any value of a table.
+
+    Returns
+    -------
+    str
+        ``null`` for None, else the value's ``repr``.
+    """
     return "null" if value is None else repr(value)

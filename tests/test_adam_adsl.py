@@ -506,6 +506,16 @@ def test_subject_ids_of_different_types_are_joined_as_text():
     assert joined.get_column("TRT01P").to_list() == _adsl().get_column("TRT01P").to_list()[:11]
 
 
+def test_integer_and_float_subject_ids_are_joined_as_numbers():
+    """A SAS transport ADSL holds numeric ids as floats: 1.0 there is subject 1 of an
+    integer-keyed ADTTE (as text they would be "1.0" and "1" and never match)."""
+    adsl = _adsl().with_columns(pl.col("USUBJID").str.slice(1).cast(pl.Float64))
+    adtte = _os().with_columns(pl.col("USUBJID").str.slice(1).cast(pl.Int64))
+    joined = with_adsl(adtte, adsl).data.collect()
+    assert joined.get_column("TRT01P").to_list() == _adsl().get_column("TRT01P").to_list()[:11]
+    assert joined.schema["USUBJID"] == pl.Float64
+
+
 def test_data_held_by_spark_is_refused(monkeypatch):
     class Spark:
         name, row_level = "spark", False

@@ -42,7 +42,8 @@ def test_the_job_writes_every_table_figure_and_the_report(out):
                  "efficacy.parquet", "target_sums.parquet", "swimmer.png", "waterfall.png"):  # fmt: skip
         assert (out / name).stat().st_size > 0, name
     report = (out / "report.html").read_text(encoding="utf-8")
-    for text in ("Subjects with any adverse event", "DLT in cycle 1", "Neutropenia"):
+    for text in ("Subjects with any treatment-emergent adverse event", "Worst grade 3",
+                 "DLT in cycle 1", "Neutropenia"):  # fmt: skip
         assert text in report
 
 
@@ -69,7 +70,7 @@ def test_the_adverse_event_table(out):
 
 
 def test_every_quoted_safety_number_is_the_jobs(out):
-    display = ae_display(pl.read_parquet(out / "ae_summary.parquet"))
+    display = ae_display(pl.read_parquet(out / "ae_summary.parquet"), treatment_emergent=True)
     rows = list(display.rows)
     assert display.columns == tuple(
         f"{arm} (N={n})" for arm, n in zip(ARMS, (40, 40, 38), strict=True)
@@ -79,9 +80,12 @@ def test_every_quoted_safety_number_is_the_jobs(out):
     for i, r in enumerate(rows):
         first.setdefault((r.label, r.indent), i)
     overview = [
-        ("Any adverse event", ("Subjects with any adverse event", 0)),
-        ("Worst grade 3", ("Grade 3", 1)),
-        ("Worst grade 4", ("Grade 4", 1)),
+        (
+            "Any treatment-emergent adverse event",
+            ("Subjects with any treatment-emergent adverse event", 0),
+        ),
+        ("Worst grade 3", ("Worst grade 3", 1)),
+        ("Worst grade 4", ("Worst grade 4", 1)),
         ("Grade 3 or higher", ("Grade 3 or higher", 0)),
         ("Serious", ("Serious adverse event", 0)),
         ("Leading to discontinuation", ("Leading to discontinuation", 0)),
@@ -163,3 +167,29 @@ def test_the_generator_follows_the_design():
     )
     by_arm = dict(neutropenia.iter_rows())
     assert by_arm[ARMS[2]] > 3 * max(by_arm.get(ARMS[0], 0), by_arm.get(ARMS[1], 0))
+
+
+def test_the_quoted_populations_are_the_jobs(out):
+    """Safety in the treated subjects (SAFFL = Y), efficacy in every enrolled subject: the
+    counts, and the two never-dosed subjects, the README names are the job's."""
+    ae = pl.read_parquet(out / "ae_summary.parquet").filter(pl.col("statistic") == "any_ae")
+    safety = ae.get_column("denominator").to_list()
+    efficacy = pl.read_parquet(out / "efficacy.parquet").get_column("n").to_list()
+    assert_quoted(
+        SECTION,
+        f"the {sum(safety)} treated subjects (`SAFFL` = Y: {safety[0]}, {safety[1]} and "
+        f"{safety[2]})",
+    )
+    assert len(set(efficacy)) == 1
+    assert_quoted(SECTION, f"all {sum(efficacy)} enrolled subjects, {efficacy[0]} per arm")
+    assert_quoted(SECTION, f"all enrolled subjects, {efficacy[0]} per arm, the two never dosed")
+    adsl = survstat.datasets.load("ipatasertib_adsl")
+    never = adsl.filter(pl.col("SAFFL") == "N").get_column("USUBJID").to_list()
+    derived = pl.read_parquet(out / "derived.parquet")
+    arms = derived.filter(pl.col("subject_id").is_in(never)).get_column("arm").unique()
+    assert arms.to_list() == [ARMS[2]]
+    assert_quoted(SECTION, f"Two subjects of arm C ({never[0]} and {never[1]}) are never dosed")
+    # they are in the efficacy analysis (ITT), with tumour assessments, not in the safety one
+    assert derived.height == sum(efficacy)
+    assert set(never) <= set(derived.get_column("subject_id"))
+    assert sum(safety) == adsl.height - len(never)

@@ -57,8 +57,8 @@ def _adsl() -> pl.DataFrame:
 
 def _adae() -> pl.DataFrame:
     """Subject 1: diarrhoea twice (grades 1 and 3) and rash grade 2; subject 2: diarrhoea
-    grade 2 (serious, withdrawn, a DLT in cycle 2); subject 3: rash grade 4 (a DLT in cycle
-    1, but not DLT-evaluable); subject 5: nausea grade 1 (a DLT in cycle 1)."""
+    grade 2 (serious, withdrawn, a DLT in cycle 2); subject 3 (not DLT-evaluable): rash grade
+    4 in cycle 1, not a DLT; subject 5: nausea grade 1 (a DLT in cycle 1)."""
     return pl.DataFrame(
         {
             "USUBJID": ["1", "1", "1", "2", "3", "5"],
@@ -69,7 +69,7 @@ def _adae() -> pl.DataFrame:
             "AEACN": ["DOSE NOT CHANGED", "DRUG INTERRUPTED", "DOSE NOT CHANGED",
                       "DRUG WITHDRAWN", "DOSE REDUCED", "DOSE NOT CHANGED"],
             "TRTEMFL": ["Y", "Y", "Y", "Y", "Y", "Y"],
-            "DLTFL": ["N", "N", "N", "Y", "Y", "Y"],
+            "DLTFL": ["N", "N", "N", "Y", "N", "Y"],
             "ACYCLE": [1.0, 1.0, 2.0, 2.0, 1.0, 1.0],
         }
     )  # fmt: skip
@@ -170,13 +170,13 @@ def test_serious_and_discontinuation_from_their_columns():
 
 
 def test_dlt_in_cycle_1_over_the_dlt_evaluable():
-    """Subject 2's DLT is in cycle 2, subject 3 is not DLT-evaluable: none in A (3 evaluable);
-    subject 5's cycle-1 DLT counts in B. Without a cycle every flagged DLT counts."""
+    """Subject 2's DLT is in cycle 2: none in A (3 evaluable, subject 3 is not); subject 5's
+    cycle-1 DLT counts in B. Without a cycle every flagged DLT counts."""
     ard = _table().ard
     assert _n(ard, "A", "dlt") == (0, 3)
     assert _n(ard, "B", "dlt") == (1, 1)
     assert _n(_table(dlt_cycle=None).ard, "A", "dlt") == (1, 3)
-    assert _n(_table(dlt_population=None).ard, "A", "dlt") == (1, 4)
+    assert _n(_table(dlt_population=None).ard, "A", "dlt") == (0, 4)
     assert "dlt" not in _table(dlt=None).ard.get_column("statistic").to_list()
 
 
@@ -225,7 +225,7 @@ def test_subjects_of_adae_not_in_adsl_are_errors():
     with pytest.raises(
         InvalidValueError,
         match=r"^`USUBJID` \(subject\) must be a subject of ADSL; found 2 bad values "
-        r"\(first: '9' at row 2, subject '9'\)$",
+        r"\(first: '9' at row 2\)$",
     ):
         _table(adae=adae)
 
@@ -337,7 +337,9 @@ def test_cli_writes_the_ard_and_the_display(tmp_path):
                                 str(tmp_path / f"ae{suffix}")])  # fmt: skip
         assert r.exit_code == 0, r.output
         assert (tmp_path / f"ae{suffix}").stat().st_size > 1000
-    assert "Subjects with any adverse event" in (tmp_path / "ae.html").read_text()
+    assert (
+        "Subjects with any treatment-emergent adverse event" in (tmp_path / "ae.html").read_text()
+    )
 
 
 def test_cli_errors_are_one_line(tmp_path):
@@ -457,3 +459,114 @@ def test_every_input_backend_gives_the_same_table(kind, tmp_path):
     expected = _table().ard
     got = _table(adae=as_input(_adae(), "adae"), adsl=as_input(_adsl(), "adsl")).ard
     assert got.equals(expected)
+
+
+@pytest.mark.parametrize(("ids", "n"), [(["1", "1", None, "2", "3", "5"], 1),
+                                        (["1", "1", " ", "2", None, "5"], 2)])  # fmt: skip
+def test_an_adverse_event_without_a_subject_is_an_error(ids, n):
+    """A null or blank USUBJID in ADAE is not silently dropped by the join to ADSL."""
+    adae = _adae().with_columns(USUBJID=pl.Series(ids, dtype=pl.String))
+    values = "value" if n == 1 else "values"
+    first = "null" if n == 1 else "' '"
+    with pytest.raises(
+        MissingValueError,
+        match=rf"^`USUBJID` \(subject\) must be given on every adverse event; found {n} "
+        rf"missing {values} \(first: {first} at row 2\)$",
+    ):
+        _table(adae=adae)
+
+
+def test_a_subject_of_adsl_without_an_id_is_an_error():
+    adsl = _adsl().with_columns(USUBJID=pl.Series(["1", "2", "3", "4", "5", None]))
+    with pytest.raises(
+        MissingValueError,
+        match=r"^`USUBJID` \(subject\) must be given for every subject of ADSL; found 1 "
+        r"missing value \(first: null at row 5\)$",
+    ):
+        _table(adsl=adsl)
+
+
+def test_a_dlt_of_a_subject_not_dlt_evaluable_is_an_error():
+    """A subject with a DLT is DLT-evaluable by definition: subject 3 (DLTEVLFL "N") with a
+    cycle-1 DLT is a data error naming both columns, the subject and the row."""
+    adae = _adae().with_columns(DLTFL=pl.Series(["N", "N", "N", "Y", "Y", "Y"]))
+    with pytest.raises(
+        InvalidValueError,
+        match=r'^`DLTFL` = "Y" in cycle 1 \(`ACYCLE`\) makes a subject DLT-evaluable, so '
+        r'`DLTEVLFL` in ADSL must be "Y" for them; found 1 DLT in 1 subject not '
+        r"DLT-evaluable \(first: subject '3' at row 4 of ADAE\)$",
+    ):
+        _table(adae=adae)
+    # a DLT outside cycle 1 does not count, and a non-evaluable subject may have one
+    later = adae.with_columns(ACYCLE=pl.Series([1.0, 1.0, 2.0, 2.0, 2.0, 1.0]))
+    assert _n(_table(adae=later).ard, "A", "dlt") == (0, 3)
+    # without a cycle every flagged DLT counts, so the check covers them all
+    with pytest.raises(InvalidValueError, match=r'^`DLTFL` = "Y" makes a subject'):
+        _table(adae=later, dlt_cycle=None)
+
+
+def test_an_arm_without_subjects_in_the_population_stays_with_n_0():
+    """Arm C's only subject is outside SAFFL: C keeps its column, 0 of 0 with null rates and
+    the reason, and the display shows N=0, "0 (NE)" and a footnote."""
+    adsl = _adsl().with_columns(SAFFL=pl.Series(["Y", "Y", "Y", "Y", "Y", "N"]))
+    t = _table(adsl=adsl)
+    assert t.arms == ("A", "B", "C")
+    c = t.ard.filter(pl.col("ARM") == "C")
+    assert c.height == t.ard.filter(pl.col("ARM") == "B").height
+    assert set(c.get_column("n")) == {0}
+    assert set(c.get_column("denominator")) == {0}
+    assert c.get_column("rate").null_count() == c.height
+    assert c.get_column("conf_high").null_count() == c.height
+    assert set(c.filter(pl.col("statistic") != "dlt").get_column("note")) == {
+        "no subjects of the population in this arm: the rate is undefined"
+    }
+    assert _cell(t.ard, "C", "dlt")["note"] == (
+        "no DLT-evaluable subjects in this arm: the rate is undefined"
+    )
+    # the other arms are unchanged
+    assert t.ard.filter(pl.col("ARM") != "C").equals(_table().ard.filter(pl.col("ARM") != "C"))
+    d = ae_display(t.ard)
+    assert d.columns == ("A (N=4)", "B (N=1)", "C (N=0)")
+    rows = {r.label: r.cells for r in d.rows if r.indent == 0}
+    assert rows["Subjects with any adverse event"][2] == "0 (NE)"
+    assert d.rows[1].cells[2] == "NE"
+    assert "NE: not estimable (no subject of the arm in the population)." in d.footnotes
+    # without a population every subject counts: no note
+    assert _table().ard.filter(pl.col("note").is_not_null()).is_empty()
+
+
+@pytest.mark.parametrize(
+    ("adsl_type", "adae_type"),
+    [(pl.Int64, pl.String), (pl.String, pl.Int64), (pl.Int64, pl.Float64),
+     (pl.Float64, pl.Int32)],
+)  # fmt: skip
+def test_subject_ids_of_different_types_are_joined(adsl_type, adae_type):
+    """Integer ids in ADSL and text (or floats, as SAS transport files hold numbers) in
+    ADAE: the same table, not a polars error."""
+    adsl = _adsl().with_columns(pl.col("USUBJID").cast(pl.Int64).cast(adsl_type))
+    adae = _adae().with_columns(pl.col("USUBJID").cast(pl.Int64).cast(adae_type))
+    assert _table(adae=adae, adsl=adsl).ard.equals(_table().ard)
+    # an id of ADAE that is not in ADSL is still named
+    adae = adae.with_columns(pl.Series("USUBJID", [1, 1, 9, 2, 3, 5]).cast(adae_type))
+    with pytest.raises(InvalidValueError, match=r"must be a subject of ADSL; found 1 bad value"):
+        _table(adae=adae, adsl=adsl)
+
+
+def test_display_labels_say_treatment_emergent_and_worst_grade():
+    """With --treatment-emergent the first row says so; worst-grade rows read "Worst grade
+    3" (the subjects whose highest grade is 3), not "Grade 3" (any grade 3 event)."""
+    from survstat.tables.ae_display import run_ae_display
+
+    ard = _table().ard
+    d = run_ae_display(ard, {"treatment_emergent": "TRTEMFL", "population": "SAFFL"})
+    labels = [(r.indent, r.label) for r in d.rows]
+    assert labels[:4] == [
+        (0, "Subjects with any treatment-emergent adverse event"), (1, "95% CI"),
+        (0, "Subjects by worst grade"), (1, "Worst grade 1"),
+    ]  # fmt: skip
+    assert [label for i, label in labels if label.startswith("Worst grade")] == [
+        f"Worst grade {g}" for g in range(1, 6)
+    ]
+    assert run_ae_display(ard, {}).rows[0].label == "Subjects with any adverse event"
+    # per term the grade rows stay AET04's "Grade 3" (subjects at that worst grade in it)
+    assert (2, "Grade 3") in labels

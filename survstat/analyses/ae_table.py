@@ -23,7 +23,14 @@ from typing import Any
 import polars as pl
 
 from survstat._choices import RateMethod
-from survstat.adsl import SUBJECT
+from survstat.adsl import (
+    SUBJECT,
+    align_subject_ids,
+    check_flag,
+    keep_population,
+    show_value,
+    with_adsl,
+)
 from survstat.errors import (
     ColumnNotFoundError,
     EmptyDataError,
@@ -141,10 +148,6 @@ class AeTable:
     notes: tuple[str, ...] = ()
 
 
-def _show(value: Any) -> str:
-    return "null" if value is None else repr(value)
-
-
 def _require(frame: pl.DataFrame, columns: Mapping[str, str | None], where: str) -> None:
     """Every named column of ``columns`` (option -> column) is in ``frame``; the error names
     the option that named a missing one, so the reader knows what to set."""
@@ -157,6 +160,11 @@ def _text(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String).str.strip_chars()
 
 
+def _blank(column: str) -> pl.Expr:
+    """Null, or text that is empty once stripped."""
+    return pl.col(column).is_null() | (_text(column) == "").fill_null(False)
+
+
 def _first_bad(frame: pl.DataFrame, bad: pl.Expr, column: str, what: str, rule: str) -> None:
     """Raise for the rows that are ``bad``, naming how many, the first row, its subject and
     value: ``MissingValueError`` when they are all missing, else ``InvalidValueError``."""
@@ -164,15 +172,15 @@ def _first_bad(frame: pl.DataFrame, bad: pl.Expr, column: str, what: str, rule: 
     if not rows.height:
         return
     first = rows.row(0, named=True)
-    subject = f", subject {_show(first.get(SUBJECT))}" if SUBJECT in frame.columns else ""
-    blank = pl.col(column).is_null() | (pl.col(column).cast(pl.String).str.strip_chars() == "")
-    missing = rows.filter(blank).height == rows.height
+    named = SUBJECT in frame.columns and column != SUBJECT
+    subject = f", subject {show_value(first.get(SUBJECT))}" if named else ""
+    missing = rows.filter(_blank(column)).height == rows.height
     kind = "missing" if missing else "bad"
     error = MissingValueError if missing else InvalidValueError
     plural = "value" if rows.height == 1 else "values"
     raise error(
         f"`{column}` ({what}) must be {rule}; found {rows.height} {kind} {plural} "
-        f"(first: {_show(first[column])} at row {first['__row']}{subject})"
+        f"(first: {show_value(first[column])} at row {first['__row']}{subject})"
     )
 
 
@@ -203,22 +211,17 @@ def _subjects(
     dlt_population: str | None,
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """The population's subjects with their arm (and DLT evaluability), after the checks."""
-    from survstat.adsl import _check_flag, _keep_population
-
-    _require(
-        adsl,
-        {"subject": SUBJECT, "by": by, "population": population, "dlt_population": dlt_population},
-        "ADSL",
-    )
+    _require(adsl, {"by": by, "population": population, "dlt_population": dlt_population}, "ADSL")
+    _first_bad(adsl, _blank(SUBJECT), SUBJECT, "subject", "given for every subject of ADSL")
     _first_bad(adsl, pl.col(SUBJECT).is_duplicated(), SUBJECT, "subject", "unique in ADSL")
     notes: tuple[str, ...] = ()
     frame = adsl.lazy()
     if population is not None:
-        _check_flag(frame, population, "ADSL")
-        notes = _keep_population(frame, population).notes
+        check_flag(frame, population, "ADSL")
+        notes = keep_population(frame, population).notes
         frame = frame.filter(_text(population) == "Y")
     if dlt_population is not None:
-        _check_flag(frame, dlt_population, "ADSL")
+        check_flag(frame, dlt_population, "ADSL")
     subjects = frame.collect()
     arm_missing = pl.col(by).is_null()
     if subjects.schema[by] == pl.String:
@@ -233,13 +236,17 @@ def _subjects(
 def _events(
     adae: pl.DataFrame,
     subjects: pl.DataFrame,
-    adsl_ids: set[Any],
+    adsl_ids: pl.Series,
     columns: dict[str, str | None],
+    dlt_population: str | None,
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """The treatment-emergent AEs of the subjects analysed, one row per AE with ``__grade``,
-    ``__serious``, ``__withdrawn``, ``__dlt`` (booleans), ``__soc`` and ``__term``."""
-    _require(adae, {"subject": SUBJECT, **columns}, "ADAE")
-    outside = ~pl.col(SUBJECT).is_in(list(adsl_ids))
+    """The treatment-emergent AEs of the subjects analysed, one row per AE with ``__row``
+    (its row in ADAE), ``__grade``, ``__serious``, ``__withdrawn``, ``__dlt`` (booleans),
+    ``__soc``, ``__term`` and the subject's arm and ``__evaluable``. ``USUBJID`` has one type
+    in the three tables (:func:`survstat.adsl.align_subject_ids`)."""
+    _require(adae, columns, "ADAE")
+    _first_bad(adae, _blank(SUBJECT), SUBJECT, "subject", "given on every adverse event")
+    outside = ~pl.col(SUBJECT).is_in(adsl_ids.implode())
     _first_bad(adae, outside, SUBJECT, "subject", "a subject of ADSL")
     for role in ("soc", "term"):
         column = str(columns[role])
@@ -268,17 +275,22 @@ def _events(
         if columns["dlt_cycle"]
         else pl.lit(True)
     )
-    events = adae.with_columns(__grade=grades).select(
-        SUBJECT,
-        "__grade",
-        _text(str(columns["soc"])).alias("__soc"),
-        _text(str(columns["term"])).alias("__term"),
-        flag("serious").alias("__serious"),
-        flag("discontinuation", WITHDRAWN).alias("__withdrawn"),
-        (flag("dlt") & in_cycle_1).alias("__dlt"),
-        (flag("treatment_emergent") if columns["treatment_emergent"] else pl.lit(True)).alias(
-            "__teae"
-        ),
+    events = (
+        adae.with_columns(__grade=grades)
+        .with_row_index("__row")
+        .select(
+            "__row",
+            SUBJECT,
+            "__grade",
+            _text(str(columns["soc"])).alias("__soc"),
+            _text(str(columns["term"])).alias("__term"),
+            flag("serious").alias("__serious"),
+            flag("discontinuation", WITHDRAWN).alias("__withdrawn"),
+            (flag("dlt") & in_cycle_1).alias("__dlt"),
+            (flag("treatment_emergent") if columns["treatment_emergent"] else pl.lit(True)).alias(
+                "__teae"
+            ),
+        )
     )
     notes = []
     if columns["treatment_emergent"]:
@@ -296,13 +308,39 @@ def _events(
             f"{outside_population.get_column(SUBJECT).n_unique()} subjects outside the "
             "population left out"
         )
-    events = events.join(subjects, on=SUBJECT, how="inner")
-    return events.drop("__teae"), tuple(notes)
+    inside = events.filter(pl.col(SUBJECT).is_in(analysed)).drop("__teae")
+    events = scan(with_adsl(inside, subjects).data)[0].collect()
+    _check_dlt_evaluable(events, columns, dlt_population)
+    return events, tuple(notes)
 
 
-def _count_rows(counts: pl.DataFrame, method: RateMethod, conf_level: float) -> list[Row]:
+def _check_dlt_evaluable(
+    events: pl.DataFrame, columns: dict[str, str | None], evaluable: str | None
+) -> None:
+    """A subject with a DLT in cycle 1 must be DLT-evaluable: a phase I protocol counts a
+    subject evaluable for DLT who completed the DLT window or had a DLT in it, so a DLT of a
+    subject flagged not evaluable is a data error, not an event to leave out."""
+    bad = events.filter(pl.col("__dlt") & ~pl.col("__evaluable")).sort("__row")
+    if not bad.height:
+        return
+    first = bad.row(0, named=True)
+    dlt, cycle = columns["dlt"], columns["dlt_cycle"]
+    when = f" in cycle 1 (`{cycle}`)" if cycle else ""
+    n, k = bad.height, bad.get_column(SUBJECT).n_unique()
+    raise InvalidValueError(
+        f'`{dlt}` = "Y"{when} makes a subject DLT-evaluable, so `{evaluable}` in ADSL must be '
+        f'"Y" for them; found {n} {"DLT" if n == 1 else "DLTs"} in {k} '
+        f"{'subject' if k == 1 else 'subjects'} not DLT-evaluable (first: subject "
+        f"{show_value(first[SUBJECT])} at row {first['__row']} of ADAE)"
+    )
+
+
+def _count_rows(
+    counts: pl.DataFrame, method: RateMethod, conf_level: float, population: str | None
+) -> list[Row]:
     """Rate and interval of each count row (arm, statistic, soc, term, grade, n,
-    denominator); null with a note over no subject (an arm without DLT-evaluable subjects)."""
+    denominator); null with a note over no subject (an arm without subjects in the
+    population, or without DLT-evaluable subjects)."""
     import numpy as np
 
     from survstat.estimators.proportions import binomial_interval
@@ -323,15 +361,17 @@ def _count_rows(counts: pl.DataFrame, method: RateMethod, conf_level: float) -> 
             r["note"] = None
         else:
             r.update(rate=None, conf_low=None, conf_high=None)
-            who = "DLT-evaluable subjects" if r["statistic"] == "dlt" else "subjects"
+            who = "subjects" if population is None else "subjects of the population"
+            who = "DLT-evaluable subjects" if r["statistic"] == "dlt" else who
             r["note"] = f"no {who} in this arm: the rate is undefined"
     return rows
 
 
 def _overview(
-    events: pl.DataFrame, subjects: pl.DataFrame, by: str, given: set[str]
+    events: pl.DataFrame, subjects: pl.DataFrame, arms: pl.DataFrame, by: str, given: set[str]
 ) -> pl.DataFrame:
-    """Per subject the overview indicators, then per arm their sums (subjects with each)."""
+    """Per subject the overview indicators, then per arm of ``arms`` their sums (subjects
+    with each; 0 of 0 in an arm without subjects)."""
     per_subject = events.group_by(SUBJECT).agg(
         pl.col("__grade").max().alias("worst"),
         pl.col("__serious").any().alias("serious"),
@@ -352,11 +392,19 @@ def _overview(
         evaluable = pl.col("__evaluable")
         stats.append(("dlt", None, pl.col("dlt") & evaluable, evaluable))
     parts = [
-        table.group_by(by).agg(
+        arms.join(
+            table.group_by(by).agg(
+                hit.fill_null(False).sum().cast(pl.Int64).alias("n"),
+                among.sum().cast(pl.Int64).alias("denominator"),
+            ),
+            on=by,
+            how="left",
+        ).select(
+            by,
             pl.lit(name).alias("statistic"),
             pl.lit(grade, pl.String).alias("grade"),
-            hit.fill_null(False).sum().cast(pl.Int64).alias("n"),
-            among.sum().cast(pl.Int64).alias("denominator"),
+            pl.col("n").fill_null(0),
+            pl.col("denominator").fill_null(0),
         )
         for name, grade, hit, among in stats
     ]
@@ -365,13 +413,10 @@ def _overview(
     )
 
 
-def _by_grade(
-    events: pl.DataFrame, subjects: pl.DataFrame, by: str, keys: list[str]
-) -> pl.DataFrame:
-    """Subjects per arm and ``keys`` (system organ class, and term) in each grade row of
-    :data:`GRADE_ROWS`, each subject at their worst grade within the keys."""
+def _by_grade(events: pl.DataFrame, arms: pl.DataFrame, by: str, keys: list[str]) -> pl.DataFrame:
+    """Subjects per arm of ``arms`` and ``keys`` (system organ class, and term) in each grade
+    row of :data:`GRADE_ROWS`, each subject at their worst grade within the keys."""
     worst = events.group_by(by, SUBJECT, *keys).agg(pl.col("__grade").max().alias("worst"))
-    arms = subjects.select(by).unique()
     cells = arms.join(worst.select(keys).unique(), how="cross")
     parts = []
     for code, grades in GRADE_ROWS.items():
@@ -425,16 +470,20 @@ def ae_table(
     Parameters
     ----------
     adae
-        One row per adverse event (ADaM ADAE): ``USUBJID``, the ``term``, ``soc`` and
-        ``grade`` columns and those of the options given. A polars DataFrame or LazyFrame,
-        pyarrow Table, pandas DataFrame or a path.
+        One row per adverse event (ADaM ADAE): ``USUBJID`` (given on every row), the
+        ``term``, ``soc`` and ``grade`` columns and those of the options given. A polars
+        DataFrame or LazyFrame, pyarrow Table, pandas DataFrame or a path.
     adsl
         One row per subject (ADaM ADSL): ``USUBJID``, the arm ``by`` and the population
         flags. Its subjects are the denominators: a subject without any adverse event counts
-        in ``denominator`` and in none of the ``n``.
+        in ``denominator`` and in none of the ``n``. ``USUBJID`` may be text in one table and
+        numbers in the other (compared as text; as numbers when both are numeric), as
+        :func:`survstat.adsl.with_adsl` joins them.
     by
         The arm column of ``adsl`` (e.g. ``TRT01A``, actual treatment, for safety); a missing
-        arm is an error.
+        arm of a subject analysed is an error. Every arm of the column is in the table, also
+        one whose subjects are all outside the population (N = 0, null rates, the reason in
+        ``note``).
     population
         The ADSL flag of the analysis population (``SAFFL``): its "Y" subjects are the
         denominators, and the adverse events of the others are left out (a note says how
@@ -462,7 +511,10 @@ def ae_table(
         itself is restricted to the DLT window).
     dlt_population
         The ADSL flag of the DLT-evaluable subjects, the denominator of the ``dlt`` rows;
-        None: the analysis population.
+        None: the analysis population. A subject with a DLT (in cycle 1, with ``dlt_cycle``)
+        is DLT-evaluable by definition (a phase I protocol counts as evaluable the subjects
+        who completed the DLT window or had a DLT in it), so a DLT of a subject whose flag is
+        not "Y" is an error rather than an event left out.
     method
         Interval of the rates (``"clopper-pearson"``, R ``binom.test``, by default; see
         :func:`survstat.proportion`).
@@ -481,9 +533,11 @@ def ae_table(
         A column that is not in its table.
     InvalidValueError
         A grade that is not 1-5; a subject of ADAE that is not in ADSL; a flag that is not
-        "Y", "N" or blank; an AEACN value outside the ACN codelist; a subject twice in ADSL.
+        "Y", "N" or blank; an AEACN value outside the ACN codelist; a subject twice in ADSL;
+        a DLT of a subject not DLT-evaluable (naming the subject and its ADAE row).
     MissingValueError
-        A missing grade, term, system organ class or arm.
+        A missing grade, term, system organ class, arm, or subject (``USUBJID``) in ADAE or
+        ADSL: an event without its subject cannot be counted and is not dropped silently.
 
     Notes
     -----
@@ -504,8 +558,10 @@ def ae_table(
     (``grade``: ``any``, ``1-2``, ``1``, ``2``, ``3-4``, ``3``, ``4``, ``5``), each subject
     counted once in a row, at the highest grade of their events in that class or term
     (two events of one term count once). Classes are ordered by decreasing number of
-    subjects over all arms, then by name, and terms within them the same way. Every arm has
-    every row (0 where none); a rate whose denominator is 0 is null with a ``note``.
+    subjects over all arms, then by name, and terms within them the same way. Every arm of
+    ``by`` in ADSL has every row (0 where none); a rate whose denominator is 0 (an arm
+    without subjects in the population, or without DLT-evaluable subjects) is null with a
+    ``note``.
 
     CTCAE v5.0 defines grade 1 mild, 2 moderate, 3 severe or medically significant but not
     immediately life-threatening, 4 life-threatening, 5 death related to the AE (there is no
@@ -539,6 +595,10 @@ def ae_table(
     """
     adsl_frame = scan(adsl)[0].collect()
     adae_frame = scan(adae)[0].collect()
+    _require(adsl_frame, {"subject": SUBJECT}, "ADSL")
+    _require(adae_frame, {"subject": SUBJECT}, "ADAE")
+    aligned = align_subject_ids(adae_frame.lazy(), adsl_frame.lazy())
+    adae_frame, adsl_frame = (frame.collect() for frame in aligned)
     subjects, notes = _subjects(adsl_frame, by, population, dlt_population)
     columns = {
         "soc": soc,
@@ -550,24 +610,23 @@ def ae_table(
         "dlt": dlt,
         "dlt_cycle": dlt_cycle,
     }
-    adsl_ids = (
-        set(adsl_frame.get_column(SUBJECT).to_list()) if SUBJECT in adsl_frame.columns else set()
-    )
-    events, event_notes = _events(adae_frame, subjects, adsl_ids, columns)
-    arms = sorted(subjects.get_column(by).unique().to_list(), key=str)
-    denominators = dict(subjects.group_by(by).len().iter_rows())
+    adsl_ids = adsl_frame.get_column(SUBJECT)
+    events, event_notes = _events(adae_frame, subjects, adsl_ids, columns, dlt_population)
+    arm_dtype = subjects.schema[by]
+    arms = _arms(adsl_frame, by)
+    arm_frame = pl.DataFrame({by: arms}, schema={by: arm_dtype})
+    denominators = {arm: 0 for arm in arms} | dict(subjects.group_by(by).len().iter_rows())
     order = _order(events)
     given = {name for name, column in columns.items() if column is not None}
-    overview = _overview(events, subjects, by, given)
-    by_soc = _by_grade(events, subjects, by, ["__soc"]).with_columns(
+    overview = _overview(events, subjects, arm_frame, by, given)
+    by_soc = _by_grade(events, arm_frame, by, ["__soc"]).with_columns(
         pl.lit("soc").alias("statistic"), pl.col("__soc").alias("soc"),
         pl.lit(None, pl.String).alias("term"),
     )  # fmt: skip
-    by_term = _by_grade(events, subjects, by, ["__soc", "__term"]).with_columns(
+    by_term = _by_grade(events, arm_frame, by, ["__soc", "__term"]).with_columns(
         pl.lit("term").alias("statistic"), pl.col("__soc").alias("soc"),
         pl.col("__term").alias("term"),
     )  # fmt: skip
-    arm_dtype = subjects.schema[by]
     counted = [
         overview.select(by, "statistic", "soc", "term", "grade", "n", "denominator"),
         *(
@@ -578,7 +637,7 @@ def ae_table(
         ),
     ]
     counts = pl.concat(counted).with_columns(pl.col(by).cast(arm_dtype))
-    rows = _count_rows(counts, method, conf_level)
+    rows = _count_rows(counts, method, conf_level, population)
     rank = _rank_of(arms, order)
     rows.sort(key=lambda r: rank(r, by))
     ard = pl.from_dicts(rows, schema={by: arm_dtype, **_SCHEMA})
@@ -592,6 +651,15 @@ def ae_table(
         dlt=dlt is not None,
         notes=notes + event_notes,
     )
+
+
+def _arms(adsl: pl.DataFrame, by: str) -> list[Any]:
+    """Every arm of ADSL's ``by`` column, sorted as text: an arm whose subjects are all
+    outside the population stays in the table (N = 0), rather than vanish without a note."""
+    arms = adsl.get_column(by).drop_nulls().unique()
+    if arms.dtype == pl.String:
+        arms = arms.filter(arms.str.strip_chars() != "")
+    return sorted(arms.to_list(), key=str)
 
 
 def _rank_of(arms: Sequence[Any], order: tuple[tuple[str, tuple[str, ...]], ...]):

@@ -332,9 +332,11 @@ def table_ae(
     events), grade_3_plus, serious (--serious), discontinuation (--discontinuation), dlt
     (--dlt; over the --dlt-population subjects, cycle 1 with --dlt-cycle); then per system
     organ class (soc) and preferred term (term) the subjects in each grade row of tern AET04
-    (any, 1-2, 1, 2, 3-4, 3, 4, 5), once per row at their worst grade. A grade outside 1-5,
-    a subject of DATA not in --adsl and a missing arm are errors. With -o ending in .docx,
-    .rtf, .html, .tex or .xlsx, the display of that ARD is written instead.
+    (any, 1-2, 1, 2, 3-4, 3, 4, 5), once per row at their worst grade. Every arm of --by is
+    kept (N = 0 and null rates, with the reason in note, when none of its subjects is in
+    --population). A grade outside 1-5, an event without USUBJID, a subject of DATA not in
+    --adsl, a missing arm and a DLT of a subject not DLT-evaluable are errors. With -o
+    ending in .docx, .rtf, .html, .tex or .xlsx, the display of that ARD is written instead.
 
     Example: `survstat table ae ipatasertib_adae.parquet --adsl ipatasertib_adsl.parquet --by TRT01A
     --population SAFFL --serious AESER --discontinuation AEACN --treatment-emergent TRTEMFL

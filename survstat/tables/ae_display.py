@@ -26,7 +26,10 @@ from survstat.tables.display import (
 )
 from survstat.tables.response_display import METHOD_NAMES
 
-#: Row labels of the overview statistics (``worst_grade`` reads ``Grade <g>``).
+#: Row labels of the overview statistics (``worst_grade`` reads ``Worst grade <g>``, so that
+#: it cannot be taken for the subjects with any event of that grade); with
+#: ``treatment_emergent`` the first reads "Subjects with any treatment-emergent adverse
+#: event".
 OVERVIEW_LABELS = {
     "any_ae": "Subjects with any adverse event",
     "grade_3_plus": "Grade 3 or higher",
@@ -73,6 +76,7 @@ def ae_display(
     title: str | None = None,
     population: str | None = None,
     source: str | None = None,
+    treatment_emergent: bool = False,
 ) -> DisplayTable:
     """Lay out the ARD of :func:`survstat.tables.ae_table` as the AET01 and AET04 display.
 
@@ -92,16 +96,22 @@ def ae_display(
         The analysis population line, or None for none.
     source
         The data file, named in a footnote; None for none.
+    treatment_emergent
+        Whether the ARD holds the treatment-emergent adverse events only (``table ae
+        --treatment-emergent``): the first row then reads "Subjects with any
+        treatment-emergent adverse event".
 
     Returns
     -------
     DisplayTable
         The overview: each statistic's ``n (%)`` with its interval below it (the DLT row as
-        ``n/d (%)`` over the DLT-evaluable subjects), the worst grades 1 to 5 under one
-        heading; then per system organ class (in the ARD's order) its subjects with any
-        grade, and per preferred term its subjects with any grade and in each grade row of
-        tern AET04 (``Grade 1-2``, ``Grade 1``, ``Grade 2``, ``Grade 3-4``, ``Grade 3``,
-        ``Grade 4``, ``Grade 5``), leaving out the grade rows that are 0 in every arm.
+        ``n/d (%)`` over the DLT-evaluable subjects), the worst grades 1 to 5 (``Worst grade
+        3``: the subjects whose highest grade is 3) under one heading; an arm without
+        subjects reads ``0 (NE)`` with a footnote; then per system organ class (in the
+        ARD's order) its subjects with any grade, and per preferred term its subjects with
+        any grade and in each grade row of tern AET04 (``Grade 1-2``, ``Grade 1``, ``Grade
+        2``, ``Grade 3-4``, ``Grade 3``, ``Grade 4``, ``Grade 5``), leaving out the grade
+        rows that are 0 in every arm.
 
     Raises
     ------
@@ -130,6 +140,8 @@ def ae_display(
     ('A (N=2)', 'B (N=1)')
     >>> d.rows[0]
     DisplayRow(label='Subjects with any adverse event', cells=('1 (50.0%)', '1 (100.0%)'), indent=0)
+    >>> d.rows[3].label
+    'Worst grade 1'
     """
     from survstat.tables import AE_ARD_COLUMNS
 
@@ -156,10 +168,13 @@ def ae_display(
         add(label, [_count(r, statistic == "dlt") for r in found], indent)
         add(level, [_interval(r) for r in found], indent + 1)
 
-    overview("any_ae", OVERVIEW_LABELS["any_ae"])
-    add("Worst grade", [""] * len(arms))
+    any_ae = OVERVIEW_LABELS["any_ae"]
+    if treatment_emergent:
+        any_ae = any_ae.replace("adverse event", "treatment-emergent adverse event")
+    overview("any_ae", any_ae)
+    add("Subjects by worst grade", [""] * len(arms))
     for g in ("1", "2", "3", "4", "5"):
-        overview("worst_grade", f"Grade {g}", g, 1)
+        overview("worst_grade", f"Worst grade {g}", g, 1)
     for statistic in ("grade_3_plus", "serious", "discontinuation", "dlt"):
         overview(statistic, OVERVIEW_LABELS[statistic])
     terms = (
@@ -182,6 +197,8 @@ def ae_display(
         "A subject counts once in each row, at the worst CTCAE v5.0 grade of their adverse "
         "events in it (worst grade, system organ class, preferred term).",
     ]
+    if any(n[a] == 0 for a in arms):
+        footnotes.append("NE: not estimable (no subject of the arm in the population).")
     if any(get(a, "dlt") for a in arms):
         footnotes.append(
             "DLT: dose-limiting toxicity in cycle 1, over the DLT-evaluable subjects; NE: not "
@@ -208,8 +225,8 @@ def run_ae_display(
     ard
         The ARD the run returned.
     parameters
-        The run's options as recorded in its provenance: ``method``, ``conf_level`` and
-        ``population`` are read.
+        The run's options as recorded in its provenance: ``method``, ``conf_level``,
+        ``population`` and ``treatment_emergent`` are read.
     source
         The data file, named in a footnote.
 
@@ -224,6 +241,7 @@ def run_ae_display(
         conf_level=float(parameters.get("conf_level") or 0.95),
         population=population_line(parameters.get("population")),
         source=source,
+        treatment_emergent=parameters.get("treatment_emergent") is not None,
     )
 
 
