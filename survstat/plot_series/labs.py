@@ -24,6 +24,7 @@ from survstat.plot import DEFAULT_DPI
 from survstat.plot_series._common import label_of, open_axes, subject_colours
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -130,7 +131,7 @@ def labs_figure(
         open_axes(ax)
     axes[-1, 0].set_xlabel(xlabel)
     # one entry per subject drawn in any panel, in subject order, then the mark
-    entries: dict[str, object] = {}
+    entries: dict[str, Artist] = {}
     for ax in axes[:, 0]:
         for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
             entries.setdefault(name, handle)
