@@ -154,3 +154,13 @@ def test_labs_values_draw_every_subject_without_a_warning(recwarn):
     fig = PLOTS["labs"].run(_undefined_labs())
     assert not [w for w in recwarn if "undefined" in str(w.message)]
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["A", "B", "C", "D", "E"]
+
+
+def test_the_labs_module_cites_ctcae_v403_and_says_why_not_v5():
+    from survstat.plot_series import labs
+
+    doc = " ".join((labs.__doc__ or "").split())
+    assert "Common Terminology Criteria for Adverse Events (CTCAE), version 4.03" in doc
+    assert 'June 14, 2010), term "Hyperglycemia"' in doc
+    assert "Why v4.03 and not v5.0" in doc
+    assert [at for _, at in labs.CTCAE_GLUCOSE] == [160.0, 250.0, 500.0]
