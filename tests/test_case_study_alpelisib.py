@@ -112,10 +112,13 @@ def test_readme_quotes_the_change_from_baseline_table(out):
         one = summary.filter(pl.col("subject_id") == subject)
         glucose = one.filter(pl.col("PARAMCD") == "GLUC").row(0, named=True)
         insulin = one.filter(pl.col("PARAMCD") == "INSULIN").row(0, named=True)
-        start = patients.filter(pl.col("subject_id") == subject).get_column("pioglitazone_day")
+        one_patient = patients.filter(pl.col("subject_id") == subject).row(0, named=True)
+        metformin = one_patient["metformin_day"]
         assert_quoted(
             SECTION,
-            f"| {subject} | {start.item()} | {_cell(glucose, 'g')} | {_cell(insulin, '.1f')} |",
+            f"| {subject} | {one_patient['pioglitazone_day']} | "
+            f"{'—' if metformin is None else metformin} | {_cell(glucose, 'g')} | "
+            f"{_cell(insulin, '.1f')} |",
         )
     insulin = summary.filter(pl.col("PARAMCD") == "INSULIN")
     last, peak = insulin.get_column("last_pchg"), insulin.get_column("peak_pchg")
@@ -133,6 +136,71 @@ def test_readme_quotes_the_change_from_baseline_table(out):
     post = glucose.filter(pl.col("subject_id").is_in(["P3", "P4"])).get_column("peak")
     assert post.max() > 250
     assert post.min() > 240
+
+
+def _series(summary, code):
+    return {
+        r["subject_id"]: r for r in summary.filter(pl.col("PARAMCD") == code).iter_rows(named=True)
+    }
+
+
+def test_readme_says_what_the_baselines_and_the_co_medication_are(out):
+    """The interpretation: P1 and P2's day-1 baselines are on pioglitazone, P2-P4 take
+    metformin too, and the change from screening is quoted from the job's second step."""
+    patients = {
+        r["subject_id"]: r
+        for r in survstat.datasets.load("alpelisib_patients").iter_rows(named=True)
+    }
+    pre = [s for s, r in patients.items() if r["pioglitazone_day"] < 1]
+    assert pre == ["P1", "P2"]
+    assert_quoted(
+        SECTION,
+        f"P1 and P2 started pioglitazone {-patients['P1']['pioglitazone_day']} and "
+        f"{-patients['P2']['pioglitazone_day']} days before alpelisib",
+    )
+    met = [s for s, r in patients.items() if r["metformin_day"] is not None]
+    assert met == ["P2", "P3", "P4"]
+    days = [patients[s]["metformin_day"] for s in met]
+    assert_quoted(
+        SECTION,
+        f"P2, P3 and P4 also took metformin (from days {days[0]}, {days[1]} and {days[2]}; "
+        f"P3 from {patients['P3']['pioglitazone_day'] - patients['P3']['metformin_day']} days "
+        "before pioglitazone)",
+    )
+    assert_quoted(SECTION, "only P1 had pioglitazone alone")
+    # the screening sample is before any pioglitazone, and the baseline of the second step
+    labs = survstat.datasets.load("alpelisib_labs")
+    screening = labs.get_column("ADY").min()
+    assert screening == -21
+    assert all(r["pioglitazone_day"] > screening for r in patients.values())
+    assert_quoted(SECTION, f"(day −{-screening}, before any pioglitazone")
+    day1 = _series(_read(out, "labs_change.summary"), "INSULIN")
+    scr = _read(out, "labs_change_screening.summary")
+    assert scr.get_column("base_day").unique().to_list() == [screening]
+    glucose, insulin = _series(scr, "GLUC"), _series(scr, "INSULIN")
+    assert_quoted(
+        SECTION,
+        f"their insulin on day 1 ({day1['P1']['BASE']:.1f} and {day1['P2']['BASE']:.1f} "
+        f"µU/mL) was below its screening value ({insulin['P1']['BASE']:.1f} and "
+        f"{insulin['P2']['BASE']:.1f})",
+    )
+    for s in pre:
+        assert day1[s]["BASE"] < insulin[s]["BASE"]
+        assert abs(insulin[s]["last_pchg"]) < 5  # "back at its pre-pioglitazone level"
+    for s in patients:
+        g, i = glucose[s], insulin[s]
+        assert_quoted(
+            SECTION,
+            f"| {s} | {g['BASE']:g} → {g['last']:g} ({g['last_pchg']:+.0f}%) | "
+            f"{i['BASE']:.1f} → {i['last']:.1f} ({i['last_pchg']:+.0f}%) |",
+        )
+    assert_quoted(
+        SECTION,
+        f"so P1's and P2's last insulin, {day1['P1']['last_pchg']:+.0f}% and "
+        f"{day1['P2']['last_pchg']:+.0f}% of their day-1 baselines, is back at its "
+        f"pre-pioglitazone level ({insulin['P1']['last_pchg']:+.0f}% and "
+        f"{insulin['P2']['last_pchg']:+.0f}%)",
+    )
 
 
 def test_readme_quotes_the_duration_of_response(out):

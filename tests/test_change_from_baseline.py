@@ -93,7 +93,49 @@ def test_undefined_changes_are_null_with_a_reason():
         "no baseline: no non-missing value on or before day 1",
     )
     assert rows[2] == ("B", 0.0, 5.0, None, "baseline is 0: percent change undefined")
-    assert rows[4] == ("C", 10.0, None, None, "value missing")
+    assert rows[4] == ("C", 10.0, None, None, "missing value")
+
+
+def test_a_negative_baseline_has_a_change_but_no_percent_change():
+    # 30 from a baseline of -1: CHG 31; PCHG would read -3100%
+    bds = change_from_baseline(
+        _labs([("A", "G", 1, -1), ("A", "G", 8, 30), ("B", "G", 1, 4), ("B", "G", 8, 2)])
+    )
+    assert _cols(bds, "subject_id", "BASE", "CHG", "PCHG", "note") == [
+        ("A", -1.0, None, None, None),
+        ("A", -1.0, 31.0, None, "baseline is negative: percent change undefined"),
+        ("B", 4.0, None, None, None),
+        ("B", 4.0, -2.0, -50.0, None),
+    ]
+
+
+def test_a_nan_value_is_written_as_null_with_a_note():
+    labs = pl.DataFrame(
+        {
+            "subject_id": ["A"] * 4,
+            "PARAMCD": ["G"] * 4,
+            "ADY": [-7, 1, 8, 15],
+            "AVAL": [float("nan"), 100.0, float("nan"), 120.0],
+        }
+    )
+    bds = change_from_baseline(labs)
+    assert bds.get_column("AVAL").is_nan().sum() == 0
+    assert _cols(bds, "AVAL", "ABLFL", "CHG", "PCHG", "note") == [
+        (None, None, None, None, "missing value"),
+        (100.0, "Y", None, None, None),
+        (None, None, None, None, "missing value"),
+        (120.0, None, 20.0, 20.0, None),
+    ]
+    # the summary reads the cleaned values
+    s = change_summary(bds).row(0, named=True)
+    assert (s["n_post"], s["last"], s["peak"]) == (1, 120.0, 120.0)
+
+
+def test_integer_values_keep_their_dtype():
+    labs = _labs([("A", "G", 1, 10), ("A", "G", 8, 12)]).with_columns(pl.col("AVAL").cast(pl.Int64))
+    bds = change_from_baseline(labs)
+    assert bds.schema["AVAL"] == pl.Int64
+    assert _cols(bds, "CHG", "PCHG")[1] == (2.0, pytest.approx(20.0, rel=1e-12))
 
 
 def test_two_results_on_one_day_name_the_subject_and_rows():

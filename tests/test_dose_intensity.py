@@ -13,6 +13,7 @@ from survstat.errors import (
     InvalidValueError,
     MissingValueError,
     OptionError,
+    SurvstatWarning,
 )
 
 
@@ -69,6 +70,23 @@ def test_a_reduction_counts_at_the_dose_taken():
 def test_reductions_after_an_interruption_compare_with_the_last_dose_taken():
     ex = _ex([("A", 1, 7, 300.0), ("A", 8, 10, 0.0), ("A", 11, 20, 250.0), ("A", 21, 30, 200.0)])
     assert _row(dose_intensity(ex, planned_dose=300))["n_reductions"] == 2
+
+
+def test_a_start_below_the_planned_dose_is_a_reduction():
+    # planned 300: a start at 200 is one reduction; up to 300 then down to 250 is a second
+    ex = _ex([("A", 1, 14, 200.0), ("A", 15, 28, 300.0), ("A", 29, 42, 250.0)])
+    assert _row(dose_intensity(ex, planned_dose=300))["n_reductions"] == 2
+    # a start at the planned dose, or above it, is not
+    assert _row(dose_intensity(_ex([("A", 1, 14, 300.0)]), planned_dose=300))["n_reductions"] == 0
+    with pytest.warns(SurvstatWarning, match="above the planned dose"):
+        above = dose_intensity(_ex([("A", 1, 14, 350.0)]), planned_dose=300)
+    assert _row(above)["n_reductions"] == 0
+
+
+def test_a_start_below_the_plan_after_leading_zero_records_is_a_reduction():
+    # zero-dose records before the first dose are not time on treatment nor a dose followed
+    ex = _ex([("A", 1, 3, 0.0), ("A", 4, 14, 250.0)])
+    assert _row(dose_intensity(ex, planned_dose=300))["n_reductions"] == 1
 
 
 def test_time_after_the_last_dose_is_not_counted():
@@ -268,8 +286,6 @@ def test_a_subject_never_dosed_is_an_error():
 
 
 def test_a_dose_above_the_plan_warns_naming_the_record():
-    from survstat.errors import SurvstatWarning
-
     ex = pl.DataFrame(
         {"subject_id": ["A", "A", "B"], "start_day": [1, 15, 1], "end_day": [7, 28, 10]}
     ).with_columns(dose=pl.Series([2500.0, 250.0, 300.0]))

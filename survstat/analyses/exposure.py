@@ -98,8 +98,9 @@ def change_from_baseline(
     Per subject and parameter, the baseline is the last non-missing value on or before the
     first dose day (--reference-day, study day 1 by default); CHG = AVAL - BASE and PCHG =
     100 x CHG / BASE on the results after it, null with the reason in `note` when undefined
-    (no baseline, a missing value, a baseline of 0). Beside it (summary): per subject and
-    parameter the baseline, the post-baseline peak and the last result with their changes.
+    (no baseline, a missing value, a baseline of 0 or below: no percent change). Beside it
+    (summary): per subject and parameter the baseline, the post-baseline peak and the last
+    result with their changes.
 
     Example: `survstat change-from-baseline alpelisib_labs.parquet`
 

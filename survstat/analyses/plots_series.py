@@ -350,7 +350,7 @@ def dose_intensity_plot(
         The figure.
     """
     from survstat.endpoints.dose_intensity import dose_intensity
-    from survstat.plot_series.exposure import dose_intensity_figure
+    from survstat.plot_series.dose_intensity import dose_intensity_figure
 
     res = dose_intensity(
         data,
@@ -465,7 +465,9 @@ def labs_plot(
     DATA holds one result per subject, parameter and day (subject_id, PARAMCD, ADY, AVAL by
     default). With --scale change or percent-change the panels show CHG or PCHG from the
     baseline (the last value on or before --reference-day, drawn at 0) and the thresholds
-    are not drawn.
+    are not drawn; a subject whose change is undefined at every result of a parameter (no
+    baseline; for percent change a baseline of 0 or below) has no line in that panel, a
+    warning names it and why, and a subject drawn in no panel is not in the legend.
 
     Example: `survstat plot labs alpelisib_labs.parquet --patients
     alpelisib_patients.parquet --mark pioglitazone_day --mark-label "pioglitazone start"
@@ -480,7 +482,12 @@ def labs_plot(
 
     from survstat.endpoints.change_from_baseline import change_from_baseline
     from survstat.errors import OptionError
-    from survstat.plot_series.exposure import CTCAE_GLUCOSE, labs_figure
+    from survstat.plot_series.labs import (
+        CTCAE_GLUCOSE,
+        labs_figure,
+        undrawn_series,
+        warn_undrawn,
+    )
 
     bds = change_from_baseline(
         data, subject=subject, param=param, day=day, value=value, reference_day=reference_day
@@ -511,7 +518,15 @@ def labs_plot(
     names = _pairs(labels, "labels", "PARAM=LABEL")
     drawn = pl.col(y).cast(pl.Float64)
     if scale != "value":  # each line starts from its baseline, drawn at 0
+        undrawn = undrawn_series(bds, subject=subject, param=param, y=y, params=shown)
+        what = {"change": "change", "percent-change": "percent change"}[scale]
+        warn_undrawn(undrawn, subject=subject, param=param, what=f"{what} from baseline")
+        # ... unless the change is undefined throughout: then nothing, not a lone point
+        left_out = pl.struct(subject, param).is_in(
+            undrawn.select(subject, param).to_struct().implode()
+        )
         drawn = pl.when(pl.col("ABLFL") == "Y").then(0.0).otherwise(drawn)
+        drawn = pl.when(left_out).then(None).otherwise(drawn)
     return labs_figure(
         bds.with_columns(drawn.alias(y)),
         subject=subject,

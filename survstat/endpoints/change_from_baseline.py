@@ -13,7 +13,14 @@ ABLFL, BASE, CHG and PCHG), per subject and parameter:
   leaves them.
 
 Undefined values are null with the reason in ``note``: no baseline (no non-missing value on
-or before the first dose day), a missing value, or a baseline of 0 (no percent change).
+or before the first dose day), a missing value, or a baseline of 0 or below (no percent
+change; CHG stays defined). A lab result is a concentration, count or activity, positive on
+its ratio scale: a percent change is a ratio to the baseline, so it is defined only for a
+baseline above 0 (a negative result is a data or derivation error, and a ratio to it changes
+sign: a rise of 31 from a baseline of -1 would read as -3100%).
+
+A missing value (null or NaN in ``AVAL``) is written back as null with the note
+``"missing value"``: never NaN in the output.
 """
 
 from __future__ import annotations
@@ -77,7 +84,8 @@ def change_from_baseline(
     polars.DataFrame
         The records sorted by subject, parameter and day, with ``ABLFL`` ("Y" on the
         baseline record, else null), ``BASE``, ``CHG``, ``PCHG`` (in %) and ``note`` (why
-        CHG or PCHG is null on a post-baseline record, else null).
+        CHG or PCHG is null on a post-baseline record, or ``"missing value"`` on any record
+        whose value is missing; else null). A NaN value is written as null.
 
     Raises
     ------
@@ -128,17 +136,22 @@ def change_from_baseline(
         pl.when(post).then(pl.col("__value") - pl.col("BASE")).alias("CHG")
     )
     out = out.with_columns(
-        pl.when(post & (pl.col("BASE") != 0))
+        pl.when(post & (pl.col("BASE") > 0))
         .then(100.0 * pl.col("CHG") / pl.col("BASE"))
         .alias("PCHG"),
         pl.when(post & pl.col("BASE").is_null())
         .then(pl.lit(f"no baseline: no non-missing value on or before day {reference_day:g}"))
-        .when(post & pl.col("__value").is_null())
-        .then(pl.lit("value missing"))
+        .when(pl.col("__value").is_null())
+        .then(pl.lit("missing value"))
         .when(post & (pl.col("BASE") == 0))
         .then(pl.lit("baseline is 0: percent change undefined"))
+        .when(post & (pl.col("BASE") < 0))
+        .then(pl.lit("baseline is negative: percent change undefined"))
         .alias("note"),
     )
+    # the cleaned value (NaN read as missing) replaces the input's, in its own dtype
+    if frame.schema[value].is_float():
+        out = out.with_columns(pl.col(value).fill_nan(None))
     return out.drop(ROW, "__day", "__value", "__base_day")
 
 

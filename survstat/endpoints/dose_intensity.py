@@ -18,6 +18,12 @@ Within it:
   treatment with no dose: it lowers the RDI;
 * a *dose reduction* counts at the dose taken: 250 mg/day for a week where 300 was planned
   is 250/300 of that week's planned dose;
+* ``n_reductions`` counts the dosed records whose daily dose is below the dose it follows:
+  the previous dose above 0 (an interruption in between does not reset it), or, for the
+  first dosed record, the planned dose. A start below the planned dose is a reduction: in
+  the dose-intensity literature a dose reduction is measured against the planned (standard)
+  dose, from the first cycle on (Longo et al. 1991; Lyman et al. 2003, J Clin Oncol
+  21:4524-4531). A return to a higher dose is not a reduction;
 * a *permanent stop* ends the time on treatment at the last dose: the days after it are not
   counted (the RDI is of the treatment given, not of the planned course).
 
@@ -64,8 +70,9 @@ class DoseIntensity:
     subjects
         One row per subject (sorted by subject): the subject id column, then ``first_day``,
         ``last_day``, ``days_on_treatment`` (last - first + 1), ``days_dosed`` (days with a
-        dose above 0), ``days_interrupted`` (the others), ``n_reductions`` (records whose dose
-        is below the subject's previous positive dose), ``final_dose`` (the dose of the last
+        dose above 0), ``days_interrupted`` (the others), ``n_reductions`` (dosed records whose
+        dose is below the subject's previous positive dose, or for the first dosed record
+        below the planned dose), ``final_dose`` (the dose of the last
         record), ``planned_dose`` (per day), ``cumulative_dose``, ``planned_cumulative_dose``
         (planned dose x days on treatment), ``dose_intensity`` (per day) and
         ``relative_dose_intensity`` (a fraction: 1 is the planned dose intensity).
@@ -364,7 +371,11 @@ def dose_intensity(
     days = pl.col("__end") - pl.col("__start") + 1
     positive = pl.when(pl.col("__dose") > 0).then(pl.col("__dose"))
     flagged = records.with_columns(
-        (pl.col("__dose") < positive.forward_fill().shift(1).over(subject).fill_null(0.0))
+        # the dose followed: the previous positive dose, else (the first dose) the planned
+        (
+            pl.col("__dose")
+            < positive.forward_fill().shift(1).over(subject).fill_null(pl.col("__planned"))
+        )
         .and_(pl.col("__dose") > 0)
         .alias("__reduced")
     )

@@ -34,6 +34,9 @@ OKABE_ITO: tuple[str, ...] = (
     "#F0E442",  # yellow
     "#000000",  # black
 )
+#: Subjects' colours in the per-subject line figures (dose intensity, labs): Okabe–Ito
+#: without yellow (faint on white) and black (kept for reference lines).
+SUBJECT_COLOURS: tuple[str, ...] = tuple(c for c in OKABE_ITO if c not in ("#F0E442", "#000000"))
 #: Grey for "not evaluable" and for a single series with no colour column.
 GREY = "#999999"
 
@@ -256,6 +259,34 @@ def ordered_levels(values: pl.Series) -> list[Any]:
     else:
         order = sorted(present - {None}, key=str)
     return order + ([None] if None in present else [])
+
+
+def subject_colours(subjects: Sequence[Any]) -> dict[Any, str]:
+    """Colour of each subject, in order, cycling through :data:`SUBJECT_COLOURS`.
+
+    Parameters
+    ----------
+    subjects
+        The subject ids, in the order they take the colours.
+
+    Returns
+    -------
+    dict
+        Subject -> colour.
+    """
+    return {s: SUBJECT_COLOURS[k % len(SUBJECT_COLOURS)] for k, s in enumerate(subjects)}
+
+
+def open_axes(ax: Axes) -> None:
+    """Hide the top and right spines.
+
+    Parameters
+    ----------
+    ax
+        The axes.
+    """
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
 
 def label_of(level: Any) -> str:

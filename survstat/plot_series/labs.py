@@ -1,10 +1,16 @@
-"""Treatment and lab courses of a small series: cumulative relative dose intensity over time,
-and lab results per patient in panels, each patient in one colour across the panels.
+"""Lab results of a small series over time: one panel per parameter, one line per subject in
+the same colour in every panel, optionally with the CTCAE hyperglycaemia grade boundaries.
 
-Hyperglycaemia grades, when drawn, are those of CTCAE v4.03 (fasting glucose: grade 1 above
-the upper limit of normal to 160 mg/dL, grade 2 >160-250, grade 3 >250-500, grade 4 >500),
-the version SOLAR-1 graded alpelisib's hyperglycaemia by; CTCAE v5.0 grades hyperglycaemia by
-the intervention it needs, not by a glucose value, so it has no lines to draw.
+**Hyperglycaemia grades** are those of the National Cancer Institute's Common Terminology
+Criteria for Adverse Events (CTCAE), version 4.03 (NCI, U.S. Department of Health and Human
+Services, June 14, 2010), term "Hyperglycemia", graded by fasting glucose: grade 1 above the
+upper limit of normal to 160 mg/dL, grade 2 >160-250, grade 3 >250-500, grade 4 >500 mg/dL.
+
+Why v4.03 and not v5.0: v4.03 is the version the alpelisib registration trial (SOLAR-1,
+André et al., N Engl J Med 2019;380:1929-1940) graded hyperglycaemia by, so its rates and
+the label's dose rules are in those grades; CTCAE v5.0 (2017) grades "Hyperglycemia" by the
+intervention it needs (a change in diet, starting or intensifying glucose-lowering drugs,
+hospitalisation), not by a glucose value, so it has no boundaries to draw on a glucose axis.
 """
 
 from __future__ import annotations
@@ -15,104 +21,20 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from survstat.plot import DEFAULT_DPI
-from survstat.plot_series._common import OKABE_ITO, frame_of, label_of, numbers, outside_legend
+from survstat.plot_series._common import label_of, open_axes, subject_colours
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-#: Patients' colours: Okabe–Ito without yellow (faint on white) and black (reference lines).
-_COLOURS = tuple(c for c in OKABE_ITO if c not in ("#F0E442", "#000000"))
-
-#: CTCAE v4.03 fasting glucose grade boundaries (mg/dL): the lower limit of grades 2, 3, 4.
+#: CTCAE v4.03 "Hyperglycemia" fasting glucose grade boundaries (mg/dL): the lower limit of
+#: grades 2, 3, 4 (see the module's docstring).
 CTCAE_GLUCOSE: tuple[tuple[str, float], ...] = (
     ("CTCAE v4.03\ngrade 2 (>160)", 160.0),
     ("CTCAE v4.03\ngrade 3 (>250)", 250.0),
     ("CTCAE v4.03\ngrade 4 (>500)", 500.0),
 )
-
-
-def _colour_map(subjects: Sequence[object]) -> dict[object, str]:
-    return {s: _COLOURS[k % len(_COLOURS)] for k, s in enumerate(subjects)}
-
-
-def _tidy(ax: Axes) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def dose_intensity_figure(
-    over_time: pl.DataFrame,
-    *,
-    subject: str = "subject_id",
-    xlabel: str = "study day",
-    title: str | None = None,
-) -> Figure:
-    """Cumulative relative dose intensity over time, one line per subject, with the planned
-    dose intensity (100%) as a dashed line.
-
-    Parameters
-    ----------
-    over_time
-        The ``over_time`` table of :func:`survstat.endpoints.dose_intensity.dose_intensity`:
-        the subject column, ``day``, ``cumulative_dose``, ``planned_cumulative_dose`` and
-        ``relative_dose_intensity`` (a fraction).
-    subject
-        The subject id column.
-    xlabel
-        The label of the time axis.
-    title
-        The figure title; None for none.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure: one Axes, one line per subject labelled by its id.
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
-
-    frame = frame_of(
-        over_time, {subject: "subject", "day": "day", "relative_dose_intensity": "RDI"}
-    )
-    rdi = numbers(frame, "relative_dose_intensity", "RDI", nulls=False) * 100
-    frame = frame.with_columns(rdi.alias("__pct")).sort(subject, "day")
-    subjects = frame.get_column(subject).unique(maintain_order=True).to_list()
-    colours = _colour_map(subjects)
-    fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained", dpi=DEFAULT_DPI)
-    for s in subjects:
-        days, pct = _daily(frame.filter(pl.col(subject) == s))
-        ax.plot(days, pct, color=colours[s], lw=1.6, label=label_of(s))
-    # beneath the lines: a patient on full dose throughout is drawn on it, not hidden by it
-    ax.axhline(100.0, color="0.3", ls="--", lw=0.9, zorder=1.5, label="planned (100%)")
-    low = min(float(rdi.to_numpy().min()), 100.0)
-    ax.set_ylim(max(0.0, (low // 10) * 10 - 5), 105.0)
-    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0))
-    ax.set_ylabel("cumulative relative dose intensity")
-    ax.set_xlabel(xlabel)
-    _tidy(ax)
-    outside_legend(fig, ax, title=subject, order=("planned (100%)",))
-    if title:
-        fig.suptitle(title, parse_math=False)
-    return fig
-
-
-def _daily(one: pl.DataFrame) -> tuple[list[float], list[float]]:
-    """A subject's cumulative RDI (in %) on every day from the first dose to the last.
-
-    The cumulative delivered and planned doses are linear in the day between the rows of
-    the ``over_time`` table, so interpolating them is exact at whole days; their ratio is
-    not linear (after an interruption it climbs back as 1 - c / t), hence the daily grid.
-    """
-    import numpy as np
-
-    day = one.get_column("day").cast(pl.Float64).to_numpy()
-    grid = np.arange(day[0], day[-1] + 1.0)
-    cum = np.interp(grid, day, one.get_column("cumulative_dose").cast(pl.Float64).to_numpy())
-    plan = np.interp(
-        grid, day, one.get_column("planned_cumulative_dose").cast(pl.Float64).to_numpy()
-    )
-    return grid.tolist(), (100.0 * cum / plan).tolist()
 
 
 def labs_figure(
@@ -165,14 +87,16 @@ def labs_figure(
     -------
     matplotlib.figure.Figure
         The figure: one Axes per parameter, each subject's line labelled by its id; the
-        legend under the panels.
+        legend under the panels, naming only the subjects drawn in at least one panel (a
+        subject with no value of ``y`` in a panel has no line there, and no mark).
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
     frame = bds.filter(pl.col(y).is_not_null()).sort(subject, day)
+    # colours over every subject (stable across scales); lines and legend only where drawn
     subjects = bds.get_column(subject).unique(maintain_order=True).sort().to_list()
-    colours = _colour_map(subjects)
+    colours = subject_colours(subjects)
     fig, axes = plt.subplots(
         len(params),
         1,
@@ -184,8 +108,11 @@ def labs_figure(
     )
     for ax, code in zip(axes[:, 0], params, strict=True):
         rows = frame.filter(pl.col(param) == code)
+        drawn = set(rows.get_column(subject).to_list())
         for s in subjects:
             one = rows.filter(pl.col(subject) == s)
+            if s not in drawn:
+                continue
             ax.plot(
                 one.get_column(day).to_list(),
                 one.get_column(y).to_list(),
@@ -196,17 +123,23 @@ def labs_figure(
                 label=label_of(s),
             )
         for s, at in (marks or {}).items():
-            if s in colours:
+            if s in drawn:
                 ax.axvline(at, color=colours[s], ls="--", lw=0.9, alpha=0.9)
         values = rows.get_column(y).cast(pl.Float64)
         _reference_lines(ax, (lines or {}).get(code, ()), values, zero_line)
         ax.set_ylabel(ylabels.get(code, code))
-        _tidy(ax)
+        open_axes(ax)
     axes[-1, 0].set_xlabel(xlabel)
-    top = axes[0, 0]
+    # one entry per subject drawn in any panel, in subject order, then the mark
+    entries: dict[str, Artist] = {}
+    for ax in axes[:, 0]:
+        for handle, name in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(name, handle)
+    names = [n for n in (label_of(s) for s in subjects) if n in entries]
+    handles = [entries[n] for n in names]
     if marks:
-        top.add_line(Line2D([], [], color="0.3", ls="--", lw=0.9, label=f"{mark_label} (dashed)"))
-    handles, names = top.get_legend_handles_labels()
+        names.append(f"{mark_label} (dashed)")
+        handles.append(Line2D([], [], color="0.3", ls="--", lw=0.9))
     legend = fig.legend(
         handles, names, loc="outside lower center", ncols=min(len(names), 6), frameon=False
     )
@@ -243,3 +176,70 @@ def _reference_lines(
             fontsize=7,
             parse_math=False,
         )
+
+
+def undrawn_series(
+    bds: pl.DataFrame, *, subject: str, param: str, y: str, params: Sequence[str]
+) -> pl.DataFrame:
+    """The subject-parameter series of ``params`` with no value of ``y`` to draw, and why.
+
+    Parameters
+    ----------
+    bds
+        The output of :func:`survstat.endpoints.change_from_baseline.change_from_baseline`
+        (with its ``note`` column), ``y`` being ``CHG`` or ``PCHG``.
+    subject, param
+        The subject and parameter columns.
+    y
+        The column drawn.
+    params
+        The parameters drawn.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per such series, sorted: the subject and parameter columns and ``reason``
+        (the series' first note: no baseline, baseline 0 or negative, missing values; else
+        "no post-baseline result").
+    """
+    return (
+        bds.filter(pl.col(param).is_in(list(params)))
+        .group_by(subject, param)
+        .agg(
+            pl.col(y).is_not_null().any().alias("__any"),
+            pl.col("note").drop_nulls().first().alias("reason"),
+        )
+        .filter(~pl.col("__any"))
+        .with_columns(pl.col("reason").fill_null("no post-baseline result"))
+        .select(subject, param, "reason")
+        .sort(subject, param)
+    )
+
+
+def warn_undrawn(undrawn: pl.DataFrame, *, subject: str, param: str, what: str) -> None:
+    """Warn, in one line, of the series left out of a change figure, naming each and why.
+
+    Parameters
+    ----------
+    undrawn
+        The output of :func:`undrawn_series`.
+    subject, param
+        Its subject and parameter columns.
+    what
+        What is undefined (``"change from baseline"``).
+    """
+    import warnings
+
+    from survstat.errors import SurvstatWarning
+
+    if undrawn.height == 0:
+        return
+    named = "; ".join(
+        f"{r[subject]} {r[param]} ({r['reason']})" for r in undrawn.iter_rows(named=True)
+    )
+    warnings.warn(
+        f"{what} is undefined at every result of {undrawn.height} subject-parameter "
+        f"series, not drawn (a subject drawn in no panel is left out of the legend): {named}",
+        SurvstatWarning,
+        stacklevel=3,
+    )
