@@ -69,6 +69,62 @@ def test_unknown_method_is_an_error(bcg):
     ma = survstat.meta_analysis(bcg, **ROLES)
     with pytest.raises(OptionError, match="no pooled row"):
         meta_forest_figure(ma, random="Paule-Mandel")
+    with pytest.raises(OptionError, match="'Mantel-Haenszel' is not a random-effects row"):
+        meta_forest_figure(ma, random="Mantel-Haenszel")
+
+
+@pytest.mark.parametrize(
+    ("random", "header"),
+    [
+        ("REML", "Weight\n(REML)"),
+        ("REML + Hartung-Knapp", "Weight\n(REML)"),
+        ("DerSimonian-Laird", "Weight\n(DL)"),
+        ("DerSimonian-Laird + Hartung-Knapp", "Weight\n(DL)"),
+    ],
+)
+def test_weight_header_names_the_random_effects_model(bcg, random, header):
+    # the Mantel-Haenszel diamond is drawn too: the header says whose weights these are, and
+    # the weights and squares are that model's, 100 / (v_i + tau2) normalised
+    ma = survstat.meta_analysis(bcg, measure="RR", **ROLES)
+    fig = meta_forest_figure(ma, random=random)
+    texts = _texts(fig)
+    assert header in texts
+    assert not any(t.startswith("Weight") and t != header for t in texts)
+    tau2 = ma.pooled.filter(ma.pooled["method"] == random)["tau2"].item()
+    w = 1 / (ma.studies["vi"].to_numpy() + tau2)
+    assert [f"{x:.1f}%" for x in 100 * w / w.sum()] == [
+        t for t in texts if t.endswith("%") and t[0].isdigit()
+    ]
+    squares = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    sizes = [float(c.get_sizes()[0]) for c in squares]
+    assert sizes.index(max(sizes)) == int(w.argmax())
+    plt.close(fig)
+
+
+def test_metformin_labels_fit_without_overlap():
+    # the case study's longest labels ("A: METTEN (published counts)") and two-line headers
+    trials = survstat.datasets.load("metformin_trials")
+    roles = {
+        "study": "trial",
+        "events_treatment": "pcr_metformin",
+        "n_treatment": "n_metformin",
+        "events_control": "pcr_control",
+        "n_control": "n_control",
+    }
+    ma = survstat.meta_analysis(trials, measure="RR", **roles)
+    fig = meta_forest_figure(ma, treatment="Metformin", title="pCR (trials B–H SYNTHETIC)")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    texts = [t for t in fig.texts if t.get_text()]
+    assert "A: METTEN (published counts)" in [t.get_text() for t in texts]
+    extents = [t.get_window_extent(renderer) for t in texts]
+    for t, e in zip(texts, extents, strict=True):
+        assert fig.bbox.x0 - 1 <= e.x0, t.get_text()
+        assert e.x1 <= fig.bbox.x1 + 1, t.get_text()
+    for i, a in enumerate(extents):
+        for b in extents[i + 1 :]:
+            assert not a.overlaps(b)
+    plt.close(fig)
 
 
 # --- survstat plot meta: the command and the job step ---------------------------------------

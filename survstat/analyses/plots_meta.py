@@ -4,6 +4,13 @@ steps (listed in :data:`survstat.analyses.plots.PLOTS`).
 The figure reads the per-trial table, the same table and column options as ``survstat meta``,
 and pools it with :func:`survstat.meta_analysis` before drawing, so a job's ``meta`` step and
 its ``plot meta`` step name the same input and give the same numbers.
+
+The layout is that of the forest plots of Cochrane reviews (Cochrane Handbook for Systematic
+Reviews of Interventions, version 6.4, 2023, chapter 10.10.1). The random-effects diamond is
+DerSimonian & Laird's (1986, Control Clin Trials 7:177) or REML's (Viechtbauer 2005, J Educ
+Behav Stat 30:261), optionally with the Hartung & Knapp (2001, Stat Med 20:3875) adjustment;
+the trials' weights are those of the model drawn, and the heterogeneity line gives tau², I²
+and Cochran's Q (I² and H²: Higgins & Thompson 2002, Stat Med 21:1539).
 """
 
 from __future__ import annotations
@@ -60,10 +67,10 @@ def meta_plot(
     dpi: Dpi = 150,
 ) -> Any:
     """Forest plot of a meta-analysis in the layout of Cochrane reviews: each trial's events
-    and patients per arm, its random-effects weight, its estimate as a square sized by that
-    weight with its interval, and its estimate as text; the pooled fixed-effect and
-    random-effects estimates as diamonds, the random-effects prediction interval, and the
-    heterogeneity (tau², I², Cochran's Q).
+    and patients per arm, its weight in the random-effects model drawn (headed "Weight (REML)"
+    or "Weight (DL)"), its estimate as a square sized by that weight with its interval, and
+    its estimate as text; the pooled fixed-effect and random-effects estimates as diamonds,
+    the random-effects prediction interval, and the heterogeneity (tau², I², Cochran's Q).
 
     DATA is the per-trial table `survstat meta` reads (one row per trial, events and patients
     per arm), named by the same options; the numbers drawn are those `survstat meta` writes.
@@ -95,8 +102,6 @@ def meta_plot(
         measure=measure,
         conf_level=conf_level,
     )
-    if not random.startswith("reml"):  # the trials' weights in the model drawn
-        result = _weighted_as(result, RANDOM_METHODS[random])
     return meta_forest_figure(
         result,
         random=RANDOM_METHODS[random],
@@ -107,20 +112,6 @@ def meta_plot(
         width=width,
         dpi=dpi,
     )
-
-
-def _weighted_as(result: Any, method: str) -> Any:
-    """``result`` with its trials' random-effects weights (REML's) replaced by those of the
-    pooled row ``method``: 100 w_i / sum w with w_i = 1 / (v_i + tau^2)."""
-    import dataclasses
-
-    import polars as pl
-
-    pooled = result.pooled.filter(pl.col("method") == method)
-    tau2 = pooled.get_column("tau2").item()
-    weight = 1.0 / (pl.col("vi") + tau2)
-    studies = result.studies.with_columns(weight_random=100.0 * weight / weight.sum())
-    return dataclasses.replace(result, studies=studies)
 
 
 #: The figures of a meta-analysis, by the name used in ``survstat plot NAME``.
