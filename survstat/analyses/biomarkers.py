@@ -24,7 +24,7 @@ from survstat.analyses._options import (
     TteEvent,
     TteTime,
 )
-from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError
+from survstat.errors import ColumnNotFoundError, ColumnTypeError, OptionError, counted
 
 
 def cutpoint_search(
@@ -229,7 +229,9 @@ def dichotomise(
     if missing:
         notes = (
             *notes,
-            f"{missing} rows without a `{marker}` value have a null group (and are not searched)",
+            f"{counted(missing, 'row')} without a `{marker}` value "
+            + ("has a null group (and is" if missing == 1 else "have a null group (and are")
+            + " not searched)",
         )
     return AnalysisOutput(
         grouped,
