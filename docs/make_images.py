@@ -223,8 +223,8 @@ IMAGES: dict[str, Image] = {
             "survstat plot meta metformin_trials.parquet --study trial "
             "--events-treatment pcr_metformin --n-treatment n_metformin "
             "--events-control pcr_control --n-control n_control --measure RR "
-            '--treatment Metformin --title "pCR with metformin vs control: risk ratio '
-            '(trials B–H SYNTHETIC)" '
+            "--treatment Metformin --favours-left Control --favours-right Metformin "
+            '--title "pCR with metformin vs control: risk ratio (trials B–H SYNTHETIC)" '
             "--dpi 110 -o meta_forest.png",
         ),
         "meta_forest.png",

@@ -354,3 +354,18 @@ def test_readme_shows_the_job_command_and_the_forest_plot():
         SECTION, "survstat run examples/metformin_review.toml --output results/metformin -q"
     )
     assert "docs/images/meta_forest.png" in SECTION
+
+
+def test_forest_plot_says_synthetic_and_which_side_favours_metformin():
+    import tomllib
+
+    job = tomllib.loads((HERE.parent / "examples" / "metformin_review.toml").read_text())
+    step = next(s for s in job["step"] if s["name"] == "meta_forest")
+    assert "SYNTHETIC" in step["title"]
+    # pCR is a good outcome: a risk ratio of metformin to control above 1 favours metformin
+    assert (step["measure"], step["treatment"]) == ("RR", "Metformin")
+    assert (step["favours_left"], step["favours_right"]) == ("Control", "Metformin")
+    alt = SECTION.split("](docs/images/meta_forest.png)")[0].rsplit("![", 1)[1]
+    assert "SYNTHETIC" in alt
+    assert_quoted(SECTION, f'--title "{step["title"]}"')
+    assert_quoted(SECTION, "--favours-left Control --favours-right Metformin")

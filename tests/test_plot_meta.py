@@ -243,3 +243,65 @@ formats = ["png", "svg"]
     assert manifest["status"].to_list() == ["ok"]
     assert (tmp_path / "out" / "forest.png").is_file()
     assert (tmp_path / "out" / "forest.svg").is_file()
+
+
+@pytest.mark.parametrize("measure", ["RR", "RD"])
+def test_favours_labels_sit_under_the_axis_without_overlap(bcg, measure):
+    # "← favours LEFT" at the axis' left end, "favours RIGHT →" at its right end, under the
+    # tick labels and the axis label, inside the figure
+    from survstat.analyses.plots import PLOTS
+
+    fig = PLOTS["meta"].run(
+        bcg, measure=measure, favours_left="BCG", favours_right="Control", **ROLES
+    )
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    texts = {t.get_text(): t for t in fig.texts}
+    left, right = texts["← favours BCG"], texts["favours Control →"]
+    boxes = [t.get_window_extent(renderer) for t in (left, right)]
+    label = ax.xaxis.label.get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    axis = ax.get_window_extent(renderer)
+    assert boxes[0].x0 == pytest.approx(axis.x0, abs=1)
+    assert boxes[1].x1 == pytest.approx(axis.x1, abs=1)
+    assert not boxes[0].overlaps(boxes[1])
+    for box in boxes:
+        assert box.y1 <= label.y0
+        assert all(box.y1 <= t.y0 for t in ticks)
+        assert fig.bbox.x0 <= box.x0
+        assert box.x1 <= fig.bbox.x1
+        assert fig.bbox.y0 <= box.y0
+    plt.close(fig)
+
+
+def test_favours_without_labels_adds_nothing(bcg):
+    from survstat.analyses.plots import PLOTS
+
+    fig = PLOTS["meta"].run(bcg, measure="RR", **ROLES)
+    assert not any("favours" in t for t in _texts(fig))
+    plt.close(fig)
+
+
+def test_favours_needs_both_sides(bcg):
+    from survstat.analyses.plots import PLOTS
+
+    with pytest.raises(OptionError, match="`favours_left` and `favours_right` go together"):
+        PLOTS["meta"].run(bcg, favours_left="BCG", **ROLES)
+
+
+def test_favours_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    data = tmp_path / "bcg.parquet"
+    survstat.datasets.load("bcg_trials").write_parquet(data)
+    out = tmp_path / "forest.png"
+    args = ["plot", "meta", str(data), *_FLAGS, "--favours-left", "BCG"]
+    r = CliRunner().invoke(app, [*args, "--favours-right", "Control", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.is_file()
+    r = CliRunner().invoke(app, [*args, "-o", str(out)])
+    assert r.exit_code == 1
+    assert "go together" in r.output

@@ -59,6 +59,21 @@ def meta_plot(
     ] = "mh",
     treatment: Annotated[str, Option(help="Header of the treatment arm's counts.")] = "Treatment",
     control: Annotated[str, Option(help="Header of the control arm's counts.")] = "Control",
+    favours_left: Annotated[
+        str | None,
+        Option(
+            help="Arm that an estimate left of the line of no effect favours, written under the "
+            "axis (with --favours-right). For a ratio of treatment to control that is the "
+            "treatment for a harmful outcome (death) and the control for a good one (pCR)."
+        ),
+    ] = None,
+    favours_right: Annotated[
+        str | None,
+        Option(
+            help="Arm that an estimate right of the line of no effect favours (with "
+            "--favours-left)."
+        ),
+    ] = None,
     conf_level: ConfLevel = 0.95,
     title: Title = None,
     width: Annotated[
@@ -86,12 +101,18 @@ def meta_plot(
         The figure.
     """
     from survstat._choices import META_FIXED, META_RANDOM
-    from survstat.errors import check_choice
+    from survstat.errors import OptionError, check_choice
     from survstat.estimators.meta_analysis import meta_analysis
     from survstat.plot_series.meta import meta_forest_figure
 
     check_choice("random", random, META_RANDOM)
     check_choice("fixed", fixed, META_FIXED)
+    if (favours_left is None) != (favours_right is None):
+        raise OptionError(
+            "`favours_left` and `favours_right` go together: give both or neither (got "
+            f"favours_left={favours_left!r}, favours_right={favours_right!r})"
+        )
+    favours = (favours_left, favours_right) if favours_left and favours_right else None
     result = meta_analysis(
         data,
         events_treatment=events_treatment,
@@ -109,6 +130,7 @@ def meta_plot(
         treatment=treatment,
         control=control,
         title=title,
+        favours=favours,
         width=width,
         dpi=dpi,
     )

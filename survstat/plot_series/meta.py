@@ -96,6 +96,7 @@ def meta_forest_figure(
     treatment: str = "Treatment",
     control: str = "Control",
     title: str | None = None,
+    favours: tuple[str, str] | None = None,
     width: float = 9.0,
     dpi: float = 100.0,
 ) -> Figure:
@@ -122,6 +123,12 @@ def meta_forest_figure(
         Column headers of the two arms.
     title
         Title of the figure; None for none.
+    favours
+        The arms that the left and the right side of the line of no effect favour, written
+        under the axis as "← favours LEFT" and "favours RIGHT →"; None for none. Which arm a
+        side favours depends on the outcome: with a ratio of treatment to control, a ratio
+        below 1 favours the treatment for a harmful outcome (death, toxicity) and the control
+        for a good one (pCR, response).
     width
         Width of the figure in inches.
     dpi
@@ -161,7 +168,8 @@ def meta_forest_figure(
     n_pi = sum(1 for m in methods if pooled[m]["model"] == "random" and pooled[m]["pi_low"])
     top = 1.3 + len(studies) + 0.4 + len(methods) + 0.8 * n_pi + 0.2
     bottom = -0.8  # room for the heterogeneity line
-    lower, upper = 0.62, 0.45 if title else 0.15  # inches: the x axis and its label; the title
+    # inches: the x axis, its label and the favours line under it; the title
+    lower, upper = 0.62 + (0.17 if favours else 0.0), 0.45 if title else 0.15
     height = _ROW * (top - bottom + 0.5) + lower + upper
     fig = plt.figure(figsize=(width, height), dpi=dpi)
     left, plot_w = 0.47, 0.27
@@ -255,6 +263,17 @@ def meta_forest_figure(
         ax.xaxis.set_major_locator(FixedLocator(inside))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    if favours:
+        y_favours = 0.06 / height
+        fig.text(left, y_favours, f"← favours {favours[0]}", fontsize=_FONT, va="bottom")
+        fig.text(
+            left + plot_w,
+            y_favours,
+            f"favours {favours[1]} →",
+            fontsize=_FONT,
+            va="bottom",
+            ha="right",
+        )
     if title:
         fig.suptitle(title, fontsize=_FONT + 2, x=0.01, ha="left", y=1 - 0.12 / height)
     return fig
