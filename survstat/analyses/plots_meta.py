@@ -6,7 +6,7 @@ and pools it with :func:`survstat.meta_analysis` before drawing, so a job's ``me
 its ``plot meta`` step name the same input and give the same numbers.
 
 The layout is that of the forest plots of Cochrane reviews (Cochrane Handbook for Systematic
-Reviews of Interventions, version 6.4, 2023, chapter 10.10.1). The random-effects diamond is
+Reviews of Interventions, version 6.4, 2023, chapter 10). The random-effects diamond is
 DerSimonian & Laird's (1986, Control Clin Trials 7:177) or REML's (Viechtbauer 2005, J Educ
 Behav Stat 30:261), optionally with the Hartung & Knapp (2001, Stat Med 20:3875) adjustment;
 the trials' weights are those of the model drawn, and the heterogeneity line gives tau², I²

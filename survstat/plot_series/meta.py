@@ -1,9 +1,9 @@
 """Forest plot of a meta-analysis (:func:`survstat.meta_analysis`), in the layout of Cochrane
-reviews (RevMan; Cochrane Handbook, chapter 10.10.1 "Forest plots"): per trial its events and
-patients in each arm and its weight on the left, its estimate as a square sized by that weight
-with the interval in the middle, the estimate and interval as text on the right; under the
-trials the pooled estimates as diamonds, the random-effects prediction interval as a line, and
-the heterogeneity statistics.
+reviews (RevMan; Cochrane Handbook, chapter 10): per trial its events and patients in each arm
+and its weight on the left, its estimate as a square sized by that weight with the interval in
+the middle, the estimate and interval as text on the right; under the trials the pooled
+estimates as diamonds, the random-effects prediction interval as a line, and the heterogeneity
+statistics.
 
 The weights shown are those of the random-effects model drawn, 1 / (v_i + tau^2) with its
 tau^2 (DerSimonian & Laird 1986, or REML: Viechtbauer 2005; the Hartung & Knapp 2001
