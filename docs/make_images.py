@@ -216,13 +216,15 @@ IMAGES: dict[str, Image] = {
         "design_oc.png",
     ),
     "meta_forest.png": Image(
-        "Forest plot of a meta-analysis (Cochrane layout): pCR across trials",
+        "Forest plot of a meta-analysis (Cochrane layout): pCR across trials (SYNTHETIC but "
+        "METTEN's published counts)",
         (
             "survstat datasets export metformin_trials -o metformin_trials.parquet",
             "survstat plot meta metformin_trials.parquet --study trial "
             "--events-treatment pcr_metformin --n-treatment n_metformin "
             "--events-control pcr_control --n-control n_control --measure RR "
-            '--treatment Metformin --title "pCR with metformin vs control: risk ratio" '
+            "--treatment Metformin --favours-left Control --favours-right Metformin "
+            '--title "pCR with metformin vs control: risk ratio (trials B–H SYNTHETIC)" '
             "--dpi 110 -o meta_forest.png",
         ),
         "meta_forest.png",

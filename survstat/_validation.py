@@ -23,6 +23,7 @@ from survstat.errors import (
     MissingValueError,
     OptionError,
     SurvstatWarning,
+    counted,
 )
 
 _MAX_LISTED = 5
@@ -132,7 +133,8 @@ def cause_levels(
             listed = ", ".join(unknown[:_MAX_LISTED])
             raise InvalidValueError(
                 f"`{cause}` must be {censor_value!r} (censored) or one of the declared causes "
-                f"{list(declared)}; found {n_bad} rows of {n_rows} with other codes: {listed}"
+                f"{list(declared)}; found {counted(n_bad, 'row')} of {n_rows} with other codes: "
+                f"{listed}"
             )
         never = [d for d, k in zip(declared, declared_keys, strict=True) if k not in seen]
         if never:
@@ -273,15 +275,15 @@ def check_weight_totals(
         return
     if not groups:
         raise InvalidValueError(
-            f"`{weight}` must not be 0 on every row; found 0 positive weights in {n_rows} rows: "
-            "nothing to estimate"
+            f"`{weight}` must not be 0 on every row; found 0 positive weights in "
+            f"{counted(n_rows, 'row')}: nothing to estimate"
         )
     empty = empty.sort(list(groups))
     row = empty.row(0, named=True)
     label = ", ".join(f"{g}={_fmt(row[g])}" for g in groups)
     raise InvalidValueError(
         f"`{weight}` must not be 0 on every row of a group; found {empty.height} group(s) of "
-        f"{counts.height} whose weights are all 0 (first: {label}, {row['__rows']} rows)"
+        f"{counts.height} whose weights are all 0 (first: {label}, {counted(row['__rows'], 'row')})"
     )
 
 
@@ -318,8 +320,8 @@ def _check_weight_size(counts: pl.DataFrame, weight: str, n_rows: int) -> None:
     change = f"divide it by {power:.0e}" if top > 1 else f"multiply it by {1 / power:.0e}"
     raise InvalidValueError(
         f"`{weight}` (weight) must be on a scale that double precision can sum; {problem} "
-        f"over {n_rows} rows (largest value: {top:.6g}); rescale it, e.g. {change}: most "
-        "estimates (survival, incidence, hazard ratios) do not depend on the weights' scale"
+        f"over {counted(n_rows, 'row')} (largest value: {top:.6g}); rescale it, e.g. {change}: "
+        "most estimates (survival, incidence, hazard ratios) do not depend on the weights' scale"
     )
 
 
@@ -484,10 +486,10 @@ def _describe(rows: Engine, check: Check, n_bad: int, n_rows: int) -> str:
     first_row, values = rows.examples(check, 10_000)
     first_val = values[0]
     at = f" at row {first_row}" if first_row is not None else ""
-    what = (
-        check.what if n_bad != 1 else check.what.replace("values", "value").replace("rows", "row")
-    )
-    msg = f"`{check.column}` {check.rule}; found {n_bad} {what} of {n_rows} rows"
+    # ``what`` is a plural phrase ("negative values", "rows with `entry` >= `time`")
+    singular = check.what.replace("values", "value").replace("rows", "row")
+    what = counted(n_bad, singular, check.what)
+    msg = f"`{check.column}` {check.rule}; found {what} of {counted(n_rows, 'row')}"
     if check.show_values:
         distinct = values.unique(maintain_order=True).head(_MAX_LISTED).to_list()
         listed = ", ".join(_fmt(v) for v in distinct)

@@ -34,6 +34,7 @@ from survstat.errors import (
     InvalidValueError,
     MissingValueError,
     OptionError,
+    counted,
 )
 from survstat.io.read import scan
 
@@ -605,9 +606,10 @@ def response_roles(
         if counts.height:
             raise InvalidValueError(
                 f"`{_SUBJECT}`: one row per subject expected; {param} holds visits — use BOR "
-                f"or CBOR (found {counts.height} subjects with several `{param_column}` = "
+                f"or CBOR (found {counted(counts.height, 'subject')} with several "
+                f"`{param_column}` = "
                 f"{param} rows; first: {counts.item(0, _SUBJECT)} with "
-                f"{counts.item(0, 'len')} rows)"
+                f"{counted(counts.item(0, 'len'), 'row')})"
             )
     return kept, response
 
@@ -642,10 +644,11 @@ def _censor_to_event(frame: pl.LazyFrame, schema: pl.Schema, censor: str) -> pl.
         found = frame.filter(bad).select("__row", censor).collect()
         if found.height:
             n_rows = frame.select(pl.len()).collect().item()
-            what = what if found.height != 1 else what.replace("values", "value")
+            what = counted(found.height, what.replace("values", "value"), what)
             raise error(
-                f"`{censor}` (censor, CDISC CNSR) {rule}; found {found.height} {what} of "
-                f"{n_rows} rows (first: {found.item(0, censor)} at row {found.item(0, '__row')})"
+                f"`{censor}` (censor, CDISC CNSR) {rule}; found {what} of "
+                f"{counted(n_rows, 'row')} (first: {found.item(0, censor)} at row "
+                f"{found.item(0, '__row')})"
             )
     event = (pl.col(censor) == 0).cast(pl.Int8).alias(DERIVED_EVENT)
     return frame.with_columns(event).drop("__row")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, SupportsInt
 
 
 class SurvstatError(ValueError):
@@ -91,6 +91,27 @@ class SurvstatWarning(UserWarning):
 
 class OptionError(SurvstatError):
     """An option passed to an estimator is out of its allowed range or set."""
+
+
+def counted(n: SupportsInt, noun: str, plural: str | None = None) -> str:
+    """Count a noun for a message: "1 missing value" / "3 missing values", "1 row" / "2 rows".
+
+    Parameters
+    ----------
+    n
+        The count (an int, or a count from numpy or polars).
+    noun
+        The noun (or phrase ending in it) in the singular.
+    plural
+        Its plural when it does not just take an s.
+
+    Returns
+    -------
+    str
+        The count and the noun, singular for 1, plural otherwise (0 rows, 2 rows).
+    """
+    count = int(n)
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:

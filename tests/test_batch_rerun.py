@@ -154,7 +154,7 @@ def test_the_report_after_a_rerun_shows_the_run_that_made_the_outputs(tmp_path):
     assert r.exit_code == 0, r.output
     # the log says where the outputs come from
     assert (
-        "lr (logrank): skipped; 1 rows; outputs from the run finished 2026-01-02T03:04:05+00:00 (12.50 s)"
+        "lr (logrank): skipped; 1 row; outputs from the run finished 2026-01-02T03:04:05+00:00 (12.50 s)"
         in (" ".join(r.output.split()))
     )
     html = (out / "report.html").read_text()

@@ -86,9 +86,16 @@ def test_trials_follow_the_design():
     assert trials.select("n_metformin", "n_control").rows() == sizes
     # one small trial with a zero cell: the continuity correction shows
     zero = trials.filter((pl.col("pcr_metformin") == 0) | (pl.col("pcr_control") == 0))
-    assert zero["trial"].to_list() == ["H: pilot"]
+    assert zero["trial"].to_list() == ["Trial H (synthetic)"]
     assert (trials["pcr_metformin"] <= trials["n_metformin"]).all()
     assert (trials["pcr_control"] <= trials["n_control"]).all()
+
+
+def test_trial_labels_say_which_counts_are_published_and_which_synthetic():
+    # only the first row holds published counts; no synthetic row may look like a real trial
+    labels = metformin_trials()["trial"].to_list()
+    assert labels[0] == "A: METTEN (published counts)"
+    assert labels[1:] == [f"Trial {letter} (synthetic)" for letter in "BCDEFGH"]
 
 
 def test_patients_follow_the_design():
@@ -158,8 +165,8 @@ def test_meta_analysis_matches_metafor(out, measure):
             assert row[col] == pytest.approx(value, rel=1e-8, abs=1e-12), (key, col)
 
 
-def test_forest_plot_weights_match_metafor_for_dersimonian_laird():
-    from survstat.analyses.plots_meta import _weighted_as
+def test_forest_plot_weights_match_metafor():
+    from survstat.plot_series.meta import random_weights
 
     ref = REF["trials"]["RR"]
     ma = survstat.meta_analysis(
@@ -171,8 +178,12 @@ def test_forest_plot_weights_match_metafor_for_dersimonian_laird():
         n_control="n_control",
         measure="RR",
     )
-    weights = _weighted_as(ma, "DerSimonian-Laird").studies["weight_random"].to_numpy()
-    np.testing.assert_allclose(weights, ref["weights_dl"], rtol=1e-10)
+    for method in ("DerSimonian-Laird", "DerSimonian-Laird + Hartung-Knapp"):
+        weights = random_weights(ma, method)
+        np.testing.assert_allclose(weights, ref["weights_dl"], rtol=1e-10)
+    for method in ("REML", "REML + Hartung-Knapp"):
+        weights = random_weights(ma, method)
+        np.testing.assert_allclose(weights, ref["weights_reml"], rtol=1e-8)
 
 
 def test_cumulative_incidence_matches_cuminc(out):
@@ -343,3 +354,18 @@ def test_readme_shows_the_job_command_and_the_forest_plot():
         SECTION, "survstat run examples/metformin_review.toml --output results/metformin -q"
     )
     assert "docs/images/meta_forest.png" in SECTION
+
+
+def test_forest_plot_says_synthetic_and_which_side_favours_metformin():
+    import tomllib
+
+    job = tomllib.loads((HERE.parent / "examples" / "metformin_review.toml").read_text())
+    step = next(s for s in job["step"] if s["name"] == "meta_forest")
+    assert "SYNTHETIC" in step["title"]
+    # pCR is a good outcome: a risk ratio of metformin to control above 1 favours metformin
+    assert (step["measure"], step["treatment"]) == ("RR", "Metformin")
+    assert (step["favours_left"], step["favours_right"]) == ("Control", "Metformin")
+    alt = SECTION.split("](docs/images/meta_forest.png)")[0].rsplit("![", 1)[1]
+    assert "SYNTHETIC" in alt
+    assert_quoted(SECTION, f'--title "{step["title"]}"')
+    assert_quoted(SECTION, "--favours-left Control --favours-right Metformin")

@@ -121,7 +121,7 @@ def test_declared_causes_set_the_order_and_catch_unknown_codes():
     df = pl.DataFrame({"t": [1.0, 2, 3, 4, 5], "c": [2, 1, 0, 1, 3]})
     with pytest.raises(
         InvalidValueError,
-        match=r"`c` must be 0 \(censored\) or one of the declared causes \[2, 1\]; found 1 rows of 5 with other codes: 3",
+        match=r"`c` must be 0 \(censored\) or one of the declared causes \[2, 1\]; found 1 row of 5 with other codes: 3",
     ):
         survstat.cumulative_incidence(df, time="t", cause="c", causes=[2, 1])
     res = survstat.cumulative_incidence(

@@ -164,7 +164,7 @@ def _check_against_pairs(rows):
         (
             pl.DataFrame({"t": [1.0, 2], "e": [1, 0], "s": [1.0, None]}),
             MissingValueError,
-            r"`s` \(score\) has 1 missing values \(first at row 1\)",
+            r"`s` \(score\) has 1 missing value \(first at row 1\)",
         ),
         (
             pl.DataFrame({"t": [1.0, 2], "e": [1, 0], "s": [1.0, float("inf")]}),
@@ -194,7 +194,7 @@ def test_a_boolean_score_counts_false_below_true_and_a_missing_cluster_is_an_err
     ).table
     assert as_bool.equals(as_int)
     with pytest.raises(
-        MissingValueError, match=r"`c` \(cluster\) has 1 missing values \(first at row 2\)"
+        MissingValueError, match=r"`c` \(cluster\) has 1 missing value \(first at row 2\)"
     ):
         concordance(frame, time="t", event="e", score="s", cluster="c")
 

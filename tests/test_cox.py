@@ -169,7 +169,7 @@ def test_bad_covariate_values():
     df = frame(CASES["gbsg2_efron"])
     with pytest.raises(
         MissingValueError,
-        match=r"`age` must not be missing; found 1 missing values of 686 rows \(first at row 3\)",
+        match=r"`age` must not be missing; found 1 missing value of 686 rows \(first at row 3\)",
     ):
         survstat.cox(
             df.with_columns(

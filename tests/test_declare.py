@@ -167,6 +167,7 @@ FREE_TEXT |= {
 #: The zph figure's axis label and title; the covariate profiles of `cox --profiles`.
 FREE_TEXT |= {("plot zph", "xlabel"), ("plot zph", "title"), ("cox", "profiles")}
 FREE_TEXT |= {("plot meta", "treatment"), ("plot meta", "control"), ("plot meta", "title")}
+FREE_TEXT |= {("plot meta", "favours_left"), ("plot meta", "favours_right")}
 #: The covariate profiles of `survreg --profiles`.
 FREE_TEXT |= {("survreg", "profiles")}
 #: The name of the group column `dichotomise` adds (a new column, not one of the input's).

@@ -125,7 +125,7 @@ def test_overlapping_records_name_the_subject_and_rows():
     ex = _ex([("A", 1, 28, 300.0), ("B", 1, 14, 300.0), ("B", 10, 28, 250.0)])
     with pytest.raises(
         InvalidValueError,
-        match=r"must not overlap within a subject; found 1 overlapping records \(first: "
+        match=r"must not overlap within a subject; found 1 overlapping record \(first: "
         r"subject B, rows 1 and 2: days 1-14 and 10-28\)",
     ):
         dose_intensity(ex, planned_dose=300)
@@ -144,23 +144,23 @@ def test_a_shared_day_is_an_overlap():
             [("A", 1, 7, 300.0), ("A", 20, 10, 300.0)],
             InvalidValueError,
             r"`end_day` \(end day\) must be on or after `start_day` \(start day\); found 1 "
-            r"records ending before they start \(first: subject A at row 1, days 20 to 10\)",
+            r"record ending before it starts \(first: subject A at row 1, days 20 to 10\)",
         ),
         (
             [("A", 1, 7, -300.0)],
             InvalidValueError,
-            r"`dose` \(dose per day\) must be non-negative; found 1 negative values \(first: "
+            r"`dose` \(dose per day\) must be non-negative; found 1 negative value \(first: "
             r"-300.0, subject A at row 0\)",
         ),
         (
             [("A", 1.5, 7, 300.0)],
             InvalidValueError,
-            r"`start_day` \(start day\) must hold whole study days; found 1 fractional values",
+            r"`start_day` \(start day\) must hold whole study days; found 1 fractional value \(",
         ),
         (
             [("A", 1, None, 300.0)],
             MissingValueError,
-            r"`end_day` \(end day\) must not be missing; found 1 missing values \(first: "
+            r"`end_day` \(end day\) must not be missing; found 1 missing value \(first: "
             r"subject A at row 0\)",
         ),
     ],
@@ -182,7 +182,7 @@ def test_planned_dose_must_be_given_once_and_positive():
 
 def test_planned_column_must_be_one_value_per_subject():
     ex = _ex([("A", 1, 7, 300.0), ("A", 8, 14, 300.0)], planned=[300.0, 250.0])
-    with pytest.raises(InvalidValueError, match="one value per subject; 1 subjects have several"):
+    with pytest.raises(InvalidValueError, match="one value per subject; 1 subject has several"):
         dose_intensity(ex, planned="planned")
 
 
@@ -263,7 +263,7 @@ def test_a_missing_subject_is_an_error():
     ex = _ex([("A", 1, 7, 300.0), (None, 8, 14, 300.0)])
     with pytest.raises(
         MissingValueError,
-        match=r"`subject_id` \(subject\) must not be missing; found 1 missing values "
+        match=r"`subject_id` \(subject\) must not be missing; found 1 missing value "
         r"\(first at row 1\)",
     ):
         dose_intensity(ex, planned_dose=300)
@@ -279,7 +279,7 @@ def test_a_subject_never_dosed_is_an_error():
     ex = _ex([("A", 1, 3, 300.0), ("B", 1, 3, 0.0)])
     with pytest.raises(
         InvalidValueError,
-        match=r"must be above 0 in at least one record of each subject; 1 subjects have none, "
+        match=r"must be above 0 in at least one record of each subject; 1 subject has none, "
         r"so no time on treatment \(first: B\)",
     ):
         dose_intensity(ex, planned_dose=300)

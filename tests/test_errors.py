@@ -86,3 +86,33 @@ def test_a_model_without_events_is_an_estimation_error():
     frame = pl.DataFrame({"t": [1.0, 2.0, 3.0], "e": [0, 0, 0], "x": [0.0, 1.0, 2.0]})
     with pytest.raises(EstimationError, match="`e` records no event: all 3 rows are censored"):
         cox(frame, time="t", event="e", covariates=["x"])
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "plural", "expected"),
+    [
+        (0, "row", None, "0 rows"),
+        (1, "row", None, "1 row"),
+        (2, "row", None, "2 rows"),
+        (1, "missing value", None, "1 missing value"),
+        (3, "missing value", None, "3 missing values"),
+        (1, "patient kept", "patients kept", "1 patient kept"),
+        (4, "patient kept", "patients kept", "4 patients kept"),
+    ],
+)
+def test_counted_is_singular_for_one_only(n, noun, plural, expected):
+    from survstat.errors import counted
+
+    assert counted(n, noun, plural) == expected
+
+
+def test_validation_messages_count_in_the_singular_for_one():
+    # one bad value among one row: "found 1 negative value of 1 row", not "1 ... values of 1 rows"
+    import polars as pl
+
+    import survstat
+    from survstat.errors import InvalidValueError
+
+    frame = pl.DataFrame({"t": [-1.0], "e": [1]})
+    with pytest.raises(InvalidValueError, match=r"found 1 negative value of 1 row \("):
+        survstat.SurvivalData.right_censored(frame, time="t", event="e")

@@ -213,7 +213,7 @@ def test_panel_default_times_lie_within_every_fold():
         (
             [1, None],
             "MissingValueError",
-            r"`ai` \(events_treatment\) has 1 missing values \(first at row 1\)",
+            r"`ai` \(events_treatment\) has 1 missing value \(first at row 1\)",
         ),
         (["x", "y"], "ColumnTypeError", r"`ai` \(events_treatment\) must hold numeric counts"),
     ],

@@ -69,6 +69,62 @@ def test_unknown_method_is_an_error(bcg):
     ma = survstat.meta_analysis(bcg, **ROLES)
     with pytest.raises(OptionError, match="no pooled row"):
         meta_forest_figure(ma, random="Paule-Mandel")
+    with pytest.raises(OptionError, match="'Mantel-Haenszel' is not a random-effects row"):
+        meta_forest_figure(ma, random="Mantel-Haenszel")
+
+
+@pytest.mark.parametrize(
+    ("random", "header"),
+    [
+        ("REML", "Weight\n(REML)"),
+        ("REML + Hartung-Knapp", "Weight\n(REML)"),
+        ("DerSimonian-Laird", "Weight\n(DL)"),
+        ("DerSimonian-Laird + Hartung-Knapp", "Weight\n(DL)"),
+    ],
+)
+def test_weight_header_names_the_random_effects_model(bcg, random, header):
+    # the Mantel-Haenszel diamond is drawn too: the header says whose weights these are, and
+    # the weights and squares are that model's, 100 / (v_i + tau2) normalised
+    ma = survstat.meta_analysis(bcg, measure="RR", **ROLES)
+    fig = meta_forest_figure(ma, random=random)
+    texts = _texts(fig)
+    assert header in texts
+    assert not any(t.startswith("Weight") and t != header for t in texts)
+    tau2 = ma.pooled.filter(ma.pooled["method"] == random)["tau2"].item()
+    w = 1 / (ma.studies["vi"].to_numpy() + tau2)
+    assert [f"{x:.1f}%" for x in 100 * w / w.sum()] == [
+        t for t in texts if t.endswith("%") and t[0].isdigit()
+    ]
+    squares = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    sizes = [float(c.get_sizes()[0]) for c in squares]
+    assert sizes.index(max(sizes)) == int(w.argmax())
+    plt.close(fig)
+
+
+def test_metformin_labels_fit_without_overlap():
+    # the case study's longest labels ("A: METTEN (published counts)") and two-line headers
+    trials = survstat.datasets.load("metformin_trials")
+    roles = {
+        "study": "trial",
+        "events_treatment": "pcr_metformin",
+        "n_treatment": "n_metformin",
+        "events_control": "pcr_control",
+        "n_control": "n_control",
+    }
+    ma = survstat.meta_analysis(trials, measure="RR", **roles)
+    fig = meta_forest_figure(ma, treatment="Metformin", title="pCR (trials B–H SYNTHETIC)")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    texts = [t for t in fig.texts if t.get_text()]
+    assert "A: METTEN (published counts)" in [t.get_text() for t in texts]
+    extents = [t.get_window_extent(renderer) for t in texts]
+    for t, e in zip(texts, extents, strict=True):
+        assert fig.bbox.x0 - 1 <= e.x0, t.get_text()
+        assert e.x1 <= fig.bbox.x1 + 1, t.get_text()
+    for i, a in enumerate(extents):
+        for b in extents[i + 1 :]:
+            assert not a.overlaps(b)
+    plt.close(fig)
 
 
 # --- survstat plot meta: the command and the job step ---------------------------------------
@@ -187,3 +243,65 @@ formats = ["png", "svg"]
     assert manifest["status"].to_list() == ["ok"]
     assert (tmp_path / "out" / "forest.png").is_file()
     assert (tmp_path / "out" / "forest.svg").is_file()
+
+
+@pytest.mark.parametrize("measure", ["RR", "RD"])
+def test_favours_labels_sit_under_the_axis_without_overlap(bcg, measure):
+    # "← favours LEFT" at the axis' left end, "favours RIGHT →" at its right end, under the
+    # tick labels and the axis label, inside the figure
+    from survstat.analyses.plots import PLOTS
+
+    fig = PLOTS["meta"].run(
+        bcg, measure=measure, favours_left="BCG", favours_right="Control", **ROLES
+    )
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    texts = {t.get_text(): t for t in fig.texts}
+    left, right = texts["← favours BCG"], texts["favours Control →"]
+    boxes = [t.get_window_extent(renderer) for t in (left, right)]
+    label = ax.xaxis.label.get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+    axis = ax.get_window_extent(renderer)
+    assert boxes[0].x0 == pytest.approx(axis.x0, abs=1)
+    assert boxes[1].x1 == pytest.approx(axis.x1, abs=1)
+    assert not boxes[0].overlaps(boxes[1])
+    for box in boxes:
+        assert box.y1 <= label.y0
+        assert all(box.y1 <= t.y0 for t in ticks)
+        assert fig.bbox.x0 <= box.x0
+        assert box.x1 <= fig.bbox.x1
+        assert fig.bbox.y0 <= box.y0
+    plt.close(fig)
+
+
+def test_favours_without_labels_adds_nothing(bcg):
+    from survstat.analyses.plots import PLOTS
+
+    fig = PLOTS["meta"].run(bcg, measure="RR", **ROLES)
+    assert not any("favours" in t for t in _texts(fig))
+    plt.close(fig)
+
+
+def test_favours_needs_both_sides(bcg):
+    from survstat.analyses.plots import PLOTS
+
+    with pytest.raises(OptionError, match="`favours_left` and `favours_right` go together"):
+        PLOTS["meta"].run(bcg, favours_left="BCG", **ROLES)
+
+
+def test_favours_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from survstat.cli import app
+
+    data = tmp_path / "bcg.parquet"
+    survstat.datasets.load("bcg_trials").write_parquet(data)
+    out = tmp_path / "forest.png"
+    args = ["plot", "meta", str(data), *_FLAGS, "--favours-left", "BCG"]
+    r = CliRunner().invoke(app, [*args, "--favours-right", "Control", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.is_file()
+    r = CliRunner().invoke(app, [*args, "-o", str(out)])
+    assert r.exit_code == 1
+    assert "go together" in r.output

@@ -228,19 +228,19 @@ def test_swimmer_on_the_bundled_trial():
     ("change", "error", "match"),
     [
         ({"os_time": [-5.0, 400.0, 250.0, 60.0]}, InvalidValueError,
-         r"`os_time` \(lane length\) must be non-negative; found 1 negative values "
+         r"`os_time` \(lane length\) must be non-negative; found 1 negative value "
          r"\(first: -5.0 for subject P1\)"),
         ({"os_time": [None, 400.0, 250.0, 60.0]}, MissingValueError,
-         r"`os_time` \(lane length\) must not be missing; found 1 missing values"),
+         r"`os_time` \(lane length\) must not be missing; found 1 missing value \("),
         ({"first_pd_day": [155.0, None, 212.0, None]}, InvalidValueError,
          r"`first_pd_day` \(progression\) must lie within the lane \(0 to `os_time`\); "
-         r"found 1 values outside \(first: 155.0 for subject P1, lane 120.0\)"),
+         r"found 1 value outside \(first: 155.0 for subject P1, lane 120.0\)"),
         ({"subject_id": ["P1", "P1", "P3", "P4"]}, InvalidValueError,
          r"`subject_id` \(subject\) must name each subject once; found 2 rows .*first: P1"),
         ({"os_time": ["a", "b", "c", "d"]}, ColumnTypeError,
          r"`os_time` \(lane length\) must be numeric; found dtype String"),
         ({"os_event": [2, 0, 0, 1]}, InvalidValueError,
-         r"`os_event` \(death\) must be boolean or 0/1; found 1 other values \(first: 2"),
+         r"`os_event` \(death\) must be boolean or 0/1; found 1 other value \(first: 2"),
     ],
 )  # fmt: skip
 def test_swimmer_bad_input_names_the_column(change, error, match):

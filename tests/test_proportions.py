@@ -124,7 +124,7 @@ def test_responder_values_groups_and_missing_policy():
         (
             {"response": "score"},
             InvalidValueError,
-            r"`score` must be 0/1 or true/false unless responder values are given; found 1 other values \(values: 2\)",
+            r"`score` must be 0/1 or true/false unless responder values are given; found 1 other value \(values: 2\)",
         ),
         (
             {"response": "ok", "null_rate": 1.2},

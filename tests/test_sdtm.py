@@ -239,7 +239,7 @@ def test_tr_collected_sums_and_units():
     cm = _tr([("S1", "2020-01-05", "LDIAM", "TARGET", 4.0)]).with_columns(TRSTRESU=pl.lit("cm"))
     with pytest.raises(
         InvalidValueError,
-        match=r"^TR `TRSTRESU` must be mm for target diameters; found 1 rows in \['cm'\] "
+        match=r"^TR `TRSTRESU` must be mm for target diameters; found 1 row in \['cm'\] "
         r"\(first: USUBJID 'S1'\)$",
     ):
         tr_target_sums(cm, _dm())
@@ -319,7 +319,7 @@ def test_lb_classified_as_cml_classify_reads_it():
         (
             ("S1", "A9", "2020-09-10", "BCRABL1", "POSITIVE", None, "%"),
             r"^LB `LBSTRESC`: a BCR-ABL1 result must be a number, '<x' or 'NOT DETECTED'; found 1 "
-            r"rows \(first: USUBJID 'S1', LBSTRESC 'POSITIVE'\)$",
+            r"row \(first: USUBJID 'S1', LBSTRESC 'POSITIVE'\)$",
         ),
         (
             ("S1", "A9", "2020-09-10", "BCRABL1", ">100", None, "%"),
@@ -328,11 +328,11 @@ def test_lb_classified_as_cml_classify_reads_it():
         (
             ("S1", "A9", "2020-09-10", "BCRABL1", "0.1", 0.1, "ratio"),
             r"^LB `LBSTRESU`: a BCR-ABL1 result on the International Scale must be in %; found 1 "
-            r"rows \(first: USUBJID 'S1', LBSTRESU 'ratio'\)$",
+            r"row \(first: USUBJID 'S1', LBSTRESU 'ratio'\)$",
         ),
         (
             ("S1", "A9", "2020-09-10", "ABL1", "100", 100.0, "copies"),
-            r"^LB `LBREFID`: a ABL1 result needs a BCRABL1 result of the same sample; found 1 rows "
+            r"^LB `LBREFID`: a ABL1 result needs a BCRABL1 result of the same sample; found 1 row "
             r"\(first: USUBJID 'S1', LBREFID 'A9'\)$",
         ),
         (
@@ -342,7 +342,7 @@ def test_lb_classified_as_cml_classify_reads_it():
         ),
         (
             ("S7", "Z1", "2020-09-10", "BCRABL1", "1", 1.0, "%"),
-            r"^LB `USUBJID`: results of patients missing from DM; found 1 rows \(first: USUBJID "
+            r"^LB `USUBJID`: results of patients missing from DM; found 1 row \(first: USUBJID "
             r"'S7', USUBJID 'S7'\)$",
         ),
         (
@@ -499,7 +499,7 @@ def test_tr_negative_diameters():
     with pytest.raises(
         InvalidValueError,
         match=r"^TR `TRSTRESN` must be non-negative for target diameters; found 1 negative "
-        r"values \(first: USUBJID 'S1', -4.0\)$",
+        r"value \(first: USUBJID 'S1', -4.0\)$",
     ):
         tr_target_sums(tr, _dm())
 

@@ -121,7 +121,7 @@ def test_invalid_values_are_errors_naming_column_value_row_and_subject(text):
     frame = pl.DataFrame({"USUBJID": ["S1", "S2"], "RSDTC": ["2020-01-01", text]})
     with pytest.raises(
         InvalidValueError,
-        match=rf"^RS `RSDTC` must be an ISO 8601 date .*; found 1 invalid values "
+        match=rf"^RS `RSDTC` must be an ISO 8601 date .*; found 1 invalid value "
         rf"\(first: '{text}' at row 1, USUBJID 'S2'\)$",
     ):
         impute_dtc(frame, "RSDTC", table="RS", highest_imputation="M")

@@ -187,7 +187,7 @@ def test_text_causes_and_declared_causes(spark):
     want = survstat.cumulative_incidence(local, **opts, causes=["relapse", "death"])
     assert got.causes == ("relapse", "death")
     assert_frame_equal(got.table, want.table)
-    with pytest.raises(InvalidValueError, match=r"found 1 rows of 6 with other codes: death"):
+    with pytest.raises(InvalidValueError, match=r"found 1 row of 6 with other codes: death"):
         survstat.cumulative_incidence(sdf, **opts, causes=["relapse"])
 
 

@@ -32,6 +32,7 @@ from survstat.errors import (
     InvalidValueError,
     OptionError,
     SurvstatWarning,
+    counted,
 )
 
 if TYPE_CHECKING:
@@ -241,7 +242,9 @@ def dichotomise(
     if missing:
         notes = (
             *notes,
-            f"{missing} rows without a `{marker}` value have a null group (and are not searched)",
+            f"{counted(missing, 'row')} without a `{marker}` value "
+            + ("has a null group (and is" if missing == 1 else "have a null group (and are")
+            + " not searched)",
         )
     return AnalysisOutput(
         grouped,

@@ -4,6 +4,13 @@ steps (listed in :data:`survstat.analyses.plots.PLOTS`).
 The figure reads the per-trial table, the same table and column options as ``survstat meta``,
 and pools it with :func:`survstat.meta_analysis` before drawing, so a job's ``meta`` step and
 its ``plot meta`` step name the same input and give the same numbers.
+
+The layout is that of the forest plots of Cochrane reviews (Cochrane Handbook for Systematic
+Reviews of Interventions, version 6.4, 2023, chapter 10). The random-effects diamond is
+DerSimonian & Laird's (1986, Control Clin Trials 7:177) or REML's (Viechtbauer 2005, J Educ
+Behav Stat 30:261), optionally with the Hartung & Knapp (2001, Stat Med 20:3875) adjustment;
+the trials' weights are those of the model drawn, and the heterogeneity line gives tau², I²
+and Cochran's Q (I² and H²: Higgins & Thompson 2002, Stat Med 21:1539).
 """
 
 from __future__ import annotations
@@ -52,6 +59,21 @@ def meta_plot(
     ] = "mh",
     treatment: Annotated[str, Option(help="Header of the treatment arm's counts.")] = "Treatment",
     control: Annotated[str, Option(help="Header of the control arm's counts.")] = "Control",
+    favours_left: Annotated[
+        str | None,
+        Option(
+            help="Arm that an estimate left of the line of no effect favours, written under the "
+            "axis (with --favours-right). For a ratio of treatment to control that is the "
+            "treatment for a harmful outcome (death) and the control for a good one (pCR)."
+        ),
+    ] = None,
+    favours_right: Annotated[
+        str | None,
+        Option(
+            help="Arm that an estimate right of the line of no effect favours (with "
+            "--favours-left)."
+        ),
+    ] = None,
     conf_level: ConfLevel = 0.95,
     title: Title = None,
     width: Annotated[
@@ -60,10 +82,10 @@ def meta_plot(
     dpi: Dpi = 150,
 ) -> Any:
     """Forest plot of a meta-analysis in the layout of Cochrane reviews: each trial's events
-    and patients per arm, its random-effects weight, its estimate as a square sized by that
-    weight with its interval, and its estimate as text; the pooled fixed-effect and
-    random-effects estimates as diamonds, the random-effects prediction interval, and the
-    heterogeneity (tau², I², Cochran's Q).
+    and patients per arm, its weight in the random-effects model drawn (headed "Weight (REML)"
+    or "Weight (DL)"), its estimate as a square sized by that weight with its interval, and
+    its estimate as text; the pooled fixed-effect and random-effects estimates as diamonds,
+    the random-effects prediction interval, and the heterogeneity (tau², I², Cochran's Q).
 
     DATA is the per-trial table `survstat meta` reads (one row per trial, events and patients
     per arm), named by the same options; the numbers drawn are those `survstat meta` writes.
@@ -79,12 +101,18 @@ def meta_plot(
         The figure.
     """
     from survstat._choices import META_FIXED, META_RANDOM
-    from survstat.errors import check_choice
+    from survstat.errors import OptionError, check_choice
     from survstat.estimators.meta_analysis import meta_analysis
     from survstat.plot_series.meta import meta_forest_figure
 
     check_choice("random", random, META_RANDOM)
     check_choice("fixed", fixed, META_FIXED)
+    if (favours_left is None) != (favours_right is None):
+        raise OptionError(
+            "`favours_left` and `favours_right` go together: give both or neither (got "
+            f"favours_left={favours_left!r}, favours_right={favours_right!r})"
+        )
+    favours = (favours_left, favours_right) if favours_left and favours_right else None
     result = meta_analysis(
         data,
         events_treatment=events_treatment,
@@ -95,8 +123,6 @@ def meta_plot(
         measure=measure,
         conf_level=conf_level,
     )
-    if not random.startswith("reml"):  # the trials' weights in the model drawn
-        result = _weighted_as(result, RANDOM_METHODS[random])
     return meta_forest_figure(
         result,
         random=RANDOM_METHODS[random],
@@ -104,23 +130,10 @@ def meta_plot(
         treatment=treatment,
         control=control,
         title=title,
+        favours=favours,
         width=width,
         dpi=dpi,
     )
-
-
-def _weighted_as(result: Any, method: str) -> Any:
-    """``result`` with its trials' random-effects weights (REML's) replaced by those of the
-    pooled row ``method``: 100 w_i / sum w with w_i = 1 / (v_i + tau^2)."""
-    import dataclasses
-
-    import polars as pl
-
-    pooled = result.pooled.filter(pl.col("method") == method)
-    tau2 = pooled.get_column("tau2").item()
-    weight = 1.0 / (pl.col("vi") + tau2)
-    studies = result.studies.with_columns(weight_random=100.0 * weight / weight.sum())
-    return dataclasses.replace(result, studies=studies)
 
 
 #: The figures of a meta-analysis, by the name used in ``survstat plot NAME``.

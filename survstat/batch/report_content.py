@@ -46,7 +46,7 @@ from survstat.batch.report_blocks import (
     TextBlock,
 )
 from survstat.batch.report_inputs import column_labels, data_cut, input_hashes
-from survstat.errors import SurvstatError
+from survstat.errors import SurvstatError, counted
 from survstat.io import read_metadata
 from survstat.tables.registry import DISPLAY_ANALYSES, build_display
 
@@ -267,7 +267,7 @@ def _truncation(table: TableBlock) -> str:
             f"{table.file}: {table.total} rows; the first {len(table.rows)} are shown "
             "(truncated), all are in the file"
         )
-    return f"{table.file}: {table.total} rows"
+    return f"{table.file}: {counted(table.total, 'row')}"
 
 
 def _facts(job: Job, digests: Mapping[str, str]) -> PairsBlock:

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from survstat.cli._common import err_console, print_table, say, user_errors
+from survstat.errors import counted
 from survstat.io import check_output_path
 
 if TYPE_CHECKING:  # the job machinery loads when a job runs, not at start-up
@@ -74,7 +75,7 @@ class _Log:
     def finish(self, step: Step, record: Mapping[str, Any]) -> None:
         parts = [f"{step.name} ({step.label}): {record['status']}"]
         if record.get("rows") is not None:
-            parts.append(f"{record['rows']} rows")
+            parts.append(counted(record["rows"], "row"))
         if record["status"] == "skipped":
             parts.append(
                 f"outputs from the run finished {record['finished_utc']} "

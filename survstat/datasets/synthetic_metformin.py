@@ -13,11 +13,12 @@ against chemotherapy alone (8 trials), pCR events and patients per arm. The firs
 the per-protocol counts published by METTEN (Martin-Castillo et al. 2018, Oncotarget
 9:35687-35704: HER2-positive, 19/29 pCR with metformin, 17/29 without). The other seven are
 SYNTHETIC: their arms are sized like the small phase II trials the review lists (12 to 60 per
-arm; each labelled by the country of the trial it is modelled on), and their pCR counts are
-binomial draws at control rates of 5-35% (pCR after neoadjuvant chemotherapy by subtype) with
-a risk ratio of about 1.15 for metformin. The smallest trial (H, 12 per arm, control rate 5%)
-has no pCR in its control arm, so that the 1/2 continuity correction of the odds and risk
-ratios shows.
+arm), their pCR counts are binomial draws at control rates of 5-35% (pCR after neoadjuvant
+chemotherapy by subtype) with a risk ratio of about 1.15 for metformin, and they are labelled
+"Trial B (synthetic)" to "Trial H (synthetic)", so that no row can be taken for a published
+trial (the first is labelled "A: METTEN (published counts)"). The smallest trial (H, 12 per
+arm, control rate 5%) has no pCR in its control arm, so that the 1/2 continuity correction of
+the odds and risk ratios shows.
 
 ``metformin_patients``: one row per patient of a METTEN-sized trial (29 per arm): the arm,
 pCR yes/no (the published counts), and the time in months from surgery to death from breast
@@ -40,14 +41,14 @@ SYNTHETIC_NOTE = (
 #: Each trial: label, HER2 status of its patients, patients per arm (metformin, control),
 #: the control arm's pCR rate, and for the first the published pCR counts.
 TRIALS: tuple[tuple[str, str, int, int, float], ...] = (
-    ("A: METTEN, Spain", "HER2+", 29, 29, 17 / 29),
-    ("B: Egypt", "mixed", 36, 38, 0.13),
-    ("C: China", "mixed", 48, 40, 0.13),
-    ("D: Egypt (Aswan)", "mixed", 25, 25, 0.20),
-    ("E: Mexico", "HER2-", 30, 30, 0.15),
-    ("F: Egypt (Mansoura)", "mixed", 60, 60, 0.22),
-    ("G: India", "HER2-", 50, 50, 0.35),
-    ("H: pilot", "HER2-", 12, 12, 0.05),
+    ("A: METTEN (published counts)", "HER2+", 29, 29, 17 / 29),
+    ("Trial B (synthetic)", "mixed", 36, 38, 0.13),
+    ("Trial C (synthetic)", "mixed", 48, 40, 0.13),
+    ("Trial D (synthetic)", "mixed", 25, 25, 0.20),
+    ("Trial E (synthetic)", "HER2-", 30, 30, 0.15),
+    ("Trial F (synthetic)", "mixed", 60, 60, 0.22),
+    ("Trial G (synthetic)", "HER2-", 50, 50, 0.35),
+    ("Trial H (synthetic)", "HER2-", 12, 12, 0.05),
 )
 #: METTEN's published per-protocol pCR counts (metformin, control).
 METTEN_PCR = (19, 17)

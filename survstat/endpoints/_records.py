@@ -13,6 +13,7 @@ from survstat.errors import (
     EmptyDataError,
     InvalidValueError,
     MissingValueError,
+    counted,
 )
 from survstat.io import FrameLike, scan
 
@@ -60,7 +61,8 @@ def read_records(
     missing = frame.get_column(subject).is_null()
     if missing.any():
         raise MissingValueError(
-            f"`{subject}` (subject) must not be missing; found {missing.sum()} missing values "
+            f"`{subject}` (subject) must not be missing; found "
+            f"{counted(missing.sum(), 'missing value')} "
             f"(first at row {missing.arg_true()[0]})"
         )
     return frame.with_row_index(ROW)
@@ -105,13 +107,15 @@ def numeric(
     missing = values.is_null() | values.is_nan()
     if not nulls and missing.any():
         raise MissingValueError(
-            f"`{column}` ({role}) must not be missing; found {missing.sum()} missing values "
+            f"`{column}` ({role}) must not be missing; found "
+            f"{counted(missing.sum(), 'missing value')} "
             f"(first: {example(frame, missing, subject)})"
         )
     infinite = values.is_infinite()
     if infinite.any():
         raise InvalidValueError(
-            f"`{column}` ({role}) must be finite; found {infinite.sum()} infinite values "
+            f"`{column}` ({role}) must be finite; found "
+            f"{counted(infinite.sum(), 'infinite value')} "
             f"(first: {values.filter(infinite)[0]}, {example(frame, infinite, subject)})"
         )
     return values.fill_nan(None)
@@ -145,8 +149,9 @@ def whole_days(frame: pl.DataFrame, column: str, role: str, subject: str) -> pl.
     fractional = values != values.round(0)
     if fractional.any():
         raise InvalidValueError(
-            f"`{column}` ({role}) must hold whole study days; found {fractional.sum()} "
-            f"fractional values (first: {values.filter(fractional)[0]}, "
+            f"`{column}` ({role}) must hold whole study days; found "
+            f"{counted(fractional.sum(), 'fractional value')} "
+            f"(first: {values.filter(fractional)[0]}, "
             f"{example(frame, fractional, subject)})"
         )
     return values.cast(pl.Int64)

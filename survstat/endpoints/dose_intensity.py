@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from survstat.endpoints._records import ROW, example, numeric, read_records, whole_days
-from survstat.errors import InvalidValueError, OptionError, SurvstatWarning
+from survstat.errors import InvalidValueError, OptionError, SurvstatWarning, counted
 from survstat.io import FrameLike
 
 #: Columns of the per-subject table, in order (after the subject id).
@@ -121,7 +121,9 @@ def _planned(
     if several.height:
         raise InvalidValueError(
             f"`{planned}` (planned dose per day) must take one value per subject; "
-            f"{several.height} subjects have several (first: {several.get_column(subject)[0]})"
+            f"{counted(several.height, 'subject')} "
+            + ("has" if several.height == 1 else "have")
+            + f" several (first: {several.get_column(subject)[0]})"
         )
     return values
 
@@ -138,7 +140,7 @@ def _check_overlaps(records: pl.DataFrame, subject: str, start: str, end: str) -
         r = overlap.row(0, named=True)
         raise InvalidValueError(
             f"exposure records (`{start}` to `{end}`) must not overlap within a subject; found "
-            f"{overlap.height} overlapping records (first: subject {r[subject]}, rows "
+            f"{counted(overlap.height, 'overlapping record')} (first: subject {r[subject]}, rows "
             f"{r['__prev_row']} and {r[ROW]}: days {r['__prev_start']}-{r['__prev_end']} and "
             f"{r['__start']}-{r['__end']})"
         )
@@ -194,7 +196,9 @@ def exposure_records(
     if backwards.any():
         raise InvalidValueError(
             f"`{end}` (end day) must be on or after `{start}` (start day); found "
-            f"{backwards.sum()} records ending before they start (first: "
+            f"{counted(backwards.sum(), 'record')} ending before "
+            + ("it starts" if backwards.sum() == 1 else "they start")
+            + " (first: "
             f"{example(frame, backwards, subject)}, days {first.filter(backwards)[0]} to "
             f"{last.filter(backwards)[0]})"
         )
@@ -202,8 +206,9 @@ def exposure_records(
     negative = amount < 0
     if negative.any():
         raise InvalidValueError(
-            f"`{dose}` (dose per day) must be non-negative; found {negative.sum()} negative "
-            f"values (first: {amount.filter(negative)[0]}, {example(frame, negative, subject)})"
+            f"`{dose}` (dose per day) must be non-negative; found "
+            f"{counted(negative.sum(), 'negative value')} (first: {amount.filter(negative)[0]}, "
+            f"{example(frame, negative, subject)})"
         )
     records = frame.select(
         ROW,
@@ -223,7 +228,9 @@ def exposure_records(
     if never.height:
         raise InvalidValueError(
             f"`{dose}` (dose per day) must be above 0 in at least one record of each subject; "
-            f"{never.height} subjects have none, so no time on treatment (first: "
+            f"{counted(never.height, 'subject')} "
+            + ("has" if never.height == 1 else "have")
+            + " none, so no time on treatment (first: "
             f"{never.get_column(subject)[0]})"
         )
     # zero-dose records before the first dose or after the last are not time on treatment

@@ -31,6 +31,7 @@ from survstat.errors import (
     MissingValueError,
     OptionError,
     check_unique_ids,
+    counted,
 )
 from survstat.io import FrameLike, scan
 
@@ -67,26 +68,6 @@ class RecistColumns:
     subject: str = "subject_id"
     day: str = "day"
     response: str = "response"
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """Count a noun for a message: '1 subject' / '3 subjects'.
-
-    Parameters
-    ----------
-    n
-        The count.
-    noun
-        The noun in the singular.
-    plural
-        Its plural when it does not just take an s.
-
-    Returns
-    -------
-    str
-        The count and the noun.
-    """
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _values(n: int, what: str = "") -> str:

@@ -47,7 +47,13 @@ from survstat._choices import (
     HighestImputation,
 )
 from survstat.endpoints.dates import as_date
-from survstat.errors import ColumnNotFoundError, ColumnTypeError, InvalidValueError, check_choice
+from survstat.errors import (
+    ColumnNotFoundError,
+    ColumnTypeError,
+    InvalidValueError,
+    check_choice,
+    counted,
+)
 
 #: An SDTM ``--DTC`` value: year, month, day (each a hyphen when missing), then an optional
 #: time hh, mm, ss (with fraction). Trailing parts may be left out.
@@ -215,8 +221,8 @@ def _check_text(
         work,
         ~missing & impossible,
         lambda n, r: (
-            f"{table} `{column}` must be an ISO 8601 date ({_FORMS}); found {n} "
-            f"invalid values (first: {r['__text']!r} at {_who(r, subject)})"
+            f"{table} `{column}` must be an ISO 8601 date ({_FORMS}); found "
+            f"{counted(n, 'invalid value')} (first: {r['__text']!r} at {_who(r, subject)})"
         ),
     )
 

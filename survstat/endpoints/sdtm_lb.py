@@ -37,7 +37,7 @@ import polars as pl
 from survstat.endpoints.cml_input import DETECTED_CODES
 from survstat.endpoints.dates import DAYS_PER_UNIT
 from survstat.endpoints.sdtm import Imputation, complete_dates, read_dm, read_domain
-from survstat.errors import ColumnNotFoundError, InvalidValueError, MissingValueError
+from survstat.errors import ColumnNotFoundError, InvalidValueError, MissingValueError, counted
 from survstat.io import FrameLike
 
 _LESS = r"^\s*<\s*(\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*$"
@@ -47,7 +47,7 @@ def _fail(frame: pl.DataFrame, rule: str, column: str) -> None:
     if frame.height:
         first = frame.row(0, named=True)
         raise InvalidValueError(
-            f"LB `{column}`: {rule}; found {frame.height} rows (first: USUBJID "
+            f"LB `{column}`: {rule}; found {counted(frame.height, 'row')} (first: USUBJID "
             f"{first['USUBJID']!r}, {column} {first[column]!r})"
         )
 

@@ -14,7 +14,7 @@ import polars as pl
 
 from survstat.endpoints.sdtm import Imputation, complete_dates, read_dm, read_domain
 from survstat.endpoints.sdtm_dates import study_day
-from survstat.errors import EmptyDataError, InvalidValueError
+from survstat.errors import EmptyDataError, InvalidValueError, counted
 from survstat.io import FrameLike
 
 #: Per-lesion diameter tests summed over the target lesions (RECIST 1.1: the longest diameter
@@ -79,15 +79,17 @@ def tr_target_sums(tr: FrameLike, dm: FrameLike) -> pl.DataFrame:
         bad = frame.filter(pl.col("TRSTRESN").is_not_null() & (pl.col("TRSTRESU") != "mm"))
         if bad.height:
             raise InvalidValueError(
-                f"TR `TRSTRESU` must be mm for target diameters; found {bad.height} rows in "
+                f"TR `TRSTRESU` must be mm for target diameters; found "
+                f"{counted(bad.height, 'row')} in "
                 f"{sorted(set(bad['TRSTRESU'].cast(pl.String).to_list()))[:4]} (first: USUBJID "
                 f"{bad['USUBJID'][0]!r})"
             )
     negative = frame.filter(pl.col("TRSTRESN") < 0)
     if negative.height:
         raise InvalidValueError(
-            f"TR `TRSTRESN` must be non-negative for target diameters; found {negative.height} "
-            f"negative values (first: USUBJID {negative['USUBJID'][0]!r}, "
+            f"TR `TRSTRESN` must be non-negative for target diameters; found "
+            f"{counted(negative.height, 'negative value')} "
+            f"(first: USUBJID {negative['USUBJID'][0]!r}, "
             f"{negative['TRSTRESN'][0]})"
         )
     frame = complete_dates(frame, "TRDTC", "TR", Imputation())

@@ -16,6 +16,7 @@ from survstat.errors import (
     InvalidValueError,
     MissingValueError,
     OptionError,
+    counted,
 )
 
 
@@ -78,8 +79,8 @@ def design_matrix(
         if n_null:
             first = int(series.is_null().arg_true()[0])
             raise MissingValueError(
-                f"`{col}` must not be missing; found {n_null} missing values of {len(series)} "
-                f"rows (first at row {first})"
+                f"`{col}` must not be missing; found {counted(n_null, 'missing value')} of "
+                f"{counted(len(series), 'row')} (first at row {first})"
             )
         dtype = series.dtype
         if _is_categorical(dtype):
@@ -115,8 +116,9 @@ def design_matrix(
             bad = ~np.isfinite(x)
             if bad.any():
                 raise InvalidValueError(
-                    f"`{col}` must be finite; found {int(bad.sum())} non-finite values of "
-                    f"{len(x)} rows (first: {x[bad][0]} at row {int(np.flatnonzero(bad)[0])})"
+                    f"`{col}` must be finite; found {counted(bad.sum(), 'non-finite value')} of "
+                    f"{counted(len(x), 'row')} (first: {x[bad][0]} at row "
+                    f"{int(np.flatnonzero(bad)[0])})"
                 )
             blocks.append(x)
             names.append(col)

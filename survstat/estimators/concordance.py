@@ -541,11 +541,11 @@ def concordance(
     frame = sd.frame.select(*cols, *dict.fromkeys(extra)).collect()
     values = _score_values(frame, score)
     if cluster is not None and frame.get_column(cluster).null_count():
-        from survstat.errors import MissingValueError
+        from survstat.errors import MissingValueError, counted
 
         missing = frame.get_column(cluster).is_null().arg_true()
         raise MissingValueError(
-            f"`{cluster}` (cluster) has {len(missing)} missing values (first at row "
+            f"`{cluster}` (cluster) has {counted(len(missing), 'missing value')} (first at row "
             f"{missing[0]}); every record needs its cluster"
         )
     stratum = None
@@ -587,7 +587,7 @@ def _score_values(frame: Any, score: str) -> np.ndarray:
     """The score as finite doubles, or a one-line error naming the column and first row."""
     import polars as pl
 
-    from survstat.errors import ColumnTypeError, InvalidValueError, MissingValueError
+    from survstat.errors import ColumnTypeError, InvalidValueError, MissingValueError, counted
 
     column = frame.get_column(score)
     if column.dtype == pl.Boolean:  # a logical score, as R takes it: FALSE < TRUE
@@ -598,13 +598,15 @@ def _score_values(frame: Any, score: str) -> np.ndarray:
     missing = np.flatnonzero(np.isnan(values) | column.is_null().to_numpy())
     if missing.size:
         raise MissingValueError(
-            f"`{score}` (score) has {missing.size} missing values (first at row {missing[0]}); "
+            f"`{score}` (score) has {counted(missing.size, 'missing value')} (first at row "
+            f"{missing[0]}); "
             "concordance needs a score for every record"
         )
     infinite = np.flatnonzero(np.isinf(values))
     if infinite.size:
         raise InvalidValueError(
-            f"`{score}` (score) must be finite; found {infinite.size} infinite values (first: "
+            f"`{score}` (score) must be finite; found {counted(infinite.size, 'infinite value')} "
+            "(first: "
             f"{values[infinite[0]]} at row {infinite[0]})"
         )
     return values

@@ -40,6 +40,7 @@ from survstat.errors import (
     MissingValueError,
     OptionError,
     check_choice,
+    counted,
 )
 from survstat.estimators._confint import z_value
 from survstat.io import FrameLike, scan
@@ -117,15 +118,16 @@ def _counts(frame: pl.DataFrame, columns: dict[str, str]) -> dict[str, np.ndarra
         if series.null_count():
             rows = series.is_null().arg_true()
             raise MissingValueError(
-                f"`{col}` ({role}) has {len(rows)} missing values (first at row {rows[0]}); "
+                f"`{col}` ({role}) has {counted(len(rows), 'missing value')} (first at row "
+                f"{rows[0]}); "
                 "every trial needs its counts"
             )
         values = series.cast(pl.Float64).to_numpy()
         bad = np.flatnonzero((values < 0) | (values != np.round(values)) | ~np.isfinite(values))
         if bad.size:
             raise InvalidValueError(
-                f"`{col}` ({role}) must hold whole non-negative counts; found {bad.size} other "
-                f"values (first: {values[bad[0]]} at row {bad[0]})"
+                f"`{col}` ({role}) must hold whole non-negative counts; found "
+                f"{counted(bad.size, 'other value')} (first: {values[bad[0]]} at row {bad[0]})"
             )
         out[role] = values
     for events, n in (("events_treatment", "n_treatment"), ("events_control", "n_control")):
@@ -134,7 +136,7 @@ def _counts(frame: pl.DataFrame, columns: dict[str, str]) -> dict[str, np.ndarra
             i = bad[0]
             raise InvalidValueError(
                 f"`{columns[events]}` must not exceed `{columns[n]}` (and `{columns[n]}` must be "
-                f"positive); found {bad.size} rows (first: {out[events][i]:g} of "
+                f"positive); found {counted(bad.size, 'row')} (first: {out[events][i]:g} of "
                 f"{out[n][i]:g} at row {i})"
             )
     return out

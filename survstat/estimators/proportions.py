@@ -45,6 +45,7 @@ from survstat.errors import (
     OptionError,
     SurvstatWarning,
     check_choice,
+    counted,
 )
 from survstat.estimators._confint import z_value
 from survstat.io import scan
@@ -331,7 +332,7 @@ def _indicator(frame: pl.LazyFrame, schema: pl.Schema, response: str, responders
         listed = ", ".join(str(v) for v in bad.unique(maintain_order=True).head(5).to_list())
         raise InvalidValueError(
             f"`{response}` must be 0/1 or true/false unless responder values are given; found "
-            f"{bad.len()} other values (values: {listed})"
+            f"{counted(bad.len(), 'other value')} (values: {listed})"
         )
     return col.cast(pl.Int64).alias("__resp")
 
@@ -349,7 +350,9 @@ def _counts(
     for g in groups:
         n_null = frame.select(pl.col(g).null_count()).collect().item()
         if n_null:
-            raise MissingValueError(f"`{g}` must not be missing; found {n_null} missing values")
+            raise MissingValueError(
+                f"`{g}` must not be missing; found {counted(n_null, 'missing value')}"
+            )
         check_declared_levels(frame, g, schema[g])
     resp = _indicator(frame, schema, response, responder_values)
     return (

@@ -16,6 +16,7 @@ from survstat.errors import (
     EmptyDataError,
     InvalidValueError,
     MissingValueError,
+    counted,
 )
 from survstat.io import FrameLike, scan
 
@@ -126,14 +127,15 @@ def numbers(frame: pl.DataFrame, column: str, role: str, *, nulls: bool = True) 
     missing = values.is_null() | values.is_nan()
     if not nulls and missing.any():
         raise MissingValueError(
-            f"`{column}` ({role}) must not be missing; found {missing.sum()} missing values "
+            f"`{column}` ({role}) must not be missing; found "
+            f"{counted(missing.sum(), 'missing value')} "
             f"(first at row {missing.arg_true()[0]})"
         )
     bad = values.is_infinite()
     if bad.any():
         i = bad.arg_true()[0]
         raise InvalidValueError(
-            f"`{column}` ({role}) must be finite; found {bad.sum()} infinite values "
+            f"`{column}` ({role}) must be finite; found {counted(bad.sum(), 'infinite value')} "
             f"(first: {values[i]} at row {i})"
         )
     return values.fill_nan(None)
@@ -174,7 +176,8 @@ def flags(frame: pl.DataFrame, column: str, role: str) -> pl.Series:
     if bad.any():
         i = bad.arg_true()[0]
         raise InvalidValueError(
-            f"`{column}` ({role}) must be boolean or 0/1; found {bad.sum()} other values "
+            f"`{column}` ({role}) must be boolean or 0/1; found "
+            f"{counted(bad.sum(), 'other value')} "
             f"(first: {series[i]} at row {i})"
         )
     return series.cast(pl.Boolean)

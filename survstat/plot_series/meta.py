@@ -1,8 +1,26 @@
 """Forest plot of a meta-analysis (:func:`survstat.meta_analysis`), in the layout of Cochrane
-reviews (RevMan): per trial its events and patients in each arm and its weight on the left,
-its estimate as a square sized by that weight with the interval in the middle, the estimate
-and interval as text on the right; under the trials the pooled estimates as diamonds, the
-random-effects prediction interval as a line, and the heterogeneity statistics.
+reviews (RevMan; Cochrane Handbook, chapter 10): per trial its events and patients in each arm
+and its weight on the left, its estimate as a square sized by that weight with the interval in
+the middle, the estimate and interval as text on the right; under the trials the pooled
+estimates as diamonds, the random-effects prediction interval as a line, and the heterogeneity
+statistics.
+
+The weights shown are those of the random-effects model drawn, 1 / (v_i + tau^2) with its
+tau^2 (DerSimonian & Laird 1986, or REML: Viechtbauer 2005; the Hartung & Knapp 2001
+adjustment changes the interval, not the weights), and the header names that model.
+
+References
+----------
+1. Higgins JPT, Thomas J, Chandler J, et al. (eds). Cochrane Handbook for Systematic Reviews
+   of Interventions, version 6.4, 2023, chapter 10.
+2. DerSimonian R, Laird N. Meta-analysis in clinical trials. Control Clin Trials
+   1986;7:177-188.
+3. Viechtbauer W. Bias and efficiency of meta-analytic variance estimators in the
+   random-effects model. J Educ Behav Stat 2005;30:261-293.
+4. Hartung J, Knapp G. A refined method for the meta-analysis of controlled clinical trials
+   with binary outcome. Stat Med 2001;20:3875-3889.
+5. Higgins JPT, Thompson SG. Quantifying heterogeneity in a meta-analysis. Stat Med
+   2002;21:1539-1558 (I², H²).
 """
 
 from __future__ import annotations
@@ -20,6 +38,36 @@ if TYPE_CHECKING:
 _MEASURE_LABEL = {"OR": "odds ratio", "RR": "risk ratio", "RD": "risk difference"}
 _ROW = 0.24  # inches per line
 _FONT = 8.0
+#: The short name of each random-effects model in the header of the weights.
+_WEIGHT_MODEL = {"REML": "REML", "DerSimonian-Laird": "DL"}
+
+
+def random_weights(result: MetaAnalysisResult, method: str) -> list[float]:
+    """The trials' percentage weights in the random-effects model of the pooled row ``method``.
+
+    Parameters
+    ----------
+    result
+        The meta-analysis (:func:`survstat.meta_analysis`).
+    method
+        A random-effects row of :attr:`MetaAnalysisResult.pooled` (``"REML"``,
+        ``"DerSimonian-Laird"``, or either with ``" + Hartung-Knapp"``, which has the same
+        weights).
+
+    Returns
+    -------
+    list of float
+        Per trial, 100 w_i / sum w with w_i = 1 / (v_i + tau^2) and the row's tau^2: R
+        ``weights()`` of ``rma(method = "REML")`` or ``rma(method = "DL")``.
+    """
+    if method.split(" + ")[0] == "REML":  # the result's own random-effects weights
+        return [float(w) for w in result.studies.get_column("weight_random")]
+    rows = [r for r in result.pooled.iter_rows(named=True) if r["method"] == method]
+    tau2 = rows[0]["tau2"] if rows else None
+    if tau2 is None:
+        return [math.nan] * result.studies.height
+    inverse = [1.0 / (v + tau2) for v in result.studies.get_column("vi")]
+    return [100.0 * w / sum(inverse) for w in inverse]
 
 
 def _number(value: float | None, measure: str) -> str:
@@ -48,6 +96,7 @@ def meta_forest_figure(
     treatment: str = "Treatment",
     control: str = "Control",
     title: str | None = None,
+    favours: tuple[str, str] | None = None,
     width: float = 9.0,
     dpi: float = 100.0,
 ) -> Figure:
@@ -55,7 +104,9 @@ def meta_forest_figure(
     estimates as diamonds, the prediction interval and the heterogeneity.
 
     Ratios are drawn on a log axis, the risk difference on a linear one; the line of no
-    effect is dashed. Squares have an area proportional to the trial's random-effects weight.
+    effect is dashed. Squares have an area proportional to the trial's weight in the
+    random-effects model drawn (:func:`random_weights`); the header of the weights names that
+    model ("Weight (REML)", "Weight (DL)").
 
     Parameters
     ----------
@@ -72,6 +123,12 @@ def meta_forest_figure(
         Column headers of the two arms.
     title
         Title of the figure; None for none.
+    favours
+        The arms that the left and the right side of the line of no effect favour, written
+        under the axis as "← favours LEFT" and "favours RIGHT →"; None for none. Which arm a
+        side favours depends on the outcome: with a ratio of treatment to control, a ratio
+        below 1 favours the treatment for a harmful outcome (death, toxicity) and the control
+        for a good one (pCR, response).
     width
         Width of the figure in inches.
     dpi
@@ -85,7 +142,8 @@ def meta_forest_figure(
     Raises
     ------
     OptionError
-        A ``random`` or ``fixed`` method that the result does not have.
+        A ``random`` or ``fixed`` method that the result does not have, or a ``random`` row
+        that is not a random-effects one.
     """
     import matplotlib
 
@@ -97,6 +155,10 @@ def meta_forest_figure(
     for m in methods:
         if m not in pooled:
             raise OptionError(f"no pooled row {m!r}; methods: {list(pooled)}")
+    if pooled[random]["model"] != "random":
+        raise OptionError(f"{random!r} is not a random-effects row; methods: {list(pooled)}")
+    weights = random_weights(result, random)
+    model = _WEIGHT_MODEL.get(random.split(" + ")[0], random)
     measure = result.measure
     log = measure != "RD"
     studies = result.studies.to_dicts()
@@ -106,7 +168,8 @@ def meta_forest_figure(
     n_pi = sum(1 for m in methods if pooled[m]["model"] == "random" and pooled[m]["pi_low"])
     top = 1.3 + len(studies) + 0.4 + len(methods) + 0.8 * n_pi + 0.2
     bottom = -0.8  # room for the heterogeneity line
-    lower, upper = 0.62, 0.45 if title else 0.15  # inches: the x axis and its label; the title
+    # inches: the x axis, its label and the favours line under it; the title
+    lower, upper = 0.62 + (0.17 if favours else 0.0), 0.45 if title else 0.15
     height = _ROW * (top - bottom + 0.5) + lower + upper
     fig = plt.figure(figsize=(width, height), dpi=dpi)
     left, plot_w = 0.47, 0.27
@@ -123,24 +186,24 @@ def meta_forest_figure(
     text(cols[0], y_header, label_column.capitalize(), weight="bold")
     text(cols[1], y_header, f"{treatment}\nevents/N", ha="right", weight="bold")
     text(cols[2], y_header, f"{control}\nevents/N", ha="right", weight="bold")
-    text(cols[3], y_header, "Weight", ha="right", weight="bold")
+    text(cols[3], y_header, f"Weight\n({model})", ha="right", weight="bold")
     level = f"{result.conf_level * 100:g}%"
     text(left + plot_w + 0.015, y_header, f"{measure} [{level} CI]", weight="bold")
     points: list[float] = []
     y = top - 1.3
-    heaviest = max((s["weight_random"] or 0.0) for s in studies) or 1.0
-    for s in studies:
+    heaviest = max((w if math.isfinite(w) else 0.0) for w in weights) or 1.0
+    for s, w in zip(studies, weights, strict=True):
         text(cols[0], y, str(s[label_column]))
         text(cols[1], y, f"{s['events_treatment']}/{s['n_treatment']}", ha="right")
         text(cols[2], y, f"{s['events_control']}/{s['n_control']}", ha="right")
-        text(cols[3], y, f"{s['weight_random']:.1f}%", ha="right")
+        text(cols[3], y, f"{w:.1f}%" if math.isfinite(w) else "NE", ha="right")
         text(
             left + plot_w + 0.015,
             y,
             _interval(s["estimate"], s["conf_low"], s["conf_high"], measure),
         )
         ax.plot([s["conf_low"], s["conf_high"]], [y, y], color="0.2", lw=0.9)
-        size = 4 + 80 * (s["weight_random"] or 0.0) / heaviest
+        size = 4 + 80 * (w if math.isfinite(w) else 0.0) / heaviest
         ax.scatter([s["estimate"]], [y], marker="s", s=size, color="0.2", zorder=3)
         points += [s["conf_low"], s["conf_high"]]
         y -= 1
@@ -200,9 +263,20 @@ def meta_forest_figure(
         ax.xaxis.set_major_locator(FixedLocator(inside))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    if favours:
+        y_favours = 0.06 / height
+        fig.text(left, y_favours, f"← favours {favours[0]}", fontsize=_FONT, va="bottom")
+        fig.text(
+            left + plot_w,
+            y_favours,
+            f"favours {favours[1]} →",
+            fontsize=_FONT,
+            va="bottom",
+            ha="right",
+        )
     if title:
         fig.suptitle(title, fontsize=_FONT + 2, x=0.01, ha="left", y=1 - 0.12 / height)
     return fig
 
 
-__all__ = ["meta_forest_figure"]
+__all__ = ["meta_forest_figure", "random_weights"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from survstat.errors import InvalidValueError
+from survstat.errors import InvalidValueError, counted
 from survstat.io import FrameLike
 from survstat.plot import DEFAULT_DPI
 from survstat.plot_series._common import (
@@ -34,8 +34,9 @@ def _swimmer_lanes(
     if negative.any():
         i = negative.arg_true()[0]
         raise InvalidValueError(
-            f"`{length}` (lane length) must be non-negative; found {negative.sum()} negative "
-            f"values (first: {lanes[i]} for subject {frame.get_column(subject)[i]})"
+            f"`{length}` (lane length) must be non-negative; found "
+            f"{counted(negative.sum(), 'negative value')} (first: {lanes[i]} for subject "
+            f"{frame.get_column(subject)[i]})"
         )
     duplicated = frame.get_column(subject).is_duplicated()
     if duplicated.any():
@@ -56,7 +57,8 @@ def _swimmer_lanes(
                 i = late.arg_true()[0]
                 raise InvalidValueError(
                     f"`{column}` ({role.replace('_', ' ')}) must lie within the lane "
-                    f"(0 to `{length}`); found {late.sum()} values outside (first: {values[i]} "
+                    f"(0 to `{length}`); found {counted(late.sum(), 'value')} outside (first: "
+                    f"{values[i]} "
                     f"for subject {frame.get_column(subject)[i]}, lane {lanes[i]})"
                 )
         elif role == "death":
