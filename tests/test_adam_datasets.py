@@ -245,7 +245,7 @@ def test_unknown_censor_reason_is_an_error():
     bad = _derived(pfs_censor_reason=["progression", "lost to follow-up", "no progression"])
     with pytest.raises(
         InvalidValueError,
-        match=r"PFS: 1 censored subjects have a reason without a CNSR code \(first: subject "
+        match=r"PFS: 1 censored subject has a reason without a CNSR code \(first: subject "
         r"'b', 'lost to follow-up'\)",
     ):
         recist_adtte(bad)

@@ -215,7 +215,7 @@ def test_duplicated_adsl_subject() -> None:
 def test_missing_start_date_for_a_subject_with_a_record() -> None:
     with pytest.raises(
         MissingValueError,
-        match=r"`RANDDT` \(start date of ADSL\) is missing for 1 subjects .*subject '01', "
+        match=r"`RANDDT` \(start date of ADSL\) is missing for 1 subject .*subject '01', "
         r"ADT 2024-01-10 in `ADRS`",
     ):
         derive(adsl("01", start=None), [event("ADRS", records([("01", 9)]), "PD")])

@@ -126,3 +126,22 @@ def test_cli_writes_every_table_and_warns(tmp_path):
     bad = CliRunner().invoke(app, [*args[:-1], "horTh"])
     assert bad.exit_code == 1
     assert "must be numeric" in bad.output
+
+
+def test_a_split_whose_hazard_ratio_is_undefined_keeps_the_cutpoint_with_a_null_ratio():
+    # the only event (t = 2) has in its risk set the two rows of the high group alone: the
+    # log-rank statistic is defined, the Cox hazard ratio of the split is not
+    frame = pl.DataFrame(
+        {
+            "t": [1.0] * 10 + [2.0, 2.0],
+            "d": [0] * 11 + [1],
+            "x": [0.0] * 9 + [1.0, 2.0, 3.0],
+        }
+    )
+    res = survstat.cutpoint(frame, time="t", event="d", marker="x")
+    row = res.table.row(0, named=True)
+    assert row["cutpoint"] is not None
+    assert row["hazard_ratio"] is None
+    assert row["conf_low"] is None
+    assert row["note"].startswith("hazard ratio not estimable: no term can be estimated")
+    assert row["note"].endswith(VALIDATION_NOTE)

@@ -354,6 +354,10 @@ def test_biomarker_subgroup_errors():
         biomarker_subgroups(df, biomarker="site")
     with pytest.raises(InvalidValueError, match=r"biomarker-high subgroup \(0 patients"):
         biomarker_subgroups(df, biomarker="pakt", cutpoint=99.0)
+    # a cut-point that is not a number would put every patient in "low"
+    for bad in (float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(OptionError, match=r"^`cutpoint` must be a finite number; got "):
+            biomarker_subgroups(df, biomarker="pakt", cutpoint=bad)
     missing = df.with_columns(
         pl.when(pl.int_range(pl.len()) < 5).then(None).otherwise(pl.col("pakt")).alias("pakt")
     )

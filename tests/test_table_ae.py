@@ -190,7 +190,7 @@ def test_treatment_emergent_and_population_filters_with_notes():
     assert t.notes == (
         'population SAFFL = "Y": 5 of 6 subjects kept, 1 removed',
         'TRTEMFL = "Y": 5 of 6 adverse events are treatment-emergent, 1 left out',
-        "1 adverse events of 1 subjects outside the population left out",
+        "1 adverse event of 1 subject outside the population left out",
     )
 
 

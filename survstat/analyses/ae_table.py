@@ -36,6 +36,7 @@ from survstat.errors import (
     EmptyDataError,
     InvalidValueError,
     MissingValueError,
+    counted,
 )
 from survstat.io import FrameLike, scan
 
@@ -304,9 +305,9 @@ def _events(
     outside_population = events.filter(~pl.col(SUBJECT).is_in(analysed))
     if outside_population.height:
         notes.append(
-            f"{outside_population.height} adverse events of "
-            f"{outside_population.get_column(SUBJECT).n_unique()} subjects outside the "
-            "population left out"
+            f"{counted(outside_population.height, 'adverse event')} of "
+            f"{counted(outside_population.get_column(SUBJECT).n_unique(), 'subject')} outside "
+            "the population left out"
         )
     inside = events.filter(pl.col(SUBJECT).is_in(analysed)).drop("__teae")
     events = scan(with_adsl(inside, subjects).data)[0].collect()

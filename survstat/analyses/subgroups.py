@@ -12,6 +12,7 @@ be estimated, as R's ``anova(coxph(...), coxph(...))`` does.
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -106,6 +107,9 @@ def _cut(frame: pl.DataFrame, biomarker: str, cutpoint: float | None) -> tuple[p
         cut = float(median)
     else:
         cut = float(cutpoint)
+        if not math.isfinite(cut):
+            # NaN would put every patient in "low" (NaN sorts above every value)
+            raise OptionError(f"`cutpoint` must be a finite number; got {cutpoint}")
     high = pl.when(pl.col(biomarker) > cut).then(pl.lit("high")).otherwise(pl.lit("low"))
     return frame.with_columns(high.alias("__subgroup")), cut
 

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from survstat.endpoints.adam_tte import ADAM_LABELS, AdamTable
-from survstat.errors import ColumnNotFoundError, InvalidValueError
+from survstat.errors import ColumnNotFoundError, InvalidValueError, counted
 
 if TYPE_CHECKING:
     from survstat.io import FrameLike
@@ -154,7 +154,8 @@ def _tte(
     if unknown.height:
         known = ", ".join(f"{c.reason!r}" for c in censorings)
         raise InvalidValueError(
-            f"{paramcd}: {unknown.height} censored subjects have a reason without a CNSR code "
+            f"{paramcd}: {counted(unknown.height, 'censored subject')} "
+            f"{'has' if unknown.height == 1 else 'have'} a reason without a CNSR code "
             f"(first: subject {unknown[subject][0]!r}, {unknown['__reason'][0]!r}); known: {known}"
         )
     startdt = pl.col(start) if start is not None else pl.lit(None, pl.Date)

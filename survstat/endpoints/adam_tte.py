@@ -38,6 +38,7 @@ from survstat.errors import (
     MissingValueError,
     OptionError,
     check_unique_ids,
+    counted,
 )
 
 if TYPE_CHECKING:
@@ -392,7 +393,8 @@ def _check_start(table: pl.DataFrame, start_date: str) -> None:
     no_start = table.filter(pl.col("STARTDT").is_null())
     if no_start.height:
         raise MissingValueError(
-            f"`{start_date}` (start date of ADSL) is missing for {no_start.height} subjects "
+            f"`{start_date}` (start date of ADSL) is missing for "
+            f"{counted(no_start.height, 'subject')} "
             f"with an event or censoring (first: subject {no_start['USUBJID'][0]!r}, "
             f"{no_start['SRCVAR'][0]} {no_start['ADT'][0]} in `{no_start['SRCDOM'][0]}`)"
         )

@@ -19,6 +19,7 @@ from survstat.errors import (
     InvalidValueError,
     OptionError,
     check_unique_ids,
+    counted,
 )
 from survstat.io import FrameLike, scan
 
@@ -193,7 +194,7 @@ def times_from_dates(
     no_start = pts.filter(pl.col(start).is_null())
     if no_start.height:
         raise InvalidValueError(
-            f"`{start}` is missing for {no_start.height} of {pts.height} patients "
+            f"`{start}` is missing for {no_start.height} of {counted(pts.height, 'patient')} "
             f"(first: patient {no_start[patient][0]!r})"
         )
     check_unique_ids(pts, patient, "patient table")
@@ -220,7 +221,8 @@ def times_from_dates(
     no_date = joined.filter(pl.col("__sample").is_null())
     if no_date.height:
         raise InvalidValueError(
-            f"`{sample_date}` is missing for {no_date.height} of {joined.height} lab results "
+            f"`{sample_date}` is missing for {no_date.height} of "
+            f"{counted(joined.height, 'lab result')} "
             f"(first: patient {no_date[patient][0]!r})"
         )
     if not pre_study:

@@ -36,6 +36,7 @@ from survstat.data import SurvivalData, as_survival_data
 from survstat.errors import (
     ColumnNotFoundError,
     ColumnTypeError,
+    EstimationError,
     InvalidValueError,
     OptionError,
     check_choice,
@@ -79,7 +80,8 @@ class CutpointResult:
     table
         One row (:data:`CUTPOINT_COLUMNS`): the cut-point c (low: marker <= c), the maximal
         standardised statistic M, its adjusted p-value and method, the group sizes, the
-        proportions searched, the Cox hazard ratio of high against low with its interval, and
+        proportions searched, the Cox hazard ratio of high against low with its interval (null,
+        with the reason first in the note, when the split leaves it undefined), and
         :data:`VALIDATION_NOTE`.
     statistics
         One row per split searched: ``cutpoint, n_low, statistic`` (R ``maxstat``'s ``cuts``
@@ -309,15 +311,22 @@ def cutpoint(
         conf_type=conf_type,
         conf_level=conf_level,
     )
-    fit = cox(
-        grouped,
-        time=sd.time,
-        event=sd.event,
-        covariates=[GROUP_COLUMN],
-        reference={GROUP_COLUMN: LOW},
-        conf_level=conf_level,
-    )
-    hr = fit.table.row(0, named=True)
+    note = VALIDATION_NOTE
+    try:
+        fit = cox(
+            grouped,
+            time=sd.time,
+            event=sd.event,
+            covariates=[GROUP_COLUMN],
+            reference={GROUP_COLUMN: LOW},
+            conf_level=conf_level,
+        )
+        hr = fit.table.row(0, named=True)
+    except EstimationError as exc:
+        # the split is still the maximally selected one; only its hazard ratio is undefined
+        # (e.g. every event's risk set lies in one group)
+        hr = dict.fromkeys(("hazard_ratio", "conf_low", "conf_high"))
+        note = f"hazard ratio not estimable: {exc}; {VALIDATION_NOTE}"
     counts = grouped.group_by(GROUP_COLUMN).agg(
         pl.len().cast(pl.Int64).alias("n"),
         pl.col(sd.event).cast(pl.Int64).sum().alias("n_event"),
@@ -342,7 +351,7 @@ def cutpoint(
             "hazard_ratio": [hr["hazard_ratio"]],
             "conf_low": [hr["conf_low"]],
             "conf_high": [hr["conf_high"]],
-            "note": [VALIDATION_NOTE],
+            "note": [note],
         },
         schema_overrides={
             "hazard_ratio": pl.Float64,

@@ -26,7 +26,7 @@ import polars as pl
 
 from survstat._choices import ConfType
 from survstat.data import SurvivalData, as_survival_data
-from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError
+from survstat.errors import ColumnNotFoundError, InvalidValueError, OptionError, counted
 from survstat.io import FrameLike
 
 #: The group column of a landmark analysis by the time a status is reached.
@@ -205,7 +205,8 @@ def landmark(
         if kept.get_column(group).null_count():
             rows = kept.get_column(group).is_null().arg_true().to_list()
             raise InvalidValueError(
-                f"`{group}` (status) is missing for {len(rows)} patients kept at the landmark "
+                f"`{group}` (status) is missing for {counted(len(rows), 'patient')} kept at the "
+                "landmark "
                 f"(first at row {rows[0]}); every patient needs a status"
             )
         default_ref = None
