@@ -46,7 +46,9 @@ def example_of(command: tuple[str, ...]) -> list[str]:
     """The arguments of the example printed by ``survstat COMMAND --help``: the paragraph
     after `Example:`, without its backticks, a closing remark in parentheses and the leading
     `survstat`."""
-    r = runner.invoke(app, [*command, "--help"])
+    # at the documented 100 columns, whatever the terminal of the test run: a narrower one
+    # wraps long option names at their hyphens
+    r = runner.invoke(app, [*command, "--help"], terminal_width=100)
     assert r.exit_code == 0, r.output
     found = re.search(r"Example:(.*?)(?:\n\s*\n|\Z)", r.output, re.S)
     assert found, f"`survstat {' '.join(command)} --help` shows no Example:"
